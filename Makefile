@@ -1,0 +1,47 @@
+# Rapport: `make run` starts the bot, `make test` runs every check. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.rapport-setup-$(shell cat requirements.txt package.json package-lock.json 2>/dev/null | sha256sum | cut -c1-16)
+
+# Python 3.10 on PATH, else from pyenv.
+PYTHON310 := $(shell command -v python3.10 2>/dev/null || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/bin/python3.10 2>/dev/null | tail -n1)
+
+.PHONY: help setup run train test validate bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: $(STAMP) ## Create .venv (Python 3.10) and install the pinned dependencies; seconds when nothing changed
+
+$(STAMP): requirements.txt
+	@if [ ! -x "$(PY)" ]; then \
+	  if [ -z "$(PYTHON310)" ] || ! "$(PYTHON310)" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; then \
+	    echo "rapport: error: Python 3.10 is needed (Rasa 3.6 runs on 3.8-3.10); install it, e.g. 'pyenv install 3.10', and run make again." >&2; exit 1; \
+	  fi; \
+	  echo "rapport: creating $(VENV) with $(PYTHON310)"; \
+	  "$(PYTHON310)" -m venv $(VENV); \
+	fi
+	@echo "rapport: installing pinned dependencies (a few minutes the first time)"
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip==24.0"
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@if [ -f package.json ]; then npm ci --silent --no-audit --no-fund; fi
+	@rm -f $(VENV)/.rapport-setup-*
+	@touch $@
+
+run: setup ## Start the bot on embedded defaults (trains first if needed) and print where to open it
+	@$(PY) -m bot run
+
+train: setup ## Train a model if data, domain or config changed
+	@$(PY) -m bot train
+
+validate: setup ## Check training data, domain and business file
+	@$(PY) -m bot validate
+
+test: setup ## Run every check: lint, types, tests, validation, training, test stories
+	@$(PY) -m bot test
+
+clean: ## Remove the environment, models and local data (asks nothing: be sure)
+	rm -rf $(VENV) node_modules models/*.tar.gz var

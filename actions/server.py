@@ -1,0 +1,47 @@
+"""The action server: rasa_sdk's app, bound to the configured host, answering only Rasa.
+
+Rasa's action server accepts calls from anyone and returns exception text on errors; this one
+requires the shared token that Rasa sends with every call and never returns internals.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from rasa_sdk.endpoint import create_app
+from sanic import Sanic, response
+from sanic.request import Request
+
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def build_app(settings: Settings, package: str = "actions") -> Sanic:
+    """The action server's Sanic app for `package`, guarded by the action-server token."""
+    app = create_app(package, cors_origins=None)
+    token = settings.action_server_token
+
+    @app.middleware("request")
+    async def require_token(request: Request) -> response.HTTPResponse | None:
+        if request.path == "/health":
+            return None
+        given = request.args.get("token", "")
+        if not token or not hmac.compare_digest(given.encode(), token.encode()):
+            logger.warning("refused an action call without the right token from %s", request.ip)
+            return response.json({"error": "not authorised"}, status=401)
+        return None
+
+    async def hide_internals(request: Request, exception: Exception) -> response.HTTPResponse:
+        logger.error("action call failed: %s", request.path, exc_info=exception)
+        return response.json({"error": "the action failed; see the action server's log"}, 500)
+
+    app.error_handler.add(Exception, hide_internals)
+    return app
+
+
+def serve(settings: Settings) -> None:
+    """Run the action server in this process until interrupted."""
+    app = build_app(settings)
+    app.run(settings.actions_host, settings.actions_port, access_log=False, workers=1)

@@ -1,0 +1,241 @@
+"""`python -m bot`: Rapport's command line (run, train, test and the operators' commands)."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+
+from bot import processes, settings
+from bot.processes import Service, StartError
+from bot.settings import ROOT, Settings, SettingsError
+
+MODELS_DIR = ROOT / "models"
+RESULTS_DIR = ROOT / "var" / "results"
+SOURCE_PACKAGES = ("bot", "actions", "memory", "voice")
+READY_TIMEOUT_SECONDS = 300
+
+
+class CommandFailed(RuntimeError):
+    """A step of a command failed; the message says which."""
+
+
+def say(message: str) -> None:
+    print(f"rapport: {message}", flush=True)
+
+
+def run_step(name: str, command: Sequence[str], env: dict[str, str] | None = None) -> None:
+    """Run one step in the foreground; raise CommandFailed naming it when it fails."""
+    say(f"{name} ...")
+    started = time.monotonic()
+    code = subprocess.call(list(command), cwd=ROOT, env=env)  # noqa: S603 - fixed commands
+    if code != 0:
+        raise CommandFailed(f"{name} failed (exit {code})")
+    say(f"{name}: ok ({time.monotonic() - started:.0f} s)")
+
+
+def prepare(config: Settings) -> None:
+    """What every command that runs the bot needs first: folders and the memory schema."""
+    (ROOT / "var").mkdir(exist_ok=True)
+    MODELS_DIR.mkdir(exist_ok=True)
+
+
+def train(config: Settings, force: bool = False) -> None:
+    """Train a model unless the newest one already matches data, domain and config."""
+    args = ["train", "--out", str(MODELS_DIR), "--data", "data", "--domain", "domain.yml"]
+    args += ["--config", "config.yml", "--endpoints", "endpoints.yml"]
+    if force:
+        args.append("--force")
+    run_step(
+        "training (skipped when nothing changed)",
+        processes.rasa_command(*args),
+        processes.child_environment(config),
+    )
+
+
+def prune_models(keep: int = 3) -> None:
+    """Remove all but the newest `keep` trained models."""
+    models = sorted(MODELS_DIR.glob("*.tar.gz"), key=lambda path: path.stat().st_mtime)
+    for old in models[:-keep]:
+        old.unlink()
+
+
+def command_run(config: Settings, args: argparse.Namespace) -> None:
+    processes.check_port_free(config.host, config.rasa_port, "RASA_PORT")
+    processes.check_port_free(config.actions_host, config.actions_port, "ACTIONS_PORT")
+    prepare(config)
+    if not args.no_train:
+        train(config)
+        prune_models()
+    env = processes.child_environment(config)
+    actions = Service(
+        "action server",
+        [processes.python(), "-m", "actions"],
+        processes.LOG_DIR / "actions.log",
+    )
+    rasa = Service(
+        "Rasa server",
+        processes.rasa_command(
+            "run",
+            "--model",
+            str(MODELS_DIR),
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
+            "--interface",
+            config.host,
+            "--port",
+            str(config.rasa_port),
+            "--cors",
+            *config.allowed_origins,
+        ),
+        processes.LOG_DIR / "rasa.log",
+    )
+    services = [actions, rasa]
+    try:
+        for service in services:
+            service.start(env)
+        say(f"starting; logs in {processes.LOG_DIR} (the Rasa server takes about a minute)")
+        last_report = [-10.0]
+
+        def progress(elapsed: float, waiting: list[str]) -> None:
+            if elapsed - last_report[0] >= 10:
+                last_report[0] = elapsed
+                say(f"  {elapsed:3.0f} s: waiting for the {' and the '.join(waiting)}")
+
+        health = f"http://{config.actions_host}:{config.actions_port}/health"
+        wait_until = READY_TIMEOUT_SECONDS
+        processes.wait_until_ready(
+            services,
+            [(actions, health), (rasa, f"{config.rasa_url}/webhooks/rest/")],
+            wait_until,
+            progress,
+        )
+        say("ready.")
+        print(
+            f"\n  Chat with the bot:        {config.rasa_url}/\n"
+            f"  Agent console:            {config.rasa_url}/console\n"
+            f"  REST channel (scripts):   {config.rasa_url}/webhooks/rest/webhook\n"
+            f"\n  Press Ctrl-C to stop.\n",
+            flush=True,
+        )
+        while all(service.exited() is None for service in services):
+            time.sleep(1.0)
+        stopped = next(service for service in services if service.exited() is not None)
+        raise StartError(
+            f"the {stopped.name} stopped unexpectedly; its log {stopped.log_path} ends with:\n"
+            f"{stopped.log_tail()}"
+        )
+    except KeyboardInterrupt:
+        print(flush=True)
+        say("stopping ...")
+    finally:
+        for service in reversed(services):
+            service.stop()
+    say("stopped.")
+
+
+def command_train(config: Settings, args: argparse.Namespace) -> None:
+    prepare(config)
+    train(config, force=args.force)
+    prune_models()
+
+
+def command_validate(config: Settings, args: argparse.Namespace) -> None:
+    run_step(
+        "rasa data validate",
+        processes.rasa_command("data", "validate", "--data", "data", "--domain", "domain.yml"),
+        processes.child_environment(config),
+    )
+
+
+def pytest_step(name: str, marker: str, env: dict[str, str]) -> None:
+    """Run pytest on the tests selected by `marker`; 'no tests collected' is not a failure."""
+    say(f"{name} ...")
+    code = subprocess.call(  # noqa: S603 - fixed command
+        [processes.python(), "-m", "pytest", "-m", marker], cwd=ROOT, env=env
+    )
+    if code not in (0, 5):
+        raise CommandFailed(f"{name} failed (exit {code})")
+
+
+def command_test(config: Settings, args: argparse.Namespace) -> None:
+    """Every check, in the order of the CI chain; stops at the first failure."""
+    prepare(config)
+    env = processes.child_environment(config)
+    ruff = [processes.python(), "-m", "ruff"]
+    run_step("ruff lint", [*ruff, "check", "."], env)
+    run_step("ruff format check", [*ruff, "format", "--check", "."], env)
+    run_step("mypy", [processes.python(), "-m", "mypy", *SOURCE_PACKAGES], env)
+    pytest_step("unit and integration tests", "not e2e", env)
+    command_validate(config, args)
+    train(config)
+    prune_models()
+    run_step(
+        "test stories (failing on any prediction error)",
+        processes.rasa_command(
+            "test",
+            "core",
+            "--stories",
+            "tests/stories",
+            "--model",
+            str(MODELS_DIR),
+            "--endpoints",
+            "endpoints.yml",
+            "--out",
+            str(RESULTS_DIR / "core"),
+            "--fail-on-prediction-errors",
+        ),
+        env,
+    )
+    pytest_step("end-to-end tests", "e2e", env)
+    say("all checks passed.")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Rapport: the customer-engagement bot. Each command is described below.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = commands.add_parser(
+        "run", help="Train if needed, start the bot and the action server, wait until ready."
+    )
+    run.add_argument("--no-train", action="store_true", help="Use the newest model as it is.")
+    run.set_defaults(handler=command_run)
+
+    train_parser = commands.add_parser(
+        "train", help="Train a model when data, domain or config changed since the last one."
+    )
+    train_parser.add_argument("--force", action="store_true", help="Train even if unchanged.")
+    train_parser.set_defaults(handler=command_train)
+
+    validate = commands.add_parser(
+        "validate", help="Check the training data, the domain and the business file."
+    )
+    validate.set_defaults(handler=command_validate)
+
+    test = commands.add_parser(
+        "test", help="Run every check: lint, types, tests, data validation, training, stories."
+    )
+    test.set_defaults(handler=command_test)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings.ensure_secrets()
+        config = settings.load()
+        args.handler(config, args)
+    except (SettingsError, StartError, CommandFailed) as error:
+        print(f"rapport: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0

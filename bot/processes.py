@@ -1,0 +1,143 @@
+"""Starting, watching and stopping the Rasa server and the action server together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.settings import ROOT, Settings
+
+LOG_DIR = ROOT / "var" / "log"
+
+
+class StartError(RuntimeError):
+    """A process could not start; the message says why and what to do."""
+
+
+def python() -> str:
+    """The interpreter of the project's environment (the one running this code)."""
+    return sys.executable
+
+
+def rasa_command(*args: str) -> list[str]:
+    """A `rasa` command line run by the project's interpreter."""
+    return [python(), "-m", "rasa", *args]
+
+
+def check_port_free(host: str, port: int, setting: str) -> None:
+    """Raise a StartError naming the setting when host:port is already taken."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise StartError(
+                f"port {port} on {host} is already in use ({error.strerror}); stop what uses it "
+                f"or set {setting} in .env to a free port."
+            ) from None
+
+
+def child_environment(settings: Settings) -> dict[str, str]:
+    """The environment for Rasa and action-server processes."""
+    env = dict(os.environ)
+    env.update(settings.env_for_rasa())
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    return env
+
+
+@dataclass
+class Service:
+    """One long-running process that we started, with its log file."""
+
+    name: str
+    command: Sequence[str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    def start(self, env: dict[str, str]) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(  # noqa: S603 - our own fixed command line
+            list(self.command),
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        log.close()
+
+    def exited(self) -> int | None:
+        return None if self.process is None else self.process.poll()
+
+    def stop(self, grace_seconds: float = 15.0) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            self.process.wait(timeout=grace_seconds)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def log_tail(self, lines: int = 15) -> str:
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def url_answers(url: str, timeout: float = 2.0) -> bool:
+    """True when an HTTP GET of `url` gets any answer below 500."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as reply:  # noqa: S310 - our own URL
+            return bool(reply.status < 500)
+    except urllib.error.HTTPError as error:
+        return error.code < 500
+    except OSError:
+        return False
+
+
+def wait_until_ready(
+    services: Sequence[Service],
+    checks: Sequence[tuple[Service, str]],
+    timeout_seconds: float,
+    progress: Callable[[float, list[str]], None],
+) -> None:
+    """Wait until each check URL answers; raise StartError if a process dies or time runs out."""
+    started = time.monotonic()
+    pending = list(checks)
+    while pending:
+        for service in services:
+            code = service.exited()
+            if code is not None:
+                raise StartError(
+                    f"the {service.name} stopped during start-up (exit {code}); its log "
+                    f"{service.log_path} ends with:\n{service.log_tail()}"
+                )
+        pending = [(service, url) for service, url in pending if not url_answers(url)]
+        elapsed = time.monotonic() - started
+        if not pending:
+            break
+        if elapsed > timeout_seconds:
+            names = ", ".join(service.name for service, _ in pending)
+            raise StartError(
+                f"the {names} did not answer within {timeout_seconds:.0f} s; "
+                f"see the logs in {LOG_DIR}."
+            )
+        progress(elapsed, [service.name for service, _ in pending])
+        time.sleep(1.0)

@@ -1,0 +1,188 @@
+"""Rapport's settings: the one place that reads the environment and `.env`.
+
+Everything else receives a `Settings` object (or the values it needs) as a parameter.
+Secrets are generated into `.env` on first run when absent; they are never committed.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping
+
+from dotenv import dotenv_values
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Secrets that are generated into `.env` when missing.
+GENERATED_SECRETS = ("SESSION_SECRET", "IDENTITY_SECRET", "ACTION_SERVER_TOKEN")
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message says which and what to do."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting Rapport reads, with the documented defaults of `.env.example`."""
+
+    host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    actions_host: str = "127.0.0.1"
+    actions_port: int = 5055
+    # Relationship memory (SQLAlchemy URL).
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'memory.db'}"
+    # Rasa's tracker store (SQLAlchemy dialect and database).
+    tracker_dialect: str = "sqlite"
+    tracker_db: str = str(ROOT / "var" / "tracker.db")
+    tracker_url: str = ""
+    business_file: Path = ROOT / "business.yml"
+    session_expiry_minutes: int = 60
+    max_message_chars: int = 2000
+    rate_limit_per_minute: int = 30
+    allowed_origins: tuple[str, ...] = ("http://127.0.0.1:5005", "http://localhost:5005")
+    retention_days: int = 730
+    log_level: str = "INFO"
+    session_secret: str = field(default="", repr=False)
+    identity_secret: str = field(default="", repr=False)
+    action_server_token: str = field(default="", repr=False)
+    # Raw values, for settings that a component documents and parses itself
+    # (for example the relationship weights, prefixed RELATIONSHIP_).
+    raw: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://{self.actions_host}:{self.actions_port}/webhook"
+
+    def env_for_rasa(self) -> dict[str, str]:
+        """Environment variables that `endpoints.yml` and `credentials.yml` read."""
+        return {
+            "RAPPORT_ACTIONS_URL": self.actions_url,
+            "RAPPORT_ACTION_SERVER_TOKEN": self.action_server_token,
+            "RAPPORT_TRACKER_DIALECT": self.tracker_dialect,
+            "RAPPORT_TRACKER_DB": self.tracker_db,
+            "RAPPORT_TRACKER_URL": self.tracker_url,
+            "RAPPORT_SESSION_SECRET": self.session_secret,
+            "RAPPORT_IDENTITY_SECRET": self.identity_secret,
+            "DATABASE_URL": self.database_url,
+            "RAPPORT_ROOT": str(ROOT),
+        }
+
+
+def _int(name: str, low: int, high: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise SettingsError(
+                f"{name}={value!r} in .env is not a whole number; "
+                f"set it to a number between {low} and {high}."
+            ) from None
+        if not low <= number <= high:
+            raise SettingsError(
+                f"{name}={number} in .env is out of range; use {low} to {high}."
+            )
+        return number
+
+    return parse
+
+
+def _text(value: str) -> str:
+    return value.strip()
+
+
+def _origins(value: str) -> tuple[str, ...]:
+    return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+
+
+def _level(value: str) -> str:
+    level = value.strip().upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise SettingsError(
+            f"LOG_LEVEL={value!r} in .env is not a level; use DEBUG, INFO, WARNING or ERROR."
+        )
+    return level
+
+
+def _path(value: str) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else ROOT / path
+
+
+# name in .env -> (field of Settings, parser)
+_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
+    "RAPPORT_HOST": ("host", _text),
+    "RASA_PORT": ("rasa_port", _int("RASA_PORT", 1, 65535)),
+    "ACTIONS_HOST": ("actions_host", _text),
+    "ACTIONS_PORT": ("actions_port", _int("ACTIONS_PORT", 1, 65535)),
+    "DATABASE_URL": ("database_url", _text),
+    "TRACKER_DIALECT": ("tracker_dialect", _text),
+    "TRACKER_DB": ("tracker_db", _text),
+    "TRACKER_URL": ("tracker_url", _text),
+    "BUSINESS_FILE": ("business_file", _path),
+    "SESSION_EXPIRY_MINUTES": ("session_expiry_minutes", _int("SESSION_EXPIRY_MINUTES", 1, 10080)),
+    "MAX_MESSAGE_CHARS": ("max_message_chars", _int("MAX_MESSAGE_CHARS", 1, 100000)),
+    "RATE_LIMIT_PER_MINUTE": ("rate_limit_per_minute", _int("RATE_LIMIT_PER_MINUTE", 1, 10000)),
+    "ALLOWED_ORIGINS": ("allowed_origins", _origins),
+    "RETENTION_DAYS": ("retention_days", _int("RETENTION_DAYS", 1, 36500)),
+    "LOG_LEVEL": ("log_level", _level),
+    "SESSION_SECRET": ("session_secret", _text),
+    "IDENTITY_SECRET": ("identity_secret", _text),
+    "ACTION_SERVER_TOKEN": ("action_server_token", _text),
+}
+
+
+def read_env_file(env_file: Path) -> dict[str, str]:
+    """The values of an `.env` file, or an empty mapping when there is none."""
+    if not env_file.exists():
+        return {}
+    try:
+        values = dotenv_values(env_file)
+    except Exception as error:  # python-dotenv raises several kinds on bad files
+        raise SettingsError(f"{env_file} cannot be read ({error}); fix or remove it.") from None
+    return {key: value or "" for key, value in values.items()}
+
+
+def from_mapping(values: Mapping[str, str]) -> Settings:
+    """Settings from a mapping of `.env` names to text, validated."""
+    parsed: dict[str, object] = {}
+    for name, (attribute, parse) in _FIELDS.items():
+        if name in values and values[name] != "":
+            parsed[attribute] = parse(values[name])
+    settings = Settings(**parsed, raw=dict(values))  # type: ignore[arg-type]
+    if settings.rasa_port == settings.actions_port and settings.host == settings.actions_host:
+        raise SettingsError(
+            f"RASA_PORT and ACTIONS_PORT are both {settings.rasa_port}; give them different ports."
+        )
+    return settings
+
+
+def load(env_file: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read `.env` (then the process environment, which wins) into validated settings."""
+    env_file = env_file or ROOT / ".env"
+    values = read_env_file(env_file)
+    environ = os.environ if environ is None else environ
+    values.update({key: environ[key] for key in _FIELDS if key in environ})
+    return from_mapping(values)
+
+
+def ensure_secrets(env_file: Path | None = None) -> list[str]:
+    """Append generated values for missing secrets to `.env`; return the names generated."""
+    env_file = env_file or ROOT / ".env"
+    present = read_env_file(env_file)
+    missing = [name for name in GENERATED_SECRETS if not present.get(name)]
+    if missing:
+        lines = [f"{name}={secrets.token_urlsafe(32)}" for name in missing]
+        existing = env_file.read_text() if env_file.exists() else ""
+        prefix = "" if existing == "" or existing.endswith("\n") else "\n"
+        with env_file.open("a") as handle:
+            handle.write(prefix + "# generated by Rapport on first run; keep secret\n")
+            handle.write("\n".join(lines) + "\n")
+        env_file.chmod(0o600)
+    return missing
