@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import subprocess
 import sys
 import time
@@ -16,6 +17,9 @@ MODELS_DIR = ROOT / "models"
 RESULTS_DIR = ROOT / "var" / "results"
 SOURCE_PACKAGES = ("bot", "actions", "memory", "voice")
 READY_TIMEOUT_SECONDS = 300
+# Modules that add commands: each has `register(commands)` that adds its sub-parsers, whose
+# handlers take (settings, args). Imported lazily so that `--help` stays fast.
+COMMAND_MODULES: tuple[str, ...] = ()
 
 
 class CommandFailed(RuntimeError):
@@ -223,6 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
         "test", help="Run every check: lint, types, tests, data validation, training, stories."
     )
     test.set_defaults(handler=command_test)
+
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(commands)
     return parser
 
 

@@ -8,8 +8,6 @@ provider by that name.
 
 from __future__ import annotations
 
-from typing import Text
-
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.utils import spacy_utils
 from rasa.nlu.utils.spacy_utils import SpacyModel
@@ -33,7 +31,7 @@ class SpacyNLP(spacy_utils.SpacyNLP):
         return {**spacy_utils.SpacyNLP.get_default_config(), "model": language.MODEL_NAME}
 
     @staticmethod
-    def load_model(spacy_model_name: Text) -> SpacyModel:
+    def load_model(spacy_model_name: str) -> SpacyModel:
         return SpacyModel(
             model=language.load(exclude=("parser",)), model_name=spacy_model_name or "en"
         )

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
 
 from dotenv import dotenv_values
 
@@ -85,9 +85,7 @@ def _int(name: str, low: int, high: int) -> Callable[[str], int]:
                 f"set it to a number between {low} and {high}."
             ) from None
         if not low <= number <= high:
-            raise SettingsError(
-                f"{name}={number} in .env is out of range; use {low} to {high}."
-            )
+            raise SettingsError(f"{name}={number} in .env is out of range; use {low} to {high}.")
         return number
 
     return parse
