@@ -39,7 +39,6 @@ class Settings:
     tracker_db: str = str(ROOT / "var" / "tracker.db")
     tracker_url: str = ""
     business_file: Path = ROOT / "business.yml"
-    session_expiry_minutes: int = 60
     max_message_chars: int = 2000
     rate_limit_per_minute: int = 30
     allowed_origins: tuple[str, ...] = ("http://127.0.0.1:5005", "http://localhost:5005")
@@ -124,7 +123,6 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "TRACKER_DB": ("tracker_db", _text),
     "TRACKER_URL": ("tracker_url", _text),
     "BUSINESS_FILE": ("business_file", _path),
-    "SESSION_EXPIRY_MINUTES": ("session_expiry_minutes", _int("SESSION_EXPIRY_MINUTES", 1, 10080)),
     "MAX_MESSAGE_CHARS": ("max_message_chars", _int("MAX_MESSAGE_CHARS", 1, 100000)),
     "RATE_LIMIT_PER_MINUTE": ("rate_limit_per_minute", _int("RATE_LIMIT_PER_MINUTE", 1, 10000)),
     "ALLOWED_ORIGINS": ("allowed_origins", _origins),
