@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
-from bot import processes, settings
+from bot import nlu_check, processes, settings
 from bot.processes import Service, StartError
 from bot.settings import ROOT, Settings, SettingsError
 
@@ -19,7 +21,7 @@ SOURCE_PACKAGES = ("bot", "actions", "memory", "voice")
 READY_TIMEOUT_SECONDS = 300
 # Modules that add commands: each has `register(commands)` that adds its sub-parsers, whose
 # handlers take (settings, args). Imported lazily so that `--help` stays fast.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("bot.nlu_check", "bot.tone_command")
 
 
 class CommandFailed(RuntimeError):
@@ -77,7 +79,7 @@ def command_run(config: Settings, args: argparse.Namespace) -> None:
     actions = Service(
         "action server",
         [processes.python(), "-m", "actions"],
-        processes.LOG_DIR / "actions.log",
+        config.log_dir / "actions.log",
     )
     rasa = Service(
         "Rasa server",
@@ -96,13 +98,13 @@ def command_run(config: Settings, args: argparse.Namespace) -> None:
             "--cors",
             *config.allowed_origins,
         ),
-        processes.LOG_DIR / "rasa.log",
+        config.log_dir / "rasa.log",
     )
     services = [actions, rasa]
     try:
         for service in services:
             service.start(env)
-        say(f"starting; logs in {processes.LOG_DIR} (the Rasa server takes about a minute)")
+        say(f"starting; logs in {config.log_dir} (the Rasa server takes about a minute)")
         last_report = [-10.0]
 
         def progress(elapsed: float, waiting: list[str]) -> None:
@@ -195,6 +197,7 @@ def command_test(config: Settings, args: argparse.Namespace) -> None:
         ),
         env,
     )
+    nlu_check.check_held_out(config, MODELS_DIR, RESULTS_DIR / "nlu")
     pytest_step("end-to-end tests", "e2e", env)
     say("all checks passed.")
 
@@ -203,6 +206,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
         description="Rapport: the customer-engagement bot. Each command is described below.",
+    )
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        default=None,
+        help="Settings file to use instead of .env (secrets are generated into it if missing).",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -233,12 +242,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    """Treat SIGTERM like Ctrl-C so that every process we started is stopped."""
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        settings.ensure_secrets()
-        config = settings.load()
+        settings.ensure_secrets(args.env_file)
+        config = settings.load(args.env_file)
+        signal.signal(signal.SIGTERM, _interrupt)
         args.handler(config, args)
     except (SettingsError, StartError, CommandFailed) as error:
         print(f"rapport: error: {error}", file=sys.stderr)

@@ -16,8 +16,6 @@ from pathlib import Path
 
 from bot.settings import ROOT, Settings
 
-LOG_DIR = ROOT / "var" / "log"
-
 
 class StartError(RuntimeError):
     """A process could not start; the message says why and what to do."""
@@ -137,7 +135,7 @@ def wait_until_ready(
             names = ", ".join(service.name for service, _ in pending)
             raise StartError(
                 f"the {names} did not answer within {timeout_seconds:.0f} s; "
-                f"see the logs in {LOG_DIR}."
+                f"see {', '.join(str(service.log_path) for service, _ in pending)}."
             )
         progress(elapsed, [service.name for service, _ in pending])
         time.sleep(1.0)

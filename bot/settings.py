@@ -39,11 +39,18 @@ class Settings:
     tracker_db: str = str(ROOT / "var" / "tracker.db")
     tracker_url: str = ""
     business_file: Path = ROOT / "business.yml"
+    # The sample shop's order and repair records (the seam a real shop replaces with its system).
+    shop_records_file: Path = ROOT / "shop_records.yml"
+    # Where repairs booked through the bot are written (SQLAlchemy URL).
+    bookings_url: str = f"sqlite:///{ROOT / 'var' / 'bookings.db'}"
     max_message_chars: int = 2000
     rate_limit_per_minute: int = 30
     allowed_origins: tuple[str, ...] = ("http://127.0.0.1:5005", "http://localhost:5005")
     retention_days: int = 730
     log_level: str = "INFO"
+    log_dir: Path = ROOT / "var" / "log"
+    # The settings file these settings came from; child processes read the same one.
+    env_file: Path = ROOT / ".env"
     session_secret: str = field(default="", repr=False)
     identity_secret: str = field(default="", repr=False)
     action_server_token: str = field(default="", repr=False)
@@ -69,8 +76,12 @@ class Settings:
             "RAPPORT_TRACKER_URL": self.tracker_url,
             "RAPPORT_SESSION_SECRET": self.session_secret,
             "RAPPORT_IDENTITY_SECRET": self.identity_secret,
+            "RAPPORT_MAX_MESSAGE_CHARS": str(self.max_message_chars),
+            "RAPPORT_RATE_LIMIT_PER_MINUTE": str(self.rate_limit_per_minute),
+            "RAPPORT_ALLOWED_ORIGINS": ",".join(self.allowed_origins),
             "DATABASE_URL": self.database_url,
             "RAPPORT_ROOT": str(ROOT),
+            "RAPPORT_ENV_FILE": str(self.env_file),
         }
 
 
@@ -123,11 +134,14 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "TRACKER_DB": ("tracker_db", _text),
     "TRACKER_URL": ("tracker_url", _text),
     "BUSINESS_FILE": ("business_file", _path),
+    "SHOP_RECORDS_FILE": ("shop_records_file", _path),
+    "BOOKINGS_URL": ("bookings_url", _text),
     "MAX_MESSAGE_CHARS": ("max_message_chars", _int("MAX_MESSAGE_CHARS", 1, 100000)),
     "RATE_LIMIT_PER_MINUTE": ("rate_limit_per_minute", _int("RATE_LIMIT_PER_MINUTE", 1, 10000)),
     "ALLOWED_ORIGINS": ("allowed_origins", _origins),
     "RETENTION_DAYS": ("retention_days", _int("RETENTION_DAYS", 1, 36500)),
     "LOG_LEVEL": ("log_level", _level),
+    "LOG_DIR": ("log_dir", _path),
     "SESSION_SECRET": ("session_secret", _text),
     "IDENTITY_SECRET": ("identity_secret", _text),
     "ACTION_SERVER_TOKEN": ("action_server_token", _text),
@@ -145,9 +159,9 @@ def read_env_file(env_file: Path) -> dict[str, str]:
     return {key: value or "" for key, value in values.items()}
 
 
-def from_mapping(values: Mapping[str, str]) -> Settings:
+def from_mapping(values: Mapping[str, str], env_file: Path | None = None) -> Settings:
     """Settings from a mapping of `.env` names to text, validated."""
-    parsed: dict[str, object] = {}
+    parsed: dict[str, object] = {"env_file": env_file or ROOT / ".env"}
     for name, (attribute, parse) in _FIELDS.items():
         if name in values and values[name] != "":
             parsed[attribute] = parse(values[name])
@@ -160,17 +174,26 @@ def from_mapping(values: Mapping[str, str]) -> Settings:
 
 
 def load(env_file: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-    """Read `.env` (then the process environment, which wins) into validated settings."""
-    env_file = env_file or ROOT / ".env"
-    values = read_env_file(env_file)
+    """Read `.env` (then the process environment, which wins) into validated settings.
+
+    The file is `env_file`, else the one named by RAPPORT_ENV_FILE (how `python -m bot` tells
+    the processes it starts which file it used), else `.env` at the project root.
+    """
     environ = os.environ if environ is None else environ
+    env_file = env_file or default_env_file(environ)
+    values = read_env_file(env_file)
     values.update({key: environ[key] for key in _FIELDS if key in environ})
-    return from_mapping(values)
+    return from_mapping(values, env_file)
+
+
+def default_env_file(environ: Mapping[str, str] | None = None) -> Path:
+    environ = os.environ if environ is None else environ
+    return Path(environ.get("RAPPORT_ENV_FILE") or ROOT / ".env")
 
 
 def ensure_secrets(env_file: Path | None = None) -> list[str]:
     """Append generated values for missing secrets to `.env`; return the names generated."""
-    env_file = env_file or ROOT / ".env"
+    env_file = env_file or default_env_file()
     present = read_env_file(env_file)
     missing = [name for name in GENERATED_SECRETS if not present.get(name)]
     if missing:

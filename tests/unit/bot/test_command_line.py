@@ -1,0 +1,75 @@
+"""The `python -m bot` command line and the Makefile's set-up guard."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.settings import ROOT
+
+
+def run_bot(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_help_explains_every_command() -> None:
+    result = run_bot("--help")
+    assert result.returncode == 0
+    for command in ("run", "train", "validate", "test"):
+        assert f"    {command} " in result.stdout
+
+
+def test_a_broken_env_value_gives_one_line_and_no_traceback(tmp_path: Path) -> None:
+    env_file = tmp_path / "broken.env"
+    env_file.write_text("RASA_PORT=fifty\n")
+    result = run_bot("--env-file", str(env_file), "run")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "rapport: error: RASA_PORT='fifty' in .env is not a whole number; "
+        "set it to a number between 1 and 65535."
+    ]
+
+
+def test_a_port_in_use_gives_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env_file = tmp_path / "port.env"
+        env_file.write_text(f"RASA_PORT={port}\n")
+        result = run_bot("--env-file", str(env_file), "run")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"port {port} on 127.0.0.1 is already in use" in lines[0]
+
+
+def test_setup_without_python_3_10_says_what_to_install(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    shutil.copy(ROOT / "requirements.txt", tmp_path / "requirements.txt")
+    result = subprocess.run(
+        ["make", "setup", "PYTHON310=/nonexistent/python3.10"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "Python 3.10 is needed" in result.stderr
+    assert "pyenv install 3.10" in result.stderr
+    assert not (tmp_path / ".venv").exists()
+
+
+def test_make_help_lists_the_two_commands() -> None:
+    result = subprocess.run(["make", "help"], cwd=ROOT, capture_output=True, text=True)
+    assert "make run" in result.stdout and "make test" in result.stdout

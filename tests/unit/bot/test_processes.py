@@ -1,0 +1,55 @@
+"""Starting services: a port in use and a service that dies give one clear line."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import processes
+from bot.processes import Service, StartError
+
+
+def test_a_port_in_use_names_the_setting_to_change() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(StartError) as raised:
+            processes.check_port_free("127.0.0.1", port, "RASA_PORT")
+    message = str(raised.value)
+    assert f"port {port} on 127.0.0.1 is already in use" in message
+    assert "set RASA_PORT in .env" in message
+
+
+def test_a_free_port_passes() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    processes.check_port_free("127.0.0.1", port, "RASA_PORT")
+
+
+def test_a_service_that_dies_during_start_up_is_reported_with_its_log(tmp_path: Path) -> None:
+    service = Service(
+        "action server",
+        [sys.executable, "-c", "print('cannot load actions'); raise SystemExit(3)"],
+        tmp_path / "actions.log",
+    )
+    service.start({})
+    with pytest.raises(StartError) as raised:
+        processes.wait_until_ready(
+            [service], [(service, "http://127.0.0.1:9/health")], 30, lambda *_: None
+        )
+    assert "the action server stopped during start-up (exit 3)" in str(raised.value)
+    assert "cannot load actions" in str(raised.value)
+
+
+def test_stop_ends_the_whole_process_group(tmp_path: Path) -> None:
+    service = Service(
+        "sleeper", [sys.executable, "-c", "import time; time.sleep(60)"], tmp_path / "s.log"
+    )
+    service.start({})
+    service.stop(grace_seconds=5)
+    assert service.exited() is not None

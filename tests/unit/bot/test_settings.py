@@ -1,0 +1,70 @@
+"""Settings: defaults, validation messages a person can act on, and generated secrets."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from bot import settings
+from bot.settings import SettingsError
+
+
+def test_defaults_bind_to_loopback_on_the_documented_ports() -> None:
+    loaded = settings.from_mapping({})
+    assert (loaded.host, loaded.rasa_port, loaded.actions_port) == ("127.0.0.1", 5005, 5055)
+    assert loaded.database_url.startswith("sqlite:///") and loaded.database_url.endswith(
+        "var/memory.db"
+    )
+    assert loaded.tracker_dialect == "sqlite"
+
+
+def test_values_from_the_file_are_parsed() -> None:
+    loaded = settings.from_mapping(
+        {"RASA_PORT": "6000", "ALLOWED_ORIGINS": "https://shop.example, https://www.shop.example"}
+    )
+    assert loaded.rasa_port == 6000
+    assert loaded.allowed_origins == ("https://shop.example", "https://www.shop.example")
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"RASA_PORT": "abc"}, "RASA_PORT='abc' in .env is not a whole number"),
+        ({"ACTIONS_PORT": "70000"}, "ACTIONS_PORT=70000 in .env is out of range"),
+        ({"LOG_LEVEL": "chatty"}, "LOG_LEVEL='chatty' in .env is not a level"),
+        ({"RASA_PORT": "6000", "ACTIONS_PORT": "6000"}, "give them different ports"),
+    ],
+)
+def test_a_broken_value_names_the_setting(values: dict[str, str], expected: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        settings.from_mapping(values)
+    assert expected in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+def test_the_process_environment_wins_over_the_file(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("RASA_PORT=6001\n")
+    loaded = settings.load(env_file, environ={"RASA_PORT": "6002"})
+    assert loaded.rasa_port == 6002
+
+
+def test_secrets_are_generated_once_and_kept_private(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("RASA_PORT=6001")  # no trailing newline: generated lines must not join it
+    generated = settings.ensure_secrets(env_file)
+    assert generated == list(settings.GENERATED_SECRETS)
+    first = settings.load(env_file, environ={})
+    assert first.rasa_port == 6001
+    assert len(first.session_secret) >= 32 and first.session_secret != first.identity_secret
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+
+    assert settings.ensure_secrets(env_file) == []
+    assert settings.load(env_file, environ={}).session_secret == first.session_secret
+
+
+def test_secrets_are_not_shown_in_repr() -> None:
+    loaded = settings.from_mapping({"SESSION_SECRET": "very-secret-value"})
+    assert "very-secret-value" not in repr(loaded)
