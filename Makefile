@@ -9,7 +9,7 @@ STAMP := $(VENV)/.rapport-setup-$(shell cat requirements.txt package.json packag
 # Python 3.10 on PATH, else from pyenv.
 PYTHON310 := $(shell command -v python3.10 2>/dev/null || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/bin/python3.10 2>/dev/null | tail -n1)
 
-.PHONY: help setup run train test validate bench clean
+.PHONY: help setup run train test validate bench bench-memory clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ validate: setup ## Check training data, domain and business file
 
 test: setup ## Run every check: lint, types, tests, validation, training, test stories
 	@$(PY) -m bot test
+
+bench-memory: setup ## Benchmark memory card reads and writes at 10k, 100k, 1M exchanges; table in docs/memory.md
+	@$(PY) bench/memory.py
 
 clean: ## Remove the environment, models and local data (asks nothing: be sure)
 	rm -rf $(VENV) node_modules models/*.tar.gz var

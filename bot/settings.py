@@ -14,6 +14,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from memory.rules import RelationshipRules, RulesError
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # Secrets that are generated into `.env` when missing.
@@ -57,6 +59,10 @@ class Settings:
     # Raw values, for settings that a component documents and parses itself
     # (for example the relationship weights, prefixed RELATIONSHIP_).
     raw: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def relationship_rules(self) -> RelationshipRules:
+        """The relationship weights and thresholds, with RELATIONSHIP_* overrides from `.env`."""
+        return RelationshipRules.from_mapping(self.raw)
 
     @property
     def rasa_url(self) -> str:
@@ -166,6 +172,10 @@ def from_mapping(values: Mapping[str, str], env_file: Path | None = None) -> Set
         if name in values and values[name] != "":
             parsed[attribute] = parse(values[name])
     settings = Settings(**parsed, raw=dict(values))  # type: ignore[arg-type]
+    try:
+        settings.relationship_rules()
+    except RulesError as error:
+        raise SettingsError(str(error)) from None
     if settings.rasa_port == settings.actions_port and settings.host == settings.actions_host:
         raise SettingsError(
             f"RASA_PORT and ACTIONS_PORT are both {settings.rasa_port}; give them different ports."

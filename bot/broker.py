@@ -1,0 +1,88 @@
+"""The event broker that feeds every conversation event into the relationship memory.
+
+Named in endpoints.yml (`event_broker: type: bot.broker.MemoryEventBroker`). Rasa calls
+`publish` on its event loop for every tracker event of every channel; `publish` only hands the
+event to a background thread (no I/O on the loop), which keeps it in a durable outbox file and
+writes it into memory, retrying while the memory database is down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.utils.endpoints import EndpointConfig
+
+import memory
+from bot import settings
+from bot.settings import ROOT
+from memory.facts import FactExtractor
+from memory.ingest import ACTION_KEY, EventIngestor, Outbox, OutboxWorker
+from memory.rules import RelationshipRules
+from memory.store import MemoryStore
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_OUTBOX = ROOT / "var" / "memory-outbox.db"
+REMEMBERED_SENDERS = 10_000  # senders whose last action we keep, to name a bot message's source
+
+
+class MemoryEventBroker(EventBroker):
+    """Publishes tracker events to the relationship memory through a durable outbox."""
+
+    def __init__(
+        self,
+        database_url: str,
+        outbox_path: Path = DEFAULT_OUTBOX,
+        rules: RelationshipRules | None = None,
+        extract_facts: bool = True,
+    ) -> None:
+        self.database_url = database_url
+        self.store = MemoryStore(
+            database_url, rules=rules, fact_extractor=FactExtractor() if extract_facts else None
+        )
+        ingestor = EventIngestor(self.store)
+        self.worker = OutboxWorker(
+            Outbox(outbox_path), ingestor.ingest, prepare=lambda: memory.migrate(database_url)
+        )
+        self._last_action: OrderedDict[str, str] = OrderedDict()
+        self.worker.start()
+
+    @classmethod
+    async def from_endpoint_config(
+        cls,
+        broker_config: EndpointConfig,
+        event_loop: asyncio.AbstractEventLoop | None = None,
+    ) -> MemoryEventBroker:
+        """The broker of endpoints.yml: `url` is the memory DATABASE_URL, `outbox` a file."""
+        config = await asyncio.to_thread(settings.load)
+        url = broker_config.url or config.database_url
+        outbox = Path(broker_config.kwargs.get("outbox") or DEFAULT_OUTBOX)
+        if not outbox.is_absolute():
+            outbox = ROOT / outbox
+        rules = RelationshipRules.from_mapping(config.raw)
+        extract = str(broker_config.kwargs.get("extract_facts", "true")).lower() != "false"
+        return await asyncio.to_thread(cls, url, outbox, rules, extract)
+
+    def publish(self, event: dict[str, Any]) -> None:
+        """Hand the event to the memory worker (never blocks)."""
+        sender = event.get("sender_id")
+        if event.get("event") == "action" and isinstance(sender, str):
+            self._last_action[sender] = str(event.get("name"))
+            self._last_action.move_to_end(sender)
+            if len(self._last_action) > REMEMBERED_SENDERS:
+                self._last_action.popitem(last=False)
+        elif event.get("event") == "bot" and isinstance(sender, str):
+            event = {**event, ACTION_KEY: self._last_action.get(sender)}
+        self.worker.submit(event)
+
+    def is_ready(self) -> bool:
+        return self.worker.alive()
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self.worker.stop)
+        await asyncio.to_thread(self.store.close)

@@ -1,0 +1,132 @@
+"""Operators' commands for the relationship memory: forget or export a customer, purge, migrate.
+
+    python -m bot customer forget ID     delete everything about a customer (memory + tracker)
+    python -m bot customer export ID     print everything stored about a customer as JSON
+    python -m bot memory purge           delete exchanges older than RETENTION_DAYS
+    python -m bot memory migrate         bring the memory database schema up to date
+
+ID is the shop's customer id, a widget/sender id, or `#<number>` for the memory's own id.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from sqlalchemy.engine import URL
+
+from bot.cli import CommandFailed
+from bot.settings import Settings
+
+
+def tracker_store_url(config: Settings) -> str:
+    """The SQLAlchemy URL of Rasa's SQL tracker store, from the TRACKER_* settings."""
+    if config.tracker_dialect == "sqlite":
+        return f"sqlite:///{config.tracker_db}"
+    return URL.create(
+        config.tracker_dialect, host=config.tracker_url or None, database=config.tracker_db
+    ).render_as_string(hide_password=False)
+
+
+def _store(config: Settings) -> Any:
+    import memory
+    from memory.rules import RelationshipRules, RulesError
+    from memory.store import MemoryStore
+
+    try:
+        rules = RelationshipRules.from_mapping(config.raw)
+        memory.migrate(config.database_url)
+    except (memory.MemoryUnavailable, RulesError) as error:
+        raise CommandFailed(str(error)) from None
+    return MemoryStore(config.database_url, rules=rules)
+
+
+def _customer(store: Any, reference: str) -> int:
+    customer_id = store.find_customer(reference)
+    if customer_id is None:
+        raise CommandFailed(
+            f"no customer is known as {reference!r}; give a shop customer id, a sender id "
+            "or #<number>."
+        )
+    return int(customer_id)
+
+
+def command_forget(config: Settings, args: argparse.Namespace) -> None:
+    from memory.privacy import forget_customer
+
+    store = _store(config)
+    try:
+        customer_id = _customer(store, args.id)
+        forgotten = forget_customer(store, customer_id, tracker_store_url(config))
+    finally:
+        store.close()
+    print(
+        f"rapport: forgot customer #{forgotten.customer_id}: memory deleted, "
+        f"{forgotten.tracker_events} conversation events deleted for "
+        f"{len(forgotten.sender_ids)} sender id(s).",
+        flush=True,
+    )
+
+
+def command_export(config: Settings, args: argparse.Namespace) -> None:
+    from memory.privacy import export_customer
+
+    store = _store(config)
+    try:
+        data = export_customer(store, _customer(store, args.id))
+    finally:
+        store.close()
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def command_purge(config: Settings, args: argparse.Namespace) -> None:
+    from memory.privacy import purge_exchanges
+
+    days = args.days or config.retention_days
+    store = _store(config)
+    try:
+        removed = purge_exchanges(store, days)
+    finally:
+        store.close()
+    print(f"rapport: purged {removed} exchange(s) older than {days} days.", flush=True)
+
+
+def command_migrate(config: Settings, args: argparse.Namespace) -> None:
+    import memory
+
+    try:
+        memory.migrate(config.database_url)
+    except memory.MemoryUnavailable as error:
+        raise CommandFailed(str(error)) from None
+    print("rapport: the memory database is up to date.", flush=True)
+
+
+def register(commands: Any) -> None:
+    """Add the `customer` and `memory` commands to `python -m bot`."""
+    customer = commands.add_parser("customer", help="Forget or export one customer's data.")
+    customer_commands = customer.add_subparsers(dest="customer_command", required=True)
+    forget = customer_commands.add_parser(
+        "forget", help="Delete everything about a customer, including their conversations."
+    )
+    forget.add_argument("id", help="shop customer id, sender id, or #<memory id>")
+    forget.set_defaults(handler=command_forget)
+    export = customer_commands.add_parser(
+        "export", help="Print everything stored about a customer as JSON."
+    )
+    export.add_argument("id", help="shop customer id, sender id, or #<memory id>")
+    export.set_defaults(handler=command_export)
+
+    memory_parser = commands.add_parser("memory", help="Maintain the relationship memory.")
+    memory_commands = memory_parser.add_subparsers(dest="memory_command", required=True)
+    purge = memory_commands.add_parser(
+        "purge", help="Delete exchanges older than RETENTION_DAYS (or --days)."
+    )
+    purge.add_argument("--days", type=int, default=None, help="override RETENTION_DAYS")
+    purge.set_defaults(handler=command_purge)
+    migrate = memory_commands.add_parser(
+        "migrate", help="Bring the memory database schema up to date."
+    )
+    migrate.set_defaults(handler=command_migrate)

@@ -1,0 +1,454 @@
+"""Facts about a customer found in what they say (spaCy parse and entities) and in form values.
+
+The extractor reads the dependency parse: a fact counts only when the customer says it about
+themselves ("I", "my"), affirmatively (no negation, not a question), so "I don't have a bike",
+"do you have a Trek?" and "I want to buy a helmet" store nothing. Small word lists say which
+nouns are bikes, sizes or riding styles; the parse decides whether a sentence states a fact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from memory.records import ExtractedFact
+
+BIKE_NOUNS = frozenset({"bike", "bicycle", "ebike", "e-bike", "mtb", "hardtail", "fixie", "tandem"})
+BIKE_BRANDS = frozenset(
+    {
+        "trek", "specialized", "giant", "cannondale", "canyon", "cervelo", "scott", "bianchi",
+        "brompton", "surly", "orbea", "merida", "cube", "ribble", "pinarello", "colnago", "bmc",
+        "kona", "salsa", "marin", "felt", "raleigh", "focus", "liv", "yeti", "pivot", "santa",
+        "ridley", "wilier", "genesis", "tern", "gazelle", "riese", "cervélo", "rockhopper",
+    }
+)  # fmt: skip
+OWNING_VERBS = frozenset({"ride", "own", "have", "get", "buy", "use"})
+LIKING_VERBS = frozenset({"love", "like", "adore", "prefer"})
+ASPIRING_VERBS = frozenset({"want", "hope", "plan", "aim", "dream", "wish", "intend", "train"})
+ASPIRING_NOUNS = frozenset({"goal", "dream", "plan", "ambition", "aim", "wish"})
+# What a customer "wants to" do with the shop is a request, not an aspiration.
+TRANSACTIONAL_VERBS = frozenset(
+    {
+        "buy", "order", "book", "return", "know", "ask", "talk", "speak", "cancel", "check",
+        "get", "find", "see", "pay", "change", "fix", "repair", "have", "exchange", "schedule",
+        "sign", "join", "chat", "contact", "reach", "come", "pick", "collect", "make", "send",
+        "complain", "report", "leave", "try", "rent", "hire", "borrow", "go", "update", "delete",
+        "forget", "export", "give", "tell", "use", "stop", "unsubscribe",
+    }
+)  # fmt: skip
+# Riding styles: the word in the customer's sentence -> the style we store.
+STYLE_WORDS = {
+    "gravel": "gravel riding",
+    "road": "road riding",
+    "trail": "trail riding",
+    "mountain": "mountain biking",
+    "mtb": "mountain biking",
+    "enduro": "enduro",
+    "downhill": "downhill",
+    "cyclocross": "cyclocross",
+    "track": "track racing",
+    "touring": "touring",
+    "bikepacking": "bikepacking",
+    "commuting": "commuting",
+    "racing": "racing",
+    "crit": "racing",
+    "criterium": "racing",
+    "triathlon": "triathlon",
+    "bmx": "BMX",
+}
+STYLE_VERBS = {
+    "commute": "commuting",
+    "race": "racing",
+    "tour": "touring",
+    "bikepack": "bikepacking",
+}
+STYLE_PEOPLE = {
+    "commuter": "commuting",
+    "racer": "racing",
+    "roadie": "road riding",
+    "tourer": "touring",
+    "triathlete": "triathlon",
+    "bikepacker": "bikepacking",
+}
+SIZE_ITEMS = {
+    "frame": "frame",
+    "shoe": "shoe",
+    "jersey": "jersey",
+    "helmet": "helmet",
+    "glove": "gloves",
+    "short": "shorts",
+    "shorts": "shorts",
+    "bib": "bibs",
+    "jacket": "jacket",
+    "wheel": "wheel",
+}
+SIZE_WORDS = {
+    "xs": "XS",
+    "s": "S",
+    "small": "S",
+    "m": "M",
+    "medium": "M",
+    "l": "L",
+    "large": "L",
+    "xl": "XL",
+    "xxl": "XXL",
+}
+UNITS = frozenset({"cm", "mm", "in", "inch", "inches", '"', "centimetres", "centimeters"})
+NOT_A_NAME = frozenset({"here", "back", "fine", "good", "ok", "okay", "new", "sorry", "ready"})
+
+# Form slots (Rasa slot names) whose values are facts: slot -> (kind, key).
+DEFAULT_SLOT_FACTS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "customer_name": ("name", ""),
+        "name": ("name", ""),
+        "first_name": ("name", ""),
+        "bike": ("bike", ""),
+        "bike_model": ("bike", ""),
+        "riding_style": ("riding_style", ""),
+        "frame_size": ("size", "frame"),
+        "shoe_size": ("size", "shoe"),
+        "jersey_size": ("size", "jersey"),
+        "helmet_size": ("size", "helmet"),
+        "favourite_product": ("favourite_product", ""),
+        "aspiration": ("aspiration", ""),
+        "riding_goal": ("aspiration", ""),
+    }
+)
+
+
+def _is_me(token: Token) -> bool:
+    return token.lower_ in ("i", "me") and token.dep_ in ("nsubj", "nsubjpass")
+
+
+def _subject(verb: Token) -> Token | None:
+    for child in verb.children:
+        if child.dep_ in ("nsubj", "nsubjpass"):
+            return child
+    # "I love and ride my Trek": the second verb shares the first one's subject.
+    if verb.dep_ in ("conj", "xcomp") and verb.head != verb:
+        return _subject(verb.head)
+    return None
+
+
+def _affirmed(verb: Token) -> bool:
+    """The clause is stated, not negated and not asked ("don't", "do I ...?", "can I ...?")."""
+    if any(child.dep_ == "neg" for child in verb.children):
+        return False
+    subject = _subject(verb)
+    for child in verb.children:
+        if child.dep_ == "aux" and subject is not None and child.i < subject.i:
+            return False  # inverted: a question
+    return not verb.sent.text.rstrip().endswith("?")
+
+
+def _said_by_me(verb: Token) -> bool:
+    subject = _subject(verb)
+    return subject is not None and _is_me(subject) and _affirmed(verb)
+
+
+def _phrase(token: Token, drop_possessive: bool = True) -> str:
+    """The noun phrase headed by `token`, without determiners and "my"."""
+    words = []
+    for word in token.subtree:
+        if word.dep_ in ("det", "punct", "prep", "relcl", "cc", "conj") and word != token:
+            if word.dep_ in ("prep", "relcl", "cc", "conj"):
+                break
+            continue
+        if drop_possessive and word.dep_ == "poss":
+            continue
+        words.append(word.text)
+    # "my Garmin Edge 530": the parser often hangs the model number on the verb.
+    after = token.doc[token.right_edge.i + 1] if token.right_edge.i + 1 < len(token.doc) else None
+    if after is not None and after.like_num and after.head == token.head and after.i > token.i:
+        words.append(after.text)
+    return " ".join(words).strip()
+
+
+def _span_text(start: int, end: int, doc: Doc) -> str:
+    span: Span = doc[start:end]
+    return span.text.strip().rstrip(".!,;")
+
+
+def _has_my(token: Token) -> bool:
+    return any(child.dep_ == "poss" and child.lower_ == "my" for child in token.children)
+
+
+def _names(sentence: Span) -> list[ExtractedFact]:
+    found: list[ExtractedFact] = []
+    for token in sentence:
+        candidate: Token | None = None
+        if token.lemma_ == "name" and _has_my(token) and token.dep_ == "nsubj":
+            verb = token.head
+            if verb.lemma_ == "be" and _affirmed(verb):
+                candidate = next((c for c in verb.children if c.dep_ == "attr"), None)
+        elif token.lemma_ == "be" and _said_by_me(token):
+            candidate = next((c for c in token.children if c.dep_ == "attr"), None)
+            if candidate is not None and any(c.dep_ == "det" for c in candidate.children):
+                candidate = None  # "I'm a Trek fan"
+        elif token.lemma_ == "call" and any(
+            c.dep_ == "dobj" and c.lower_ == "me" for c in token.children
+        ):
+            candidate = next((c for c in token.children if c.dep_ in ("oprd", "xcomp")), None)
+        if candidate is None or candidate.pos_ != "PROPN":
+            continue
+        if candidate.ent_type_ in ("ORG", "GPE", "LOC", "PRODUCT", "NORP", "FAC"):
+            continue
+        parts = [c for c in candidate.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"]
+        words = [*parts, candidate]
+        if not all(word.is_alpha and word.text[:1].isupper() for word in words):
+            continue
+        if candidate.lower_ in NOT_A_NAME or len(words) > 3:
+            continue
+        sure = 0.9 if candidate.ent_type_ == "PERSON" else 0.7
+        found.append(ExtractedFact("name", " ".join(word.text for word in words), confidence=sure))
+    return found
+
+
+def _is_bike_phrase(noun: Token, verb_lemma: str) -> bool:
+    words = list(noun.subtree)
+    if noun.lemma_.lower() in BIKE_NOUNS:
+        return True
+    if any(word.lower_ in BIKE_BRANDS for word in words):
+        return True
+    return noun.pos_ == "PROPN" and verb_lemma == "ride"
+
+
+def _bikes(sentence: Span) -> list[ExtractedFact]:
+    found: list[ExtractedFact] = []
+    for token in sentence:
+        if token.pos_ == "VERB" and token.lemma_ in OWNING_VERBS and _said_by_me(token):
+            if token.lemma_ in ("buy", "get") and token.tag_ != "VBD":
+                continue  # "I want to buy a bike" is a wish; "I bought a Trek" a fact
+            if token.dep_ == "xcomp":
+                continue  # "I'd like to ride a Brompton"
+            for obj in token.children:
+                if obj.dep_ != "dobj" or obj.lemma_.lower() in SIZE_ITEMS:
+                    continue
+                if obj.lemma_.lower() in STYLE_WORDS:
+                    continue  # "I ride gravel" is a style
+                if obj.tag_ == "NNS" and obj.lemma_.lower() in BIKE_NOUNS:
+                    continue  # "I have 3 bikes" says how many, not which
+                if _is_bike_phrase(obj, token.lemma_):
+                    value = _phrase(obj)
+                    if value.lower() not in BIKE_NOUNS:
+                        found.append(ExtractedFact("bike", value, confidence=0.8))
+        elif token.lemma_.lower() in BIKE_NOUNS and token.pos_ == "NOUN" and _has_my(token):
+            value = _phrase(token)
+            if value.lower() not in BIKE_NOUNS and not _negated_around(token):
+                found.append(ExtractedFact("bike", value, confidence=0.7))
+    return found
+
+
+def _negated_around(token: Token) -> bool:
+    head = token.head
+    return any(child.dep_ == "neg" for child in head.children)
+
+
+def _styles(sentence: Span) -> list[ExtractedFact]:
+    found: list[ExtractedFact] = []
+    for token in sentence:
+        style = None
+        enjoyed = token.dep_ == "xcomp" and token.head.lemma_ in ("love", "like", "enjoy")
+        if token.pos_ == "VERB" and (token.dep_ != "xcomp" or enjoyed) and _said_by_me(token):
+            if token.lemma_ in STYLE_VERBS:
+                style = STYLE_VERBS[token.lemma_]
+            elif token.lemma_ in ("ride", "do", "love"):
+                for child in token.children:
+                    target = child
+                    if child.dep_ == "prep" and child.lower_ in ("on", "in"):
+                        target = next((c for c in child.children if c.dep_ == "pobj"), child)
+                    word = target.lemma_.lower()
+                    if target.dep_ in ("dobj", "pobj") and word in STYLE_WORDS:
+                        style = STYLE_WORDS[word]
+                    elif target.dep_ == "dobj" and target.lemma_ == "biking":
+                        modifier = next((c for c in target.lefts if c.dep_ == "compound"), None)
+                        if modifier is not None and modifier.lemma_.lower() in STYLE_WORDS:
+                            style = STYLE_WORDS[modifier.lemma_.lower()]
+        elif token.lemma_ == "be" and _said_by_me(token):
+            attr = next((c for c in token.children if c.dep_ == "attr"), None)
+            if attr is not None and attr.lemma_.lower() in STYLE_PEOPLE:
+                style = STYLE_PEOPLE[attr.lemma_.lower()]
+            elif attr is not None and attr.lemma_.lower() in ("biker", "rider", "cyclist"):
+                modifier = next(
+                    (c for c in attr.lefts if c.dep_ in ("compound", "amod", "nmod")), None
+                )
+                if modifier is not None and modifier.lemma_.lower() in STYLE_WORDS:
+                    style = STYLE_WORDS[modifier.lemma_.lower()]
+        if style:
+            found.append(ExtractedFact("riding_style", style, confidence=0.75))
+    return found
+
+
+def _favourites(sentence: Span) -> list[ExtractedFact]:
+    found: list[ExtractedFact] = []
+    for token in sentence:
+        if (
+            token.dep_ == "nsubj"
+            and _has_my(token)
+            and any(c.lemma_ in ("favourite", "favorite") for c in token.children)
+            and token.head.lemma_ == "be"
+            and _affirmed(token.head)
+        ):
+            attr = next((c for c in token.head.children if c.dep_ == "attr"), None)
+            if attr is not None and attr.pos_ in ("PROPN", "NOUN"):
+                value = _phrase(attr)
+                found.append(
+                    ExtractedFact("favourite_product", value, key=token.lemma_, confidence=0.85)
+                )
+        elif token.pos_ == "VERB" and token.lemma_ in LIKING_VERBS and _said_by_me(token):
+            if any(c.lower_ in ("would", "'d") for c in token.children):
+                continue  # "I'd like a ..." is a request
+            for obj in token.children:
+                if obj.dep_ != "dobj" or obj.pos_ not in ("PROPN", "NOUN"):
+                    continue
+                if any(c.dep_ == "poss" and c.lower_ != "my" for c in obj.children):
+                    continue
+                if not any(word.pos_ == "PROPN" for word in obj.subtree):
+                    continue  # "I love the shop": not a product
+                found.append(ExtractedFact("favourite_product", _phrase(obj), confidence=0.7))
+    return found
+
+
+def _size_value(item: Token) -> str | None:
+    """The size next to a size item: "56 cm frame", "medium jersey", "size 43 shoes"."""
+    candidates = list(item.children)
+    if item.head.lemma_ == "size":
+        candidates += list(item.head.children)
+        if item.head.head.lemma_ == "be":
+            candidates += [c for c in item.head.head.children if c.dep_ in ("attr", "acomp")]
+    for word in item.sent:
+        if word.lemma_ == "size" and word.i + 1 < len(item.doc) and item.doc[word.i + 1].like_num:
+            candidates.append(item.doc[word.i + 1])
+    for unit_word in item.children:
+        if unit_word.lower_ in UNITS:
+            number = next((c for c in unit_word.children if c.like_num), None)
+            if number is not None:
+                return f"{number.text} {unit_word.text}"
+    for word in candidates:
+        if word.like_num:
+            after = word.doc[word.i + 1] if word.i + 1 < len(word.doc) else None
+            unit = after.text if after is not None and after.lower_ in UNITS else ""
+            plural = item.tag_ == "NNS" and item.lemma_ not in ("shorts", "bib")
+            if plural and not unit and word.dep_ == "nummod" and _number(word.text) <= 10:
+                continue  # "2 jerseys" counts jerseys
+            return f"{word.text} {unit}".strip()
+        if word.lower_ in SIZE_WORDS and word.dep_ in ("compound", "amod", "attr", "acomp"):
+            return SIZE_WORDS[word.lower_]
+    return None
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0
+
+
+def _sizes(sentence: Span) -> list[ExtractedFact]:
+    if not any(word.lower_ in ("i", "my", "me") for word in sentence):
+        return []
+    if sentence.text.rstrip().endswith("?") or any(w.dep_ == "neg" for w in sentence):
+        return []
+    found: list[ExtractedFact] = []
+    for token in sentence:
+        key = SIZE_ITEMS.get(token.lemma_.lower()) or SIZE_ITEMS.get(token.lower_)
+        if key and token.pos_ == "NOUN":
+            value = _size_value(token)
+            if value:
+                found.append(ExtractedFact("size", value, key=key, confidence=0.75))
+    return found
+
+
+def _aspirations(sentence: Span) -> list[ExtractedFact]:
+    found: list[ExtractedFact] = []
+    doc = sentence.doc
+    for token in sentence:
+        if token.pos_ == "VERB" and token.lemma_ in ASPIRING_VERBS | {"love", "like"}:
+            subject = _subject(token)
+            if subject is not None and not (_is_me(subject) and _affirmed(token)):
+                continue
+            if subject is None and not (token.dep_ == "ROOT" and token.tag_ == "VBG"):
+                continue  # only "dreaming of ..." may leave the subject out
+            if token.lemma_ in ("love", "like") and not any(
+                c.lower_ in ("would", "'d") for c in token.children
+            ):
+                continue  # "I love riding" is a liking; "I'd love to ride ..." a wish
+            goal = next((c for c in token.children if c.dep_ == "xcomp"), None)
+            if goal is not None and goal.pos_ == "VERB":
+                if goal.lemma_ in TRANSACTIONAL_VERBS:
+                    continue
+                words = [w for w in goal.subtree if not (w.dep_ == "aux" and w.lower_ == "to")]
+                value = _span_text(words[0].i, words[-1].i + 1, doc) if words else ""
+                if value and goal.lemma_ != value.lower():
+                    found.append(ExtractedFact("aspiration", value, confidence=0.8))
+                continue
+            if token.lemma_ in ("dream", "train"):
+                for prep in token.children:
+                    if prep.dep_ == "prep" and prep.lower_ in ("of", "about", "for"):
+                        target = next((c for c in prep.children if c.dep_ == "pobj"), None)
+                        if target is not None:
+                            start = min(w.i for w in target.subtree if w.dep_ != "det")
+                            end = max(w.i for w in token.subtree) + 1
+                            value = _span_text(start, end, doc)
+                            found.append(ExtractedFact("aspiration", value, confidence=0.75))
+        elif token.lemma_ in ASPIRING_NOUNS and token.dep_ == "nsubj" and _has_my(token):
+            verb = token.head
+            goal = next((c for c in verb.children if c.dep_ == "xcomp"), None)
+            if verb.lemma_ == "be" and _affirmed(verb) and goal is not None:
+                if goal.lemma_ in TRANSACTIONAL_VERBS:
+                    continue
+                value = _span_text(goal.i, sentence.end, doc)
+                found.append(ExtractedFact("aspiration", value, confidence=0.85))
+    return found
+
+
+class FactExtractor:
+    """Finds facts in customer messages with a spaCy pipeline (loaded on first use)."""
+
+    def __init__(self, nlp: Language | None = None) -> None:
+        self._nlp = nlp
+
+    @property
+    def nlp(self) -> Language:
+        if self._nlp is None:
+            from voice import language
+
+            self._nlp = language.load()
+        return self._nlp
+
+    def __call__(self, text: str) -> list[ExtractedFact]:
+        return self.extract(text)
+
+    def extract(self, text: str) -> list[ExtractedFact]:
+        """The facts a customer message states about the customer (none for most messages)."""
+        text = text.strip()[:2000]
+        if not text or text.startswith("/"):
+            return []
+        doc = self.nlp(text)
+        found: list[ExtractedFact] = []
+        for sentence in doc.sents:
+            for finder in (_names, _bikes, _styles, _favourites, _sizes, _aspirations):
+                for fact in finder(sentence):
+                    if fact.value and fact not in found:
+                        found.append(fact)
+        return found
+
+
+def facts_from_slots(
+    slots: Mapping[str, Any], slot_facts: Mapping[str, tuple[str, str]] = DEFAULT_SLOT_FACTS
+) -> list[ExtractedFact]:
+    """Facts from form values (slot name -> value); the customer typed them into a form."""
+    found: list[ExtractedFact] = []
+    for slot, value in slots.items():
+        if slot not in slot_facts or not isinstance(value, (str, int, float)):
+            continue
+        text = " ".join(str(value).split())[:200]
+        if not text or isinstance(value, bool):
+            continue
+        kind, key = slot_facts[slot]
+        found.append(ExtractedFact(kind, text, key=key, confidence=1.0))
+    return found

@@ -1,0 +1,305 @@
+"""Feeding the exchange log from conversation events, durably and exactly once.
+
+Events (Rasa tracker events as plain dicts) first land in an `Outbox`: a local SQLite file that
+survives restarts. An `OutboxWorker` thread moves them into the memory database; while that
+database is down, events wait in the outbox and are retried with back-off. Each event carries a
+stable id (a hash of its content), and the exchange log's unique constraint on that id means a
+retried or replayed event is never written twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from memory.db import MemoryUnavailable
+from memory.facts import DEFAULT_SLOT_FACTS, facts_from_slots
+from memory.records import Exchange
+from memory.store import MemoryStore
+
+logger = logging.getLogger(__name__)
+
+# Key under which the broker notes the action that produced a bot message (not part of the id).
+ACTION_KEY = "rapport_action"
+MAX_TEXT = 5000
+
+
+def event_id(event: Mapping[str, Any]) -> str:
+    """A stable id for an event: the same event always gets the same id."""
+    content = {key: value for key, value in event.items() if key != ACTION_KEY}
+    canonical = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _time(event: Mapping[str, Any]) -> datetime:
+    stamp = event.get("timestamp")
+    if isinstance(stamp, (int, float)):
+        return datetime.fromtimestamp(stamp, tz=timezone.utc)
+    return datetime.now(timezone.utc)
+
+
+def _entities(parse_data: Mapping[str, Any]) -> tuple[dict[str, Any], ...]:
+    found = []
+    for entity in parse_data.get("entities") or ():
+        if isinstance(entity, Mapping) and "entity" in entity:
+            found.append({"entity": entity["entity"], "value": entity.get("value")})
+    return tuple(found)
+
+
+@dataclass
+class EventIngestor:
+    """Turns one tracker event into memory writes (exchanges, visits, form facts)."""
+
+    store: MemoryStore
+    slot_facts: Mapping[str, tuple[str, str]] = DEFAULT_SLOT_FACTS
+
+    def ingest(self, event: Mapping[str, Any]) -> bool:
+        """Write what the event means for memory; True when something new was written."""
+        kind = event.get("event")
+        sender = event.get("sender_id")
+        if not isinstance(sender, str) or not sender:
+            return False
+        if kind == "session_started":
+            self.store.start_conversation(sender, _time(event), event_id(event))
+            return True
+        if kind == "slot":
+            facts = facts_from_slots({str(event.get("name")): event.get("value")}, self.slot_facts)
+            if not facts:
+                return False
+            customer = self.store.customer_for_sender(sender)
+            for fact in facts:
+                self.store.record_fact(customer, fact, source="form", at=_time(event))
+            return True
+        exchange = self.exchange(event)
+        return False if exchange is None else self.store.record_exchange(exchange)
+
+    @staticmethod
+    def exchange(event: Mapping[str, Any]) -> Exchange | None:
+        """The exchange a user or bot event is, or None for other events."""
+        kind = event.get("event")
+        sender = str(event.get("sender_id"))
+        text = event.get("text")
+        text = str(text)[:MAX_TEXT] if text is not None else None
+        if kind == "user":
+            parse = event.get("parse_data") or {}
+            intent = parse.get("intent") or {}
+            confidence = intent.get("confidence")
+            return Exchange(
+                event_id=event_id(event),
+                sender_id=sender,
+                speaker="customer",
+                text=text,
+                at=_time(event),
+                intent=intent.get("name"),
+                confidence=float(confidence) if isinstance(confidence, (int, float)) else None,
+                entities=_entities(parse),
+            )
+        if kind == "bot":
+            metadata = event.get("metadata") or {}
+            agent = metadata.get("agent") if isinstance(metadata, Mapping) else None
+            if text is None and not event.get("data"):
+                return None
+            if text is None:
+                text = json.dumps(event.get("data"), default=str)[:MAX_TEXT]
+            action = metadata.get("utter_action") if isinstance(metadata, Mapping) else None
+            return Exchange(
+                event_id=event_id(event),
+                sender_id=sender,
+                speaker="agent" if agent else "bot",
+                text=text,
+                at=_time(event),
+                action=None if agent else (action or event.get(ACTION_KEY)),
+                agent=str(agent)[:255] if agent else None,
+            )
+        return None
+
+
+class Outbox:
+    """A durable local queue of events (a SQLite file), in arrival order."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS pending (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+                "event_id TEXT NOT NULL UNIQUE, payload TEXT NOT NULL, attempts INTEGER "
+                "NOT NULL DEFAULT 0, enqueued_at REAL NOT NULL)"
+            )
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS failed (event_id TEXT PRIMARY KEY, payload TEXT "
+                "NOT NULL, error TEXT NOT NULL, failed_at REAL NOT NULL)"
+            )
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30)
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    def put(self, events: Iterable[Mapping[str, Any]]) -> int:
+        """Append events (an event already waiting is not added twice); returns how many."""
+        rows = [
+            (event_id(event), json.dumps(dict(event), default=str), time.time()) for event in events
+        ]
+        with self._connect() as conn:
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT OR IGNORE INTO pending (event_id, payload, enqueued_at) VALUES (?, ?, ?)",
+                rows,
+            )
+            return conn.total_changes - before
+
+    def take(self, limit: int = 100) -> list[tuple[int, dict[str, Any]]]:
+        """The oldest waiting events (they stay until `done`)."""
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT seq, payload FROM pending ORDER BY seq LIMIT ?", (limit,)
+            ).fetchall()
+        return [(seq, json.loads(payload)) for seq, payload in rows]
+
+    def done(self, seqs: Iterable[int]) -> None:
+        with self._connect() as conn:
+            conn.executemany("DELETE FROM pending WHERE seq = ?", [(seq,) for seq in seqs])
+
+    def fail(self, seq: int, event: Mapping[str, Any], error: str) -> None:
+        """Set aside an event that can never be written, so it does not block the others."""
+        with self._connect() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO failed VALUES (?, ?, ?, ?)",
+                (event_id(event), json.dumps(dict(event), default=str), error, time.time()),
+            )
+            conn.execute("DELETE FROM pending WHERE seq = ?", (seq,))
+
+    def count(self) -> int:
+        with self._connect() as conn:
+            return int(conn.execute("SELECT count(*) FROM pending").fetchone()[0])
+
+
+# Errors that mean "the database is not reachable now": the event waits and is retried.
+TRANSIENT_ERRORS = (OperationalError, DBAPIError, MemoryUnavailable, OSError)
+
+
+class OutboxWorker:
+    """A background thread: inbox (memory) -> outbox (disk) -> memory database."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        ingest: Callable[[Mapping[str, Any]], bool],
+        prepare: Callable[[], None] = lambda: None,
+        batch: int = 200,
+        max_backoff: float = 10.0,
+    ) -> None:
+        self.outbox = outbox
+        self.ingest = ingest
+        self.prepare = prepare  # e.g. run migrations once the database is reachable
+        self.batch = batch
+        self.max_backoff = max_backoff
+        self.inbox: queue.SimpleQueue[Mapping[str, Any]] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._idle = threading.Event()
+        self._prepared = False
+        self._thread = threading.Thread(target=self._run, name="memory-ingest", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def submit(self, event: Mapping[str, Any]) -> None:
+        """Hand an event over without blocking (safe to call on an event loop)."""
+        self._idle.clear()
+        self.inbox.put(event)
+
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Write what is in memory to the outbox, try one last delivery, and stop."""
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until everything submitted is in the memory database (for tests and tools)."""
+        return self._idle.wait(timeout)
+
+    def _drain_inbox(self, wait: float) -> None:
+        events = []
+        try:
+            events.append(self.inbox.get(timeout=wait))
+            while len(events) < 1000:
+                events.append(self.inbox.get_nowait())
+        except queue.Empty:
+            pass
+        if events:
+            self.outbox.put(events)
+
+    def _deliver(self) -> bool:
+        """Move one batch into memory; True when more may be waiting."""
+        if not self._prepared:
+            self.prepare()
+            self._prepared = True
+        delivered: list[int] = []
+        try:
+            for seq, event in self.outbox.take(self.batch):
+                try:
+                    self.ingest(event)
+                except TRANSIENT_ERRORS:
+                    raise
+                except Exception as error:  # a malformed event must not block the queue
+                    logger.error("memory: event %s set aside: %s", seq, error)
+                    self.outbox.fail(seq, event, str(error))
+                    continue
+                delivered.append(seq)
+        finally:
+            self.outbox.done(delivered)
+        return len(delivered) == self.batch
+
+    def _run(self) -> None:
+        backoff = 0.0
+        retry_at = 0.0
+        down_since: float | None = None
+        more = False
+        while True:
+            stopping = self._stop.is_set()
+            try:
+                self._drain_inbox(0.0 if stopping or more else 0.2)
+            except (OSError, sqlite3.Error) as error:
+                logger.error("memory: the outbox %s cannot be written: %s", self.outbox.path, error)
+                time.sleep(1.0)
+                continue
+            if time.monotonic() >= retry_at and self.outbox.count():
+                try:
+                    more = self._deliver()
+                    if down_since is not None:
+                        logger.warning(
+                            "memory: database back after %.0f s", time.monotonic() - down_since
+                        )
+                    backoff, down_since = 0.0, None
+                except TRANSIENT_ERRORS as error:
+                    if down_since is None:
+                        down_since = time.monotonic()
+                        reason = str(error).strip().splitlines()[0] if str(error) else error
+                        logger.warning(
+                            "memory: database unavailable (%s); events wait in %s",
+                            reason,
+                            self.outbox.path,
+                        )
+                    more = False
+                    backoff = min(max(backoff * 2, 0.25), self.max_backoff)
+                    retry_at = time.monotonic() + backoff
+            if self.inbox.empty() and not self.outbox.count():
+                self._idle.set()
+            if stopping:
+                return

@@ -1,0 +1,1 @@
+"""Alembic migrations of the relationship memory (run by `memory.migrate`)."""

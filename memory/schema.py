@@ -1,0 +1,229 @@
+"""The relationship memory's tables (SQLAlchemy Core), the single source the migrations follow.
+
+Times are stored as naive UTC. Every read the relationship card and the agent console make has an
+index that starts with the customer, so a card never scans a customer's whole history.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+# Constraint names are fixed so that migrations can refer to them on every database.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _customer_fk() -> Column:
+    return Column(
+        "customer_id",
+        Integer,
+        ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+    )
+
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # The shop's own customer id when the customer signed in; NULL while anonymous.
+    Column("external_id", String(255), unique=True, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("first_seen", DateTime, nullable=True),
+    Column("last_seen", DateTime, nullable=True),
+    Column("visits", Integer, nullable=False, default=0),
+    # Decayed sums of benefits and costs as of `tally_at` (see memory.rules.Tally).
+    Column("benefit", Float, nullable=False, default=0.0),
+    Column("cost", Float, nullable=False, default=0.0),
+    Column("tally_at", DateTime, nullable=True),
+    Column("loyalty_status", String(255), nullable=True),
+)
+
+identities = Table(
+    "identities",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # A widget's anonymous id or any other Rasa sender id.
+    Column("sender_id", String(255), nullable=False, unique=True),
+    _customer_fk(),
+    Column("linked_at", DateTime, nullable=False),
+    Index(None, "customer_id"),
+)
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _customer_fk(),
+    Column("sender_id", String(255), nullable=False),
+    # The session-start event that opened it, so a replayed event opens no second visit.
+    Column("start_event_id", String(64), nullable=True, unique=True),
+    Column("started_at", DateTime, nullable=False),
+    Column("last_at", DateTime, nullable=False),
+    Column("exchange_count", Integer, nullable=False, default=0),
+    Column("not_understood", Integer, nullable=False, default=0),
+    # What is needed to spot "repeating oneself" and "waiting" without reading the log.
+    Column("last_customer_text", Text, nullable=True),
+    Column("awaiting_reply_since", DateTime, nullable=True),
+    Index(None, "customer_id", "started_at"),
+    Index(None, "sender_id", "last_at"),
+)
+
+exchanges = Table(
+    "exchanges",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # Stable id of the event that produced the exchange: a replayed event is not written twice.
+    Column("event_id", String(64), nullable=False, unique=True),
+    _customer_fk(),
+    Column(
+        "conversation_id",
+        Integer,
+        ForeignKey("conversations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("speaker", String(16), nullable=False),  # customer, bot, agent
+    Column("text", Text, nullable=True),
+    Column("at", DateTime, nullable=False),
+    Column("intent", String(255), nullable=True),
+    Column("confidence", Float, nullable=True),
+    Column("entities", Text, nullable=True),  # JSON list
+    Column("action", String(255), nullable=True),  # response or action behind a bot message
+    Column("agent", String(255), nullable=True),
+    Index(None, "customer_id", "at"),
+    Index(None, "conversation_id", "at"),
+    Index(None, "at"),
+)
+
+facts = Table(
+    "facts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _customer_fk(),
+    Column("kind", String(32), nullable=False),  # name, bike, riding_style, ...
+    Column("key", String(64), nullable=False, default=""),  # e.g. "frame" for a size
+    Column("value", Text, nullable=False),
+    Column("source", String(16), nullable=False),  # message, form, agent
+    Column(
+        "exchange_id",
+        Integer,
+        ForeignKey("exchanges.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    Column("confidence", Float, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    Column("superseded_at", DateTime, nullable=True),
+    Column("superseded_by", Integer, ForeignKey("facts.id", ondelete="SET NULL"), nullable=True),
+    Index(None, "customer_id", "superseded_at", "kind"),
+)
+
+issues = Table(
+    "issues",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _customer_fk(),
+    Column("kind", String(32), nullable=False),  # complaint, problem
+    Column("summary", Text, nullable=False),
+    Column("state", String(16), nullable=False),  # open, resolved, closed
+    Column("opened_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("resolved_at", DateTime, nullable=True),
+    Index(None, "customer_id", "state"),
+)
+
+promises = Table(
+    "promises",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _customer_fk(),
+    Column("text", Text, nullable=False),
+    Column("made_at", DateTime, nullable=False),
+    Column("due_at", DateTime, nullable=True),
+    Column("state", String(16), nullable=False),  # open, kept, broken, cancelled
+    Column("settled_at", DateTime, nullable=True),
+    Column("issue_id", Integer, ForeignKey("issues.id", ondelete="SET NULL"), nullable=True),
+    Index(None, "customer_id", "state", "due_at"),
+    Index(None, "state", "due_at"),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _customer_fk(),
+    Column("kind", String(16), nullable=False),  # feedback, idea
+    Column("text", Text, nullable=False),
+    Column("state", String(16), nullable=False),  # received, acknowledged, planned, done, declined
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index(None, "customer_id", "kind"),
+)
+
+feedback_states = Table(
+    "feedback_states",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("feedback_id", Integer, ForeignKey("feedback.id", ondelete="CASCADE"), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("note", Text, nullable=True),
+    Column("at", DateTime, nullable=False),
+    Index(None, "feedback_id"),
+)
+
+ratings = Table(
+    "ratings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _customer_fk(),
+    Column(
+        "conversation_id",
+        Integer,
+        ForeignKey("conversations.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    Column("score", Integer, nullable=False),  # 1..5
+    Column("comment", Text, nullable=True),
+    Column("at", DateTime, nullable=False),
+    Index(None, "customer_id", "at"),
+)
+
+agent_notes = Table(
+    "agent_notes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _customer_fk(),
+    Column("agent", String(255), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("at", DateTime, nullable=False),
+    Index(None, "customer_id", "at"),
+)
+
+# Tables that hang off a customer, in an order that is safe for deleting and exporting.
+CUSTOMER_TABLES = (
+    agent_notes,
+    ratings,
+    feedback,
+    promises,
+    issues,
+    facts,
+    exchanges,
+    conversations,
+    identities,
+)

@@ -1,0 +1,177 @@
+"""The event broker and its outbox: every exchange reaches memory exactly once, even across a
+database outage and a restart."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+from rasa.utils.endpoints import EndpointConfig
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+import memory
+from bot.broker import MemoryEventBroker
+from memory import schema
+from memory.ingest import EventIngestor, Outbox, OutboxWorker, event_id
+from memory.store import MemoryStore
+
+
+def as_published(sender: str, event, at: float) -> dict:
+    event.timestamp = at
+    return {"sender_id": sender, **event.as_dict()}
+
+
+def user(sender: str, text: str, at: float, intent: str = "inform") -> dict:
+    parse = {
+        "intent": {"name": intent, "confidence": 0.93},
+        "entities": [{"entity": "bike", "value": "Trek", "start": 0, "end": 4}],
+        "text": text,
+    }
+    return as_published(sender, UserUttered(text, parse_data=parse), at)
+
+
+def conversation(sender: str, start: float) -> list[dict]:
+    return [
+        as_published(sender, SessionStarted(), start),
+        as_published(sender, ActionExecuted("action_listen"), start + 0.1),
+        user(sender, "Hi, I'm Sarah", start + 1, intent="greet"),
+        as_published(sender, ActionExecuted("utter_greet"), start + 1.5),
+        as_published(sender, BotUttered("Hi Sarah!", metadata={}), start + 1.6),
+        as_published(sender, SlotSet("frame_size", 54), start + 1.7),
+        user(sender, "my brakes squeak", start + 5),
+        as_published(
+            sender, BotUttered("Kim here, let me help", metadata={"agent": "Kim"}), start + 9
+        ),
+    ]
+
+
+def count_exchanges(url: str) -> tuple[int, int]:
+    store = MemoryStore(url)
+    with store.engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(schema.exchanges)).scalar()
+        distinct = conn.execute(
+            select(func.count(func.distinct(schema.exchanges.c.event_id)))
+        ).scalar()
+    store.close()
+    return int(total or 0), int(distinct or 0)
+
+
+async def test_broker_logs_customer_bot_and_agent_messages(tmp_path):
+    url = f"sqlite:///{tmp_path / 'memory.db'}"
+    config = EndpointConfig(
+        url=url, type="bot.broker.MemoryEventBroker", outbox=str(tmp_path / "outbox.db")
+    )
+    broker = await MemoryEventBroker.from_endpoint_config(config)
+    events = conversation("web-1", 1_700_000_000.0)
+    for event in events:
+        broker.publish(event)
+    assert broker.worker.wait_idle(60)
+    for event in events:  # a replay (e.g. after a crash) writes nothing new
+        broker.publish(event)
+    assert broker.worker.wait_idle(60)
+    await broker.close()
+
+    store = MemoryStore(url)
+    card = store.card_for_sender("web-1")
+    facts = store.facts(card.customer_id)
+    store.close()
+    spoken = [(view.speaker, view.text, view.action, view.agent) for view in card.last_exchanges]
+    assert spoken == [
+        ("customer", "Hi, I'm Sarah", None, None),
+        ("bot", "Hi Sarah!", "utter_greet", None),
+        ("customer", "my brakes squeak", None, None),
+        ("agent", "Kim here, let me help", None, "Kim"),
+    ]
+    assert card.visits == 1
+    assert card.name == "Sarah"
+    assert ("size", "frame", "54", "form") in [(f.kind, f.key, f.value, f.source) for f in facts]
+    assert count_exchanges(url) == (4, 4)
+
+
+def test_event_ids_are_stable_and_distinct():
+    first, second = conversation("web-1", 100.0), conversation("web-1", 100.0)
+    assert [event_id(e) for e in first] == [event_id(e) for e in second]
+    assert len({event_id(e) for e in first}) == len(first)
+    other = conversation("web-2", 100.0)
+    assert not {event_id(e) for e in first} & {event_id(e) for e in other}
+
+
+def test_outbox_keeps_events_across_a_restart(tmp_path):
+    url = f"sqlite:///{tmp_path / 'memory.db'}"
+    memory.migrate(url)
+    outbox = Outbox(tmp_path / "outbox.db")
+
+    def database_down(_event):
+        raise OperationalError("INSERT", {}, Exception("connection refused"))
+
+    down = OutboxWorker(outbox, database_down, max_backoff=0.2)
+    down.start()
+    events = conversation("web-1", 1_700_000_000.0)
+    for event in events:
+        down.submit(event)
+    deadline = time.monotonic() + 10
+    while outbox.count() < len(events) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    down.stop()
+    assert Outbox(tmp_path / "outbox.db").count() == len(events)
+
+    store = MemoryStore(url)
+    up = OutboxWorker(Outbox(tmp_path / "outbox.db"), EventIngestor(store).ingest)
+    up.start()
+    assert up.wait_idle(30)
+    up.stop()
+    store.close()
+    assert count_exchanges(url) == (4, 4)
+
+
+def test_a_malformed_event_is_set_aside_and_does_not_block_the_rest(tmp_path):
+    outbox = Outbox(tmp_path / "outbox.db")
+    written = []
+
+    def ingest(event):
+        if event.get("text") == "poison":
+            raise ValueError("cannot read this event")
+        written.append(event["text"])
+        return True
+
+    worker = OutboxWorker(outbox, ingest)
+    worker.start()
+    for text in ("one", "poison", "two"):
+        worker.submit({"event": "user", "sender_id": "s", "text": text})
+    assert worker.wait_idle(30)
+    worker.stop()
+    assert written == ["one", "two"]
+    assert outbox.count() == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_every_exchange_arrives_exactly_once_when_the_database_dies(postgres_server, tmp_path):
+    url = postgres_server.new_database()
+    memory.migrate(url)
+    broker = MemoryEventBroker(url, tmp_path / "outbox.db", extract_facts=False)
+    broker.worker.max_backoff = 0.5
+    start = 1_700_000_000.0
+    messages = [user(f"web-{n % 7}", f"message {n}", start + n) for n in range(300)]
+
+    for event in messages[:100]:
+        broker.publish(event)
+    assert broker.worker.wait_idle(60)
+    postgres_server.stop()  # the memory database dies mid-stream
+    try:
+        for event in messages[100:250]:
+            broker.publish(event)
+        time.sleep(1.5)
+        assert broker.worker.outbox.count() > 0  # waiting, not lost
+        for event in messages[50:150]:  # replays while down
+            broker.publish(event)
+    finally:
+        postgres_server.start()
+    for event in messages[250:]:
+        broker.publish(event)
+    assert broker.worker.wait_idle(120)
+    broker.worker.stop()
+    broker.store.close()
+    assert count_exchanges(url) == (300, 300)
