@@ -1,0 +1,75 @@
+"""`python -m bot tone`: checks lines of text for the four relationship killers, JSON out.
+
+Reads standard input line by line and writes, per line, one JSON object:
+{"text": ..., "ok": true|false, "findings": [{"kind": ..., "span": ..., "suggestion": ...}]}.
+Exit status 0 whether or not there were findings, 2 on input that is not UTF-8 text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, BinaryIO, TextIO
+
+from bot.settings import Settings
+
+# Longer lines are not messages; refusing them keeps the parser's time per line bounded.
+MAX_LINE_CHARS = 20_000
+BAD_INPUT_EXIT = 2
+
+
+class BadInput(ValueError):
+    """A line of input cannot be checked; the message says which and why."""
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "tone",
+        help="Check text for criticism, defensiveness, contempt and stonewalling "
+        "(lines on stdin, one JSON verdict per line on stdout).",
+        description="Reads lines of text on standard input and writes one JSON object per line: "
+        '{"text", "ok", "findings": [{"kind", "span", "suggestion"}]}. Exit status 0 whether '
+        "or not there were findings, 2 on bad input. The rules are in voice/tone_rules.yml.",
+    )
+    parser.set_defaults(handler=command_tone)
+
+
+def decode_line(raw: bytes, number: int) -> str:
+    """One input line as text, without its line ending; BadInput when it is not usable."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadInput(
+            f"line {number} is not UTF-8 text (byte 0x{raw[error.start]:02x} at column "
+            f"{error.start + 1}); convert the input to UTF-8"
+        ) from error
+    text = text.removesuffix("\n").removesuffix("\r")
+    if "\x00" in text:
+        raise BadInput(f"line {number} contains a NUL character; the input must be plain text")
+    if len(text) > MAX_LINE_CHARS:
+        raise BadInput(f"line {number} is longer than {MAX_LINE_CHARS} characters")
+    return text
+
+
+def check_lines(source: BinaryIO, sink: TextIO) -> None:
+    """Write one verdict per input line, as each line arrives (so it can be used interactively)."""
+    from voice import tone  # the spaCy pipeline loads here, not when `--help` runs
+
+    guard = tone.guard()
+    for number, raw in enumerate(source, start=1):
+        verdict = guard.check(decode_line(raw, number))
+        sink.write(json.dumps(verdict.as_dict(), ensure_ascii=False) + "\n")
+        sink.flush()
+
+
+def command_tone(config: Settings, args: argparse.Namespace) -> None:
+    # thinc (under spaCy) imports TensorFlow when it is installed, only to see whether it is
+    # there; that costs seconds and the tone guard never uses it, so this process refuses it.
+    sys.modules.setdefault("tensorflow", None)  # type: ignore[arg-type]
+    try:
+        check_lines(sys.stdin.buffer, sys.stdout)
+    except BadInput as error:
+        sys.stdout.flush()
+        print(f"rapport: error: {error}", file=sys.stderr)
+        raise SystemExit(BAD_INPUT_EXIT) from None

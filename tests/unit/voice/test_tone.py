@@ -1,0 +1,230 @@
+"""The tone guard understands language: the brief's examples, spans, suggestions, safe_text."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+import yaml
+
+from voice import language, tone
+from voice.tone import ToneGuard, ToneRulesError
+
+
+@pytest.fixture(scope="module")
+def guard() -> ToneGuard:
+    return tone.guard()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You should receive your refund by Friday.",
+        "We can't wait to see you!",
+        "We can't fit that rack, but we can fit a seatpost rack instead. Would you like one?",
+        "I'm sorry we got that wrong. We'll fix it free of charge this week.",
+        "It's not your fault at all, and we'll send a replacement today.",
+        "Great, your repair is booked for Tuesday!",
+        "No problem, I've cancelled that order.",
+        "The frame size is printed clearly on the seat tube.",
+    ],
+)
+def test_fine_texts_pass(guard: ToneGuard, text: str) -> None:
+    verdict = guard.check(text)
+    assert verdict.ok, verdict.describe()
+    assert verdict.findings == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "span"),
+    [
+        ("You should have checked the size.", "criticism", "You should have checked the size"),
+        ("That's not our fault.", "defensiveness", "not our fault"),
+        ("As I already said, we close at six.", "defensiveness", "As I already said"),
+        ("Sorry, but the part is late.", "defensiveness", "Sorry, but"),
+        ("Obviously the battery needs charging.", "contempt", "Obviously"),
+        ("Great, another one of these.", "contempt", "Great, another"),
+        (
+            "We can't do anything about that.",
+            "stonewalling",
+            "We can't do anything about that",
+        ),
+        ("There is nothing we can do.", "stonewalling", "nothing we can do"),
+        ("No.", "stonewalling", "No"),
+    ],
+)
+def test_relationship_killers_are_found_with_span_and_suggestion(
+    guard: ToneGuard, text: str, kind: str, span: str
+) -> None:
+    verdict = guard.check(text)
+    assert not verdict.ok
+    finding = next(finding for finding in verdict.findings if finding.kind == kind)
+    assert finding.span == span
+    assert text[finding.start : finding.end] == span
+    assert finding.suggestion and finding.suggestion != span
+    assert set(finding.as_dict()) == {"kind", "span", "suggestion"}
+
+
+def test_a_refusal_with_a_next_step_is_not_stonewalling(guard: ToneGuard) -> None:
+    assert not guard.check("That model is out of stock.").ok
+    assert guard.check("That model is out of stock. I can order it in by Friday.").ok
+    assert guard.check("That model is out of stock. Shall I order it in?").ok
+    assert not guard.check("There's nothing we can do about late deliveries.").ok
+
+
+def test_several_kinds_in_one_text(guard: ToneGuard) -> None:
+    verdict = guard.check("Obviously you didn't read the manual. Sorry, but that's the rule.")
+    assert verdict.kinds == {"contempt", "criticism", "defensiveness", "stonewalling"}
+    starts = [finding.start for finding in verdict.findings]
+    assert starts == sorted(starts)
+
+
+def test_check_many_gives_the_same_verdicts_as_check(guard: ToneGuard) -> None:
+    texts = ["You should have read the policy.", "See you on Sunday!", "That's not possible."]
+    assert guard.check_many(texts) == [guard.check(text) for text in texts]
+
+
+def test_verdict_as_dict_is_the_command_line_shape(guard: ToneGuard) -> None:
+    assert guard.check("Nope.").as_dict() == {
+        "text": "Nope.",
+        "ok": False,
+        "findings": [
+            {
+                "kind": "stonewalling",
+                "span": "Nope",
+                "suggestion": guard.rules["bare-no"].suggestion,
+            }
+        ],
+    }
+
+
+def test_safe_text_passes_fine_text_and_replaces_and_logs_bad_text(
+    guard: ToneGuard, caplog: pytest.LogCaptureFixture
+) -> None:
+    fallback = "Thanks for your patience; a colleague will be in touch today."
+    with caplog.at_level(logging.WARNING, logger="voice.tone"):
+        assert tone.safe_text("Your bike is ready!", fallback) == "Your bike is ready!"
+        assert not caplog.records
+        assert tone.safe_text("That's not our problem.", fallback) == fallback
+    assert "defensiveness" in caplog.text
+    assert "not our problem" in caplog.text
+
+
+def test_the_shared_guard_is_loaded_once() -> None:
+    assert tone.guard() is tone.guard()
+
+
+def test_every_rule_has_a_kind_description_and_suggestion() -> None:
+    book = tone.load_rules()
+    assert {rule.kind for rule in book.rules} == set(tone.KINDS)
+    for rule in book.rules:
+        assert rule.description and rule.suggestion, rule.id
+
+
+def write_rules(tmp_path: Path, rules: list[dict[str, object]]) -> Path:
+    path = tmp_path / "rules.yml"
+    path.write_text(yaml.safe_dump({"rules": rules}))
+    return path
+
+
+def good_rule(**changes: object) -> dict[str, object]:
+    rule: dict[str, object] = {
+        "id": "test-rule",
+        "kind": "contempt",
+        "description": "A test rule.",
+        "suggestion": "Say it kindly.",
+        "patterns": [[{"LOWER": "meh"}]],
+    }
+    rule.update(changes)
+    return rule
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        (good_rule(kind="rudeness"), "kind `rudeness` is not one of"),
+        (good_rule(suggestion=""), "`suggestion` is required"),
+        (good_rule(colour="red"), "unknown keys ['colour']"),
+        (good_rule(patterns=None), "needs `patterns` or `dependency_patterns`"),
+        (good_rule(span="word"), "span `word` is not one of"),
+        (good_rule(patterns=[{"LOWER": "meh"}]), "must be a list of patterns"),
+    ],
+)
+def test_a_bad_rule_is_named_in_one_line(
+    tmp_path: Path, rule: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ToneRulesError) as caught:
+        tone.load_rules(write_rules(tmp_path, [rule]))
+    assert message in str(caught.value)
+    assert str(caught.value).startswith("rule test-rule")
+    assert "\n" not in str(caught.value)
+
+
+def test_a_pattern_spacy_rejects_is_named_with_a_hint(tmp_path: Path) -> None:
+    # YAML reads an unquoted `no` as false: the classic mistake in a rules file.
+    path = tmp_path / "rules.yml"
+    path.write_text(
+        "rules:\n  - {id: bare, kind: stonewalling, description: d, suggestion: s,\n"
+        "     patterns: [[{LOWER: no}]]}\n"
+    )
+    book = tone.load_rules(path)
+    with pytest.raises(ToneRulesError) as caught:
+        ToneGuard(language.load(), book)
+    assert str(caught.value).startswith("rule bare: a pattern is not valid")
+    assert '"no"' in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_unreadable_rules_files_give_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ToneRulesError, match="cannot read the tone rules"):
+        tone.load_rules(tmp_path / "missing.yml")
+    broken = tmp_path / "broken.yml"
+    broken.write_text("rules: [\n  - {id: x\n")
+    with pytest.raises(ToneRulesError, match="is not valid YAML at line"):
+        tone.load_rules(broken)
+    duplicate = write_rules(tmp_path, [good_rule(), good_rule()])
+    with pytest.raises(ToneRulesError, match="the id is used twice"):
+        tone.load_rules(duplicate)
+
+
+def test_a_trainer_can_add_a_rule(tmp_path: Path) -> None:
+    path = write_rules(tmp_path, [good_rule()])
+    guard = ToneGuard(language.load(), tone.load_rules(path))
+    verdict = guard.check("Meh, that bike.")
+    assert [(finding.kind, finding.span) for finding in verdict.findings] == [("contempt", "Meh")]
+    assert guard.check("A lovely bike.").ok
+
+
+@pytest.mark.parametrize(
+    ("text", "has_next_step"),
+    [
+        ("Your bike is ready.", False),
+        ("Your bike is ready. Anything else?", True),
+        ("I'll text you when it's done.", True),
+        ("A colleague will call you back today.", True),
+        ("Just reply here any time.", True),
+        ("There is nothing we can do.", False),
+        ("We won't be able to help.", False),
+    ],
+)
+def test_has_next_step(guard: ToneGuard, text: str, has_next_step: bool) -> None:
+    assert guard.has_next_step(text) is has_next_step
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Frankly, that's ridiculous.", "contempt"),
+        ("Did you even try turning it off and on?", "contempt"),
+        ("Whatever.", "contempt"),
+        ("It's not our policy to refund shipping.", "stonewalling"),
+        ("We can't open on Sundays, sorry.", "stonewalling"),
+    ],
+)
+def test_dismissive_and_policy_texts(guard: ToneGuard, text: str, kind: str) -> None:
+    assert kind in guard.check(text).kinds
+
+
+def test_whatever_inside_a_sentence_is_fine(guard: ToneGuard) -> None:
+    assert guard.check("Whatever you need, just ask!").ok

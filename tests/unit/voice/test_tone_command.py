@@ -1,0 +1,118 @@
+"""`python -m bot tone`, run as a customer of the command line would: a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def run_tone(stdin: bytes, *extra: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, *extra, "-m", "bot", "tone"],
+        input=stdin,
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def test_one_json_verdict_per_line_and_exit_zero_with_findings() -> None:
+    lines = [
+        "You should receive your refund by Friday.",
+        "You should have checked the size.",
+        "",
+        "We can't wait to see you! Sorry, but that's the rule.",
+        "Ça roule : your e-bike is ready 🚲",
+    ]
+    result = run_tone(("\n".join(lines) + "\n").encode("utf-8"))
+    assert result.returncode == 0, result.stderr.decode()
+    verdicts = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+    assert [verdict["text"] for verdict in verdicts] == lines
+    assert [verdict["ok"] for verdict in verdicts] == [True, False, True, False, True]
+    for verdict in verdicts:
+        assert set(verdict) == {"text", "ok", "findings"}
+        for finding in verdict["findings"]:
+            assert set(finding) == {"kind", "span", "suggestion"}
+            assert finding["span"] in verdict["text"]
+    assert verdicts[1]["findings"][0]["kind"] == "criticism"
+    assert verdicts[1]["findings"][0]["span"] == "You should have checked the size"
+    assert {finding["kind"] for finding in verdicts[3]["findings"]} == {
+        "defensiveness",
+        "stonewalling",
+    }
+
+
+def test_windows_line_endings_and_a_last_line_without_newline() -> None:
+    result = run_tone(b"No.\r\nThat's not our fault.")
+    assert result.returncode == 0, result.stderr.decode()
+    verdicts = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert [verdict["text"] for verdict in verdicts] == ["No.", "That's not our fault."]
+    assert [verdict["findings"][0]["kind"] for verdict in verdicts] == [
+        "stonewalling",
+        "defensiveness",
+    ]
+
+
+def test_empty_input_gives_no_output_and_exit_zero() -> None:
+    result = run_tone(b"")
+    assert (result.returncode, result.stdout) == (0, b"")
+
+
+def test_input_that_is_not_utf8_exits_2_with_one_line() -> None:
+    result = run_tone("Your bike is ready.\nCaf\u00e9 latte\n".encode("latin-1"))
+    assert result.returncode == 2
+    stderr = result.stderr.decode().strip()
+    assert stderr == (
+        "rapport: error: line 2 is not UTF-8 text (byte 0xe9 at column 4); "
+        "convert the input to UTF-8"
+    )
+    # The lines before the bad one were still answered.
+    assert json.loads(result.stdout.decode().splitlines()[0])["ok"] is True
+
+
+def test_a_nul_byte_is_bad_input() -> None:
+    result = run_tone(b"hello\x00there\n")
+    assert result.returncode == 2
+    assert (
+        result.stderr.decode()
+        .strip()
+        .endswith("contains a NUL character; the input must be plain text")
+    )
+
+
+def test_the_command_does_not_import_tensorflow_or_rasa() -> None:
+    # Runs `python -m bot tone` in a process that then lists the heavy modules it loaded.
+    program = (
+        "import runpy, sys\n"
+        "sys.argv = ['bot', 'tone']\n"
+        "try:\n"
+        "    runpy.run_module('bot', run_name='__main__')\n"
+        "except SystemExit as end:\n"
+        "    assert end.code in (0, None), end.code\n"
+        "heavy = {'tensorflow', 'rasa', 'rasa_sdk', 'keras', 'torch', 'spacy'}\n"
+        "loaded = {name.split('.')[0] for name, module in sys.modules.items() if module}\n"
+        "print('LOADED', sorted(loaded & heavy), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program],
+        input=b"See you on Sunday!\n",
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert json.loads(result.stdout.decode())["ok"] is True
+    # spaCy is there (so the listing works); TensorFlow and Rasa are not.
+    assert "LOADED ['spacy']" in result.stderr.decode()
+
+
+def test_help_lists_the_tone_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--help"], capture_output=True, cwd=ROOT, timeout=60
+    )
+    assert result.returncode == 0
+    assert b"tone" in result.stdout

@@ -1,0 +1,110 @@
+"""Precision and recall of the tone guard on the labelled corpus tests/tone/corpus.yml.
+
+Prints the table by kind for the `dev` part (the rules were tuned on it), the `test` part
+(written first, never tuned on) and the whole corpus; fails when the overall precision or
+recall on the whole corpus is below 0.90.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from voice import tone
+
+CORPUS = Path(__file__).resolve().parents[2] / "tone" / "corpus.yml"
+PARTS = ("dev", "test")
+MINIMUM = 0.90
+
+
+@dataclass
+class Counts:
+    true_positives: int = 0
+    false_positives: int = 0
+    false_negatives: int = 0
+    support: int = 0
+
+    @property
+    def precision(self) -> float:
+        flagged = self.true_positives + self.false_positives
+        return self.true_positives / flagged if flagged else 1.0
+
+    @property
+    def recall(self) -> float:
+        labelled = self.true_positives + self.false_negatives
+        return self.true_positives / labelled if labelled else 1.0
+
+    def add(self, labelled: bool, flagged: bool) -> None:
+        self.support += labelled
+        self.true_positives += labelled and flagged
+        self.false_positives += flagged and not labelled
+        self.false_negatives += labelled and not flagged
+
+
+def load_corpus() -> dict[str, list[dict[str, object]]]:
+    return yaml.safe_load(CORPUS.read_text(encoding="utf-8"))
+
+
+def score(entries: list[dict[str, object]]) -> dict[str, Counts]:
+    """Counts per kind and "overall" (a text is positive when it has any kind)."""
+    verdicts = tone.guard().check_many(str(entry["text"]) for entry in entries)
+    table = {kind: Counts() for kind in (*tone.KINDS, "overall")}
+    for entry, verdict in zip(entries, verdicts, strict=True):
+        labelled = set(entry["kinds"])  # type: ignore[arg-type]
+        for kind in tone.KINDS:
+            table[kind].add(kind in labelled, kind in verdict.kinds)
+        table["overall"].add(bool(labelled), not verdict.ok)
+    return table
+
+
+def render(tables: dict[str, dict[str, Counts]], sizes: dict[str, int]) -> str:
+    lines = [
+        "tone guard on tests/tone/corpus.yml (precision / recall / labelled texts)",
+        f"{'kind':<15}" + "".join(f"{f'{part} ({sizes[part]})':>24}" for part in tables),
+    ]
+    for kind in (*tone.KINDS, "overall"):
+        cells = "".join(
+            f"{f'{t[kind].precision:.2f} / {t[kind].recall:.2f} / {t[kind].support}':>24}"
+            for t in tables.values()
+        )
+        lines.append(f"{kind:<15}{cells}")
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="module")
+def corpus() -> dict[str, list[dict[str, object]]]:
+    return load_corpus()
+
+
+def test_the_corpus_is_large_balanced_and_labelled_with_known_kinds(
+    corpus: dict[str, list[dict[str, object]]],
+) -> None:
+    assert set(corpus) == set(PARTS)
+    everything = corpus["dev"] + corpus["test"]
+    assert len(everything) >= 300
+    assert len(corpus["test"]) >= 100
+    bad = [entry for entry in everything if entry["kinds"]]
+    assert 0.4 <= len(bad) / len(everything) <= 0.6
+    texts = [entry["text"] for entry in everything]
+    assert len(set(texts)) == len(texts), "a sentence appears twice"
+    for entry in everything:
+        assert set(entry) == {"text", "kinds"}, entry
+        assert set(entry["kinds"]) <= set(tone.KINDS), entry  # type: ignore[arg-type]
+    for kind in tone.KINDS:
+        assert sum(kind in entry["kinds"] for entry in everything) >= 25, kind  # type: ignore[operator]
+
+
+def test_precision_and_recall_by_kind(
+    corpus: dict[str, list[dict[str, object]]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    parts = {part: corpus[part] for part in PARTS}
+    parts["all"] = corpus["dev"] + corpus["test"]
+    tables = {part: score(entries) for part, entries in parts.items()}
+    with capsys.disabled():
+        print("\n" + render(tables, {part: len(entries) for part, entries in parts.items()}))
+    overall = tables["all"]["overall"]
+    assert overall.precision >= MINIMUM, f"overall precision {overall.precision:.2f}"
+    assert overall.recall >= MINIMUM, f"overall recall {overall.recall:.2f}"

@@ -1,0 +1,365 @@
+"""The tone guard: finds criticism, defensiveness, contempt and stonewalling in a text.
+
+The rules live in `voice/tone_rules.yml`, a data file a trainer can read and extend: each rule has
+a kind, a plain-English description, spaCy Matcher or DependencyMatcher patterns (over lemmas,
+parts of speech and dependency labels, so that "you should receive your refund" and "you should
+have checked the size" are told apart), and a better phrasing to suggest. See docs/tone.md.
+
+Use `guard().check(text)` for a verdict, `guard().check_many(texts)` for a batch, and
+`safe_text(text, fallback)` for text built at run time, which must never reach a customer when it
+fails the guard.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from spacy.language import Language
+from spacy.matcher import DependencyMatcher, Matcher
+from spacy.tokens import Doc, Span, Token
+
+from voice import language
+
+RULES_PATH = Path(__file__).with_name("tone_rules.yml")
+KINDS = ("criticism", "defensiveness", "contempt", "stonewalling")
+SPAN_MODES = ("match", "clause", "sentence")
+RULE_KEYS = {
+    "id",
+    "kind",
+    "description",
+    "suggestion",
+    "patterns",
+    "dependency_patterns",
+    "unless",
+    "span",
+    "whole_sentence",
+    "only_without_next_step",
+}
+NEXT_STEP_KEYS = {"description", "patterns", "dependency_patterns"}
+# Matcher keys of the next-step patterns and of each rule's exceptions.
+NEXT_STEP_KEY = "next-step"
+UNLESS_PREFIX = "unless:"
+
+log = logging.getLogger(__name__)
+
+
+class ToneRulesError(ValueError):
+    """The tone rules file cannot be used; the message names the rule and what is wrong."""
+
+
+@dataclass(frozen=True)
+class ToneRule:
+    """One way of hurting a relationship, as a trainer described it in the rules file."""
+
+    id: str
+    kind: str
+    description: str
+    suggestion: str
+    patterns: tuple[Any, ...] = ()
+    dependency_patterns: tuple[Any, ...] = ()
+    # Dependency patterns anchored on the same token as the match; any of them cancels it.
+    unless: tuple[Any, ...] = ()
+    span: str = "match"
+    # The match must be the whole sentence (bar punctuation), as in a bare "No."
+    whole_sentence: bool = False
+    # A refusal is a dead end only when the text offers no next step anywhere.
+    only_without_next_step: bool = False
+
+
+@dataclass(frozen=True)
+class ToneRuleBook:
+    """The rules and the patterns that recognise a next step (a question, an offer, a person)."""
+
+    rules: tuple[ToneRule, ...]
+    next_step_patterns: tuple[Any, ...] = ()
+    next_step_dependency_patterns: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One relationship killer found in a text: its kind, the offending words, a better way."""
+
+    kind: str
+    span: str
+    suggestion: str
+    rule: str
+    start: int
+    end: int
+
+    def as_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "span": self.span, "suggestion": self.suggestion}
+
+
+@dataclass(frozen=True)
+class ToneVerdict:
+    """The guard's verdict on one text; `ok` when nothing was found."""
+
+    text: str
+    findings: tuple[Finding, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    @property
+    def kinds(self) -> set[str]:
+        return {finding.kind for finding in self.findings}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "ok": self.ok,
+            "findings": [finding.as_dict() for finding in self.findings],
+        }
+
+    def describe(self) -> str:
+        """One line per finding, for test failures and logs."""
+        return "; ".join(
+            f'{finding.kind} in "{finding.span}" (try: {finding.suggestion})'
+            for finding in self.findings
+        )
+
+
+def _patterns(where: str, raw: object, key: str) -> tuple[Any, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(item, list) and item for item in raw):
+        raise ToneRulesError(f"{where}: `{key}` must be a list of patterns, each a list")
+    return tuple(raw)
+
+
+def _rule(index: int, raw: object) -> ToneRule:
+    if not isinstance(raw, dict):
+        raise ToneRulesError(f"rule #{index + 1}: must be a mapping with id, kind, ...")
+    where = f"rule {raw.get('id', f'#{index + 1}')!s}"
+    unknown = set(raw) - RULE_KEYS
+    if unknown:
+        raise ToneRulesError(
+            f"{where}: unknown keys {sorted(unknown)}; allowed: {sorted(RULE_KEYS)}"
+        )
+    for key in ("id", "kind", "description", "suggestion"):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            raise ToneRulesError(f"{where}: `{key}` is required and must be text")
+    if raw["kind"] not in KINDS:
+        raise ToneRulesError(f"{where}: kind `{raw['kind']}` is not one of {', '.join(KINDS)}")
+    span = raw.get("span", "match")
+    if span not in SPAN_MODES:
+        raise ToneRulesError(f"{where}: span `{span}` is not one of {', '.join(SPAN_MODES)}")
+    patterns = _patterns(where, raw.get("patterns"), "patterns")
+    dependency_patterns = _patterns(where, raw.get("dependency_patterns"), "dependency_patterns")
+    if not patterns and not dependency_patterns:
+        raise ToneRulesError(f"{where}: needs `patterns` or `dependency_patterns`")
+    for flag in ("whole_sentence", "only_without_next_step"):
+        if not isinstance(raw.get(flag, False), bool):
+            raise ToneRulesError(f"{where}: `{flag}` must be true or false")
+    return ToneRule(
+        id=raw["id"],
+        kind=raw["kind"],
+        description=" ".join(raw["description"].split()),
+        suggestion=" ".join(raw["suggestion"].split()),
+        patterns=patterns,
+        dependency_patterns=dependency_patterns,
+        unless=_patterns(where, raw.get("unless"), "unless"),
+        span=span,
+        whole_sentence=raw.get("whole_sentence", False),
+        only_without_next_step=raw.get("only_without_next_step", False),
+    )
+
+
+def parse_rules(document: object) -> ToneRuleBook:
+    """Check and convert the parsed rules file; raise ToneRulesError naming the bad rule."""
+    if not isinstance(document, dict) or not isinstance(document.get("rules"), list):
+        raise ToneRulesError("the tone rules file must have a `rules:` list")
+    rules = tuple(_rule(index, raw) for index, raw in enumerate(document["rules"]))
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.id in seen:
+            raise ToneRulesError(f"rule {rule.id}: the id is used twice")
+        seen.add(rule.id)
+    next_step_tokens: list[Any] = []
+    next_step_dependencies: list[Any] = []
+    for index, raw in enumerate(document.get("next_step") or []):
+        where = f"next_step #{index + 1}"
+        if not isinstance(raw, dict) or set(raw) - NEXT_STEP_KEYS:
+            raise ToneRulesError(f"{where}: allowed keys are {sorted(NEXT_STEP_KEYS)}")
+        next_step_tokens += _patterns(where, raw.get("patterns"), "patterns")
+        next_step_dependencies += _patterns(
+            where, raw.get("dependency_patterns"), "dependency_patterns"
+        )
+    return ToneRuleBook(rules, tuple(next_step_tokens), tuple(next_step_dependencies))
+
+
+def load_rules(path: Path = RULES_PATH) -> ToneRuleBook:
+    """Read the rules file; a missing or malformed file raises ToneRulesError (one line)."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ToneRulesError(f"cannot read the tone rules {path}: {error.strerror}") from error
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ToneRulesError(f"{path} is not valid YAML{line}") from error
+    return parse_rules(document)
+
+
+def _trim(span: Span) -> Span:
+    """The span without punctuation or spaces at either end."""
+    start, end = span.start, span.end
+    doc = span.doc
+    while start < end and (doc[start].is_punct or doc[start].is_space):
+        start += 1
+    while end > start and (doc[end - 1].is_punct or doc[end - 1].is_space):
+        end -= 1
+    return doc[start:end] if end > start else span
+
+
+class ToneGuard:
+    """Checks texts against the tone rules with one spaCy pipeline (load it once: `guard()`)."""
+
+    def __init__(self, nlp: Language, book: ToneRuleBook) -> None:
+        self.nlp = nlp
+        self.book = book
+        self.rules = {rule.id: rule for rule in book.rules}
+        self._matcher = Matcher(nlp.vocab, validate=True)
+        self._dependency_matcher = DependencyMatcher(nlp.vocab, validate=True)
+        for rule in book.rules:
+            self._add(rule.id, rule.patterns, rule.dependency_patterns)
+            if rule.unless:
+                self._add(UNLESS_PREFIX + rule.id, (), rule.unless)
+        self._add(NEXT_STEP_KEY, book.next_step_patterns, book.next_step_dependency_patterns)
+
+    def _add(self, key: str, patterns: Sequence[Any], dependency_patterns: Sequence[Any]) -> None:
+        try:
+            if patterns:
+                self._matcher.add(key, list(patterns))
+            if dependency_patterns:
+                self._dependency_matcher.add(key, list(dependency_patterns))
+        except (ValueError, KeyError, TypeError) as error:
+            # spaCy lists every problem on its own "- [pattern -> ...]" line: show the first.
+            lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+            detail = next(
+                (line for line in lines if line.startswith("- [")), lines[0] if lines else ""
+            )
+            raise ToneRulesError(
+                f'rule {key}: a pattern is not valid: {detail} (quote words such as "no", '
+                '"true", "on" that YAML reads as something else)'
+            ) from error
+
+    def check(self, text: str) -> ToneVerdict:
+        """The verdict on one text."""
+        return self._verdict(self.nlp(text))
+
+    def check_many(self, texts: Iterable[str], batch_size: int = 64) -> list[ToneVerdict]:
+        """The verdicts on many texts, parsed in batches."""
+        return [self._verdict(doc) for doc in self.nlp.pipe(texts, batch_size=batch_size)]
+
+    def has_next_step(self, text: str) -> bool:
+        """Whether the text leaves the customer a next step (a question, an offer, a person)."""
+        doc = self.nlp(text)
+        if len(self._matcher) and any(
+            self.nlp.vocab.strings[match_id] == NEXT_STEP_KEY
+            for match_id, _, _ in self._matcher(doc)
+        ):
+            return True
+        return bool(len(self._dependency_matcher)) and any(
+            self.nlp.vocab.strings[match_id] == NEXT_STEP_KEY
+            for match_id, _ in self._dependency_matcher(doc)
+        )
+
+    def safe_text(self, text: str, fallback: str) -> str:
+        """`text` when it passes the guard; otherwise `fallback`, and the findings are logged."""
+        verdict = self.check(text)
+        if verdict.ok:
+            return text
+        log.warning("tone guard replaced a text: %s | text: %r", verdict.describe(), text)
+        return fallback
+
+    def _verdict(self, doc: Doc) -> ToneVerdict:
+        matches: list[tuple[str, Token, list[int]]] = []
+        # An empty matcher warns on every call, so each runs only when it has patterns.
+        if len(self._matcher):
+            for match_id, start, end in self._matcher(doc):
+                key = self.nlp.vocab.strings[match_id]
+                matches.append((key, doc[start], list(range(start, end))))
+        if len(self._dependency_matcher):
+            for match_id, token_ids in self._dependency_matcher(doc):
+                key = self.nlp.vocab.strings[match_id]
+                matches.append((key, doc[token_ids[0]], sorted(token_ids)))
+        has_next_step = any(key == NEXT_STEP_KEY for key, _, _ in matches)
+        cancelled = {
+            (key.removeprefix(UNLESS_PREFIX), anchor.i)
+            for key, anchor, _ in matches
+            if key.startswith(UNLESS_PREFIX)
+        }
+        findings: list[Finding] = []
+        for key, anchor, token_ids in matches:
+            rule = self.rules.get(key)
+            if rule is None or (rule.id, anchor.i) in cancelled:
+                continue
+            if rule.only_without_next_step and has_next_step:
+                continue
+            matched = doc[token_ids[0] : token_ids[-1] + 1]
+            if rule.whole_sentence and _trim(matched.sent) != _trim(matched):
+                continue
+            findings.append(self._finding(rule, anchor, matched))
+        return ToneVerdict(doc.text, _without_overlaps(findings))
+
+    @staticmethod
+    def _finding(rule: ToneRule, anchor: Token, matched: Span) -> Finding:
+        doc = matched.doc
+        if rule.span == "sentence":
+            shown = matched.sent
+        elif rule.span == "clause":
+            sentence = matched.sent
+            start = max(min(anchor.left_edge.i, matched.start), sentence.start)
+            end = min(max(anchor.right_edge.i + 1, matched.end), sentence.end)
+            shown = doc[start:end]
+        else:
+            shown = matched
+        shown = _trim(shown)
+        return Finding(
+            kind=rule.kind,
+            span=shown.text,
+            suggestion=rule.suggestion,
+            rule=rule.id,
+            start=shown.start_char,
+            end=shown.end_char,
+        )
+
+
+def _without_overlaps(findings: list[Finding]) -> tuple[Finding, ...]:
+    """One finding per kind and stretch of text: the widest, in the order of the text."""
+    kept: list[Finding] = []
+    for finding in sorted(findings, key=lambda item: (item.start, -(item.end - item.start))):
+        if any(
+            other.kind == finding.kind and finding.start < other.end and other.start < finding.end
+            for other in kept
+        ):
+            continue
+        kept.append(finding)
+    return tuple(kept)
+
+
+@lru_cache(maxsize=1)
+def guard() -> ToneGuard:
+    """The shared guard: the English pipeline and the rules file, loaded on first use."""
+    return ToneGuard(language.load(), load_rules())
+
+
+def check(text: str) -> ToneVerdict:
+    """The shared guard's verdict on one text."""
+    return guard().check(text)
+
+
+def safe_text(text: str, fallback: str) -> str:
+    """`text` when it passes the shared guard; otherwise `fallback` (and the findings are logged).
+
+    For text that actions build at run time: the fallback is a fixed phrase known to pass.
+    """
+    return guard().safe_text(text, fallback)
