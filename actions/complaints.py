@@ -1,0 +1,171 @@
+"""Complaints: acknowledge, apologise without "but", own it, offer a remedy, promise a follow-up.
+
+`action_handle_complaint` answers every complaint with one protocol. The words and the remedies
+come from the business file's `say_yes:` section (the `complaints` words and the `complaint`
+kind of the say-yes ladder), never from code. The complaint is recorded in the relationship
+memory as an open issue with the promised follow-up, so the team can keep the promise. A person
+is brought in when the complaint is serious (the `serious_words`), when the customer is at risk
+or complains again (the ladder's `person_when`), and when the memory cannot record the promise:
+then a person follows up instead, so no promise is made that nobody will see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import base
+from actions.base import DomainDict, Events, ShopAction
+from voice import say_yes
+from voice.business import Business
+from voice.say_yes import Decision, Request, SayYesRules, Standing
+
+logger = logging.getLogger(__name__)
+
+HANDOFF = "action_handoff"
+ISSUE_KIND = "complaint"
+MAX_SUMMARY = 500  # characters of the customer's words kept as the issue's summary
+
+_stores: dict[str, Any] = {}
+_stores_lock = threading.Lock()
+
+
+def memory_store(database_url: str) -> Any:
+    """The relationship memory at `database_url`, one store per process (call in a thread)."""
+    from memory.store import MemoryStore
+
+    with _stores_lock:
+        if database_url not in _stores:
+            _stores[database_url] = MemoryStore(database_url)
+        return _stores[database_url]
+
+
+@dataclass(frozen=True)
+class RecordedComplaint:
+    """What the memory knew and kept: the customer's standing, the issue and the promise."""
+
+    standing: Standing
+    issue_id: int
+    promise_id: int
+
+
+def record_complaint(
+    store: Any, sender_id: str, summary: str, promise: str, due_at: dt.datetime
+) -> RecordedComplaint:
+    """Read the customer's standing, then record the complaint and the promised follow-up.
+
+    Synchronous (database work): run it in a worker thread. The standing counts this complaint,
+    so a second open complaint is a repeated one.
+    """
+    customer_id = store.customer_for_sender(sender_id)
+    card = store.card(customer_id)
+    open_complaints = sum(1 for issue in card.open_issues if issue.kind == ISSUE_KIND)
+    standing = Standing(card.stage, card.at_risk, open_complaints + 1)
+    issue_id = store.open_issue(customer_id, ISSUE_KIND, summary)
+    promise_id = store.make_promise(customer_id, promise, due_at=due_at, issue_id=issue_id)
+    return RecordedComplaint(standing, issue_id, promise_id)
+
+
+def follow_up_due(shop: Business, days: int) -> dt.datetime:
+    """The end of the shop's day `days` from now, as an aware time (the promise's due time)."""
+    local = base.now(shop)
+    if local.tzinfo is None and shop.shop.timezone:
+        try:
+            local = local.replace(tzinfo=ZoneInfo(shop.shop.timezone))
+        except (KeyError, ValueError):
+            pass
+    day = local.date() + dt.timedelta(days=days)
+    return dt.datetime.combine(day, dt.time(18, 0), tzinfo=local.tzinfo)
+
+
+def compose(
+    rules: SayYesRules, decision: Decision, follow_up_day: str, recorded: bool
+) -> tuple[str, str]:
+    """The two messages of the protocol: what happened and sorry; then the promise and remedy."""
+    words = rules.complaints
+    feeling = " ".join((words.acknowledge, words.apologise, words.own))
+    if not recorded:  # no promise the team would never see: the person follows up instead
+        return feeling, decision.text
+    return feeling, f"{words.follow_up.format(follow_up_day=follow_up_day)} {decision.text}"
+
+
+async def _tone_checked(text: str, fallback: str) -> str:
+    """The text, or the fallback when the tone guard finds it fails (the guard logs why)."""
+    try:
+        from voice import tone
+
+        return await asyncio.to_thread(tone.safe_text, text, fallback)
+    except Exception:  # the guard itself failing must not keep the customer waiting
+        logger.exception("tone guard unavailable; sending the complaint reply unchecked")
+        return text
+
+
+class ActionHandleComplaint(ShopAction):
+    """The complaint protocol, from the business file's words and say-yes rules."""
+
+    def name(self) -> str:
+        return "action_handle_complaint"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        config = await base.settings()
+        rules = await asyncio.to_thread(say_yes.load_cached, config.business_file)
+        words = rules.complaints
+        said = str((tracker.latest_message or {}).get("text") or "").strip()
+        summary = said[:MAX_SUMMARY] or "a complaint (no details given yet)"
+        due = follow_up_due(shop, words.follow_up_days)
+        follow_up_day = base.format_day(due.date(), base.today(shop))
+        promise = words.follow_up.format(follow_up_day=follow_up_day)
+
+        recorded: RecordedComplaint | None = None
+        try:
+            store = await asyncio.to_thread(memory_store, config.database_url)
+            recorded = await asyncio.to_thread(
+                record_complaint, store, tracker.sender_id, summary, promise, due
+            )
+        except Exception:  # memory down: still answer, and a person follows up instead
+            logger.exception(
+                "could not record a complaint for conversation %s; a person will follow up",
+                tracker.sender_id,
+            )
+
+        request = Request("complaint", {"serious": words.is_serious(said)})
+        decision = say_yes.decide(request, recorded.standing if recorded else Standing(), rules)
+        if recorded is None:
+            decision = say_yes.decide_person(
+                request,
+                rules,
+                "complaint.person.memory_unavailable",
+                "the follow-up could not be recorded, so a person follows it up",
+            )
+        feeling, next_step = compose(rules, decision, follow_up_day, recorded is not None)
+        fallback = rules.person_says
+        feeling = await _tone_checked(feeling, words.apologise)
+        next_step = await _tone_checked(next_step, fallback)
+
+        logger.info(
+            "complaint from %s: %s (issue %s, promise %s)",
+            tracker.sender_id,
+            decision.as_log(),
+            recorded.issue_id if recorded else None,
+            recorded.promise_id if recorded else None,
+        )
+        dispatcher.utter_message(text=feeling)
+        if decision.needs_person:
+            # The handoff action says how and when a person picks this up; it asks the question.
+            dispatcher.utter_message(text=next_step, say_yes=decision.as_log())
+            return [FollowupAction(HANDOFF)]
+        dispatcher.utter_message(
+            text=next_step, buttons=decision.buttons(), say_yes=decision.as_log()
+        )
+        return []

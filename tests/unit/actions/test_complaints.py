@@ -1,0 +1,208 @@
+"""The complaint protocol: sorry without "but", the promise kept in memory, a person when needed."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from action_testkit import make_tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+import memory
+from actions import base, complaints
+from bot.settings import Settings
+from memory.store import MemoryStore
+
+HANDOFF = {"event": "followup", "timestamp": None, "name": "action_handoff"}
+
+
+class FakeStore:
+    """Records what the action keeps; its card says how the relationship stands."""
+
+    def __init__(self, at_risk: bool = False, open_complaints: int = 0) -> None:
+        self.card_shown = SimpleNamespace(
+            stage="regular",
+            at_risk=at_risk,
+            open_issues=[SimpleNamespace(kind="complaint")] * open_complaints,
+        )
+        self.issues: list[tuple[int, str, str]] = []
+        self.promises: list[dict[str, Any]] = []
+
+    def customer_for_sender(self, sender_id: str) -> int:
+        return 7
+
+    def card(self, customer_id: int) -> Any:
+        return self.card_shown
+
+    def open_issue(self, customer_id: int, kind: str, summary: str) -> int:
+        self.issues.append((customer_id, kind, summary))
+        return len(self.issues)
+
+    def make_promise(self, customer_id: int, text: str, due_at: Any, issue_id: int) -> int:
+        self.promises.append(
+            {"customer": customer_id, "text": text, "due": due_at, "issue": issue_id}
+        )
+        return len(self.promises)
+
+
+class DownStore(FakeStore):
+    def customer_for_sender(self, sender_id: str) -> int:
+        raise memory.MemoryUnavailable("the memory database cannot be reached")
+
+
+@pytest.fixture
+def settings_with_memory(
+    monkeypatch: pytest.MonkeyPatch, sample_shop: Settings, tmp_path: Path
+) -> Settings:
+    """The sample shop with its relationship memory in a fresh SQLite file."""
+    config = dataclasses.replace(sample_shop, database_url=f"sqlite:///{tmp_path / 'memory.db'}")
+
+    async def settings() -> Settings:
+        return config
+
+    monkeypatch.setattr(base, "settings", settings)
+    monkeypatch.setattr(complaints, "_stores", {})
+    return config
+
+
+def use_store(monkeypatch: pytest.MonkeyPatch, store: Any) -> None:
+    monkeypatch.setattr(complaints, "memory_store", lambda url: store)
+
+
+async def complain(
+    text: str, dispatcher: CollectingDispatcher, domain: dict[str, Any], sender: str = "ann"
+) -> list[dict[str, Any]]:
+    tracker = make_tracker("complain", text, sender_id=sender)
+    return await complaints.ActionHandleComplaint().run(dispatcher, tracker, domain)
+
+
+def texts(dispatcher: CollectingDispatcher) -> list[str]:
+    return [message.get("text") or "" for message in dispatcher.messages]
+
+
+def assert_protocol(dispatcher: CollectingDispatcher) -> None:
+    said = " ".join(texts(dispatcher))
+    assert "thank you for telling me" in said.lower()  # acknowledged
+    assert "sorry" in said.lower()  # apologised
+    assert not re.search(r"sorry[^.!?]*\bbut\b", said, re.IGNORECASE)  # and no "but" after it
+    assert "on us" in said  # owned
+    assert all(
+        message.get("response") != base.SOMETHING_WENT_WRONG for message in dispatcher.messages
+    )
+
+
+async def test_a_first_complaint_offers_a_remedy_and_records_the_promise(
+    monkeypatch: pytest.MonkeyPatch,
+    settings_with_memory: Settings,
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+) -> None:
+    store = FakeStore()
+    use_store(monkeypatch, store)
+    events = await complain("My new tyre went flat after one ride", dispatcher, domain)
+    assert events == []
+    assert_protocol(dispatcher)
+    last = dispatcher.messages[-1]
+    assert [button["payload"] for button in last["buttons"]] == ["/return_request", "/book_repair"]
+    assert "Thursday 26 November" in last["text"]  # two days after the Tuesday of the clock
+    assert last["say_yes"]["reason_code"] == "complaint.alternatives"
+    assert store.issues == [(7, "complaint", "My new tyre went flat after one ride")]
+    [promise] = store.promises
+    assert promise["issue"] == 1 and "Thursday 26 November" in promise["text"]
+    assert promise["due"].date().isoformat() == "2026-11-26"
+
+
+@pytest.mark.parametrize(
+    ("store", "text", "code"),
+    [
+        (
+            FakeStore(open_complaints=1),
+            "The repair is still not right",
+            "person.standing",
+        ),
+        (FakeStore(at_risk=True), "The delivery was late again", "person.standing"),
+        (FakeStore(), "The brake failed and I was injured", "person"),
+        (FakeStore(), "I will speak to my lawyer about this", "person"),
+    ],
+)
+async def test_a_serious_or_repeated_complaint_brings_in_a_person(
+    monkeypatch: pytest.MonkeyPatch,
+    settings_with_memory: Settings,
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    store: FakeStore,
+    text: str,
+    code: str,
+) -> None:
+    use_store(monkeypatch, store)
+    events = await complain(text, dispatcher, domain)
+    assert events == [HANDOFF]
+    assert_protocol(dispatcher)
+    assert dispatcher.messages[-1]["say_yes"]["reason_code"] == f"complaint.{code}"
+    assert "person" in dispatcher.messages[-1]["text"]
+    assert len(store.issues) == 1 and len(store.promises) == 1  # still recorded and promised
+
+
+async def test_memory_down_still_answers_and_a_person_follows_up(
+    monkeypatch: pytest.MonkeyPatch,
+    settings_with_memory: Settings,
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    use_store(monkeypatch, DownStore())
+    events = await complain("Nobody called me back", dispatcher, domain)
+    assert events == [HANDOFF]
+    assert_protocol(dispatcher)
+    last = dispatcher.messages[-1]
+    assert last["say_yes"]["reason_code"] == "complaint.person.memory_unavailable"
+    assert "check in with you by" not in last["text"]  # no promise nobody would see
+    assert "could not record a complaint" in caplog.text
+
+
+async def test_an_unreachable_database_url_still_answers(
+    monkeypatch: pytest.MonkeyPatch,
+    sample_shop: Settings,
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+) -> None:
+    config = dataclasses.replace(sample_shop, database_url="not a database url")
+
+    async def settings() -> Settings:
+        return config
+
+    monkeypatch.setattr(base, "settings", settings)
+    monkeypatch.setattr(complaints, "_stores", {})
+    events = await complain("This is the second time it broke", dispatcher, domain)
+    assert events == [HANDOFF]
+    assert_protocol(dispatcher)
+
+
+async def test_the_real_memory_keeps_the_issue_and_the_promise_and_sees_a_repeat(
+    settings_with_memory: Settings, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    memory.migrate(settings_with_memory.database_url)
+    first = await complain("The lights I bought stopped working", dispatcher, domain)
+    assert first == []
+
+    store = MemoryStore(settings_with_memory.database_url)
+    try:
+        card = store.card_for_sender("ann")
+        assert card is not None
+        [issue] = card.open_issues
+        assert (issue.kind, issue.summary) == ("complaint", "The lights I bought stopped working")
+        [promise] = card.promises_due
+        assert promise.state == "open" and "check in with you by" in promise.text
+        assert promise.due_at is not None
+    finally:
+        store.close()
+
+    again = CollectingDispatcher()
+    second = await complain("And now the replacement is broken too", again, domain)
+    assert second == [HANDOFF]  # the second open complaint: a person takes it from here
+    assert again.messages[-1]["say_yes"]["reason_code"] == "complaint.person.standing"
+    complaints._stores[settings_with_memory.database_url].close()

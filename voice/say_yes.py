@@ -1,0 +1,590 @@
+"""The "say yes" ladder: what the shop may agree to, and the best yes for each request.
+
+The business file's `say_yes:` section states ahead of time, for each kind of request (return,
+refund, special order, rush repair...), the conditions for a plain yes, the yes with a condition,
+the alternatives to offer and when a person takes over. `decide` climbs the ladder for one
+request and returns a `Decision`: `yes`, `yes_with_condition`, `yes_alternative` (one or two
+offers, as buttons) or `yes_person`. There is no rung for a bare no: whatever the input, the
+answer is one of these four, with the reason as a code and a sentence for the exchange log.
+
+The section also holds the words of the complaint protocol (see `ComplaintWords`).
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+
+from voice.business import BusinessFileError, _Reader
+
+SECTION = "say_yes"
+RUNGS = ("yes", "yes_with_condition", "yes_alternative", "yes_person")
+FACT_TYPES = ("number", "flag", "text")
+COMPARISONS = ("at_most", "at_least", "below", "above", "is", "in")
+STAGES = ("new", "acquainted", "regular", "loyal", "advocate")
+# Every rule may check the customer's standing as well as the request's facts.
+STANDING_FACTS = {"stage": "text", "at_risk": "flag", "open_complaints": "number"}
+# Fields a template may use besides the facts.
+LADDER_FIELDS = ("condition", "alternatives")
+COMPLAINT_SAYS = ("acknowledge", "apologise", "own", "follow_up")
+COMPLAINT_FIELDS = ("follow_up_day",)
+MAX_OFFERS = 2
+_PAYLOAD = re.compile(r"^/[A-Za-z_][A-Za-z0-9_]*$")
+_KIND_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class SayYesError(BusinessFileError):
+    """The say-yes rules cannot be used; the message names the file, the line and the fault."""
+
+
+# -- what a decision is made from ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The part of a customer's relationship card that the ladder looks at."""
+
+    stage: str = "new"
+    at_risk: bool = False
+    open_complaints: int = 0
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the customer asked for: a kind from the rules, and the facts the bot knows about it."""
+
+    kind: str
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+
+# -- the rules -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    """One comparison of a fact with a value from the rules."""
+
+    fact: str
+    comparison: str
+    value: Any
+
+    def holds(self, facts: Mapping[str, Any]) -> bool:
+        if self.fact not in facts or facts[self.fact] is None:
+            return False  # an unknown fact never earns a yes; the ladder goes on down
+        actual = facts[self.fact]
+        if self.comparison == "is":
+            return bool(actual == self.value)
+        if self.comparison == "in":
+            return actual in self.value
+        if isinstance(actual, bool) or not isinstance(actual, (int, float)):
+            return False
+        if self.comparison == "at_most":
+            return actual <= self.value
+        if self.comparison == "at_least":
+            return actual >= self.value
+        if self.comparison == "below":
+            return actual < self.value
+        return actual > self.value  # above
+
+
+@dataclass(frozen=True)
+class When:
+    """Checks that must all hold, in any one of several groups (a list in the file)."""
+
+    groups: tuple[tuple[Check, ...], ...] = ()
+
+    def holds(self, facts: Mapping[str, Any]) -> bool:
+        return any(all(check.holds(facts) for check in group) for group in self.groups)
+
+
+ALWAYS = When(((),))
+
+
+@dataclass(frozen=True)
+class Rung:
+    when: When
+    reason: str
+    says: str
+    condition: str = ""
+
+
+@dataclass(frozen=True)
+class Offer:
+    label: str
+    phrase: str
+    payload: str
+    when: When = ALWAYS
+
+
+@dataclass(frozen=True)
+class Alternatives:
+    reason: str
+    says: str
+    offers: tuple[Offer, ...]
+
+
+@dataclass(frozen=True)
+class KindRules:
+    name: str
+    facts: dict[str, str]
+    person: Rung | None = None
+    yes: Rung | None = None
+    with_condition: Rung | None = None
+    alternatives: Alternatives | None = None
+
+
+@dataclass(frozen=True)
+class ComplaintWords:
+    """The complaint protocol's words, and the words that make a complaint serious."""
+
+    serious_words: tuple[str, ...]
+    follow_up_days: int
+    acknowledge: str
+    apologise: str
+    own: str
+    follow_up: str
+
+    def is_serious(self, text: str | None) -> bool:
+        """Whether the customer's words name something serious (an injury, a lawyer...)."""
+        words = " ".join(re.findall(r"[a-z0-9']+", (text or "").lower()))
+        return any(re.search(rf"\b{re.escape(word)}\b", words) for word in self.serious_words)
+
+
+@dataclass(frozen=True)
+class SayYesRules:
+    source: Path
+    person_when: When
+    person_says: str
+    kinds: dict[str, KindRules]
+    complaints: ComplaintWords
+
+    def templates(self) -> list[tuple[str, str]]:
+        """(where, text) of every template, for the tone guard's checks."""
+        found = [("say_yes.person_says", self.person_says)]
+        for kind in self.kinds.values():
+            where = f"say_yes.kinds.{kind.name}"
+            for rung_name in ("person", "yes", "with_condition"):
+                rung = getattr(kind, rung_name)
+                if rung is not None:
+                    found.append((f"{where}.{rung_name}.says", rung.says))
+                    if rung.condition:
+                        found.append((f"{where}.{rung_name}.condition", rung.condition))
+            if kind.alternatives is not None:
+                found.append((f"{where}.alternatives.says", kind.alternatives.says))
+                for index, offer in enumerate(kind.alternatives.offers):
+                    found.append((f"{where}.alternatives.offer[{index}].label", offer.label))
+                    found.append((f"{where}.alternatives.offer[{index}].phrase", offer.phrase))
+        for name in COMPLAINT_SAYS:
+            found.append((f"say_yes.complaints.says.{name}", getattr(self.complaints, name)))
+        return found
+
+
+# -- the decision --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An alternative offered as a button: its title and the payload the bot accepts."""
+
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The best yes for a request: the rung, why (code and sentence), and the words to say."""
+
+    rung: str
+    kind: str
+    reason_code: str
+    reason: str
+    text: str
+    condition: str = ""
+    alternatives: tuple[Choice, ...] = ()
+
+    @property
+    def needs_person(self) -> bool:
+        return self.rung == "yes_person"
+
+    def buttons(self) -> list[dict[str, str]]:
+        return [{"title": choice.label, "payload": choice.payload} for choice in self.alternatives]
+
+    def as_log(self) -> dict[str, Any]:
+        """The decision as plain values, to log with the exchange."""
+        return {
+            "kind": self.kind,
+            "rung": self.rung,
+            "reason_code": self.reason_code,
+            "reason": self.reason,
+            "condition": self.condition,
+            "alternatives": [choice.payload for choice in self.alternatives],
+        }
+
+
+def _fill(template: str, values: Mapping[str, Any], where: str) -> str:
+    try:
+        return template.format_map(values)
+    except KeyError as missing:
+        raise SayYesError(
+            f"{where} needs the fact {missing.args[0]!r}, which was not given"
+        ) from None
+
+
+def _join(phrases: list[str]) -> str:
+    return phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " or " + phrases[-1]
+
+
+def _person(
+    kind: KindRules, rules: SayYesRules, values: Mapping[str, Any], code: str, reason: str
+) -> Decision:
+    # A kind's own words for a person, when it has them, serve every way a person comes in.
+    says = kind.person.says if kind.person is not None else rules.person_says
+    text = _fill(says, values, f"say_yes.kinds.{kind.name}.person.says")
+    return Decision("yes_person", kind.name, code, reason, text)
+
+
+def decide_person(request: Request, rules: SayYesRules, code: str, reason: str) -> Decision:
+    """A person for this request whatever the ladder says (say, when a promise can't be kept)."""
+    kind = rules.kinds.get(request.kind)
+    if kind is None:
+        return Decision("yes_person", request.kind, code, reason, rules.person_says)
+    values = {name: value for name, value in request.facts.items() if value is not None}
+    return _person(kind, rules, values, code, reason)
+
+
+def decide(request: Request, standing: Standing, rules: SayYesRules) -> Decision:
+    """The best answer on the ladder for `request`: never a bare no.
+
+    Order: a person when the kind's person rule holds; a plain yes; a person for a customer at
+    risk or with repeated complaints; a yes with a condition; one or two alternatives; and a
+    person when nothing else fits (or the kind is unknown).
+    """
+    kind = rules.kinds.get(request.kind)
+    if kind is None:
+        return Decision(
+            rung="yes_person",
+            kind=request.kind,
+            reason_code="unknown_kind",
+            reason=f"no say-yes rules for {request.kind!r}, so a person decides",
+            text=rules.person_says,
+        )
+    facts: dict[str, Any] = {
+        name: value for name, value in request.facts.items() if name in kind.facts
+    }
+    facts.update(
+        stage=standing.stage, at_risk=standing.at_risk, open_complaints=standing.open_complaints
+    )
+    values = {name: value for name, value in facts.items() if value is not None}
+    name = kind.name
+
+    def person(code: str, reason: str) -> Decision:
+        return _person(kind, rules, values, code, reason)
+
+    if kind.person is not None and kind.person.when.holds(facts):
+        return person(f"{name}.person", kind.person.reason)
+    if kind.yes is not None and kind.yes.when.holds(facts):
+        text = _fill(kind.yes.says, values, f"say_yes.kinds.{name}.yes.says")
+        return Decision("yes", name, f"{name}.yes", kind.yes.reason, text)
+    if rules.person_when.holds(facts):
+        why = "at risk" if standing.at_risk else f"with {standing.open_complaints} open complaints"
+        return person(f"{name}.person.standing", f"a relationship {why} is best helped by a person")
+    rung = kind.with_condition
+    if rung is not None and rung.when.holds(facts):
+        where = f"say_yes.kinds.{name}.with_condition"
+        condition = _fill(rung.condition, values, f"{where}.condition")
+        text = _fill(rung.says, {**values, "condition": condition}, f"{where}.says")
+        return Decision(
+            "yes_with_condition", name, f"{name}.with_condition", rung.reason, text, condition
+        )
+    if kind.alternatives is not None:
+        where = f"say_yes.kinds.{name}.alternatives"
+        offers = [offer for offer in kind.alternatives.offers if offer.when.holds(facts)]
+        offers = offers[:MAX_OFFERS]
+        if offers:
+            phrases = [_fill(offer.phrase, values, f"{where}.offer") for offer in offers]
+            text = _fill(
+                kind.alternatives.says, {**values, "alternatives": _join(phrases)}, f"{where}.says"
+            )
+            return Decision(
+                "yes_alternative",
+                name,
+                f"{name}.alternatives",
+                kind.alternatives.reason,
+                text,
+                alternatives=tuple(Choice(offer.label, offer.payload) for offer in offers),
+            )
+    return person(f"{name}.person.fallback", "nothing else fits, so a person sorts it out")
+
+
+# -- reading the rules ---------------------------------------------------------------------------
+
+
+def _fields(template: str) -> list[str]:
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+
+
+class _RulesReader(_Reader):
+    """The business file's reader, with the say-yes section's own kinds of value."""
+
+    def fail(self, line: int | None, message: str) -> SayYesError:
+        where = f"{self.source.name} line {line + 1}" if line is not None else self.source.name
+        return SayYesError(f"{where}: {message}")
+
+    def template(
+        self, node: CommentedMap, key: str, path: str, allowed: tuple[str, ...] | dict[str, str]
+    ) -> str:
+        text = self.text(node, key, path)
+        try:
+            names = _fields(text)
+        except ValueError as error:
+            raise self.fail(self.line_of(node, key), f"{path}.{key}: {error}") from None
+        for name in names:
+            if not name or name not in allowed:
+                known = ", ".join(allowed) or "none"
+                raise self.fail(
+                    self.line_of(node, key),
+                    f"{path}.{key} uses {{{name}}}, which is not a fact of this kind "
+                    f"(known: {known})",
+                )
+        return text
+
+    def check(self, node: CommentedMap, fact: str, path: str, facts: dict[str, str]) -> Check:
+        line = self.line_of(node, fact)
+        if fact not in facts:
+            raise self.fail(
+                line, f"{path}: {fact!r} is not a fact of this kind (known: {', '.join(facts)})"
+            )
+        kind, raw = facts[fact], node[fact]
+        if isinstance(raw, CommentedMap):
+            if len(raw) != 1:
+                raise self.fail(line, f"{path}.{fact} must hold one comparison, got {dict(raw)!r}")
+            comparison, value = next(iter(raw.items()))
+            if comparison not in COMPARISONS:
+                raise self.fail(
+                    line,
+                    f"{path}.{fact}: {comparison!r} is not a comparison "
+                    f"(known: {', '.join(COMPARISONS)})",
+                )
+        else:
+            comparison, value = "is", raw
+        if comparison == "in":
+            if not isinstance(value, CommentedSeq) or not value:
+                raise self.fail(line, f"{path}.{fact}: `in` needs a list of values, got {value!r}")
+            for item in value:
+                self._value(line, path, fact, kind, item)
+            return Check(fact, comparison, tuple(value))
+        if comparison != "is" and kind != "number":
+            raise self.fail(
+                line, f"{path}.{fact} is a {kind}, so it can only be compared with `is` or `in`"
+            )
+        self._value(line, path, fact, kind, value)
+        return Check(fact, comparison, value)
+
+    def _value(self, line: int | None, path: str, fact: str, kind: str, value: Any) -> None:
+        fits = {
+            "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+            "flag": isinstance(value, bool),
+            "text": isinstance(value, str) and bool(value.strip()),
+        }[kind]
+        if not fits:
+            wanted = {"number": "a number", "flag": "true or false", "text": "text"}[kind]
+            raise self.fail(line, f"{path}.{fact} is a {kind}, so it needs {wanted}, got {value!r}")
+        if fact == "stage" and value not in STAGES:
+            raise self.fail(line, f"{path}.stage {value!r} is not a stage ({', '.join(STAGES)})")
+
+    def when(self, parent: CommentedMap, key: str, path: str, facts: dict[str, str]) -> When:
+        if key not in parent:
+            raise self.fail(parent.lc.line, f"{path}.{key} is missing")
+        raw = parent[key]
+        groups = raw if isinstance(raw, CommentedSeq) else [raw]
+        if isinstance(raw, CommentedSeq) and not raw:
+            raise self.fail(self.line_of(parent, key), f"{path}.{key} must list at least one group")
+        checks = []
+        for index, group in enumerate(groups):
+            where = f"{path}.{key}" + (f"[{index}]" if isinstance(raw, CommentedSeq) else "")
+            if not isinstance(group, CommentedMap) or not group:
+                line = self.line_of(raw, index) if isinstance(raw, CommentedSeq) else None
+                raise self.fail(
+                    line if line is not None else self.line_of(parent, key),
+                    f"{where} must be a mapping of checks such as {{days_since_purchase: "
+                    f"{{at_most: 30}}}}, got {group!r}",
+                )
+            checks.append(tuple(self.check(group, fact, where, facts) for fact in group))
+        return When(tuple(checks))
+
+    def rung(
+        self, parent: CommentedMap, key: str, path: str, facts: dict[str, str], conditional: bool
+    ) -> Rung:
+        node = self.mapping(parent, key, f"{path}.{key}")
+        where = f"{path}.{key}"
+        extra = ("condition",) if conditional else ()
+        self.keys(node, where, ("when", "reason", "says", *extra), ())
+        fields = {**facts, **({"condition": "text"} if conditional else {})}
+        return Rung(
+            when=self.when(node, "when", where, facts),
+            reason=self.text(node, "reason", where),
+            says=self.template(node, "says", where, fields),
+            condition=self.template(node, "condition", where, facts) if conditional else "",
+        )
+
+    def alternatives(self, parent: CommentedMap, path: str, facts: dict[str, str]) -> Alternatives:
+        where = f"{path}.alternatives"
+        node = self.mapping(parent, "alternatives", where)
+        self.keys(node, where, ("reason", "says", "offer"), ())
+        entries = self.sequence(node, "offer", f"{where}.offer")
+        if not entries:
+            raise self.fail(self.line_of(node, "offer"), f"{where}.offer must list an offer")
+        offers = []
+        for index in range(len(entries)):
+            at = f"{where}.offer[{index}]"
+            offer = self.mapping(entries, index, at)
+            self.keys(offer, at, ("label", "payload"), ("phrase", "when"))
+            payload = self.text(offer, "payload", at)
+            if not _PAYLOAD.match(payload):
+                raise self.fail(
+                    self.line_of(offer, "payload"),
+                    f"{at}.payload must be an intent like /book_repair, got {payload!r}",
+                )
+            label = self.text(offer, "label", at)
+            offers.append(
+                Offer(
+                    label=label,
+                    phrase=(
+                        self.template(offer, "phrase", at, facts) if "phrase" in offer else label
+                    ),
+                    payload=payload,
+                    when=self.when(offer, "when", at, facts) if "when" in offer else ALWAYS,
+                )
+            )
+        if not any(offer.when is ALWAYS for offer in offers):
+            raise self.fail(
+                self.line_of(node, "offer"),
+                f"{where}.offer needs at least one offer without `when`, so there is always one",
+            )
+        return Alternatives(
+            reason=self.text(node, "reason", where),
+            says=self.template(node, "says", where, {**facts, "alternatives": "text"}),
+            offers=tuple(offers),
+        )
+
+    def facts(self, node: CommentedMap, path: str) -> dict[str, str]:
+        facts_node = self.mapping(node, "facts", f"{path}.facts")
+        facts = dict(STANDING_FACTS)
+        for fact, kind in facts_node.items():
+            line = self.line_of(facts_node, fact)
+            if not isinstance(fact, str) or not _KIND_NAME.match(fact):
+                raise self.fail(line, f"{path}.facts: {fact!r} is not a fact name like item_price")
+            if fact in STANDING_FACTS or fact in LADDER_FIELDS:
+                raise self.fail(line, f"{path}.facts.{fact} is a reserved name; choose another")
+            if kind not in FACT_TYPES:
+                raise self.fail(
+                    line,
+                    f"{path}.facts.{fact} must be one of {', '.join(FACT_TYPES)}, got {kind!r}",
+                )
+            facts[fact] = kind
+        return facts
+
+    def kind(self, parent: CommentedMap, name: Any, path: str) -> KindRules:
+        where = f"{path}.{name}"
+        if not isinstance(name, str) or not _KIND_NAME.match(name):
+            raise self.fail(
+                self.line_of(parent, name), f"{where}: a kind is named like special_order"
+            )
+        node = self.mapping(parent, name, where)
+        self.keys(node, where, ("facts",), ("person", "yes", "with_condition", "alternatives"))
+        facts = self.facts(node, where)
+        return KindRules(
+            name=name,
+            facts=facts,
+            person=self.rung(node, "person", where, facts, False) if "person" in node else None,
+            yes=self.rung(node, "yes", where, facts, False) if "yes" in node else None,
+            with_condition=(
+                self.rung(node, "with_condition", where, facts, True)
+                if "with_condition" in node
+                else None
+            ),
+            alternatives=self.alternatives(node, where, facts) if "alternatives" in node else None,
+        )
+
+    def complaints(self, parent: CommentedMap) -> ComplaintWords:
+        where = f"{SECTION}.complaints"
+        node = self.mapping(parent, "complaints", where)
+        self.keys(node, where, ("serious_words", "follow_up_days", "says"), ())
+        words = self.sequence(node, "serious_words", f"{where}.serious_words")
+        serious = []
+        for index, word in enumerate(words):
+            if not isinstance(word, str) or not word.strip():
+                raise self.fail(
+                    self.line_of(words, index), f"{where}.serious_words[{index}] must be text"
+                )
+            serious.append(" ".join(word.lower().split()))
+        says = self.mapping(node, "says", f"{where}.says")
+        self.keys(says, f"{where}.says", COMPLAINT_SAYS, ())
+        texts = {
+            name: self.template(says, name, f"{where}.says", COMPLAINT_FIELDS)
+            for name in COMPLAINT_SAYS
+        }
+        return ComplaintWords(
+            serious_words=tuple(serious),
+            follow_up_days=self.whole(node, "follow_up_days", where, positive=True),
+            **texts,
+        )
+
+
+def parse_rules(text: str, source: Path) -> SayYesRules:
+    """Validate the `say_yes:` section of a business file's text; errors name file and line."""
+    reader = _RulesReader(source)
+    try:
+        root = YAML(typ="rt").load(text)
+    except YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or "is not valid YAML"
+        raise reader.fail(mark.line if mark else None, f"not valid YAML: {problem}") from None
+    if not isinstance(root, CommentedMap) or SECTION not in root:
+        raise reader.fail(None, f"the {SECTION} section is missing (what the shop can say yes to)")
+    node = reader.mapping(root, SECTION, SECTION)
+    reader.keys(node, SECTION, ("person_when", "person_says", "kinds", "complaints"), ())
+    kinds_node = reader.mapping(node, "kinds", f"{SECTION}.kinds")
+    kinds = {str(name): reader.kind(kinds_node, name, f"{SECTION}.kinds") for name in kinds_node}
+    if "complaint" not in kinds or kinds["complaint"].alternatives is None:
+        raise reader.fail(
+            reader.line_of(node, "kinds"),
+            f"{SECTION}.kinds.complaint with alternatives is needed: it gives a complaint's remedy",
+        )
+    return SayYesRules(
+        source=source,
+        person_when=reader.when(node, "person_when", SECTION, dict(STANDING_FACTS)),
+        person_says=reader.template(node, "person_says", SECTION, ()),
+        kinds=kinds,
+        complaints=reader.complaints(node),
+    )
+
+
+def load_rules(path: Path) -> SayYesRules:
+    """Read and validate the say-yes rules (synchronous: call it from a worker thread)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise SayYesError(f"{path}: cannot be read ({error.strerror})") from None
+    return parse_rules(text, path)
+
+
+_cache: dict[Path, SayYesRules] = {}
+_cache_lock = threading.Lock()
+
+
+def load_cached(path: Path) -> SayYesRules:
+    """The say-yes rules, read once per process (restart the bot to pick up an edit)."""
+    with _cache_lock:
+        if path not in _cache:
+            _cache[path] = load_rules(path)
+        return _cache[path]
