@@ -14,6 +14,7 @@ from pathlib import Path
 from bot import nlu_check, processes, settings
 from bot.processes import Service, StartError
 from bot.settings import ROOT, Settings, SettingsError
+from voice import business, say_yes
 
 MODELS_DIR = ROOT / "models"
 RESULTS_DIR = ROOT / "var" / "results"
@@ -21,7 +22,12 @@ SOURCE_PACKAGES = ("bot", "actions", "memory", "voice")
 READY_TIMEOUT_SECONDS = 300
 # Modules that add commands: each has `register(commands)` that adds its sub-parsers, whose
 # handlers take (settings, args). Imported lazily so that `--help` stays fast.
-COMMAND_MODULES: tuple[str, ...] = ("bot.nlu_check", "bot.tone_command")
+COMMAND_MODULES: tuple[str, ...] = (
+    "bot.nlu_check",
+    "bot.tone_command",
+    "bot.memory_commands",
+    "bot.agent_commands",
+)
 
 
 class CommandFailed(RuntimeError):
@@ -46,6 +52,12 @@ def prepare(config: Settings) -> None:
     """What every command that runs the bot needs first: folders and the memory schema."""
     (ROOT / "var").mkdir(exist_ok=True)
     MODELS_DIR.mkdir(exist_ok=True)
+    import memory  # here, so that `--help` does not load SQLAlchemy
+
+    try:
+        memory.migrate(config.database_url)
+    except memory.MemoryUnavailable as error:
+        raise StartError(str(error)) from None
 
 
 def train(config: Settings, force: bool = False) -> None:
@@ -68,9 +80,21 @@ def prune_models(keep: int = 3) -> None:
         old.unlink()
 
 
+def check_business_file(config: Settings) -> None:
+    """Validate the business file; a mistake fails with one line naming the file and line."""
+    try:
+        business.load(config.business_file)
+        # The say-yes rules (what the shop may agree to) live in the same file.
+        say_yes.load_rules(config.business_file)
+    except business.BusinessFileError as error:
+        raise CommandFailed(f"{error} (fix {config.business_file} and try again)") from None
+    say(f"business file {config.business_file.name}: ok")
+
+
 def command_run(config: Settings, args: argparse.Namespace) -> None:
     processes.check_port_free(config.host, config.rasa_port, "RASA_PORT")
     processes.check_port_free(config.actions_host, config.actions_port, "ACTIONS_PORT")
+    check_business_file(config)
     prepare(config)
     if not args.no_train:
         train(config)
@@ -151,6 +175,7 @@ def command_train(config: Settings, args: argparse.Namespace) -> None:
 
 
 def command_validate(config: Settings, args: argparse.Namespace) -> None:
+    check_business_file(config)
     run_step(
         "rasa data validate",
         processes.rasa_command("data", "validate", "--data", "data", "--domain", "domain.yml"),

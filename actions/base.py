@@ -1,0 +1,120 @@
+"""Shared bases for Rapport's actions: the business file, the clock, and never failing silently.
+
+Every action derives from `ShopAction`: it gets the validated business file (read once per
+process in a worker thread), and when anything inside it fails, the error is logged and the
+customer still gets an answer with a next step (the offer of a person) instead of silence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import settings as settings_module
+from bot.settings import Settings
+from voice import business as business_file
+from voice.business import Business
+
+logger = logging.getLogger(__name__)
+
+# The events an action returns, and the domain as rasa_sdk passes it.
+Events = list[dict[str, Any]]
+DomainDict = dict[str, Any]
+
+# What every action says when it cannot finish: an apology and the offer of a person.
+SOMETHING_WENT_WRONG = "utter_something_went_wrong"
+
+
+@functools.lru_cache(maxsize=1)
+def _settings() -> Settings:
+    return settings_module.load()
+
+
+async def settings() -> Settings:
+    """Rapport's settings, read once per process (in a worker thread: it reads `.env`)."""
+    return await asyncio.to_thread(_settings)
+
+
+async def load_business(path: Path | None = None) -> Business:
+    """The business file, read and validated once per process, off the event loop."""
+    if path is None:
+        path = (await settings()).business_file
+    return await asyncio.to_thread(business_file.load_cached, path)
+
+
+def now(shop: Business) -> dt.datetime:
+    """The shop's local time now (tests replace this function to fix the clock)."""
+    zone = shop.shop.timezone
+    try:
+        return dt.datetime.now(ZoneInfo(zone)) if zone else dt.datetime.now()
+    except (KeyError, ValueError):  # an unknown zone name: the server's local time is close
+        return dt.datetime.now()
+
+
+def today(shop: Business) -> dt.date:
+    return now(shop).date()
+
+
+def format_day(day: dt.date, today_: dt.date) -> str:
+    """A date the way a person says it: "today", "tomorrow", "Saturday 28 November"."""
+    if day == today_:
+        return "today"
+    if day == today_ + dt.timedelta(days=1):
+        return "tomorrow"
+    return f"{day:%A} {day.day} {day:%B}"
+
+
+def join_words(items: Iterable[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    words = [item for item in items if item]
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    return (tracker.latest_message or {}).get("intent", {}).get("name")
+
+
+def latest_entity_values(tracker: Tracker, entity: str) -> list[str]:
+    entities = (tracker.latest_message or {}).get("entities", []) or []
+    return [str(item.get("value")) for item in entities if item.get("entity") == entity]
+
+
+class ShopAction(Action, ABC):
+    """An action that answers from the business file and always leaves the customer a next step."""
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    @abstractmethod
+    async def answer(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+        shop: Business,
+    ) -> list[dict[str, Any]]:
+        """Answer the customer; return the events to apply."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        try:
+            shop = await load_business()
+            return await self.answer(dispatcher, tracker, domain, shop)
+        except Exception:  # the customer must still get an answer; the log gets the details
+            logger.exception("%s failed for conversation %s", self.name(), tracker.sender_id)
+            dispatcher.messages.clear()
+            dispatcher.utter_message(response=SOMETHING_WENT_WRONG)
+            return []

@@ -1,0 +1,64 @@
+"""Details the customer gives outside a form ("it's A1234", "gravel", "I'm Sam"): use them.
+
+An `inform` message means the customer is answering something. What it answers depends on what
+the bot just asked, so this action looks at the previous action and at the entities given.
+"""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import base
+from actions.base import DomainDict, Events, ShopAction
+from actions.fallback import main_menu
+from actions.orders import answer_order_status, answer_repair_status, reference_from
+from actions.shop import answer_product, answer_recommendation
+from voice.business import Business
+
+
+def previous_action(tracker: Tracker) -> str | None:
+    """The bot's last action before the latest customer message (ignoring listening)."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif event.get("event") == "action" and seen_user:
+            name = event.get("name")
+            if name not in ("action_listen", None):
+                return str(name)
+    return None
+
+
+class ActionUseDetails(ShopAction):
+    """Routes details given outside a form to the question they answer."""
+
+    def name(self) -> str:
+        return "action_use_details"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        asked = previous_action(tracker)
+        references = base.latest_entity_values(tracker, "order_id")
+        if references or asked in ("action_order_status", "action_repair_status"):
+            reference = reference_from(tracker)
+            if asked == "action_repair_status":
+                return await answer_repair_status(
+                    dispatcher, shop, tracker.get_slot("customer_id"), reference
+                )
+            if reference is not None:
+                return await answer_order_status(dispatcher, shop, reference)
+        bike_types = base.latest_entity_values(tracker, "bike_type")
+        if bike_types:
+            return await answer_recommendation(dispatcher, shop, bike_types[-1])
+        products = base.latest_entity_values(tracker, "product")
+        if products:
+            return await answer_product(dispatcher, shop, products[-1])
+        if base.latest_entity_values(tracker, "PERSON") and tracker.get_slot("customer_name"):
+            dispatcher.utter_message(response="utter_nice_to_meet_you")
+            return []
+        dispatcher.utter_message(response="utter_details_unclear", buttons=main_menu(shop))
+        return []

@@ -1,0 +1,106 @@
+"""The fallback ladder: when the bot doesn't understand, it never leaves the customer stuck.
+
+Rung 1: ask to rephrase, with the two closest guesses as buttons. Rung 2 (the second miss in a
+row, or anything out of scope): offer the main things the bot can do. Rung 3: offer a person,
+which routes to the handoff. The rung is counted from the conversation itself (the misses in a
+row at its end), so a message the bot understands starts the ladder again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import base
+from actions.base import DomainDict, Events, ShopAction
+from voice.business import Business
+
+MISSED_INTENTS = ("nlu_fallback", "out_of_scope")
+# Intents that are never offered as a guess: they mean nothing on their own as a button.
+NOT_GUESSES = {*MISSED_INTENTS, "affirm", "deny", "inform", "greet", "goodbye", "thank"}
+GUESSES = 2
+
+
+def misses_in_a_row(tracker: Tracker) -> int:
+    """How many of the customer's latest messages in a row the bot did not understand."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        intent = (event.get("parse_data") or {}).get("intent", {}).get("name")
+        if intent not in MISSED_INTENTS:
+            break
+        count += 1
+    return count
+
+
+def rung(tracker: Tracker) -> int:
+    """Which rung of the ladder this miss is on (1, 2 or 3)."""
+    misses = misses_in_a_row(tracker)
+    if base.latest_intent(tracker) == "out_of_scope":
+        misses += 1  # understood but not ours: skip the rephrasing, show what we can do
+    return max(1, min(3, misses))
+
+
+def guesses(tracker: Tracker, shop: Business) -> list[dict[str, str]]:
+    """Buttons for the closest intents the customer may have meant."""
+    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+    buttons = []
+    for entry in ranking:
+        intent = entry.get("name")
+        label = shop.menu_label(intent) if intent and intent not in NOT_GUESSES else None
+        if label:
+            buttons.append({"title": label, "payload": f"/{intent}"})
+        if len(buttons) == GUESSES:
+            break
+    return buttons
+
+
+def main_menu(shop: Business) -> list[dict[str, Any]]:
+    buttons = [
+        {"title": item.label, "payload": f"/{item.intent}"} for item in shop.menu if item.main
+    ]
+    buttons.append(
+        {
+            "title": shop.menu_label("request_human") or "Talk to a person",
+            "payload": "/request_human",
+        }
+    )
+    return buttons
+
+
+async def answer_fallback(
+    dispatcher: CollectingDispatcher, tracker: Tracker, shop: Business
+) -> Events:
+    """Answer a message the bot could not act on, one rung further up each time."""
+    intent = base.latest_intent(tracker)
+    if intent == "deny":  # the customer declined the person: back to what the bot can do
+        dispatcher.utter_message(response="utter_try_again", buttons=main_menu(shop))
+        return []
+    step = rung(tracker) if intent in MISSED_INTENTS else 2
+    if step == 1:
+        buttons = guesses(tracker, shop)
+        if buttons:
+            dispatcher.utter_message(response="utter_fallback_rephrase", buttons=buttons)
+            return []
+        step = 2
+    if step == 2:
+        response = "utter_out_of_scope" if intent == "out_of_scope" else "utter_fallback_menu"
+        dispatcher.utter_message(response=response, buttons=main_menu(shop))
+        return []
+    dispatcher.utter_message(response="utter_fallback_offer_person")
+    return []
+
+
+class ActionFallbackLadder(ShopAction):
+    """The fallback ladder (rephrase with guesses -> main menu -> a person)."""
+
+    def name(self) -> str:
+        return "action_fallback_ladder"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        return await answer_fallback(dispatcher, tracker, shop)

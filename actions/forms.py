@@ -1,0 +1,370 @@
+"""Form validation for booking a repair and returning an item, and the forms' questions.
+
+Validation explains what it needs instead of repeating the question: a date in the past, a day
+the shop is closed (with the nearest open day), an order number that doesn't look like one, an
+item that isn't in the order. The explanation ends with the question, so the ask actions stay
+quiet for that one turn (slot `form_hint_for`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from abc import abstractmethod
+from typing import Any
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import base
+from actions.base import DomainDict, Events, ShopAction
+from actions.shop import shop_records
+from actions.shop_records import REFERENCE_EXAMPLE, normalise_reference
+from voice.business import WEEKDAYS, Business
+
+logger = logging.getLogger(__name__)
+
+HINT_SLOT = "form_hint_for"
+# Bookings are taken this many days ahead at most.
+MAX_BOOKING_DAYS = 60
+MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
+# Words that name no bike in particular.
+VAGUE_BIKE_WORDS = {"bike", "it", "bicycle", "one", "this", "that"}
+# Kinds of bike (the bike_type entity's values) that read better followed by "bike".
+BIKE_KINDS = {
+    "road",
+    "gravel",
+    "mountain",
+    "commuter",
+    "kids",
+    "hybrid",
+    "cargo",
+    "touring",
+    "folding",
+    "bmx",
+    "city",
+}
+_LEAD_WORDS = re.compile(
+    r"^(?:(?:actually|sorry|no|so|well|it'?s|it is|its|my|the|a|an|our)[\s,]+)+", re.IGNORECASE
+)
+
+
+def bike_name(text: str) -> str:
+    """How to name the customer's bike back to them: "my gravel" -> "gravel bike"."""
+    name = _LEAD_WORDS.sub("", text.strip()).strip(" .!")
+    if name.lower() in BIKE_KINDS:
+        name = f"{name} bike"
+    return name
+
+
+def parse_day(text: str | None, today: dt.date) -> dt.date | None:
+    """The date a customer means: "tomorrow", "next Tuesday", "12 December", "2026-12-03"."""
+    if not text:
+        return None
+    words = text.lower().strip()
+    iso = re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", words)
+    if iso:
+        try:
+            return dt.date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+        except ValueError:
+            return None
+    if re.search(r"\btoday\b", words):
+        return today
+    if re.search(r"\byesterday\b", words):
+        return today - dt.timedelta(days=1)
+    if re.search(r"\bday after tomorrow\b", words):
+        return today + dt.timedelta(days=2)
+    if re.search(r"\b(tomorrow|tmrw|tomorow)\b", words):
+        return today + dt.timedelta(days=1)
+    for index, weekday in enumerate(WEEKDAYS):
+        if re.search(rf"\b{weekday[:3]}(?:{weekday[3:]})?\b", words):
+            ahead = (index - today.weekday()) % 7
+            if ahead == 0 or (re.search(rf"\bnext (week )?{weekday[:3]}", words) and ahead < 7):
+                ahead = ahead or 7
+            return today + dt.timedelta(days=ahead)
+    month_names = "|".join(f"{m[:3]}(?:{m[3:]})?" for m in MONTHS)
+    year_part = r"(?:,? (\d{4}))?"
+    day_month = re.search(
+        rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?: of)? ({month_names})\b{year_part}", words
+    )
+    month_day = re.search(rf"\b({month_names}) (\d{{1,2}})(?:st|nd|rd|th)?\b{year_part}", words)
+    numeric = re.search(r"\b(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2,4}))?\b", words)
+    day = month = year = None
+    if day_month:
+        day, month = int(day_month.group(1)), MONTHS.index(_month(day_month.group(2))) + 1
+        year = int(day_month.group(3)) if day_month.group(3) else None
+    elif month_day:
+        day, month = int(month_day.group(2)), MONTHS.index(_month(month_day.group(1))) + 1
+        year = int(month_day.group(3)) if month_day.group(3) else None
+    elif numeric:  # day first, as the shop's customers write it
+        day, month = int(numeric.group(1)), int(numeric.group(2))
+        if numeric.group(3):
+            year = int(numeric.group(3))
+            year = year + 2000 if year < 100 else year
+    if day is None or month is None:
+        return None
+    try:
+        if year is not None:
+            return dt.date(year, month, day)
+        candidate = dt.date(today.year, month, day)
+        # A date without a year that has gone by this year means next year, unless it is
+        # only just past (then the customer most likely means the past date itself).
+        if candidate < today - dt.timedelta(days=30):
+            candidate = dt.date(today.year + 1, month, day)
+        return candidate
+    except ValueError:
+        return None
+
+
+def _month(word: str) -> str:
+    return next(month for month in MONTHS if month.startswith(word[:3]))
+
+
+def explain(dispatcher: CollectingDispatcher, slot: str, response: str, **values: Any) -> dict:
+    """Say what the form needs for `slot` (a question), and keep the form's question quiet."""
+    dispatcher.utter_message(response=response, **values)
+    return {slot: None, HINT_SLOT: slot}
+
+
+def check_drop_off(
+    shop: Business, day: dt.date, today: dt.date
+) -> tuple[str, dict[str, Any]] | None:
+    """Why a drop-off date can't be booked (response and its values), or None when it can."""
+    if day < today:
+        return "utter_explain_date_past", {"date": f"{day:%A} {day.day} {day:%B}"}
+    if day > today + dt.timedelta(days=MAX_BOOKING_DAYS):
+        last = today + dt.timedelta(days=MAX_BOOKING_DAYS)
+        return "utter_explain_date_too_far", {
+            "max_days": MAX_BOOKING_DAYS,
+            "date": f"{day.day} {day:%B}",
+            "last_day": f"{last.day} {last:%B}",
+        }
+    if shop.hours_on(day) is None:
+        holiday = shop.holiday_on(day)
+        next_open = shop.next_open_day(day)
+        return "utter_explain_date_closed", {
+            "date": base.format_day(day, today),
+            "reason": f" for {holiday.name}" if holiday else "",
+            "next_open": base.format_day(next_open, today),
+        }
+    return None
+
+
+class ValidateRepairForm(FormValidationAction):
+    """Checks the bike, the problem and the drop-off date of a repair booking."""
+
+    def name(self) -> str:
+        return "validate_repair_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        try:
+            return await super().run(dispatcher, tracker, domain)
+        except Exception:  # the form must go on; the log gets the details
+            logger.exception("validate_repair_form failed for %s", tracker.sender_id)
+            dispatcher.utter_message(response=base.SOMETHING_WENT_WRONG)
+            return []
+
+    async def validate_repair_bike(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = bike_name(str(value or ""))
+        if len(text) < 2 or text.lower() in VAGUE_BIKE_WORDS:
+            return explain(dispatcher, "repair_bike", "utter_explain_bike_short")
+        shop = await base.load_business()
+        product = shop.find_product(text) if len(text) >= 4 else None
+        return {"repair_bike": product.name if product else text}
+
+    async def validate_repair_problem(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "").strip()
+        shop = await base.load_business()
+        if len(text.split()) < 2 and shop.repair_service(text) is None:
+            return explain(dispatcher, "repair_problem", "utter_explain_problem_short")
+        return {"repair_problem": text}
+
+    async def validate_repair_date(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        shop = await base.load_business()
+        today = base.today(shop)
+        day = parse_day(str(value or ""), today)
+        if day is None:
+            corrected = base.latest_entity_values(tracker, "product") or (
+                base.latest_entity_values(tracker, "bike_type")
+            )
+            if corrected:  # a correction of the bike, not a date: just ask for the date again
+                return {"repair_date": None}
+            return explain(dispatcher, "repair_date", "utter_explain_date_unclear")
+        problem = check_drop_off(shop, day, today)
+        if problem is not None:
+            response, values = problem
+            return explain(dispatcher, "repair_date", response, **values)
+        return {"repair_date": day.isoformat()}
+
+
+class ValidateReturnForm(FormValidationAction):
+    """Checks the order number, the item and the reason of a return."""
+
+    def name(self) -> str:
+        return "validate_return_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        try:
+            return await super().run(dispatcher, tracker, domain)
+        except Exception:  # the form must go on; the log gets the details
+            logger.exception("validate_return_form failed for %s", tracker.sender_id)
+            dispatcher.utter_message(response=base.SOMETHING_WENT_WRONG)
+            return []
+
+    async def validate_return_order_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        reference = normalise_reference(str(value or ""))
+        if reference is None:
+            return explain(
+                dispatcher,
+                "return_order_id",
+                "utter_explain_order_id_format",
+                example=REFERENCE_EXAMPLE,
+            )
+        shop = await base.load_business()
+        records = await shop_records(shop)
+        order = records.order(reference)
+        if order is None:
+            return explain(
+                dispatcher,
+                "return_order_id",
+                "utter_explain_order_not_found",
+                order_id=f"#{reference}",
+            )
+        if len(order.items) == 1 and not tracker.get_slot("return_item"):
+            # One item in the order: no need to ask which.
+            return {"return_order_id": reference, "return_item": order.items[0]}
+        return {"return_order_id": reference}
+
+    async def validate_return_item(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "").strip()
+        shop = await base.load_business()
+        records = await shop_records(shop)
+        order = records.order(tracker.get_slot("return_order_id"))
+        if order is None or not order.items:
+            return {"return_item": text} if text else {"return_item": None}
+        wanted = _words(text)
+        for item in order.items:
+            name = _words(item)
+            if wanted and (
+                wanted in name or name in wanted or set(wanted.split()) & set(name.split())
+            ):
+                return {"return_item": item}
+        if len(order.items) == 1 and wanted in {"it", "that", "the item", "everything", "all"}:
+            return {"return_item": order.items[0]}
+        return explain(
+            dispatcher,
+            "return_item",
+            "utter_explain_item_not_in_order",
+            order_id=f"#{order.order_id}",
+            items=base.join_words(order.items),
+        )
+
+    async def validate_return_reason(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "").strip()
+        if len(text) < 3:
+            return explain(dispatcher, "return_reason", "utter_explain_reason_short")
+        return {"return_reason": text}
+
+
+def _words(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+class AskSlotAction(ShopAction):
+    """Asks a form's question, unless validation has just explained what it needs."""
+
+    @property
+    @abstractmethod
+    def slot(self) -> str:
+        """The form slot this action asks for (a class attribute in each subclass)."""
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        if tracker.get_slot(HINT_SLOT) == self.slot:
+            return [SlotSet(HINT_SLOT, None)]
+        dispatcher.utter_message(response=f"utter_ask_{self.slot}")
+        return [SlotSet(HINT_SLOT, None)] if tracker.get_slot(HINT_SLOT) else []
+
+
+class ActionAskRepairBike(AskSlotAction):
+    slot = "repair_bike"
+
+
+class ActionAskRepairProblem(AskSlotAction):
+    slot = "repair_problem"
+
+
+class ActionAskRepairDate(AskSlotAction):
+    slot = "repair_date"
+
+
+class ActionAskReturnOrderId(AskSlotAction):
+    slot = "return_order_id"
+
+
+class ActionAskReturnItem(AskSlotAction):
+    slot = "return_item"
+
+
+class ActionAskReturnReason(AskSlotAction):
+    slot = "return_reason"
+
+
+class StopFormAction(ShopAction):
+    """Confirms that a stopped form booked nothing, and clears what it had collected."""
+
+    @property
+    @abstractmethod
+    def slots(self) -> tuple[str, ...]:
+        """The form's slots, cleared so that starting again starts fresh."""
+
+    @property
+    @abstractmethod
+    def response(self) -> str:
+        """What the customer is told (nothing happened, and what they can do next)."""
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        dispatcher.utter_message(response=self.response)
+        return [SlotSet(slot, None) for slot in (*self.slots, HINT_SLOT)]
+
+
+class ActionStopRepairForm(StopFormAction):
+    slots = ("repair_bike", "repair_problem", "repair_date")
+    response = "utter_repair_form_stopped"
+
+    def name(self) -> str:
+        return "action_stop_repair_form"
+
+
+class ActionStopReturnForm(StopFormAction):
+    slots = ("return_order_id", "return_item", "return_reason")
+    response = "utter_return_form_stopped"
+
+    def name(self) -> str:
+        return "action_stop_return_form"

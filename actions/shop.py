@@ -1,0 +1,367 @@
+"""Shop facts: hours, where we are, products and buying, recommendations, rides, loyalty.
+
+Every fact comes from the business file; the sentences are the domain's responses. Wherever the
+literal request can't be met, the answer says yes to the nearest thing that can ("yes, we can
+order it in").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import base
+from actions.base import DomainDict, Events, ShopAction
+from actions.shop_records import ShopRecords, load_records
+from voice.business import WEEKDAYS, Business, Product
+
+# Holidays this close are listed with the weekly hours.
+HOLIDAY_NOTICE_DAYS = 42
+
+
+async def shop_records(shop: Business) -> ShopRecords:
+    """The shop's records (orders, repairs, loyalty), dates resolved against the shop's today."""
+    path = (await base.settings()).shop_records_file
+    return await asyncio.to_thread(load_records, path, base.today(shop))
+
+
+def _clock(time: dt.time) -> str:
+    return time.strftime("%H:%M")
+
+
+def hours_text(shop: Business, today: dt.date) -> str:
+    """The weekly hours, then the holidays coming up soon."""
+    lines = []
+    for weekday in WEEKDAYS:
+        hours = shop.hours[weekday]
+        day = weekday.capitalize()
+        if hours is None:
+            lines.append(shop.template("closed_day", "{day}: closed").format(day=day))
+        else:
+            lines.append(
+                shop.template("opening_day", "{day}: {open}–{close}").format(
+                    day=day, open=_clock(hours.open), close=_clock(hours.close)
+                )
+            )
+    for holiday in shop.holidays:
+        if today <= holiday.date <= today + dt.timedelta(days=HOLIDAY_NOTICE_DAYS):
+            when = f"{holiday.name} ({base.format_day(holiday.date, today)})"
+            if holiday.hours is None:
+                lines.append(f"{when}: closed")
+            else:
+                lines.append(f"{when}: {_clock(holiday.hours.open)}–{_clock(holiday.hours.close)}")
+    return "\n".join(lines)
+
+
+def today_text(shop: Business, moment: dt.datetime) -> str:
+    """Whether the shop is open right now, and if not, when it next opens."""
+    today = moment.date()
+    hours = shop.hours_on(today)
+    holiday = shop.holiday_on(today)
+    now = moment.time().replace(tzinfo=None)
+    if hours is not None and now < hours.open:
+        return f"Today we open at {_clock(hours.open)}."
+    if hours is not None and now < hours.close:
+        return f"We're open right now, until {_clock(hours.close)} today."
+    next_day = shop.next_open_day(today, include_today=False)
+    next_hours = shop.hours_on(next_day)
+    assert next_hours is not None
+    reason = f" for {holiday.name}" if holiday is not None and holiday.hours is None else ""
+    closed = "We're closed today" + reason if hours is None else "We've closed for today"
+    return (
+        f"{closed}, and we open again {base.format_day(next_day, today)} "
+        f"at {_clock(next_hours.open)}."
+    )
+
+
+def team_hours_text(shop: Business, moment: dt.datetime) -> str:
+    """When the team is around: "until 18:00 today" or "from 09:00 on Tuesday"."""
+    today = moment.date()
+    hours = shop.hours_on(today)
+    if hours is not None and moment.time().replace(tzinfo=None) < hours.close:
+        start = (
+            ""
+            if moment.time().replace(tzinfo=None) >= hours.open
+            else (f"from {_clock(hours.open)} ")
+        )
+        return f"{start}until {_clock(hours.close)} today"
+    next_day = shop.next_open_day(today, include_today=False)
+    next_hours = shop.hours_on(next_day)
+    assert next_hours is not None
+    return f"from {_clock(next_hours.open)} {base.format_day(next_day, today)}"
+
+
+def price(shop: Business, product: Product) -> str:
+    return shop.format_price(product.price)
+
+
+def product_line(shop: Business, product: Product) -> str:
+    line = shop.template("product_line", "{name} ({price}) – {description}").format(
+        name=product.name, price=price(shop, product), description=product.description
+    )
+    availability = "in stock" if product.in_stock else "we can order it in"
+    return f"• {line} ({availability})"
+
+
+def interest_phrase(interest: str) -> str:
+    """How to name a kind of riding in a sentence: "gravel riding", "an e-bike", "kids"."""
+    kinds_of_riding = {"road", "gravel", "mountain", "touring", "commuting", "city"}
+    if interest in kinds_of_riding:
+        return f"{interest} riding"
+    if interest == "commuter":
+        return "commuting"
+    if interest == "kids":
+        return "a kids' bike"
+    article = "an" if interest[:1] in "aeiou" else "a"
+    return f"{article} {interest}" if interest.endswith("bike") else f"{article} {interest} bike"
+
+
+def choose_products(shop: Business, interest: str) -> list[Product]:
+    """Up to two bikes and one accessory for a kind of riding, in-stock first."""
+    bikes = shop.products_for(interest, category="bike")[:2]
+    extras = [p for p in shop.products_for(interest) if p.category != "bike"][:1]
+    return bikes + extras
+
+
+async def answer_product(
+    dispatcher: CollectingDispatcher, shop: Business, wanted: str | None
+) -> Events:
+    """Yes, it's here / yes, we can order it in / yes, we can special-order it."""
+    if not wanted:
+        dispatcher.utter_message(response="utter_ask_which_product")
+        return []
+    product = shop.find_product(wanted)
+    if product is None:
+        dispatcher.utter_message(
+            response="utter_product_special_order",
+            product=wanted,
+            days=shop.special_orders.lead_time_days,
+        )
+        return []
+    if product.in_stock:
+        stock_text = "the last one" if product.stock == 1 else f"{product.stock} in the shop"
+        dispatcher.utter_message(
+            response="utter_product_in_stock",
+            product=product.name,
+            stock_text=stock_text,
+            price=price(shop, product),
+            description=product.description,
+            website=shop.shop.website or "our website",
+        )
+    else:
+        dispatcher.utter_message(
+            response="utter_product_order_in",
+            product=product.name,
+            price=price(shop, product),
+            description=product.description,
+            days=product.restock_days or shop.special_orders.lead_time_days,
+        )
+    return [SlotSet("product", product.name)]
+
+
+async def answer_recommendation(
+    dispatcher: CollectingDispatcher, shop: Business, interest: str | None
+) -> Events:
+    if not interest:
+        dispatcher.utter_message(response="utter_ask_riding_type")
+        return []
+    interest = interest.strip().lower()
+    products = choose_products(shop, interest)
+    if not products:
+        dispatcher.utter_message(
+            response="utter_recommendation_none", interest=interest_phrase(interest)
+        )
+        return [SlotSet("bike_type", interest)]
+    lines = "\n".join(product_line(shop, product) for product in products)
+    dispatcher.utter_message(
+        response="utter_recommendation", interest=interest_phrase(interest), product_lines=lines
+    )
+    return [SlotSet("bike_type", interest)]
+
+
+class ActionTellHours(ShopAction):
+    """Opening hours for the week, upcoming holidays, and whether we're open right now."""
+
+    def name(self) -> str:
+        return "action_tell_hours"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        moment = base.now(shop)
+        dispatcher.utter_message(
+            response="utter_hours",
+            hours_text=hours_text(shop, moment.date()),
+            today_text=today_text(shop, moment),
+        )
+        return []
+
+
+class ActionTellLocation(ShopAction):
+    """Where the shop is, how to get there, and how to reach us."""
+
+    def name(self) -> str:
+        return "action_tell_location"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        place = shop.locations[0]
+        dispatcher.utter_message(
+            response="utter_location",
+            address=place.address,
+            directions=place.directions,
+            phone=place.phone,
+            email=place.email,
+        )
+        return []
+
+
+class ActionBuyProduct(ShopAction):
+    """Buying a product: in stock -> yes; out of stock -> yes, we can order it in."""
+
+    def name(self) -> str:
+        return "action_buy_product"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        named = base.latest_entity_values(tracker, "product")
+        wanted = named[-1] if named else tracker.get_slot("product")
+        return await answer_product(dispatcher, shop, wanted)
+
+
+class ActionRecommendProduct(ShopAction):
+    """Recommends bikes and kit for a kind of riding, or asks what riding the customer does."""
+
+    def name(self) -> str:
+        return "action_recommend_product"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        named = base.latest_entity_values(tracker, "bike_type")
+        interest = named[-1] if named else tracker.get_slot("bike_type")
+        return await answer_recommendation(dispatcher, shop, interest)
+
+
+class ActionCommunityEvents(ShopAction):
+    """The next group rides and the free repair clinics."""
+
+    def name(self) -> str:
+        return "action_community_events"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        today = base.today(shop)
+        pattern = shop.template(
+            "event_line",
+            "{name}: {when} at {time} from {meeting_point} ({level}, {distance_km} km) – "
+            "{description}",
+        )
+        lines = [
+            "• "
+            + pattern.format(
+                name=event.name,
+                when=base.format_day(day, today),
+                time=_clock(event.time),
+                meeting_point=event.meeting_point,
+                level=event.level,
+                distance_km=f"{event.distance_km:g}",
+                description=event.description,
+            )
+            for day, event in shop.upcoming_events(today)
+        ]
+        clinics = [
+            f"{clinic.name}, every {clinic.weekday.capitalize()} at {_clock(clinic.time)}"
+            for clinic in shop.clinics
+        ]
+        clinic_text = f"Free repair clinics: {base.join_words(clinics)}.\n" if clinics else ""
+        if not lines:
+            lines = ["• New rides are being planned right now; ask a person for the dates."]
+        dispatcher.utter_message(
+            response="utter_events", event_lines="\n".join(lines), clinic_text=clinic_text
+        )
+        return []
+
+
+def points_rule(shop: Business) -> str:
+    per_unit = f"{shop.loyalty.points_per_unit:g}"
+    unit = shop.shop.currency_symbol + "1"
+    return f"{per_unit} point{'s' if per_unit != '1' else ''} for every {unit}"
+
+
+class ActionLoyaltyBalance(ShopAction):
+    """A signed-in customer's points and the next reward; otherwise how points work."""
+
+    def name(self) -> str:
+        return "action_loyalty_balance"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        records = await shop_records(shop)
+        customer = records.customer(tracker.get_slot("customer_id"))
+        if customer is None:
+            dispatcher.utter_message(
+                response="utter_loyalty_how_it_works",
+                programme=shop.loyalty.programme,
+                points_rule=points_rule(shop),
+            )
+            return []
+        within_reach = [r for r in shop.loyalty.rewards if r.points > customer.points]
+        affordable = [r for r in shop.loyalty.rewards if r.points <= customer.points]
+        if affordable:
+            best = affordable[-1]
+            next_reward_text = f"That's enough for a {best.name} already!"
+        elif within_reach:
+            gap = within_reach[0].points - customer.points
+            next_reward_text = f"You're {gap} points away from a {within_reach[0].name}."
+        else:
+            next_reward_text = ""
+        dispatcher.utter_message(
+            response="utter_loyalty_balance",
+            points=customer.points,
+            programme=shop.loyalty.programme,
+            next_reward_text=next_reward_text,
+        )
+        return []
+
+
+class ActionRedeemReward(ShopAction):
+    """The rewards and their point costs, and which the customer can already choose."""
+
+    def name(self) -> str:
+        return "action_redeem_reward"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        records = await shop_records(shop)
+        customer = records.customer(tracker.get_slot("customer_id"))
+        pattern = shop.template("reward_line", "{name} for {points} points")
+        reward_lines = "\n".join(
+            "• " + pattern.format(name=reward.name, points=reward.points)
+            for reward in shop.loyalty.rewards
+        )
+        if customer is None:
+            affordable_text = "Sign in on our website and I can tell you which you can choose."
+        else:
+            choices = [r.name for r in shop.loyalty.rewards if r.points <= customer.points]
+            affordable_text = (
+                f"With your {customer.points} points you can choose {base.join_words(choices)}."
+                if choices
+                else f"You have {customer.points} points, and every purchase brings you closer."
+            )
+        dispatcher.utter_message(
+            response="utter_rewards",
+            programme=shop.loyalty.programme,
+            reward_lines=reward_lines,
+            affordable_text=affordable_text,
+        )
+        return []

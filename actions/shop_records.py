@@ -1,0 +1,252 @@
+"""The shop's records seam: orders, repairs and loyalty accounts the bot can look up.
+
+The sample reads `shop_records.yml`; a real shop replaces this module with calls to its own
+order and workshop system and keeps the same functions. Repairs booked through the bot are
+written to a small database (`BOOKINGS_URL`, SQLite in var/ by default) so they can be checked
+afterwards. Everything here is synchronous: actions call it through `asyncio.to_thread`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, Text, select
+from sqlalchemy.engine import Engine, create_engine
+
+# Order numbers look like "#A1234" or "51234"; repair references like "R2041".
+_REFERENCE = re.compile(r"#?\s*\b([A-Za-z]\d{4}|\d{5})\b")
+REFERENCE_EXAMPLE = "#A1234"
+# Bookings get references from this number upwards, clear of the sample's R2041...
+_FIRST_BOOKING_NUMBER = 5001
+
+
+class ShopRecordsError(RuntimeError):
+    """The records cannot be read; the message says which file and why."""
+
+
+def normalise_reference(text: str | None) -> str | None:
+    """The order number or repair reference in a customer's words ("order #a1234" -> "A1234")."""
+    if not text:
+        return None
+    match = _REFERENCE.search(text)
+    return match.group(1).upper() if match else None
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    order_id: str
+    customer_id: str
+    placed: dt.date
+    items: tuple[str, ...]
+    status: str  # processing | shipped | delivered | ready_for_collection
+    status_date: dt.date  # when it ships / arrives / was delivered / became ready
+
+
+@dataclass(frozen=True)
+class RepairRecord:
+    reference: str
+    customer_id: str
+    bike: str
+    status: str  # booked | in_progress | waiting_parts | ready
+    ready_date: dt.date
+    service: str = ""
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class CustomerRecord:
+    customer_id: str
+    name: str
+    points: int
+
+
+@dataclass(frozen=True)
+class ShopRecords:
+    orders: tuple[OrderRecord, ...]
+    repairs: tuple[RepairRecord, ...]
+    customers: tuple[CustomerRecord, ...]
+
+    def order(self, order_id: str | None) -> OrderRecord | None:
+        wanted = normalise_reference(order_id)
+        return next((order for order in self.orders if order.order_id == wanted), None)
+
+    def repair(self, reference: str | None) -> RepairRecord | None:
+        wanted = normalise_reference(reference)
+        return next((repair for repair in self.repairs if repair.reference == wanted), None)
+
+    def customer(self, customer_id: str | None) -> CustomerRecord | None:
+        return next(
+            (c for c in self.customers if customer_id and c.customer_id == customer_id), None
+        )
+
+    def repairs_of(self, customer_id: str | None) -> list[RepairRecord]:
+        return [
+            repair for repair in self.repairs if customer_id and repair.customer_id == customer_id
+        ]
+
+
+_raw_cache: dict[Path, dict[str, Any]] = {}
+_raw_lock = threading.Lock()
+
+
+def _raw(path: Path) -> dict[str, Any]:
+    with _raw_lock:
+        if path not in _raw_cache:
+            try:
+                data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
+            except (OSError, ValueError) as error:
+                raise ShopRecordsError(f"{path}: cannot be read ({error})") from None
+            if not isinstance(data, dict):
+                raise ShopRecordsError(f"{path}: must be a mapping with orders, repairs, customers")
+            _raw_cache[path] = data
+        return _raw_cache[path]
+
+
+def load_records(path: Path, today: dt.date) -> ShopRecords:
+    """The records in `path`, their relative dates resolved against `today`."""
+    data = _raw(path)
+
+    def days(entry: dict[str, Any], key: str) -> int:
+        return int(entry.get(key, 0))
+
+    try:
+        orders = []
+        for entry in data.get("orders", []):
+            status = str(entry["status"])
+            if status in ("delivered", "ready_for_collection"):
+                status_date = today - dt.timedelta(days=days(entry, "status_days_ago"))
+            elif status == "shipped":
+                status_date = today + dt.timedelta(days=days(entry, "arrives_in_days"))
+            else:
+                status_date = today + dt.timedelta(days=days(entry, "ships_in_days"))
+            orders.append(
+                OrderRecord(
+                    order_id=str(entry["order_id"]).upper(),
+                    customer_id=str(entry.get("customer_id", "")),
+                    placed=today - dt.timedelta(days=days(entry, "placed_days_ago")),
+                    items=tuple(str(item) for item in entry.get("items", [])),
+                    status=status,
+                    status_date=status_date,
+                )
+            )
+        repairs = [
+            RepairRecord(
+                reference=str(entry["reference"]).upper(),
+                customer_id=str(entry.get("customer_id", "")),
+                bike=str(entry["bike"]),
+                status=str(entry["status"]),
+                ready_date=today + dt.timedelta(days=days(entry, "ready_in_days")),
+                service=str(entry.get("service", "")),
+            )
+            for entry in data.get("repairs", [])
+        ]
+        customers = [
+            CustomerRecord(str(entry["customer_id"]), str(entry["name"]), int(entry["points"]))
+            for entry in data.get("customers", [])
+        ]
+    except (KeyError, TypeError, ValueError) as error:
+        raise ShopRecordsError(f"{path}: an entry is incomplete ({error!r})") from None
+    return ShopRecords(tuple(orders), tuple(repairs), tuple(customers))
+
+
+_metadata = MetaData()
+repair_bookings = Table(
+    "repair_bookings",
+    _metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("reference", String(16), unique=True),
+    Column("conversation_id", String(255), nullable=False),
+    Column("customer_id", String(255)),
+    Column("bike", Text, nullable=False),
+    Column("problem", Text, nullable=False),
+    Column("drop_off", Date, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+
+class RepairBookings:
+    """Repairs booked through the bot, in a small SQL database (SQLite in var/ by default)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+
+    def _ready_engine(self) -> Engine:
+        with self._lock:
+            if self._engine is None:
+                if self.url.startswith("sqlite:///"):
+                    Path(self.url.removeprefix("sqlite:///")).parent.mkdir(
+                        parents=True, exist_ok=True
+                    )
+                engine = create_engine(self.url, future=True)
+                _metadata.create_all(engine)
+                self._engine = engine
+            return self._engine
+
+    def book(
+        self,
+        conversation_id: str,
+        customer_id: str | None,
+        bike: str,
+        problem: str,
+        drop_off: dt.date,
+    ) -> str:
+        """Store a booking; return its reference (R5001, R5002, ...)."""
+        engine = self._ready_engine()
+        with engine.begin() as connection:
+            row_id = connection.execute(
+                repair_bookings.insert().values(
+                    conversation_id=conversation_id,
+                    customer_id=customer_id,
+                    bike=bike,
+                    problem=problem,
+                    drop_off=drop_off,
+                    created_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
+                )
+            ).inserted_primary_key[0]
+            reference = f"R{_FIRST_BOOKING_NUMBER + int(row_id) - 1}"
+            connection.execute(
+                repair_bookings.update()
+                .where(repair_bookings.c.id == row_id)
+                .values(reference=reference)
+            )
+        return reference
+
+    def find(self, reference: str | None) -> RepairRecord | None:
+        wanted = normalise_reference(reference)
+        if wanted is None:
+            return None
+        engine = self._ready_engine()
+        with engine.connect() as connection:
+            row = connection.execute(
+                select(repair_bookings).where(repair_bookings.c.reference == wanted)
+            ).first()
+        if row is None:
+            return None
+        return RepairRecord(
+            reference=row.reference,
+            customer_id=row.customer_id or "",
+            bike=row.bike,
+            status="booked",
+            ready_date=row.drop_off,
+            problem=row.problem,
+        )
+
+
+_bookings: dict[str, RepairBookings] = {}
+_bookings_lock = threading.Lock()
+
+
+def bookings(url: str) -> RepairBookings:
+    """One RepairBookings (and engine) per database URL per process."""
+    with _bookings_lock:
+        if url not in _bookings:
+            _bookings[url] = RepairBookings(url)
+        return _bookings[url]

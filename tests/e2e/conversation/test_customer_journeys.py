@@ -1,0 +1,136 @@
+"""A new customer's journeys through the real bot: Rasa, the action server and the trained model.
+
+Each journey is what the issue's "done when" asks for: hours, finding and buying a product, booking
+and checking a repair, checking an order, a return past the window, the fallback ladder up to a
+person, and what the bot knows. Button payloads are used where a customer would press a button.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from bot.settings import ROOT
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Bot:
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    def say(self, sender: str, text: str) -> str:
+        """All the bot's replies to one message, as one text (with button titles)."""
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/webhooks/rest/webhook",
+            data=json.dumps({"sender": sender, "message": text}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as reply:  # noqa: S310 - loopback
+            messages = json.loads(reply.read())
+        parts = []
+        for message in messages:
+            parts.append(message.get("text") or "")
+            parts += [f"[{button['title']}]" for button in message.get("buttons") or []]
+        return "\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
+    if not list((ROOT / "models").glob("*.tar.gz")):
+        pytest.skip("no trained model; run `python -m bot train` first")
+    folder = tmp_path_factory.mktemp("journeys")
+    rasa_port, actions_port = free_port(), free_port()
+    env_file = folder / "test.env"
+    env_file.write_text(
+        f"RASA_PORT={rasa_port}\nACTIONS_PORT={actions_port}\n"
+        f"TRACKER_DB={folder / 'tracker.db'}\nDATABASE_URL=sqlite:///{folder / 'memory.db'}\n"
+        f"BOOKINGS_URL=sqlite:///{folder / 'bookings.db'}\n"
+    )
+    log = folder / "run.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "--env-file", str(env_file), "run", "--no-train"],
+        cwd=ROOT,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while "ready." not in log.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the bot did not start:\n{log.read_text()}")
+            time.sleep(1)
+        yield Bot(rasa_port)
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+def test_hours_and_directions(bot: Bot) -> None:
+    reply = bot.say("hours", "what are your opening hours?")
+    assert "Monday: closed" in reply and "Would you like directions" in reply
+    assert "14 Mill Lane" in bot.say("hours", "/affirm")
+
+
+def test_find_and_buy_a_product(bot: Bot) -> None:
+    assert "What kind of riding" in bot.say("buy", "can you recommend a bike for me?")
+    assert "Specialized Diverge" in bot.say("buy", '/inform{"bike_type": "gravel"}')
+    reply = bot.say("buy", "I'd like to buy the Giant Talon 2")
+    assert "Yes, we can get the Giant Talon 2 for you" in reply
+
+
+def test_book_a_repair_then_check_it(bot: Bot) -> None:
+    assert "Which bike is it?" in bot.say("repair", "/book_repair")
+    assert "What's going on with it?" in bot.say("repair", "my Trek FX 3")
+    assert "When would you like to bring it in?" in bot.say("repair", "the brakes squeal badly")
+    assert "has already gone by" in bot.say("repair", "1 January 2020")
+    booked = bot.say("repair", "Tuesday")
+    assert "Yes, you're booked in! Your Trek FX 3" in booked
+    reference = booked.split("Your reference is ")[1].split(".")[0]
+    assert "booked in for" in bot.say("repair", f'/inform{{"order_id": "{reference}"}}')
+
+
+def test_check_an_order_and_return_past_the_window(bot: Bot) -> None:
+    assert "on its way" in bot.say("order", '/order_status{"order_id": "A5521"}')
+    assert "What's the order number?" in bot.say("order", "/return_request")
+    assert "doesn't look like an order number" in bot.say("order", "it was twelve")
+    assert "what's the reason" in bot.say("order", "C3309").lower()
+    reply = bot.say("order", "it hurts on long rides")
+    assert "past our 30-day returns window" in reply and "store credit" in reply
+
+
+def test_fallback_ladder_ends_with_a_person(bot: Bot) -> None:
+    replies = [bot.say("ladder", "/nlu_fallback") for _ in range(3)]
+    assert "say it another way" in replies[0] or "Here's what I can help with" in replies[0]
+    assert "Here's what I can help with" in replies[1]
+    assert "Shall I bring someone in?" in replies[2]
+    assert "I'll bring in a person" in bot.say("ladder", "/affirm")
+
+
+def test_what_the_bot_knows_and_forgetting(bot: Bot) -> None:
+    bot.say("privacy", "I'm training for my first century ride")
+    assert "century" in bot.say("privacy", "/what_do_you_know")
+    assert "Shall I go ahead?" in bot.say("privacy", "/forget_me")
+    assert "I've forgotten" in bot.say("privacy", "/affirm")
+
+
+def test_a_complaint_gets_an_apology_and_a_next_step(bot: Bot) -> None:
+    reply = bot.say("complaint", "/complain")
+    assert "sorry" in reply.lower()
+    assert "?" in reply or "person" in reply

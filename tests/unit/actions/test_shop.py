@@ -1,0 +1,151 @@
+"""Shop facts actions: hours, location, buying, recommendations, rides, loyalty."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from action_testkit import entity, make_tracker, said, set_clock
+
+from actions.shop import (
+    ActionBuyProduct,
+    ActionCommunityEvents,
+    ActionLoyaltyBalance,
+    ActionRecommendProduct,
+    ActionRedeemReward,
+    ActionTellHours,
+    ActionTellLocation,
+)
+
+
+async def test_hours_list_the_week_and_say_we_are_open_now(dispatcher, domain) -> None:
+    events = await ActionTellHours().run(dispatcher, make_tracker("ask_hours"), domain)
+    assert events == []
+    assert said(dispatcher) == ["utter_hours"]
+    message = dispatcher.messages[0]
+    assert "Monday: closed" in message["hours_text"]
+    assert "Tuesday: 09:00–18:00" in message["hours_text"]
+    assert "Christmas Day (Friday 25 December): closed" in message["hours_text"]
+    assert message["today_text"] == "We're open right now, until 18:00 today."
+
+
+async def test_hours_on_a_holiday_say_when_we_open_again(dispatcher, domain, monkeypatch) -> None:
+    set_clock(monkeypatch, dt.datetime(2026, 12, 25, 12, 0))
+    await ActionTellHours().run(dispatcher, make_tracker("ask_hours"), domain)
+    assert dispatcher.messages[0]["today_text"] == (
+        "We're closed today for Christmas Day, and we open again Sunday 27 December at 10:00."
+    )
+
+
+async def test_location_comes_from_the_business_file(dispatcher, domain) -> None:
+    await ActionTellLocation().run(dispatcher, make_tracker("ask_location"), domain)
+    assert said(dispatcher) == ["utter_location"]
+    assert dispatcher.messages[0]["address"] == "14 Mill Lane, Riverside, Bristol BS3 4AB"
+    assert dispatcher.messages[0]["phone"] == "0117 496 0321"
+
+
+async def test_buying_a_product_in_stock_says_yes(dispatcher, domain) -> None:
+    tracker = make_tracker("buy_product", "I'd like a Trek FX 3", [entity("product", "trek fx 3")])
+    events = await ActionBuyProduct().run(dispatcher, tracker, domain)
+    assert events == [{"event": "slot", "timestamp": None, "name": "product", "value": "Trek FX 3"}]
+    assert said(dispatcher) == ["utter_product_in_stock"]
+    assert dispatcher.messages[0]["price"] == "£849"
+    assert dispatcher.messages[0]["stock_text"] == "3 in the shop"
+
+
+async def test_buying_a_product_out_of_stock_says_yes_we_can_order_it(dispatcher, domain) -> None:
+    tracker = make_tracker("buy_product", "", [entity("product", "Giant Talon 2")])
+    await ActionBuyProduct().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_product_order_in"]
+    assert dispatcher.messages[0]["days"] == 7
+
+
+async def test_buying_something_we_do_not_sell_offers_a_special_order(dispatcher, domain) -> None:
+    tracker = make_tracker("buy_product", "", [entity("product", "Brompton folding bike")])
+    events = await ActionBuyProduct().run(dispatcher, tracker, domain)
+    assert events == []
+    assert said(dispatcher) == ["utter_product_special_order"]
+    assert dispatcher.messages[0]["product"] == "Brompton folding bike"
+
+
+async def test_buying_without_a_product_asks_which(dispatcher, domain) -> None:
+    await ActionBuyProduct().run(dispatcher, make_tracker("buy_product", "I want to buy"), domain)
+    assert said(dispatcher) == ["utter_ask_which_product"]
+
+
+@pytest.mark.parametrize(
+    ("interest", "expected_response", "expected_text"),
+    [
+        ("gravel", "utter_recommendation", "Specialized Diverge"),
+        ("commuter", "utter_recommendation", "Trek FX 3"),
+        ("bmx", "utter_recommendation_none", None),
+    ],
+)
+async def test_recommendations_fit_the_riding(
+    dispatcher, domain, interest, expected_response, expected_text
+) -> None:
+    tracker = make_tracker("product_recommendation", "", [entity("bike_type", interest)])
+    events = await ActionRecommendProduct().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == [expected_response]
+    assert events[0]["name"] == "bike_type" and events[0]["value"] == interest
+    if expected_text:
+        assert expected_text in dispatcher.messages[0]["product_lines"]
+
+
+async def test_a_recommendation_without_a_kind_of_riding_asks_for_one(dispatcher, domain) -> None:
+    events = await ActionRecommendProduct().run(
+        dispatcher, make_tracker("product_recommendation"), domain
+    )
+    assert events == []
+    assert said(dispatcher) == ["utter_ask_riding_type"]
+
+
+async def test_events_list_the_next_rides_and_the_clinics(dispatcher, domain) -> None:
+    await ActionCommunityEvents().run(dispatcher, make_tracker("community_events"), domain)
+    message = dispatcher.messages[0]
+    lines = message["event_lines"].splitlines()
+    assert lines[0].startswith("• Thursday Evening Chaingang: Thursday 26 November at 18:30")
+    assert "Saturday Coffee Ride" in lines[1]
+    assert "Fix a puncture, every Wednesday at 18:30" in message["clinic_text"]
+
+
+async def test_loyalty_balance_of_a_signed_in_customer(dispatcher, domain) -> None:
+    tracker = make_tracker("loyalty_balance", slots={"customer_id": "c-1001"})
+    await ActionLoyaltyBalance().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_loyalty_balance"]
+    assert dispatcher.messages[0]["points"] == 320
+    assert dispatcher.messages[0]["next_reward_text"] == (
+        "That's enough for a £10 off any accessory already!"
+    )
+
+
+async def test_loyalty_balance_of_an_anonymous_customer_explains_points(dispatcher, domain) -> None:
+    await ActionLoyaltyBalance().run(dispatcher, make_tracker("loyalty_balance"), domain)
+    assert said(dispatcher) == ["utter_loyalty_how_it_works"]
+    assert dispatcher.messages[0]["points_rule"] == "1 point for every £1"
+
+
+async def test_rewards_say_which_the_customer_can_choose(dispatcher, domain) -> None:
+    tracker = make_tracker("redeem_reward", slots={"customer_id": "c-1002"})
+    await ActionRedeemReward().run(dispatcher, tracker, domain)
+    message = dispatcher.messages[0]
+    assert "• free tune-up for 500 points" in message["reward_lines"]
+    assert "20% off a new bike" in message["affordable_text"]
+
+
+async def test_a_broken_business_file_still_gets_the_customer_an_answer(
+    dispatcher, domain, sample_shop, tmp_path, monkeypatch
+) -> None:
+    from actions import base
+    from bot.settings import Settings
+
+    bad = tmp_path / "broken.yml"
+    bad.write_text("shop: [", encoding="utf-8")
+
+    async def settings() -> Settings:
+        return Settings(business_file=bad)
+
+    monkeypatch.setattr(base, "settings", settings)
+    events = await ActionTellHours().run(dispatcher, make_tracker("ask_hours"), domain)
+    assert events == []
+    assert said(dispatcher) == ["utter_something_went_wrong"]

@@ -1,0 +1,736 @@
+"""The business file: loads and validates `business.yml` into typed facts the bot may state.
+
+Everything the bot says about the shop (hours, places, products, prices, stock, services,
+policies, loyalty, rides) comes from here. A mistake in the file is reported as one line that
+names the file, the line and what is wrong, so the owner can fix it without reading code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+TOP_LEVEL_KEYS = (
+    "shop",
+    "hours",
+    "holidays",
+    "locations",
+    "products",
+    "special_orders",
+    "services",
+    "policies",
+    "loyalty",
+    "events",
+    "menu",
+    "templates",
+    # Reserved for the say-yes rules (what the shop may agree to); read by their own module.
+    "say_yes",
+)
+REQUIRED_TOP_LEVEL = ("shop", "hours", "locations", "products", "policies", "loyalty")
+_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class BusinessFileError(ValueError):
+    """The business file cannot be used; the message names the file, the line and the fault."""
+
+
+@dataclass(frozen=True)
+class Shop:
+    name: str
+    currency: str
+    currency_symbol: str
+    tagline: str = ""
+    website: str = ""
+    timezone: str = ""
+
+
+@dataclass(frozen=True)
+class OpeningHours:
+    open: dt.time
+    close: dt.time
+
+
+@dataclass(frozen=True)
+class Holiday:
+    date: dt.date
+    name: str
+    hours: OpeningHours | None  # None: closed all day
+
+
+@dataclass(frozen=True)
+class Location:
+    name: str
+    address: str
+    phone: str
+    email: str
+    directions: str = ""
+    workshop: bool = False
+
+
+@dataclass(frozen=True)
+class Product:
+    name: str
+    category: str
+    price: float
+    stock: int
+    description: str
+    good_for: tuple[str, ...] = ()
+    bike_type: str | None = None
+    restock_days: int | None = None
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock > 0
+
+
+@dataclass(frozen=True)
+class SpecialOrders:
+    lead_time_days: int
+    deposit_percent: float
+
+
+@dataclass(frozen=True)
+class RepairService:
+    name: str
+    price: float
+    lead_time_days: int
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Clinic:
+    name: str
+    weekday: str
+    time: dt.time
+    length_minutes: int
+    places: int
+
+
+@dataclass(frozen=True)
+class Policies:
+    returns_window_days: int
+    refund_days: int
+    refund_method: str
+    store_credit: str
+    exchanges: str
+    after_window: str
+    repair_warranty_days: int
+    repair_warranty: str
+
+
+@dataclass(frozen=True)
+class Reward:
+    name: str
+    points: int
+
+
+@dataclass(frozen=True)
+class Loyalty:
+    programme: str
+    points_per_unit: float
+    rewards: tuple[Reward, ...]
+    sign_up_bonus: int = 0
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    time: dt.time
+    meeting_point: str
+    level: str
+    description: str
+    distance_km: float
+    weekly: str | None = None  # a weekday name for a ride that repeats every week
+    date: dt.date | None = None  # a one-off ride
+
+    def next_date(self, today: dt.date) -> dt.date | None:
+        """The next day (today or later) this event happens, or None when it is over."""
+        if self.date is not None:
+            return self.date if self.date >= today else None
+        assert self.weekly is not None
+        ahead = (WEEKDAYS.index(self.weekly) - today.weekday()) % 7
+        return today + dt.timedelta(days=ahead)
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    intent: str
+    label: str
+    main: bool = False
+
+
+@dataclass(frozen=True)
+class Business:
+    """The validated business file."""
+
+    source: Path
+    shop: Shop
+    hours: dict[str, OpeningHours | None]
+    holidays: tuple[Holiday, ...]
+    locations: tuple[Location, ...]
+    products: tuple[Product, ...]
+    special_orders: SpecialOrders
+    repairs: tuple[RepairService, ...]
+    clinics: tuple[Clinic, ...]
+    policies: Policies
+    loyalty: Loyalty
+    events: tuple[Event, ...]
+    menu: tuple[MenuItem, ...]
+    templates: dict[str, str] = field(default_factory=dict)
+
+    # -- facts derived from the file (plain functions the actions and tests call) --
+
+    def holiday_on(self, day: dt.date) -> Holiday | None:
+        return next((holiday for holiday in self.holidays if holiday.date == day), None)
+
+    def hours_on(self, day: dt.date) -> OpeningHours | None:
+        """The opening hours on a date (holidays win over the weekly hours); None when closed."""
+        holiday = self.holiday_on(day)
+        if holiday is not None:
+            return holiday.hours
+        return self.hours[WEEKDAYS[day.weekday()]]
+
+    def next_open_day(self, day: dt.date, include_today: bool = True) -> dt.date:
+        """The first date the shop is open on or after `day` (after it, when not include_today)."""
+        candidate = day if include_today else day + dt.timedelta(days=1)
+        for _ in range(366):
+            if self.hours_on(candidate) is not None:
+                return candidate
+            candidate += dt.timedelta(days=1)
+        raise BusinessFileError(f"{self.source}: the shop is never open in the next year")
+
+    def format_price(self, amount: float) -> str:
+        text = f"{amount:,.2f}".removesuffix(".00")
+        return f"{self.shop.currency_symbol}{text}"
+
+    def find_product(self, text: str | None) -> Product | None:
+        """The catalogue product a customer's words name, by exact or partial name."""
+        if not text:
+            return None
+        wanted = _normalise(text)
+        for product in self.products:
+            if _normalise(product.name) == wanted:
+                return product
+        for product in self.products:
+            name = _normalise(product.name)
+            if wanted in name or name in wanted:
+                return product
+        # Otherwise the product sharing the most telling words ("the helmet", "a kryptonite").
+        words = set(wanted.split()) - _NOT_TELLING
+        scored = [(len(words & set(_normalise(p.name).split())), p) for p in self.products]
+        best = max(scored, key=lambda pair: pair[0], default=(0, None))
+        return best[1] if best[0] > 0 else None
+
+    def products_for(self, interest: str | None, category: str | None = None) -> list[Product]:
+        """Products that suit a bike type or use ("gravel", "commuting"), in-stock first."""
+        wanted = _normalise(interest or "")
+        found = [
+            product
+            for product in self.products
+            if (category is None or product.category == category)
+            and (
+                not wanted
+                or wanted == _normalise(product.bike_type or "")
+                or any(wanted == _normalise(tag) for tag in product.good_for)
+            )
+        ]
+        return sorted(found, key=lambda product: (not product.in_stock, product.price))
+
+    def repair_service(self, text: str | None) -> RepairService | None:
+        """The repair service a description mentions ("my brakes squeal" -> brake service)."""
+        words = _normalise(text or "").split()
+        for service in self.repairs:
+            keys = [word for word in _normalise(service.name).split() if word not in _GENERIC]
+            joined = "".join(words)
+            if any(word.startswith(key) for key in keys for word in words) or any(
+                len(key) >= 5 and key in joined for key in keys
+            ):
+                return service
+        return None
+
+    def upcoming_events(self, today: dt.date, limit: int = 4) -> list[tuple[dt.date, Event]]:
+        dated = [(event.next_date(today), event) for event in self.events]
+        upcoming = [(day, event) for day, event in dated if day is not None]
+        return sorted(upcoming, key=lambda pair: (pair[0], pair[1].time))[:limit]
+
+    def menu_label(self, intent: str) -> str | None:
+        return next((item.label for item in self.menu if item.intent == intent), None)
+
+    def template(self, name: str, default: str) -> str:
+        return self.templates.get(name, default)
+
+
+# Words of service names that say nothing about which service a customer means.
+_GENERIC = {"service", "repair", "full", "true", "up", "bike"}
+
+
+# Words that name no product in particular.
+_NOT_TELLING = {"a", "an", "the", "my", "your", "one", "bike", "bikes", "some", "new", "it", "of"}
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower().replace("-", "")).strip()
+
+
+class _Reader:
+    """Reads values out of ruamel's round-trip nodes, raising errors that name their line."""
+
+    def __init__(self, source: Path) -> None:
+        self.source = source
+
+    def fail(self, line: int | None, message: str) -> BusinessFileError:
+        where = f"{self.source.name} line {line + 1}" if line is not None else self.source.name
+        return BusinessFileError(f"{where}: {message}")
+
+    @staticmethod
+    def line_of(parent: Any, key: Any) -> int | None:
+        try:
+            if isinstance(parent, CommentedMap):
+                return int(parent.lc.value(key)[0])
+            if isinstance(parent, CommentedSeq):
+                return int(parent.lc.item(key)[0])
+        except (KeyError, IndexError, TypeError, AttributeError):
+            pass
+        line = getattr(getattr(parent, "lc", None), "line", None)
+        return int(line) if line is not None else None
+
+    def mapping(self, parent: Any, key: Any, path: str) -> CommentedMap:
+        value = parent[key]
+        if not isinstance(value, CommentedMap):
+            raise self.fail(
+                self.line_of(parent, key), f"{path} must be a mapping of keys, got {value!r}"
+            )
+        return value
+
+    def sequence(self, parent: Any, key: Any, path: str) -> CommentedSeq:
+        value = parent[key]
+        if not isinstance(value, CommentedSeq):
+            raise self.fail(self.line_of(parent, key), f"{path} must be a list, got {value!r}")
+        return value
+
+    def keys(
+        self, node: CommentedMap, path: str, required: Iterable[str], optional: Iterable[str]
+    ) -> None:
+        required, optional = tuple(required), tuple(optional)
+        for key in node:
+            if key not in required and key not in optional:
+                allowed = ", ".join((*required, *optional))
+                raise self.fail(
+                    node.lc.key(key)[0],
+                    f"{path}.{key} is not a known key (known: {allowed})",
+                )
+        for key in required:
+            if key not in node:
+                raise self.fail(node.lc.line, f"{path}.{key} is missing")
+
+    def text(self, node: CommentedMap, key: str, path: str, default: str | None = None) -> str:
+        if key not in node:
+            if default is None:
+                raise self.fail(node.lc.line, f"{path}.{key} is missing")
+            return default
+        value = node[key]
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(
+                self.line_of(node, key), f"{path}.{key} must be non-empty text, got {value!r}"
+            )
+        return value.strip()
+
+    def number(
+        self, node: CommentedMap, key: str, path: str, positive: bool = True, default: Any = None
+    ) -> float:
+        if key not in node and default is not None:
+            return float(default)
+        value = node.get(key)
+        kind = "a positive number" if positive else "a number of 0 or more"
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or value < 0
+            or (positive and value == 0)
+        ):
+            raise self.fail(self.line_of(node, key), f"{path}.{key} must be {kind}, got {value!r}")
+        return float(value)
+
+    def whole(
+        self, node: CommentedMap, key: str, path: str, positive: bool = False, default: Any = None
+    ) -> int:
+        if key not in node and default is not None:
+            return int(default)
+        value = node.get(key)
+        kind = "a whole number above 0" if positive else "a whole number of 0 or more"
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or value < 0
+            or (positive and value == 0)
+        ):
+            raise self.fail(self.line_of(node, key), f"{path}.{key} must be {kind}, got {value!r}")
+        return value
+
+    def flag(self, node: CommentedMap, key: str, path: str) -> bool:
+        value = node.get(key, False)
+        if not isinstance(value, bool):
+            raise self.fail(
+                self.line_of(node, key), f"{path}.{key} must be true or false, got {value!r}"
+            )
+        return value
+
+    def clock(self, node: CommentedMap, key: str, path: str) -> dt.time:
+        value = node.get(key)
+        match = _TIME.match(value) if isinstance(value, str) else None
+        if match is None:
+            raise self.fail(
+                self.line_of(node, key),
+                f'{path}.{key} must be a 24-hour time in quotes like "09:00", got {value!r}',
+            )
+        return dt.time(int(match.group(1)), int(match.group(2)))
+
+    def day(self, node: CommentedMap, key: str, path: str) -> dt.date:
+        value = node.get(key)
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise self.fail(
+                self.line_of(node, key),
+                f'{path}.{key} must be a date like "2026-12-25", got {value!r}',
+            ) from None
+
+    def weekday(self, node: CommentedMap, key: str, path: str) -> str:
+        value = node.get(key)
+        if not isinstance(value, str) or value.lower() not in WEEKDAYS:
+            raise self.fail(
+                self.line_of(node, key), f"{path}.{key} must be a weekday name, got {value!r}"
+            )
+        return value.lower()
+
+    def tags(self, node: CommentedMap, key: str, path: str) -> tuple[str, ...]:
+        if key not in node:
+            return ()
+        value = self.sequence(node, key, f"{path}.{key}")
+        for index, tag in enumerate(value):
+            if not isinstance(tag, str) or not tag.strip():
+                raise self.fail(
+                    self.line_of(value, index), f"{path}.{key}[{index}] must be text, got {tag!r}"
+                )
+        return tuple(tag.strip().lower() for tag in value)
+
+    def opening(self, node: CommentedMap, path: str) -> OpeningHours:
+        opens = self.clock(node, "open", path)
+        closes = self.clock(node, "close", path)
+        if closes <= opens:
+            raise self.fail(
+                self.line_of(node, "close"), f"{path}.close must be later than {path}.open"
+            )
+        return OpeningHours(opens, closes)
+
+
+def _items(reader: _Reader, root: CommentedMap, key: str) -> list[tuple[str, CommentedMap]]:
+    """The entries of a top-level list, each a mapping, with its path for messages."""
+    if key not in root:
+        return []
+    entries = reader.sequence(root, key, key)
+    items = []
+    for index in range(len(entries)):
+        items.append((f"{key}[{index}]", reader.mapping(entries, index, f"{key}[{index}]")))
+    return items
+
+
+def parse(text: str, source: Path) -> Business:
+    """Validate the text of a business file; raise BusinessFileError naming the first fault."""
+    reader = _Reader(source)
+    try:
+        root = YAML(typ="rt").load(text)
+    except YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or "is not valid YAML"
+        raise reader.fail(mark.line if mark else None, f"not valid YAML: {problem}") from None
+    if not isinstance(root, CommentedMap):
+        raise reader.fail(None, "must be a mapping with keys such as shop, hours and products")
+    for key in root:
+        if key not in TOP_LEVEL_KEYS:
+            raise reader.fail(
+                root.lc.key(key)[0],
+                f"{key} is not a known section (known: {', '.join(TOP_LEVEL_KEYS)})",
+            )
+    for key in REQUIRED_TOP_LEVEL:
+        if key not in root:
+            raise reader.fail(None, f"the {key} section is missing")
+
+    shop_node = reader.mapping(root, "shop", "shop")
+    reader.keys(
+        shop_node,
+        "shop",
+        ("name", "currency", "currency_symbol"),
+        ("tagline", "website", "timezone"),
+    )
+    shop = Shop(
+        name=reader.text(shop_node, "name", "shop"),
+        currency=reader.text(shop_node, "currency", "shop"),
+        currency_symbol=reader.text(shop_node, "currency_symbol", "shop"),
+        tagline=reader.text(shop_node, "tagline", "shop", ""),
+        website=reader.text(shop_node, "website", "shop", ""),
+        timezone=reader.text(shop_node, "timezone", "shop", ""),
+    )
+
+    hours_node = reader.mapping(root, "hours", "hours")
+    reader.keys(hours_node, "hours", (), WEEKDAYS)
+    hours: dict[str, OpeningHours | None] = {}
+    for weekday in WEEKDAYS:
+        value = hours_node.get(weekday, "closed")
+        if value == "closed":
+            hours[weekday] = None
+        elif isinstance(value, CommentedMap):
+            reader.keys(value, f"hours.{weekday}", ("open", "close"), ())
+            hours[weekday] = reader.opening(value, f"hours.{weekday}")
+        else:
+            raise reader.fail(
+                reader.line_of(hours_node, weekday),
+                f'hours.{weekday} must be `closed` or {{open: "09:00", close: "18:00"}}, '
+                f"got {value!r}",
+            )
+    if all(value is None for value in hours.values()):
+        raise reader.fail(hours_node.lc.line, "hours: the shop must be open on at least one day")
+
+    holidays = []
+    for path, node in _items(reader, root, "holidays"):
+        reader.keys(node, path, ("date", "name"), ("closed", "open", "close"))
+        closed = reader.flag(node, "closed", path)
+        if closed and ("open" in node or "close" in node):
+            raise reader.fail(node.lc.line, f"{path} is closed, so it cannot have open/close times")
+        if not closed and not ("open" in node and "close" in node):
+            raise reader.fail(node.lc.line, f"{path} needs `closed: true` or open and close times")
+        holidays.append(
+            Holiday(
+                date=reader.day(node, "date", path),
+                name=reader.text(node, "name", path),
+                hours=None if closed else reader.opening(node, path),
+            )
+        )
+
+    locations = []
+    for path, node in _items(reader, root, "locations"):
+        reader.keys(node, path, ("name", "address", "phone", "email"), ("directions", "workshop"))
+        email = reader.text(node, "email", path)
+        if not _EMAIL.match(email):
+            raise reader.fail(
+                reader.line_of(node, "email"),
+                f"{path}.email must be an email address, got {email!r}",
+            )
+        locations.append(
+            Location(
+                name=reader.text(node, "name", path),
+                address=reader.text(node, "address", path),
+                phone=reader.text(node, "phone", path),
+                email=email,
+                directions=reader.text(node, "directions", path, ""),
+                workshop=reader.flag(node, "workshop", path),
+            )
+        )
+    if not locations:
+        raise reader.fail(reader.line_of(root, "locations"), "locations must list at least one")
+
+    products = []
+    seen_names: dict[str, str] = {}
+    for path, node in _items(reader, root, "products"):
+        reader.keys(
+            node,
+            path,
+            ("name", "category", "price", "stock", "description"),
+            ("good_for", "bike_type", "restock_days"),
+        )
+        name = reader.text(node, "name", path)
+        if _normalise(name) in seen_names:
+            raise reader.fail(
+                reader.line_of(node, "name"),
+                f"{path}.name {name!r} is already used by {seen_names[_normalise(name)]}",
+            )
+        seen_names[_normalise(name)] = path
+        category = reader.text(node, "category", path).lower()
+        bike_type = reader.text(node, "bike_type", path, "") or None
+        if category == "bike" and bike_type is None:
+            raise reader.fail(node.lc.line, f"{path} is a bike, so it needs a bike_type")
+        products.append(
+            Product(
+                name=name,
+                category=category,
+                price=reader.number(node, "price", path),
+                stock=reader.whole(node, "stock", path),
+                description=reader.text(node, "description", path),
+                good_for=reader.tags(node, "good_for", path),
+                bike_type=bike_type.lower() if bike_type else None,
+                restock_days=(
+                    reader.whole(node, "restock_days", path, positive=True)
+                    if "restock_days" in node
+                    else None
+                ),
+            )
+        )
+    if not products:
+        raise reader.fail(reader.line_of(root, "products"), "products must list at least one")
+
+    special = SpecialOrders(lead_time_days=7, deposit_percent=0)
+    if "special_orders" in root:
+        node = reader.mapping(root, "special_orders", "special_orders")
+        reader.keys(node, "special_orders", ("lead_time_days",), ("deposit_percent",))
+        special = SpecialOrders(
+            lead_time_days=reader.whole(node, "lead_time_days", "special_orders", positive=True),
+            deposit_percent=reader.number(
+                node, "deposit_percent", "special_orders", positive=False, default=0
+            ),
+        )
+
+    repairs: list[RepairService] = []
+    clinics: list[Clinic] = []
+    if "services" in root:
+        services = reader.mapping(root, "services", "services")
+        reader.keys(services, "services", (), ("repairs", "clinics"))
+        for path, node in _items(reader, services, "repairs"):
+            path = f"services.{path}"
+            reader.keys(node, path, ("name", "price", "lead_time_days"), ("description",))
+            repairs.append(
+                RepairService(
+                    name=reader.text(node, "name", path),
+                    price=reader.number(node, "price", path),
+                    lead_time_days=reader.whole(node, "lead_time_days", path),
+                    description=reader.text(node, "description", path, ""),
+                )
+            )
+        for path, node in _items(reader, services, "clinics"):
+            path = f"services.{path}"
+            reader.keys(node, path, ("name", "weekday", "time", "length_minutes", "places"), ())
+            clinics.append(
+                Clinic(
+                    name=reader.text(node, "name", path),
+                    weekday=reader.weekday(node, "weekday", path),
+                    time=reader.clock(node, "time", path),
+                    length_minutes=reader.whole(node, "length_minutes", path, positive=True),
+                    places=reader.whole(node, "places", path, positive=True),
+                )
+            )
+
+    node = reader.mapping(root, "policies", "policies")
+    policy_text = ("refund_method", "store_credit", "exchanges", "after_window", "repair_warranty")
+    policy_days = ("returns_window_days", "refund_days", "repair_warranty_days")
+    reader.keys(node, "policies", (*policy_days, *policy_text), ())
+    policies = Policies(
+        returns_window_days=reader.whole(node, "returns_window_days", "policies", positive=True),
+        refund_days=reader.whole(node, "refund_days", "policies", positive=True),
+        refund_method=reader.text(node, "refund_method", "policies"),
+        store_credit=reader.text(node, "store_credit", "policies"),
+        exchanges=reader.text(node, "exchanges", "policies"),
+        after_window=reader.text(node, "after_window", "policies"),
+        repair_warranty_days=reader.whole(node, "repair_warranty_days", "policies", positive=True),
+        repair_warranty=reader.text(node, "repair_warranty", "policies"),
+    )
+
+    node = reader.mapping(root, "loyalty", "loyalty")
+    reader.keys(node, "loyalty", ("programme", "points_per_unit", "rewards"), ("sign_up_bonus",))
+    rewards = []
+    for path, reward in _items(reader, node, "rewards"):
+        path = f"loyalty.{path}"
+        reader.keys(reward, path, ("name", "points"), ())
+        rewards.append(
+            Reward(
+                name=reader.text(reward, "name", path),
+                points=reader.whole(reward, "points", path, positive=True),
+            )
+        )
+    loyalty = Loyalty(
+        programme=reader.text(node, "programme", "loyalty"),
+        points_per_unit=reader.number(node, "points_per_unit", "loyalty"),
+        rewards=tuple(sorted(rewards, key=lambda reward: reward.points)),
+        sign_up_bonus=reader.whole(node, "sign_up_bonus", "loyalty", default=0),
+    )
+
+    events = []
+    for path, node in _items(reader, root, "events"):
+        reader.keys(
+            node,
+            path,
+            ("name", "time", "meeting_point", "level", "description", "distance_km"),
+            ("weekly", "date"),
+        )
+        if ("weekly" in node) == ("date" in node):
+            raise reader.fail(
+                node.lc.line, f"{path} needs either `weekly: <weekday>` or `date:`, not both"
+            )
+        events.append(
+            Event(
+                name=reader.text(node, "name", path),
+                time=reader.clock(node, "time", path),
+                meeting_point=reader.text(node, "meeting_point", path),
+                level=reader.text(node, "level", path),
+                description=reader.text(node, "description", path),
+                distance_km=reader.number(node, "distance_km", path),
+                weekly=reader.weekday(node, "weekly", path) if "weekly" in node else None,
+                date=reader.day(node, "date", path) if "date" in node else None,
+            )
+        )
+
+    menu = []
+    for path, node in _items(reader, root, "menu"):
+        reader.keys(node, path, ("intent", "label"), ("main",))
+        menu.append(
+            MenuItem(
+                intent=reader.text(node, "intent", path),
+                label=reader.text(node, "label", path),
+                main=reader.flag(node, "main", path),
+            )
+        )
+
+    templates: dict[str, str] = {}
+    if "templates" in root:
+        node = reader.mapping(root, "templates", "templates")
+        for key in node:
+            templates[str(key)] = reader.text(node, key, "templates")
+
+    return Business(
+        source=source,
+        shop=shop,
+        hours=hours,
+        holidays=tuple(holidays),
+        locations=tuple(locations),
+        products=tuple(products),
+        special_orders=special,
+        repairs=tuple(repairs),
+        clinics=tuple(clinics),
+        policies=policies,
+        loyalty=loyalty,
+        events=tuple(events),
+        menu=tuple(menu),
+        templates=templates,
+    )
+
+
+def load(path: Path) -> Business:
+    """Read and validate a business file (synchronous: call it from a worker thread in a loop)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise BusinessFileError(f"{path}: cannot be read ({error.strerror})") from None
+    return parse(text, path)
+
+
+_cache: dict[Path, Business] = {}
+_cache_lock = threading.Lock()
+
+
+def load_cached(path: Path) -> Business:
+    """The business file, read once per process (restart the bot to pick up an edit)."""
+    with _cache_lock:
+        if path not in _cache:
+            _cache[path] = load(path)
+        return _cache[path]
