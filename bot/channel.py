@@ -1,0 +1,531 @@
+"""The website widget's Rasa input channel: Rasa's socket.io protocol, made safe.
+
+It speaks the events Rasa's own socket.io channel speaks (`session_request` /
+`session_confirm`, `user_uttered` / `bot_uttered`, `metadata` or `customData`), so widgets
+written for Rasa keep working, and adds what a shop needs:
+- sessions are the server's: `session_confirm` carries a token signed with the session secret,
+  and a token the server did not issue is refused (the page gets `rapport_error`);
+- signed-in customers are verified by the HMAC of their id (identity verification) and get one
+  conversation on every device; a forged signature is refused and the chat stays anonymous;
+- customer text is never a command, quick-reply payloads count only when offered, and size and
+  rate limits apply;
+- a reconnecting widget gets the conversation so far (`history`), and messages sent while no
+  widget was connected (`pending`, kept in this process's memory) are delivered once.
+
+It also serves the widget's files and the demo shop page. Agents' replies reach the customer
+through `app.ctx.rapport_widget` (a `WidgetHub`): `await hub.deliver(conversation_id, message)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+from bot import session_tokens, widget_guards, widget_transcript
+from bot.session_tokens import IdentityRefused, TokenRefused
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+SOCKET_CLIENT = ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
+
+USER_EVENT = "user_uttered"
+BOT_EVENT = "bot_uttered"
+ERROR_EVENT = "rapport_error"
+HISTORY_EVENT = "history"
+TYPING_EVENT = "typing"
+MAX_PENDING_PER_CONVERSATION = 100
+MAX_PENDING_CONVERSATIONS = 10_000
+SESSION_GRACE_SECONDS = 30.0
+
+TOO_LONG_REPLY = (
+    "That's a long message! I can read up to {limit} characters at a time. "
+    "Could you send it in a few shorter parts?"
+)
+TOO_FAST_REPLY = (
+    "You're typing faster than I can keep up with. Give me a moment, "
+    "then send your message again and I'll be right with you."
+)
+FAILED_REPLY = (
+    "Sorry, something went wrong on our side while I was answering. "
+    "Please send that again in a moment; if it keeps happening, ask for a person."
+)
+
+
+class ChannelConfigError(ValueError):
+    """A widget setting in credentials.yml is missing or wrong; the message says which."""
+
+
+@dataclass(frozen=True)
+class WidgetConfig:
+    """The widget channel's settings, from credentials.yml (which reads Rapport's settings)."""
+
+    session_secret: str
+    identity_secret: str
+    max_message_chars: int = 2000
+    rate_limit_per_minute: int = 30
+    allowed_origins: tuple[str, ...] = ()
+    socketio_path: str = "/socket.io"
+    # The relationship memory, told which conversations are a signed-in customer's.
+    memory_database_url: str = ""
+
+    @classmethod
+    def from_credentials(cls, credentials: Mapping[str, Any] | None) -> WidgetConfig:
+        credentials = credentials or {}
+
+        def text(key: str) -> str:
+            value = credentials.get(key)
+            return "" if value is None else str(value).strip()
+
+        def number(key: str, default: int) -> int:
+            value = text(key)
+            if not value:
+                return default
+            try:
+                parsed = int(value)
+            except ValueError:
+                raise ChannelConfigError(
+                    f"{key}={value!r} for bot.channel.WidgetInput in credentials.yml is not a "
+                    "whole number."
+                ) from None
+            if parsed < 1:
+                raise ChannelConfigError(f"{key} in credentials.yml must be at least 1.")
+            return parsed
+
+        for secret in ("session_secret", "identity_secret"):
+            if not text(secret):
+                raise ChannelConfigError(
+                    f"{secret} for bot.channel.WidgetInput in credentials.yml is empty; "
+                    "start Rasa with `python -m bot run` (which sets it from .env)."
+                )
+        origins = credentials.get("allowed_origins") or ()
+        if isinstance(origins, str):
+            origins = origins.split(",")
+        return cls(
+            session_secret=text("session_secret"),
+            identity_secret=text("identity_secret"),
+            max_message_chars=number("max_message_chars", 2000),
+            rate_limit_per_minute=number("rate_limit_per_minute", 30),
+            allowed_origins=tuple(str(o).strip().rstrip("/") for o in origins if str(o).strip()),
+            socketio_path=text("socketio_path") or "/socket.io",
+            memory_database_url=text("memory_database_url"),
+        )
+
+
+@dataclass
+class SocketSession:
+    """What the server knows about one connected widget."""
+
+    conversation_id: str
+    anonymous_id: str
+    customer_id: str | None = None
+    customer_name: str | None = None
+
+    def message_metadata(self) -> dict[str, Any]:
+        """The identity part of every message's metadata: the server's word, never the page's."""
+        metadata: dict[str, Any] = {
+            "channel": "widget",
+            "anonymous_id": self.anonymous_id,
+            "verified": self.customer_id is not None,
+        }
+        if self.customer_id is not None:
+            metadata["customer_id"] = self.customer_id
+            if self.customer_name:
+                metadata["customer_name"] = self.customer_name
+        return metadata
+
+
+TrackerEvents = Callable[[str], Awaitable[list[dict[str, Any]]]]
+
+
+class WidgetHub:
+    """The channel's state: connected widgets, offered quick replies, undelivered messages."""
+
+    def __init__(self, sio: AsyncServer, config: WidgetConfig) -> None:
+        self.sio = sio
+        self.config = config
+        self.sockets: dict[str, SocketSession] = {}
+        self.offered: dict[str, list[str]] = {}
+        self.pending: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+        self.limiter = widget_guards.RateLimiter(config.rate_limit_per_minute)
+        self.linked: set[tuple[str, str]] = set()
+        self.linker = (
+            IdentityLinker(config.memory_database_url) if config.memory_database_url else None
+        )
+        self.app: Sanic | None = None
+
+    # -- delivery ----------------------------------------------------------------------------
+
+    def room_occupied(self, conversation_id: str) -> bool:
+        try:
+            participants = self.sio.manager.get_participants("/", conversation_id)
+            return next(iter(participants), None) is not None
+        except KeyError:
+            return False
+
+    async def emit_message(self, conversation_id: str, shown: dict[str, Any]) -> None:
+        """Send a widget message to every widget of a conversation, or keep it for later."""
+        self.offered[conversation_id] = widget_guards.offered_payloads(
+            shown.get("quick_replies", [])
+        )
+        if self.room_occupied(conversation_id):
+            await self.sio.emit(BOT_EVENT, shown, room=conversation_id)
+            return
+        queue = self.pending.setdefault(conversation_id, [])
+        self.pending.move_to_end(conversation_id)
+        queue.append(shown)
+        del queue[:-MAX_PENDING_PER_CONVERSATION]
+        while len(self.pending) > MAX_PENDING_CONVERSATIONS:
+            self.pending.popitem(last=False)
+        logger.debug("kept a message for %s until its widget reconnects", conversation_id)
+
+    async def deliver(self, conversation_id: str, message: Mapping[str, Any]) -> dict[str, Any]:
+        """Send a bot or agent message (Rasa's message dict; `agent` names a human) to a
+        conversation's widgets; kept and delivered on reconnect when none is connected.
+        Pass the tracker event's `timestamp` so that history and live delivery agree."""
+        merged = dict(message)
+        merged.setdefault("timestamp", time.time())
+        shown = widget_transcript.bot_message(merged)
+        await self.emit_message(conversation_id, shown)
+        return shown
+
+    async def typing(self, conversation_id: str, typing: bool, agent: str | None = None) -> None:
+        """Show or hide the typing indicator in a conversation's widgets."""
+        event = {"typing": typing, "sender": "agent" if agent else "bot"}
+        if agent:
+            event["agent"] = agent
+        await self.sio.emit(TYPING_EVENT, event, room=conversation_id)
+
+    async def notice(self, sid: str, text: str, reason: str) -> None:
+        """A reply to one widget that is not part of the conversation (limits, errors)."""
+        shown = {"id": f"n-{uuid.uuid4().hex}", "timestamp": time.time(), "sender": "bot"}
+        shown.update({"text": text, "notice": reason})
+        await self.sio.emit(BOT_EVENT, shown, to=sid)
+
+    async def refuse(self, sid: str, code: str, message: str) -> None:
+        await self.sio.emit(ERROR_EVENT, {"code": code, "message": message}, to=sid)
+
+    # -- history -----------------------------------------------------------------------------
+
+    async def tracker_events(self, conversation_id: str) -> list[dict[str, Any]]:
+        """Every event of a conversation (all sessions) from Rasa's tracker store."""
+        agent = getattr(getattr(self.app, "ctx", None), "agent", None)
+        store = getattr(agent, "tracker_store", None)
+        if store is None:
+            return []
+
+        def read() -> list[dict[str, Any]]:
+            # Rasa's SQL tracker store does blocking I/O inside its coroutines: run it on a
+            # worker thread with a loop of its own, so the server's loop keeps serving.
+            tracker = asyncio.run(store.retrieve_full_tracker(conversation_id))
+            return [] if tracker is None else [event.as_dict() for event in tracker.events]
+
+        return await asyncio.to_thread(read)
+
+    async def send_history(self, sid: str, conversation_id: str) -> None:
+        """The conversation so far, then what was kept for it while no widget was there."""
+        pending = self.pending.pop(conversation_id, [])
+        try:
+            events = await self.tracker_events(conversation_id)
+        except Exception:
+            logger.exception("could not read the history of %s", conversation_id)
+            events = []
+        messages = widget_transcript.history(events, skip_ids=[m["id"] for m in pending])
+        if messages and messages[-1]["sender"] != "customer" and not pending:
+            # Buttons of the last message are clickable only while the server still offers them.
+            offered = set(self.offered.get(conversation_id, []))
+            last = messages[-1]
+            replies = [r for r in last.get("quick_replies", []) if r["payload"] in offered]
+            if replies:
+                last["quick_replies"] = replies
+            else:
+                last.pop("quick_replies", None)
+        await self.sio.emit(HISTORY_EVENT, {"messages": messages}, to=sid)
+        for shown in pending:
+            await self.sio.emit(BOT_EVENT, shown, to=sid)
+
+
+class WidgetOutput(OutputChannel):
+    """Rasa's replies to a widget conversation, as socket.io `bot_uttered` events."""
+
+    @classmethod
+    def name(cls) -> str:
+        return WidgetInput.name()
+
+    def __init__(self, hub: WidgetHub) -> None:
+        self.hub = hub
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        shown = widget_transcript.bot_message(message)
+        if widget_transcript.has_content(shown):
+            await self.hub.emit_message(recipient_id, shown)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text, **kwargs})
+
+
+class WidgetBlueprint(Blueprint):
+    """The channel's blueprint; also attaches socket.io and the widget's files to the app."""
+
+    def __init__(self, hub: WidgetHub, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ctx.hub = hub
+
+    def register(self, app: Sanic, options: dict[str, Any]) -> None:
+        hub: WidgetHub = self.ctx.hub
+        hub.app = app
+        app.ctx.rapport_widget = hub
+        hub.sio.attach(app, hub.config.socketio_path)
+        add_static_routes(app)
+        super().register(app, options)
+
+
+def _file_response(
+    path: Path, content_type: str
+) -> Callable[[Request], Coroutine[Any, Any, HTTPResponse]]:
+    async def serve(_: Request) -> HTTPResponse:
+        try:
+            body = await asyncio.to_thread(path.read_bytes)
+        except FileNotFoundError:
+            logger.error("%s is missing; run `make setup`", path)
+            return response.text(f"{path.name} is missing on the server", status=404)
+        headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+        return response.raw(body, content_type=content_type, headers=headers)
+
+    return serve
+
+
+DEMO_PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+def add_static_routes(app: Sanic) -> None:
+    """`/` (the demo shop page), `/widget.js`, `/widget.css`, `/widget/socket.io.min.js`."""
+    files = {
+        "/widget.js": (STATIC_DIR / "widget.js", "application/javascript; charset=utf-8"),
+        "/widget.css": (STATIC_DIR / "widget.css", "text/css; charset=utf-8"),
+        "/widget/demo.css": (STATIC_DIR / "demo.css", "text/css; charset=utf-8"),
+        "/widget/socket.io.min.js": (SOCKET_CLIENT, "application/javascript; charset=utf-8"),
+    }
+    for uri, (path, content_type) in files.items():
+        name = "rapport_static_" + uri.strip("/").replace("/", "_").replace(".", "_")
+        app.add_route(_file_response(path, content_type), uri, methods=["GET"], name=name)
+
+    demo_page = _file_response(STATIC_DIR / "index.html", "text/html; charset=utf-8")
+
+    async def serve_demo_page(request: Request) -> HTTPResponse | None:
+        # Rasa answers `/` with "Hello from Rasa"; the demo shop page takes its place.
+        if request.path != "/" or request.method != "GET":
+            return None
+        page = await demo_page(request)
+        page.headers["Content-Security-Policy"] = DEMO_PAGE_POLICY
+        return page
+
+    app.register_middleware(serve_demo_page, "request")
+
+
+class IdentityLinker:
+    """Tells the relationship memory which conversations belong to a signed-in customer.
+
+    Both the browser's anonymous conversation (so its history merges into the customer's
+    record) and the customer's own conversation id are linked to the shop's customer id.
+    Memory is plain blocking SQLAlchemy: every call runs on a worker thread.
+    """
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self._store: Any = None
+        self._lock = threading.Lock()
+
+    def _link(self, sender_ids: tuple[str, ...], customer_id: str) -> None:
+        with self._lock:
+            if self._store is None:
+                import memory  # imported late: the channel works without a memory database
+
+                memory.migrate(self.database_url)
+                self._store = memory.MemoryStore(self.database_url)
+            for sender_id in sender_ids:
+                self._store.link_identity(sender_id, customer_id)
+
+    async def link(self, anonymous_id: str, customer_id: str) -> None:
+        conversation_id = session_tokens.customer_conversation_id(customer_id)
+        await asyncio.to_thread(self._link, (anonymous_id, conversation_id), customer_id)
+
+
+class WidgetInput(InputChannel):
+    """The website widget's channel (`bot.channel.WidgetInput` in credentials.yml)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "widget"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        return cls(WidgetConfig.from_credentials(credentials))
+
+    def __init__(self, config: WidgetConfig) -> None:
+        self.config = config
+        self.hub: WidgetHub | None = None
+
+    def get_output_channel(self) -> OutputChannel | None:
+        # Used by Rasa for messages that no customer message caused (reminders, external
+        # events): they reach the conversation's widgets, or wait for them.
+        return WidgetOutput(self.hub) if self.hub is not None else None
+
+    def allows_origin(self, origin: str | None, environ: Mapping[str, Any]) -> bool:
+        """Browsers may connect from the configured origins and from this server's own pages."""
+        if not origin:
+            return True
+        origin = origin.rstrip("/")
+        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        allowed = origin == own or origin in self.config.allowed_origins
+        if not allowed:
+            logger.warning("refused a widget connection from origin %s", origin)
+        return allowed
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allows_origin)
+        hub = WidgetHub(sio, self.config)
+        self.hub = hub
+        config = self.config
+        widget = WidgetBlueprint(hub, "rapport_widget", __name__)
+
+        @widget.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("disconnect")
+        async def disconnect(sid: str, reason: object = None) -> None:
+            # A message that arrived just before the disconnect is still being dispatched
+            # (handlers run as tasks): keep the session a little while so it is answered,
+            # and the answer waits for the next connection.
+            asyncio.get_running_loop().call_later(SESSION_GRACE_SECONDS, hub.sockets.pop, sid, None)
+            hub.limiter.forget_idle()
+
+        @sio.on("session_request")
+        async def session_request(sid: str, data: object = None) -> None:
+            request = data if isinstance(data, dict) else {}
+            token = request.get("session_id")
+            anonymous_id = None
+            if token:
+                try:
+                    anonymous_id = session_tokens.verify_session_token(config.session_secret, token)
+                except TokenRefused as refusal:
+                    logger.warning("refused a widget session token (%s)", refusal)
+                    await hub.refuse(
+                        sid,
+                        "session_refused",
+                        "This chat session was not recognised, so a new one has started.",
+                    )
+            if anonymous_id is None:
+                issued = session_tokens.issue_session_token(config.session_secret)
+                token, anonymous_id = issued.token, issued.conversation_id
+            session = SocketSession(conversation_id=anonymous_id, anonymous_id=anonymous_id)
+
+            customer = request.get("customer")
+            if isinstance(customer, dict) and customer.get("id") is not None:
+                try:
+                    customer_id = session_tokens.verify_identity(
+                        config.identity_secret, customer.get("id"), customer.get("signature")
+                    )
+                except IdentityRefused as refusal:
+                    logger.warning("refused a customer identity from the widget (%s)", refusal)
+                    await hub.refuse(
+                        sid,
+                        "identity_refused",
+                        "We couldn't confirm that you are signed in, so this chat continues "
+                        "without your account.",
+                    )
+                else:
+                    name = customer.get("name")
+                    session.customer_id = customer_id
+                    session.customer_name = str(name)[:80] if isinstance(name, str) else None
+                    session.conversation_id = session_tokens.customer_conversation_id(customer_id)
+                    await _link_once(hub, anonymous_id, customer_id)
+
+            old = hub.sockets.get(sid)
+            if old is not None and old.conversation_id != session.conversation_id:
+                await sio.leave_room(sid, old.conversation_id)
+            hub.sockets[sid] = session
+            # python-socketio >= 5.10 made enter_room a coroutine: without the await the
+            # socket never joins and replies are lost (Rasa 3.6's own channel has that bug).
+            await sio.enter_room(sid, session.conversation_id)
+            await sio.emit("session_confirm", token, to=sid)
+            await hub.send_history(sid, session.conversation_id)
+
+        @sio.on(USER_EVENT)
+        async def user_uttered(sid: str, data: object = None) -> None:
+            session = hub.sockets.get(sid)
+            if session is None:
+                await hub.refuse(sid, "no_session", "Send session_request before messages.")
+                return
+            request = data if isinstance(data, dict) else {}
+            text = request.get("message")
+            if not isinstance(text, str):
+                await hub.refuse(sid, "bad_message", "A message needs text.")
+                return
+            conversation_id = session.conversation_id
+            if not hub.limiter.allow(conversation_id):
+                logger.warning("rate limit reached in %s", conversation_id)
+                await hub.notice(sid, TOO_FAST_REPLY, "rate_limited")
+                return
+            if widget_guards.too_long(text, config.max_message_chars):
+                await hub.notice(
+                    sid, TOO_LONG_REPLY.format(limit=config.max_message_chars), "too_long"
+                )
+                return
+            words = widget_guards.customer_text(text, hub.offered.get(conversation_id, []))
+            if not words:
+                return
+            metadata = widget_guards.client_metadata(
+                request.get("metadata", request.get("customData"))
+            )
+            metadata.update(session.message_metadata())
+            message = UserMessage(
+                words,
+                WidgetOutput(hub),
+                conversation_id,
+                input_channel=self.name(),
+                metadata=metadata,
+            )
+            await hub.typing(conversation_id, True)
+            try:
+                await on_new_message(message)
+            except Exception:
+                logger.exception("handling a widget message in %s failed", conversation_id)
+                await hub.notice(sid, FAILED_REPLY, "failed")
+            finally:
+                await hub.typing(conversation_id, False)
+
+        return widget
+
+
+async def _link_once(hub: WidgetHub, anonymous_id: str, customer_id: str) -> None:
+    if hub.linker is None or (anonymous_id, customer_id) in hub.linked:
+        return
+    try:
+        await hub.linker.link(anonymous_id, customer_id)
+    except Exception:
+        # Not fatal for the chat: the metadata of every message carries the same link, and
+        # the next session_request tries again.
+        logger.exception("memory could not link %s to customer %s", anonymous_id, customer_id)
+        return
+    hub.linked.add((anonymous_id, customer_id))
+    logger.info("linked widget conversation %s to customer %s", anonymous_id, customer_id)

@@ -1,0 +1,99 @@
+"""Signed widget session tokens and verified customer identities (pure functions, no I/O).
+
+A session token names an anonymous conversation and carries the server's HMAC-SHA256 of that
+name, so a browser can resume its own conversation but cannot invent or guess another's.
+A customer identity is the shop's customer id plus the hex HMAC-SHA256 of that id made with the
+secret the shop shares with Rapport ("identity verification"); only the shop's own site can
+produce it, so a page cannot claim to be someone else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+
+TOKEN_VERSION = "v1"  # noqa: S105 - a format version, not a secret
+ANONYMOUS_PREFIX = "web-"
+CUSTOMER_PREFIX = "customer:"
+MAX_CUSTOMER_ID_CHARS = 128
+MAX_TOKEN_CHARS = 200
+# Customer ids come from the shop's own database: letters, digits and a few separators.
+_CUSTOMER_ID = re.compile(rf"^[A-Za-z0-9._@+\-]{{1,{MAX_CUSTOMER_ID_CHARS}}}$")
+_CONVERSATION_ID = re.compile(r"^web-[0-9a-f]{32}$")
+
+
+class TokenRefused(ValueError):
+    """A session token that this server did not issue (or that is malformed)."""
+
+
+class IdentityRefused(ValueError):
+    """A customer identity whose signature does not match, or that is malformed."""
+
+
+@dataclass(frozen=True)
+class SessionToken:
+    """An issued token and the anonymous conversation it names."""
+
+    token: str
+    conversation_id: str
+
+
+def _require_secret(secret: str, what: str) -> bytes:
+    if not secret:
+        raise ValueError(f"the {what} is empty; set it in .env (make run generates one).")
+    return secret.encode()
+
+
+def _sign(secret: str, text: str) -> str:
+    key = _require_secret(secret, "session secret")
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def issue_session_token(secret: str, conversation_id: str | None = None) -> SessionToken:
+    """A new signed token for `conversation_id`, or for a fresh anonymous conversation."""
+    conversation_id = conversation_id or ANONYMOUS_PREFIX + secrets.token_hex(16)
+    if not _CONVERSATION_ID.match(conversation_id):
+        raise ValueError(f"{conversation_id!r} is not an anonymous conversation id")
+    body = f"{TOKEN_VERSION}.{conversation_id}"
+    return SessionToken(f"{body}.{_sign(secret, body)}", conversation_id)
+
+
+def verify_session_token(secret: str, token: object) -> str:
+    """The conversation id a token names; TokenRefused if this server did not issue it."""
+    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
+        raise TokenRefused("the session token is missing or malformed")
+    version, _, rest = token.partition(".")
+    conversation_id, _, signature = rest.rpartition(".")
+    if version != TOKEN_VERSION or not _CONVERSATION_ID.match(conversation_id):
+        raise TokenRefused("the session token is not one this server issues")
+    expected = _sign(secret, f"{version}.{conversation_id}")
+    if not hmac.compare_digest(expected, signature):
+        raise TokenRefused("the session token's signature does not match")
+    return conversation_id
+
+
+def identity_signature(secret: str, customer_id: str) -> str:
+    """The hex HMAC-SHA256 of `customer_id` that the shop's site renders into its page."""
+    key = _require_secret(secret, "identity secret")
+    return hmac.new(key, customer_id.encode(), hashlib.sha256).hexdigest()
+
+
+def verify_identity(secret: str, customer_id: object, signature: object) -> str:
+    """The customer id when `signature` is its HMAC; IdentityRefused otherwise."""
+    if not isinstance(customer_id, str) or not _CUSTOMER_ID.match(customer_id):
+        raise IdentityRefused(
+            "the customer id must be 1 to 128 letters, digits or . _ @ + - characters"
+        )
+    if not isinstance(signature, str) or not signature:
+        raise IdentityRefused("the customer id comes without a signature")
+    if not hmac.compare_digest(identity_signature(secret, customer_id), signature.lower()):
+        raise IdentityRefused("the customer id's signature does not match")
+    return customer_id
+
+
+def customer_conversation_id(customer_id: str) -> str:
+    """The Rasa sender id of a verified customer: the same on every device."""
+    return CUSTOMER_PREFIX + customer_id

@@ -1,0 +1,295 @@
+/*
+ * Rapport's chat widget. A shop embeds it with one tag:
+ *   <script src="https://BOT-HOST/widget.js" data-title="Chat with us" async></script>
+ * and, for a signed-in customer, renders before it:
+ *   window.RapportSettings = {customerId: "123", signature: "<hex HMAC-SHA256 of the id>", name: "Alex"};
+ * No build step: plain browser JavaScript. Message text is only ever set with textContent;
+ * links become <a> elements only for http(s) URLs.
+ */
+(function () {
+  "use strict";
+  if (window.__rapportWidget) return;
+  window.__rapportWidget = true;
+
+  var script = document.currentScript || document.querySelector('script[src*="widget.js"]');
+  var base = new URL(script ? script.src : "/widget.js", window.location.href).origin;
+  var title = (script && script.getAttribute("data-title")) || "Chat with us";
+  var identity = window.RapportSettings || {};
+  var TOKEN_KEY = "rapport.session";
+  var OPEN_KEY = "rapport.open";
+  var RATED_KEY = "rapport.rated";
+
+  function storageGet(store, key) {
+    try { return window[store].getItem(key); } catch (e) { return null; }
+  }
+  function storageSet(store, key, value) {
+    try {
+      if (value === null) window[store].removeItem(key); else window[store].setItem(key, value);
+    } catch (e) { /* storage can be disabled; the widget still works for this page */ }
+  }
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) { node.setAttribute(name, attrs[name]); });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // Text with http(s) links made clickable; everything else stays text.
+  var URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+/gi;
+  function renderText(container, text) {
+    var last = 0;
+    String(text).replace(URL_PATTERN, function (match, offset) {
+      var url = match.replace(/[.,;:!?)\]]+$/, "");
+      container.appendChild(document.createTextNode(text.slice(last, offset)));
+      var parsed = null;
+      try { parsed = new URL(url); } catch (e) { parsed = null; }
+      if (parsed && (parsed.protocol === "http:" || parsed.protocol === "https:")) {
+        var link = el("a", { href: parsed.href, target: "_blank", rel: "noopener noreferrer nofollow" }, url);
+        container.appendChild(link);
+      } else {
+        container.appendChild(document.createTextNode(url));
+      }
+      last = offset + url.length;
+      return match;
+    });
+    container.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function chatIcon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "28");
+    svg.setAttribute("height", "28");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z");
+    svg.appendChild(path);
+    return svg;
+  }
+
+  // ---- the DOM, in a shadow root so the shop's styles and ours don't mix ----
+  var host = el("div", { id: "rapport-widget" });
+  var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
+  root.appendChild(el("link", { rel: "stylesheet", href: base + "/widget.css" }));
+
+  var launcher = el("button", {
+    type: "button", class: "launcher", "aria-expanded": "false", "aria-controls": "rapport-panel",
+    "aria-label": "Open chat: " + title
+  });
+  launcher.appendChild(chatIcon());
+  var badge = el("span", { class: "badge", hidden: "" }, "0");
+  launcher.appendChild(badge);
+
+  var panel = el("section", { id: "rapport-panel", class: "panel", role: "dialog", "aria-label": title, hidden: "" });
+  var header = el("header", { class: "header" });
+  var heading = el("h2", { class: "title" }, title);
+  var status = el("span", { class: "status", role: "status" }, "Connecting…");
+  var closeButton = el("button", { type: "button", class: "close", "aria-label": "Close chat" }, "×");
+  header.appendChild(heading);
+  header.appendChild(status);
+  header.appendChild(closeButton);
+  var errorBox = el("div", { class: "error", role: "alert", hidden: "" });
+  var list = el("ol", { class: "messages", role: "log", "aria-live": "polite", "aria-label": "Conversation", tabindex: "0" });
+  var typing = el("div", { class: "typing", hidden: "", "aria-live": "polite" });
+  var replies = el("div", { class: "quick-replies", role: "group", "aria-label": "Suggested replies" });
+  var rating = el("fieldset", { class: "rating", hidden: "" });
+  rating.appendChild(el("legend", {}, "How did we do today?"));
+  [1, 2, 3, 4, 5].forEach(function (n) {
+    var star = el("button", { type: "button", class: "star", "data-rating": String(n), "aria-label": n + " out of 5" }, "★");
+    star.addEventListener("click", function () { sendRating(n); });
+    rating.appendChild(star);
+  });
+  var form = el("form", { class: "composer" });
+  var inputId = "rapport-input";
+  form.appendChild(el("label", { for: inputId, class: "visually-hidden" }, "Your message"));
+  var input = el("input", { id: inputId, class: "input", type: "text", autocomplete: "off", placeholder: "Type a message…", maxlength: "2000" });
+  var sendButton = el("button", { type: "submit", class: "send" }, "Send");
+  form.appendChild(input);
+  form.appendChild(sendButton);
+  [header, errorBox, list, typing, replies, rating, form].forEach(function (part) { panel.appendChild(part); });
+  root.appendChild(launcher);
+  root.appendChild(panel);
+
+  // ---- state ----
+  var socket = null;
+  var ready = false;
+  var outbox = [];
+  var unread = 0;
+  var shownIds = {};
+
+  function setStatus(text, state) {
+    status.textContent = text;
+    status.setAttribute("data-state", state);
+    host.setAttribute("data-connection", state);
+  }
+
+  function showError(message) {
+    errorBox.textContent = message;
+    errorBox.hidden = false;
+  }
+
+  function setUnread(count) {
+    unread = count;
+    badge.textContent = String(count);
+    badge.hidden = count === 0;
+    launcher.setAttribute("aria-label", "Open chat: " + title + (count ? " (" + count + " unread)" : ""));
+  }
+
+  function isOpen() { return !panel.hidden; }
+
+  function openPanel(focus) {
+    panel.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    storageSet("sessionStorage", OPEN_KEY, "1");
+    setUnread(0);
+    list.scrollTop = list.scrollHeight;
+    if (focus) input.focus();
+  }
+
+  function closePanel() {
+    panel.hidden = true;
+    launcher.setAttribute("aria-expanded", "false");
+    storageSet("sessionStorage", OPEN_KEY, null);
+    launcher.focus();
+  }
+
+  function clearReplies() { while (replies.firstChild) replies.removeChild(replies.firstChild); }
+
+  function showReplies(quickReplies) {
+    clearReplies();
+    (quickReplies || []).forEach(function (reply) {
+      var button = el("button", { type: "button", class: "reply" }, reply.title);
+      button.addEventListener("click", function () {
+        clearReplies();
+        send(reply.payload, reply.title);
+      });
+      replies.appendChild(button);
+    });
+  }
+
+  function addMessage(message) {
+    if (message.id && shownIds[message.id]) return;
+    if (message.id) shownIds[message.id] = true;
+    var sender = message.sender || (message.agent ? "agent" : "bot");
+    var item = el("li", { class: "message from-" + sender });
+    var who = sender === "customer" ? "You" : sender === "agent" ? (message.agent || "Agent") : title;
+    item.appendChild(el("span", { class: sender === "agent" ? "who" : "who visually-hidden" }, who + (sender === "agent" ? "" : ":")));
+    if (message.text) {
+      var bubble = el("p", { class: "bubble" });
+      renderText(bubble, message.text);
+      item.appendChild(bubble);
+    }
+    if (message.image || (message.attachment && message.attachment.payload && message.attachment.payload.src)) {
+      var src = message.image || message.attachment.payload.src;
+      var link = el("p", { class: "bubble" });
+      renderText(link, String(src));
+      item.appendChild(link);
+    }
+    if (item.childNodes.length > 1) list.appendChild(item);
+    list.scrollTop = list.scrollHeight;
+  }
+
+  function receive(message, live) {
+    typing.hidden = true;
+    addMessage(message);
+    showReplies(message.quick_replies);
+    rating.hidden = !(message.rating_request && !storageGet("localStorage", RATED_KEY + "." + conversationKey()));
+    if (live && !isOpen() && message.text) setUnread(unread + 1);
+  }
+
+  function conversationKey() {
+    return identity.customerId ? "c:" + identity.customerId : storageGet("localStorage", TOKEN_KEY) || "";
+  }
+
+  function emitMessage(text, metadata) {
+    socket.emit("user_uttered", { message: text, session_id: storageGet("localStorage", TOKEN_KEY), metadata: metadata || {} });
+  }
+
+  function send(text, shownText, metadata) {
+    addMessage({ sender: "customer", text: shownText || text });
+    typing.textContent = title + " is typing…";
+    typing.hidden = false;
+    if (ready) emitMessage(text, metadata); else outbox.push([text, metadata]);
+  }
+
+  function sendRating(n) {
+    rating.hidden = true;
+    storageSet("localStorage", RATED_KEY + "." + conversationKey(), String(n));
+    send("I rate this conversation " + n + " out of 5", "Rated " + n + " out of 5 ★", { rating: n });
+  }
+
+  // ---- events ----
+  launcher.addEventListener("click", function () { if (isOpen()) closePanel(); else openPanel(true); });
+  closeButton.addEventListener("click", closePanel);
+  panel.addEventListener("keydown", function (event) { if (event.key === "Escape") closePanel(); });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    send(text);
+  });
+
+  function connect() {
+    setStatus("Connecting…", "connecting");
+    socket = window.io(base, { transports: ["websocket", "polling"] });
+    socket.on("connect", function () {
+      ready = false;
+      var request = { session_id: storageGet("localStorage", TOKEN_KEY) };
+      if (identity.customerId) {
+        request.customer = { id: String(identity.customerId), signature: identity.signature, name: identity.name };
+      }
+      socket.emit("session_request", request);
+    });
+    socket.on("session_confirm", function (confirmed) {
+      var token = confirmed && confirmed.session_id ? confirmed.session_id : confirmed;
+      storageSet("localStorage", TOKEN_KEY, token);
+      ready = true;
+      setStatus("Online", "online");
+      while (outbox.length) { var next = outbox.shift(); emitMessage(next[0], next[1]); }
+    });
+    socket.on("history", function (data) {
+      while (list.firstChild) list.removeChild(list.firstChild);
+      shownIds = {};
+      clearReplies();
+      rating.hidden = true;
+      var messages = (data && data.messages) || [];
+      messages.forEach(function (message, index) {
+        if (index === messages.length - 1 && message.sender !== "customer") receive(message, false);
+        else addMessage(message);
+      });
+    });
+    socket.on("bot_uttered", function (message) { receive(message || {}, true); });
+    socket.on("typing", function (event) {
+      if (!event) return;
+      typing.textContent = (event.agent || title) + " is typing…";
+      typing.hidden = !event.typing;
+    });
+    socket.on("rapport_error", function (error) {
+      var message = (error && error.message) || "Something went wrong with the chat.";
+      showError(message);
+      if (window.console) window.console.warn("Rapport widget: " + (error && error.code) + ": " + message);
+      document.dispatchEvent(new CustomEvent("rapport:error", { detail: error }));
+    });
+    socket.on("disconnect", function () { ready = false; setStatus("Reconnecting…", "reconnecting"); });
+    socket.io.on("reconnect_attempt", function () { setStatus("Reconnecting…", "reconnecting"); });
+    socket.on("connect_error", function () { setStatus("Offline, retrying…", "offline"); });
+  }
+
+  function start() {
+    document.body.appendChild(host);
+    if (storageGet("sessionStorage", OPEN_KEY)) openPanel(false);
+    if (window.io) { connect(); return; }
+    var loader = el("script", { src: base + "/widget/socket.io.min.js", async: "" });
+    loader.addEventListener("load", connect);
+    loader.addEventListener("error", function () { setStatus("Offline", "offline"); showError("The chat could not load. Please try again later."); });
+    document.head.appendChild(loader);
+  }
+
+  window.Rapport = { open: function () { openPanel(true); }, close: closePanel };
+  if (document.body) start(); else document.addEventListener("DOMContentLoaded", start);
+})();

@@ -1,0 +1,219 @@
+"""A real Rasa server (with the widget channel) and action server for the widget's tests.
+
+Started once per test session on random free ports in 5100-5999 with a temporary tracker and
+memory database; the integration and the browser tests share it (one module, one instance).
+"""
+
+from __future__ import annotations
+
+import atexit
+import dataclasses
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot import processes, session_tokens
+from bot import settings as settings_module
+from bot.processes import Service
+from bot.settings import ROOT, Settings
+
+SESSION_SECRET = "widget-tests-session-secret-" + "s" * 20
+IDENTITY_SECRET = "widget-tests-identity-secret-" + "i" * 20
+MAX_MESSAGE_CHARS = 2000
+RATE_LIMIT_PER_MINUTE = 25
+START_TIMEOUT_SECONDS = 420
+
+
+@dataclass
+class WidgetServer:
+    settings: Settings
+    workdir: Path
+    services: list[Service]
+
+    @property
+    def url(self) -> str:
+        return self.settings.rasa_url
+
+    def sign(self, customer_id: str) -> str:
+        return session_tokens.identity_signature(IDENTITY_SECRET, customer_id)
+
+    def log_tail(self) -> str:
+        return "\n".join(f"--- {s.name}:\n{s.log_tail(40)}" for s in self.services)
+
+    def stop(self) -> None:
+        for service in reversed(self.services):
+            service.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+_instance: WidgetServer | None = None
+
+
+def _free_port(taken: set[int]) -> int:
+    for _ in range(200):
+        port = random.randint(5100, 5999)
+        if port in taken:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free port in 5100-5999")
+
+
+def newest_model() -> Path:
+    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda path: path.stat().st_mtime)
+    if not models:
+        subprocess.run([sys.executable, "-m", "bot", "train"], cwd=ROOT, check=True)
+        models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1]
+
+
+def start() -> WidgetServer:
+    """The shared server, started on first use."""
+    global _instance
+    if _instance is not None:
+        return _instance
+    if os.environ.get("RAPPORT_WIDGET_TEST_URL"):
+        # A server already started by this module (python rapport_widget_server.py), for
+        # quick test iterations: same secrets, its own port.
+        url = os.environ["RAPPORT_WIDGET_TEST_URL"]
+        port = int(url.rsplit(":", 1)[1])
+        reused = dataclasses.replace(settings_module.load(), rasa_port=port)
+        _instance = WidgetServer(reused, Path(tempfile.mkdtemp()), [])
+        return _instance
+    workdir = Path(tempfile.mkdtemp(prefix="rapport-widget-"))
+    for old_log in (ROOT / "var" / "log" / "widget-tests").glob("*.log"):
+        old_log.unlink()
+    rasa_port = _free_port(set())
+    actions_port = _free_port({rasa_port})
+    base = settings_module.load()
+    config = dataclasses.replace(
+        base,
+        host="127.0.0.1",
+        rasa_port=rasa_port,
+        actions_host="127.0.0.1",
+        actions_port=actions_port,
+        tracker_dialect="sqlite",
+        tracker_url="",
+        tracker_db=str(workdir / "tracker.db"),
+        database_url=f"sqlite:///{workdir / 'memory.db'}",
+        session_secret=SESSION_SECRET,
+        identity_secret=IDENTITY_SECRET,
+        action_server_token=base.action_server_token or "widget-tests-action-token",
+        max_message_chars=MAX_MESSAGE_CHARS,
+        rate_limit_per_minute=RATE_LIMIT_PER_MINUTE,
+        allowed_origins=(f"http://127.0.0.1:{rasa_port}",),
+    )
+    env = processes.child_environment(config)
+    # The action server reads Rapport's settings itself (by their .env names).
+    env.update(
+        {
+            "ACTIONS_HOST": config.actions_host,
+            "ACTIONS_PORT": str(actions_port),
+            "RASA_PORT": str(rasa_port),
+            "ACTION_SERVER_TOKEN": config.action_server_token,
+            "DATABASE_URL": config.database_url,
+            "TRACKER_DB": config.tracker_db,
+            "SESSION_SECRET": SESSION_SECRET,
+            "IDENTITY_SECRET": IDENTITY_SECRET,
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    logs = ROOT / "var" / "log" / "widget-tests"
+    actions = Service("action server", [sys.executable, "-m", "actions"], logs / "actions.log")
+    rasa = Service(
+        "Rasa server",
+        processes.rasa_command(
+            "run",
+            "--model",
+            str(newest_model()),
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(rasa_port),
+        ),
+        logs / "rasa.log",
+    )
+    server = WidgetServer(config, workdir, [actions, rasa])
+    for service in server.services:
+        service.start(env)
+    try:
+        processes.wait_until_ready(
+            server.services,
+            [
+                (actions, f"http://127.0.0.1:{actions_port}/health"),
+                (rasa, f"{config.rasa_url}/webhooks/widget/"),
+            ],
+            START_TIMEOUT_SECONDS,
+            lambda elapsed, waiting: None,
+        )
+    except Exception:
+        tail = server.log_tail()
+        server.stop()
+        raise RuntimeError(f"the widget test server did not start:\n{tail}") from None
+    # The model loads after the port opens: wait until a message gets a reply.
+    _wait_for_agent(config.rasa_url, server)
+    _instance = server
+    atexit.register(stop)
+    return server
+
+
+def _wait_for_agent(url: str, server: WidgetServer) -> None:
+    import json
+    import urllib.request
+
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    body = json.dumps({"sender": "widget-test-warmup", "message": "hello"}).encode()
+    while time.monotonic() < deadline:
+        request = urllib.request.Request(  # noqa: S310 - our own http URL
+            f"{url}/webhooks/rest/webhook",
+            data=body,
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as reply:  # noqa: S310
+                if json.loads(reply.read()):
+                    return
+        except OSError:
+            pass
+        time.sleep(1)
+    tail = server.log_tail()
+    server.stop()
+    raise RuntimeError(f"the widget test server never answered a message:\n{tail}")
+
+
+def stop() -> None:
+    global _instance
+    if _instance is not None:
+        _instance.stop()
+        _instance = None
+
+
+if __name__ == "__main__":
+    import signal
+
+    # Background jobs ignore SIGINT: stop cleanly on SIGTERM as well.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    server = start()
+    print(f"RAPPORT_WIDGET_TEST_URL={server.url}", flush=True)
+    try:
+        while all(service.exited() is None for service in server.services):
+            time.sleep(1)
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        stop()

@@ -1,0 +1,47 @@
+"""The widget channel's settings from credentials.yml: clear errors, parsed values."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.channel import ChannelConfigError, WidgetConfig, WidgetInput
+
+
+def test_values_from_credentials_are_parsed() -> None:
+    config = WidgetConfig.from_credentials(
+        {
+            "session_secret": "s",
+            "identity_secret": "i",
+            "max_message_chars": "500",
+            "rate_limit_per_minute": 12,
+            "allowed_origins": "https://shop.example, http://localhost:8000/",
+        }
+    )
+    assert config.max_message_chars == 500
+    assert config.rate_limit_per_minute == 12
+    assert config.allowed_origins == ("https://shop.example", "http://localhost:8000")
+
+
+def test_a_missing_secret_is_a_clear_error() -> None:
+    with pytest.raises(ChannelConfigError, match=r"session_secret .* is empty"):
+        WidgetConfig.from_credentials({"identity_secret": "i"})
+
+
+def test_a_bad_number_is_a_clear_error() -> None:
+    with pytest.raises(ChannelConfigError, match="max_message_chars='lots'"):
+        WidgetConfig.from_credentials(
+            {"session_secret": "s", "identity_secret": "i", "max_message_chars": "lots"}
+        )
+
+
+def test_origins_allowed_are_the_configured_ones_and_the_servers_own() -> None:
+    channel = WidgetInput(
+        WidgetConfig(
+            session_secret="s", identity_secret="i", allowed_origins=("https://shop.example",)
+        )
+    )
+    environ = {"wsgi.url_scheme": "http", "HTTP_HOST": "127.0.0.1:5005"}
+    assert channel.allows_origin("https://shop.example", environ)
+    assert channel.allows_origin("http://127.0.0.1:5005", environ)
+    assert not channel.allows_origin("https://evil.example", environ)
+    assert channel.allows_origin(None, environ)

@@ -1,0 +1,95 @@
+"""Session tokens and identity signatures: issued ones verify, anything else is refused."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import pytest
+
+from bot import session_tokens
+from bot.session_tokens import IdentityRefused, TokenRefused
+
+SECRET = "a-session-secret"
+OTHER_SECRET = "another-server"
+
+
+def test_an_issued_token_names_its_conversation() -> None:
+    issued = session_tokens.issue_session_token(SECRET)
+    assert issued.conversation_id.startswith("web-")
+    assert session_tokens.verify_session_token(SECRET, issued.token) == issued.conversation_id
+
+
+def test_every_token_names_a_new_conversation() -> None:
+    first = session_tokens.issue_session_token(SECRET)
+    second = session_tokens.issue_session_token(SECRET)
+    assert first.conversation_id != second.conversation_id
+
+
+def test_a_token_signed_by_another_key_is_refused() -> None:
+    issued = session_tokens.issue_session_token(OTHER_SECRET)
+    with pytest.raises(TokenRefused, match="signature"):
+        session_tokens.verify_session_token(SECRET, issued.token)
+
+
+def test_a_token_pointing_at_another_conversation_is_refused() -> None:
+    mine = session_tokens.issue_session_token(SECRET)
+    theirs = session_tokens.issue_session_token(SECRET)
+    forged = mine.token.replace(mine.conversation_id, theirs.conversation_id)
+    with pytest.raises(TokenRefused):
+        session_tokens.verify_session_token(SECRET, forged)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        None,
+        "",
+        42,
+        "a1b2c3d4e5f60718293a4b5c6d7e8f90",
+        "v1.customer:7.abc",
+        "v1.web-x.sig",
+        "x" * 500,
+    ],
+)
+def test_malformed_tokens_are_refused(token: object) -> None:
+    with pytest.raises(TokenRefused):
+        session_tokens.verify_session_token(SECRET, token)
+
+
+def test_an_empty_secret_is_an_error_not_a_weak_token() -> None:
+    with pytest.raises(ValueError, match="empty"):
+        session_tokens.issue_session_token("")
+
+
+def test_identity_signature_is_the_hex_hmac_sha256_of_the_customer_id() -> None:
+    expected = hmac.new(b"shop-secret", b"cust-42", hashlib.sha256).hexdigest()
+    assert session_tokens.identity_signature("shop-secret", "cust-42") == expected
+    assert session_tokens.verify_identity("shop-secret", "cust-42", expected) == "cust-42"
+    assert session_tokens.verify_identity("shop-secret", "cust-42", expected.upper()) == "cust-42"
+
+
+def test_a_signature_for_another_customer_is_refused() -> None:
+    signature = session_tokens.identity_signature("shop-secret", "cust-42")
+    with pytest.raises(IdentityRefused, match="does not match"):
+        session_tokens.verify_identity("shop-secret", "cust-43", signature)
+
+
+@pytest.mark.parametrize(
+    ("customer_id", "signature"),
+    [
+        ("", "abc"),
+        ("a b", "abc"),
+        ("x" * 129, "abc"),
+        (42, "abc"),
+        ("cust-42", ""),
+        ("cust-42", None),
+    ],
+)
+def test_malformed_identities_are_refused(customer_id: object, signature: object) -> None:
+    with pytest.raises(IdentityRefused):
+        session_tokens.verify_identity("shop-secret", customer_id, signature)
+
+
+def test_a_customer_has_one_conversation_id_everywhere() -> None:
+    assert session_tokens.customer_conversation_id("cust-42") == "customer:cust-42"
