@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -724,13 +724,7 @@ def load(path: Path) -> Business:
     return parse(text, path)
 
 
-_cache: dict[Path, Business] = {}
-_cache_lock = threading.Lock()
-
-
+@lru_cache(maxsize=8)
 def load_cached(path: Path) -> Business:
     """The business file, read once per process (restart the bot to pick up an edit)."""
-    with _cache_lock:
-        if path not in _cache:
-            _cache[path] = load(path)
-        return _cache[path]
+    return load(path)

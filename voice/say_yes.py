@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 import string
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -578,13 +578,7 @@ def load_rules(path: Path) -> SayYesRules:
     return parse_rules(text, path)
 
 
-_cache: dict[Path, SayYesRules] = {}
-_cache_lock = threading.Lock()
-
-
+@lru_cache(maxsize=8)
 def load_cached(path: Path) -> SayYesRules:
     """The say-yes rules, read once per process (restart the bot to pick up an edit)."""
-    with _cache_lock:
-        if path not in _cache:
-            _cache[path] = load_rules(path)
-        return _cache[path]
+    return load_rules(path)
