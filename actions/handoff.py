@@ -1,27 +1,100 @@
 """Handing the conversation to a person from the team.
 
 `action_handoff` is where every request for a person arrives (the `request_human` intent, the
-last rung of the fallback ladder, "reserve it for me" buttons). For now it tells the customer
-honestly what happens next (a person picks the chat up; how to reach the team directly, and
-when) and records the request in the `handoff_requested` slot. The handoff issue builds the
-queue and the agent console behind it: it should extend this action (put the conversation in
-the queue, pause the bot) and keep the customer-facing promise the same.
+last rung of the fallback ladder, a complaint the customer wants a person for, a say-yes offer
+that needs a person). It puts the conversation in the agents' queue with the reason
+(`memory.handoffs.escalate`), tells the customer honestly what happens next and roughly how
+long it takes, or, when no agent is online or the team is off, offers to take a message and
+records the follow-up the shop now owes. Then it pauses the bot: the customer's messages keep
+flowing to the agent console and into memory while the bot stays silent, until an agent hands
+the chat back from the console.
 """
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import functools
+import logging
+from typing import Any
+
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base
 from actions.base import DomainDict, Events, ShopAction
 from actions.shop import team_hours_text
+from memory.agents import AgentAccounts
+from memory.handoffs import Escalation, HandoffQueue, escalate, memory_promise
+from memory.store import MemoryStore
 from voice.business import Business
+
+logger = logging.getLogger(__name__)
+
+# The bot's last action before the customer said yes to a person, and what that means.
+REASON_AFTER_ACTION = {
+    "action_fallback_ladder": "fallback",  # the ladder's last rung offers a person
+    "action_handle_complaint": "complaint",  # a serious or repeated complaint
+    "action_buy_product": "say_yes",  # "shall a person reserve it for you?"
+}
+PASSING_ACTIONS = ("action_listen", "action_handoff", "action_deactivate_loop")
+# The complaint action has already recorded its own promise to follow up.
+PROMISED_ALREADY = ("action_handle_complaint",)
+UNHAPPY_REASONS = ("complaint", "customer_asked")
+
+
+def escalation_reason(tracker: Tracker, at_risk: bool) -> str:
+    """Why this chat needs a person, from the bot's last action before the handoff."""
+    previous = None
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "action" and event.get("name") not in PASSING_ACTIONS:
+            previous = event.get("name")
+            break
+    reason = REASON_AFTER_ACTION.get(str(previous), "customer_asked")
+    if at_risk and reason in UNHAPPY_REASONS:
+        return "at_risk"
+    return reason
+
+
+def open_now(shop: Business, moment: dt.datetime) -> bool:
+    """Whether the team works at this moment (the business file's hours and holidays)."""
+    hours = shop.hours_on(moment.date())
+    time = moment.time().replace(tzinfo=None)
+    return hours is not None and hours.open <= time < hours.close
+
+
+@functools.lru_cache(maxsize=4)
+def _memory(database_url: str) -> tuple[MemoryStore, HandoffQueue, AgentAccounts]:
+    store = MemoryStore(database_url)
+    return store, HandoffQueue(store.engine), AgentAccounts(store.engine)
+
+
+def _escalate(
+    database_url: str, sender_id: str, tracker: Tracker, working: bool, team_back: str
+) -> Escalation:
+    store, queue, accounts = _memory(database_url)
+    card = store.card_for_sender(sender_id)
+    reason = escalation_reason(tracker, at_risk=bool(card and card.at_risk))
+    detail = (tracker.latest_message or {}).get("text")
+    promised = any(
+        event.get("event") == "action" and event.get("name") in PROMISED_ALREADY
+        for event in (tracker.events or [])[-3:]
+    )
+    return escalate(
+        queue,
+        accounts.online(),
+        sender_id,
+        reason,
+        open_now=working,
+        detail=detail,
+        team_back=team_back,
+        promise=None if promised else memory_promise(store),
+    )
 
 
 class ActionHandoff(ShopAction):
-    """Tells the customer a person will pick this up, when, and how to reach the team now."""
+    """Queues the chat for a person, says what happens next and when, and pauses the bot."""
 
     def name(self) -> str:
         return "action_handoff"
@@ -29,11 +102,28 @@ class ActionHandoff(ShopAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
+        config = await base.settings()
+        moment = base.now(shop)
         place = shop.locations[0]
-        dispatcher.utter_message(
-            response="utter_handoff",
-            team_hours=team_hours_text(shop, base.now(shop)),
-            phone=place.phone,
-            email=place.email,
-        )
-        return [SlotSet("handoff_requested", True)]
+        working = open_now(shop, moment)
+        team_hours = team_hours_text(shop, moment)
+        team_back = "as soon as someone is free" if working else team_hours
+        try:
+            escalation = await asyncio.to_thread(
+                _escalate, config.database_url, tracker.sender_id, tracker, working, team_back
+            )
+        except Exception:
+            # The queue is unreachable: the customer still gets the team's direct contacts.
+            logger.exception("could not queue %s for a person", tracker.sender_id)
+            dispatcher.utter_message(
+                response="utter_handoff",
+                team_hours=team_hours,
+                phone=place.phone,
+                email=place.email,
+            )
+            return [SlotSet("handoff_requested", True)]
+        dispatcher.utter_message(text=escalation.message)
+        # Paused, Rasa still logs the customer's messages (the console shows them) but predicts
+        # nothing; only the console's ConversationResumed hands the chat back to the bot.
+        events: list[dict[str, Any]] = [SlotSet("handoff_requested", True), ConversationPaused()]
+        return events

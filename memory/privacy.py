@@ -100,6 +100,9 @@ def forget_customer(
         for table in s.CUSTOMER_TABLES:
             conn.execute(delete(table).where(table.c.customer_id == customer_id))
         conn.execute(delete(s.customers).where(s.customers.c.id == customer_id))
+        if senders:
+            # The handoff queue is keyed by conversation and holds the customer's own words.
+            conn.execute(delete(s.handoffs).where(s.handoffs.c.sender_id.in_(senders)))
     removed = delete_tracker_conversations(tracker_url, senders) if tracker_url else 0
     return Forgotten(customer_id, tuple(senders), removed)
 

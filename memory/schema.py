@@ -227,3 +227,52 @@ CUSTOMER_TABLES = (
     conversations,
     identities,
 )
+
+# -- the agent console (human handoff) ---------------------------------------------------------
+# Agents are the shop's support staff; they are not customers, so these tables hang off no
+# customer and are not part of CUSTOMER_TABLES (a customer's export never lists staff accounts).
+
+agents = Table(
+    "agents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    # An argon2id hash (memory-hard); the password itself is never stored.
+    Column("password_hash", String(255), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    # Presence: the console's live socket refreshes this; "online" means recently seen.
+    Column("last_seen_at", DateTime, nullable=True),
+)
+
+agent_sessions = Table(
+    "agent_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # SHA-256 of the cookie's token: a copy of the database cannot be replayed as a cookie.
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("agent_id", Integer, ForeignKey("agents.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Index(None, "agent_id"),
+)
+
+handoffs = Table(
+    "handoffs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # The Rasa conversation (sender id) that waits for a person.
+    Column("sender_id", String(255), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("detail", Text, nullable=True),
+    Column("state", String(16), nullable=False),  # waiting, claimed, resolved
+    Column("requested_at", DateTime, nullable=False),
+    # Whether the customer was told no one was available (a message was taken instead).
+    Column("offline", Integer, nullable=False, default=0),
+    Column("claimed_by", String(64), nullable=True),
+    Column("claimed_at", DateTime, nullable=True),
+    Column("resolved_at", DateTime, nullable=True),
+    Column("outcome", String(16), nullable=True),  # resolved, follow_up
+    Index(None, "state", "requested_at"),
+    Index(None, "sender_id", "state"),
+)

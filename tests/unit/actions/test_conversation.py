@@ -68,13 +68,26 @@ async def test_declining_the_person_shows_the_menu_again(dispatcher, domain) -> 
     assert dispatcher.messages[0]["buttons"]
 
 
-async def test_the_handoff_says_what_happens_next(dispatcher, domain) -> None:
+async def test_the_handoff_says_what_happens_next(
+    dispatcher, domain, monkeypatch, sample_shop, tmp_path
+) -> None:
+    # The handoff queue and its tests: tests/unit/console/test_handoff_action.py.
+    import dataclasses
+
+    import memory
+    from actions import base
+
+    config = dataclasses.replace(sample_shop, database_url=f"sqlite:///{tmp_path / 'm.db'}")
+    memory.migrate(config.database_url)
+
+    async def settings():
+        return config
+
+    monkeypatch.setattr(base, "settings", settings)
     events = await ActionHandoff().run(dispatcher, make_tracker("request_human"), domain)
-    assert said(dispatcher) == ["utter_handoff"]
-    message = dispatcher.messages[0]
-    assert message["team_hours"] == "until 18:00 today"
-    assert message["phone"] == "0117 496 0321"
+    assert "take a message" in dispatcher.messages[0]["text"]  # no agent is online
     assert events[0]["name"] == "handoff_requested" and events[0]["value"] is True
+    assert events[1]["event"] == "pause"
 
 
 async def test_what_the_bot_knows_lists_the_conversation_facts(dispatcher, domain) -> None:

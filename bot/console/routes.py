@@ -1,0 +1,361 @@
+"""The console's HTTP routes and agents' live socket (thin: the decisions live in ConsoleService,
+memory.handoffs and bot.console.auth).
+
+Every route but the sign-in page refuses without a signed-in agent: pages redirect to sign-in,
+the API answers 401; every state-changing request needs the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Coroutine
+from functools import wraps
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.console import auth, conversation
+from bot.console.service import MAX_REPLY_CHARS, ConsoleService
+from memory.agents import SESSION_HOURS, AgentSession
+from memory.handoffs import OUTCOMES, HandoffError
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": PAGE_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+SOCKET_TICK_SECONDS = 0.5
+HEARTBEAT_SECONDS = 30.0
+
+Handler = Callable[..., Coroutine[Any, Any, HTTPResponse]]
+
+
+class ConsoleBlueprint(Blueprint):
+    """Mounted at /console whatever prefix Rasa gives input channels (/webhooks/<name>)."""
+
+    def register(self, app: Sanic, options: dict[str, Any]) -> None:
+        options = {**options, "url_prefix": "/console"}
+        super().register(app, options)
+
+
+def _file(name: str) -> bytes:
+    return (STATIC_DIR / name).read_bytes()
+
+
+async def _static(name: str, content_type: str) -> HTTPResponse:
+    body = await asyncio.to_thread(_file, name)
+    return response.raw(body, content_type=content_type, headers=SECURITY_HEADERS)
+
+
+def _error(status: int, message: str) -> HTTPResponse:
+    return response.json({"error": message}, status=status, headers={"Cache-Control": "no-store"})
+
+
+def console_blueprint(service: ConsoleService, secure_cookies: bool = False) -> Blueprint:
+    limiter = auth.SignInLimiter()
+    bp = ConsoleBlueprint("rapport_console")
+    bp.ctx.service = service
+    bp.ctx.limiter = limiter
+    live_sockets: dict[str, int] = {}
+
+    async def current(request: Request) -> AgentSession | None:
+        token = request.cookies.get(auth.COOKIE_NAME)
+        if not token:
+            return None
+        return await asyncio.to_thread(service.accounts.session, token)
+
+    def page(handler: Handler) -> Handler:
+        @wraps(handler)
+        async def guarded(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+            session = await current(request)
+            if session is None:
+                return response.redirect("/console/sign-in")
+            request.ctx.agent = session
+            return await handler(request, *args, **kwargs)
+
+        return guarded
+
+    def api(handler: Handler) -> Handler:
+        @wraps(handler)
+        async def guarded(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+            session = await current(request)
+            if session is None:
+                return _error(401, "sign in to the console first")
+            if request.method not in ("GET", "HEAD"):
+                supplied = request.headers.get(auth.CSRF_HEADER)
+                if not auth.csrf_ok(session.csrf_token, supplied):
+                    return _error(403, "missing or wrong CSRF token; reload the console")
+            request.ctx.agent = session
+            try:
+                return await handler(request, *args, **kwargs)
+            except HandoffError as error:
+                return _error(409, str(error))
+            except conversation.ConsoleUnavailable as error:
+                return _error(503, str(error))
+            except (LookupError, ValueError) as error:
+                return _error(400, str(error))
+
+        return guarded
+
+    def body(request: Request) -> dict[str, Any]:
+        try:
+            data = json.loads(request.body or b"{}")
+        except ValueError:
+            raise ValueError("the request body is not JSON") from None
+        if not isinstance(data, dict):
+            raise ValueError("the request body must be a JSON object")
+        return data
+
+    # -- sign-in -----------------------------------------------------------------------------
+
+    @bp.get("/sign-in")
+    async def sign_in_page(request: Request) -> HTTPResponse:
+        return await _static("sign-in.html", "text/html; charset=utf-8")
+
+    @bp.get("/sign-in.css")
+    async def sign_in_style(request: Request) -> HTTPResponse:
+        return await _static("console.css", "text/css; charset=utf-8")
+
+    @bp.get("/sign-in.js")
+    async def sign_in_script(request: Request) -> HTTPResponse:
+        return await _static("sign-in.js", "application/javascript; charset=utf-8")
+
+    @bp.post("/sign-in")
+    async def sign_in(request: Request) -> HTTPResponse:
+        # No session yet, so no CSRF token: a sign-in posted from another site is refused by
+        # its Origin instead (login CSRF).
+        if not auth.same_origin(request.headers, request.host):
+            return _error(403, "sign-in is only accepted from the console's own page")
+        name = (request.form.get("name") or "").strip()[:64]
+        password = request.form.get("password") or ""
+        address = request.remote_addr or request.ip or "?"
+        wait = limiter.retry_after(address, name)
+        if wait:
+            return response.redirect(
+                "/console/sign-in?" + urlencode({"error": "locked", "wait": wait}),
+                status=303,
+            )
+        agent_id = await asyncio.to_thread(service.accounts.authenticate, name, password)
+        if agent_id is None:
+            limiter.failed(address, name)
+            logger.warning("failed console sign-in for %r from %s", name, address)
+            return response.redirect("/console/sign-in?error=wrong", status=303)
+        limiter.succeeded(name)
+        token, _ = await asyncio.to_thread(service.accounts.open_session, agent_id)
+        done = response.redirect("/console", status=303)
+        done.cookies[auth.COOKIE_NAME] = token
+        for key, value in auth.cookie_attributes(secure_cookies, SESSION_HOURS * 3600).items():
+            done.cookies[auth.COOKIE_NAME][key] = value
+        return done
+
+    @bp.post("/sign-out")
+    @api
+    async def sign_out(request: Request) -> HTTPResponse:
+        await asyncio.to_thread(service.accounts.close_session, request.cookies[auth.COOKIE_NAME])
+        done = response.json({"signed_out": True})
+        done.cookies[auth.COOKIE_NAME] = ""
+        for key, value in auth.cookie_attributes(secure_cookies, 0).items():
+            done.cookies[auth.COOKIE_NAME][key] = value
+        return done
+
+    # -- pages -------------------------------------------------------------------------------
+
+    @bp.get("/")
+    @page
+    async def console_page(request: Request) -> HTTPResponse:
+        return await _static("console.html", "text/html; charset=utf-8")
+
+    @bp.get("/console.js")
+    @page
+    async def console_script(request: Request) -> HTTPResponse:
+        return await _static("console.js", "application/javascript; charset=utf-8")
+
+    @bp.get("/console.css")
+    @page
+    async def console_style(request: Request) -> HTTPResponse:
+        return await _static("console.css", "text/css; charset=utf-8")
+
+    # -- API ---------------------------------------------------------------------------------
+
+    @bp.get("/api/me")
+    @api
+    async def me(request: Request) -> HTTPResponse:
+        session: AgentSession = request.ctx.agent
+        agents = await asyncio.to_thread(service.accounts.names)
+        return response.json(
+            {"agent": session.agent, "csrf_token": session.csrf_token, "agents": agents},
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @bp.get("/api/queue")
+    @api
+    async def queue(request: Request) -> HTTPResponse:
+        return response.json({"queue": await asyncio.to_thread(service.queue_view)})
+
+    @bp.get("/api/handoffs/<handoff_id:int>")
+    @api
+    async def chat(request: Request, handoff_id: int) -> HTTPResponse:
+        handoff = await asyncio.to_thread(service.handoff, handoff_id)
+        card = await asyncio.to_thread(service.card, handoff.sender_id)
+        notes = await asyncio.to_thread(service.notes, handoff.sender_id)
+        messages = await conversation.transcript(request.app, handoff.sender_id)
+        return response.json(
+            {"handoff": handoff.as_json(), "card": card, "notes": notes, "messages": messages}
+        )
+
+    @bp.post("/api/handoffs/<handoff_id:int>/claim")
+    @api
+    async def claim(request: Request, handoff_id: int) -> HTTPResponse:
+        agent = request.ctx.agent.agent
+        handoff = await asyncio.to_thread(service.queue.claim, handoff_id, agent)
+        return response.json({"handoff": handoff.as_json()})
+
+    @bp.post("/api/handoffs/<handoff_id:int>/release")
+    @api
+    async def release(request: Request, handoff_id: int) -> HTTPResponse:
+        agent = request.ctx.agent.agent
+        handoff = await asyncio.to_thread(service.queue.release, handoff_id, agent)
+        return response.json({"handoff": handoff.as_json()})
+
+    @bp.post("/api/handoffs/<handoff_id:int>/transfer")
+    @api
+    async def transfer(request: Request, handoff_id: int) -> HTTPResponse:
+        target = str(body(request).get("to") or "")
+        agent = request.ctx.agent.agent
+        handoff = await asyncio.to_thread(service.queue.transfer, handoff_id, agent, target)
+        return response.json({"handoff": handoff.as_json()})
+
+    async def mine(request: Request, handoff_id: int) -> Any:
+        handoff = await asyncio.to_thread(service.handoff, handoff_id)
+        if handoff.state != "claimed" or handoff.claimed_by != request.ctx.agent.agent:
+            raise HandoffError("claim this chat before writing in it")
+        return handoff
+
+    @bp.post("/api/handoffs/<handoff_id:int>/messages")
+    @api
+    async def reply(request: Request, handoff_id: int) -> HTTPResponse:
+        text = str(body(request).get("text") or "").strip()
+        if not text or len(text) > MAX_REPLY_CHARS:
+            raise ValueError(f"a reply is 1 to {MAX_REPLY_CHARS} characters")
+        handoff = await mine(request, handoff_id)
+        agent = request.ctx.agent.agent
+        await conversation.agent_typing(request.app, handoff.sender_id, agent, False)
+        timestamp = await conversation.send_agent_message(
+            request.app, handoff.sender_id, agent, text
+        )
+        return response.json({"sent": True, "timestamp": timestamp})
+
+    @bp.post("/api/handoffs/<handoff_id:int>/typing")
+    @api
+    async def typing(request: Request, handoff_id: int) -> HTTPResponse:
+        handoff = await mine(request, handoff_id)
+        typing = bool(body(request).get("typing"))
+        agent = request.ctx.agent.agent
+        await conversation.agent_typing(request.app, handoff.sender_id, agent, typing)
+        return response.json({"typing": typing})
+
+    @bp.post("/api/handoffs/<handoff_id:int>/notes")
+    @api
+    async def note(request: Request, handoff_id: int) -> HTTPResponse:
+        text = str(body(request).get("text") or "").strip()
+        if not text:
+            raise ValueError("a note needs text")
+        handoff = await asyncio.to_thread(service.handoff, handoff_id)
+        agent = request.ctx.agent.agent
+        await asyncio.to_thread(service.add_note, handoff.sender_id, agent, text)
+        notes = await asyncio.to_thread(service.notes, handoff.sender_id)
+        return response.json({"notes": notes})
+
+    @bp.post("/api/handoffs/<handoff_id:int>/resolve")
+    @api
+    async def resolve(request: Request, handoff_id: int) -> HTTPResponse:
+        outcome = str(body(request).get("outcome") or "")
+        if outcome not in OUTCOMES:
+            raise ValueError(f"an outcome is one of {', '.join(OUTCOMES)}")
+        agent = request.ctx.agent.agent
+        handoff = await asyncio.to_thread(service.queue.resolve, handoff_id, agent, outcome)
+        await asyncio.to_thread(service.record_outcome, handoff, agent)
+        await conversation.resume_bot(request.app, handoff.sender_id, agent)
+        return response.json({"handoff": handoff.as_json()})
+
+    @bp.post("/api/tone")
+    @api
+    async def tone(request: Request) -> HTTPResponse:
+        text = str(body(request).get("text") or "")
+        return response.json(await asyncio.to_thread(service.tone, text))
+
+    # -- the agents' live socket -------------------------------------------------------------
+
+    @bp.websocket("/socket")
+    async def socket(request: Request, ws: Any) -> None:
+        session = await current(request)
+        if session is None or not auth.same_origin(request.headers, request.host):
+            await ws.close(code=4401, reason="sign in to the console first")
+            return
+        agent = session.agent
+        live_sockets[agent] = live_sockets.get(agent, 0) + 1
+        watched: int | None = None
+        last_queue: Any = None
+        last_messages: Any = None
+        last_beat = 0.0
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                if loop.time() - last_beat > HEARTBEAT_SECONDS:
+                    if (
+                        await asyncio.to_thread(
+                            service.accounts.session, request.cookies.get(auth.COOKIE_NAME)
+                        )
+                        is None
+                    ):
+                        await ws.close(code=4401, reason="signed out")
+                        return
+                    await asyncio.to_thread(service.accounts.heartbeat, agent)
+                    last_beat = loop.time()
+                items = await asyncio.to_thread(service.queue_view)
+                shown = [{k: v for k, v in i.items() if k != "waiting_seconds"} for i in items]
+                if shown != last_queue:
+                    last_queue = shown
+                    await ws.send(json.dumps({"type": "queue", "queue": items}))
+                if watched is not None:
+                    handoff = await asyncio.to_thread(service.handoff, watched)
+                    messages = await conversation.transcript(request.app, handoff.sender_id)
+                    if messages != last_messages:
+                        last_messages = messages
+                        await ws.send(
+                            json.dumps(
+                                {"type": "messages", "handoff_id": watched, "messages": messages}
+                            )
+                        )
+                incoming = await ws.recv(timeout=SOCKET_TICK_SECONDS)
+                if incoming:
+                    try:
+                        wish = json.loads(incoming)
+                        watched = int(wish["watch"]) if wish.get("watch") is not None else None
+                    except (ValueError, KeyError, TypeError, AttributeError):
+                        continue
+                    last_messages = None
+        except (HandoffError, conversation.ConsoleUnavailable) as error:
+            await ws.send(json.dumps({"type": "error", "error": str(error)}))
+        finally:
+            live_sockets[agent] -= 1
+            if live_sockets[agent] <= 0:
+                del live_sockets[agent]
+                # Sanic cancels the handler when the socket drops: shield the write.
+                await asyncio.shield(asyncio.to_thread(service.accounts.went_away, agent))
+
+    return bp

@@ -1,0 +1,108 @@
+"""The console's core, between the routes and the memory: accounts, queue, cards, notes, tone.
+
+Every database call here is synchronous; the routes run them with `asyncio.to_thread`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from memory.agents import AgentAccounts
+from memory.handoffs import Handoff, HandoffQueue
+from memory.records import now_utc
+from memory.store import MemoryStore, UnknownCustomer
+
+MAX_REPLY_CHARS = 2000
+MAX_NOTE_CHARS = 2000
+
+
+def plain(value: Any) -> Any:
+    """Dataclasses and datetimes as JSON-ready values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
+    return json.loads(json.dumps(value, default=str))
+
+
+class ConsoleService:
+    """What the console's routes need from the relationship memory and the tone guard."""
+
+    def __init__(
+        self,
+        store: MemoryStore,
+        accounts: AgentAccounts | None = None,
+        queue: HandoffQueue | None = None,
+        clock: Callable[[], datetime] = now_utc,
+    ) -> None:
+        self.store = store
+        self.accounts = accounts or AgentAccounts(store.engine, clock=clock)
+        self.queue = queue or HandoffQueue(store.engine, clock=clock)
+        self.clock = clock
+        self._guard: Any = None
+        self._guard_lock = threading.Lock()
+
+    # -- queue -------------------------------------------------------------------------------
+
+    def customer_summary(self, sender_id: str) -> dict[str, Any]:
+        card = self.store.card_for_sender(sender_id)
+        if card is None:
+            return {"name": None, "stage": "new", "at_risk": False}
+        return {"name": card.name, "stage": card.stage, "at_risk": card.at_risk}
+
+    def queue_view(self) -> list[dict[str, Any]]:
+        """The open handoffs with who the customer is and how long they have waited."""
+        now = self.clock()
+        items = []
+        for handoff in self.queue.open_handoffs():
+            item = handoff.as_json()
+            item["waiting_seconds"] = max(0, int((now - handoff.requested_at).total_seconds()))
+            item["customer"] = self.customer_summary(handoff.sender_id)
+            items.append(item)
+        return items
+
+    def handoff(self, handoff_id: int) -> Handoff:
+        return self.queue.get(handoff_id)
+
+    # -- chat view ---------------------------------------------------------------------------
+
+    def card(self, sender_id: str) -> dict[str, Any] | None:
+        card = self.store.card_for_sender(sender_id)
+        return None if card is None else plain(card)
+
+    def notes(self, sender_id: str) -> list[dict[str, Any]]:
+        customer_id = self.store.find_customer(sender_id)
+        if customer_id is None:
+            return []
+        return [
+            {"agent": agent, "text": text, "at": at.isoformat()}
+            for agent, text, at in self.store.agent_notes(customer_id)
+        ]
+
+    def add_note(self, sender_id: str, agent: str, text: str) -> None:
+        customer_id = self.store.customer_for_sender(sender_id)
+        try:
+            self.store.add_agent_note(customer_id, agent, text[:MAX_NOTE_CHARS])
+        except UnknownCustomer:
+            raise LookupError("this customer's memory was deleted") from None
+
+    def record_outcome(self, handoff: Handoff, agent: str) -> None:
+        """An outcome becomes part of the memory: a note, and a promise for a follow-up."""
+        customer_id = self.store.customer_for_sender(handoff.sender_id)
+        label = "resolved" if handoff.outcome == "resolved" else "follow-up promised"
+        self.store.add_agent_note(customer_id, agent, f"Chat {label} ({handoff.reason}).")
+        if handoff.outcome == "follow_up":
+            self.store.make_promise(customer_id, f"{agent} follows up on the chat")
+
+    def tone(self, text: str) -> dict[str, Any]:
+        with self._guard_lock:
+            if self._guard is None:
+                from voice import tone
+
+                self._guard = tone.guard()
+            guard = self._guard
+        result: dict[str, Any] = guard.check(text[:MAX_REPLY_CHARS]).as_dict()
+        return result

@@ -1,0 +1,54 @@
+"""Fixtures of the console's browser test: the widget tests' real Rasa + action server (which
+also serves the console) and headless Chromium."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# The server helper lives with the widget's channel tests; one instance per test session.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "integration" / "widget"))
+
+import rapport_widget_server
+from rapport_widget_server import WidgetServer
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def rapport_server() -> Iterator[WidgetServer]:
+    server = rapport_widget_server.start()
+    yield server
+    rapport_widget_server.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing; install Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

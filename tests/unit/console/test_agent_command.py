@@ -1,0 +1,47 @@
+"""`python -m bot agent add NAME`: the password from stdin (not a terminal), hashed, refused when
+too short or the name is taken."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.future import create_engine
+
+from bot.settings import ROOT
+from memory import schema
+
+
+def _bot(env_file: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "--env-file", str(env_file), "agent", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def test_agent_add_hashes_the_password_and_refuses_duplicates(tmp_path: Path) -> None:
+    database = tmp_path / "memory.db"
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"DATABASE_URL=sqlite:///{database}\n")
+    added = _bot(env_file, "add", "Alex", stdin="a long secret phrase\n")
+    assert added.returncode == 0, added.stderr
+    assert "/console" in added.stdout
+    engine = create_engine(f"sqlite:///{database}", future=True)
+    with engine.connect() as conn:
+        row = conn.execute(select(schema.agents.c.name, schema.agents.c.password_hash)).one()
+    assert row.name == "Alex" and row.password_hash.startswith("$argon2id$")
+    assert "a long secret phrase" not in row.password_hash
+
+    again = _bot(env_file, "add", "Alex", stdin="another long phrase\n")
+    assert again.returncode == 1 and "already exists" in again.stderr
+    short = _bot(env_file, "add", "Blake", stdin="short\n")
+    assert short.returncode == 1 and "at least 10 characters" in short.stderr
+    bad_name = _bot(env_file, "add", "<script>", stdin="a long secret phrase\n")
+    assert bad_name.returncode == 1 and "agent name" in bad_name.stderr
+    assert _bot(env_file, "list").stdout.split() == ["Alex"]

@@ -1,0 +1,150 @@
+"""`action_handoff` with the real domain and a real (SQLite) memory: the reason recorded, what the
+customer is told with and without an agent online, the follow-up promise, the pause."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa_sdk.executor import CollectingDispatcher
+
+import memory
+from actions import base
+from actions.handoff import ActionHandoff
+from bot.settings import Settings
+from memory.agents import AgentAccounts
+from memory.handoffs import HandoffQueue
+from memory.store import MemoryStore
+
+ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "tests" / "unit" / "actions"))
+from action_testkit import action_event, make_tracker, user_event  # noqa: E402
+
+TUESDAY_MORNING = dt.datetime(2026, 11, 24, 10, 0)
+TUESDAY_NIGHT = dt.datetime(2026, 11, 24, 23, 0)
+
+
+@pytest.fixture(scope="module")
+def domain() -> dict[str, Any]:
+    return Domain.load(str(ROOT / "domain.yml")).as_dict()
+
+
+@pytest.fixture
+def database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'memory.db'}"
+    memory.migrate(url)
+    config = Settings(business_file=ROOT / "business.yml", database_url=url)
+
+    async def settings() -> Settings:
+        return config
+
+    monkeypatch.setattr(base, "settings", settings)
+    monkeypatch.setattr(base, "now", lambda shop: TUESDAY_MORNING)
+    return url
+
+
+async def hand_off(domain: dict[str, Any], tracker: Any) -> tuple[list, CollectingDispatcher]:
+    dispatcher = CollectingDispatcher()
+    events = await ActionHandoff().run(dispatcher, tracker, domain)
+    return events, dispatcher
+
+
+async def test_with_an_agent_online_the_customer_hears_the_wait(
+    database: str, domain: dict[str, Any]
+) -> None:
+    accounts = AgentAccounts(database)
+    accounts.add("Alex", "a long enough password")
+    accounts.heartbeat("Alex")
+    tracker = make_tracker("request_human", "can I talk to a human", sender_id="anna")
+    events, dispatcher = await hand_off(domain, tracker)
+    text = dispatcher.messages[0]["text"]
+    assert "you're next" in text and "minutes" in text
+    assert [event["event"] for event in events] == ["slot", "pause"]
+    handoff = HandoffQueue(database).open_for("anna")
+    assert handoff is not None
+    assert (handoff.reason, handoff.detail, handoff.offline) == (
+        "customer_asked",
+        "can I talk to a human",
+        False,
+    )
+
+
+async def test_out_of_hours_a_message_is_taken_and_a_follow_up_promised(
+    database: str, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(base, "now", lambda shop: TUESDAY_NIGHT)
+    accounts = AgentAccounts(database)
+    accounts.add("Alex", "a long enough password")
+    accounts.heartbeat("Alex")  # online, but the shop is closed
+    events, dispatcher = await hand_off(domain, make_tracker("request_human", sender_id="ben"))
+    text = dispatcher.messages[0]["text"]
+    assert "take a message" in text and "from 09:00 tomorrow" in text
+    assert events[-1]["event"] == "pause"
+    card = MemoryStore(database).card_for_sender("ben")
+    assert card is not None and len(card.promises_due) == 1
+    assert HandoffQueue(database).open_for("ben").offline  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("previous", "reason"),
+    [
+        ("action_fallback_ladder", "fallback"),
+        ("action_handle_complaint", "complaint"),
+        ("action_buy_product", "say_yes"),
+        ("utter_greet", "customer_asked"),
+    ],
+)
+async def test_the_reason_comes_from_how_the_chat_got_here(
+    database: str, domain: dict[str, Any], previous: str, reason: str
+) -> None:
+    history = [action_event("action_listen"), user_event("greet"), action_event(previous)]
+    tracker = make_tracker("affirm", "yes please", history=history, sender_id=f"c-{previous}")
+    await hand_off(domain, tracker)
+    assert HandoffQueue(database).open_for(f"c-{previous}").reason == reason  # type: ignore[union-attr]
+
+
+async def test_an_unhappy_customer_at_risk_is_escalated_as_at_risk(
+    database: str, domain: dict[str, Any]
+) -> None:
+    store = MemoryStore(database)
+    customer = store.customer_for_sender("cleo")
+    store.open_issue(customer, "complaint", "late delivery")
+    store.open_issue(customer, "complaint", "wrong size")
+    assert store.card(customer).at_risk
+    await hand_off(domain, make_tracker("request_human", sender_id="cleo"))
+    assert HandoffQueue(database).open_for("cleo").reason == "at_risk"  # type: ignore[union-attr]
+
+
+async def test_a_complaint_handed_over_makes_no_second_promise(
+    database: str, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        "complain",
+        "second time it broke",
+        after=[action_event("action_handle_complaint")],
+        sender_id="dora",
+    )
+    await hand_off(domain, tracker)
+    assert HandoffQueue(database).open_for("dora").reason == "complaint"  # type: ignore[union-attr]
+    card = MemoryStore(database).card_for_sender("dora")
+    assert card is None or not card.promises_due
+
+
+async def test_with_the_queue_unreachable_the_customer_still_gets_the_contacts(
+    database: str, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = Settings(
+        business_file=ROOT / "business.yml", database_url="sqlite:////nonexistent/x/m.db"
+    )
+
+    async def settings() -> Settings:
+        return config
+
+    monkeypatch.setattr(base, "settings", settings)
+    events, dispatcher = await hand_off(domain, make_tracker("request_human", sender_id="eve"))
+    assert dispatcher.messages[0]["response"] == "utter_handoff"
+    assert [event["event"] for event in events] == ["slot"]  # not paused: the bot stays there
