@@ -11,8 +11,9 @@ import asyncio
 import datetime as dt
 import functools
 import logging
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -118,3 +119,44 @@ class ShopAction(Action, ABC):
             dispatcher.messages.clear()
             dispatcher.utter_message(response=SOMETHING_WENT_WRONG)
             return []
+
+
+# --- the relationship memory ----------------------------------------------------------------
+
+_stores: dict[str, Any] = {}
+_stores_lock = threading.Lock()
+
+
+def memory_store(database_url: str) -> Any:
+    """The relationship memory at `database_url`, one store per process (call in a thread)."""
+    from memory.store import MemoryStore
+
+    with _stores_lock:
+        if database_url not in _stores:
+            _stores[database_url] = MemoryStore(database_url)
+        return _stores[database_url]
+
+
+async def store() -> Any:
+    """The relationship memory of these settings, created once per process, off the event loop."""
+    return await asyncio.to_thread(memory_store, (await settings()).database_url)
+
+
+async def with_memory(
+    work: Callable[..., Any], *args: Any, conversation: str = "", default: Any = None
+) -> Any:
+    """`work(store, *args)` in a worker thread; `default` (and a log line) when memory fails.
+
+    Actions use this for every read and write of the memory, so that a database that is down
+    or holds bad data costs the customer the personal touch, never the answer.
+    """
+    try:
+        memory = await store()
+        return await asyncio.to_thread(work, memory, *args)
+    except Exception:  # the conversation goes on without memory; the log gets the details
+        logger.exception(
+            "relationship memory unavailable for conversation %s (%s)",
+            conversation,
+            getattr(work, "__name__", "work"),
+        )
+        return default

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import threading
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,18 +34,10 @@ HANDOFF = "action_handoff"
 ISSUE_KIND = "complaint"
 MAX_SUMMARY = 500  # characters of the customer's words kept as the issue's summary
 
-_stores: dict[str, Any] = {}
-_stores_lock = threading.Lock()
-
 
 def memory_store(database_url: str) -> Any:
-    """The relationship memory at `database_url`, one store per process (call in a thread)."""
-    from memory.store import MemoryStore
-
-    with _stores_lock:
-        if database_url not in _stores:
-            _stores[database_url] = MemoryStore(database_url)
-        return _stores[database_url]
+    """The relationship memory at `database_url` (see actions.base.memory_store)."""
+    return base.memory_store(database_url)
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,13 @@ The customer's own words are kept in the conversation's slots (`preferences`, `a
 
 from __future__ import annotations
 
+from typing import Any
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import base
 from actions.base import DomainDict, Events, ShopAction
 from voice.business import Business
 
@@ -44,7 +47,18 @@ class NoteAction(ShopAction):
         words = customer_words(tracker)
         values = {self.variable: f"“{words}”"} if self.variable else {}
         dispatcher.utter_message(response=self.response, **values)
+        if words:
+            await base.with_memory(
+                self.record, tracker.sender_id, words, conversation=tracker.sender_id
+            )
         return remember(tracker, self.slot_name, words)
+
+    def record(self, store: Any, sender_id: str, words: str) -> None:
+        """Keep the words in the relationship memory beyond the message log (a worker thread).
+
+        Preferences and aspirations need nothing here: the memory finds them in the message
+        itself (memory/facts.py) as the event broker logs it.
+        """
 
 
 class ActionNotePreference(NoteAction):
@@ -72,3 +86,7 @@ class ActionNoteFeedback(NoteAction):
 
     def name(self) -> str:
         return "action_note_feedback"
+
+    def record(self, store: Any, sender_id: str, words: str) -> None:
+        """Ideas go to the team's list; a later visit tells the customer what became of it."""
+        store.add_feedback(store.customer_for_sender(sender_id), "idea", words)

@@ -32,6 +32,9 @@ MAX_BOOKING_DAYS = 60
 MONTHS = (
     "january february march april may june july august september october november december"
 ).split()
+# Answers to "Same bike as last time?" that mean yes, and words that mean another bike.
+SAME_BIKE_WORDS = {"yes", "yep", "yeah", "yes please", "same", "same bike", "the same", "that one"}
+OTHER_BIKE_WORDS = {"different", "another", "other", "new"}
 # Words that name no bike in particular.
 VAGUE_BIKE_WORDS = {"bike", "it", "bicycle", "one", "this", "that"}
 # Kinds of bike (the bike_type entity's values) that read better followed by "bike".
@@ -173,6 +176,14 @@ class ValidateRepairForm(FormValidationAction):
     async def validate_repair_bike(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        known = tracker.get_slot("known_bike")
+        if known and tracker.get_slot("requested_slot") == "repair_bike":
+            # The question was "Same bike as last time?": a yes is that bike, "another" asks.
+            answer = _words(str(value or ""))
+            if answer in SAME_BIKE_WORDS or base.latest_intent(tracker) == "affirm":
+                return {"repair_bike": known}
+            if set(answer.split()) & OTHER_BIKE_WORDS:
+                return explain(dispatcher, "repair_bike", "utter_ask_repair_bike_other")
         text = bike_name(str(value or ""))
         if len(text) < 2 or text.lower() in VAGUE_BIKE_WORDS:
             return explain(dispatcher, "repair_bike", "utter_explain_bike_short")
@@ -311,7 +322,18 @@ class AskSlotAction(ShopAction):
 
 
 class ActionAskRepairBike(AskSlotAction):
+    """Asks which bike; a customer whose bike the memory knows is asked to confirm it instead."""
+
     slot = "repair_bike"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        known = tracker.get_slot("known_bike")
+        if not known or tracker.get_slot(HINT_SLOT) == self.slot:
+            return await super().answer(dispatcher, tracker, domain, shop)
+        dispatcher.utter_message(response="utter_ask_repair_bike_same", bike=known)
+        return [SlotSet(HINT_SLOT, None)] if tracker.get_slot(HINT_SLOT) else []
 
 
 class ActionAskRepairProblem(AskSlotAction):

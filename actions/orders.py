@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -31,6 +32,14 @@ REPAIR_RESPONSES = {
     "waiting_parts": "utter_repair_status_waiting_parts",
     "ready": "utter_repair_status_ready",
 }
+
+
+def remember_bike(store: Any, sender_id: str, bike: str) -> None:
+    """Keep the booked bike as a fact about the customer (synchronous: a worker thread)."""
+    from memory.records import ExtractedFact
+
+    customer_id = store.customer_for_sender(sender_id)
+    store.record_fact(customer_id, ExtractedFact("bike", bike, confidence=1.0), source="form")
 
 
 def reference_from(tracker: Tracker) -> str | None:
@@ -175,8 +184,13 @@ class ActionSubmitRepair(ShopAction):
             estimate_text=estimate_text,
             address=workshop.address,
         )
+        # The bike is remembered, so the next booking asks "same bike as last time?".
+        await base.with_memory(
+            remember_bike, tracker.sender_id, bike, conversation=tracker.sender_id
+        )
         return [
             SlotSet("order_id", reference),
+            SlotSet("known_bike", bike),
             SlotSet("repair_bike", None),
             SlotSet("repair_problem", None),
             SlotSet("repair_date", None),

@@ -1,18 +1,22 @@
-"""The customer's privacy: what the bot knows about them, forgetting it, and a copy of it.
+"""The customer's privacy: what the bot remembers about them, forgetting it, and a copy of it.
 
-For now these answer honestly about what this conversation holds (its slots and messages).
-The relationship memory (memory/) keeps what the customer shares across visits; when it is
-wired in, these actions extend to it: what it holds, erasing it, exporting it.
+The answers come from the relationship memory (memory/privacy.py does the forgetting and the
+export) and from this conversation's slots. When the memory cannot be reached the customer is
+told so honestly, with what this conversation holds and the offer of a person.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import base
 from actions.base import DomainDict, Events, ShopAction
 from voice.business import Business
 
@@ -30,6 +34,12 @@ PERSONAL_SLOTS = {
     "return_order_id": "The order you're returning from",
     "return_item": "The item you're returning",
 }
+logger = logging.getLogger(__name__)
+# Rasa saves this turn's events (and the event broker logs them) after the action has run, so
+# forgetting runs a second time once that has happened.
+FORGET_AGAIN_AFTER_SECONDS = 10.0
+_pending: set[asyncio.Task[None]] = set()
+
 # Slots the channel sets (who is signed in); forgetting the conversation keeps the sign-in.
 KEPT_ON_FORGET = ("customer_id",)
 
@@ -53,6 +63,52 @@ def message_count(tracker: Tracker) -> int:
     return sum(1 for event in tracker.events if event.get("event") == "user")
 
 
+def remembered_facts(store: Any, sender_id: str) -> list[str] | None:
+    """What the memory holds about the customer, in plain words (None: never seen them)."""
+    card = store.card_for_sender(sender_id)
+    if card is None:
+        return None
+    facts = []
+    if card.name:
+        facts.append(f"• Your name: {card.name}")
+    for fact in card.preferences:
+        label = {"bike": "Your bike", "size": f"Your {fact.key or ''} size".replace("  ", " ")}
+        facts.append(f"• {label.get(fact.kind, 'What you like')}: {fact.value}")
+    for aspiration in card.aspirations:
+        facts.append(f"• Your goal: {aspiration}")
+    for issue in card.open_issues:
+        facts.append(f"• Something we're putting right for you: {issue.summary}")
+    for promise in card.promises_due:
+        facts.append(f"• What we promised you: {promise.text}")
+    if card.visits:
+        facts.append(f"• You've chatted with us {card.visits} time{'s' if card.visits > 1 else ''}")
+    return facts
+
+
+def forget_sender(store: Any, sender_id: str, tracker_url: str) -> int:
+    """Forget the customer behind `sender_id` everywhere; the number of conversations removed."""
+    from memory import privacy
+
+    card = store.card_for_sender(sender_id)
+    if card is None:
+        return privacy.delete_tracker_conversations(tracker_url, [sender_id])
+    forgotten = privacy.forget_customer(store, card.customer_id, tracker_url)
+    return len(forgotten.sender_ids)
+
+
+def export_sender(store: Any, sender_id: str) -> dict[str, Any] | None:
+    from memory import privacy
+
+    # By sender id only: a conversation can never ask for another customer's data.
+    card = store.card_for_sender(sender_id)
+    return None if card is None else privacy.export_customer(store, card.customer_id)
+
+
+async def _forget_again(sender_id: str, tracker_url: str) -> None:
+    await asyncio.sleep(FORGET_AGAIN_AFTER_SECONDS)
+    await base.with_memory(forget_sender, sender_id, tracker_url, conversation=sender_id)
+
+
 class ActionWhatDoYouKnow(ShopAction):
     """Tells the customer what this conversation holds about them."""
 
@@ -62,7 +118,20 @@ class ActionWhatDoYouKnow(ShopAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
-        facts = personal_facts(tracker)
+        remembered = await base.with_memory(
+            remembered_facts, tracker.sender_id, conversation=tracker.sender_id, default=False
+        )
+        if remembered is False:  # the memory is down: say what this conversation holds
+            facts = personal_facts(tracker)
+            dispatcher.utter_message(
+                response="utter_what_i_know_memory_down",
+                facts="\n".join(facts) or "• Nothing beyond this chat's messages.",
+            )
+            return []
+        facts = list(remembered or [])
+        for line in personal_facts(tracker):
+            if line not in facts and not line.startswith("• You're signed in"):
+                facts.append(line)
         if not facts:
             dispatcher.utter_message(response="utter_know_nothing")
             return []
@@ -80,6 +149,17 @@ class ActionForgetMe(ShopAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
         kept = [SlotSet(slot, tracker.get_slot(slot)) for slot in KEPT_ON_FORGET]
+        tracker_url = (await base.settings()).tracker_store_url
+        removed = await base.with_memory(
+            forget_sender, tracker.sender_id, tracker_url, conversation=tracker.sender_id
+        )
+        if removed is None:  # not forgotten: say so, and offer the person who can do it
+            dispatcher.utter_message(response="utter_forget_failed")
+            return []
+        task = asyncio.create_task(_forget_again(tracker.sender_id, tracker_url))
+        _pending.add(task)
+        task.add_done_callback(_pending.discard)
+        logger.info("forgot the customer of conversation %s", tracker.sender_id)
         dispatcher.utter_message(response="utter_forgot")
         return [AllSlotsReset(), *[event for event in kept if event["value"] is not None]]
 
@@ -93,7 +173,29 @@ class ActionExportMyData(ShopAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
+        data = await base.with_memory(
+            export_sender, tracker.sender_id, conversation=tracker.sender_id, default=False
+        )
         facts = personal_facts(tracker) or ["• Nothing about you beyond the messages themselves."]
         facts.append(f"• Messages you sent in this conversation: {message_count(tracker)}")
+        if data is False:
+            dispatcher.utter_message(response="utter_export_memory_down", export="\n".join(facts))
+            return []
+        if data:
+            facts.append(
+                f"• Everything the shop's memory holds: {len(data.get('exchanges', []))} "
+                f"messages, {len(data.get('facts', []))} facts, {len(data.get('issues', []))} "
+                "issues, in the attached file"
+            )
         dispatcher.utter_message(response="utter_export", export="\n".join(facts))
+        if data:
+            # A message the widget offers as a download (my-data.json).
+            dispatcher.utter_message(
+                json_message={
+                    "type": "download",
+                    "filename": "my-data.json",
+                    "mime_type": "application/json",
+                    "data": json.dumps(data, default=str),
+                }
+            )
         return []

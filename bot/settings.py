@@ -19,7 +19,7 @@ from memory.rules import RelationshipRules, RulesError
 ROOT = Path(__file__).resolve().parent.parent
 
 # Secrets that are generated into `.env` when missing.
-GENERATED_SECRETS = ("SESSION_SECRET", "IDENTITY_SECRET", "ACTION_SERVER_TOKEN")
+GENERATED_SECRETS = ("SESSION_SECRET", "IDENTITY_SECRET", "ACTION_SERVER_TOKEN", "REST_TOKEN")
 
 
 class SettingsError(ValueError):
@@ -56,6 +56,7 @@ class Settings:
     session_secret: str = field(default="", repr=False)
     identity_secret: str = field(default="", repr=False)
     action_server_token: str = field(default="", repr=False)
+    rest_token: str = field(default="", repr=False)
     # Raw values, for settings that a component documents and parses itself
     # (for example the relationship weights, prefixed RELATIONSHIP_).
     raw: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -72,11 +73,23 @@ class Settings:
     def actions_url(self) -> str:
         return f"http://{self.actions_host}:{self.actions_port}/webhook"
 
+    @property
+    def tracker_store_url(self) -> str:
+        """The SQLAlchemy URL of Rasa's SQL tracker store (the TRACKER_* settings)."""
+        if self.tracker_dialect == "sqlite":
+            return f"sqlite:///{self.tracker_db}"
+        from sqlalchemy.engine import URL
+
+        return URL.create(
+            self.tracker_dialect, host=self.tracker_url or None, database=self.tracker_db
+        ).render_as_string(hide_password=False)
+
     def env_for_rasa(self) -> dict[str, str]:
         """Environment variables that `endpoints.yml` and `credentials.yml` read."""
         return {
             "RAPPORT_ACTIONS_URL": self.actions_url,
             "RAPPORT_ACTION_SERVER_TOKEN": self.action_server_token,
+            "RAPPORT_REST_TOKEN": self.rest_token,
             "RAPPORT_TRACKER_DIALECT": self.tracker_dialect,
             "RAPPORT_TRACKER_DB": self.tracker_db,
             "RAPPORT_TRACKER_URL": self.tracker_url,
@@ -151,6 +164,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "SESSION_SECRET": ("session_secret", _text),
     "IDENTITY_SECRET": ("identity_secret", _text),
     "ACTION_SERVER_TOKEN": ("action_server_token", _text),
+    "REST_TOKEN": ("rest_token", _text),
 }
 
 

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot import settings
 from bot.settings import ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -30,15 +31,19 @@ def free_port() -> int:
 
 
 class Bot:
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, rest_token: str) -> None:
         self.port = port
+        self.rest_token = rest_token
 
     def say(self, sender: str, text: str) -> str:
         """All the bot's replies to one message, as one text (with button titles)."""
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.port}/webhooks/rest/webhook",
             data=json.dumps({"sender": sender, "message": text}).encode(),
-            headers={"Content-Type": "application/json"},
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {self.rest_token}",
+            },
         )
         with urllib.request.urlopen(request, timeout=60) as reply:  # noqa: S310 - loopback
             messages = json.loads(reply.read())
@@ -76,7 +81,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"the bot did not start:\n{log.read_text()}")
             time.sleep(1)
-        yield Bot(rasa_port)
+        yield Bot(rasa_port, settings.load(env_file).rest_token)
     finally:
         process.terminate()
         process.wait(timeout=60)

@@ -9,11 +9,13 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from bot import settings
 from bot.settings import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -58,11 +60,11 @@ def wait_for(log: Path, text: str, process: subprocess.Popen[str], seconds: floa
     raise AssertionError(f"{text!r} not printed; output was:\n{log.read_text()}")
 
 
-def say(port: int, sender: str, text: str) -> list[dict[str, object]]:
+def say(port: int, sender: str, text: str, token: str) -> list[dict[str, object]]:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/webhooks/rest/webhook",
         data=json.dumps({"sender": sender, "message": text}).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
     )
     with urllib.request.urlopen(request, timeout=60) as reply:  # noqa: S310 - loopback
         return list(json.loads(reply.read()))
@@ -83,7 +85,8 @@ def test_run_answers_a_greeting_and_stops_cleanly_twice(tmp_path: Path) -> None:
             output = log.read_text()
             assert f"http://127.0.0.1:{rasa_port}/" in output
             assert f"http://127.0.0.1:{rasa_port}/console" in output
-            replies = say(rasa_port, f"e2e-run-{attempt}", "hello")
+            token = settings.load(env_file).rest_token
+            replies = say(rasa_port, f"e2e-run-{attempt}", "hello", token)
             assert replies and all(reply.get("text") or reply.get("buttons") for reply in replies)
         finally:
             process.send_signal(signal.SIGINT)
@@ -91,3 +94,24 @@ def test_run_answers_a_greeting_and_stops_cleanly_twice(tmp_path: Path) -> None:
         assert code == 0, log.read_text()
         assert "rapport: stopped." in log.read_text()
         assert port_is_free(rasa_port) and port_is_free(actions_port)
+
+
+def test_the_rest_channel_refuses_callers_without_the_token(tmp_path: Path) -> None:
+    rasa_port, actions_port = free_port(), free_port()
+    env_file = tmp_path / "test.env"
+    env_file.write_text(
+        f"RASA_PORT={rasa_port}\nACTIONS_PORT={actions_port}\n"
+        f"TRACKER_DB={tmp_path / 'tracker.db'}\nDATABASE_URL=sqlite:///{tmp_path / 'memory.db'}\n"
+    )
+    log = tmp_path / "run.log"
+    process = start(env_file, log)
+    try:
+        wait_for(log, "rapport: ready.", process, 240)
+        for token in ("", "not-the-token"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                say(rasa_port, "customer:42", "/restart", token)
+            assert refused.value.code == 401
+        assert say(rasa_port, "e2e-rest", "hello", settings.load(env_file).rest_token)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)

@@ -110,6 +110,7 @@ def start() -> WidgetServer:
         session_secret=SESSION_SECRET,
         identity_secret=IDENTITY_SECRET,
         action_server_token=base.action_server_token or "widget-tests-action-token",
+        rest_token=base.rest_token or "widget-tests-rest-token",
         max_message_chars=MAX_MESSAGE_CHARS,
         rate_limit_per_minute=RATE_LIMIT_PER_MINUTE,
         allowed_origins=(f"http://127.0.0.1:{rasa_port}",),
@@ -166,13 +167,13 @@ def start() -> WidgetServer:
         server.stop()
         raise RuntimeError(f"the widget test server did not start:\n{tail}") from None
     # The model loads after the port opens: wait until a message gets a reply.
-    _wait_for_agent(config.rasa_url, server)
+    _wait_for_agent(config.rasa_url, config.rest_token, server)
     _instance = server
     atexit.register(stop)
     return server
 
 
-def _wait_for_agent(url: str, server: WidgetServer) -> None:
+def _wait_for_agent(url: str, rest_token: str, server: WidgetServer) -> None:
     import json
     import urllib.request
 
@@ -182,7 +183,7 @@ def _wait_for_agent(url: str, server: WidgetServer) -> None:
         request = urllib.request.Request(  # noqa: S310 - our own http URL
             f"{url}/webhooks/rest/webhook",
             data=body,
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {rest_token}"},
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as reply:  # noqa: S310

@@ -65,7 +65,7 @@ def settings_with_memory(
         return config
 
     monkeypatch.setattr(base, "settings", settings)
-    monkeypatch.setattr(complaints, "_stores", {})
+    monkeypatch.setattr(base, "_stores", {})
     return config
 
 
@@ -176,7 +176,7 @@ async def test_an_unreachable_database_url_still_answers(
         return config
 
     monkeypatch.setattr(base, "settings", settings)
-    monkeypatch.setattr(complaints, "_stores", {})
+    monkeypatch.setattr(base, "_stores", {})
     events = await complain("This is the second time it broke", dispatcher, domain)
     assert events == [HANDOFF]
     assert_protocol(dispatcher)
@@ -205,4 +205,4 @@ async def test_the_real_memory_keeps_the_issue_and_the_promise_and_sees_a_repeat
     second = await complain("And now the replacement is broken too", again, domain)
     assert second == [HANDOFF]  # the second open complaint: a person takes it from here
     assert again.messages[-1]["say_yes"]["reason_code"] == "complaint.person.standing"
-    complaints._stores[settings_with_memory.database_url].close()
+    base._stores[settings_with_memory.database_url].close()

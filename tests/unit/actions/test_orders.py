@@ -66,6 +66,7 @@ async def test_a_booked_repair_is_stored_and_can_be_checked(dispatcher, domain) 
     assert message["estimate_text"].startswith("A brake service is usually £30 and takes 1 day")
     assert {(e["name"], e["value"]) for e in events} == {
         ("order_id", "R5001"),
+        ("known_bike", "Trek FX 3"),
         ("repair_bike", None),
         ("repair_problem", None),
         ("repair_date", None),

@@ -1,0 +1,90 @@
+"""Greeting by relationship: a warm welcome for someone new, a personal one for someone known.
+
+The choice is a plain function (`choose_greeting`) over the slots the session start loaded from
+the relationship card. A returning customer is greeted by name with at most one reference, the
+most important first: an open issue, a promise that is due, news about their idea, then the
+small talk (their aspiration, their bike). At-risk customers hear an apology and get a person
+first; loyal customers and advocates hear thanks and their perks. A customer whose name the
+memory does not know gets the new-customer welcome: never addressed as if known. The words are
+domain responses (`utter_greet_*`), so trainers edit the voice there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import base
+from actions.base import DomainDict, Events, ShopAction
+from voice.business import Business
+
+LOYAL_STAGES = ("loyal", "advocate")
+
+
+@dataclass(frozen=True)
+class Greeting:
+    response: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def perks_text(shop: Business) -> str:
+    rewards = sorted(shop.loyalty.rewards, key=lambda reward: reward.points)
+    return base.join_words(reward.name for reward in rewards[:2])
+
+
+def choose_greeting(slots: dict[str, Any], shop: Business) -> Greeting:
+    """The greeting for this relationship (response name and its variables)."""
+    full_name = str(slots.get("customer_name") or "").strip()
+    name = full_name.split()[0] if full_name else None  # "Sam", as a friend would say it
+    if not slots.get("known_customer") or not name:
+        # Their name only when they have just told us (this message), never from a guess.
+        return (
+            Greeting("utter_greet_new_named", {"name": name})
+            if name
+            else Greeting("utter_greet_new")
+        )
+    issue = slots.get("open_issue")
+    if slots.get("at_risk"):
+        if issue:
+            return Greeting("utter_greet_at_risk_issue", {"name": name, "issue": issue})
+        return Greeting("utter_greet_at_risk", {"name": name})
+    if issue:
+        return Greeting("utter_greet_returning_issue", {"name": name, "issue": issue})
+    if slots.get("due_promise"):
+        return Greeting(
+            "utter_greet_returning_promise", {"name": name, "promise": slots["due_promise"]}
+        )
+    if slots.get("idea_update") and slots.get("idea_state"):
+        return Greeting(
+            "utter_greet_returning_idea",
+            {"name": name, "idea": slots["idea_update"], "idea_state": slots["idea_state"]},
+        )
+    if slots.get("relationship_stage") in LOYAL_STAGES:
+        return Greeting(
+            "utter_greet_loyal",
+            {"name": name, "programme": shop.loyalty.programme, "perks": perks_text(shop)},
+        )
+    if slots.get("aspiration"):
+        return Greeting(
+            "utter_greet_returning_aspiration", {"name": name, "aspiration": slots["aspiration"]}
+        )
+    if slots.get("known_bike"):
+        return Greeting("utter_greet_returning_bike", {"name": name, "bike": slots["known_bike"]})
+    return Greeting("utter_greet_returning", {"name": name})
+
+
+class ActionGreet(ShopAction):
+    """Greets the customer the way their relationship with the shop deserves."""
+
+    def name(self) -> str:
+        return "action_greet"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        greeting = choose_greeting(dict(tracker.slots or {}), shop)
+        dispatcher.utter_message(response=greeting.response, **greeting.values)
+        return []

@@ -1,0 +1,121 @@
+"""Greeting by relationship: new, returning (one reference, the most important), at risk, loyal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from action_testkit import make_tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import greeting
+from voice import business
+
+ROOT = Path(__file__).resolve().parents[3]
+KNOWN = {"known_customer": True, "customer_name": "Sam", "relationship_stage": "regular"}
+
+
+@pytest.fixture(scope="module")
+def shop() -> business.Business:
+    return business.load_cached(ROOT / "business.yml")
+
+
+def text_of(domain: dict[str, Any], response: str, values: dict[str, Any]) -> str:
+    return str(domain["responses"][response][0]["text"]).format(**values)
+
+
+async def greet(
+    slots: dict[str, Any], dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> str:
+    events = await greeting.ActionGreet().run(
+        dispatcher, make_tracker("greet", "hi", slots=slots), domain
+    )
+    assert events == []
+    [message] = dispatcher.messages
+    return text_of(
+        domain, message["response"], {k: v for k, v in message.items() if k != "response"}
+    )
+
+
+async def test_a_new_customer_gets_a_welcome_and_what_the_bot_can_do(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    text = await greet({}, dispatcher, domain)
+    assert dispatcher.messages[0]["response"] == "utter_greet_new"
+    assert "welcome" in text.lower() and "repairs" in text
+    assert "back" not in text.lower()
+    assert domain["responses"]["utter_greet_new"][0]["buttons"]
+
+
+async def test_a_new_customer_is_never_addressed_as_if_known(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    # A name on the slot (just said, or left from an earlier chat) without a memory of them.
+    text = await greet({"customer_name": "Sam", "known_customer": False}, dispatcher, domain)
+    assert "Lovely to meet you, Sam" in text and "back" not in text.lower()
+
+
+async def test_a_returning_customer_is_greeted_by_name_with_the_open_issue_first(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    slots = {
+        **KNOWN,
+        "open_issue": "the brakes still squeal",
+        "due_promise": "We'll call you Thursday",
+        "aspiration": "gravel century in May",
+        "known_bike": "Trek FX 3",
+    }
+    text = await greet(slots, dispatcher, domain)
+    assert text.startswith("Welcome back, Sam")
+    assert "the brakes still squeal" in text
+    # At most one reference: the promise, the aspiration and the bike wait for another day.
+    assert "Thursday" not in text and "century" not in text and "Trek" not in text
+
+
+@pytest.mark.parametrize(
+    ("extra", "response", "expected"),
+    [
+        ({"due_promise": "the part arrived"}, "utter_greet_returning_promise", "the part arrived"),
+        (
+            {"idea_update": "a women's ride", "idea_state": "planned", "aspiration": "x"},
+            "utter_greet_returning_idea",
+            "a women's ride",
+        ),
+        (
+            {"aspiration": "gravel century in May", "known_bike": "Trek FX 3"},
+            "utter_greet_returning_aspiration",
+            "gravel century in May",
+        ),
+        ({"known_bike": "Trek FX 3"}, "utter_greet_returning_bike", "Trek FX 3"),
+        ({}, "utter_greet_returning", "Sam"),
+    ],
+)
+def test_the_most_important_reference_wins(
+    shop: business.Business,
+    domain: dict[str, Any],
+    extra: dict[str, Any],
+    response: str,
+    expected: str,
+) -> None:
+    chosen = greeting.choose_greeting({**KNOWN, **extra}, shop)
+    assert chosen.response == response
+    assert expected in text_of(domain, chosen.response, chosen.values)
+
+
+async def test_an_at_risk_customer_hears_sorry_and_is_offered_a_person_first(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    slots = {**KNOWN, "at_risk": True, "open_issue": "the brakes still squeal"}
+    text = await greet(slots, dispatcher, domain)
+    assert "sorry" in text.lower() and "the brakes still squeal" in text
+    buttons = domain["responses"]["utter_greet_at_risk_issue"][0]["buttons"]
+    assert buttons[0]["payload"] == "/request_human"
+
+
+async def test_a_loyal_customer_hears_thanks_and_their_perks(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any], shop: business.Business
+) -> None:
+    text = await greet({**KNOWN, "relationship_stage": "loyal"}, dispatcher, domain)
+    assert "thank you" in text.lower() and shop.loyalty.programme in text
+    assert "free puncture repair" in text

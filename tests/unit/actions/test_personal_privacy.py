@@ -1,0 +1,139 @@
+"""Privacy intents against the relationship memory: what it knows, forgetting, a copy."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from action_testkit import make_tracker, said
+from personal_fakes import DownMemory, use_memory
+from rasa_sdk.executor import CollectingDispatcher
+
+import memory
+from actions import base, privacy
+from bot.settings import Settings
+from memory.records import Exchange, ExtractedFact
+from memory.store import MemoryStore
+
+AT = dt.datetime(2026, 10, 1, 9, 0, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture
+def sam(
+    monkeypatch: pytest.MonkeyPatch, sample_shop: Settings, tmp_path: Path
+) -> Iterator[MemoryStore]:
+    """A real SQLite memory with Sam in it, and a tracker store holding Sam's conversation."""
+    url = f"sqlite:///{tmp_path / 'memory.db'}"
+    memory.migrate(url)
+    store = MemoryStore(url)
+    store.record_exchange(Exchange("e1", "sam", "customer", "hi, I'm Sam", AT, intent="greet"))
+    customer = store.customer_for_sender("sam")
+    store.record_fact(customer, ExtractedFact("name", "Sam"))
+    store.record_fact(customer, ExtractedFact("bike", "Trek FX 3"))
+    store.record_fact(customer, ExtractedFact("aspiration", "gravel century in May"))
+    tracker_db = tmp_path / "tracker.db"
+    with sqlite3.connect(tracker_db) as conn:
+        conn.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, data TEXT)")
+        conn.execute("INSERT INTO events (sender_id, data) VALUES ('sam', '{}'), ('other', '{}')")
+    config = dataclasses.replace(
+        sample_shop, database_url=url, tracker_dialect="sqlite", tracker_db=str(tracker_db)
+    )
+
+    async def settings() -> Settings:
+        return config
+
+    monkeypatch.setattr(base, "settings", settings)
+    use_memory(monkeypatch, store)
+    monkeypatch.setattr(privacy, "FORGET_AGAIN_AFTER_SECONDS", 0.0)
+    yield store
+    store.close()
+
+
+def text_of(domain: dict[str, Any], message: dict[str, Any]) -> str:
+    values = {k: v for k, v in message.items() if k != "response"}
+    return str(domain["responses"][message["response"]][0]["text"]).format(**values)
+
+
+async def test_what_do_you_know_lists_the_memory_in_plain_words(
+    sam: MemoryStore, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker("what_do_you_know", sender_id="sam")
+    await privacy.ActionWhatDoYouKnow().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_what_i_know"]
+    text = text_of(domain, dispatcher.messages[0])
+    assert "Your name: Sam" in text and "Your bike: Trek FX 3" in text
+    assert "Your goal: gravel century in May" in text
+    assert "tell me the right thing" in text and "forget" in text
+
+
+async def test_forget_me_forgets_the_memory_and_the_conversations(
+    sam: MemoryStore, dispatcher: CollectingDispatcher, domain: dict[str, Any], tmp_path: Path
+) -> None:
+    tracker = make_tracker("affirm", sender_id="sam", slots={"customer_name": "Sam"})
+    events = await privacy.ActionForgetMe().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_forgot"]
+    assert events[0]["event"] == "reset_slots"
+    assert sam.card_for_sender("sam") is None
+    with sqlite3.connect(tmp_path / "tracker.db") as conn:
+        senders = [row[0] for row in conn.execute("SELECT sender_id FROM events")]
+    assert senders == ["other"]
+    await asyncio_settle()  # the second pass after Rasa has saved the turn
+    assert not privacy._pending
+
+
+async def asyncio_settle() -> None:
+    import asyncio
+
+    for _ in range(20):
+        if not privacy._pending:
+            return
+        await asyncio.sleep(0.05)
+
+
+async def test_export_gives_a_summary_and_a_downloadable_file(
+    sam: MemoryStore, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker("export_my_data", sender_id="sam")
+    await privacy.ActionExportMyData().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_export", None]
+    download = dispatcher.messages[1]["custom"]
+    assert download["type"] == "download" and download["filename"] == "my-data.json"
+    data = json.loads(download["data"])
+    assert {fact["value"] for fact in data["facts"]} >= {"Sam", "Trek FX 3"}
+
+
+async def test_another_conversation_gets_nothing_of_sams(
+    sam: MemoryStore, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker("export_my_data", sender_id="#1")
+    await privacy.ActionExportMyData().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_export"]
+    assert "Sam" not in json.dumps(dispatcher.messages)
+
+
+@pytest.mark.parametrize(
+    ("action", "response"),
+    [
+        (privacy.ActionWhatDoYouKnow(), "utter_what_i_know_memory_down"),
+        (privacy.ActionForgetMe(), "utter_forget_failed"),
+        (privacy.ActionExportMyData(), "utter_export_memory_down"),
+    ],
+)
+async def test_memory_down_is_said_honestly_with_a_person_as_next_step(
+    monkeypatch: pytest.MonkeyPatch,
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    action: Any,
+    response: str,
+) -> None:
+    use_memory(monkeypatch, DownMemory())
+    await action.run(dispatcher, make_tracker("affirm", sender_id="sam"), domain)
+    assert said(dispatcher) == [response]
+    buttons = domain["responses"][response][0]["buttons"]
+    assert buttons[0]["payload"] == "/request_human"
