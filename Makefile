@@ -6,8 +6,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.rapport-setup-$(shell cat requirements.txt package.json package-lock.json 2>/dev/null | sha256sum | cut -c1-16)
 
-# Python 3.10 on PATH, else from pyenv.
-PYTHON310 := $(shell command -v python3.10 2>/dev/null || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/bin/python3.10 2>/dev/null | tail -n1)
+# The first Python 3.10 that really runs: on PATH, else installed by pyenv (a pyenv shim on PATH
+# may exist without answering). Evaluated only when the environment has to be created.
+PYTHON310 = $(shell for p in $$(command -v python3.10 2>/dev/null) $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/bin/python3.10; do "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo "$$p"; break; }; done)
 
 .PHONY: help setup run train test validate bench bench-memory clean
 
@@ -18,7 +19,7 @@ setup: $(STAMP) ## Create .venv (Python 3.10) and install the pinned dependencie
 
 $(STAMP): requirements.txt
 	@if [ ! -x "$(PY)" ]; then \
-	  if [ -z "$(PYTHON310)" ] || ! "$(PYTHON310)" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; then \
+	  if [ -z "$(PYTHON310)" ]; then \
 	    echo "rapport: error: Python 3.10 is needed (Rasa 3.6 runs on 3.8-3.10); install it, e.g. 'pyenv install 3.10', and run make again." >&2; exit 1; \
 	  fi; \
 	  echo "rapport: creating $(VENV) with $(PYTHON310)"; \

@@ -57,17 +57,45 @@ def test_a_port_in_use_gives_one_line(tmp_path: Path) -> None:
 def test_setup_without_python_3_10_says_what_to_install(tmp_path: Path) -> None:
     shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
     shutil.copy(ROOT / "requirements.txt", tmp_path / "requirements.txt")
+    # No Python 3.10 on PATH and none installed by pyenv.
     result = subprocess.run(
-        ["make", "setup", "PYTHON310=/nonexistent/python3.10"],
+        ["make", "setup"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=60,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYENV_ROOT": str(tmp_path / "no-pyenv"),
+            "HOME": str(tmp_path),
+        },
     )
     assert result.returncode != 0
     assert "Python 3.10 is needed" in result.stderr
     assert "pyenv install 3.10" in result.stderr
     assert not (tmp_path / ".venv").exists()
+
+
+def test_setup_finds_python_3_10_installed_by_pyenv_even_behind_a_silent_shim(
+    tmp_path: Path,
+) -> None:
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    shim = shims / "python3.10"
+    shim.write_text("#!/bin/sh\necho 'pyenv: python3.10: command not found' >&2\nexit 127\n")
+    shim.chmod(0o755)
+    found = subprocess.run(
+        ["make", "--no-print-directory", "-f", "Makefile", "-f", "-", "show"],
+        input="show:\n\t@echo $(PYTHON310)\n",
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": f"{shims}:/usr/bin:/bin", "HOME": str(Path.home())},
+    )
+    assert found.stdout.strip().endswith("/bin/python3.10")
+    assert str(shims) not in found.stdout
 
 
 def test_make_help_lists_the_two_commands() -> None:
