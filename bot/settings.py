@@ -98,7 +98,7 @@ class Settings:
             "RAPPORT_MAX_MESSAGE_CHARS": str(self.max_message_chars),
             "RAPPORT_RATE_LIMIT_PER_MINUTE": str(self.rate_limit_per_minute),
             "RAPPORT_ALLOWED_ORIGINS": ",".join(self.allowed_origins),
-            "DATABASE_URL": self.database_url,
+            "RAPPORT_DATABASE_URL": self.database_url,
             "RAPPORT_ROOT": str(ROOT),
             "RAPPORT_ENV_FILE": str(self.env_file),
         }
