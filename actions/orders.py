@@ -75,8 +75,31 @@ async def answer_order_status(
     return [SlotSet("order_id", order.order_id)]
 
 
+def conversations_of(store: Any, sender_id: str) -> list[str]:
+    """Every conversation of the customer behind `sender_id` (call in a worker thread)."""
+    card = store.card_for_sender(sender_id)
+    if card is None:
+        return [sender_id]
+    return sorted({sender_id, *store.sender_ids(card.customer_id)})
+
+
+async def own_repairs(
+    shop: Business, customer_id: str | None, sender_id: str | None
+) -> list[RepairRecord]:
+    """The customer's repairs: booked in chat (this or their earlier conversations) first."""
+    conversations: list[str] = []
+    if sender_id:
+        conversations = await base.with_memory(
+            conversations_of, sender_id, conversation=sender_id, default=[sender_id]
+        )
+    url = (await base.settings()).bookings_url
+    booked = await asyncio.to_thread(bookings(url).of, customer_id, conversations)
+    records = await shop_records(shop)
+    return booked + records.repairs_of(customer_id)
+
+
 async def find_repair(
-    shop: Business, reference: str | None, customer_id: str | None
+    shop: Business, reference: str | None, customer_id: str | None, sender_id: str | None = None
 ) -> RepairRecord | None:
     records = await shop_records(shop)
     if reference:
@@ -85,7 +108,7 @@ async def find_repair(
             url = (await base.settings()).bookings_url
             found = await asyncio.to_thread(bookings(url).find, reference)
         return found
-    own = records.repairs_of(customer_id)
+    own = await own_repairs(shop, customer_id, sender_id)
     return own[0] if own else None
 
 
@@ -94,8 +117,9 @@ async def answer_repair_status(
     shop: Business,
     tracker_customer: str | None,
     ref: str | None,
+    sender_id: str | None = None,
 ) -> Events:
-    repair = await find_repair(shop, ref, tracker_customer)
+    repair = await find_repair(shop, ref, tracker_customer, sender_id)
     if repair is None and ref is None:
         dispatcher.utter_message(response="utter_ask_repair_number")
         return []
@@ -122,6 +146,15 @@ class ActionOrderStatus(ShopAction):
     ) -> Events:
         named = base.latest_entity_values(tracker, "order_id")
         reference = normalise_reference(named[-1]) if named else None
+        if reference is None:  # no number given: the signed-in customer's latest order
+            own = (await shop_records(shop)).orders_of(tracker.get_slot("customer_id"))
+            if own:
+                reference = own[0].order_id
+            elif await own_repairs(shop, tracker.get_slot("customer_id"), tracker.sender_id):
+                # "Where's my order?" from someone whose only order with us is a repair.
+                return await answer_repair_status(
+                    dispatcher, shop, tracker.get_slot("customer_id"), None, tracker.sender_id
+                )
         return await answer_order_status(dispatcher, shop, reference)
 
 
@@ -137,7 +170,7 @@ class ActionRepairStatus(ShopAction):
         named = base.latest_entity_values(tracker, "order_id")
         reference = normalise_reference(named[-1]) if named else None
         return await answer_repair_status(
-            dispatcher, shop, tracker.get_slot("customer_id"), reference
+            dispatcher, shop, tracker.get_slot("customer_id"), reference, tracker.sender_id
         )
 
 

@@ -7,7 +7,6 @@ told so honestly, with what this conversation holds and the offer of a person.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from typing import Any
@@ -35,10 +34,13 @@ PERSONAL_SLOTS = {
     "return_item": "The item you're returning",
 }
 logger = logging.getLogger(__name__)
-# Rasa saves this turn's events (and the event broker logs them) after the action has run, so
-# forgetting runs a second time once that has happened.
-FORGET_AGAIN_AFTER_SECONDS = 10.0
-_pending: set[asyncio.Task[None]] = set()
+# Rasa saves this turn's events (and the event broker logs them) after the action has run. The
+# action marks the turn with this slot; the tracker store (bot/tracker_store.py) then deletes
+# what that save wrote back, in order with the event broker's queue.
+FORGOTTEN_SLOT = "forgotten"
+
+# A fact of at least this many words inside a longer one is the same thing said twice.
+REPEAT_MIN_WORDS = 3
 
 # Slots the channel sets (who is signed in); forgetting the conversation keeps the sign-in.
 KEPT_ON_FORGET = ("customer_id",)
@@ -50,12 +52,50 @@ def _describe(value: Any) -> str:
     return str(value)
 
 
-def personal_facts(tracker: Tracker) -> list[str]:
+def personal_facts(tracker: Tracker, skip: tuple[str, ...] = ()) -> list[str]:
     facts = []
     for slot, label in PERSONAL_SLOTS.items():
         value = tracker.get_slot(slot)
-        if value not in (None, "", []):
+        if value not in (None, "", []) and slot not in skip:
             facts.append(f"• {label}: {_describe(value)}")
+    return facts
+
+
+def _told(line: str) -> list[str]:
+    """The values a fact line tells ("• Your goal: a; b" -> ["a", "b"]), normalised."""
+    _, _, told = line.partition(": ")
+    return [" ".join(item.lower().split()).rstrip(".") for item in told.split("; ") if item]
+
+
+def without_repeats(remembered: list[str], from_chat: list[str]) -> list[str]:
+    """The memory's facts then this chat's, each thing the customer told us said only once.
+
+    The memory and the slots often hold the same thing under different labels (the memory's
+    "Your goal" is the slot's "What you're aiming for"), so repeats are found by value.
+    """
+    facts: list[str] = []
+    said: set[str] = set()
+
+    def known(value: str) -> bool:
+        # "I'm training for a gravel century in May" repeats "gravel century in May"; a word or
+        # two ("gravel", "Trek") inside a longer fact is a fact of its own.
+        for earlier in said:
+            shorter, longer = sorted((value, earlier), key=len)
+            if shorter == longer or (
+                len(shorter.split()) >= REPEAT_MIN_WORDS and f" {shorter} " in f" {longer} "
+            ):
+                return True
+        return False
+
+    for line in [*remembered, *from_chat]:
+        values = _told(line)
+        if values and all(known(value) for value in values):
+            continue
+        label, _, told = line.partition(": ")
+        items = [item for item in told.split("; ") if item]
+        fresh = [item for item, value in zip(items, values, strict=True) if not known(value)]
+        said.update(values)
+        facts.append(f"{label}: {'; '.join(fresh)}" if fresh and len(fresh) < len(items) else line)
     return facts
 
 
@@ -104,11 +144,6 @@ def export_sender(store: Any, sender_id: str) -> dict[str, Any] | None:
     return None if card is None else privacy.export_customer(store, card.customer_id)
 
 
-async def _forget_again(sender_id: str, tracker_url: str) -> None:
-    await asyncio.sleep(FORGET_AGAIN_AFTER_SECONDS)
-    await base.with_memory(forget_sender, sender_id, tracker_url, conversation=sender_id)
-
-
 class ActionWhatDoYouKnow(ShopAction):
     """Tells the customer what this conversation holds about them."""
 
@@ -128,10 +163,7 @@ class ActionWhatDoYouKnow(ShopAction):
                 facts="\n".join(facts) or "• Nothing beyond this chat's messages.",
             )
             return []
-        facts = list(remembered or [])
-        for line in personal_facts(tracker):
-            if line not in facts and not line.startswith("• You're signed in"):
-                facts.append(line)
+        facts = without_repeats(remembered or [], personal_facts(tracker, skip=KEPT_ON_FORGET))
         if not facts:
             dispatcher.utter_message(response="utter_know_nothing")
             return []
@@ -156,12 +188,13 @@ class ActionForgetMe(ShopAction):
         if removed is None:  # not forgotten: say so, and offer the person who can do it
             dispatcher.utter_message(response="utter_forget_failed")
             return []
-        task = asyncio.create_task(_forget_again(tracker.sender_id, tracker_url))
-        _pending.add(task)
-        task.add_done_callback(_pending.discard)
         logger.info("forgot the customer of conversation %s", tracker.sender_id)
         dispatcher.utter_message(response="utter_forgot")
-        return [AllSlotsReset(), *[event for event in kept if event["value"] is not None]]
+        return [
+            AllSlotsReset(),
+            *[event for event in kept if event["value"] is not None],
+            SlotSet(FORGOTTEN_SLOT, True),
+        ]
 
 
 class ActionExportMyData(ShopAction):

@@ -11,6 +11,7 @@ starts, as if the customer were new, and the log says why.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +47,14 @@ IDEA_STATES = {
     "declined": "one the team looked at closely and can't do just now",
 }
 QUOTE_CHARS = 120
+# A greeting names an open issue in a few words, never the customer's whole complaint.
+ISSUE_WORDS = 8
+DANGLING_WORDS = frozenset({"a", "an", "and", "but", "of", "on", "or", "the", "to", "with"})
+# Words of a clause that says how the customer feels rather than what went wrong.
+FEELINGS = frozenset(
+    {"unhappy", "disappointed", "annoyed", "angry", "frustrated", "upset", "furious", "complain",
+     "complaint", "rubbish", "terrible", "awful", "shocking", "unacceptable"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,28 @@ def quote(text: str, limit: int = QUOTE_CHARS) -> str:
     if len(text) > limit:
         text = text[: limit - 1].rsplit(" ", 1)[0] + "…"
     return text
+
+
+def short_summary(text: str, words: int = ISSUE_WORDS) -> str:
+    """A few words that name an issue: its first clause that says what is wrong, not how it feels.
+
+    "I'm really unhappy with my repair, the brakes on my Trek still squeal" -> "the brakes on my
+    Trek still squeal"; a longer clause keeps its first `words` words and ends in "…".
+    """
+    clauses = [clause.strip() for clause in re.split(r"[,.;:!?]+", text) if clause.strip()]
+    if not clauses:
+        return " ".join(text.split())
+    specific = next(
+        (clause for clause in clauses if not set(re.findall(r"[a-z]+", clause.lower())) & FEELINGS),
+        clauses[0],
+    )
+    kept = specific.split()
+    if len(kept) <= words:
+        return " ".join(kept)
+    kept = kept[:words]
+    while len(kept) > 1 and kept[-1].lower() in DANGLING_WORDS:
+        kept.pop()  # "…squeal after the repair…", not "…the repair and…"
+    return " ".join(kept) + "…"
 
 
 def idea_news(store: Any, customer_id: int, since: dt.datetime | None) -> tuple[str, str] | None:
@@ -139,7 +170,7 @@ def read_remembered(
         name=card.name,
         stage=card.stage,
         at_risk=card.at_risk,
-        open_issue=quote(issue) if issue else None,
+        open_issue=short_summary(issue) if issue else None,
         due_promise=quote(due) if due else None,
         bike=bikes[0] if bikes else None,
         aspiration=quote(card.aspirations[0]) if card.aspirations else None,

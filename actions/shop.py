@@ -9,18 +9,23 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
+import re
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import base
+from actions import base, recommend
 from actions.base import DomainDict, Events, ShopAction
-from actions.shop_records import ShopRecords, load_records
-from voice.business import WEEKDAYS, Business, Product
+from actions.shop_records import CustomerRecord, ShopRecords, load_records
+from voice.business import WEEKDAYS, Business, Product, Reward
 
 # Holidays this close are listed with the weekly hours.
 HOLIDAY_NOTICE_DAYS = 42
+
+logger = logging.getLogger(__name__)
 
 
 async def shop_records(shop: Business) -> ShopRecords:
@@ -107,6 +112,11 @@ def product_line(shop: Business, product: Product) -> str:
     return f"• {line} ({availability})"
 
 
+def card_for(store: Any, sender_id: str) -> Any:
+    """The relationship card of the conversation's customer, or None (call in a thread)."""
+    return store.card_for_sender(sender_id)
+
+
 def interest_phrase(interest: str) -> str:
     """How to name a kind of riding in a sentence: "gravel riding", "an e-bike", "kids"."""
     kinds_of_riding = {"road", "gravel", "mountain", "touring", "commuting", "city"}
@@ -164,18 +174,30 @@ async def answer_product(
 
 
 async def answer_recommendation(
-    dispatcher: CollectingDispatcher, shop: Business, interest: str | None
+    dispatcher: CollectingDispatcher,
+    shop: Business,
+    interest: str | None,
+    card: Any = None,
 ) -> Events:
+    """Products for a kind of riding; with the customer's card, the one that suits them and why."""
+    if not interest and card is not None:
+        interest = recommend.interest_from_card(card, shop)
     if not interest:
         dispatcher.utter_message(response="utter_ask_riding_type")
         return []
     interest = interest.strip().lower()
-    products = choose_products(shop, interest)
+    products = recommend.without_owned(card, choose_products(shop, interest))
+    candidates = products + [p for p in shop.products_for(interest) if p not in products]
+    reason = recommend.personal_reason(card, candidates, shop)
+    if reason is not None and reason.product not in products:
+        products.append(reason.product)
     if not products:
         dispatcher.utter_message(
             response="utter_recommendation_none", interest=interest_phrase(interest)
         )
         return [SlotSet("bike_type", interest)]
+    if reason is not None:  # the personal reason leads; the list ends with the question
+        dispatcher.utter_message(response=reason.response, **reason.values)
     lines = "\n".join(product_line(shop, product) for product in products)
     dispatcher.utter_message(
         response="utter_recommendation", interest=interest_phrase(interest), product_lines=lines
@@ -246,7 +268,9 @@ class ActionRecommendProduct(ShopAction):
     ) -> Events:
         named = base.latest_entity_values(tracker, "bike_type")
         interest = named[-1] if named else tracker.get_slot("bike_type")
-        return await answer_recommendation(dispatcher, shop, interest)
+        # What they dream of, like and ride, to say why a product suits them (none if down).
+        card = await base.with_memory(card_for, tracker.sender_id, conversation=tracker.sender_id)
+        return await answer_recommendation(dispatcher, shop, interest, card)
 
 
 class ActionCommunityEvents(ShopAction):
@@ -296,6 +320,40 @@ def points_rule(shop: Business) -> str:
     return f"{per_unit} point{'s' if per_unit != '1' else ''} for every {unit}"
 
 
+# Words that do not tell one reward from another ("a free tune-up" is the "tune-up").
+REWARD_FILLER = frozenset({"a", "an", "any", "free", "off", "the", "my", "for", "on"})
+
+
+def reward_named(shop: Business, text: str | None) -> Reward | None:
+    """The reward the customer's words name ("use my points for a free tune-up"), if any."""
+    said = set(re.findall(r"[a-z0-9]+", (text or "").lower()))
+    for reward in sorted(shop.loyalty.rewards, key=lambda r: -r.points):
+        needed = set(re.findall(r"[a-z0-9]+", reward.name.lower())) - REWARD_FILLER
+        if needed and needed <= said:
+            return reward
+    return None
+
+
+def points_spent(store: Any, sender_id: str, shop_customer_id: str) -> int:
+    """Points the signed-in customer redeemed in conversations (call in a worker thread)."""
+    return int(store.points_redeemed(store.link_identity(sender_id, shop_customer_id)))
+
+
+def record_redemption(store: Any, sender_id: str, shop_customer_id: str, reward: Reward) -> int:
+    """Remember the redemption against the signed-in customer (call in a worker thread)."""
+    customer = store.link_identity(sender_id, shop_customer_id)
+    return int(store.redeem(customer, reward.name, reward.points))
+
+
+async def points_balance(tracker: Tracker, customer: CustomerRecord) -> int:
+    """The shop's points for the customer minus what they redeemed with us (memory)."""
+    spent = await base.with_memory(
+        points_spent, tracker.sender_id, customer.customer_id, conversation=tracker.sender_id
+    )
+    # Memory down: the shop's own figure (the till checks again before applying a reward).
+    return max(customer.points - int(spent or 0), 0)
+
+
 class ActionLoyaltyBalance(ShopAction):
     """A signed-in customer's points and the next reward; otherwise how points work."""
 
@@ -314,19 +372,20 @@ class ActionLoyaltyBalance(ShopAction):
                 points_rule=points_rule(shop),
             )
             return []
-        within_reach = [r for r in shop.loyalty.rewards if r.points > customer.points]
-        affordable = [r for r in shop.loyalty.rewards if r.points <= customer.points]
+        points = await points_balance(tracker, customer)
+        within_reach = [r for r in shop.loyalty.rewards if r.points > points]
+        affordable = [r for r in shop.loyalty.rewards if r.points <= points]
         if affordable:
             best = affordable[-1]
             next_reward_text = f"That's enough for a {best.name} already!"
         elif within_reach:
-            gap = within_reach[0].points - customer.points
+            gap = within_reach[0].points - points
             next_reward_text = f"You're {gap} points away from a {within_reach[0].name}."
         else:
             next_reward_text = ""
         dispatcher.utter_message(
             response="utter_loyalty_balance",
-            points=customer.points,
+            points=points,
             programme=shop.loyalty.programme,
             next_reward_text=next_reward_text,
         )
@@ -344,6 +403,9 @@ class ActionRedeemReward(ShopAction):
     ) -> Events:
         records = await shop_records(shop)
         customer = records.customer(tracker.get_slot("customer_id"))
+        wanted = reward_named(shop, (tracker.latest_message or {}).get("text"))
+        if customer is not None and wanted is not None:
+            return await redeem(dispatcher, tracker, shop, customer, wanted)
         pattern = shop.template("reward_line", "{name} for {points} points")
         reward_lines = "\n".join(
             "• " + pattern.format(name=reward.name, points=reward.points)
@@ -352,11 +414,12 @@ class ActionRedeemReward(ShopAction):
         if customer is None:
             affordable_text = "Sign in on our website and I can tell you which you can choose."
         else:
-            choices = [r.name for r in shop.loyalty.rewards if r.points <= customer.points]
+            points = await points_balance(tracker, customer)
+            choices = [r.name for r in shop.loyalty.rewards if r.points <= points]
             affordable_text = (
-                f"With your {customer.points} points you can choose {base.join_words(choices)}."
+                f"With your {points} points you can choose {base.join_words(choices)}."
                 if choices
-                else f"You have {customer.points} points, and every purchase brings you closer."
+                else f"You have {points} points, and every purchase brings you closer."
             )
         dispatcher.utter_message(
             response="utter_rewards",
@@ -365,3 +428,42 @@ class ActionRedeemReward(ShopAction):
             affordable_text=affordable_text,
         )
         return []
+
+
+async def redeem(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    shop: Business,
+    customer: CustomerRecord,
+    reward: Reward,
+) -> Events:
+    """Redeem the reward the signed-in customer named, remembering it so the balance drops."""
+    balance = await points_balance(tracker, customer)
+    if reward.points > balance:
+        dispatcher.utter_message(
+            response="utter_reward_not_enough",
+            reward=reward.name,
+            points=reward.points,
+            balance=balance,
+            gap=reward.points - balance,
+        )
+        return []
+    recorded = await base.with_memory(
+        record_redemption,
+        tracker.sender_id,
+        customer.customer_id,
+        reward,
+        conversation=tracker.sender_id,
+    )
+    if recorded is None:  # not remembered, so not redeemed: a person can do it
+        dispatcher.utter_message(response=base.SOMETHING_WENT_WRONG)
+        return []
+    logger.info("conversation %s redeemed %s", tracker.sender_id, reward.name)
+    dispatcher.utter_message(
+        response="utter_reward_redeemed",
+        reward=reward.name,
+        points=reward.points,
+        points_left=balance - reward.points,
+        programme=shop.loyalty.programme,
+    )
+    return []

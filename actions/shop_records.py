@@ -11,12 +11,24 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from sqlalchemy import Column, Date, DateTime, Integer, MetaData, String, Table, Text, select
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    or_,
+    select,
+)
 from sqlalchemy.engine import Engine, create_engine
 
 # Order numbers look like "#A1234" or "51234"; repair references like "R2041".
@@ -84,6 +96,11 @@ class ShopRecords:
         return next(
             (c for c in self.customers if customer_id and c.customer_id == customer_id), None
         )
+
+    def orders_of(self, customer_id: str | None) -> list[OrderRecord]:
+        """The customer's orders, the most recently placed first."""
+        own = [order for order in self.orders if customer_id and order.customer_id == customer_id]
+        return sorted(own, key=lambda order: order.placed, reverse=True)
 
     def repairs_of(self, customer_id: str | None) -> list[RepairRecord]:
         return [
@@ -228,8 +245,29 @@ class RepairBookings:
             row = connection.execute(
                 select(repair_bookings).where(repair_bookings.c.reference == wanted)
             ).first()
-        if row is None:
-            return None
+        return None if row is None else self._record(row)
+
+    def of(self, customer_id: str | None, conversation_ids: Iterable[str]) -> list[RepairRecord]:
+        """Repairs booked by the shop customer or in these conversations, newest booking first."""
+        conversations = [str(conversation) for conversation in conversation_ids]
+        conditions = []
+        if customer_id:
+            conditions.append(repair_bookings.c.customer_id == customer_id)
+        if conversations:
+            conditions.append(repair_bookings.c.conversation_id.in_(conversations))
+        if not conditions:
+            return []
+        engine = self._ready_engine()
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(repair_bookings)
+                .where(or_(*conditions))
+                .order_by(repair_bookings.c.id.desc())
+            ).all()
+        return [self._record(row) for row in rows]
+
+    @staticmethod
+    def _record(row: Any) -> RepairRecord:
         return RepairRecord(
             reference=row.reference,
             customer_id=row.customer_id or "",

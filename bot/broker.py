@@ -21,7 +21,7 @@ import memory
 from bot import settings
 from bot.settings import ROOT
 from memory.facts import FactExtractor
-from memory.ingest import ACTION_KEY, EventIngestor, Outbox, OutboxWorker
+from memory.ingest import ACTION_KEY, EventIngestor, Outbox, OutboxWorker, forget_command
 from memory.rules import RelationshipRules
 from memory.store import MemoryStore
 
@@ -79,6 +79,15 @@ class MemoryEventBroker(EventBroker):
         elif event.get("event") == "bot" and isinstance(sender, str):
             event = {**event, ACTION_KEY: self._last_action.get(sender)}
         self.worker.submit(event)
+
+    def forget_sender(self, sender_id: str) -> None:
+        """Forget the customer of `sender_id` once every event published before is in memory.
+
+        The command travels through the same durable queue as the events, so it is applied
+        after them (and survives a restart or a memory outage like they do).
+        """
+        self._last_action.pop(sender_id, None)
+        self.worker.submit(forget_command(sender_id))
 
     def is_ready(self) -> bool:
         return self.worker.alive()

@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from memory.db import MemoryUnavailable
 from memory.facts import DEFAULT_SLOT_FACTS, facts_from_slots
+from memory.privacy import forget_sender
 from memory.records import Exchange
 from memory.store import MemoryStore
 
@@ -34,6 +35,16 @@ logger = logging.getLogger(__name__)
 # Key under which the broker notes the action that produced a bot message (not part of the id).
 ACTION_KEY = "rapport_action"
 MAX_TEXT = 5000
+# A command, not a Rasa event: "forget this conversation's customer". The tracker store queues it
+# behind the events of the turn in which the customer asked to be forgotten, so those events
+# (which Rasa publishes again when it saves that turn) are forgotten too.
+FORGET_SENDER = "rapport_forget_sender"
+
+
+def forget_command(sender_id: str) -> dict[str, Any]:
+    """The command event that makes the ingestor forget `sender_id`'s customer, in queue order."""
+    # The time makes each command unique, so a second forget is never taken for a replay.
+    return {"event": FORGET_SENDER, "sender_id": sender_id, "timestamp": time.time()}
 
 
 def event_id(event: Mapping[str, Any]) -> str:
@@ -71,6 +82,10 @@ class EventIngestor:
         sender = event.get("sender_id")
         if not isinstance(sender, str) or not sender:
             return False
+        if kind == FORGET_SENDER:
+            forgotten = forget_sender(self.store, sender)
+            logger.info("memory: forgot conversation %s (%d customers)", sender, len(forgotten))
+            return bool(forgotten)
         if kind == "session_started":
             self.store.start_conversation(sender, _time(event), event_id(event))
             return True
@@ -211,6 +226,11 @@ class OutboxWorker:
         self.inbox: queue.SimpleQueue[Mapping[str, Any]] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._idle = threading.Event()
+        # Events handed over vs. taken from the inbox: idle only when they match, so an event
+        # submitted while the worker is deciding it is idle is never missed by `wait_idle`.
+        self._count_lock = threading.Lock()
+        self._submitted = 0
+        self._drained = 0
         self._prepared = False
         self._thread = threading.Thread(target=self._run, name="memory-ingest", daemon=True)
 
@@ -219,7 +239,9 @@ class OutboxWorker:
 
     def submit(self, event: Mapping[str, Any]) -> None:
         """Hand an event over without blocking (safe to call on an event loop)."""
-        self._idle.clear()
+        with self._count_lock:
+            self._submitted += 1
+            self._idle.clear()
         self.inbox.put(event)
 
     def alive(self) -> bool:
@@ -242,8 +264,11 @@ class OutboxWorker:
                 events.append(self.inbox.get_nowait())
         except queue.Empty:
             pass
-        if events:
-            self.outbox.put(events)
+        try:
+            if events:
+                self.outbox.put(events)
+        finally:
+            self._drained += len(events)
 
     def _deliver(self) -> bool:
         """Move one batch into memory; True when more may be waiting."""
@@ -300,6 +325,8 @@ class OutboxWorker:
                     backoff = min(max(backoff * 2, 0.25), self.max_backoff)
                     retry_at = time.monotonic() + backoff
             if self.inbox.empty() and not self.outbox.count():
-                self._idle.set()
+                with self._count_lock:
+                    if self._drained == self._submitted:
+                        self._idle.set()
             if stopping:
                 return

@@ -107,6 +107,35 @@ def forget_customer(
     return Forgotten(customer_id, tuple(senders), removed)
 
 
+def forget_sender(store: MemoryStore, sender_id: str) -> tuple[int, ...]:
+    """Delete from memory every customer behind the conversation `sender_id`; their ids.
+
+    Unlike `customer_for_sender` this never creates a customer: a conversation memory has not
+    seen yet is simply left alone (only its handoff entries, if any, are removed).
+    """
+    with store.engine.connect() as conn:
+        customers = set(
+            conn.execute(
+                select(s.identities.c.customer_id).where(s.identities.c.sender_id == sender_id)
+            ).scalars()
+        )
+        customers.update(
+            conn.execute(
+                select(s.conversations.c.customer_id).where(
+                    s.conversations.c.sender_id == sender_id
+                )
+            ).scalars()
+        )
+    for customer_id in sorted(customers):
+        try:
+            forget_customer(store, customer_id)
+        except UnknownCustomer:  # forgotten meanwhile: nothing left to do
+            pass
+    with store.engine.begin() as conn:
+        conn.execute(delete(s.handoffs).where(s.handoffs.c.sender_id == sender_id))
+    return tuple(sorted(customers))
+
+
 def purge_exchanges(store: MemoryStore, older_than_days: int, now: datetime | None = None) -> int:
     """Delete exchanges older than `older_than_days`; returns how many were deleted."""
     if older_than_days < 1:

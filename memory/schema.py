@@ -215,8 +215,22 @@ agent_notes = Table(
     Index(None, "customer_id", "at"),
 )
 
+# Loyalty rewards the customer redeemed in a conversation: their points balance is the shop's
+# records' points minus these (the shop's till applies the reward itself).
+redemptions = Table(
+    "redemptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _customer_fk(),
+    Column("reward", String(255), nullable=False),
+    Column("points", Integer, nullable=False),
+    Column("at", DateTime, nullable=False),
+    Index(None, "customer_id", "at"),
+)
+
 # Tables that hang off a customer, in an order that is safe for deleting and exporting.
 CUSTOMER_TABLES = (
+    redemptions,
     agent_notes,
     ratings,
     feedback,

@@ -701,6 +701,30 @@ class MemoryStore:
             ).all()
         return [(row.agent, row.text, aware(row.at)) for row in rows]  # type: ignore[misc]
 
+    def redeem(self, customer_id: int, reward: str, points: int) -> int:
+        """Record that the customer redeemed `reward` for `points` points; the redemption's id."""
+        if points < 0:
+            raise ValueError("a reward cannot cost negative points")
+        with self.engine.begin() as conn:
+            self._require_customer(conn, customer_id)
+            return int(
+                conn.execute(
+                    s.redemptions.insert().values(
+                        customer_id=customer_id, reward=reward[:255], points=points, at=self._now()
+                    )
+                ).inserted_primary_key[0]
+            )
+
+    def points_redeemed(self, customer_id: int) -> int:
+        """The points the customer has spent on rewards so far."""
+        with self.engine.connect() as conn:
+            spent = conn.execute(
+                select(func.coalesce(func.sum(s.redemptions.c.points), 0)).where(
+                    s.redemptions.c.customer_id == customer_id
+                )
+            ).scalar()
+        return int(spent or 0)
+
     def set_loyalty_status(self, customer_id: int, status: str | None) -> None:
         with self.engine.begin() as conn:
             self._require_customer(conn, customer_id)

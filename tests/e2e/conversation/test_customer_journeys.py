@@ -125,7 +125,10 @@ def test_fallback_ladder_ends_with_a_person(bot: Bot) -> None:
     assert "say it another way" in replies[0] or "Here's what I can help with" in replies[0]
     assert "Here's what I can help with" in replies[1]
     assert "Shall I bring someone in?" in replies[2]
-    assert "I'll bring in a person" in bot.say("ladder", "/affirm")
+    # No agent has the console open in this test, so the honest next step is taking a message.
+    handed_over = bot.say("ladder", "/affirm")
+    assert "Our team isn't online right now" in handed_over
+    assert "take a message" in handed_over
 
 
 def test_what_the_bot_knows_and_forgetting(bot: Bot) -> None:
@@ -133,6 +136,8 @@ def test_what_the_bot_knows_and_forgetting(bot: Bot) -> None:
     assert "century" in bot.say("privacy", "/what_do_you_know")
     assert "Shall I go ahead?" in bot.say("privacy", "/forget_me")
     assert "I've forgotten" in bot.say("privacy", "/affirm")
+    # Rasa's save of that turn brought nothing back (bot/tracker_store.py deletes it again).
+    assert "century" not in bot.say("privacy", "/what_do_you_know")
 
 
 def test_a_complaint_gets_an_apology_and_a_next_step(bot: Bot) -> None:

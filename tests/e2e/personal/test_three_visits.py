@@ -63,7 +63,11 @@ def test_three_visits_the_bot_remembers(bot: Any) -> None:
         assert "What's going on with it?" in say("yes")  # the bike was not asked again
         assert "When would you like" in say("the brakes still squeal")
         assert "you're booked in! Your Trek FX 3" in say("Saturday")
+        suggestion = say("/product_recommendation")  # no kind of riding named
+        assert "For the gravel century in May you're aiming for" in suggestion  # and why
         known = say("/what_do_you_know")
         assert "Sam" in known and "Trek FX 3" in known
+        facts = [line for line in known.splitlines() if line.startswith("•")]
+        assert len(facts) == len(set(facts)) and sum("Trek FX 3" in f for f in facts) == 1
     finally:
         print("\n".join(transcript))

@@ -1,53 +1,16 @@
-"""Fixtures of the widget's browser tests: the shared real server and headless Chromium."""
+"""The widget's browser tests use the shared server and Chromium of tests/e2e/conftest.py."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-
-# The server helper lives with the channel tests; both test folders share one instance.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "integration" / "widget"))
-
-import rapport_widget_server
 from rapport_widget_server import WidgetServer
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
-
-
-@pytest.fixture(scope="session")
-def widget_server() -> Iterator[WidgetServer]:
-    server = rapport_widget_server.start()
-    yield server
-    rapport_widget_server.stop()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing; install Debian's chromium package")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
-def screenshots() -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
+def widget_server(rapport_server: WidgetServer) -> WidgetServer:
+    return rapport_server
+
+
+@pytest.fixture
+def browser(chromium):
+    return chromium

@@ -115,6 +115,11 @@ def start() -> WidgetServer:
         rate_limit_per_minute=RATE_LIMIT_PER_MINUTE,
         allowed_origins=(f"http://127.0.0.1:{rasa_port}",),
     )
+    # `python -m bot run` migrates the memory before starting Rasa; this harness starts Rasa
+    # directly, so it migrates too (the console and the channel read memory's tables).
+    import memory
+
+    memory.migrate(config.database_url)
     env = processes.child_environment(config)
     # The action server reads Rapport's settings itself (by their .env names).
     env.update(

@@ -108,8 +108,9 @@ async def test_forget_me_resets_everything_but_the_sign_in(dispatcher, domain) -
     slots = {"customer_name": "Sam", "customer_id": "c-1001"}
     events = await ActionForgetMe().run(dispatcher, make_tracker("affirm", slots=slots), domain)
     assert said(dispatcher) == ["utter_forgot"]
-    assert [e["event"] for e in events] == ["reset_slots", "slot"]
+    assert [e["event"] for e in events] == ["reset_slots", "slot", "slot"]
     assert (events[1]["name"], events[1]["value"]) == ("customer_id", "c-1001")
+    assert (events[2]["name"], events[2]["value"]) == ("forgotten", True)
 
 
 async def test_export_gives_a_copy(dispatcher, domain) -> None:

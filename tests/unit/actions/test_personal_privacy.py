@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from action_testkit import make_tracker, said
-from personal_fakes import DownMemory, use_memory
+from personal_fakes import DownMemory, FakeMemory, card, fact, use_memory
 from rasa_sdk.executor import CollectingDispatcher
 
 import memory
@@ -50,7 +50,6 @@ def sam(
 
     monkeypatch.setattr(base, "settings", settings)
     use_memory(monkeypatch, store)
-    monkeypatch.setattr(privacy, "FORGET_AGAIN_AFTER_SECONDS", 0.0)
     yield store
     store.close()
 
@@ -83,17 +82,8 @@ async def test_forget_me_forgets_the_memory_and_the_conversations(
     with sqlite3.connect(tmp_path / "tracker.db") as conn:
         senders = [row[0] for row in conn.execute("SELECT sender_id FROM events")]
     assert senders == ["other"]
-    await asyncio_settle()  # the second pass after Rasa has saved the turn
-    assert not privacy._pending
-
-
-async def asyncio_settle() -> None:
-    import asyncio
-
-    for _ in range(20):
-        if not privacy._pending:
-            return
-        await asyncio.sleep(0.05)
+    # The marker that makes the tracker store forget what Rasa saves of this turn.
+    assert events[-1] == {**events[-1], "event": "slot", "name": "forgotten", "value": True}
 
 
 async def test_export_gives_a_summary_and_a_downloadable_file(
@@ -137,3 +127,45 @@ async def test_memory_down_is_said_honestly_with_a_person_as_next_step(
     assert said(dispatcher) == [response]
     buttons = domain["responses"][response][0]["buttons"]
     assert buttons[0]["payload"] == "/request_human"
+
+
+async def test_what_do_you_know_says_each_thing_once(
+    monkeypatch: pytest.MonkeyPatch, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    # The memory's facts (one told twice) and this chat's slots say the same things.
+    remembered = card(
+        preferences=(fact("bike", "Trek FX 3"), fact("bike", "Trek FX 3")),
+        aspirations=("gravel century in May",),
+    )
+    use_memory(monkeypatch, FakeMemory(remembered))
+    slots = {
+        "customer_name": "Sam",
+        "repair_bike": "Trek FX 3",
+        "aspirations": ["I'm training for a gravel century in May", "a sub-5 hour sportive"],
+    }
+    tracker = make_tracker("what_do_you_know", sender_id="sam", slots=slots)
+    await privacy.ActionWhatDoYouKnow().run(dispatcher, tracker, domain)
+    facts = dispatcher.messages[0]["facts"].splitlines()
+    assert facts.count("• Your name: Sam") == 1
+    assert sum("Trek FX 3" in line for line in facts) == 1
+    assert sum("gravel century" in line.lower() for line in facts) == 1
+    assert "• What you're aiming for: a sub-5 hour sportive" in facts
+    # A word inside a longer fact is a fact of its own ("gravel" riding, not the goal again).
+    assert privacy.without_repeats(
+        ["• Your goal: gravel century in May"], ["• Riding: gravel"]
+    ) == [
+        "• Your goal: gravel century in May",
+        "• Riding: gravel",
+    ]
+
+
+def test_without_repeats_keeps_what_is_new() -> None:
+    lines = privacy.without_repeats(
+        ["• Your name: Sam", "• Your goal: ride the Dales"],
+        ["• Your name: Sam", "• What you like: steel frames; ride the Dales"],
+    )
+    assert lines == [
+        "• Your name: Sam",
+        "• Your goal: ride the Dales",
+        "• What you like: steel frames",
+    ]

@@ -135,3 +135,30 @@ def test_the_real_store_reads_a_returning_customer(tmp_path: Any) -> None:
         assert remembered.idea_state is not None and remembered.idea_state.startswith("planned")
     finally:
         store.close()
+
+
+def test_a_long_complaint_is_named_in_a_few_words() -> None:
+    complaint = (
+        "I picked up my bike on Saturday and the brakes still squeal terribly, "
+        "which is really annoying after paying for a full service"
+    )
+    assert session.short_summary(complaint) == "I picked up my bike on Saturday…"
+    assert session.short_summary("the brakes still squeal.") == "the brakes still squeal"
+    # What went wrong, not how the customer feels about it.
+    assert (
+        session.short_summary(
+            "I'm really unhappy with my repair, the brakes on my Trek still squeal"
+        )
+        == "the brakes on my Trek still squeal"
+    )
+    assert session.short_summary("Awful! Just awful.") == "Awful"
+
+
+async def test_the_greeting_names_an_open_issue_briefly(
+    monkeypatch: pytest.MonkeyPatch, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    long = "the brakes still squeal after the repair and the gears slip on every hill I climb"
+    use_memory(monkeypatch, FakeMemory(card(open_issues=(SimpleNamespace(summary=long),))))
+    slots = slots_of(await start(dispatcher, domain))
+    assert slots["open_issue"] == "the brakes still squeal after the repair…"
+    assert len(slots["open_issue"].split()) <= session.ISSUE_WORDS

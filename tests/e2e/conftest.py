@@ -1,5 +1,8 @@
-"""Fixtures of the console's browser test: the widget tests' real Rasa + action server (which
-also serves the console) and headless Chromium."""
+"""Fixtures shared by the browser tests: the real Rasa + action server and headless Chromium.
+
+Playwright's sync API runs an event loop in the test thread while it is open, so Chromium is
+opened per test module and closed before the asyncio tests that follow run.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from pathlib import Path
 import pytest
 
 # The server helper lives with the widget's channel tests; one instance per test session.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "integration" / "widget"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "widget"))
 
 import rapport_widget_server
 from rapport_widget_server import WidgetServer
@@ -26,7 +29,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
 @pytest.fixture(scope="session")
@@ -36,7 +39,7 @@ def rapport_server() -> Iterator[WidgetServer]:
     rapport_widget_server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing; install Debian's chromium package")

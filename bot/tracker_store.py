@@ -1,0 +1,70 @@
+"""Rasa's SQL tracker store, plus forgetting a customer once their last turn has been saved.
+
+Named in endpoints.yml (`tracker_store: type: bot.tracker_store.ForgettingSQLTrackerStore`) with
+the same keys as Rasa's `SQL` store. Rasa saves a turn's events after its actions ran: it
+publishes them to the event broker (every event, when the conversation was deleted meanwhile)
+and writes them back to the `events` table. So when `action_forget_me` forgets a customer, the
+turn's save would bring the whole conversation back. This store looks, after the normal save,
+for the marker the action leaves (the `forgotten` slot set to true in this turn), then deletes
+the conversation's rows and asks the event broker to forget the customer behind the events it
+already queued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import delete
+
+logger = logging.getLogger(__name__)
+
+# The slot `action_forget_me` sets to true in the turn it forgot the customer (see domain.yml).
+FORGOTTEN_SLOT = "forgotten"
+
+
+def forgot_in_this_turn(tracker: DialogueStateTracker) -> bool:
+    """Whether an action set the `forgotten` marker since the customer's latest message."""
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, SlotSet) and event.key == FORGOTTEN_SLOT and event.value is True:
+            return True
+    return False
+
+
+class ForgettingSQLTrackerStore(SQLTrackerStore):
+    """An SQL tracker store that deletes a conversation in the turn it is forgotten."""
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await super().save(tracker)
+        if forgot_in_this_turn(tracker):
+            await self.forget(tracker.sender_id)
+
+    async def forget(self, sender_id: str) -> int:
+        """Delete the conversation's events here and its customer from memory; rows deleted."""
+        removed = await asyncio.to_thread(self._delete_events, sender_id)
+        broker: Any = self.event_broker
+        if broker is not None and callable(getattr(broker, "forget_sender", None)):
+            # In the broker's queue order: after the events this save has just published.
+            broker.forget_sender(sender_id)
+        elif broker is not None:
+            logger.warning(
+                "the event broker %s cannot forget; conversation %s stays in its log",
+                type(broker).__name__,
+                sender_id,
+            )
+        logger.info("forgot conversation %s: %d tracker events deleted", sender_id, removed)
+        return removed
+
+    def _delete_events(self, sender_id: str) -> int:
+        with self.session_scope() as session:
+            result = session.execute(
+                delete(self.SQLEvent).where(self.SQLEvent.sender_id == sender_id)
+            )
+            session.commit()
+            return int(result.rowcount or 0)
