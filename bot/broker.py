@@ -89,6 +89,10 @@ class MemoryEventBroker(EventBroker):
         self._last_action.pop(sender_id, None)
         self.worker.submit(forget_command(sender_id))
 
+    def wait_until_written(self, timeout: float) -> bool:
+        """Block until everything queued so far is in memory (call it from a worker thread)."""
+        return self.worker.wait_idle(timeout)
+
     def is_ready(self) -> bool:
         return self.worker.alive()
 

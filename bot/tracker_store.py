@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 # The slot `action_forget_me` sets to true in the turn it forgot the customer (see domain.yml).
 FORGOTTEN_SLOT = "forgotten"
+# How long a forgetting turn waits for the memory to apply it before answering anyway.
+FORGET_WAIT_SECONDS = 10.0
 
 
 def forgot_in_this_turn(tracker: DialogueStateTracker) -> bool:
@@ -52,6 +54,16 @@ class ForgettingSQLTrackerStore(SQLTrackerStore):
         if broker is not None and callable(getattr(broker, "forget_sender", None)):
             # In the broker's queue order: after the events this save has just published.
             broker.forget_sender(sender_id)
+            # Rasa handles the conversation's next message only after this save returns: wait
+            # (bounded) until the memory has applied the forgetting, so that the next turn
+            # never sees what was forgotten.
+            wait = getattr(broker, "wait_until_written", None)
+            if wait is not None and not await asyncio.to_thread(wait, FORGET_WAIT_SECONDS):
+                logger.warning(
+                    "forgetting conversation %s is still queued after %.0f s; it will be applied",
+                    sender_id,
+                    FORGET_WAIT_SECONDS,
+                )
         elif broker is not None:
             logger.warning(
                 "the event broker %s cannot forget; conversation %s stays in its log",

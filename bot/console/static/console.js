@@ -189,8 +189,11 @@
     var text = $("reply").value.trim();
     if (!text) return;
     clearTimeout(typingTimer); typingTimer = null;
+    // Clear the box now, not when the server answers: by then the agent may be typing the
+    // next reply. A send that fails puts the text back if the box is still empty.
+    $("reply").value = ""; $("tone").textContent = "";
     act("/messages", { text: text }).then(function (data) {
-      if (data && data.sent) { $("reply").value = ""; $("tone").textContent = ""; }
+      if (!(data && data.sent) && !$("reply").value) $("reply").value = text;
     });
   });
   $("note-form").addEventListener("submit", function (event) {
