@@ -279,6 +279,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings.ensure_secrets(args.env_file)
         config = settings.load(args.env_file)
         signal.signal(signal.SIGTERM, _interrupt)
+        # Ctrl-C must stop what we start even when the shell started us with SIGINT ignored
+        # (as it does for background jobs).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         args.handler(config, args)
     except (SettingsError, StartError, CommandFailed) as error:
         print(f"rapport: error: {error}", file=sys.stderr)
