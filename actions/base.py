@@ -35,6 +35,17 @@ DomainDict = dict[str, Any]
 # What every action says when it cannot finish: an apology and the offer of a person.
 SOMETHING_WENT_WRONG = "utter_something_went_wrong"
 
+# What a message says instead when the tone guard stops the text an action built: still a yes,
+# and still a next step (its own buttons, or the offer of a person).
+SAFE_WITH_BUTTONS = "Yes, I can help with that. Here's what we can do next:"
+SAFE_ALONE = (
+    "I want to get this exactly right for you, so a person from our team can help. "
+    "Shall I bring someone in?"
+)
+SAFE_BUTTONS = [{"title": "Yes, talk to a person", "payload": "/request_human"}]
+# Fill-ins of a response that actions build as whole sentences ("estimate_text", ...).
+BUILT_TEXT_SUFFIX = "_text"
+
 
 @functools.lru_cache(maxsize=1)
 def _settings() -> Settings:
@@ -113,12 +124,69 @@ class ShopAction(Action, ABC):
     ) -> list[dict[str, Any]]:
         try:
             shop = await load_business()
-            return await self.answer(dispatcher, tracker, domain, shop)
+            events = await self.answer(dispatcher, tracker, domain, shop)
         except Exception:  # the customer must still get an answer; the log gets the details
             logger.exception("%s failed for conversation %s", self.name(), tracker.sender_id)
             dispatcher.messages.clear()
             dispatcher.utter_message(response=SOMETHING_WENT_WRONG)
             return []
+        await check_tone(dispatcher.messages, f"{self.name()} for {tracker.sender_id}")
+        return events
+
+
+# --- the tone guard on text built at run time ------------------------------------------------
+
+
+def _built_texts(messages: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
+    """(message index, key, text) of each text an action built: whole messages and fill-ins."""
+    found = []
+    for index, message in enumerate(messages):
+        if isinstance(message.get("text"), str) and message["text"].strip():
+            found.append((index, "text", message["text"]))
+        if message.get("response"):
+            for key, value in message.items():
+                if key.endswith(BUILT_TEXT_SUFFIX) and isinstance(value, str) and value.strip():
+                    found.append((index, key, value))
+    return found
+
+
+def _verdicts(texts: list[str]) -> list[Any]:
+    from voice import tone
+
+    return [tone.check(text) for text in texts]
+
+
+async def check_tone(messages: list[dict[str, Any]], where: str) -> None:
+    """Check every text an action built before it is sent; replace what fails, and say why.
+
+    A whole message that fails becomes a safe yes with a next step; a failing fill-in of a
+    response is left out. The message's `tone` metadata records the findings and the original
+    words, so the exchange log shows what was replaced and trainers can fix its source.
+    """
+    built = _built_texts(messages)
+    if not built:
+        return
+    try:
+        verdicts = await asyncio.to_thread(_verdicts, [text for _, _, text in built])
+    except Exception:  # the guard failing must not keep the customer waiting
+        logger.exception("tone guard unavailable; %s sent unchecked", where)
+        return
+    for (index, key, text), verdict in zip(built, verdicts, strict=True):
+        if verdict.ok:
+            continue
+        findings = [finding.as_dict() for finding in verdict.findings]
+        logger.warning("tone guard replaced %s of %s: %s | %r", key, where, findings, text)
+        message = messages[index]
+        if key == "text":
+            if message.get("buttons"):
+                message["text"] = SAFE_WITH_BUTTONS
+            else:
+                message["text"] = SAFE_ALONE
+                message["buttons"] = list(SAFE_BUTTONS)
+        else:
+            message[key] = ""
+        note = message.setdefault("tone", {"replaced": []})
+        note["replaced"].append({"field": key, "original": text, "findings": findings})
 
 
 # --- the relationship memory ----------------------------------------------------------------

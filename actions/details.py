@@ -56,7 +56,7 @@ class ActionUseDetails(ShopAction):
             return await answer_recommendation(dispatcher, shop, bike_types[-1])
         products = base.latest_entity_values(tracker, "product")
         if products:
-            return await answer_product(dispatcher, shop, products[-1])
+            return await answer_product(dispatcher, shop, tracker, products[-1])
         if base.latest_entity_values(tracker, "PERSON") and tracker.get_slot("customer_name"):
             dispatcher.utter_message(response="utter_nice_to_meet_you")
             return []

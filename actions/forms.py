@@ -18,15 +18,19 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import base
+from actions import base, requests
 from actions.base import DomainDict, Events, ShopAction
 from actions.shop import shop_records
 from actions.shop_records import REFERENCE_EXAMPLE, normalise_reference
 from voice.business import WEEKDAYS, Business
+from voice.say_yes import Request
 
 logger = logging.getLogger(__name__)
 
 HINT_SLOT = "form_hint_for"
+# The drop-off day the bot offered in place of one the workshop can't do; a yes books it.
+OFFERED_DAY_SLOT = "offered_repair_date"
+CLOSED_DAY = "utter_closed_that_day"
 # Bookings are taken this many days ahead at most.
 MAX_BOOKING_DAYS = 60
 MONTHS = (
@@ -149,12 +153,43 @@ def check_drop_off(
     if shop.hours_on(day) is None:
         holiday = shop.holiday_on(day)
         next_open = shop.next_open_day(day)
-        return "utter_explain_date_closed", {
+        return "utter_closed_that_day", {
             "date": base.format_day(day, today),
             "reason": f" for {holiday.name}" if holiday else "",
             "next_open": base.format_day(next_open, today),
         }
     return None
+
+
+async def offer_next_open_day(
+    dispatcher: CollectingDispatcher, tracker: Tracker, shop: Business, day: dt.date, today: dt.date
+) -> dict[str, Any]:
+    """The workshop can't take the bike on `day`: the ladder's answer for the next open day.
+
+    A yes to it (the button or a typed "yes") books that day; a person's offer becomes the
+    form's own way to a person, and a clinic is named in the words, not as a form button.
+    """
+    next_open = shop.next_open_day(day)
+    request = Request(
+        "repair_slot",
+        {
+            "slot_free": False,
+            "next_free_day": base.format_day(next_open, today),
+            "days_to_next_free": (next_open - day).days,
+        },
+    )
+    decision = await requests.answer_request(
+        dispatcher,
+        tracker,
+        request,
+        accept=f"Yes, {base.format_day(next_open, today)}",
+        other=None,
+        payloads={"/book_repair": requests.ACCEPT_PAYLOAD, "/community_events": None},
+        person_payload="/request_human",
+    )
+    if decision.needs_person:
+        return {"repair_date": None, HINT_SLOT: "repair_date", OFFERED_DAY_SLOT: None}
+    return {"repair_date": None, HINT_SLOT: "repair_date", OFFERED_DAY_SLOT: next_open.isoformat()}
 
 
 class ValidateRepairForm(FormValidationAction):
@@ -206,6 +241,10 @@ class ValidateRepairForm(FormValidationAction):
         shop = await base.load_business()
         today = base.today(shop)
         day = parse_day(str(value or ""), today)
+        offered = tracker.get_slot(OFFERED_DAY_SLOT)
+        if day is None and offered and base.latest_intent(tracker) == "affirm":
+            # "Yes" to "we can fix it on Tuesday, our next free day": that day it is.
+            return {"repair_date": offered, OFFERED_DAY_SLOT: None}
         if day is None:
             corrected = base.latest_entity_values(tracker, "product") or (
                 base.latest_entity_values(tracker, "bike_type")
@@ -216,8 +255,11 @@ class ValidateRepairForm(FormValidationAction):
         problem = check_drop_off(shop, day, today)
         if problem is not None:
             response, values = problem
+            if response == CLOSED_DAY:  # why, then the say-yes ladder's nearest yes
+                dispatcher.utter_message(response=response, **values)
+                return await offer_next_open_day(dispatcher, tracker, shop, day, today)
             return explain(dispatcher, "repair_date", response, **values)
-        return {"repair_date": day.isoformat()}
+        return {"repair_date": day.isoformat(), OFFERED_DAY_SLOT: None}
 
 
 class ValidateReturnForm(FormValidationAction):
@@ -377,7 +419,7 @@ class StopFormAction(ShopAction):
 
 
 class ActionStopRepairForm(StopFormAction):
-    slots = ("repair_bike", "repair_problem", "repair_date")
+    slots = ("repair_bike", "repair_problem", "repair_date", OFFERED_DAY_SLOT)
     response = "utter_repair_form_stopped"
 
     def name(self) -> str:

@@ -24,6 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base
 from actions.base import DomainDict, Events, ShopAction
+from actions.requests import request_summary
 from actions.shop import team_hours_text
 from memory.agents import AgentAccounts
 from memory.handoffs import Escalation, HandoffQueue, escalate, memory_promise
@@ -36,7 +37,9 @@ logger = logging.getLogger(__name__)
 REASON_AFTER_ACTION = {
     "action_fallback_ladder": "fallback",  # the ladder's last rung offers a person
     "action_handle_complaint": "complaint",  # a serious or repeated complaint
-    "action_buy_product": "say_yes",  # "shall a person reserve it for you?"
+    "action_buy_product": "say_yes",  # "ask a person to order it"
+    "action_submit_return": "say_yes",  # a return the ladder gives to a person
+    "action_accept_offer": "say_yes",  # yes to "shall I reserve it?", "shall we go ahead?"
 }
 PASSING_ACTIONS = ("action_listen", "action_handoff", "action_deactivate_loop")
 # The complaint action has already recorded its own promise to follow up.
@@ -77,6 +80,8 @@ def _escalate(
     card = store.card_for_sender(sender_id)
     reason = escalation_reason(tracker, at_risk=bool(card and card.at_risk))
     detail = (tracker.latest_message or {}).get("text")
+    if reason == "say_yes":  # the agent sees what was offered and why, not just "yes"
+        detail = request_summary(tracker) or detail
     promised = any(
         event.get("event") == "action" and event.get("name") in PROMISED_ALREADY
         for event in (tracker.events or [])[-3:]

@@ -14,11 +14,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import base
+from actions import base, requests
 from actions.base import DomainDict, Events, ShopAction
 from actions.shop import shop_records
 from actions.shop_records import RepairRecord, bookings, normalise_reference
 from voice.business import Business
+from voice.say_yes import Request
 
 ORDER_RESPONSES = {
     "processing": "utter_order_status_processing",
@@ -231,7 +232,8 @@ class ActionSubmitRepair(ShopAction):
 
 
 class ActionSubmitReturn(ShopAction):
-    """Sets up the return the form collected; past the window, offers the nearest yes."""
+    """The return the form collected, decided on the say-yes ladder: within the window it is
+    set up at once; later, the nearest yes (store credit, a tune-up) or a person."""
 
     def name(self) -> str:
         return "action_submit_return"
@@ -243,7 +245,6 @@ class ActionSubmitReturn(ShopAction):
         wanted = tracker.get_slot("return_order_id")
         order = records.order(wanted)
         item = str(tracker.get_slot("return_item"))
-        policies = shop.policies
         reset = [
             SlotSet("return_order_id", None),
             SlotSet("return_item", None),
@@ -254,25 +255,20 @@ class ActionSubmitReturn(ShopAction):
             return reset
         reset.append(SlotSet("order_id", order.order_id))
         age = (base.today(shop) - order.placed).days
-        if age <= policies.returns_window_days:
-            workshop = shop.locations[0]
+        request = Request("return", {"item": item, "days_since_purchase": age})
+        # A plain yes is done already (the form collected everything); other rungs ask first.
+        decision = await requests.answer_request(
+            dispatcher, tracker, request, accept="Yes, go ahead", asks=False
+        )
+        if decision.rung == "yes":
+            policies = shop.policies
             dispatcher.utter_message(
                 response="utter_return_started",
                 item=item,
                 order_id=f"#{order.order_id}",
-                address=workshop.address,
+                address=shop.locations[0].address,
                 refund_method=policies.refund_method,
                 refund_days=policies.refund_days,
                 exchange_text=policies.exchanges,
-            )
-        else:
-            dispatcher.utter_message(
-                response="utter_return_after_window",
-                item=item,
-                order_id=f"#{order.order_id}",
-                days=age,
-                window=policies.returns_window_days,
-                after_window=policies.after_window,
-                store_credit=policies.store_credit,
             )
         return reset

@@ -6,6 +6,7 @@ requires the shared token that Rasa sends with every call and never returns inte
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 
@@ -38,7 +39,23 @@ def build_app(settings: Settings, package: str = "actions") -> Sanic:
         return response.json({"error": "the action failed; see the action server's log"}, 500)
 
     app.error_handler.add(Exception, hide_internals)
+
+    @app.listener("after_server_start")
+    async def load_tone_guard(app: Sanic) -> None:
+        # The tone guard checks the text actions build; load its language model before the
+        # first customer waits for it (in a worker thread: the server answers meanwhile).
+        app.add_task(asyncio.to_thread(_load_tone_guard))
+
     return app
+
+
+def _load_tone_guard() -> None:
+    try:
+        from voice import tone
+
+        tone.guard()
+    except Exception:  # the actions check again, and send unchecked text if it stays broken
+        logger.exception("could not load the tone guard")
 
 
 def serve(settings: Settings) -> None:

@@ -17,10 +17,11 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import base, recommend
+from actions import base, recommend, requests
 from actions.base import DomainDict, Events, ShopAction
 from actions.shop_records import CustomerRecord, ShopRecords, load_records
 from voice.business import WEEKDAYS, Business, Product, Reward
+from voice.say_yes import Choice, Request
 
 # Holidays this close are listed with the weekly hours.
 HOLIDAY_NOTICE_DAYS = 42
@@ -137,20 +138,31 @@ def choose_products(shop: Business, interest: str) -> list[Product]:
     return bikes + extras
 
 
+def similar_in_stock(shop: Business, product: Product) -> list[Product]:
+    """Products of the same kind that are in the shop now."""
+    return [
+        other
+        for other in shop.products
+        if other.category == product.category and other.in_stock and other != product
+    ]
+
+
 async def answer_product(
-    dispatcher: CollectingDispatcher, shop: Business, wanted: str | None
+    dispatcher: CollectingDispatcher, shop: Business, tracker: Tracker, wanted: str | None
 ) -> Events:
-    """Yes, it's here / yes, we can order it in / yes, we can special-order it."""
+    """Yes, it's here; otherwise the say-yes ladder: reserve it from the delivery, order it in,
+    something similar, or a person who sources it."""
     if not wanted:
         dispatcher.utter_message(response="utter_ask_which_product")
         return []
     product = shop.find_product(wanted)
+    similar = Choice("Show me similar things", "/product_recommendation")
     if product is None:
-        dispatcher.utter_message(
-            response="utter_product_special_order",
-            product=wanted,
-            days=shop.special_orders.lead_time_days,
+        request = Request(
+            "special_order",
+            {"item": wanted, "lead_time_days": shop.special_orders.lead_time_days},
         )
+        await requests.answer_request(dispatcher, tracker, request, "Yes, order it", similar)
         return []
     if product.in_stock:
         stock_text = "the last one" if product.stock == 1 else f"{product.stock} in the shop"
@@ -162,14 +174,22 @@ async def answer_product(
             description=product.description,
             website=shop.shop.website or "our website",
         )
-    else:
-        dispatcher.utter_message(
-            response="utter_product_order_in",
-            product=product.name,
-            price=price(shop, product),
-            description=product.description,
-            days=product.restock_days or shop.special_orders.lead_time_days,
-        )
+        return [SlotSet("product", product.name)]
+    dispatcher.utter_message(
+        response="utter_product_facts",
+        product=product.name,
+        price=price(shop, product),
+        description=product.description,
+    )
+    request = Request(
+        "out_of_stock",
+        {
+            "item": product.name,
+            "restock_days": product.restock_days,
+            "similar_in_stock": bool(similar_in_stock(shop, product)),
+        },
+    )
+    await requests.answer_request(dispatcher, tracker, request, "Yes, reserve one", similar)
     return [SlotSet("product", product.name)]
 
 
@@ -254,7 +274,7 @@ class ActionBuyProduct(ShopAction):
     ) -> Events:
         named = base.latest_entity_values(tracker, "product")
         wanted = named[-1] if named else tracker.get_slot("product")
-        return await answer_product(dispatcher, shop, wanted)
+        return await answer_product(dispatcher, shop, tracker, wanted)
 
 
 class ActionRecommendProduct(ShopAction):

@@ -34,6 +34,10 @@ logger = logging.getLogger(__name__)
 
 # Key under which the broker notes the action that produced a bot message (not part of the id).
 ACTION_KEY = "rapport_action"
+# Keys of a bot message's metadata that say why the bot answered as it did (the say-yes
+# decision, a tone-guard replacement); they are kept with the exchange as its policy.
+POLICY_KEYS = ("say_yes", "tone")
+MAX_POLICY = 4000  # characters of policy JSON kept per exchange
 MAX_TEXT = 5000
 # A command, not a Rasa event: "forget this conversation's customer". The tracker store queues it
 # behind the events of the turn in which the customer asked to be forgotten, so those events
@@ -137,8 +141,25 @@ class EventIngestor:
                 at=_time(event),
                 action=None if agent else (action or event.get(ACTION_KEY)),
                 agent=str(agent)[:255] if agent else None,
+                policy=None if agent else _policy(metadata),
             )
         return None
+
+
+def _policy(metadata: Any) -> dict[str, Any] | None:
+    """The say-yes decision and tone-guard note of a bot message, when it has them."""
+    if not isinstance(metadata, Mapping):
+        return None
+    policy = {key: metadata[key] for key in POLICY_KEYS if isinstance(metadata.get(key), Mapping)}
+    if not policy:
+        return None
+    if len(json.dumps(policy, default=str)) > MAX_POLICY:
+        # Never lose the decision itself: keep the rung and the reason, drop the rest.
+        policy = {
+            key: {name: value.get(name) for name in ("kind", "rung", "reason_code", "replaced")}
+            for key, value in policy.items()
+        }
+    return policy
 
 
 class Outbox:

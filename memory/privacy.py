@@ -61,8 +61,9 @@ def export_customer(store: MemoryStore, customer_id: int) -> dict[str, Any]:
             )
         ]
     for exchange in result["exchanges"]:
-        if exchange.get("entities"):
-            exchange["entities"] = json.loads(exchange["entities"])
+        for column in ("entities", "policy"):
+            if exchange.get(column):
+                exchange[column] = json.loads(exchange[column])
     return result
 
 

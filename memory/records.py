@@ -48,6 +48,8 @@ class Exchange:
     entities: tuple[dict[str, Any], ...] = ()
     action: str | None = None  # the response or action that produced a bot message
     agent: str | None = None  # the agent who wrote an agent message
+    # Why the bot answered as it did: {"say_yes": decision, "tone": replacement}, or None.
+    policy: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.speaker not in SPEAKERS:
@@ -109,6 +111,7 @@ class ExchangeView:
     intent: str | None = None
     action: str | None = None
     agent: str | None = None
+    policy: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

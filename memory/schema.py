@@ -107,6 +107,8 @@ exchanges = Table(
     Column("entities", Text, nullable=True),  # JSON list
     Column("action", String(255), nullable=True),  # response or action behind a bot message
     Column("agent", String(255), nullable=True),
+    # JSON: why the bot answered as it did (the say-yes decision, a tone-guard replacement).
+    Column("policy", Text, nullable=True),
     Index(None, "customer_id", "at"),
     Index(None, "conversation_id", "at"),
     Index(None, "at"),

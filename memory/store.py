@@ -411,6 +411,7 @@ class MemoryStore:
                 entities=json.dumps(list(exchange.entities)) if exchange.entities else None,
                 action=exchange.action,
                 agent=exchange.agent,
+                policy=json.dumps(exchange.policy, default=str) if exchange.policy else None,
             )
         )
         exchange_id = int(result.inserted_primary_key[0])
@@ -780,6 +781,7 @@ class MemoryStore:
                     s.exchanges.c.intent,
                     s.exchanges.c.action,
                     s.exchanges.c.agent,
+                    s.exchanges.c.policy,
                 )
                 .where(s.exchanges.c.customer_id == customer_id)
                 .order_by(s.exchanges.c.at.desc(), s.exchanges.c.id.desc())
@@ -849,11 +851,28 @@ class MemoryStore:
             recent_ratings=ratings,
             last_exchanges=tuple(
                 ExchangeView(
-                    row.speaker, row.text, aware(row.at), row.intent, row.action, row.agent
+                    row.speaker,
+                    row.text,
+                    aware(row.at),
+                    row.intent,
+                    row.action,
+                    row.agent,
+                    _policy(row.policy),
                 )
                 for row in reversed(recent[:CARD_EXCHANGES])
             ),
         )
+
+
+def _policy(stored: str | None) -> dict[str, Any] | None:
+    """The policy JSON of an exchange; a value that is not JSON reads as none."""
+    if not stored:
+        return None
+    try:
+        value = json.loads(stored)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _fact_view(row: Any) -> FactView:

@@ -230,13 +230,12 @@ class Decision:
         }
 
 
-def _fill(template: str, values: Mapping[str, Any], where: str) -> str:
+def _fill(template: str, values: Mapping[str, Any]) -> str | None:
+    """The template with `values` filled in; None when it needs a fact that was not given."""
     try:
         return template.format_map(values)
-    except KeyError as missing:
-        raise SayYesError(
-            f"{where} needs the fact {missing.args[0]!r}, which was not given"
-        ) from None
+    except (KeyError, IndexError):
+        return None
 
 
 def _join(phrases: list[str]) -> str:
@@ -246,10 +245,10 @@ def _join(phrases: list[str]) -> str:
 def _person(
     kind: KindRules, rules: SayYesRules, values: Mapping[str, Any], code: str, reason: str
 ) -> Decision:
-    # A kind's own words for a person, when it has them, serve every way a person comes in.
-    says = kind.person.says if kind.person is not None else rules.person_says
-    text = _fill(says, values, f"say_yes.kinds.{kind.name}.person.says")
-    return Decision("yes_person", kind.name, code, reason, text)
+    # A kind's own words for a person, when it has them and its facts are known, serve every
+    # way a person comes in; otherwise the general words, which need no facts.
+    text = _fill(kind.person.says, values) if kind.person is not None else None
+    return Decision("yes_person", kind.name, code, reason, text or rules.person_says)
 
 
 def decide_person(request: Request, rules: SayYesRules, code: str, reason: str) -> Decision:
@@ -266,7 +265,8 @@ def decide(request: Request, standing: Standing, rules: SayYesRules) -> Decision
 
     Order: a person when the kind's person rule holds; a plain yes; a person for a customer at
     risk or with repeated complaints; a yes with a condition; one or two alternatives; and a
-    person when nothing else fits (or the kind is unknown).
+    person when nothing else fits (or the kind is unknown). A rung or an offer whose words need
+    a fact the bot doesn't know is passed over, like a rung whose `when` does not hold.
     """
     kind = rules.kinds.get(request.kind)
     if kind is None:
@@ -292,35 +292,39 @@ def decide(request: Request, standing: Standing, rules: SayYesRules) -> Decision
     if kind.person is not None and kind.person.when.holds(facts):
         return person(f"{name}.person", kind.person.reason)
     if kind.yes is not None and kind.yes.when.holds(facts):
-        text = _fill(kind.yes.says, values, f"say_yes.kinds.{name}.yes.says")
-        return Decision("yes", name, f"{name}.yes", kind.yes.reason, text)
+        text = _fill(kind.yes.says, values)
+        if text is not None:
+            return Decision("yes", name, f"{name}.yes", kind.yes.reason, text)
     if rules.person_when.holds(facts):
         why = "at risk" if standing.at_risk else f"with {standing.open_complaints} open complaints"
         return person(f"{name}.person.standing", f"a relationship {why} is best helped by a person")
     rung = kind.with_condition
     if rung is not None and rung.when.holds(facts):
-        where = f"say_yes.kinds.{name}.with_condition"
-        condition = _fill(rung.condition, values, f"{where}.condition")
-        text = _fill(rung.says, {**values, "condition": condition}, f"{where}.says")
-        return Decision(
-            "yes_with_condition", name, f"{name}.with_condition", rung.reason, text, condition
-        )
-    if kind.alternatives is not None:
-        where = f"say_yes.kinds.{name}.alternatives"
-        offers = [offer for offer in kind.alternatives.offers if offer.when.holds(facts)]
-        offers = offers[:MAX_OFFERS]
-        if offers:
-            phrases = [_fill(offer.phrase, values, f"{where}.offer") for offer in offers]
-            text = _fill(
-                kind.alternatives.says, {**values, "alternatives": _join(phrases)}, f"{where}.says"
+        condition = _fill(rung.condition, values)
+        text = _fill(rung.says, {**values, "condition": condition}) if condition else None
+        if condition is not None and text is not None:
+            return Decision(
+                "yes_with_condition", name, f"{name}.with_condition", rung.reason, text, condition
             )
+    if kind.alternatives is not None:
+        offers = []
+        for offer in kind.alternatives.offers:
+            phrase = _fill(offer.phrase, values) if offer.when.holds(facts) else None
+            if phrase is not None and len(offers) < MAX_OFFERS:
+                offers.append((offer, phrase))
+        text = (
+            _fill(kind.alternatives.says, {**values, "alternatives": _join([p for _, p in offers])})
+            if offers
+            else None
+        )
+        if text is not None:
             return Decision(
                 "yes_alternative",
                 name,
                 f"{name}.alternatives",
                 kind.alternatives.reason,
                 text,
-                alternatives=tuple(Choice(offer.label, offer.payload) for offer in offers),
+                alternatives=tuple(Choice(offer.label, offer.payload) for offer, _ in offers),
             )
     return person(f"{name}.person.fallback", "nothing else fits, so a person sorts it out")
 

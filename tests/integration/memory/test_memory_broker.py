@@ -15,6 +15,7 @@ import memory
 from bot.broker import MemoryEventBroker
 from memory import schema
 from memory.ingest import EventIngestor, Outbox, OutboxWorker, event_id
+from memory.privacy import export_customer
 from memory.store import MemoryStore
 
 
@@ -88,6 +89,53 @@ async def test_broker_logs_customer_bot_and_agent_messages(tmp_path):
     assert card.name == "Sarah"
     assert ("size", "frame", "54", "form") in [(f.kind, f.key, f.value, f.source) for f in facts]
     assert count_exchanges(url) == (4, 4)
+
+
+DECISION = {
+    "kind": "return",
+    "rung": "yes_with_condition",
+    "reason_code": "return.with_condition",
+    "reason": "past the returns window, within 60 days",
+    "condition": "as store credit",
+    "alternatives": [],
+    "offered": ["/affirm", "/deny"],
+}
+REPLACED = {"replaced": [{"field": "text", "original": "Obviously not.", "findings": []}]}
+
+
+async def test_the_decision_behind_a_bot_message_is_kept_with_the_exchange(tmp_path):
+    url = f"sqlite:///{tmp_path / 'memory.db'}"
+    config = EndpointConfig(
+        url=url, type="bot.broker.MemoryEventBroker", outbox=str(tmp_path / "outbox.db")
+    )
+    broker = await MemoryEventBroker.from_endpoint_config(config)
+    start = 1_700_000_000.0
+    decided = BotUttered(
+        "Yes, we can take it back as store credit.", metadata={"say_yes": DECISION}
+    )
+    guarded = BotUttered("Here's what we can do next:", metadata={"tone": REPLACED})
+    for event in (
+        user("web-9", "I'd like to return my saddle", start, intent="return_request"),
+        as_published("web-9", decided, start + 1),
+        as_published("web-9", guarded, start + 2),
+        as_published("web-9", BotUttered("Anything else?", metadata={}), start + 3),
+    ):
+        broker.publish(event)
+    assert broker.worker.wait_idle(60)
+    await broker.close()
+
+    store = MemoryStore(url)
+    card = store.card_for_sender("web-9")
+    exported = export_customer(store, card.customer_id)
+    store.close()
+    assert [view.policy for view in card.last_exchanges] == [
+        None,
+        {"say_yes": DECISION},
+        {"tone": REPLACED},
+        None,
+    ]
+    logged = [row["policy"] for row in exported["exchanges"]]
+    assert {"say_yes": DECISION} in logged  # the customer's data export includes the reasons
 
 
 def test_event_ids_are_stable_and_distinct():

@@ -85,8 +85,6 @@ async def test_a_good_date_is_kept_as_an_iso_date(dispatcher, domain) -> None:
     ("value", "response", "detail"),
     [
         ("1 November", "utter_explain_date_past", ("date", "Sunday 1 November")),
-        ("monday", "utter_explain_date_closed", ("next_open", "Tuesday 1 December")),
-        ("25 December", "utter_explain_date_closed", ("reason", " for Christmas Day")),
         ("2027-06-01", "utter_explain_date_too_far", ("max_days", 60)),
         ("as soon as possible", "utter_explain_date_unclear", None),
     ],
@@ -108,6 +106,70 @@ async def test_a_date_that_cannot_be_booked_is_explained(
     assert said(dispatcher) == [response]
     if detail:
         assert dispatcher.messages[0][detail[0]] == detail[1]
+
+
+@pytest.mark.parametrize(
+    ("value", "reason", "rung", "offered"),
+    [
+        ("monday", "", "yes_with_condition", "2026-12-01"),
+        ("25 December", " for Christmas Day", "yes_with_condition", "2026-12-27"),
+    ],
+)
+async def test_a_day_the_workshop_cannot_do_gets_the_next_open_day_on_the_ladder(
+    dispatcher, domain, value, reason, rung, offered
+) -> None:
+    events = await validate(
+        ValidateRepairForm(),
+        dispatcher,
+        domain,
+        "repair_form",
+        "repair_date",
+        value,
+        "repair_date",
+        value,
+    )
+    assert slot_values(events) == {
+        "repair_date": None,
+        "form_hint_for": "repair_date",
+        "offered_repair_date": offered,
+    }
+    why, answer = dispatcher.messages
+    assert why["response"] == "utter_closed_that_day" and why["reason"] == reason
+    assert answer["say_yes"]["kind"] == "repair_slot" and answer["say_yes"]["rung"] == rung
+    assert answer["text"].startswith("Yes, we can fix it on ")
+    # The yes button answers inside the form; no button leaves the form by accident.
+    assert [button["payload"] for button in answer["buttons"]] == ["/affirm"]
+
+
+async def test_yes_to_the_offered_day_books_it(dispatcher, domain) -> None:
+    tracker = make_tracker(
+        "affirm",
+        "/affirm",
+        slots={
+            "requested_slot": "repair_date",
+            "repair_date": "/affirm",
+            "offered_repair_date": "2026-12-01",
+        },
+        after=[slot_event("repair_date", "/affirm")],
+        active_loop="repair_form",
+    )
+    events = await ValidateRepairForm().run(dispatcher, tracker, domain)
+    assert slot_values(events)["repair_date"] == "2026-12-01"
+    assert slot_values(events)["offered_repair_date"] is None
+    assert dispatcher.messages == []
+
+
+async def test_yes_without_an_offered_day_asks_for_a_day(dispatcher, domain) -> None:
+    tracker = make_tracker(
+        "affirm",
+        "yes",
+        slots={"requested_slot": "repair_date", "repair_date": "yes"},
+        after=[slot_event("repair_date", "yes")],
+        active_loop="repair_form",
+    )
+    events = await ValidateRepairForm().run(dispatcher, tracker, domain)
+    assert slot_values(events)["repair_date"] is None
+    assert said(dispatcher) == ["utter_explain_date_unclear"]
 
 
 async def test_a_correction_of_the_bike_while_asked_for_the_date(dispatcher, domain) -> None:
@@ -227,6 +289,7 @@ async def test_stopping_the_repair_form_clears_it(dispatcher, domain) -> None:
         "repair_bike": None,
         "repair_problem": None,
         "repair_date": None,
+        "offered_repair_date": None,
         "form_hint_for": None,
     }
 

@@ -8,7 +8,6 @@ from actions.orders import (
     ActionOrderStatus,
     ActionRepairStatus,
     ActionSubmitRepair,
-    ActionSubmitReturn,
 )
 
 
@@ -77,28 +76,6 @@ async def test_a_booked_repair_is_stored_and_can_be_checked(dispatcher, domain) 
     await ActionRepairStatus().run(dispatcher, tracker, domain)
     assert said(dispatcher) == ["utter_repair_status_booked"]
     assert dispatcher.messages[0]["bike"] == "Trek FX 3"
-
-
-async def test_a_return_within_the_window(dispatcher, domain) -> None:
-    slots = {"return_order_id": "A1234", "return_item": "Giro helmet", "return_reason": "too small"}
-    events = await ActionSubmitReturn().run(dispatcher, make_tracker("inform", slots=slots), domain)
-    assert said(dispatcher) == ["utter_return_started"]
-    assert dispatcher.messages[0]["refund_days"] == 5
-    assert [(e["name"], e["value"]) for e in events] == [
-        ("return_order_id", None),
-        ("return_item", None),
-        ("return_reason", None),
-        ("order_id", "A1234"),
-    ]
-
-
-async def test_a_return_past_the_window_says_yes_to_the_nearest_thing(dispatcher, domain) -> None:
-    slots = {"return_order_id": "C3309", "return_item": "Brooks saddle", "return_reason": "hard"}
-    await ActionSubmitReturn().run(dispatcher, make_tracker("inform", slots=slots), domain)
-    assert said(dispatcher) == ["utter_return_after_window"]
-    message = dispatcher.messages[0]
-    assert (message["days"], message["window"]) == (45, 30)
-    assert message["after_window"] == "store credit or a free tune-up on the item"
 
 
 async def test_a_booked_repair_reference_given_on_its_own_finds_the_repair(

@@ -53,21 +53,6 @@ async def test_buying_a_product_in_stock_says_yes(dispatcher, domain) -> None:
     assert dispatcher.messages[0]["stock_text"] == "3 in the shop"
 
 
-async def test_buying_a_product_out_of_stock_says_yes_we_can_order_it(dispatcher, domain) -> None:
-    tracker = make_tracker("buy_product", "", [entity("product", "Giant Talon 2")])
-    await ActionBuyProduct().run(dispatcher, tracker, domain)
-    assert said(dispatcher) == ["utter_product_order_in"]
-    assert dispatcher.messages[0]["days"] == 7
-
-
-async def test_buying_something_we_do_not_sell_offers_a_special_order(dispatcher, domain) -> None:
-    tracker = make_tracker("buy_product", "", [entity("product", "Brompton folding bike")])
-    events = await ActionBuyProduct().run(dispatcher, tracker, domain)
-    assert events == []
-    assert said(dispatcher) == ["utter_product_special_order"]
-    assert dispatcher.messages[0]["product"] == "Brompton folding bike"
-
-
 async def test_buying_without_a_product_asks_which(dispatcher, domain) -> None:
     await ActionBuyProduct().run(dispatcher, make_tracker("buy_product", "I want to buy"), domain)
     assert said(dispatcher) == ["utter_ask_which_product"]

@@ -1,0 +1,188 @@
+"""Requests and the say-yes ladder: how every request action gives its answer.
+
+A request action (a return, an item out of stock, a special order, a repair day the workshop
+can't do) gathers the facts it knows, and `answer_request` climbs the business file's say-yes
+ladder (`voice.say_yes.decide`) with the customer's standing from the relationship memory. The
+decision's words go to the customer with a next step: the alternatives as buttons, or a
+"Yes, please" when the answer ends in a question. The decision and its reason travel in the
+message's metadata (`say_yes`), so the exchange log keeps them with the exchange.
+
+When the customer says yes to an offer, `action_accept_offer` brings in a person to carry it
+out (they see the decision and its reason in the console's queue).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import base
+from actions.base import DomainDict, Events, ShopAction
+from voice import say_yes
+from voice.business import Business
+from voice.say_yes import Choice, Decision, Request, SayYesRules, Standing
+
+logger = logging.getLogger(__name__)
+
+HANDOFF = "action_handoff"
+# The button that says yes to the question a decision ends with; and the one that declines.
+ACCEPT_PAYLOAD = "/affirm"
+DECLINE = Choice("No, thanks", "/deny")
+# Rungs whose words end in a question the customer answers with a yes.
+ASKING_RUNGS = ("yes", "yes_with_condition", "yes_person")
+COMPLAINT = "complaint"
+
+
+def standing_from_card(card: Any) -> Standing:
+    """The ladder's view of a relationship card (None: a customer we don't know yet)."""
+    if card is None:
+        return Standing()
+    complaints = sum(1 for issue in card.open_issues if issue.kind == COMPLAINT)
+    return Standing(card.stage, card.at_risk, complaints)
+
+
+def _standing(store: Any, sender_id: str) -> Standing:
+    return standing_from_card(store.card_for_sender(sender_id))
+
+
+async def standing_of(sender_id: str) -> Standing:
+    """The customer's standing; a new customer's when the memory can't be read."""
+    found = await base.with_memory(_standing, sender_id, conversation=sender_id)
+    return found if isinstance(found, Standing) else Standing()
+
+
+async def load_rules() -> SayYesRules:
+    """The business file's say-yes rules, read once per process in a worker thread."""
+    config = await base.settings()
+    return await asyncio.to_thread(say_yes.load_cached, config.business_file)
+
+
+def decision_log(decision: Decision, buttons: Sequence[Mapping[str, str]]) -> dict[str, Any]:
+    """What is logged with the exchange: the decision, and the next steps the customer saw."""
+    return {**decision.as_log(), "offered": [button["payload"] for button in buttons]}
+
+
+async def answer_request(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    request: Request,
+    accept: str = "Yes, please",
+    other: Choice | None = DECLINE,
+    asks: bool = True,
+    payloads: Mapping[str, str | None] | None = None,
+    person_payload: str = ACCEPT_PAYLOAD,
+) -> Decision:
+    """Decide `request` on the ladder and say the answer, with a next step.
+
+    `accept` is the title of the yes button for an answer that ends in a question, `other` the
+    button beside it (None: no second button). `asks=False` means a plain yes is already done
+    (a return set up by its form), so it needs no yes button. `payloads` changes (or, with
+    None, leaves out) buttons that mean something else where the question is asked, such as
+    inside a form, and `person_payload` is what the yes to a person sends there.
+    """
+    rules = await load_rules()
+    standing = await standing_of(tracker.sender_id)
+    decision = say_yes.decide(request, standing, rules)
+    if decision.alternatives:
+        buttons = decision.buttons()
+    elif decision.rung in ASKING_RUNGS and (asks or decision.rung != "yes"):
+        if decision.needs_person:
+            buttons = [{"title": "Yes, bring someone in", "payload": person_payload}]
+        else:
+            buttons = [{"title": accept, "payload": ACCEPT_PAYLOAD}]
+        if other is not None:
+            buttons.append({"title": other.label, "payload": other.payload})
+    else:
+        buttons = []
+    for button in list(buttons):
+        if payloads and button["payload"] in payloads:
+            replacement = payloads[button["payload"]]
+            if replacement is None:
+                buttons.remove(button)
+            else:
+                button["payload"] = replacement
+    logged = decision_log(decision, buttons)
+    logger.info("say yes for conversation %s: %s", tracker.sender_id, logged)
+    dispatcher.utter_message(text=decision.text, buttons=buttons, say_yes=logged)
+    return decision
+
+
+def previous_turn(tracker: Tracker) -> list[dict[str, Any]]:
+    """The bot's messages between the customer's last two messages, oldest first."""
+    found: list[dict[str, Any]] = []
+    seen_user = False
+    for event in reversed(tracker.events or []):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_user:
+                break
+            seen_user = True
+        elif kind == "bot" and seen_user:
+            found.append(event)
+    return found[::-1]
+
+
+def _decision(event: Mapping[str, Any]) -> dict[str, Any] | None:
+    decision = (event.get("metadata") or {}).get("say_yes")
+    return dict(decision) if isinstance(decision, Mapping) else None
+
+
+def latest_offer(tracker: Tracker) -> dict[str, Any] | None:
+    """The bot's question, in its last turn, that a yes answers: the message with a yes button.
+
+    Returned as {"text", "say_yes"} (`say_yes` is the decision, or None for a plain offer such
+    as reserving an item in stock). None when the bot asked no such question.
+    """
+    for event in reversed(previous_turn(tracker)):
+        buttons = (event.get("data") or {}).get("buttons") or []
+        if any(button.get("payload") == ACCEPT_PAYLOAD for button in buttons):
+            return {"text": event.get("text") or "", "say_yes": _decision(event)}
+    return None
+
+
+def request_summary(tracker: Tracker) -> str | None:
+    """For the agents' queue: the offer or say-yes decision the customer answered, if any."""
+    offer = latest_offer(tracker)
+    if offer is not None:
+        return offer_summary(offer)
+    for event in reversed(previous_turn(tracker)):
+        decision = _decision(event)
+        if decision is not None:
+            return offer_summary({"text": event.get("text") or "", "say_yes": decision})
+    return None
+
+
+def offer_summary(offer: Mapping[str, Any]) -> str:
+    """One line for the agents' queue: what the customer said yes to, the rung and why."""
+    decision = offer.get("say_yes")
+    if not isinstance(decision, Mapping):
+        return f"said yes to: {offer.get('text', '')}"
+    rung = str(decision.get("rung", "")).replace("_", " ")
+    kind = str(decision.get("kind", "request")).replace("_", " ")
+    summary = f"{kind}, {rung} ({decision.get('reason', 'no reason given')})"
+    condition = decision.get("condition")
+    return f"{summary}, {condition}" if condition else summary
+
+
+class ActionAcceptOffer(ShopAction):
+    """The customer said yes to the bot's offer: a person from the team carries it out."""
+
+    def name(self) -> str:
+        return "action_accept_offer"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        offer = latest_offer(tracker)
+        if offer is None:
+            # A yes to no question of ours: ask what they would like.
+            dispatcher.utter_message(response="utter_how_can_i_help")
+            return []
+        logger.info("conversation %s accepted %s", tracker.sender_id, offer_summary(offer))
+        return [FollowupAction(HANDOFF)]

@@ -1,0 +1,193 @@
+"""Requests answered on the say-yes ladder: returns, items out of stock, special orders, and a
+yes to the bot's offer; and the tone guard on every text an action builds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from action_testkit import action_event, entity, make_tracker, said, user_event
+from rasa_sdk import Tracker
+
+from actions import base
+from actions.orders import ActionSubmitReturn
+from actions.requests import ActionAcceptOffer, request_summary
+from actions.shop import ActionBuyProduct
+
+
+def return_tracker(order_id: str, item: str) -> Tracker:
+    slots = {"return_order_id": order_id, "return_item": item, "return_reason": "too small"}
+    return make_tracker("inform", "too small", slots=slots)
+
+
+def payloads(message: dict[str, Any]) -> list[str]:
+    return [button["payload"] for button in message.get("buttons") or []]
+
+
+async def complain_twice(sender_id: str) -> None:
+    """Give the conversation's customer two open complaints (a relationship that needs care)."""
+    store = await base.store()
+    customer = store.customer_for_sender(sender_id)
+    store.open_issue(customer, "complaint", "the wheel was bent")
+    store.open_issue(customer, "complaint", "the wheel is still bent")
+
+
+async def test_a_return_in_the_window_is_a_plain_yes_and_set_up_at_once(dispatcher, domain) -> None:
+    events = await ActionSubmitReturn().run(
+        dispatcher, return_tracker("A1234", "Giro helmet"), domain
+    )
+    decision, details = dispatcher.messages
+    assert decision["say_yes"]["rung"] == "yes"
+    assert decision["say_yes"]["reason_code"] == "return.yes"
+    assert decision["text"].startswith("Yes, of course you can return the Giro helmet")
+    assert payloads(decision) == []  # nothing to agree to: it is done
+    assert details["response"] == "utter_return_started" and details["refund_days"] == 5
+    assert [(e["name"], e["value"]) for e in events] == [
+        ("return_order_id", None),
+        ("return_item", None),
+        ("return_reason", None),
+        ("order_id", "A1234"),
+    ]
+
+
+async def test_a_return_past_the_window_is_a_yes_with_a_condition(dispatcher, domain) -> None:
+    await ActionSubmitReturn().run(dispatcher, return_tracker("C3309", "Brooks saddle"), domain)
+    [message] = dispatcher.messages
+    assert message["say_yes"]["rung"] == "yes_with_condition"
+    assert "as store credit" in message["text"] and "Brooks saddle" in message["text"]
+    assert message["say_yes"]["condition"].startswith("as store credit")
+    assert payloads(message) == ["/affirm", "/deny"]
+    assert message["say_yes"]["offered"] == ["/affirm", "/deny"]
+
+
+async def test_a_return_long_after_the_window_offers_the_nearest_things(dispatcher, domain) -> None:
+    await ActionSubmitReturn().run(dispatcher, return_tracker("D2087", "Shimano XT pedals"), domain)
+    [message] = dispatcher.messages
+    assert message["say_yes"]["rung"] == "yes_alternative"
+    assert message["say_yes"]["reason"] == "more than 60 days after purchase"
+    assert payloads(message) == ["/book_repair", "/product_recommendation"]
+    assert "no" not in message["text"].lower().split()
+
+
+async def test_a_customer_with_repeated_complaints_gets_a_person(dispatcher, domain) -> None:
+    tracker = return_tracker("C3309", "Brooks saddle")
+    await complain_twice(tracker.sender_id)
+    await ActionSubmitReturn().run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    assert message["say_yes"]["rung"] == "yes_person"
+    assert message["say_yes"]["reason_code"] == "return.person.standing"
+    assert payloads(message) == ["/affirm", "/deny"]
+    assert message["buttons"][0]["title"] == "Yes, bring someone in"
+
+
+async def test_an_item_out_of_stock_can_be_reserved_from_the_delivery(dispatcher, domain) -> None:
+    tracker = make_tracker("buy_product", "", [entity("product", "Giant Talon 2")])
+    events = await ActionBuyProduct().run(dispatcher, tracker, domain)
+    facts, answer = dispatcher.messages
+    assert facts["response"] == "utter_product_facts" and facts["product"] == "Giant Talon 2"
+    assert answer["say_yes"]["kind"] == "out_of_stock"
+    assert answer["say_yes"]["rung"] == "yes_with_condition"
+    assert "about 7 days" in answer["text"]
+    assert payloads(answer) == ["/affirm", "/product_recommendation"]
+    assert events[0]["value"] == "Giant Talon 2"
+
+
+async def test_something_we_do_not_sell_gets_a_special_order_or_similar(dispatcher, domain) -> None:
+    tracker = make_tracker("buy_product", "", [entity("product", "Brompton folding bike")])
+    events = await ActionBuyProduct().run(dispatcher, tracker, domain)
+    assert events == []
+    [answer] = dispatcher.messages
+    assert answer["say_yes"]["kind"] == "special_order"
+    assert "Brompton folding bike" in answer["text"] and "within 7 days" in answer["text"]
+    assert payloads(answer) == ["/request_human", "/product_recommendation"]
+
+
+def after_offer(offer: dict[str, Any], answer: str = "affirm") -> Tracker:
+    """A tracker whose bot said `offer` in the previous turn, then the customer said yes."""
+    history = [
+        action_event("action_listen"),
+        user_event("buy_product", "can I get a Giant Talon 2"),
+        action_event("action_buy_product"),
+        {"event": "bot", **offer},
+    ]
+    return make_tracker(answer, "yes please", history=history)
+
+
+OFFER = {
+    "text": "Yes, we can get the Giant Talon 2 for you if a wait of about 7 days works for you.",
+    "data": {"buttons": [{"title": "Yes, reserve one", "payload": "/affirm"}]},
+    "metadata": {
+        "say_yes": {
+            "kind": "out_of_stock",
+            "rung": "yes_with_condition",
+            "reason": "back in stock within two weeks",
+            "condition": "if a wait of about 7 days works for you",
+            "offered": ["/affirm"],
+        }
+    },
+}
+
+
+async def test_yes_to_an_offer_brings_in_a_person_who_sees_what_was_offered(
+    dispatcher, domain
+) -> None:
+    tracker = after_offer(OFFER)
+    events = await ActionAcceptOffer().run(dispatcher, tracker, domain)
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_handoff"}]
+    assert request_summary(tracker) == (
+        "out of stock, yes with condition (back in stock within two weeks), "
+        "if a wait of about 7 days works for you"
+    )
+
+
+async def test_yes_to_no_offer_asks_how_to_help(dispatcher, domain) -> None:
+    plain = {"text": "Here are our opening hours.", "data": {}, "metadata": {}}
+    events = await ActionAcceptOffer().run(dispatcher, after_offer(plain), domain)
+    assert events == []
+    assert said(dispatcher) == ["utter_how_can_i_help"]
+
+
+async def test_an_offer_from_an_earlier_turn_is_not_the_question(dispatcher, domain) -> None:
+    # The customer said yes to the offer already; a second yes answers nothing of ours.
+    answered = after_offer(OFFER)
+    later = make_tracker(
+        "affirm", "yes", history=[*answered.events, action_event("utter_how_can_i_help")]
+    )
+    await ActionAcceptOffer().run(dispatcher, later, domain)
+    assert said(dispatcher) == ["utter_how_can_i_help"]
+
+
+async def test_customer_words_that_would_fail_the_tone_guard_are_never_echoed(
+    dispatcher, domain
+) -> None:
+    # The customer's own words become part of the answer ("getting the ... for you"): the
+    # guard stops them, and the answer keeps its buttons, so there is still a next step.
+    named = "bike you obviously never stock"
+    tracker = make_tracker("buy_product", "", [entity("product", named)])
+    await ActionBuyProduct().run(dispatcher, tracker, domain)
+    [answer] = dispatcher.messages
+    assert answer["text"] == base.SAFE_WITH_BUTTONS
+    assert payloads(answer) == ["/request_human", "/product_recommendation"]
+    [note] = answer["tone"]["replaced"]
+    assert named in note["original"]
+    assert [finding["kind"] for finding in note["findings"]] == ["contempt"]
+    assert answer["say_yes"]["kind"] == "special_order"  # the decision is still logged
+
+
+async def test_a_built_message_without_buttons_becomes_the_offer_of_a_person() -> None:
+    messages = [{"text": "You should have read the returns policy."}]
+    await base.check_tone(messages, "a test")
+    [message] = messages
+    assert message["text"] == base.SAFE_ALONE
+    assert payloads(message) == ["/request_human"]
+    assert message["tone"]["replaced"][0]["findings"][0]["kind"] == "criticism"
+
+
+async def test_a_built_fill_in_that_fails_is_left_out_and_one_that_passes_stays() -> None:
+    failing = {"response": "utter_loyalty_balance", "next_reward_text": "Obviously, spend more."}
+    passing = {"response": "utter_loyalty_balance", "next_reward_text": "You're 80 points away."}
+    sent = {"text": "You should receive your refund by Friday."}
+    await base.check_tone([failing, passing, sent], "a test")
+    assert failing["next_reward_text"] == ""
+    assert failing["tone"]["replaced"][0]["field"] == "next_reward_text"
+    assert passing["next_reward_text"] == "You're 80 points away." and "tone" not in passing
+    assert sent == {"text": "You should receive your refund by Friday."}
