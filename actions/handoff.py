@@ -22,14 +22,16 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import base
+from actions import base, requests
 from actions.base import DomainDict, Events, ShopAction
 from actions.requests import request_summary
 from actions.shop import team_hours_text
 from memory.agents import AgentAccounts
 from memory.handoffs import Escalation, HandoffQueue, escalate, memory_promise
 from memory.store import MemoryStore
+from voice import say_yes
 from voice.business import Business
+from voice.say_yes import Request, Standing
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +100,46 @@ def _escalate(
     )
 
 
+def next_opening(shop: Business, moment: dt.datetime) -> dt.datetime:
+    """When the team is next at work, from `moment` (today's opening if it is still ahead)."""
+    today = moment.date()
+    hours = shop.hours_on(today)
+    time = moment.time().replace(tzinfo=None)
+    if hours is not None and time < hours.open:
+        return dt.datetime.combine(today, hours.open, tzinfo=moment.tzinfo)
+    day = shop.next_open_day(today, include_today=False)
+    opening = shop.hours_on(day)
+    assert opening is not None  # next_open_day only returns a day with hours
+    return dt.datetime.combine(day, opening.open, tzinfo=moment.tzinfo)
+
+
+async def say_out_of_hours(
+    dispatcher: CollectingDispatcher, tracker: Tracker, shop: Business, moment: dt.datetime
+) -> None:
+    """The team is away: the say-yes ladder's answer for contact out of hours.
+
+    The customer asked for a person already, so the ladder is climbed for the request itself
+    (how and when a person replies), not for whether a person should be brought in.
+    """
+    opening = next_opening(shop, moment)
+    rules = await requests.load_rules()
+    said = str((tracker.latest_message or {}).get("text") or "")
+    request = Request(
+        "out_of_hours_contact",
+        {
+            "hours_until_open": round((opening - moment).total_seconds() / 3600, 1),
+            "opening_time": f"{opening:%H:%M} {base.format_day(opening.date(), moment.date())}",
+            "urgent": rules.complaints.is_serious(said),
+        },
+    )
+    decision = say_yes.decide(request, Standing(), rules)
+    # The chat is paused for the team now: what the customer types next is their message, so
+    # the answer carries no buttons (an urgent request is offered its options in words).
+    logged = requests.decision_log(decision, [])
+    logger.info("out of hours for conversation %s: %s", tracker.sender_id, logged)
+    dispatcher.utter_message(text=decision.text, say_yes=logged)
+
+
 class ActionHandoff(ShopAction):
     """Queues the chat for a person, says what happens next and when, and pauses the bot."""
 
@@ -127,7 +169,10 @@ class ActionHandoff(ShopAction):
                 email=place.email,
             )
             return [SlotSet("handoff_requested", True)]
-        dispatcher.utter_message(text=escalation.message)
+        if working:
+            dispatcher.utter_message(text=escalation.message)
+        else:
+            await say_out_of_hours(dispatcher, tracker, shop, moment)
         # Paused, Rasa still logs the customer's messages (the console shows them) but predicts
         # nothing; only the console's ConversationResumed hands the chat back to the bot.
         events: list[dict[str, Any]] = [SlotSet("handoff_requested", True), ConversationPaused()]

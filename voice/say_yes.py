@@ -307,7 +307,7 @@ def decide(request: Request, standing: Standing, rules: SayYesRules) -> Decision
                 "yes_with_condition", name, f"{name}.with_condition", rung.reason, text, condition
             )
     if kind.alternatives is not None:
-        offers = []
+        offers: list[tuple[Offer, str]] = []
         for offer in kind.alternatives.offers:
             phrase = _fill(offer.phrase, values) if offer.when.holds(facts) else None
             if phrase is not None and len(offers) < MAX_OFFERS:

@@ -81,12 +81,39 @@ async def test_out_of_hours_a_message_is_taken_and_a_follow_up_promised(
     accounts.add("Alex", "a long enough password")
     accounts.heartbeat("Alex")  # online, but the shop is closed
     events, dispatcher = await hand_off(domain, make_tracker("request_human", sender_id="ben"))
-    text = dispatcher.messages[0]["text"]
-    assert "take a message" in text and "from 09:00 tomorrow" in text
+    [message] = dispatcher.messages
+    assert "leave your message with me" in message["text"]
+    assert "reply by 09:00 tomorrow, when the team is back" in message["text"]
+    assert "best way to reach you" in message["text"]
+    assert message["say_yes"]["reason_code"] == "out_of_hours_contact.with_condition"
     assert events[-1]["event"] == "pause"
     card = MemoryStore(database).card_for_sender("ben")
     assert card is not None and len(card.promises_due) == 1
     assert HandoffQueue(database).open_for("ben").offline  # type: ignore[union-attr]
+
+
+async def test_out_of_hours_something_urgent_gets_its_options_and_safety_first(
+    database: str, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(base, "now", lambda shop: TUESDAY_NIGHT)
+    tracker = make_tracker("request_human", "I crashed and my friend is injured", sender_id="cy")
+    events, dispatcher = await hand_off(domain, tracker)
+    [message] = dispatcher.messages
+    assert message["say_yes"]["rung"] == "yes_alternative"
+    assert "emergency services" in message["text"]
+    assert "first thing at 09:00 tomorrow" in message["text"]
+    assert "buttons" not in message or not message["buttons"]  # the chat waits for the team
+    assert events[-1]["event"] == "pause"
+
+
+async def test_just_before_opening_the_team_is_back_within_the_hour(
+    database: str, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(base, "now", lambda shop: dt.datetime(2026, 11, 24, 8, 30))
+    _, dispatcher = await hand_off(domain, make_tracker("request_human", sender_id="di"))
+    [message] = dispatcher.messages
+    assert message["say_yes"]["rung"] == "yes"
+    assert message["text"].startswith("Yes, our team is back within the hour")
 
 
 @pytest.mark.parametrize(
