@@ -13,7 +13,7 @@ from actions import base
 from actions.base import DomainDict, Events, ShopAction
 from actions.fallback import main_menu
 from actions.orders import answer_order_status, answer_repair_status, reference_from
-from actions.shop import answer_product, answer_recommendation
+from actions.shop import answer_price_match, answer_product, answer_recommendation
 from voice.business import Business
 
 
@@ -51,6 +51,10 @@ class ActionUseDetails(ShopAction):
                 )
             if reference is not None:
                 return await answer_order_status(dispatcher, shop, reference)
+        if asked == "action_price_match":  # the price (or the item) they saw it cheaper for
+            products = base.latest_entity_values(tracker, "product")
+            wanted = products[-1] if products else tracker.get_slot("product")
+            return await answer_price_match(dispatcher, shop, tracker, wanted)
         bike_types = base.latest_entity_values(tracker, "bike_type")
         if bike_types:
             return await answer_recommendation(dispatcher, shop, bike_types[-1])

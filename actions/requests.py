@@ -77,6 +77,7 @@ async def answer_request(
     asks: bool = True,
     payloads: Mapping[str, str | None] | None = None,
     person_payload: str = ACCEPT_PAYLOAD,
+    accept_condition: str | None = None,
 ) -> Decision:
     """Decide `request` on the ladder and say the answer, with a next step.
 
@@ -85,6 +86,7 @@ async def answer_request(
     (a return set up by its form), so it needs no yes button. `payloads` changes (or, with
     None, leaves out) buttons that mean something else where the question is asked, such as
     inside a form, and `person_payload` is what the yes to a person sends there.
+    `accept_condition` titles the yes button of a yes with a condition, when it differs.
     """
     rules = await load_rules()
     standing = await standing_of(tracker.sender_id)
@@ -95,7 +97,10 @@ async def answer_request(
         if decision.needs_person:
             buttons = [{"title": "Yes, bring someone in", "payload": person_payload}]
         else:
-            buttons = [{"title": accept, "payload": ACCEPT_PAYLOAD}]
+            title = accept
+            if decision.rung == "yes_with_condition" and accept_condition:
+                title = accept_condition
+            buttons = [{"title": title, "payload": ACCEPT_PAYLOAD}]
         if other is not None:
             buttons.append({"title": other.label, "payload": other.payload})
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+from typing import Any
 
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
@@ -41,7 +42,7 @@ def build_app(settings: Settings, package: str = "actions") -> Sanic:
     app.error_handler.add(Exception, hide_internals)
 
     @app.listener("after_server_start")
-    async def load_tone_guard(app: Sanic) -> None:
+    async def load_tone_guard(app: Sanic, _loop: Any) -> None:
         # The tone guard checks the text actions build; load its language model before the
         # first customer waits for it (in a worker thread: the server answers meanwhile).
         app.add_task(asyncio.to_thread(_load_tone_guard))

@@ -193,6 +193,67 @@ async def answer_product(
     return [SlotSet("product", product.name)]
 
 
+_AMOUNT = re.compile(
+    r"(?:£|\$|€)\s?(\d[\d,]*(?:\.\d{1,2})?)|(\d[\d,]*(?:\.\d{1,2})?)\s?(?:pounds|quid|gbp)\b",
+    re.IGNORECASE,
+)
+_LESS = re.compile(r"^\s*(?:less|cheaper|lower|off)\b", re.IGNORECASE)
+
+
+def price_seen(text: str | None, our_price: float) -> float | None:
+    """The price the customer saw elsewhere: "£780", "90 pounds", or "£20 less" (ours - 20)."""
+    for match in _AMOUNT.finditer(text or ""):
+        amount = float((match.group(1) or match.group(2)).replace(",", ""))
+        if _LESS.match((text or "")[match.end() :]):
+            amount = our_price - amount
+        if amount > 0:
+            return amount
+    return None
+
+
+async def answer_price_match(
+    dispatcher: CollectingDispatcher, shop: Business, tracker: Tracker, wanted: str | None
+) -> Events:
+    """A lower price seen elsewhere: the say-yes ladder decides from the difference (and a
+    loyal customer's standing); the bot asks for what it still needs to know."""
+    product = shop.find_product(wanted) if wanted else None
+    if product is None:
+        dispatcher.utter_message(response="utter_ask_price_match_product")
+        return []
+    ours = price(shop, product)
+    seen = price_seen((tracker.latest_message or {}).get("text"), product.price)
+    if seen is None:
+        dispatcher.utter_message(
+            response="utter_ask_competitor_price", product=product.name, price=ours
+        )
+        return [SlotSet("product", product.name)]
+    if seen >= product.price:
+        dispatcher.utter_message(
+            response="utter_price_already_best", product=product.name, price=ours
+        )
+        return [SlotSet("product", product.name)]
+    difference = round((product.price - seen) / product.price * 100, 1)
+    request = Request("price_match", {"item": product.name, "difference_percent": difference})
+    await requests.answer_request(
+        dispatcher, tracker, request, "Yes, please", accept_condition="Yes, I'll send it"
+    )
+    return [SlotSet("product", product.name)]
+
+
+class ActionPriceMatch(ShopAction):
+    """ "Can you match this price?": the product and the price seen, then the ladder's yes."""
+
+    def name(self) -> str:
+        return "action_price_match"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        named = base.latest_entity_values(tracker, "product")
+        wanted = named[-1] if named else tracker.get_slot("product")
+        return await answer_price_match(dispatcher, shop, tracker, wanted)
+
+
 async def answer_recommendation(
     dispatcher: CollectingDispatcher,
     shop: Business,

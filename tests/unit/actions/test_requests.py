@@ -9,9 +9,10 @@ from action_testkit import action_event, entity, make_tracker, said, user_event
 from rasa_sdk import Tracker
 
 from actions import base
+from actions.details import ActionUseDetails
 from actions.orders import ActionSubmitReturn
 from actions.requests import ActionAcceptOffer, request_summary
-from actions.shop import ActionBuyProduct
+from actions.shop import ActionBuyProduct, ActionPriceMatch
 
 
 def return_tracker(order_id: str, item: str) -> Tracker:
@@ -191,3 +192,66 @@ async def test_a_built_fill_in_that_fails_is_left_out_and_one_that_passes_stays(
     assert failing["tone"]["replaced"][0]["field"] == "next_reward_text"
     assert passing["next_reward_text"] == "You're 80 points away." and "tone" not in passing
     assert sent == {"text": "You should receive your refund by Friday."}
+
+
+def price_tracker(text: str, product: str | None = "Trek FX 3") -> Tracker:
+    entities = [entity("product", product)] if product else []
+    return make_tracker("price_match", text, entities)
+
+
+async def test_a_small_price_difference_is_matched_once_the_price_is_seen(
+    dispatcher, domain
+) -> None:
+    # The Trek FX 3 is £849 with us; £820 elsewhere is 3.4% less.
+    await ActionPriceMatch().run(dispatcher, price_tracker("it's £820 at another shop"), domain)
+    [answer] = dispatcher.messages
+    assert answer["say_yes"]["kind"] == "price_match"
+    assert answer["say_yes"]["rung"] == "yes_with_condition"
+    assert "once we've seen the other shop's price" in answer["text"]
+    assert [b["title"] for b in answer["buttons"]] == ["Yes, I'll send it", "No, thanks"]
+
+
+async def test_a_larger_difference_is_met_with_other_ways_to_save(dispatcher, domain) -> None:
+    await ActionPriceMatch().run(dispatcher, price_tracker("Wiggle has it for £680"), domain)
+    [answer] = dispatcher.messages
+    assert answer["say_yes"]["rung"] == "yes_alternative"
+    assert payloads(answer) == ["/redeem_reward", "/product_recommendation"]
+
+
+async def test_a_very_large_difference_is_checked_by_a_person(dispatcher, domain) -> None:
+    await ActionPriceMatch().run(dispatcher, price_tracker("I can get it for 500 pounds"), domain)
+    [answer] = dispatcher.messages
+    assert answer["say_yes"]["rung"] == "yes_person"
+
+
+async def test_a_price_given_as_so_much_less(dispatcher, domain) -> None:
+    await ActionPriceMatch().run(dispatcher, price_tracker("it's £20 less on Wiggle"), domain)
+    [answer] = dispatcher.messages
+    assert answer["say_yes"]["rung"] == "yes_with_condition"  # £829 against £849: 2.4%
+
+
+async def test_a_price_match_asks_for_what_it_still_needs(dispatcher, domain) -> None:
+    await ActionPriceMatch().run(dispatcher, price_tracker("do you price match?", None), domain)
+    await ActionPriceMatch().run(dispatcher, price_tracker("can you match the price?"), domain)
+    await ActionPriceMatch().run(dispatcher, price_tracker("it's £900 elsewhere"), domain)
+    assert said(dispatcher) == [
+        "utter_ask_price_match_product",
+        "utter_ask_competitor_price",
+        "utter_price_already_best",
+    ]
+    assert dispatcher.messages[1]["price"] == "£849"
+
+
+async def test_the_price_given_after_the_question_is_used(dispatcher, domain) -> None:
+    history = [
+        action_event("action_listen"),
+        user_event("price_match", "can you price match the Trek FX 3?"),
+        action_event("action_price_match"),
+        {"event": "bot", "text": "what price did you see?", "data": {}, "metadata": {}},
+    ]
+    tracker = make_tracker(
+        "inform", "it was £820 at Wiggle", slots={"product": "Trek FX 3"}, history=history
+    )
+    await ActionUseDetails().run(dispatcher, tracker, domain)
+    [answer] = dispatcher.messages
+    assert answer["say_yes"]["kind"] == "price_match"
