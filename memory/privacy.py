@@ -60,6 +60,17 @@ def export_customer(store: MemoryStore, customer_id: int) -> dict[str, Any]:
                 .order_by(s.feedback_states.c.id)
             )
         ]
+    # The handoff queue is keyed by conversation: the chats of this customer that went to a person.
+    senders = store.sender_ids(customer_id)
+    with store.engine.connect() as conn:
+        result["handoffs"] = [
+            {key: _plain(value) for key, value in row._mapping.items()}
+            for row in conn.execute(
+                select(s.handoffs)
+                .where(s.handoffs.c.sender_id.in_(senders))
+                .order_by(s.handoffs.c.id)
+            )
+        ]
     for exchange in result["exchanges"]:
         for column in ("entities", "policy"):
             if exchange.get(column):

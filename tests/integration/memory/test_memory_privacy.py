@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from bot.settings import ROOT
 from memory.db import make_engine
+from memory.handoffs import HandoffQueue
 from memory.privacy import export_customer, forget_customer, purge_exchanges
 from memory.records import Exchange, ExtractedFact
 from memory.store import MemoryStore, UnknownCustomer
@@ -82,9 +83,13 @@ async def test_forget_removes_memory_and_tracker_conversations(memory_url, tmp_p
 def test_export_has_everything(memory_url):
     store = MemoryStore(memory_url)
     customer = remember_someone(store, "web-1")
+    queue = HandoffQueue(store.engine)
+    queue.enqueue("web-1", "customer_asked", "can I talk to someone", offline=False)
+    queue.enqueue("someone-else", "customer_asked", "not theirs", offline=False)
     data = export_customer(store, customer)
     store.close()
     json.dumps(data)  # JSON-ready
+    assert [row["detail"] for row in data["handoffs"]] == ["can I talk to someone"]
     assert data["customer"]["id"] == customer
     assert [row["sender_id"] for row in data["identities"]] == ["web-1"]
     assert data["exchanges"][0]["text"] == "I'm Sarah"
