@@ -36,7 +36,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot import session_tokens, widget_guards, widget_transcript
-from bot.session_tokens import IdentityRefused, TokenRefused
+from bot.session_tokens import IdentityRefused, TokenExpired, TokenRefused
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +67,9 @@ FAILED_REPLY = (
 )
 
 
+SECONDS_PER_DAY = 86400
+
+
 class ChannelConfigError(ValueError):
     """A widget setting in credentials.yml is missing or wrong; the message says which."""
 
@@ -79,6 +82,8 @@ class WidgetConfig:
     identity_secret: str
     max_message_chars: int = 2000
     rate_limit_per_minute: int = 30
+    # Days a session token stays good after it was issued (each resume issues a fresh one).
+    session_days: int = 30
     allowed_origins: tuple[str, ...] = ()
     socketio_path: str = "/socket.io"
     # The relationship memory, told which conversations are a signed-in customer's.
@@ -121,6 +126,7 @@ class WidgetConfig:
             identity_secret=text("identity_secret"),
             max_message_chars=number("max_message_chars", 2000),
             rate_limit_per_minute=number("rate_limit_per_minute", 30),
+            session_days=number("session_days", 30),
             allowed_origins=tuple(str(o).strip().rstrip("/") for o in origins if str(o).strip()),
             socketio_path=text("socketio_path") or "/socket.io",
             memory_database_url=text("memory_database_url"),
@@ -426,7 +432,21 @@ class WidgetInput(InputChannel):
             anonymous_id = None
             if token:
                 try:
-                    anonymous_id = session_tokens.verify_session_token(config.session_secret, token)
+                    anonymous_id = session_tokens.verify_session_token(
+                        config.session_secret, token, config.session_days * SECONDS_PER_DAY
+                    )
+                    # Resumed: a fresh token, so a session in use never expires.
+                    token = session_tokens.issue_session_token(
+                        config.session_secret, anonymous_id
+                    ).token
+                except TokenExpired:
+                    logger.info("a widget session token expired; starting a new session")
+                    await hub.refuse(
+                        sid,
+                        "session_expired",
+                        "It's been a while since this chat, so a new one has started. "
+                        "How can I help?",
+                    )
                 except TokenRefused as refusal:
                     logger.warning("refused a widget session token (%s)", refusal)
                     await hub.refuse(

@@ -1,7 +1,9 @@
 """Signed widget session tokens and verified customer identities (pure functions, no I/O).
 
-A session token names an anonymous conversation and carries the server's HMAC-SHA256 of that
-name, so a browser can resume its own conversation but cannot invent or guess another's.
+A session token names an anonymous conversation and the time it was issued, and carries the
+server's HMAC-SHA256 of both, so a browser can resume its own conversation but cannot invent or
+guess another's. A token is good for a number of days after it was issued (WIDGET_SESSION_DAYS);
+the channel issues a fresh one each time a browser resumes, so only an abandoned token expires.
 A customer identity is the shop's customer id plus the hex HMAC-SHA256 of that id made with the
 secret the shop shares with Rapport ("identity verification"); only the shop's own site can
 produce it, so a page cannot claim to be someone else.
@@ -13,9 +15,12 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 from dataclasses import dataclass
 
-TOKEN_VERSION = "v1"  # noqa: S105 - a format version, not a secret
+TOKEN_VERSION = "v2"  # noqa: S105 - a format version, not a secret
+# A token issued this far in the future (a server clock that jumped back) is still accepted.
+CLOCK_SKEW_SECONDS = 300
 ANONYMOUS_PREFIX = "web-"
 CUSTOMER_PREFIX = "customer:"
 MAX_CUSTOMER_ID_CHARS = 128
@@ -27,6 +32,10 @@ _CONVERSATION_ID = re.compile(r"^web-[0-9a-f]{32}$")
 
 class TokenRefused(ValueError):
     """A session token that this server did not issue (or that is malformed)."""
+
+
+class TokenExpired(TokenRefused):
+    """A session token this server issued, but longer ago than a session lasts."""
 
 
 class IdentityRefused(ValueError):
@@ -52,26 +61,47 @@ def _sign(secret: str, text: str) -> str:
     return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 
-def issue_session_token(secret: str, conversation_id: str | None = None) -> SessionToken:
+def issue_session_token(
+    secret: str, conversation_id: str | None = None, now: float | None = None
+) -> SessionToken:
     """A new signed token for `conversation_id`, or for a fresh anonymous conversation."""
     conversation_id = conversation_id or ANONYMOUS_PREFIX + secrets.token_hex(16)
     if not _CONVERSATION_ID.match(conversation_id):
         raise ValueError(f"{conversation_id!r} is not an anonymous conversation id")
-    body = f"{TOKEN_VERSION}.{conversation_id}"
+    issued = int(time.time() if now is None else now)
+    body = f"{TOKEN_VERSION}.{conversation_id}.{issued}"
     return SessionToken(f"{body}.{_sign(secret, body)}", conversation_id)
 
 
-def verify_session_token(secret: str, token: object) -> str:
-    """The conversation id a token names; TokenRefused if this server did not issue it."""
+def verify_session_token(
+    secret: str, token: object, max_age_seconds: float | None = None, now: float | None = None
+) -> str:
+    """The conversation id a token names.
+
+    TokenRefused if this server did not issue it; TokenExpired if it was issued more than
+    `max_age_seconds` ago (None: tokens never expire).
+    """
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
         raise TokenRefused("the session token is missing or malformed")
-    version, _, rest = token.partition(".")
-    conversation_id, _, signature = rest.rpartition(".")
-    if version != TOKEN_VERSION or not _CONVERSATION_ID.match(conversation_id):
+    parts = token.split(".")
+    if len(parts) != 4:
         raise TokenRefused("the session token is not one this server issues")
-    expected = _sign(secret, f"{version}.{conversation_id}")
+    version, conversation_id, issued, signature = parts
+    if (
+        version != TOKEN_VERSION
+        or not _CONVERSATION_ID.match(conversation_id)
+        or not issued.isdigit()
+        or len(issued) > 12
+    ):
+        raise TokenRefused("the session token is not one this server issues")
+    expected = _sign(secret, f"{version}.{conversation_id}.{issued}")
     if not hmac.compare_digest(expected, signature):
         raise TokenRefused("the session token's signature does not match")
+    moment = time.time() if now is None else now
+    if int(issued) > moment + CLOCK_SKEW_SECONDS:
+        raise TokenRefused("the session token was issued in the future")
+    if max_age_seconds is not None and moment - int(issued) > max_age_seconds:
+        raise TokenExpired("the session token has expired")
     return conversation_id
 
 

@@ -47,6 +47,8 @@ class Settings:
     bookings_url: str = f"sqlite:///{ROOT / 'var' / 'bookings.db'}"
     max_message_chars: int = 2000
     rate_limit_per_minute: int = 30
+    # Days an unused widget session lasts before a returning browser starts a new chat.
+    widget_session_days: int = 30
     allowed_origins: tuple[str, ...] = ("http://127.0.0.1:5005", "http://localhost:5005")
     retention_days: int = 730
     log_level: str = "INFO"
@@ -97,6 +99,7 @@ class Settings:
             "RAPPORT_IDENTITY_SECRET": self.identity_secret,
             "RAPPORT_MAX_MESSAGE_CHARS": str(self.max_message_chars),
             "RAPPORT_RATE_LIMIT_PER_MINUTE": str(self.rate_limit_per_minute),
+            "RAPPORT_WIDGET_SESSION_DAYS": str(self.widget_session_days),
             "RAPPORT_ALLOWED_ORIGINS": ",".join(self.allowed_origins),
             "RAPPORT_DATABASE_URL": self.database_url,
             "RAPPORT_ROOT": str(ROOT),
@@ -157,6 +160,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "BOOKINGS_URL": ("bookings_url", _text),
     "MAX_MESSAGE_CHARS": ("max_message_chars", _int("MAX_MESSAGE_CHARS", 1, 100000)),
     "RATE_LIMIT_PER_MINUTE": ("rate_limit_per_minute", _int("RATE_LIMIT_PER_MINUTE", 1, 10000)),
+    "WIDGET_SESSION_DAYS": ("widget_session_days", _int("WIDGET_SESSION_DAYS", 1, 3650)),
     "ALLOWED_ORIGINS": ("allowed_origins", _origins),
     "RETENTION_DAYS": ("retention_days", _int("RETENTION_DAYS", 1, 36500)),
     "LOG_LEVEL": ("log_level", _level),

@@ -6,6 +6,7 @@ These tests depend on the protocol, not on the bot's wording: the bot's content 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -142,7 +143,11 @@ async def test_reconnecting_with_the_token_resumes_the_conversation_with_history
 
     again = await open_widget()
     resumed, history = await again.start_session(token)
-    assert resumed == token
+    secret = "widget-tests-session-secret-" + "s" * 20
+    # The same conversation, under a freshly issued token (a session in use never expires).
+    assert session_tokens.verify_session_token(secret, resumed) == (
+        session_tokens.verify_session_token(secret, token)
+    )
     assert again.errors() == []
     assert texts(history, "customer") == ["hello"]
     assert reply["id"] in [m["id"] for m in history]
@@ -165,6 +170,23 @@ async def test_a_token_the_server_did_not_issue_is_refused(open_widget) -> None:
         assert attacker.errors() == ["session_refused"]
         assert token != victim_token
         assert history == []
+
+
+async def test_a_token_from_long_ago_starts_a_new_chat(open_widget) -> None:
+    secret = "widget-tests-session-secret-" + "s" * 20
+    old = await open_widget()
+    token, _ = await old.start_session()
+    await old.say("hello")
+    await old.close()
+    conversation = session_tokens.verify_session_token(secret, token)
+    forty_days_ago = time.time() - 40 * 86400
+    stale = session_tokens.issue_session_token(secret, conversation, now=forty_days_ago).token
+
+    returning = await open_widget()
+    fresh, history = await returning.start_session(stale)
+    assert returning.errors() == ["session_expired"]
+    assert session_tokens.verify_session_token(secret, fresh) != conversation
+    assert history == []
 
 
 async def test_a_forged_identity_is_refused_and_the_chat_stays_anonymous(

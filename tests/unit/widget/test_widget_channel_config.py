@@ -34,6 +34,14 @@ def test_a_bad_number_is_a_clear_error() -> None:
         )
 
 
+def test_session_days_come_from_the_credentials_with_a_default() -> None:
+    secrets_only = {"session_secret": "s", "identity_secret": "i"}
+    assert WidgetConfig.from_credentials(secrets_only).session_days == 30
+    assert WidgetConfig.from_credentials({**secrets_only, "session_days": "7"}).session_days == 7
+    with pytest.raises(ChannelConfigError, match=r"session_days in credentials\.yml"):
+        WidgetConfig.from_credentials({**secrets_only, "session_days": "0"})
+
+
 def test_origins_allowed_are_the_configured_ones_and_the_servers_own() -> None:
     channel = WidgetInput(
         WidgetConfig(

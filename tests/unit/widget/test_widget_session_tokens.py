@@ -49,12 +49,42 @@ def test_a_token_pointing_at_another_conversation_is_refused() -> None:
         "a1b2c3d4e5f60718293a4b5c6d7e8f90",
         "v1.customer:7.abc",
         "v1.web-x.sig",
+        "v2.web-x.1700000000.sig",
+        "v2.web-0123456789abcdef0123456789abcdef.soon.sig",
         "x" * 500,
     ],
 )
 def test_malformed_tokens_are_refused(token: object) -> None:
     with pytest.raises(TokenRefused):
         session_tokens.verify_session_token(SECRET, token)
+
+
+DAY = 86400.0
+
+
+def test_a_token_is_good_for_its_days_and_then_expires() -> None:
+    issued = session_tokens.issue_session_token(SECRET, now=1_700_000_000)
+    within = 1_700_000_000 + 29 * DAY
+    after = 1_700_000_000 + 31 * DAY
+    assert session_tokens.verify_session_token(SECRET, issued.token, 30 * DAY, now=within) == (
+        issued.conversation_id
+    )
+    with pytest.raises(session_tokens.TokenExpired):
+        session_tokens.verify_session_token(SECRET, issued.token, 30 * DAY, now=after)
+
+
+def test_changing_the_issue_time_breaks_the_signature() -> None:
+    issued = session_tokens.issue_session_token(SECRET, now=1_700_000_000)
+    version, conversation, _, signature = issued.token.split(".")
+    younger = f"{version}.{conversation}.{1_700_000_000 + 40 * int(DAY)}.{signature}"
+    with pytest.raises(TokenRefused, match="signature"):
+        session_tokens.verify_session_token(SECRET, younger, 30 * DAY, now=1_700_000_000)
+
+
+def test_a_token_issued_in_the_future_is_refused() -> None:
+    issued = session_tokens.issue_session_token(SECRET, now=1_700_000_000 + DAY)
+    with pytest.raises(TokenRefused, match="future"):
+        session_tokens.verify_session_token(SECRET, issued.token, now=1_700_000_000)
 
 
 def test_an_empty_secret_is_an_error_not_a_weak_token() -> None:
