@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -192,11 +192,12 @@ async def offer_next_open_day(
     return {"repair_date": None, HINT_SLOT: "repair_date", OFFERED_DAY_SLOT: next_open.isoformat()}
 
 
-class ValidateRepairForm(FormValidationAction):
-    """Checks the bike, the problem and the drop-off date of a repair booking."""
+class SafeFormValidation(FormValidationAction, ABC):
+    """A form's validation that never breaks the form: a failure is logged, and the customer
+    is told and offered a person."""
 
-    def name(self) -> str:
-        return "validate_repair_form"
+    @abstractmethod
+    def name(self) -> str: ...
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -204,9 +205,16 @@ class ValidateRepairForm(FormValidationAction):
         try:
             return await super().run(dispatcher, tracker, domain)
         except Exception:  # the form must go on; the log gets the details
-            logger.exception("validate_repair_form failed for %s", tracker.sender_id)
+            logger.exception("%s failed for %s", self.name(), tracker.sender_id)
             dispatcher.utter_message(response=base.SOMETHING_WENT_WRONG)
             return []
+
+
+class ValidateRepairForm(SafeFormValidation):
+    """Checks the bike, the problem and the drop-off date of a repair booking."""
+
+    def name(self) -> str:
+        return "validate_repair_form"
 
     async def validate_repair_bike(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -262,21 +270,11 @@ class ValidateRepairForm(FormValidationAction):
         return {"repair_date": day.isoformat(), OFFERED_DAY_SLOT: None}
 
 
-class ValidateReturnForm(FormValidationAction):
+class ValidateReturnForm(SafeFormValidation):
     """Checks the order number, the item and the reason of a return."""
 
     def name(self) -> str:
         return "validate_return_form"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Events:
-        try:
-            return await super().run(dispatcher, tracker, domain)
-        except Exception:  # the form must go on; the log gets the details
-            logger.exception("validate_return_form failed for %s", tracker.sender_id)
-            dispatcher.utter_message(response=base.SOMETHING_WENT_WRONG)
-            return []
 
     async def validate_return_order_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -319,3 +319,20 @@ async def test_an_order_with_one_item_needs_no_item_question(dispatcher, domain)
 )
 def test_the_bike_is_named_back_the_way_a_person_would(said_: str, expected: str) -> None:
     assert bike_name(said_) == expected
+
+
+@pytest.mark.parametrize(
+    ("action", "form", "slot", "value"),
+    [
+        (ValidateReturnForm(), "return_form", "return_order_id", "A1234"),
+        (ValidateRepairForm(), "repair_form", "repair_problem", "the brakes squeal"),
+    ],
+)
+async def test_a_validation_that_fails_keeps_the_form_going_and_offers_a_person(
+    dispatcher, domain, sample_shop, action, form, slot, value
+) -> None:
+    # The business file can't be read (moved during a deploy): the customer still gets a reply.
+    object.__setattr__(sample_shop, "business_file", sample_shop.business_file.parent / "gone.yml")
+    events = await validate(action, dispatcher, domain, form, slot, value, slot, value)
+    assert events == []
+    assert said(dispatcher) == ["utter_something_went_wrong"]
