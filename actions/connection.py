@@ -1,4 +1,4 @@
-"""Small moments of connection: what the customer likes, dreams of, and suggests.
+"""Small moments of connection: what the customer likes, dreams of, suggests, and how they rate us.
 
 The customer's own words are kept in the conversation's slots (`preferences`, `aspirations`,
 `ideas`) and acknowledged warmly; the relationship memory takes them from there across visits.
@@ -6,6 +6,7 @@ The customer's own words are kept in the conversation's slots (`preferences`, `a
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -90,3 +91,56 @@ class ActionNoteFeedback(NoteAction):
     def record(self, store: Any, sender_id: str, words: str) -> None:
         """Ideas go to the team's list; a later visit tells the customer what became of it."""
         store.add_feedback(store.customer_for_sender(sender_id), "idea", words)
+
+
+# "I rate this conversation 4 out of 5" (the widget's stars) or "5 stars" typed by hand.
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+_SCORE = re.compile(
+    r"\b([1-5]|one|two|three|four|five)\s*(?:/\s*5|out of (?:5|five)|stars?\b)", re.IGNORECASE
+)
+LOW_RATING = 2  # at or below this, the team is offered to follow up
+
+
+def rating_given(tracker: Tracker) -> int | None:
+    """The score of the customer's rating: the widget's metadata first, then their words."""
+    message = tracker.latest_message or {}
+    score = (message.get("metadata") or {}).get("rating")
+    if isinstance(score, int) and not isinstance(score, bool) and 1 <= score <= 5:
+        return score
+    for value in base.latest_entity_values(tracker, "rating"):  # a rating button's payload
+        if value.isdigit() and 1 <= int(value) <= 5:
+            return int(value)
+    found = _SCORE.search(str(message.get("text") or ""))
+    if found is None:
+        return None
+    said = found.group(1).lower()
+    return _NUMBERS[said] if said in _NUMBERS else int(said)
+
+
+def record_rating(store: Any, sender_id: str, score: int) -> int:
+    """Keep the rating with the customer's relationship (call in a worker thread)."""
+    return int(store.rate(store.customer_for_sender(sender_id), score))
+
+
+class ActionRateConversation(ShopAction):
+    """A rating of the conversation: kept in memory; a low one is met with an offer of a person."""
+
+    def name(self) -> str:
+        return "action_rate_conversation"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        score = rating_given(tracker)
+        if score is None:
+            dispatcher.utter_message(response="utter_ask_rating")
+            return []
+        await base.with_memory(
+            record_rating, tracker.sender_id, score, conversation=tracker.sender_id
+        )
+        stars = f"{score} star{'s' if score != 1 else ''}"
+        if score <= LOW_RATING:
+            dispatcher.utter_message(response="utter_rating_low", stars=stars)
+        else:
+            dispatcher.utter_message(response="utter_rating_thanks", stars=stars)
+        return []
