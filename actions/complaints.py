@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base
 from actions.base import DomainDict, Events, ShopAction
+from actions.requests import COMPLAINT, load_rules, standing_from_card
 from voice import say_yes
 from voice.business import Business
 from voice.say_yes import Decision, Request, SayYesRules, Standing
@@ -31,7 +32,7 @@ from voice.say_yes import Decision, Request, SayYesRules, Standing
 logger = logging.getLogger(__name__)
 
 HANDOFF = "action_handoff"
-ISSUE_KIND = "complaint"
+ISSUE_KIND = COMPLAINT
 MAX_SUMMARY = 500  # characters of the customer's words kept as the issue's summary
 
 
@@ -59,8 +60,8 @@ def record_complaint(
     """
     customer_id = store.customer_for_sender(sender_id)
     card = store.card(customer_id)
-    open_complaints = sum(1 for issue in card.open_issues if issue.kind == ISSUE_KIND)
-    standing = Standing(card.stage, card.at_risk, open_complaints + 1)
+    known = standing_from_card(card)
+    standing = replace(known, open_complaints=known.open_complaints + 1)
     issue_id = store.open_issue(customer_id, ISSUE_KIND, summary)
     promise_id = store.make_promise(customer_id, promise, due_at=due_at, issue_id=issue_id)
     return RecordedComplaint(standing, issue_id, promise_id)
@@ -110,7 +111,7 @@ class ActionHandleComplaint(ShopAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
         config = await base.settings()
-        rules = await asyncio.to_thread(say_yes.load_cached, config.business_file)
+        rules = await load_rules()
         words = rules.complaints
         said = str((tracker.latest_message or {}).get("text") or "").strip()
         summary = said[:MAX_SUMMARY] or "a complaint (no details given yet)"

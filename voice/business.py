@@ -715,13 +715,17 @@ def parse(text: str, source: Path) -> Business:
     )
 
 
+def read_file(path: Path, error: type[BusinessFileError] = BusinessFileError) -> str:
+    """The business file's text; `error` (naming the file) when it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as failure:
+        raise error(f"{path}: cannot be read ({failure.strerror})") from None
+
+
 def load(path: Path) -> Business:
     """Read and validate a business file (synchronous: call it from a worker thread in a loop)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise BusinessFileError(f"{path}: cannot be read ({error.strerror})") from None
-    return parse(text, path)
+    return parse(read_file(path), path)
 
 
 @lru_cache(maxsize=8)

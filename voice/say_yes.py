@@ -24,7 +24,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from voice.business import BusinessFileError, _Reader
+from voice.business import BusinessFileError, _Reader, read_file
 
 SECTION = "say_yes"
 RUNGS = ("yes", "yes_with_condition", "yes_alternative", "yes_person")
@@ -575,11 +575,7 @@ def parse_rules(text: str, source: Path) -> SayYesRules:
 
 def load_rules(path: Path) -> SayYesRules:
     """Read and validate the say-yes rules (synchronous: call it from a worker thread)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise SayYesError(f"{path}: cannot be read ({error.strerror})") from None
-    return parse_rules(text, path)
+    return parse_rules(read_file(path, SayYesError), path)
 
 
 @lru_cache(maxsize=8)
