@@ -42,13 +42,16 @@ class MemoryEventBroker(EventBroker):
         extract_facts: bool = True,
     ) -> None:
         self.database_url = database_url
-        self.store = MemoryStore(
-            database_url, rules=rules, fact_extractor=FactExtractor() if extract_facts else None
-        )
+        extractor = FactExtractor() if extract_facts else None
+        self.store = MemoryStore(database_url, rules=rules, fact_extractor=extractor)
         ingestor = EventIngestor(self.store)
-        self.worker = OutboxWorker(
-            Outbox(outbox_path), ingestor.ingest, prepare=lambda: memory.migrate(database_url)
-        )
+
+        def prepare() -> None:
+            memory.migrate(database_url)
+            if extractor is not None:
+                extractor.load()  # now, not while the first customer message waits
+
+        self.worker = OutboxWorker(Outbox(outbox_path), ingestor.ingest, prepare=prepare)
         self._last_action: OrderedDict[str, str] = OrderedDict()
         self.worker.start()
 

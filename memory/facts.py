@@ -420,6 +420,10 @@ class FactExtractor:
             self._nlp = language.load()
         return self._nlp
 
+    def load(self) -> Language:
+        """Loads the pipeline now (a worker warms it up before the first message arrives)."""
+        return self.nlp
+
     def __call__(self, text: str) -> list[ExtractedFact]:
         return self.extract(text)
 

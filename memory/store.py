@@ -111,8 +111,13 @@ class MemoryStore:
 
     def customer_for_sender(self, sender_id: str) -> int:
         """The customer behind a Rasa sender id, created (anonymous) on first sight."""
-        with self.engine.begin() as conn:
-            return self._customer_for_sender(conn, sender_id)
+        try:
+            with self.engine.begin() as conn:
+                return self._customer_for_sender(conn, sender_id)
+        except IntegrityError:
+            # The event broker linked this sender between our look-up and our insert.
+            with self.engine.begin() as conn:
+                return self._customer_for_sender(conn, sender_id)
 
     def find_customer(self, reference: str) -> int | None:
         """The customer whose shop id or sender id is `reference`, or `#<n>` for id n."""
@@ -341,6 +346,12 @@ class MemoryStore:
     def record_exchange(self, exchange: Exchange) -> bool:
         """Append one exchange to the log; False when its event id was already recorded."""
         at = utc(exchange.at)
+        # Facts are found before the write transaction opens: parsing takes time (the first
+        # parse loads the language model), and on SQLite a write transaction holds the lock
+        # that the action server's own writes wait for.
+        facts: list[ExtractedFact] = []
+        if exchange.speaker == "customer" and exchange.text and self.fact_extractor is not None:
+            facts = list(self.fact_extractor(exchange.text))
         try:
             with self.engine.begin() as conn:
                 seen = conn.execute(
@@ -348,7 +359,7 @@ class MemoryStore:
                 ).scalar()
                 if seen is not None:
                     return False
-                self._write_exchange(conn, exchange, at)
+                self._write_exchange(conn, exchange, at, facts)
                 return True
         except IntegrityError:
             # Another writer recorded the same event between our check and insert.
@@ -360,7 +371,9 @@ class MemoryStore:
                 return False
             raise
 
-    def _write_exchange(self, conn: Connection, exchange: Exchange, at: datetime) -> None:
+    def _write_exchange(
+        self, conn: Connection, exchange: Exchange, at: datetime, facts: list[ExtractedFact]
+    ) -> None:
         rules = self.rules
         customer_id = self._customer_for_sender(conn, exchange.sender_id)
         latest = self._latest_conversation(conn, exchange.sender_id)
@@ -429,9 +442,8 @@ class MemoryStore:
             .values(last_seen=last_seen, first_seen=func.coalesce(s.customers.c.first_seen, at))
         )
         self._add_signals(conn, customer_id, signals, at)
-        if exchange.speaker == "customer" and exchange.text and self.fact_extractor is not None:
-            for fact in self.fact_extractor(exchange.text):
-                self._record_fact(conn, customer_id, fact, "message", exchange_id, at)
+        for fact in facts:
+            self._record_fact(conn, customer_id, fact, "message", exchange_id, at)
 
     # -- facts -------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -66,10 +67,47 @@ def logged_decisions(memory_url: str, sender: str) -> list[tuple[str, str, str]]
 
 
 class Bot:
-    def __init__(self, port: int, rest_token: str, memory: str) -> None:
+    def __init__(self, port: int, rest_token: str, memory: str, log: Path) -> None:
         self.port = port
         self.rest_token = rest_token
         self.memory = memory
+        self.log = log
+        self.last_reply: dict[str, str] = {}
+
+    def problems(self) -> str:
+        """The servers' error lines and tracebacks so far, to print when a journey fails."""
+        lines = self.log.read_text(errors="replace").splitlines()
+        marks = [n for n, line in enumerate(lines) if "ERROR" in line or "Traceback" in line]
+        return "\n".join("\n".join(lines[n : n + 12]) for n in marks[-5:])
+
+    def wait_for_memory(self, sender: str, timeout: float = 30) -> None:
+        """Waits until the memory has logged the bot's last reply to `sender` (the event
+        broker writes it from a worker thread, after the reply has been sent)."""
+        from sqlalchemy import create_engine, text
+
+        expected = self.last_reply.get(sender)
+        engine = create_engine(self.memory)
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                with engine.connect() as conn:
+                    latest = conn.execute(
+                        text(
+                            "SELECT e.text FROM exchanges e JOIN conversations c "
+                            "ON c.id = e.conversation_id WHERE c.sender_id = :sender "
+                            "AND e.speaker = 'bot' ORDER BY e.id DESC LIMIT 1"
+                        ),
+                        {"sender": sender},
+                    ).scalar()
+                if latest == expected:
+                    return
+                if time.monotonic() > deadline:
+                    raise AssertionError(
+                        f"the memory did not log {expected!r} in {timeout}s (last: {latest!r})"
+                    )
+                time.sleep(0.2)
+        finally:
+            engine.dispose()
 
     def say(self, sender: str, text: str) -> str:
         """All the bot's replies to one message, as one text (with button titles)."""
@@ -83,6 +121,9 @@ class Bot:
         )
         with urllib.request.urlopen(request, timeout=60) as reply:  # noqa: S310 - loopback
             messages = json.loads(reply.read())
+        texts = [message["text"] for message in messages if message.get("text")]
+        if texts:
+            self.last_reply[sender] = texts[-1]
         parts = []
         for message in messages:
             parts.append(message.get("text") or "")
@@ -118,11 +159,21 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
                 raise AssertionError(f"the bot did not start:\n{log.read_text()}")
             time.sleep(1)
         yield Bot(
-            rasa_port, settings.load(env_file).rest_token, f"sqlite:///{folder / 'memory.db'}"
+            rasa_port,
+            settings.load(env_file).rest_token,
+            f"sqlite:///{folder / 'memory.db'}",
+            log,
         )
     finally:
         process.terminate()
         process.wait(timeout=60)
+
+
+@pytest.fixture(autouse=True)
+def servers_log(bot: Bot) -> Iterator[None]:
+    """After each journey, the servers' errors (pytest shows them when the journey failed)."""
+    yield
+    print(bot.problems() or "(no errors in the servers' log)")
 
 
 def test_hours_and_directions(bot: Bot) -> None:

@@ -8,4 +8,4 @@ from pathlib import Path
 # The conversation journeys own the fixture that starts Rasa and the action server; reuse it.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "conversation"))
 
-from test_customer_journeys import bot  # noqa: F401
+from test_customer_journeys import bot, servers_log  # noqa: F401

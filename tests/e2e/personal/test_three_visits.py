@@ -10,7 +10,6 @@ without waiting an hour. The transcript is printed (run with -s) and kept in doc
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -18,8 +17,6 @@ import pytest
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 SENDER = "three-visits-sam"
-# The memory is written by the event broker's worker thread; give it a moment between visits.
-BETWEEN_VISITS_SECONDS = 3
 
 
 def test_three_visits_the_bot_remembers(bot: Any) -> None:
@@ -32,7 +29,7 @@ def test_three_visits_the_bot_remembers(bot: Any) -> None:
         return reply
 
     def new_visit(number: int) -> None:
-        time.sleep(BETWEEN_VISITS_SECONDS)
+        bot.wait_for_memory(SENDER)  # the event broker's worker thread has logged the visit
         transcript.append(f"\n--- visit {number} ---")
         bot.say(SENDER, "/session_start")
 

@@ -121,6 +121,28 @@ def test_customer_messages_feed_the_fact_extractor(memory_url):
     assert len(facts) == 1 and facts[0].source == "message" and facts[0].exchange_id
 
 
+def test_another_writer_is_not_held_up_while_a_message_is_parsed(memory_url):
+    # The action server writes to the same database while the broker parses a customer
+    # message. Parsing happens before the broker's write transaction, so on SQLite the
+    # other writer does not wait for (or time out on) the broker's lock.
+    actions = MemoryStore(memory_url)
+    customer = actions.customer_for_sender("web-9")
+    written = []
+
+    def extractor(text):
+        written.append(actions.record_fact(customer, ExtractedFact("bike", "Trek FX 3", 1.0)))
+        return [ExtractedFact("riding_style", "gravel")]
+
+    broker = MemoryStore(memory_url, fact_extractor=extractor)
+    try:
+        assert say(broker, "e1", "web-9", "customer", "I ride gravel", 0, intent="inform")
+        kinds = {fact.kind: fact.value for fact in broker.facts(customer)}
+    finally:
+        broker.close()
+        actions.close()
+    assert written and kinds == {"bike": "Trek FX 3", "riding_style": "gravel"}
+
+
 def test_linking_merges_anonymous_history_into_the_customer(store, clock):
     say(store, "a1", "anon-1", "customer", "I ride a Trek", 0, intent="inform", confidence=0.9)
     anonymous = store.customer_for_sender("anon-1")
