@@ -103,6 +103,22 @@ def latest_entity_values(tracker: Tracker, entity: str) -> list[str]:
     return [str(item.get("value")) for item in entities if item.get("entity") == entity]
 
 
+def messages_since(tracker: Tracker, intent: str, limit: int = 6) -> list[str]:
+    """The customer's typed messages since they last asked with `intent` (that one included),
+    oldest first, at most the latest `limit`. Button payloads ("/affirm") are left out."""
+    texts: list[str] = []
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        text = str(event.get("text") or "")
+        if text and not text.startswith("/"):
+            texts.append(text)
+        asked = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if asked == intent or len(texts) >= limit:
+            break
+    return texts[::-1]
+
+
 class ShopAction(Action, ABC):
     """An action that answers from the business file and always leaves the customer a next step."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -16,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base, requests
 from actions.base import DomainDict, Events, ShopAction
+from actions.forms import parse_day
 from actions.shop import shop_records
 from actions.shop_records import RepairRecord, bookings, normalise_reference
 from voice.business import Business
@@ -33,6 +35,85 @@ REPAIR_RESPONSES = {
     "waiting_parts": "utter_repair_status_waiting_parts",
     "ready": "utter_repair_status_ready",
 }
+
+
+# What a customer asks of a return, in their own words: their money back, or a swap.
+WISHES = {
+    "refund": re.compile(r"\b(refund\w*|money back|reimburs\w*|pay me back)\b"),
+    "exchange": re.compile(
+        r"\b(exchang\w*|swap\w*|replace\w*|replacement"
+        r"|(different|another|other|bigger|smaller) (size|colour|color|model|one))\b"
+    ),
+}
+NEGATIONS = re.compile(r"\b(not|no|never|without|don't|dont|doesn't|won't|n't)\b")
+
+
+def return_wish(texts: list[str]) -> str | None:
+    """ "refund", "exchange", or None (a plain return) from the customer's messages, oldest
+    first: the last wish named and not negated ("not a refund, can I swap it?" is a swap)."""
+    wish, at = None, (-1, -1)
+    for number, text in enumerate(texts):
+        lowered = text.lower().replace("\u2019", "'")
+        for name, pattern in WISHES.items():
+            for found in pattern.finditer(lowered):
+                before = lowered[: found.start()].split()[-4:]
+                if NEGATIONS.search(" ".join(before)):
+                    continue
+                if (number, found.start()) > at:
+                    wish, at = name, (number, found.start())
+    return wish
+
+
+def return_request(wish: str | None, item: str, age: int, shop: Business) -> Request:
+    """The ladder's request for a return, a refund or an exchange of `item`, `age` days on."""
+    facts: dict[str, Any] = {"item": item, "days_since_purchase": age}
+    product = shop.find_product(item)
+    if wish == "refund":
+        facts["has_receipt"] = True  # the order is on record: that is the receipt
+        if product is not None:
+            facts["value"] = product.price
+        return Request("refund", facts)
+    if wish == "exchange":
+        if product is not None:
+            facts["in_stock"] = product.in_stock
+        return Request("exchange", facts)
+    return Request("return", facts)
+
+
+# A customer who needs the bike back by a day says so: "I need it by Friday", "for Saturday's
+# sportive", "I've a race on Sunday". Only a message with one of these words names a deadline,
+# so the drop-off day they answer with ("Tuesday") is never read as one.
+DEADLINE_WORDS = re.compile(
+    r"\b(need|needs|needed|must|have to|race|racing|sportive|event|trip|holiday|tour|back)\b"
+)
+DEADLINE = re.compile(r"\b(?:by|before|for|on|until)\s+(\S+(?:\s+\S+){0,3})")
+URGENT = re.compile(r"\b(urgent\w*|asap|as soon as possible|right away|in a rush|emergency)\b")
+
+
+def needed_by(texts: list[str], today: dt.date, drop_off: dt.date) -> dt.date | None:
+    """The day the customer needs their bike back, from their messages (newest first): a named
+    day after a deadline word, or the drop-off day itself when they said it is urgent."""
+    for text in reversed(texts):
+        lowered = text.lower().replace("\u2019", "'")
+        if DEADLINE_WORDS.search(lowered):
+            for found in reversed(list(DEADLINE.finditer(lowered))):
+                day = parse_day(found.group(1), today)
+                if day is not None and day >= today:
+                    return day
+        if URGENT.search(lowered):
+            return drop_off
+    return None
+
+
+def rush_request(shop: Business, problem: str, drop_off: dt.date, needed: dt.date) -> Request:
+    """The ladder's request for a repair needed back by `needed`: how many days short the
+    usual lead time falls (0 or less: it is done in time anyway)."""
+    service = shop.repair_service(problem)
+    facts: dict[str, Any] = {"service": service.name if service else "repair"}
+    if service is not None:
+        ready = drop_off + dt.timedelta(days=service.lead_time_days)
+        facts["days_short"] = (ready - needed).days
+    return Request("rush_repair", facts)
 
 
 def remember_bike(store: Any, sender_id: str, bike: str) -> None:
@@ -176,7 +257,13 @@ class ActionRepairStatus(ShopAction):
 
 
 class ActionSubmitRepair(ShopAction):
-    """Books the repair the form collected and confirms it with a reference and an estimate."""
+    """Books the repair the form collected and confirms it with a reference and an estimate.
+
+    A customer who said they need the bike back by a day (or urgently) is answered on the
+    `rush_repair` ladder first: when the usual lead time fits, it is a plain yes and booked;
+    otherwise the ladder's offer (an early drop-off, a quick fix, the workshop) comes before
+    anything is booked, and a yes brings in a person to arrange the rush.
+    """
 
     def name(self) -> str:
         return "action_submit_repair"
@@ -187,6 +274,19 @@ class ActionSubmitRepair(ShopAction):
         bike = str(tracker.get_slot("repair_bike"))
         problem = str(tracker.get_slot("repair_problem"))
         drop_off = dt.date.fromisoformat(str(tracker.get_slot("repair_date")))
+        cleared = [
+            SlotSet("repair_bike", None),
+            SlotSet("repair_problem", None),
+            SlotSet("repair_date", None),
+        ]
+        needed = needed_by(base.messages_since(tracker, "book_repair"), base.today(shop), drop_off)
+        if needed is not None:
+            rush = rush_request(shop, problem, drop_off, needed)
+            decision = await requests.answer_request(
+                dispatcher, tracker, rush, accept="Yes, please", asks=False
+            )
+            if decision.rung != "yes":  # a person arranges the rush, or another way is chosen
+                return [SlotSet("known_bike", bike), *cleared]
         url = (await base.settings()).bookings_url
         reference = await asyncio.to_thread(
             bookings(url).book,
@@ -222,18 +322,14 @@ class ActionSubmitRepair(ShopAction):
         await base.with_memory(
             remember_bike, tracker.sender_id, bike, conversation=tracker.sender_id
         )
-        return [
-            SlotSet("order_id", reference),
-            SlotSet("known_bike", bike),
-            SlotSet("repair_bike", None),
-            SlotSet("repair_problem", None),
-            SlotSet("repair_date", None),
-        ]
+        return [SlotSet("order_id", reference), SlotSet("known_bike", bike), *cleared]
 
 
 class ActionSubmitReturn(ShopAction):
     """The return the form collected, decided on the say-yes ladder: within the window it is
-    set up at once; later, the nearest yes (store credit, a tune-up) or a person."""
+    set up at once; later, the nearest yes (store credit, a tune-up) or a person. A customer
+    who asked for their money back is answered on the `refund` ladder, one who asked for a
+    swap on the `exchange` ladder."""
 
     def name(self) -> str:
         return "action_submit_return"
@@ -255,15 +351,18 @@ class ActionSubmitReturn(ShopAction):
             return reset
         reset.append(SlotSet("order_id", order.order_id))
         age = (base.today(shop) - order.placed).days
-        request = Request("return", {"item": item, "days_since_purchase": age})
+        request = return_request(
+            return_wish(base.messages_since(tracker, "return_request")), item, age, shop
+        )
         # A plain yes is done already (the form collected everything); other rungs ask first.
         decision = await requests.answer_request(
             dispatcher, tracker, request, accept="Yes, go ahead", asks=False
         )
         if decision.rung == "yes":
             policies = shop.policies
+            started = "utter_exchange_started" if request.kind == "exchange" else None
             dispatcher.utter_message(
-                response="utter_return_started",
+                response=started or "utter_return_started",
                 item=item,
                 order_id=f"#{order.order_id}",
                 address=shop.locations[0].address,

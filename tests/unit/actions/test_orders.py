@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
-from action_testkit import entity, make_tracker, said
+import datetime as dt
+
+from action_testkit import action_event, entity, make_tracker, said, user_event
+from rasa_sdk import Tracker
 
 from actions.orders import (
     ActionOrderStatus,
     ActionRepairStatus,
     ActionSubmitRepair,
+    needed_by,
 )
+
+TUESDAY = dt.date(2026, 11, 24)  # the test clock's day
+SATURDAY = dt.date(2026, 11, 28)
+
+
+def repair_booked(asked: str, problem: str, drop_off: str = "2026-11-28") -> Tracker:
+    """A repair form just completed, after the customer asked with `asked`."""
+    history = [
+        action_event("action_listen"),
+        user_event("book_repair", asked),
+        action_event("repair_form"),
+        action_event("action_listen"),
+        user_event("inform", "my Trek FX 3"),
+        action_event("repair_form"),
+        action_event("action_listen"),
+        user_event("inform", problem),
+    ]
+    slots = {"repair_bike": "Trek FX 3", "repair_problem": problem, "repair_date": drop_off}
+    return make_tracker("inform", "Saturday", slots=slots, history=history)
 
 
 async def test_a_shipped_order_says_when_it_arrives(dispatcher, domain) -> None:
@@ -88,3 +111,49 @@ async def test_a_booked_repair_reference_given_on_its_own_finds_the_repair(
     await ActionOrderStatus().run(dispatcher, tracker, domain)
     assert said(dispatcher) == ["utter_repair_status_booked"]
     assert dispatcher.messages[0]["bike"] == "Frog 55"
+
+
+def test_the_day_a_customer_needs_their_bike_back() -> None:
+    def need(*texts: str) -> dt.date | None:
+        return needed_by(list(texts), TUESDAY, SATURDAY)
+
+    assert need("the brakes squeal and I need it by Friday") == dt.date(2026, 11, 27)
+    assert need("I've got a sportive on Sunday", "Saturday") == dt.date(2026, 11, 29)
+    assert need("I need it for Saturday\u2019s race") == SATURDAY
+    assert need("it's urgent, my commute depends on it") == SATURDAY  # the drop-off day
+    assert need("book a repair", "Tuesday") is None  # a drop-off day is not a deadline
+    assert need("I need it back soon") is None  # no day named
+    assert need("my gears slip") is None
+
+
+async def test_a_repair_needed_back_in_time_is_a_plain_yes_and_booked(dispatcher, domain) -> None:
+    tracker = repair_booked("I need my bike for a sportive on Sunday", "the brakes squeal")
+    events = await ActionSubmitRepair().run(dispatcher, tracker, domain)
+    decision, booked = dispatcher.messages
+    assert decision["say_yes"]["reason_code"] == "rush_repair.yes"
+    assert decision["text"] == "Yes, we'll have the brake service done in time."
+    assert booked["response"] == "utter_repair_booked" and booked["reference"] == "R5001"
+    assert ("order_id", "R5001") in {(e["name"], e["value"]) for e in events}
+
+
+async def test_a_repair_needed_a_day_sooner_is_offered_with_an_early_drop_off(
+    dispatcher, domain
+) -> None:
+    tracker = repair_booked("can you fix my brakes? it's urgent", "the brakes squeal")
+    events = await ActionSubmitRepair().run(dispatcher, tracker, domain)
+    [offer] = dispatcher.messages  # nothing booked until the customer says yes
+    assert offer["say_yes"]["reason_code"] == "rush_repair.with_condition"
+    assert "rush the brake service if you can drop the bike off first thing" in offer["text"]
+    assert [b["payload"] for b in offer["buttons"]] == ["/affirm", "/deny"]
+    assert "order_id" not in {e["name"] for e in events}
+    assert ("repair_problem", None) in {(e["name"], e["value"]) for e in events}
+
+
+async def test_a_long_job_needed_soon_offers_a_quick_fix_or_the_workshop(
+    dispatcher, domain
+) -> None:
+    tracker = repair_booked("I need it back by Sunday for a tour", "a full overhaul please")
+    await ActionSubmitRepair().run(dispatcher, tracker, domain)
+    [offer] = dispatcher.messages
+    assert offer["say_yes"]["reason_code"] == "rush_repair.alternatives"
+    assert [b["payload"] for b in offer["buttons"]] == ["/book_repair", "/request_human"]

@@ -10,7 +10,7 @@ from rasa_sdk import Tracker
 
 from actions import base
 from actions.details import ActionUseDetails
-from actions.orders import ActionSubmitReturn
+from actions.orders import ActionSubmitReturn, return_wish
 from actions.requests import ActionAcceptOffer, request_summary
 from actions.shop import ActionBuyProduct, ActionPriceMatch
 
@@ -18,6 +18,19 @@ from actions.shop import ActionBuyProduct, ActionPriceMatch
 def return_tracker(order_id: str, item: str) -> Tracker:
     slots = {"return_order_id": order_id, "return_item": item, "return_reason": "too small"}
     return make_tracker("inform", "too small", slots=slots)
+
+
+def asked_for(wish: str, order_id: str, item: str) -> Tracker:
+    """A return form just completed, after the customer asked for the return in `wish`."""
+    history = [
+        action_event("action_listen"),
+        user_event("return_request", wish),
+        action_event("return_form"),
+        action_event("action_listen"),
+        user_event("inform", order_id),
+    ]
+    slots = {"return_order_id": order_id, "return_item": item, "return_reason": "too small"}
+    return make_tracker("inform", "too small", slots=slots, history=history)
 
 
 def payloads(message: dict[str, Any]) -> list[str]:
@@ -78,6 +91,52 @@ async def test_a_customer_with_repeated_complaints_gets_a_person(dispatcher, dom
     assert message["say_yes"]["reason_code"] == "return.person.standing"
     assert payloads(message) == ["/affirm", "/deny"]
     assert message["buttons"][0]["title"] == "Yes, bring someone in"
+
+
+def test_the_customer_s_wish_is_the_last_one_named_and_not_negated() -> None:
+    assert return_wish(["I'd like a refund for order A1234"]) == "refund"
+    assert return_wish(["can I get my money back for the lock"]) == "refund"
+    assert return_wish(["can I exchange my tyres for a different size"]) == "exchange"
+    assert return_wish(["I bought the wrong size tubes, can I swap them"]) == "exchange"
+    assert return_wish(["I don't want a refund", "can I swap it?"]) == "exchange"
+    assert return_wish(["not a swap please, I'd rather have a refund"]) == "refund"
+    assert return_wish(["swap it", "actually, a refund"]) == "refund"
+    assert return_wish(["I want to return my helmet", "too small"]) is None
+    assert return_wish(["I'd like store credit for this return"]) is None
+
+
+async def test_a_refund_in_the_window_is_a_yes_on_the_refund_ladder(dispatcher, domain) -> None:
+    tracker = asked_for("I'd like my money back for the helmet", "A1234", "Giro helmet")
+    await ActionSubmitReturn().run(dispatcher, tracker, domain)
+    decision, details = dispatcher.messages
+    assert decision["say_yes"]["reason_code"] == "refund.yes"
+    assert "refund the Giro helmet to your original payment method" in decision["text"]
+    assert details["response"] == "utter_return_started"
+
+
+async def test_a_refund_past_the_window_offers_an_exchange_or_a_tune_up(dispatcher, domain) -> None:
+    tracker = asked_for("refund please", "C3309", "Brooks saddle")
+    await ActionSubmitReturn().run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    assert message["say_yes"]["reason_code"] == "refund.alternatives"
+    assert payloads(message) == ["/return_request", "/book_repair"]
+
+
+async def test_a_swap_of_an_item_in_stock_is_set_up_at_once(dispatcher, domain) -> None:
+    tracker = asked_for("can I swap the helmet for a bigger size", "A1234", "Giro helmet")
+    await ActionSubmitReturn().run(dispatcher, tracker, domain)
+    decision, details = dispatcher.messages
+    assert decision["say_yes"]["reason_code"] == "exchange.yes"
+    assert decision["text"].startswith("Yes, we'll happily swap the Giro helmet")
+    assert details["response"] == "utter_exchange_started" and details["order_id"] == "#A1234"
+
+
+async def test_a_swap_long_after_purchase_gets_the_nearest_yes(dispatcher, domain) -> None:
+    tracker = asked_for("can I exchange these pedals", "D2087", "Shimano XT pedals")
+    await ActionSubmitReturn().run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    assert message["say_yes"]["reason_code"] == "exchange.alternatives"
+    assert payloads(message) == ["/book_repair", "/product_recommendation"]
 
 
 async def test_an_item_out_of_stock_can_be_reserved_from_the_delivery(dispatcher, domain) -> None:
