@@ -200,6 +200,31 @@ def test_book_a_repair_then_check_it(bot: Bot) -> None:
     assert "booked in for" in bot.say("repair", f'/inform{{"order_id": "{reference}"}}')
 
 
+def test_a_swap_in_the_window_is_set_up_at_once(bot: Bot) -> None:
+    assert "order number" in bot.say("swap", "can I swap my Giro helmet for a bigger size?")
+    reply = bot.say("swap", "A1234")
+    if "Which" in reply:  # the order has two items: which one
+        reply = bot.say("swap", "the Giro helmet")
+    assert "reason" in reply.lower()
+    reply = bot.say("swap", "it's too small")
+    assert "Yes, we'll happily swap the Giro helmet" in reply
+    assert "Your exchange is all set!" in reply
+    assert ("exchange", "yes", "within the window and the new one is in stock") in (
+        logged_decisions(bot.memory, "swap")
+    )
+
+
+def test_an_urgent_repair_is_offered_a_rush_and_a_yes_brings_a_person(bot: Bot) -> None:
+    assert "Which bike is it?" in bot.say("rush", "/book_repair")
+    assert "What's going on with it?" in bot.say("rush", "my Trek FX 3")
+    reply = bot.say("rush", "the brakes squeal, and it's urgent")
+    assert "When would you like to bring it in?" in reply
+    reply = bot.say("rush", "Tuesday")
+    assert "Yes, we can rush the brake service if you can drop the bike off first thing" in reply
+    assert "booked in" not in reply and "[Yes, please]" in reply
+    assert takes_a_message(bot.say("rush", "/affirm"))  # a person arranges the rush
+
+
 def test_check_an_order_and_return_past_the_window(bot: Bot) -> None:
     assert "on its way" in bot.say("order", '/order_status{"order_id": "A5521"}')
     assert "What's the order number?" in bot.say("order", "/return_request")
