@@ -153,6 +153,10 @@ class ShopAction(Action, ABC):
 # --- the tone guard on text built at run time ------------------------------------------------
 
 
+# A message's own safe words for when its text fails the tone guard (never sent as such).
+TONE_FALLBACK = "tone_fallback"
+
+
 def _built_texts(messages: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
     """(message index, key, text) of each text an action built: whole messages and fill-ins."""
     found = []
@@ -175,10 +179,12 @@ def _verdicts(texts: list[str]) -> list[Any]:
 async def check_tone(messages: list[dict[str, Any]], where: str) -> None:
     """Check every text an action built before it is sent; replace what fails, and say why.
 
-    A whole message that fails becomes a safe yes with a next step; a failing fill-in of a
-    response is left out. The message's `tone` metadata records the findings and the original
+    A whole message that fails becomes its own `tone_fallback` when the action gave one (the
+    complaint protocol's plain apology), else a safe yes with a next step; a failing fill-in of
+    a response is left out. The message's `tone` metadata records the findings and the original
     words, so the exchange log shows what was replaced and trainers can fix its source.
     """
+    fallbacks = {index: message.pop(TONE_FALLBACK, None) for index, message in enumerate(messages)}
     built = _built_texts(messages)
     if not built:
         return
@@ -194,7 +200,9 @@ async def check_tone(messages: list[dict[str, Any]], where: str) -> None:
         logger.warning("tone guard replaced %s of %s: %s | %r", key, where, findings, text)
         message = messages[index]
         if key == "text":
-            if message.get("buttons"):
+            if fallbacks.get(index):
+                message["text"] = fallbacks[index]
+            elif message.get("buttons"):
                 message["text"] = SAFE_WITH_BUTTONS
             else:
                 message["text"] = SAFE_ALONE

@@ -90,17 +90,6 @@ def compose(
     return feeling, f"{words.follow_up.format(follow_up_day=follow_up_day)} {decision.text}"
 
 
-async def _tone_checked(text: str, fallback: str) -> str:
-    """The text, or the fallback when the tone guard finds it fails (the guard logs why)."""
-    try:
-        from voice import tone
-
-        return await asyncio.to_thread(tone.safe_text, text, fallback)
-    except Exception:  # the guard itself failing must not keep the customer waiting
-        logger.exception("tone guard unavailable; sending the complaint reply unchecked")
-        return text
-
-
 class ActionHandleComplaint(ShopAction):
     """The complaint protocol, from the business file's words and say-yes rules."""
 
@@ -141,9 +130,6 @@ class ActionHandleComplaint(ShopAction):
                 "the follow-up could not be recorded, so a person follows it up",
             )
         feeling, next_step = compose(rules, decision, follow_up_day, recorded is not None)
-        fallback = rules.person_says
-        feeling = await _tone_checked(feeling, words.apologise)
-        next_step = await _tone_checked(next_step, fallback)
 
         logger.info(
             "complaint from %s: %s (issue %s, promise %s)",
@@ -152,12 +138,19 @@ class ActionHandleComplaint(ShopAction):
             recorded.issue_id if recorded else None,
             recorded.promise_id if recorded else None,
         )
-        dispatcher.utter_message(text=feeling)
+        # The tone guard checks both messages before they are sent (ShopAction.run); words
+        # from the business file that fail it give way to its plain apology and person offer.
+        dispatcher.utter_message(text=feeling, tone_fallback=words.apologise)
         if decision.needs_person:
             # The handoff action says how and when a person picks this up; it asks the question.
-            dispatcher.utter_message(text=next_step, say_yes=decision.as_log())
+            dispatcher.utter_message(
+                text=next_step, say_yes=decision.as_log(), tone_fallback=rules.person_says
+            )
             return [FollowupAction(HANDOFF)]
         dispatcher.utter_message(
-            text=next_step, buttons=decision.buttons(), say_yes=decision.as_log()
+            text=next_step,
+            buttons=decision.buttons(),
+            say_yes=decision.as_log(),
+            tone_fallback=rules.person_says,
         )
         return []

@@ -80,26 +80,39 @@ def return_request(wish: str | None, item: str, age: int, shop: Business) -> Req
     return Request("return", facts)
 
 
-# A customer who needs the bike back by a day says so: "I need it by Friday", "for Saturday's
-# sportive", "I've a race on Sunday". Only a message with one of these words names a deadline,
-# so the drop-off day they answer with ("Tuesday") is never read as one.
-DEADLINE_WORDS = re.compile(
-    r"\b(need|needs|needed|must|have to|race|racing|sportive|event|trip|holiday|tour|back)\b"
+# A customer who needs the bike back by a day says so: "I need it back by Friday", "for
+# Saturday's sportive", "I've a race on Sunday". A day counts as a deadline only next to words
+# that make it one, so the drop-off day ("Tuesday", "I need to bring it on Saturday") never does.
+READY_WORDS = re.compile(
+    r"\b(need|needs|needed|must|have to|back|ready|done|fixed|finished|sorted)\b"
 )
-DEADLINE = re.compile(r"\b(?:by|before|for|on|until)\s+(\S+(?:\s+\S+){0,3})")
+EVENT_WORDS = re.compile(
+    r"\b(race|racing|sportive|event|trip|holiday|tour|audax|triathlon|wedding)\b"
+)
+DROP_OFF_WORDS = re.compile(r"\b(bring|bringing|drop|dropping|come|pop)\b")
+BY_DAY = re.compile(r"\b(?:by|before|until|till)\s+(\S+(?:\s+\S+){0,3})")
+FOR_DAY = re.compile(r"\b(?:for|on)\s+(\S+(?:\s+\S+){0,3})")
 URGENT = re.compile(r"\b(urgent\w*|asap|as soon as possible|right away|in a rush|emergency)\b")
 
 
+def _deadline_phrases(text: str) -> list[str]:
+    """The parts of a message that may name the day a bike is needed, last one first."""
+    ready, event = READY_WORDS.search(text), EVENT_WORDS.search(text)
+    found = list(BY_DAY.finditer(text)) if ready or event else []
+    if event or (ready and not DROP_OFF_WORDS.search(text)):
+        found += FOR_DAY.finditer(text)
+    return [match.group(1) for match in sorted(found, key=lambda m: m.start(), reverse=True)]
+
+
 def needed_by(texts: list[str], today: dt.date, drop_off: dt.date) -> dt.date | None:
-    """The day the customer needs their bike back, from their messages (newest first): a named
-    day after a deadline word, or the drop-off day itself when they said it is urgent."""
+    """The day the customer needs their bike back, from their messages (newest first): a day
+    named as a deadline, or the drop-off day itself when they said it is urgent."""
     for text in reversed(texts):
         lowered = text.lower().replace("\u2019", "'")
-        if DEADLINE_WORDS.search(lowered):
-            for found in reversed(list(DEADLINE.finditer(lowered))):
-                day = parse_day(found.group(1), today)
-                if day is not None and day >= today:
-                    return day
+        for phrase in _deadline_phrases(lowered):
+            day = parse_day(phrase, today)
+            if day is not None and day >= today:
+                return day
         if URGENT.search(lowered):
             return drop_off
     return None

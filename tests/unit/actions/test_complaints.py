@@ -206,3 +206,24 @@ async def test_the_real_memory_keeps_the_issue_and_the_promise_and_sees_a_repeat
     assert second == [HANDOFF]  # the second open complaint: a person takes it from here
     assert again.messages[-1]["say_yes"]["reason_code"] == "complaint.person.standing"
     base._stores[settings_with_memory.database_url].close()
+
+
+async def test_business_words_that_fail_the_tone_guard_give_way_to_a_plain_apology(
+    monkeypatch: pytest.MonkeyPatch, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    real = await complaints.load_rules()
+    words = dataclasses.replace(
+        real.complaints, acknowledge="As I already said, these things happen."
+    )
+
+    async def rules() -> Any:
+        return dataclasses.replace(real, complaints=words)
+
+    monkeypatch.setattr(complaints, "load_rules", rules)
+    use_store(monkeypatch, FakeStore())
+    await complain("my new wheel is buckled", dispatcher, domain)
+    feeling, next_step = dispatcher.messages
+    assert feeling["text"] == words.apologise  # the plain apology, not the defensive words
+    assert feeling["tone"]["replaced"][0]["findings"][0]["kind"] == "defensiveness"
+    assert "tone_fallback" not in feeling and "tone_fallback" not in next_step
+    assert next_step["buttons"]  # the remedy is still offered

@@ -242,6 +242,15 @@ async def test_a_built_message_without_buttons_becomes_the_offer_of_a_person() -
     assert message["tone"]["replaced"][0]["findings"][0]["kind"] == "criticism"
 
 
+async def test_a_message_s_own_fallback_replaces_it_and_is_never_sent_as_such() -> None:
+    failing = {"text": "That's not our fault, sorry.", "tone_fallback": "I'm so sorry."}
+    passing = {"text": "I'm sorry this happened.", "tone_fallback": "I'm so sorry."}
+    await base.check_tone([failing, passing], "a test")
+    assert failing["text"] == "I'm so sorry." and "buttons" not in failing
+    assert failing["tone"]["replaced"][0]["findings"][0]["kind"] == "defensiveness"
+    assert passing == {"text": "I'm sorry this happened."}
+
+
 async def test_a_built_fill_in_that_fails_is_left_out_and_one_that_passes_stays() -> None:
     failing = {"response": "utter_loyalty_balance", "next_reward_text": "Obviously, spend more."}
     passing = {"response": "utter_loyalty_balance", "next_reward_text": "You're 80 points away."}
