@@ -77,7 +77,13 @@ class Settings:
 
     @property
     def tracker_store_url(self) -> str:
-        """The SQLAlchemy URL of Rasa's SQL tracker store (the TRACKER_* settings)."""
+        """The SQLAlchemy URL of Rasa's SQL tracker store (the TRACKER_* settings).
+
+        TRACKER_URL may be a whole URL (`postgresql://user:password@host:5432/rapport`), which
+        Rasa uses as it is; otherwise it is the database host and TRACKER_DB the database.
+        """
+        if "://" in self.tracker_url:
+            return self.tracker_url
         if self.tracker_dialect == "sqlite":
             return f"sqlite:///{self.tracker_db}"
         from sqlalchemy.engine import URL

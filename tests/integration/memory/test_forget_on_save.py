@@ -1,13 +1,14 @@
 """Forgetting a customer survives Rasa's save of the very turn that forgot them.
 
-A real SQL tracker store on SQLite (ours, loaded the way Rasa loads the one named in
-endpoints.yml), the real event broker and the real memory: after the forget turn is saved,
-nothing about the customer is left in the tracker store or in memory, and nothing comes back.
+A real SQL tracker store (ours, loaded the way Rasa loads the one named in endpoints.yml), the
+real event broker and the real memory, all on SQLite (the embedded default) and all on
+PostgreSQL (the scale path, the tracker store given a whole TRACKER_URL): after the forget turn
+is saved, nothing about the customer is left in the tracker store or in memory, and nothing
+comes back.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -23,13 +24,14 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
-import memory
 from actions.privacy import forget_sender
 from bot.broker import MemoryEventBroker
+from bot.settings import Settings
 from bot.tracker_store import ForgettingSQLTrackerStore, forgot_in_this_turn
 from memory import schema
+from memory.db import make_engine
 from memory.store import MemoryStore
 
 DOMAIN = Domain.from_yaml(
@@ -78,29 +80,38 @@ def forget_turn(marked: bool) -> list:
 
 
 @pytest.fixture
-async def setup(tmp_path: Path):
-    memory_url = f"sqlite:///{tmp_path / 'memory.db'}"
-    memory.migrate(memory_url)
+async def setup(tmp_path: Path, memory_url: str, request: pytest.FixtureRequest):
     broker = MemoryEventBroker(memory_url, tmp_path / "outbox.db", extract_facts=False)
-    tracker_db = tmp_path / "tracker.db"
+    if memory_url.startswith("sqlite"):
+        settings = Settings(tracker_dialect="sqlite", tracker_db=str(tmp_path / "tracker.db"))
+    else:  # the scale path: the tracker store on the PostgreSQL server too
+        url = request.getfixturevalue("postgres_server").new_database()
+        settings = Settings(tracker_dialect="postgresql", tracker_url=url)
     # Loaded as Rasa loads the tracker store of endpoints.yml, with the broker Rasa passes.
     config = EndpointConfig(
-        type="bot.tracker_store.ForgettingSQLTrackerStore", dialect="sqlite", db=str(tracker_db)
+        type="bot.tracker_store.ForgettingSQLTrackerStore",
+        dialect=settings.tracker_dialect,
+        url=settings.tracker_url or None,
+        db=settings.tracker_db,
     )
     tracker_store = TrackerStore.create(config, DOMAIN, broker)
     assert isinstance(tracker_store, ForgettingSQLTrackerStore)
     assert tracker_store.event_broker is broker
     store = MemoryStore(memory_url)
-    yield tracker_store, broker, store, tracker_db
+    yield tracker_store, broker, store, settings.tracker_store_url
     store.close()
+    tracker_store.engine.dispose()
     await broker.close()
 
 
-def tracker_rows(path: Path, sender: str) -> int:
-    with sqlite3.connect(path) as conn:
-        return int(
-            conn.execute("SELECT count(*) FROM events WHERE sender_id = ?", (sender,)).fetchone()[0]
-        )
+def tracker_rows(tracker_url: str, sender: str) -> int:
+    engine = make_engine(tracker_url, pool=False)
+    try:
+        with engine.connect() as conn:
+            query = text("SELECT count(*) FROM events WHERE sender_id = :sender")
+            return int(conn.execute(query, {"sender": sender}).scalar() or 0)
+    finally:
+        engine.dispose()
 
 
 def memory_rows(store: MemoryStore) -> int:
@@ -114,14 +125,14 @@ def memory_rows(store: MemoryStore) -> int:
 
 
 async def converse(setup, sender: str, marked: bool) -> None:
-    tracker_store, broker, store, tracker_db = setup
+    tracker_store, broker, store, tracker_url = setup
     tracker = DialogueStateTracker.from_events(sender, first_turns(), slots=DOMAIN.slots)
     await tracker_store.save(tracker)
     assert broker.worker.wait_idle(60)
-    assert store.card_for_sender(sender) is not None and tracker_rows(tracker_db, sender) > 0
+    assert store.card_for_sender(sender) is not None and tracker_rows(tracker_url, sender) > 0
     # What action_forget_me does while the turn runs (the memory and the tracker store) ...
-    forget_sender(store, sender, f"sqlite:///{tracker_db}")
-    assert store.card_for_sender(sender) is None and tracker_rows(tracker_db, sender) == 0
+    forget_sender(store, sender, tracker_url)
+    assert store.card_for_sender(sender) is None and tracker_rows(tracker_url, sender) == 0
     # ... and then Rasa saves the turn, from the whole conversation it holds in memory.
     for event in forget_turn(marked):
         tracker.update(event)
@@ -130,9 +141,9 @@ async def converse(setup, sender: str, marked: bool) -> None:
 
 
 async def test_nothing_about_the_customer_remains_after_the_forget_turn_is_saved(setup) -> None:
-    tracker_store, broker, store, tracker_db = setup
+    tracker_store, broker, store, tracker_url = setup
     await converse(setup, "sam", marked=True)
-    assert tracker_rows(tracker_db, "sam") == 0
+    assert tracker_rows(tracker_url, "sam") == 0
     assert await tracker_store.retrieve("sam") is None
     assert store.card_for_sender("sam") is None
     assert memory_rows(store) == 0
@@ -141,18 +152,18 @@ async def test_nothing_about_the_customer_remains_after_the_forget_turn_is_saved
 
 async def test_without_the_marker_the_save_brings_the_conversation_back(setup) -> None:
     # Why the marker is needed: Rasa's save re-writes and re-publishes the whole conversation.
-    _, _, store, tracker_db = setup
+    _, _, store, tracker_url = setup
     await converse(setup, "sam", marked=False)
-    assert tracker_rows(tracker_db, "sam") > 0
+    assert tracker_rows(tracker_url, "sam") > 0
     assert store.card_for_sender("sam") is not None
 
 
 async def test_forgetting_one_conversation_leaves_the_others(setup) -> None:
-    tracker_store, _, store, tracker_db = setup
+    tracker_store, _, store, tracker_url = setup
     other = DialogueStateTracker.from_events("priya", first_turns(), slots=DOMAIN.slots)
     await tracker_store.save(other)
     await converse(setup, "sam", marked=True)
-    assert tracker_rows(tracker_db, "priya") == len(other.events)
+    assert tracker_rows(tracker_url, "priya") == len(other.events)
     card = store.card_for_sender("priya")
     assert card is not None and card.name == "Sam"
 

@@ -28,6 +28,19 @@ def test_values_from_the_file_are_parsed() -> None:
     assert loaded.allowed_origins == ("https://shop.example", "https://www.shop.example")
 
 
+def test_the_conversation_store_url_for_sqlite_a_host_or_a_whole_url() -> None:
+    default = settings.from_mapping({"TRACKER_DB": "/srv/rapport/tracker.db"})
+    assert default.tracker_store_url == "sqlite:////srv/rapport/tracker.db"
+    host = settings.from_mapping(
+        {"TRACKER_DIALECT": "postgresql", "TRACKER_URL": "db.internal", "TRACKER_DB": "rapport"}
+    )
+    assert host.tracker_store_url == "postgresql://db.internal/rapport"
+    whole = "postgresql://rapport:secret@db.internal:5433/rapport"
+    loaded = settings.from_mapping({"TRACKER_DIALECT": "postgresql", "TRACKER_URL": whole})
+    assert loaded.tracker_store_url == whole
+    assert loaded.env_for_rasa()["RAPPORT_TRACKER_URL"] == whole  # Rasa uses it as it is
+
+
 @pytest.mark.parametrize(
     ("values", "expected"),
     [
