@@ -48,18 +48,22 @@ WISHES = {
 NEGATIONS = re.compile(r"\b(not|no|never|without|don't|dont|doesn't|won't|n't)\b")
 
 
+def _affirmed(found: re.Match[str]) -> bool:
+    """Whether words found in a message are meant, not negated ("no rush", "not a refund")."""
+    before = found.string[: found.start()].split()[-4:]
+    return not NEGATIONS.search(" ".join(before))
+
+
 def return_wish(texts: list[str]) -> str | None:
-    """ "refund", "exchange", or None (a plain return) from the customer's messages, oldest
-    first: the last wish named and not negated ("not a refund, can I swap it?" is a swap)."""
+    """What the customer wants from a return, from their messages (oldest first): "refund",
+    "exchange", or None for a plain return. The last wish named and not negated counts: "not
+    a refund, can I swap it?" is a swap."""
     wish, at = None, (-1, -1)
     for number, text in enumerate(texts):
         lowered = text.lower().replace("\u2019", "'")
         for name, pattern in WISHES.items():
             for found in pattern.finditer(lowered):
-                before = lowered[: found.start()].split()[-4:]
-                if NEGATIONS.search(" ".join(before)):
-                    continue
-                if (number, found.start()) > at:
+                if _affirmed(found) and (number, found.start()) > at:
                     wish, at = name, (number, found.start())
     return wish
 
@@ -92,7 +96,7 @@ EVENT_WORDS = re.compile(
 DROP_OFF_WORDS = re.compile(r"\b(bring|bringing|drop|dropping|come|pop)\b")
 BY_DAY = re.compile(r"\b(?:by|before|until|till)\s+(\S+(?:\s+\S+){0,3})")
 FOR_DAY = re.compile(r"\b(?:for|on)\s+(\S+(?:\s+\S+){0,3})")
-URGENT = re.compile(r"\b(urgent\w*|asap|as soon as possible|right away|in a rush|emergency)\b")
+URGENT = re.compile(r"\b(urgent\w*|asap|as soon as possible|right away|rush|emergency)\b")
 
 
 def _deadline_phrases(text: str) -> list[str]:
@@ -113,7 +117,7 @@ def needed_by(texts: list[str], today: dt.date, drop_off: dt.date) -> dt.date | 
             day = parse_day(phrase, today)
             if day is not None and day >= today:
                 return day
-        if URGENT.search(lowered):
+        if any(_affirmed(found) for found in URGENT.finditer(lowered)):
             return drop_off
     return None
 

@@ -121,6 +121,9 @@ def test_the_day_a_customer_needs_their_bike_back() -> None:
     assert need("I've got a sportive on Sunday", "Saturday") == dt.date(2026, 11, 29)
     assert need("I need it for Saturday\u2019s race") == SATURDAY
     assert need("it's urgent, my commute depends on it") == SATURDAY  # the drop-off day
+    assert need("can you rush it?") == SATURDAY
+    assert need("no rush, whenever suits") is None
+    assert need("it's not urgent") is None
     assert need("I'll drop it Monday, can I have it back by Wednesday") == dt.date(2026, 11, 25)
     assert need("book a repair", "Tuesday") is None  # a drop-off day is not a deadline
     assert need("I need to bring it in on Saturday") is None  # nor is this one
