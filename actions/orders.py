@@ -276,10 +276,10 @@ class ActionRepairStatus(ShopAction):
 class ActionSubmitRepair(ShopAction):
     """Books the repair the form collected and confirms it with a reference and an estimate.
 
-    A customer who said they need the bike back by a day (or urgently) is answered on the
-    `rush_repair` ladder first: when the usual lead time fits, it is a plain yes and booked;
-    otherwise the ladder's offer (an early drop-off, a quick fix, the workshop) comes before
-    anything is booked, and a yes brings in a person to arrange the rush.
+    A customer who said they need the bike back by a day (or urgently) is also answered on the
+    `rush_repair` ladder. When the usual lead time fits, the plain yes comes first. Otherwise
+    the repair is booked as usual (a "no, thanks" loses nothing) and the ladder's offer follows:
+    an early drop-off, or the workshop; a yes brings in a person to fast-track it.
     """
 
     def name(self) -> str:
@@ -297,13 +297,19 @@ class ActionSubmitRepair(ShopAction):
             SlotSet("repair_date", None),
         ]
         needed = needed_by(base.messages_since(tracker, "book_repair"), base.today(shop), drop_off)
+        offer = CollectingDispatcher()  # the rush answer, said before or after the booking
+        rush = None
         if needed is not None:
-            rush = rush_request(shop, problem, drop_off, needed)
-            decision = await requests.answer_request(
-                dispatcher, tracker, rush, accept="Yes, please", asks=False
+            rush = await requests.answer_request(
+                offer,
+                tracker,
+                rush_request(shop, problem, drop_off, needed),
+                accept="Yes, fast-track it",
+                asks=False,
             )
-            if decision.rung != "yes":  # a person arranges the rush, or another way is chosen
-                return [SlotSet("known_bike", bike), *cleared]
+        in_time = rush is None or rush.rung == "yes"
+        if in_time:
+            dispatcher.messages.extend(offer.messages)
         url = (await base.settings()).bookings_url
         reference = await asyncio.to_thread(
             bookings(url).book,
@@ -327,7 +333,7 @@ class ActionSubmitRepair(ShopAction):
             )
         workshop = next((place for place in shop.locations if place.workshop), shop.locations[0])
         dispatcher.utter_message(
-            response="utter_repair_booked",
+            response="utter_repair_booked" if in_time else "utter_repair_booked_before_offer",
             bike=bike,
             date=base.format_day(drop_off, base.today(shop)),
             problem=problem,
@@ -335,6 +341,8 @@ class ActionSubmitRepair(ShopAction):
             estimate_text=estimate_text,
             address=workshop.address,
         )
+        if not in_time:
+            dispatcher.messages.extend(offer.messages)
         # The bike is remembered, so the next booking asks "same bike as last time?".
         await base.with_memory(
             remember_bike, tracker.sender_id, bike, conversation=tracker.sender_id

@@ -214,15 +214,16 @@ def test_a_swap_in_the_window_is_set_up_at_once(bot: Bot) -> None:
     )
 
 
-def test_an_urgent_repair_is_offered_a_rush_and_a_yes_brings_a_person(bot: Bot) -> None:
+def test_an_urgent_repair_is_booked_and_a_yes_to_the_rush_brings_a_person(bot: Bot) -> None:
     assert "Which bike is it?" in bot.say("rush", "/book_repair")
     assert "What's going on with it?" in bot.say("rush", "my Trek FX 3")
     reply = bot.say("rush", "the brakes squeal, and it's urgent")
     assert "When would you like to bring it in?" in reply
     reply = bot.say("rush", "Tuesday")
+    assert "You're booked in: your Trek FX 3" in reply  # booked as usual, whatever comes next
     assert "Yes, we can rush the brake service if you can drop the bike off first thing" in reply
-    assert "booked in" not in reply and "[Yes, please]" in reply
-    assert takes_a_message(bot.say("rush", "/affirm"))  # a person arranges the rush
+    assert "[Yes, fast-track it]" in reply and "[No, thanks]" in reply
+    assert takes_a_message(bot.say("rush", "/affirm"))  # a person fast-tracks it
 
 
 def test_check_an_order_and_return_past_the_window(bot: Bot) -> None:

@@ -141,24 +141,36 @@ async def test_a_repair_needed_back_in_time_is_a_plain_yes_and_booked(dispatcher
     assert ("order_id", "R5001") in {(e["name"], e["value"]) for e in events}
 
 
-async def test_a_repair_needed_a_day_sooner_is_offered_with_an_early_drop_off(
+async def test_a_repair_needed_a_day_sooner_is_booked_and_offered_a_fast_track(
     dispatcher, domain
 ) -> None:
     tracker = repair_booked("can you fix my brakes? it's urgent", "the brakes squeal")
     events = await ActionSubmitRepair().run(dispatcher, tracker, domain)
-    [offer] = dispatcher.messages  # nothing booked until the customer says yes
+    booked, offer = dispatcher.messages  # booked as usual: a "no, thanks" loses nothing
+    assert booked["response"] == "utter_repair_booked_before_offer"
+    assert booked["reference"] == "R5001" and ("order_id", "R5001") in {
+        (e["name"], e["value"]) for e in events
+    }
     assert offer["say_yes"]["reason_code"] == "rush_repair.with_condition"
     assert "rush the brake service if you can drop the bike off first thing" in offer["text"]
-    assert [b["payload"] for b in offer["buttons"]] == ["/affirm", "/deny"]
-    assert "order_id" not in {e["name"] for e in events}
-    assert ("repair_problem", None) in {(e["name"], e["value"]) for e in events}
+    assert [(b["title"], b["payload"]) for b in offer["buttons"]] == [
+        ("Yes, fast-track it", "/affirm"),
+        ("No, thanks", "/deny"),
+    ]
 
 
-async def test_a_long_job_needed_soon_offers_a_quick_fix_or_the_workshop(
+async def test_a_long_job_needed_soon_is_booked_and_offered_the_workshop(
     dispatcher, domain
 ) -> None:
     tracker = repair_booked("I need it back by Sunday for a tour", "a full overhaul please")
     await ActionSubmitRepair().run(dispatcher, tracker, domain)
-    [offer] = dispatcher.messages
+    booked, offer = dispatcher.messages
+    assert booked["response"] == "utter_repair_booked_before_offer"
     assert offer["say_yes"]["reason_code"] == "rush_repair.alternatives"
-    assert [b["payload"] for b in offer["buttons"]] == ["/book_repair", "/request_human"]
+    assert [b["payload"] for b in offer["buttons"]] == ["/request_human", "/deny"]
+
+
+async def test_no_deadline_means_no_rush_answer(dispatcher, domain) -> None:
+    tracker = repair_booked("I'd like to book a repair", "the brakes squeal")
+    await ActionSubmitRepair().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_repair_booked"]
