@@ -103,6 +103,27 @@ def latest_entity_values(tracker: Tracker, entity: str) -> list[str]:
     return [str(item.get("value")) for item in entities if item.get("entity") == entity]
 
 
+def named_product(tracker: Tracker) -> str | None:
+    """The product the latest message names, else the one the conversation is about."""
+    named = latest_entity_values(tracker, "product")
+    return named[-1] if named else tracker.get_slot("product")
+
+
+def previous_turn_events(tracker: Tracker) -> list[dict[str, Any]]:
+    """The events between the customer's last two messages (the bot's previous turn), oldest
+    first; from the start of the conversation when there is only one message."""
+    found: list[dict[str, Any]] = []
+    seen_user = False
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            if seen_user:
+                break
+            seen_user = True
+        elif seen_user:
+            found.append(event)
+    return found[::-1]
+
+
 def messages_since(tracker: Tracker, intent: str, limit: int = 6) -> list[str]:
     """The customer's typed messages since they last asked with `intent` (that one included),
     oldest first, at most the latest `limit`. Button payloads ("/affirm") are left out."""

@@ -19,17 +19,12 @@ from voice.business import Business
 
 def previous_action(tracker: Tracker) -> str | None:
     """The bot's last action before the latest customer message (ignoring listening)."""
-    seen_user = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            if seen_user:
-                return None
-            seen_user = True
-        elif event.get("event") == "action" and seen_user:
-            name = event.get("name")
-            if name not in ("action_listen", None):
-                return str(name)
-    return None
+    actions = [
+        str(event["name"])
+        for event in base.previous_turn_events(tracker)
+        if event.get("event") == "action" and event.get("name") not in ("action_listen", None)
+    ]
+    return actions[-1] if actions else None
 
 
 class ActionUseDetails(ShopAction):
@@ -52,9 +47,7 @@ class ActionUseDetails(ShopAction):
             if reference is not None:
                 return await answer_order_status(dispatcher, shop, reference)
         if asked == "action_price_match":  # the price (or the item) they saw it cheaper for
-            products = base.latest_entity_values(tracker, "product")
-            wanted = products[-1] if products else tracker.get_slot("product")
-            return await answer_price_match(dispatcher, shop, tracker, wanted)
+            return await answer_price_match(dispatcher, shop, tracker, base.named_product(tracker))
         bike_types = base.latest_entity_values(tracker, "bike_type")
         if bike_types:
             return await answer_recommendation(dispatcher, shop, bike_types[-1])

@@ -120,17 +120,7 @@ async def answer_request(
 
 def previous_turn(tracker: Tracker) -> list[dict[str, Any]]:
     """The bot's messages between the customer's last two messages, oldest first."""
-    found: list[dict[str, Any]] = []
-    seen_user = False
-    for event in reversed(tracker.events or []):
-        kind = event.get("event")
-        if kind == "user":
-            if seen_user:
-                break
-            seen_user = True
-        elif kind == "bot" and seen_user:
-            found.append(event)
-    return found[::-1]
+    return [event for event in base.previous_turn_events(tracker) if event.get("event") == "bot"]
 
 
 def _decision(event: Mapping[str, Any]) -> dict[str, Any] | None:

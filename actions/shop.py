@@ -249,9 +249,7 @@ class ActionPriceMatch(ShopAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
-        named = base.latest_entity_values(tracker, "product")
-        wanted = named[-1] if named else tracker.get_slot("product")
-        return await answer_price_match(dispatcher, shop, tracker, wanted)
+        return await answer_price_match(dispatcher, shop, tracker, base.named_product(tracker))
 
 
 async def answer_recommendation(
@@ -333,9 +331,7 @@ class ActionBuyProduct(ShopAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
-        named = base.latest_entity_values(tracker, "product")
-        wanted = named[-1] if named else tracker.get_slot("product")
-        return await answer_product(dispatcher, shop, tracker, wanted)
+        return await answer_product(dispatcher, shop, tracker, base.named_product(tracker))
 
 
 class ActionRecommendProduct(ShopAction):
