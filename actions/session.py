@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
+from rasa_sdk.events import ActionExecuted, ConversationPaused, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base
@@ -181,6 +181,14 @@ def read_remembered(
     )
 
 
+def held_by_a_person(store: Any, sender_id: str) -> bool:
+    """Whether an agent holds this conversation (synchronous: run it in a worker thread)."""
+    from memory.handoffs import HandoffQueue
+
+    handoff = HandoffQueue(store.engine).open_for(sender_id)
+    return handoff is not None and handoff.state == "claimed"
+
+
 def identity(tracker: Tracker) -> tuple[str | None, str | None]:
     """(verified customer id, name) from the widget channel's metadata, else (None, None).
 
@@ -237,4 +245,10 @@ class ActionSessionStart(Action):
         except Exception:  # the session must start whatever happens; the log gets the details
             base.logger.exception("session start incomplete for %s", tracker.sender_id)
         events.append(ActionExecuted("action_listen"))
+        # Rasa starts a new session after a silence, and a new session un-pauses the chat: an
+        # agent who holds it keeps it, and the bot stays quiet until they hand it back.
+        if await base.with_memory(
+            held_by_a_person, tracker.sender_id, conversation=tracker.sender_id, default=False
+        ):
+            events.append(ConversationPaused())
         return events

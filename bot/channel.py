@@ -85,6 +85,8 @@ class WidgetConfig:
     # Days a session token stays good after it was issued (each resume issues a fresh one).
     session_days: int = 30
     allowed_origins: tuple[str, ...] = ()
+    # This server's own origin as customers reach it (PUBLIC_URL); never read from a request.
+    public_url: str = ""
     socketio_path: str = "/socket.io"
     # The relationship memory, told which conversations are a signed-in customer's.
     memory_database_url: str = ""
@@ -128,6 +130,7 @@ class WidgetConfig:
             rate_limit_per_minute=number("rate_limit_per_minute", 30),
             session_days=number("session_days", 30),
             allowed_origins=tuple(str(o).strip().rstrip("/") for o in origins if str(o).strip()),
+            public_url=text("public_url").rstrip("/"),
             socketio_path=text("socketio_path") or "/socket.io",
             memory_database_url=text("memory_database_url"),
         )
@@ -169,7 +172,7 @@ class WidgetHub:
         self.offered: dict[str, list[str]] = {}
         self.pending: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
         self.limiter = widget_guards.RateLimiter(config.rate_limit_per_minute)
-        self.linked: set[tuple[str, str]] = set()
+        self.linked: set[tuple[str | None, str]] = set()
         self.linker = (
             IdentityLinker(config.memory_database_url) if config.memory_database_url else None
         )
@@ -348,11 +351,13 @@ def add_static_routes(app: Sanic) -> None:
 
 
 class IdentityLinker:
-    """Tells the relationship memory which conversations belong to a signed-in customer.
+    """Tells the relationship memory about sign-ins, and which anonymous chats are retired.
 
-    Both the browser's anonymous conversation (so its history merges into the customer's
-    record) and the customer's own conversation id are linked to the shop's customer id.
-    Memory is plain blocking SQLAlchemy: every call runs on a worker thread.
+    When a browser that chatted anonymously signs in, its anonymous conversation's history
+    merges into the customer's record, and the anonymous id is retired: it is no key to the
+    customer's record, and the widget refuses to resume it. The customer's own conversation id
+    (the same on every device, reachable only with a verified identity) is linked to the shop's
+    customer id. Memory is plain blocking SQLAlchemy: every call runs on a worker thread.
     """
 
     def __init__(self, database_url: str) -> None:
@@ -360,19 +365,27 @@ class IdentityLinker:
         self._store: Any = None
         self._lock = threading.Lock()
 
-    def _link(self, sender_ids: tuple[str, ...], customer_id: str) -> None:
+    def _memory(self) -> Any:
         with self._lock:
             if self._store is None:
                 import memory  # imported late: the channel works without a memory database
 
                 memory.migrate(self.database_url)
                 self._store = memory.MemoryStore(self.database_url)
-            for sender_id in sender_ids:
-                self._store.link_identity(sender_id, customer_id)
+            return self._store
 
-    async def link(self, anonymous_id: str, customer_id: str) -> None:
-        conversation_id = session_tokens.customer_conversation_id(customer_id)
-        await asyncio.to_thread(self._link, (anonymous_id, conversation_id), customer_id)
+    def _link(self, anonymous_id: str | None, customer_id: str) -> None:
+        store = self._memory()
+        if anonymous_id is not None:
+            store.merge_anonymous(anonymous_id, customer_id)
+        store.link_identity(session_tokens.customer_conversation_id(customer_id), customer_id)
+
+    async def link(self, anonymous_id: str | None, customer_id: str) -> None:
+        await asyncio.to_thread(self._link, anonymous_id, customer_id)
+
+    async def retired(self, anonymous_id: str) -> bool:
+        """Whether an anonymous conversation was merged into a signed-in customer's record."""
+        return bool(await asyncio.to_thread(lambda: self._memory().is_merged(anonymous_id)))
 
 
 class WidgetInput(InputChannel):
@@ -396,12 +409,16 @@ class WidgetInput(InputChannel):
         return WidgetOutput(self.hub) if self.hub is not None else None
 
     def allows_origin(self, origin: str | None, environ: Mapping[str, Any]) -> bool:
-        """Browsers may connect from the configured origins and from this server's own pages."""
+        """Browsers may connect from the configured origins and from this server's own pages.
+
+        The server's own origin is the configured public URL, never the request's Host header:
+        a page on a domain re-pointed at this server (DNS rebinding) sends a matching Host.
+        """
         if not origin:
             return True
         origin = origin.rstrip("/")
-        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
-        allowed = origin == own or origin in self.config.allowed_origins
+        own = self.config.public_url
+        allowed = (bool(own) and origin == own) or origin in self.config.allowed_origins
         if not allowed:
             logger.warning("refused a widget connection from origin %s", origin)
         return allowed
@@ -454,6 +471,17 @@ class WidgetInput(InputChannel):
                         "session_refused",
                         "This chat session was not recognised, so a new one has started.",
                     )
+            if anonymous_id is not None and await _retired(hub, anonymous_id):
+                # This browser signed in after chatting: that chat now belongs to the
+                # customer's record, and the anonymous token alone opens nothing.
+                logger.info("refused a retired widget session token")
+                await hub.refuse(
+                    sid,
+                    "session_refused",
+                    "This chat session was not recognised, so a new one has started.",
+                )
+                anonymous_id = None
+            earlier_chat = anonymous_id
             if anonymous_id is None:
                 issued = session_tokens.issue_session_token(config.session_secret)
                 token, anonymous_id = issued.token, issued.conversation_id
@@ -478,7 +506,15 @@ class WidgetInput(InputChannel):
                     session.customer_id = customer_id
                     session.customer_name = str(name)[:80] if isinstance(name, str) else None
                     session.conversation_id = session_tokens.customer_conversation_id(customer_id)
-                    await _link_once(hub, anonymous_id, customer_id)
+                    if earlier_chat is not None and not await hub.tracker_events(earlier_chat):
+                        earlier_chat = None  # an empty chat: nothing to merge or retire
+                    await _link_once(hub, earlier_chat, customer_id)
+                    # Signing in starts a fresh anonymous chat: the token the browser held
+                    # before is retired, and the one it keeps now names an empty conversation,
+                    # so after signing out (or for the next person at this computer) nothing
+                    # of the account is reachable from it.
+                    issued = session_tokens.issue_session_token(config.session_secret)
+                    token, session.anonymous_id = issued.token, issued.conversation_id
 
             old = hub.sockets.get(sid)
             if old is not None and old.conversation_id != session.conversation_id:
@@ -537,15 +573,27 @@ class WidgetInput(InputChannel):
         return widget
 
 
-async def _link_once(hub: WidgetHub, anonymous_id: str, customer_id: str) -> None:
+async def _link_once(hub: WidgetHub, anonymous_id: str | None, customer_id: str) -> None:
     if hub.linker is None or (anonymous_id, customer_id) in hub.linked:
         return
     try:
         await hub.linker.link(anonymous_id, customer_id)
     except Exception:
-        # Not fatal for the chat: the metadata of every message carries the same link, and
-        # the next session_request tries again.
-        logger.exception("memory could not link %s to customer %s", anonymous_id, customer_id)
+        # Not fatal for the chat: the next session_request tries again.
+        logger.exception("memory could not link a sign-in to customer %s", customer_id)
         return
     hub.linked.add((anonymous_id, customer_id))
-    logger.info("linked widget conversation %s to customer %s", anonymous_id, customer_id)
+    if len(hub.linked) > MAX_PENDING_CONVERSATIONS:
+        hub.linked.clear()
+    logger.info("linked a widget sign-in to customer %s", customer_id)
+
+
+async def _retired(hub: WidgetHub, anonymous_id: str) -> bool:
+    if hub.linker is None:
+        return False
+    try:
+        return await hub.linker.retired(anonymous_id)
+    except Exception:
+        # Memory unreachable: the token cannot be checked, so it opens nothing.
+        logger.exception("memory could not say whether a widget session is retired")
+        return True

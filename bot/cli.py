@@ -107,21 +107,7 @@ def command_run(config: Settings, args: argparse.Namespace) -> None:
     )
     rasa = Service(
         "Rasa server",
-        processes.rasa_command(
-            "run",
-            "--model",
-            str(MODELS_DIR),
-            "--endpoints",
-            "endpoints.yml",
-            "--credentials",
-            "credentials.yml",
-            "--interface",
-            config.host,
-            "--port",
-            str(config.rasa_port),
-            "--cors",
-            *config.allowed_origins,
-        ),
+        processes.rasa_server_command(config, MODELS_DIR),
         config.log_dir / "rasa.log",
     )
     services = [actions, rasa]

@@ -31,6 +31,28 @@ def rasa_command(*args: str) -> list[str]:
     return [python(), "-m", "rasa", *args]
 
 
+def rasa_server_command(settings: Settings, model: Path | str) -> list[str]:
+    """The Rasa server as `python -m bot run` starts it (tests start it the same way).
+
+    No `--cors`: Rasa's option puts credentialed CORS on every route, the agent console's API
+    included, and doubles the header socket.io sets itself. The widget's origins are checked by
+    the socket.io server (ALLOWED_ORIGINS); nothing else is meant for other sites.
+    """
+    return rasa_command(
+        "run",
+        "--model",
+        str(model),
+        "--endpoints",
+        "endpoints.yml",
+        "--credentials",
+        "credentials.yml",
+        "--interface",
+        settings.host,
+        "--port",
+        str(settings.rasa_port),
+    )
+
+
 def check_port_free(host: str, port: int, setting: str) -> None:
     """Raise a StartError naming the setting when host:port is already taken."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:

@@ -49,7 +49,12 @@ class Settings:
     rate_limit_per_minute: int = 30
     # Days an unused widget session lasts before a returning browser starts a new chat.
     widget_session_days: int = 30
-    allowed_origins: tuple[str, ...] = ("http://127.0.0.1:5005", "http://localhost:5005")
+    # Other sites whose pages may embed the widget; empty: this server's own origins, which
+    # follow RASA_PORT (see `from_mapping`).
+    allowed_origins: tuple[str, ...] = ()
+    # The address customers and agents open (scheme://host:port, behind any proxy): the widget
+    # channel's own origin. Empty: http://RAPPORT_HOST:RASA_PORT.
+    public_url: str = ""
     retention_days: int = 730
     log_level: str = "INFO"
     log_dir: Path = ROOT / "var" / "log"
@@ -107,6 +112,7 @@ class Settings:
             "RAPPORT_RATE_LIMIT_PER_MINUTE": str(self.rate_limit_per_minute),
             "RAPPORT_WIDGET_SESSION_DAYS": str(self.widget_session_days),
             "RAPPORT_ALLOWED_ORIGINS": ",".join(self.allowed_origins),
+            "RAPPORT_PUBLIC_URL": self.public_url or self.rasa_url,
             "RAPPORT_DATABASE_URL": self.database_url,
             "RAPPORT_ROOT": str(ROOT),
             "RAPPORT_ENV_FILE": str(self.env_file),
@@ -135,6 +141,18 @@ def _text(value: str) -> str:
 
 def _origins(value: str) -> tuple[str, ...]:
     return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+
+
+def _public_url(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(
+            f"PUBLIC_URL={value!r} in .env is not an address; use the scheme, host and port "
+            "customers open, for example https://chat.example.com."
+        )
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _level(value: str) -> str:
@@ -168,6 +186,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "RATE_LIMIT_PER_MINUTE": ("rate_limit_per_minute", _int("RATE_LIMIT_PER_MINUTE", 1, 10000)),
     "WIDGET_SESSION_DAYS": ("widget_session_days", _int("WIDGET_SESSION_DAYS", 1, 3650)),
     "ALLOWED_ORIGINS": ("allowed_origins", _origins),
+    "PUBLIC_URL": ("public_url", _public_url),
     "RETENTION_DAYS": ("retention_days", _int("RETENTION_DAYS", 1, 36500)),
     "LOG_LEVEL": ("log_level", _level),
     "LOG_DIR": ("log_dir", _path),
@@ -195,6 +214,9 @@ def from_mapping(values: Mapping[str, str], env_file: Path | None = None) -> Set
     for name, (attribute, parse) in _FIELDS.items():
         if name in values and values[name] != "":
             parsed[attribute] = parse(values[name])
+    if "allowed_origins" not in parsed:
+        port = parsed.get("rasa_port", Settings.rasa_port)
+        parsed["allowed_origins"] = (f"http://127.0.0.1:{port}", f"http://localhost:{port}")
     settings = Settings(**parsed, raw=dict(values))  # type: ignore[arg-type]
     try:
         settings.relationship_rules()

@@ -97,7 +97,7 @@ class EventIngestor:
             facts = facts_from_slots({str(event.get("name")): event.get("value")}, self.slot_facts)
             if not facts:
                 return False
-            customer = self.store.customer_for_sender(sender)
+            customer = self.store.customer_for_sender(sender, _time(event))
             for fact in facts:
                 self.store.record_fact(customer, fact, source="form", at=_time(event))
             return True

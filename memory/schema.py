@@ -67,6 +67,19 @@ identities = Table(
     Index(None, "customer_id"),
 )
 
+# An anonymous conversation merged into a signed-in customer's record. Its history moved to that
+# customer, but the anonymous id is no key to them: it has no row in `identities`, and the widget
+# refuses to resume it. Kept so that forgetting and exporting the customer still cover it.
+merged_senders = Table(
+    "merged_senders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sender_id", String(255), nullable=False, unique=True),
+    _customer_fk(),
+    Column("merged_at", DateTime, nullable=False),
+    Index(None, "customer_id"),
+)
+
 conversations = Table(
     "conversations",
     metadata,
@@ -241,6 +254,7 @@ CUSTOMER_TABLES = (
     facts,
     exchanges,
     conversations,
+    merged_senders,
     identities,
 )
 

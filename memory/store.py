@@ -95,7 +95,19 @@ class MemoryStore:
         )
         return int(result.inserted_primary_key[0])
 
-    def _customer_for_sender(self, conn: Connection, sender_id: str) -> int:
+    def _customer_for_sender(
+        self, conn: Connection, sender_id: str, at: datetime | None = None
+    ) -> int:
+        if at is not None:
+            # An anonymous conversation merged at sign-in: what was said in it before the
+            # merge (the event broker may bring it a little later) belongs to the customer.
+            merged = conn.execute(
+                select(s.merged_senders.c.customer_id, s.merged_senders.c.merged_at).where(
+                    s.merged_senders.c.sender_id == sender_id
+                )
+            ).first()
+            if merged is not None and utc(at) <= merged.merged_at:
+                return int(merged.customer_id)
         found = conn.execute(
             select(s.identities.c.customer_id).where(s.identities.c.sender_id == sender_id)
         ).scalar()
@@ -109,15 +121,18 @@ class MemoryStore:
         )
         return customer_id
 
-    def customer_for_sender(self, sender_id: str) -> int:
-        """The customer behind a Rasa sender id, created (anonymous) on first sight."""
+    def customer_for_sender(self, sender_id: str, at: datetime | None = None) -> int:
+        """The customer behind a Rasa sender id, created (anonymous) on first sight.
+
+        `at`: when what is being recorded happened (see `merge_anonymous`); None is now.
+        """
         try:
             with self.engine.begin() as conn:
-                return self._customer_for_sender(conn, sender_id)
+                return self._customer_for_sender(conn, sender_id, at)
         except IntegrityError:
             # The event broker linked this sender between our look-up and our insert.
             with self.engine.begin() as conn:
-                return self._customer_for_sender(conn, sender_id)
+                return self._customer_for_sender(conn, sender_id, at)
 
     def find_customer(self, reference: str) -> int | None:
         """The customer whose shop id or sender id is `reference`, or `#<n>` for id n."""
@@ -130,10 +145,11 @@ class MemoryStore:
             found = conn.execute(
                 select(s.customers.c.id).where(s.customers.c.external_id == reference)
             ).scalar()
-            if found is None:
-                found = conn.execute(
-                    select(s.identities.c.customer_id).where(s.identities.c.sender_id == reference)
-                ).scalar()
+            for table in (s.identities, s.merged_senders):
+                if found is None:
+                    found = conn.execute(
+                        select(table.c.customer_id).where(table.c.sender_id == reference)
+                    ).scalar()
             return None if found is None else int(found)
 
     def sender_ids(self, customer_id: int) -> list[str]:
@@ -145,6 +161,13 @@ class MemoryStore:
             senders = set(rows)
             senders.update(
                 conn.execute(
+                    select(s.merged_senders.c.sender_id).where(
+                        s.merged_senders.c.customer_id == customer_id
+                    )
+                ).scalars()
+            )
+            senders.update(
+                conn.execute(
                     select(s.conversations.c.sender_id)
                     .where(s.conversations.c.customer_id == customer_id)
                     .distinct()
@@ -153,8 +176,11 @@ class MemoryStore:
         return sorted(senders)
 
     def link_identity(self, sender_id: str, external_id: str) -> int:
-        """Link an anonymous sender id to the shop's customer `external_id`; return its id.
+        """Make `sender_id` a key to the shop's customer `external_id`; return its id.
 
+        Only for a conversation whose identity is verified in that conversation (a signed-in
+        customer's own conversation id): whoever can write under `sender_id` reaches the
+        customer's record. An anonymous conversation that signs in is `merge_anonymous`d.
         The anonymous customer's history (exchanges, facts, issues, ...) moves to the signed-in
         customer. A sender id that already belonged to a different signed-in customer (a shared
         device) is re-linked without moving that customer's history, so nobody sees another's.
@@ -189,6 +215,57 @@ class MemoryStore:
                         .values(customer_id=target, linked_at=self._now())
                     )
             return int(target)
+
+    def merge_anonymous(self, sender_id: str, external_id: str) -> int | None:
+        """Move an anonymous conversation's history into the shop customer `external_id`.
+
+        Called when a browser that chatted anonymously signs in. The anonymous customer's
+        history (exchanges, facts, issues, ...) moves to the signed-in customer, but the
+        anonymous sender id does not become a key to them: it is retired (`merged_senders`),
+        so whoever holds the anonymous id later reaches nobody's record. A sender id the memory
+        has never seen, or one that already belongs to another signed-in customer, moves
+        nothing. Returns the signed-in customer's id, or None when nothing was merged.
+        """
+        if not external_id or len(external_id) > 255:
+            raise ValueError("a shop customer id must be 1 to 255 characters")
+        with self.engine.begin() as conn:
+            source = conn.execute(
+                select(s.identities.c.customer_id).where(s.identities.c.sender_id == sender_id)
+            ).scalar()
+            if source is not None:
+                source_external = conn.execute(
+                    select(s.customers.c.external_id).where(s.customers.c.id == source)
+                ).scalar()
+                if source_external is not None and source_external != external_id:
+                    return None  # someone else's conversation: never moved, never retired here
+            if conn.execute(
+                select(s.merged_senders.c.id).where(s.merged_senders.c.sender_id == sender_id)
+            ).scalar():
+                return None  # retired already
+            target = conn.execute(
+                select(s.customers.c.id).where(s.customers.c.external_id == external_id)
+            ).scalar()
+            if target is None:
+                target = self._new_customer(conn, external_id)
+            if source is not None and source != target:
+                self._merge(conn, int(source), int(target))
+            conn.execute(delete(s.identities).where(s.identities.c.sender_id == sender_id))
+            # Retired even when the memory has not heard of it yet (the event broker may be a
+            # moment behind): its earlier exchanges are attributed by time (`customer_for_sender`).
+            conn.execute(
+                s.merged_senders.insert().values(
+                    sender_id=sender_id, customer_id=int(target), merged_at=self._now()
+                )
+            )
+            return int(target)
+
+    def is_merged(self, sender_id: str) -> bool:
+        """Whether an anonymous conversation was merged into a signed-in customer (retired)."""
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(s.merged_senders.c.id).where(s.merged_senders.c.sender_id == sender_id)
+            ).scalar()
+        return found is not None
 
     def _merge(self, conn: Connection, source: int, target: int) -> None:
         """Move everything of customer `source` to `target` and delete `source`."""
@@ -310,10 +387,15 @@ class MemoryStore:
         )
         return int(result.inserted_primary_key[0])
 
-    def _latest_conversation(self, conn: Connection, sender_id: str) -> Any:
+    def _latest_conversation(self, conn: Connection, sender_id: str, customer_id: int) -> Any:
+        # By customer too: a retired anonymous id's old visits belong to the customer it was
+        # merged into, never to whoever writes under that id later.
         return conn.execute(
             select(s.conversations)
-            .where(s.conversations.c.sender_id == sender_id)
+            .where(
+                s.conversations.c.sender_id == sender_id,
+                s.conversations.c.customer_id == customer_id,
+            )
             .order_by(s.conversations.c.last_at.desc(), s.conversations.c.id.desc())
             .limit(1)
         ).first()
@@ -337,8 +419,8 @@ class MemoryStore:
                 ).scalar()
                 if seen is not None:
                     return int(seen)
-            customer_id = self._customer_for_sender(conn, sender_id)
-            latest = self._latest_conversation(conn, sender_id)
+            customer_id = self._customer_for_sender(conn, sender_id, at)
+            latest = self._latest_conversation(conn, sender_id, customer_id)
             if latest is not None and (latest.exchange_count == 0 or at < latest.last_at):
                 return int(latest.id)
             return self._open_conversation(conn, customer_id, sender_id, at, start_event_id)
@@ -375,8 +457,8 @@ class MemoryStore:
         self, conn: Connection, exchange: Exchange, at: datetime, facts: list[ExtractedFact]
     ) -> None:
         rules = self.rules
-        customer_id = self._customer_for_sender(conn, exchange.sender_id)
-        latest = self._latest_conversation(conn, exchange.sender_id)
+        customer_id = self._customer_for_sender(conn, exchange.sender_id, at)
+        latest = self._latest_conversation(conn, exchange.sender_id, customer_id)
         gap = timedelta(minutes=rules.visit_gap_minutes)
         if latest is None or (latest.exchange_count > 0 and at - latest.last_at > gap):
             conversation_id = self._open_conversation(conn, customer_id, exchange.sender_id, at)

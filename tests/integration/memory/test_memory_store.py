@@ -247,3 +247,76 @@ def test_card_reads_use_indexes_on_sqlite(tmp_path):
             scans = [detail for detail in details if detail.startswith("SCAN")]
             assert not scans, f"{statement}\n-> {details}"
     store.close()
+
+
+def test_an_anonymous_conversation_that_signs_in_merges_but_is_no_key_to_the_account(store):
+    say(store, "m1", "web-9", "customer", "my brakes squeal", 0, intent="inform", confidence=0.9)
+    anonymous = store.customer_for_sender("web-9")
+    store.record_fact(anonymous, ExtractedFact("name", "Cara"))
+    account = store.merge_anonymous("web-9", "shop-9")
+    assert account is not None
+    assert store.link_identity("customer:shop-9", "shop-9") == account
+    # The history moved to the account, and forgetting the account still finds the old id.
+    card = store.card(account)
+    assert card.name == "Cara"
+    assert [v.text for v in card.last_exchanges] == ["my brakes squeal"]
+    assert "web-9" in store.sender_ids(account)
+    assert store.is_merged("web-9")
+    # Whoever holds the anonymous id later reaches nobody's record...
+    assert store.card_for_sender("web-9") is None
+    stranger = store.customer_for_sender("web-9")
+    assert stranger != account
+    say(store, "m2", "web-9", "customer", "who am I?", 60, intent="inform", confidence=0.9)
+    # ...and what they write stays theirs.
+    assert [v.text for v in store.card(account).last_exchanges] == ["my brakes squeal"]
+    assert [v.text for v in store.card(stranger).last_exchanges] == ["who am I?"]
+    assert store.card(stranger).name is None
+
+
+def test_merging_someone_else_s_or_an_unknown_conversation_moves_nothing(store):
+    say(store, "n1", "web-10", "customer", "my secret", 0, intent="inform", confidence=0.9)
+    owner = store.link_identity("web-10", "shop-10")
+    assert store.merge_anonymous("web-10", "shop-11") is None
+    assert [v.text for v in store.card(owner).last_exchanges] == ["my secret"]
+    assert store.merge_anonymous("web-10", "shop-10") is not None
+    assert store.merge_anonymous("web-10", "shop-10") is None  # retired already
+
+
+def test_what_was_said_before_sign_in_reaches_the_account_even_when_logged_late(store, clock):
+    # The customer signs in a moment after chatting, before the log has caught up.
+    clock.now = START + timedelta(seconds=30)
+    account = store.merge_anonymous("web-late", "shop-late")
+    assert account is not None and store.is_merged("web-late")
+    say(store, "l1", "web-late", "customer", "my chain slips", 10, intent="inform", confidence=1)
+    say(store, "l2", "web-late", "customer", "who was here?", 90, intent="inform", confidence=1)
+    assert [v.text for v in store.card(account).last_exchanges] == ["my chain slips"]
+    assert store.card_for_sender("web-late").last_exchanges[0].text == "who was here?"
+
+
+def test_upgrading_retires_anonymous_ids_an_earlier_version_linked_to_an_account(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    memory.migrate(url, "0004")
+    old = MemoryStore(url)
+    try:
+        with old.engine.begin() as conn:  # what the earlier version's link left behind
+            conn.exec_driver_sql(
+                "INSERT INTO customers (id, external_id, created_at, visits, benefit, cost) "
+                "VALUES (7, 'shop-old', '2024-05-01 09:00:00', 1, 0, 0)"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO identities (sender_id, customer_id, linked_at) VALUES "
+                "('web-old', 7, '2024-05-01 09:00:00'), "
+                "('customer:shop-old', 7, '2024-05-01 09:00:00')"
+            )
+    finally:
+        old.close()
+    account = 7
+    memory.migrate(url)
+    store = MemoryStore(url)
+    try:
+        assert store.is_merged("web-old")
+        assert store.card_for_sender("web-old") is None
+        assert "web-old" in store.sender_ids(account)
+        assert store.card_for_sender("customer:shop-old").customer_id == account
+    finally:
+        store.close()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import rapport_widget_server
 from rapport_widget_server import WidgetServer
+from widget_client import Widget
 
 
 @pytest.fixture(scope="session")
@@ -14,3 +15,18 @@ def widget_server() -> Iterator[WidgetServer]:
     server = rapport_widget_server.start()
     yield server
     rapport_widget_server.stop()
+
+
+@pytest.fixture
+async def open_widget(widget_server: WidgetServer) -> AsyncIterator:
+    widgets: list[Widget] = []
+
+    async def make(headers: dict[str, str] | None = None) -> Widget:
+        widget = Widget(widget_server.url)
+        await widget.connect(headers)
+        widgets.append(widget)
+        return widget
+
+    yield make
+    for widget in widgets:
+        await widget.close()

@@ -29,6 +29,8 @@ IDENTITY_SECRET = "widget-tests-identity-secret-" + "i" * 20
 MAX_MESSAGE_CHARS = 2000
 RATE_LIMIT_PER_MINUTE = 25
 START_TIMEOUT_SECONDS = 420
+# A page of the shop on another site, allowed to embed the widget (ALLOWED_ORIGINS).
+ELSEWHERE_ORIGIN = "http://shop.example.test:8080"
 
 
 @dataclass
@@ -113,7 +115,7 @@ def start() -> WidgetServer:
         rest_token=base.rest_token or "widget-tests-rest-token",
         max_message_chars=MAX_MESSAGE_CHARS,
         rate_limit_per_minute=RATE_LIMIT_PER_MINUTE,
-        allowed_origins=(f"http://127.0.0.1:{rasa_port}",),
+        allowed_origins=(f"http://127.0.0.1:{rasa_port}", ELSEWHERE_ORIGIN),
     )
     # `python -m bot run` migrates the memory before starting Rasa; this harness starts Rasa
     # directly, so it migrates too (the console and the channel read memory's tables).
@@ -139,19 +141,7 @@ def start() -> WidgetServer:
     actions = Service("action server", [sys.executable, "-m", "actions"], logs / "actions.log")
     rasa = Service(
         "Rasa server",
-        processes.rasa_command(
-            "run",
-            "--model",
-            str(newest_model()),
-            "--endpoints",
-            "endpoints.yml",
-            "--credentials",
-            "credentials.yml",
-            "--interface",
-            "127.0.0.1",
-            "--port",
-            str(rasa_port),
-        ),
+        processes.rasa_server_command(config, newest_model()),
         logs / "rasa.log",
     )
     server = WidgetServer(config, workdir, [actions, rasa])

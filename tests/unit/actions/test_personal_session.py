@@ -162,3 +162,31 @@ async def test_the_greeting_names_an_open_issue_briefly(
     slots = slots_of(await start(dispatcher, domain))
     assert slots["open_issue"] == "the brakes still squeal after the repair…"
     assert len(slots["open_issue"].split()) <= session.ISSUE_WORDS
+
+
+async def test_a_new_session_keeps_a_chat_an_agent_holds_paused(
+    monkeypatch: pytest.MonkeyPatch,
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    tmp_path: Any,
+) -> None:
+    import memory
+    from memory.handoffs import HandoffQueue
+    from memory.store import MemoryStore
+
+    url = f"sqlite:///{tmp_path / 'memory.db'}"
+    memory.migrate(url)
+    store = MemoryStore(url)
+    store.news = None  # type: ignore[attr-defined]
+    use_memory(monkeypatch, store)
+    queue = HandoffQueue(store.engine)
+    held = queue.enqueue("web-held", "customer_asked")
+    queue.claim(held.id, "Alex")
+    queue.enqueue("web-waiting", "customer_asked")
+    try:
+        paused = await start(dispatcher, domain, sender_id="web-held")
+        waiting = await start(dispatcher, domain, sender_id="web-waiting")
+    finally:
+        store.close()
+    assert paused[-1]["event"] == "pause"
+    assert waiting[-1]["name"] == "action_listen"

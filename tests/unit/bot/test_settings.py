@@ -81,3 +81,18 @@ def test_secrets_are_generated_once_and_kept_private(tmp_path: Path) -> None:
 def test_secrets_are_not_shown_in_repr() -> None:
     loaded = settings.from_mapping({"SESSION_SECRET": "very-secret-value"})
     assert "very-secret-value" not in repr(loaded)
+
+
+def test_the_widget_s_default_origins_follow_the_port() -> None:
+    moved = settings.from_mapping({"RASA_PORT": "6100"})
+    assert moved.allowed_origins == ("http://127.0.0.1:6100", "http://localhost:6100")
+    assert moved.env_for_rasa()["RAPPORT_PUBLIC_URL"] == "http://127.0.0.1:6100"
+    named = settings.from_mapping({"RASA_PORT": "6100", "ALLOWED_ORIGINS": "https://shop.example"})
+    assert named.allowed_origins == ("https://shop.example",)
+
+
+def test_the_public_url_is_an_origin_and_a_bad_one_is_named() -> None:
+    public = settings.from_mapping({"PUBLIC_URL": "https://chat.shop.example/some/page"})
+    assert public.env_for_rasa()["RAPPORT_PUBLIC_URL"] == "https://chat.shop.example"
+    with pytest.raises(settings.SettingsError, match="PUBLIC_URL"):
+        settings.from_mapping({"PUBLIC_URL": "chat.shop.example"})

@@ -45,7 +45,10 @@ def test_session_days_come_from_the_credentials_with_a_default() -> None:
 def test_origins_allowed_are_the_configured_ones_and_the_servers_own() -> None:
     channel = WidgetInput(
         WidgetConfig(
-            session_secret="s", identity_secret="i", allowed_origins=("https://shop.example",)
+            session_secret="s",
+            identity_secret="i",
+            allowed_origins=("https://shop.example",),
+            public_url="http://127.0.0.1:5005",
         )
     )
     environ = {"wsgi.url_scheme": "http", "HTTP_HOST": "127.0.0.1:5005"}
@@ -53,3 +56,15 @@ def test_origins_allowed_are_the_configured_ones_and_the_servers_own() -> None:
     assert channel.allows_origin("http://127.0.0.1:5005", environ)
     assert not channel.allows_origin("https://evil.example", environ)
     assert channel.allows_origin(None, environ)
+
+
+def test_the_server_s_own_origin_is_the_configured_one_never_the_host_header() -> None:
+    channel = WidgetInput(
+        WidgetConfig(
+            session_secret="s", identity_secret="i", public_url="https://chat.shop.example"
+        )
+    )
+    # A domain re-pointed at this server (DNS rebinding): its page sends its own Host.
+    rebound = {"wsgi.url_scheme": "http", "HTTP_HOST": "evil.example"}
+    assert not channel.allows_origin("http://evil.example", rebound)
+    assert channel.allows_origin("https://chat.shop.example", rebound)
