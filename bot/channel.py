@@ -491,7 +491,10 @@ class WidgetInput(InputChannel):
             if isinstance(customer, dict) and customer.get("id") is not None:
                 try:
                     customer_id = session_tokens.verify_identity(
-                        config.identity_secret, customer.get("id"), customer.get("signature")
+                        config.identity_secret,
+                        customer.get("id"),
+                        customer.get("signature"),
+                        customer.get("expires"),
                     )
                 except IdentityRefused as refusal:
                     logger.warning("refused a customer identity from the widget (%s)", refusal)

@@ -26,8 +26,14 @@ CUSTOMER_PREFIX = "customer:"
 MAX_CUSTOMER_ID_CHARS = 128
 MAX_TOKEN_CHARS = 200
 # Customer ids come from the shop's own database: letters, digits and a few separators.
-_CUSTOMER_ID = re.compile(rf"^[A-Za-z0-9._@+\-]{{1,{MAX_CUSTOMER_ID_CHARS}}}$")
-_CONVERSATION_ID = re.compile(r"^web-[0-9a-f]{32}$")
+# (fullmatch, never `$`: a trailing newline is not part of an id.)
+_CUSTOMER_ID = re.compile(rf"[A-Za-z0-9._@+\-]{{1,{MAX_CUSTOMER_ID_CHARS}}}")
+_CONVERSATION_ID = re.compile(r"web-[0-9a-f]{32}")
+_HEX_SIGNATURE = re.compile(r"[0-9a-f]{64}")
+# Between a customer id and its expiry in a signed identity: a character no id may contain,
+# so that a signature of one form can never be read as the other.
+EXPIRY_SEPARATOR = "|"
+MAX_EXPIRY_DIGITS = 12
 
 
 class TokenRefused(ValueError):
@@ -66,7 +72,7 @@ def issue_session_token(
 ) -> SessionToken:
     """A new signed token for `conversation_id`, or for a fresh anonymous conversation."""
     conversation_id = conversation_id or ANONYMOUS_PREFIX + secrets.token_hex(16)
-    if not _CONVERSATION_ID.match(conversation_id):
+    if not _CONVERSATION_ID.fullmatch(conversation_id):
         raise ValueError(f"{conversation_id!r} is not an anonymous conversation id")
     issued = int(time.time() if now is None else now)
     body = f"{TOKEN_VERSION}.{conversation_id}.{issued}"
@@ -89,13 +95,13 @@ def verify_session_token(
     version, conversation_id, issued, signature = parts
     if (
         version != TOKEN_VERSION
-        or not _CONVERSATION_ID.match(conversation_id)
-        or not issued.isdigit()
+        or not _CONVERSATION_ID.fullmatch(conversation_id)
+        or not (issued.isascii() and issued.isdigit())
         or len(issued) > 12
     ):
         raise TokenRefused("the session token is not one this server issues")
     expected = _sign(secret, f"{version}.{conversation_id}.{issued}")
-    if not hmac.compare_digest(expected, signature):
+    if not _signature_matches(expected, signature):
         raise TokenRefused("the session token's signature does not match")
     moment = time.time() if now is None else now
     if int(issued) > moment + CLOCK_SKEW_SECONDS:
@@ -105,22 +111,51 @@ def verify_session_token(
     return conversation_id
 
 
-def identity_signature(secret: str, customer_id: str) -> str:
-    """The hex HMAC-SHA256 of `customer_id` that the shop's site renders into its page."""
+def _signature_matches(expected: str, supplied: object) -> bool:
+    """Constant-time comparison of hex signatures; anything not hex is simply no match."""
+    if not isinstance(supplied, str) or not _HEX_SIGNATURE.fullmatch(supplied.lower()):
+        return False
+    return hmac.compare_digest(expected.encode(), supplied.lower().encode())
+
+
+def identity_signature(secret: str, customer_id: str, expires: int | None = None) -> str:
+    """The hex HMAC-SHA256 that the shop's site renders into its page with the customer id.
+
+    Of the id alone (good until the shop changes the secret), or, when the shop wants the
+    identity to lapse, of `id|expires` (`expires` in Unix seconds, rendered beside it).
+    """
     key = _require_secret(secret, "identity secret")
-    return hmac.new(key, customer_id.encode(), hashlib.sha256).hexdigest()
+    text = customer_id if expires is None else f"{customer_id}{EXPIRY_SEPARATOR}{expires}"
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 
-def verify_identity(secret: str, customer_id: object, signature: object) -> str:
-    """The customer id when `signature` is its HMAC; IdentityRefused otherwise."""
-    if not isinstance(customer_id, str) or not _CUSTOMER_ID.match(customer_id):
+def verify_identity(
+    secret: str,
+    customer_id: object,
+    signature: object,
+    expires: object = None,
+    now: float | None = None,
+) -> str:
+    """The customer id when `signature` is its HMAC (and `expires`, if given, is still ahead);
+    IdentityRefused otherwise."""
+    if not isinstance(customer_id, str) or not _CUSTOMER_ID.fullmatch(customer_id):
         raise IdentityRefused(
             "the customer id must be 1 to 128 letters, digits or . _ @ + - characters"
         )
     if not isinstance(signature, str) or not signature:
         raise IdentityRefused("the customer id comes without a signature")
-    if not hmac.compare_digest(identity_signature(secret, customer_id), signature.lower()):
+    until: int | None = None
+    if expires is not None:
+        text = str(expires) if isinstance(expires, (int, str)) else ""
+        if isinstance(expires, bool) or not (
+            text.isascii() and text.isdigit() and len(text) <= MAX_EXPIRY_DIGITS
+        ):
+            raise IdentityRefused("the identity's expiry must be a time in Unix seconds")
+        until = int(text)
+    if not _signature_matches(identity_signature(secret, customer_id, until), signature):
         raise IdentityRefused("the customer id's signature does not match")
+    if until is not None and until <= (time.time() if now is None else now):
+        raise IdentityRefused("the customer identity has expired")
     return customer_id
 
 

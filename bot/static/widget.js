@@ -3,6 +3,7 @@
  *   <script src="https://BOT-HOST/widget.js" data-title="Chat with us" async></script>
  * and, for a signed-in customer, renders before it:
  *   window.RapportSettings = {customerId: "123", signature: "<hex HMAC-SHA256 of the id>", name: "Alex"};
+ *   (or, for an identity that lapses, `expires: <Unix seconds>` with the HMAC of "123|<expires>")
  * No build step: plain browser JavaScript. Message text is only ever set with textContent;
  * links become <a> elements only for http(s) URLs.
  */
@@ -18,6 +19,7 @@
   var TOKEN_KEY = "rapport.session";
   var OPEN_KEY = "rapport.open";
   var RATED_KEY = "rapport.rated";
+  var SIGNED_IN_KEY = "rapport.signedIn";
 
   function storageGet(store, key) {
     try { return window[store].getItem(key); } catch (e) { return null; }
@@ -239,9 +241,16 @@
     socket = window.io(base, { transports: ["websocket", "polling"] });
     socket.on("connect", function () {
       ready = false;
+      // Signed out since the last visit: the token of the signed-in time is dropped, so this
+      // chat starts fresh (the server also gave it only an empty anonymous chat).
+      if (storageGet("localStorage", SIGNED_IN_KEY) && !identity.customerId) {
+        storageSet("localStorage", TOKEN_KEY, null);
+      }
+      storageSet("localStorage", SIGNED_IN_KEY, identity.customerId ? "1" : null);
       var request = { session_id: storageGet("localStorage", TOKEN_KEY) };
       if (identity.customerId) {
         request.customer = { id: String(identity.customerId), signature: identity.signature, name: identity.name };
+        if (identity.expires != null) request.customer.expires = identity.expires;
       }
       socket.emit("session_request", request);
     });

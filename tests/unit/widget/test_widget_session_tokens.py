@@ -123,3 +123,46 @@ def test_malformed_identities_are_refused(customer_id: object, signature: object
 
 def test_a_customer_has_one_conversation_id_everywhere() -> None:
     assert session_tokens.customer_conversation_id("cust-42") == "customer:cust-42"
+
+
+@pytest.mark.parametrize("signature", ["é" * 64, "ü", "0" * 63 + "é", "zz" * 32, " " + "0" * 64])
+def test_a_signature_that_is_not_hex_is_refused_not_a_crash(signature: str) -> None:
+    with pytest.raises(IdentityRefused):
+        session_tokens.verify_identity("shop-secret", "cust-42", signature)
+    issued = session_tokens.issue_session_token("secret", now=1_700_000_000)
+    forged = issued.token.rsplit(".", 1)[0] + "." + signature
+    with pytest.raises(TokenRefused):
+        session_tokens.verify_session_token("secret", forged, now=1_700_000_000)
+
+
+def test_non_ascii_digits_are_no_issue_time() -> None:
+    issued = session_tokens.issue_session_token("secret", now=1_700_000_000)
+    version, conversation, _, signature = issued.token.split(".")
+    with pytest.raises(TokenRefused):
+        session_tokens.verify_session_token("secret", f"{version}.{conversation}.١٢٣.{signature}")
+
+
+def test_a_customer_id_with_a_trailing_newline_is_refused() -> None:
+    signature = session_tokens.identity_signature("shop-secret", "cust-42\n")
+    with pytest.raises(IdentityRefused, match="customer id must be"):
+        session_tokens.verify_identity("shop-secret", "cust-42\n", signature)
+
+
+def test_an_identity_may_carry_an_expiry_that_is_signed_and_enforced() -> None:
+    now = 1_700_000_000
+    expires = now + 3600
+    signed = session_tokens.identity_signature("shop-secret", "cust-42", expires)
+    assert session_tokens.verify_identity("shop-secret", "cust-42", signed, expires, now) == (
+        "cust-42"
+    )
+    assert session_tokens.verify_identity("shop-secret", "cust-42", signed, str(expires), now)
+    with pytest.raises(IdentityRefused, match="expired"):
+        session_tokens.verify_identity("shop-secret", "cust-42", signed, expires, expires + 1)
+    with pytest.raises(IdentityRefused, match="signature"):  # a later expiry is not signed
+        session_tokens.verify_identity("shop-secret", "cust-42", signed, expires + 86400, now)
+    plain = session_tokens.identity_signature("shop-secret", "cust-42")
+    with pytest.raises(IdentityRefused, match="signature"):  # nor is adding one to a plain id
+        session_tokens.verify_identity("shop-secret", "cust-42", plain, expires, now)
+    for bad in (True, -5, "soon", 1.5, "١٢٣"):
+        with pytest.raises(IdentityRefused):
+            session_tokens.verify_identity("shop-secret", "cust-42", signed, bad, now)
