@@ -73,9 +73,11 @@ HOLDINGS: tuple[Holding, ...] = (
         sender_column="conversation_id",
         shop_customer_column="customer_id",
     ),
-    # The broker's outbox (memory/ingest.py): events wait here until the memory has them.
+    # The broker's outbox (memory/ingest.py): events wait here until the memory has them. Events
+    # set aside as unwritable are deleted when their conversation's forgetting passes through
+    # the queue (Outbox.forget); they never reached the memory, so no export has them.
     Holding(OUTBOX, "pending", Handling.TRANSIENT),
-    Holding(OUTBOX, "failed", Handling.ERASED, sender_column="sender_id"),
+    Holding(OUTBOX, "failed", Handling.ERASED),
 )
 
 # Columns of customer tables that hold staff's words about the customer: left out of exports.
