@@ -125,23 +125,31 @@ def remembered_facts(store: Any, sender_id: str) -> list[str] | None:
     return facts
 
 
-def forget_sender(store: Any, sender_id: str, tracker_url: str) -> int:
-    """Forget the customer behind `sender_id` everywhere; the number of conversations removed."""
+def forget_sender(
+    store: Any, sender_id: str, tracker_url: str, bookings_url: str | None = None
+) -> int:
+    """Forget the customer behind `sender_id` in every store; the conversations removed."""
     from memory import privacy
 
     card = store.card_for_sender(sender_id)
     if card is None:
+        if bookings_url:
+            privacy.delete_bookings(bookings_url, [sender_id], None)
         return privacy.delete_tracker_conversations(tracker_url, [sender_id])
-    forgotten = privacy.forget_customer(store, card.customer_id, tracker_url)
+    forgotten = privacy.forget_customer(store, card.customer_id, tracker_url, bookings_url)
     return len(forgotten.sender_ids)
 
 
-def export_sender(store: Any, sender_id: str) -> dict[str, Any] | None:
+def export_sender(
+    store: Any, sender_id: str, tracker_url: str | None = None, bookings_url: str | None = None
+) -> dict[str, Any] | None:
     from memory import privacy
 
     # By sender id only: a conversation can never ask for another customer's data.
     card = store.card_for_sender(sender_id)
-    return None if card is None else privacy.export_customer(store, card.customer_id)
+    if card is None:
+        return None
+    return privacy.export_customer(store, card.customer_id, tracker_url, bookings_url)
 
 
 class ActionWhatDoYouKnow(ShopAction):
@@ -181,9 +189,13 @@ class ActionForgetMe(ShopAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
         kept = [SlotSet(slot, tracker.get_slot(slot)) for slot in KEPT_ON_FORGET]
-        tracker_url = (await base.settings()).tracker_store_url
+        config = await base.settings()
         removed = await base.with_memory(
-            forget_sender, tracker.sender_id, tracker_url, conversation=tracker.sender_id
+            forget_sender,
+            tracker.sender_id,
+            config.tracker_store_url,
+            config.bookings_url,
+            conversation=tracker.sender_id,
         )
         if removed is None:  # not forgotten: say so, and offer the person who can do it
             dispatcher.utter_message(response="utter_forget_failed")
@@ -206,8 +218,14 @@ class ActionExportMyData(ShopAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
+        config = await base.settings()
         data = await base.with_memory(
-            export_sender, tracker.sender_id, conversation=tracker.sender_id, default=False
+            export_sender,
+            tracker.sender_id,
+            config.tracker_store_url,
+            config.bookings_url,
+            conversation=tracker.sender_id,
+            default=False,
         )
         facts = personal_facts(tracker) or ["• Nothing about you beyond the messages themselves."]
         facts.append(f"• Messages you sent in this conversation: {message_count(tracker)}")

@@ -1,7 +1,8 @@
 """Operators' commands for the relationship memory: forget or export a customer, purge, migrate.
 
     python -m bot customer forget ID     delete everything about a customer (memory + tracker)
-    python -m bot customer export ID     print everything stored about a customer as JSON
+    python -m bot customer export ID     print the customer's copy of their data as JSON
+                                         (--internal adds staff notes, for a person to review)
     python -m bot memory purge           delete exchanges older than RETENTION_DAYS
     python -m bot memory migrate         bring the memory database schema up to date
 
@@ -59,13 +60,16 @@ def command_forget(config: Settings, args: argparse.Namespace) -> None:
     store = _store(config)
     try:
         customer_id = _customer(store, args.id)
-        forgotten = forget_customer(store, customer_id, tracker_store_url(config))
+        forgotten = forget_customer(
+            store, customer_id, tracker_store_url(config), config.bookings_url
+        )
     finally:
         store.close()
     print(
         f"rapport: forgot customer #{forgotten.customer_id}: memory deleted, "
         f"{forgotten.tracker_events} conversation events deleted for "
-        f"{len(forgotten.sender_ids)} sender id(s).",
+        f"{len(forgotten.sender_ids)} sender id(s), {forgotten.bookings} repair booking(s) "
+        "deleted; the loyalty ledger is kept without them.",
         flush=True,
     )
 
@@ -75,7 +79,13 @@ def command_export(config: Settings, args: argparse.Namespace) -> None:
 
     store = _store(config)
     try:
-        data = export_customer(store, _customer(store, args.id))
+        data = export_customer(
+            store,
+            _customer(store, args.id),
+            tracker_store_url(config),
+            config.bookings_url,
+            include_internal=args.internal,
+        )
     finally:
         store.close()
     json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
@@ -114,9 +124,14 @@ def register(commands: Any) -> None:
     forget.add_argument("id", help="shop customer id, sender id, or #<memory id>")
     forget.set_defaults(handler=command_forget)
     export = customer_commands.add_parser(
-        "export", help="Print everything stored about a customer as JSON."
+        "export", help="Print the customer's copy of everything stored about them as JSON."
     )
     export.add_argument("id", help="shop customer id, sender id, or #<memory id>")
+    export.add_argument(
+        "--internal",
+        action="store_true",
+        help="add staff notes (internal), for a person answering a formal request to review",
+    )
     export.set_defaults(handler=command_export)
 
     memory_parser = commands.add_parser("memory", help="Maintain the relationship memory.")

@@ -19,7 +19,9 @@ from typing import Any
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import delete
+from sqlalchemy import delete, text
+
+from memory.db import checkpoint
 
 logger = logging.getLogger(__name__)
 
@@ -74,9 +76,15 @@ class ForgettingSQLTrackerStore(SQLTrackerStore):
         return removed
 
     def _delete_events(self, sender_id: str) -> int:
+        sqlite = self.engine.dialect.name == "sqlite"
         with self.session_scope() as session:
+            if sqlite:  # overwrite the deleted rows instead of leaving them in free pages
+                session.execute(text("PRAGMA secure_delete=ON"))
             result = session.execute(
                 delete(self.SQLEvent).where(self.SQLEvent.sender_id == sender_id)
             )
             session.commit()
-            return int(result.rowcount or 0)
+        if sqlite:
+            # Empty the write-ahead log (when the store uses one) so the words leave it too.
+            checkpoint(self.engine)
+        return int(result.rowcount or 0)

@@ -162,6 +162,14 @@ def _policy(metadata: Any) -> dict[str, Any] | None:
     return policy
 
 
+def _sender_of(payload: str) -> Any:
+    try:
+        event = json.loads(payload)
+    except ValueError:
+        return None
+    return event.get("sender_id") if isinstance(event, dict) else None
+
+
 class Outbox:
     """A durable local queue of events (a SQLite file), in arrival order."""
 
@@ -183,7 +191,19 @@ class Outbox:
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30)
         conn.execute("PRAGMA synchronous=NORMAL")
+        # Delivered and forgotten events are overwritten, not left in free pages.
+        conn.execute("PRAGMA secure_delete=ON")
         return conn
+
+    def forget(self, sender_id: str) -> int:
+        """Delete the set-aside events of a conversation whose customer is forgotten."""
+        with self._connect() as conn:
+            rows = conn.execute("SELECT event_id, payload FROM failed").fetchall()
+            gone = [(key,) for key, payload in rows if _sender_of(payload) == sender_id]
+            conn.executemany("DELETE FROM failed WHERE event_id = ?", gone)
+        with self._connect() as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return len(gone)
 
     def put(self, events: Iterable[Mapping[str, Any]]) -> int:
         """Append events (an event already waiting is not added twice); returns how many."""
@@ -301,6 +321,8 @@ class OutboxWorker:
             for seq, event in self.outbox.take(self.batch):
                 try:
                     self.ingest(event)
+                    if event.get("event") == FORGET_SENDER:
+                        self.outbox.forget(str(event.get("sender_id")))
                 except TRANSIENT_ERRORS:
                     raise
                 except Exception as error:  # a malformed event must not block the queue

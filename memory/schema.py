@@ -230,17 +230,27 @@ agent_notes = Table(
     Index(None, "customer_id", "at"),
 )
 
-# Loyalty rewards the customer redeemed in a conversation: their points balance is the shop's
-# records' points minus these (the shop's till applies the reward itself).
+# The loyalty ledger: rewards redeemed in a conversation. A points balance is the shop's records'
+# points minus these (the shop's till applies the reward itself). What the shop paid out is not
+# the customer's to erase: forgetting the customer clears `customer_id` and keeps the row, still
+# found by `account` (memory.personal_data.ledger_account of the shop's customer id), so a
+# customer who comes back with the same shop account cannot spend the same points again.
 redemptions = Table(
     "redemptions",
     metadata,
     Column("id", Integer, primary_key=True),
-    _customer_fk(),
+    Column(
+        "customer_id",
+        Integer,
+        ForeignKey("customers.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    Column("account", String(64), nullable=True),
     Column("reward", String(255), nullable=False),
     Column("points", Integer, nullable=False),
     Column("at", DateTime, nullable=False),
     Index(None, "customer_id", "at"),
+    Index(None, "account"),
 )
 
 # Tables that hang off a customer, in an order that is safe for deleting and exporting.

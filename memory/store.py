@@ -12,12 +12,13 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from memory import schema as s
 from memory.db import make_engine
+from memory.personal_data import ledger_account
 from memory.records import (
     FACT_SOURCES,
     FEEDBACK_KINDS,
@@ -796,8 +797,18 @@ class MemoryStore:
             ).all()
         return [(row.agent, row.text, aware(row.at)) for row in rows]  # type: ignore[misc]
 
+    def _ledger_account(self, conn: Connection, customer_id: int) -> str | None:
+        external_id = conn.execute(
+            select(s.customers.c.external_id).where(s.customers.c.id == customer_id)
+        ).scalar()
+        return None if external_id is None else ledger_account(str(external_id))
+
     def redeem(self, customer_id: int, reward: str, points: int) -> int:
-        """Record that the customer redeemed `reward` for `points` points; the redemption's id."""
+        """Record that the customer redeemed `reward` for `points` points; the redemption's id.
+
+        A signed-in customer's redemption is kept under their shop account too, so forgetting
+        the customer does not give the points back (see memory.personal_data).
+        """
         if points < 0:
             raise ValueError("a reward cannot cost negative points")
         with self.engine.begin() as conn:
@@ -805,20 +816,40 @@ class MemoryStore:
             return int(
                 conn.execute(
                     s.redemptions.insert().values(
-                        customer_id=customer_id, reward=reward[:255], points=points, at=self._now()
+                        customer_id=customer_id,
+                        account=self._ledger_account(conn, customer_id),
+                        reward=reward[:255],
+                        points=points,
+                        at=self._now(),
                     )
                 ).inserted_primary_key[0]
             )
 
+    def _ledger_rows(self, conn: Connection, customer_id: int) -> Any:
+        """Which redemptions are the customer's: their own, and their shop account's."""
+        account = self._ledger_account(conn, customer_id)
+        mine = s.redemptions.c.customer_id == customer_id
+        return mine if account is None else or_(mine, s.redemptions.c.account == account)
+
     def points_redeemed(self, customer_id: int) -> int:
-        """The points the customer has spent on rewards so far."""
+        """The points the customer (or their shop account, before a forget) spent on rewards."""
         with self.engine.connect() as conn:
             spent = conn.execute(
                 select(func.coalesce(func.sum(s.redemptions.c.points), 0)).where(
-                    s.redemptions.c.customer_id == customer_id
+                    self._ledger_rows(conn, customer_id)
                 )
             ).scalar()
         return int(spent or 0)
+
+    def redemptions(self, customer_id: int) -> list[dict[str, Any]]:
+        """The customer's redemptions (reward, points, time), oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(s.redemptions.c.reward, s.redemptions.c.points, s.redemptions.c.at)
+                .where(self._ledger_rows(conn, customer_id))
+                .order_by(s.redemptions.c.at, s.redemptions.c.id)
+            ).all()
+        return [{"reward": row.reward, "points": row.points, "at": row.at} for row in rows]
 
     def set_loyalty_status(self, customer_id: int, status: str | None) -> None:
         with self.engine.begin() as conn:

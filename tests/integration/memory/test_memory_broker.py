@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 import memory
 from bot.broker import MemoryEventBroker
 from memory import schema
-from memory.ingest import EventIngestor, Outbox, OutboxWorker, event_id
+from memory.ingest import EventIngestor, Outbox, OutboxWorker, event_id, forget_command
 from memory.privacy import export_customer
 from memory.store import MemoryStore
 
@@ -192,6 +192,26 @@ def test_a_malformed_event_is_set_aside_and_does_not_block_the_rest(tmp_path):
     worker.stop()
     assert written == ["one", "two"]
     assert outbox.count() == 0
+
+
+def test_forgetting_a_conversation_deletes_its_set_aside_events(tmp_path):
+    outbox = Outbox(tmp_path / "outbox.db")
+
+    def ingest(event):
+        if event.get("text", "").startswith("poison"):
+            raise ValueError("cannot read this event")
+        return True
+
+    worker = OutboxWorker(outbox, ingest)
+    worker.start()
+    worker.submit({"event": "user", "sender_id": "sam", "text": "poison MARK-5e0c"})
+    worker.submit({"event": "user", "sender_id": "other", "text": "poison from someone else"})
+    worker.submit(forget_command("sam"))
+    assert worker.wait_idle(30)
+    worker.stop()
+    raw = b"".join(path.read_bytes() for path in tmp_path.iterdir() if "outbox" in path.name)
+    assert b"MARK-5e0c" not in raw
+    assert b"someone else" in raw  # another conversation's stays for a person to look at
 
 
 @pytest.mark.postgres

@@ -97,7 +97,7 @@ def test_export_has_everything(memory_url):
     assert [row["state"] for row in data["feedback_states"]] == ["received", "acknowledged"]
     assert data["issues"][0]["summary"] == "late"
     assert data["ratings"][0]["score"] == 4
-    assert data["agent_notes"][0]["text"] == "nice"
+    assert "agent_notes" not in data  # internal: see test_export_leaves_internal_notes_out
 
 
 def test_purge_deletes_only_old_exchanges(memory_url):
@@ -147,3 +147,138 @@ def test_cli_export_forget_and_purge(tmp_path):
         "rapport: error: no customer is known as 'web-1'; give a shop customer id, "
         "a sender id or #<number>."
     )
+
+
+def test_forgetting_keeps_the_loyalty_ledger_so_points_are_not_spent_twice(memory_url):
+    # The attack: redeem, ask to be forgotten, sign in again with the same shop account and
+    # redeem the same points once more.
+    store = MemoryStore(memory_url)
+    customer = store.link_identity("web-1", "shop-9")
+    store.redeem(customer, "free tune-up", 300)
+    anonymous = store.customer_for_sender("anon-1")
+    store.redeem(anonymous, "free puncture repair", 150)
+
+    forget_customer(store, customer)
+    forget_customer(store, anonymous)
+
+    returning = store.link_identity("web-2", "shop-9")  # SQLite may even reuse the old id
+    assert store.points_redeemed(returning) == 300
+    assert [row["reward"] for row in export_customer(store, returning)["redemptions"]] == [
+        "free tune-up"
+    ]
+    # Kept without the customer: no link to a memory customer, no shop id in clear.
+    with store.engine.connect() as conn:
+        rows = conn.execute(text("SELECT * FROM redemptions")).mappings().all()
+    store.close()
+    assert [(row["customer_id"], row["points"]) for row in rows] == [(None, 300)]
+    assert "shop-9" not in json.dumps([dict(row) for row in rows], default=str)
+
+
+def test_export_leaves_internal_notes_out(memory_url):
+    store = MemoryStore(memory_url)
+    customer = remember_someone(store, "web-1")
+    store.add_agent_note(customer, "Kim", "INTERNAL-NOTE-7f3a thinks they may be reselling")
+    idea = store.add_feedback(customer, "idea", "a women's ride")
+    store.set_feedback_state(idea, "declined", note="INTERNAL-NOTE-7f3a too few riders")
+    data = export_customer(store, customer)
+    store.close()
+    assert "INTERNAL-NOTE-7f3a" not in json.dumps(data, default=str)
+    assert "agent_notes" not in data
+    assert [row["state"] for row in data["feedback_states"]][-1] == "declined"
+
+
+async def test_forget_and_export_cover_repair_bookings(memory_url, tmp_path):
+    from actions.shop_records import bookings
+
+    bookings_url = f"sqlite:///{tmp_path / 'bookings.db'}"
+    booked = bookings(bookings_url)
+    mine = booked.book("web-1", None, "Trek FX 3", "the chain jumps", NOW.date())
+    signed_in = booked.book("web-2", "shop-9", "Brompton", "a squeaky brake", NOW.date())
+    theirs = booked.book("other", None, "Dawes", "a flat tyre", NOW.date())
+    store = MemoryStore(memory_url)
+    remember_someone(store, "web-1")
+    customer = store.link_identity("web-1", "shop-9")
+
+    exported = export_customer(store, customer, bookings_url=bookings_url)
+    assert sorted(row["problem"] for row in exported["repair_bookings"]) == [
+        "a squeaky brake",
+        "the chain jumps",
+    ]
+
+    forget_customer(store, customer, bookings_url=bookings_url)
+    store.close()
+    # Neither the words nor the reference answer any more; someone else's booking stays.
+    assert booked.find(mine) is None and booked.find(signed_in) is None
+    assert booked.find(theirs) is not None
+
+
+async def test_forgotten_words_leave_no_trace_in_the_database_files(tmp_path):
+    # SQLite keeps deleted rows in free pages and in the write-ahead log until they are reused:
+    # reading the files after forgetting must not find what the customer said.
+    from actions.shop_records import bookings
+
+    marker = "ZQX-forget-marker-4471"
+    memory_url = f"sqlite:///{tmp_path / 'memory.db'}"
+    tracker_url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    bookings_url = f"sqlite:///{tmp_path / 'bookings.db'}"
+    import memory
+
+    memory.migrate(memory_url)
+    tracker_store = SQLTrackerStore(
+        Domain.empty(), dialect="sqlite", db=str(tmp_path / "tracker.db")
+    )
+    await tracker_with(tracker_store, "web-1", f"my bike is {marker}")
+    await tracker_with(tracker_store, "other", "hello")
+    bookings(bookings_url).book("web-1", None, "Trek", f"noise {marker}", NOW.date())
+    bookings(bookings_url).book("other", None, "Dawes", "a flat tyre", NOW.date())
+    store = MemoryStore(memory_url)
+    store.record_exchange(Exchange("m-1", "web-1", "customer", f"my bike is {marker}", NOW))
+    customer = store.customer_for_sender("web-1")
+    store.record_fact(customer, ExtractedFact("bike", marker))
+    store.open_issue(customer, "problem", f"noise from {marker}")
+    remember_someone(store, "other")
+
+    forget_customer(store, customer, tracker_url, bookings_url=bookings_url)
+
+    files = sorted(path for path in tmp_path.iterdir() if ".db" in path.name)
+    assert {path.name for path in files} >= {"memory.db", "tracker.db", "bookings.db"}
+    for path in files:
+        assert marker.encode() not in path.read_bytes(), f"{path.name} still holds the words"
+    # What was not forgotten is still there.
+    assert store.card_for_sender("other").name == "Sarah"
+    store.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def unmigrated_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'memory.db'}"
+    return request.getfixturevalue("postgres_server").new_database()
+
+
+def test_redemptions_made_before_the_upgrade_stay_in_the_ledger(unmigrated_url):
+    import memory
+
+    memory.migrate(unmigrated_url, "0004")
+    engine = make_engine(unmigrated_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO customers (id, external_id, created_at, visits, benefit, cost) "
+                "VALUES (7, 'shop-7', :at, 0, 0, 0)"
+            ),
+            {"at": NOW.replace(tzinfo=None)},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO redemptions (customer_id, reward, points, at) "
+                "VALUES (7, 'free tune-up', 300, :at)"
+            ),
+            {"at": NOW.replace(tzinfo=None)},
+        )
+    engine.dispose()
+    memory.migrate(unmigrated_url)
+    store = MemoryStore(unmigrated_url)
+    forget_customer(store, 7)
+    assert store.points_redeemed(store.link_identity("web-7", "shop-7")) == 300
+    store.close()

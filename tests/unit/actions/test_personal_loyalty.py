@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,7 +12,9 @@ from personal_fakes import DownMemory, use_memory
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base
+from actions.privacy import ActionForgetMe
 from actions.shop import ActionLoyaltyBalance, ActionRedeemReward
+from bot.settings import Settings
 from memory.store import MemoryStore
 
 SAM = {"customer_id": "c-1001"}  # 320 points in the shop's records
@@ -73,3 +77,29 @@ async def test_a_memory_that_is_down_redeems_nothing_and_says_so(
     dispatcher = await redeem(domain, "free puncture repair")
     assert said(dispatcher) == [base.SOMETHING_WENT_WRONG]
     assert await balance(domain) == 320  # the shop's own figure
+
+
+async def test_forgetting_does_not_give_redeemed_points_back(
+    monkeypatch: pytest.MonkeyPatch, sample_shop: Settings, tmp_path: Path, domain: dict[str, Any]
+) -> None:
+    # The attack: redeem, ask to be forgotten, come back signed in and redeem the same points.
+    config = dataclasses.replace(sample_shop, tracker_db=str(tmp_path / "tracker.db"))
+
+    async def settings() -> Settings:
+        return config
+
+    monkeypatch.setattr(base, "settings", settings)
+    assert said(await redeem(domain, "I'd like a free puncture repair")) == [
+        "utter_reward_redeemed"
+    ]
+    forget = CollectingDispatcher()
+    tracker = make_tracker("affirm", slots=SAM, sender_id="web-sam")
+    await ActionForgetMe().run(forget, tracker, domain)
+    assert said(forget) == ["utter_forgot"]
+    store: MemoryStore = await base.store()
+    assert store.card_for_sender("web-sam") is None  # forgotten
+
+    assert await balance(domain) == 170  # not 320 again
+    again = await redeem(domain, "free puncture repair")
+    assert again.messages[0]["points_left"] == 20
+    assert said(await redeem(domain, "free puncture repair")) == ["utter_reward_not_enough"]

@@ -98,6 +98,32 @@ async def test_export_gives_a_summary_and_a_downloadable_file(
     assert {fact["value"] for fact in data["facts"]} >= {"Sam", "Trek FX 3"}
 
 
+async def test_export_and_forget_cover_bookings_and_leave_notes_out(
+    sam: MemoryStore, dispatcher: CollectingDispatcher, domain: dict[str, Any], tmp_path: Path
+) -> None:
+    from actions import shop_records
+
+    config = await base.settings()
+    booked = shop_records.bookings(config.bookings_url)
+    reference = booked.book("sam", None, "Trek FX 3", "a creak only uphill", AT.date())
+    customer = sam.customer_for_sender("sam")
+    sam.add_agent_note(customer, "Kim", "NOTE-93c1 asked for a discount twice")
+
+    tracker = make_tracker("export_my_data", sender_id="sam")
+    await privacy.ActionExportMyData().run(dispatcher, tracker, domain)
+    everything = json.dumps(dispatcher.messages)
+    assert "NOTE-93c1" not in everything and "agent_notes" not in everything
+    data = json.loads(dispatcher.messages[1]["custom"]["data"])
+    assert [row["problem"] for row in data["repair_bookings"]] == ["a creak only uphill"]
+    assert [m["text"] for m in data["conversation_messages"]] == []  # the fixture's are empty
+
+    forget = CollectingDispatcher()
+    await privacy.ActionForgetMe().run(forget, make_tracker("affirm", sender_id="sam"), domain)
+    assert said(forget) == ["utter_forgot"]
+    assert booked.find(reference) is None  # neither kept nor answerable
+    assert booked.of(None, ["sam"]) == []
+
+
 async def test_another_conversation_gets_nothing_of_sams(
     sam: MemoryStore, dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
