@@ -50,6 +50,7 @@ HOLDINGS: tuple[Holding, ...] = (
     # The relationship memory (memory/schema.py).
     Holding(MEMORY, "customers", Handling.ERASED),
     Holding(MEMORY, "identities", Handling.ERASED),
+    Holding(MEMORY, "merged_senders", Handling.ERASED),  # anonymous chats merged at sign-in
     Holding(MEMORY, "conversations", Handling.ERASED),
     Holding(MEMORY, "exchanges", Handling.ERASED),
     Holding(MEMORY, "facts", Handling.ERASED),
