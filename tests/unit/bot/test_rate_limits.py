@@ -77,6 +77,6 @@ def test_ports_and_mapped_addresses_are_read_as_the_address() -> None:
 
 
 def test_a_trusted_proxy_setting_that_is_not_an_address_is_a_clear_error() -> None:
-    with pytest.raises(ValueError, match="'proxy.example' is not an IP address or network"):
+    with pytest.raises(ValueError, match=r"'proxy\.example' is not an IP address or network"):
         trusted_networks("10.0.0.1, proxy.example")
     assert trusted_networks("") == ()

@@ -106,3 +106,23 @@ def test_a_customer_cannot_type_the_command_that_un_pauses_a_handed_off_chat() -
 
     for typed in ("/restart", " /restart", "//restart", "/session_start"):
         assert not customer_text(typed, offered_payloads=[]).startswith("/")
+
+
+def test_the_console_reads_its_limits_and_trusted_proxies_from_the_credentials() -> None:
+    import pytest
+
+    from bot.console import ConsoleConfigError, ConsoleInput
+
+    console = ConsoleInput.from_credentials(
+        {
+            "database_url": "sqlite://",
+            "trusted_proxies": "127.0.0.1",
+            "sign_in_failures": "3",
+            "sign_in_address_failures": "9",
+        }
+    )
+    assert isinstance(console, ConsoleInput)
+    assert [str(n) for n in console.trusted_proxies] == ["127.0.0.1/32"]
+    assert (console.sign_in_failures, console.sign_in_address_failures) == (3, 9)
+    with pytest.raises(ConsoleConfigError, match="sign_in_failures='none'"):
+        ConsoleInput.from_credentials({"database_url": "sqlite://", "sign_in_failures": "none"})
