@@ -30,6 +30,14 @@ IDENTITY_SECRET = "widget-tests-identity-secret-" + "i" * 20
 MAX_MESSAGE_CHARS = 2000
 RATE_LIMIT_PER_MINUTE = 25
 START_TIMEOUT_SECONDS = 420
+# Every test of the shared server connects from 127.0.0.1, so the limits per client address
+# would make them depend on each other: they are out of the way here, and
+# test_widget_limits.py proves them on a server of its own.
+SHARED_SERVER_LIMITS = {
+    "ADDRESS_RATE_LIMIT_PER_MINUTE": "100000",
+    "NEW_SESSIONS_PER_ADDRESS_PER_MINUTE": "100000",
+    "HANDOFFS_PER_ADDRESS_PER_HOUR": "10000",
+}
 
 
 @dataclass
@@ -92,7 +100,7 @@ def start() -> WidgetServer:
         reused = dataclasses.replace(settings_module.load(), rasa_port=port)
         _instance = WidgetServer(reused, Path(tempfile.mkdtemp()), [])
         return _instance
-    _instance = start_server()
+    _instance = start_server(SHARED_SERVER_LIMITS)
     atexit.register(stop)
     return _instance
 
