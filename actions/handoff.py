@@ -26,8 +26,9 @@ from actions import base, requests
 from actions.base import DomainDict, Events, ShopAction
 from actions.requests import request_summary
 from actions.shop import team_hours_text
+from bot.rate_limits import RateLimiter
 from memory.agents import AgentAccounts
-from memory.handoffs import Escalation, HandoffQueue, escalate, memory_promise
+from memory.handoffs import Escalation, HandoffLimited, HandoffQueue, escalate, memory_promise
 from memory.store import MemoryStore
 from voice import say_yes
 from voice.business import Business
@@ -75,10 +76,30 @@ def _memory(database_url: str) -> tuple[MemoryStore, HandoffQueue, AgentAccounts
     return store, HandoffQueue(store.engine), AgentAccounts(store.engine)
 
 
+@functools.lru_cache(maxsize=4)
+def handoff_limiter(per_hour: int) -> RateLimiter:
+    """New handoffs per client in the last hour, counted in this process's memory."""
+    return RateLimiter(per_hour, window_seconds=3600.0)
+
+
+def client_of(tracker: Tracker) -> str | None:
+    """The client that sent the latest message, as the widget channel names it (a keyed
+    digest of its address); None for channels that name none (scripts, tests)."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    client = metadata.get("client") if isinstance(metadata, dict) else None
+    return str(client) if client else None
+
+
 def _escalate(
-    database_url: str, sender_id: str, tracker: Tracker, working: bool, team_back: str
+    database_url: str,
+    sender_id: str,
+    tracker: Tracker,
+    working: bool,
+    team_back: str,
+    limiter: RateLimiter | None = None,
 ) -> Escalation:
     store, queue, accounts = _memory(database_url)
+    client = client_of(tracker)
     card = store.card_for_sender(sender_id)
     reason = escalation_reason(tracker, at_risk=bool(card and card.at_risk))
     detail = (tracker.latest_message or {}).get("text")
@@ -97,6 +118,7 @@ def _escalate(
         detail=detail,
         team_back=team_back,
         promise=None if promised else memory_promise(store),
+        admit=None if limiter is None or client is None else lambda: limiter.allow(client),
     )
 
 
@@ -155,10 +177,28 @@ class ActionHandoff(ShopAction):
         working = open_now(shop, moment)
         team_hours = team_hours_text(shop, moment)
         team_back = "as soon as someone is free" if working else team_hours
+        limiter = handoff_limiter(config.handoffs_per_address_per_hour)
         try:
             escalation = await asyncio.to_thread(
-                _escalate, config.database_url, tracker.sender_id, tracker, working, team_back
+                _escalate,
+                config.database_url,
+                tracker.sender_id,
+                tracker,
+                working,
+                team_back,
+                limiter,
             )
+        except HandoffLimited:
+            # One client has queued as many chats as it may this hour: this one is not queued,
+            # and the customer gets the team's direct contacts instead.
+            logger.warning("did not queue %s: its client's handoff limit", tracker.sender_id)
+            dispatcher.utter_message(
+                response="utter_handoff",
+                team_hours=team_hours,
+                phone=place.phone,
+                email=place.email,
+            )
+            return [SlotSet("handoff_requested", True)]
         except Exception:
             # The queue is unreachable: the customer still gets the team's direct contacts.
             logger.exception("could not queue %s for a person", tracker.sender_id)

@@ -31,6 +31,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine, create_engine
 
+from memory.files import private_file
+
 # Order numbers look like "#A1234" or "51234"; repair references like "R2041".
 _REFERENCE = re.compile(r"#?\s*\b([A-Za-z]\d{4}|\d{5})\b")
 REFERENCE_EXAMPLE = "#A1234"
@@ -199,9 +201,7 @@ class RepairBookings:
         with self._lock:
             if self._engine is None:
                 if self.url.startswith("sqlite:///"):
-                    Path(self.url.removeprefix("sqlite:///")).parent.mkdir(
-                        parents=True, exist_ok=True
-                    )
+                    private_file(Path(self.url.removeprefix("sqlite:///")))
                 engine = create_engine(self.url, future=True)
                 _metadata.create_all(engine)
                 self._engine = engine

@@ -8,7 +8,8 @@ written for Rasa keep working, and adds what a shop needs:
 - signed-in customers are verified by the HMAC of their id (identity verification) and get one
   conversation on every device; a forged signature is refused and the chat stays anonymous;
 - customer text is never a command, quick-reply payloads count only when offered, and size and
-  rate limits apply;
+  rate limits apply per conversation, per socket and per client address (behind a trusted
+  proxy, the address it forwards), new sessions included;
 - a reconnecting widget gets the conversation so far (`history`), and messages sent while no
   widget was connected (`pending`, kept in this process's memory) are delivered once.
 
@@ -35,7 +36,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot import session_tokens, widget_guards, widget_transcript
+from bot import rate_limits, session_tokens, widget_guards, widget_transcript
 from bot.session_tokens import IdentityRefused, TokenExpired, TokenRefused
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ MAX_PENDING_PER_CONVERSATION = 100
 MAX_PENDING_CONVERSATIONS = 10_000
 SESSION_GRACE_SECONDS = 30.0
 
+# The channel's own words, used when the business file has none under `templates:`
+# (widget_too_long, widget_too_fast, widget_failed, widget_busy).
 TOO_LONG_REPLY = (
     "That's a long message! I can read up to {limit} characters at a time. "
     "Could you send it in a few shorter parts?"
@@ -81,7 +84,16 @@ class WidgetConfig:
     session_secret: str
     identity_secret: str
     max_message_chars: int = 2000
+    # Messages a minute per conversation and per socket, and per client address.
     rate_limit_per_minute: int = 30
+    address_rate_limit_per_minute: int = 120
+    # session_requests a minute on one socket; new conversations a minute per client address.
+    sessions_per_socket_per_minute: int = 5
+    new_sessions_per_address_per_minute: int = 20
+    # Proxies whose X-Forwarded-For header names the client.
+    trusted_proxies: tuple[rate_limits.Network, ...] = ()
+    # The business file, for the words of the channel's notices.
+    business_file: str = ""
     # Days a session token stays good after it was issued (each resume issues a fresh one).
     session_days: int = 30
     allowed_origins: tuple[str, ...] = ()
@@ -121,6 +133,12 @@ class WidgetConfig:
                     "start Rasa with `python -m bot run` (which sets it from .env)."
                 )
         origins = credentials.get("allowed_origins") or ()
+        try:
+            proxies = rate_limits.trusted_networks(credentials.get("trusted_proxies") or "")
+        except ValueError as error:
+            raise ChannelConfigError(
+                f"trusted_proxies for bot.channel.WidgetInput in credentials.yml: {error}."
+            ) from None
         if isinstance(origins, str):
             origins = origins.split(",")
         return cls(
@@ -128,6 +146,11 @@ class WidgetConfig:
             identity_secret=text("identity_secret"),
             max_message_chars=number("max_message_chars", 2000),
             rate_limit_per_minute=number("rate_limit_per_minute", 30),
+            address_rate_limit_per_minute=number("address_rate_limit_per_minute", 120),
+            sessions_per_socket_per_minute=number("sessions_per_socket_per_minute", 5),
+            new_sessions_per_address_per_minute=number("new_sessions_per_address_per_minute", 20),
+            trusted_proxies=proxies,
+            business_file=text("business_file"),
             session_days=number("session_days", 30),
             allowed_origins=tuple(str(o).strip().rstrip("/") for o in origins if str(o).strip()),
             public_url=text("public_url").rstrip("/"),
@@ -172,11 +195,66 @@ class WidgetHub:
         self.offered: dict[str, list[str]] = {}
         self.pending: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
         self.limiter = widget_guards.RateLimiter(config.rate_limit_per_minute)
+        self.socket_limiter = widget_guards.RateLimiter(config.rate_limit_per_minute)
+        self.address_limiter = widget_guards.RateLimiter(config.address_rate_limit_per_minute)
+        self.session_limiter = widget_guards.RateLimiter(config.sessions_per_socket_per_minute)
+        self.new_session_limiter = widget_guards.RateLimiter(
+            config.new_sessions_per_address_per_minute
+        )
+        self.addresses: dict[str, str] = {}
+        self.words: dict[str, str] = {}
         self.linked: set[tuple[str | None, str]] = set()
         self.linker = (
             IdentityLinker(config.memory_database_url) if config.memory_database_url else None
         )
         self.app: Sanic | None = None
+
+    # -- limits ------------------------------------------------------------------------------
+
+    def client_address(self, sid: str) -> str:
+        """The address of the client behind a socket (see bot.rate_limits.client_address)."""
+        address = self.addresses.get(sid)
+        if address is None:
+            try:
+                environ = self.sio.get_environ(sid) or {}
+            except KeyError:
+                environ = {}
+            # engineio's Sanic adapter puts a fixed REMOTE_ADDR in the environ: the peer is
+            # the Sanic request's.
+            request = environ.get("sanic.request")
+            peer = getattr(request, "ip", None) or environ.get("REMOTE_ADDR")
+            forwarded = environ.get("HTTP_X_FORWARDED_FOR")
+            address = rate_limits.client_address(peer, forwarded, self.config.trusted_proxies)
+            self.addresses[sid] = address
+        return address
+
+    def allow_message(self, sid: str, conversation_id: str) -> bool:
+        """One more message, within the limits of its conversation, socket and address."""
+        return rate_limits.allow_all(
+            [
+                (self.limiter, conversation_id),
+                (self.socket_limiter, sid),
+                (self.address_limiter, self.client_address(sid)),
+            ]
+        )
+
+    def forget(self, sid: str) -> None:
+        self.sockets.pop(sid, None)
+        self.addresses.pop(sid, None)
+
+    def forget_idle(self) -> None:
+        for limiter in (
+            self.limiter,
+            self.socket_limiter,
+            self.address_limiter,
+            self.session_limiter,
+            self.new_session_limiter,
+        ):
+            limiter.forget_idle()
+
+    def text(self, name: str, default: str) -> str:
+        """The words of a notice: the business file's template `name`, else `default`."""
+        return self.words.get(name, default)
 
     # -- delivery ----------------------------------------------------------------------------
 
@@ -426,6 +504,7 @@ class WidgetInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allows_origin)
         hub = WidgetHub(sio, self.config)
+        hub.words = notice_words(self.config.business_file)
         self.hub = hub
         config = self.config
         widget = WidgetBlueprint(hub, "rapport_widget", __name__)
@@ -439,12 +518,16 @@ class WidgetInput(InputChannel):
             # A message that arrived just before the disconnect is still being dispatched
             # (handlers run as tasks): keep the session a little while so it is answered,
             # and the answer waits for the next connection.
-            asyncio.get_running_loop().call_later(SESSION_GRACE_SECONDS, hub.sockets.pop, sid, None)
-            hub.limiter.forget_idle()
+            asyncio.get_running_loop().call_later(SESSION_GRACE_SECONDS, hub.forget, sid)
+            hub.forget_idle()
 
         @sio.on("session_request")
         async def session_request(sid: str, data: object = None) -> None:
             request = data if isinstance(data, dict) else {}
+            if not hub.session_limiter.allow(sid):
+                logger.warning("session requests on socket %s are over the limit", sid)
+                await hub.refuse(sid, "session_limited", hub.text("widget_busy", TOO_FAST_REPLY))
+                return
             token = request.get("session_id")
             anonymous_id = None
             if token:
@@ -483,6 +566,12 @@ class WidgetInput(InputChannel):
                 anonymous_id = None
             earlier_chat = anonymous_id
             if anonymous_id is None:
+                address = hub.client_address(sid)
+                if not hub.new_session_limiter.allow(address):
+                    logger.warning("new conversations from %s are over the limit", address)
+                    busy = hub.text("widget_busy", TOO_FAST_REPLY)
+                    await hub.refuse(sid, "session_limited", busy)
+                    return
                 issued = session_tokens.issue_session_token(config.session_secret)
                 token, anonymous_id = issued.token, issued.conversation_id
             session = SocketSession(conversation_id=anonymous_id, anonymous_id=anonymous_id)
@@ -541,14 +630,18 @@ class WidgetInput(InputChannel):
                 await hub.refuse(sid, "bad_message", "A message needs text.")
                 return
             conversation_id = session.conversation_id
-            if not hub.limiter.allow(conversation_id):
-                logger.warning("rate limit reached in %s", conversation_id)
-                await hub.notice(sid, TOO_FAST_REPLY, "rate_limited")
+            if not hub.allow_message(sid, conversation_id):
+                logger.warning(
+                    "rate limit reached in %s (socket %s, address %s)",
+                    conversation_id,
+                    sid,
+                    hub.client_address(sid),
+                )
+                await hub.notice(sid, hub.text("widget_too_fast", TOO_FAST_REPLY), "rate_limited")
                 return
             if widget_guards.too_long(text, config.max_message_chars):
-                await hub.notice(
-                    sid, TOO_LONG_REPLY.format(limit=config.max_message_chars), "too_long"
-                )
+                too_long = hub.text("widget_too_long", TOO_LONG_REPLY)
+                await hub.notice(sid, too_long.format(limit=config.max_message_chars), "too_long")
                 return
             words = widget_guards.customer_text(text, hub.offered.get(conversation_id, []))
             if not words:
@@ -557,6 +650,11 @@ class WidgetInput(InputChannel):
                 request.get("metadata", request.get("customData"))
             )
             metadata.update(session.message_metadata())
+            # Which client sent it (a keyed digest of the address, never the address): the
+            # action server limits handoffs per client with it.
+            metadata["client"] = rate_limits.client_key(
+                config.session_secret, hub.client_address(sid)
+            )
             message = UserMessage(
                 words,
                 WidgetOutput(hub),
@@ -569,7 +667,7 @@ class WidgetInput(InputChannel):
                 await on_new_message(message)
             except Exception:
                 logger.exception("handling a widget message in %s failed", conversation_id)
-                await hub.notice(sid, FAILED_REPLY, "failed")
+                await hub.notice(sid, hub.text("widget_failed", FAILED_REPLY), "failed")
             finally:
                 await hub.typing(conversation_id, False)
 
@@ -600,3 +698,21 @@ async def _retired(hub: WidgetHub, anonymous_id: str) -> bool:
         # Memory unreachable: the token cannot be checked, so it opens nothing.
         logger.exception("memory could not say whether a widget session is retired")
         return True
+
+
+NOTICE_TEMPLATES = ("widget_too_long", "widget_too_fast", "widget_failed", "widget_busy")
+
+
+def notice_words(business_file: str) -> dict[str, str]:
+    """The words of the channel's notices from the business file's `templates:` (read once, as
+    the server starts); the channel's own words stand in for any it lacks."""
+    if not business_file:
+        return {}
+    from voice import business
+
+    try:
+        shop = business.load_cached(Path(business_file))
+    except Exception as error:
+        logger.warning("the widget's notices keep their own words: %s", error)
+        return {}
+    return {name: shop.templates[name] for name in NOTICE_TEMPLATES if name in shop.templates}

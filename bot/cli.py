@@ -14,6 +14,7 @@ from pathlib import Path
 from bot import nlu_check, processes, settings
 from bot.processes import Service, StartError
 from bot.settings import ROOT, Settings, SettingsError
+from memory.files import PRIVATE_FOLDER, keep_files_private, private_file, private_folder
 from voice import business, say_yes
 
 MODELS_DIR = ROOT / "models"
@@ -50,8 +51,12 @@ def run_step(name: str, command: Sequence[str], env: dict[str, str] | None = Non
 
 def prepare(config: Settings) -> None:
     """What every command that runs the bot needs first: folders and the memory schema."""
-    (ROOT / "var").mkdir(exist_ok=True)
+    var = ROOT / "var"
+    private_folder(var)
+    var.chmod(PRIVATE_FOLDER)  # also when an older version created it open to everyone
     MODELS_DIR.mkdir(exist_ok=True)
+    if config.tracker_dialect == "sqlite" and "://" not in config.tracker_url:
+        private_file(Path(config.tracker_db))  # before Rasa creates it
     import memory  # here, so that `--help` does not load SQLAlchemy
 
     try:
@@ -259,6 +264,9 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Databases, logs and everything Rasa writes hold customer data: owner-only files, for
+    # this process and every process it starts.
+    keep_files_private()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.settings import ROOT, Settings
+from memory.files import private_file
 
 
 class StartError(RuntimeError):
@@ -86,7 +87,8 @@ class Service:
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     def start(self, env: dict[str, str]) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        # Logs quote what customers wrote: their owner's only.
+        private_file(self.log_path)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(  # noqa: S603 - our own fixed command line
             list(self.command),

@@ -46,7 +46,20 @@ class Settings:
     # Where repairs booked through the bot are written (SQLAlchemy URL).
     bookings_url: str = f"sqlite:///{ROOT / 'var' / 'bookings.db'}"
     max_message_chars: int = 2000
+    # Widget messages a minute per conversation and per socket.
     rate_limit_per_minute: int = 30
+    # Widget messages a minute from one client address (all its sockets together).
+    address_rate_limit_per_minute: int = 120
+    # session_requests a minute on one socket, and new conversations a minute per address.
+    sessions_per_socket_per_minute: int = 5
+    new_sessions_per_address_per_minute: int = 20
+    # New chats queued for a person per client address in an hour.
+    handoffs_per_address_per_hour: int = 4
+    # Proxies whose X-Forwarded-For names the client (addresses or networks); none by default.
+    trusted_proxies: tuple[str, ...] = ()
+    # Console sign-in: attempts per agent name from one address (5 minutes), per address (15).
+    console_sign_in_failures: int = 5
+    console_address_failures: int = 20
     # Days an unused widget session lasts before a returning browser starts a new chat.
     widget_session_days: int = 30
     # Other sites whose pages may embed the widget; empty: this server's own origins, which
@@ -110,6 +123,15 @@ class Settings:
             "RAPPORT_IDENTITY_SECRET": self.identity_secret,
             "RAPPORT_MAX_MESSAGE_CHARS": str(self.max_message_chars),
             "RAPPORT_RATE_LIMIT_PER_MINUTE": str(self.rate_limit_per_minute),
+            "RAPPORT_ADDRESS_RATE_LIMIT_PER_MINUTE": str(self.address_rate_limit_per_minute),
+            "RAPPORT_SESSIONS_PER_SOCKET_PER_MINUTE": str(self.sessions_per_socket_per_minute),
+            "RAPPORT_NEW_SESSIONS_PER_ADDRESS_PER_MINUTE": str(
+                self.new_sessions_per_address_per_minute
+            ),
+            "RAPPORT_TRUSTED_PROXIES": ",".join(self.trusted_proxies),
+            "RAPPORT_CONSOLE_SIGN_IN_FAILURES": str(self.console_sign_in_failures),
+            "RAPPORT_CONSOLE_ADDRESS_FAILURES": str(self.console_address_failures),
+            "RAPPORT_BUSINESS_FILE": str(self.business_file),
             "RAPPORT_WIDGET_SESSION_DAYS": str(self.widget_session_days),
             "RAPPORT_ALLOWED_ORIGINS": ",".join(self.allowed_origins),
             "RAPPORT_PUBLIC_URL": self.public_url or self.rasa_url,
@@ -155,6 +177,17 @@ def _public_url(value: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def _proxies(value: str) -> tuple[str, ...]:
+    from bot.rate_limits import trusted_networks
+
+    try:
+        return tuple(str(network) for network in trusted_networks(value))
+    except ValueError as error:
+        raise SettingsError(
+            f"TRUSTED_PROXIES in .env: {error}; list the proxies' addresses, comma-separated."
+        ) from None
+
+
 def _level(value: str) -> str:
     level = value.strip().upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -184,6 +217,31 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "BOOKINGS_URL": ("bookings_url", _text),
     "MAX_MESSAGE_CHARS": ("max_message_chars", _int("MAX_MESSAGE_CHARS", 1, 100000)),
     "RATE_LIMIT_PER_MINUTE": ("rate_limit_per_minute", _int("RATE_LIMIT_PER_MINUTE", 1, 10000)),
+    "ADDRESS_RATE_LIMIT_PER_MINUTE": (
+        "address_rate_limit_per_minute",
+        _int("ADDRESS_RATE_LIMIT_PER_MINUTE", 1, 100000),
+    ),
+    "SESSIONS_PER_SOCKET_PER_MINUTE": (
+        "sessions_per_socket_per_minute",
+        _int("SESSIONS_PER_SOCKET_PER_MINUTE", 1, 1000),
+    ),
+    "NEW_SESSIONS_PER_ADDRESS_PER_MINUTE": (
+        "new_sessions_per_address_per_minute",
+        _int("NEW_SESSIONS_PER_ADDRESS_PER_MINUTE", 1, 100000),
+    ),
+    "HANDOFFS_PER_ADDRESS_PER_HOUR": (
+        "handoffs_per_address_per_hour",
+        _int("HANDOFFS_PER_ADDRESS_PER_HOUR", 1, 10000),
+    ),
+    "TRUSTED_PROXIES": ("trusted_proxies", _proxies),
+    "CONSOLE_SIGN_IN_FAILURES": (
+        "console_sign_in_failures",
+        _int("CONSOLE_SIGN_IN_FAILURES", 1, 1000),
+    ),
+    "CONSOLE_ADDRESS_FAILURES": (
+        "console_address_failures",
+        _int("CONSOLE_ADDRESS_FAILURES", 1, 100000),
+    ),
     "WIDGET_SESSION_DAYS": ("widget_session_days", _int("WIDGET_SESSION_DAYS", 1, 3650)),
     "ALLOWED_ORIGINS": ("allowed_origins", _origins),
     "PUBLIC_URL": ("public_url", _public_url),

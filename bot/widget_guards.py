@@ -10,9 +10,10 @@ are exactly a quick-reply payload the bot offered in its last message.
 from __future__ import annotations
 
 import json
-import time
-from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+
+# The channel's limits count with the shared sliding-window limiter.
+from bot.rate_limits import RateLimiter as RateLimiter
 
 INTENT_PREFIX = "/"
 RATING_MIN, RATING_MAX = 1, 5
@@ -68,38 +69,3 @@ def client_metadata(raw: object) -> dict:
     if isinstance(page, str) and page.startswith(("http://", "https://")):
         accepted["page"] = page[:MAX_PAGE_CHARS]
     return accepted
-
-
-class RateLimiter:
-    """At most `limit` events per key in any 60-second window (sliding), in memory."""
-
-    WINDOW_SECONDS = 60.0
-
-    def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic) -> None:
-        if limit < 1:
-            raise ValueError("the rate limit must be at least one message a minute")
-        self.limit = limit
-        self._clock = clock
-        self._events: dict[str, deque[float]] = {}
-
-    def allow(self, key: str) -> bool:
-        """Record an event for `key` and say whether it is within the limit."""
-        now = self._clock()
-        events = self._events.setdefault(key, deque())
-        while events and now - events[0] >= self.WINDOW_SECONDS:
-            events.popleft()
-        if len(events) >= self.limit:
-            return False
-        events.append(now)
-        return True
-
-    def forget_idle(self) -> None:
-        """Drop keys with no event in the window, so memory stays bounded."""
-        now = self._clock()
-        idle = [
-            key
-            for key, events in self._events.items()
-            if not events or now - events[-1] >= self.WINDOW_SECONDS
-        ]
-        for key in idle:
-            del self._events[key]

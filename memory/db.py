@@ -16,6 +16,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.future import create_engine
 from sqlalchemy.pool import NullPool, QueuePool
 
+from memory.files import private_file
+
 logger = logging.getLogger(__name__)
 
 
@@ -59,7 +61,8 @@ def make_engine(database_url: str, pool: bool = True, owned: bool = True) -> Eng
     options: dict[str, Any] = {"future": True}
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            # Created by us, for our user only: it holds customers' conversations and facts.
+            private_file(Path(url.database))
         options["connect_args"] = {"check_same_thread": False, "timeout": 5}
         # SQLAlchemy 1.4 opens a new SQLite connection per use by default; reusing them saves
         # most of a card read (each new connection re-runs the pragmas below).

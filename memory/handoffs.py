@@ -32,6 +32,10 @@ class HandoffError(RuntimeError):
     """A queue operation was refused (already claimed, not yours, unknown); says why."""
 
 
+class HandoffLimited(HandoffError):
+    """A new chat was not queued: its client has queued as many as it may for now."""
+
+
 @dataclass(frozen=True)
 class Handoff:
     id: int
@@ -297,6 +301,7 @@ def escalate(
     detail: str | None = None,
     team_back: str | None = None,
     promise: Callable[[str, str], int] | None = None,
+    admit: Callable[[], bool] | None = None,
 ) -> Escalation:
     """Queue a conversation for a person and say what happens next.
 
@@ -304,7 +309,12 @@ def escalate(
     team works at this hour (from the business file). When nobody can take the chat now, the
     customer is offered to leave a message and `promise(sender_id, text)` records the follow-up
     the shop now owes (MemoryStore.make_promise through the customer of the sender id).
+    `admit()` is asked before a conversation that is not in the queue yet joins it (a limit
+    per client, so that one client cannot fill the agents' queue); HandoffLimited when it
+    says no. A conversation already in the queue keeps its place without asking.
     """
+    if admit is not None and queue.open_for(sender_id) is None and not admit():
+        raise HandoffLimited(f"{sender_id} was not queued: its client queued too many chats")
     available = open_now and bool(online_agents)
     handoff = queue.enqueue(sender_id, reason, detail, offline=not available)
     position = queue.position(handoff.id)

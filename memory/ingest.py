@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from memory.db import MemoryUnavailable
 from memory.facts import DEFAULT_SLOT_FACTS, facts_from_slots
+from memory.files import private_file
 from memory.privacy import forget_sender
 from memory.records import Exchange
 from memory.store import MemoryStore
@@ -175,7 +176,7 @@ class Outbox:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)  # the events quote what customers wrote
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(

@@ -12,6 +12,9 @@ from typing import Any
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint
 
+from bot import rate_limits
+from bot.console import auth
+
 
 class ConsoleConfigError(ValueError):
     """The console's settings in credentials.yml are missing or wrong; the message says which."""
@@ -34,11 +37,45 @@ class ConsoleInput(InputChannel):
                 "start Rasa with `python -m bot run` (which sets it from .env)."
             )
         secure = str(credentials.get("secure_cookies") or "").strip().lower() in ("1", "true")
-        return cls(url, secure)
+        try:
+            proxies = rate_limits.trusted_networks(credentials.get("trusted_proxies") or "")
+        except ValueError as error:
+            raise ConsoleConfigError(
+                f"trusted_proxies for bot.console.ConsoleInput in credentials.yml: {error}."
+            ) from None
 
-    def __init__(self, database_url: str, secure_cookies: bool = False) -> None:
+        def number(key: str, default: int) -> int:
+            value = str(credentials.get(key) or "").strip()
+            if not value:
+                return default
+            if not value.isdigit() or int(value) < 1:
+                raise ConsoleConfigError(
+                    f"{key}={value!r} for bot.console.ConsoleInput in credentials.yml must be "
+                    "a whole number of at least 1."
+                )
+            return int(value)
+
+        return cls(
+            url,
+            secure,
+            proxies,
+            number("sign_in_failures", auth.MAX_FAILURES),
+            number("sign_in_address_failures", auth.MAX_ADDRESS_FAILURES),
+        )
+
+    def __init__(
+        self,
+        database_url: str,
+        secure_cookies: bool = False,
+        trusted_proxies: tuple[rate_limits.Network, ...] = (),
+        sign_in_failures: int = auth.MAX_FAILURES,
+        sign_in_address_failures: int = auth.MAX_ADDRESS_FAILURES,
+    ) -> None:
         self.database_url = database_url
         self.secure_cookies = secure_cookies
+        self.trusted_proxies = trusted_proxies
+        self.sign_in_failures = sign_in_failures
+        self.sign_in_address_failures = sign_in_address_failures
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         from bot import settings
@@ -52,4 +89,7 @@ class ConsoleInput(InputChannel):
             rules = None  # the same defaults the memory uses; `bot run` reports the error
         # Engines connect lazily: building them does no I/O on the server's loop.
         store = MemoryStore(self.database_url, rules=rules)
-        return console_blueprint(ConsoleService(store), self.secure_cookies)
+        limiter = auth.SignInLimiter(self.sign_in_failures, self.sign_in_address_failures)
+        return console_blueprint(
+            ConsoleService(store), self.secure_cookies, self.trusted_proxies, limiter
+        )

@@ -3,65 +3,72 @@
 from __future__ import annotations
 
 import hmac
+import math
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
+
+from bot.rate_limits import RateLimiter, allow_all
 
 COOKIE_NAME = "rapport_agent"
 COOKIE_PATH = "/console"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
-MAX_FAILURES = 5  # per agent name
-MAX_ADDRESS_FAILURES = 20  # per client address (several agents may share an office address)
+MAX_FAILURES = 5  # wrong passwords for one name from one address
 FAILURE_WINDOW_SECONDS = 300.0
+MAX_ADDRESS_FAILURES = 20  # wrong passwords from one address, whatever the names
+ADDRESS_WINDOW_SECONDS = 900.0
 
 
 class SignInLimiter:
-    """Refuses sign-in for a while after too many failures from one address or for one name."""
+    """Limits sign-in attempts per (name, address) and, longer and larger, per address.
+
+    An attempt is counted before its password is checked (`attempt`) and given back when it
+    succeeds (`succeeded`): checking is slow on purpose, so attempts sent together are counted
+    before any result is known. A name alone is never locked: whoever guesses at an agent's
+    name locks only their own address for it, and the agent still signs in from theirs.
+    """
 
     def __init__(
         self,
         max_failures: int = MAX_FAILURES,
         max_address_failures: int = MAX_ADDRESS_FAILURES,
         window_seconds: float = FAILURE_WINDOW_SECONDS,
+        address_window_seconds: float = ADDRESS_WINDOW_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.max_failures = max_failures
-        self.max_address_failures = max_address_failures
-        self.window = window_seconds
-        self.clock = clock
-        self._failures: dict[str, deque[float]] = {}
+        self.pairs = RateLimiter(max_failures, window_seconds, clock)
+        self.addresses = RateLimiter(max_address_failures, address_window_seconds, clock)
 
-    def _recent(self, key: str) -> deque[float]:
-        now = self.clock()
-        failures = self._failures.setdefault(key, deque())
-        while failures and now - failures[0] > self.window:
-            failures.popleft()
-        return failures
+    @staticmethod
+    def _keys(address: str, name: str) -> tuple[str, str]:
+        return f"{name.strip().lower()}@{address}", address
 
-    def retry_after(self, address: str, name: str) -> int:
-        """Seconds until sign-in may be tried again for this address and name; 0 when allowed."""
-        waits = []
-        limits = {
-            f"ip:{address}": self.max_address_failures,
-            f"name:{name.strip().lower()}": self.max_failures,
-        }
-        for key, limit in limits.items():
-            failures = self._recent(key)
-            if len(failures) >= limit:
-                waits.append(int(self.window - (self.clock() - failures[0])) + 1)
-        return max(waits, default=0)
+    def attempt(self, address: str, name: str) -> int:
+        """Count an attempt before checking it: 0 when it may go ahead, else the seconds to
+        wait (nothing is counted then)."""
+        pair, address_key = self._keys(address, name)
+        if allow_all([(self.pairs, pair), (self.addresses, address_key)]):
+            return 0
+        wait = max(self.pairs.retry_after(pair), self.addresses.retry_after(address_key))
+        return max(1, math.ceil(wait))
 
-    def failed(self, address: str, name: str) -> None:
-        for key in (f"ip:{address}", f"name:{name.strip().lower()}"):
-            self._recent(key).append(self.clock())
-        if len(self._failures) > 10_000:  # forget idle keys so memory stays bounded
-            for key in [k for k, v in self._failures.items() if not v]:
-                del self._failures[key]
+    def succeeded(self, address: str, name: str) -> None:
+        """The attempt was right: the pair's failures are forgotten, the address's attempt
+        given back."""
+        pair, address_key = self._keys(address, name)
+        self.pairs.clear(pair)
+        self.addresses.release(address_key)
 
-    def succeeded(self, name: str) -> None:
-        self._failures.pop(f"name:{name.strip().lower()}", None)
+    def not_checked(self, address: str, name: str) -> None:
+        """The attempt could not be checked (an error on our side): it does not count."""
+        pair, address_key = self._keys(address, name)
+        self.pairs.release(pair)
+        self.addresses.release(address_key)
+
+    def clear(self) -> None:
+        self.pairs.clear()
+        self.addresses.clear()
 
 
 def csrf_ok(expected: str, supplied: str | None) -> bool:

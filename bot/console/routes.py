@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import rate_limits
 from bot.console import auth, conversation
 from bot.console.service import MAX_REPLY_CHARS, ConsoleService
 from memory.agents import SESSION_HOURS, AgentSession
@@ -65,12 +66,23 @@ def _error(status: int, message: str) -> HTTPResponse:
     return response.json({"error": message}, status=status, headers={"Cache-Control": "no-store"})
 
 
-def console_blueprint(service: ConsoleService, secure_cookies: bool = False) -> Blueprint:
-    limiter = auth.SignInLimiter()
+def console_blueprint(
+    service: ConsoleService,
+    secure_cookies: bool = False,
+    trusted_proxies: Sequence[rate_limits.Network] = (),
+    limiter: auth.SignInLimiter | None = None,
+) -> Blueprint:
+    """The console's routes. `trusted_proxies` are the proxies whose X-Forwarded-For names the
+    client; `limiter` counts sign-in attempts (the defaults of bot.console.auth when None)."""
+    limiter = limiter or auth.SignInLimiter()
     bp = ConsoleBlueprint("rapport_console")
     bp.ctx.service = service
     bp.ctx.limiter = limiter
     live_sockets: dict[str, int] = {}
+
+    def client_address(request: Request) -> str:
+        forwarded = ",".join(request.headers.getall("x-forwarded-for", []))
+        return rate_limits.client_address(request.ip, forwarded, trusted_proxies)
 
     async def current(request: Request) -> AgentSession | None:
         token = request.cookies.get(auth.COOKIE_NAME)
@@ -142,19 +154,24 @@ def console_blueprint(service: ConsoleService, secure_cookies: bool = False) -> 
             return _error(403, "sign-in is only accepted from the console's own page")
         name = (request.form.get("name") or "").strip()[:64]
         password = request.form.get("password") or ""
-        address = request.remote_addr or request.ip or "?"
-        wait = limiter.retry_after(address, name)
+        address = client_address(request)
+        # Counted before the (slow) check, so guesses sent together cannot all be checked.
+        wait = limiter.attempt(address, name)
         if wait:
+            logger.warning("console sign-in for %r from %s refused for %d s", name, address, wait)
             return response.redirect(
                 "/console/sign-in?" + urlencode({"error": "locked", "wait": wait}),
                 status=303,
             )
-        agent_id = await asyncio.to_thread(service.accounts.authenticate, name, password)
+        try:
+            agent_id = await asyncio.to_thread(service.accounts.authenticate, name, password)
+        except Exception:
+            limiter.not_checked(address, name)
+            raise
         if agent_id is None:
-            limiter.failed(address, name)
             logger.warning("failed console sign-in for %r from %s", name, address)
             return response.redirect("/console/sign-in?error=wrong", status=303)
-        limiter.succeeded(name)
+        limiter.succeeded(address, name)
         token, _ = await asyncio.to_thread(service.accounts.open_session, agent_id)
         done = response.redirect("/console", status=303)
         done.cookies[auth.COOKIE_NAME] = token

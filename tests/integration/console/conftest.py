@@ -64,6 +64,7 @@ def _console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consol
     from rasa.shared.core.domain import Domain
     from sanic import Sanic
 
+    from bot import rate_limits
     from bot.console.routes import console_blueprint
     from bot.console.service import ConsoleService
     from memory.store import MemoryStore
@@ -73,7 +74,12 @@ def _console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consol
     service.accounts.add("Blake", PASSWORD)
     service.accounts.add("Casey", PASSWORD)
     app = Sanic(f"console_test_{next(_app_names)}")
-    app.blueprint(console_blueprint(service), url_prefix="/webhooks/console")
+    # The harness connects from 127.0.0.1: trusted as a proxy, so that a test can name the
+    # client's address in X-Forwarded-For.
+    proxies = rate_limits.trusted_networks("127.0.0.1")
+    app.blueprint(
+        console_blueprint(service, trusted_proxies=proxies), url_prefix="/webhooks/console"
+    )
     domain = Domain.empty()
     app.ctx.agent = Agent(
         domain=domain,
@@ -124,5 +130,5 @@ def console_server(_console_server: ConsoleServer) -> ConsoleServer:
         conn.execute(delete(schema.agent_sessions))
     for blueprint in _console_server.app.blueprints.values():  # type: ignore[attr-defined]
         if hasattr(blueprint.ctx, "limiter"):
-            blueprint.ctx.limiter._failures.clear()
+            blueprint.ctx.limiter.clear()
     return _console_server

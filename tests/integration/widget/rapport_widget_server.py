@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,14 @@ RATE_LIMIT_PER_MINUTE = 25
 START_TIMEOUT_SECONDS = 420
 # A page of the shop on another site, allowed to embed the widget (ALLOWED_ORIGINS).
 ELSEWHERE_ORIGIN = "http://shop.example.test:8080"
+# Every test of the shared server connects from 127.0.0.1, so the limits per client address
+# would make them depend on each other: they are out of the way here, and
+# test_widget_limits.py proves them on a server of its own.
+SHARED_SERVER_LIMITS = {
+    "ADDRESS_RATE_LIMIT_PER_MINUTE": "100000",
+    "NEW_SESSIONS_PER_ADDRESS_PER_MINUTE": "100000",
+    "HANDOFFS_PER_ADDRESS_PER_HOUR": "10000",
+}
 
 
 @dataclass
@@ -93,12 +102,23 @@ def start() -> WidgetServer:
         reused = dataclasses.replace(settings_module.load(), rasa_port=port)
         _instance = WidgetServer(reused, Path(tempfile.mkdtemp()), [])
         return _instance
+    _instance = start_server(SHARED_SERVER_LIMITS)
+    atexit.register(stop)
+    return _instance
+
+
+def start_server(
+    overrides: Mapping[str, str] | None = None, log_folder: str = "widget-tests"
+) -> WidgetServer:
+    """A server of its own (the caller stops it), with settings given by their `.env` names
+    in `overrides`: for tests that need limits the shared server must not have."""
+    overrides = dict(overrides or {})
     workdir = Path(tempfile.mkdtemp(prefix="rapport-widget-"))
-    for old_log in (ROOT / "var" / "log" / "widget-tests").glob("*.log"):
+    for old_log in (ROOT / "var" / "log" / log_folder).glob("*.log"):
         old_log.unlink()
     rasa_port = _free_port(set())
     actions_port = _free_port({rasa_port})
-    base = settings_module.load()
+    base = settings_module.load(environ={**os.environ, **overrides})
     config = dataclasses.replace(
         base,
         host="127.0.0.1",
@@ -114,7 +134,11 @@ def start() -> WidgetServer:
         action_server_token=base.action_server_token or "widget-tests-action-token",
         rest_token=base.rest_token or "widget-tests-rest-token",
         max_message_chars=MAX_MESSAGE_CHARS,
-        rate_limit_per_minute=RATE_LIMIT_PER_MINUTE,
+        rate_limit_per_minute=(
+            base.rate_limit_per_minute
+            if "RATE_LIMIT_PER_MINUTE" in overrides
+            else RATE_LIMIT_PER_MINUTE
+        ),
         allowed_origins=(f"http://127.0.0.1:{rasa_port}", ELSEWHERE_ORIGIN),
     )
     # `python -m bot run` migrates the memory before starting Rasa; this harness starts Rasa
@@ -135,9 +159,10 @@ def start() -> WidgetServer:
             "SESSION_SECRET": SESSION_SECRET,
             "IDENTITY_SECRET": IDENTITY_SECRET,
             "PYTHONUNBUFFERED": "1",
+            **overrides,
         }
     )
-    logs = ROOT / "var" / "log" / "widget-tests"
+    logs = ROOT / "var" / "log" / log_folder
     actions = Service("action server", [sys.executable, "-m", "actions"], logs / "actions.log")
     rasa = Service(
         "Rasa server",
@@ -163,8 +188,6 @@ def start() -> WidgetServer:
         raise RuntimeError(f"the widget test server did not start:\n{tail}") from None
     # The model loads after the port opens: wait until a message gets a reply.
     _wait_for_agent(config.rasa_url, config.rest_token, server)
-    _instance = server
-    atexit.register(stop)
     return server
 
 

@@ -48,6 +48,8 @@ def test_the_conversation_store_url_for_sqlite_a_host_or_a_whole_url() -> None:
         ({"ACTIONS_PORT": "70000"}, "ACTIONS_PORT=70000 in .env is out of range"),
         ({"LOG_LEVEL": "chatty"}, "LOG_LEVEL='chatty' in .env is not a level"),
         ({"RASA_PORT": "6000", "ACTIONS_PORT": "6000"}, "give them different ports"),
+        ({"TRUSTED_PROXIES": "nginx"}, "TRUSTED_PROXIES in .env: 'nginx' is not an IP address"),
+        ({"HANDOFFS_PER_ADDRESS_PER_HOUR": "0"}, "HANDOFFS_PER_ADDRESS_PER_HOUR=0 in .env is out"),
     ],
 )
 def test_a_broken_value_names_the_setting(values: dict[str, str], expected: str) -> None:
@@ -96,3 +98,13 @@ def test_the_public_url_is_an_origin_and_a_bad_one_is_named() -> None:
     assert public.env_for_rasa()["RAPPORT_PUBLIC_URL"] == "https://chat.shop.example"
     with pytest.raises(settings.SettingsError, match="PUBLIC_URL"):
         settings.from_mapping({"PUBLIC_URL": "chat.shop.example"})
+
+
+def test_the_limits_reach_rasa_through_its_environment() -> None:
+    loaded = settings.from_mapping(
+        {"TRUSTED_PROXIES": "127.0.0.1", "NEW_SESSIONS_PER_ADDRESS_PER_MINUTE": "9"}
+    )
+    exported = loaded.env_for_rasa()
+    assert exported["RAPPORT_TRUSTED_PROXIES"] == "127.0.0.1/32"
+    assert exported["RAPPORT_NEW_SESSIONS_PER_ADDRESS_PER_MINUTE"] == "9"
+    assert exported["RAPPORT_CONSOLE_SIGN_IN_FAILURES"] == "5"

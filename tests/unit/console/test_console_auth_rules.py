@@ -13,35 +13,70 @@ class Clock:
         return self.now
 
 
-def test_five_failures_lock_a_name_until_the_window_passes() -> None:
+def test_five_attempts_lock_a_name_from_one_address_until_the_window_passes() -> None:
     clock = Clock()
     limiter = auth.SignInLimiter(max_failures=5, window_seconds=300, clock=clock)
-    for _ in range(4):
-        limiter.failed("10.0.0.1", "Alex")
-    assert limiter.retry_after("10.0.0.1", "Alex") == 0
-    limiter.failed("10.0.0.2", "alex ")  # another address, same name
-    assert limiter.retry_after("10.0.0.3", "ALEX") > 0
-    assert limiter.retry_after("10.0.0.3", "Blake") == 0
+    assert [limiter.attempt("10.0.0.1", "Alex") for _ in range(5)] == [0] * 5
+    assert limiter.attempt("10.0.0.1", "alex ") > 0  # the same name, however written
+    assert limiter.attempt("10.0.0.1", "Blake") == 0
     clock.now += 301
-    assert limiter.retry_after("10.0.0.3", "Alex") == 0
+    assert limiter.attempt("10.0.0.1", "Alex") == 0
 
 
-def test_one_address_trying_many_names_is_locked() -> None:
-    limiter = auth.SignInLimiter(max_address_failures=20, clock=Clock())
+def test_attempts_are_counted_before_they_are_checked() -> None:
+    # Nothing is reported between the attempts: as with guesses sent all at once.
+    limiter = auth.SignInLimiter(max_failures=5, clock=Clock())
+    allowed = [limiter.attempt("10.0.0.1", "Alex") == 0 for _ in range(25)]
+    assert allowed.count(True) == 5
+
+
+def test_a_name_alone_is_never_locked() -> None:
+    limiter = auth.SignInLimiter(max_failures=5, clock=Clock())
+    for n in range(5):
+        limiter.attempt(f"10.0.0.{n}", "Alex")
+        limiter.attempt("10.0.0.9", "Alex")
+    assert limiter.attempt("10.0.0.9", "Alex") > 0
+    assert limiter.attempt("192.0.2.1", "Alex") == 0
+
+
+def test_one_address_trying_many_names_is_locked_longer() -> None:
+    clock = Clock()
+    limiter = auth.SignInLimiter(
+        max_address_failures=20, window_seconds=300, address_window_seconds=900, clock=clock
+    )
     for n in range(20):
-        limiter.failed("10.0.0.9", f"name-{n}")
-    assert limiter.retry_after("10.0.0.9", "someone-new") > 0
-    assert limiter.retry_after("10.0.0.8", "someone-new") == 0
+        assert limiter.attempt("10.0.0.9", f"name-{n}") == 0
+    assert limiter.attempt("10.0.0.9", "someone-new") > 300
+    assert limiter.attempt("10.0.0.8", "someone-new") == 0
+    clock.now += 301
+    assert limiter.attempt("10.0.0.9", "someone-new") > 0
+    clock.now += 600
+    assert limiter.attempt("10.0.0.9", "someone-new") == 0
 
 
-def test_success_clears_the_name_but_not_the_address() -> None:
+def test_success_clears_the_pair_and_gives_back_the_address_attempt() -> None:
     limiter = auth.SignInLimiter(max_failures=2, max_address_failures=3, clock=Clock())
-    limiter.failed("10.0.0.1", "Alex")
-    limiter.failed("10.0.0.1", "Alex")
-    limiter.succeeded("Alex")
-    assert limiter.retry_after("10.0.0.2", "Alex") == 0
-    limiter.failed("10.0.0.1", "Blake")
-    assert limiter.retry_after("10.0.0.1", "Casey") > 0
+    limiter.attempt("10.0.0.1", "Alex")
+    limiter.attempt("10.0.0.1", "Alex")
+    limiter.succeeded("10.0.0.1", "Alex")
+    assert limiter.attempt("10.0.0.1", "Alex") == 0  # 1 of 2 for the pair, 2 of 3 for the address
+    assert limiter.attempt("10.0.0.1", "Blake") == 0  # 3 of 3 for the address
+    assert limiter.attempt("10.0.0.1", "Casey") > 0
+
+
+def test_a_refused_attempt_counts_against_nothing() -> None:
+    limiter = auth.SignInLimiter(max_failures=1, max_address_failures=2, clock=Clock())
+    limiter.attempt("10.0.0.1", "Alex")
+    for _ in range(5):
+        assert limiter.attempt("10.0.0.1", "Alex") > 0
+    assert limiter.attempt("10.0.0.1", "Blake") == 0
+
+
+def test_an_attempt_that_could_not_be_checked_does_not_count() -> None:
+    limiter = auth.SignInLimiter(max_failures=1, clock=Clock())
+    limiter.attempt("10.0.0.1", "Alex")
+    limiter.not_checked("10.0.0.1", "Alex")
+    assert limiter.attempt("10.0.0.1", "Alex") == 0
 
 
 def test_csrf_tokens_must_match_exactly() -> None:
@@ -71,3 +106,23 @@ def test_a_customer_cannot_type_the_command_that_un_pauses_a_handed_off_chat() -
 
     for typed in ("/restart", " /restart", "//restart", "/session_start"):
         assert not customer_text(typed, offered_payloads=[]).startswith("/")
+
+
+def test_the_console_reads_its_limits_and_trusted_proxies_from_the_credentials() -> None:
+    import pytest
+
+    from bot.console import ConsoleConfigError, ConsoleInput
+
+    console = ConsoleInput.from_credentials(
+        {
+            "database_url": "sqlite://",
+            "trusted_proxies": "127.0.0.1",
+            "sign_in_failures": "3",
+            "sign_in_address_failures": "9",
+        }
+    )
+    assert isinstance(console, ConsoleInput)
+    assert [str(n) for n in console.trusted_proxies] == ["127.0.0.1/32"]
+    assert (console.sign_in_failures, console.sign_in_address_failures) == (3, 9)
+    with pytest.raises(ConsoleConfigError, match="sign_in_failures='none'"):
+        ConsoleInput.from_credentials({"database_url": "sqlite://", "sign_in_failures": "none"})

@@ -175,3 +175,40 @@ async def test_with_the_queue_unreachable_the_customer_still_gets_the_contacts(
     events, dispatcher = await hand_off(domain, make_tracker("request_human", sender_id="eve"))
     assert dispatcher.messages[0]["response"] == "utter_handoff"
     assert [event["event"] for event in events] == ["slot"]  # not paused: the bot stays there
+
+
+async def test_handoffs_from_one_client_beyond_its_limit_are_not_queued(
+    database: str, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from actions import handoff as handoff_module
+
+    config = Settings(
+        business_file=ROOT / "business.yml", database_url=database, handoffs_per_address_per_hour=2
+    )
+
+    async def settings() -> Settings:
+        return config
+
+    monkeypatch.setattr(base, "settings", settings)
+    handoff_module.handoff_limiter.cache_clear()
+
+    def asking(sender_id: str, client: str | None) -> Any:
+        tracker = make_tracker("request_human", "can I talk to a human", sender_id=sender_id)
+        if client is not None:
+            tracker.latest_message["metadata"] = {"client": client}
+        return tracker
+
+    for sender_id in ("one", "two", "three"):
+        events, dispatcher = await hand_off(domain, asking(sender_id, "client-a"))
+    queue = HandoffQueue(database)
+    assert queue.open_for("one") is not None and queue.open_for("two") is not None
+    assert queue.open_for("three") is None
+    # Not queued, not paused, and told how to reach the team directly.
+    assert [event["event"] for event in events] == ["slot"]
+    assert dispatcher.messages[0]["response"] == "utter_handoff"
+    # A chat already in the queue keeps its place; other clients and other channels are queued.
+    events, _ = await hand_off(domain, asking("one", "client-a"))
+    assert [event["event"] for event in events] == ["slot", "pause"]
+    await hand_off(domain, asking("four", "client-b"))
+    await hand_off(domain, asking("five", None))
+    assert queue.open_for("four") is not None and queue.open_for("five") is not None

@@ -68,3 +68,24 @@ def test_the_server_s_own_origin_is_the_configured_one_never_the_host_header() -
     rebound = {"wsgi.url_scheme": "http", "HTTP_HOST": "evil.example"}
     assert not channel.allows_origin("http://evil.example", rebound)
     assert channel.allows_origin("https://chat.shop.example", rebound)
+
+
+def test_limits_and_trusted_proxies_come_from_the_credentials() -> None:
+    config = WidgetConfig.from_credentials(
+        {
+            "session_secret": "s",
+            "identity_secret": "i",
+            "address_rate_limit_per_minute": "50",
+            "sessions_per_socket_per_minute": "2",
+            "new_sessions_per_address_per_minute": "7",
+            "trusted_proxies": "127.0.0.1, 10.0.0.0/8",
+        }
+    )
+    assert config.address_rate_limit_per_minute == 50
+    assert config.sessions_per_socket_per_minute == 2
+    assert config.new_sessions_per_address_per_minute == 7
+    assert [str(network) for network in config.trusted_proxies] == ["127.0.0.1/32", "10.0.0.0/8"]
+    with pytest.raises(ChannelConfigError, match=r"trusted_proxies .* 'proxy' is not an IP"):
+        WidgetConfig.from_credentials(
+            {"session_secret": "s", "identity_secret": "i", "trusted_proxies": "proxy"}
+        )
