@@ -444,11 +444,12 @@ class IdentityLinker:
         self._lock = threading.Lock()
 
     def _memory(self) -> Any:
+        # Not migrated here: `python -m bot run` migrates the memory before Rasa starts, and
+        # Alembic's migration must not run in two threads of one process at once.
         with self._lock:
             if self._store is None:
                 import memory  # imported late: the channel works without a memory database
 
-                memory.migrate(self.database_url)
                 self._store = memory.MemoryStore(self.database_url)
             return self._store
 
