@@ -71,6 +71,8 @@ class Settings:
     retention_days: int = 730
     log_level: str = "INFO"
     log_dir: Path = ROOT / "var" / "log"
+    # The event broker's durable queue of exchanges on their way to the memory (one per server).
+    memory_outbox: Path = ROOT / "var" / "memory-outbox.db"
     # The settings file these settings came from; child processes read the same one.
     env_file: Path = ROOT / ".env"
     session_secret: str = field(default="", repr=False)
@@ -138,6 +140,7 @@ class Settings:
             "RAPPORT_DATABASE_URL": self.database_url,
             "RAPPORT_ROOT": str(ROOT),
             "RAPPORT_ENV_FILE": str(self.env_file),
+            "RAPPORT_MEMORY_OUTBOX": str(self.memory_outbox),
         }
 
 
@@ -248,6 +251,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "RETENTION_DAYS": ("retention_days", _int("RETENTION_DAYS", 1, 36500)),
     "LOG_LEVEL": ("log_level", _level),
     "LOG_DIR": ("log_dir", _path),
+    "MEMORY_OUTBOX": ("memory_outbox", _path),
     "SESSION_SECRET": ("session_secret", _text),
     "IDENTITY_SECRET": ("identity_secret", _text),
     "ACTION_SERVER_TOKEN": ("action_server_token", _text),

@@ -129,6 +129,9 @@ def start_server(
         tracker_url="",
         tracker_db=str(workdir / "tracker.db"),
         database_url=f"sqlite:///{workdir / 'memory.db'}",
+        # Each server its own outbox: two servers draining one queue write into each other's
+        # memory.
+        memory_outbox=workdir / "memory-outbox.db",
         session_secret=SESSION_SECRET,
         identity_secret=IDENTITY_SECRET,
         action_server_token=base.action_server_token or "widget-tests-action-token",
