@@ -295,16 +295,6 @@ class ConfirmsOrderDetails(SafeFormValidation, ABC):
     """Reads the email address and postcode a customer gives to confirm an order is theirs
     (an email and a postcode in one message fill both)."""
 
-    async def extract_order_email(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return {}  # the domain's from_text mapping fills it; nothing more to extract
-
-    async def extract_order_postcode(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return {}
-
     async def validate_order_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -335,9 +325,9 @@ class ValidateOrderCheckForm(ConfirmsOrderDetails):
 
 
 class ValidateReturnForm(ConfirmsOrderDetails):
-    """Checks the order number, the item and the reason of a return; a customer who isn't
-    known to own the order (or gives a number nobody has: the same questions) confirms its
-    email address and postcode right after the number."""
+    """Checks the order number, the item and the reason of a return. The form's email address
+    and postcode are asked only of a customer who isn't known to own the order (or who gives
+    a number nobody has: the same questions), right after the number."""
 
     def name(self) -> str:
         return "validate_return_form"
@@ -358,12 +348,10 @@ class ValidateReturnForm(ConfirmsOrderDetails):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        slots = list(domain_slots)
         reference = tracker.get_slot("return_order_id")
         if reference and await self._owned_order(tracker, reference) is None:
-            after = slots.index("return_order_id") + 1
-            slots[after:after] = [EMAIL_SLOT, POSTCODE_SLOT]
-        return slots
+            return list(domain_slots)  # the email address and postcode, right after the number
+        return [slot for slot in domain_slots if slot not in (EMAIL_SLOT, POSTCODE_SLOT)]
 
     async def validate_return_order_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -21,7 +21,9 @@ QUIET_SECONDS = 3.0
 async def replies(widget: Widget, text: str) -> str:
     """Everything the bot says to `text`, as one text (button titles in brackets)."""
     first = await widget.say(text)
-    said = [first] + [data for name, data in await widget.drain(QUIET_SECONDS) if name == "bot_uttered"]
+    said = [first] + [
+        data for name, data in await widget.drain(QUIET_SECONDS) if name == "bot_uttered"
+    ]
     parts = []
     for message in said:
         parts.append(str(message.get("text") or ""))
