@@ -13,7 +13,7 @@ from typing import Any
 from action_testkit import action_event, entity, make_tracker, said, user_event
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import ownership
+from actions import ownership, session
 from actions.details import ActionUseDetails
 from actions.forms import ValidateOrderCheckForm, ValidateReturnForm
 from actions.orders import (
@@ -381,3 +381,12 @@ def test_booking_references_are_read_however_they_are_typed() -> None:
     assert normalise_reference("R7KQ2M9XA") == "R-7KQ2M9XA"
     assert normalise_reference("restarted") is None  # a word, not a reference
     assert normalise_reference("order #a1234") == "A1234"
+
+
+def test_a_new_session_confirms_again_but_keeps_the_misses(domain) -> None:
+    tracker = make_tracker(
+        "greet", slots={"confirmed_orders": ["A5521"], "order_check_misses": 2.0}
+    )
+    kept = slots_set(session.carried_over(tracker, domain))
+    assert "confirmed_orders" not in kept
+    assert kept["order_check_misses"] == 2.0
