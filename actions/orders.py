@@ -166,16 +166,6 @@ def remember_bike(store: Any, sender_id: str, bike: str) -> None:
     store.record_fact(customer_id, ExtractedFact("bike", bike, confidence=1.0), source="form")
 
 
-def reference_from(tracker: Tracker) -> str | None:
-    """The order number or repair reference the customer gave: this message first, then earlier."""
-    named = base.latest_entity_values(tracker, "order_id")
-    for candidate in [*reversed(named), tracker.get_slot("order_id")]:
-        reference = normalise_reference(candidate)
-        if reference:
-            return reference
-    return normalise_reference((tracker.latest_message or {}).get("text"))
-
-
 def reference_in_message(tracker: Tracker) -> str | None:
     """The reference named in the latest message: its entity, else one written in its words."""
     named = base.latest_entity_values(tracker, "order_id")
@@ -184,6 +174,11 @@ def reference_in_message(tracker: Tracker) -> str | None:
         if reference:
             return reference
     return normalise_reference((tracker.latest_message or {}).get("text"))
+
+
+def reference_from(tracker: Tracker) -> str | None:
+    """The order number or repair reference the customer gave: this message first, then earlier."""
+    return reference_in_message(tracker) or normalise_reference(tracker.get_slot("order_id"))
 
 
 def tell_status(dispatcher: CollectingDispatcher, shop: Business, record: Record) -> Events:

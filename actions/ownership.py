@@ -4,7 +4,9 @@ An order or repair is shown only to its owner: the verified shop customer it bel
 conversation that booked it (and, for a verified customer, their other conversations), or a
 conversation in which the customer confirmed the order's email address and postcode. Anyone
 else hears the same words whether the reference exists or not, and the details can be tried
-only a few times in one conversation.
+only a few times in one conversation. The lookups the decision needs (the record, whatever it
+is, and who is asking) live here too, so that every status answer and the return form ask the
+same question the same way.
 """
 
 from __future__ import annotations
