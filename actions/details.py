@@ -12,7 +12,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import base
 from actions.base import DomainDict, Events, ShopAction
 from actions.fallback import main_menu
-from actions.orders import answer_order_status, answer_repair_status, reference_from
+from actions.orders import (
+    answer_repair_status,
+    answer_status,
+    reference_from,
+    reference_in_message,
+)
 from actions.shop import answer_price_match, answer_product, answer_recommendation
 from voice.business import Business
 
@@ -37,15 +42,13 @@ class ActionUseDetails(ShopAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
         asked = previous_action(tracker)
-        references = base.latest_entity_values(tracker, "order_id")
-        if references or asked in ("action_order_status", "action_repair_status"):
+        named = base.latest_entity_values(tracker, "order_id") or reference_in_message(tracker)
+        if named or asked in ("action_order_status", "action_repair_status"):
             reference = reference_from(tracker)
             if asked == "action_repair_status":
-                return await answer_repair_status(
-                    dispatcher, shop, tracker.get_slot("customer_id"), reference
-                )
+                return await answer_repair_status(dispatcher, shop, tracker, reference)
             if reference is not None:
-                return await answer_order_status(dispatcher, shop, reference)
+                return await answer_status(dispatcher, shop, tracker, reference)
         if asked == "action_price_match":  # the price (or the item) they saw it cheaper for
             return await answer_price_match(dispatcher, shop, tracker, base.named_product(tracker))
         bike_types = base.latest_entity_values(tracker, "bike_type")

@@ -1,9 +1,11 @@
-"""Form validation for booking a repair and returning an item, and the forms' questions.
+"""Form validation for booking a repair, returning an item and confirming an order's details,
+and the forms' questions.
 
 Validation explains what it needs instead of repeating the question: a date in the past, a day
 the shop is closed (with the nearest open day), an order number that doesn't look like one, an
 item that isn't in the order. The explanation ends with the question, so the ask actions stay
-quiet for that one turn (slot `form_hint_for`).
+quiet for that one turn (slot `form_hint_for`). A return is set up only for the order's owner:
+anyone else confirms the order's email address and postcode inside the return form first.
 """
 
 from __future__ import annotations
@@ -18,10 +20,17 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import base, requests
+from actions import base, ownership, requests
 from actions.base import DomainDict, Events, ShopAction
+from actions.ownership import (
+    CONFIRMED_SLOT,
+    EMAIL_SLOT,
+    MAX_DETAIL_CHECKS,
+    MISSES_SLOT,
+    POSTCODE_SLOT,
+)
 from actions.shop import shop_records
-from actions.shop_records import REFERENCE_EXAMPLE, normalise_reference
+from actions.shop_records import REFERENCE_EXAMPLE, OrderRecord, normalise_reference
 from voice.business import WEEKDAYS, Business
 from voice.say_yes import Request
 
@@ -270,11 +279,79 @@ class ValidateRepairForm(SafeFormValidation):
         return {"repair_date": day.isoformat(), OFFERED_DAY_SLOT: None}
 
 
-class ValidateReturnForm(SafeFormValidation):
-    """Checks the order number, the item and the reason of a return."""
+def item_in_order(text: str, items: tuple[str, ...]) -> str | None:
+    """The order's item that the customer's words name ("the helmet" -> "Giro helmet")."""
+    wanted = _words(text)
+    for item in items:
+        name = _words(item)
+        if wanted and (wanted in name or name in wanted or set(wanted.split()) & set(name.split())):
+            return item
+    if len(items) == 1 and wanted in {"it", "that", "the item", "everything", "all"}:
+        return items[0]
+    return None
+
+
+class ConfirmsOrderDetails(SafeFormValidation, ABC):
+    """Reads the email address and postcode a customer gives to confirm an order is theirs
+    (an email and a postcode in one message fill both)."""
+
+    async def validate_order_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        email = ownership.email_in(str(value or ""))
+        if email is None:
+            return explain(dispatcher, EMAIL_SLOT, "utter_explain_order_email")
+        found = {EMAIL_SLOT: email}
+        postcode = ownership.postcode_in(str(value or ""))
+        if postcode is not None and not tracker.get_slot(POSTCODE_SLOT):
+            found[POSTCODE_SLOT] = postcode
+        return found
+
+    async def validate_order_postcode(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        postcode = ownership.postcode_in(str(value or ""))
+        if postcode is None:
+            return explain(dispatcher, POSTCODE_SLOT, "utter_explain_order_postcode")
+        return {POSTCODE_SLOT: postcode}
+
+
+class ValidateOrderCheckForm(ConfirmsOrderDetails):
+    """The order check form: an email address and a postcode (action_check_order_details
+    compares them with the order when both are in)."""
+
+    def name(self) -> str:
+        return "validate_order_check_form"
+
+
+class ValidateReturnForm(ConfirmsOrderDetails):
+    """Checks the order number, the item and the reason of a return. The form's email address
+    and postcode are asked only of a customer who isn't known to own the order (or who gives
+    a number nobody has: the same questions), right after the number."""
 
     def name(self) -> str:
         return "validate_return_form"
+
+    @staticmethod
+    async def _owned_order(tracker: Tracker, reference: Any) -> OrderRecord | None:
+        """The order with this number, when the customer asking owns it."""
+        shop = await base.load_business()
+        order = (await shop_records(shop)).order(reference)
+        if order is None or not ownership.owns(await ownership.asker_of(tracker), order):
+            return None
+        return order
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        reference = tracker.get_slot("return_order_id")
+        if reference and await self._owned_order(tracker, reference) is None:
+            return list(domain_slots)  # the email address and postcode, right after the number
+        return [slot for slot in domain_slots if slot not in (EMAIL_SLOT, POSTCODE_SLOT)]
 
     async def validate_return_order_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -287,39 +364,89 @@ class ValidateReturnForm(SafeFormValidation):
                 "utter_explain_order_id_format",
                 example=REFERENCE_EXAMPLE,
             )
-        shop = await base.load_business()
-        records = await shop_records(shop)
-        order = records.order(reference)
-        if order is None:
-            return explain(
-                dispatcher,
-                "return_order_id",
-                "utter_explain_order_not_found",
-                order_id=f"#{reference}",
+        order = await self._owned_order(tracker, reference)
+        if order is None:  # not known to be theirs, or no such order: the same words
+            if int(tracker.get_slot(MISSES_SLOT) or 0) >= MAX_DETAIL_CHECKS:
+                return explain(
+                    dispatcher,
+                    "return_order_id",
+                    "utter_order_check_limit_in_return",
+                    order_id=ownership.shown(reference),
+                )
+            dispatcher.utter_message(
+                response="utter_order_check_intro", order_id=ownership.shown(reference)
             )
-        if len(order.items) == 1 and not tracker.get_slot("return_item"):
-            # One item in the order: no need to ask which.
-            return {"return_order_id": reference, "return_item": order.items[0]}
-        return {"return_order_id": reference}
+            return {"return_order_id": reference, EMAIL_SLOT: None, POSTCODE_SLOT: None}
+        return {"return_order_id": reference, **self._item_for(order, tracker)}
+
+    @staticmethod
+    def _item_for(order: OrderRecord, tracker: Tracker) -> dict[str, Any]:
+        """The item, when the order has only one (no need to ask which), or when the customer
+        named it before the order was confirmed as theirs."""
+        named = tracker.get_slot("return_item")
+        if named:
+            return {"return_item": item_in_order(str(named), order.items)}
+        if len(order.items) == 1:
+            return {"return_item": order.items[0]}
+        return {}
+
+    async def validate_order_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        found = await super().validate_order_email(value, dispatcher, tracker, domain)
+        if found.get(EMAIL_SLOT) and (found.get(POSTCODE_SLOT) or tracker.get_slot(POSTCODE_SLOT)):
+            postcode = found.get(POSTCODE_SLOT) or tracker.get_slot(POSTCODE_SLOT)
+            return await self._compare(dispatcher, tracker, found[EMAIL_SLOT], postcode)
+        return found
+
+    async def validate_order_postcode(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        found = await super().validate_order_postcode(value, dispatcher, tracker, domain)
+        email = tracker.get_slot(EMAIL_SLOT)
+        if found.get(POSTCODE_SLOT) and email:
+            return await self._compare(dispatcher, tracker, email, found[POSTCODE_SLOT])
+        return found
+
+    async def _compare(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, email: str, postcode: str
+    ) -> dict[str, Any]:
+        """The details are in: the return goes on for the owner; anyone else (and any number
+        nobody has) hears the same say-yes answer, with a person as the next step."""
+        reference = str(tracker.get_slot("return_order_id") or "")
+        shop = await base.load_business()
+        order = (await shop_records(shop)).order(reference)
+        cleared = {EMAIL_SLOT: None, POSTCODE_SLOT: None}
+        if order is not None and ownership.details_match(order, email, postcode):
+            confirmed = ownership.confirmed_with(tracker.get_slot(CONFIRMED_SLOT), order.order_id)
+            return {**cleared, CONFIRMED_SLOT: confirmed, **self._item_for(order, tracker)}
+        misses = int(tracker.get_slot(MISSES_SLOT) or 0) + 1
+        response = (
+            "utter_order_check_limit_in_return"
+            if misses >= MAX_DETAIL_CHECKS
+            else "utter_order_check_no_match_in_return"
+        )
+        dispatcher.utter_message(response=response, order_id=ownership.shown(reference))
+        return {
+            **cleared,
+            MISSES_SLOT: float(misses),
+            "return_order_id": None,
+            "return_item": None,
+            HINT_SLOT: "return_order_id",
+        }
 
     async def validate_return_item(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = str(value or "").strip()
-        shop = await base.load_business()
-        records = await shop_records(shop)
-        order = records.order(tracker.get_slot("return_order_id"))
-        if order is None or not order.items:
+        order = await self._owned_order(tracker, tracker.get_slot("return_order_id"))
+        if order is None:  # checked once the order is confirmed as theirs; nothing said now
             return {"return_item": text} if text else {"return_item": None}
-        wanted = _words(text)
-        for item in order.items:
-            name = _words(item)
-            if wanted and (
-                wanted in name or name in wanted or set(wanted.split()) & set(name.split())
-            ):
-                return {"return_item": item}
-        if len(order.items) == 1 and wanted in {"it", "that", "the item", "everything", "all"}:
-            return {"return_item": order.items[0]}
+        if not order.items:
+            return {"return_item": text} if text else {"return_item": None}
+        item = item_in_order(text, order.items)
+        if item is not None:
+            return {"return_item": item}
         return explain(
             dispatcher,
             "return_item",
@@ -396,6 +523,14 @@ class ActionAskReturnReason(AskSlotAction):
     slot = "return_reason"
 
 
+class ActionAskOrderEmail(AskSlotAction):
+    slot = EMAIL_SLOT
+
+
+class ActionAskOrderPostcode(AskSlotAction):
+    slot = POSTCODE_SLOT
+
+
 class StopFormAction(ShopAction):
     """Confirms that a stopped form booked nothing, and clears what it had collected."""
 
@@ -425,7 +560,7 @@ class ActionStopRepairForm(StopFormAction):
 
 
 class ActionStopReturnForm(StopFormAction):
-    slots = ("return_order_id", "return_item", "return_reason")
+    slots = ("return_order_id", "return_item", "return_reason", EMAIL_SLOT, POSTCODE_SLOT)
     response = "utter_return_form_stopped"
 
     def name(self) -> str:

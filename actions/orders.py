@@ -1,7 +1,9 @@
 """Orders and repairs: where an order is, how a repair is going, booking a repair, a return.
 
 Lookups go through the records seam (actions/shop_records.py); repairs booked here are written
-to the bookings database in a worker thread, so the event loop never waits on the disk.
+to the bookings database in a worker thread, so the event loop never waits on the disk. Status,
+items and dates go only to the owner (actions/ownership.py decides who that is); anyone else
+confirms the order's email address and postcode first, in the order check form.
 """
 
 from __future__ import annotations
@@ -12,14 +14,32 @@ import re
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base, requests
 from actions.base import DomainDict, Events, ShopAction
 from actions.forms import parse_day
+from actions.ownership import (
+    CHECK_FORM,
+    CHECK_REFERENCE_SLOT,
+    CONFIRMED_SLOT,
+    EMAIL_SLOT,
+    MAX_DETAIL_CHECKS,
+    MISSES_SLOT,
+    POSTCODE_SLOT,
+    Record,
+    asker_of,
+    confirmed_with,
+    details_match,
+    find_record,
+    own_repairs,
+    owns,
+    reference_of,
+    shown,
+)
 from actions.shop import shop_records
-from actions.shop_records import RepairRecord, bookings, normalise_reference
+from actions.shop_records import OrderRecord, bookings, normalise_reference
 from voice.business import Business
 from voice.say_yes import Request
 
@@ -29,6 +49,11 @@ ORDER_RESPONSES = {
     "delivered": "utter_order_status_delivered",
     "ready_for_collection": "utter_order_status_ready",
 }
+ASK_REPAIR_NUMBER = "utter_ask_repair_number"
+# What a customer hears about a reference that isn't theirs or doesn't exist (the same words).
+CHECK_INTRO = "utter_order_check_intro"
+CHECK_NO_MATCH = "utter_order_check_no_match"
+CHECK_LIMIT = "utter_order_check_limit"
 REPAIR_RESPONSES = {
     "booked": "utter_repair_status_booked",
     "in_progress": "utter_repair_status_in_progress",
@@ -141,97 +166,76 @@ def remember_bike(store: Any, sender_id: str, bike: str) -> None:
     store.record_fact(customer_id, ExtractedFact("bike", bike, confidence=1.0), source="form")
 
 
-def reference_from(tracker: Tracker) -> str | None:
-    """The order number or repair reference the customer gave: this message first, then earlier."""
+def reference_in_message(tracker: Tracker) -> str | None:
+    """The reference named in the latest message: its entity, else one written in its words."""
     named = base.latest_entity_values(tracker, "order_id")
-    for candidate in [*reversed(named), tracker.get_slot("order_id")]:
+    for candidate in reversed(named):
         reference = normalise_reference(candidate)
         if reference:
             return reference
     return normalise_reference((tracker.latest_message or {}).get("text"))
 
 
-async def answer_order_status(
-    dispatcher: CollectingDispatcher, shop: Business, reference: str | None
-) -> Events:
-    if reference is None:
-        dispatcher.utter_message(response="utter_ask_order_number")
-        return []
-    records = await shop_records(shop)
-    order = records.order(reference)
-    if order is None:
-        if await find_repair(shop, reference, None) is not None:
-            # A repair reference given for an order: answer what they meant.
-            return await answer_repair_status(dispatcher, shop, None, reference)
-        dispatcher.utter_message(response="utter_order_not_found", order_id=f"#{reference}")
-        return [SlotSet("order_id", reference)]
-    dispatcher.utter_message(
-        response=ORDER_RESPONSES.get(order.status, "utter_order_status_processing"),
-        order_id=f"#{order.order_id}",
-        items=base.join_words(order.items),
-        date=base.format_day(order.status_date, base.today(shop)),
-    )
-    return [SlotSet("order_id", order.order_id)]
+def reference_from(tracker: Tracker) -> str | None:
+    """The order number or repair reference the customer gave: this message first, then earlier."""
+    return reference_in_message(tracker) or normalise_reference(tracker.get_slot("order_id"))
 
 
-def conversations_of(store: Any, sender_id: str) -> list[str]:
-    """Every conversation of the customer behind `sender_id` (call in a worker thread)."""
-    card = store.card_for_sender(sender_id)
-    if card is None:
-        return [sender_id]
-    return sorted({sender_id, *store.sender_ids(card.customer_id)})
-
-
-async def own_repairs(
-    shop: Business, customer_id: str | None, sender_id: str | None
-) -> list[RepairRecord]:
-    """The customer's repairs: booked in chat (this or their earlier conversations) first."""
-    conversations: list[str] = []
-    if sender_id:
-        conversations = await base.with_memory(
-            conversations_of, sender_id, conversation=sender_id, default=[sender_id]
+def tell_status(dispatcher: CollectingDispatcher, shop: Business, record: Record) -> Events:
+    """The status, items and dates of an order or repair: only ever for its owner."""
+    today = base.today(shop)
+    if isinstance(record, OrderRecord):
+        dispatcher.utter_message(
+            response=ORDER_RESPONSES.get(record.status, "utter_order_status_processing"),
+            order_id=f"#{record.order_id}",
+            items=base.join_words(record.items),
+            date=base.format_day(record.status_date, today),
         )
-    url = (await base.settings()).bookings_url
-    booked = await asyncio.to_thread(bookings(url).of, customer_id, conversations)
-    records = await shop_records(shop)
-    return booked + records.repairs_of(customer_id)
+        return [SlotSet("order_id", record.order_id)]
+    dispatcher.utter_message(
+        response=REPAIR_RESPONSES.get(record.status, "utter_repair_status_booked"),
+        bike=record.bike,
+        order_id=record.reference,
+        date=base.format_day(record.ready_date, today),
+    )
+    return [SlotSet("order_id", record.reference)]
 
 
-async def find_repair(
-    shop: Business, reference: str | None, customer_id: str | None, sender_id: str | None = None
-) -> RepairRecord | None:
-    records = await shop_records(shop)
-    if reference:
-        found = records.repair(reference)
-        if found is None:
-            url = (await base.settings()).bookings_url
-            found = await asyncio.to_thread(bookings(url).find, reference)
-        return found
-    own = await own_repairs(shop, customer_id, sender_id)
-    return own[0] if own else None
+def start_details_check(
+    dispatcher: CollectingDispatcher, tracker: Tracker, reference: str
+) -> Events:
+    """The customer asked about a reference that isn't (known to be) theirs, or that nobody
+    has: the same words either way. They confirm its email address and postcode in the order
+    check form; after too many misses, a person checks it with them instead."""
+    misses = int(tracker.get_slot(MISSES_SLOT) or 0)
+    if misses >= MAX_DETAIL_CHECKS:
+        dispatcher.utter_message(response=CHECK_LIMIT, order_id=shown(reference))
+        return []
+    dispatcher.utter_message(response=CHECK_INTRO, order_id=shown(reference))
+    return [
+        SlotSet(CHECK_REFERENCE_SLOT, reference),
+        SlotSet(EMAIL_SLOT, None),
+        SlotSet(POSTCODE_SLOT, None),
+        ActiveLoop(CHECK_FORM),
+    ]
 
 
-async def answer_repair_status(
+async def answer_status(
     dispatcher: CollectingDispatcher,
     shop: Business,
-    tracker_customer: str | None,
-    ref: str | None,
-    sender_id: str | None = None,
+    tracker: Tracker,
+    reference: str | None,
+    unasked: str = "utter_ask_order_number",
 ) -> Events:
-    repair = await find_repair(shop, ref, tracker_customer, sender_id)
-    if repair is None and ref is None:
-        dispatcher.utter_message(response="utter_ask_repair_number")
+    """Where an order or a repair is, told to its owner; anyone else confirms its details first.
+    Without a reference, the question `unasked` asks for one."""
+    if reference is None:
+        dispatcher.utter_message(response=unasked)
         return []
-    if repair is None:
-        dispatcher.utter_message(response="utter_repair_not_found", order_id=f"#{ref}")
-        return []
-    dispatcher.utter_message(
-        response=REPAIR_RESPONSES.get(repair.status, "utter_repair_status_booked"),
-        bike=repair.bike,
-        order_id=repair.reference,
-        date=base.format_day(repair.ready_date, base.today(shop)),
-    )
-    return [SlotSet("order_id", repair.reference)]
+    record = await find_record(shop, reference)
+    if record is not None and owns(await asker_of(tracker), record):
+        return tell_status(dispatcher, shop, record)
+    return start_details_check(dispatcher, tracker, reference)
 
 
 class ActionOrderStatus(ShopAction):
@@ -243,22 +247,31 @@ class ActionOrderStatus(ShopAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
-        named = base.latest_entity_values(tracker, "order_id")
-        reference = normalise_reference(named[-1]) if named else None
+        reference = reference_in_message(tracker)
         if reference is None:  # no number given: the signed-in customer's latest order
-            own = (await shop_records(shop)).orders_of(tracker.get_slot("customer_id"))
+            asker = await asker_of(tracker)
+            own = (await shop_records(shop)).orders_of(asker.customer_id)
             if own:
-                reference = own[0].order_id
-            elif await own_repairs(shop, tracker.get_slot("customer_id"), tracker.sender_id):
-                # "Where's my order?" from someone whose only order with us is a repair.
-                return await answer_repair_status(
-                    dispatcher, shop, tracker.get_slot("customer_id"), None, tracker.sender_id
-                )
-        return await answer_order_status(dispatcher, shop, reference)
+                return tell_status(dispatcher, shop, own[0])
+            repairs = await own_repairs(shop, asker)
+            if repairs:  # "Where's my order?" from someone whose only order is a repair
+                return tell_status(dispatcher, shop, repairs[0])
+        return await answer_status(dispatcher, shop, tracker, reference)
+
+
+async def answer_repair_status(
+    dispatcher: CollectingDispatcher, shop: Business, tracker: Tracker, reference: str | None
+) -> Events:
+    """How a repair is going: the one asked about, else the customer's own latest repair."""
+    if reference is None:
+        own = await own_repairs(shop, await asker_of(tracker))
+        if own:
+            return tell_status(dispatcher, shop, own[0])
+    return await answer_status(dispatcher, shop, tracker, reference, ASK_REPAIR_NUMBER)
 
 
 class ActionRepairStatus(ShopAction):
-    """How a repair is going, by reference or (signed in) the customer's latest repair."""
+    """How a repair is going, by reference or (their own) the customer's latest repair."""
 
     def name(self) -> str:
         return "action_repair_status"
@@ -266,11 +279,57 @@ class ActionRepairStatus(ShopAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
-        named = base.latest_entity_values(tracker, "order_id")
-        reference = normalise_reference(named[-1]) if named else None
-        return await answer_repair_status(
-            dispatcher, shop, tracker.get_slot("customer_id"), reference, tracker.sender_id
-        )
+        return await answer_repair_status(dispatcher, shop, tracker, reference_in_message(tracker))
+
+
+class ActionCheckOrderDetails(ShopAction):
+    """The order check form is complete: the email address and postcode given either match the
+    order or repair asked about (its status follows, and the chat may ask about it again), or
+    they don't, or there is no such reference: the same say-yes answer for both, with a person
+    as the next step."""
+
+    def name(self) -> str:
+        return "action_check_order_details"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        reference = str(tracker.get_slot(CHECK_REFERENCE_SLOT) or "")
+        cleared = [
+            SlotSet(CHECK_REFERENCE_SLOT, None),
+            SlotSet(EMAIL_SLOT, None),
+            SlotSet(POSTCODE_SLOT, None),
+        ]
+        record = await find_record(shop, reference)
+        email, postcode = tracker.get_slot(EMAIL_SLOT), tracker.get_slot(POSTCODE_SLOT)
+        if record is not None and details_match(record, email, postcode):
+            confirmed = confirmed_with(tracker.get_slot(CONFIRMED_SLOT), reference_of(record))
+            return [
+                *cleared,
+                SlotSet(CONFIRMED_SLOT, confirmed),
+                *tell_status(dispatcher, shop, record),
+            ]
+        misses = int(tracker.get_slot(MISSES_SLOT) or 0) + 1
+        response = CHECK_LIMIT if misses >= MAX_DETAIL_CHECKS else CHECK_NO_MATCH
+        dispatcher.utter_message(response=response, order_id=shown(reference))
+        return [*cleared, SlotSet(MISSES_SLOT, float(misses))]
+
+
+class ActionStopOrderCheck(ShopAction):
+    """The customer would rather not confirm the details: nothing is shown, a person can help."""
+
+    def name(self) -> str:
+        return "action_stop_order_check"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        dispatcher.utter_message(response="utter_order_check_stopped")
+        return [
+            SlotSet(CHECK_REFERENCE_SLOT, None),
+            SlotSet(EMAIL_SLOT, None),
+            SlotSet(POSTCODE_SLOT, None),
+        ]
 
 
 class ActionSubmitRepair(ShopAction):
@@ -371,8 +430,9 @@ class ActionSubmitReturn(ShopAction):
             SlotSet("return_item", None),
             SlotSet("return_reason", None),
         ]
-        if order is None:  # validation found it; the records may have changed since
-            dispatcher.utter_message(response="utter_order_not_found", order_id=f"#{wanted}")
+        if order is None or not owns(await asker_of(tracker), order):
+            # Validation confirmed it; the records (or the chat's confirmations) changed since.
+            dispatcher.utter_message(response=CHECK_NO_MATCH, order_id=shown(str(wanted)))
             return reset
         reset.append(SlotSet("order_id", order.order_id))
         age = (base.today(shop) - order.placed).days

@@ -22,7 +22,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import base
 from actions.base import DomainDict, Events
 
-# Slots a new session starts without: half-done forms and the turn-by-turn working slots.
+# Slots a new session starts without: half-done forms and the turn-by-turn working slots, and
+# the orders confirmed as the customer's (whoever picks the chat up later confirms again; the
+# misses are kept, so a new session brings no new guesses).
 NOT_CARRIED_OVER = frozenset(
     {
         "repair_bike",
@@ -35,6 +37,10 @@ NOT_CARRIED_OVER = frozenset(
         "requested_slot",
         "session_started_metadata",
         "handoff_requested",
+        "order_check_reference",
+        "order_email",
+        "order_postcode",
+        "confirmed_orders",
     }
 )
 # A promise counts as due when its time is this close (or past).

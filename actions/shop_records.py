@@ -3,13 +3,16 @@
 The sample reads `shop_records.yml`; a real shop replaces this module with calls to its own
 order and workshop system and keeps the same functions. Repairs booked through the bot are
 written to a small database (`BOOKINGS_URL`, SQLite in var/ by default) so they can be checked
-afterwards. Everything here is synchronous: actions call it through `asyncio.to_thread`.
+afterwards; each booking keeps the conversation that made it (and the verified shop customer,
+when there was one), and gets a random reference that cannot be guessed from another one.
+Everything here is synchronous: actions call it through `asyncio.to_thread`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,14 +33,22 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine, create_engine
+from sqlalchemy.exc import IntegrityError
 
 from memory.files import private_file
 
-# Order numbers look like "#A1234" or "51234"; repair references like "R2041".
-_REFERENCE = re.compile(r"#?\s*\b([A-Za-z]\d{4}|\d{5})\b")
+# Letters and digits a person can read out and type back without confusing them (no 0/O,
+# 1/I/L): repairs booked in chat get "R-" and eight of them (31^8, about 8.5e11, references).
+BOOKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+BOOKING_CHARACTERS = 8
+BOOKING_PREFIX = "R-"
+# Order numbers look like "#A1234" or "51234"; the shop's repair references like "R2041";
+# repairs booked in chat like "R-7KQ2M9XA" (the hyphen may be left out when a digit shows
+# it is a reference, not a word such as "restarted").
+_BOOKED_CHARACTERS = f"[{BOOKING_ALPHABET}]{{{BOOKING_CHARACTERS}}}"
+_BOOKED = rf"R-?(?=[A-Z]*[2-9]){_BOOKED_CHARACTERS}|R-{_BOOKED_CHARACTERS}"
+_REFERENCE = re.compile(rf"#?\s*\b({_BOOKED}|[A-Z]\d{{4}}|\d{{5}})\b", re.IGNORECASE)
 REFERENCE_EXAMPLE = "#A1234"
-# Bookings get references from this number upwards, clear of the sample's R2041...
-_FIRST_BOOKING_NUMBER = 5001
 
 
 class ShopRecordsError(RuntimeError):
@@ -49,7 +60,19 @@ def normalise_reference(text: str | None) -> str | None:
     if not text:
         return None
     match = _REFERENCE.search(text)
-    return match.group(1).upper() if match else None
+    if match is None:
+        return None
+    reference = match.group(1).upper()
+    if re.fullmatch(f"R{_BOOKED_CHARACTERS}", reference):
+        reference = BOOKING_PREFIX + reference[1:]  # typed without its hyphen
+    return reference
+
+
+def new_booking_reference() -> str:
+    """A random reference for a repair booked in chat ("R-7KQ2M9XA"): never the next one."""
+    return BOOKING_PREFIX + "".join(
+        secrets.choice(BOOKING_ALPHABET) for _ in range(BOOKING_CHARACTERS)
+    )
 
 
 @dataclass(frozen=True)
@@ -60,6 +83,8 @@ class OrderRecord:
     items: tuple[str, ...]
     status: str  # processing | shipped | delivered | ready_for_collection
     status_date: dt.date  # when it ships / arrives / was delivered / became ready
+    email: str = ""  # the details the order was placed with, for the customer to confirm
+    postcode: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,6 +96,9 @@ class RepairRecord:
     ready_date: dt.date
     service: str = ""
     problem: str = ""
+    conversation_id: str = ""  # the chat that booked it (repairs booked through the bot)
+    email: str = ""  # the details the repair was booked with, for the customer to confirm
+    postcode: str = ""
 
 
 @dataclass(frozen=True)
@@ -152,6 +180,8 @@ def load_records(path: Path, today: dt.date) -> ShopRecords:
                     items=tuple(str(item) for item in entry.get("items", [])),
                     status=status,
                     status_date=status_date,
+                    email=str(entry.get("email", "")),
+                    postcode=str(entry.get("postcode", "")),
                 )
             )
         repairs = [
@@ -162,6 +192,8 @@ def load_records(path: Path, today: dt.date) -> ShopRecords:
                 status=str(entry["status"]),
                 ready_date=today + dt.timedelta(days=days(entry, "ready_in_days")),
                 service=str(entry.get("service", "")),
+                email=str(entry.get("email", "")),
+                postcode=str(entry.get("postcode", "")),
             )
             for entry in data.get("repairs", [])
         ]
@@ -187,6 +219,10 @@ repair_bookings = Table(
     Column("drop_off", Date, nullable=False),
     Column("created_at", DateTime, nullable=False),
 )
+
+
+# Draws of a new reference before booking gives up (each clash is about one in 1e11).
+BOOKING_ATTEMPTS = 5
 
 
 class RepairBookings:
@@ -215,26 +251,28 @@ class RepairBookings:
         problem: str,
         drop_off: dt.date,
     ) -> str:
-        """Store a booking; return its reference (R5001, R5002, ...)."""
+        """Store a booking made in conversation `conversation_id` (by the verified shop
+        customer `customer_id`, if any); return its new random reference ("R-7KQ2M9XA")."""
         engine = self._ready_engine()
-        with engine.begin() as connection:
-            row_id = connection.execute(
-                repair_bookings.insert().values(
-                    conversation_id=conversation_id,
-                    customer_id=customer_id,
-                    bike=bike,
-                    problem=problem,
-                    drop_off=drop_off,
-                    created_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
-                )
-            ).inserted_primary_key[0]
-            reference = f"R{_FIRST_BOOKING_NUMBER + int(row_id) - 1}"
-            connection.execute(
-                repair_bookings.update()
-                .where(repair_bookings.c.id == row_id)
-                .values(reference=reference)
-            )
-        return reference
+        for _ in range(BOOKING_ATTEMPTS):
+            reference = new_booking_reference()
+            try:
+                with engine.begin() as connection:
+                    connection.execute(
+                        repair_bookings.insert().values(
+                            reference=reference,
+                            conversation_id=conversation_id,
+                            customer_id=customer_id,
+                            bike=bike,
+                            problem=problem,
+                            drop_off=drop_off,
+                            created_at=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
+                        )
+                    )
+            except IntegrityError:  # that reference is taken (once in ~1e11): draw again
+                continue
+            return reference
+        raise RuntimeError(f"no free booking reference after {BOOKING_ATTEMPTS} draws")
 
     def find(self, reference: str | None) -> RepairRecord | None:
         wanted = normalise_reference(reference)
@@ -275,6 +313,7 @@ class RepairBookings:
             status="booked",
             ready_date=row.drop_off,
             problem=row.problem,
+            conversation_id=row.conversation_id,
         )
 
 

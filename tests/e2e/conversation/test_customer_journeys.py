@@ -202,7 +202,10 @@ def test_book_a_repair_then_check_it(bot: Bot) -> None:
 
 def test_a_swap_in_the_window_is_set_up_at_once(bot: Bot) -> None:
     assert "order number" in bot.say("swap", "can I swap my Giro helmet for a bigger size?")
-    reply = bot.say("swap", "A1234")
+    # Not signed in: the order's email address and postcode show it is the customer's.
+    assert "email address" in bot.say("swap", "A1234")
+    assert "postcode" in bot.say("swap", "sam.taylor@example.com")
+    reply = bot.say("swap", "BS6 5QA")
     if "Which" in reply:  # the order has two items: which one
         reply = bot.say("swap", "the Giro helmet")
     assert "reason" in reply.lower()
@@ -227,10 +230,13 @@ def test_an_urgent_repair_is_booked_and_a_yes_to_the_rush_brings_a_person(bot: B
 
 
 def test_check_an_order_and_return_past_the_window(bot: Bot) -> None:
-    assert "on its way" in bot.say("order", '/order_status{"order_id": "A5521"}')
+    # Not signed in: the order's email address and postcode first, then its status.
+    assert "email address" in bot.say("order", '/order_status{"order_id": "A5521"}')
+    assert "on its way" in bot.say("order", "sam.taylor@example.com BS6 5QA")
     assert "What's the order number?" in bot.say("order", "/return_request")
     assert "doesn't look like an order number" in bot.say("order", "it was twelve")
-    assert "what's the reason" in bot.say("order", "C3309").lower()
+    assert "email address" in bot.say("order", "C3309")  # another customer's order
+    assert "what's the reason" in bot.say("order", "priya.shah@example.com, BS7 8NB").lower()
     reply = bot.say("order", "it hurts on long rides")
     assert "Yes, we can take the Brooks saddle back as store credit" in reply
     assert "[Yes, go ahead]" in reply and "[No, thanks]" in reply

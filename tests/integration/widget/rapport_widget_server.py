@@ -132,6 +132,7 @@ def start_server(
         # Each server its own outbox: two servers draining one queue write into each other's
         # memory.
         memory_outbox=workdir / "memory-outbox.db",
+        bookings_url=f"sqlite:///{workdir / 'bookings.db'}",
         session_secret=SESSION_SECRET,
         identity_secret=IDENTITY_SECRET,
         action_server_token=base.action_server_token or "widget-tests-action-token",
@@ -158,6 +159,7 @@ def start_server(
             "RASA_PORT": str(rasa_port),
             "ACTION_SERVER_TOKEN": config.action_server_token,
             "DATABASE_URL": config.database_url,
+            "BOOKINGS_URL": config.bookings_url,
             "TRACKER_DB": config.tracker_db,
             "SESSION_SECRET": SESSION_SECRET,
             "IDENTITY_SECRET": IDENTITY_SECRET,

@@ -149,13 +149,21 @@ async def test_a_reference_after_the_repair_question_checks_the_repair(dispatche
         user_event("repair_status"),
         action_event("action_repair_status"),
     ]
-    tracker = make_tracker("inform", "R2043", [entity("order_id", "R2043")], history=history)
+    tracker = make_tracker(
+        "inform",
+        "R2043",
+        [entity("order_id", "R2043")],
+        history=history,
+        slots={"customer_id": "c-1003"},  # the repair's owner, signed in
+    )
     await ActionUseDetails().run(dispatcher, tracker, domain)
     assert said(dispatcher) == ["utter_repair_status_ready"]
 
 
 async def test_an_order_number_on_its_own_checks_the_order(dispatcher, domain) -> None:
-    tracker = make_tracker("inform", "B7810", [entity("order_id", "B7810")])
+    tracker = make_tracker(
+        "inform", "B7810", [entity("order_id", "B7810")], slots={"customer_id": "c-1002"}
+    )
     await ActionUseDetails().run(dispatcher, tracker, domain)
     assert said(dispatcher) == ["utter_order_status_processing"]
 

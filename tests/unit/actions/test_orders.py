@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from action_testkit import action_event, entity, make_tracker, said, user_event
 from rasa_sdk import Tracker
@@ -35,7 +36,12 @@ def repair_booked(asked: str, problem: str, drop_off: str = "2026-11-28") -> Tra
 
 
 async def test_a_shipped_order_says_when_it_arrives(dispatcher, domain) -> None:
-    tracker = make_tracker("order_status", "where is #A5521", [entity("order_id", "#A5521")])
+    tracker = make_tracker(
+        "order_status",
+        "where is #A5521",
+        [entity("order_id", "#A5521")],
+        slots={"customer_id": "c-1001"},  # the order's owner, signed in
+    )
     events = await ActionOrderStatus().run(dispatcher, tracker, domain)
     assert said(dispatcher) == ["utter_order_status_shipped"]
     message = dispatcher.messages[0]
@@ -47,11 +53,14 @@ async def test_a_shipped_order_says_when_it_arrives(dispatcher, domain) -> None:
     assert events[0]["name"] == "order_id" and events[0]["value"] == "A5521"
 
 
-async def test_an_unknown_order_offers_a_person(dispatcher, domain) -> None:
-    tracker = make_tracker("order_status", "", [entity("order_id", "Z9999")])
-    await ActionOrderStatus().run(dispatcher, tracker, domain)
-    assert said(dispatcher) == ["utter_order_not_found"]
+async def test_an_unknown_order_asks_for_its_details_like_any_other(dispatcher, domain) -> None:
+    tracker = make_tracker(
+        "order_status", "", [entity("order_id", "Z9999")], slots={"customer_id": "c-1001"}
+    )
+    events = await ActionOrderStatus().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_order_check_intro"]
     assert dispatcher.messages[0]["order_id"] == "#Z9999"
+    assert ("active_loop", "order_check_form") in {(e["event"], e["name"]) for e in events}
 
 
 async def test_no_order_number_asks_for_it(dispatcher, domain) -> None:
@@ -61,7 +70,9 @@ async def test_no_order_number_asks_for_it(dispatcher, domain) -> None:
 
 
 async def test_a_repair_waiting_for_parts(dispatcher, domain) -> None:
-    tracker = make_tracker("repair_status", "", [entity("order_id", "r2042")])
+    tracker = make_tracker(
+        "repair_status", "", [entity("order_id", "r2042")], slots={"customer_id": "c-1002"}
+    )
     await ActionRepairStatus().run(dispatcher, tracker, domain)
     assert said(dispatcher) == ["utter_repair_status_waiting_parts"]
     assert dispatcher.messages[0]["bike"] == "Gazelle Ultimate C380"
@@ -83,19 +94,20 @@ async def test_a_booked_repair_is_stored_and_can_be_checked(dispatcher, domain) 
     events = await ActionSubmitRepair().run(dispatcher, make_tracker("inform", slots=slots), domain)
     assert said(dispatcher) == ["utter_repair_booked"]
     message = dispatcher.messages[0]
-    assert message["reference"] == "R5001"
+    reference = message["reference"]
+    assert re.fullmatch(r"R-[2-9A-HJKMNP-Z]{8}", reference)
     assert message["date"] == "Saturday 28 November"
     assert message["estimate_text"].startswith("A brake service is usually £30 and takes 1 day")
     assert {(e["name"], e["value"]) for e in events} == {
-        ("order_id", "R5001"),
+        ("order_id", reference),
         ("known_bike", "Trek FX 3"),
         ("repair_bike", None),
         ("repair_problem", None),
         ("repair_date", None),
     }
 
-    dispatcher.messages.clear()
-    tracker = make_tracker("repair_status", "", [entity("order_id", "R5001")])
+    dispatcher.messages.clear()  # asked in the conversation that booked it
+    tracker = make_tracker("repair_status", "", [entity("order_id", reference)])
     await ActionRepairStatus().run(dispatcher, tracker, domain)
     assert said(dispatcher) == ["utter_repair_status_booked"]
     assert dispatcher.messages[0]["bike"] == "Trek FX 3"
@@ -106,8 +118,9 @@ async def test_a_booked_repair_reference_given_on_its_own_finds_the_repair(
 ) -> None:
     slots = {"repair_bike": "Frog 55", "repair_problem": "a puncture", "repair_date": "2026-11-25"}
     await ActionSubmitRepair().run(dispatcher, make_tracker("inform", slots=slots), domain)
+    reference = dispatcher.messages[-1]["reference"]
     dispatcher.messages.clear()
-    tracker = make_tracker("order_status", "", [entity("order_id", "R5001")])
+    tracker = make_tracker("order_status", "", [entity("order_id", reference)])
     await ActionOrderStatus().run(dispatcher, tracker, domain)
     assert said(dispatcher) == ["utter_repair_status_booked"]
     assert dispatcher.messages[0]["bike"] == "Frog 55"
@@ -137,8 +150,8 @@ async def test_a_repair_needed_back_in_time_is_a_plain_yes_and_booked(dispatcher
     decision, booked = dispatcher.messages
     assert decision["say_yes"]["reason_code"] == "rush_repair.yes"
     assert decision["text"] == "Yes, we'll have the brake service done in time."
-    assert booked["response"] == "utter_repair_booked" and booked["reference"] == "R5001"
-    assert ("order_id", "R5001") in {(e["name"], e["value"]) for e in events}
+    assert booked["response"] == "utter_repair_booked"
+    assert ("order_id", booked["reference"]) in {(e["name"], e["value"]) for e in events}
 
 
 async def test_a_repair_needed_a_day_sooner_is_booked_and_offered_a_fast_track(
@@ -148,9 +161,7 @@ async def test_a_repair_needed_a_day_sooner_is_booked_and_offered_a_fast_track(
     events = await ActionSubmitRepair().run(dispatcher, tracker, domain)
     booked, offer = dispatcher.messages  # booked as usual: a "no, thanks" loses nothing
     assert booked["response"] == "utter_repair_booked_before_offer"
-    assert booked["reference"] == "R5001" and ("order_id", "R5001") in {
-        (e["name"], e["value"]) for e in events
-    }
+    assert ("order_id", booked["reference"]) in {(e["name"], e["value"]) for e in events}
     assert offer["say_yes"]["reason_code"] == "rush_repair.with_condition"
     assert "rush the brake service if you can drop the bike off first thing" in offer["text"]
     assert [(b["title"], b["payload"]) for b in offer["buttons"]] == [

@@ -53,17 +53,30 @@ async def test_a_repair_booked_in_this_chat_is_found_without_its_reference(
     assert dispatcher.messages[0]["bike"] == "Trek FX 3"
 
 
-async def test_a_known_customer_finds_a_repair_booked_in_an_earlier_conversation(
+async def test_a_signed_in_customer_finds_a_repair_booked_in_an_earlier_conversation(
     monkeypatch: pytest.MonkeyPatch, sample_shop: Settings
 ) -> None:
+    # Sam booked on the laptop before signing in there; the memory linked that chat to Sam.
     use_memory(monkeypatch, RememberedSenders(card()))
     book(sample_shop, "web-sam-laptop", "Trek FX 3")
     latest = book(sample_shop, "web-sam-laptop", "Brompton")
-    dispatcher = await ask(ActionRepairStatus(), "repair_status", "web-sam-phone")
+    signed_in = {"customer_id": "c-2001"}  # verified, with no shop orders
+    dispatcher = await ask(ActionRepairStatus(), "repair_status", "web-sam-phone", signed_in)
     assert dispatcher.messages[0]["order_id"] == latest  # the newest booking first
     # "Where's my order?" from someone whose only order with us is that repair.
-    order = await ask(ActionOrderStatus(), "order_status", "web-sam-phone")
+    order = await ask(ActionOrderStatus(), "order_status", "web-sam-phone", signed_in)
     assert said(order) == ["utter_repair_status_booked"]
+
+
+async def test_an_anonymous_chat_does_not_inherit_the_bookings_of_a_linked_customer(
+    monkeypatch: pytest.MonkeyPatch, sample_shop: Settings
+) -> None:
+    # The memory links this browser's chat to Sam (Sam once signed in on it); whoever uses it
+    # now without signing in is not Sam as far as bookings go.
+    use_memory(monkeypatch, RememberedSenders(card()))
+    book(sample_shop, "web-sam-laptop", "Trek FX 3")
+    dispatcher = await ask(ActionRepairStatus(), "repair_status", "web-sam-phone")
+    assert said(dispatcher) == ["utter_ask_repair_number"]
 
 
 async def test_someone_elses_booking_is_never_shown(sample_shop: Settings) -> None:

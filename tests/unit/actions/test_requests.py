@@ -15,9 +15,18 @@ from actions.requests import ActionAcceptOffer, request_summary
 from actions.shop import ActionBuyProduct, ActionPriceMatch
 
 
+def returned(order_id: str, item: str) -> dict[str, Any]:
+    """The return form's slots, for an order its owner confirmed in the chat (email, postcode)."""
+    return {
+        "return_order_id": order_id,
+        "return_item": item,
+        "return_reason": "too small",
+        "confirmed_orders": [order_id],
+    }
+
+
 def return_tracker(order_id: str, item: str) -> Tracker:
-    slots = {"return_order_id": order_id, "return_item": item, "return_reason": "too small"}
-    return make_tracker("inform", "too small", slots=slots)
+    return make_tracker("inform", "too small", slots=returned(order_id, item))
 
 
 def asked_for(wish: str, order_id: str, item: str) -> Tracker:
@@ -29,8 +38,7 @@ def asked_for(wish: str, order_id: str, item: str) -> Tracker:
         action_event("action_listen"),
         user_event("inform", order_id),
     ]
-    slots = {"return_order_id": order_id, "return_item": item, "return_reason": "too small"}
-    return make_tracker("inform", "too small", slots=slots, history=history)
+    return make_tracker("inform", "too small", slots=returned(order_id, item), history=history)
 
 
 def payloads(message: dict[str, Any]) -> list[str]:
