@@ -213,7 +213,7 @@ def command_test(config: Settings, args: argparse.Namespace) -> None:
         ),
         env,
     )
-    nlu_check.check_held_out(config, MODELS_DIR, RESULTS_DIR / "nlu")
+    nlu_check.check_nlu(config, MODELS_DIR, RESULTS_DIR / "nlu")
     pytest_step("end-to-end tests", "e2e", env)
     say("all checks passed.")
 

@@ -1,15 +1,20 @@
-"""The held-out NLU gate: scores the newest model on `tests/nlu` and fails below a macro-F1.
+"""The held-out NLU gates: score the newest model on the two test sets in `tests/nlu`.
 
-`tests/nlu` holds examples that were never trained on, so its intent macro-F1 is the honest
-measure of how well the bot understands customers. `python -m bot test` runs this check after
-the test stories, and `python -m bot nlu-check` runs it on its own.
+Neither set is ever trained on. `tests/nlu/held_out.yml` holds tidy examples, one phrasing per
+idea, and its intent macro-F1 must reach MIN_INTENT_MACRO_F1. `tests/nlu/messy.yml` holds
+messages as customers really type them (text-speak, typos, run-on stories, two requests in
+one), written before the training data was rewritten; its intent accuracy must reach
+MIN_MESSY_INTENT_ACCURACY. `python -m bot test` runs both after the test stories, and
+`python -m bot nlu-check` runs them on their own. The figures go to `scores.json` in the
+results folder, with the messy set's most common confusions.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +23,22 @@ from bot.settings import ROOT, Settings
 
 # Below this intent macro-F1 on the held-out set, `make test` fails.
 MIN_INTENT_MACRO_F1 = 0.90
-HELD_OUT_DIR = ROOT / "tests" / "nlu"
+# Below this intent accuracy on the messy set, `make test` fails. For now it is the accuracy of
+# the model trained before the data was rewritten (0.841, 290 of 345 messages, on 2026-11-26)
+# minus 0.02, rounded down to two decimals, so that it catches a slide back. The goal is 0.90:
+# raise this constant as the training data improves; never lower it to let a model through,
+# and never edit the messy set to pass it.
+MIN_MESSY_INTENT_ACCURACY = 0.82
+HELD_OUT_FILE = ROOT / "tests" / "nlu" / "held_out.yml"
+MESSY_FILE = ROOT / "tests" / "nlu" / "messy.yml"
+# The messy set's reports go to this folder inside the results folder.
+MESSY_RESULTS = "messy"
+# Both sets' figures, written to the results folder after each check.
+SCORES_FILE = "scores.json"
+# How many of the messy set's confusions `scores.json` lists.
+TOP_CONFUSIONS = 10
 INTENT_REPORT = "intent_report.json"
+INTENT_ERRORS = "intent_errors.json"
 # The entity report of the trainable extractor; spaCy's pretrained NER has its own report
 # but is not ours to tune, so the gate's entity figure is DIET's.
 ENTITY_REPORT = "DIETClassifier_report.json"
@@ -27,6 +46,10 @@ ENTITY_REPORT = "DIETClassifier_report.json"
 
 class HeldOutScoreTooLow(RuntimeError):
     """The model understands the held-out examples less well than the threshold demands."""
+
+
+class MessyScoreTooLow(RuntimeError):
+    """The model understands the messy customer messages less well than the gate demands."""
 
 
 class ReportUnreadable(RuntimeError):
@@ -45,6 +68,33 @@ class HeldOutScores:
         return (
             f"held-out NLU: intent macro-F1 {self.intent_macro_f1:.3f} "
             f"(minimum {MIN_INTENT_MACRO_F1:.2f}), entity F1 {entity}"
+        )
+
+
+@dataclass(frozen=True)
+class Confusion:
+    """`count` messages of intent `true` that the model took for `predicted`."""
+
+    true: str
+    predicted: str
+    count: int
+
+    def line(self) -> str:
+        return f"{self.true} → {self.predicted} ({self.count})"
+
+
+@dataclass(frozen=True)
+class MessyScores:
+    """The messy set's figures: intent accuracy (the gate), macro-F1 and the top confusions."""
+
+    intent_accuracy: float
+    intent_macro_f1: float
+    confusions: tuple[Confusion, ...] = field(default=())
+
+    def summary(self) -> str:
+        return (
+            f"messy NLU: intent accuracy {self.intent_accuracy:.3f} "
+            f"(minimum {MIN_MESSY_INTENT_ACCURACY:.2f}), macro-F1 {self.intent_macro_f1:.3f}"
         )
 
 
@@ -77,6 +127,91 @@ def enforce_threshold(scores: HeldOutScores, minimum: float = MIN_INTENT_MACRO_F
         )
 
 
+def top_confusions(
+    errors: list[dict[str, Any]], limit: int = TOP_CONFUSIONS
+) -> tuple[Confusion, ...]:
+    """The most common (true, predicted) pairs in the misclassified examples Rasa lists.
+
+    Most frequent first; ties in name order, so the list is the same on every run.
+    """
+    pairs: Counter[tuple[str, str]] = Counter()
+    for error in errors:
+        try:
+            pairs[(str(error["intent"]), str(error["intent_prediction"]["name"]))] += 1
+        except (KeyError, TypeError):
+            raise ReportUnreadable(f"{INTENT_ERRORS} has an entry without intents") from None
+    ranked = sorted(pairs.items(), key=lambda item: (-item[1], item[0]))
+    return tuple(Confusion(true, predicted, n) for (true, predicted), n in ranked[:limit])
+
+
+def messy_scores_from_reports(
+    intent_report: dict[str, Any], errors: list[dict[str, Any]] | None
+) -> MessyScores:
+    """Read the messy set's figures from the parsed intent report and errors of `rasa test nlu`.
+
+    No errors file means every message was understood: Rasa writes it only when some were not.
+    """
+    accuracy = intent_report.get("accuracy")
+    if isinstance(accuracy, bool) or not isinstance(accuracy, int | float):
+        raise ReportUnreadable(f"{INTENT_REPORT} has no 'accuracy' figure")
+    macro_f1 = _f1(intent_report, "macro avg", INTENT_REPORT)
+    return MessyScores(float(accuracy), macro_f1, top_confusions(errors or []))
+
+
+def enforce_messy_threshold(
+    scores: MessyScores, minimum: float = MIN_MESSY_INTENT_ACCURACY
+) -> None:
+    """Raise MessyScoreTooLow when the messy set's intent accuracy is below `minimum`."""
+    if scores.intent_accuracy < minimum:
+        raise MessyScoreTooLow(
+            f"intent accuracy on the messy set is {scores.intent_accuracy:.3f}, below "
+            f"{minimum:.2f}; see the confusions in {SCORES_FILE} and improve data/nlu "
+            "(with new examples of your own, never the messy set's)."
+        )
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise ReportUnreadable(f"{path} is not JSON: {error}") from None
+
+
+def read_messy_scores(results_dir: Path) -> MessyScores:
+    """Read the messy set's figures from a `rasa test nlu --out results_dir` run."""
+    intent_path = results_dir / INTENT_REPORT
+    if not intent_path.exists():
+        raise ReportUnreadable(f"rasa test nlu wrote no {intent_path}")
+    errors_path = results_dir / INTENT_ERRORS
+    errors = _read_json(errors_path) if errors_path.exists() else None
+    if errors is not None and not isinstance(errors, list):
+        raise ReportUnreadable(f"{errors_path} is not a list of errors")
+    return messy_scores_from_reports(_read_json(intent_path), errors)
+
+
+def scores_record(model: str, held_out: HeldOutScores, messy: MessyScores) -> dict[str, Any]:
+    """What `scores.json` holds: both sets' figures, their minimums and the top confusions."""
+    return {
+        "model": model,
+        "held_out": {
+            "file": HELD_OUT_FILE.relative_to(ROOT).as_posix(),
+            "intent_macro_f1": held_out.intent_macro_f1,
+            "entity_f1": held_out.entity_f1,
+            "min_intent_macro_f1": MIN_INTENT_MACRO_F1,
+        },
+        "messy": {
+            "file": MESSY_FILE.relative_to(ROOT).as_posix(),
+            "intent_accuracy": messy.intent_accuracy,
+            "intent_macro_f1": messy.intent_macro_f1,
+            "min_intent_accuracy": MIN_MESSY_INTENT_ACCURACY,
+            "top_confusions": [
+                {"intent": c.true, "predicted": c.predicted, "count": c.count}
+                for c in messy.confusions
+            ],
+        },
+    }
+
+
 def read_scores(results_dir: Path) -> HeldOutScores:
     """Read the scores from a `rasa test nlu --out results_dir` run."""
     intent_path = results_dir / INTENT_REPORT
@@ -96,52 +231,75 @@ def newest_model(models_dir: Path) -> Path | None:
     return models[-1] if models else None
 
 
-def check_held_out(settings: Settings, models_dir: Path, results_dir: Path) -> HeldOutScores:
-    """Test the newest model on the held-out set; raise CommandFailed when it scores too low."""
+def _test_set(settings: Settings, name: str, nlu_file: Path, model: Path, out: Path) -> None:
+    """Run `rasa test nlu` on one test set, clearing the reports an earlier run left."""
+    from bot.cli import run_step
+
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in (INTENT_REPORT, INTENT_ERRORS, ENTITY_REPORT):
+        (out / stale).unlink(missing_ok=True)
+    run_step(
+        name,
+        processes.rasa_command(
+            "test", "nlu", "--nlu", str(nlu_file), "--model", str(model), "--out", str(out)
+        ),
+        processes.child_environment(settings),
+    )
+
+
+def check_nlu(
+    settings: Settings, models_dir: Path, results_dir: Path
+) -> tuple[HeldOutScores, MessyScores]:
+    """Test the newest model on both sets; raise CommandFailed when either scores too low.
+
+    Both sets are scored and both figures printed and written before either gate is applied,
+    so a failure still shows the whole picture.
+    """
     # Imported here: bot.cli imports this module for `command_test`.
-    from bot.cli import CommandFailed, run_step, say
+    from bot.cli import CommandFailed, say
 
     model = newest_model(models_dir)
     if model is None:
         raise CommandFailed(f"no trained model in {models_dir}; run `python -m bot train` first")
-    results_dir.mkdir(parents=True, exist_ok=True)
-    for stale in (INTENT_REPORT, ENTITY_REPORT):
-        (results_dir / stale).unlink(missing_ok=True)
-    run_step(
-        "held-out NLU test",
-        processes.rasa_command(
-            "test",
-            "nlu",
-            "--nlu",
-            str(HELD_OUT_DIR),
-            "--model",
-            str(model),
-            "--out",
-            str(results_dir),
-        ),
-        processes.child_environment(settings),
-    )
+    messy_dir = results_dir / MESSY_RESULTS
+    (results_dir / SCORES_FILE).unlink(missing_ok=True)
+    _test_set(settings, "held-out NLU test", HELD_OUT_FILE, model, results_dir)
+    _test_set(settings, "messy held-out NLU test", MESSY_FILE, model, messy_dir)
     try:
-        scores = read_scores(results_dir)
-        say(scores.summary())
-        enforce_threshold(scores)
-    except (ReportUnreadable, HeldOutScoreTooLow) as error:
+        held_out = read_scores(results_dir)
+        messy = read_messy_scores(messy_dir)
+    except ReportUnreadable as error:
         raise CommandFailed(str(error)) from None
-    return scores
+    say(held_out.summary())
+    say(messy.summary())
+    scores_path = results_dir / SCORES_FILE
+    record = scores_record(model.name, held_out, messy)
+    scores_path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+    say(f"NLU scores and the messy set's top confusions: {scores_path}")
+    failures = []
+    for gate in (lambda: enforce_threshold(held_out), lambda: enforce_messy_threshold(messy)):
+        try:
+            gate()
+        except (HeldOutScoreTooLow, MessyScoreTooLow) as error:
+            failures.append(str(error))
+    if failures:
+        raise CommandFailed("; ".join(failures))
+    return held_out, messy
 
 
 def command_nlu_check(settings: Settings, args: argparse.Namespace) -> None:
     from bot.cli import MODELS_DIR, RESULTS_DIR
 
-    check_held_out(settings, MODELS_DIR, RESULTS_DIR / "nlu")
+    check_nlu(settings, MODELS_DIR, RESULTS_DIR / "nlu")
 
 
 def register(commands: Any) -> None:
     parser = commands.add_parser(
         "nlu-check",
         help=(
-            "Score the newest model on the held-out examples in tests/nlu; "
-            f"fail below intent macro-F1 {MIN_INTENT_MACRO_F1:.2f}."
+            "Score the newest model on the held-out sets in tests/nlu; fail below intent "
+            f"macro-F1 {MIN_INTENT_MACRO_F1:.2f} (held_out.yml) or intent accuracy "
+            f"{MIN_MESSY_INTENT_ACCURACY:.2f} (messy.yml)."
         ),
     )
     parser.set_defaults(handler=command_nlu_check)
