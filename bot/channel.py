@@ -70,6 +70,10 @@ FAILED_REPLY = (
 )
 
 
+NEW_CHAT_REPLY = (
+    "This is a new chat, so the messages above are no longer part of it. How can I help?"
+)
+
 SECONDS_PER_DAY = 86400
 
 
@@ -271,7 +275,9 @@ class WidgetHub:
             shown.get("quick_replies", [])
         )
         if self.room_occupied(conversation_id):
-            await self.sio.emit(BOT_EVENT, shown, room=conversation_id)
+            await self.sio.emit(
+                BOT_EVENT, widget_transcript.on_the_wire(shown), room=conversation_id
+            )
             return
         queue = self.pending.setdefault(conversation_id, [])
         self.pending.move_to_end(conversation_id)
@@ -302,7 +308,7 @@ class WidgetHub:
         """A reply to one widget that is not part of the conversation (limits, errors)."""
         shown = {"id": f"n-{uuid.uuid4().hex}", "timestamp": time.time(), "sender": "bot"}
         shown.update({"text": text, "notice": reason})
-        await self.sio.emit(BOT_EVENT, shown, to=sid)
+        await self.sio.emit(BOT_EVENT, widget_transcript.on_the_wire(shown), to=sid)
 
     async def refuse(self, sid: str, code: str, message: str) -> None:
         await self.sio.emit(ERROR_EVENT, {"code": code, "message": message}, to=sid)
@@ -344,7 +350,7 @@ class WidgetHub:
                 last.pop("quick_replies", None)
         await self.sio.emit(HISTORY_EVENT, {"messages": messages}, to=sid)
         for shown in pending:
-            await self.sio.emit(BOT_EVENT, shown, to=sid)
+            await self.sio.emit(BOT_EVENT, widget_transcript.on_the_wire(shown), to=sid)
 
 
 class WidgetOutput(OutputChannel):
@@ -531,6 +537,7 @@ class WidgetInput(InputChannel):
                 return
             token = request.get("session_id")
             anonymous_id = None
+            restarted = False
             if token:
                 try:
                     anonymous_id = session_tokens.verify_session_token(
@@ -542,6 +549,7 @@ class WidgetInput(InputChannel):
                     ).token
                 except TokenExpired:
                     logger.info("a widget session token expired; starting a new session")
+                    restarted = True
                     await hub.refuse(
                         sid,
                         "session_expired",
@@ -550,6 +558,7 @@ class WidgetInput(InputChannel):
                     )
                 except TokenRefused as refusal:
                     logger.warning("refused a widget session token (%s)", refusal)
+                    restarted = True
                     await hub.refuse(
                         sid,
                         "session_refused",
@@ -559,6 +568,7 @@ class WidgetInput(InputChannel):
                 # This browser signed in after chatting: that chat now belongs to the
                 # customer's record, and the anonymous token alone opens nothing.
                 logger.info("refused a retired widget session token")
+                restarted = True
                 await hub.refuse(
                     sid,
                     "session_refused",
@@ -618,6 +628,10 @@ class WidgetInput(InputChannel):
             await sio.enter_room(sid, session.conversation_id)
             await sio.emit("session_confirm", token, to=sid)
             await hub.send_history(sid, session.conversation_id)
+            if restarted:
+                # Widgets written for Rasa know nothing of `rapport_error` and keep showing the
+                # old transcript they stored: say, in the chat itself, that this one is new.
+                await hub.notice(sid, hub.text("widget_new_chat", NEW_CHAT_REPLY), "new_chat")
 
         @sio.on(USER_EVENT)
         async def user_uttered(sid: str, data: object = None) -> None:
@@ -701,7 +715,13 @@ async def _retired(hub: WidgetHub, anonymous_id: str) -> bool:
         return True
 
 
-NOTICE_TEMPLATES = ("widget_too_long", "widget_too_fast", "widget_failed", "widget_busy")
+NOTICE_TEMPLATES = (
+    "widget_too_long",
+    "widget_too_fast",
+    "widget_failed",
+    "widget_busy",
+    "widget_new_chat",
+)
 
 
 def notice_words(business_file: str) -> dict[str, str]:

@@ -73,6 +73,32 @@ def bot_message(message: Mapping[str, Any]) -> dict[str, Any]:
     return shown
 
 
+# What Rasa's own socket.io channel puts at the top of a `bot_uttered` message. Widgets written
+# for Rasa (rasa-webchat, for one) drop a message with any other top-level key.
+RASA_KEYS = ("text", "quick_replies", "attachment")
+# Rapport's extras, which its own widget reads from the message's `metadata`.
+EXTRA_KEYS = ("id", "timestamp", "sender", "agent", "rating_request", "notice", "custom")
+
+
+def on_the_wire(shown: Mapping[str, Any]) -> dict[str, Any]:
+    """A widget message as `bot_uttered` carries it: Rasa's shapes (`{text}`,
+    `{text, quick_replies}`, `{attachment}`), Rapport's extras under `metadata`.
+
+    An image becomes Rasa's image attachment; a message with nothing but a custom payload is
+    sent as the payload itself, the way Rasa sends custom responses.
+    """
+    wire: dict[str, Any] = {key: shown[key] for key in RASA_KEYS if key in shown}
+    if "attachment" not in wire and shown.get("image"):
+        wire["attachment"] = {"type": "image", "payload": {"src": shown["image"]}}
+    custom = shown.get("custom")
+    if not wire and isinstance(custom, Mapping):
+        wire.update({key: value for key, value in custom.items() if key != "metadata"})
+    metadata = dict(shown.get("metadata") or {})
+    metadata.update({key: shown[key] for key in EXTRA_KEYS if key in shown})
+    wire["metadata"] = metadata
+    return wire
+
+
 def has_content(message: Mapping[str, Any]) -> bool:
     keys = ("text", "quick_replies", "custom", "rating_request", *_CONTENT_KEYS)
     return any(key in message for key in keys)

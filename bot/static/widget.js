@@ -195,6 +195,16 @@
     list.scrollTop = list.scrollHeight;
   }
 
+  // Live messages keep Rasa's shapes ({text}, {text, quick_replies}, {attachment}); what only
+  // this widget uses (id, sender, agent, rating request, notices) travels in their metadata.
+  function fromWire(message) {
+    var flat = {};
+    var extras = message.metadata || {};
+    Object.keys(extras).forEach(function (key) { flat[key] = extras[key]; });
+    Object.keys(message).forEach(function (key) { if (key !== "metadata") flat[key] = message[key]; });
+    return flat;
+  }
+
   function receive(message, live) {
     typing.hidden = true;
     addMessage(message);
@@ -272,7 +282,13 @@
         else addMessage(message);
       });
     });
-    socket.on("bot_uttered", function (message) { receive(message || {}, true); });
+    socket.on("bot_uttered", function (message) {
+      var flat = fromWire(message || {});
+      // A new chat after a refused or expired session: this widget says so with rapport_error
+      // and clears its list; the notice is for widgets that keep an old transcript.
+      if (flat.notice === "new_chat") return;
+      receive(flat, true);
+    });
     socket.on("typing", function (event) {
       if (!event) return;
       typing.textContent = (event.agent || title) + " is typing…";

@@ -47,6 +47,12 @@ class WidgetServer:
     settings: Settings
     workdir: Path
     services: list[Service]
+    # A second origin on this machine, allowed to embed the widget (pages of "another site").
+    elsewhere_port: int = 0
+
+    @property
+    def elsewhere_origin(self) -> str:
+        return f"http://127.0.0.1:{self.elsewhere_port}"
 
     @property
     def url(self) -> str:
@@ -118,6 +124,7 @@ def start_server(
         old_log.unlink()
     rasa_port = _free_port(set())
     actions_port = _free_port({rasa_port})
+    elsewhere_port = _free_port({rasa_port, actions_port})
     base = settings_module.load(environ={**os.environ, **overrides})
     config = dataclasses.replace(
         base,
@@ -143,7 +150,11 @@ def start_server(
             if "RATE_LIMIT_PER_MINUTE" in overrides
             else RATE_LIMIT_PER_MINUTE
         ),
-        allowed_origins=(f"http://127.0.0.1:{rasa_port}", ELSEWHERE_ORIGIN),
+        allowed_origins=(
+            f"http://127.0.0.1:{rasa_port}",
+            ELSEWHERE_ORIGIN,
+            f"http://127.0.0.1:{elsewhere_port}",
+        ),
     )
     # `python -m bot run` migrates the memory before starting Rasa; this harness starts Rasa
     # directly, so it migrates too (the console and the channel read memory's tables).
@@ -174,7 +185,7 @@ def start_server(
         processes.rasa_server_command(config, newest_model()),
         logs / "rasa.log",
     )
-    server = WidgetServer(config, workdir, [actions, rasa])
+    server = WidgetServer(config, workdir, [actions, rasa], elsewhere_port)
     for service in server.services:
         service.start(env)
     try:

@@ -19,11 +19,18 @@ class Widget:
         self.client = socketio.AsyncClient(reconnection=False)
         self.events: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         self.seen: list[tuple[str, Any]] = []
+        # `bot_uttered` exactly as it came (Rasa's shapes); `seen` and `next` give it the way
+        # Rapport's widget reads it, with the metadata's extras beside the text.
+        self.wire: list[dict[str, Any]] = []
+        self.new_chat_notice: dict[str, Any] | None = None
         for name in ("session_confirm", "bot_uttered", "history", "rapport_error"):
             self.client.on(name, self._recorder(name))
 
     def _recorder(self, name: str):
         async def record(data: Any = None) -> None:
+            if name == "bot_uttered" and isinstance(data, dict):
+                self.wire.append(data)
+                data = {**(data.get("metadata") or {}), **data}
             self.seen.append((name, data))
             await self.events.put((name, data))
 
@@ -53,9 +60,16 @@ class Widget:
         request: dict[str, Any] = {"session_id": token}
         if customer is not None:
             request["customer"] = customer
+        errors_before = len(self.errors())
         await self.client.emit("session_request", request)
         confirmed = await self.next("session_confirm")
         history = await self.next("history")
+        restarted = {"session_refused", "session_expired"} & set(self.errors()[errors_before:])
+        if restarted:
+            # After a refused or expired session the chat itself says that it is a new one
+            # (for widgets that ignore rapport_error).
+            self.new_chat_notice = await self.next("bot_uttered")
+            assert self.new_chat_notice.get("notice") == "new_chat", self.new_chat_notice
         return confirmed, history["messages"]
 
     async def say(self, text: str, metadata: dict | None = None) -> dict:

@@ -85,3 +85,37 @@ def test_a_goodbye_or_a_custom_request_asks_for_a_rating() -> None:
 
 def test_empty_bot_events_are_not_shown() -> None:
     assert widget_transcript.history([bot_event("", 1.0)]) == []
+
+
+def test_on_the_wire_a_message_keeps_rasa_s_shape_and_carries_extras_in_metadata() -> None:
+    shown = widget_transcript.bot_message(
+        {
+            "text": "Hello!",
+            "buttons": [{"title": "Hours", "payload": "/ask_hours"}],
+            "timestamp": 1.5,
+            "custom": {"rating_request": True},
+            "agent": "Kim",
+        }
+    )
+    wire = widget_transcript.on_the_wire(shown)
+    assert set(wire) == {"text", "quick_replies", "metadata"}
+    assert wire["quick_replies"] == [
+        {"content_type": "text", "title": "Hours", "payload": "/ask_hours"}
+    ]
+    assert wire["metadata"]["id"] == shown["id"]
+    assert wire["metadata"]["sender"] == "agent" and wire["metadata"]["agent"] == "Kim"
+    assert wire["metadata"]["rating_request"] is True
+    assert set(widget_transcript.on_the_wire({"text": "plain", "id": "b-1"})) == {
+        "text",
+        "metadata",
+    }
+
+
+def test_on_the_wire_images_are_attachments_and_a_bare_custom_payload_is_sent_as_itself() -> None:
+    image = widget_transcript.on_the_wire({"image": "https://shop.example/a.png", "id": "b-2"})
+    assert image["attachment"] == {
+        "type": "image",
+        "payload": {"src": "https://shop.example/a.png"},
+    }
+    custom = widget_transcript.on_the_wire({"custom": {"map": "here"}, "id": "b-3"})
+    assert custom["map"] == "here" and custom["metadata"]["custom"] == {"map": "here"}
