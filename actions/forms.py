@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Collection
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -50,29 +51,16 @@ SAME_BIKE_WORDS = {"yes", "yep", "yeah", "yes please", "same", "same bike", "the
 OTHER_BIKE_WORDS = {"different", "another", "other", "new"}
 # Words that name no bike in particular.
 VAGUE_BIKE_WORDS = {"bike", "it", "bicycle", "one", "this", "that"}
-# Kinds of bike (the bike_type entity's values) that read better followed by "bike".
-BIKE_KINDS = {
-    "road",
-    "gravel",
-    "mountain",
-    "commuter",
-    "kids",
-    "hybrid",
-    "cargo",
-    "touring",
-    "folding",
-    "bmx",
-    "city",
-}
 _LEAD_WORDS = re.compile(
     r"^(?:(?:actually|sorry|no|so|well|it'?s|it is|its|my|the|a|an|our)[\s,]+)+", re.IGNORECASE
 )
 
 
-def bike_name(text: str) -> str:
-    """How to name the customer's bike back to them: "my gravel" -> "gravel bike"."""
+def bike_name(text: str, kinds: Collection[str] = ()) -> str:
+    """How to name the customer's bike back to them: "my cargo" -> "cargo bike", for a kind
+    of bike (`kinds`: the business file's vocabulary.bike_kinds) said alone."""
     name = _LEAD_WORDS.sub("", text.strip()).strip(" .!")
-    if name.lower() in BIKE_KINDS:
+    if name.lower() in {kind.lower() for kind in kinds}:
         name = f"{name} bike"
     return name
 
@@ -236,10 +224,11 @@ class ValidateRepairForm(SafeFormValidation):
                 return {"repair_bike": known}
             if set(answer.split()) & OTHER_BIKE_WORDS:
                 return explain(dispatcher, "repair_bike", "utter_ask_repair_bike_other")
-        text = bike_name(str(value or ""))
+        shop = await base.load_business()
+        kinds = [kind.name for kind in shop.vocabulary.bike_kinds]
+        text = bike_name(str(value or ""), kinds)
         if len(text) < 2 or text.lower() in VAGUE_BIKE_WORDS:
             return explain(dispatcher, "repair_bike", "utter_explain_bike_short")
-        shop = await base.load_business()
         product = shop.find_product(text) if len(text) >= 4 else None
         return {"repair_bike": product.name if product else text}
 
@@ -280,7 +269,7 @@ class ValidateRepairForm(SafeFormValidation):
 
 
 def item_in_order(text: str, items: tuple[str, ...]) -> str | None:
-    """The order's item that the customer's words name ("the helmet" -> "Giro helmet")."""
+    """The order's item that the customer's words name ("the pump" -> "Acme track pump")."""
     wanted = _words(text)
     for item in items:
         name = _words(item)

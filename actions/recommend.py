@@ -104,9 +104,9 @@ def personal_reason(card: Any, candidates: Sequence[Product], shop: Business) ->
             )
     for bike in owned_bikes(card):
         their_bike = shop.find_product(bike)
-        if their_bike is None or their_bike.category != "bike":
+        if their_bike is None or not their_bike.is_bike:
             continue
-        kit = [product for product in offered if product.category != "bike"]
+        kit = [product for product in offered if not product.is_bike]
         product = _best_match(" ".join(tags(their_bike)), kit)
         if product is not None:
             return Reason(
