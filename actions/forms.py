@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Collection
+from collections.abc import Mapping
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -33,6 +33,7 @@ from actions.ownership import (
 from actions.shop import shop_records
 from actions.shop_records import REFERENCE_EXAMPLE, OrderRecord, normalise_reference
 from voice.business import WEEKDAYS, Business
+from voice.catalogue import Catalogue
 from voice.say_yes import Request
 
 logger = logging.getLogger(__name__)
@@ -56,13 +57,20 @@ _LEAD_WORDS = re.compile(
 )
 
 
-def bike_name(text: str, kinds: Collection[str] = ()) -> str:
+def bike_kind_names(shop: Business) -> dict[str, str]:
+    """How each kind of bike reads as a bike's name: the first of its spellings that extends
+    its name ("cargo" -> "cargo bike"), or the name itself."""
+    return {
+        kind.name: next((w for w in kind.words if w.startswith(f"{kind.name} ")), kind.name)
+        for kind in shop.vocabulary.bike_kinds
+    }
+
+
+def bike_name(text: str, kinds: Mapping[str, str] | None = None) -> str:
     """How to name the customer's bike back to them: "my cargo" -> "cargo bike", for a kind
-    of bike (`kinds`: the business file's vocabulary.bike_kinds) said alone."""
+    of bike said alone (`kinds`: from `bike_kind_names`)."""
     name = _LEAD_WORDS.sub("", text.strip()).strip(" .!")
-    if name.lower() in {kind.lower() for kind in kinds}:
-        name = f"{name} bike"
-    return name
+    return (kinds or {}).get(name.lower(), name)
 
 
 def parse_day(text: str | None, today: dt.date) -> dt.date | None:
@@ -225,11 +233,11 @@ class ValidateRepairForm(SafeFormValidation):
             if set(answer.split()) & OTHER_BIKE_WORDS:
                 return explain(dispatcher, "repair_bike", "utter_ask_repair_bike_other")
         shop = await base.load_business()
-        kinds = [kind.name for kind in shop.vocabulary.bike_kinds]
-        text = bike_name(str(value or ""), kinds)
+        text = bike_name(str(value or ""), bike_kind_names(shop))
         if len(text) < 2 or text.lower() in VAGUE_BIKE_WORDS:
             return explain(dispatcher, "repair_bike", "utter_explain_bike_short")
-        product = shop.find_product(text) if len(text) >= 4 else None
+        # The customer's own bike: a catalogue name only when they named it, never a guess.
+        product = Catalogue.of(shop).named_product(text) if len(text) >= 4 else None
         return {"repair_bike": product.name if product else text}
 
     async def validate_repair_problem(

@@ -21,6 +21,7 @@ from actions import base, recommend, requests
 from actions.base import DomainDict, Events, ShopAction
 from actions.shop_records import CustomerRecord, ShopRecords, load_records
 from voice.business import WEEKDAYS, Business, Product, Reward
+from voice.catalogue import Catalogue
 from voice.say_yes import Choice, Request
 from voice.wants import Wants, amounts, read_wants, within
 
@@ -159,6 +160,13 @@ async def answer_product(
         return []
     product = shop.find_product(wanted)
     similar = Choice("Show me similar things", "/product_recommendation")
+    kind = Catalogue.of(shop).of_kind(wanted) if product is None else []
+    if kind:  # a kind of thing with several in the shop ("pumps"): yes, here they are
+        lines = "\n".join(product_line(shop, found) for found in kind)
+        dispatcher.utter_message(
+            response="utter_recommendation", interest=wanted, product_lines=lines
+        )
+        return []
     if product is None:
         request = Request(
             "special_order",
@@ -273,7 +281,9 @@ async def answer_recommendation(
     )
     products = recommend.without_owned(card, choose_products(shop, interest, wants))
     over_budget = False
-    if not products and wants.at_most is not None:  # the nearest above the budget
+    bikes_for_it = shop.products_for(interest, bikes=True)
+    if wants.at_most is not None and bikes_for_it and not any(p.is_bike for p in products):
+        # No bike within the budget: the nearest above it, said as a yes.
         nearest = Wants(interest, None, cheap=True)
         products = recommend.without_owned(card, choose_products(shop, interest, nearest))[:2]
         over_budget = bool(products)

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 THRESHOLD = 85.0
 SHORT = 5
 LONG = 9
-# A kind of thing (a tag or category) names an item only when at most this many items share it.
-MAX_SHARED = 2
+# A kind of thing (a tag or category) names an item only when no more items than this share it;
+# otherwise it names a kind the customer can choose from (`of_kind`).
+MAX_SHARED = 1
 # How much a way of naming counts: the item's own names, the kind of thing, its description.
 NAME_WEIGHT = 1.0
 TAG_WEIGHT = 0.95
@@ -269,11 +270,30 @@ class Catalogue:
                 if place is None:
                     continue
                 score, start, end = place
+                if end < len(said) and said[end].isdigit():
+                    continue  # "roadster 7" is another model than the "roadster" we have
                 if best is None or (score * weight, end - start) > (best.score, len(best.said)):
                     best = Match(item, score * weight, how, " ".join(said[start:end]))
             if best is not None:
                 found.append(best)
         return self._best(found)
+
+    def of_kind(self, named: str | None) -> list[Product]:
+        """The products a kind of thing names ("pumps" when the shop has two), in stock first."""
+        said = [word for word in words_of(named or "") if word not in FUNCTION_WORDS]
+        found = []
+        for item in self.items:
+            if item.kind == "product" and any(
+                phrase_at(said, words_of(tag), whole=True) for tag in item.tags
+            ):
+                found.append(item.target)
+        return found
+
+    def named_product(self, named: str | None) -> Product | None:
+        """The product the words are the name (or a synonym) of; never one of a kind ("my gravel
+        bike" is the customer's own bike, not the one the shop sells)."""
+        matches = [m for m in self.resolve(named, kinds=("product",)) if m.how == "name"]
+        return matches[0].item.target if matches else None
 
     def product(self, named: str | None) -> Product | None:
         """The product the customer named, or None when the shop has nothing that is it."""
