@@ -28,6 +28,8 @@ LONG = 9
 # A kind of thing (a tag or category) names an item only when no more items than this share it;
 # otherwise it names a kind the customer can choose from (`of_kind`).
 MAX_SHARED = 1
+# Catalogues kept built (one per business file loaded; a process normally has one).
+CACHED_FILES = 8
 # How much a way of naming counts: the item's own names, the kind of thing, its description.
 NAME_WEIGHT = 1.0
 TAG_WEIGHT = 0.95
@@ -154,6 +156,8 @@ class Catalogue:
             cached = cls._cache.get(id(shop))
             if cached is None or cached[0] is not shop:
                 cached = (shop, cls.build(shop))
+                while len(cls._cache) >= CACHED_FILES:  # the oldest first (dicts keep order)
+                    del cls._cache[next(iter(cls._cache))]
                 cls._cache[id(shop)] = cached
             return cached[1]
 
