@@ -1,5 +1,8 @@
 """The fallback ladder: when the bot doesn't understand, it never leaves the customer stuck.
 
+Before the first rung, look: when the message names something in the catalogue or one of the
+shop's facts (a product, a repair, a clinic, a ride, the hours...), ask whether that is what the
+customer means ("Are you asking about our opening hours?"), with a yes that asks for it and a no.
 Rung 1: ask to rephrase, with the two closest guesses as buttons. Rung 2 (the second miss in a
 row, or anything out of scope): offer the main things the bot can do. Rung 3: offer a person,
 which routes to the handoff. The rung is counted from the conversation itself (the misses in a
@@ -8,6 +11,7 @@ row at its end), so a message the bot understands starts the ladder again.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -16,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import base
 from actions.base import DomainDict, Events, ShopAction
 from voice.business import Business
+from voice.catalogue import Catalogue, Match
 
 MISSED_INTENTS = ("nlu_fallback", "out_of_scope")
 # Intents that are never offered as a guess: they mean nothing on their own as a button.
@@ -58,6 +63,32 @@ def guesses(tracker: Tracker, shop: Business) -> list[dict[str, str]]:
     return buttons
 
 
+def best_guess(shop: Business, text: str | None) -> Match | None:
+    """The one thing of the shop's a message names, when it names one clearly."""
+    if not text or text.startswith("/"):
+        return None
+    found = Catalogue.of(shop).mentioned(text)
+    if not found:
+        return None
+    if len(found) > 1 and found[1].score == found[0].score and found[1].said == found[0].said:
+        return None  # two things named by the same words: the rephrasing rung asks better
+    return found[0]
+
+
+def did_you_mean_buttons(shop: Business, guess: Match) -> list[dict[str, str]]:
+    """A yes that asks for the item straight away, and a no that shows what the bot can do."""
+    item = guess.item
+    if item.kind == "product":
+        value = json.dumps({"product": item.name})
+        payload = f"/buy_product{value}"
+    else:
+        payload = f"/{item.intent}"
+    return [
+        {"title": shop.template("did_you_mean_yes", "Yes"), "payload": payload},
+        {"title": shop.template("did_you_mean_no", "No"), "payload": "/deny"},
+    ]
+
+
 def main_menu(shop: Business) -> list[dict[str, Any]]:
     buttons = [
         {"title": item.label, "payload": f"/{item.intent}"} for item in shop.menu if item.main
@@ -80,6 +111,15 @@ async def answer_fallback(
         dispatcher.utter_message(response="utter_try_again", buttons=main_menu(shop))
         return []
     step = rung(tracker) if intent in MISSED_INTENTS else 2
+    if intent in MISSED_INTENTS and misses_in_a_row(tracker) <= 1:
+        guess = best_guess(shop, (tracker.latest_message or {}).get("text"))
+        if guess is not None:
+            dispatcher.utter_message(
+                response="utter_fallback_did_you_mean",
+                item=guess.item.name,
+                buttons=did_you_mean_buttons(shop, guess),
+            )
+            return []
     if step == 1:
         buttons = guesses(tracker, shop)
         if buttons:

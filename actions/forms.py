@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -32,6 +33,7 @@ from actions.ownership import (
 from actions.shop import shop_records
 from actions.shop_records import REFERENCE_EXAMPLE, OrderRecord, normalise_reference
 from voice.business import WEEKDAYS, Business
+from voice.catalogue import Catalogue
 from voice.say_yes import Request
 
 logger = logging.getLogger(__name__)
@@ -50,31 +52,25 @@ SAME_BIKE_WORDS = {"yes", "yep", "yeah", "yes please", "same", "same bike", "the
 OTHER_BIKE_WORDS = {"different", "another", "other", "new"}
 # Words that name no bike in particular.
 VAGUE_BIKE_WORDS = {"bike", "it", "bicycle", "one", "this", "that"}
-# Kinds of bike (the bike_type entity's values) that read better followed by "bike".
-BIKE_KINDS = {
-    "road",
-    "gravel",
-    "mountain",
-    "commuter",
-    "kids",
-    "hybrid",
-    "cargo",
-    "touring",
-    "folding",
-    "bmx",
-    "city",
-}
 _LEAD_WORDS = re.compile(
     r"^(?:(?:actually|sorry|no|so|well|it'?s|it is|its|my|the|a|an|our)[\s,]+)+", re.IGNORECASE
 )
 
 
-def bike_name(text: str) -> str:
-    """How to name the customer's bike back to them: "my gravel" -> "gravel bike"."""
+def bike_kind_names(shop: Business) -> dict[str, str]:
+    """How each kind of bike reads as a bike's name: the first of its spellings that extends
+    its name ("cargo" -> "cargo bike"), or the name itself."""
+    return {
+        kind.name: next((w for w in kind.words if w.startswith(f"{kind.name} ")), kind.name)
+        for kind in shop.vocabulary.bike_kinds
+    }
+
+
+def bike_name(text: str, kinds: Mapping[str, str] | None = None) -> str:
+    """How to name the customer's bike back to them: "my cargo" -> "cargo bike", for a kind
+    of bike said alone (`kinds`: from `bike_kind_names`)."""
     name = _LEAD_WORDS.sub("", text.strip()).strip(" .!")
-    if name.lower() in BIKE_KINDS:
-        name = f"{name} bike"
-    return name
+    return (kinds or {}).get(name.lower(), name)
 
 
 def parse_day(text: str | None, today: dt.date) -> dt.date | None:
@@ -236,11 +232,12 @@ class ValidateRepairForm(SafeFormValidation):
                 return {"repair_bike": known}
             if set(answer.split()) & OTHER_BIKE_WORDS:
                 return explain(dispatcher, "repair_bike", "utter_ask_repair_bike_other")
-        text = bike_name(str(value or ""))
+        shop = await base.load_business()
+        text = bike_name(str(value or ""), bike_kind_names(shop))
         if len(text) < 2 or text.lower() in VAGUE_BIKE_WORDS:
             return explain(dispatcher, "repair_bike", "utter_explain_bike_short")
-        shop = await base.load_business()
-        product = shop.find_product(text) if len(text) >= 4 else None
+        # The customer's own bike: a catalogue name only when they named it, never a guess.
+        product = Catalogue.of(shop).named_product(text) if len(text) >= 4 else None
         return {"repair_bike": product.name if product else text}
 
     async def validate_repair_problem(
@@ -280,7 +277,7 @@ class ValidateRepairForm(SafeFormValidation):
 
 
 def item_in_order(text: str, items: tuple[str, ...]) -> str | None:
-    """The order's item that the customer's words name ("the helmet" -> "Giro helmet")."""
+    """The order's item that the customer's words name ("the pump" -> "Acme track pump")."""
     wanted = _words(text)
     for item in items:
         name = _words(item)

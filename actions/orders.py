@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -40,7 +41,7 @@ from actions.ownership import (
 )
 from actions.shop import shop_records
 from actions.shop_records import OrderRecord, bookings, normalise_reference
-from voice.business import Business
+from voice.business import Business, Vocabulary
 from voice.say_yes import Request
 
 ORDER_RESPONSES = {
@@ -115,34 +116,42 @@ def return_request(wish: str | None, item: str, age: int, shop: Business) -> Req
 READY_WORDS = re.compile(
     r"\b(need|needs|needed|must|have to|back|ready|done|fixed|finished|sorted)\b"
 )
-EVENT_WORDS = re.compile(
-    r"\b(race|racing|sportive|event|trip|holiday|tour|audax|triathlon|wedding)\b"
-)
 DROP_OFF_WORDS = re.compile(r"\b(bring|bringing|drop|dropping|come|pop)\b")
 BY_DAY = re.compile(r"\b(?:by|before|until|till)\s+(\S+(?:\s+\S+){0,3})")
 FOR_DAY = re.compile(r"\b(?:for|on)\s+(\S+(?:\s+\S+){0,3})")
-URGENT = re.compile(r"\b(urgent\w*|asap|as soon as possible|right away|rush|emergency)\b")
 
 
-def _deadline_phrases(text: str) -> list[str]:
+def words_pattern(words: Iterable[str]) -> re.Pattern[str]:
+    """A pattern for any of `words` as whole words (longest first); matches nothing if none."""
+    ordered = sorted({word.lower() for word in words if word}, key=len, reverse=True)
+    if not ordered:
+        return re.compile(r"(?!x)x")
+    return re.compile(r"\b(" + "|".join(re.escape(word) for word in ordered) + r")\b")
+
+
+def _deadline_phrases(text: str, occasions: re.Pattern[str]) -> list[str]:
     """The parts of a message that may name the day a bike is needed, last one first."""
-    ready, event = READY_WORDS.search(text), EVENT_WORDS.search(text)
+    ready, event = READY_WORDS.search(text), occasions.search(text)
     found = list(BY_DAY.finditer(text)) if ready or event else []
     if event or (ready and not DROP_OFF_WORDS.search(text)):
         found += FOR_DAY.finditer(text)
     return [match.group(1) for match in sorted(found, key=lambda m: m.start(), reverse=True)]
 
 
-def needed_by(texts: list[str], today: dt.date, drop_off: dt.date) -> dt.date | None:
+def needed_by(
+    texts: list[str], today: dt.date, drop_off: dt.date, vocabulary: Vocabulary
+) -> dt.date | None:
     """The day the customer needs their bike back, from their messages (newest first): a day
-    named as a deadline, or the drop-off day itself when they said it is urgent."""
+    named as a deadline, or the drop-off day itself when they said it is urgent (the words for
+    urgency and for occasions come from the business file's vocabulary)."""
+    urgent, occasions = words_pattern(vocabulary.urgent), words_pattern(vocabulary.occasions)
     for text in reversed(texts):
         lowered = text.lower().replace("\u2019", "'")
-        for phrase in _deadline_phrases(lowered):
+        for phrase in _deadline_phrases(lowered, occasions):
             day = parse_day(phrase, today)
             if day is not None and day >= today:
                 return day
-        if any(_affirmed(found) for found in URGENT.finditer(lowered)):
+        if any(_affirmed(found) for found in urgent.finditer(lowered)):
             return drop_off
     return None
 
@@ -355,7 +364,9 @@ class ActionSubmitRepair(ShopAction):
             SlotSet("repair_problem", None),
             SlotSet("repair_date", None),
         ]
-        needed = needed_by(base.messages_since(tracker, "book_repair"), base.today(shop), drop_off)
+        needed = needed_by(
+            base.messages_since(tracker, "book_repair"), base.today(shop), drop_off, shop.vocabulary
+        )
         offer = CollectingDispatcher()  # the rush answer, said before or after the booking
         rush = None
         if needed is not None:
@@ -411,7 +422,7 @@ class ActionSubmitRepair(ShopAction):
 
 class ActionSubmitReturn(ShopAction):
     """The return the form collected, decided on the say-yes ladder: within the window it is
-    set up at once; later, the nearest yes (store credit, a tune-up) or a person. A customer
+    set up at once; later, the nearest yes (store credit, a free service) or a person. A customer
     who asked for their money back is answered on the `refund` ladder, one who asked for a
     swap on the `exchange` ladder."""
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from voice.business import Business, Product
+from voice.catalogue import Catalogue
 
 # Preference kinds that say nothing about what to ride (a frame size is not a taste).
 NOT_TASTES = frozenset({"bike", "size", "name"})
@@ -103,10 +104,10 @@ def personal_reason(card: Any, candidates: Sequence[Product], shop: Business) ->
                 {"preference": taste, "product": product.name, "description": product.description},
             )
     for bike in owned_bikes(card):
-        their_bike = shop.find_product(bike)
-        if their_bike is None or their_bike.category != "bike":
+        their_bike = Catalogue.of(shop).named_product(bike)
+        if their_bike is None or not their_bike.is_bike:
             continue
-        kit = [product for product in offered if product.category != "bike"]
+        kit = [product for product in offered if not product.is_bike]
         product = _best_match(" ".join(tags(their_bike)), kit)
         if product is not None:
             return Reason(

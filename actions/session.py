@@ -104,8 +104,8 @@ def quote(text: str, limit: int = QUOTE_CHARS) -> str:
 def short_summary(text: str, words: int = ISSUE_WORDS) -> str:
     """A few words that name an issue: its first clause that says what is wrong, not how it feels.
 
-    "I'm really unhappy with my repair, the brakes on my Trek still squeal" -> "the brakes on my
-    Trek still squeal"; a longer clause keeps its first `words` words and ends in "…".
+    "I'm really unhappy with my repair, the gears on my Trek still slip" -> "the gears on my
+    Trek still slip"; a longer clause keeps its first `words` words and ends in "…".
     """
     clauses = [clause.strip() for clause in re.split(r"[,.;:!?]+", text) if clause.strip()]
     if not clauses:

@@ -21,7 +21,9 @@ from actions import base, recommend, requests
 from actions.base import DomainDict, Events, ShopAction
 from actions.shop_records import CustomerRecord, ShopRecords, load_records
 from voice.business import WEEKDAYS, Business, Product, Reward
+from voice.catalogue import Catalogue
 from voice.say_yes import Choice, Request
+from voice.wants import Wants, amounts, read_wants, within
 
 # Holidays this close are listed with the weekly hours.
 HOLIDAY_NOTICE_DAYS = 42
@@ -118,23 +120,24 @@ def card_for(store: Any, sender_id: str) -> Any:
     return store.card_for_sender(sender_id)
 
 
-def interest_phrase(interest: str) -> str:
-    """How to name a kind of riding in a sentence: "gravel riding", "an e-bike", "kids"."""
-    kinds_of_riding = {"road", "gravel", "mountain", "touring", "commuting", "city"}
-    if interest in kinds_of_riding:
-        return f"{interest} riding"
-    if interest == "commuter":
-        return "commuting"
-    if interest == "kids":
-        return "a kids' bike"
-    article = "an" if interest[:1] in "aeiou" else "a"
-    return f"{article} {interest}" if interest.endswith("bike") else f"{article} {interest} bike"
+def interest_phrase(shop: Business, interest: str) -> str:
+    """How to name a kind of riding in a sentence ("gravel riding", "an e-bike"): the business
+    file's vocabulary says, for kinds of bike and purposes; other words as they are."""
+    vocabulary = shop.vocabulary
+    term = vocabulary.bike_kind(interest) or vocabulary.purpose(interest)
+    return term.phrase if term is not None else interest
 
 
-def choose_products(shop: Business, interest: str) -> list[Product]:
-    """Up to two bikes and one accessory for a kind of riding, in-stock first."""
-    bikes = shop.products_for(interest, category="bike")[:2]
-    extras = [p for p in shop.products_for(interest) if p.category != "bike"][:1]
+def choose_products(
+    shop: Business, interest: str | None, wants: Wants | None = None
+) -> list[Product]:
+    """Up to two bikes and one accessory for a kind of riding (any bike when none is named)
+    within the budget, in-stock first."""
+    wants = wants or Wants(interest=interest)
+    bikes = within(wants, shop.products_for(interest, bikes=True))[:2]
+    if not interest:
+        return bikes
+    extras = within(wants, shop.products_for(interest, bikes=False))[:1]
     return bikes + extras
 
 
@@ -157,6 +160,13 @@ async def answer_product(
         return []
     product = shop.find_product(wanted)
     similar = Choice("Show me similar things", "/product_recommendation")
+    kind = Catalogue.of(shop).of_kind(wanted) if product is None else []
+    if kind:  # a kind of thing with several in the shop ("pumps"): yes, here they are
+        lines = "\n".join(product_line(shop, found) for found in kind)
+        dispatcher.utter_message(
+            response="utter_recommendation", interest=wanted, product_lines=lines
+        )
+        return []
     if product is None:
         request = Request(
             "special_order",
@@ -193,18 +203,13 @@ async def answer_product(
     return [SlotSet("product", product.name)]
 
 
-_AMOUNT = re.compile(
-    r"(?:£|\$|€)\s?(\d[\d,]*(?:\.\d{1,2})?)|(\d[\d,]*(?:\.\d{1,2})?)\s?(?:pounds|quid|gbp)\b",
-    re.IGNORECASE,
-)
 _LESS = re.compile(r"^\s*(?:less|cheaper|lower|off)\b", re.IGNORECASE)
 
 
-def price_seen(text: str | None, our_price: float) -> float | None:
+def price_seen(shop: Business, text: str | None, our_price: float) -> float | None:
     """The price the customer saw elsewhere: "£780", "90 pounds", or "£20 less" (ours - 20)."""
-    for match in _AMOUNT.finditer(text or ""):
-        amount = float((match.group(1) or match.group(2)).replace(",", ""))
-        if _LESS.match((text or "")[match.end() :]):
+    for amount, _, end in amounts(shop, text):
+        if _LESS.match((text or "")[end:]):
             amount = our_price - amount
         if amount > 0:
             return amount
@@ -221,7 +226,7 @@ async def answer_price_match(
         dispatcher.utter_message(response="utter_ask_price_match_product")
         return []
     ours = price(shop, product)
-    seen = price_seen((tracker.latest_message or {}).get("text"), product.price)
+    seen = price_seen(shop, (tracker.latest_message or {}).get("text"), product.price)
     if seen is None:
         dispatcher.utter_message(
             response="utter_ask_competitor_price", product=product.name, price=ours
@@ -257,31 +262,59 @@ async def answer_recommendation(
     shop: Business,
     interest: str | None,
     card: Any = None,
+    text: str | None = None,
 ) -> Events:
-    """Products for a kind of riding; with the customer's card, the one that suits them and why."""
+    """Products for a kind of riding or a purpose, within the budget the message states ("under
+    £500", "something cheap", "the best you've got"); with the customer's card, the one that
+    suits them and why. Nothing within the budget: the nearest above it, said as a yes."""
+    wants = read_wants(shop, text, interest.strip().lower() if interest else None)
+    interest = wants.interest
     if not interest and card is not None:
         interest = recommend.interest_from_card(card, shop)
-    if not interest:
+    if not interest and not wants.has_budget:
         dispatcher.utter_message(response="utter_ask_riding_type")
         return []
-    interest = interest.strip().lower()
-    products = recommend.without_owned(card, choose_products(shop, interest))
-    candidates = products + [p for p in shop.products_for(interest) if p not in products]
-    reason = recommend.personal_reason(card, candidates, shop)
-    if reason is not None and reason.product not in products:
-        products.append(reason.product)
+    wants = Wants(interest, wants.at_most, wants.cheap, wants.best)
+    events = [SlotSet("bike_type", interest)] if interest else []
+    phrase = (
+        interest_phrase(shop, interest) if interest else shop.template("any_interest", "a new bike")
+    )
+    products = recommend.without_owned(card, choose_products(shop, interest, wants))
+    over_budget = False
+    bikes_for_it = shop.products_for(interest, bikes=True)
+    if wants.at_most is not None and bikes_for_it and not any(p.is_bike for p in products):
+        # No bike within the budget: the nearest above it, said as a yes.
+        nearest = Wants(interest, None, cheap=True)
+        products = recommend.without_owned(card, choose_products(shop, interest, nearest))[:2]
+        over_budget = bool(products)
+    reason = None
+    if not over_budget:
+        candidates = products + [
+            p for p in within(wants, shop.products_for(interest)) if p not in products
+        ]
+        reason = recommend.personal_reason(card, candidates, shop)
+        if reason is not None and reason.product not in products:
+            products.append(reason.product)
     if not products:
-        dispatcher.utter_message(
-            response="utter_recommendation_none", interest=interest_phrase(interest)
-        )
-        return [SlotSet("bike_type", interest)]
+        dispatcher.utter_message(response="utter_recommendation_none", interest=phrase)
+        return events
     if reason is not None:  # the personal reason leads; the list ends with the question
         dispatcher.utter_message(response=reason.response, **reason.values)
     lines = "\n".join(product_line(shop, product) for product in products)
-    dispatcher.utter_message(
-        response="utter_recommendation", interest=interest_phrase(interest), product_lines=lines
-    )
-    return [SlotSet("bike_type", interest)]
+    if wants.at_most is not None:
+        dispatcher.utter_message(
+            response="utter_recommendation_over_budget"
+            if over_budget
+            else "utter_recommendation_within_budget",
+            interest=phrase,
+            budget=shop.format_price(wants.at_most),
+            product_lines=lines,
+        )
+    else:
+        dispatcher.utter_message(
+            response="utter_recommendation", interest=phrase, product_lines=lines
+        )
+    return events
 
 
 class ActionTellHours(ShopAction):
@@ -344,10 +377,12 @@ class ActionRecommendProduct(ShopAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
         named = base.latest_entity_values(tracker, "bike_type")
-        interest = named[-1] if named else tracker.get_slot("bike_type")
+        text = (tracker.latest_message or {}).get("text")
+        said = read_wants(shop, text).interest
+        interest = named[-1] if named else said or tracker.get_slot("bike_type")
         # What they dream of, like and ride, to say why a product suits them (none if down).
         card = await base.with_memory(card_for, tracker.sender_id, conversation=tracker.sender_id)
-        return await answer_recommendation(dispatcher, shop, interest, card)
+        return await answer_recommendation(dispatcher, shop, interest, card, text)
 
 
 class ActionCommunityEvents(ShopAction):
@@ -397,12 +432,12 @@ def points_rule(shop: Business) -> str:
     return f"{per_unit} point{'s' if per_unit != '1' else ''} for every {unit}"
 
 
-# Words that do not tell one reward from another ("a free tune-up" is the "tune-up").
+# Words that do not tell one reward from another ("a free repair" is the "repair").
 REWARD_FILLER = frozenset({"a", "an", "any", "free", "off", "the", "my", "for", "on"})
 
 
 def reward_named(shop: Business, text: str | None) -> Reward | None:
-    """The reward the customer's words name ("use my points for a free tune-up"), if any."""
+    """The reward the customer's words name ("use my points for a free repair"), if any."""
     said = set(re.findall(r"[a-z0-9]+", (text or "").lower()))
     for reward in sorted(shop.loyalty.rewards, key=lambda r: -r.points):
         needed = set(re.findall(r"[a-z0-9]+", reward.name.lower())) - REWARD_FILLER

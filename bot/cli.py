@@ -11,13 +11,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import nlu_check, processes, settings
+from bot import lookups, nlu_check, processes, settings
 from bot.processes import Service, StartError
 from bot.settings import ROOT, Settings, SettingsError
 from memory.files import PRIVATE_FOLDER, keep_files_private, private_file, private_folder
 from voice import business, say_yes
 
 MODELS_DIR = ROOT / "models"
+LOOKUPS_DIR = ROOT / "data" / "nlu" / "lookups"
 RESULTS_DIR = ROOT / "var" / "results"
 SOURCE_PACKAGES = ("bot", "actions", "memory", "voice")
 READY_TIMEOUT_SECONDS = 300
@@ -65,8 +66,35 @@ def prepare(config: Settings) -> None:
         raise StartError(str(error)) from None
 
 
+def write_lookups(config: Settings) -> None:
+    """Write the training lookups from the business file (only the files whose words changed)."""
+    try:
+        shop = business.load(config.business_file)
+        changed = lookups.write(shop, LOOKUPS_DIR)
+    except business.BusinessFileError as error:
+        raise CommandFailed(f"{error} (fix {config.business_file} and try again)") from None
+    for path in changed:
+        say(f"wrote {path.relative_to(ROOT)} from {config.business_file.name}")
+
+
+def check_lookups(config: Settings) -> None:
+    """The training lookups must say what the business file says."""
+    try:
+        outdated = lookups.stale(business.load(config.business_file), LOOKUPS_DIR)
+    except business.BusinessFileError as error:
+        raise CommandFailed(f"{error} (fix {config.business_file} and try again)") from None
+    if outdated:
+        names = ", ".join(str(path.relative_to(ROOT)) for path in outdated)
+        raise CommandFailed(
+            f"{names} differ from {config.business_file.name}: run `python -m bot train`, "
+            "which writes them from the business file"
+        )
+    say("training lookups: ok (they match the business file)")
+
+
 def train(config: Settings, force: bool = False) -> None:
     """Train a model unless the newest one already matches data, domain and config."""
+    write_lookups(config)
     args = ["train", "--out", str(MODELS_DIR), "--data", "data", "--domain", "domain.yml"]
     args += ["--config", "config.yml", "--endpoints", "endpoints.yml"]
     if force:
@@ -167,6 +195,7 @@ def command_train(config: Settings, args: argparse.Namespace) -> None:
 
 def command_validate(config: Settings, args: argparse.Namespace) -> None:
     check_business_file(config)
+    check_lookups(config)
     run_step(
         "rasa data validate",
         processes.rasa_command("data", "validate", "--data", "data", "--domain", "domain.yml"),

@@ -33,6 +33,7 @@ TOP_LEVEL_KEYS = (
     "events",
     "menu",
     "templates",
+    "vocabulary",
     # Reserved for the say-yes rules (what the shop may agree to); read by their own module.
     "say_yes",
 )
@@ -88,10 +89,17 @@ class Product:
     good_for: tuple[str, ...] = ()
     bike_type: str | None = None
     restock_days: int | None = None
+    synonyms: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
 
     @property
     def in_stock(self) -> bool:
         return self.stock > 0
+
+    @property
+    def is_bike(self) -> bool:
+        """A bike (it has a kind of bike), not an accessory or a part."""
+        return self.bike_type is not None
 
 
 @dataclass(frozen=True)
@@ -106,6 +114,8 @@ class RepairService:
     price: float
     lead_time_days: int
     description: str = ""
+    synonyms: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,8 @@ class Clinic:
     time: dt.time
     length_minutes: int
     places: int
+    synonyms: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -153,6 +165,8 @@ class Event:
     distance_km: float
     weekly: str | None = None  # a weekday name for a ride that repeats every week
     date: dt.date | None = None  # a one-off ride
+    synonyms: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
 
     def next_date(self, today: dt.date) -> dt.date | None:
         """The next day (today or later) this event happens, or None when it is over."""
@@ -168,6 +182,59 @@ class MenuItem:
     intent: str
     label: str
     main: bool = False
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word the shop's customers use: its stored name, the other ways they write it, and how
+    a sentence names it ("gravel riding", "an e-bike"); `intent` for a shop fact."""
+
+    name: str
+    words: tuple[str, ...] = ()
+    phrase: str = ""
+    intent: str = ""
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        return (self.name, *self.words)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Budget words: `cheap`, `best`, `at_most` ("under") phrases, amounts said in words
+    ("a couple of hundred"), and multipliers after a number ("2k", "1 grand")."""
+
+    cheap: tuple[str, ...] = ()
+    best: tuple[str, ...] = ()
+    at_most: tuple[str, ...] = ()
+    amounts: dict[str, float] = field(default_factory=dict)
+    multipliers: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The shop's customers' words besides item names (the `vocabulary:` section)."""
+
+    bike_kinds: tuple[Term, ...] = ()
+    purposes: tuple[Term, ...] = ()
+    budget: Budget = field(default_factory=Budget)
+    currency_symbols: tuple[str, ...] = ()
+    currency_words: tuple[str, ...] = ()
+    urgent: tuple[str, ...] = ()
+    occasions: tuple[str, ...] = ()
+    facts: tuple[Term, ...] = ()
+
+    def bike_kind(self, name: str | None) -> Term | None:
+        """The kind of bike a word names, by its name or one of its spellings."""
+        wanted = _normalise(name or "")
+        for term in self.bike_kinds:
+            if any(_normalise(spelling) == wanted for spelling in term.spellings):
+                return term
+        return None
+
+    def purpose(self, name: str | None) -> Term | None:
+        wanted = _normalise(name or "")
+        return next((t for t in self.purposes if _normalise(t.name) == wanted), None)
 
 
 @dataclass(frozen=True)
@@ -188,6 +255,7 @@ class Business:
     events: tuple[Event, ...]
     menu: tuple[MenuItem, ...]
     templates: dict[str, str] = field(default_factory=dict)
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)
 
     # -- facts derived from the file (plain functions the actions and tests call) --
 
@@ -215,40 +283,38 @@ class Business:
         return f"{self.shop.currency_symbol}{text}"
 
     def find_product(self, text: str | None) -> Product | None:
-        """The catalogue product a customer's words name, by exact or partial name."""
-        if not text:
-            return None
-        wanted = _normalise(text)
-        for product in self.products:
-            if _normalise(product.name) == wanted:
-                return product
-        for product in self.products:
-            name = _normalise(product.name)
-            if wanted in name or name in wanted:
-                return product
-        # Otherwise the product sharing the most telling words ("the helmet", "a kryptonite").
-        words = set(wanted.split()) - _NOT_TELLING
-        scored = [(len(words & set(_normalise(p.name).split())), p) for p in self.products]
-        best = max(scored, key=lambda pair: pair[0], default=(0, None))
-        return best[1] if best[0] > 0 else None
+        """The catalogue product a customer's words name (its name, a synonym, a tag or its
+        description, fuzzily), or None when the shop has nothing that is the same item."""
+        from voice.catalogue import Catalogue
 
-    def products_for(self, interest: str | None, category: str | None = None) -> list[Product]:
-        """Products that suit a bike type or use ("gravel", "commuting"), in-stock first."""
+        return Catalogue.of(self).product(text)
+
+    def products_for(
+        self, interest: str | None, category: str | None = None, bikes: bool | None = None
+    ) -> list[Product]:
+        """Products that suit a bike type or use ("gravel", "commuting"), in-stock first;
+        only bikes (or only the rest) with `bikes`."""
         wanted = _normalise(interest or "")
         found = [
             product
             for product in self.products
             if (category is None or product.category == category)
+            and (bikes is None or product.is_bike == bikes)
             and (
                 not wanted
                 or wanted == _normalise(product.bike_type or "")
                 or any(wanted == _normalise(tag) for tag in product.good_for)
+                or _normalise(self._kind_name(interest)) == _normalise(product.bike_type or "")
             )
         ]
         return sorted(found, key=lambda product: (not product.in_stock, product.price))
 
+    def _kind_name(self, text: str | None) -> str:
+        kind = self.vocabulary.bike_kind(text)
+        return kind.name if kind else ""
+
     def repair_service(self, text: str | None) -> RepairService | None:
-        """The repair service a description mentions ("my brakes squeal" -> brake service)."""
+        """The repair service a description mentions ("my gears slip" -> a gear service)."""
         words = _normalise(text or "").split()
         for service in self.repairs:
             keys = [word for word in _normalise(service.name).split() if word not in _GENERIC]
@@ -257,7 +323,14 @@ class Business:
                 len(key) >= 5 and key in joined for key in keys
             ):
                 return service
-        return None
+        # Otherwise by its other names and tags ("my wheel is buckled" -> a wheel repair).
+        from voice.catalogue import Catalogue
+
+        catalogue = Catalogue.of(self)
+        found = catalogue.mentioned(text, kinds=("repair",)) or catalogue.resolve(
+            text, kinds=("repair",)
+        )
+        return found[0].item.target if found else None
 
     def upcoming_events(self, today: dt.date, limit: int = 4) -> list[tuple[dt.date, Event]]:
         dated = [(event.next_date(today), event) for event in self.events]
@@ -272,11 +345,7 @@ class Business:
 
 
 # Words of service names that say nothing about which service a customer means.
-_GENERIC = {"service", "repair", "full", "true", "up", "bike"}
-
-
-# Words that name no product in particular.
-_NOT_TELLING = {"a", "an", "the", "my", "your", "one", "bike", "bikes", "some", "new", "it", "of"}
+_GENERIC = {"service", "repair", "full", "true", "up"}
 
 
 def _normalise(text: str) -> str:
@@ -542,6 +611,7 @@ def parse(text: str, source: Path) -> Business:
     if not locations:
         raise reader.fail(reader.line_of(root, "locations"), "locations must list at least one")
 
+    vocabulary = _vocabulary(reader, root)
     products = []
     seen_names: dict[str, str] = {}
     for path, node in _items(reader, root, "products"):
@@ -549,7 +619,7 @@ def parse(text: str, source: Path) -> Business:
             node,
             path,
             ("name", "category", "price", "stock", "description"),
-            ("good_for", "bike_type", "restock_days"),
+            ("good_for", "bike_type", "restock_days", "synonyms", "tags"),
         )
         name = reader.text(node, "name", path)
         if _normalise(name) in seen_names:
@@ -560,8 +630,13 @@ def parse(text: str, source: Path) -> Business:
         seen_names[_normalise(name)] = path
         category = reader.text(node, "category", path).lower()
         bike_type = reader.text(node, "bike_type", path, "") or None
-        if category == "bike" and bike_type is None:
-            raise reader.fail(node.lc.line, f"{path} is a bike, so it needs a bike_type")
+        if bike_type is not None and vocabulary.bike_kinds:
+            if vocabulary.bike_kind(bike_type) is None:
+                kinds = ", ".join(kind.name for kind in vocabulary.bike_kinds)
+                raise reader.fail(
+                    reader.line_of(node, "bike_type"),
+                    f"{path}.bike_type {bike_type!r} is not one of vocabulary.bike_kinds ({kinds})",
+                )
         products.append(
             Product(
                 name=name,
@@ -576,6 +651,8 @@ def parse(text: str, source: Path) -> Business:
                     if "restock_days" in node
                     else None
                 ),
+                synonyms=reader.tags(node, "synonyms", path),
+                tags=reader.tags(node, "tags", path),
             )
         )
     if not products:
@@ -599,18 +676,24 @@ def parse(text: str, source: Path) -> Business:
         reader.keys(services, "services", (), ("repairs", "clinics"))
         for path, node in _items(reader, services, "repairs"):
             path = f"services.{path}"
-            reader.keys(node, path, ("name", "price", "lead_time_days"), ("description",))
+            reader.keys(
+                node, path, ("name", "price", "lead_time_days"), ("description", *_WORD_KEYS)
+            )
             repairs.append(
                 RepairService(
                     name=reader.text(node, "name", path),
                     price=reader.number(node, "price", path),
                     lead_time_days=reader.whole(node, "lead_time_days", path),
                     description=reader.text(node, "description", path, ""),
+                    synonyms=reader.tags(node, "synonyms", path),
+                    tags=reader.tags(node, "tags", path),
                 )
             )
         for path, node in _items(reader, services, "clinics"):
             path = f"services.{path}"
-            reader.keys(node, path, ("name", "weekday", "time", "length_minutes", "places"), ())
+            reader.keys(
+                node, path, ("name", "weekday", "time", "length_minutes", "places"), _WORD_KEYS
+            )
             clinics.append(
                 Clinic(
                     name=reader.text(node, "name", path),
@@ -618,6 +701,8 @@ def parse(text: str, source: Path) -> Business:
                     time=reader.clock(node, "time", path),
                     length_minutes=reader.whole(node, "length_minutes", path, positive=True),
                     places=reader.whole(node, "places", path, positive=True),
+                    synonyms=reader.tags(node, "synonyms", path),
+                    tags=reader.tags(node, "tags", path),
                 )
             )
 
@@ -661,7 +746,7 @@ def parse(text: str, source: Path) -> Business:
             node,
             path,
             ("name", "time", "meeting_point", "level", "description", "distance_km"),
-            ("weekly", "date"),
+            ("weekly", "date", *_WORD_KEYS),
         )
         if ("weekly" in node) == ("date" in node):
             raise reader.fail(
@@ -677,6 +762,8 @@ def parse(text: str, source: Path) -> Business:
                 distance_km=reader.number(node, "distance_km", path),
                 weekly=reader.weekday(node, "weekly", path) if "weekly" in node else None,
                 date=reader.day(node, "date", path) if "date" in node else None,
+                synonyms=reader.tags(node, "synonyms", path),
+                tags=reader.tags(node, "tags", path),
             )
         )
 
@@ -712,6 +799,85 @@ def parse(text: str, source: Path) -> Business:
         events=tuple(events),
         menu=tuple(menu),
         templates=templates,
+        vocabulary=vocabulary,
+    )
+
+
+_WORD_KEYS = ("synonyms", "tags")
+_VOCABULARY_KEYS = (
+    "bike_kinds",
+    "purposes",
+    "budget",
+    "currency",
+    "urgent",
+    "occasions",
+    "facts",
+)
+
+
+def _terms(reader: _Reader, node: CommentedMap, key: str, needs_intent: bool) -> tuple[Term, ...]:
+    terms = []
+    for path, item in _items(reader, node, key):
+        path = f"vocabulary.{path}"
+        required = ("name", "intent") if needs_intent else ("name",)
+        reader.keys(item, path, required, ("words", "phrase"))
+        name = reader.text(item, "name", path)
+        terms.append(
+            Term(
+                name=name.lower(),
+                words=reader.tags(item, "words", path),
+                phrase=reader.text(item, "phrase", path, name),
+                intent=reader.text(item, "intent", path) if needs_intent else "",
+            )
+        )
+    return tuple(terms)
+
+
+def _amounts(reader: _Reader, node: CommentedMap, key: str, path: str) -> dict[str, float]:
+    if key not in node:
+        return {}
+    amounts = reader.mapping(node, key, f"{path}.{key}")
+    return {
+        str(word).strip().lower(): reader.number(amounts, word, f"{path}.{key}") for word in amounts
+    }
+
+
+def _vocabulary(reader: _Reader, root: CommentedMap) -> Vocabulary:
+    """The `vocabulary:` section: customers' words for kinds of bike, purposes, budgets, money,
+    urgency and the shop's facts. Optional: without it the bot understands item names only."""
+    if "vocabulary" not in root:
+        return Vocabulary()
+    node = reader.mapping(root, "vocabulary", "vocabulary")
+    reader.keys(node, "vocabulary", (), _VOCABULARY_KEYS)
+    budget = Budget()
+    if "budget" in node:
+        path = "vocabulary.budget"
+        words = reader.mapping(node, "budget", path)
+        reader.keys(words, path, (), ("cheap", "best", "at_most", "amounts", "multipliers"))
+        budget = Budget(
+            cheap=reader.tags(words, "cheap", path),
+            best=reader.tags(words, "best", path),
+            at_most=reader.tags(words, "at_most", path),
+            amounts=_amounts(reader, words, "amounts", path),
+            multipliers=_amounts(reader, words, "multipliers", path),
+        )
+    symbols: tuple[str, ...] = ()
+    currency_words: tuple[str, ...] = ()
+    if "currency" in node:
+        path = "vocabulary.currency"
+        money = reader.mapping(node, "currency", path)
+        reader.keys(money, path, (), ("symbols", "words"))
+        symbols = reader.tags(money, "symbols", path)
+        currency_words = reader.tags(money, "words", path)
+    return Vocabulary(
+        bike_kinds=_terms(reader, node, "bike_kinds", needs_intent=False),
+        purposes=_terms(reader, node, "purposes", needs_intent=False),
+        budget=budget,
+        currency_symbols=symbols,
+        currency_words=currency_words,
+        urgent=reader.tags(node, "urgent", "vocabulary"),
+        occasions=reader.tags(node, "occasions", "vocabulary"),
+        facts=_terms(reader, node, "facts", needs_intent=True),
     )
 
 

@@ -26,7 +26,7 @@ class SignInLimiter:
     An attempt is counted before its password is checked (`attempt`) and given back when it
     succeeds (`succeeded`): checking is slow on purpose, so attempts sent together are counted
     before any result is known. A name alone is never locked: whoever guesses at an agent's
-    name locks only their own address for it, and the agent still signs in from theirs.
+    name shuts out only their own address for it, and the agent still signs in from theirs.
     """
 
     def __init__(

@@ -24,7 +24,7 @@ def miss(text: str = "blorp") -> list[dict]:
 
 
 async def test_rung_one_offers_the_two_closest_guesses(dispatcher, domain) -> None:
-    tracker = make_tracker("nlu_fallback", "wen open", ranking=RANKING)
+    tracker = make_tracker("nlu_fallback", "wen tho", ranking=RANKING)
     events = await ActionFallbackLadder().run(dispatcher, tracker, domain)
     assert events == []
     assert said(dispatcher) == ["utter_fallback_rephrase"]

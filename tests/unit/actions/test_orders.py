@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 from action_testkit import action_event, entity, make_tracker, said, user_event
 from rasa_sdk import Tracker
@@ -14,6 +15,10 @@ from actions.orders import (
     ActionSubmitRepair,
     needed_by,
 )
+from voice.business import load
+
+# The shipped business file (its vocabulary: kinds of bike, urgency words).
+SHIPPED = load(Path(__file__).parents[3] / "business.yml")
 
 TUESDAY = dt.date(2026, 11, 24)  # the test clock's day
 SATURDAY = dt.date(2026, 11, 28)
@@ -128,7 +133,12 @@ async def test_a_booked_repair_reference_given_on_its_own_finds_the_repair(
 
 def test_the_day_a_customer_needs_their_bike_back() -> None:
     def need(*texts: str) -> dt.date | None:
-        return needed_by(list(texts), TUESDAY, SATURDAY)
+        return needed_by(
+            list(texts),
+            TUESDAY,
+            SATURDAY,
+            SHIPPED.vocabulary,
+        )
 
     assert need("the brakes squeal and I need it by Friday") == dt.date(2026, 11, 27)
     assert need("I've got a sportive on Sunday", "Saturday") == dt.date(2026, 11, 29)

@@ -49,7 +49,7 @@ def test_products_are_found_by_partial_name_and_by_kind_of_riding() -> None:
     shop = business.load(SHIPPED)
     assert shop.find_product("a kryptonite") is not None
     assert shop.find_product("Kryptonite").name == "Kryptonite lock"  # type: ignore[union-attr]
-    gravel_bikes = shop.products_for("gravel", category="bike")
+    gravel_bikes = shop.products_for("gravel", bikes=True)
     assert [p.name for p in gravel_bikes] == ["Specialized Diverge"]
     assert shop.repair_service("my brakes squeal").name == "brake service"  # type: ignore[union-attr]
 
@@ -126,8 +126,8 @@ def test_say_yes_section_is_reserved_and_accepted(tmp_path: Path) -> None:
             "loyalty_points is not a known section",
         ),
         (
-            "    category: bike\n    bike_type: hybrid\n",
-            "    category: bike\n    bike_tipe: hybrid\n",
+            "    category: bicycles\n    bike_type: hybrid\n",
+            "    category: bicycles\n    bike_tipe: hybrid\n",
             "bike_tipe",
             "products[0].bike_tipe is not a known key",
         ),

@@ -1,0 +1,145 @@
+"""The catalogue in the actions: buying what the customer called it, budgets and purposes in
+recommendations, and the fallback's first look (the shipped shop and a small in-test shop)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from action_testkit import action_event, entity, make_tracker, said, user_event
+
+from actions.fallback import ActionFallbackLadder
+from actions.shop import ActionBuyProduct, ActionRecommendProduct
+from bot.settings import Settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "voice"))
+from small_shop import SMALL_SHOP
+
+RANKING = [
+    {"name": "nlu_fallback", "confidence": 0.7},
+    {"name": "ask_hours", "confidence": 0.2},
+    {"name": "book_repair", "confidence": 0.1},
+]
+
+
+@pytest.fixture
+def small(sample_shop: Settings, tmp_path: Path) -> None:
+    """The actions read the small in-test shop instead of the shipped one."""
+    path = tmp_path / "small" / "business.yml"
+    path.parent.mkdir()
+    path.write_text(SMALL_SHOP, encoding="utf-8")
+    object.__setattr__(sample_shop, "business_file", path)
+
+
+async def fallback(dispatcher, domain, text: str, history=()) -> list[dict]:
+    tracker = make_tracker("nlu_fallback", text, history=history, ranking=RANKING)
+    await ActionFallbackLadder().run(dispatcher, tracker, domain)
+    return dispatcher.messages
+
+
+async def test_before_giving_up_the_bot_asks_about_the_product_named(dispatcher, domain) -> None:
+    [message] = await fallback(dispatcher, domain, "hmm is the brooks seat comfy")
+    assert message["response"] == "utter_fallback_did_you_mean"
+    assert message["item"] == "Brooks saddle"
+    assert message["buttons"] == [
+        {"title": "Yes, that's it", "payload": '/buy_product{"product": "Brooks saddle"}'},
+        {"title": "No, something else", "payload": "/deny"},
+    ]
+
+
+async def test_a_model_the_shop_does_not_have_is_not_guessed(dispatcher, domain) -> None:
+    await fallback(dispatcher, domain, "got a Trek Marlin?")
+    assert said(dispatcher) == ["utter_fallback_rephrase"]
+
+
+async def test_the_first_look_is_only_on_the_first_miss(dispatcher, domain) -> None:
+    history = [action_event("action_listen"), user_event("nlu_fallback", "blorp")]
+    await fallback(dispatcher, domain, "brooks seat", history)
+    assert said(dispatcher) == ["utter_fallback_menu"]
+
+
+@pytest.mark.usefixtures("small")
+@pytest.mark.parametrize(
+    ("text", "item", "payload"),
+    [
+        ("the sunday ride?", "Sunday Hills Loop", "/community_events"),
+        ("u open sat", "opening hours", "/ask_hours"),
+        ("my slipping gears again", "gear service", "/book_repair"),
+        ("stormy pump", "Stormy track pump", '/buy_product{"product": "Stormy track pump"}'),
+    ],
+)
+async def test_the_first_look_covers_the_shops_facts_and_services(
+    dispatcher, domain, text: str, item: str, payload: str
+) -> None:
+    [message] = await fallback(dispatcher, domain, text)
+    assert message["item"] == item
+    assert message["buttons"][0]["payload"] == payload
+
+
+async def recommend(dispatcher, domain, text: str, bike_type: str | None = None) -> list[dict]:
+    entities = [entity("bike_type", bike_type)] if bike_type else []
+    tracker = make_tracker("product_recommendation", text, entities)
+    return await ActionRecommendProduct().run(dispatcher, tracker, domain)
+
+
+async def test_a_budget_filters_the_recommendation(dispatcher, domain) -> None:
+    events = await recommend(dispatcher, domain, "what can I get under £500?")
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_recommendation_within_budget"
+    assert message["budget"] == "£500"
+    assert "Frog 55" in message["product_lines"] and "Trek" not in message["product_lines"]
+    assert events == []
+
+
+async def test_nothing_within_the_budget_offers_the_nearest_as_a_yes(dispatcher, domain) -> None:
+    events = await recommend(dispatcher, domain, "a road bike for a couple of hundred", "road")
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_recommendation_over_budget"
+    assert "Cannondale Synapse" in message["product_lines"]
+    assert events[0]["value"] == "road"
+
+
+async def test_a_purpose_in_words_is_understood(dispatcher, domain) -> None:
+    events = await recommend(dispatcher, domain, "something for my 5-year-old")
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_recommendation"
+    assert message["interest"] == "a kids' bike" and "Frog 55" in message["product_lines"]
+    assert events[0]["value"] == "kids"
+
+
+@pytest.mark.usefixtures("small")
+async def test_cheap_and_the_best_order_the_in_test_shops_bikes(dispatcher, domain) -> None:
+    await recommend(dispatcher, domain, "the best you've got for racing")
+    assert dispatcher.messages[0]["product_lines"].startswith("• Acme Roadster 9")
+    dispatcher.messages.clear()
+    await recommend(dispatcher, domain, "something cheap to commute")
+    assert dispatcher.messages[0]["interest"] == "commuting"
+    assert "Commuto 3" in dispatcher.messages[0]["product_lines"]
+
+
+async def buy(dispatcher, domain, named: str) -> list[dict]:
+    tracker = make_tracker("buy_product", f"do you have {named}", [entity("product", named)])
+    return await ActionBuyProduct().run(dispatcher, tracker, domain)
+
+
+async def test_buying_by_another_name_finds_the_item(dispatcher, domain) -> None:
+    events = await buy(dispatcher, domain, "U-lock")
+    assert dispatcher.messages[0]["response"] == "utter_product_in_stock"
+    assert events[0]["value"] == "Kryptonite lock"
+
+
+async def test_a_kind_with_several_items_lists_them(dispatcher, domain) -> None:
+    assert await buy(dispatcher, domain, "tyres") == []
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_recommendation"
+    assert "GP5000" in message["product_lines"] and "G-One" in message["product_lines"]
+
+
+async def test_what_the_shop_does_not_stock_climbs_the_special_order_ladder(
+    dispatcher, domain
+) -> None:
+    assert await buy(dispatcher, domain, "Trek Marlin") == []
+    [answer] = dispatcher.messages
+    assert answer["say_yes"]["kind"] == "special_order"
+    assert "Trek Marlin" in answer["text"] and "Trek FX 3" not in answer["text"]

@@ -1,0 +1,121 @@
+"""A small in-test business file (not the shipped one): another shop, another catalogue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from voice import business
+from voice.business import Business
+
+SMALL_SHOP = """\
+shop: {name: Hill & Dale Cycles, currency: EUR, currency_symbol: "€"}
+hours:
+  saturday: {open: "09:00", close: "17:00"}
+locations:
+  - {name: Hill & Dale, address: 1 Dale Road, phone: "01 234", email: hi@hill.example}
+products:
+  - name: Acme Roadster 5
+    category: bicycles
+    bike_type: road
+    price: 900
+    stock: 2
+    description: a quick aluminium road machine for club runs
+    good_for: [road, fitness]
+    synonyms: [roadster5, acme roadster]
+    tags: [club racer]
+  - name: Acme Roadster 9
+    category: bicycles
+    bike_type: road
+    price: 2400
+    stock: 1
+    description: a carbon race bike with electronic gears
+    good_for: [road, racing]
+    synonyms: [roadster9]
+  - name: Pip 16
+    category: bicycles
+    bike_type: kids
+    price: 280
+    stock: 3
+    description: a first pedal bike for small riders
+    good_for: [kids]
+  - name: Commuto 3
+    category: bicycles
+    bike_type: city
+    price: 450
+    stock: 0
+    restock_days: 3
+    description: an upright town bike with a basket and dynamo lights
+    good_for: [commuting, city]
+  - name: Stormy track pump
+    category: pumps
+    price: 39
+    stock: 5
+    description: a floor pump with a big gauge
+    good_for: [maintenance]
+    synonyms: [stormy pump]
+    tags: [track pump, floor pump, inflator]
+  - name: Glow rear light
+    category: lights
+    price: 19
+    stock: 4
+    description: a small red rear light with a clip
+    tags: [tail light, back light]
+services:
+  repairs:
+    - {name: gear service, price: 25, lead_time_days: 1, tags: [slipping gears, indexing]}
+  clinics:
+    - {name: Mend it Monday, weekday: monday, time: "18:00", length_minutes: 60, places: 5,
+       tags: [repair class]}
+events:
+  - name: Sunday Hills Loop
+    weekly: sunday
+    time: "09:00"
+    meeting_point: the shop
+    level: steady
+    distance_km: 50
+    description: a steady loop over the hills
+    tags: [hill ride, sunday ride]
+policies:
+  returns_window_days: 14
+  refund_days: 3
+  refund_method: the card you paid with
+  store_credit: Store credit never expires.
+  exchanges: Exchanges are free.
+  after_window: store credit
+  repair_warranty_days: 30
+  repair_warranty: We put it right for free.
+loyalty:
+  programme: Dale Points
+  points_per_unit: 1
+  rewards: [{name: free gear service, points: 100}]
+vocabulary:
+  bike_kinds:
+    - {name: road, words: [racer, road bike], phrase: road riding}
+    - {name: kids, words: [kid's bike, balance bike], phrase: "a child's bike"}
+    - {name: city, words: [town bike, city bike], phrase: riding about town}
+  purposes:
+    - {name: commuting, words: [commute, to work], phrase: commuting}
+    - {name: kids, words: [kid, child, son, daughter, year-old, year old], phrase: "a child's bike"}
+    - {name: racing, words: [race, races, racing], phrase: racing}
+  budget:
+    cheap: [cheap, cheapest, budget, affordable]
+    best: [best you've got, top of the range]
+    at_most: [under, below, up to, max]
+    amounts: {a couple of hundred: 200, a grand: 1000}
+    multipliers: {k: 1000}
+  currency:
+    symbols: ["€", "$"]
+    words: [euro, euros, eur]
+  urgent: [urgent, asap]
+  occasions: [race, wedding]
+  facts:
+    - {name: opening hours, intent: ask_hours, words: [opening hours, open, opening times]}
+    - {name: returns policy, intent: return_request, words: [returns, refund]}
+"""
+
+
+def small_shop(tmp_path: Path, text: str = SMALL_SHOP) -> Business:
+    """The small shop, from a business.yml written into `tmp_path`."""
+    path = tmp_path / "business.yml"
+    path.write_text(text, encoding="utf-8")
+    return business.load(path)

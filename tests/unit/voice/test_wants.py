@@ -1,0 +1,62 @@
+"""Budgets and purposes: what a recommendation request asks for, in the shop's own words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from small_shop import small_shop
+
+from voice import business
+from voice.business import Business
+from voice.wants import Wants, amounts, read_wants, within
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Business:
+    return small_shop(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("said", "wants"),
+    [
+        ("something under €500", Wants(at_most=500)),
+        ("a couple of hundred euros", Wants(at_most=200)),
+        ("up to 1k for commuting", Wants("commuting", at_most=1000)),
+        ("max 300 euro for my 5-year-old", Wants("kids", at_most=300)),
+        ("something cheap to commute", Wants("commuting", cheap=True)),
+        ("the best you've got for racing", Wants("racing", best=True)),
+        ("a town bike", Wants("city")),
+        ("a bike for my daughter", Wants("kids")),
+        ("hello", Wants()),
+    ],
+)
+def test_the_request_is_read_from_the_shops_words(shop: Business, said: str, wants: Wants) -> None:
+    assert read_wants(shop, said) == wants
+
+
+def test_a_bare_number_is_not_money_and_a_cap_wins_over_another_sum(shop: Business) -> None:
+    assert amounts(shop, "for my 5 year old") == []
+    assert read_wants(shop, "between €300 and up to €800").at_most == 800
+    assert read_wants(shop, "I've €2000, but under €900 ideally").at_most == 900
+
+
+def test_an_interest_already_known_is_kept(shop: Business) -> None:
+    assert read_wants(shop, "cheap please", "road") == Wants("road", cheap=True)
+
+
+def test_the_budget_filters_and_orders(shop: Business) -> None:
+    bikes = shop.products_for(None, bikes=True)
+    assert [p.name for p in within(Wants(at_most=500), bikes)] == ["Pip 16", "Commuto 3"]
+    assert within(Wants(cheap=True), bikes)[0].name == "Pip 16"
+    assert within(Wants(best=True), bikes)[0].name == "Acme Roadster 9"
+
+
+def test_the_shipped_shop_reads_pounds_and_purposes() -> None:
+    shipped = business.load(ROOT / "business.yml")
+    assert read_wants(shipped, "under £500") == Wants(at_most=500)
+    assert read_wants(shipped, "a couple of hundred quid").at_most == 200
+    assert read_wants(shipped, "something for commuting").interest == "commuting"
+    assert read_wants(shipped, "a bike for my 5-year-old").interest == "kids"
