@@ -38,9 +38,16 @@ def private_folder(folder: Path) -> None:
 
 def private_file(path: Path) -> None:
     """Create `path` empty if it is missing, and make it (and SQLite's companion files
-    beside it) readable by its owner only."""
+    beside it) readable by its owner only.
+
+    An existing file is never opened here: closing any descriptor of a SQLite database drops
+    every POSIX lock this process holds on it, so another process could think itself the last
+    user, checkpoint and delete the write-ahead log under this process's open connections
+    (whose later writes would then be lost).
+    """
     private_folder(path.parent)
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE))
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
     for candidate in (path, *(Path(f"{path}{suffix}") for suffix in SQLITE_COMPANIONS)):
         with contextlib.suppress(OSError):  # missing, or someone else's
             if candidate.exists():

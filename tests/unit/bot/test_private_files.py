@@ -16,6 +16,7 @@ from actions.shop_records import RepairBookings
 from bot import cli, processes
 from bot.settings import ROOT, Settings
 from memory.db import make_engine
+from memory.files import private_file
 
 
 def mode(path: Path) -> int:
@@ -92,3 +93,29 @@ def test_the_memory_outbox_is_private(tmp_path: Path) -> None:
     Outbox(tmp_path / "var" / "memory-outbox.db")
     assert mode(tmp_path / "var") == 0o700
     assert mode(tmp_path / "var" / "memory-outbox.db") == 0o600
+
+
+def test_making_a_database_private_keeps_the_locks_of_its_open_connections(tmp_path) -> None:
+    import sqlite3
+
+    path = tmp_path / "memory.db"
+    writer = sqlite3.connect(path)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("CREATE TABLE said (words TEXT)")
+    writer.execute("INSERT INTO said VALUES ('first')")
+    writer.commit()
+    private_file(path)  # as a store built later in the same process does
+    # Another process uses the database and closes it, as the command line or a test would.
+    reader = (
+        f"import sqlite3; c = sqlite3.connect({str(path)!r}); "  # noqa: S608
+        "c.execute('SELECT count(*) FROM said'); c.close()"
+    )
+    subprocess.run([sys.executable, "-c", reader], check=True, timeout=60)
+    writer.execute("INSERT INTO said VALUES ('second')")
+    writer.commit()
+    fresh = sqlite3.connect(path)
+    try:
+        assert fresh.execute("SELECT count(*) FROM said").fetchone()[0] == 2
+    finally:
+        fresh.close()
+        writer.close()
