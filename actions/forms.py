@@ -32,6 +32,7 @@ from actions.ownership import (
 from actions.shop import shop_records
 from actions.shop_records import REFERENCE_EXAMPLE, OrderRecord, normalise_reference
 from voice.business import WEEKDAYS, Business
+from voice.items import as_said, names_a_thing, same_item
 from voice.say_yes import Request
 
 logger = logging.getLogger(__name__)
@@ -75,6 +76,14 @@ def bike_name(text: str) -> str:
     if name.lower() in BIKE_KINDS:
         name = f"{name} bike"
     return name
+
+
+def own_item(shop: Business, text: str) -> str:
+    """The customer's own thing as they named it; the catalogue's name only for the same item."""
+    product = shop.find_product(text) if len(text) >= 4 and names_a_thing(text) else None
+    if product is not None and same_item(text, product.name):
+        return product.name
+    return as_said(text, (item.name.split()[0] for item in shop.products))
 
 
 def parse_day(text: str | None, today: dt.date) -> dt.date | None:
@@ -240,8 +249,7 @@ class ValidateRepairForm(SafeFormValidation):
         if len(text) < 2 or text.lower() in VAGUE_BIKE_WORDS:
             return explain(dispatcher, "repair_bike", "utter_explain_bike_short")
         shop = await base.load_business()
-        product = shop.find_product(text) if len(text) >= 4 else None
-        return {"repair_bike": product.name if product else text}
+        return {"repair_bike": own_item(shop, text)}
 
     async def validate_repair_problem(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -19,6 +19,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from voice.items import names_a_thing
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 TOP_LEVEL_KEYS = (
     "shop",
@@ -216,15 +218,16 @@ class Business:
 
     def find_product(self, text: str | None) -> Product | None:
         """The catalogue product a customer's words name, by exact or partial name."""
-        if not text:
-            return None
+        if not text or not names_a_thing(text):
+            return None  # a bare number ("about 50 days ago") names no product
         wanted = _normalise(text)
         for product in self.products:
             if _normalise(product.name) == wanted:
                 return product
         for product in self.products:
             name = _normalise(product.name)
-            if wanted in name or name in wanted:
+            # Whole words only: "50" is not inside "GP5000".
+            if f" {wanted} " in f" {name} " or f" {name} " in f" {wanted} ":
                 return product
         # Otherwise the product sharing the most telling words ("the helmet", "a kryptonite").
         words = set(wanted.split()) - _NOT_TELLING
