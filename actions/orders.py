@@ -163,7 +163,12 @@ def remember_bike(store: Any, sender_id: str, bike: str) -> None:
     from memory.records import ExtractedFact
 
     customer_id = store.customer_for_sender(sender_id)
-    store.record_fact(customer_id, ExtractedFact("bike", bike, confidence=1.0), source="form")
+    store.record_fact(
+        customer_id,
+        ExtractedFact("bike", bike, confidence=1.0),
+        source="form",
+        exchange_id=store.latest_customer_exchange(sender_id),  # the evidence
+    )
 
 
 def reference_in_message(tracker: Tracker) -> str | None:

@@ -77,6 +77,7 @@ async def test_a_booked_repair_remembers_the_bike(
     assert said(dispatcher) == ["utter_repair_booked"]
     [(_, fact, source)] = memory.facts
     assert (fact.kind, fact.value, source) == ("bike", "Trek FX 3", "form")
+    assert memory.evidence == [41]  # kept with the customer's message it came from
     assert {
         "event": "slot",
         "timestamp": None,
