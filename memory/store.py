@@ -668,9 +668,7 @@ class MemoryStore:
             conn.execute(
                 update(s.facts)
                 .where(s.facts.c.customer_id == customer_id)
-                .where(
-                    s.facts.c.superseded_by.in_(select(s.facts.c.id).where(*where))
-                )
+                .where(s.facts.c.superseded_by.in_(select(s.facts.c.id).where(*where)))
                 .values(superseded_by=None)
             )
             return int(conn.execute(delete(s.facts).where(*where)).rowcount or 0)

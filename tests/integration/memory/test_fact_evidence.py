@@ -29,7 +29,12 @@ def test_a_form_answer_is_stored_with_the_message_it_came_from(store):
         {"event": "user", "sender_id": "web-1", "text": "book a repair", "timestamp": stamp + 1}
     )
     ingest.ingest(
-        {"event": "user", "sender_id": "web-1", "text": "cannondale topstone", "timestamp": stamp + 5}
+        {
+            "event": "user",
+            "sender_id": "web-1",
+            "text": "cannondale topstone",
+            "timestamp": stamp + 5,
+        }
     )
     ingest.ingest(
         {
