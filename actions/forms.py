@@ -249,7 +249,11 @@ class ValidateRepairForm(SafeFormValidation):
         if len(text) < 2 or text.lower() in VAGUE_BIKE_WORDS:
             return explain(dispatcher, "repair_bike", "utter_explain_bike_short")
         shop = await base.load_business()
-        return {"repair_bike": own_item(shop, text)}
+        bike = own_item(shop, text)
+        if not known or _words(known) != _words(bike):
+            # Something new the memory will keep: said once, in a few words.
+            dispatcher.utter_message(response="utter_bike_noted", bike=bike)
+        return {"repair_bike": bike}
 
     async def validate_repair_problem(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

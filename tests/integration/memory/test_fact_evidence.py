@@ -91,3 +91,17 @@ def test_the_evidence_is_the_latest_customer_message_before_the_answer(store):
     assert found is not None
     assert store.latest_customer_exchange("web-1", START + timedelta(seconds=5)) != found
     assert store.latest_customer_exchange("nobody") is None
+
+
+def test_what_do_you_know_shows_the_corrected_fact_and_not_the_forgotten_one(store):
+    from actions.privacy import remembered_facts
+
+    customer = store.customer_for_sender("web-1")
+    store.record_exchange(Exchange("e1", "web-1", "customer", "hi", START))
+    store.record_fact(customer, ExtractedFact("bike", "Cannondale Synapse"))
+    store.record_fact(customer, ExtractedFact("aspiration", "ride a gravel century"))
+    store.correct_fact(customer, ExtractedFact("bike", "Cannondale Topstone"))
+    store.forget_facts(customer, "aspiration")
+    told = remembered_facts(store, "web-1")
+    assert "• Your bike: Cannondale Topstone" in told
+    assert not any("Synapse" in line or "century" in line for line in told)

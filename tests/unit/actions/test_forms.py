@@ -187,7 +187,7 @@ async def test_a_correction_of_the_bike_while_asked_for_the_date(dispatcher, dom
     )
     events = await ValidateRepairForm().run(dispatcher, tracker, domain)
     assert slot_values(events) == {"repair_bike": "gravel bike", "repair_date": None}
-    assert dispatcher.messages == []
+    assert said(dispatcher) == ["utter_bike_noted"]  # the new bike, said once
 
 
 async def test_a_vague_bike_and_a_one_word_problem_are_explained(dispatcher, domain) -> None:
@@ -240,6 +240,8 @@ async def test_the_customers_bike_is_kept_as_said_never_snapped_to_another_item(
         said_bike,
     )
     assert slot_values(events)["repair_bike"] == kept
+    assert said(dispatcher) == ["utter_bike_noted"]
+    assert dispatcher.messages[0]["bike"] == kept
 
 
 @pytest.mark.parametrize(
