@@ -10,6 +10,7 @@ anyone else confirms the order's email address and postcode inside the return fo
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import re
@@ -32,6 +33,7 @@ from actions.ownership import (
 from actions.shop import shop_records
 from actions.shop_records import REFERENCE_EXAMPLE, OrderRecord, normalise_reference
 from voice.business import WEEKDAYS, Business
+from voice.echo import trim_echo, without_findings
 from voice.items import as_said, names_a_thing, same_item
 from voice.say_yes import Request
 
@@ -84,6 +86,24 @@ def own_item(shop: Business, text: str) -> str:
     if product is not None and same_item(text, product.name):
         return product.name
     return as_said(text, (item.name.split()[0] for item in shop.products))
+
+
+def _tone_findings(text: str) -> tuple[Any, ...]:
+    from voice import tone
+
+    return tone.check(text).findings
+
+
+async def echo_of(text: str) -> str:
+    """The customer's words as a confirmation may repeat them: trimmed to the problem, and
+    without anything the tone guard flags (the guard checks the echo before it is kept)."""
+    trimmed = trim_echo(text)
+    try:
+        findings = await asyncio.to_thread(_tone_findings, trimmed)
+    except Exception:  # the guard failing must not stop the form; the trimmed words go on
+        logger.exception("tone guard unavailable for an echo")
+        return trimmed
+    return without_findings(trimmed, findings) if findings else trimmed
 
 
 def parse_day(text: str | None, today: dt.date) -> dt.date | None:
@@ -258,7 +278,7 @@ class ValidateRepairForm(SafeFormValidation):
     async def validate_repair_problem(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = str(value or "").strip()
+        text = await echo_of(str(value or ""))
         shop = await base.load_business()
         if len(text.split()) < 2 and shop.repair_service(text) is None:
             return explain(dispatcher, "repair_problem", "utter_explain_problem_short")
@@ -470,7 +490,7 @@ class ValidateReturnForm(ConfirmsOrderDetails):
     async def validate_return_reason(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = str(value or "").strip()
+        text = await echo_of(str(value or ""))
         if len(text) < 3:
             return explain(dispatcher, "return_reason", "utter_explain_reason_short")
         return {"return_reason": text}

@@ -302,7 +302,7 @@ def escalate(
     team_back: str | None = None,
     promise: Callable[[str, str], int] | None = None,
     admit: Callable[[], bool] | None = None,
-    promise_about: str | None | bool = True,
+    promise_about: str | bool | None = True,
 ) -> Escalation:
     """Queue a conversation for a person and say what happens next.
 
