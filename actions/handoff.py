@@ -16,6 +16,7 @@ import asyncio
 import datetime as dt
 import functools
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -50,7 +51,15 @@ PROMISED_ALREADY = ("action_handle_complaint",)
 UNHAPPY_REASONS = ("complaint", "customer_asked")
 # Messages that say how, not what: a follow-up promise is never "about" one of these.
 NOT_WHAT_THEY_ASKED = frozenset(
-    {"request_human", "affirm", "deny", "greet", "goodbye", "thank", "thanks", "bot_challenge"}
+    {"request_human", "affirm", "deny", "greet", "goodbye", "thank", "thanks", "bot_challenge",
+     "what_do_you_know", "forget_me", "export_my_data", "correct_fact", "forget_fact", "dont_know"}
+)  # fmt: skip
+# A request for a person names one; a message taken for such a request that names nobody
+# ("can I get store credit for the helmet instead") is itself what the customer asked.
+NAMES_A_PERSON = re.compile(
+    r"\b(?:person|human|someone|somebody|anyone|agent|staff|team|people|real|manager|"
+    r"talk|speak|chat|call)\b",
+    re.IGNORECASE,
 )
 
 
@@ -79,7 +88,11 @@ def asked_about(tracker: Tracker, look_back: int = 6) -> str | None:
             break
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
         text = str(event.get("text") or "").strip()
-        if intent not in NOT_WHAT_THEY_ASKED and text and not text.startswith("/"):
+        if not text or text.startswith("/"):
+            continue
+        if intent not in NOT_WHAT_THEY_ASKED:
+            return text
+        if intent == "request_human" and not NAMES_A_PERSON.search(text):
             return text
     return None
 

@@ -91,8 +91,11 @@ def test_a_customer_the_bot_remembers_right(bot: Any) -> None:
         assert "50" not in known  # one visit's number is no product in the next
         assert "forgotten your bike" in say("forget my bike")
         assert facts("bike", history=True) == []
-        say("can I get store credit for the helmet instead")
-        assert takes_a_message(say("/request_human"))
+        question = "can I get store credit for the helmet instead"
+        reply = say(question)
+        if not takes_a_message(reply):  # the question alone may already bring in the team
+            reply = say("/request_human")
+        assert takes_a_message(reply)
         store = stored()
         try:
             card = store.card_for_sender(SENDER)
@@ -100,9 +103,6 @@ def test_a_customer_the_bot_remembers_right(bot: Any) -> None:
             promises = [promise.text for promise in card.promises_due]
         finally:
             store.close()
-        assert any(
-            text.endswith("about: can I get store credit for the helmet instead")
-            for text in promises
-        )
+        assert any(text.endswith(f"about: {question}") for text in promises)
     finally:
         print("\n".join(transcript))

@@ -248,3 +248,17 @@ async def test_a_bare_request_for_a_person_promises_a_reply_about_nothing_in_par
     await hand_off(domain, tracker)
     [text] = promised(database, "fay")
     assert "about" not in text and "person please" not in text
+
+
+def test_what_was_asked_skips_requests_for_a_person_and_memory_requests() -> None:
+    from actions.handoff import asked_about
+
+    history = [
+        user_event("order_status", "where is my order A1234"),
+        user_event("forget_fact", "forget my bike"),
+    ]
+    tracker = make_tracker("request_human", "can I speak to someone", history=history)
+    assert asked_about(tracker) == "where is my order A1234"
+    # Taken for a request for a person, yet naming nobody: that message is the question.
+    tracker = make_tracker("request_human", "can I get store credit instead", history=history)
+    assert asked_about(tracker) == "can I get store credit instead"
