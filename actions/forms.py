@@ -652,7 +652,17 @@ class ActionAskReturnOrderId(AskSlotAction):
 
 
 class ActionAskReturnItem(AskSlotAction):
+    """Asks which item; without an order number there is no order to pick it from."""
+
     slot = "return_item"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        if tracker.get_slot("return_order_id") != NO_ORDER or tracker.get_slot(HINT_SLOT):
+            return await super().answer(dispatcher, tracker, domain, shop)
+        dispatcher.utter_message(response="utter_ask_return_item_without_order")
+        return []
 
 
 class ActionAskReturnBought(AskSlotAction):

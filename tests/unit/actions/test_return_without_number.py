@@ -10,7 +10,7 @@ import pytest
 from action_testkit import make_tracker, said, user_event
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.forms import NO_ORDER, ValidateReturnForm, days_since
+from actions.forms import NO_ORDER, ActionAskReturnItem, ValidateReturnForm, days_since
 from actions.orders import ActionSubmitReturn
 
 TUESDAY = dt.date(2026, 11, 24)
@@ -146,3 +146,11 @@ async def test_a_return_without_an_order_reaches_the_say_yes_decision(
         assert dispatcher.messages and dispatcher.messages[0].get("text")  # an offer, in words
     cleared = {e["name"] for e in events if e.get("event") == "slot" and e["value"] is None}
     assert {"return_order_id", "return_item", "return_bought", "return_reason"} <= cleared
+
+
+async def test_without_a_number_the_item_is_not_asked_from_that_order(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(slots={"return_order_id": NO_ORDER}, active_loop="return_form")
+    await ActionAskReturnItem().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_ask_return_item_without_order"]
