@@ -105,3 +105,21 @@ def test_what_do_you_know_shows_the_corrected_fact_and_not_the_forgotten_one(sto
     told = remembered_facts(store, "web-1")
     assert "• Your bike: Cannondale Topstone" in told
     assert not any("Synapse" in line or "century" in line for line in told)
+
+
+def test_a_forgotten_customer_who_returns_is_new_with_no_leftover_count(store):
+    from memory.privacy import forget_sender
+
+    for number in range(3):  # three visits, hours apart
+        at = START + timedelta(hours=3 * number)
+        store.start_conversation("web-1", at)
+        store.record_exchange(Exchange(f"v{number}", "web-1", "customer", "hi", at))
+    store.record_fact(store.customer_for_sender("web-1"), ExtractedFact("bike", "Trek"))
+    assert store.card_for_sender("web-1").visits == 3
+    forget_sender(store, "web-1")
+    back = START + timedelta(days=1)
+    store.start_conversation("web-1", back)
+    store.record_exchange(Exchange("again", "web-1", "customer", "hello", back))
+    card = store.card_for_sender("web-1")
+    assert card.visits == 1
+    assert store.facts(card.customer_id, include_history=True) == []
