@@ -10,6 +10,7 @@ anyone else confirms the order's email address and postcode inside the return fo
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import re
@@ -33,12 +34,27 @@ from actions.ownership import (
 from actions.shop import shop_records
 from actions.shop_records import REFERENCE_EXAMPLE, OrderRecord, normalise_reference
 from voice.business import WEEKDAYS, Business
-from voice.catalogue import Catalogue
+from voice.echo import trim_echo, without_findings
+from voice.items import as_said, names_a_thing, same_item
 from voice.say_yes import Request
 
 logger = logging.getLogger(__name__)
 
 HINT_SLOT = "form_hint_for"
+# A return without an order number ("I bought it in the shop", "I don't have it"): the form
+# goes on with the item and roughly when it was bought (slot return_bought).
+NO_ORDER = "none"
+BOUGHT_SLOT = "return_bought"
+UNKNOWN_AGE = "unknown"
+NO_NUMBER = re.compile(
+    r"\b(?:(?:do\s*n[o']?t|never|did\s*n[o']?t)\s+(?:have|got|get|know)|have\s*n[o']?t\s+got|no\s+"
+    r"(?:order\s+)?(?:number|receipt|idea)|lost|can'?t\s+find|bought\s+it\s+in|in\s+(?:the\s+)?"
+    r"(?:shop|store|person)|in-store|over\s+the\s+counter|skip)\b",
+    re.IGNORECASE,
+)
+NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+                "six": 6, "few": 3, "couple": 2, "couple of": 2}  # fmt: skip
+UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
 # The drop-off day the bot offered in place of one the workshop can't do; a yes books it.
 OFFERED_DAY_SLOT = "offered_repair_date"
 CLOSED_DAY = "utter_closed_that_day"
@@ -71,6 +87,73 @@ def bike_name(text: str, kinds: Mapping[str, str] | None = None) -> str:
     of bike said alone (`kinds`: from `bike_kind_names`)."""
     name = _LEAD_WORDS.sub("", text.strip()).strip(" .!")
     return (kinds or {}).get(name.lower(), name)
+
+
+def days_since(text: str | None, today: dt.date) -> int | None:
+    """How many days ago a customer says they bought something: "about 3 weeks ago" -> 21,
+    "last month" -> 30, "12 October" -> the days since then; None when it names no time."""
+    words = " ".join(str(text or "").lower().split())
+    if not words:
+        return None
+    amount = re.search(
+        r"\b(\d+|an?|one|two|three|four|five|six|few|couple(?: of)?)\s+"
+        r"(day|week|fortnight|month|year)s?\b",
+        words,
+    )
+    if amount:
+        count = amount.group(1)
+        number = int(count) if count.isdigit() else NUMBER_WORDS.get(count, 1)
+        return number * UNIT_DAYS[amount.group(2)]
+    last = re.search(r"\blast\s+(week|fortnight|month|year)\b", words)
+    if last:
+        return UNIT_DAYS[last.group(1)]
+    day = parse_day(words, today)
+    if day is None:
+        return None
+    if day > today:  # "12 October" said in November means the one that has gone by
+        try:
+            day = day.replace(year=day.year - 1)
+        except ValueError:
+            return None
+    return (today - day).days
+
+
+def explained_before(tracker: Tracker, response: str) -> int:
+    """How often this form run has already said `response` (a question not answered)."""
+    count = 0
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "active_loop" and event.get("name") is None:
+            break  # an earlier run of a form
+        metadata = event.get("metadata") or {}
+        if event.get("event") == "bot" and metadata.get("utter_action") == response:
+            count += 1
+    return count
+
+
+def own_item(shop: Business, text: str) -> str:
+    """The customer's own thing as they named it; the catalogue's name only for the same item."""
+    product = shop.find_product(text) if len(text) >= 4 and names_a_thing(text) else None
+    if product is not None and same_item(text, product.name):
+        return product.name
+    return as_said(text, (item.name.split()[0] for item in shop.products))
+
+
+def _tone_findings(text: str) -> tuple[Any, ...]:
+    from voice import tone
+
+    return tone.check(text).findings
+
+
+async def echo_of(text: str) -> str:
+    """The customer's words as a confirmation may repeat them: trimmed to the problem, and
+    without anything the tone guard flags (the guard checks the echo before it is kept)."""
+    trimmed = trim_echo(text)
+    try:
+        findings = await asyncio.to_thread(_tone_findings, trimmed)
+    except Exception:  # the guard failing must not stop the form; the trimmed words go on
+        logger.exception("tone guard unavailable for an echo")
+        return trimmed
+    return without_findings(trimmed, findings) if findings else trimmed
 
 
 def parse_day(text: str | None, today: dt.date) -> dt.date | None:
@@ -236,14 +319,17 @@ class ValidateRepairForm(SafeFormValidation):
         text = bike_name(str(value or ""), bike_kind_names(shop))
         if len(text) < 2 or text.lower() in VAGUE_BIKE_WORDS:
             return explain(dispatcher, "repair_bike", "utter_explain_bike_short")
-        # The customer's own bike: a catalogue name only when they named it, never a guess.
-        product = Catalogue.of(shop).named_product(text) if len(text) >= 4 else None
-        return {"repair_bike": product.name if product else text}
+        shop = await base.load_business()
+        bike = own_item(shop, text)
+        if not known or _words(known) != _words(bike):
+            # Something new the memory will keep: said once, in a few words.
+            dispatcher.utter_message(response="utter_bike_noted", bike=bike)
+        return {"repair_bike": bike}
 
     async def validate_repair_problem(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = str(value or "").strip()
+        text = await echo_of(str(value or ""))
         shop = await base.load_business()
         if len(text.split()) < 2 and shop.repair_service(text) is None:
             return explain(dispatcher, "repair_problem", "utter_explain_problem_short")
@@ -346,15 +432,29 @@ class ValidateReturnForm(ConfirmsOrderDetails):
         domain: DomainDict,
     ) -> list[str]:
         reference = tracker.get_slot("return_order_id")
+        if reference == NO_ORDER:  # no number: the item and roughly when, no order details
+            return [slot for slot in domain_slots if slot not in (EMAIL_SLOT, POSTCODE_SLOT)]
+        slots = [slot for slot in domain_slots if slot != BOUGHT_SLOT]
         if reference and await self._owned_order(tracker, reference) is None:
-            return list(domain_slots)  # the email address and postcode, right after the number
-        return [slot for slot in domain_slots if slot not in (EMAIL_SLOT, POSTCODE_SLOT)]
+            return slots  # the email address and postcode, right after the number
+        return [slot for slot in slots if slot not in (EMAIL_SLOT, POSTCODE_SLOT)]
 
     async def validate_return_order_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        reference = normalise_reference(str(value or ""))
+        said = str(value or "")
+        reference = None if value == NO_ORDER else normalise_reference(said)
+        if reference is None and (
+            value == NO_ORDER
+            or base.latest_intent(tracker) == "dont_know"
+            or NO_NUMBER.search(said)
+        ):
+            return {"return_order_id": NO_ORDER}
         if reference is None:
+            if explained_before(tracker, "utter_explain_order_id_format"):
+                # Asked and explained already: a third time would trap them. Go on without it.
+                dispatcher.utter_message(response="utter_return_without_order")
+                return {"return_order_id": NO_ORDER}
             return explain(
                 dispatcher,
                 "return_order_id",
@@ -436,6 +536,8 @@ class ValidateReturnForm(ConfirmsOrderDetails):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = str(value or "").strip()
+        if tracker.get_slot("return_order_id") == NO_ORDER:
+            return await self._item_without_number(text, tracker)
         order = await self._owned_order(tracker, tracker.get_slot("return_order_id"))
         if order is None:  # checked once the order is confirmed as theirs; nothing said now
             return {"return_item": text} if text else {"return_item": None}
@@ -452,10 +554,43 @@ class ValidateReturnForm(ConfirmsOrderDetails):
             items=base.join_words(order.items),
         )
 
+    @staticmethod
+    async def _item_without_number(text: str, tracker: Tracker) -> dict[str, Any]:
+        """No order number: a signed-in customer's own order that holds the item is found by
+        the item (their account names it); otherwise the item goes on as they said it."""
+        if not text:
+            return {"return_item": None}
+        customer = tracker.get_slot("customer_id")
+        if customer:
+            shop = await base.load_business()
+            orders = (await shop_records(shop)).orders_of(str(customer))
+            found = [
+                (order, item)
+                for order in orders
+                if (item := item_in_order(text, order.items)) is not None
+            ]
+            if len(found) == 1:
+                order, item = found[0]
+                return {"return_order_id": order.order_id, "return_item": item}
+        return {"return_item": text}
+
+    async def validate_return_bought(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value == UNKNOWN_AGE or base.latest_intent(tracker) == "dont_know":
+            return {BOUGHT_SLOT: UNKNOWN_AGE}
+        shop = await base.load_business()
+        days = days_since(str(value or ""), base.today(shop))
+        if days is not None and days >= 0:
+            return {BOUGHT_SLOT: str(days)}
+        if explained_before(tracker, "utter_explain_return_bought"):
+            return {BOUGHT_SLOT: UNKNOWN_AGE}  # never the same question a third time
+        return explain(dispatcher, BOUGHT_SLOT, "utter_explain_return_bought")
+
     async def validate_return_reason(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = str(value or "").strip()
+        text = await echo_of(str(value or ""))
         if len(text) < 3:
             return explain(dispatcher, "return_reason", "utter_explain_reason_short")
         return {"return_reason": text}
@@ -513,7 +648,21 @@ class ActionAskReturnOrderId(AskSlotAction):
 
 
 class ActionAskReturnItem(AskSlotAction):
+    """Asks which item; without an order number there is no order to pick it from."""
+
     slot = "return_item"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        if tracker.get_slot("return_order_id") != NO_ORDER or tracker.get_slot(HINT_SLOT):
+            return await super().answer(dispatcher, tracker, domain, shop)
+        dispatcher.utter_message(response="utter_ask_return_item_without_order")
+        return []
+
+
+class ActionAskReturnBought(AskSlotAction):
+    slot = BOUGHT_SLOT
 
 
 class ActionAskReturnReason(AskSlotAction):
@@ -557,7 +706,14 @@ class ActionStopRepairForm(StopFormAction):
 
 
 class ActionStopReturnForm(StopFormAction):
-    slots = ("return_order_id", "return_item", "return_reason", EMAIL_SLOT, POSTCODE_SLOT)
+    slots = (
+        "return_order_id",
+        "return_item",
+        BOUGHT_SLOT,
+        "return_reason",
+        EMAIL_SLOT,
+        POSTCODE_SLOT,
+    )
     response = "utter_return_form_stopped"
 
     def name(self) -> str:

@@ -16,6 +16,7 @@ import asyncio
 import datetime as dt
 import functools
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -48,6 +49,18 @@ PASSING_ACTIONS = ("action_listen", "action_handoff", "action_deactivate_loop")
 # The complaint action has already recorded its own promise to follow up.
 PROMISED_ALREADY = ("action_handle_complaint",)
 UNHAPPY_REASONS = ("complaint", "customer_asked")
+# Messages that say how, not what: a follow-up promise is never "about" one of these.
+NOT_WHAT_THEY_ASKED = frozenset(
+    {"request_human", "affirm", "deny", "greet", "goodbye", "thank", "thanks", "bot_challenge",
+     "what_do_you_know", "forget_me", "export_my_data", "correct_fact", "forget_fact", "dont_know"}
+)  # fmt: skip
+# A request for a person names one; a message taken for such a request that names nobody
+# ("can I get store credit for the helmet instead") is itself what the customer asked.
+NAMES_A_PERSON = re.compile(
+    r"\b(?:person|human|someone|somebody|anyone|agent|staff|team|people|real|manager|"
+    r"talk|speak|chat|call)\b",
+    re.IGNORECASE,
+)
 
 
 def escalation_reason(tracker: Tracker, at_risk: bool) -> str:
@@ -61,6 +74,27 @@ def escalation_reason(tracker: Tracker, at_risk: bool) -> str:
     if at_risk and reason in UNHAPPY_REASONS:
         return "at_risk"
     return reason
+
+
+def asked_about(tracker: Tracker, look_back: int = 6) -> str | None:
+    """What the customer wanted a person for, in their words: their latest message that was
+    neither a request for a person nor a yes, no, hello or thanks (None when there is none)."""
+    seen = 0
+    for event in reversed(tracker.events or []):
+        if event.get("event") != "user":
+            continue
+        seen += 1
+        if seen > look_back:
+            break
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        text = str(event.get("text") or "").strip()
+        if not text or text.startswith("/"):
+            continue
+        if intent not in NOT_WHAT_THEY_ASKED:
+            return text
+        if intent == "request_human" and not NAMES_A_PERSON.search(text):
+            return text
+    return None
 
 
 def open_now(shop: Business, moment: dt.datetime) -> bool:
@@ -102,9 +136,12 @@ def _escalate(
     client = client_of(tracker)
     card = store.card_for_sender(sender_id)
     reason = escalation_reason(tracker, at_risk=bool(card and card.at_risk))
-    detail = (tracker.latest_message or {}).get("text")
+    asked = asked_about(tracker)
+    detail = asked or (tracker.latest_message or {}).get("text")
+    promise_about: str | None = asked
     if reason == "say_yes":  # the agent sees what was offered and why, not just "yes"
         detail = request_summary(tracker) or detail
+        promise_about = detail
     promised = any(
         event.get("event") == "action" and event.get("name") in PROMISED_ALREADY
         for event in (tracker.events or [])[-3:]
@@ -118,6 +155,7 @@ def _escalate(
         detail=detail,
         team_back=team_back,
         promise=None if promised else memory_promise(store),
+        promise_about=promise_about,
         admit=None if limiter is None or client is None else lambda: limiter.allow(client),
     )
 

@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base, requests
 from actions.base import DomainDict, Events, ShopAction
-from actions.forms import parse_day
+from actions.forms import BOUGHT_SLOT, NO_ORDER, UNKNOWN_AGE, parse_day
 from actions.ownership import (
     CHECK_FORM,
     CHECK_REFERENCE_SLOT,
@@ -172,7 +172,12 @@ def remember_bike(store: Any, sender_id: str, bike: str) -> None:
     from memory.records import ExtractedFact
 
     customer_id = store.customer_for_sender(sender_id)
-    store.record_fact(customer_id, ExtractedFact("bike", bike, confidence=1.0), source="form")
+    store.record_fact(
+        customer_id,
+        ExtractedFact("bike", bike, confidence=1.0),
+        source="form",
+        exchange_id=store.latest_customer_exchange(sender_id),  # the evidence
+    )
 
 
 def reference_in_message(tracker: Tracker) -> str | None:
@@ -439,8 +444,12 @@ class ActionSubmitReturn(ShopAction):
         reset = [
             SlotSet("return_order_id", None),
             SlotSet("return_item", None),
+            SlotSet(BOUGHT_SLOT, None),
             SlotSet("return_reason", None),
         ]
+        if wanted == NO_ORDER:
+            await self._without_order(dispatcher, tracker, shop, item)
+            return reset
         if order is None or not owns(await asker_of(tracker), order):
             # Validation confirmed it; the records (or the chat's confirmations) changed since.
             dispatcher.utter_message(response=CHECK_NO_MATCH, order_id=shown(str(wanted)))
@@ -467,3 +476,31 @@ class ActionSubmitReturn(ShopAction):
                 exchange_text=policies.exchanges,
             )
         return reset
+
+    @staticmethod
+    async def _without_order(
+        dispatcher: CollectingDispatcher, tracker: Tracker, shop: Business, item: str
+    ) -> None:
+        """A purchase with no order number (bought in the shop, the number lost): the ladder
+        decides from the item and roughly when it was bought; not knowing when counts as past
+        the returns window, so the nearest yes (store credit, an exchange, a person) is offered."""
+        bought = str(tracker.get_slot(BOUGHT_SLOT) or UNKNOWN_AGE)
+        policies = shop.policies
+        age = int(bought) if bought.isdigit() else policies.returns_window_days + 1
+        request = return_request(
+            return_wish(base.messages_since(tracker, "return_request")), item, age, shop
+        )
+        if request.kind == "refund":  # no order on record: no receipt to go by
+            request = Request(request.kind, {**request.facts, "has_receipt": False})
+        decision = await requests.answer_request(
+            dispatcher, tracker, request, accept="Yes, go ahead", asks=False
+        )
+        if decision.rung == "yes":
+            dispatcher.utter_message(
+                response="utter_return_started_without_order",
+                item=item,
+                address=shop.locations[0].address,
+                refund_method=policies.refund_method,
+                refund_days=policies.refund_days,
+                exchange_text=policies.exchanges,
+            )

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -22,25 +24,24 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import base
 from actions.base import DomainDict, Events
 
-# Slots a new session starts without: half-done forms and the turn-by-turn working slots, and
-# the orders confirmed as the customer's (whoever picks the chat up later confirms again; the
-# misses are kept, so a new session brings no new guesses).
-NOT_CARRIED_OVER = frozenset(
+# The slots a new session keeps, each with the reason it is kept. Every other slot holds a
+# turn's working values (a form's answers, an entity of one message, a turn marker) or what the
+# session start reads afresh from memory, and a new session starts without it. A slot is carried
+# only when it is listed here with a reason (tests/unit/actions/test_slot_carry_over.py walks
+# every slot of the domain); docs/personal.md lists them.
+CARRIED_OVER: Mapping[str, str] = MappingProxyType(
     {
-        "repair_bike",
-        "repair_problem",
-        "repair_date",
-        "return_order_id",
-        "return_item",
-        "return_reason",
-        "form_hint_for",
-        "requested_slot",
-        "session_started_metadata",
-        "handoff_requested",
-        "order_check_reference",
-        "order_email",
-        "order_postcode",
-        "confirmed_orders",
+        "customer_name": "the name the customer gave in this chat: a new visit still greets "
+        "them by it when the memory cannot be reached (the session start replaces it with the "
+        "memory's)",
+        "customer_id": "who is signed in, set by the channel for the whole chat; the session "
+        "start sets it again from the verified identity",
+        "order_check_misses": "wrong order details given so far: a new session brings no new "
+        "guesses at someone else's order",
+        "preferences": "what the customer told us they like in this chat, shown back by 'what "
+        "do you know about me' when the memory is down",
+        "aspirations": "the goals the customer told us in this chat, for the same reason",
+        "ideas": "the ideas the customer shared in this chat, for the same reason",
     }
 )
 # A promise counts as due when its time is this close (or past).
@@ -216,7 +217,7 @@ def carried_over(tracker: Tracker, domain: DomainDict) -> Events:
     return [
         SlotSet(name, value)
         for name, value in (tracker.slots or {}).items()
-        if name not in NOT_CARRIED_OVER and value is not None
+        if name in CARRIED_OVER and value is not None
     ]
 
 

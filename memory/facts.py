@@ -114,7 +114,7 @@ DEFAULT_SLOT_FACTS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "jersey_size": ("size", "jersey"),
         "helmet_size": ("size", "helmet"),
         "favourite_product": ("favourite_product", ""),
-        "aspiration": ("aspiration", ""),
+        # Not the `aspiration` slot: the session fills it with a shortened copy of a stored goal.
         "riding_goal": ("aspiration", ""),
     }
 )

@@ -302,6 +302,7 @@ def escalate(
     team_back: str | None = None,
     promise: Callable[[str, str], int] | None = None,
     admit: Callable[[], bool] | None = None,
+    promise_about: str | bool | None = True,
 ) -> Escalation:
     """Queue a conversation for a person and say what happens next.
 
@@ -321,7 +322,9 @@ def escalate(
     promise_id = None
     if not available:
         if promise is not None:
-            about = f" about: {detail}" if detail else ""
+            # What the customer asked (`promise_about`, True: the detail), never "a person".
+            subject = detail if promise_about is True else promise_about
+            about = f" about: {subject}" if isinstance(subject, str) and subject else ""
             text = f"A person from the team gets back to the customer{about}"
             promise_id = promise(sender_id, text)
         return Escalation(

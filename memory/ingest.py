@@ -99,8 +99,12 @@ class EventIngestor:
             if not facts:
                 return False
             customer = self.store.customer_for_sender(sender, _time(event))
+            # The evidence: the customer's message that answered the form's question.
+            evidence = self.store.latest_customer_exchange(sender, _time(event))
             for fact in facts:
-                self.store.record_fact(customer, fact, source="form", at=_time(event))
+                self.store.record_fact(
+                    customer, fact, source="form", exchange_id=evidence, at=_time(event)
+                )
             return True
         exchange = self.exchange(event)
         return False if exchange is None else self.store.record_exchange(exchange)

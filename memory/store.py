@@ -597,6 +597,82 @@ class MemoryStore:
                 conn, customer_id, fact, source, exchange_id, utc(at) if at else self._now()
             )
 
+    def latest_customer_exchange(self, sender_id: str, at: datetime | None = None) -> int | None:
+        """The id of the conversation's latest customer message (at or before `at`): the
+        exchange a form answer came from, kept with the fact as its evidence."""
+        query = select(s.exchanges.c.id).where(
+            s.exchanges.c.speaker == "customer",
+            s.exchanges.c.conversation_id.in_(
+                select(s.conversations.c.id).where(s.conversations.c.sender_id == sender_id)
+            ),
+        )
+        if at is not None:
+            query = query.where(s.exchanges.c.at <= utc(at))
+        query = query.order_by(s.exchanges.c.at.desc(), s.exchanges.c.id.desc()).limit(1)
+        with self.engine.connect() as conn:
+            found = conn.execute(query).scalar()
+        return None if found is None else int(found)
+
+    def correct_fact(
+        self,
+        customer_id: int,
+        fact: ExtractedFact,
+        exchange_id: int | None = None,
+        at: datetime | None = None,
+    ) -> int:
+        """The customer put a fact right ("no, my bike is a Trek"): their value replaces every
+        current fact of that kind (and key); the old ones stay as history."""
+        moment = utc(at) if at else self._now()
+        with self.engine.begin() as conn:
+            self._require_customer(conn, customer_id)
+            current = conn.execute(
+                select(s.facts.c.id, s.facts.c.value).where(
+                    s.facts.c.customer_id == customer_id,
+                    s.facts.c.superseded_at.is_(None),
+                    s.facts.c.kind == fact.kind,
+                    *([s.facts.c.key == fact.key] if fact.key else []),
+                )
+            ).all()
+            value = " ".join(fact.value.split())[:500]
+            if [_normalised(row.value) for row in current] == [_normalised(value)]:
+                return int(current[0].id)
+            new_id = int(
+                conn.execute(
+                    s.facts.insert().values(
+                        customer_id=customer_id,
+                        kind=fact.kind,
+                        key=fact.key,
+                        value=value,
+                        source="message",
+                        exchange_id=exchange_id,
+                        confidence=1.0,
+                        recorded_at=moment,
+                    )
+                ).inserted_primary_key[0]
+            )
+            if current:
+                conn.execute(
+                    update(s.facts)
+                    .where(s.facts.c.id.in_([row.id for row in current]))
+                    .values(superseded_at=moment, superseded_by=new_id)
+                )
+            return new_id
+
+    def forget_facts(self, customer_id: int, kind: str, key: str | None = None) -> int:
+        """The customer asked us to forget one thing ("forget my bike"): that kind of fact
+        is deleted with its history, nothing else; how many were deleted."""
+        where = [s.facts.c.customer_id == customer_id, s.facts.c.kind == kind]
+        if key:
+            where.append(s.facts.c.key == key)
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(s.facts)
+                .where(s.facts.c.customer_id == customer_id)
+                .where(s.facts.c.superseded_by.in_(select(s.facts.c.id).where(*where)))
+                .values(superseded_by=None)
+            )
+            return int(conn.execute(delete(s.facts).where(*where)).rowcount or 0)
+
     def facts(self, customer_id: int, include_history: bool = False) -> list[FactView]:
         """The customer's facts (current only unless `include_history`), newest first."""
         query = select(s.facts).where(s.facts.c.customer_id == customer_id)

@@ -19,6 +19,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from voice.items import names_a_thing
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 TOP_LEVEL_KEYS = (
     "shop",
@@ -286,6 +288,9 @@ class Business:
         """The catalogue product a customer's words name (its name, a synonym, a tag or its
         description, fuzzily), or None when the shop has nothing that is the same item."""
         from voice.catalogue import Catalogue
+
+        if not text or not names_a_thing(text):
+            return None  # a bare number ("about 50 days ago") names no product
 
         return Catalogue.of(self).product(text)
 

@@ -46,6 +46,9 @@ class FakeMemory:
         self.feedback: list[tuple[int, str, str]] = []
         self.linked: list[tuple[str, str]] = []
         self.news: tuple[str, str] | None = None
+        self.evidence: list[int | None] = []
+        self.corrected: list[tuple[int, ExtractedFact]] = []
+        self.forgotten: list[tuple[int, str]] = []
 
     def card_for_sender(self, sender_id: str) -> Any:
         return self.shown
@@ -57,9 +60,27 @@ class FakeMemory:
     def customer_for_sender(self, sender_id: str) -> int:
         return 7
 
-    def record_fact(self, customer_id: int, fact: ExtractedFact, source: str = "form") -> int:
+    def record_fact(
+        self,
+        customer_id: int,
+        fact: ExtractedFact,
+        source: str = "form",
+        exchange_id: int | None = None,
+    ) -> int:
         self.facts.append((customer_id, fact, source))
+        self.evidence.append(exchange_id)
         return len(self.facts)
+
+    def latest_customer_exchange(self, sender_id: str) -> int | None:
+        return 41
+
+    def correct_fact(self, customer_id: int, fact: ExtractedFact) -> int:
+        self.corrected.append((customer_id, fact))
+        return 1
+
+    def forget_facts(self, customer_id: int, kind: str, key: str | None = None) -> int:
+        self.forgotten.append((customer_id, kind))
+        return 1
 
     def add_feedback(self, customer_id: int, kind: str, text: str) -> int:
         self.feedback.append((customer_id, kind, text))

@@ -193,7 +193,7 @@ async def test_a_correction_of_the_bike_while_asked_for_the_date(dispatcher, dom
     )
     events = await ValidateRepairForm().run(dispatcher, tracker, domain)
     assert slot_values(events) == {"repair_bike": "gravel bike", "repair_date": None}
-    assert dispatcher.messages == []
+    assert said(dispatcher) == ["utter_bike_noted"]  # the new bike, said once
 
 
 async def test_a_vague_bike_and_a_one_word_problem_are_explained(dispatcher, domain) -> None:
@@ -222,33 +222,32 @@ async def test_a_vague_bike_and_a_one_word_problem_are_explained(dispatcher, dom
     assert said(dispatcher) == ["utter_explain_bike_short", "utter_explain_problem_short"]
 
 
-async def test_a_known_product_becomes_its_catalogue_name(dispatcher, domain) -> None:
+@pytest.mark.parametrize(
+    ("said_bike", "kept"),
+    [
+        ("my trek fx3", "Trek FX 3"),  # the same item: linked to its catalogue name
+        ("my Trek FX 3", "Trek FX 3"),
+        ("cannondale topstone", "Cannondale Topstone"),  # not the Cannondale Synapse
+        ("my trek", "Trek"),  # a brand alone is not the shop's Trek FX 3
+        ("my old gravel bike", "old gravel bike"),
+    ],
+)
+async def test_the_customers_bike_is_kept_as_said_never_snapped_to_another_item(
+    dispatcher, domain, said_bike, kept
+) -> None:
     events = await validate(
         ValidateRepairForm(),
         dispatcher,
         domain,
         "repair_form",
         "repair_bike",
-        "my trek fx3",
+        said_bike,
         "repair_bike",
-        "my trek fx3",
+        said_bike,
     )
-    assert slot_values(events)["repair_bike"] == "Trek FX 3"
-
-
-async def test_a_brand_alone_is_kept_as_said_not_snapped_to_our_model(dispatcher, domain) -> None:
-    # "my trek" may be any Trek: the bike is remembered as the customer said it.
-    events = await validate(
-        ValidateRepairForm(),
-        dispatcher,
-        domain,
-        "repair_form",
-        "repair_bike",
-        "my trek",
-        "repair_bike",
-        "my trek",
-    )
-    assert slot_values(events)["repair_bike"] == "trek"
+    assert slot_values(events)["repair_bike"] == kept
+    assert said(dispatcher) == ["utter_bike_noted"]
+    assert dispatcher.messages[0]["bike"] == kept
 
 
 @pytest.mark.parametrize(

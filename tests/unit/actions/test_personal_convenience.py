@@ -37,7 +37,7 @@ async def test_without_a_known_bike_the_question_is_the_usual_one(
         ("yes", "affirm", "Trek FX 3", []),
         ("same bike", "inform", "Trek FX 3", []),
         ("a different bike", "inform", None, ["utter_ask_repair_bike_other"]),
-        ("my Specialized Diverge", "inform", "Specialized Diverge", []),
+        ("my Specialized Diverge", "inform", "Specialized Diverge", ["utter_bike_noted"]),
     ],
 )
 async def test_the_answer_to_same_bike_fills_the_form(
@@ -77,6 +77,7 @@ async def test_a_booked_repair_remembers_the_bike(
     assert said(dispatcher) == ["utter_repair_booked"]
     [(_, fact, source)] = memory.facts
     assert (fact.kind, fact.value, source) == ("bike", "Trek FX 3", "form")
+    assert memory.evidence == [41]  # kept with the customer's message it came from
     assert {
         "event": "slot",
         "timestamp": None,

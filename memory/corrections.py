@@ -1,0 +1,97 @@
+"""What a customer asks us to change about one fact, read from their own words.
+
+"no, my bike is a Trek" corrects the bike; "forget my bike" forgets it; "my name's Sam, not
+Sammy" corrects the name. The reader says which kind of fact (and which size) and the new value;
+it never guesses a kind the customer did not name, so the bot asks which thing they mean instead.
+Plain Python (no language model): the action server runs it on every correction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# The words a customer uses for each kind of fact -> (kind, key).
+KIND_WORDS: tuple[tuple[str, tuple[str, str]], ...] = (
+    (r"(?P<size>frame|shoe|jersey|helmet|glove|jacket|wheel)s? size", ("size", "")),
+    (r"size", ("size", "")),
+    (r"(?:bike|bicycle|ride|wheels|e-?bike)", ("bike", "")),
+    (r"(?:first |full )?name", ("name", "")),
+    (r"(?:goal|dream|aim|ambition|plan|target|challenge)", ("aspiration", "")),
+    (r"(?:riding style|style of riding|kind of riding|type of riding)", ("riding_style", "")),
+)
+SIZE_KEYS = {"glove": "gloves"}
+# "I ride a Trek", "I've got a Giant now": the bike, said without "my bike".
+OWNING = r"(?:i\s+(?:actually\s+|now\s+|really\s+)?(?:ride|own|have|use)|i'?ve\s+got|i\s+got)"
+FILLER = r"(?:actually|really|now|in fact|just|called|named)\s+"
+ARTICLE = r"(?:a|an|the|my)\s+"
+TRAILING = re.compile(
+    r"(?:[\s,]+(?:not|rather than|instead of)\b.*|\s+(?:now|anymore|any more|these days|"
+    r"actually|thanks|thank you|please|though|instead)\b.*)$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class FactChange:
+    """One fact to put right (`value`) or to forget (`value` is None)."""
+
+    kind: str
+    key: str = ""
+    value: str | None = None
+
+
+def _kind(words: str) -> tuple[str, str] | None:
+    # "my goal is to ride ..." is about the goal: a kind after "my" wins over a word later on.
+    for lead in (r"\bmy\s+", r"\b"):
+        for pattern, (kind, key) in KIND_WORDS:
+            found = re.search(rf"{lead}{pattern}\b", words)
+            if found:
+                size = found.groupdict().get("size")
+                return kind, SIZE_KEYS.get(size, size) if size else key
+    return None
+
+
+def _clean(value: str) -> str | None:
+    value = re.sub(r"[.!?]+$", "", value.strip())
+    value = TRAILING.sub("", value).strip(" ,.;:!?\"'“”")
+    value = re.sub(rf"^(?:{FILLER})*(?:{ARTICLE})?", "", value, flags=re.IGNORECASE).strip()
+    return value if value and len(value) <= 120 else None
+
+
+def _value(text: str, kind: str) -> str | None:
+    said = " ".join(text.split())
+    lowered = said.lower()
+    for pattern, (found_kind, _) in KIND_WORDS:
+        if found_kind != kind:
+            continue
+        match = re.search(rf"\bmy\s+{pattern}(?:'s|\s+is|\s+was|:)\s+(?P<value>.+)$", lowered)
+        if match:
+            return _clean(said[match.start("value") :])
+    if kind == "bike":
+        match = re.search(rf"\b{OWNING}\s+(?P<value>.+)$", lowered)
+        if match:
+            return _clean(said[match.start("value") :])
+    if kind == "name":
+        match = re.search(r"\b(?:call me|i'?m|i am|it'?s)\s+(?P<value>.+)$", lowered)
+        if match:
+            return _clean(said[match.start("value") :])
+    return None
+
+
+def read_change(text: str, forget: bool) -> FactChange | None:
+    """The change the customer asks for, or None when they named no kind of fact."""
+    lowered = " ".join(text.lower().split())
+    kind = _kind(lowered)
+    if kind is None and not forget and re.search(rf"\b{OWNING}\b", lowered):
+        kind = ("bike", "")
+    if kind is None and not forget and re.search(r"\bcall me\b", lowered):
+        kind = ("name", "")
+    if kind is None:
+        return None
+    if forget:
+        return FactChange(kind[0], kind[1])
+    value = _value(text, kind[0])
+    if value is None:
+        return None
+    return FactChange(kind[0], kind[1], value)
