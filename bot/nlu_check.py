@@ -23,12 +23,13 @@ from bot.settings import ROOT, Settings
 
 # Below this intent macro-F1 on the held-out set, `make test` fails.
 MIN_INTENT_MACRO_F1 = 0.90
-# Below this intent accuracy on the messy set, `make test` fails. For now it is the accuracy of
-# the model trained before the data was rewritten (0.841, 290 of 345 messages, on 2026-11-26)
-# minus 0.02, rounded down to two decimals, so that it catches a slide back. The goal is 0.90:
+# Below this intent accuracy on the messy set, `make test` fails. It is the accuracy of the
+# model trained on the rewritten data (0.887, 306 of 345 messages, on 2026-11-26; 0.841 before
+# the rewrite) minus 0.02, rounded down to two decimals, so that it catches a slide back. The
+# goal is 0.90:
 # raise this constant as the training data improves; never lower it to let a model through,
 # and never edit the messy set to pass it.
-MIN_MESSY_INTENT_ACCURACY = 0.82
+MIN_MESSY_INTENT_ACCURACY = 0.86
 HELD_OUT_FILE = ROOT / "tests" / "nlu" / "held_out"
 MESSY_FILE = ROOT / "tests" / "nlu" / "messy.yml"
 # The messy set's reports go to this folder inside the results folder.
