@@ -226,20 +226,13 @@ class ActionHandoff(ShopAction):
                 team_back,
                 limiter,
             )
-        except HandoffLimited:
-            # One client has queued as many chats as it may this hour: this one is not queued,
-            # and the customer gets the team's direct contacts instead.
-            logger.warning("did not queue %s: its client's handoff limit", tracker.sender_id)
-            dispatcher.utter_message(
-                response="utter_handoff",
-                team_hours=team_hours,
-                phone=place.phone,
-                email=place.email,
-            )
-            return [SlotSet("handoff_requested", True)]
-        except Exception:
-            # The queue is unreachable: the customer still gets the team's direct contacts.
-            logger.exception("could not queue %s for a person", tracker.sender_id)
+        except Exception as error:
+            # Not queued (one client has queued as many chats as it may this hour, or the queue
+            # is unreachable): the customer gets the team's direct contacts instead.
+            if isinstance(error, HandoffLimited):
+                logger.warning("did not queue %s: its client's handoff limit", tracker.sender_id)
+            else:
+                logger.exception("could not queue %s for a person", tracker.sender_id)
             dispatcher.utter_message(
                 response="utter_handoff",
                 team_hours=team_hours,

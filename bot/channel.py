@@ -70,6 +70,7 @@ FAILED_REPLY = (
 )
 
 
+SESSION_REFUSED_REPLY = "This chat session was not recognised, so a new one has started."
 NEW_CHAT_REPLY = (
     "This is a new chat, so the messages above are no longer part of it. How can I help?"
 )
@@ -562,7 +563,7 @@ class WidgetInput(InputChannel):
                     await hub.refuse(
                         sid,
                         "session_refused",
-                        "This chat session was not recognised, so a new one has started.",
+                        SESSION_REFUSED_REPLY,
                     )
             if anonymous_id is not None and await _retired(hub, anonymous_id):
                 # This browser signed in after chatting: that chat now belongs to the
@@ -572,7 +573,7 @@ class WidgetInput(InputChannel):
                 await hub.refuse(
                     sid,
                     "session_refused",
-                    "This chat session was not recognised, so a new one has started.",
+                    SESSION_REFUSED_REPLY,
                 )
                 anonymous_id = None
             earlier_chat = anonymous_id

@@ -558,6 +558,23 @@ class MemoryStore:
         for row in same_slot:
             if _normalised(row.value) == _normalised(value):
                 return int(row.id)  # already known; the older provenance stays
+        return self._supersede(
+            conn, customer_id, fact, value, source, exchange_id, fact.confidence, at, same_slot
+        )
+
+    def _supersede(
+        self,
+        conn: Connection,
+        customer_id: int,
+        fact: ExtractedFact,
+        value: str,
+        source: str,
+        exchange_id: int | None,
+        confidence: float,
+        at: datetime,
+        replaced: Sequence[Any],
+    ) -> int:
+        """Insert a fact and mark the `replaced` rows as superseded by it; the new id."""
         new_id = int(
             conn.execute(
                 s.facts.insert().values(
@@ -567,15 +584,15 @@ class MemoryStore:
                     value=value,
                     source=source,
                     exchange_id=exchange_id,
-                    confidence=fact.confidence,
+                    confidence=confidence,
                     recorded_at=at,
                 )
             ).inserted_primary_key[0]
         )
-        if same_slot:
+        if replaced:
             conn.execute(
                 update(s.facts)
-                .where(s.facts.c.id.in_([row.id for row in same_slot]))
+                .where(s.facts.c.id.in_([row.id for row in replaced]))
                 .values(superseded_at=at, superseded_by=new_id)
             )
         return new_id
@@ -636,27 +653,9 @@ class MemoryStore:
             value = " ".join(fact.value.split())[:500]
             if [_normalised(row.value) for row in current] == [_normalised(value)]:
                 return int(current[0].id)
-            new_id = int(
-                conn.execute(
-                    s.facts.insert().values(
-                        customer_id=customer_id,
-                        kind=fact.kind,
-                        key=fact.key,
-                        value=value,
-                        source="message",
-                        exchange_id=exchange_id,
-                        confidence=1.0,
-                        recorded_at=moment,
-                    )
-                ).inserted_primary_key[0]
+            return self._supersede(
+                conn, customer_id, fact, value, "message", exchange_id, 1.0, moment, current
             )
-            if current:
-                conn.execute(
-                    update(s.facts)
-                    .where(s.facts.c.id.in_([row.id for row in current]))
-                    .values(superseded_at=moment, superseded_by=new_id)
-                )
-            return new_id
 
     def forget_facts(self, customer_id: int, kind: str, key: str | None = None) -> int:
         """The customer asked us to forget one thing ("forget my bike"): that kind of fact

@@ -20,12 +20,6 @@ async def press(widget: Widget, reply: dict, title_word: str) -> dict:
     return await widget.say(chosen["payload"])
 
 
-async def all_said(widget: Widget, text: str) -> str:
-    first = await widget.say(text)
-    more = [data for name, data in await widget.drain(3.0) if name == "bot_uttered"]
-    return " ".join(str(m.get("text", "")) for m in [first, *more])
-
-
 def bookings_of(widget_server: WidgetServer, reference: str) -> int:
     path = widget_server.settings.bookings_url.removeprefix("sqlite:///")
     with sqlite3.connect(path) as db:
@@ -44,7 +38,7 @@ async def test_forgetting_removes_the_repair_booked_in_that_chat(
     await customer.say("I need to book a repair")
     await customer.say("my Trek FX 3")
     await customer.say("the brakes squeal badly")
-    booked = await all_said(customer, "Tuesday")
+    booked = await customer.say_all("Tuesday")
     found = re.search(r"\bR-[0-9A-Z]{8}\b", booked)
     assert found, booked
     reference = found.group(0)
@@ -55,7 +49,7 @@ async def test_forgetting_removes_the_repair_booked_in_that_chat(
     await customer.drain(2.0)
     assert bookings_of(widget_server, reference) == 0
     # The reference no longer answers, in that browser or any other.
-    asked = await all_said(customer, f"where is my repair {reference}?")
+    asked = await customer.say_all(f"where is my repair {reference}?")
     assert "Tuesday" not in asked and "Trek" not in asked
 
 
@@ -66,7 +60,7 @@ async def test_forgetting_a_signed_in_customer_gives_no_redeemed_points_back(
     identity = {"id": customer_id, "signature": widget_server.sign(customer_id), "name": "Sam"}
     first = await open_widget()
     await first.start_session(customer=identity)
-    redeemed = await all_said(first, "I'd like to redeem a free puncture repair")
+    redeemed = await first.say_all("I'd like to redeem a free puncture repair")
     assert "set aside" in redeemed, redeemed
     confirm = await first.say("forget me please")
     await press(first, confirm, "forget")
@@ -76,5 +70,5 @@ async def test_forgetting_a_signed_in_customer_gives_no_redeemed_points_back(
 
     again = await open_widget()
     await again.start_session(customer=identity)
-    balance = await all_said(again, "how many loyalty points have I got?")
+    balance = await again.say_all("how many loyalty points have I got?")
     assert "170" in balance and "320" not in balance, balance

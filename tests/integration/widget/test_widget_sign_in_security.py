@@ -8,7 +8,7 @@ import time
 
 import pytest
 from rapport_widget_server import SESSION_SECRET, WidgetServer
-from widget_client import Widget, texts
+from widget_client import texts
 
 from bot import session_tokens
 from memory.store import MemoryStore
@@ -20,13 +20,6 @@ MEMORY_SECONDS = 90  # the exchange log may lag on a busy machine
 
 def conversation_of(token: str) -> str:
     return session_tokens.verify_session_token(SESSION_SECRET, token)
-
-
-async def bot_texts_after(widget: Widget, text: str) -> str:
-    """Everything the bot says in answer to `text`, as one string."""
-    first = await widget.say(text)
-    more = [data for name, data in await widget.drain(3.0) if name == "bot_uttered"]
-    return " ".join(str(message.get("text", "")) for message in [first, *more])
 
 
 async def wait_for_name(widget_server: WidgetServer, customer: str, name: str) -> None:
@@ -65,7 +58,7 @@ async def test_the_anonymous_token_from_before_sign_in_opens_nothing_of_the_acco
     assert later.errors() == ["session_refused"]
     assert conversation_of(token) not in {conversation_of(before), conversation_of(after)}
     assert history == []
-    answer = await bot_texts_after(later, "what do you know about me?")
+    answer = await later.say_all("what do you know about me?")
     assert "Cara" not in answer
 
 
@@ -86,7 +79,7 @@ async def test_signing_out_leaves_a_chat_with_nothing_of_the_account(
     assert signed_out.errors() == []
     assert history == []
     assert "hello, I ride a Trek FX 3" not in texts(history, "customer")
-    answer = await bot_texts_after(signed_out, "what do you know about me?")
+    answer = await signed_out.say_all("what do you know about me?")
     assert "Dev" not in answer
     assert conversation_of(token) == conversation_of(signed_in)
 

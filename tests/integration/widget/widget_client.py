@@ -76,6 +76,13 @@ class Widget:
         await self.client.emit("user_uttered", {"message": text, "metadata": metadata or {}})
         return await self.next("bot_uttered")
 
+    async def say_all(self, text: str, quiet: float = 3.0) -> str:
+        """Everything the bot says in answer to `text` (until `quiet` seconds pass), as one
+        string."""
+        first = await self.say(text)
+        more = [data for name, data in await self.drain(quiet) if name == "bot_uttered"]
+        return " ".join(str(message.get("text", "")) for message in [first, *more])
+
     async def drain(self, seconds: float = 1.0) -> list[tuple[str, Any]]:
         """Events that arrive within `seconds` (for 'nothing more comes' checks)."""
         got = []
