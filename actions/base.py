@@ -241,12 +241,17 @@ _stores_lock = threading.Lock()
 
 
 def memory_store(database_url: str) -> Any:
-    """The relationship memory at `database_url`, one store per process (call in a thread)."""
+    """The relationship memory at `database_url`, one store per process (call in a thread).
+
+    It weighs signals and at-risk thresholds with the `RELATIONSHIP_*` settings, the same
+    rules as the Rasa server's event broker: both processes must judge a customer alike.
+    """
     from memory.store import MemoryStore
 
     with _stores_lock:
         if database_url not in _stores:
-            _stores[database_url] = MemoryStore(database_url)
+            rules = _settings().relationship_rules()
+            _stores[database_url] = MemoryStore(database_url, rules=rules)
         return _stores[database_url]
 
 
