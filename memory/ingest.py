@@ -16,8 +16,9 @@ import queue
 import sqlite3
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ MAX_TEXT = 5000
 # behind the events of the turn in which the customer asked to be forgotten, so those events
 # (which Rasa publishes again when it saves that turn) are forgotten too.
 FORGET_SENDER = "rapport_forget_sender"
+REMEMBERED_CONVERSATIONS = 10_000  # conversations whose latest customer message is kept
 
 
 def forget_command(sender_id: str) -> dict[str, Any]:
@@ -80,6 +82,9 @@ class EventIngestor:
 
     store: MemoryStore
     slot_facts: Mapping[str, tuple[str, str]] = DEFAULT_SLOT_FACTS
+    # Each conversation's latest customer message in the stream (its event id): the evidence
+    # of the form answers that follow it. Events arrive in order, so this needs no clock.
+    _latest_message: OrderedDict[str, str] = field(default_factory=OrderedDict, repr=False)
 
     def ingest(self, event: Mapping[str, Any]) -> bool:
         """Write what the event means for memory; True when something new was written."""
@@ -88,6 +93,7 @@ class EventIngestor:
         if not isinstance(sender, str) or not sender:
             return False
         if kind == FORGET_SENDER:
+            self._latest_message.pop(sender, None)
             forgotten = forget_sender(self.store, sender)
             logger.info("memory: forgot conversation %s (%d customers)", sender, len(forgotten))
             return bool(forgotten)
@@ -99,15 +105,29 @@ class EventIngestor:
             if not facts:
                 return False
             customer = self.store.customer_for_sender(sender, _time(event))
-            # The evidence: the customer's message that answered the form's question.
-            evidence = self.store.latest_customer_exchange(sender, _time(event))
+            evidence = self._evidence(sender, _time(event))
             for fact in facts:
                 self.store.record_fact(
                     customer, fact, source="form", exchange_id=evidence, at=_time(event)
                 )
             return True
         exchange = self.exchange(event)
-        return False if exchange is None else self.store.record_exchange(exchange)
+        if exchange is None:
+            return False
+        written = self.store.record_exchange(exchange)
+        if exchange.speaker == "customer":
+            self._latest_message[sender] = exchange.event_id
+            self._latest_message.move_to_end(sender)
+            if len(self._latest_message) > REMEMBERED_CONVERSATIONS:
+                self._latest_message.popitem(last=False)
+        return written
+
+    def _evidence(self, sender: str, at: datetime) -> int | None:
+        """The exchange a form answer came from: the customer's message just before it in the
+        stream, else (after a restart) their latest message at or before `at`."""
+        latest = self._latest_message.get(sender)
+        found = self.store.exchange_for_event(latest) if latest is not None else None
+        return found if found is not None else self.store.latest_customer_exchange(sender, at)
 
     @staticmethod
     def exchange(event: Mapping[str, Any]) -> Exchange | None:

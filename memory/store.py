@@ -614,6 +614,14 @@ class MemoryStore:
                 conn, customer_id, fact, source, exchange_id, utc(at) if at else self._now()
             )
 
+    def exchange_for_event(self, event_id: str) -> int | None:
+        """The id of the exchange logged for a tracker event (see memory.ingest.event_id)."""
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(s.exchanges.c.id).where(s.exchanges.c.event_id == event_id)
+            ).scalar()
+        return None if found is None else int(found)
+
     def latest_customer_exchange(self, sender_id: str, at: datetime | None = None) -> int | None:
         """The id of the conversation's latest customer message (at or before `at`): the
         exchange a form answer came from, kept with the fact as its evidence."""

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from memory.ingest import EventIngestor
+from memory.ingest import EventIngestor, event_id
 from memory.records import Exchange, ExtractedFact
 from memory.store import MemoryStore
 
@@ -54,6 +54,30 @@ def test_a_form_answer_is_stored_with_the_message_it_came_from(store):
     evidence = store.latest_customer_exchange("web-1")
     assert bike.exchange_id == evidence
     assert exchanges[-1].text == "cannondale topstone"
+
+
+def test_a_form_answers_evidence_is_the_message_before_it_whatever_the_clocks_say(store):
+    """Two processes stamp the events (the Rasa server the message, the action server's answer
+    comes back through it): the evidence follows the stream's order, not the timestamps."""
+    ingest = EventIngestor(store)
+    stamp = START.timestamp()
+    ingest.ingest({"event": "session_started", "sender_id": "web-2", "timestamp": stamp})
+    ingest.ingest({"event": "user", "sender_id": "web-2", "text": "hi", "timestamp": stamp + 1})
+    said = {"event": "user", "sender_id": "web-2", "text": "a trek fx 3", "timestamp": stamp + 9}
+    ingest.ingest(said)
+    ingest.ingest(
+        {
+            "event": "slot",
+            "sender_id": "web-2",
+            "name": "bike",
+            "value": "Trek FX 3",
+            "timestamp": stamp + 8,  # stamped a moment before the message it answers
+        }
+    )
+    customer = store.customer_for_sender("web-2")
+    (bike,) = [fact for fact in store.facts(customer) if fact.kind == "bike"]
+    assert bike.exchange_id == store.exchange_for_event(event_id(said))
+    assert bike.exchange_id is not None
 
 
 def test_a_correction_replaces_every_current_value_of_that_kind(store):
