@@ -51,7 +51,7 @@ SETTLED = (CONTACT_SAVED, CONTACT_DECLINED, CONTACT_LEFT_OUT)
 MAX_CONTACT_ASKS = 2
 
 # A phone number: digits with the usual separators, 10 to 15 digits in all (E.164 allows 15).
-_PHONE = re.compile(r"(?<![\w@])\+?\d[\d\s().-]{7,22}\d(?![\w@])")
+_PHONE = re.compile(r"(?<![\w@])[+(]?\d[\d\s().-]{7,22}\d(?![\w@])")
 MIN_PHONE_DIGITS, MAX_PHONE_DIGITS = 10, 15
 # Something meant as a contact that may not be one: an @, a long run of digits, or a short
 # message about an email address or number.
