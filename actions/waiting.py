@@ -47,6 +47,7 @@ CONTACT_DECLINED = "utter_waiting_contact_declined"
 CONTACT_LEFT_OUT = "utter_waiting_contact_left_out"
 ASKS = (ASK_CONTACT, CONFIRM_EMAIL, CONTACT_EXAMPLE)
 SETTLED = (CONTACT_SAVED, CONTACT_DECLINED, CONTACT_LEFT_OUT)
+WAITING_RESPONSES = frozenset({NOTED, NOTED_SOON, MORE, *ASKS, *SETTLED})
 # No more than this many asks for a contact (the first, then one with an example).
 MAX_CONTACT_ASKS = 2
 
@@ -97,7 +98,7 @@ def since_pause(events: list[dict]) -> WaitingSoFar:
         for event in events[start:]
         if event.get("event") == "bot"
     ]
-    waiting = [name for name in said if name.startswith("utter_waiting_")]
+    waiting = [name for name in said if name in WAITING_RESPONSES]
     asks = [name for name in waiting if name in ASKS]
     return WaitingSoFar(
         replies=len(waiting),
