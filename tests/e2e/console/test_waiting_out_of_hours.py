@@ -58,8 +58,7 @@ def away_hours(folder: Path) -> tuple[Path, str]:
     now = dt.datetime.now(ZoneInfo(zone)) if zone else dt.datetime.now()
     opening = (now.hour + 6) % 24
     data["hours"] = {
-        day: {"open": f"{opening:02d}:00", "close": f"{opening:02d}:30"}
-        for day in data["hours"]
+        day: {"open": f"{opening:02d}:00", "close": f"{opening:02d}:30"} for day in data["hours"]
     }
     data["holidays"] = []
     path = folder / "business-away.yml"
