@@ -26,6 +26,7 @@ import pytest
 import requests
 import yaml
 from rapport_widget_server import SESSION_SECRET, SHARED_SERVER_LIMITS, WidgetServer
+from ruamel.yaml import YAML
 
 from bot import session_tokens
 from memory.agents import AgentAccounts
@@ -53,7 +54,9 @@ def response(name: str, **fill: str) -> str:
 
 def away_hours(folder: Path) -> tuple[Path, str]:
     """A business file whose team is away now, and when it is next back ("HH:00 today")."""
-    data = yaml.safe_load((ROOT / "business.yml").read_text(encoding="utf-8"))
+    # Round-trip YAML (as the business file's own reader): PyYAML would read `yes:` as true.
+    rt = YAML()
+    data = rt.load((ROOT / "business.yml").read_text(encoding="utf-8"))
     zone = data["shop"].get("timezone")
     now = dt.datetime.now(ZoneInfo(zone)) if zone else dt.datetime.now()
     opening = (now.hour + 6) % 24
@@ -62,7 +65,8 @@ def away_hours(folder: Path) -> tuple[Path, str]:
     }
     data["holidays"] = []
     path = folder / "business-away.yml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    with path.open("w", encoding="utf-8") as out:
+        rt.dump(data, out)
     business.load(path)  # a valid business file, or the test stops here with the reason
     day = "today" if opening > now.hour else "tomorrow"
     return path, f"{opening:02d}:00 {day}"
