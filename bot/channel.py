@@ -680,16 +680,23 @@ class WidgetInput(InputChannel):
             await hub.typing(conversation_id, True)
             try:
                 await on_new_message(message)
+            except Exception:
+                logger.exception("handling a widget message in %s failed", conversation_id)
+                await hub.notice(sid, hub.text("widget_failed", FAILED_REPLY), "failed")
+                return
+            finally:
+                # Before anything else is sent: a late "bot stopped typing" would hide the
+                # indicator of an agent who has started typing meanwhile.
+                await hub.typing(conversation_id, False)
+            try:
                 # A paused chat waiting for a person logs the message but says nothing: the
                 # customer still gets a reply (bot/waiting.py).
                 await waiting.answer_if_waiting(
                     hub.app, conversation_id, output, config.memory_database_url
                 )
             except Exception:
-                logger.exception("handling a widget message in %s failed", conversation_id)
+                logger.exception("acknowledging a message to %s failed", conversation_id)
                 await hub.notice(sid, hub.text("widget_failed", FAILED_REPLY), "failed")
-            finally:
-                await hub.typing(conversation_id, False)
 
         return widget
 

@@ -3,10 +3,11 @@
 A handoff pauses the conversation (`ConversationPaused`), and a paused Rasa conversation logs
 the customer's messages but runs no action, so without this the customer would write into
 silence until an agent claims the chat. After Rasa has handled a message, the channel asks
-`answer_if_waiting`: when the conversation is paused, its latest customer message has had no
-reply, and no agent holds the chat, it runs `action_waiting_reply` through Rasa (the way Rasa's
-own `/conversations/<id>/execute` endpoint does), so the acknowledgement is sent to the
-customer, kept in the conversation and logged in the exchange log like any bot message.
+`answer_if_waiting`: when the chat's handoff is waiting (no agent holds it), the conversation
+is paused and its latest customer message has had no reply, it runs `action_waiting_reply`
+through Rasa (the way Rasa's own `/conversations/<id>/execute` endpoint does), so the
+acknowledgement is sent to the customer, kept in the conversation and logged in the exchange
+log like any bot message.
 """
 
 from __future__ import annotations
@@ -50,21 +51,31 @@ def _queue(database_url: str) -> Any:
     return HandoffQueue(database_url)
 
 
-def held_by_agent(database_url: str, conversation_id: str) -> bool:
-    """Whether an agent has claimed the conversation's handoff (memory's queue)."""
+def handoff_state(database_url: str, conversation_id: str) -> str | None:
+    """The state of the conversation's open handoff in memory's queue ("waiting", "claimed"),
+    None when it has none."""
     handoff = _queue(database_url).open_for(conversation_id)
-    return handoff is not None and handoff.state == "claimed"
+    return None if handoff is None else str(handoff.state)
 
 
 async def answer_if_waiting(
     app: Any, conversation_id: str, output_channel: OutputChannel, database_url: str = ""
 ) -> bool:
     """Run `action_waiting_reply` for the conversation's latest message when it reached a
-    paused chat that no agent holds and nothing has answered it; True when it ran."""
+    paused chat that no agent holds and nothing has answered it; True when it ran.
+
+    With the memory's queue (`database_url`), only a chat whose handoff is waiting is read
+    further (one indexed query per message, the tracker only then); without it, every paused
+    chat is, and the action itself stays silent for a chat an agent holds.
+    """
     agent = getattr(getattr(app, "ctx", None), "agent", None)
     store = getattr(agent, "tracker_store", None)
     if agent is None or store is None:
         return False
+    if database_url:
+        state = await asyncio.to_thread(handoff_state, database_url, conversation_id)
+        if state != "waiting":
+            return False  # no one waits, or the agent answers and sees it in the console
     async with agent.lock_store.lock(conversation_id):
 
         def read() -> list[dict[str, Any]]:
@@ -75,10 +86,6 @@ async def answer_if_waiting(
         events = await asyncio.to_thread(read)
         if not unanswered_while_paused(events):
             return False
-        if database_url:
-            held = await asyncio.to_thread(held_by_agent, database_url, conversation_id)
-            if held:
-                return False  # the agent answers, and sees the message in the console
         logger.info("acknowledging a message to %s while it waits for a person", conversation_id)
         await agent.execute_action(conversation_id, WAITING_ACTION, output_channel, None, 1.0)
     return True
