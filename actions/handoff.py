@@ -6,8 +6,9 @@ that needs a person). It puts the conversation in the agents' queue with the rea
 (`memory.handoffs.escalate`), tells the customer honestly what happens next and roughly how
 long it takes, or, when no agent is online or the team is off, offers to take a message and
 records the follow-up the shop now owes. Then it pauses the bot: the customer's messages keep
-flowing to the agent console and into memory while the bot stays silent, until an agent hands
-the chat back from the console.
+flowing to the agent console and into memory, each acknowledged by `action_waiting_reply`
+(actions/waiting.py) while no agent has claimed the chat, until an agent hands the chat back
+from the console.
 """
 
 from __future__ import annotations
@@ -131,6 +132,7 @@ def _escalate(
     working: bool,
     team_back: str,
     limiter: RateLimiter | None = None,
+    reply_by: dt.datetime | None = None,
 ) -> Escalation:
     store, queue, accounts = _memory(database_url)
     client = client_of(tracker)
@@ -157,6 +159,7 @@ def _escalate(
         promise=None if promised else memory_promise(store),
         promise_about=promise_about,
         admit=None if limiter is None or client is None else lambda: limiter.allow(client),
+        reply_by=reply_by,
     )
 
 
@@ -225,6 +228,7 @@ class ActionHandoff(ShopAction):
                 working,
                 team_back,
                 limiter,
+                None if working else next_opening(shop, moment),
             )
         except Exception as error:
             # Not queued (one client has queued as many chats as it may this hour, or the queue

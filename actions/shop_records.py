@@ -106,6 +106,7 @@ class CustomerRecord:
     customer_id: str
     name: str
     points: int
+    email: str = ""  # the address on the customer's shop account, when it has one
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,12 @@ def load_records(path: Path, today: dt.date) -> ShopRecords:
             for entry in data.get("repairs", [])
         ]
         customers = [
-            CustomerRecord(str(entry["customer_id"]), str(entry["name"]), int(entry["points"]))
+            CustomerRecord(
+                str(entry["customer_id"]),
+                str(entry["name"]),
+                int(entry["points"]),
+                str(entry.get("email") or ""),
+            )
             for entry in data.get("customers", [])
         ]
     except (KeyError, TypeError, ValueError) as error:

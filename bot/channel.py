@@ -11,7 +11,9 @@ written for Rasa keep working, and adds what a shop needs:
   rate limits apply per conversation, per socket and per client address (behind a trusted
   proxy, the address it forwards), new sessions included;
 - a reconnecting widget gets the conversation so far (`history`), and messages sent while no
-  widget was connected (`pending`, kept in this process's memory) are delivered once.
+  widget was connected (`pending`, kept in this process's memory) are delivered once;
+- a message to a chat that waits for a person (paused, no agent holding it) is acknowledged
+  (`bot.waiting`), so no customer message goes unanswered.
 
 It also serves the widget's files and the demo shop page. Agents' replies reach the customer
 through `app.ctx.rapport_widget` (a `WidgetHub`): `await hub.deliver(conversation_id, message)`.
@@ -36,7 +38,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot import rate_limits, session_tokens, widget_guards, widget_transcript
+from bot import rate_limits, session_tokens, waiting, widget_guards, widget_transcript
 from bot.session_tokens import IdentityRefused, TokenExpired, TokenRefused
 
 logger = logging.getLogger(__name__)
@@ -671,12 +673,9 @@ class WidgetInput(InputChannel):
             metadata["client"] = rate_limits.client_key(
                 config.session_secret, hub.client_address(sid)
             )
+            output = WidgetOutput(hub)
             message = UserMessage(
-                words,
-                WidgetOutput(hub),
-                conversation_id,
-                input_channel=self.name(),
-                metadata=metadata,
+                words, output, conversation_id, input_channel=self.name(), metadata=metadata
             )
             await hub.typing(conversation_id, True)
             try:
@@ -684,8 +683,20 @@ class WidgetInput(InputChannel):
             except Exception:
                 logger.exception("handling a widget message in %s failed", conversation_id)
                 await hub.notice(sid, hub.text("widget_failed", FAILED_REPLY), "failed")
+                return
             finally:
+                # Before anything else is sent: a late "bot stopped typing" would hide the
+                # indicator of an agent who has started typing meanwhile.
                 await hub.typing(conversation_id, False)
+            try:
+                # A paused chat waiting for a person logs the message but says nothing: the
+                # customer still gets a reply (bot/waiting.py).
+                await waiting.answer_if_waiting(
+                    hub.app, conversation_id, output, config.memory_database_url
+                )
+            except Exception:
+                logger.exception("acknowledging a message to %s failed", conversation_id)
+                await hub.notice(sid, hub.text("widget_failed", FAILED_REPLY), "failed")
 
         return widget
 

@@ -26,6 +26,7 @@ OUTCOMES = ("resolved", "follow_up")
 OPEN_STATES = ("waiting", "claimed")
 TYPICAL_HANDLE_MINUTES = 6.0  # until the shop has resolved chats of its own to measure
 HANDLE_SAMPLE = 20  # the most recent resolved chats the typical handle time comes from
+MAX_CONTACT_CHARS = 255
 
 
 class HandoffError(RuntimeError):
@@ -49,6 +50,8 @@ class Handoff:
     claimed_at: datetime | None
     resolved_at: datetime | None
     outcome: str | None
+    reply_by: datetime | None = None  # when the customer was told a person replies by
+    contact: str | None = None  # the email or phone the customer left for the reply
 
     def as_json(self) -> dict[str, Any]:
         def iso(moment: datetime | None) -> str | None:
@@ -66,6 +69,8 @@ class Handoff:
             "claimed_at": iso(self.claimed_at),
             "resolved_at": iso(self.resolved_at),
             "outcome": self.outcome,
+            "reply_by": iso(self.reply_by),
+            "contact": self.contact,
         }
 
 
@@ -82,6 +87,8 @@ def _handoff(row: Any) -> Handoff:
         claimed_at=aware(row.claimed_at),
         resolved_at=aware(row.resolved_at),
         outcome=row.outcome,
+        reply_by=aware(row.reply_by),
+        contact=row.contact,
     )
 
 
@@ -95,10 +102,30 @@ class HandoffQueue:
     def _now(self) -> datetime:
         return utc(self.clock())
 
+    def now(self) -> datetime:
+        """The queue's clock, as an aware UTC time."""
+        return aware(self._now())  # type: ignore[return-value]
+
+    def promise_reply(self, handoff_id: int, reply_by: datetime) -> Handoff:
+        """Record when the customer was told a person replies by."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(s.handoffs)
+                .where(s.handoffs.c.id == handoff_id)
+                .values(reply_by=utc(reply_by))
+            )
+        return self.get(handoff_id)
+
     def enqueue(
-        self, sender_id: str, reason: str, detail: str | None = None, offline: bool = False
+        self,
+        sender_id: str,
+        reason: str,
+        detail: str | None = None,
+        offline: bool = False,
+        reply_by: datetime | None = None,
     ) -> Handoff:
-        """Put a conversation in the queue; a conversation already in it keeps its place."""
+        """Put a conversation in the queue; a conversation already in it keeps its place (and
+        the reply time it was promised, when it has one)."""
         if reason not in REASONS:
             raise ValueError(f"handoff reason {reason!r} is not one of {REASONS}")
         if not sender_id or len(sender_id) > 255:
@@ -110,9 +137,14 @@ class HandoffQueue:
                 )
             ).first()
             if row is not None:
+                changes: dict[str, Any] = {}
                 if offline and not row.offline:
+                    changes["offline"] = 1
+                if reply_by is not None and row.reply_by is None:
+                    changes["reply_by"] = utc(reply_by)
+                if changes:
                     conn.execute(
-                        update(s.handoffs).where(s.handoffs.c.id == row.id).values(offline=1)
+                        update(s.handoffs).where(s.handoffs.c.id == row.id).values(**changes)
                     )
                     row = conn.execute(select(s.handoffs).where(s.handoffs.c.id == row.id)).one()
                 return _handoff(row)
@@ -124,6 +156,7 @@ class HandoffQueue:
                     state="waiting",
                     requested_at=self._now(),
                     offline=int(offline),
+                    reply_by=None if reply_by is None else utc(reply_by),
                 )
             ).inserted_primary_key[0]
             return _handoff(conn.execute(select(s.handoffs).where(s.handoffs.c.id == new_id)).one())
@@ -144,6 +177,23 @@ class HandoffQueue:
                 )
             ).first()
         return None if row is None else _handoff(row)
+
+    def leave_contact(self, sender_id: str, contact: str) -> Handoff:
+        """Keep the email or phone a customer left for the reply, on their conversation's own
+        waiting or claimed handoff (HandoffError when it has none)."""
+        contact = contact.strip()
+        if not contact or len(contact) > MAX_CONTACT_CHARS:
+            raise ValueError(f"a contact is 1 to {MAX_CONTACT_CHARS} characters")
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                update(s.handoffs)
+                .where(s.handoffs.c.sender_id == sender_id, s.handoffs.c.state.in_(OPEN_STATES))
+                .values(contact=contact)
+            ).rowcount
+        handoff = self.open_for(sender_id)
+        if not changed or handoff is None:
+            raise HandoffError(f"{sender_id} has no open handoff to leave a contact on")
+        return handoff
 
     def open_handoffs(self) -> list[Handoff]:
         """Every waiting or claimed handoff, longest waiting first."""
@@ -303,6 +353,7 @@ def escalate(
     promise: Callable[[str, str], int] | None = None,
     admit: Callable[[], bool] | None = None,
     promise_about: str | bool | None = True,
+    reply_by: datetime | None = None,
 ) -> Escalation:
     """Queue a conversation for a person and say what happens next.
 
@@ -313,11 +364,16 @@ def escalate(
     `admit()` is asked before a conversation that is not in the queue yet joins it (a limit
     per client, so that one client cannot fill the agents' queue); HandoffLimited when it
     says no. A conversation already in the queue keeps its place without asking.
+    `reply_by` is when the customer is told a person replies when nobody can take the chat now
+    (the team's next opening); with agents online it is the estimated wait from now.
     """
     if admit is not None and queue.open_for(sender_id) is None and not admit():
         raise HandoffLimited(f"{sender_id} was not queued: its client queued too many chats")
     available = open_now and bool(online_agents)
-    handoff = queue.enqueue(sender_id, reason, detail, offline=not available)
+    if not available:
+        handoff = queue.enqueue(sender_id, reason, detail, offline=True, reply_by=reply_by)
+    else:
+        handoff = queue.enqueue(sender_id, reason, detail)
     position = queue.position(handoff.id)
     promise_id = None
     if not available:
@@ -331,6 +387,8 @@ def escalate(
             handoff, 0, position, None, promise_id, customer_message(position, None, team_back)
         )
     wait = wait_estimate(position, queue.typical_handle_minutes(), len(online_agents))
+    if handoff.reply_by is None:
+        handoff = queue.promise_reply(handoff.id, queue.now() + timedelta(minutes=wait))
     return Escalation(
         handoff,
         len(online_agents),

@@ -59,7 +59,8 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding(MEMORY, "feedback", Handling.ERASED),
     Holding(MEMORY, "feedback_states", Handling.ERASED),  # its `note` is internal, see below
     Holding(MEMORY, "ratings", Handling.ERASED),
-    Holding(MEMORY, "handoffs", Handling.ERASED),  # by conversation: the reason in their words
+    # By conversation: the reason in their words, and the email or phone left for the reply.
+    Holding(MEMORY, "handoffs", Handling.ERASED),
     Holding(MEMORY, "agent_notes", Handling.INTERNAL),
     Holding(MEMORY, "redemptions", Handling.LEDGER),
     Holding(MEMORY, "agents", Handling.NOT_CUSTOMER_DATA),

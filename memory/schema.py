@@ -313,6 +313,11 @@ handoffs = Table(
     Column("claimed_at", DateTime, nullable=True),
     Column("resolved_at", DateTime, nullable=True),
     Column("outcome", String(16), nullable=True),  # resolved, follow_up
+    # When the customer was told a person replies by (the team's next opening, or the wait).
+    Column("reply_by", DateTime, nullable=True),
+    # The email address or phone number the customer left for the team's reply (personal data:
+    # exported and forgotten with the handoff, see memory/personal_data.py).
+    Column("contact", String(255), nullable=True),
     Index(None, "state", "requested_at"),
     Index(None, "sender_id", "state"),
 )

@@ -63,6 +63,7 @@
       li.appendChild(el("div", "meta", "Reason: " + (REASONS[item.reason] || item.reason)));
       var state = item.state === "claimed" ? "with " + item.claimed_by : "waiting " + minutes(item.waiting_seconds);
       li.appendChild(el("div", "meta state", state + (item.offline ? " · left a message" : "")));
+      if (item.contact) li.appendChild(el("div", "meta contact", "Reply to: " + item.contact));
       li.addEventListener("click", function () { open(item.id); });
       list.appendChild(li);
     });
@@ -75,6 +76,10 @@
     $("chat-state").textContent = handoff.state === "claimed"
       ? (mine ? "You have this chat" : "With " + handoff.claimed_by)
       : handoff.state === "waiting" ? "Waiting for an agent" : "Resolved";
+    var promised = handoff.reply_by ? "Promised a reply by " + new Date(handoff.reply_by).toLocaleString() : "";
+    $("chat-contact").textContent = [handoff.contact ? "Reply to: " + handoff.contact : "", promised]
+      .filter(Boolean).join(" · ");
+    $("chat-contact").hidden = !handoff.contact && !promised;
     $("claim").hidden = handoff.state !== "waiting";
     ["release", "transfer", "transfer-to", "resolve", "follow-up"].forEach(function (id) { $(id).hidden = !mine; });
     $("reply-form").hidden = !mine;

@@ -1,0 +1,91 @@
+"""The channel's side of a chat waiting for a person: no customer message goes unanswered.
+
+A handoff pauses the conversation (`ConversationPaused`), and a paused Rasa conversation logs
+the customer's messages but runs no action, so without this the customer would write into
+silence until an agent claims the chat. After Rasa has handled a message, the channel asks
+`answer_if_waiting`: when the chat's handoff is waiting (no agent holds it), the conversation
+is paused and its latest customer message has had no reply, it runs `action_waiting_reply`
+through Rasa (the way Rasa's own `/conversations/<id>/execute` endpoint does), so the
+acknowledgement is sent to the customer, kept in the conversation and logged in the exchange
+log like any bot message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rasa.core.channels.channel import OutputChannel
+
+logger = logging.getLogger(__name__)
+
+WAITING_ACTION = "action_waiting_reply"
+# Events after which Rasa no longer treats the conversation as paused.
+UNPAUSING = ("resume", "session_started", "restart")
+
+
+def unanswered_while_paused(events: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether the conversation is paused and its latest customer message came after the pause
+    and has no reply yet (from the bot or an agent)."""
+    paused, paused_at, latest_user, latest_reply = False, -1, -1, -1
+    for index, event in enumerate(events):
+        kind = event.get("event")
+        if kind == "pause":
+            paused, paused_at = True, index
+        elif kind in UNPAUSING:
+            paused = False
+        elif kind == "user":
+            latest_user = index
+        elif kind == "bot":
+            latest_reply = index
+    return paused and latest_user > paused_at and latest_reply < latest_user
+
+
+@functools.lru_cache(maxsize=4)
+def _queue(database_url: str) -> Any:
+    from memory.handoffs import HandoffQueue  # imported late: the channel runs without memory
+
+    return HandoffQueue(database_url)
+
+
+def handoff_state(database_url: str, conversation_id: str) -> str | None:
+    """The state of the conversation's open handoff in memory's queue ("waiting", "claimed"),
+    None when it has none."""
+    handoff = _queue(database_url).open_for(conversation_id)
+    return None if handoff is None else str(handoff.state)
+
+
+async def answer_if_waiting(
+    app: Any, conversation_id: str, output_channel: OutputChannel, database_url: str = ""
+) -> bool:
+    """Run `action_waiting_reply` for the conversation's latest message when it reached a
+    paused chat that no agent holds and nothing has answered it; True when it ran.
+
+    With the memory's queue (`database_url`), only a chat whose handoff is waiting is read
+    further (one indexed query per message, the tracker only then); without it, every paused
+    chat is, and the action itself stays silent for a chat an agent holds.
+    """
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    store = getattr(agent, "tracker_store", None)
+    if agent is None or store is None:
+        return False
+    if database_url:
+        state = await asyncio.to_thread(handoff_state, database_url, conversation_id)
+        if state != "waiting":
+            return False  # no one waits, or the agent answers and sees it in the console
+    async with agent.lock_store.lock(conversation_id):
+
+        def read() -> list[dict[str, Any]]:
+            # Rasa's SQL tracker store blocks inside its coroutines: read on a worker thread.
+            tracker = asyncio.run(store.retrieve(conversation_id))
+            return [] if tracker is None else [event.as_dict() for event in tracker.events]
+
+        events = await asyncio.to_thread(read)
+        if not unanswered_while_paused(events):
+            return False
+        logger.info("acknowledging a message to %s while it waits for a person", conversation_id)
+        await agent.execute_action(conversation_id, WAITING_ACTION, output_channel, None, 1.0)
+    return True

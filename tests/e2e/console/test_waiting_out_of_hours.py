@@ -1,0 +1,253 @@
+"""A chat waiting for a person out of hours, against the real Rasa and action servers.
+
+The server runs with a copy of business.yml whose hours are set so that the team is away at
+the moment of the test (every day open for half an hour, six hours from now, no holidays): the
+handoff takes a message whatever time CI runs. The customer (the socket.io widget client) asks
+for a person, leaves a message, gives a contact that can't be read and then a good one, and
+sends two more messages: every message is acknowledged, the contact is kept on the chat's
+handoff and the messages are in the exchange log. An agent then sees the contact and the
+messages on the waiting chat, through the console's API and in headless Chromium.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime as dt
+import secrets
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+import yaml
+from rapport_widget_server import SESSION_SECRET, SHARED_SERVER_LIMITS, WidgetServer
+from ruamel.yaml import YAML
+
+from bot import session_tokens
+from memory.agents import AgentAccounts
+from memory.handoffs import Handoff, HandoffQueue
+from memory.store import MemoryStore
+from voice import business
+
+ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "tests" / "integration" / "widget"))
+from widget_client import Widget  # noqa: E402
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+WAIT_MS = 30_000
+RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+
+
+def response(name: str, **fill: str) -> str:
+    """A domain response as the customer reads it."""
+    text = str(RESPONSES[name][0]["text"])
+    for key, value in fill.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+def away_hours(folder: Path) -> tuple[Path, str]:
+    """A business file whose team is away now, and when it is next back ("HH:00 today")."""
+    # Round-trip YAML (as the business file's own reader): PyYAML would read `yes:` as true.
+    rt = YAML()
+    data = rt.load((ROOT / "business.yml").read_text(encoding="utf-8"))
+    zone = data["shop"].get("timezone")
+    now = dt.datetime.now(ZoneInfo(zone)) if zone else dt.datetime.now()
+    opening = (now.hour + 6) % 24
+    data["hours"] = {
+        day: {"open": f"{opening:02d}:00", "close": f"{opening:02d}:30"} for day in data["hours"]
+    }
+    data["holidays"] = []
+    path = folder / "business-away.yml"
+    with path.open("w", encoding="utf-8") as out:
+        rt.dump(data, out)
+    business.load(path)  # a valid business file, or the test stops here with the reason
+    day = "today" if opening > now.hour else "tomorrow"
+    return path, f"{opening:02d}:00 {day}"
+
+
+@pytest.fixture(scope="module")
+def away_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[WidgetServer, str]]:
+    import rapport_widget_server
+
+    path, back = away_hours(tmp_path_factory.mktemp("business"))
+    server = rapport_widget_server.start_server(
+        {**SHARED_SERVER_LIMITS, "BUSINESS_FILE": str(path)}, log_folder="waiting-tests"
+    )
+    try:
+        yield server, back
+    finally:
+        server.stop()
+
+
+async def replies_to(widget: Widget, text: str, count: int) -> list[str]:
+    """The next `count` bot messages after the customer writes `text`."""
+    await widget.client.emit("user_uttered", {"message": text, "metadata": {}})
+    return [str((await widget.next("bot_uttered")).get("text", "")) for _ in range(count)]
+
+
+async def leave_a_message(url: str, brake: str) -> tuple[str, dict[str, list[str]]]:
+    """The customer's side of the journey: (their conversation id, what each message got)."""
+    widget = Widget(url)
+    await widget.connect()
+    try:
+        token, _ = await widget.start_session()
+        conversation = session_tokens.verify_session_token(SESSION_SECRET, token)
+        got: dict[str, list[str]] = {}
+        got["person"] = await replies_to(widget, "can I talk to a person please", 1)
+        got["message"] = await replies_to(widget, brake, 2)
+        got["bad"] = await replies_to(widget, "ben.jones@example", 1)
+        got["good"] = await replies_to(widget, "ben.jones@example.com", 1)
+        got["more"] = await replies_to(widget, "It's the rear one, by the way", 1)
+        got["again"] = await replies_to(widget, "Thanks, talk tomorrow", 1)
+        extra = [data for name, data in await widget.drain(3.0) if name == "bot_uttered"]
+        assert extra == [], f"more replies than messages: {extra}"
+        return conversation, got
+    finally:
+        await widget.close()
+
+
+def journey(url: str, brake: str) -> tuple[str, dict[str, list[str]]]:
+    # On a thread of its own: the browser test's Playwright keeps this thread's event loop.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, leave_a_message(url, brake)).result(300)
+
+
+def handoff_of(server: WidgetServer, conversation: str) -> Handoff:
+    store = MemoryStore(server.settings.database_url)
+    try:
+        handoff = HandoffQueue(store.engine).open_for(conversation)
+    finally:
+        store.close()
+    assert handoff is not None, "the chat is not in the agents' queue"
+    return handoff
+
+
+def logged(server: WidgetServer, conversation: str, seconds: float = 30.0) -> list[tuple]:
+    """(speaker, text) of the conversation's exchanges in memory, once the broker wrote the
+    last customer message and its acknowledgement."""
+    from sqlalchemy import select
+
+    from memory import schema as s
+
+    store = MemoryStore(server.settings.database_url)
+    try:
+        deadline = time.monotonic() + seconds
+        while True:
+            with store.engine.connect() as conn:
+                rows = conn.execute(
+                    select(s.exchanges.c.speaker, s.exchanges.c.text)
+                    .join(s.conversations, s.exchanges.c.conversation_id == s.conversations.c.id)
+                    .where(s.conversations.c.sender_id == conversation)
+                    .order_by(s.exchanges.c.at, s.exchanges.c.id)
+                ).all()
+            found = [(row.speaker, row.text) for row in rows]
+            if (
+                len(found) >= 2
+                and found[-2] == ("customer", "Thanks, talk tomorrow")
+                and found[-1][0] == "bot"
+            ) or time.monotonic() > deadline:
+                return found
+            time.sleep(0.5)
+    finally:
+        store.close()
+
+
+def signed_in_agent(server: WidgetServer) -> tuple[str, str]:
+    name, password = f"Kim{secrets.randbelow(10_000)}", secrets.token_urlsafe(16)
+    AgentAccounts(server.settings.database_url).add(name, password)
+    return name, password
+
+
+def test_every_message_is_acknowledged_and_the_contact_is_kept_with_the_handoff(
+    away_server: tuple[WidgetServer, str],
+) -> None:
+    server, back = away_server
+    conversation, got = journey(server.url, "My rear brake squeals when it rains")
+
+    assert "leave your message with me" in got["person"][0], got["person"]
+    assert got["message"] == [
+        response("utter_waiting_noted", reply_by=back),
+        response("utter_waiting_ask_contact"),
+    ]
+    assert got["bad"] == [response("utter_waiting_contact_example")]
+    assert got["good"] == [response("utter_waiting_contact_saved", contact="ben.jones@example.com")]
+    assert got["more"] == got["again"] == [response("utter_waiting_more")]
+
+    handoff = handoff_of(server, conversation)
+    assert (handoff.state, handoff.offline, handoff.contact) == (
+        "waiting",
+        True,
+        "ben.jones@example.com",
+    )
+    assert handoff.reply_by is not None and handoff.reply_by > dt.datetime.now(dt.timezone.utc)
+
+    exchanges = logged(server, conversation)
+    customer_said = [text for speaker, text in exchanges if speaker == "customer"]
+    assert customer_said[-5:] == [
+        "My rear brake squeals when it rains",
+        "ben.jones@example",
+        "ben.jones@example.com",
+        "It's the rear one, by the way",
+        "Thanks, talk tomorrow",
+    ]
+    bot_said = [text for speaker, text in exchanges if speaker == "bot"]
+    assert bot_said.count(response("utter_waiting_more")) == 2
+
+    # The agent's console: the waiting chat with its contact and every message.
+    name, password = signed_in_agent(server)
+    agent = requests.Session()
+    signed = agent.post(
+        f"{server.url}/console/sign-in",
+        data={"name": name, "password": password},
+        headers={"Origin": server.url},
+        allow_redirects=False,
+    )
+    assert signed.status_code == 303, signed.text
+    queue = agent.get(f"{server.url}/console/api/queue", timeout=30).json()["queue"]
+    [item] = [entry for entry in queue if entry["sender_id"] == conversation]
+    assert (item["state"], item["contact"]) == ("waiting", "ben.jones@example.com")
+    chat = agent.get(f"{server.url}/console/api/handoffs/{item['id']}", timeout=30).json()
+    assert chat["handoff"]["contact"] == "ben.jones@example.com"
+    shown = [m.get("text") for m in chat["messages"] if m["sender"] == "customer"]
+    assert "Thanks, talk tomorrow" in shown and "My rear brake squeals when it rains" in shown
+
+
+@pytest.mark.browser
+def test_the_agent_sees_the_contact_on_the_waiting_chat_in_the_console(
+    away_server: tuple[WidgetServer, str], chromium: Any, screenshots: Path
+) -> None:
+    server, _ = away_server
+    conversation, _ = journey(server.url, "My front wheel wobbles")
+    handoff = handoff_of(server, conversation)
+    name, password = signed_in_agent(server)
+    context = chromium.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        console = context.new_page()
+        console.goto(server.url + "/console")
+        console.locator("input[name=name]").fill(name)
+        console.locator("input[name=password]").fill(password)
+        console.locator("button[type=submit]").click()
+        console.wait_for_url(server.url + "/console", timeout=WAIT_MS)
+        entry = console.locator(f'#queue li[data-id="{handoff.id}"]')
+        entry.wait_for(timeout=WAIT_MS)
+        assert "Reply to: ben.jones@example.com" in (entry.text_content() or "")
+        entry.click()
+        contact = console.locator("#chat-contact")
+        contact.filter(has_text="ben.jones@example.com").wait_for(timeout=WAIT_MS)
+        assert "Promised a reply by" in (contact.text_content() or "")
+        console.locator("#transcript li.customer", has_text="My front wheel wobbles").wait_for(
+            timeout=WAIT_MS
+        )
+        console.locator("#transcript li.customer", has_text="Thanks, talk tomorrow").wait_for(
+            timeout=WAIT_MS
+        )
+        console.screenshot(path=str(screenshots / "console-waiting-contact.png"))
+    finally:
+        context.close()
