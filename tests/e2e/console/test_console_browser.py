@@ -128,10 +128,11 @@ def test_a_person_takes_over_and_hands_back(
             customer.locator(".from-agent .bubble", has_text=text).wait_for(timeout=WAIT_MS)
             seen_at = customer.evaluate(f"() => window.__agentSeen[{text!r}]")
             latencies.append(seen_at - sent_at)
+            if n == 1:  # the joining line, then the agent's first message, each with a time
+                customer.screenshot(path=str(screenshots / "widget-agent-joined.png"))
         who = customer.locator(".from-agent .who").last.text_content()
         assert who == agent_name
         assert customer.locator(".from-agent time").count() == 5  # each with its time
-        customer.screenshot(path=str(screenshots / "widget-agent-joined.png"))
 
         customer_says(customer, "My brakes squeal since the last service")
         console.locator("#transcript li.customer", has_text="My brakes squeal").wait_for(

@@ -55,9 +55,7 @@ def test_the_first_open_greets_offers_the_menu_and_says_who_answers(
         # Who answers now: one of the business file's availability lines, for this moment.
         status = page.locator(".status")
         moment = shop.local_now()
-        expected = {
-            widget_welcome.availability(shop, moment, online)["text"] for online in (0, 1)
-        }
+        expected = {widget_welcome.availability(shop, moment, online)["text"] for online in (0, 1)}
         page.locator(".status:not(:empty)").wait_for(timeout=WAIT_MS)
         assert status.text_content() in expected
         assert status.get_attribute("data-state") == "online"
