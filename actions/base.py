@@ -13,10 +13,9 @@ import functools
 import logging
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -25,6 +24,7 @@ from bot import settings as settings_module
 from bot.settings import Settings
 from voice import business as business_file
 from voice.business import Business
+from voice.wording import format_day, join_words  # noqa: F401 (the actions' helpers)
 
 logger = logging.getLogger(__name__)
 
@@ -66,32 +66,11 @@ async def load_business(path: Path | None = None) -> Business:
 
 def now(shop: Business) -> dt.datetime:
     """The shop's local time now (tests replace this function to fix the clock)."""
-    zone = shop.shop.timezone
-    try:
-        return dt.datetime.now(ZoneInfo(zone)) if zone else dt.datetime.now()
-    except (KeyError, ValueError):  # an unknown zone name: the server's local time is close
-        return dt.datetime.now()
+    return shop.local_now()
 
 
 def today(shop: Business) -> dt.date:
     return now(shop).date()
-
-
-def format_day(day: dt.date, today_: dt.date) -> str:
-    """A date the way a person says it: "today", "tomorrow", "Saturday 28 November"."""
-    if day == today_:
-        return "today"
-    if day == today_ + dt.timedelta(days=1):
-        return "tomorrow"
-    return f"{day:%A} {day.day} {day:%B}"
-
-
-def join_words(items: Iterable[str]) -> str:
-    """ "a", "a and b", "a, b and c"."""
-    words = [item for item in items if item]
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def latest_intent(tracker: Tracker) -> str | None:

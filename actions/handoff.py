@@ -100,9 +100,7 @@ def asked_about(tracker: Tracker, look_back: int = 6) -> str | None:
 
 def open_now(shop: Business, moment: dt.datetime) -> bool:
     """Whether the team works at this moment (the business file's hours and holidays)."""
-    hours = shop.hours_on(moment.date())
-    time = moment.time().replace(tzinfo=None)
-    return hours is not None and hours.open <= time < hours.close
+    return shop.open_at(moment)
 
 
 @functools.lru_cache(maxsize=4)
@@ -165,15 +163,7 @@ def _escalate(
 
 def next_opening(shop: Business, moment: dt.datetime) -> dt.datetime:
     """When the team is next at work, from `moment` (today's opening if it is still ahead)."""
-    today = moment.date()
-    hours = shop.hours_on(today)
-    time = moment.time().replace(tzinfo=None)
-    if hours is not None and time < hours.open:
-        return dt.datetime.combine(today, hours.open, tzinfo=moment.tzinfo)
-    day = shop.next_open_day(today, include_today=False)
-    opening = shop.hours_on(day)
-    assert opening is not None  # next_open_day only returns a day with hours
-    return dt.datetime.combine(day, opening.open, tzinfo=moment.tzinfo)
+    return shop.next_opening(moment)
 
 
 async def say_out_of_hours(

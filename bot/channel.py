@@ -38,7 +38,15 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot import rate_limits, session_tokens, waiting, widget_guards, widget_transcript
+from bot import (
+    demo_page,
+    rate_limits,
+    session_tokens,
+    waiting,
+    widget_guards,
+    widget_transcript,
+    widget_welcome,
+)
 from bot.session_tokens import IdentityRefused, TokenExpired, TokenRefused
 
 logger = logging.getLogger(__name__)
@@ -55,6 +63,7 @@ TYPING_EVENT = "typing"
 MAX_PENDING_PER_CONVERSATION = 100
 MAX_PENDING_CONVERSATIONS = 10_000
 SESSION_GRACE_SECONDS = 30.0
+PRESENCE_CACHE_SECONDS = 10.0  # how long a count of the agents online is reused
 
 # The channel's own words, used when the business file has none under `templates:`
 # (widget_too_long, widget_too_fast, widget_failed, widget_busy).
@@ -215,6 +224,8 @@ class WidgetHub:
             IdentityLinker(config.memory_database_url) if config.memory_database_url else None
         )
         self.app: Sanic | None = None
+        self.shop: Any = None  # the business file (voice.business.Business), for the welcome
+        self._online: tuple[float, int] = (0.0, 0)  # when the agents online were counted, how many
 
     # -- limits ------------------------------------------------------------------------------
 
@@ -313,6 +324,32 @@ class WidgetHub:
         shown.update({"text": text, "notice": reason})
         await self.sio.emit(BOT_EVENT, widget_transcript.on_the_wire(shown), to=sid)
 
+    async def agents_online(self) -> int:
+        """How many agents have the console open (counted at most every few seconds)."""
+        counted_at, count = self._online
+        if self.linker is None or time.monotonic() - counted_at < PRESENCE_CACHE_SECONDS:
+            return count
+        try:
+            count = await self.linker.agents_online()
+        except Exception:  # the welcome then says when the team works, which is still true
+            logger.exception("memory could not say which agents are online")
+            count = 0
+        self._online = (time.monotonic(), count)
+        return count
+
+    async def welcome(self, sid: str, conversation_id: str, empty: bool) -> None:
+        """Tell the widget who answers and when; for a chat with no message yet, also the
+        greeting and the main menu (whose payloads are then offered, like a bot's buttons)."""
+        if self.shop is None:
+            return
+        online = await self.agents_online()
+        event = widget_welcome.welcome(self.shop, self.shop.local_now(), online)
+        if empty:
+            self.offered[conversation_id] = widget_guards.offered_payloads(event["quick_replies"])
+        else:
+            event["greeting"], event["quick_replies"] = "", []
+        await self.sio.emit(widget_welcome.WELCOME_EVENT, event, to=sid)
+
     async def refuse(self, sid: str, code: str, message: str) -> None:
         await self.sio.emit(ERROR_EVENT, {"code": code, "message": message}, to=sid)
 
@@ -333,8 +370,9 @@ class WidgetHub:
 
         return await asyncio.to_thread(read)
 
-    async def send_history(self, sid: str, conversation_id: str) -> None:
-        """The conversation so far, then what was kept for it while no widget was there."""
+    async def send_history(self, sid: str, conversation_id: str) -> int:
+        """The conversation so far, then what was kept for it while no widget was there;
+        how many messages that was."""
         pending = self.pending.pop(conversation_id, [])
         try:
             events = await self.tracker_events(conversation_id)
@@ -354,6 +392,7 @@ class WidgetHub:
         await self.sio.emit(HISTORY_EVENT, {"messages": messages}, to=sid)
         for shown in pending:
             await self.sio.emit(BOT_EVENT, widget_transcript.on_the_wire(shown), to=sid)
+        return len(messages) + len(pending)
 
 
 class WidgetOutput(OutputChannel):
@@ -424,15 +463,25 @@ def add_static_routes(app: Sanic) -> None:
         name = "rapport_static_" + uri.strip("/").replace("/", "_").replace(".", "_")
         app.add_route(_file_response(path, content_type), uri, methods=["GET"], name=name)
 
-    demo_page = _file_response(STATIC_DIR / "index.html", "text/html; charset=utf-8")
-
     async def serve_demo_page(request: Request) -> HTTPResponse | None:
         # Rasa answers `/` with "Hello from Rasa"; the demo shop page takes its place.
         if request.path != "/" or request.method != "GET":
             return None
-        page = await demo_page(request)
-        page.headers["Content-Security-Policy"] = DEMO_PAGE_POLICY
-        return page
+        hub = getattr(app.ctx, "rapport_widget", None)
+        shop = getattr(hub, "shop", None)
+        try:
+            page = await asyncio.to_thread((STATIC_DIR / "index.html").read_text, "utf-8")
+        except FileNotFoundError:
+            logger.error("%s is missing", STATIC_DIR / "index.html")
+            return response.text("the demo page is missing on the server", status=404)
+        if shop is not None:
+            page = demo_page.render(shop, page)
+        headers = {
+            "Cache-Control": "no-cache",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": DEMO_PAGE_POLICY,
+        }
+        return response.html(page, headers=headers)
 
     app.register_middleware(serve_demo_page, "request")
 
@@ -470,6 +519,16 @@ class IdentityLinker:
 
     async def link(self, anonymous_id: str | None, customer_id: str) -> None:
         await asyncio.to_thread(self._link, anonymous_id, customer_id)
+
+    async def agents_online(self) -> int:
+        """How many agents have the console open now (their presence in memory)."""
+
+        def count() -> int:
+            from memory.agents import AgentAccounts
+
+            return len(AgentAccounts(self._memory().engine).online())
+
+        return await asyncio.to_thread(count)
 
     async def retired(self, anonymous_id: str) -> bool:
         """Whether an anonymous conversation was merged into a signed-in customer's record."""
@@ -515,6 +574,7 @@ class WidgetInput(InputChannel):
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allows_origin)
         hub = WidgetHub(sio, self.config)
         hub.words = notice_words(self.config.business_file)
+        hub.shop = business_of(self.config.business_file)
         self.hub = hub
         config = self.config
         widget = WidgetBlueprint(hub, "rapport_widget", __name__)
@@ -630,7 +690,8 @@ class WidgetInput(InputChannel):
             # socket never joins and replies are lost (Rasa 3.6's own channel has that bug).
             await sio.enter_room(sid, session.conversation_id)
             await sio.emit("session_confirm", token, to=sid)
-            await hub.send_history(sid, session.conversation_id)
+            shown = await hub.send_history(sid, session.conversation_id)
+            await hub.welcome(sid, session.conversation_id, empty=shown == 0)
             if restarted:
                 # Widgets written for Rasa know nothing of `rapport_error` and keep showing the
                 # old transcript they stored: say, in the chat itself, that this one is new.
@@ -736,16 +797,23 @@ NOTICE_TEMPLATES = (
 )
 
 
-def notice_words(business_file: str) -> dict[str, str]:
-    """The words of the channel's notices from the business file's `templates:` (read once, as
-    the server starts); the channel's own words stand in for any it lacks."""
+def business_of(business_file: str) -> Any:
+    """The business file (read once, as the server starts), or None when it cannot be read."""
     if not business_file:
-        return {}
+        return None
     from voice import business
 
     try:
-        shop = business.load_cached(Path(business_file))
+        return business.load_cached(Path(business_file))
     except Exception as error:
-        logger.warning("the widget's notices keep their own words: %s", error)
+        logger.warning("the widget works without the business file: %s", error)
+        return None
+
+
+def notice_words(business_file: str) -> dict[str, str]:
+    """The words of the channel's notices from the business file's `templates:`; the
+    channel's own words stand in for any it lacks."""
+    shop = business_of(business_file)
+    if shop is None:
         return {}
     return {name: shop.templates[name] for name in NOTICE_TEMPLATES if name in shop.templates}

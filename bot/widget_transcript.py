@@ -67,6 +67,8 @@ def bot_message(message: Mapping[str, Any]) -> dict[str, Any]:
     if agent:
         shown["agent"] = agent
         shown["metadata"] = {"agent": agent}
+    if isinstance(message.get("notice"), str):
+        shown["notice"] = message["notice"]  # a line about the chat itself (an agent joined)
     custom = shown.get("custom") or {}
     if custom.get("rating_request") or message.get("utter_action") in RATING_AFTER_RESPONSES:
         shown["rating_request"] = True

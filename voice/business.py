@@ -280,6 +280,34 @@ class Business:
             candidate += dt.timedelta(days=1)
         raise BusinessFileError(f"{self.source}: the shop is never open in the next year")
 
+    def local_now(self) -> dt.datetime:
+        """The shop's local time now (its `timezone`; the server's when it names none)."""
+        from zoneinfo import ZoneInfo
+
+        zone = self.shop.timezone
+        try:
+            return dt.datetime.now(ZoneInfo(zone)) if zone else dt.datetime.now()
+        except (KeyError, ValueError):  # an unknown zone name: the server's local time is close
+            return dt.datetime.now()
+
+    def open_at(self, moment: dt.datetime) -> bool:
+        """Whether the shop (and its team) works at this local moment (hours and holidays)."""
+        hours = self.hours_on(moment.date())
+        time = moment.time().replace(tzinfo=None)
+        return hours is not None and hours.open <= time < hours.close
+
+    def next_opening(self, moment: dt.datetime) -> dt.datetime:
+        """When the team is next at work, from `moment` (today's opening if it is still ahead)."""
+        today = moment.date()
+        hours = self.hours_on(today)
+        time = moment.time().replace(tzinfo=None)
+        if hours is not None and time < hours.open:
+            return dt.datetime.combine(today, hours.open, tzinfo=moment.tzinfo)
+        day = self.next_open_day(today, include_today=False)
+        opening = self.hours_on(day)
+        assert opening is not None  # next_open_day only returns a day with hours
+        return dt.datetime.combine(day, opening.open, tzinfo=moment.tzinfo)
+
     def format_price(self, amount: float) -> str:
         text = f"{amount:,.2f}".removesuffix(".00")
         return f"{self.shop.currency_symbol}{text}"

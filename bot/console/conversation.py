@@ -92,14 +92,32 @@ async def agent_typing(app: Sanic, sender_id: str, agent: str, typing: bool) -> 
         await hub.typing(sender_id, typing, agent)
 
 
-def warm_close_text(app: Sanic, agent: str) -> str:
-    """The domain's `utter_handoff_resumed` text when it has one, else the built-in one."""
+def response_text(app: Sanic, name: str, default: str, **values: str) -> str:
+    """The first text of the domain's response `name` with `{values}` filled in, else
+    `default` (filled in the same way)."""
     domain = getattr(_rasa_agent(app), "domain", None)
     responses = getattr(domain, "responses", {}) or {}
-    for variant in responses.get(RESUMED_RESPONSE, []):
+    text = default
+    for variant in responses.get(name, []):
         if isinstance(variant, dict) and variant.get("text"):
-            return str(variant["text"]).replace("{agent}", agent)
-    return WARM_CLOSE.format(agent=agent)
+            text = str(variant["text"])
+            break
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+def warm_close_text(app: Sanic, agent: str) -> str:
+    """The domain's `utter_handoff_resumed` text when it has one, else the built-in one."""
+    return response_text(app, RESUMED_RESPONSE, WARM_CLOSE, agent=agent)
+
+
+async def send_notice(app: Sanic, sender_id: str, notice: str, text: str) -> None:
+    """Tell the customer something about the chat itself (`notice`: agent_joined, agent_left,
+    agent_transferred), in their widget and in the conversation's history."""
+    event = BotUttered(text, metadata={"notice": notice}, timestamp=time.time())
+    await _deliver(app, sender_id, {"text": text, "notice": notice, "timestamp": event.timestamp})
+    await _append(app, sender_id, [event])
 
 
 async def resume_bot(app: Sanic, sender_id: str, agent: str) -> None:

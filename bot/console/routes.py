@@ -234,11 +234,23 @@ def console_blueprint(
             {"handoff": handoff.as_json(), "card": card, "notes": notes, "messages": messages}
         )
 
+    async def tell_customer(request: Request, sender_id: str, notice: str, agent: str) -> None:
+        """A line in the customer's chat about who is with them now (domain `utter_<notice>`);
+        the agent's action stands even when the line cannot be delivered."""
+        text = conversation.response_text(request.app, f"utter_{notice}", "", agent=agent)
+        if not text:
+            return
+        try:
+            await conversation.send_notice(request.app, sender_id, notice, text)
+        except Exception:
+            logger.exception("could not tell conversation %s that %s", sender_id, notice)
+
     @bp.post("/api/handoffs/<handoff_id:int>/claim")
     @api
     async def claim(request: Request, handoff_id: int) -> HTTPResponse:
         agent = request.ctx.agent.agent
         handoff = await asyncio.to_thread(service.queue.claim, handoff_id, agent)
+        await tell_customer(request, handoff.sender_id, "agent_joined", agent)
         return response.json({"handoff": handoff.as_json()})
 
     @bp.post("/api/handoffs/<handoff_id:int>/release")
@@ -246,6 +258,7 @@ def console_blueprint(
     async def release(request: Request, handoff_id: int) -> HTTPResponse:
         agent = request.ctx.agent.agent
         handoff = await asyncio.to_thread(service.queue.release, handoff_id, agent)
+        await tell_customer(request, handoff.sender_id, "agent_left", agent)
         return response.json({"handoff": handoff.as_json()})
 
     @bp.post("/api/handoffs/<handoff_id:int>/transfer")
@@ -254,6 +267,7 @@ def console_blueprint(
         target = str(body(request).get("to") or "")
         agent = request.ctx.agent.agent
         handoff = await asyncio.to_thread(service.queue.transfer, handoff_id, agent, target)
+        await tell_customer(request, handoff.sender_id, "agent_transferred", target)
         return response.json({"handoff": handoff.as_json()})
 
     async def mine(request: Request, handoff_id: int) -> Any:

@@ -15,6 +15,8 @@
   var script = document.currentScript || document.querySelector('script[src*="widget.js"]');
   var base = new URL(script ? script.src : "/widget.js", window.location.href).origin;
   var title = (script && script.getAttribute("data-title")) || "Chat with us";
+  // The shop's colour (data-color="#0b5d3b"): header, buttons, the customer's bubbles, focus.
+  var accent = script && script.getAttribute("data-color");
   var identity = window.RapportSettings || {};
   var TOKEN_KEY = "rapport.session";
   var OPEN_KEY = "rapport.open";
@@ -76,6 +78,7 @@
   // ---- the DOM, in a shadow root so the shop's styles and ours don't mix ----
   var host = el("div", { id: "rapport-widget" });
   var root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
+  if (accent && /^#[0-9a-fA-F]{3,8}$/.test(accent)) host.style.setProperty("--rapport-accent", accent);
   root.appendChild(el("link", { rel: "stylesheet", href: base + "/widget.css" }));
 
   var launcher = el("button", {
@@ -89,10 +92,13 @@
   var panel = el("section", { id: "rapport-panel", class: "panel", role: "dialog", "aria-label": title, hidden: "" });
   var header = el("header", { class: "header" });
   var heading = el("h2", { class: "title" }, title);
-  var status = el("span", { class: "status", role: "status" }, "Connecting…");
+  // Who answers and when (from the server's welcome); the connection only when it is lost.
+  var status = el("p", { class: "status", role: "status" }, "");
   var closeButton = el("button", { type: "button", class: "close", "aria-label": "Close chat" }, "×");
-  header.appendChild(heading);
-  header.appendChild(status);
+  var titles = el("div", { class: "titles" });
+  titles.appendChild(heading);
+  titles.appendChild(status);
+  header.appendChild(titles);
   header.appendChild(closeButton);
   var errorBox = el("div", { class: "error", role: "alert", hidden: "" });
   var list = el("ol", { class: "messages", role: "log", "aria-live": "polite", "aria-label": "Conversation", tabindex: "0" });
@@ -122,11 +128,18 @@
   var outbox = [];
   var unread = 0;
   var shownIds = {};
+  var welcome = null; // the server's `rapport_welcome`: greeting, menu, availability
+  var lastShown = null; // the time of the last message shown, for day separators
 
   function setStatus(text, state) {
-    status.textContent = text;
-    status.setAttribute("data-state", state);
     host.setAttribute("data-connection", state);
+    status.setAttribute("data-state", state);
+    if (state === "online") {
+      status.textContent = (welcome && welcome.availability && welcome.availability.text) || "";
+      status.setAttribute("data-availability", (welcome && welcome.availability && welcome.availability.state) || "");
+    } else {
+      status.textContent = text;
+    }
   }
 
   function showError(message) {
@@ -173,9 +186,67 @@
     });
   }
 
+  // Times in the customer's own language and clock (the browser's locale), no words of ours.
+  function clockTime(date) {
+    return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+  function dayLabel(date) {
+    var today = new Date();
+    var days = Math.round((new Date(date.getFullYear(), date.getMonth(), date.getDate()) -
+      new Date(today.getFullYear(), today.getMonth(), today.getDate())) / 86400000);
+    if (days === 0 || days === -1) {
+      var relative = new Intl.RelativeTimeFormat([], { numeric: "auto" }).format(days, "day");
+      return relative.charAt(0).toUpperCase() + relative.slice(1);
+    }
+    return date.toLocaleDateString([], { weekday: "long", day: "numeric", month: "long" });
+  }
+  var VISIT_GAP_MS = 60 * 60 * 1000; // a new visit: a separator even on the same day
+
+  function separate(when) {
+    var gap = lastShown === null ? Infinity : when - lastShown;
+    var newDay = lastShown === null || when.toDateString() !== lastShown.toDateString();
+    lastShown = when;
+    if (!newDay && gap < VISIT_GAP_MS) return;
+    var label = dayLabel(when) + (newDay ? "" : " " + clockTime(when));
+    var line = el("li", { class: "day", role: "separator" });
+    line.appendChild(el("span", {}, label));
+    list.appendChild(line);
+  }
+
+  function stamp(message) {
+    var seconds = Number(message.timestamp);
+    return isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000) : new Date();
+  }
+
+  function addNotice(message) {
+    var when = stamp(message);
+    separate(when);
+    var item = el("li", { class: "notice", "data-notice": message.notice });
+    item.appendChild(el("span", {}, message.text));
+    list.appendChild(item);
+    list.scrollTop = list.scrollHeight;
+  }
+
+  function removeWelcome() {
+    var shown = list.querySelector(".welcome");
+    if (shown) shown.parentNode.removeChild(shown);
+  }
+
+  function showWelcome() {
+    if (!welcome || !welcome.greeting || list.querySelector(".message, .notice")) return;
+    removeWelcome();
+    var item = el("li", { class: "welcome" });
+    var bubble = el("p", { class: "bubble" });
+    renderText(bubble, welcome.greeting);
+    item.appendChild(bubble);
+    list.appendChild(item);
+    if (!replies.firstChild) showReplies(welcome.quick_replies);
+  }
+
   function addMessage(message) {
     if (message.id && shownIds[message.id]) return;
     if (message.id) shownIds[message.id] = true;
+    if (message.notice && message.text) { addNotice(message); return; }
     var sender = message.sender || (message.agent ? "agent" : "bot");
     var item = el("li", { class: "message from-" + sender });
     var who = sender === "customer" ? "You" : sender === "agent" ? (message.agent || "Agent") : title;
@@ -191,7 +262,12 @@
       renderText(link, String(src));
       item.appendChild(link);
     }
-    if (item.childNodes.length > 1) list.appendChild(item);
+    if (item.childNodes.length > 1) {
+      var when = stamp(message);
+      separate(when);
+      item.appendChild(el("time", { class: "time", datetime: when.toISOString(), title: when.toLocaleString() }, clockTime(when)));
+      list.appendChild(item);
+    }
     list.scrollTop = list.scrollHeight;
   }
 
@@ -210,6 +286,9 @@
     addMessage(message);
     showReplies(message.quick_replies);
     rating.hidden = !(message.rating_request && !storageGet("localStorage", RATED_KEY + "." + conversationKey()));
+    // The stars go under the last message, never over it.
+    if (!rating.hidden && rating.scrollIntoView) rating.scrollIntoView({ block: "nearest" });
+    list.scrollTop = list.scrollHeight;
     if (live && !isOpen() && message.text) setUnread(unread + 1);
   }
 
@@ -237,7 +316,24 @@
   // ---- events ----
   launcher.addEventListener("click", function () { if (isOpen()) closePanel(); else openPanel(true); });
   closeButton.addEventListener("click", closePanel);
-  panel.addEventListener("keydown", function (event) { if (event.key === "Escape") closePanel(); });
+  // Escape closes from anywhere in the widget (the launcher too); on a phone the open panel
+  // fills the screen, so Tab stays inside it.
+  var phone = window.matchMedia ? window.matchMedia("(max-width: 480px)") : { matches: false };
+  function focusable() {
+    return Array.prototype.filter.call(
+      panel.querySelectorAll("button, input, [tabindex]"),
+      function (node) { return !node.disabled && node.offsetParent !== null; }
+    );
+  }
+  root.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && isOpen()) { event.stopPropagation(); closePanel(); return; }
+    if (event.key !== "Tab" || !isOpen() || !phone.matches) return;
+    var nodes = focusable();
+    if (!nodes.length) return;
+    var active = root.activeElement || document.activeElement;
+    if (event.shiftKey && active === nodes[0]) { event.preventDefault(); nodes[nodes.length - 1].focus(); }
+    else if (!event.shiftKey && active === nodes[nodes.length - 1]) { event.preventDefault(); nodes[0].focus(); }
+  });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = input.value.trim();
@@ -271,9 +367,15 @@
       setStatus("Online", "online");
       while (outbox.length) { var next = outbox.shift(); emitMessage(next[0], next[1]); }
     });
+    socket.on("rapport_welcome", function (data) {
+      welcome = data || null;
+      if (ready) setStatus("", "online");
+      showWelcome();
+    });
     socket.on("history", function (data) {
       while (list.firstChild) list.removeChild(list.firstChild);
       shownIds = {};
+      lastShown = null;
       clearReplies();
       rating.hidden = true;
       var messages = (data && data.messages) || [];

@@ -2,6 +2,7 @@
 customer asks for a person in the widget; an agent signs in, sees the chat in the queue with the
 relationship card, claims it and replies; the customer sees the reply with the agent's name and
 answers; the answer shows in the console; the agent resolves and the bot resumes in the widget.
+The customer is told in the chat when the agent joins (screenshot: widget-agent-joined.png).
 Prints the median time from an agent's send to the message showing in the widget."""
 
 from __future__ import annotations
@@ -111,6 +112,10 @@ def test_a_person_takes_over_and_hands_back(
         console.locator("#transcript li.customer").first.wait_for(timeout=WAIT_MS)
         console.locator("#claim").click()
         console.locator("#reply").wait_for(state="visible", timeout=WAIT_MS)
+        # The customer is told, in the chat, that a person has joined (domain.yml's words).
+        joined = customer.locator('.notice[data-notice="agent_joined"]')
+        joined.wait_for(timeout=WAIT_MS)
+        assert agent_name in (joined.text_content() or "")
 
         # While the agent types, the customer sees who is typing.
         console.locator("#reply").type("Hi")
@@ -123,8 +128,11 @@ def test_a_person_takes_over_and_hands_back(
             customer.locator(".from-agent .bubble", has_text=text).wait_for(timeout=WAIT_MS)
             seen_at = customer.evaluate(f"() => window.__agentSeen[{text!r}]")
             latencies.append(seen_at - sent_at)
+            if n == 1:  # the joining line, then the agent's first message, each with a time
+                customer.screenshot(path=str(screenshots / "widget-agent-joined.png"))
         who = customer.locator(".from-agent .who").last.text_content()
         assert who == agent_name
+        assert customer.locator(".from-agent time").count() == 5  # each with its time
 
         customer_says(customer, "My brakes squeal since the last service")
         console.locator("#transcript li.customer", has_text="My brakes squeal").wait_for(

@@ -23,7 +23,13 @@ class Widget:
         # Rapport's widget reads it, with the metadata's extras beside the text.
         self.wire: list[dict[str, Any]] = []
         self.new_chat_notice: dict[str, Any] | None = None
-        for name in ("session_confirm", "bot_uttered", "history", "rapport_error"):
+        for name in (
+            "session_confirm",
+            "bot_uttered",
+            "history",
+            "rapport_error",
+            "rapport_welcome",
+        ):
             self.client.on(name, self._recorder(name))
 
     def _recorder(self, name: str):

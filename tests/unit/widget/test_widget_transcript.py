@@ -119,3 +119,17 @@ def test_on_the_wire_images_are_attachments_and_a_bare_custom_payload_is_sent_as
     }
     custom = widget_transcript.on_the_wire({"custom": {"map": "here"}, "id": "b-3"})
     assert custom["map"] == "here" and custom["metadata"]["custom"] == {"map": "here"}
+
+
+def test_a_notice_about_the_chat_travels_in_the_metadata_live_and_in_history() -> None:
+    live = widget_transcript.bot_message(
+        {"text": "Sam joined", "timestamp": 5.0, "notice": "agent_joined"}
+    )
+    assert live["notice"] == "agent_joined" and live["sender"] == "bot"
+    wire = widget_transcript.on_the_wire(live)
+    assert wire["text"] == "Sam joined" and "notice" not in wire
+    assert wire["metadata"]["notice"] == "agent_joined"
+    replayed = widget_transcript.history(
+        [bot_event("Sam joined", 5.0, metadata={"notice": "agent_joined"})]
+    )
+    assert replayed[0]["notice"] == "agent_joined" and replayed[0]["id"] == live["id"]
