@@ -152,7 +152,7 @@ def days_since(text: str | None, today: dt.date) -> int | None:
 
 
 # A booking request and the problem in one message: "can I book my bike in, the gears keep
-# slipping", "book me in because the brakes squeal". The problem is a clause after the first.
+# slipping", "book me in because it makes a noise". The problem is a clause after the first.
 _CLAUSE_BREAK = re.compile(r"\s*(?:[,;:!?]|\s[-\u2013\u2014]\s|\bbecause\b|\bcos\b|\bsince\b)\s*")
 _QUESTION_START = re.compile(
     r"^(?:what|when|where|which|who|why|how|do|does|are|is|can|could|will|would|shall)\b"
