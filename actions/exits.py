@@ -54,6 +54,9 @@ class Exit:
     example: str
     way_out: str | None
     value: str | None = UNKNOWN
+    # The example names the choices ("order #A1234 has ... which one?"): worth saying even to
+    # "I don't know", before the way out.
+    shows_choices: bool = False
 
 
 def cant_answer(tracker: Tracker) -> bool:
@@ -97,7 +100,9 @@ def next_rung(tracker: Tracker, exit_: Exit) -> int:
     """The rung for an answer the form can't take: one further down than the last, and at
     least the way out when the customer says they can't answer."""
     rung = rung_reached(tracker, exit_) + 1
-    return max(rung, WAY_OUT) if cant_answer(tracker) else rung
+    if not cant_answer(tracker):
+        return rung
+    return rung if exit_.shows_choices else max(rung, WAY_OUT)
 
 
 def explain(dispatcher: CollectingDispatcher, slot: str, response: str, **values: Any) -> dict:

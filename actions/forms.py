@@ -89,7 +89,9 @@ EXITS = {
     ),
     # Which item, when nothing says: a person finishes the return.
     "return_item": Exit("utter_explain_return_item", None, value=None),
-    "return_item_in_order": Exit("utter_explain_item_not_in_order", None, value=None),
+    "return_item_in_order": Exit(
+        "utter_explain_item_not_in_order", None, value=None, shows_choices=True
+    ),
     BOUGHT_SLOT: Exit("utter_explain_return_bought", None),  # unknown: past the window
     "return_reason": Exit("utter_explain_reason_short", "utter_reason_unknown"),
     # Confirming an order's details: without them, a person checks it with the customer.

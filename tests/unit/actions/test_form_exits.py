@@ -205,6 +205,9 @@ async def test_i_dont_know_leads_somewhere_at_once(
     # (a value that means "not given", or no order), or offers something the customer can
     # say yes to, or ends for a person.
     assert slots.get(slot) != "I don't know"
+    if slot == "return_item" and others is CONFIRMED:  # the order's items are named first
+        assert responses == ["utter_explain_item_not_in_order"]
+        return
     assert filled(slots, slot) or any(
         response and response.startswith("utter_suggest") for response in responses
     ), (slots, responses)
@@ -279,6 +282,15 @@ async def test_no_order_details_in_a_return_goes_on_without_the_order() -> None:
     assert slots["return_order_id"] == NO_ORDER
     assert slots["order_email"] is None and slots["order_postcode"] is None
     assert responses == ["utter_return_without_order_details"]
+
+
+async def test_which_item_nobody_knows_is_answered_with_the_choices_then_a_person() -> None:
+    history = [form_started("return_form")]
+    args = (ValidateReturnForm, "return_form", "return_item", CONFIRMED, "dont_know")
+    _, first, turn = await run_turn(*args, "I don't know which one", history)
+    assert first == ["utter_explain_item_not_in_order"]
+    slots, second, _ = await run_turn(*args, "no idea", history + turn)
+    assert slots["return_item"] == UNKNOWN and second == []  # the submit offers a person
 
 
 # --- where the forms end when something is unknown ------------------------------------------
