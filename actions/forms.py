@@ -55,6 +55,8 @@ logger = logging.getLogger(__name__)
 NO_ORDER = "none"
 BOUGHT_SLOT = "return_bought"
 UNKNOWN_AGE = UNKNOWN
+# "Roughly when" finds one of a signed-in customer's orders placed this many days either side.
+ORDER_DATE_SLACK_DAYS = 14
 NO_NUMBER = re.compile(
     r"\b(?:(?:do\s*n[o']?t|never|did\s*n[o']?t)\s+(?:have|got|get|know)|have\s*n[o']?t\s+got|no\s+"
     r"(?:order\s+)?(?:number|receipt|idea)|lost|can'?t\s+find|bought\s+it\s+in|in\s+(?:the\s+)?"
@@ -681,24 +683,44 @@ class ValidateReturnForm(ConfirmsOrderDetails):
         )
 
     @staticmethod
-    async def _item_without_number(text: str, tracker: Tracker) -> dict[str, Any]:
+    async def _orders_holding(tracker: Tracker, text: str) -> list[tuple[OrderRecord, str]]:
+        """The signed-in customer's own orders that hold the item they named (none when no one
+        is signed in), the most recent first."""
+        customer = tracker.get_slot("customer_id")
+        if not customer or not text:
+            return []
+        shop = await base.load_business()
+        orders = (await shop_records(shop)).orders_of(str(customer))
+        return [
+            (order, item)
+            for order in orders
+            if (item := item_in_order(text, order.items)) is not None
+        ]
+
+    async def _item_without_number(self, text: str, tracker: Tracker) -> dict[str, Any]:
         """No order number: a signed-in customer's own order that holds the item is found by
         the item (their account names it); otherwise the item goes on as they said it."""
-        if not text:
-            return {"return_item": None}
-        customer = tracker.get_slot("customer_id")
-        if customer:
-            shop = await base.load_business()
-            orders = (await shop_records(shop)).orders_of(str(customer))
-            found = [
-                (order, item)
-                for order in orders
-                if (item := item_in_order(text, order.items)) is not None
-            ]
-            if len(found) == 1:
-                order, item = found[0]
-                return {"return_order_id": order.order_id, "return_item": item}
+        found = await self._orders_holding(tracker, text)
+        if len(found) == 1:
+            order, item = found[0]
+            return {"return_order_id": order.order_id, "return_item": item}
         return {"return_item": text}
+
+    async def _order_bought_then(self, tracker: Tracker, days: int) -> dict[str, Any]:
+        """Several of a signed-in customer's orders hold the item: the one placed closest to
+        when they say they bought it, within `ORDER_DATE_SLACK_DAYS`, is the order."""
+        found = await self._orders_holding(tracker, str(tracker.get_slot("return_item") or ""))
+        shop = await base.load_business()
+        bought = base.today(shop) - dt.timedelta(days=days)
+        near = sorted(
+            (abs((order.placed - bought).days), order.order_id, item)
+            for order, item in found
+            if abs((order.placed - bought).days) <= ORDER_DATE_SLACK_DAYS
+        )
+        if not near:
+            return {}
+        _, order_id, item = near[0]
+        return {"return_order_id": order_id, "return_item": item}
 
     async def validate_return_bought(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -708,7 +730,7 @@ class ValidateReturnForm(ConfirmsOrderDetails):
         shop = await base.load_business()
         days = days_since(str(value or ""), base.today(shop))
         if days is not None and days >= 0:
-            return {BOUGHT_SLOT: str(days)}
+            return {BOUGHT_SLOT: str(days), **await self._order_bought_then(tracker, days)}
         return missed(dispatcher, tracker, BOUGHT_SLOT, EXITS[BOUGHT_SLOT])
 
     async def validate_return_reason(

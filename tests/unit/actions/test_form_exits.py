@@ -7,6 +7,7 @@ form's run are events with their response names, as Rasa records them.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from action_testkit import action_event, entity, make_tracker, said, user_event
 from rasa.shared.core.domain import Domain
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import exits
+from actions import base, exits
 from actions.exits import HINT_SLOT, UNKNOWN, Exit, cant_answer, missed
 from actions.forms import (
     EXITS,
@@ -416,3 +417,31 @@ async def test_an_order_number_in_the_question_is_not_asked_for(
     assert {"event": "slot", "name": "order_check_reference", "value": "C3309"} in [
         {k: e.get(k) for k in ("event", "name", "value")} for e in events
     ]
+
+
+async def test_roughly_when_finds_which_of_a_customers_orders_it_was(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sample_shop: Any
+) -> None:
+    """Two of a signed-in customer's orders hold the same item: "about 6 weeks ago" picks the
+    one placed then; a time near neither finds none, and the return goes on without a number."""
+    records = tmp_path / "records.yml"
+    records.write_text(
+        "orders:\n"
+        "  - {order_id: D1001, customer_id: c-9, email: kim@example.com, postcode: BS1 1AA,"
+        " placed_days_ago: 40, items: [Giro helmet], status: delivered, status_days_ago: 38}\n"
+        "  - {order_id: D1002, customer_id: c-9, email: kim@example.com, postcode: BS1 1AA,"
+        " placed_days_ago: 5, items: [Giro helmet], status: delivered, status_days_ago: 3}\n"
+        "repairs: []\ncustomers: []\n"
+    )
+    settings = dataclasses.replace(sample_shop, shop_records_file=records)
+
+    async def with_records() -> Any:
+        return settings
+
+    monkeypatch.setattr(base, "settings", with_records)
+    slots = {"return_order_id": NO_ORDER, "return_item": "Giro helmet", "customer_id": "c-9"}
+    args = (ValidateReturnForm, "return_form", "return_bought", slots, "inform")
+    found, _, _ = await run_turn(*args, "about 6 weeks ago", [form_started("return_form")])
+    assert (found["return_order_id"], found["return_bought"]) == ("D1001", "42")
+    neither, _, _ = await run_turn(*args, "about 4 months ago", [form_started("return_form")])
+    assert neither.get("return_order_id") in (None, NO_ORDER) and neither["return_bought"] == "120"
