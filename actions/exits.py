@@ -68,6 +68,16 @@ def cant_answer(tracker: Tracker) -> bool:
     return len(text.split()) <= _MAX_CANT_ANSWER_WORDS and bool(_CANT_ANSWER.match(text))
 
 
+def not_given(tracker: Tracker, value: Any) -> bool:
+    """Whether a form slot's candidate `value` says the customer can't answer: the value that
+    means so, or the whole message is "I don't know" (a value picked out of the message, such
+    as a bike named in "not sure, a Trek I think", is an answer)."""
+    if value is None or str(value) == UNKNOWN:
+        return True
+    text = " ".join(str((tracker.latest_message or {}).get("text") or "").split())
+    return cant_answer(tracker) and " ".join(str(value).split()) == text
+
+
 def form_run_events(tracker: Tracker) -> list[dict[str, Any]]:
     """The events of the form's current run (since it was activated), oldest first."""
     events = list(tracker.events or [])

@@ -33,6 +33,7 @@ from actions.exits import (
     explain,
     missed,
     next_rung,
+    not_given,
 )
 from actions.ownership import (
     CONFIRMED_SLOT,
@@ -403,7 +404,7 @@ class ValidateRepairForm(SafeFormValidation):
     async def validate_repair_bike(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if value == UNKNOWN or cant_answer(tracker):
+        if not_given(tracker, value):
             return missed(dispatcher, tracker, "repair_bike", EXITS["repair_bike"])
         known = tracker.get_slot("known_bike")
         if known and tracker.get_slot("requested_slot") == "repair_bike":
@@ -426,7 +427,7 @@ class ValidateRepairForm(SafeFormValidation):
     async def validate_repair_problem(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if value == UNKNOWN or cant_answer(tracker):
+        if not_given(tracker, value):
             return missed(dispatcher, tracker, "repair_problem", EXITS["repair_problem"])
         text = await echo_of(str(value or ""))
         shop = await base.load_business()
@@ -660,7 +661,7 @@ class ValidateReturnForm(ConfirmsOrderDetails):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = str(value or "").strip()
-        unanswered = value == UNKNOWN or cant_answer(tracker) or not text
+        unanswered = not text or not_given(tracker, value)
         if tracker.get_slot("return_order_id") == NO_ORDER:
             if unanswered:
                 return missed(dispatcher, tracker, "return_item", EXITS["return_item"])
@@ -725,7 +726,7 @@ class ValidateReturnForm(ConfirmsOrderDetails):
     async def validate_return_bought(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if value == UNKNOWN_AGE or cant_answer(tracker):
+        if not_given(tracker, value):
             return {BOUGHT_SLOT: UNKNOWN_AGE}
         shop = await base.load_business()
         days = days_since(str(value or ""), base.today(shop))
@@ -736,7 +737,7 @@ class ValidateReturnForm(ConfirmsOrderDetails):
     async def validate_return_reason(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if value == UNKNOWN or cant_answer(tracker):
+        if not_given(tracker, value):
             return missed(dispatcher, tracker, "return_reason", EXITS["return_reason"])
         text = await echo_of(str(value or ""))
         if len(text) < 3:

@@ -445,3 +445,21 @@ async def test_roughly_when_finds_which_of_a_customers_orders_it_was(
     assert (found["return_order_id"], found["return_bought"]) == ("D1001", "42")
     neither, _, _ = await run_turn(*args, "about 4 months ago", [form_started("return_form")])
     assert neither.get("return_order_id") in (None, NO_ORDER) and neither["return_bought"] == "120"
+
+
+async def test_an_answer_inside_i_dont_know_is_still_taken() -> None:
+    """ "not sure, a Trek I think": the model may read it as "I don't know", but the bike it
+    names is the answer."""
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "dont_know",
+        "not sure, a Trek I think",
+        [entity("product", "Trek")],
+        slots={"requested_slot": "repair_bike", "repair_bike": "Trek"},
+        history=[form_started()],
+        after=[slot_event("repair_bike", "Trek")],
+        active_loop="repair_form",
+    )
+    events = await ValidateRepairForm().run(dispatcher, tracker, DOMAIN)
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert slots["repair_bike"] == "Trek"
