@@ -113,5 +113,17 @@ def test_a_customer_whose_first_message_says_the_problem(bot: Any) -> None:
         [repair] = chat.booked()
         assert (repair.bike, repair.problem) == ("Trek FX 3", "the gears keep slipping")
         assert ("bike", "Trek FX 3") in chat.facts()
+
+        # Not the order's details: a person checks it with them, no wrong guess counted.
+        check = chat.say("my order C3309 hasn't come")
+        assert "C3309" in check and "What's the email address" in check
+        unknown = chat.say("I don't know")
+        assert "A person from our team can check it with you" in unknown
+        assert "[Talk to a person]" in unknown
+        # A change of mind in the middle of a form stops it and asks what instead.
+        assert "order number" in chat.say("I'd like to return something")
+        stopped = chat.say("forget it, I want to ask about something else")
+        assert "I've stopped the return and nothing has changed" in stopped
+        assert chat.booked() == [repair]  # nothing else was booked or changed
     finally:
         print("\n".join(transcript))
