@@ -16,7 +16,6 @@ the way out), so the ladder needs no counter slot and a new run of the form star
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,11 +142,6 @@ def missed(
         return {slot: None, HINT_SLOT: slot, **(also or {})}
     # Nothing more to ask: the form ends here and its submit action offers a person.
     return {slot: UNKNOWN, **(also or {})}
-
-
-def given(value: Any, unknown: Iterable[str] = (UNKNOWN,)) -> bool:
-    """Whether a form slot holds something the customer gave (not empty, not "unknown")."""
-    return value is not None and str(value) not in set(unknown)
 
 
 def phrase(domain: dict[str, Any], response: str) -> str:
