@@ -24,6 +24,17 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base, ownership, requests
 from actions.base import DomainDict, Events, ShopAction
+from actions.exits import (
+    HINT_SLOT,
+    UNKNOWN,
+    WAY_OUT,
+    Exit,
+    cant_answer,
+    explain,
+    missed,
+    next_rung,
+    not_given,
+)
 from actions.ownership import (
     CONFIRMED_SLOT,
     EMAIL_SLOT,
@@ -40,12 +51,13 @@ from voice.say_yes import Request
 
 logger = logging.getLogger(__name__)
 
-HINT_SLOT = "form_hint_for"
 # A return without an order number ("I bought it in the shop", "I don't have it"): the form
 # goes on with the item and roughly when it was bought (slot return_bought).
 NO_ORDER = "none"
 BOUGHT_SLOT = "return_bought"
-UNKNOWN_AGE = "unknown"
+UNKNOWN_AGE = UNKNOWN
+# "Roughly when" finds one of a signed-in customer's orders placed this many days either side.
+ORDER_DATE_SLACK_DAYS = 14
 NO_NUMBER = re.compile(
     r"\b(?:(?:do\s*n[o']?t|never|did\s*n[o']?t)\s+(?:have|got|get|know)|have\s*n[o']?t\s+got|no\s+"
     r"(?:order\s+)?(?:number|receipt|idea)|lost|can'?t\s+find|bought\s+it\s+in|in\s+(?:the\s+)?"
@@ -68,6 +80,32 @@ SAME_BIKE_WORDS = {"yes", "yep", "yeah", "yes please", "same", "same bike", "the
 OTHER_BIKE_WORDS = {"different", "another", "other", "new"}
 # Words that name no bike in particular.
 VAGUE_BIKE_WORDS = {"bike", "it", "bicycle", "one", "this", "that"}
+# Every form question's ladder (actions/exits.py): the question again with an example, then the
+# way out (going on without it, or an offer), then a person.
+EXITS = {
+    "repair_bike": Exit("utter_explain_bike_short", "utter_bike_unknown"),
+    "repair_problem": Exit("utter_explain_problem_short", "utter_problem_unknown"),
+    # The way out is the next open day, offered: a yes books it; a miss after it, a person.
+    "repair_date": Exit("utter_explain_date_unclear", "utter_suggest_repair_date", value=None),
+    "return_order_id": Exit(
+        "utter_explain_order_id_format", "utter_return_without_order", value=NO_ORDER
+    ),
+    # Which item, when nothing says: a person finishes the return.
+    "return_item": Exit("utter_explain_return_item", None, value=None),
+    "return_item_in_order": Exit(
+        "utter_explain_item_not_in_order", None, value=None, shows_choices=True
+    ),
+    BOUGHT_SLOT: Exit("utter_explain_return_bought", None),  # unknown: past the window
+    "return_reason": Exit("utter_explain_reason_short", "utter_reason_unknown"),
+    # Confirming an order's details: without them, a person checks it with the customer.
+    EMAIL_SLOT: Exit("utter_explain_order_email", None, value=None),
+    POSTCODE_SLOT: Exit("utter_explain_order_postcode", None, value=None),
+}
+# In a return, the order's details have another way out: going on without the order.
+RETURN_DETAILS_EXITS = {
+    EMAIL_SLOT: Exit("utter_explain_order_email", "utter_return_without_order_details"),
+    POSTCODE_SLOT: Exit("utter_explain_order_postcode", "utter_return_without_order_details"),
+}
 _LEAD_WORDS = re.compile(
     r"^(?:(?:actually|sorry|no|so|well|it'?s|it is|its|my|the|a|an|our)[\s,]+)+", re.IGNORECASE
 )
@@ -118,16 +156,69 @@ def days_since(text: str | None, today: dt.date) -> int | None:
     return (today - day).days
 
 
-def explained_before(tracker: Tracker, response: str) -> int:
-    """How often this form run has already said `response` (a question not answered)."""
-    count = 0
+# A booking request and the problem in one message: "can I book my bike in, the gears keep
+# slipping", "book me in because it makes a noise". The problem is a clause after the first.
+_CLAUSE_BREAK = re.compile(r"\s*(?:[,;:!?]|\s[-\u2013\u2014]\s|\bbecause\b|\bcos\b|\bsince\b)\s*")
+_QUESTION_START = re.compile(
+    r"^(?:what|when|where|which|who|why|how|do|does|are|is|can|could|will|would|shall)\b"
+)
+_MIN_PROBLEM_WORDS = 3
+BOOKING_INTENT = "book_repair"
+
+
+def _session_messages(tracker: Tracker) -> list[dict[str, Any]]:
+    """The customer's typed messages in this session, oldest first, with their parse data."""
+    found: list[dict[str, Any]] = []
     for event in reversed(tracker.events or []):
-        if event.get("event") == "active_loop" and event.get("name") is None:
-            break  # an earlier run of a form
-        metadata = event.get("metadata") or {}
-        if event.get("event") == "bot" and metadata.get("utter_action") == response:
-            count += 1
-    return count
+        if event.get("event") == "session_started":
+            break
+        text = str(event.get("text") or "")
+        if event.get("event") == "user" and text and not text.startswith("/"):
+            found.append(event)
+    return found[::-1]
+
+
+def _names_something(clause: str, event: dict[str, Any]) -> bool:
+    """Whether a clause holds one of its message's entities (a bike, a date): not a problem."""
+    entities = (event.get("parse_data") or {}).get("entities") or []
+    lowered = clause.lower()
+    return any(str(item.get("value") or "").lower() in lowered for item in entities)
+
+
+def problem_said(shop: Business, tracker: Tracker, today: dt.date) -> str | None:
+    """What is wrong with the bike, when the customer said it before the form asked: in the
+    booking request (a clause after the request, or one naming a repair), or earlier in this
+    session (a clause naming a repair). The form's own answers are never read here."""
+    messages = _session_messages(tracker)
+    booking = next(
+        (
+            index
+            for index in range(len(messages) - 1, -1, -1)
+            if ((messages[index].get("parse_data") or {}).get("intent") or {}).get("name")
+            == BOOKING_INTENT
+        ),
+        None,
+    )
+    if booking is None:
+        return None
+    for index in range(booking, -1, -1):  # the booking request first, then earlier ones
+        event = messages[index]
+        clauses = [part for part in _CLAUSE_BREAK.split(str(event["text"])) if part.strip()]
+        for number, clause in enumerate(clauses):
+            if _names_something(clause, event) or parse_day(clause, today) is not None:
+                continue
+            names_repair = shop.repair_service(clause) is not None
+            after_request = (
+                index == booking
+                and number > 0
+                and len(clause.split()) >= _MIN_PROBLEM_WORDS
+                and not _QUESTION_START.match(clause.lower())
+            )
+            if names_repair and (number > 0 or len(clauses) == 1 or index < booking):
+                return clause.strip()
+            if after_request:
+                return clause.strip()
+    return None
 
 
 def own_item(shop: Business, text: str) -> str:
@@ -219,12 +310,6 @@ def _month(word: str) -> str:
     return next(month for month in MONTHS if month.startswith(word[:3]))
 
 
-def explain(dispatcher: CollectingDispatcher, slot: str, response: str, **values: Any) -> dict:
-    """Say what the form needs for `slot` (a question), and keep the form's question quiet."""
-    dispatcher.utter_message(response=response, **values)
-    return {slot: None, HINT_SLOT: slot}
-
-
 def check_drop_off(
     shop: Business, day: dt.date, today: dt.date
 ) -> tuple[str, dict[str, Any]] | None:
@@ -304,9 +389,23 @@ class ValidateRepairForm(SafeFormValidation):
     def name(self) -> str:
         return "validate_repair_form"
 
+    async def extract_repair_problem(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The problem the customer already described ("can I book my bike in, the gears keep
+        slipping"), so the form doesn't ask for it."""
+        asked = tracker.get_slot("requested_slot") == "repair_problem"
+        if asked or tracker.get_slot("repair_problem"):
+            return {}
+        shop = await base.load_business()
+        said = problem_said(shop, tracker, base.today(shop))
+        return {"repair_problem": said} if said else {}
+
     async def validate_repair_bike(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if not_given(tracker, value):
+            return missed(dispatcher, tracker, "repair_bike", EXITS["repair_bike"])
         known = tracker.get_slot("known_bike")
         if known and tracker.get_slot("requested_slot") == "repair_bike":
             # The question was "Same bike as last time?": a yes is that bike, "another" asks.
@@ -318,8 +417,7 @@ class ValidateRepairForm(SafeFormValidation):
         shop = await base.load_business()
         text = bike_name(str(value or ""), bike_kind_names(shop))
         if len(text) < 2 or text.lower() in VAGUE_BIKE_WORDS:
-            return explain(dispatcher, "repair_bike", "utter_explain_bike_short")
-        shop = await base.load_business()
+            return missed(dispatcher, tracker, "repair_bike", EXITS["repair_bike"])
         bike = own_item(shop, text)
         if not known or _words(known) != _words(bike):
             # Something new the memory will keep: said once, in a few words.
@@ -329,10 +427,12 @@ class ValidateRepairForm(SafeFormValidation):
     async def validate_repair_problem(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if not_given(tracker, value):
+            return missed(dispatcher, tracker, "repair_problem", EXITS["repair_problem"])
         text = await echo_of(str(value or ""))
         shop = await base.load_business()
         if len(text.split()) < 2 and shop.repair_service(text) is None:
-            return explain(dispatcher, "repair_problem", "utter_explain_problem_short")
+            return missed(dispatcher, tracker, "repair_problem", EXITS["repair_problem"])
         return {"repair_problem": text}
 
     async def validate_repair_date(
@@ -351,7 +451,19 @@ class ValidateRepairForm(SafeFormValidation):
             )
             if corrected:  # a correction of the bike, not a date: just ask for the date again
                 return {"repair_date": None}
-            return explain(dispatcher, "repair_date", "utter_explain_date_unclear")
+            suggested = shop.next_open_day(today, include_today=False)
+            exit_ = EXITS["repair_date"]
+            offer: dict[str, Any] = {OFFERED_DAY_SLOT: suggested.isoformat()}
+            if next_rung(tracker, exit_) != WAY_OUT:
+                offer = {OFFERED_DAY_SLOT: None}
+            return missed(
+                dispatcher,
+                tracker,
+                "repair_date",
+                exit_,
+                also=offer,
+                date=base.format_day(suggested, today),
+            )
         problem = check_drop_off(shop, day, today)
         if problem is not None:
             response, values = problem
@@ -376,14 +488,25 @@ def item_in_order(text: str, items: tuple[str, ...]) -> str | None:
 
 class ConfirmsOrderDetails(SafeFormValidation, ABC):
     """Reads the email address and postcode a customer gives to confirm an order is theirs
-    (an email and a postcode in one message fill both)."""
+    (an email and a postcode in one message fill both). Without them, a person checks the
+    order with the customer (`without_details`)."""
+
+    def without_details(self, slot: str) -> tuple[Exit, dict[str, Any]]:
+        """The ladder of a detail the customer can't give, and the slots its way out sets."""
+        return EXITS[slot], {EMAIL_SLOT: UNKNOWN, POSTCODE_SLOT: UNKNOWN}
+
+    def _missed_detail(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str
+    ) -> dict[str, Any]:
+        exit_, also = self.without_details(slot)
+        return missed(dispatcher, tracker, slot, exit_, also=also)
 
     async def validate_order_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         email = ownership.email_in(str(value or ""))
         if email is None:
-            return explain(dispatcher, EMAIL_SLOT, "utter_explain_order_email")
+            return self._missed_detail(dispatcher, tracker, EMAIL_SLOT)
         found = {EMAIL_SLOT: email}
         postcode = ownership.postcode_in(str(value or ""))
         if postcode is not None and not tracker.get_slot(POSTCODE_SLOT):
@@ -395,7 +518,7 @@ class ConfirmsOrderDetails(SafeFormValidation, ABC):
     ) -> dict[str, Any]:
         postcode = ownership.postcode_in(str(value or ""))
         if postcode is None:
-            return explain(dispatcher, POSTCODE_SLOT, "utter_explain_order_postcode")
+            return self._missed_detail(dispatcher, tracker, POSTCODE_SLOT)
         return {POSTCODE_SLOT: postcode}
 
 
@@ -415,6 +538,11 @@ class ValidateReturnForm(ConfirmsOrderDetails):
     def name(self) -> str:
         return "validate_return_form"
 
+    def without_details(self, slot: str) -> tuple[Exit, dict[str, Any]]:
+        """No email address or postcode for the order: the return goes on without the order."""
+        cleared = {EMAIL_SLOT: None, POSTCODE_SLOT: None}
+        return RETURN_DETAILS_EXITS[slot], {"return_order_id": NO_ORDER, **cleared}
+
     @staticmethod
     async def _owned_order(tracker: Tracker, reference: Any) -> OrderRecord | None:
         """The order with this number, when the customer asking owns it."""
@@ -432,6 +560,8 @@ class ValidateReturnForm(ConfirmsOrderDetails):
         domain: DomainDict,
     ) -> list[str]:
         reference = tracker.get_slot("return_order_id")
+        if tracker.get_slot("return_item") == UNKNOWN:  # which item, nobody can say: a person
+            return domain_slots[: domain_slots.index("return_item") + 1]
         if reference == NO_ORDER:  # no number: the item and roughly when, no order details
             return [slot for slot in domain_slots if slot not in (EMAIL_SLOT, POSTCODE_SLOT)]
         slots = [slot for slot in domain_slots if slot != BOUGHT_SLOT]
@@ -445,20 +575,15 @@ class ValidateReturnForm(ConfirmsOrderDetails):
         said = str(value or "")
         reference = None if value == NO_ORDER else normalise_reference(said)
         if reference is None and (
-            value == NO_ORDER
-            or base.latest_intent(tracker) == "dont_know"
-            or NO_NUMBER.search(said)
+            value == NO_ORDER or cant_answer(tracker) or NO_NUMBER.search(said)
         ):
             return {"return_order_id": NO_ORDER}
-        if reference is None:
-            if explained_before(tracker, "utter_explain_order_id_format"):
-                # Asked and explained already: a third time would trap them. Go on without it.
-                dispatcher.utter_message(response="utter_return_without_order")
-                return {"return_order_id": NO_ORDER}
-            return explain(
+        if reference is None:  # explained once; the next miss goes on without it
+            return missed(
                 dispatcher,
+                tracker,
                 "return_order_id",
-                "utter_explain_order_id_format",
+                EXITS["return_order_id"],
                 example=REFERENCE_EXAMPLE,
             )
         order = await self._owned_order(tracker, reference)
@@ -536,63 +661,87 @@ class ValidateReturnForm(ConfirmsOrderDetails):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = str(value or "").strip()
+        unanswered = not text or not_given(tracker, value)
         if tracker.get_slot("return_order_id") == NO_ORDER:
+            if unanswered:
+                return missed(dispatcher, tracker, "return_item", EXITS["return_item"])
             return await self._item_without_number(text, tracker)
         order = await self._owned_order(tracker, tracker.get_slot("return_order_id"))
-        if order is None:  # checked once the order is confirmed as theirs; nothing said now
-            return {"return_item": text} if text else {"return_item": None}
-        if not order.items:
-            return {"return_item": text} if text else {"return_item": None}
-        item = item_in_order(text, order.items)
+        if order is None or not order.items:  # checked once the order is confirmed as theirs
+            if unanswered:
+                return missed(dispatcher, tracker, "return_item", EXITS["return_item"])
+            return {"return_item": text}
+        item = None if unanswered else item_in_order(text, order.items)
         if item is not None:
             return {"return_item": item}
-        return explain(
+        return missed(
             dispatcher,
+            tracker,
             "return_item",
-            "utter_explain_item_not_in_order",
+            EXITS["return_item_in_order"],
             order_id=f"#{order.order_id}",
             items=base.join_words(order.items),
         )
 
     @staticmethod
-    async def _item_without_number(text: str, tracker: Tracker) -> dict[str, Any]:
+    async def _orders_holding(tracker: Tracker, text: str) -> list[tuple[OrderRecord, str]]:
+        """The signed-in customer's own orders that hold the item they named (none when no one
+        is signed in), the most recent first."""
+        customer = tracker.get_slot("customer_id")
+        if not customer or not text:
+            return []
+        shop = await base.load_business()
+        orders = (await shop_records(shop)).orders_of(str(customer))
+        return [
+            (order, item)
+            for order in orders
+            if (item := item_in_order(text, order.items)) is not None
+        ]
+
+    async def _item_without_number(self, text: str, tracker: Tracker) -> dict[str, Any]:
         """No order number: a signed-in customer's own order that holds the item is found by
         the item (their account names it); otherwise the item goes on as they said it."""
-        if not text:
-            return {"return_item": None}
-        customer = tracker.get_slot("customer_id")
-        if customer:
-            shop = await base.load_business()
-            orders = (await shop_records(shop)).orders_of(str(customer))
-            found = [
-                (order, item)
-                for order in orders
-                if (item := item_in_order(text, order.items)) is not None
-            ]
-            if len(found) == 1:
-                order, item = found[0]
-                return {"return_order_id": order.order_id, "return_item": item}
+        found = await self._orders_holding(tracker, text)
+        if len(found) == 1:
+            order, item = found[0]
+            return {"return_order_id": order.order_id, "return_item": item}
         return {"return_item": text}
+
+    async def _order_bought_then(self, tracker: Tracker, days: int) -> dict[str, Any]:
+        """Several of a signed-in customer's orders hold the item: the one placed closest to
+        when they say they bought it, within `ORDER_DATE_SLACK_DAYS`, is the order."""
+        found = await self._orders_holding(tracker, str(tracker.get_slot("return_item") or ""))
+        shop = await base.load_business()
+        bought = base.today(shop) - dt.timedelta(days=days)
+        near = sorted(
+            (abs((order.placed - bought).days), order.order_id, item)
+            for order, item in found
+            if abs((order.placed - bought).days) <= ORDER_DATE_SLACK_DAYS
+        )
+        if not near:
+            return {}
+        _, order_id, item = near[0]
+        return {"return_order_id": order_id, "return_item": item}
 
     async def validate_return_bought(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if value == UNKNOWN_AGE or base.latest_intent(tracker) == "dont_know":
+        if not_given(tracker, value):
             return {BOUGHT_SLOT: UNKNOWN_AGE}
         shop = await base.load_business()
         days = days_since(str(value or ""), base.today(shop))
         if days is not None and days >= 0:
-            return {BOUGHT_SLOT: str(days)}
-        if explained_before(tracker, "utter_explain_return_bought"):
-            return {BOUGHT_SLOT: UNKNOWN_AGE}  # never the same question a third time
-        return explain(dispatcher, BOUGHT_SLOT, "utter_explain_return_bought")
+            return {BOUGHT_SLOT: str(days), **await self._order_bought_then(tracker, days)}
+        return missed(dispatcher, tracker, BOUGHT_SLOT, EXITS[BOUGHT_SLOT])
 
     async def validate_return_reason(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if not_given(tracker, value):
+            return missed(dispatcher, tracker, "return_reason", EXITS["return_reason"])
         text = await echo_of(str(value or ""))
         if len(text) < 3:
-            return explain(dispatcher, "return_reason", "utter_explain_reason_short")
+            return missed(dispatcher, tracker, "return_reason", EXITS["return_reason"])
         return {"return_reason": text}
 
 

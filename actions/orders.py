@@ -18,8 +18,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import base, requests
+from actions import base, exits, requests
 from actions.base import DomainDict, Events, ShopAction
+from actions.exits import UNKNOWN
 from actions.forms import BOUGHT_SLOT, NO_ORDER, UNKNOWN_AGE, parse_day
 from actions.ownership import (
     CHECK_FORM,
@@ -314,8 +315,11 @@ class ActionCheckOrderDetails(ShopAction):
             SlotSet(EMAIL_SLOT, None),
             SlotSet(POSTCODE_SLOT, None),
         ]
-        record = await find_record(shop, reference)
         email, postcode = tracker.get_slot(EMAIL_SLOT), tracker.get_slot(POSTCODE_SLOT)
+        if UNKNOWN in (email, postcode):  # the customer doesn't have them: not a miss
+            dispatcher.utter_message(response="utter_order_details_unknown")
+            return cleared
+        record = await find_record(shop, reference)
         if record is not None and details_match(record, email, postcode):
             confirmed = confirmed_with(tracker.get_slot(CONFIRMED_SLOT), reference_of(record))
             return [
@@ -363,12 +367,21 @@ class ActionSubmitRepair(ShopAction):
     ) -> Events:
         bike = str(tracker.get_slot("repair_bike"))
         problem = str(tracker.get_slot("repair_problem"))
-        drop_off = dt.date.fromisoformat(str(tracker.get_slot("repair_date")))
         cleared = [
             SlotSet("repair_bike", None),
             SlotSet("repair_problem", None),
             SlotSet("repair_date", None),
         ]
+        if tracker.get_slot("repair_date") in (None, UNKNOWN):  # no day: a person finds one
+            dispatcher.utter_message(response="utter_repair_needs_person")
+            return cleared
+        drop_off = dt.date.fromisoformat(str(tracker.get_slot("repair_date")))
+        # What the customer couldn't say is named by the domain's words, and never remembered.
+        bike_known = bike != UNKNOWN
+        if not bike_known:
+            bike = exits.phrase(domain, "utter_name_unknown_bike")
+        if problem == UNKNOWN:
+            problem = exits.phrase(domain, "utter_name_unknown_problem")
         needed = needed_by(
             base.messages_since(tracker, "book_repair"), base.today(shop), drop_off, shop.vocabulary
         )
@@ -418,6 +431,8 @@ class ActionSubmitRepair(ShopAction):
         )
         if not in_time:
             dispatcher.messages.extend(offer.messages)
+        if not bike_known:
+            return [SlotSet("order_id", reference), *cleared]
         # The bike is remembered, so the next booking asks "same bike as last time?".
         await base.with_memory(
             remember_bike, tracker.sender_id, bike, conversation=tracker.sender_id
@@ -447,6 +462,9 @@ class ActionSubmitReturn(ShopAction):
             SlotSet(BOUGHT_SLOT, None),
             SlotSet("return_reason", None),
         ]
+        if item == UNKNOWN:  # which item, nobody could say: a person goes through it with them
+            dispatcher.utter_message(response="utter_return_needs_person")
+            return reset
         if wanted == NO_ORDER:
             await self._without_order(dispatcher, tracker, shop, item)
             return reset

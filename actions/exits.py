@@ -1,0 +1,150 @@
+"""Every question a form asks has a way out, and none is asked a third time in a row.
+
+One ladder for every form slot, driven by a table of responses (`Exit`), never by per-slot code:
+
+1. the first answer the form can't take: the question again, explained with an example;
+2. the second one, or "I don't know", "I don't have it", "skip" at any point: the way out,
+   either going on without it (the slot gets a value that means "not given") or another way
+   to find it (an offer the customer can say yes to);
+3. a miss after that offer: the form stops asking and a person finishes it (the slot is marked
+   `UNKNOWN`; the form's submit action offers the person).
+
+Which rung comes next is read from what the bot has said in this run of the form (the example,
+the way out), so the ladder needs no counter slot and a new run of the form starts afresh.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import base
+
+HINT_SLOT = "form_hint_for"
+# A form slot's value when the customer couldn't give it: the form goes on without it.
+UNKNOWN = "unknown"
+CANT_ANSWER_INTENT = "dont_know"
+# "I don't know", "dunno", "no idea", "skip": said as the whole (short) answer when the
+# language model read the message as something else. Longer messages are left to the model
+# ("not sure what's wrong, it clicks when I pedal" is an answer).
+_CANT_ANSWER = re.compile(
+    r"^(?:(?:um+|er+|well|sorry|honestly|oh|ah|hmm+|no)[\s,.]+)*"
+    r"(?:i\s+)?(?:(?:really\s+)?(?:do\s*n[o']?t|dont|don't)\s+(?:know|have\s+(?:it|one|that)|remember)"
+    r"|dunno|no\s+(?:idea|clue)|not\s+(?:a\s+clue|sure)|(?:have\s*n[o']?t|havent)\s+(?:got\s+)?"
+    r"(?:a\s+clue|got\s+(?:it|one))|can'?t\s+remember|skip(?:\s+(?:it|that|this(?:\s+one)?))?|pass)"
+    r"(?:[\s,.!]+(?:sorry|mate|tbh|to\s+be\s+honest))*[\s.!?]*$",
+    re.IGNORECASE,
+)
+_MAX_CANT_ANSWER_WORDS = 8
+
+EXAMPLE, WAY_OUT, PERSON = 1, 2, 3
+
+
+@dataclass(frozen=True)
+class Exit:
+    """A form question's ladder: `example` asks again with an example; `way_out` is said when
+    the form goes on another way, with the slot set to `value` (`None`: the way out is an
+    offer, the slot stays empty, and a miss after it hands the form to a person)."""
+
+    example: str
+    way_out: str | None
+    value: str | None = UNKNOWN
+    # The example names the choices ("order #A1234 has ... which one?"): worth saying even to
+    # "I don't know", before the way out.
+    shows_choices: bool = False
+
+
+def cant_answer(tracker: Tracker) -> bool:
+    """Whether the latest message says the customer can't or won't answer the question."""
+    if base.latest_intent(tracker) == CANT_ANSWER_INTENT:
+        return True
+    text = " ".join(str((tracker.latest_message or {}).get("text") or "").split())
+    text = text.replace("\u2019", "'")
+    return len(text.split()) <= _MAX_CANT_ANSWER_WORDS and bool(_CANT_ANSWER.match(text))
+
+
+def not_given(tracker: Tracker, value: Any) -> bool:
+    """Whether a form slot's candidate `value` says the customer can't answer: the value that
+    means so, or the whole message is "I don't know" (a value picked out of the message, such
+    as a bike named in "not sure, a Trek I think", is an answer)."""
+    if value is None or str(value) == UNKNOWN:
+        return True
+    text = " ".join(str((tracker.latest_message or {}).get("text") or "").split())
+    return cant_answer(tracker) and " ".join(str(value).split()) == text
+
+
+def form_run_events(tracker: Tracker) -> list[dict[str, Any]]:
+    """The events of the form's current run (since it was activated), oldest first."""
+    events = list(tracker.events or [])
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if event.get("event") == "active_loop":
+            return events[index + 1 :] if event.get("name") else []
+    return events
+
+
+def said_in_form(tracker: Tracker) -> list[str]:
+    """The responses the bot said in this run of the form, oldest first."""
+    return [
+        str((event.get("metadata") or {}).get("utter_action"))
+        for event in form_run_events(tracker)
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action")
+    ]
+
+
+def rung_reached(tracker: Tracker, exit_: Exit) -> int:
+    """How far down its ladder this question has gone in this run of the form: 0 (asked),
+    EXAMPLE (explained with an example) or WAY_OUT (the way out was said)."""
+    said = said_in_form(tracker)
+    if exit_.way_out and exit_.way_out in said:
+        return WAY_OUT
+    return EXAMPLE if exit_.example in said else 0
+
+
+def next_rung(tracker: Tracker, exit_: Exit) -> int:
+    """The rung for an answer the form can't take: one further down than the last, and at
+    least the way out when the customer says they can't answer."""
+    rung = rung_reached(tracker, exit_) + 1
+    if not cant_answer(tracker):
+        return rung
+    return rung if exit_.shows_choices else max(rung, WAY_OUT)
+
+
+def explain(dispatcher: CollectingDispatcher, slot: str, response: str, **values: Any) -> dict:
+    """Say what the form needs for `slot` (a question), and keep the form's question quiet."""
+    dispatcher.utter_message(response=response, **values)
+    return {slot: None, HINT_SLOT: slot}
+
+
+def missed(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    slot: str,
+    exit_: Exit,
+    also: dict[str, Any] | None = None,
+    **values: Any,
+) -> dict[str, Any]:
+    """The answer to `slot`'s question can't be taken: the next rung of its ladder. `also`:
+    other slots the way out sets (the form's other path); `values` fill the responses."""
+    rung = next_rung(tracker, exit_)
+    if rung == EXAMPLE:
+        return explain(dispatcher, slot, exit_.example, **values)
+    if exit_.value is not None:  # the form goes on without it
+        if exit_.way_out is not None and rung == WAY_OUT:
+            dispatcher.utter_message(response=exit_.way_out, **values)
+        return {slot: exit_.value, **(also or {})}
+    if rung == WAY_OUT and exit_.way_out is not None:  # an offer: open for a yes
+        dispatcher.utter_message(response=exit_.way_out, **values)
+        return {slot: None, HINT_SLOT: slot, **(also or {})}
+    # Nothing more to ask: the form ends here and its submit action offers a person.
+    return {slot: UNKNOWN, **(also or {})}
+
+
+def phrase(domain: dict[str, Any], response: str) -> str:
+    """The words of a one-phrase response (how a record names what the customer couldn't say)."""
+    variations = (domain.get("responses") or {}).get(response) or [{}]
+    return str(variations[0].get("text") or "")

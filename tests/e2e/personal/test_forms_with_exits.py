@@ -1,0 +1,129 @@
+"""Forms with exits, through the real servers: a customer with no order number who answers "I
+don't know" to the forms' questions, and one whose first message already says what is wrong.
+Each asserts what is stored afterwards (the booking, the say-yes decision in the exchange log,
+the memory's facts), not only what the bot says.
+
+The real Rasa server with the trained model, the real action server, the SQLite memory and the
+bookings database, over REST (see test_three_visits.py). The transcript is printed (run with -s)
+and kept in docs/personal.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+# tests/e2e/personal/conftest.py puts the conversation journeys' module on the path.
+from test_customer_journeys import logged_decisions
+
+from actions.shop_records import bookings
+from memory.store import MemoryStore
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+class Chat:
+    """One customer's conversation, its transcript, and what the stores hold for them."""
+
+    def __init__(self, bot: Any, sender: str, transcript: list[str]) -> None:
+        self.bot, self.sender, self.transcript = bot, sender, transcript
+
+    def say(self, text: str) -> str:
+        reply = self.bot.say(self.sender, text)
+        self.transcript.append(f"Customer: {text}")
+        self.transcript.extend(f"Bot: {line}" for line in reply.splitlines() if line)
+        return reply
+
+    def booked(self) -> list[Any]:
+        """The repairs booked in this conversation (the bookings database beside the memory)."""
+        url = self.bot.memory.replace("memory.db", "bookings.db")
+        return bookings(url).of(None, [self.sender])
+
+    def facts(self) -> list[tuple[str, str]]:
+        self.bot.wait_for_memory(self.sender)
+        store = MemoryStore(self.bot.memory)
+        try:
+            card = store.card_for_sender(self.sender)
+            assert card is not None
+            return [(fact.kind, fact.value) for fact in store.facts(card.customer_id)]
+        finally:
+            store.close()
+
+
+def test_a_customer_who_does_not_know(bot: Any) -> None:
+    transcript: list[str] = []
+    chat = Chat(bot, "exits-no-number-nia", transcript)
+    try:
+        chat.say("hi")
+        assert "order number" in chat.say("I want to return something")
+        item = chat.say("I don't know")
+        assert "Which item would you like to return?" in item and "order number?" not in item
+        assert "Roughly when did you buy it?" in chat.say("the Giro helmet")
+        reason = chat.say("no idea")
+        assert "what's the reason?" in reason and "when did you buy it" not in reason
+        decision = chat.say("dunno")
+        assert "That's fine, no reason needed." in decision
+        assert "Would you like to go ahead?" in decision or "[Talk to a person]" in decision
+        # Stored: the say-yes decision for a return of unknown age (past the window), no
+        # "yes" to a return that nothing shows is inside it.
+        bot.wait_for_memory(chat.sender)
+        decisions = logged_decisions(bot.memory, chat.sender)
+        assert decisions and decisions[-1][0] == "return" and decisions[-1][1] != "yes"
+
+        assert "Which bike is it?" in chat.say("/book_repair")
+        bike = chat.say("I don't know")
+        assert "the mechanic will see which bike it is" in bike
+        assert "What's going on with it?" in bike
+        problem = chat.say("no idea")
+        assert "the mechanic will take a look" in problem and "When would you like" in problem
+        offer = chat.say("dunno")
+        assert "shall I put you down for then?" in offer and "[Talk to a person]" in offer
+        booked = chat.say("yes")
+        assert "you're booked in! Your bike on" in booked
+        assert "for: a look by the mechanic to find what it needs." in booked
+        # Stored: one booking with the domain's words for what nobody could say, and no bike
+        # remembered from "I don't know".
+        [repair] = chat.booked()
+        assert (repair.bike, repair.problem) == (
+            "bike",
+            "a look by the mechanic to find what it needs",
+        )
+        assert repair.reference in booked
+        facts = chat.facts()
+        assert not [value for kind, value in facts if kind == "bike"]
+        assert not [value for _, value in facts if "know" in value.lower() or "idea" in value]
+    finally:
+        print("\n".join(transcript))
+
+
+def test_a_customer_whose_first_message_says_the_problem(bot: Any) -> None:
+    transcript: list[str] = []
+    chat = Chat(bot, "exits-problem-first-pat", transcript)
+    try:
+        bike = chat.say("can I book my bike in, the gears keep slipping")
+        assert "Which bike is it?" in bike
+        date = chat.say("my Trek FX 3")
+        assert "What's going on with it?" not in date  # said already
+        assert "When would you like to bring it in?" in date
+        booked = chat.say("Saturday")
+        assert "you're booked in! Your Trek FX 3" in booked
+        assert "for: the gears keep slipping." in booked
+        # Stored: the booking holds the problem from the first message, and the bike is kept.
+        [repair] = chat.booked()
+        assert (repair.bike, repair.problem) == ("Trek FX 3", "the gears keep slipping")
+        assert ("bike", "Trek FX 3") in chat.facts()
+
+        # Not the order's details: a person checks it with them, no wrong guess counted.
+        check = chat.say("my order C3309 hasn't come")
+        assert "C3309" in check and "What's the email address" in check
+        unknown = chat.say("I don't know")
+        assert "A person from our team can check it with you" in unknown
+        assert "[Talk to a person]" in unknown
+        # A change of mind in the middle of a form stops it and asks what instead.
+        assert "order number" in chat.say("I'd like to return something")
+        stopped = chat.say("forget it, I want to ask about something else")
+        assert "I've stopped the return and nothing has changed" in stopped
+        assert chat.booked() == [repair]  # nothing else was booked or changed
+    finally:
+        print("\n".join(transcript))
