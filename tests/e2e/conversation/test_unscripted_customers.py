@@ -1,0 +1,158 @@
+"""Unscripted customers through the real bot: one message each, as a customer would type it.
+
+The 32 messages below were written fresh for this test on 2026-11-26, in customers' own voice,
+before any of them was sent to the bot and before its answers to them were seen; none is a line
+of data/ or of the held-out sets (test_no_message_was_trained_on checks it). Each goes to a new
+conversation of the real Rasa server (trained model) and action server, and the test checks what
+the bot chose, not its wording: the actions behind its replies, from the memory's exchange log
+(the `action` column), and for a product the customer described, the catalogue name in the reply.
+
+A message the bot misunderstands is marked `xfail(strict=True)` with the reason, and listed in
+docs/nlu.md as a known miss; the training data is never tuned on these messages.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+
+import pytest
+from test_customer_journeys import Bot, bot, servers_log  # noqa: F401 - the shared fixtures
+
+from bot.settings import ROOT
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+SHOP = {"action_buy_product", "action_recommend_product"}
+REPAIR = {"repair_form"}
+ORDER = {"action_order_status", "order_check_form"}
+RETURN = {"return_form"}
+HOURS = {"action_tell_hours"}
+LOCATION = {"action_tell_location"}
+COMPLAINT = {"action_handle_complaint"}
+PERSON = {"action_handoff"}
+THANKS = {"utter_youre_welcome", "utter_thanks_for_praise", "utter_goodbye"}
+
+
+@dataclass(frozen=True)
+class Case:
+    """A message; the actions of which one must answer it (any, if empty); the product its
+    reply must name; actions that must not answer it."""
+
+    text: str
+    actions: set[str]
+    product: str | None = None
+    avoid: frozenset[str] = frozenset()
+
+
+CASES = [
+    # A product described, not named.
+    Case("need something to stop my bike getting nicked outside work", SHOP, "Kryptonite lock"),
+    Case("got anything to keep my head safe on the road", SHOP, "Giro helmet"),
+    Case("my bum hurts after 20 miles, what seat would u recommend", SHOP, "Brooks saddle"),
+    Case("looking for bags that clip on the rack for touring", SHOP, "Ortlieb panniers"),
+    Case("what can i put on the chain so it stops squeaking", SHOP, "chain lube"),
+    Case("i need to be seen on my ride home in the dark", SHOP, "Lezyne lights"),
+    # A budget.
+    Case("want a bike for getting to work, budget about 600 quid", SHOP),
+    Case("whats the cheapest bike you've got for my 6 year old", SHOP, "Frog 55"),
+    Case("gravel bike under 2 grand?", SHOP, "Specialized Diverge"),
+    # A repair booking starts.
+    Case("my back wheel is all wobbly, can you lot have a look at it", REPAIR),
+    Case("need my bike serviced before a sportive next month", REPAIR),
+    Case("gears keep jumping, can i bring it in", REPAIR),
+    # Order status.
+    Case("where's my parcel, ordered lights on monday and nothing yet", ORDER),
+    Case("any update on order B2210?", ORDER),
+    # Returns.
+    Case("the helmet i got is too tight, can i send it back", RETURN),
+    # A question about the returns policy is answered, not taken for a return.
+    Case("how long have i got to return stuff", set(), avoid=frozenset(RETURN)),
+    # Hours and location.
+    Case("u open on sundays or nah", HOURS),
+    Case("what time do you shut tonight", HOURS),
+    Case("whereabouts are you? is there parking", LOCATION),
+    Case("how do i find the shop from the train station", LOCATION),
+    # Loyalty points.
+    Case("how many points have i got on my card", {"action_loyalty_balance"}),
+    Case("can i use my points for something", {"action_redeem_reward"}),
+    # Group rides.
+    Case("do you guys do any social rides at the weekend", {"action_community_events"}),
+    Case("is there a beginners group ride, i'm a bit slow", {"action_community_events"}),
+    # Complaints, two of them in cheerful words.
+    Case("my bike came back from your workshop with the brakes rubbing, not impressed", COMPLAINT),
+    Case("brilliant, the puncture you fixed is flat again", COMPLAINT),
+    Case("thanks for nothing, still no refund", COMPLAINT),
+    # A person.
+    Case("can i speak to an actual person please", PERSON),
+    Case("get me someone from the shop, the bot isn't helping", PERSON),
+    # Thanks and goodbye.
+    Case("cheers, that's all i needed", THANKS),
+    Case("ta, bye", THANKS),
+    Case("thank you so much, you've been really helpful", THANKS),
+]
+
+# What the bot gets wrong today (found by the first run, never tuned on): docs/nlu.md.
+KNOWN_MISSES: dict[str, str] = {}
+
+
+def bot_turn(rapport: Bot, sender: str, text: str) -> tuple[list[str], str]:
+    """The actions behind the bot's replies to `text` (from the exchange log) and the replies."""
+    from sqlalchemy import create_engine
+    from sqlalchemy import text as sql
+
+    reply = rapport.say(sender, text)
+    rapport.wait_for_memory(sender)
+    engine = create_engine(rapport.memory)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sql(
+                    "SELECT e.speaker, e.action FROM exchanges e JOIN conversations c "
+                    "ON c.id = e.conversation_id WHERE c.sender_id = :sender ORDER BY e.id"
+                ),
+                {"sender": sender},
+            ).all()
+    finally:
+        engine.dispose()
+    customer = max(n for n, row in enumerate(rows) if row.speaker == "customer")
+    return [row.action for row in rows[customer + 1 :] if row.action], reply
+
+
+def params() -> list[object]:
+    found = []
+    for number, case in enumerate(CASES):
+        marks = []
+        if case.text in KNOWN_MISSES:
+            marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[case.text]))
+        found.append(pytest.param(case, id=f"{number:02d}", marks=marks))
+    return found
+
+
+@pytest.mark.parametrize("case", params())
+def test_the_bot_chooses_what_the_customer_asked_for(bot: Bot, case: Case) -> None:  # noqa: F811
+    sender = f"unscripted-{CASES.index(case):02d}-{time.monotonic_ns()}"
+    actions, reply = bot_turn(bot, sender, case.text)
+    said = f"{case.text!r}: the bot ran {actions}; said {reply!r}"
+    assert actions, said
+    assert not set(actions) & case.avoid, said
+    if case.actions:
+        assert set(actions) & case.actions, said
+    if case.product:
+        assert case.product.lower() in reply.lower(), f"{case.text!r}: no {case.product}: {reply!r}"
+
+
+def test_there_are_enough_messages_and_all_differ() -> None:
+    assert len(CASES) >= 30
+    assert len({case.text.lower() for case in CASES}) == len(CASES)
+
+
+def test_no_message_was_trained_on() -> None:
+    """The messages are unseen: none is a line of data/ or of a held-out set."""
+    sys.path.insert(0, str(ROOT / "tests" / "unit" / "nlu"))
+    from test_messy_held_out import leaked
+
+    texts = [case.text for case in CASES]
+    assert leaked(texts, ROOT / "data") == []
+    assert leaked(texts, ROOT / "tests" / "nlu") == []
