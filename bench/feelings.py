@@ -5,7 +5,8 @@
 Parses each message with the model (the newest in models/ by default), as the Rasa server
 would, and counts it right when a negative message is not left with a cheerful intent (one
 the feeling check watches, listed in config.yml) and a positive control is not taken for a
-complaint. Run it on a model trained without the check to get the "before" figure.
+complaint. It also counts what the classifier alone got right (the intent before the check
+changed it, `intent_was`), and on a model trained without the check, the "before" figure.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.feelings import FeelingCheck  # noqa: E402 - after the path set-up
+from bot.feelings import FEELING, FeelingCheck  # noqa: E402 - after the path set-up
 
 FEELINGS_FILE = ROOT / "tests" / "nlu" / "feelings.yml"
 
@@ -54,19 +55,34 @@ def main() -> None:
     parsed = asyncio.run(parse_all(model, [item["text"] for item in items]))
 
     right: Counter[str] = Counter()
+    unchecked: Counter[str] = Counter()
     total: Counter[str] = Counter()
     for item, result in zip(items, parsed, strict=True):
         intent = result["intent"]["name"]
+        # The classifier's own intent, before the check changed it (the same model).
+        before = (result.get(FEELING) or {}).get("intent_was", intent)
         feeling = item["feeling"]
-        ok = intent not in watched if feeling == "negative" else intent != complaint
+        ok = is_right(feeling, intent, watched, complaint)
         total[feeling] += 1
         right[feeling] += ok
+        unchecked[feeling] += is_right(feeling, before, watched, complaint)
         mark = "ok  " if ok else "MISS"
-        print(f"{mark} {feeling:8} {intent:22} {item['text']}")
+        print(f"{mark} {feeling:8} {before:22} -> {intent:22} {item['text']}")
     print(f"model {model.name}")
     for feeling in ("negative", "positive"):
-        print(f"{feeling}: {right[feeling]} of {total[feeling]} right")
-    print(f"all: {sum(right.values())} of {sum(total.values())} right")
+        print(
+            f"{feeling}: {right[feeling]} of {total[feeling]} right "
+            f"({unchecked[feeling]} without the check)"
+        )
+    print(
+        f"all: {sum(right.values())} of {sum(total.values())} right "
+        f"({sum(unchecked.values())} without the check)"
+    )
+
+
+def is_right(feeling: str, intent: str, watched: set[str], complaint: str) -> bool:
+    """A negative message must not keep a cheerful intent; a control must not be a complaint."""
+    return intent not in watched if feeling == "negative" else intent != complaint
 
 
 if __name__ == "__main__":
