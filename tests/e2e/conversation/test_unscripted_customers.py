@@ -113,7 +113,34 @@ CASES = [
 ]
 
 # What the bot gets wrong today (found by the first run, never tuned on): docs/nlu.md.
-KNOWN_MISSES: dict[str, str] = {}
+KNOWN_MISSES = {
+    "need something to stop my bike getting nicked outside work": (
+        "buy_product with no product: what the lock is for does not lead to it; asks which product"
+    ),
+    "got anything to keep my head safe on the road": (
+        "nlu_fallback; the catalogue search offers the road bike, not the helmet"
+    ),
+    "my bum hurts after 20 miles, what seat would u recommend": (
+        "product_recommendation recommends bikes only; asks the kind of riding, not the saddle"
+    ),
+    "what can i put on the chain so it stops squeaking": "read as request_human: brings a person",
+    "i need to be seen on my ride home in the dark": (
+        "nlu_fallback; the catalogue search offers the group rides ('ride'), not the lights"
+    ),
+    "gravel bike under 2 grand?": (
+        "buy_product with no product: the bike kind and budget are not used; asks which product"
+    ),
+    "how long have i got to return stuff": "read as return_request: the question starts a return",
+    "my bike came back from your workshop with the brakes rubbing, not impressed": (
+        "nlu_fallback; the catalogue search offers the brake service instead of the complaint"
+    ),
+    "brilliant, the puncture you fixed is flat again": (
+        "nlu_fallback (the feeling check comes after the fallback); offers the puncture repair"
+    ),
+    "thanks for nothing, still no refund": (
+        "read as return_request, which the feeling check does not watch; starts a return"
+    ),
+}
 
 
 def bot_turn(rapport: Bot, sender: str, text: str) -> tuple[str, list[str], str]:
