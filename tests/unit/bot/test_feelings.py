@@ -55,6 +55,8 @@ POSITIVE = [
     "yes that's perfect",
     "thanks again!",
     "see you again soon",
+    "hiya, me again",
+    "hello again!",
     "bye, will definitely shop here again",
     "ta, bye",
     "yes please",
@@ -93,7 +95,7 @@ def test_a_negative_part_is_not_hidden_by_a_thanks_in_front(reader: FeelingReade
 
 def test_a_problem_word_in_a_positive_part_is_not_trouble(reader: FeelingReader) -> None:
     assert not reader.read("it rides beautifully again").negative
-    assert reader.read("it rattles again").negative
+    assert reader.read("it's rattling again").negative
 
 
 def message(text: str, intent: str, confidence: float = 0.9) -> Message:
