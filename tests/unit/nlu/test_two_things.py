@@ -1,4 +1,4 @@
-"""The held-out set of two things in one message (`tests/nlu/held_out/two_things.yml`).
+"""The held-out set of two things in one message (`tests/nlu/two_things.yml`).
 
 Each message holds a request and something else (a pleasantry, or a second request beside a
 request for a person), and is labelled with the request the bot must answer. The set measures
@@ -18,7 +18,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 from test_messy_held_out import leaked, normalised
 
 ROOT = Path(__file__).resolve().parents[3]
-TWO_THINGS_FILE = ROOT / "tests" / "nlu" / "held_out" / "two_things.yml"
+TWO_THINGS_FILE = ROOT / "tests" / "nlu" / "two_things.yml"
 MIN_MESSAGES = 40
 # The intent that wins over every other thing a message holds.
 PERSON = "request_human"
