@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import base, recommend, requests
 from actions.base import DomainDict, Events, ShopAction
 from actions.shop_records import CustomerRecord, ShopRecords, load_records
+from voice.asked import asks_price, days_asked
 from voice.business import WEEKDAYS, Business, Product, Reward
 from voice.catalogue import Catalogue
 from voice.say_yes import Choice, Request
@@ -63,6 +64,31 @@ def hours_text(shop: Business, today: dt.date) -> str:
             else:
                 lines.append(f"{when}: {_clock(holiday.hours.open)}–{_clock(holiday.hours.close)}")
     return "\n".join(lines)
+
+
+def day_lines(shop: Business, days: list[dt.date], today: dt.date) -> str:
+    """The hours of each day asked about, as the weekly list writes them; a day the shop is
+    closed is followed by the next day it is open, so the answer never stops at "closed"."""
+    lines: list[str] = []
+    for day in days:
+        lines.append(_day_line(shop, day, today))
+        if shop.hours_on(day) is None:
+            reopens = shop.next_open_day(day, include_today=False)
+            if reopens not in days:
+                lines.append(_day_line(shop, reopens, today))
+    return "\n".join(dict.fromkeys(lines))
+
+
+def _day_line(shop: Business, day: dt.date, today: dt.date) -> str:
+    holiday = shop.holiday_on(day)
+    when = base.format_day(day, today)
+    name = f"{holiday.name} ({when})" if holiday is not None else when[:1].upper() + when[1:]
+    hours = shop.hours_on(day)
+    if hours is None:
+        return shop.template("closed_day", "{day}: closed").format(day=name)
+    return shop.template("opening_day", "{day}: {open}–{close}").format(
+        day=name, open=_clock(hours.open), close=_clock(hours.close)
+    )
 
 
 def today_text(shop: Business, moment: dt.datetime) -> str:
@@ -176,8 +202,9 @@ async def answer_product(
         return []
     if product.in_stock:
         stock_text = "the last one" if product.stock == 1 else f"{product.stock} in the shop"
+        asked_price = asks_price(shop, (tracker.latest_message or {}).get("text"))
         dispatcher.utter_message(
-            response="utter_product_in_stock",
+            response="utter_product_price" if asked_price else "utter_product_in_stock",
             product=product.name,
             stock_text=stock_text,
             price=price(shop, product),
@@ -318,7 +345,8 @@ async def answer_recommendation(
 
 
 class ActionTellHours(ShopAction):
-    """Opening hours for the week, upcoming holidays, and whether we're open right now."""
+    """The hours of the days the customer asked about ("are you open sunday?"), or for the
+    week with upcoming holidays; and whether we're open right now when it matters."""
 
     def name(self) -> str:
         return "action_tell_hours"
@@ -327,10 +355,43 @@ class ActionTellHours(ShopAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
         moment = base.now(shop)
+        today = moment.date()
+        days = days_asked(shop, (tracker.latest_message or {}).get("text"), today)
+        if days:
+            # Today matters when it was asked about, or when today's hours are special.
+            relevant = today in days or shop.holiday_on(today) is not None
+            dispatcher.utter_message(
+                response="utter_hours_today_and_day" if relevant else "utter_hours_day",
+                day_hours=day_lines(shop, days, today),
+                today_text=today_text(shop, moment),
+            )
+            return []
         dispatcher.utter_message(
             response="utter_hours",
             hours_text=hours_text(shop, moment.date()),
             today_text=today_text(shop, moment),
+        )
+        return []
+
+
+class ActionTellReturnsPolicy(ShopAction):
+    """The returns policy, and an offer to start a return (never the return itself)."""
+
+    def name(self) -> str:
+        return "action_tell_returns_policy"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        policies = shop.policies
+        dispatcher.utter_message(
+            response="utter_returns_policy",
+            returns_window_days=policies.returns_window_days,
+            refund_method=policies.refund_method,
+            refund_days=policies.refund_days,
+            exchanges=policies.exchanges,
+            store_credit=policies.store_credit,
+            after_window=policies.after_window,
         )
         return []
 

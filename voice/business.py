@@ -22,6 +22,8 @@ from ruamel.yaml.error import YAMLError
 from voice.items import names_a_thing
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# The days a question may name relative to the day it is asked, by days from today.
+RELATIVE_DAYS = {"today": 0, "tomorrow": 1}
 TOP_LEVEL_KEYS = (
     "shop",
     "hours",
@@ -225,6 +227,9 @@ class Vocabulary:
     urgent: tuple[str, ...] = ()
     occasions: tuple[str, ...] = ()
     facts: tuple[Term, ...] = ()
+    # Days named in a question about hours: a weekday or one of RELATIVE_DAYS, with spellings.
+    days: tuple[Term, ...] = ()
+    price_question: tuple[str, ...] = ()
 
     def bike_kind(self, name: str | None) -> Term | None:
         """The kind of bike a word names, by its name or one of its spellings."""
@@ -845,6 +850,8 @@ _VOCABULARY_KEYS = (
     "urgent",
     "occasions",
     "facts",
+    "days",
+    "price_question",
 )
 
 
@@ -911,7 +918,22 @@ def _vocabulary(reader: _Reader, root: CommentedMap) -> Vocabulary:
         urgent=reader.tags(node, "urgent", "vocabulary"),
         occasions=reader.tags(node, "occasions", "vocabulary"),
         facts=_terms(reader, node, "facts", needs_intent=True),
+        days=_days(reader, node),
+        price_question=reader.tags(node, "price_question", "vocabulary"),
     )
+
+
+def _days(reader: _Reader, node: CommentedMap) -> tuple[Term, ...]:
+    """The `days` vocabulary: each name a weekday or one of RELATIVE_DAYS."""
+    days = _terms(reader, node, "days", needs_intent=False)
+    known = (*WEEKDAYS, *RELATIVE_DAYS)
+    for index, day in enumerate(days):
+        if day.name not in known:
+            raise reader.fail(
+                reader.line_of(reader.sequence(node, "days", "vocabulary.days"), index),
+                f"vocabulary.days[{index}].name {day.name!r} is not one of {', '.join(known)}",
+            )
+    return days
 
 
 def read_file(path: Path, error: type[BusinessFileError] = BusinessFileError) -> str:

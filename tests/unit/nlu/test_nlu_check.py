@@ -276,6 +276,8 @@ def test_check_nlu_scores_both_sets_and_writes_the_figures(
         "predicted": "book_repair",
         "count": 3,
     }
+    assert "two things in one message: intent accuracy 0.930" in printed
+    assert record["two_things"]["intent_accuracy"] == 0.93
 
 
 def test_check_nlu_fails_on_a_low_messy_score_after_writing_the_figures(
@@ -289,6 +291,19 @@ def test_check_nlu_fails_on_a_low_messy_score_after_writing_the_figures(
     with pytest.raises(CommandFailed, match="messy set"):
         nlu_check.check_nlu(None, models, results)  # type: ignore[arg-type]
     assert (results / "scores.json").exists()
+
+
+def test_check_nlu_fails_on_a_low_two_things_score(
+    models: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.cli import CommandFailed
+
+    passing = {**MESSY_REPORT, "accuracy": nlu_check.MIN_MESSY_INTENT_ACCURACY}
+    monkeypatch.setattr(nlu_check, "_test_set", fake_test_set(passing))
+    # The fake writes the tidy report (accuracy 0.93) for the two-things set too.
+    monkeypatch.setattr(nlu_check, "MIN_TWO_THINGS_ACCURACY", 0.95)
+    with pytest.raises(CommandFailed, match=r"two-things set is 0\.930"):
+        nlu_check.check_nlu(None, models, tmp_path / "results")  # type: ignore[arg-type]
 
 
 def test_check_nlu_without_a_model_says_so(tmp_path: Path) -> None:

@@ -1,0 +1,64 @@
+"""What a question asks about exactly: the days it names and whether it asks for a price, read
+with another shop's words (the small shop's business file), so nothing is wired to the sample."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from small_shop import SMALL_SHOP, small_shop
+
+from voice.asked import asks_price, days_asked
+from voice.business import Business, BusinessFileError
+
+WORDS = """\
+  days:
+    - {name: saturday, words: [sat, samedi]}
+    - {name: sunday, words: [sun]}
+    - {name: today, words: [tonight]}
+    - {name: tomorrow, words: [tmrw]}
+  price_question: [how much, cost]
+"""
+THURSDAY = dt.date(2026, 11, 26)
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Business:
+    return small_shop(tmp_path, SMALL_SHOP + WORDS)
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("open on saturday?", [dt.date(2026, 11, 28)]),
+        ("ouvert samedi", [dt.date(2026, 11, 28)]),
+        ("r u open saturdy", [dt.date(2026, 11, 28)]),  # a typo forgiven
+        ("sunday or sat?", [dt.date(2026, 11, 29), dt.date(2026, 11, 28)]),  # in the order said
+        ("open tonight", [THURSDAY]),
+        ("tmrw?", [dt.date(2026, 11, 27)]),
+        ("what are your hours", []),
+        ("open monday?", []),  # a day this shop's words don't name
+    ],
+)
+def test_the_days_a_question_names(shop: Business, text: str, days: list[dt.date]) -> None:
+    assert days_asked(shop, text, THURSDAY) == days
+
+
+def test_a_weekday_asked_on_that_day_is_today(shop: Business) -> None:
+    saturday = dt.date(2026, 11, 28)
+    assert days_asked(shop, "open saturday", saturday) == [saturday]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("how much is the roadster", True), ("what does it cost", True), ("got a roadster?", False)],
+)
+def test_a_price_question(shop: Business, text: str, expected: bool) -> None:
+    assert asks_price(shop, text) is expected
+
+
+def test_a_day_name_the_shop_has_no_hours_for_is_refused(tmp_path: Path) -> None:
+    text = SMALL_SHOP + "  days:\n    - {name: caturday, words: [cat day]}\n"
+    with pytest.raises(BusinessFileError, match=r"vocabulary\.days\[0\]\.name 'caturday'"):
+        small_shop(tmp_path, text)
