@@ -1,8 +1,9 @@
 """The feeling check: a message with negative feeling never keeps a cheerful intent.
 
 Customers complain in positive words ("great, it's broken AGAIN after your 'repair'", "thanks
-for nothing"), and the intent classifier, which learns words, reads them as thanks or praise. `FeelingCheck` runs last in the NLU pipeline: when the intent is one of the
-cheerful ones it watches (thanks, praise, a greeting, a yes, a goodbye) and `FeelingReader`
+for nothing"), and the intent classifier, which learns words, reads them as thanks or praise.
+`FeelingCheck` runs last in the NLU pipeline: when the intent is one of the cheerful ones it
+watches (thanks, praise, a greeting, a goodbye; not a yes, which answers forms) and `FeelingReader`
 finds the feeling negative, the message's intent becomes the complaint intent, so the
 complaint protocol answers it (actions/complaints.py) and no cheerful line is sent.
 
