@@ -132,3 +132,41 @@ def test_the_socket_pushes_the_queue_and_the_customers_messages(
         time.sleep(0.1)
     assert console_server.service.accounts.online() == []  # the socket closed: gone away
     assert requests.get(f"{console_server.url}/console/api/queue", timeout=10).status_code == 401
+
+
+def test_the_customer_is_told_when_an_agent_joins_leaves_or_hands_over(
+    console_server: ConsoleServer,
+) -> None:
+    from pathlib import Path
+
+    from rasa.shared.core.domain import Domain
+
+    agent = console_server.app.ctx.agent  # type: ignore[attr-defined]
+    empty = agent.domain
+    agent.domain = Domain.load(str(Path(__file__).resolve().parents[3] / "domain.yml"))
+    try:
+        _paused_conversation(console_server, "cust-told")
+        handoff = console_server.service.queue.enqueue("cust-told", "customer_asked")
+        alex = console_server.signed_in("Alex")
+        api = f"{console_server.url}/console/api/handoffs/{handoff.id}"
+        assert alex.post(f"{api}/claim", json={}).status_code == 200
+        assert alex.post(f"{api}/release", json={}).status_code == 200
+        assert alex.post(f"{api}/claim", json={}).status_code == 200
+        assert alex.post(f"{api}/transfer", json={"to": "Blake"}).status_code == 200
+        tracker = _tracker(console_server, "cust-told")
+        told = [
+            (event.metadata["notice"], event.text)
+            for event in tracker.events
+            if event.type_name == "bot" and "notice" in (event.metadata or {})
+        ]
+        assert [notice for notice, _ in told] == [
+            "agent_joined",
+            "agent_left",
+            "agent_joined",
+            "agent_transferred",
+        ]
+        assert all(text and "{" not in text for _, text in told)
+        assert "Alex" in told[0][1] and "Alex" in told[1][1] and "Blake" in told[3][1]
+        assert tracker.is_paused()  # the lines are said about the chat; the bot stays quiet
+    finally:
+        agent.domain = empty
