@@ -127,6 +127,9 @@ KNOWN_MISSES = {
     "i need to be seen on my ride home in the dark": (
         "nlu_fallback; the catalogue search offers the group rides ('ride'), not the lights"
     ),
+    "my bike came back from your workshop with the brakes rubbing, not impressed": (
+        "nlu_fallback; the catalogue search offers the brake service instead of the complaint"
+    ),
     "gravel bike under 2 grand?": (
         "buy_product with no product: the bike kind and budget are not used; asks which product"
     ),
