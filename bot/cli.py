@@ -203,28 +203,28 @@ def command_validate(config: Settings, args: argparse.Namespace) -> None:
     )
 
 
-def pytest_step(name: str, marker: str, env: dict[str, str]) -> None:
-    """Run pytest on the tests selected by `marker`; 'no tests collected' is not a failure."""
+def pytest_step(name: str, marker: str, env: dict[str, str], paths: Sequence[str] = ()) -> None:
+    """Run pytest on the tests selected by `marker` (under `paths`, or all of tests/);
+    'no tests collected' is not a failure."""
     say(f"{name} ...")
     code = subprocess.call(  # noqa: S603 - fixed command
-        [processes.python(), "-m", "pytest", "-m", marker], cwd=ROOT, env=env
+        [processes.python(), "-m", "pytest", "-m", marker, *paths], cwd=ROOT, env=env
     )
     if code not in (0, 5):
         raise CommandFailed(f"{name} failed (exit {code})")
 
 
-def command_test(config: Settings, args: argparse.Namespace) -> None:
-    """Every check, in the order of the CI chain; stops at the first failure."""
-    prepare(config)
-    env = processes.child_environment(config)
+def lint(env: dict[str, str]) -> None:
     ruff = [processes.python(), "-m", "ruff"]
     run_step("ruff lint", [*ruff, "check", "."], env)
     run_step("ruff format check", [*ruff, "format", "--check", "."], env)
+
+
+def types(env: dict[str, str]) -> None:
     run_step("mypy", [processes.python(), "-m", "mypy", *SOURCE_PACKAGES], env)
-    pytest_step("unit and integration tests", "not e2e", env)
-    command_validate(config, args)
-    train(config)
-    prune_models()
+
+
+def check_test_stories(env: dict[str, str]) -> None:
     run_step(
         "test stories (failing on any prediction error)",
         processes.rasa_command(
@@ -242,6 +242,43 @@ def command_test(config: Settings, args: argparse.Namespace) -> None:
         ),
         env,
     )
+
+
+# The parts of `python -m bot test`, each a make target: the quick ones give feedback in
+# seconds; `all` is what `make test` and CI run.
+TEST_PARTS = ("all", "lint", "types", "unit", "e2e")
+
+
+def command_test(config: Settings, args: argparse.Namespace) -> None:
+    """Every check, in the order of the CI chain, or one part of it; stops at the first failure.
+
+    lint: ruff. types: mypy. unit: tests/unit (no servers, no model). e2e: trains if needed,
+    then the end-to-end tests through the real servers. all: lint, types, unit and integration
+    tests, data validation, training, test stories, the NLU gates, end-to-end tests.
+    """
+    part = getattr(args, "part", "all")
+    env = processes.child_environment(config)
+    if part == "lint":
+        lint(env)
+        return
+    if part == "types":
+        types(env)
+        return
+    if part == "unit":
+        pytest_step("unit tests", "not e2e", env, ["tests/unit"])
+        return
+    prepare(config)
+    if part == "e2e":
+        train(config)
+        pytest_step("end-to-end tests", "e2e", env)
+        return
+    lint(env)
+    types(env)
+    pytest_step("unit and integration tests", "not e2e", env)
+    command_validate(config, args)
+    train(config)
+    prune_models()
+    check_test_stories(env)
     nlu_check.check_nlu(config, MODELS_DIR, RESULTS_DIR / "nlu")
     pytest_step("end-to-end tests", "e2e", env)
     say("all checks passed.")
@@ -279,6 +316,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     test = commands.add_parser(
         "test", help="Run every check: lint, types, tests, data validation, training, stories."
+    )
+    test.add_argument(
+        "part",
+        nargs="?",
+        choices=TEST_PARTS,
+        default="all",
+        help="Only one part: lint, types, unit (seconds, no servers) or e2e (default: all).",
     )
     test.set_defaults(handler=command_test)
 
