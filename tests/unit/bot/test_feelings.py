@@ -45,6 +45,8 @@ NEGATIVE = [
     "yeah right, like that's ever going to happen 🙄",
     "super helpful as always /s",
     "hello, your website charged me twice and i'm furious",
+    "hey it's happening again, the clicking",
+    "hi, it's me, the chain has gone again",
 ]
 
 POSITIVE = [
@@ -57,6 +59,10 @@ POSITIVE = [
     "see you again soon",
     "hiya, me again",
     "hello again!",
+    "hi it's me again",
+    "hello, it is me again",
+    "hi it's Dave again",
+    "its us again, the tandem couple",
     "bye, will definitely shop here again",
     "ta, bye",
     "yes please",
