@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import base, recommend, requests
 from actions.base import DomainDict, Events, ShopAction
 from actions.shop_records import CustomerRecord, ShopRecords, load_records
-from voice.asked import asks_price, days_asked
+from voice.asked import asks_price, days_asked, thing_asked_for
 from voice.business import WEEKDAYS, Business, Product, Reward
 from voice.catalogue import Catalogue
 from voice.say_yes import Choice, Request
@@ -425,7 +425,9 @@ class ActionBuyProduct(ShopAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
-        return await answer_product(dispatcher, shop, tracker, base.named_product(tracker))
+        text = (tracker.latest_message or {}).get("text")
+        wanted = base.named_product(tracker) or thing_asked_for(shop, text)
+        return await answer_product(dispatcher, shop, tracker, wanted)
 
 
 class ActionRecommendProduct(ShopAction):
