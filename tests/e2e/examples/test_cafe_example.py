@@ -6,7 +6,8 @@ training when the newest model there has the fingerprint of the café's domain, 
 (a clean checkout trains it once, about two minutes on two busy cores). Then `python -m bot run`
 starts the Rasa server and the action server on the café's content, and a handful of visits go
 through the REST channel: a greeting, the hours, a product question, a complaint with its
-promise, a request for a person and "what do you know about me".
+promise, a request for a person and "what do you know about me". The café's test stories
+(examples/cafe/tests/stories/) run against the same model, failing on any prediction error.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot import settings
+from bot import processes, settings
 from bot.settings import ROOT
 
 # The conversation journeys' REST client; the café needs nothing else from them.
@@ -150,3 +151,26 @@ def test_a_request_for_a_person_queues_the_chat(cafe: Bot) -> None:
     )
     assert queued == [("customer_asked", "waiting")]
 
+
+def test_the_cafe_s_test_stories_hold(cafe: Bot, tmp_path: Path) -> None:
+    ran = subprocess.run(
+        processes.rasa_command(
+            "test",
+            "core",
+            "--stories",
+            str(CAFE / "tests" / "stories"),
+            "--model",
+            str(CAFE_MODELS),
+            "--endpoints",
+            "endpoints.yml",
+            "--out",
+            str(tmp_path / "core"),
+            "--fail-on-prediction-errors",
+        ),
+        cwd=ROOT,
+        env=processes.child_environment(settings.load(environ={"CONTENT_DIR": str(CAFE)})),
+        capture_output=True,
+        text=True,
+        timeout=TRAIN_TIMEOUT_SECONDS,
+    )
+    assert ran.returncode == 0, f"a café test story failed:\n{ran.stdout[-3000:]}"
