@@ -49,9 +49,7 @@ def domain_texts(path: Path = DOMAIN) -> list[tuple[str, str]]:
         for number, variation in enumerate(variations or [], start=1):
             if isinstance(variation, dict):
                 for label, text in variation_texts(variation):
-                    texts.append(
-                        (f"{where} response {name} (variation {number}, {label})", text)
-                    )
+                    texts.append((f"{where} response {name} (variation {number}, {label})", text))
     return texts
 
 
