@@ -99,10 +99,10 @@ def thing_asked_for(shop: Business, text: str | None) -> str | None:
     """What a buying question asks for, when the NLU found no product in it.
 
     The object of "do you sell / have / stock ..." ("bmx bikes") is looked up in the catalogue:
-    a kind the shop has several of is that kind ("700c tyres": the tyres), an item counts when
-    it is named by the phrase's main noun ("a d-lock"), or by a modifier
-    when the main noun is a word many items share ("road bikes"), never by a modifier of
-    something else ("a kids trailer" is not the kids' bike). A phrase the catalogue does not
+    a kind the shop has several of is that kind ("any floor pumps": the pumps, when there are
+    several); an item counts when it is named by the phrase's main noun ("a floor pump"), or by
+    a modifier when the main noun is a word many items share ("club racer bikes"), never by a
+    modifier of something else ("a pump bag" is not the pump). A phrase the catalogue does not
     have is returned as said, for the say-yes ladder's special order. Without such a phrase,
     the catalogue item the message names anywhere. None when it names no thing, or only words
     many items share ("do you sell bikes?"): then the bot asks which.
@@ -123,7 +123,7 @@ def thing_asked_for(shop: Business, text: str | None) -> str | None:
         phrase = " ".join(token.text for token in sorted(words, key=lambda token: token.i))
         main = words_of(words[-1].text)
         if len(catalogue.of_kind(words[-1].text)) > 1:
-            return words[-1].text  # a kind of thing the shop has several of ("tyres")
+            return words[-1].text  # a kind of thing the shop has several of
         main_is_common = all(catalogue.common(word) for word in main)
         for match in catalogue.mentioned(phrase, kinds=("product",)):
             if main_is_common or set(main) <= set(match.said.split()):
