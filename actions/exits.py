@@ -89,17 +89,15 @@ def says_plain_no(tracker: Tracker) -> bool:
 def no_as_not_given(tracker: Tracker, exit_: Exit | None) -> Tracker | None:
     """A "no" that answers the form's question with "I don't have it": the same turn read as
     "I don't know" (intent `dont_know`, the words as the question's candidate answer), so the
-    question's own ladder takes it. None when the turn is no such "no" (then `deny` stops the
-    form as usual). The one rule for every form question whose `Exit` allows it."""
+    question's own ladder takes it. A plain "no" counts whatever the language model read it
+    as; a `deny` counts when its words say "I don't have it". None when the turn is no such
+    "no" (then `deny` stops the form as usual). The one rule for every form question whose
+    `Exit` allows it."""
     slot = tracker.get_slot("requested_slot")
     message = tracker.latest_message or {}
-    if (
-        exit_ is None
-        or not exit_.no_means_not_given
-        or not slot
-        or base.latest_intent(tracker) != "deny"
-        or not (says_plain_no(tracker) or cant_answer(tracker))
-    ):
+    plain_no = says_plain_no(tracker)
+    denied = base.latest_intent(tracker) == "deny" and (plain_no or cant_answer(tracker))
+    if exit_ is None or not exit_.no_means_not_given or not slot or not (denied or plain_no):
         return None
     read = tracker.copy()
     intent = {**(message.get("intent") or {}), "name": CANT_ANSWER_INTENT}

@@ -49,9 +49,7 @@ class TokenRestInput(RestInput):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TokenRestInput:
         credentials = credentials or {}
-        return cls(
-            str(credentials.get("token") or ""), str(credentials.get("database_url") or "")
-        )
+        return cls(str(credentials.get("token") or ""), str(credentials.get("database_url") or ""))
 
     def _extract_input_channel(self, req: Request) -> str:
         # The caller does not get to pose as another channel.
