@@ -425,8 +425,11 @@ class ActionBuyProduct(ShopAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
+        # What this message names comes first; the product talked about before only when the
+        # message names nothing ("is it in stock?").
         text = (tracker.latest_message or {}).get("text")
-        wanted = base.named_product(tracker) or thing_asked_for(shop, text)
+        named = base.latest_entity_values(tracker, "product")
+        wanted = named[-1] if named else thing_asked_for(shop, text) or tracker.get_slot("product")
         return await answer_product(dispatcher, shop, tracker, wanted)
 
 

@@ -177,3 +177,24 @@ async def test_a_thing_not_stocked_without_an_entity_gets_the_special_order(
 async def test_a_buying_question_naming_nothing_asks_which(dispatcher, domain) -> None:
     assert await ask(dispatcher, domain, "can I buy it here?") == []
     assert said(dispatcher) == ["utter_ask_which_product"]
+
+
+async def test_a_new_thing_asked_for_is_answered_not_the_product_talked_about_before(
+    dispatcher, domain
+) -> None:
+    tracker = make_tracker(
+        "buy_product", "cool. do you sell cargo bikes too?", slots={"product": "Lezyne lights"}
+    )
+    assert await ActionBuyProduct().run(dispatcher, tracker, domain) == []
+    [answer] = dispatcher.messages
+    assert answer["say_yes"]["kind"] == "special_order"
+    assert "cargo bikes" in answer["text"] and "Lezyne" not in answer["text"]
+
+
+async def test_a_question_naming_nothing_is_about_the_product_talked_about(
+    dispatcher, domain
+) -> None:
+    tracker = make_tracker("buy_product", "is it in stock?", slots={"product": "Giro helmet"})
+    events = await ActionBuyProduct().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["product"] == "Giro helmet"
+    assert events[0]["value"] == "Giro helmet"
