@@ -16,6 +16,7 @@ the way out), so the ladder needs no counter slot and a new run of the form star
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +53,21 @@ _PLAIN_NO = re.compile(
 )
 
 EXAMPLE, WAY_OUT, PERSON = 1, 2, 3
+
+# Intents that ask the bot for something: a message read as one of them is a request, not the
+# answer to a form's question ("what do you know about me" to "Which bike is it?"). The intent
+# that started the form is left out: "I need to book it in, it's a Trek" answers the question.
+REQUEST_INTENTS = frozenset(
+    {
+        "order_status", "buy_product", "price_match", "product_recommendation", "book_repair",
+        "repair_status", "return_request", "ask_returns_policy", "loyalty_balance",
+        "redeem_reward", "community_events", "request_human", "what_do_you_know", "forget_me",
+        "export_my_data", "ask_hours", "ask_location",
+    }
+)  # fmt: skip
+FORM_INTENTS = {"repair_form": "book_repair", "return_form": "return_request"}
+# How sure the language model must be that an answer is another request.
+REQUEST_CONFIDENCE = 0.6
 
 
 @dataclass(frozen=True)
@@ -114,6 +130,51 @@ def not_given(tracker: Tracker, value: Any) -> bool:
         return True
     text = " ".join(str((tracker.latest_message or {}).get("text") or "").split())
     return cant_answer(tracker) and " ".join(str(value).split()) == text
+
+
+def _plain(text: Any) -> str:
+    return " ".join(re.sub(r"[^\w@#/']+", " ", str(text or "").lower()).split())
+
+
+def offered_choices(tracker: Tracker) -> set[str]:
+    """The titles and payloads, as plain words, of the buttons for a request ("Book a free
+    check", "/book_repair") the bot offered in this session before its latest question (that
+    question's own buttons answer it)."""
+    earlier: set[str] = set()
+    latest: set[str] = set()
+    users = 0
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "session_started":
+            break
+        if event.get("event") == "user":
+            users += 1
+        if event.get("event") != "bot" or users == 0:
+            continue
+        data = event.get("data") or {}
+        for button in [*(data.get("buttons") or []), *(data.get("quick_replies") or [])]:
+            payload = str(button.get("payload") or "")
+            if payload[1:].split("{")[0] not in REQUEST_INTENTS or not payload.startswith("/"):
+                continue  # an answer ("yes", "/affirm"), not a request
+            words = {_plain(button.get("title")), _plain(payload)} - {""}
+            (latest if users == 1 else earlier).update(words)
+    return earlier - latest
+
+
+def is_request(tracker: Tracker, labels: Iterable[str] = ()) -> bool:
+    """Whether the latest message, given to a form's question, asks for something instead of
+    answering it: the title or payload of a button the bot offered, one of the shop's menu
+    labels (`labels`), or a message read as another request. Such words are never kept as
+    the question's answer (nor remembered as a fact)."""
+    text = _plain((tracker.latest_message or {}).get("text"))
+    if not text:
+        return False
+    if text in offered_choices(tracker) or text in {_plain(label) for label in labels}:
+        return True
+    form = (tracker.active_loop or {}).get("name")
+    read = (tracker.latest_message or {}).get("intent") or {}
+    intent, confidence = read.get("name"), read.get("confidence")
+    sure = isinstance(confidence, (int, float)) and confidence >= REQUEST_CONFIDENCE
+    return sure and intent in REQUEST_INTENTS and intent != FORM_INTENTS.get(str(form))
 
 
 def form_run_events(tracker: Tracker) -> list[dict[str, Any]]:

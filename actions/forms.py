@@ -31,6 +31,7 @@ from actions.exits import (
     Exit,
     cant_answer,
     explain,
+    is_request,
     missed,
     next_rung,
     no_as_not_given,
@@ -46,7 +47,7 @@ from actions.ownership import (
 from actions.shop import shop_records
 from actions.shop_records import REFERENCE_EXAMPLE, OrderRecord, normalise_reference
 from voice.business import WEEKDAYS, Business
-from voice.echo import trim_echo, without_findings
+from voice.echo import says_what_is_wrong, trim_echo, without_findings
 from voice.items import as_said, names_a_thing, same_item
 from voice.say_yes import Request
 
@@ -79,6 +80,19 @@ MONTHS = (
 # Answers to "Same bike as last time?" that mean yes, and words that mean another bike.
 SAME_BIKE_WORDS = {"yes", "yep", "yeah", "yes please", "same", "same bike", "the same", "that one"}
 OTHER_BIKE_WORDS = {"different", "another", "other", "new"}
+# "Same one as before", "the usual one", "same bike as last time": the bike the memory knows.
+SAME_BIKE = re.compile(
+    r"\b(?:(?:the\s+)?same\s+(?:one|bike|as\s+(?:before|last\s+time|usual))"
+    r"|(?:the\s+)?usual(?:\s+(?:one|bike))?|same\s+as\s+always)\b",
+    re.IGNORECASE,
+)
+# Words around a time that make it the day of purchase: "bought it about 45 days ago".
+BOUGHT_WORDS = re.compile(
+    r"\b(?:bought|buy|got|ordered|purchased|purchase|arrived|delivered|came|had\s+it)\b",
+    re.IGNORECASE,
+)
+# Words that make a day a deadline ("need it by Friday"), not the day to bring the bike in.
+DEADLINE_WORDS = re.compile(r"\b(?:need|needs|needed|by|back|ready|before|until|till)\b", re.I)
 # Words that name no bike in particular.
 VAGUE_BIKE_WORDS = {"bike", "it", "bicycle", "one", "this", "that"}
 # Every form question's ladder (actions/exits.py): the question again with an example, then the
@@ -175,13 +189,27 @@ def days_since(text: str | None, today: dt.date) -> int | None:
 
 
 # A booking request and the problem in one message: "can I book my bike in, the gears keep
-# slipping", "book me in because it makes a noise". The problem is a clause after the first.
-_CLAUSE_BREAK = re.compile(r"\s*(?:[,;:!?]|\s[-\u2013\u2014]\s|\bbecause\b|\bcos\b|\bsince\b)\s*")
+# slipping", "my chain keeps slipping and the gears crunch… need it by friday… urgent". The
+# message is read clause by clause; a clause that is the request itself, a question, a day, an
+# answer to something else ("yes please fast track it") or says nothing of what is wrong is not
+# the problem.
+_CLAUSE_BREAK = re.compile(
+    r"\s*(?:[,;:!?\u2026]|\.+(?=\s|$)|\s[-\u2013\u2014]\s|\bbecause\b|\bcos\b|\bsince\b)\s*"
+)
 _QUESTION_START = re.compile(
     r"^(?:what|when|where|which|who|why|how|do|does|are|is|can|could|will|would|shall)\b"
 )
+_REQUEST_START = re.compile(
+    r"^(?:(?:hi|hello|hey)\b|(?:i|we)(?:'d|\s+would)?\s+(?:like|want|need|wanna)\s+(?:to\s+)?"
+    r"(?:book|get|have|bring|drop)\b|(?:please\s+)?book\b)"
+)
+_ANSWER_START = re.compile(
+    r"^(?:yes|yeah|yep|yup|no|nope|nah|ok|okay|sure|please|thanks|thank\s+you|cheers)\b"
+)
 _MIN_PROBLEM_WORDS = 3
 BOOKING_INTENT = "book_repair"
+# Earlier messages of the session that may describe the problem (besides one naming a repair).
+PROBLEM_INTENTS = frozenset({BOOKING_INTENT, "complain"})
 
 
 def _session_messages(tracker: Tracker) -> list[dict[str, Any]]:
@@ -196,6 +224,10 @@ def _session_messages(tracker: Tracker) -> list[dict[str, Any]]:
     return found[::-1]
 
 
+def _intent_of(event: dict[str, Any]) -> str | None:
+    return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+
+
 def _names_something(clause: str, event: dict[str, Any]) -> bool:
     """Whether a clause holds one of its message's entities (a bike, a date): not a problem."""
     entities = (event.get("parse_data") or {}).get("entities") or []
@@ -203,17 +235,40 @@ def _names_something(clause: str, event: dict[str, Any]) -> bool:
     return any(str(item.get("value") or "").lower() in lowered for item in entities)
 
 
+def describes_fault(shop: Business, clause: str, today: dt.date) -> bool:
+    """Whether a clause says what is wrong with the bike: it names one of the shop's repairs,
+    or it is a statement (not a request, a question, an answer to something else, a day or
+    how soon) that describes something in a few words."""
+    lowered = " ".join(clause.lower().replace("\u2019", "'").split())
+    if not lowered or parse_day(lowered, today) is not None:
+        return False
+    if any(re.search(rf"\b{re.escape(word)}\b", lowered) for word in shop.vocabulary.urgent):
+        return False
+    if SAME_BIKE.search(lowered) or _ANSWER_START.match(lowered):
+        return False
+    if shop.repair_service(lowered) is not None:
+        return True
+    starts_otherwise = _QUESTION_START.match(lowered) or _REQUEST_START.match(lowered)
+    trimmed = trim_echo(clause)
+    return (
+        not starts_otherwise
+        and len(trimmed.split()) >= _MIN_PROBLEM_WORDS
+        and says_what_is_wrong(trimmed)
+    )
+
+
 def problem_said(shop: Business, tracker: Tracker, today: dt.date) -> str | None:
     """What is wrong with the bike, when the customer said it before the form asked: in the
-    booking request (a clause after the request, or one naming a repair), or earlier in this
-    session (a clause naming a repair). The form's own answers are never read here."""
+    booking request, or earlier in this session (a booking request, a complaint, or a message
+    naming a repair). A later request or answer to another question ("yes please fast track
+    it") never takes the place of a fault said before; the form's own answers are never read
+    here."""
     messages = _session_messages(tracker)
     booking = next(
         (
             index
             for index in range(len(messages) - 1, -1, -1)
-            if ((messages[index].get("parse_data") or {}).get("intent") or {}).get("name")
-            == BOOKING_INTENT
+            if _intent_of(messages[index]) == BOOKING_INTENT
         ),
         None,
     )
@@ -222,21 +277,35 @@ def problem_said(shop: Business, tracker: Tracker, today: dt.date) -> str | None
     for index in range(booking, -1, -1):  # the booking request first, then earlier ones
         event = messages[index]
         clauses = [part for part in _CLAUSE_BREAK.split(str(event["text"])) if part.strip()]
-        for number, clause in enumerate(clauses):
-            if _names_something(clause, event) or parse_day(clause, today) is not None:
+        for clause in clauses:
+            if _names_something(clause, event):
                 continue
             names_repair = shop.repair_service(clause) is not None
-            after_request = (
-                index == booking
-                and number > 0
-                and len(clause.split()) >= _MIN_PROBLEM_WORDS
-                and not _QUESTION_START.match(clause.lower())
-            )
-            if names_repair and (number > 0 or len(clauses) == 1 or index < booking):
-                return clause.strip()
-            if after_request:
+            if index < booking and not names_repair and _intent_of(event) not in PROBLEM_INTENTS:
+                continue
+            if describes_fault(shop, clause, today):
                 return clause.strip()
     return None
+
+
+def _bike_in_memory(store: Any, sender_id: str) -> str | None:
+    """The bike this conversation's own customer told us about (synchronous: a worker thread)."""
+    card = store.card_for_sender(sender_id)
+    bikes = [fact.value for fact in card.preferences if fact.kind == "bike"] if card else []
+    return str(bikes[0]) if bikes else None
+
+
+async def remembered_bike(tracker: Tracker) -> str | None:
+    """The customer's bike as their own memory knows it: the session's `known_bike`, else
+    (learned since the session started, or booked earlier in it) the memory of this sender's
+    customer. Never anyone else's."""
+    known = tracker.get_slot("known_bike")
+    if known:
+        return str(known)
+    found = await base.with_memory(
+        _bike_in_memory, tracker.sender_id, conversation=tracker.sender_id, default=None
+    )
+    return str(found) if found else None
 
 
 def own_item(shop: Business, text: str) -> str:
@@ -394,12 +463,34 @@ class SafeFormValidation(FormValidationAction, ABC):
         """The ladder of the form's question for `slot` (the `EXITS` table's)."""
         return EXITS.get(slot)
 
+    def answers_anyway(self, tracker: Tracker, slot: str) -> bool:
+        """Whether the latest message answers the question for `slot` even though it reads as
+        another request (a return's "can I swap it instead?" says what the return is for)."""
+        return False
+
+    async def not_an_answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str
+    ) -> dict[str, Any]:
+        """The question for `slot` was answered with a request: nothing is kept, and the
+        question's ladder goes on (its example, then its way out)."""
+        exit_ = self.exit_for(slot, tracker)
+        if exit_ is None:
+            return {slot: None}
+        return missed(dispatcher, tracker, slot, exit_, example=REFERENCE_EXAMPLE)
+
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
         try:
             # "nope" to a question where no means "I don't have it": its ladder, not a stop.
             asked = str(tracker.get_slot("requested_slot") or "")
+            if asked and tracker.get_slot(asked) is not None:
+                # A button's label, a menu label or another request is never an answer.
+                shop = await base.load_business()
+                labels = [item.label for item in shop.menu]
+                if is_request(tracker, labels) and not self.answers_anyway(tracker, asked):
+                    values = await self.not_an_answer(dispatcher, tracker, asked)
+                    return [SlotSet(slot, value) for slot, value in values.items()]
             read = no_as_not_given(tracker, self.exit_for(asked, tracker))
             return await super().run(dispatcher, read or tracker, domain)
         except Exception:  # the form must go on; the log gets the details
@@ -426,16 +517,39 @@ class ValidateRepairForm(SafeFormValidation):
         said = problem_said(shop, tracker, base.today(shop))
         return {"repair_problem": said} if said else {}
 
+    async def extract_repair_bike(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The bike the memory knows for this customer when the booking request says "same one
+        as before" (`known_bike`, filled from their own memory at the session's start)."""
+        if tracker.get_slot("repair_bike"):
+            return {}
+        if tracker.get_slot("requested_slot") == "repair_bike":
+            return {}  # an answer to the question: validation reads it
+        texts = base.messages_since(tracker, BOOKING_INTENT)
+        if not texts or not SAME_BIKE.search(texts[-1]):
+            return {}
+        known = await remembered_bike(tracker)
+        return {"repair_bike": known, "known_bike": known} if known else {}
+
+    async def not_an_answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str
+    ) -> dict[str, Any]:
+        if slot == "repair_date":  # the date question's own ladder (its offer of a day)
+            return await self.validate_repair_date(None, dispatcher, tracker, {})
+        return await super().not_an_answer(dispatcher, tracker, slot)
+
     async def validate_repair_bike(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         if not_given(tracker, value):
             return missed(dispatcher, tracker, "repair_bike", EXITS["repair_bike"])
-        known = tracker.get_slot("known_bike")
+        known = await remembered_bike(tracker)
         if known and tracker.get_slot("requested_slot") == "repair_bike":
             # The question was "Same bike as last time?": a yes is that bike, "another" asks.
             answer = _words(str(value or ""))
-            if answer in SAME_BIKE_WORDS or base.latest_intent(tracker) == "affirm":
+            same = answer in SAME_BIKE_WORDS or SAME_BIKE.search(answer)
+            if same or base.latest_intent(tracker) == "affirm":
                 return {"repair_bike": known}
             if set(answer.split()) & OTHER_BIKE_WORDS:
                 return explain(dispatcher, "repair_bike", "utter_ask_repair_bike_other")
@@ -454,11 +568,26 @@ class ValidateRepairForm(SafeFormValidation):
     ) -> dict[str, Any]:
         if not_given(tracker, value):
             return missed(dispatcher, tracker, "repair_problem", EXITS["repair_problem"])
-        text = await echo_of(str(value or ""))
         shop = await base.load_business()
-        if len(text.split()) < 2 and shop.repair_service(text) is None:
+        today = base.today(shop)
+        said = str(value or "")
+        if parse_day(said, today) is not None and shop.repair_service(said) is None:
+            # "tomorrow": an answer to the date question, not a miss of this one.
+            return {"repair_problem": None, **self._day_answered(shop, said, today, tracker)}
+        text = await echo_of(said)
+        names_repair = shop.repair_service(text) is not None
+        if not names_repair and (len(text.split()) < 2 or not says_what_is_wrong(text)):
             return missed(dispatcher, tracker, "repair_problem", EXITS["repair_problem"])
         return {"repair_problem": text}
+
+    @staticmethod
+    def _day_answered(shop: Business, said: str, today: dt.date, tracker: Tracker) -> dict:
+        """A day said before the date question: kept for it when the workshop can take the
+        bike then (a deadline, "need it by Friday", is not the day to bring it in)."""
+        day = parse_day(said, today)
+        if day is None or tracker.get_slot("repair_date") or DEADLINE_WORDS.search(said):
+            return {}
+        return {} if check_drop_off(shop, day, today) else {"repair_date": day.isoformat()}
 
     async def validate_repair_date(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -565,6 +694,26 @@ class ValidateReturnForm(ConfirmsOrderDetails):
 
     def exit_for(self, slot: str, tracker: Tracker) -> Exit | None:
         return RETURN_DETAILS_EXITS.get(slot) or EXITS.get(slot)
+
+    def answers_anyway(self, tracker: Tracker, slot: str) -> bool:
+        """A wish (a swap, a refund) is what the return is for: taken, whatever was asked."""
+        return _wish_in(str((tracker.latest_message or {}).get("text") or "")) is not None
+
+    async def extract_return_bought(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Roughly when it was bought, when the customer said it earlier in this session
+        ("bought it about 45 days ago"), so the form doesn't ask for it."""
+        if tracker.get_slot("requested_slot") == BOUGHT_SLOT or tracker.get_slot(BOUGHT_SLOT):
+            return {}
+        shop = await base.load_business()
+        today = base.today(shop)
+        for event in reversed(_session_messages(tracker)):
+            text = str(event.get("text") or "")
+            days = days_since(text, today) if BOUGHT_WORDS.search(text) else None
+            if days is not None and days >= 0:
+                return {BOUGHT_SLOT: text}
+        return {}
 
     def without_details(self, slot: str) -> tuple[Exit, dict[str, Any]]:
         """No email address or postcode for the order: the return goes on without the order
@@ -824,6 +973,10 @@ class ValidateReturnForm(ConfirmsOrderDetails):
         days = days_since(str(value or ""), base.today(shop))
         if days is not None and days >= 0:
             return {BOUGHT_SLOT: str(days), **await self._order_bought_then(tracker, days)}
+        if _wish_in(str(value or "")) is not None:
+            # "Can I swap it instead?": the return's wish (read when it is decided), not a
+            # miss of this question, which is simply asked again.
+            return {BOUGHT_SLOT: None}
         return missed(dispatcher, tracker, BOUGHT_SLOT, EXITS[BOUGHT_SLOT])
 
     async def validate_return_reason(
@@ -835,6 +988,13 @@ class ValidateReturnForm(ConfirmsOrderDetails):
         if len(text) < 3:
             return missed(dispatcher, tracker, "return_reason", EXITS["return_reason"])
         return {"return_reason": text}
+
+
+def _wish_in(text: str) -> str | None:
+    """The wish ("refund", "exchange") a message states, if any."""
+    from actions.orders import return_wish  # orders builds on this module
+
+    return return_wish([text])
 
 
 def _words(text: str) -> str:
@@ -869,11 +1029,12 @@ class ActionAskRepairBike(AskSlotAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
-        known = tracker.get_slot("known_bike")
+        known = await remembered_bike(tracker)
         if not known or tracker.get_slot(HINT_SLOT) == self.slot:
             return await super().answer(dispatcher, tracker, domain, shop)
         dispatcher.utter_message(response="utter_ask_repair_bike_same", bike=known)
-        return [SlotSet(HINT_SLOT, None)] if tracker.get_slot(HINT_SLOT) else []
+        hint = [SlotSet(HINT_SLOT, None)] if tracker.get_slot(HINT_SLOT) else []
+        return [*hint, SlotSet("known_bike", known)]
 
 
 class ActionAskRepairProblem(AskSlotAction):

@@ -72,6 +72,9 @@ WISHES = {
         r"|(different|another|other|bigger|smaller) (size|colour|color|model|one))\b"
     ),
 }
+# A return's wish is read from all of its messages (the form asks up to six questions, and the
+# wish may be in the request itself).
+RETURN_MESSAGES = 40
 NEGATIONS = re.compile(r"\b(not|no|never|without|don't|dont|doesn't|won't|n't)\b")
 
 
@@ -476,9 +479,8 @@ class ActionSubmitReturn(ShopAction):
             return reset
         reset.append(SlotSet("order_id", order.order_id))
         age = (base.today(shop) - order.placed).days
-        request = return_request(
-            return_wish(base.messages_since(tracker, "return_request")), item, age, shop
-        )
+        wish = return_wish(base.messages_since(tracker, "return_request", RETURN_MESSAGES))
+        request = return_request(wish, item, age, shop)
         # A plain yes is done already (the form collected everything); other rungs ask first.
         decision = await requests.answer_request(
             dispatcher, tracker, request, accept="Yes, go ahead", asks=False
@@ -507,9 +509,8 @@ class ActionSubmitReturn(ShopAction):
         bought = str(tracker.get_slot(BOUGHT_SLOT) or UNKNOWN_AGE)
         policies = shop.policies
         age = int(bought) if bought.isdigit() else policies.returns_window_days + 1
-        request = return_request(
-            return_wish(base.messages_since(tracker, "return_request")), item, age, shop
-        )
+        wish = return_wish(base.messages_since(tracker, "return_request", RETURN_MESSAGES))
+        request = return_request(wish, item, age, shop)
         if request.kind == "refund":  # no order on record: no receipt to go by
             request = Request(request.kind, {**request.facts, "has_receipt": False})
         decision = await requests.answer_request(

@@ -28,6 +28,20 @@ ASIDES = (
     r"\bnot\s+my\s+fault",
     r"\b(?:obviously|honestly|seriously|literally|clearly|frankly)\b",
     r"\bto\s+be\s+(?:honest|fair)\b",
+    # Sarcasm: "great, just great", "oh brilliant", "thanks a lot", "typical".
+    r"\b(?:oh\s+)?(?:great|brilliant|fantastic|wonderful|perfect|marvellous)"
+    r"(?:[\s,!.]+just\s+(?:great|brilliant|fantastic|wonderful|perfect|marvellous))+",
+    r"^\s*(?:oh\s+)?(?:great|brilliant|fantastic|wonderful|perfect|marvellous|typical)\b[\s,!.]*",
+    r"\b(?:thanks\s+a\s+lot|yeah\s+right|just\s+my\s+luck)\b",
+)
+# Words that say nothing about what is wrong ("another thing that doesn't work", "it's
+# playing up again"): a problem needs at least one word besides these.
+VAGUE_WORDS = frozenset(
+    """a an the it it's its this that these those thing things something stuff another other
+    one again also too just still now and but or so which what i i'm me my we you is are was
+    were be been being am has have had do does did doesn't doesnt don't dont isn't isnt won't
+    wont not no work works working broken wrong problem problems issue issues bad here there
+    with of to in on at for up playing acting properly right anymore any more all""".split()
 )
 LEAD_IN = re.compile(
     r"^(?:(?:well|so|um+|uh+|ok(?:ay)?|yeah|yes|right|look|basically|and|but|"
@@ -53,7 +67,10 @@ def trim_echo(text: str, words: int = ECHO_WORDS) -> str:
         cleaned = re.sub(aside, " ", cleaned, flags=re.IGNORECASE)
     cleaned = _tidy(cleaned)
     sentences = [part for part in re.split(r"(?<=[.!?])\s+", cleaned) if part.strip(" .!?,")]
-    first = next((s for s in sentences if len(s.split()) > 1), sentences[0] if sentences else "")
+    first = next(
+        (s for s in sentences if len(s.split()) > 1 and says_what_is_wrong(s)),
+        next((s for s in sentences if len(s.split()) > 1), sentences[0] if sentences else ""),
+    )
     first = _tidy(SIGN_OFF.sub("", LEAD_IN.sub("", first.strip())))
     while True:  # "the chain falls off and" once the aside is gone
         shorter = DANGLING.sub("", first.rstrip(" .!?"))
@@ -71,3 +88,10 @@ def without_findings(text: str, findings: Iterable[Finding]) -> str:
     for finding in sorted(findings, key=lambda found: found.start, reverse=True):
         text = text[: finding.start] + " " + text[finding.end :]
     return trim_echo(text)
+
+
+def says_what_is_wrong(text: str) -> bool:
+    """Whether the words describe something (a noise, a part, what it does), not only that
+    something is wrong: "the chain keeps slipping" does, "another thing that doesn't work" not."""
+    words = re.findall(r"[a-z0-9][a-z0-9'\-]*", str(text or "").lower().replace("\u2019", "'"))
+    return any(word not in VAGUE_WORDS for word in words)
