@@ -66,6 +66,15 @@ STYLE_VERBS = {
     "tour": "touring",
     "bikepack": "bikepacking",
 }
+# Where a customer rides to, for what they ride for: "I ride a Trek to work every day".
+STYLE_PLACES = {
+    "work": "commuting",
+    "office": "commuting",
+    "school": "commuting",
+    "college": "commuting",
+    "uni": "commuting",
+    "university": "commuting",
+}
 STYLE_PEOPLE = {
     "commuter": "commuting",
     "racer": "racing",
@@ -177,11 +186,24 @@ def _has_my(token: Token) -> bool:
     return any(child.dep_ == "poss" and child.lower_ == "my" for child in token.children)
 
 
+def _named_after(token: Token) -> Token | None:
+    """The word after "my name's" / "my name is", however the parser hung the sentence
+    ("my name's Dave btw" often parses "name" as Dave's possessor)."""
+    doc = token.doc
+    nxt = doc[token.i + 1] if token.i + 1 < len(doc) else None
+    if nxt is None or nxt.lower_.replace("\u2019", "'") not in ("'s", "is"):
+        return None
+    after = doc[nxt.i + 1] if nxt.i + 1 < len(doc) else None
+    return after if after is not None and after.pos_ == "PROPN" else None
+
+
 def _names(sentence: Span) -> list[ExtractedFact]:
     found: list[ExtractedFact] = []
     for token in sentence:
         candidate: Token | None = None
-        if token.lemma_ == "name" and _has_my(token) and token.dep_ == "nsubj":
+        if token.lemma_ == "name" and _has_my(token) and token.dep_ != "nsubj":
+            candidate = _named_after(token)
+        elif token.lemma_ == "name" and _has_my(token) and token.dep_ == "nsubj":
             verb = token.head
             if verb.lemma_ == "be" and _affirmed(verb):
                 candidate = next((c for c in verb.children if c.dep_ == "attr"), None)
@@ -197,7 +219,11 @@ def _names(sentence: Span) -> list[ExtractedFact]:
             continue
         if candidate.ent_type_ in ("ORG", "GPE", "LOC", "PRODUCT", "NORP", "FAC"):
             continue
-        parts = [c for c in candidate.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"]
+        parts = [
+            c
+            for c in candidate.lefts
+            if c.dep_ == "compound" and c.pos_ == "PROPN" and c.i > token.i
+        ]
         words = [*parts, candidate]
         if not all(word.is_alpha and word.text[:1].isupper() for word in words):
             continue
@@ -256,6 +282,8 @@ def _styles(sentence: Span) -> list[ExtractedFact]:
         if token.pos_ == "VERB" and (token.dep_ != "xcomp" or enjoyed) and _said_by_me(token):
             if token.lemma_ in STYLE_VERBS:
                 style = STYLE_VERBS[token.lemma_]
+            elif token.lemma_ in ("ride", "cycle", "bike") and _rides_to(token):
+                style = STYLE_PLACES[_rides_to(token) or ""]
             elif token.lemma_ in ("ride", "do", "love"):
                 for child in token.children:
                     target = child
@@ -281,6 +309,20 @@ def _styles(sentence: Span) -> list[ExtractedFact]:
         if style:
             found.append(ExtractedFact("riding_style", style, confidence=0.75))
     return found
+
+
+def _rides_to(verb: Token) -> str | None:
+    """Where "I ride (a Trek) to work" goes, when it is a place that says what riding is for:
+    "to work" parses as a prepositional object or as an infinitive ("to work")."""
+    for child in verb.children:
+        if child.dep_ == "prep" and child.lower_ == "to":
+            target = next((c for c in child.children if c.dep_ == "pobj"), None)
+            if target is not None and target.lower_ in STYLE_PLACES:
+                return target.lower_
+        if child.dep_ in ("xcomp", "advcl") and child.lower_ in STYLE_PLACES:
+            if any(c.lower_ == "to" for c in child.children):
+                return child.lower_
+    return None
 
 
 def _favourites(sentence: Span) -> list[ExtractedFact]:

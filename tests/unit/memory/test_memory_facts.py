@@ -48,6 +48,12 @@ def extract():
             ("aspiration", "", "finish the Tour of Flanders sportive"),
         ),
         ("I'm training for a triathlon next spring", ("aspiration", "", "triathlon next spring")),
+        # Said in passing, in a message the language model could not place (issue 14).
+        ("my name's Dave btw, I ride a Trek FX 3 to work", ("name", "", "Dave")),
+        ("my name's Dave btw, I ride a Trek FX 3 to work", ("bike", "", "Trek FX 3")),
+        ("my name's Dave btw, I ride a Trek FX 3 to work", ("riding_style", "", "commuting")),
+        ("I'm Dave", ("name", "", "Dave")),
+        ("I cycle to school every day", ("riding_style", "", "commuting")),
     ],
 )
 def test_finds_the_fact(extract, text, expected):
@@ -76,6 +82,8 @@ def test_finds_the_fact(extract, text, expected):
         "I bought 2 jerseys",
         "I need 2 new tyres",
         "I love the shop",
+        "my name's not important",
+        "do you ride to work?",
         "where is my order?",
         "hello there",
         "/greet",
