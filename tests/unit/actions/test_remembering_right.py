@@ -238,7 +238,7 @@ async def test_when_it_was_bought_said_earlier_is_not_asked_for(
 ) -> None:
     history = [
         {"event": "session_started"},
-        user_event("return_request", "I want to return my Giro helmet, bought it about 45 days ago"),
+        user_event("return_request", "I want to return my helmet, bought it about 45 days ago"),
         form_started("return_form"),
         *asked("utter_ask_return_order_id"),
         user_event("dont_know", "I don't have it"),
