@@ -576,7 +576,12 @@ class ValidateRepairForm(SafeFormValidation):
             return {"repair_problem": None, **self._day_answered(shop, said, today, tracker)}
         text = await echo_of(said)
         names_repair = shop.repair_service(text) is not None
-        if not names_repair and (len(text.split()) < 2 or not says_what_is_wrong(text)):
+        vague = len(text.split()) < 2 or not says_what_is_wrong(text)
+        if not names_repair and (vague or base.latest_intent(tracker) == "affirm"):
+            # A yes to something else or an aside: the fault said earlier, if any, stands.
+            earlier = problem_said(shop, tracker, today)
+            if earlier:
+                return {"repair_problem": earlier}
             return missed(dispatcher, tracker, "repair_problem", EXITS["repair_problem"])
         return {"repair_problem": text}
 

@@ -191,6 +191,22 @@ async def test_a_yes_to_fast_track_never_overwrites_the_problem_said_first(
     assert booked.problem == "my chain keeps slipping and the gears crunch"
 
 
+async def test_a_yes_given_to_whats_going_on_keeps_the_fault_said_first(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    history = [
+        {"event": "session_started"},
+        user_event("book_repair", FIRST_MESSAGE),
+        form_started(),
+        *asked("utter_ask_repair_problem"),
+    ]
+    tracker = in_form(
+        "affirm", "yes please fast track it", "repair_problem", history, repair_bike="road bike"
+    )
+    events = await ValidateRepairForm().run(dispatcher, tracker, domain)
+    assert slot_values(events)["repair_problem"] == "my chain keeps slipping and the gears crunch"
+
+
 # --- 3. sarcasm and asides are not the problem; nothing that says what's wrong asks again ----
 
 
