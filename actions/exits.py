@@ -160,16 +160,19 @@ def offered_choices(tracker: Tracker) -> set[str]:
     return earlier - latest
 
 
-def is_request(tracker: Tracker, labels: Iterable[str] = ()) -> bool:
-    """Whether the latest message, given to a form's question, asks for something instead of
-    answering it: the title or payload of a button the bot offered, one of the shop's menu
-    labels (`labels`), or a message read as another request. Such words are never kept as
+def is_request(tracker: Tracker, value: Any, labels: Iterable[str] = ()) -> bool:
+    """Whether the latest message, given to a form's question as `value`, asks for something
+    instead of answering it: the title or payload of a button the bot offered, one of the
+    shop's menu labels (`labels`), or the whole message read as another request (a value
+    picked out of it, such as a bike it names, is an answer). Such words are never kept as
     the question's answer (nor remembered as a fact)."""
     text = _plain((tracker.latest_message or {}).get("text"))
     if not text:
         return False
     if text in offered_choices(tracker) or text in {_plain(label) for label in labels}:
         return True
+    if _plain(value) != text:
+        return False
     form = (tracker.active_loop or {}).get("name")
     read = (tracker.latest_message or {}).get("intent") or {}
     intent, confidence = read.get("name"), read.get("confidence")

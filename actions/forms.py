@@ -488,7 +488,8 @@ class SafeFormValidation(FormValidationAction, ABC):
                 # A button's label, a menu label or another request is never an answer.
                 shop = await base.load_business()
                 labels = [item.label for item in shop.menu]
-                if is_request(tracker, labels) and not self.answers_anyway(tracker, asked):
+                request = is_request(tracker, tracker.get_slot(asked), labels)
+                if request and not self.answers_anyway(tracker, asked):
                     values = await self.not_an_answer(dispatcher, tracker, asked)
                     return [SlotSet(slot, value) for slot, value in values.items()]
             read = no_as_not_given(tracker, self.exit_for(asked, tracker))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from action_testkit import action_event, make_tracker, said, user_event
+from action_testkit import action_event, entity, make_tracker, said, user_event
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base
@@ -156,6 +156,23 @@ async def test_the_questions_own_buttons_still_answer_it(
         action_event("action_listen"),
     ]
     tracker = in_form("affirm", "yes", "repair_bike", history, known_bike="Trek FX 3")
+    events = await ValidateRepairForm().run(dispatcher, tracker, domain)
+    assert slot_values(events)["repair_bike"] == "Trek FX 3"
+
+
+async def test_a_bike_named_in_a_message_read_as_another_request_is_still_the_bike(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    history = [{"event": "session_started"}, form_started(), *asked("utter_ask_repair_bike")]
+    tracker = make_tracker(
+        "buy_product",
+        "my Trek FX 3",
+        [entity("product", "Trek FX 3")],
+        slots={"requested_slot": "repair_bike", "repair_bike": "Trek FX 3"},
+        history=history,
+        after=[{"event": "slot", "name": "repair_bike", "value": "Trek FX 3"}],
+        active_loop="repair_form",
+    )
     events = await ValidateRepairForm().run(dispatcher, tracker, domain)
     assert slot_values(events)["repair_bike"] == "Trek FX 3"
 
