@@ -41,7 +41,9 @@ VAGUE_WORDS = frozenset(
     one again also too just still now and but or so which what i i'm me my we you is are was
     were be been being am has have had do does did doesn't doesnt don't dont isn't isnt won't
     wont not no work works working broken wrong problem problems issue issues bad here there
-    with of to in on at for up playing acting properly right anymore any more all""".split()
+    with of to in on at for up playing acting properly right anymore any more all please yes
+    ok okay thanks need needs needed want book booked booking fix fixed fixing repair repaired
+    look looked looking sort sorted check checked""".split()
 )
 LEAD_IN = re.compile(
     r"^(?:(?:well|so|um+|uh+|ok(?:ay)?|yeah|yes|right|look|basically|and|but|"
