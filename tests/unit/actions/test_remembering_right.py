@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from action_testkit import action_event, entity, make_tracker, said, user_event
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -186,6 +187,24 @@ def test_the_fault_in_a_long_first_message_is_the_problem() -> None:
     tracker = history_of(("book_repair", FIRST_MESSAGE))
     today = base.today(SHOP)
     assert problem_said(SHOP, tracker, today) == "my chain keeps slipping and the gears crunch"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            "can you book my bike in? it's making a horrible clicking noise",
+            "it's making a horrible clicking noise",
+        ),
+        ("need a repair booked, it's urgent", None),
+        ("hello. I'd like to book my bike in. thanks", None),
+        ("can you book my bike in for a service, same one as before", None),
+    ],
+)
+def test_only_a_clause_that_says_what_is_wrong_is_the_problem(
+    text: str, problem: str | None
+) -> None:
+    assert problem_said(SHOP, history_of(("book_repair", text)), base.today(SHOP)) == problem
 
 
 async def test_a_yes_to_fast_track_never_overwrites_the_problem_said_first(
