@@ -26,13 +26,11 @@ from bot.settings import ROOT, Settings
 
 # Below this intent macro-F1 on the held-out set, `make test` fails.
 MIN_INTENT_MACRO_F1 = 0.90
-# Below this intent accuracy on the messy set, `make test` fails. It is the accuracy of the
-# model trained on the rewritten data (0.887, 306 of 345 messages, on 2026-11-26; 0.841 before
-# the rewrite) minus 0.02, rounded down to two decimals, so that it catches a slide back. The
-# goal is 0.90:
-# raise this constant as the training data improves; never lower it to let a model through,
-# and never edit the messy set to pass it.
-MIN_MESSY_INTENT_ACCURACY = 0.86
+# Below this intent accuracy on the messy set, `make test` fails. It is the goal, 0.90, reached
+# by the model trained on the data of 2026-11-26 with more of customers' own words (0.907, 313
+# of 345 messages; 0.887 before those words, 0.841 before the rewrite). Never lower it to let
+# a model through, and never edit the messy set to pass it.
+MIN_MESSY_INTENT_ACCURACY = 0.90
 # Below this intent accuracy on the two-things set, `make test` fails: the accuracy of the
 # model shipped when the choice between two intents came in (0.78, 39 of 50, on 2026-11-26;
 # bot.nlu.RequestChooser, see docs/nlu.md) minus 0.02. Raise it as the bot improves; never

@@ -102,6 +102,41 @@ def test_the_shipped_catalogue_knows_its_customers_words() -> None:
 
 
 @pytest.mark.parametrize(
+    ("said", "item"),
+    [
+        ("a lock for my bike", "Kryptonite lock"),
+        ("padlock", "Kryptonite lock"),
+        ("a skid lid", "Giro helmet"),
+        ("lights for night riding", "Lezyne lights"),
+        ("a headlight", "Lezyne lights"),
+        ("comfy seat", "Brooks saddle"),
+        ("oil for my chain", "chain lube"),
+        ("stuff for a squeaky chain", "chain lube"),
+        ("a spare inner", "inner tube"),
+        ("waterproof rack bags", "Ortlieb panniers"),
+        ("clip in pedals", "Shimano SPD pedals"),
+        ("splash guards", "SKS Bluemels mudguards"),
+    ],
+)
+def test_the_shipped_catalogue_finds_what_customers_describe(said: str, item: str) -> None:
+    assert named(business.load(ROOT / "business.yml"), said) == item
+
+
+@pytest.mark.parametrize(
+    "said", ["one of those little pumps", "a phone holder for the handlebars", "a kickstand"]
+)
+def test_what_the_shipped_shop_does_not_stock_is_no_item(said: str) -> None:
+    # Not stocked: the say-yes ladder offers a special order, never an unrelated item.
+    assert named(business.load(ROOT / "business.yml"), said) is None
+
+
+def test_a_message_describing_lights_finds_the_lights() -> None:
+    shipped = business.load(ROOT / "business.yml")
+    found = Catalogue.of(shipped).mentioned("need something to keep me seen at night")
+    assert [match.item.name for match in found[:1]] == ["Lezyne lights"]
+
+
+@pytest.mark.parametrize(
     ("old", "new", "message"),
     [
         (
