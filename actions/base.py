@@ -24,7 +24,7 @@ from bot import settings as settings_module
 from bot.settings import Settings
 from voice import business as business_file
 from voice.business import Business
-from voice.wording import format_day, join_words  # noqa: F401 (the actions' helpers)
+from voice.wording import format_day, indefinite, join_words, plural  # noqa: F401 (helpers)
 
 logger = logging.getLogger(__name__)
 
