@@ -176,9 +176,10 @@ async def check_tone(messages: list[dict[str, Any]], where: str) -> None:
     """Check every text an action built before it is sent; replace what fails, and say why.
 
     A whole message that fails becomes its own `tone_fallback` when the action gave one (the
-    complaint protocol's plain apology), else a safe yes with a next step (a domain response); a failing fill-in of
-    a response is left out. The message's `tone` metadata records the findings and the original
-    words, so the exchange log shows what was replaced and trainers can fix its source.
+    complaint protocol's plain apology), else a safe yes with a next step (a domain response);
+    a failing fill-in of a response is left out. The message's `tone` metadata records the
+    findings and the original words, so the exchange log shows what was replaced and trainers
+    can fix its source.
     """
     fallbacks = {index: message.pop(TONE_FALLBACK, None) for index, message in enumerate(messages)}
     built = _built_texts(messages)

@@ -84,8 +84,8 @@ def did_you_mean_buttons(shop: Business, guess: Match) -> list[dict[str, str]]:
     else:
         payload = f"/{item.intent}"
     return [
-        {"title": shop.template("did_you_mean_yes", "Yes"), "payload": payload},
-        {"title": shop.template("did_you_mean_no", "No"), "payload": "/deny"},
+        {"title": shop.template("did_you_mean_yes"), "payload": payload},
+        {"title": shop.template("did_you_mean_no"), "payload": "/deny"},
     ]
 
 

@@ -254,7 +254,9 @@ class ActionExportMyData(ShopAction):
         if data:
             held = {
                 kind: base.plural(
-                    len(data.get(kind, [])), words(f"count_{kind}_one"), words(f"count_{kind}_other")
+                    len(data.get(kind, [])),
+                    words(f"count_{kind}_one"),
+                    words(f"count_{kind}_other"),
                 )
                 for kind in ("exchanges", "facts", "issues")
             }

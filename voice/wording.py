@@ -26,10 +26,10 @@ def join_words(items: Iterable[str]) -> str:
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def plural(count: int, one: str, other: str) -> str:
+def plural(count: float, one: str, other: str) -> str:
     """The form of a counted phrase for `count`: `one` for 1, `other` otherwise, with `{count}`
     filled in. The forms come from the content ("{count} minute", "{count} minutes")."""
-    return (one if count == 1 else other).replace("{count}", str(count))
+    return (one if count == 1 else other).replace("{count}", f"{count:g}")
 
 
 def indefinite(phrase: str) -> str:

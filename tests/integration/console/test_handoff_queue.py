@@ -130,9 +130,7 @@ def test_nobody_online_takes_a_message_and_promises_a_follow_up(console_db: str)
     assert queue.get(escalation.handoff.id).offline  # the chat waits for the next agent
     card = store.card_for_sender("anna")
     assert card is not None
-    assert [p.text for p in card.promises_due] == [
-        "reply about: the wheel wobbles"
-    ]
+    assert [p.text for p in card.promises_due] == ["reply about: the wheel wobbles"]
 
 
 def test_outside_working_hours_is_offline_even_with_agents_online(console_db: str) -> None:
