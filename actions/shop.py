@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import base, recommend, requests
 from actions.base import DomainDict, Events, ShopAction
 from actions.shop_records import CustomerRecord, ShopRecords, load_records
+from memory import services
 from voice.asked import asks_price, days_asked
 from voice.business import WEEKDAYS, Business, Product, Reward
 from voice.catalogue import Catalogue
@@ -528,8 +529,9 @@ def points_spent(store: Any, sender_id: str, shop_customer_id: str) -> int:
 
 def record_redemption(store: Any, sender_id: str, shop_customer_id: str, reward: Reward) -> int:
     """Remember the redemption against the signed-in customer (call in a worker thread)."""
-    customer = store.link_identity(sender_id, shop_customer_id)
-    return int(store.redeem(customer, reward.name, reward.points))
+    return services.redeem_for_account(
+        store, sender_id, shop_customer_id, reward.name, reward.points
+    )
 
 
 async def points_balance(tracker: Tracker, customer: CustomerRecord) -> int:

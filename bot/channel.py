@@ -496,10 +496,10 @@ class IdentityLinker:
             return self._store
 
     def _link(self, anonymous_id: str | None, customer_id: str) -> None:
-        store = self._memory()
-        if anonymous_id is not None:
-            store.merge_anonymous(anonymous_id, customer_id)
-        store.link_identity(session_tokens.customer_conversation_id(customer_id), customer_id)
+        from memory import services
+
+        own = session_tokens.customer_conversation_id(customer_id)
+        services.sign_in(self._memory(), anonymous_id, customer_id, own)
 
     async def link(self, anonymous_id: str | None, customer_id: str) -> None:
         await asyncio.to_thread(self._link, anonymous_id, customer_id)
