@@ -104,7 +104,7 @@ class ActionHandleComplaint(ShopAction):
         rules = await load_rules()
         words = rules.complaints
         said = str((tracker.latest_message or {}).get("text") or "").strip()
-        summary = said[:MAX_SUMMARY] or "a complaint (no details given yet)"
+        summary = said[:MAX_SUMMARY] or shop.template("complaint_without_details")
         due = follow_up_due(shop, words.follow_up_days)
         follow_up_day = base.format_day(due.date(), base.today(shop))
         promise = words.follow_up.format(follow_up_day=follow_up_day)

@@ -95,7 +95,7 @@ def main_menu(shop: Business) -> list[dict[str, Any]]:
     ]
     buttons.append(
         {
-            "title": shop.menu_label("request_human") or "Talk to a person",
+            "title": shop.menu_label("request_human") or shop.template("button_talk_to_person"),
             "payload": "/request_human",
         }
     )

@@ -191,7 +191,7 @@ async def answer_product(
         dispatcher.utter_message(response="utter_ask_which_product")
         return []
     product = shop.find_product(wanted)
-    similar = Choice("Show me similar things", "/product_recommendation")
+    similar = Choice(shop.template("button_similar"), "/product_recommendation")
     kind = Catalogue.of(shop).of_kind(wanted) if product is None else []
     if kind:  # a kind of thing with several in the shop ("pumps"): yes, here they are
         lines = "\n".join(product_line(shop, found) for found in kind)
@@ -204,7 +204,9 @@ async def answer_product(
             "special_order",
             {"item": wanted, "lead_time_days": shop.special_orders.lead_time_days},
         )
-        await requests.answer_request(dispatcher, tracker, request, "Yes, order it", similar)
+        await requests.answer_request(
+            dispatcher, tracker, request, shop.template("button_order_it"), similar
+        )
         return []
     if product.in_stock:
         asked_price = asks_price(shop, (tracker.latest_message or {}).get("text"))
@@ -232,7 +234,9 @@ async def answer_product(
             "similar_in_stock": bool(similar_in_stock(shop, product)),
         },
     )
-    await requests.answer_request(dispatcher, tracker, request, "Yes, reserve one", similar)
+    await requests.answer_request(
+        dispatcher, tracker, request, shop.template("button_reserve_one"), similar
+    )
     return [SlotSet("product", product.name)]
 
 
@@ -273,7 +277,7 @@ async def answer_price_match(
     difference = round((product.price - seen) / product.price * 100, 1)
     request = Request("price_match", {"item": product.name, "difference_percent": difference})
     await requests.answer_request(
-        dispatcher, tracker, request, "Yes, please", accept_condition="Yes, I'll send it"
+        dispatcher, tracker, request, accept_condition=shop.template("button_send_it")
     )
     return [SlotSet("product", product.name)]
 
