@@ -34,7 +34,7 @@ def plural(count: float, one: str, other: str) -> str:
 
 def indefinite(phrase: str) -> str:
     """`phrase` with "a" or "an" before it, by the sound of its first letter ("an e-bike",
-    "a tune-up"); a phrase that starts with a digit or symbol takes "a"."""
+    "a bell"); a phrase that starts with a digit or symbol takes "a"."""
     words = phrase.strip()
     if not words:
         return ""
