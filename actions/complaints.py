@@ -91,6 +91,23 @@ def compose(
     return feeling, f"{words.follow_up.format(follow_up_day=follow_up_day)} {decision.text}"
 
 
+def complaint_words(tracker: Tracker) -> str:
+    """What the customer said their complaint is: the message itself, or, when they pressed a
+    button (a payload such as "/complain") after the bot asked about an unhappy message it did
+    not understand, that earlier message."""
+    said = str((tracker.latest_message or {}).get("text") or "").strip()
+    if not said.startswith("/"):
+        return said
+    users = [event for event in tracker.events if event.get("event") == "user"]
+    if len(users) >= 2:
+        before = users[-2]
+        intent = ((before.get("parse_data") or {}).get("intent") or {}).get("name")
+        text = str(before.get("text") or "").strip()
+        if intent == "nlu_fallback" and not text.startswith("/"):
+            return text
+    return ""
+
+
 class ActionHandleComplaint(ShopAction):
     """The complaint protocol, from the business file's words and say-yes rules."""
 
@@ -103,7 +120,7 @@ class ActionHandleComplaint(ShopAction):
         config = await base.settings()
         rules = await load_rules()
         words = rules.complaints
-        said = str((tracker.latest_message or {}).get("text") or "").strip()
+        said = complaint_words(tracker)
         summary = said[:MAX_SUMMARY] or shop.template("complaint_without_details")
         due = follow_up_due(shop, words.follow_up_days)
         follow_up_day = base.format_day(due.date(), base.today(shop))

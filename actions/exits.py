@@ -40,6 +40,16 @@ _CANT_ANSWER = re.compile(
     re.IGNORECASE,
 )
 _MAX_CANT_ANSWER_WORDS = 8
+# A plain "no" as the whole answer: "no", "nope", "no I don't", "no, I don't have one", "nah
+# sorry". The language model reads it as `deny` (stop the form); to a question whose `Exit`
+# says so (`no_means_not_given`), it means "I don't have it" instead. A "no" with anything
+# more ("no, forget it", "no thanks, I'll leave it") is left a change of mind.
+_PLAIN_NO = re.compile(
+    r"^(?:no+|nope|nah|naw|not\s+really|none|no\s+i\s+(?:do\s*n[o']?t|dont|have\s*n[o']?t|havent))"
+    r"(?:[\s,.!]+(?:sorry|mate|i\s+(?:do\s*n[o']?t|dont|have\s*n[o']?t|havent|do\s+not|have\s+not)"
+    r"(?:\s+(?:have|got))?(?:\s+(?:it|one|that|them|any))?))*[\s.!]*$",
+    re.IGNORECASE,
+)
 
 EXAMPLE, WAY_OUT, PERSON = 1, 2, 3
 
@@ -56,6 +66,9 @@ class Exit:
     # The example names the choices ("order #A1234 has ... which one?"): worth saying even to
     # "I don't know", before the way out.
     shows_choices: bool = False
+    # A plain "no" answers this question with "I don't have it" ("What's the order number?"
+    # "nope"), not "stop the form".
+    no_means_not_given: bool = False
 
 
 def cant_answer(tracker: Tracker) -> bool:
@@ -65,6 +78,32 @@ def cant_answer(tracker: Tracker) -> bool:
     text = " ".join(str((tracker.latest_message or {}).get("text") or "").split())
     text = text.replace("\u2019", "'")
     return len(text.split()) <= _MAX_CANT_ANSWER_WORDS and bool(_CANT_ANSWER.match(text))
+
+
+def says_plain_no(tracker: Tracker) -> bool:
+    """Whether the latest message is a plain "no" and nothing more ("nope", "no I don't")."""
+    text = " ".join(str((tracker.latest_message or {}).get("text") or "").split())
+    return bool(_PLAIN_NO.match(text.replace("\u2019", "'")))
+
+
+def no_as_not_given(tracker: Tracker, exit_: Exit | None) -> Tracker | None:
+    """A "no" that answers the form's question with "I don't have it": the same turn read as
+    "I don't know" (intent `dont_know`, the words as the question's candidate answer), so the
+    question's own ladder takes it. A plain "no" counts whatever the language model read it
+    as; a `deny` counts when its words say "I don't have it". None when the turn is no such
+    "no" (then `deny` stops the form as usual). The one rule for every form question whose
+    `Exit` allows it."""
+    slot = tracker.get_slot("requested_slot")
+    message = tracker.latest_message or {}
+    plain_no = says_plain_no(tracker)
+    denied = base.latest_intent(tracker) == "deny" and (plain_no or cant_answer(tracker))
+    if exit_ is None or not exit_.no_means_not_given or not slot or not (denied or plain_no):
+        return None
+    read = tracker.copy()
+    intent = {**(message.get("intent") or {}), "name": CANT_ANSWER_INTENT}
+    read.latest_message = {**read.latest_message, "intent": intent}
+    read.add_slots([{"event": "slot", "name": slot, "value": message.get("text")}])
+    return read
 
 
 def not_given(tracker: Tracker, value: Any) -> bool:

@@ -1,8 +1,11 @@
 """The fallback ladder: when the bot doesn't understand, it never leaves the customer stuck.
 
-Before the first rung, look: when the message names something in the catalogue or one of the
-shop's facts (a product, a repair, a clinic, a ride, the hours...), ask whether that is what the
-customer means ("Are you asking about our opening hours?"), with a yes that asks for it and a no.
+Before the first rung, listen: a message the bot did not understand but whose feeling is
+negative (read by bot.feelings.FeelingCheck) is answered with a question (is it something that
+went wrong, or shall a person help?), never with "say it another way". Then look: when the
+message names something in the catalogue or one of the shop's facts (a product, a repair, a
+clinic, a ride, the hours...), ask whether that is what the customer means ("Are you asking
+about our opening hours?"), with a yes that asks for it and a no.
 Rung 1: ask to rephrase, with the two closest guesses as buttons. Rung 2 (the second miss in a
 row, or anything out of scope): offer the main things the bot can do. Rung 3: offer a person,
 which routes to the handoff. The rung is counted from the conversation itself (the misses in a
@@ -26,6 +29,8 @@ MISSED_INTENTS = ("nlu_fallback", "out_of_scope")
 # Intents that are never offered as a guess: they mean nothing on their own as a button.
 NOT_GUESSES = {*MISSED_INTENTS, "affirm", "deny", "inform", "greet", "goodbye", "thank"}
 GUESSES = 2
+# The key bot.feelings.FeelingCheck records its reading under in the message's parse data.
+FEELING = "feeling"
 
 
 def misses_in_a_row(tracker: Tracker) -> int:
@@ -61,6 +66,12 @@ def guesses(tracker: Tracker, shop: Business) -> list[dict[str, str]]:
         if len(buttons) == GUESSES:
             break
     return buttons
+
+
+def sounds_unhappy(tracker: Tracker) -> bool:
+    """Whether the feeling check read the latest message as negative."""
+    feeling = (tracker.latest_message or {}).get(FEELING) or {}
+    return bool(feeling.get("negative"))
 
 
 def best_guess(shop: Business, text: str | None) -> Match | None:
@@ -111,6 +122,9 @@ async def answer_fallback(
         dispatcher.utter_message(response="utter_try_again", buttons=main_menu(shop))
         return []
     step = rung(tracker) if intent in MISSED_INTENTS else 2
+    if intent in MISSED_INTENTS and misses_in_a_row(tracker) <= 1 and sounds_unhappy(tracker):
+        dispatcher.utter_message(response="utter_fallback_sounds_wrong")
+        return []
     if intent in MISSED_INTENTS and misses_in_a_row(tracker) <= 1:
         guess = best_guess(shop, (tracker.latest_message or {}).get("text"))
         if guess is not None:

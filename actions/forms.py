@@ -33,6 +33,7 @@ from actions.exits import (
     explain,
     missed,
     next_rung,
+    no_as_not_given,
     not_given,
 )
 from actions.ownership import (
@@ -88,24 +89,41 @@ EXITS = {
     # The way out is the next open day, offered: a yes books it; a miss after it, a person.
     "repair_date": Exit("utter_explain_date_unclear", "utter_suggest_repair_date", value=None),
     "return_order_id": Exit(
-        "utter_explain_order_id_format", "utter_return_without_order", value=NO_ORDER
+        "utter_explain_order_id_format",
+        "utter_return_without_order",
+        value=NO_ORDER,
+        no_means_not_given=True,
     ),
     # Which item, when nothing says: a person finishes the return.
     "return_item": Exit("utter_explain_return_item", None, value=None),
     "return_item_in_order": Exit(
         "utter_explain_item_not_in_order", None, value=None, shows_choices=True
     ),
-    BOUGHT_SLOT: Exit("utter_explain_return_bought", None),  # unknown: past the window
-    "return_reason": Exit("utter_explain_reason_short", "utter_reason_unknown"),
+    # unknown: past the window
+    BOUGHT_SLOT: Exit("utter_explain_return_bought", None, no_means_not_given=True),
+    "return_reason": Exit(
+        "utter_explain_reason_short", "utter_reason_unknown", no_means_not_given=True
+    ),
     # Confirming an order's details: without them, a person checks it with the customer.
     EMAIL_SLOT: Exit("utter_explain_order_email", None, value=None),
     POSTCODE_SLOT: Exit("utter_explain_order_postcode", None, value=None),
 }
 # In a return, the order's details have another way out: going on without the order.
 RETURN_DETAILS_EXITS = {
-    EMAIL_SLOT: Exit("utter_explain_order_email", "utter_return_without_order_details"),
-    POSTCODE_SLOT: Exit("utter_explain_order_postcode", "utter_return_without_order_details"),
+    EMAIL_SLOT: Exit(
+        "utter_explain_order_email", "utter_return_without_order_details", no_means_not_given=True
+    ),
+    POSTCODE_SLOT: Exit(
+        "utter_explain_order_postcode",
+        "utter_return_without_order_details",
+        no_means_not_given=True,
+    ),
 }
+# "I bought it in the shop": no order to look up by its email address either.
+IN_SHOP = re.compile(
+    r"\b(?:bought\s+it\s+in|in\s+(?:the\s+)?(?:shop|store|person)|in-store|over\s+the\s+counter)\b",
+    re.IGNORECASE,
+)
 _LEAD_WORDS = re.compile(
     r"^(?:(?:actually|sorry|no|so|well|it'?s|it is|its|my|the|a|an|our)[\s,]+)+", re.IGNORECASE
 )
@@ -372,11 +390,18 @@ class SafeFormValidation(FormValidationAction, ABC):
     @abstractmethod
     def name(self) -> str: ...
 
+    def exit_for(self, slot: str, tracker: Tracker) -> Exit | None:
+        """The ladder of the form's question for `slot` (the `EXITS` table's)."""
+        return EXITS.get(slot)
+
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
         try:
-            return await super().run(dispatcher, tracker, domain)
+            # "nope" to a question where no means "I don't have it": its ladder, not a stop.
+            asked = str(tracker.get_slot("requested_slot") or "")
+            read = no_as_not_given(tracker, self.exit_for(asked, tracker))
+            return await super().run(dispatcher, read or tracker, domain)
         except Exception:  # the form must go on; the log gets the details
             logger.exception("%s failed for %s", self.name(), tracker.sender_id)
             dispatcher.utter_message(response=base.SOMETHING_WENT_WRONG)
@@ -538,10 +563,22 @@ class ValidateReturnForm(ConfirmsOrderDetails):
     def name(self) -> str:
         return "validate_return_form"
 
+    def exit_for(self, slot: str, tracker: Tracker) -> Exit | None:
+        return RETURN_DETAILS_EXITS.get(slot) or EXITS.get(slot)
+
     def without_details(self, slot: str) -> tuple[Exit, dict[str, Any]]:
-        """No email address or postcode for the order: the return goes on without the order."""
-        cleared = {EMAIL_SLOT: None, POSTCODE_SLOT: None}
-        return RETURN_DETAILS_EXITS[slot], {"return_order_id": NO_ORDER, **cleared}
+        """No email address or postcode for the order: the return goes on without the order
+        (and the details are not asked again to find one)."""
+        given_up = {EMAIL_SLOT: UNKNOWN, POSTCODE_SLOT: UNKNOWN}
+        return RETURN_DETAILS_EXITS[slot], {"return_order_id": NO_ORDER, **given_up}
+
+    @staticmethod
+    def _may_find_by_details(tracker: Tracker) -> bool:
+        """Whether a return without an order number may look the order up by the email
+        address and postcode it was placed with: for a customer who is not signed in (a
+        signed-in one's orders are found from the item), while details may still be tried."""
+        misses = int(tracker.get_slot(MISSES_SLOT) or 0)
+        return not tracker.get_slot("customer_id") and misses < MAX_DETAIL_CHECKS
 
     @staticmethod
     async def _owned_order(tracker: Tracker, reference: Any) -> OrderRecord | None:
@@ -562,8 +599,12 @@ class ValidateReturnForm(ConfirmsOrderDetails):
         reference = tracker.get_slot("return_order_id")
         if tracker.get_slot("return_item") == UNKNOWN:  # which item, nobody can say: a person
             return domain_slots[: domain_slots.index("return_item") + 1]
-        if reference == NO_ORDER:  # no number: the item and roughly when, no order details
-            return [slot for slot in domain_slots if slot not in (EMAIL_SLOT, POSTCODE_SLOT)]
+        if reference == NO_ORDER:  # no number: the item, then its details or roughly when
+            slots = [slot for slot in domain_slots if slot not in (EMAIL_SLOT, POSTCODE_SLOT)]
+            if self._may_find_by_details(tracker):
+                after_item = slots.index("return_item") + 1
+                slots[after_item:after_item] = [EMAIL_SLOT, POSTCODE_SLOT]
+            return slots
         slots = [slot for slot in domain_slots if slot != BOUGHT_SLOT]
         if reference and await self._owned_order(tracker, reference) is None:
             return slots  # the email address and postcode, right after the number
@@ -577,7 +618,10 @@ class ValidateReturnForm(ConfirmsOrderDetails):
         if reference is None and (
             value == NO_ORDER or cant_answer(tracker) or NO_NUMBER.search(said)
         ):
-            return {"return_order_id": NO_ORDER}
+            text = str((tracker.latest_message or {}).get("text") or "")
+            if IN_SHOP.search(text):  # bought in the shop: no order to find by its details
+                return {"return_order_id": NO_ORDER, EMAIL_SLOT: UNKNOWN, POSTCODE_SLOT: UNKNOWN}
+            return {"return_order_id": NO_ORDER, EMAIL_SLOT: None, POSTCODE_SLOT: None}
         if reference is None:  # explained once; the next miss goes on without it
             return missed(
                 dispatcher,
@@ -616,6 +660,8 @@ class ValidateReturnForm(ConfirmsOrderDetails):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         found = await super().validate_order_email(value, dispatcher, tracker, domain)
+        if found.get(EMAIL_SLOT) == UNKNOWN:  # the way out: going on without the order
+            return found
         if found.get(EMAIL_SLOT) and (found.get(POSTCODE_SLOT) or tracker.get_slot(POSTCODE_SLOT)):
             postcode = found.get(POSTCODE_SLOT) or tracker.get_slot(POSTCODE_SLOT)
             return await self._compare(dispatcher, tracker, found[EMAIL_SLOT], postcode)
@@ -626,7 +672,9 @@ class ValidateReturnForm(ConfirmsOrderDetails):
     ) -> dict[str, Any]:
         found = await super().validate_order_postcode(value, dispatcher, tracker, domain)
         email = tracker.get_slot(EMAIL_SLOT)
-        if found.get(POSTCODE_SLOT) and email:
+        if found.get(POSTCODE_SLOT) == UNKNOWN:  # the way out: going on without the order
+            return found
+        if found.get(POSTCODE_SLOT) and email and email != UNKNOWN:
             return await self._compare(dispatcher, tracker, email, found[POSTCODE_SLOT])
         return found
 
@@ -636,6 +684,8 @@ class ValidateReturnForm(ConfirmsOrderDetails):
         """The details are in: the return goes on for the owner; anyone else (and any number
         nobody has) hears the same say-yes answer, with a person as the next step."""
         reference = str(tracker.get_slot("return_order_id") or "")
+        if reference == NO_ORDER:
+            return await self._find_by_details(dispatcher, tracker, email, postcode)
         shop = await base.load_business()
         order = (await shop_records(shop)).order(reference)
         cleared = {EMAIL_SLOT: None, POSTCODE_SLOT: None}
@@ -656,6 +706,48 @@ class ValidateReturnForm(ConfirmsOrderDetails):
             "return_item": None,
             HINT_SLOT: "return_order_id",
         }
+
+    async def _find_by_details(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, email: str, postcode: str
+    ) -> dict[str, Any]:
+        """No order number: the order placed with this email address and postcode that holds
+        the item named is the customer's (the same confirmation as for a number), and the
+        return goes on with it. Anything else (no such details, the details of someone else,
+        no order of theirs holding the item) gets the same words, counts as a miss, and the
+        return goes on without the order; the last miss offers a person."""
+        item = str(tracker.get_slot("return_item") or "")
+        shop = await base.load_business()
+        records = await shop_records(shop)
+        found = sorted(
+            (
+                (order.placed, order.order_id, held)
+                for order in records.orders
+                if ownership.details_match(order, email, postcode)
+                and (held := item_in_order(item, order.items)) is not None
+            ),
+            reverse=True,
+        )
+        if found:
+            _, order_id, held = found[0]
+            confirmed = ownership.confirmed_with(tracker.get_slot(CONFIRMED_SLOT), order_id)
+            dispatcher.utter_message(
+                response="utter_return_found_by_details", order_id=f"#{order_id}", item=held
+            )
+            return {
+                EMAIL_SLOT: None,
+                POSTCODE_SLOT: None,
+                CONFIRMED_SLOT: confirmed,
+                "return_order_id": order_id,
+                "return_item": held,
+            }
+        misses = int(tracker.get_slot(MISSES_SLOT) or 0) + 1
+        response = (
+            "utter_return_details_limit"
+            if misses >= MAX_DETAIL_CHECKS
+            else "utter_return_not_found_by_details"
+        )
+        dispatcher.utter_message(response=response)
+        return {EMAIL_SLOT: UNKNOWN, POSTCODE_SLOT: UNKNOWN, MISSES_SLOT: float(misses)}
 
     async def validate_return_item(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -819,7 +911,21 @@ class ActionAskReturnReason(AskSlotAction):
 
 
 class ActionAskOrderEmail(AskSlotAction):
+    """Asks for the order's email address; in a return without an order number, as another
+    way to find the order, with the way out said."""
+
     slot = EMAIL_SLOT
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        in_return = (tracker.active_loop or {}).get("name") == "return_form"
+        if not in_return or tracker.get_slot("return_order_id") != NO_ORDER:
+            return await super().answer(dispatcher, tracker, domain, shop)
+        if tracker.get_slot(HINT_SLOT) == self.slot:
+            return [SlotSet(HINT_SLOT, None)]
+        dispatcher.utter_message(response="utter_ask_order_email_to_find_order")
+        return [SlotSet(HINT_SLOT, None)] if tracker.get_slot(HINT_SLOT) else []
 
 
 class ActionAskOrderPostcode(AskSlotAction):

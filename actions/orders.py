@@ -461,6 +461,8 @@ class ActionSubmitReturn(ShopAction):
             SlotSet("return_item", None),
             SlotSet(BOUGHT_SLOT, None),
             SlotSet("return_reason", None),
+            SlotSet(EMAIL_SLOT, None),
+            SlotSet(POSTCODE_SLOT, None),
         ]
         if item == UNKNOWN:  # which item, nobody could say: a person goes through it with them
             dispatcher.utter_message(response="utter_return_needs_person")

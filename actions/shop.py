@@ -21,7 +21,7 @@ from actions import base, recommend, requests
 from actions.base import DomainDict, Events, ShopAction
 from actions.shop_records import CustomerRecord, ShopRecords, load_records
 from memory import services
-from voice.asked import asks_price, days_asked
+from voice.asked import asks_price, days_asked, thing_asked_for
 from voice.business import WEEKDAYS, Business, Product, Reward
 from voice.catalogue import Catalogue
 from voice.say_yes import Choice, Request
@@ -440,7 +440,12 @@ class ActionBuyProduct(ShopAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
-        return await answer_product(dispatcher, shop, tracker, base.named_product(tracker))
+        # What this message names comes first; the product talked about before only when the
+        # message names nothing ("is it in stock?").
+        text = (tracker.latest_message or {}).get("text")
+        named = base.latest_entity_values(tracker, "product")
+        wanted = named[-1] if named else thing_asked_for(shop, text) or tracker.get_slot("product")
+        return await answer_product(dispatcher, shop, tracker, wanted)
 
 
 class ActionRecommendProduct(ShopAction):

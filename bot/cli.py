@@ -17,8 +17,6 @@ from bot.settings import ROOT, Settings, SettingsError
 from memory.files import PRIVATE_FOLDER, keep_files_private, private_file, private_folder
 from voice import business, say_yes
 
-MODELS_DIR = ROOT / "models"
-LOOKUPS_DIR = ROOT / "data" / "nlu" / "lookups"
 RESULTS_DIR = ROOT / "var" / "results"
 SOURCE_PACKAGES = ("bot", "actions", "memory", "voice")
 READY_TIMEOUT_SECONDS = 300
@@ -55,7 +53,7 @@ def prepare(config: Settings) -> None:
     var = ROOT / "var"
     private_folder(var)
     var.chmod(PRIVATE_FOLDER)  # also when an older version created it open to everyone
-    MODELS_DIR.mkdir(exist_ok=True)
+    config.models_dir.mkdir(parents=True, exist_ok=True)
     if config.tracker_dialect == "sqlite" and "://" not in config.tracker_url:
         private_file(Path(config.tracker_db))  # before Rasa creates it
     import memory  # here, so that `--help` does not load SQLAlchemy
@@ -66,25 +64,35 @@ def prepare(config: Settings) -> None:
         raise StartError(str(error)) from None
 
 
+def shown(path: Path) -> str:
+    """A path as people read it: relative to the project when it is inside it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def content_args(config: Settings) -> list[str]:
+    """Rasa's options naming the shop's content (the CONTENT_DIR setting)."""
+    return ["--data", str(config.data_dir), "--domain", str(config.domain_file)]
+
+
 def write_lookups(config: Settings) -> None:
     """Write the training lookups from the business file (only the files whose words changed)."""
     try:
         shop = business.load(config.business_file)
-        changed = lookups.write(shop, LOOKUPS_DIR)
+        changed = lookups.write(shop, config.lookups_dir)
     except business.BusinessFileError as error:
         raise CommandFailed(f"{error} (fix {config.business_file} and try again)") from None
     for path in changed:
-        say(f"wrote {path.relative_to(ROOT)} from {config.business_file.name}")
+        say(f"wrote {shown(path)} from {config.business_file.name}")
 
 
 def check_lookups(config: Settings) -> None:
     """The training lookups must say what the business file says."""
     try:
-        outdated = lookups.stale(business.load(config.business_file), LOOKUPS_DIR)
+        outdated = lookups.stale(business.load(config.business_file), config.lookups_dir)
     except business.BusinessFileError as error:
         raise CommandFailed(f"{error} (fix {config.business_file} and try again)") from None
     if outdated:
-        names = ", ".join(str(path.relative_to(ROOT)) for path in outdated)
+        names = ", ".join(shown(path) for path in outdated)
         raise CommandFailed(
             f"{names} differ from {config.business_file.name}: run `python -m bot train`, "
             "which writes them from the business file"
@@ -95,8 +103,8 @@ def check_lookups(config: Settings) -> None:
 def train(config: Settings, force: bool = False) -> None:
     """Train a model unless the newest one already matches data, domain and config."""
     write_lookups(config)
-    args = ["train", "--out", str(MODELS_DIR), "--data", "data", "--domain", "domain.yml"]
-    args += ["--config", "config.yml", "--endpoints", "endpoints.yml"]
+    args = ["train", "--out", str(config.models_dir), *content_args(config)]
+    args += ["--config", str(config.config_file), "--endpoints", "endpoints.yml"]
     if force:
         args.append("--force")
     run_step(
@@ -106,9 +114,9 @@ def train(config: Settings, force: bool = False) -> None:
     )
 
 
-def prune_models(keep: int = 3) -> None:
+def prune_models(config: Settings, keep: int = 3) -> None:
     """Remove all but the newest `keep` trained models."""
-    models = sorted(MODELS_DIR.glob("*.tar.gz"), key=lambda path: path.stat().st_mtime)
+    models = sorted(config.models_dir.glob("*.tar.gz"), key=lambda path: path.stat().st_mtime)
     for old in models[:-keep]:
         old.unlink()
 
@@ -131,7 +139,7 @@ def command_run(config: Settings, args: argparse.Namespace) -> None:
     prepare(config)
     if not args.no_train:
         train(config)
-        prune_models()
+        prune_models(config)
     env = processes.child_environment(config)
     actions = Service(
         "action server",
@@ -140,7 +148,7 @@ def command_run(config: Settings, args: argparse.Namespace) -> None:
     )
     rasa = Service(
         "Rasa server",
-        processes.rasa_server_command(config, MODELS_DIR),
+        processes.rasa_server_command(config, config.models_dir),
         config.log_dir / "rasa.log",
     )
     services = [actions, rasa]
@@ -190,7 +198,7 @@ def command_run(config: Settings, args: argparse.Namespace) -> None:
 def command_train(config: Settings, args: argparse.Namespace) -> None:
     prepare(config)
     train(config, force=args.force)
-    prune_models()
+    prune_models(config)
 
 
 def command_validate(config: Settings, args: argparse.Namespace) -> None:
@@ -198,42 +206,42 @@ def command_validate(config: Settings, args: argparse.Namespace) -> None:
     check_lookups(config)
     run_step(
         "rasa data validate",
-        processes.rasa_command("data", "validate", "--data", "data", "--domain", "domain.yml"),
+        processes.rasa_command("data", "validate", *content_args(config)),
         processes.child_environment(config),
     )
 
 
-def pytest_step(name: str, marker: str, env: dict[str, str]) -> None:
-    """Run pytest on the tests selected by `marker`; 'no tests collected' is not a failure."""
+def pytest_step(name: str, marker: str, env: dict[str, str], paths: Sequence[str] = ()) -> None:
+    """Run pytest on the tests selected by `marker` (under `paths`, or all of tests/);
+    'no tests collected' is not a failure."""
     say(f"{name} ...")
     code = subprocess.call(  # noqa: S603 - fixed command
-        [processes.python(), "-m", "pytest", "-m", marker], cwd=ROOT, env=env
+        [processes.python(), "-m", "pytest", "-m", marker, *paths], cwd=ROOT, env=env
     )
     if code not in (0, 5):
         raise CommandFailed(f"{name} failed (exit {code})")
 
 
-def command_test(config: Settings, args: argparse.Namespace) -> None:
-    """Every check, in the order of the CI chain; stops at the first failure."""
-    prepare(config)
-    env = processes.child_environment(config)
+def lint(env: dict[str, str]) -> None:
     ruff = [processes.python(), "-m", "ruff"]
     run_step("ruff lint", [*ruff, "check", "."], env)
     run_step("ruff format check", [*ruff, "format", "--check", "."], env)
+
+
+def types(env: dict[str, str]) -> None:
     run_step("mypy", [processes.python(), "-m", "mypy", *SOURCE_PACKAGES], env)
-    pytest_step("unit and integration tests", "not e2e", env)
-    command_validate(config, args)
-    train(config)
-    prune_models()
+
+
+def check_test_stories(config: Settings, env: dict[str, str]) -> None:
     run_step(
         "test stories (failing on any prediction error)",
         processes.rasa_command(
             "test",
             "core",
             "--stories",
-            "tests/stories",
+            str(config.stories_dir),
             "--model",
-            str(MODELS_DIR),
+            str(config.models_dir),
             "--endpoints",
             "endpoints.yml",
             "--out",
@@ -242,7 +250,44 @@ def command_test(config: Settings, args: argparse.Namespace) -> None:
         ),
         env,
     )
-    nlu_check.check_nlu(config, MODELS_DIR, RESULTS_DIR / "nlu")
+
+
+# The parts of `python -m bot test`, each a make target: the quick ones give feedback in
+# seconds; `all` is what `make test` and CI run.
+TEST_PARTS = ("all", "lint", "types", "unit", "e2e")
+
+
+def command_test(config: Settings, args: argparse.Namespace) -> None:
+    """Every check, in the order of the CI chain, or one part of it; stops at the first failure.
+
+    lint: ruff. types: mypy. unit: tests/unit (no servers, no model). e2e: trains if needed,
+    then the end-to-end tests through the real servers. all: lint, types, unit and integration
+    tests, data validation, training, test stories, the NLU gates, end-to-end tests.
+    """
+    part = getattr(args, "part", "all")
+    env = processes.child_environment(config)
+    if part == "lint":
+        lint(env)
+        return
+    if part == "types":
+        types(env)
+        return
+    if part == "unit":
+        pytest_step("unit tests", "not e2e", env, ["tests/unit"])
+        return
+    prepare(config)
+    if part == "e2e":
+        train(config)
+        pytest_step("end-to-end tests", "e2e", env)
+        return
+    lint(env)
+    types(env)
+    pytest_step("unit and integration tests", "not e2e", env)
+    command_validate(config, args)
+    train(config)
+    prune_models(config)
+    check_test_stories(config, env)
+    nlu_check.check_nlu(config, config.models_dir, RESULTS_DIR / "nlu")
     pytest_step("end-to-end tests", "e2e", env)
     say("all checks passed.")
 
@@ -279,6 +324,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     test = commands.add_parser(
         "test", help="Run every check: lint, types, tests, data validation, training, stories."
+    )
+    test.add_argument(
+        "part",
+        nargs="?",
+        choices=TEST_PARTS,
+        default="all",
+        help="Only one part: lint, types, unit (seconds, no servers) or e2e (default: all).",
     )
     test.set_defaults(handler=command_test)
 

@@ -5,7 +5,10 @@ for nothing"), and the intent classifier, which learns words, reads them as than
 `FeelingCheck` runs last in the NLU pipeline: when the intent is one of the cheerful ones it
 watches (thanks, praise, a greeting, a goodbye; not a yes, which answers forms) and `FeelingReader`
 finds the feeling negative, the message's intent becomes the complaint intent, so the
-complaint protocol answers it (actions/complaints.py) and no cheerful line is sent.
+complaint protocol answers it (actions/complaints.py) and no cheerful line is sent. When the
+classifier was unsure (the fallback intent), the check only records what it read: the
+fallback ladder (actions/fallback.py) then asks an unhappy customer whether this is a
+complaint or a matter for a person, rather than asking them to rephrase.
 
 `FeelingReader` reads the feeling with VADER (the vaderSentiment lexicon, read from the
 installed package, nothing downloaded) on the whole message and on each of its parts, since
@@ -128,6 +131,8 @@ class FeelingCheck(GraphComponent):
     def get_default_config() -> dict[str, Any]:
         return {
             "intents": [],
+            # Intents whose feeling is read and recorded but never changed.
+            "read_only": [],
             "complaint_intent": "complain",
             "negative_at_most": -0.3,
             "positive_at_least": 0.05,
@@ -139,6 +144,7 @@ class FeelingCheck(GraphComponent):
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.intents = frozenset(config["intents"])
+        self.read_only = frozenset(config.get("read_only") or ())
         self.complaint_intent = str(config["complaint_intent"])
         self.reader = FeelingReader.from_config(config)
 
@@ -160,12 +166,12 @@ class FeelingCheck(GraphComponent):
     def check(self, message: Message) -> None:
         intent = message.get(INTENT) or {}
         name = intent.get("name")
-        if name not in self.intents:
+        if name not in self.intents and name not in self.read_only:
             return
         feeling = self.reader.read(str(message.get(TEXT) or ""))
         found = {**feeling.as_dict(), "intent_was": name}
         message.set(FEELING, found, add_to_output=True)
-        if not feeling.negative:
+        if not feeling.negative or name in self.read_only:
             return
         complaint = {"name": self.complaint_intent, "confidence": intent.get("confidence", 1.0)}
         message.set(INTENT, complaint, add_to_output=True)

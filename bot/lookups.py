@@ -75,8 +75,11 @@ def render(shop: Business) -> dict[str, str]:
         spellings = _unique(product.synonyms, leave_out=[product.name])
         if spellings:
             products.append(_block("synonym", product.name, spellings))
-    # Kinds of bike, each with the ways customers write it.
+    files = {"products.yml": header + "\n".join(products)}
+    # Kinds of bike, each with the ways customers write it (a shop without them has no file).
     kinds = shop.vocabulary.bike_kinds
+    if not kinds:
+        return files
     kind_synonyms = [(word, kind.name) for kind in kinds for word in kind.words]
     _synonyms_checked(kind_synonyms, source)
     bike_kinds = [_block("lookup", "bike_type", _unique(kind.name for kind in kinds))]
@@ -84,10 +87,8 @@ def render(shop: Business) -> dict[str, str]:
         spellings = _unique(kind.words, leave_out=[kind.name])
         if spellings:
             bike_kinds.append(_block("synonym", kind.name, spellings))
-    return {
-        "products.yml": header + "\n".join(products),
-        "bike_types.yml": header + "\n".join(bike_kinds),
-    }
+    files["bike_types.yml"] = header + "\n".join(bike_kinds)
+    return files
 
 
 def stale(shop: Business, folder: Path) -> list[Path]:

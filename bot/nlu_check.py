@@ -351,9 +351,9 @@ def check_nlu(
 
 
 def command_nlu_check(settings: Settings, args: argparse.Namespace) -> None:
-    from bot.cli import MODELS_DIR, RESULTS_DIR
+    from bot.cli import RESULTS_DIR
 
-    check_nlu(settings, MODELS_DIR, RESULTS_DIR / "nlu")
+    check_nlu(settings, settings.models_dir, RESULTS_DIR / "nlu")
 
 
 def register(commands: Any) -> None:

@@ -4,6 +4,10 @@ Rasa's own REST channel answers anyone: any caller could write into any conversa
 signed-in customer's included) and send `/restart` to un-pause a handed-off chat. This one
 serves the same URL (`/webhooks/rest/webhook`) but only to callers that present
 `Authorization: Bearer <REST_TOKEN>`; customers never use it (they use the widget).
+
+Like the widget, it answers every message a paused chat waiting for a person receives
+(`bot.waiting`): the acknowledgement is in the call's reply, and nothing once an agent holds
+the chat.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
-from sanic import Blueprint, response
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
+
+from bot import waiting
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +37,10 @@ def bearer_token_matches(header: str | None, token: str) -> bool:
 class TokenRestInput(RestInput):
     """The REST channel, refusing every request without the configured bearer token."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, database_url: str = "") -> None:
         self.token = token
+        # The memory's handoff queue: only a chat whose handoff is waiting is read further.
+        self.database_url = database_url
 
     @classmethod
     def name(cls) -> str:
@@ -40,15 +48,37 @@ class TokenRestInput(RestInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TokenRestInput:
-        return cls(str((credentials or {}).get("token") or ""))
+        credentials = credentials or {}
+        return cls(str(credentials.get("token") or ""), str(credentials.get("database_url") or ""))
 
     def _extract_input_channel(self, req: Request) -> str:
         # The caller does not get to pose as another channel.
         return self.name()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(on_new_message)
+        server: dict[str, Sanic] = {}
+        database_url = self.database_url
+
+        async def answered(message: UserMessage) -> None:
+            await on_new_message(message)
+            app = server.get("app")
+            if app is None or message.sender_id is None:
+                return
+            try:
+                # A paused chat waiting for a person logs the message but says nothing: the
+                # caller still gets the acknowledgement, as the widget does (bot/waiting.py).
+                await waiting.answer_if_waiting(
+                    app, message.sender_id, message.output_channel, database_url
+                )
+            except Exception:
+                logger.exception("acknowledging a message to %s failed", message.sender_id)
+
+        blueprint = super().blueprint(answered)
         token = self.token
+
+        @blueprint.listener("before_server_start")
+        async def keep_app(app: Sanic, _loop: Any) -> None:
+            server["app"] = app
 
         @blueprint.middleware("request")
         async def require_token(request: Request) -> response.HTTPResponse | None:

@@ -40,7 +40,13 @@ class Settings:
     tracker_dialect: str = "sqlite"
     tracker_db: str = str(ROOT / "var" / "tracker.db")
     tracker_url: str = ""
+    # The shop's content: the folder holding `domain.yml`, `config.yml`, `data/` and the test
+    # stories (`tests/stories/`); the business file is `business.yml` in it unless BUSINESS_FILE
+    # names another. The machinery (endpoints.yml, credentials.yml, the Python) stays at ROOT.
+    content_dir: Path = ROOT
     business_file: Path = ROOT / "business.yml"
+    # Where trained models are written and the newest is read from.
+    models_dir: Path = ROOT / "models"
     # The sample shop's order and repair records (the seam a real shop replaces with its system).
     shop_records_file: Path = ROOT / "shop_records.yml"
     # Where repairs booked through the bot are written (SQLAlchemy URL).
@@ -86,6 +92,28 @@ class Settings:
     def relationship_rules(self) -> RelationshipRules:
         """The relationship weights and thresholds, with RELATIONSHIP_* overrides from `.env`."""
         return RelationshipRules.from_mapping(self.raw)
+
+    @property
+    def domain_file(self) -> Path:
+        return self.content_dir / "domain.yml"
+
+    @property
+    def config_file(self) -> Path:
+        return self.content_dir / "config.yml"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.content_dir / "data"
+
+    @property
+    def lookups_dir(self) -> Path:
+        """The training lookups written from the business file (`bot/lookups.py`)."""
+        return self.data_dir / "nlu" / "lookups"
+
+    @property
+    def stories_dir(self) -> Path:
+        """The test stories `python -m bot test` runs against the model."""
+        return self.content_dir / "tests" / "stories"
 
     @property
     def rasa_url(self) -> str:
@@ -205,6 +233,19 @@ def _path(value: str) -> Path:
     return path if path.is_absolute() else ROOT / path
 
 
+def _content_dir(value: str) -> Path:
+    folder = _path(value)
+    missing = [
+        name for name in ("domain.yml", "config.yml", "data") if not (folder / name).exists()
+    ]
+    if missing:
+        raise SettingsError(
+            f"CONTENT_DIR={value!r} in .env has no {', '.join(missing)}; name the folder that "
+            "holds the shop's domain.yml, config.yml and data/ (the project root by default)."
+        )
+    return folder
+
+
 # name in .env -> (field of Settings, parser)
 _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "RAPPORT_HOST": ("host", _text),
@@ -215,7 +256,9 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "TRACKER_DIALECT": ("tracker_dialect", _text),
     "TRACKER_DB": ("tracker_db", _text),
     "TRACKER_URL": ("tracker_url", _text),
+    "CONTENT_DIR": ("content_dir", _content_dir),
     "BUSINESS_FILE": ("business_file", _path),
+    "MODELS_DIR": ("models_dir", _path),
     "SHOP_RECORDS_FILE": ("shop_records_file", _path),
     "BOOKINGS_URL": ("bookings_url", _text),
     "MAX_MESSAGE_CHARS": ("max_message_chars", _int("MAX_MESSAGE_CHARS", 1, 100000)),
@@ -276,6 +319,8 @@ def from_mapping(values: Mapping[str, str], env_file: Path | None = None) -> Set
     for name, (attribute, parse) in _FIELDS.items():
         if name in values and values[name] != "":
             parsed[attribute] = parse(values[name])
+    if "content_dir" in parsed and "business_file" not in parsed:
+        parsed["business_file"] = Path(str(parsed["content_dir"])) / "business.yml"
     if "allowed_origins" not in parsed:
         port = parsed.get("rasa_port", Settings.rasa_port)
         parsed["allowed_origins"] = (f"http://127.0.0.1:{port}", f"http://localhost:{port}")

@@ -1,15 +1,28 @@
-"""What a question asks about exactly: which days ("are you open sunday?"), and whether it asks
-for a price ("how much is..."). The words come from the business file's `vocabulary` (`days`,
-`price_question`), found as the catalogue search finds names (typos forgiven), so this module
-holds no shop words.
+"""What a question asks about exactly: which days ("are you open sunday?"), whether it asks
+for a price ("how much is..."), and which thing a buying question asks for when the NLU found no
+product in it ("do you sell bmx bikes?"). The words come from the business file's `vocabulary`
+(`days`, `price_question`) and catalogue, found as the catalogue search finds names (typos
+forgiven), and the thing asked for from the message's English grammar (spaCy's parse), so this
+module holds no shop words.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from voice.business import RELATIVE_DAYS, WEEKDAYS, Business
-from voice.catalogue import phrase_at, words_of
+from voice.catalogue import FUNCTION_WORDS, Catalogue, phrase_at, words_of
+
+# The verbs of asking for a thing in a shop ("do you sell / have / stock / carry ... X", "can I
+# buy / get / order X", "I want / need X"), and the prepositions of "looking for X", "after X".
+# English grammar, not the shop's words: the thing asked for comes from the message.
+ASKING_VERBS = frozenset("sell have get stock carry buy order want need find do".split())
+ASKING_PREPOSITIONS = {"for": frozenset({"look", "search", "shop"}), "after": frozenset()}
+# Parts of speech that end the words straight after an asking verb.
+STOPS_A_PHRASE = frozenset({"ADP", "ADV", "AUX", "CCONJ", "SCONJ", "PRON", "VERB", "PART"})
+# What a noun phrase may be without naming a thing ("one", "something", "it").
+NAMES_NOTHING = frozenset("one ones something anything thing things stuff kind kinds sort".split())
 
 
 def _first_place(said: list[str], spellings: tuple[str, ...]) -> int | None:
@@ -42,3 +55,81 @@ def days_asked(shop: Business, text: str | None, today: dt.date) -> list[dt.date
 def asks_price(shop: Business, text: str | None) -> bool:
     """Whether the message asks what something costs."""
     return _first_place(words_of(text or ""), shop.vocabulary.price_question) is not None
+
+
+def _object_of_asking(chunk: Any) -> bool:
+    root = chunk.root
+    if root.pos_ == "PRON":
+        return False
+    if root.dep_ == "dobj":
+        return bool(root.head.lemma_.lower() in ASKING_VERBS)
+    if root.dep_ == "pobj":
+        preposition = root.head.lower_
+        heads = ASKING_PREPOSITIONS.get(preposition)
+        return heads is not None and (not heads or root.head.head.lemma_.lower() in heads)
+    return False
+
+
+def _objects_asked_for(doc: Any) -> list[list[Any]]:
+    """The phrases a message asks for, as tokens with their main noun last: the objects of
+    an asking verb in the parse, or, when the small parser misreads the verb ("do you stock
+    tubeless sealant" parsed as one noun phrase), the words straight after it."""
+    found = []
+    for chunk in doc.noun_chunks:
+        if _object_of_asking(chunk):
+            words = [token for token in chunk if token.dep_ not in ("det", "poss", "predet")]
+            found.append([*[token for token in words if token.i != chunk.root.i], chunk.root])
+    if found:
+        return found
+    for index, token in enumerate(doc):
+        if token.lower_ not in ASKING_VERBS:
+            continue
+        words = []
+        for after in doc[index + 1 :]:
+            if after.is_punct or after.pos_ in STOPS_A_PHRASE:
+                break
+            if after.pos_ != "DET":
+                words.append(after)
+        if words:
+            return [words]
+    return []
+
+
+def thing_asked_for(shop: Business, text: str | None) -> str | None:
+    """What a buying question asks for, when the NLU found no product in it.
+
+    The object of "do you sell / have / stock ..." ("bmx bikes") is looked up in the catalogue:
+    a kind the shop has several of is that kind ("any floor pumps": the pumps, when there are
+    several); an item counts when it is named by the phrase's main noun ("a floor pump"), or by
+    a modifier when the main noun is a word many items share ("club racer bikes"), never by a
+    modifier of something else ("a pump bag" is not the pump). A phrase the catalogue does not
+    have is returned as said, for the say-yes ladder's special order. Without such a phrase,
+    the catalogue item the message names anywhere. None when it names no thing, or only words
+    many items share ("do you sell bikes?"): then the bot asks which.
+    """
+    if not text or text.startswith("/"):
+        return None
+    from voice import language  # here: spaCy loads only when a message needs it
+
+    catalogue = Catalogue.of(shop)
+    for words in _objects_asked_for(language.load()(text)):
+        content = [
+            token.lower_
+            for token in words
+            if token.lower_ not in FUNCTION_WORDS and token.lower_ not in NAMES_NOTHING
+        ]
+        if not content:
+            continue
+        phrase = " ".join(token.text for token in sorted(words, key=lambda token: token.i))
+        main = words_of(words[-1].text)
+        if len(catalogue.of_kind(words[-1].text)) > 1:
+            return words[-1].text  # a kind of thing the shop has several of
+        main_is_common = all(catalogue.common(word) for word in main)
+        for match in catalogue.mentioned(phrase, kinds=("product",)):
+            if main_is_common or set(main) <= set(match.said.split()):
+                return match.item.name
+        if not all(catalogue.common(word) for word in content):
+            return phrase
+        return None
+    found = catalogue.mentioned(text, kinds=("product",))
+    return found[0].item.name if found else None

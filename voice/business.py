@@ -141,8 +141,9 @@ class Policies:
     store_credit: str
     exchanges: str
     after_window: str
-    repair_warranty_days: int
-    repair_warranty: str
+    # Only a shop that repairs things has a repair warranty (0 and "" when it has none).
+    repair_warranty_days: int = 0
+    repair_warranty: str = ""
 
 
 @dataclass(frozen=True)
@@ -751,9 +752,14 @@ def parse(text: str, source: Path) -> Business:
             )
 
     node = reader.mapping(root, "policies", "policies")
-    policy_text = ("refund_method", "store_credit", "exchanges", "after_window", "repair_warranty")
-    policy_days = ("returns_window_days", "refund_days", "repair_warranty_days")
-    reader.keys(node, "policies", (*policy_days, *policy_text), ())
+    policy_text = ("refund_method", "store_credit", "exchanges", "after_window")
+    policy_days = ("returns_window_days", "refund_days")
+    warranty = ("repair_warranty_days", "repair_warranty")
+    reader.keys(node, "policies", (*policy_days, *policy_text), warranty)
+    if ("repair_warranty" in node) != ("repair_warranty_days" in node):
+        raise reader.fail(
+            node.lc.line, "policies needs both repair_warranty_days and repair_warranty, or neither"
+        )
     policies = Policies(
         returns_window_days=reader.whole(node, "returns_window_days", "policies", positive=True),
         refund_days=reader.whole(node, "refund_days", "policies", positive=True),
@@ -761,8 +767,12 @@ def parse(text: str, source: Path) -> Business:
         store_credit=reader.text(node, "store_credit", "policies"),
         exchanges=reader.text(node, "exchanges", "policies"),
         after_window=reader.text(node, "after_window", "policies"),
-        repair_warranty_days=reader.whole(node, "repair_warranty_days", "policies", positive=True),
-        repair_warranty=reader.text(node, "repair_warranty", "policies"),
+        repair_warranty_days=(
+            reader.whole(node, "repair_warranty_days", "policies", positive=True)
+            if "repair_warranty_days" in node
+            else 0
+        ),
+        repair_warranty=reader.text(node, "repair_warranty", "policies", ""),
     )
 
     node = reader.mapping(root, "loyalty", "loyalty")

@@ -282,6 +282,12 @@ class Catalogue:
                 found.append(best)
         return self._best(found)
 
+    def common(self, word: str) -> bool:
+        """Whether a word is one many items share ("bike"): it tells no item, and no kind of
+        thing the shop lacks, from another."""
+        singular = _singular(word.lower())
+        return sum(singular in vocabulary for vocabulary in self._vocabularies.values()) > 1
+
     def of_kind(self, named: str | None) -> list[Product]:
         """The products a kind of thing names ("pumps" when the shop has two), in stock first."""
         said = [word for word in words_of(named or "") if word not in FUNCTION_WORDS]

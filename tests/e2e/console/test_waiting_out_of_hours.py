@@ -251,3 +251,139 @@ def test_the_agent_sees_the_contact_on_the_waiting_chat_in_the_console(
         console.screenshot(path=str(screenshots / "console-waiting-contact.png"))
     finally:
         context.close()
+
+
+def rest_says(server: WidgetServer, sender: str, text: str) -> list[str]:
+    """What the REST channel (the shop's scripts) answers a message, as texts."""
+    reply = requests.post(
+        f"{server.url}/webhooks/rest/webhook",
+        json={"sender": sender, "message": text},
+        headers={"Authorization": f"Bearer {server.settings.rest_token}"},
+        timeout=120,
+    )
+    assert reply.status_code == 200, reply.text
+    return [str(message.get("text", "")) for message in reply.json()]
+
+
+def test_the_rest_channel_acknowledges_a_waiting_chat_until_an_agent_holds_it(
+    away_server: tuple[WidgetServer, str],
+) -> None:
+    server, back = away_server
+    sender = f"rest-waiting-{secrets.token_hex(4)}"
+
+    asked = rest_says(server, sender, "can I talk to a person please")
+    assert any("leave your message with me" in text for text in asked), asked
+    assert rest_says(server, sender, "My chain slips on hills") == [
+        response("utter_waiting_noted", reply_by=back),
+        response("utter_waiting_ask_contact"),
+    ]
+    assert rest_says(server, sender, "no thanks") == [response("utter_waiting_contact_declined")]
+    assert rest_says(server, sender, "It's the big ring") == [response("utter_waiting_more")]
+
+    handoff = handoff_of(server, sender)
+    assert handoff.state == "waiting"
+    store = MemoryStore(server.settings.database_url)
+    try:
+        HandoffQueue(store.engine).claim(handoff.id, "Alex")
+    finally:
+        store.close()
+    # An agent holds the chat: the agent answers, the bot says nothing.
+    assert rest_says(server, sender, "Hello? Anyone there?") == []
+
+
+def until(check: Any, seconds: float = 30.0) -> Any:
+    """`check()`'s value once it is truthy (the memory is written after the reply is sent)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = check()
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.5)
+
+
+def test_a_customer_remembered_right_leaves_a_message_out_of_hours(
+    away_server: tuple[WidgetServer, str],
+) -> None:
+    """Issue 14's journey, the team away: a bike the shop does not sell, a return with no order
+    number, a corrected fact and a message left out of hours; after each, what is stored."""
+    server, back = away_server
+    sender = f"remembered-out-of-hours-{secrets.token_hex(4)}"
+    transcript: list[str] = []
+
+    def say(text: str) -> str:
+        reply = "\n".join(rest_says(server, sender, text))
+        transcript.append(f"Customer: {text}")
+        transcript.extend(f"Bot: {line}" for line in reply.splitlines() if line)
+        return reply
+
+    def facts(kind: str, history: bool = False) -> list[Any]:
+        store = MemoryStore(server.settings.database_url)
+        try:
+            card = store.card_for_sender(sender)
+            if card is None:
+                return []
+            found = store.facts(card.customer_id, include_history=history)
+            return [fact for fact in found if fact.kind == kind]
+        finally:
+            store.close()
+
+    def visit(number: int) -> None:
+        transcript.append(f"\n--- visit {number} ---")
+        rest_says(server, sender, "/session_start")
+
+    try:
+        transcript.append("--- visit 1 ---")
+        say("hi")
+        assert "Which bike is it?" in say("/book_repair")
+        assert "Your Cannondale Topstone, lovely! I'll remember that." in say("cannondale topstone")
+        say("the gears keep slipping")
+        assert "you're booked in! Your Cannondale Topstone" in say("Sunday")
+        # Stored as said, with the message that said it; not the shop's Cannondale Synapse.
+        [bike] = until(lambda: facts("bike"))
+        assert bike.value == "Cannondale Topstone" and bike.exchange_id is not None
+
+        visit(2)
+        assert "order number" in say("/return_request")
+        assert "Which item" in say("no, I don't have one")
+        assert "email address you ordered with" in say("the Giro helmet")
+        assert "when did you buy it" in say("nope")
+        say("about 50 days ago")
+        decision = say("it's too small for me")
+        assert decision.strip() and "order number" not in decision
+
+        visit(3)
+        assert "Your bike is the Trek" in say("no, my bike is a Trek")
+        assert [fact.value for fact in until(lambda: facts("bike"))] == ["Trek"]
+        history = [fact.value for fact in facts("bike", history=True)]
+        assert "Cannondale Topstone" in history and "Trek" in history
+
+        question = "can I get store credit for the helmet instead"
+        reply = say(question)
+        if "leave your message with me" not in reply:  # the question alone may bring the team
+            reply = say("/request_human")
+        assert f"a person will reply by {back}" in reply
+        noted = say("It's the Giro, bought in October")
+        assert noted == "\n".join(
+            [response("utter_waiting_noted", reply_by=back), response("utter_waiting_ask_contact")]
+        )
+        contact = say("jo.walker@example.com")
+        assert contact == response("utter_waiting_contact_saved", contact="jo.walker@example.com")
+
+        # Stored: the chat waits offline for the team, with the contact and the promised time,
+        # and the promise names what the customer asked, not the request for a person.
+        handoff = handoff_of(server, sender)
+        assert (handoff.state, handoff.offline, handoff.contact) == (
+            "waiting",
+            True,
+            "jo.walker@example.com",
+        )
+        store = MemoryStore(server.settings.database_url)
+        try:
+            card = store.card_for_sender(sender)
+            assert card is not None
+            promises = [promise.text for promise in card.promises_due]
+        finally:
+            store.close()
+        assert any(text.endswith(f"about: {question}") for text in promises), promises
+    finally:
+        print("\n".join(transcript))

@@ -59,7 +59,10 @@ def test_a_customer_who_does_not_know(bot: Any) -> None:
         assert "order number" in chat.say("I want to return something")
         item = chat.say("I don't know")
         assert "Which item would you like to return?" in item and "order number?" not in item
-        assert "Roughly when did you buy it?" in chat.say("the Giro helmet")
+        # Not signed in: the order's email address is another way to find it, said with the
+        # way out; "I don't know" takes it.
+        assert "what's the email address you ordered with?" in chat.say("the Giro helmet")
+        assert "Roughly when did you buy it?" in chat.say("I don't know")
         reason = chat.say("no idea")
         assert "what's the reason?" in reason and "when did you buy it" not in reason
         decision = chat.say("dunno")
@@ -125,5 +128,69 @@ def test_a_customer_whose_first_message_says_the_problem(bot: Any) -> None:
         stopped = chat.say("forget it, I want to ask about something else")
         assert "I've stopped the return and nothing has changed" in stopped
         assert chat.booked() == [repair]  # nothing else was booked or changed
+    finally:
+        print("\n".join(transcript))
+
+
+def test_a_return_found_by_the_order_s_email_and_postcode_and_an_attacker_who_learns_nothing(
+    bot: Any,
+) -> None:
+    """A customer who is not signed in finds their order by its email address and postcode; a
+    stranger who gives that customer's email address hears exactly what someone giving an
+    unknown one hears, and after three misses only a person."""
+    transcript: list[str] = []
+
+    def up_to_the_email(chat: Chat) -> None:
+        chat.say("hi")
+        assert "order number" in chat.say("I want to return something")
+        assert "Which item" in chat.say("no, I don't have one")  # a plain no: not a stop
+        assert "email address you ordered with" in chat.say("the Giro helmet")
+
+    try:
+        transcript.append("--- the owner, not signed in ---")
+        owner = Chat(bot, "details-owner-sam", transcript)
+        up_to_the_email(owner)
+        assert "postcode" in owner.say("sam.taylor@example.com")
+        found = owner.say("bs6 5qa")
+        assert "Found it" in found and "#A1234" in found and "Giro helmet" in found
+        assert "what's the reason?" in found
+        started = owner.say("it's too small for me")
+        assert "all set! Bring the Giro helmet from order #A1234" in started
+        # Stored: a plain yes to the return of that order (12 days old, inside the window).
+        assert ("return", "yes") in [
+            (kind, rung) for kind, rung, _ in logged_decisions(bot.memory, owner.sender)
+        ]
+
+        transcript.append("\n--- a stranger with the owner's email address ---")
+        stranger = Chat(bot, "details-stranger", transcript)
+        up_to_the_email(stranger)
+        stranger.say("sam.taylor@example.com")
+        guessed = stranger.say("BS1 1AA")
+        transcript.append("\n--- someone with an email address nobody has ---")
+        nobody = Chat(bot, "details-nobody", transcript)
+        up_to_the_email(nobody)
+        nobody.say("nobody@example.com")
+        unknown = nobody.say("BS1 1AA")
+        assert guessed == unknown  # the same words: nothing says the email address is known
+        for secret in ("A1234", "Giro helmet", "Lezyne", "Found it"):
+            assert secret not in guessed
+        assert "Roughly when did you buy it?" in guessed  # and the return goes on without it
+        stranger.say("last week")
+        decision = stranger.say("too small")
+        assert "A1234" not in decision and "Lezyne" not in decision
+
+        # Three misses in one chat: a person, and no more details asked for.
+        for attempt in range(2):
+            assert "order number" in stranger.say("I want to return something")
+            stranger.say("I don't have it")
+            assert "email address you ordered with" in stranger.say("the Giro helmet")
+            stranger.say("sam.taylor@example.com")
+            last = stranger.say(f"BS{attempt + 2} 2BB")
+            stranger.say("last week")
+            stranger.say("too small")
+        assert "talk to a person" in last and "A1234" not in last
+        assert "order number" in stranger.say("I want to return something")
+        stranger.say("I don't have it")
+        assert "email address" not in stranger.say("the Giro helmet")
     finally:
         print("\n".join(transcript))

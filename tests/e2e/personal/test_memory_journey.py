@@ -13,6 +13,9 @@ from typing import Any
 
 import pytest
 
+# tests/e2e/personal/conftest.py puts the conversation journeys' module on the path.
+from test_customer_journeys import logged_decisions
+
 from memory.store import MemoryStore
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -72,13 +75,22 @@ def test_a_customer_the_bot_remembers_right(bot: Any) -> None:
         new_visit(2)
         say("hello")
         assert "order number" in say("/return_request")
-        without = say("I don't have an order number")
-        assert "order number" not in without  # asked once, never again
-        assert "when did you buy it" in say("the Giro helmet")
+        without = say("no, I don't have one")  # a plain no: "I don't have it", not a stop
+        assert "order number" not in without and "Which item" in without  # asked once only
+        assert "email address you ordered with" in say("the Giro helmet")
+        assert "when did you buy it" in say("nope")
         assert "when did you buy it" not in say("about 50 days ago")
         decision = say("it's too small for me")
         assert "order number" not in decision and "find" not in decision.lower()
         assert decision.strip()  # the say-yes answer: credit, an exchange or a person
+        # Stored: the say-yes decision for a return 50 days on (past the window: not a plain
+        # yes).
+        returns = [
+            (kind, rung)
+            for kind, rung, _ in logged_decisions(bot.memory, SENDER)
+            if kind == "return"
+        ]
+        assert returns and all(rung != "yes" for _, rung in returns)
 
         new_visit(3)
         say("hi")

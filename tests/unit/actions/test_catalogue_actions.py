@@ -143,3 +143,58 @@ async def test_what_the_shop_does_not_stock_climbs_the_special_order_ladder(
     [answer] = dispatcher.messages
     assert answer["say_yes"]["kind"] == "special_order"
     assert "Trek Marlin" in answer["text"] and "Trek FX 3" not in answer["text"]
+
+
+async def ask(dispatcher, domain, text: str) -> list[dict]:
+    """A buying question in which the NLU found no product."""
+    return await ActionBuyProduct().run(dispatcher, make_tracker("buy_product", text), domain)
+
+
+async def test_a_product_described_without_an_entity_is_found_in_the_words(
+    dispatcher, domain
+) -> None:
+    events = await ask(dispatcher, domain, "I'd like a fender for my bike, the spray soaks me")
+    assert dispatcher.messages[0]["response"] == "utter_product_in_stock"
+    assert events[0]["value"] == "SKS Bluemels mudguards"
+
+
+async def test_a_kind_asked_for_without_an_entity_lists_the_kind(dispatcher, domain) -> None:
+    assert await ask(dispatcher, domain, "do you have 700c tyres in stock?") == []
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_recommendation"
+    assert "GP5000" in message["product_lines"] and "G-One" in message["product_lines"]
+
+
+async def test_a_thing_not_stocked_without_an_entity_gets_the_special_order(
+    dispatcher, domain
+) -> None:
+    assert await ask(dispatcher, domain, "do you sell bmx bikes") == []
+    [answer] = dispatcher.messages
+    assert answer["say_yes"]["kind"] == "special_order"
+    assert "bmx bikes" in answer["text"]
+
+
+async def test_a_buying_question_naming_nothing_asks_which(dispatcher, domain) -> None:
+    assert await ask(dispatcher, domain, "can I buy it here?") == []
+    assert said(dispatcher) == ["utter_ask_which_product"]
+
+
+async def test_a_new_thing_asked_for_is_answered_not_the_product_talked_about_before(
+    dispatcher, domain
+) -> None:
+    tracker = make_tracker(
+        "buy_product", "cool. do you sell cargo bikes too?", slots={"product": "Lezyne lights"}
+    )
+    assert await ActionBuyProduct().run(dispatcher, tracker, domain) == []
+    [answer] = dispatcher.messages
+    assert answer["say_yes"]["kind"] == "special_order"
+    assert "cargo bikes" in answer["text"] and "Lezyne" not in answer["text"]
+
+
+async def test_a_question_naming_nothing_is_about_the_product_talked_about(
+    dispatcher, domain
+) -> None:
+    tracker = make_tracker("buy_product", "is it in stock?", slots={"product": "Giro helmet"})
+    events = await ActionBuyProduct().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["product"] == "Giro helmet"
+    assert events[0]["value"] == "Giro helmet"

@@ -234,3 +234,27 @@ async def test_business_words_that_fail_the_tone_guard_give_way_to_a_plain_apolo
     assert feeling["tone"]["replaced"][0]["findings"][0]["kind"] == "defensiveness"
     assert "tone_fallback" not in feeling and "tone_fallback" not in next_step
     assert next_step["buttons"]  # the remedy is still offered
+
+
+def test_a_complaint_button_takes_the_unhappy_message_it_answered() -> None:
+    """ "Something went wrong" pressed after the bot asked about a message it did not
+    understand: the complaint is what the customer wrote, not the button's payload."""
+    from action_testkit import action_event, user_event
+
+    history = [
+        action_event("action_listen"),
+        user_event("nlu_fallback", "third time the wheel has buckled, fuming"),
+        action_event("action_fallback_ladder"),
+    ]
+    tracker = make_tracker("complain", "/complain", history=history)
+    assert complaints.complaint_words(tracker) == "third time the wheel has buckled, fuming"
+
+
+def test_a_complaint_button_with_nothing_before_it_has_no_words() -> None:
+    tracker = make_tracker("complain", "/complain")
+    assert complaints.complaint_words(tracker) == ""
+
+
+def test_a_complaint_in_words_is_those_words() -> None:
+    tracker = make_tracker("complain", "  the bell fell off  ")
+    assert complaints.complaint_words(tracker) == "the bell fell off"

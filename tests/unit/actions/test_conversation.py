@@ -179,3 +179,54 @@ async def test_details_that_answer_nothing_get_the_menu(dispatcher, domain) -> N
     await ActionUseDetails().run(dispatcher, make_tracker("inform", "purple"), domain)
     assert said(dispatcher) == ["utter_details_unclear"]
     assert dispatcher.messages[0]["buttons"][-1]["payload"] == "/request_human"
+
+
+def read_by_the_feeling_check(text: str) -> dict:
+    """What the pipeline's feeling check (as configured in config.yml) records for a message
+    the classifier was unsure of."""
+    from pathlib import Path
+
+    import yaml
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.feelings import FEELING, FeelingCheck
+
+    config_file = Path(__file__).resolve().parents[3] / "config.yml"
+    pipeline = yaml.safe_load(config_file.read_text(encoding="utf-8"))["pipeline"]
+    [step] = [step for step in pipeline if step["name"] == "bot.feelings.FeelingCheck"]
+    check = FeelingCheck({**FeelingCheck.get_default_config(), **step})
+    message = Message(data={"text": text})
+    message.set("intent", {"name": "nlu_fallback", "confidence": 0.5}, add_to_output=True)
+    [checked] = check.process([message])
+    assert checked.get("intent")["name"] == "nlu_fallback", "the check must not change a fallback"
+    return checked.as_dict(only_output_properties=True).get(FEELING) or {}
+
+
+async def test_an_unhappy_message_not_understood_is_asked_about_not_rephrased(
+    dispatcher, domain
+) -> None:
+    text = "absolutely fuming, third time the brooks thing has let me down, useless"
+    tracker = make_tracker("nlu_fallback", text, ranking=RANKING)
+    tracker.latest_message["feeling"] = read_by_the_feeling_check(text)
+    await ActionFallbackLadder().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_fallback_sounds_wrong"]
+    [response] = domain["responses"]["utter_fallback_sounds_wrong"]
+    payloads = [button["payload"] for button in response["buttons"]]
+    assert payloads[:2] == ["/complain", "/request_human"]
+
+
+async def test_a_calm_message_not_understood_still_climbs_the_ladder(dispatcher, domain) -> None:
+    text = "wen tho"
+    tracker = make_tracker("nlu_fallback", text, ranking=RANKING)
+    tracker.latest_message["feeling"] = read_by_the_feeling_check(text)
+    await ActionFallbackLadder().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_fallback_rephrase"]
+
+
+async def test_an_unhappy_second_miss_goes_on_up_the_ladder(dispatcher, domain) -> None:
+    """Asked once; if the customer's answer is not understood either, the ladder goes on."""
+    text = "this is rubbish, useless"
+    tracker = make_tracker("nlu_fallback", text, history=miss(), ranking=RANKING)
+    tracker.latest_message["feeling"] = read_by_the_feeling_check(text)
+    await ActionFallbackLadder().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_fallback_menu"]

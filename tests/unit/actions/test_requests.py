@@ -76,6 +76,8 @@ async def test_a_return_in_the_window_is_a_plain_yes_and_set_up_at_once(dispatch
         ("return_item", None),
         ("return_bought", None),
         ("return_reason", None),
+        ("order_email", None),
+        ("order_postcode", None),
         ("order_id", "A1234"),
     ]
 

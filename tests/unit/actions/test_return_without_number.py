@@ -10,6 +10,7 @@ import pytest
 from action_testkit import make_tracker, said, user_event
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.exits import UNKNOWN
 from actions.forms import NO_ORDER, ActionAskReturnItem, ValidateReturnForm, days_since
 from actions.orders import ActionSubmitReturn
 
@@ -48,20 +49,25 @@ def test_when_it_was_bought_is_read_roughly(text: str, days: int | None) -> None
 
 
 @pytest.mark.parametrize(
-    ("intent", "text"),
+    ("intent", "text", "details"),
     [
-        ("dont_know", "I don't have it"),
-        ("inform", "I bought it in the shop"),
-        ("deny", "no, I don't have an order number"),
-        ("inform", "I lost the receipt"),
+        ("dont_know", "I don't have it", None),
+        # Bought in the shop: there is no order to find by its email address either.
+        ("inform", "I bought it in the shop", UNKNOWN),
+        ("deny", "no, I don't have an order number", None),
+        ("inform", "I lost the receipt", None),
     ],
 )
 async def test_no_order_number_goes_on_without_one(
-    dispatcher: CollectingDispatcher, intent: str, text: str
+    dispatcher: CollectingDispatcher, intent: str, text: str, details: str | None
 ) -> None:
     tracker = asked("return_order_id", intent, text)
     result = await ValidateReturnForm().validate_return_order_id(text, dispatcher, tracker, {})
-    assert result == {"return_order_id": NO_ORDER}
+    assert result == {
+        "return_order_id": NO_ORDER,
+        "order_email": details,
+        "order_postcode": details,
+    }
     assert said(dispatcher) == []
 
 
@@ -86,7 +92,9 @@ async def test_the_third_ask_for_a_number_is_never_made(dispatcher: CollectingDi
 async def test_without_a_number_the_form_asks_when_not_for_order_details(
     dispatcher: CollectingDispatcher,
 ) -> None:
-    tracker = asked("return_item", "inform", "helmet", return_order_id=NO_ORDER)
+    tracker = asked(
+        "return_item", "inform", "helmet", return_order_id=NO_ORDER, customer_id="c-1001"
+    )
     slots = await ValidateReturnForm().required_slots(DOMAIN_SLOTS, dispatcher, tracker, {})
     assert slots == ["return_order_id", "return_item", "return_bought", "return_reason"]
     with_number = asked("return_item", "inform", "helmet", return_order_id="A1234")

@@ -101,3 +101,31 @@ def test_setup_finds_python_3_10_installed_by_pyenv_even_behind_a_silent_shim(
 def test_make_help_lists_the_two_commands() -> None:
     result = subprocess.run(["make", "help"], cwd=ROOT, capture_output=True, text=True)
     assert "make run" in result.stdout and "make test" in result.stdout
+
+
+def test_each_quick_part_of_the_checks_runs_only_its_own_steps(monkeypatch) -> None:
+    """`make lint`, `make types` and `make unit` run their step and nothing else (no servers,
+    no training); the Makefile's targets name these parts."""
+    from bot import cli
+
+    ran: list[str] = []
+    monkeypatch.setattr(cli, "run_step", lambda name, command, env=None: ran.append(name))
+    monkeypatch.setattr(
+        cli, "pytest_step", lambda name, marker, env, paths=(): ran.append(f"{name} {paths}")
+    )
+    monkeypatch.setattr(cli, "train", lambda config: ran.append("train"))
+    monkeypatch.setattr(cli, "prepare", lambda config: ran.append("prepare"))
+    parser = cli.build_parser()
+    config = cli.Settings()
+    expected = {
+        "lint": ["ruff lint", "ruff format check"],
+        "types": ["mypy"],
+        "unit": ["unit tests ['tests/unit']"],
+        "e2e": ["prepare", "train", "end-to-end tests ()"],
+    }
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    for part, steps in expected.items():
+        ran.clear()
+        cli.command_test(config, parser.parse_args(["test", part]))
+        assert ran == steps, part
+        assert f"-m bot test {part}\n" in makefile

@@ -45,6 +45,8 @@ NEGATIVE = [
     "yeah right, like that's ever going to happen 🙄",
     "super helpful as always /s",
     "hello, your website charged me twice and i'm furious",
+    "hey it's happening again, the clicking",
+    "hi, it's me, the chain has gone again",
 ]
 
 POSITIVE = [
@@ -57,6 +59,10 @@ POSITIVE = [
     "see you again soon",
     "hiya, me again",
     "hello again!",
+    "hi it's me again",
+    "hello, it is me again",
+    "hi it's Dave again",
+    "its us again, the tandem couple",
     "bye, will definitely shop here again",
     "ta, bye",
     "yes please",
@@ -128,7 +134,7 @@ def test_genuine_thanks_keeps_its_intent(check: FeelingCheck) -> None:
     assert checked.get(FEELING)["negative"] is False
 
 
-@pytest.mark.parametrize("intent", ["order_status", "complain", "nlu_fallback", "book_repair"])
+@pytest.mark.parametrize("intent", ["order_status", "complain", "book_repair"])
 def test_other_intents_are_not_touched(check: FeelingCheck, intent: str) -> None:
     """A request in an angry voice is still that request; an unsure guess still falls back."""
     [checked] = check.process([message("my parcel is late AGAIN, useless", intent)])
@@ -147,3 +153,10 @@ def test_the_check_watches_the_cheerful_intents_of_the_domain() -> None:
 def test_a_yes_with_trouble_in_it_stays_a_yes_for_the_form_that_asked(check: FeelingCheck) -> None:
     [checked] = check.process([message("yes, and it's broken again", "affirm")])
     assert checked.get("intent")["name"] == "affirm"
+
+
+def test_an_unsure_message_has_its_feeling_read_but_keeps_falling_back(check: FeelingCheck) -> None:
+    [checked] = check.process([message("my parcel is late AGAIN, useless", "nlu_fallback")])
+    assert checked.get("intent")["name"] == "nlu_fallback"
+    assert checked.get(FEELING)["negative"] is True
+    assert FEELING in checked.as_dict(only_output_properties=True)

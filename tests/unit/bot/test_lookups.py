@@ -35,6 +35,17 @@ def test_lookups_hold_every_name_tag_synonym_and_kind(tmp_path: Path) -> None:
     assert data.entity_synonyms["balance bike"] == "kids"
 
 
+def test_a_shop_without_kinds_of_bike_gets_no_bike_type_lookup(tmp_path: Path) -> None:
+    start, end = SMALL_SHOP.index("  bike_kinds:"), SMALL_SHOP.index("  purposes:")
+    text = (SMALL_SHOP[:start] + SMALL_SHOP[end:]).replace("    bike_type: road\n", "")
+    text = text.replace("    bike_type: kids\n", "").replace("    bike_type: city\n", "")
+    shop = small_shop(tmp_path, text)
+    assert shop.vocabulary.bike_kinds == ()
+    folder = tmp_path / "lookups"
+    assert [path.name for path in lookups.write(shop, folder)] == ["products.yml"]
+    assert lookups.stale(shop, folder) == []
+
+
 def test_an_unchanged_file_is_not_rewritten_and_a_change_is_seen(tmp_path: Path) -> None:
     shop = small_shop(tmp_path)
     folder = tmp_path / "lookups"
@@ -53,14 +64,13 @@ def test_one_synonym_for_two_products_is_refused(tmp_path: Path) -> None:
 
 def test_the_shipped_lookups_match_the_shipped_business_file() -> None:
     shipped = business.load(ROOT / "business.yml")
-    assert lookups.stale(shipped, cli.LOOKUPS_DIR) == []
+    assert lookups.stale(shipped, Settings().lookups_dir) == []
 
 
 def test_validate_names_a_stale_lookup_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = Settings(business_file=ROOT / "business.yml")
-    monkeypatch.setattr(cli, "LOOKUPS_DIR", tmp_path / "data" / "nlu" / "lookups")
+    config = Settings(content_dir=tmp_path, business_file=ROOT / "business.yml")
     monkeypatch.setattr(cli, "ROOT", tmp_path)
     with pytest.raises(cli.CommandFailed, match=r"products\.yml, data/nlu/lookups/bike_types\.yml"):
         cli.check_lookups(config)

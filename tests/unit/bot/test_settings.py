@@ -41,6 +41,34 @@ def test_the_conversation_store_url_for_sqlite_a_host_or_a_whole_url() -> None:
     assert loaded.env_for_rasa()["RAPPORT_TRACKER_URL"] == whole  # Rasa uses it as it is
 
 
+def test_the_content_folder_names_domain_config_data_stories_and_business_file() -> None:
+    default = settings.from_mapping({})
+    assert default.domain_file == settings.ROOT / "domain.yml"
+    assert default.business_file == settings.ROOT / "business.yml"
+    assert default.models_dir == settings.ROOT / "models"
+    cafe = settings.from_mapping(
+        {"CONTENT_DIR": "examples/cafe", "MODELS_DIR": "var/examples/cafe/models"}
+    )
+    folder = settings.ROOT / "examples" / "cafe"
+    assert (cafe.domain_file, cafe.config_file, cafe.data_dir) == (
+        folder / "domain.yml",
+        folder / "config.yml",
+        folder / "data",
+    )
+    assert cafe.stories_dir == folder / "tests" / "stories"
+    assert cafe.lookups_dir == folder / "data" / "nlu" / "lookups"
+    assert cafe.business_file == folder / "business.yml"  # the content's own, unless named
+    assert cafe.models_dir == settings.ROOT / "var" / "examples" / "cafe" / "models"
+    named = settings.from_mapping({"CONTENT_DIR": "examples/cafe", "BUSINESS_FILE": "other.yml"})
+    assert named.business_file == settings.ROOT / "other.yml"
+
+
+def test_a_content_folder_without_the_shop_s_files_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "domain.yml").write_text("version: '3.1'\n")
+    with pytest.raises(SettingsError, match=r"CONTENT_DIR=.* has no config\.yml, data"):
+        settings.from_mapping({"CONTENT_DIR": str(tmp_path)})
+
+
 @pytest.mark.parametrize(
     ("values", "expected"),
     [

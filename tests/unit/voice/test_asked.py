@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from small_shop import SMALL_SHOP, small_shop
 
-from voice.asked import asks_price, days_asked
+from voice.asked import asks_price, days_asked, thing_asked_for
 from voice.business import Business, BusinessFileError
 
 WORDS = """\
@@ -62,3 +62,36 @@ def test_a_day_name_the_shop_has_no_hours_for_is_refused(tmp_path: Path) -> None
     text = SMALL_SHOP + "  days:\n    - {name: caturday, words: [cat day]}\n"
     with pytest.raises(BusinessFileError, match=r"vocabulary\.days\[0\]\.name 'caturday'"):
         small_shop(tmp_path, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "thing"),
+    [
+        # The shop's own item, named by its main noun or a synonym or tag.
+        ("do you sell floor pumps", "Stormy track pump"),
+        ("do u sell rear lights", "Glow rear light"),
+        ("have you got a tail light?", "Glow rear light"),
+        ("do u have any inflators in", "Stormy track pump"),
+        # A modifier names the item when the main noun is a word many items share.
+        ("do you have any club racer bikes", "Acme Roadster 5"),
+        # Something the shop does not have: the customer's words, for the special order.
+        ("do you sell unicycles", "unicycles"),
+        ("have you got any cargo bikes", "cargo bikes"),
+        ("do you stock tubeless sealant?", "tubeless sealant"),
+        ("can i buy a tandem from you", "tandem"),
+        ("I'm looking for a child seat", "child seat"),
+        # Not an item the phrase merely shares a modifier with: a pump bag is not a pump.
+        ("do you sell pump bags", "pump bags"),
+        # Without a thing asked for, the item the message names anywhere.
+        ("I'd love a floor pump, mine broke", "Stormy track pump"),
+        # Nothing named, or only words every bike shares: the bot asks which.
+        ("do you sell bikes", None),
+        ("can I buy it here?", None),
+        ("do you have one?", None),
+        ("something to keep me warm", None),
+        ("/buy_product", None),
+        ("", None),
+    ],
+)
+def test_the_thing_a_buying_question_asks_for(shop: Business, text: str, thing: str | None) -> None:
+    assert thing_asked_for(shop, text) == thing

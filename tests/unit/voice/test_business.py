@@ -152,3 +152,18 @@ def test_a_missing_section_and_bad_yaml_are_reported(tmp_path: Path) -> None:
         business.load(path)
     with pytest.raises(BusinessFileError, match="cannot be read"):
         business.load(tmp_path / "absent.yml")
+
+
+def test_a_shop_without_repairs_needs_no_repair_warranty(tmp_path: Path) -> None:
+    """A café or a bookshop states its returns, not a repair warranty: the two lines are
+    optional, together."""
+    days = "  repair_warranty_days: 90\n"
+    words = "  repair_warranty: If anything we fixed goes wrong within 90 days"
+    text = SHIPPED.read_text(encoding="utf-8")
+    warranty = text[text.index(days) : text.index("\n", text.index(words)) + 1]
+    path, _ = broken(tmp_path, warranty, "")
+    policies = business.load(path).policies
+    assert (policies.repair_warranty_days, policies.repair_warranty) == (0, "")
+    path, _ = broken(tmp_path, warranty, days)
+    with pytest.raises(BusinessFileError, match="both repair_warranty_days and repair_warranty"):
+        business.load(path)

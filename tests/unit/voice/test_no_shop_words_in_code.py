@@ -1,13 +1,16 @@
 """No shop words in code: a shop replaces business.yml, data/ and domain.yml, never the Python.
 
-Every product name, category, synonym and tag of the business file must be absent (whole words,
-any case) from the Python of actions/, bot/, memory/ and voice/.
+Every product name, category, synonym and tag of each business file (the bike shop's and the
+example café's, examples/cafe/business.yml) must be absent (whole words, any case) from the
+Python of actions/, bot/, memory/ and voice/.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+
+import pytest
 
 from voice.business import Business, load
 
@@ -44,8 +47,12 @@ def test_the_check_finds_a_shop_word(tmp_path: Path) -> None:
     assert [line.rsplit(": ", 1)[1] for line in found] == ["'brooks saddle'", "'u-lock'"]
 
 
-def test_no_shop_word_of_the_business_file_is_in_the_code() -> None:
-    words = shop_words(load(ROOT / "business.yml"))
-    assert "brooks saddle" in words  # the check reads the catalogue
+@pytest.mark.parametrize(
+    ("business_file", "a_word"),
+    [("business.yml", "brooks saddle"), ("examples/cafe/business.yml", "sourdough loaf")],
+)
+def test_no_shop_word_of_a_business_file_is_in_the_code(business_file: str, a_word: str) -> None:
+    words = shop_words(load(ROOT / business_file))
+    assert a_word in words  # the check reads the catalogue
     files = sorted(path for package in PACKAGES for path in (ROOT / package).rglob("*.py"))
     assert occurrences(words, files) == []

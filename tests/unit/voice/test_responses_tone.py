@@ -1,4 +1,5 @@
-"""Every response in domain.yml and every template in business.yml passes the tone guard."""
+"""Every response in domain.yml and every template in business.yml passes the tone guard (the
+bike shop's and the example café's, examples/cafe/)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from voice import business, tone
 ROOT = Path(__file__).resolve().parents[3]
 DOMAIN = ROOT / "domain.yml"
 BUSINESS = ROOT / "business.yml"
+CAFE = ROOT / "examples" / "cafe"
 
 
 def load_yaml(path: Path) -> Any:
@@ -39,28 +41,28 @@ def variation_texts(variation: dict[str, Any]) -> Iterator[tuple[str, str]]:
             yield f"button {button['title']!r}", button["title"]
 
 
-def domain_texts() -> list[tuple[str, str]]:
-    domain = load_yaml(DOMAIN) or {}
+def domain_texts(path: Path = DOMAIN) -> list[tuple[str, str]]:
+    domain = load_yaml(path) or {}
+    where = path.relative_to(ROOT)
     texts = []
     for name, variations in (domain.get("responses") or {}).items():
         for number, variation in enumerate(variations or [], start=1):
             if isinstance(variation, dict):
                 for label, text in variation_texts(variation):
-                    texts.append(
-                        (f"domain.yml response {name} (variation {number}, {label})", text)
-                    )
+                    texts.append((f"{where} response {name} (variation {number}, {label})", text))
     return texts
 
 
-def business_texts() -> list[tuple[str, str]]:
+def business_texts(path: Path = BUSINESS) -> list[tuple[str, str]]:
     """The templates of the business file, read by the business file's own loader."""
-    if not BUSINESS.exists():
+    if not path.exists():
         return []
     try:
-        templates = business.load(BUSINESS).templates
+        templates = business.load(path).templates
     except business.BusinessFileError as error:
         pytest.fail(str(error), pytrace=False)
-    return [(f"business.yml templates.{name}", text) for name, text in templates.items()]
+    where = path.relative_to(ROOT)
+    return [(f"{where} templates.{name}", text) for name, text in templates.items()]
 
 
 def failures(texts: list[tuple[str, str]]) -> list[str]:
@@ -82,6 +84,13 @@ def test_every_domain_response_passes_the_tone_guard() -> None:
 def test_every_business_template_passes_the_tone_guard() -> None:
     problems = failures(business_texts())
     assert not problems, "business templates that fail the tone guard:\n" + "\n".join(problems)
+
+
+def test_the_example_cafe_s_responses_and_templates_pass_the_tone_guard() -> None:
+    texts = domain_texts(CAFE / "domain.yml") + business_texts(CAFE / "business.yml")
+    assert len(texts) > 50, "the example café has no responses"
+    problems = failures(texts)
+    assert not problems, "the café's words that fail the tone guard:\n" + "\n".join(problems)
 
 
 def test_the_check_names_the_response_and_the_finding(tmp_path: Path) -> None:
