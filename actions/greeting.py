@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base
 from actions.base import DomainDict, Events, ShopAction
-from actions.session import IDEA_STATES
+from actions.session import IDEA_GREETINGS, IDEA_STATES
 from voice.business import Business
 
 LOYAL_STAGES = ("loyal", "advocate")
@@ -60,7 +60,7 @@ def choose_greeting(slots: dict[str, Any], shop: Business) -> Greeting:
         )
     if slots.get("idea_update") and slots.get("idea_state") in IDEA_STATES:
         return Greeting(
-            f"utter_greet_returning_idea_{slots['idea_state']}",
+            IDEA_GREETINGS[slots["idea_state"]],
             {"name": name, "idea": slots["idea_update"]},
         )
     if slots.get("relationship_stage") in LOYAL_STAGES:

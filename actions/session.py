@@ -46,9 +46,14 @@ CARRIED_OVER: Mapping[str, str] = MappingProxyType(
 )
 # A promise counts as due when its time is this close (or past).
 PROMISE_DUE_WITHIN = dt.timedelta(days=1)
-# The states of a customer's idea that a returning customer hears about (each greeting is the
-# domain's `utter_greet_returning_idea_<state>`).
-IDEA_STATES = ("acknowledged", "planned", "done", "declined")
+# The states of a customer's idea that a returning customer hears about, and the greeting of each.
+IDEA_GREETINGS = {
+    "acknowledged": "utter_greet_returning_idea_acknowledged",
+    "planned": "utter_greet_returning_idea_planned",
+    "done": "utter_greet_returning_idea_done",
+    "declined": "utter_greet_returning_idea_declined",
+}
+IDEA_STATES = tuple(IDEA_GREETINGS)
 QUOTE_CHARS = 120
 # A greeting names an open issue in a few words, never the customer's whole complaint.
 ISSUE_WORDS = 8

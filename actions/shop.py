@@ -92,6 +92,24 @@ def _day_line(shop: Business, day: dt.date, today: dt.date) -> str:
     )
 
 
+# The hours answer for each state of today (`today_status`): the week's hours, or the days asked
+# about with today's.
+WEEK_RESPONSES = {
+    "opens_later": "utter_hours_opens_later",
+    "open_now": "utter_hours_open_now",
+    "closed_for_holiday": "utter_hours_closed_for_holiday",
+    "closed_today": "utter_hours_closed_today",
+    "closed_for_the_day": "utter_hours_closed_for_the_day",
+}
+TODAY_AND_DAY_RESPONSES = {
+    "opens_later": "utter_hours_today_and_day_opens_later",
+    "open_now": "utter_hours_today_and_day_open_now",
+    "closed_for_holiday": "utter_hours_today_and_day_closed_for_holiday",
+    "closed_today": "utter_hours_today_and_day_closed_today",
+    "closed_for_the_day": "utter_hours_today_and_day_closed_for_the_day",
+}
+
+
 def today_status(shop: Business, moment: dt.datetime) -> tuple[str, dict[str, str]]:
     """Whether the shop is open right now, and if not, when it next opens: the state (the end
     of the response's name: opens_later, open_now, closed_for_holiday, closed_today,
@@ -121,12 +139,11 @@ def team_hours_text(shop: Business, moment: dt.datetime) -> str:
     today = moment.date()
     hours = shop.hours_on(today)
     if hours is not None and moment.time().replace(tzinfo=None) < hours.close:
-        name = (
-            "team_until_today"
-            if moment.time().replace(tzinfo=None) >= hours.open
-            else "team_from_until_today"
-        )
-        return shop.template(name).format(open=_clock(hours.open), close=_clock(hours.close))
+        if moment.time().replace(tzinfo=None) >= hours.open:
+            pattern = shop.template("team_until_today")
+        else:
+            pattern = shop.template("team_from_until_today")
+        return pattern.format(open=_clock(hours.open), close=_clock(hours.close))
     next_day = shop.next_open_day(today, include_today=False)
     next_hours = shop.hours_on(next_day)
     assert next_hours is not None
@@ -140,7 +157,10 @@ def price(shop: Business, product: Product) -> str:
 
 
 def product_line(shop: Business, product: Product) -> str:
-    pattern = shop.template("product_line" if product.in_stock else "product_line_to_order")
+    if product.in_stock:
+        pattern = shop.template("product_line")
+    else:
+        pattern = shop.template("product_line_to_order")
     line = pattern.format(
         name=product.name, price=price(shop, product), description=product.description
     )
@@ -210,9 +230,13 @@ async def answer_product(
         return []
     if product.in_stock:
         asked_price = asks_price(shop, (tracker.latest_message or {}).get("text"))
-        response = "utter_product_price" if asked_price else "utter_product_in_stock"
+        last = product.stock == 1
+        if asked_price:
+            response = "utter_product_price_last" if last else "utter_product_price"
+        else:
+            response = "utter_product_in_stock_last" if last else "utter_product_in_stock"
         dispatcher.utter_message(
-            response=response + ("_last" if product.stock == 1 else ""),
+            response=response,
             product=product.name,
             stock=product.stock,
             price=price(shop, product),
@@ -375,14 +399,14 @@ class ActionTellHours(ShopAction):
                 return []
             state, times = today_status(shop, moment)
             dispatcher.utter_message(
-                response=f"utter_hours_today_and_day_{state}",
+                response=TODAY_AND_DAY_RESPONSES[state],
                 day_hours=day_lines(shop, days, today),
                 **times,
             )
             return []
         state, times = today_status(shop, moment)
         dispatcher.utter_message(
-            response=f"utter_hours_{state}",
+            response=WEEK_RESPONSES[state],
             hours_lines=hours_lines(shop, moment.date()),
             **times,
         )
@@ -497,9 +521,14 @@ class ActionCommunityEvents(ShopAction):
             )
             for found in shop.clinics
         ]
-        response = "utter_events" if lines else "utter_events_none_planned"
+        if lines:
+            response = "utter_events" if clinics else "utter_events_no_clinics"
+        elif clinics:
+            response = "utter_events_none_planned"
+        else:
+            response = "utter_events_none_planned_no_clinics"
         dispatcher.utter_message(
-            response=response + ("" if clinics else "_no_clinics"),
+            response=response,
             event_lines="\n".join(lines),
             clinics=base.join_words(clinics),
         )

@@ -103,7 +103,10 @@ class ConsoleService:
         one unit of work (the note and the promise are kept together or not at all)."""
         customer_id = self.store.customer_for_sender(handoff.sender_id)
         follow_up = handoff.outcome == "follow_up"
-        note = self.words("outcome_follow_up_note" if follow_up else "outcome_resolved_note")
+        if follow_up:
+            note = self.words("outcome_follow_up_note")
+        else:
+            note = self.words("outcome_resolved_note")
         with self.store.unit_of_work():
             self.store.add_agent_note(customer_id, agent, note.format(reason=handoff.reason))
             if follow_up:

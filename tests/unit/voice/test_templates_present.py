@@ -36,10 +36,15 @@ def asked_by_name() -> set[str]:
     return names
 
 
-def test_the_business_file_has_every_template_the_code_asks_for() -> None:
+# Every business file shipped: the sample shop's, and each example's.
+BUSINESS_FILES = [ROOT / "business.yml", *sorted((ROOT / "examples").glob("*/business.yml"))]
+
+
+@pytest.mark.parametrize("path", BUSINESS_FILES, ids=lambda path: path.parent.name or "shop")
+def test_the_business_file_has_every_template_the_code_asks_for(path: Path) -> None:
     names = asked_by_name()
     assert {"fact_goal", "wait_minutes_one", "promise_reply_about"} <= names  # the scan works
-    templates = load(ROOT / "business.yml").templates
+    templates = load(path).templates
     assert sorted((names | set(BUILT)) - set(templates)) == []
 
 
