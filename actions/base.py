@@ -24,7 +24,7 @@ from bot import settings as settings_module
 from bot.settings import Settings
 from voice import business as business_file
 from voice.business import Business
-from voice.wording import format_day, join_words  # noqa: F401 (the actions' helpers)
+from voice.wording import format_day, indefinite, join_words, plural  # noqa: F401 (helpers)
 
 logger = logging.getLogger(__name__)
 
@@ -35,14 +35,10 @@ DomainDict = dict[str, Any]
 # What every action says when it cannot finish: an apology and the offer of a person.
 SOMETHING_WENT_WRONG = "utter_something_went_wrong"
 
-# What a message says instead when the tone guard stops the text an action built: still a yes,
-# and still a next step (its own buttons, or the offer of a person).
-SAFE_WITH_BUTTONS = "Yes, I can help with that. Here's what we can do next:"
-SAFE_ALONE = (
-    "I want to get this exactly right for you, so a person from our team can help. "
-    "Shall I bring someone in?"
-)
-SAFE_BUTTONS = [{"title": "Yes, talk to a person", "payload": "/request_human"}]
+# The responses a message becomes when the tone guard stops the text an action built: still a
+# yes, and still a next step (the message's own buttons, or the response's offer of a person).
+SAFE_WITH_BUTTONS = "utter_tone_safe_next_step"
+SAFE_ALONE = "utter_tone_safe_offer_person"
 # Fill-ins of a response that actions build as whole sentences ("estimate_text", ...).
 BUILT_TEXT_SUFFIX = "_text"
 
@@ -180,9 +176,10 @@ async def check_tone(messages: list[dict[str, Any]], where: str) -> None:
     """Check every text an action built before it is sent; replace what fails, and say why.
 
     A whole message that fails becomes its own `tone_fallback` when the action gave one (the
-    complaint protocol's plain apology), else a safe yes with a next step; a failing fill-in of
-    a response is left out. The message's `tone` metadata records the findings and the original
-    words, so the exchange log shows what was replaced and trainers can fix its source.
+    complaint protocol's plain apology), else a safe yes with a next step (a domain response);
+    a failing fill-in of a response is left out. The message's `tone` metadata records the
+    findings and the original words, so the exchange log shows what was replaced and trainers
+    can fix its source.
     """
     fallbacks = {index: message.pop(TONE_FALLBACK, None) for index, message in enumerate(messages)}
     built = _built_texts(messages)
@@ -202,11 +199,10 @@ async def check_tone(messages: list[dict[str, Any]], where: str) -> None:
         if key == "text":
             if fallbacks.get(index):
                 message["text"] = fallbacks[index]
-            elif message.get("buttons"):
-                message["text"] = SAFE_WITH_BUTTONS
             else:
-                message["text"] = SAFE_ALONE
-                message["buttons"] = list(SAFE_BUTTONS)
+                # The domain's safe response, with the message's own buttons (if any) after it.
+                message["text"] = None
+                message["response"] = SAFE_WITH_BUTTONS if message.get("buttons") else SAFE_ALONE
         else:
             message[key] = ""
         note = message.setdefault("tone", {"replaced": []})

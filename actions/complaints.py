@@ -25,6 +25,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import base
 from actions.base import DomainDict, Events, ShopAction
 from actions.requests import COMPLAINT, load_rules, standing_from_card
+from memory import services
 from voice import say_yes
 from voice.business import Business
 from voice.say_yes import Decision, Request, SayYesRules, Standing
@@ -62,9 +63,9 @@ def record_complaint(
     card = store.card(customer_id)
     known = standing_from_card(card)
     standing = replace(known, open_complaints=known.open_complaints + 1)
-    issue_id = store.open_issue(customer_id, ISSUE_KIND, summary)
-    promise_id = store.make_promise(customer_id, promise, due_at=due_at, issue_id=issue_id)
-    return RecordedComplaint(standing, issue_id, promise_id)
+    # The complaint and its promise commit together or not at all.
+    recorded = services.complaint_with_promise(store, customer_id, summary, promise, due_at)
+    return RecordedComplaint(standing, recorded.issue_id, recorded.promise_id)
 
 
 def follow_up_due(shop: Business, days: int) -> dt.datetime:
@@ -120,7 +121,7 @@ class ActionHandleComplaint(ShopAction):
         rules = await load_rules()
         words = rules.complaints
         said = complaint_words(tracker)
-        summary = said[:MAX_SUMMARY] or "a complaint (no details given yet)"
+        summary = said[:MAX_SUMMARY] or shop.template("complaint_without_details")
         due = follow_up_due(shop, words.follow_up_days)
         follow_up_day = base.format_day(due.date(), base.today(shop))
         promise = words.follow_up.format(follow_up_day=follow_up_day)

@@ -95,8 +95,8 @@ def did_you_mean_buttons(shop: Business, guess: Match) -> list[dict[str, str]]:
     else:
         payload = f"/{item.intent}"
     return [
-        {"title": shop.template("did_you_mean_yes", "Yes"), "payload": payload},
-        {"title": shop.template("did_you_mean_no", "No"), "payload": "/deny"},
+        {"title": shop.template("did_you_mean_yes"), "payload": payload},
+        {"title": shop.template("did_you_mean_no"), "payload": "/deny"},
     ]
 
 
@@ -106,7 +106,7 @@ def main_menu(shop: Business) -> list[dict[str, Any]]:
     ]
     buttons.append(
         {
-            "title": shop.menu_label("request_human") or "Talk to a person",
+            "title": shop.menu_label("request_human") or shop.template("button_talk_to_person"),
             "payload": "/request_human",
         }
     )

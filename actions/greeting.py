@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base
 from actions.base import DomainDict, Events, ShopAction
+from actions.session import IDEA_GREETINGS, IDEA_STATES
 from voice.business import Business
 
 LOYAL_STAGES = ("loyal", "advocate")
@@ -57,10 +58,10 @@ def choose_greeting(slots: dict[str, Any], shop: Business) -> Greeting:
         return Greeting(
             "utter_greet_returning_promise", {"name": name, "promise": slots["due_promise"]}
         )
-    if slots.get("idea_update") and slots.get("idea_state"):
+    if slots.get("idea_update") and slots.get("idea_state") in IDEA_STATES:
         return Greeting(
-            "utter_greet_returning_idea",
-            {"name": name, "idea": slots["idea_update"], "idea_state": slots["idea_state"]},
+            IDEA_GREETINGS[slots["idea_state"]],
+            {"name": name, "idea": slots["idea_update"]},
         )
     if slots.get("relationship_stage") in LOYAL_STAGES:
         return Greeting(

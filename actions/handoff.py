@@ -18,6 +18,7 @@ import datetime as dt
 import functools
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -128,7 +129,7 @@ def _escalate(
     sender_id: str,
     tracker: Tracker,
     working: bool,
-    team_back: str,
+    promise_wording: Callable[[str | None], str],
     limiter: RateLimiter | None = None,
     reply_by: dt.datetime | None = None,
 ) -> Escalation:
@@ -153,8 +154,7 @@ def _escalate(
         reason,
         open_now=working,
         detail=detail,
-        team_back=team_back,
-        promise=None if promised else memory_promise(store),
+        promise=None if promised else memory_promise(store, promise_wording),
         promise_about=promise_about,
         admit=None if limiter is None or client is None else lambda: limiter.allow(client),
         reply_by=reply_by,
@@ -193,6 +193,32 @@ async def say_out_of_hours(
     dispatcher.utter_message(text=decision.text, say_yes=logged)
 
 
+def promise_words(shop: Business, subject: str | None) -> str:
+    """How the promise of a reply reads on the customer's card (customers and agents see it)."""
+    if subject:
+        return shop.template("promise_reply_about").format(subject=subject)
+    return shop.template("promise_reply")
+
+
+def say_queued(dispatcher: CollectingDispatcher, shop: Business, escalation: Escalation) -> None:
+    """Where the customer stands in the queue and the wait; with nobody online, the offer to
+    take a message."""
+    if escalation.wait_minutes is None:
+        dispatcher.utter_message(response="utter_handoff_take_message")
+        return
+    wait = base.plural(
+        escalation.wait_minutes,
+        shop.template("wait_minutes_one"),
+        shop.template("wait_minutes_other"),
+    )
+    if escalation.position <= 1:
+        dispatcher.utter_message(response="utter_handoff_queued_next", wait=wait)
+    else:
+        dispatcher.utter_message(
+            response="utter_handoff_queued", position=escalation.position, wait=wait
+        )
+
+
 class ActionHandoff(ShopAction):
     """Queues the chat for a person, says what happens next and when, and pauses the bot."""
 
@@ -207,7 +233,6 @@ class ActionHandoff(ShopAction):
         place = shop.locations[0]
         working = open_now(shop, moment)
         team_hours = team_hours_text(shop, moment)
-        team_back = "as soon as someone is free" if working else team_hours
         limiter = handoff_limiter(config.handoffs_per_address_per_hour)
         try:
             escalation = await asyncio.to_thread(
@@ -216,7 +241,7 @@ class ActionHandoff(ShopAction):
                 tracker.sender_id,
                 tracker,
                 working,
-                team_back,
+                functools.partial(promise_words, shop),
                 limiter,
                 None if working else next_opening(shop, moment),
             )
@@ -235,7 +260,7 @@ class ActionHandoff(ShopAction):
             )
             return [SlotSet("handoff_requested", True)]
         if working:
-            dispatcher.utter_message(text=escalation.message)
+            say_queued(dispatcher, shop, escalation)
         else:
             await say_out_of_hours(dispatcher, tracker, shop, moment)
         # Paused, Rasa still logs the customer's messages (the console shows them) but predicts

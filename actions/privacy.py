@@ -19,20 +19,21 @@ from actions import base
 from actions.base import DomainDict, Events, ShopAction
 from voice.business import Business
 
-# Slots that say something about the customer, and how to describe each to them.
-PERSONAL_SLOTS = {
-    "customer_name": "Your name",
-    "customer_id": "You're signed in as customer",
-    "preferences": "What you like",
-    "aspirations": "What you're aiming for",
-    "ideas": "Ideas you shared",
-    "bike_type": "The kind of riding you asked about",
-    "product": "A product you asked about",
-    "order_id": "Your order or repair reference",
-    "repair_bike": "Your bike",
-    "return_order_id": "The order you're returning from",
-    "return_item": "The item you're returning",
-}
+# Slots that say something about the customer; each is described to them by the business
+# file's template `fact_<slot>` ("Your name").
+PERSONAL_SLOTS = (
+    "customer_name",
+    "customer_id",
+    "preferences",
+    "aspirations",
+    "ideas",
+    "bike_type",
+    "product",
+    "order_id",
+    "repair_bike",
+    "return_order_id",
+    "return_item",
+)
 logger = logging.getLogger(__name__)
 # Rasa saves this turn's events (and the event broker logs them) after the action has run. The
 # action marks the turn with this slot; the tracker store (bot/tracker_store.py) then deletes
@@ -52,12 +53,22 @@ def _describe(value: Any) -> str:
     return str(value)
 
 
-def personal_facts(tracker: Tracker, skip: tuple[str, ...] = ()) -> list[str]:
+def fact_line(label: str, value: Any) -> str:
+    """One line of what we hold: "• label: value" (the label in the business file's words)."""
+    return f"• {label}: {_describe(value)}"
+
+
+def note_line(text: str) -> str:
+    """A line of what we hold that is a sentence of its own."""
+    return f"• {text}"
+
+
+def personal_facts(tracker: Tracker, shop: Business, skip: tuple[str, ...] = ()) -> list[str]:
     facts = []
-    for slot, label in PERSONAL_SLOTS.items():
+    for slot in PERSONAL_SLOTS:
         value = tracker.get_slot(slot)
         if value not in (None, "", []) and slot not in skip:
-            facts.append(f"• {label}: {_describe(value)}")
+            facts.append(fact_line(shop.template(f"fact_{slot}"), value))
     return facts
 
 
@@ -103,25 +114,31 @@ def message_count(tracker: Tracker) -> int:
     return sum(1 for event in tracker.events if event.get("event") == "user")
 
 
-def remembered_facts(store: Any, sender_id: str) -> list[str] | None:
-    """What the memory holds about the customer, in plain words (None: never seen them)."""
+def remembered_facts(store: Any, sender_id: str, shop: Business) -> list[str] | None:
+    """What the memory holds about the customer, in the business file's words (None: never
+    seen them)."""
     card = store.card_for_sender(sender_id)
     if card is None:
         return None
+    words = shop.template
     facts = []
     if card.name:
-        facts.append(f"• Your name: {card.name}")
+        facts.append(fact_line(words("fact_customer_name"), card.name))
     for fact in card.preferences:
-        label = {"bike": "Your bike", "size": f"Your {fact.key or ''} size".replace("  ", " ")}
-        facts.append(f"• {label.get(fact.kind, 'What you like')}: {fact.value}")
+        if fact.kind == "size":
+            label = " ".join(words("fact_size").format(key=fact.key or "").split())
+        else:
+            label = words("fact_bike" if fact.kind == "bike" else "fact_preferences")
+        facts.append(fact_line(label, fact.value))
     for aspiration in card.aspirations:
-        facts.append(f"• Your goal: {aspiration}")
+        facts.append(fact_line(words("fact_goal"), aspiration))
     for issue in card.open_issues:
-        facts.append(f"• Something we're putting right for you: {issue.summary}")
+        facts.append(fact_line(words("fact_open_issue"), issue.summary))
     for promise in card.promises_due:
-        facts.append(f"• What we promised you: {promise.text}")
+        facts.append(fact_line(words("fact_promise"), promise.text))
     if card.visits:
-        facts.append(f"• You've chatted with us {card.visits} time{'s' if card.visits > 1 else ''}")
+        visits = base.plural(card.visits, words("fact_visits_one"), words("fact_visits_other"))
+        facts.append(note_line(visits))
     return facts
 
 
@@ -162,16 +179,17 @@ class ActionWhatDoYouKnow(ShopAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
         remembered = await base.with_memory(
-            remembered_facts, tracker.sender_id, conversation=tracker.sender_id, default=False
+            remembered_facts, tracker.sender_id, shop, conversation=tracker.sender_id, default=False
         )
         if remembered is False:  # the memory is down: say what this conversation holds
-            facts = personal_facts(tracker)
+            facts = personal_facts(tracker, shop) or [note_line(shop.template("fact_chat_only"))]
             dispatcher.utter_message(
-                response="utter_what_i_know_memory_down",
-                facts="\n".join(facts) or "• Nothing beyond this chat's messages.",
+                response="utter_what_i_know_memory_down", facts="\n".join(facts)
             )
             return []
-        facts = without_repeats(remembered or [], personal_facts(tracker, skip=KEPT_ON_FORGET))
+        facts = without_repeats(
+            remembered or [], personal_facts(tracker, shop, skip=KEPT_ON_FORGET)
+        )
         if not facts:
             dispatcher.utter_message(response="utter_know_nothing")
             return []
@@ -227,17 +245,22 @@ class ActionExportMyData(ShopAction):
             conversation=tracker.sender_id,
             default=False,
         )
-        facts = personal_facts(tracker) or ["• Nothing about you beyond the messages themselves."]
-        facts.append(f"• Messages you sent in this conversation: {message_count(tracker)}")
+        words = shop.template
+        facts = personal_facts(tracker, shop) or [note_line(words("export_chat_only"))]
+        facts.append(fact_line(words("export_messages_sent"), message_count(tracker)))
         if data is False:
             dispatcher.utter_message(response="utter_export_memory_down", export="\n".join(facts))
             return []
         if data:
-            facts.append(
-                f"• Everything the shop's memory holds: {len(data.get('exchanges', []))} "
-                f"messages, {len(data.get('facts', []))} facts, {len(data.get('issues', []))} "
-                "issues, in the attached file"
-            )
+            held = {
+                kind: base.plural(
+                    len(data.get(kind, [])),
+                    words(f"count_{kind}_one"),
+                    words(f"count_{kind}_other"),
+                )
+                for kind in ("exchanges", "facts", "issues")
+            }
+            facts.append(note_line(words("export_memory_holds").format(**held)))
         dispatcher.utter_message(response="utter_export", export="\n".join(facts))
         if data:
             # A message the widget offers as a download (my-data.json).

@@ -33,7 +33,8 @@ logger = logging.getLogger(__name__)
 HANDOFF = "action_handoff"
 # The button that says yes to the question a decision ends with; and the one that declines.
 ACCEPT_PAYLOAD = "/affirm"
-DECLINE = Choice("No, thanks", "/deny")
+# The "no" button beside a yes; its title is the business file's `button_no_thanks`.
+DECLINE = Choice("", "/deny")
 # Rungs whose words end in a question the customer answers with a yes.
 ASKING_RUNGS = ("yes", "yes_with_condition", "yes_person")
 COMPLAINT = "complaint"
@@ -72,7 +73,7 @@ async def answer_request(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
     request: Request,
-    accept: str = "Yes, please",
+    accept: str | None = None,
     other: Choice | None = DECLINE,
     asks: bool = True,
     payloads: Mapping[str, str | None] | None = None,
@@ -81,23 +82,30 @@ async def answer_request(
 ) -> Decision:
     """Decide `request` on the ladder and say the answer, with a next step.
 
-    `accept` is the title of the yes button for an answer that ends in a question, `other` the
-    button beside it (None: no second button). `asks=False` means a plain yes is already done
-    (a return set up by its form), so it needs no yes button. `payloads` changes (or, with
-    None, leaves out) buttons that mean something else where the question is asked, such as
-    inside a form, and `person_payload` is what the yes to a person sends there.
+    `accept` is the title of the yes button for an answer that ends in a question (None: the
+    business file's `button_yes_please`), `other` the button beside it (None: no second
+    button; DECLINE: the business file's `button_no_thanks`). `asks=False` means a plain yes
+    is already done (a return set up by its form), so it needs no yes button. `payloads`
+    changes (or, with None, leaves out) buttons that mean something else where the question
+    is asked, such as inside a form, and `person_payload` is what the yes to a person sends
+    there.
     `accept_condition` titles the yes button of a yes with a condition, when it differs.
     """
     rules = await load_rules()
+    shop = await base.load_business()
+    if other is DECLINE:
+        other = Choice(shop.template("button_no_thanks"), DECLINE.payload)
     standing = await standing_of(tracker.sender_id)
     decision = say_yes.decide(request, standing, rules)
     if decision.alternatives:
         buttons = decision.buttons()
     elif decision.rung in ASKING_RUNGS and (asks or decision.rung != "yes"):
         if decision.needs_person:
-            buttons = [{"title": "Yes, bring someone in", "payload": person_payload}]
+            buttons = [
+                {"title": shop.template("button_bring_someone_in"), "payload": person_payload}
+            ]
         else:
-            title = accept
+            title = accept or shop.template("button_yes_please")
             if decision.rung == "yes_with_condition" and accept_condition:
                 title = accept_condition
             buttons = [{"title": title, "payload": ACCEPT_PAYLOAD}]

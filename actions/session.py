@@ -46,13 +46,14 @@ CARRIED_OVER: Mapping[str, str] = MappingProxyType(
 )
 # A promise counts as due when its time is this close (or past).
 PROMISE_DUE_WITHIN = dt.timedelta(days=1)
-# How a feedback state reads in a sentence to the customer.
-IDEA_STATES = {
-    "acknowledged": "with the team, who have read it",
-    "planned": "planned: we're making it happen",
-    "done": "done: it's live now",
-    "declined": "one the team looked at closely and can't do just now",
+# The states of a customer's idea that a returning customer hears about, and the greeting of each.
+IDEA_GREETINGS = {
+    "acknowledged": "utter_greet_returning_idea_acknowledged",
+    "planned": "utter_greet_returning_idea_planned",
+    "done": "utter_greet_returning_idea_done",
+    "declined": "utter_greet_returning_idea_declined",
 }
+IDEA_STATES = tuple(IDEA_GREETINGS)
 QUOTE_CHARS = 120
 # A greeting names an open issue in a few words, never the customer's whole complaint.
 ISSUE_WORDS = 8
@@ -147,7 +148,7 @@ def idea_news(store: Any, customer_id: int, since: dt.datetime | None) -> tuple[
         tzinfo=None
     ):
         return None
-    return quote(row.text), IDEA_STATES[row.state]
+    return quote(row.text), str(row.state)
 
 
 def read_remembered(

@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import base, recommend, requests
 from actions.base import DomainDict, Events, ShopAction
 from actions.shop_records import CustomerRecord, ShopRecords, load_records
+from memory import services
 from voice.asked import asks_price, days_asked, thing_asked_for
 from voice.business import WEEKDAYS, Business, Product, Reward
 from voice.catalogue import Catalogue
@@ -42,17 +43,17 @@ def _clock(time: dt.time) -> str:
     return time.strftime("%H:%M")
 
 
-def hours_text(shop: Business, today: dt.date) -> str:
+def hours_lines(shop: Business, today: dt.date) -> str:
     """The weekly hours, then the holidays coming up soon."""
     lines = []
     for weekday in WEEKDAYS:
         hours = shop.hours[weekday]
         day = weekday.capitalize()
         if hours is None:
-            lines.append(shop.template("closed_day", "{day}: closed").format(day=day))
+            lines.append(shop.template("closed_day").format(day=day))
         else:
             lines.append(
-                shop.template("opening_day", "{day}: {open}–{close}").format(
+                shop.template("opening_day").format(
                     day=day, open=_clock(hours.open), close=_clock(hours.close)
                 )
             )
@@ -85,48 +86,70 @@ def _day_line(shop: Business, day: dt.date, today: dt.date) -> str:
     name = f"{holiday.name} ({when})" if holiday is not None else when[:1].upper() + when[1:]
     hours = shop.hours_on(day)
     if hours is None:
-        return shop.template("closed_day", "{day}: closed").format(day=name)
-    return shop.template("opening_day", "{day}: {open}–{close}").format(
+        return shop.template("closed_day").format(day=name)
+    return shop.template("opening_day").format(
         day=name, open=_clock(hours.open), close=_clock(hours.close)
     )
 
 
-def today_text(shop: Business, moment: dt.datetime) -> str:
-    """Whether the shop is open right now, and if not, when it next opens."""
+# The hours answer for each state of today (`today_status`): the week's hours, or the days asked
+# about with today's.
+WEEK_RESPONSES = {
+    "opens_later": "utter_hours_opens_later",
+    "open_now": "utter_hours_open_now",
+    "closed_for_holiday": "utter_hours_closed_for_holiday",
+    "closed_today": "utter_hours_closed_today",
+    "closed_for_the_day": "utter_hours_closed_for_the_day",
+}
+TODAY_AND_DAY_RESPONSES = {
+    "opens_later": "utter_hours_today_and_day_opens_later",
+    "open_now": "utter_hours_today_and_day_open_now",
+    "closed_for_holiday": "utter_hours_today_and_day_closed_for_holiday",
+    "closed_today": "utter_hours_today_and_day_closed_today",
+    "closed_for_the_day": "utter_hours_today_and_day_closed_for_the_day",
+}
+
+
+def today_status(shop: Business, moment: dt.datetime) -> tuple[str, dict[str, str]]:
+    """Whether the shop is open right now, and if not, when it next opens: the state (the end
+    of the response's name: opens_later, open_now, closed_for_holiday, closed_today,
+    closed_for_the_day) and the times and days the response fills in."""
     today = moment.date()
     hours = shop.hours_on(today)
     holiday = shop.holiday_on(today)
     now = moment.time().replace(tzinfo=None)
     if hours is not None and now < hours.open:
-        return f"Today we open at {_clock(hours.open)}."
+        return "opens_later", {"open": _clock(hours.open)}
     if hours is not None and now < hours.close:
-        return f"We're open right now, until {_clock(hours.close)} today."
+        return "open_now", {"close": _clock(hours.close)}
     next_day = shop.next_open_day(today, include_today=False)
     next_hours = shop.hours_on(next_day)
     assert next_hours is not None
-    reason = f" for {holiday.name}" if holiday is not None and holiday.hours is None else ""
-    closed = "We're closed today" + reason if hours is None else "We've closed for today"
-    return (
-        f"{closed}, and we open again {base.format_day(next_day, today)} "
-        f"at {_clock(next_hours.open)}."
-    )
+    again = {"next_day": base.format_day(next_day, today), "next_open": _clock(next_hours.open)}
+    if hours is not None:
+        return "closed_for_the_day", again
+    if holiday is not None and holiday.hours is None:
+        return "closed_for_holiday", {**again, "holiday": holiday.name}
+    return "closed_today", again
 
 
 def team_hours_text(shop: Business, moment: dt.datetime) -> str:
-    """When the team is around: "until 18:00 today" or "from 09:00 on Tuesday"."""
+    """When the team is around, in the business file's words: "until 18:00 today" or
+    "from 09:00 tomorrow"."""
     today = moment.date()
     hours = shop.hours_on(today)
     if hours is not None and moment.time().replace(tzinfo=None) < hours.close:
-        start = (
-            ""
-            if moment.time().replace(tzinfo=None) >= hours.open
-            else (f"from {_clock(hours.open)} ")
-        )
-        return f"{start}until {_clock(hours.close)} today"
+        if moment.time().replace(tzinfo=None) >= hours.open:
+            pattern = shop.template("team_until_today")
+        else:
+            pattern = shop.template("team_from_until_today")
+        return pattern.format(open=_clock(hours.open), close=_clock(hours.close))
     next_day = shop.next_open_day(today, include_today=False)
     next_hours = shop.hours_on(next_day)
     assert next_hours is not None
-    return f"from {_clock(next_hours.open)} {base.format_day(next_day, today)}"
+    return shop.template("team_from_day").format(
+        open=_clock(next_hours.open), day=base.format_day(next_day, today)
+    )
 
 
 def price(shop: Business, product: Product) -> str:
@@ -134,11 +157,14 @@ def price(shop: Business, product: Product) -> str:
 
 
 def product_line(shop: Business, product: Product) -> str:
-    line = shop.template("product_line", "{name} ({price}) – {description}").format(
+    if product.in_stock:
+        pattern = shop.template("product_line")
+    else:
+        pattern = shop.template("product_line_to_order")
+    line = pattern.format(
         name=product.name, price=price(shop, product), description=product.description
     )
-    availability = "in stock" if product.in_stock else "we can order it in"
-    return f"• {line} ({availability})"
+    return f"• {line}"
 
 
 def card_for(store: Any, sender_id: str) -> Any:
@@ -185,7 +211,7 @@ async def answer_product(
         dispatcher.utter_message(response="utter_ask_which_product")
         return []
     product = shop.find_product(wanted)
-    similar = Choice("Show me similar things", "/product_recommendation")
+    similar = Choice(shop.template("button_similar"), "/product_recommendation")
     kind = Catalogue.of(shop).of_kind(wanted) if product is None else []
     if kind:  # a kind of thing with several in the shop ("pumps"): yes, here they are
         lines = "\n".join(product_line(shop, found) for found in kind)
@@ -198,15 +224,21 @@ async def answer_product(
             "special_order",
             {"item": wanted, "lead_time_days": shop.special_orders.lead_time_days},
         )
-        await requests.answer_request(dispatcher, tracker, request, "Yes, order it", similar)
+        await requests.answer_request(
+            dispatcher, tracker, request, shop.template("button_order_it"), similar
+        )
         return []
     if product.in_stock:
-        stock_text = "the last one" if product.stock == 1 else f"{product.stock} in the shop"
         asked_price = asks_price(shop, (tracker.latest_message or {}).get("text"))
+        last = product.stock == 1
+        if asked_price:
+            response = "utter_product_price_last" if last else "utter_product_price"
+        else:
+            response = "utter_product_in_stock_last" if last else "utter_product_in_stock"
         dispatcher.utter_message(
-            response="utter_product_price" if asked_price else "utter_product_in_stock",
+            response=response,
             product=product.name,
-            stock_text=stock_text,
+            stock=product.stock,
             price=price(shop, product),
             description=product.description,
             website=shop.shop.website or "our website",
@@ -226,7 +258,9 @@ async def answer_product(
             "similar_in_stock": bool(similar_in_stock(shop, product)),
         },
     )
-    await requests.answer_request(dispatcher, tracker, request, "Yes, reserve one", similar)
+    await requests.answer_request(
+        dispatcher, tracker, request, shop.template("button_reserve_one"), similar
+    )
     return [SlotSet("product", product.name)]
 
 
@@ -267,7 +301,7 @@ async def answer_price_match(
     difference = round((product.price - seen) / product.price * 100, 1)
     request = Request("price_match", {"item": product.name, "difference_percent": difference})
     await requests.answer_request(
-        dispatcher, tracker, request, "Yes, please", accept_condition="Yes, I'll send it"
+        dispatcher, tracker, request, accept_condition=shop.template("button_send_it")
     )
     return [SlotSet("product", product.name)]
 
@@ -303,9 +337,7 @@ async def answer_recommendation(
         return []
     wants = Wants(interest, wants.at_most, wants.cheap, wants.best)
     events = [SlotSet("bike_type", interest)] if interest else []
-    phrase = (
-        interest_phrase(shop, interest) if interest else shop.template("any_interest", "a new bike")
-    )
+    phrase = interest_phrase(shop, interest) if interest else shop.template("any_interest")
     products = recommend.without_owned(card, choose_products(shop, interest, wants))
     over_budget = False
     bikes_for_it = shop.products_for(interest, bikes=True)
@@ -360,16 +392,23 @@ class ActionTellHours(ShopAction):
         if days:
             # Today matters when it was asked about, or when today's hours are special.
             relevant = today in days or shop.holiday_on(today) is not None
+            if not relevant:
+                dispatcher.utter_message(
+                    response="utter_hours_day", day_hours=day_lines(shop, days, today)
+                )
+                return []
+            state, times = today_status(shop, moment)
             dispatcher.utter_message(
-                response="utter_hours_today_and_day" if relevant else "utter_hours_day",
+                response=TODAY_AND_DAY_RESPONSES[state],
                 day_hours=day_lines(shop, days, today),
-                today_text=today_text(shop, moment),
+                **times,
             )
             return []
+        state, times = today_status(shop, moment)
         dispatcher.utter_message(
-            response="utter_hours",
-            hours_text=hours_text(shop, moment.date()),
-            today_text=today_text(shop, moment),
+            response=WEEK_RESPONSES[state],
+            hours_lines=hours_lines(shop, moment.date()),
+            **times,
         )
         return []
 
@@ -461,11 +500,7 @@ class ActionCommunityEvents(ShopAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
         today = base.today(shop)
-        pattern = shop.template(
-            "event_line",
-            "{name}: {when} at {time} from {meeting_point} ({level}, {distance_km} km) – "
-            "{description}",
-        )
+        pattern = shop.template("event_line")
         lines = [
             "• "
             + pattern.format(
@@ -479,23 +514,36 @@ class ActionCommunityEvents(ShopAction):
             )
             for day, event in shop.upcoming_events(today)
         ]
+        clinic = shop.template("clinic_line") if shop.clinics else ""
         clinics = [
-            f"{clinic.name}, every {clinic.weekday.capitalize()} at {_clock(clinic.time)}"
-            for clinic in shop.clinics
+            clinic.format(
+                name=found.name, weekday=found.weekday.capitalize(), time=_clock(found.time)
+            )
+            for found in shop.clinics
         ]
-        clinic_text = f"Free repair clinics: {base.join_words(clinics)}.\n" if clinics else ""
-        if not lines:
-            lines = ["• New rides are being planned right now; ask a person for the dates."]
+        if lines:
+            response = "utter_events" if clinics else "utter_events_no_clinics"
+        elif clinics:
+            response = "utter_events_none_planned"
+        else:
+            response = "utter_events_none_planned_no_clinics"
         dispatcher.utter_message(
-            response="utter_events", event_lines="\n".join(lines), clinic_text=clinic_text
+            response=response,
+            event_lines="\n".join(lines),
+            clinics=base.join_words(clinics),
         )
         return []
 
 
 def points_rule(shop: Business) -> str:
-    per_unit = f"{shop.loyalty.points_per_unit:g}"
+    """How points are earned, in the business file's words ("1 point for every £1")."""
     unit = shop.shop.currency_symbol + "1"
-    return f"{per_unit} point{'s' if per_unit != '1' else ''} for every {unit}"
+    rule = base.plural(
+        shop.loyalty.points_per_unit,
+        shop.template("points_rule_one"),
+        shop.template("points_rule_other"),
+    )
+    return rule.format(unit=unit)
 
 
 # Words that do not tell one reward from another ("a free repair" is the "repair").
@@ -519,8 +567,9 @@ def points_spent(store: Any, sender_id: str, shop_customer_id: str) -> int:
 
 def record_redemption(store: Any, sender_id: str, shop_customer_id: str, reward: Reward) -> int:
     """Remember the redemption against the signed-in customer (call in a worker thread)."""
-    customer = store.link_identity(sender_id, shop_customer_id)
-    return int(store.redeem(customer, reward.name, reward.points))
+    return services.redeem_for_account(
+        store, sender_id, shop_customer_id, reward.name, reward.points
+    )
 
 
 async def points_balance(tracker: Tracker, customer: CustomerRecord) -> int:
@@ -554,18 +603,21 @@ class ActionLoyaltyBalance(ShopAction):
         within_reach = [r for r in shop.loyalty.rewards if r.points > points]
         affordable = [r for r in shop.loyalty.rewards if r.points <= points]
         if affordable:
-            best = affordable[-1]
-            next_reward_text = f"That's enough for a {best.name} already!"
+            response, reward, gap = "utter_loyalty_balance_enough", affordable[-1], 0
         elif within_reach:
-            gap = within_reach[0].points - points
-            next_reward_text = f"You're {gap} points away from a {within_reach[0].name}."
+            reward = within_reach[0]
+            response, gap = "utter_loyalty_balance_closer", reward.points - points
         else:
-            next_reward_text = ""
+            dispatcher.utter_message(
+                response="utter_loyalty_balance", points=points, programme=shop.loyalty.programme
+            )
+            return []
         dispatcher.utter_message(
-            response="utter_loyalty_balance",
+            response=response,
             points=points,
             programme=shop.loyalty.programme,
-            next_reward_text=next_reward_text,
+            reward=base.indefinite(reward.name),
+            gap=gap,
         )
         return []
 
@@ -584,26 +636,24 @@ class ActionRedeemReward(ShopAction):
         wanted = reward_named(shop, (tracker.latest_message or {}).get("text"))
         if customer is not None and wanted is not None:
             return await redeem(dispatcher, tracker, shop, customer, wanted)
-        pattern = shop.template("reward_line", "{name} for {points} points")
+        pattern = shop.template("reward_line")
         reward_lines = "\n".join(
             "• " + pattern.format(name=reward.name, points=reward.points)
             for reward in shop.loyalty.rewards
         )
+        points, choices = 0, list[str]()
         if customer is None:
-            affordable_text = "Sign in on our website and I can tell you which you can choose."
+            response = "utter_rewards_sign_in"
         else:
             points = await points_balance(tracker, customer)
             choices = [r.name for r in shop.loyalty.rewards if r.points <= points]
-            affordable_text = (
-                f"With your {points} points you can choose {base.join_words(choices)}."
-                if choices
-                else f"You have {points} points, and every purchase brings you closer."
-            )
+            response = "utter_rewards_choose" if choices else "utter_rewards_not_yet"
         dispatcher.utter_message(
-            response="utter_rewards",
+            response=response,
             programme=shop.loyalty.programme,
             reward_lines=reward_lines,
-            affordable_text=affordable_text,
+            points=points,
+            choices=base.join_words(choices),
         )
         return []
 

@@ -65,27 +65,6 @@ MAX_PENDING_CONVERSATIONS = 10_000
 SESSION_GRACE_SECONDS = 30.0
 PRESENCE_CACHE_SECONDS = 10.0  # how long a count of the agents online is reused
 
-# The channel's own words, used when the business file has none under `templates:`
-# (widget_too_long, widget_too_fast, widget_failed, widget_busy).
-TOO_LONG_REPLY = (
-    "That's a long message! I can read up to {limit} characters at a time. "
-    "Could you send it in a few shorter parts?"
-)
-TOO_FAST_REPLY = (
-    "You're typing faster than I can keep up with. Give me a moment, "
-    "then send your message again and I'll be right with you."
-)
-FAILED_REPLY = (
-    "Sorry, something went wrong on our side while I was answering. "
-    "Please send that again in a moment; if it keeps happening, ask for a person."
-)
-
-
-SESSION_REFUSED_REPLY = "This chat session was not recognised, so a new one has started."
-NEW_CHAT_REPLY = (
-    "This is a new chat, so the messages above are no longer part of it. How can I help?"
-)
-
 SECONDS_PER_DAY = 86400
 
 
@@ -270,9 +249,14 @@ class WidgetHub:
         ):
             limiter.forget_idle()
 
-    def text(self, name: str, default: str) -> str:
-        """The words of a notice: the business file's template `name`, else `default`."""
-        return self.words.get(name, default)
+    def text(self, name: str) -> str:
+        """The words of a notice: the business file's template `name` (`bot validate` checks
+        that the file has every one the channel uses)."""
+        text = self.words.get(name)
+        if text is None:
+            logger.error("the business file has no template %s for a widget notice", name)
+            return ""
+        return text
 
     # -- delivery ----------------------------------------------------------------------------
 
@@ -512,10 +496,10 @@ class IdentityLinker:
             return self._store
 
     def _link(self, anonymous_id: str | None, customer_id: str) -> None:
-        store = self._memory()
-        if anonymous_id is not None:
-            store.merge_anonymous(anonymous_id, customer_id)
-        store.link_identity(session_tokens.customer_conversation_id(customer_id), customer_id)
+        from memory import services
+
+        own = session_tokens.customer_conversation_id(customer_id)
+        services.sign_in(self._memory(), anonymous_id, customer_id, own)
 
     async def link(self, anonymous_id: str | None, customer_id: str) -> None:
         await asyncio.to_thread(self._link, anonymous_id, customer_id)
@@ -596,7 +580,7 @@ class WidgetInput(InputChannel):
             request = data if isinstance(data, dict) else {}
             if not hub.session_limiter.allow(sid):
                 logger.warning("session requests on socket %s are over the limit", sid)
-                await hub.refuse(sid, "session_limited", hub.text("widget_busy", TOO_FAST_REPLY))
+                await hub.refuse(sid, "session_limited", hub.text("widget_busy"))
                 return
             token = request.get("session_id")
             anonymous_id = None
@@ -616,8 +600,7 @@ class WidgetInput(InputChannel):
                     await hub.refuse(
                         sid,
                         "session_expired",
-                        "It's been a while since this chat, so a new one has started. "
-                        "How can I help?",
+                        hub.text("widget_session_expired"),
                     )
                 except TokenRefused as refusal:
                     logger.warning("refused a widget session token (%s)", refusal)
@@ -625,7 +608,7 @@ class WidgetInput(InputChannel):
                     await hub.refuse(
                         sid,
                         "session_refused",
-                        SESSION_REFUSED_REPLY,
+                        hub.text("widget_session_refused"),
                     )
             if anonymous_id is not None and await _retired(hub, anonymous_id):
                 # This browser signed in after chatting: that chat now belongs to the
@@ -635,7 +618,7 @@ class WidgetInput(InputChannel):
                 await hub.refuse(
                     sid,
                     "session_refused",
-                    SESSION_REFUSED_REPLY,
+                    hub.text("widget_session_refused"),
                 )
                 anonymous_id = None
             earlier_chat = anonymous_id
@@ -643,7 +626,7 @@ class WidgetInput(InputChannel):
                 address = hub.client_address(sid)
                 if not hub.new_session_limiter.allow(address):
                     logger.warning("new conversations from %s are over the limit", address)
-                    busy = hub.text("widget_busy", TOO_FAST_REPLY)
+                    busy = hub.text("widget_busy")
                     await hub.refuse(sid, "session_limited", busy)
                     return
                 issued = session_tokens.issue_session_token(config.session_secret)
@@ -664,8 +647,7 @@ class WidgetInput(InputChannel):
                     await hub.refuse(
                         sid,
                         "identity_refused",
-                        "We couldn't confirm that you are signed in, so this chat continues "
-                        "without your account.",
+                        hub.text("widget_identity_refused"),
                     )
                 else:
                     name = customer.get("name")
@@ -695,18 +677,18 @@ class WidgetInput(InputChannel):
             if restarted:
                 # Widgets written for Rasa know nothing of `rapport_error` and keep showing the
                 # old transcript they stored: say, in the chat itself, that this one is new.
-                await hub.notice(sid, hub.text("widget_new_chat", NEW_CHAT_REPLY), "new_chat")
+                await hub.notice(sid, hub.text("widget_new_chat"), "new_chat")
 
         @sio.on(USER_EVENT)
         async def user_uttered(sid: str, data: object = None) -> None:
             session = hub.sockets.get(sid)
             if session is None:
-                await hub.refuse(sid, "no_session", "Send session_request before messages.")
+                await hub.refuse(sid, "no_session", hub.text("widget_no_session"))
                 return
             request = data if isinstance(data, dict) else {}
             text = request.get("message")
             if not isinstance(text, str):
-                await hub.refuse(sid, "bad_message", "A message needs text.")
+                await hub.refuse(sid, "bad_message", hub.text("widget_bad_message"))
                 return
             conversation_id = session.conversation_id
             if not hub.allow_message(sid, conversation_id):
@@ -716,10 +698,10 @@ class WidgetInput(InputChannel):
                     sid,
                     hub.client_address(sid),
                 )
-                await hub.notice(sid, hub.text("widget_too_fast", TOO_FAST_REPLY), "rate_limited")
+                await hub.notice(sid, hub.text("widget_too_fast"), "rate_limited")
                 return
             if widget_guards.too_long(text, config.max_message_chars):
-                too_long = hub.text("widget_too_long", TOO_LONG_REPLY)
+                too_long = hub.text("widget_too_long")
                 await hub.notice(sid, too_long.format(limit=config.max_message_chars), "too_long")
                 return
             words = widget_guards.customer_text(text, hub.offered.get(conversation_id, []))
@@ -743,7 +725,7 @@ class WidgetInput(InputChannel):
                 await on_new_message(message)
             except Exception:
                 logger.exception("handling a widget message in %s failed", conversation_id)
-                await hub.notice(sid, hub.text("widget_failed", FAILED_REPLY), "failed")
+                await hub.notice(sid, hub.text("widget_failed"), "failed")
                 return
             finally:
                 # Before anything else is sent: a late "bot stopped typing" would hide the
@@ -757,7 +739,7 @@ class WidgetInput(InputChannel):
                 )
             except Exception:
                 logger.exception("acknowledging a message to %s failed", conversation_id)
-                await hub.notice(sid, hub.text("widget_failed", FAILED_REPLY), "failed")
+                await hub.notice(sid, hub.text("widget_failed"), "failed")
 
         return widget
 
@@ -794,6 +776,11 @@ NOTICE_TEMPLATES = (
     "widget_failed",
     "widget_busy",
     "widget_new_chat",
+    "widget_session_expired",
+    "widget_session_refused",
+    "widget_identity_refused",
+    "widget_no_session",
+    "widget_bad_message",
 )
 
 
@@ -811,9 +798,12 @@ def business_of(business_file: str) -> Any:
 
 
 def notice_words(business_file: str) -> dict[str, str]:
-    """The words of the channel's notices from the business file's `templates:`; the
-    channel's own words stand in for any it lacks."""
+    """The words of the channel's notices from the business file's `templates:` (the channel
+    has no words of its own: a shop words every notice)."""
     shop = business_of(business_file)
     if shop is None:
         return {}
+    missing = [name for name in NOTICE_TEMPLATES if name not in shop.templates]
+    if missing:
+        logger.error("the business file has no templates %s for the widget", ", ".join(missing))
     return {name: shop.templates[name] for name in NOTICE_TEMPLATES if name in shop.templates}

@@ -302,14 +302,13 @@ class HandoffQueue:
 
 @dataclass(frozen=True)
 class Escalation:
-    """What escalating a chat did, and what the customer is told."""
+    """What escalating a chat did (the action tells the customer, in the domain's words)."""
 
     handoff: Handoff
     agents_online: int
     position: int
     wait_minutes: int | None  # None when no agent can take it now
     promise_id: int | None
-    message: str
 
     @property
     def offline(self) -> bool:
@@ -323,25 +322,6 @@ def wait_estimate(position: int, handle_minutes: float, agents_online: int) -> i
     return max(1, math.ceil(position * handle_minutes / max(agents_online, 1)))
 
 
-def customer_message(position: int, wait_minutes: int | None, team_back: str | None) -> str:
-    """The honest next step for the customer, in the shop's voice."""
-    if wait_minutes is not None:
-        ahead = "you're next" if position <= 1 else f"you're number {position} in line"
-        return (
-            f"Yes, I've asked a person from our team to join: {ahead}, so it should be about "
-            f"{wait_minutes} minute{'s' if wait_minutes != 1 else ''}. They'll read this whole "
-            "conversation first, so you won't need to repeat anything. You can keep writing here "
-            "in the meantime and they'll see it. Is there anything you'd like me to note for them?"
-        )
-    when = f" {team_back}" if team_back else " as soon as the team is back"
-    return (
-        "Our team isn't online right now, so rather than keep you waiting, I can take a message: "
-        "tell me what you need and the best way to reach you (email or phone), and a person "
-        f"will get back to you{when}. I've noted that we owe you a reply. What would you like "
-        "them to know?"
-    )
-
-
 def escalate(
     queue: HandoffQueue,
     online_agents: list[str],
@@ -349,18 +329,18 @@ def escalate(
     reason: str,
     open_now: bool,
     detail: str | None = None,
-    team_back: str | None = None,
-    promise: Callable[[str, str], int] | None = None,
+    promise: Callable[[str, str | None], int] | None = None,
     admit: Callable[[], bool] | None = None,
     promise_about: str | bool | None = True,
     reply_by: datetime | None = None,
 ) -> Escalation:
-    """Queue a conversation for a person and say what happens next.
+    """Queue a conversation for a person: where it stands, the wait, the promise made.
 
     `online_agents` is the presence list (AgentAccounts.online), `open_now` whether the shop's
     team works at this hour (from the business file). When nobody can take the chat now, the
-    customer is offered to leave a message and `promise(sender_id, text)` records the follow-up
-    the shop now owes (MemoryStore.make_promise through the customer of the sender id).
+    customer is offered to leave a message and `promise(sender_id, subject)` records the
+    follow-up the shop now owes, about `subject` (what the customer asked, or None), in the
+    shop's words (`memory_promise`).
     `admit()` is asked before a conversation that is not in the queue yet joins it (a limit
     per client, so that one client cannot fill the agents' queue); HandoffLimited when it
     says no. A conversation already in the queue keeps its place without asking.
@@ -380,29 +360,24 @@ def escalate(
         if promise is not None:
             # What the customer asked (`promise_about`, True: the detail), never "a person".
             subject = detail if promise_about is True else promise_about
-            about = f" about: {subject}" if isinstance(subject, str) and subject else ""
-            text = f"A person from the team gets back to the customer{about}"
-            promise_id = promise(sender_id, text)
-        return Escalation(
-            handoff, 0, position, None, promise_id, customer_message(position, None, team_back)
-        )
+            promise_id = promise(
+                sender_id, subject if isinstance(subject, str) and subject else None
+            )
+        return Escalation(handoff, 0, position, None, promise_id)
     wait = wait_estimate(position, queue.typical_handle_minutes(), len(online_agents))
     if handoff.reply_by is None:
         handoff = queue.promise_reply(handoff.id, queue.now() + timedelta(minutes=wait))
-    return Escalation(
-        handoff,
-        len(online_agents),
-        position,
-        wait,
-        None,
-        customer_message(position, wait, team_back),
-    )
+    return Escalation(handoff, len(online_agents), position, wait, None)
 
 
-def memory_promise(store: Any) -> Callable[[str, str], int]:
-    """`promise` for `escalate` from a MemoryStore: the follow-up is due within a day."""
+def memory_promise(
+    store: Any, wording: Callable[[str | None], str]
+) -> Callable[[str, str | None], int]:
+    """`promise` for `escalate` from a MemoryStore: the follow-up is due within a day, and
+    `wording(subject)` is how the promise reads (the shop's words: customers and agents see it)."""
 
-    def promise(sender_id: str, text: str) -> int:
+    def promise(sender_id: str, subject: str | None) -> int:
+        text = wording(subject)
         customer_id = store.customer_for_sender(sender_id)
         due = utc(store.clock()) + timedelta(days=1)
         return int(store.make_promise(customer_id, text, due_at=due))

@@ -8,7 +8,9 @@ share between threads; callers on an event loop run it in a worker thread
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -79,9 +81,57 @@ class MemoryStore:
         self.rules = rules or RelationshipRules()
         self.fact_extractor = fact_extractor
         self.clock = clock
+        # The connection of the unit of work this thread is in, if any (one store serves the
+        # action server's worker threads, each with its own unit of work).
+        self._work = threading.local()
 
     def close(self) -> None:
         self.engine.dispose()
+
+    # -- units of work -----------------------------------------------------------------------
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[MemoryStore]:
+        """A workflow that changes several things commits once: every write made through the
+        store inside the block (in this thread) is one transaction, committed when the block
+        ends and rolled back entirely when it raises. A block inside another joins it.
+
+            with store.unit_of_work():
+                issue = store.open_issue(customer, "complaint", summary)
+                store.make_promise(customer, text, issue_id=issue)
+        """
+        if getattr(self._work, "conn", None) is not None:
+            yield self
+            return
+        with self.engine.begin() as conn:
+            self._work.conn = conn
+            try:
+                yield self
+            finally:
+                self._work.conn = None
+
+    def in_unit_of_work(self) -> bool:
+        return getattr(self._work, "conn", None) is not None
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        """The unit of work's connection, or a transaction of its own that commits at the end."""
+        conn = getattr(self._work, "conn", None)
+        if conn is not None:
+            yield conn
+            return
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _connect(self) -> Iterator[Connection]:
+        """A connection to read with: inside a unit of work its own (reads see its writes)."""
+        conn = getattr(self._work, "conn", None)
+        if conn is not None:
+            yield conn
+            return
+        with self.engine.connect() as conn:
+            yield conn
 
     def _now(self) -> datetime:
         return utc(self.clock())
@@ -128,16 +178,18 @@ class MemoryStore:
         `at`: when what is being recorded happened (see `merge_anonymous`); None is now.
         """
         try:
-            with self.engine.begin() as conn:
+            with self._begin() as conn:
                 return self._customer_for_sender(conn, sender_id, at)
         except IntegrityError:
+            if self.in_unit_of_work():
+                raise  # the whole unit of work is void: its caller decides what happens next
             # The event broker linked this sender between our look-up and our insert.
-            with self.engine.begin() as conn:
+            with self._begin() as conn:
                 return self._customer_for_sender(conn, sender_id, at)
 
     def find_customer(self, reference: str) -> int | None:
         """The customer whose shop id or sender id is `reference`, or `#<n>` for id n."""
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             if reference.startswith("#") and reference[1:].isdigit():
                 found = conn.execute(
                     select(s.customers.c.id).where(s.customers.c.id == int(reference[1:]))
@@ -155,7 +207,7 @@ class MemoryStore:
 
     def sender_ids(self, customer_id: int) -> list[str]:
         """Every Rasa sender id linked to the customer."""
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             rows = conn.execute(
                 select(s.identities.c.sender_id).where(s.identities.c.customer_id == customer_id)
             ).scalars()
@@ -188,7 +240,7 @@ class MemoryStore:
         """
         if not external_id or len(external_id) > 255:
             raise ValueError("a shop customer id must be 1 to 255 characters")
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             target = conn.execute(
                 select(s.customers.c.id).where(s.customers.c.external_id == external_id)
             ).scalar()
@@ -229,7 +281,7 @@ class MemoryStore:
         """
         if not external_id or len(external_id) > 255:
             raise ValueError("a shop customer id must be 1 to 255 characters")
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             source = conn.execute(
                 select(s.identities.c.customer_id).where(s.identities.c.sender_id == sender_id)
             ).scalar()
@@ -262,7 +314,7 @@ class MemoryStore:
 
     def is_merged(self, sender_id: str) -> bool:
         """Whether an anonymous conversation was merged into a signed-in customer (retired)."""
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             found = conn.execute(
                 select(s.merged_senders.c.id).where(s.merged_senders.c.sender_id == sender_id)
             ).scalar()
@@ -348,7 +400,7 @@ class MemoryStore:
     def record_signal(self, customer_id: int, signal: str, at: datetime | None = None) -> None:
         """Record a benefit or cost (see memory.rules.BENEFITS and COSTS), e.g. 'remembered'."""
         self.rules.weight(signal)  # rejects unknown names before touching the database
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             self._require_customer(conn, customer_id)
             self._add_signals(conn, customer_id, [signal], utc(at) if at else self._now())
 
@@ -411,7 +463,7 @@ class MemoryStore:
         `start_event_id`) or older than the latest conversation opens nothing.
         """
         at = utc(at)
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             if start_event_id is not None:
                 seen = conn.execute(
                     select(s.conversations.c.id).where(
@@ -436,7 +488,7 @@ class MemoryStore:
         if exchange.speaker == "customer" and exchange.text and self.fact_extractor is not None:
             facts = list(self.fact_extractor(exchange.text))
         try:
-            with self.engine.begin() as conn:
+            with self._begin() as conn:
                 seen = conn.execute(
                     select(s.exchanges.c.id).where(s.exchanges.c.event_id == exchange.event_id)
                 ).scalar()
@@ -446,7 +498,7 @@ class MemoryStore:
                 return True
         except IntegrityError:
             # Another writer recorded the same event between our check and insert.
-            with self.engine.connect() as conn:
+            with self._connect() as conn:
                 seen = conn.execute(
                     select(s.exchanges.c.id).where(s.exchanges.c.event_id == exchange.event_id)
                 ).scalar()
@@ -608,7 +660,7 @@ class MemoryStore:
         """Store a fact (a newer value supersedes the older one, whose history stays)."""
         if source not in FACT_SOURCES:
             raise ValueError(f"fact source {source!r} is not one of {FACT_SOURCES}")
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             self._require_customer(conn, customer_id)
             return self._record_fact(
                 conn, customer_id, fact, source, exchange_id, utc(at) if at else self._now()
@@ -616,7 +668,7 @@ class MemoryStore:
 
     def exchange_for_event(self, event_id: str) -> int | None:
         """The id of the exchange logged for a tracker event (see memory.ingest.event_id)."""
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             found = conn.execute(
                 select(s.exchanges.c.id).where(s.exchanges.c.event_id == event_id)
             ).scalar()
@@ -634,7 +686,7 @@ class MemoryStore:
         if at is not None:
             query = query.where(s.exchanges.c.at <= utc(at))
         query = query.order_by(s.exchanges.c.at.desc(), s.exchanges.c.id.desc()).limit(1)
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             found = conn.execute(query).scalar()
         return None if found is None else int(found)
 
@@ -648,7 +700,7 @@ class MemoryStore:
         """The customer put a fact right ("no, my bike is a Trek"): their value replaces every
         current fact of that kind (and key); the old ones stay as history."""
         moment = utc(at) if at else self._now()
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             self._require_customer(conn, customer_id)
             current = conn.execute(
                 select(s.facts.c.id, s.facts.c.value).where(
@@ -671,7 +723,7 @@ class MemoryStore:
         where = [s.facts.c.customer_id == customer_id, s.facts.c.kind == kind]
         if key:
             where.append(s.facts.c.key == key)
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(
                 update(s.facts)
                 .where(s.facts.c.customer_id == customer_id)
@@ -686,7 +738,7 @@ class MemoryStore:
         if not include_history:
             query = query.where(s.facts.c.superseded_at.is_(None))
         query = query.order_by(s.facts.c.recorded_at.desc(), s.facts.c.id.desc())
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             return [_fact_view(row) for row in conn.execute(query)]
 
     # -- issues, promises, feedback, ratings, notes ------------------------------------------
@@ -696,7 +748,7 @@ class MemoryStore:
         if kind not in ISSUE_KINDS:
             raise ValueError(f"issue kind {kind!r} is not one of {ISSUE_KINDS}")
         now = self._now()
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             self._require_customer(conn, customer_id)
             issue_id = conn.execute(
                 s.issues.insert().values(
@@ -717,7 +769,7 @@ class MemoryStore:
         if state not in ISSUE_STATES:
             raise ValueError(f"issue state {state!r} is not one of {ISSUE_STATES}")
         now = self._now()
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             row = conn.execute(select(s.issues).where(s.issues.c.id == issue_id)).first()
             if row is None:
                 raise LookupError(f"no issue has id {issue_id}")
@@ -741,7 +793,7 @@ class MemoryStore:
         issue_id: int | None = None,
     ) -> int:
         """Record something the business promised ("we'll email you when the part arrives")."""
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             self._require_customer(conn, customer_id)
             return int(
                 conn.execute(
@@ -761,7 +813,7 @@ class MemoryStore:
         if state not in PROMISE_STATES or state == "open":
             raise ValueError(f"a promise is settled as kept, broken or cancelled, not {state!r}")
         now = self._now()
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             row = conn.execute(select(s.promises).where(s.promises.c.id == promise_id)).first()
             if row is None:
                 raise LookupError(f"no promise has id {promise_id}")
@@ -777,7 +829,7 @@ class MemoryStore:
     def promises_due(self, before: datetime, limit: int = 100) -> list[tuple[int, PromiseView]]:
         """(customer id, promise) of open promises due before `before`, soonest first."""
         cutoff = utc(before)
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             rows = conn.execute(
                 select(s.promises)
                 .where(s.promises.c.state == "open", s.promises.c.due_at < cutoff)
@@ -792,7 +844,7 @@ class MemoryStore:
         if kind not in FEEDBACK_KINDS:
             raise ValueError(f"feedback kind {kind!r} is not one of {FEEDBACK_KINDS}")
         now = self._now()
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             self._require_customer(conn, customer_id)
             feedback_id = int(
                 conn.execute(
@@ -816,7 +868,7 @@ class MemoryStore:
         if state not in FEEDBACK_STATES:
             raise ValueError(f"feedback state {state!r} is not one of {FEEDBACK_STATES}")
         now = self._now()
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             row = conn.execute(select(s.feedback).where(s.feedback.c.id == feedback_id)).first()
             if row is None:
                 raise LookupError(f"no feedback has id {feedback_id}")
@@ -843,7 +895,7 @@ class MemoryStore:
         """Record a satisfaction rating from 1 to 5."""
         if not 1 <= score <= 5:
             raise ValueError(f"a rating is 1 to 5, not {score}")
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             self._require_customer(conn, customer_id)
             return int(
                 conn.execute(
@@ -859,7 +911,7 @@ class MemoryStore:
 
     def add_agent_note(self, customer_id: int, agent: str, text: str) -> int:
         """An agent's note about the customer (shown in the console)."""
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             self._require_customer(conn, customer_id)
             return int(
                 conn.execute(
@@ -871,7 +923,7 @@ class MemoryStore:
 
     def agent_notes(self, customer_id: int, limit: int = 20) -> list[tuple[str, str, datetime]]:
         """(agent, text, time) of the newest notes about a customer."""
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             rows = conn.execute(
                 select(s.agent_notes.c.agent, s.agent_notes.c.text, s.agent_notes.c.at)
                 .where(s.agent_notes.c.customer_id == customer_id)
@@ -894,7 +946,7 @@ class MemoryStore:
         """
         if points < 0:
             raise ValueError("a reward cannot cost negative points")
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             self._require_customer(conn, customer_id)
             return int(
                 conn.execute(
@@ -916,7 +968,7 @@ class MemoryStore:
 
     def points_redeemed(self, customer_id: int) -> int:
         """The points the customer (or their shop account, before a forget) spent on rewards."""
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             spent = conn.execute(
                 select(func.coalesce(func.sum(s.redemptions.c.points), 0)).where(
                     self._ledger_rows(conn, customer_id)
@@ -926,7 +978,7 @@ class MemoryStore:
 
     def redemptions(self, customer_id: int) -> list[dict[str, Any]]:
         """The customer's redemptions (reward, points, time), oldest first."""
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             rows = conn.execute(
                 select(s.redemptions.c.reward, s.redemptions.c.points, s.redemptions.c.at)
                 .where(self._ledger_rows(conn, customer_id))
@@ -935,7 +987,7 @@ class MemoryStore:
         return [{"reward": row.reward, "points": row.points, "at": row.at} for row in rows]
 
     def set_loyalty_status(self, customer_id: int, status: str | None) -> None:
-        with self.engine.begin() as conn:
+        with self._begin() as conn:
             self._require_customer(conn, customer_id)
             conn.execute(
                 update(s.customers)
@@ -947,7 +999,7 @@ class MemoryStore:
 
     def card_for_sender(self, sender_id: str) -> RelationshipCard | None:
         """The card of the customer behind a sender id, or None for someone never seen."""
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             customer_id = conn.execute(
                 select(s.identities.c.customer_id).where(s.identities.c.sender_id == sender_id)
             ).scalar()
@@ -956,7 +1008,7 @@ class MemoryStore:
     def card(self, customer_id: int) -> RelationshipCard:
         """Everything the bot and agents need about a customer, from a handful of indexed reads."""
         now = self._now()
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             customer = conn.execute(
                 select(s.customers).where(s.customers.c.id == customer_id)
             ).first()

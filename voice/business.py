@@ -379,8 +379,14 @@ class Business:
     def menu_label(self, intent: str) -> str | None:
         return next((item.label for item in self.menu if item.intent == intent), None)
 
-    def template(self, name: str, default: str) -> str:
-        return self.templates.get(name, default)
+    def template(self, name: str, default: str | None = None) -> str:
+        """The words of template `name` (`templates:`); BusinessFileError, naming it, when the
+        file lacks it and no `default` is given (tests check that the shipped files have every
+        template the code asks for)."""
+        text = self.templates.get(name, default)
+        if text is None:
+            raise BusinessFileError(f"the business file has no template {name!r} under templates:")
+        return text
 
 
 # Words of service names that say nothing about which service a customer means.

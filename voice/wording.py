@@ -24,3 +24,18 @@ def join_words(items: Iterable[str]) -> str:
     if len(words) <= 1:
         return "".join(words)
     return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def plural(count: float, one: str, other: str) -> str:
+    """The form of a counted phrase for `count`: `one` for 1, `other` otherwise, with `{count}`
+    filled in. The forms come from the content ("{count} minute", "{count} minutes")."""
+    return (one if count == 1 else other).replace("{count}", f"{count:g}")
+
+
+def indefinite(phrase: str) -> str:
+    """`phrase` with "a" or "an" before it, by the sound of its first letter ("an e-bike",
+    "a bell"); a phrase that starts with a digit or symbol takes "a"."""
+    words = phrase.strip()
+    if not words:
+        return ""
+    return ("an " if words[0].lower() in "aeio" else "a ") + words

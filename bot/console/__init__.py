@@ -82,14 +82,17 @@ class ConsoleInput(InputChannel):
         from bot.console.routes import console_blueprint
         from bot.console.service import ConsoleService
         from memory.store import MemoryStore
+        from voice import business
 
         try:
-            rules = settings.load().relationship_rules()
-        except settings.SettingsError:
-            rules = None  # the same defaults the memory uses; `bot run` reports the error
+            config = settings.load()
+            rules = config.relationship_rules()
+            templates = business.load_cached(config.business_file).templates
+        except (settings.SettingsError, business.BusinessFileError):
+            # The same defaults the memory uses; `bot run` reports the error.
+            rules, templates = None, {}
         # Engines connect lazily: building them does no I/O on the server's loop.
         store = MemoryStore(self.database_url, rules=rules)
         limiter = auth.SignInLimiter(self.sign_in_failures, self.sign_in_address_failures)
-        return console_blueprint(
-            ConsoleService(store), self.secure_cookies, self.trusted_proxies, limiter
-        )
+        service = ConsoleService(store, templates=templates)
+        return console_blueprint(service, self.secure_cookies, self.trusted_proxies, limiter)

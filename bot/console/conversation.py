@@ -19,10 +19,6 @@ from sanic import Sanic
 from bot import widget_transcript
 
 RESUMED_RESPONSE = "utter_handoff_resumed"
-WARM_CLOSE = (
-    "Thanks for chatting with {agent}! I'm back with you now, and everything you talked about "
-    "stays noted. How did we do today? A quick rating helps us get better."
-)
 
 
 class ConsoleUnavailable(RuntimeError):
@@ -92,24 +88,34 @@ async def agent_typing(app: Sanic, sender_id: str, agent: str, typing: bool) -> 
         await hub.typing(sender_id, typing, agent)
 
 
-def response_text(app: Sanic, name: str, default: str, **values: str) -> str:
-    """The first text of the domain's response `name` with `{values}` filled in, else
-    `default` (filled in the same way)."""
+def response_text(app: Sanic, name: str, required: bool = True, **values: str) -> str:
+    """The first text of the domain's response `name` with `{values}` filled in.
+
+    When the loaded model's domain has no such response: "" if it is not `required`, else
+    ConsoleUnavailable (the agent is told, and the chat stays with them rather than go back
+    to the bot without a word)."""
     domain = getattr(_rasa_agent(app), "domain", None)
     responses = getattr(domain, "responses", {}) or {}
-    text = default
-    for variant in responses.get(name, []):
-        if isinstance(variant, dict) and variant.get("text"):
-            text = str(variant["text"])
-            break
+    text = next(
+        (
+            str(variant["text"])
+            for variant in responses.get(name, [])
+            if isinstance(variant, dict) and variant.get("text")
+        ),
+        None,
+    )
+    if text is None:
+        if not required:
+            return ""
+        raise ConsoleUnavailable(f"the bot's domain has no response {name}; retrain the bot")
     for key, value in values.items():
         text = text.replace("{" + key + "}", value)
     return text
 
 
 def warm_close_text(app: Sanic, agent: str) -> str:
-    """The domain's `utter_handoff_resumed` text when it has one, else the built-in one."""
-    return response_text(app, RESUMED_RESPONSE, WARM_CLOSE, agent=agent)
+    """The domain's `utter_handoff_resumed` text, with the agent's name."""
+    return response_text(app, RESUMED_RESPONSE, agent=agent)
 
 
 async def send_notice(app: Sanic, sender_id: str, notice: str, text: str) -> None:

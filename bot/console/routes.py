@@ -237,7 +237,9 @@ def console_blueprint(
     async def tell_customer(request: Request, sender_id: str, notice: str, agent: str) -> None:
         """A line in the customer's chat about who is with them now (domain `utter_<notice>`);
         the agent's action stands even when the line cannot be delivered."""
-        text = conversation.response_text(request.app, f"utter_{notice}", "", agent=agent)
+        text = conversation.response_text(
+            request.app, f"utter_{notice}", required=False, agent=agent
+        )
         if not text:
             return
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -37,8 +37,11 @@ class ConsoleService:
         accounts: AgentAccounts | None = None,
         queue: HandoffQueue | None = None,
         clock: Callable[[], datetime] = now_utc,
+        templates: Mapping[str, str] | None = None,
     ) -> None:
         self.store = store
+        # The business file's templates: the words of the notes and promises an outcome leaves.
+        self.templates = dict(templates or {})
         self.accounts = accounts or AgentAccounts(store.engine, clock=clock)
         self.queue = queue or HandoffQueue(store.engine, clock=clock)
         self.clock = clock
@@ -89,13 +92,26 @@ class ConsoleService:
         except UnknownCustomer:
             raise LookupError("this customer's memory was deleted") from None
 
+    def words(self, name: str) -> str:
+        """A template of the business file; LookupError, naming it, when the file lacks it."""
+        if name not in self.templates:
+            raise LookupError(f"the business file has no template {name!r} under templates:")
+        return self.templates[name]
+
     def record_outcome(self, handoff: Handoff, agent: str) -> None:
-        """An outcome becomes part of the memory: a note, and a promise for a follow-up."""
+        """An outcome becomes part of the memory: a note, and a promise for a follow-up, in
+        one unit of work (the note and the promise are kept together or not at all)."""
         customer_id = self.store.customer_for_sender(handoff.sender_id)
-        label = "resolved" if handoff.outcome == "resolved" else "follow-up promised"
-        self.store.add_agent_note(customer_id, agent, f"Chat {label} ({handoff.reason}).")
-        if handoff.outcome == "follow_up":
-            self.store.make_promise(customer_id, f"{agent} follows up on the chat")
+        follow_up = handoff.outcome == "follow_up"
+        if follow_up:
+            note = self.words("outcome_follow_up_note")
+        else:
+            note = self.words("outcome_resolved_note")
+        with self.store.unit_of_work():
+            self.store.add_agent_note(customer_id, agent, note.format(reason=handoff.reason))
+            if follow_up:
+                promise = self.words("outcome_follow_up_promise").format(agent=agent)
+                self.store.make_promise(customer_id, promise)
 
     def tone(self, text: str) -> dict[str, Any]:
         with self._guard_lock:

@@ -34,7 +34,13 @@ RECOMMEND = {
 }
 # A described product is found when the reply names it: a recommendation, the product's facts
 # or stock, or the fallback's first rung asking "Are you asking about our ...?".
-SHOP = {*RECOMMEND, "utter_product_in_stock", "utter_product_facts", "utter_fallback_did_you_mean"}
+SHOP = {
+    *RECOMMEND,
+    "utter_product_in_stock",
+    "utter_product_in_stock_last",
+    "utter_product_facts",
+    "utter_fallback_did_you_mean",
+}
 REPAIR = {
     "utter_ask_repair_bike",
     "utter_ask_repair_bike_same",
@@ -44,10 +50,28 @@ REPAIR = {
 }
 ORDER = {"utter_ask_order_number", "utter_order_check_intro", "utter_ask_order_email"}
 RETURN = {"utter_ask_return_order_id", "utter_ask_return_item", "utter_ask_return_reason"}
-HOURS = {"utter_hours", "utter_hours_day", "utter_hours_today_and_day", "utter_closed_that_day"}
+# The hours answer is one response per state of today (open now, opens later, closed, ...).
+TODAY = ("opens_later", "open_now", "closed_for_holiday", "closed_today", "closed_for_the_day")
+HOURS = {
+    "utter_hours_day",
+    "utter_closed_that_day",
+    *(f"utter_hours_{state}" for state in TODAY),
+    *(f"utter_hours_today_and_day_{state}" for state in TODAY),
+}
 LOCATION = {"utter_location"}
-LOYALTY = {"utter_loyalty_balance", "utter_loyalty_how_it_works"}
-REWARDS = {"utter_rewards", "utter_reward_redeemed", "utter_reward_not_enough"}
+LOYALTY = {
+    "utter_loyalty_balance",
+    "utter_loyalty_balance_enough",
+    "utter_loyalty_balance_closer",
+    "utter_loyalty_how_it_works",
+}
+REWARDS = {
+    "utter_rewards_sign_in",
+    "utter_rewards_choose",
+    "utter_rewards_not_yet",
+    "utter_reward_redeemed",
+    "utter_reward_not_enough",
+}
 RIDES = {"utter_events"}
 COMPLAINT = {"action_handle_complaint"}
 PERSON = {"action_handoff"}

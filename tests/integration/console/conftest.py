@@ -68,8 +68,11 @@ def _console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consol
     from bot.console.routes import console_blueprint
     from bot.console.service import ConsoleService
     from memory.store import MemoryStore
+    from voice.business import load
 
-    service = ConsoleService(MemoryStore(sqlite_db))
+    # The shipped business file's words for the notes and promises an outcome leaves.
+    templates = load(Path(__file__).resolve().parents[3] / "business.yml").templates
+    service = ConsoleService(MemoryStore(sqlite_db), templates=templates)
     service.accounts.add("Alex", PASSWORD)
     service.accounts.add("Blake", PASSWORD)
     service.accounts.add("Casey", PASSWORD)
@@ -80,7 +83,8 @@ def _console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consol
     app.blueprint(
         console_blueprint(service, trusted_proxies=proxies), url_prefix="/webhooks/console"
     )
-    domain = Domain.empty()
+    # The shipped domain: the console reads the customer's words from its responses.
+    domain = Domain.load(str(Path(__file__).resolve().parents[3] / "domain.yml"))
     app.ctx.agent = Agent(
         domain=domain,
         tracker_store=InMemoryTrackerStore(domain),

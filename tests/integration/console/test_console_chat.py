@@ -53,8 +53,10 @@ def test_claim_reply_note_and_resolve(console_server: ConsoleServer) -> None:
     assert (last.text, last.metadata) == ("Hi, I'm Alex. How can I help?", {"agent": "Alex"})
 
     chat = alex.get(api).json()
-    assert [m["sender"] for m in chat["messages"]] == ["customer", "agent"]
-    assert chat["messages"][1]["agent"] == "Alex"
+    # The customer was told who joined (the domain's utter_agent_joined), then Alex wrote.
+    assert [m["sender"] for m in chat["messages"]] == ["customer", "bot", "agent"]
+    assert "Alex" in chat["messages"][1]["text"]
+    assert chat["messages"][2]["agent"] == "Alex"
 
     notes = alex.post(f"{api}/notes", json={"text": "Prefers email"}).json()["notes"]
     assert [(n["agent"], n["text"]) for n in notes] == [("Alex", "Prefers email")]

@@ -4,6 +4,7 @@ forget one thing in their own words, against real SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from memory.records import Exchange, ExtractedFact
 from memory.store import MemoryStore
 
 START = datetime(2024, 5, 1, 9, 0, tzinfo=timezone.utc)
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
@@ -126,7 +128,9 @@ def test_what_do_you_know_shows_the_corrected_fact_and_not_the_forgotten_one(sto
     store.record_fact(customer, ExtractedFact("aspiration", "ride a gravel century"))
     store.correct_fact(customer, ExtractedFact("bike", "Cannondale Topstone"))
     store.forget_facts(customer, "aspiration")
-    told = remembered_facts(store, "web-1")
+    from voice.business import load
+
+    told = remembered_facts(store, "web-1", load(ROOT / "business.yml"))
     assert "• Your bike: Cannondale Topstone" in told
     assert not any("Synapse" in line or "century" in line for line in told)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -70,3 +71,21 @@ def entity(name: str, value: str) -> dict[str, Any]:
 def said(dispatcher: CollectingDispatcher) -> list[str | None]:
     """The responses the action uttered, in order."""
     return [message.get("response") for message in dispatcher.messages]
+
+
+def rendered(domain: dict[str, Any], message: dict[str, Any]) -> str:
+    """What the customer reads: the message's own text, else its domain response's first
+    variation with the message's values filled in (the way Rasa's templated NLG does)."""
+    if message.get("text"):
+        return str(message["text"])
+    [first, *_] = domain["responses"][message["response"]]
+    return re.sub(
+        r"\{(\w+)\}",
+        lambda found: str(message.get(found.group(1), found.group(0))),
+        str(first["text"]),
+    )
+
+
+def response_buttons(domain: dict[str, Any], response: str) -> list[dict[str, Any]]:
+    """The buttons of a domain response's first variation."""
+    return list(domain["responses"][response][0].get("buttons") or [])

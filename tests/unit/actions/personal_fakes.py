@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -49,6 +51,11 @@ class FakeMemory:
         self.evidence: list[int | None] = []
         self.corrected: list[tuple[int, ExtractedFact]] = []
         self.forgotten: list[tuple[int, str]] = []
+
+    @contextlib.contextmanager
+    def unit_of_work(self) -> Iterator[Any]:
+        """A fake unit of work: the writes inside it are all kept (a real one commits once)."""
+        yield self
 
     def card_for_sender(self, sender_id: str) -> Any:
         return self.shown

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -31,6 +33,11 @@ class FakeStore:
         )
         self.issues: list[tuple[int, str, str]] = []
         self.promises: list[dict[str, Any]] = []
+
+    @contextlib.contextmanager
+    def unit_of_work(self) -> Iterator[Any]:
+        """A fake unit of work: the writes inside it are all kept (a real one commits once)."""
+        yield self
 
     def customer_for_sender(self, sender_id: str) -> int:
         return 7

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from action_testkit import action_event, entity, make_tracker, said, user_event
+from action_testkit import action_event, entity, make_tracker, rendered, said, user_event
 
 from actions.connection import ActionNoteAspiration, ActionNoteFeedback, ActionNotePreference
 from actions.details import ActionUseDetails
@@ -85,7 +85,7 @@ async def test_the_handoff_says_what_happens_next(
 
     monkeypatch.setattr(base, "settings", settings)
     events = await ActionHandoff().run(dispatcher, make_tracker("request_human"), domain)
-    assert "take a message" in dispatcher.messages[0]["text"]  # no agent is online
+    assert "take a message" in rendered(domain, dispatcher.messages[0])  # no agent is online
     assert events[0]["name"] == "handoff_requested" and events[0]["value"] is True
     assert events[1]["event"] == "pause"
 

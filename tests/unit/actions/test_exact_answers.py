@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from action_testkit import entity, make_tracker, said, set_clock
+from action_testkit import entity, make_tracker, rendered, said, set_clock
 
 from actions.shop import ActionBuyProduct, ActionTellHours, ActionTellReturnsPolicy
 
@@ -43,9 +43,9 @@ async def test_a_closed_day_is_followed_by_the_next_day_we_open(dispatcher, doma
 
 async def test_today_says_whether_we_are_open_now(dispatcher, domain) -> None:
     message = await hours_for(dispatcher, domain, "are you open today")
-    assert said(dispatcher) == ["utter_hours_today_and_day"]
+    assert said(dispatcher) == ["utter_hours_today_and_day_open_now"]
     assert message["day_hours"] == "Today: 09:00–18:00"
-    assert message["today_text"] == "We're open right now, until 18:00 today."
+    assert "We're open right now, until 18:00 today." in rendered(domain, message)
 
 
 async def test_a_holiday_asked_about_gets_its_special_hours(
@@ -59,15 +59,15 @@ async def test_a_holiday_asked_about_gets_its_special_hours(
 async def test_special_hours_today_come_with_any_day(dispatcher, domain, monkeypatch) -> None:
     set_clock(monkeypatch, dt.datetime(2026, 12, 24, 10, 0))  # Christmas Eve, 09:00-13:00
     message = await hours_for(dispatcher, domain, "open sunday?")
-    assert said(dispatcher) == ["utter_hours_today_and_day"]
+    assert said(dispatcher) == ["utter_hours_today_and_day_open_now"]
     assert message["day_hours"] == "Sunday 27 December: 10:00–16:00"
-    assert message["today_text"] == "We're open right now, until 13:00 today."
+    assert "We're open right now, until 13:00 today." in rendered(domain, message)
 
 
 async def test_no_day_named_gets_the_whole_week(dispatcher, domain) -> None:
     message = await hours_for(dispatcher, domain, "what are your opening hours")
-    assert said(dispatcher) == ["utter_hours"]
-    assert message["hours_text"].count("\n") >= 6
+    assert said(dispatcher) == ["utter_hours_open_now"]
+    assert message["hours_lines"].count("\n") >= 6
 
 
 async def test_the_returns_policy_comes_from_the_business_file(dispatcher, domain) -> None:

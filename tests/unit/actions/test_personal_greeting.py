@@ -79,7 +79,7 @@ async def test_a_returning_customer_is_greeted_by_name_with_the_open_issue_first
         ({"due_promise": "the part arrived"}, "utter_greet_returning_promise", "the part arrived"),
         (
             {"idea_update": "a women's ride", "idea_state": "planned", "aspiration": "x"},
-            "utter_greet_returning_idea",
+            "utter_greet_returning_idea_planned",
             "a women's ride",
         ),
         (

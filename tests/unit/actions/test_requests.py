@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from action_testkit import action_event, entity, make_tracker, said, user_event
+from action_testkit import (
+    action_event,
+    entity,
+    make_tracker,
+    rendered,
+    response_buttons,
+    said,
+    user_event,
+)
 from rasa_sdk import Tracker
 
 from actions import base
@@ -236,7 +244,8 @@ async def test_customer_words_that_would_fail_the_tone_guard_are_never_echoed(
     tracker = make_tracker("buy_product", "", [entity("product", named)])
     await ActionBuyProduct().run(dispatcher, tracker, domain)
     [answer] = dispatcher.messages
-    assert answer["text"] == base.SAFE_WITH_BUTTONS
+    assert answer["text"] is None and answer["response"] == "utter_tone_safe_next_step"
+    assert rendered(domain, answer).startswith("Yes, I can help with that.")
     assert payloads(answer) == ["/request_human", "/product_recommendation"]
     [note] = answer["tone"]["replaced"]
     assert named in note["original"]
@@ -244,12 +253,15 @@ async def test_customer_words_that_would_fail_the_tone_guard_are_never_echoed(
     assert answer["say_yes"]["kind"] == "special_order"  # the decision is still logged
 
 
-async def test_a_built_message_without_buttons_becomes_the_offer_of_a_person() -> None:
+async def test_a_built_message_without_buttons_becomes_the_offer_of_a_person(domain) -> None:
     messages = [{"text": "You should have read the returns policy."}]
     await base.check_tone(messages, "a test")
     [message] = messages
-    assert message["text"] == base.SAFE_ALONE
-    assert payloads(message) == ["/request_human"]
+    # The domain's response carries the words and the offer of a person.
+    assert message["text"] is None and message["response"] == "utter_tone_safe_offer_person"
+    assert rendered(domain, message).startswith("I want to get this exactly right for you")
+    [offer] = response_buttons(domain, message["response"])
+    assert offer["payload"] == "/request_human"
     assert message["tone"]["replaced"][0]["findings"][0]["kind"] == "criticism"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from action_testkit import entity, make_tracker, said, set_clock
+from action_testkit import entity, make_tracker, rendered, said, set_clock
 
 from actions.shop import (
     ActionBuyProduct,
@@ -21,20 +21,47 @@ from actions.shop import (
 async def test_hours_list_the_week_and_say_we_are_open_now(dispatcher, domain) -> None:
     events = await ActionTellHours().run(dispatcher, make_tracker("ask_hours"), domain)
     assert events == []
-    assert said(dispatcher) == ["utter_hours"]
+    assert said(dispatcher) == ["utter_hours_open_now"]
     message = dispatcher.messages[0]
-    assert "Monday: closed" in message["hours_text"]
-    assert "Tuesday: 09:00–18:00" in message["hours_text"]
-    assert "Christmas Day (Friday 25 December): closed" in message["hours_text"]
-    assert message["today_text"] == "We're open right now, until 18:00 today."
+    assert "Monday: closed" in message["hours_lines"]
+    assert "Tuesday: 09:00–18:00" in message["hours_lines"]
+    assert "Christmas Day (Friday 25 December): closed" in message["hours_lines"]
+    assert "\nWe're open right now, until 18:00 today. Would" in rendered(domain, message)
 
 
 async def test_hours_on_a_holiday_say_when_we_open_again(dispatcher, domain, monkeypatch) -> None:
     set_clock(monkeypatch, dt.datetime(2026, 12, 25, 12, 0))
     await ActionTellHours().run(dispatcher, make_tracker("ask_hours"), domain)
-    assert dispatcher.messages[0]["today_text"] == (
+    assert said(dispatcher) == ["utter_hours_closed_for_holiday"]
+    assert (
         "We're closed today for Christmas Day, and we open again Sunday 27 December at 10:00."
+        in rendered(domain, dispatcher.messages[0])
     )
+
+
+@pytest.mark.parametrize(
+    ("moment", "state", "words"),
+    [
+        (dt.datetime(2026, 11, 24, 8, 0), "opens_later", "Today we open at 09:00."),
+        (
+            dt.datetime(2026, 11, 24, 19, 0),
+            "closed_for_the_day",
+            "We've closed for today, and we open again tomorrow at 09:00.",
+        ),
+        (
+            dt.datetime(2026, 11, 23, 12, 0),
+            "closed_today",
+            "We're closed today, and we open again tomorrow at 09:00.",
+        ),
+    ],
+)
+async def test_hours_say_when_we_open_at_any_moment(
+    dispatcher, domain, monkeypatch, moment, state, words
+) -> None:
+    set_clock(monkeypatch, moment)
+    await ActionTellHours().run(dispatcher, make_tracker("ask_hours"), domain)
+    assert said(dispatcher) == [f"utter_hours_{state}"]
+    assert words in rendered(domain, dispatcher.messages[0])
 
 
 async def test_location_comes_from_the_business_file(dispatcher, domain) -> None:
@@ -50,7 +77,7 @@ async def test_buying_a_product_in_stock_says_yes(dispatcher, domain) -> None:
     assert events == [{"event": "slot", "timestamp": None, "name": "product", "value": "Trek FX 3"}]
     assert said(dispatcher) == ["utter_product_in_stock"]
     assert dispatcher.messages[0]["price"] == "£849"
-    assert dispatcher.messages[0]["stock_text"] == "3 in the shop"
+    assert "is in stock (3 in the shop) at £849" in rendered(domain, dispatcher.messages[0])
 
 
 async def test_buying_without_a_product_asks_which(dispatcher, domain) -> None:
@@ -91,16 +118,19 @@ async def test_events_list_the_next_rides_and_the_clinics(dispatcher, domain) ->
     lines = message["event_lines"].splitlines()
     assert lines[0].startswith("• Thursday Evening Chaingang: Thursday 26 November at 18:30")
     assert "Saturday Coffee Ride" in lines[1]
-    assert "Fix a puncture, every Wednesday at 18:30" in message["clinic_text"]
+    assert said(dispatcher) == ["utter_events"]
+    assert "Free repair clinics: Fix a puncture, every Wednesday at 18:30" in rendered(
+        domain, message
+    )
 
 
 async def test_loyalty_balance_of_a_signed_in_customer(dispatcher, domain) -> None:
     tracker = make_tracker("loyalty_balance", slots={"customer_id": "c-1001"})
     await ActionLoyaltyBalance().run(dispatcher, tracker, domain)
-    assert said(dispatcher) == ["utter_loyalty_balance"]
+    assert said(dispatcher) == ["utter_loyalty_balance_enough"]
     assert dispatcher.messages[0]["points"] == 320
-    assert dispatcher.messages[0]["next_reward_text"] == (
-        "That's enough for a £10 off any accessory already!"
+    assert "That's enough for a £10 off any accessory already!" in rendered(
+        domain, dispatcher.messages[0]
     )
 
 
@@ -115,7 +145,9 @@ async def test_rewards_say_which_the_customer_can_choose(dispatcher, domain) -> 
     await ActionRedeemReward().run(dispatcher, tracker, domain)
     message = dispatcher.messages[0]
     assert "• free tune-up for 500 points" in message["reward_lines"]
-    assert "20% off a new bike" in message["affordable_text"]
+    assert said(dispatcher) == ["utter_rewards_choose"]
+    assert "points you can choose" in rendered(domain, message)
+    assert "20% off a new bike" in message["choices"]
 
 
 async def test_a_broken_business_file_still_gets_the_customer_an_answer(

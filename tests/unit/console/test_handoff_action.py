@@ -22,7 +22,7 @@ from memory.store import MemoryStore
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests" / "unit" / "actions"))
-from action_testkit import action_event, make_tracker, user_event  # noqa: E402
+from action_testkit import action_event, make_tracker, rendered, user_event  # noqa: E402
 
 TUESDAY_MORNING = dt.datetime(2026, 11, 24, 10, 0)
 TUESDAY_NIGHT = dt.datetime(2026, 11, 24, 23, 0)
@@ -61,8 +61,10 @@ async def test_with_an_agent_online_the_customer_hears_the_wait(
     accounts.heartbeat("Alex")
     tracker = make_tracker("request_human", "can I talk to a human", sender_id="anna")
     events, dispatcher = await hand_off(domain, tracker)
-    text = dispatcher.messages[0]["text"]
-    assert "you're next" in text and "minutes" in text
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_handoff_queued_next"
+    text = rendered(domain, message)
+    assert "you're next, so it should be about 6 minutes." in text
     assert [event["event"] for event in events] == ["slot", "pause"]
     handoff = HandoffQueue(database).open_for("anna")
     assert handoff is not None
@@ -262,3 +264,32 @@ def test_what_was_asked_skips_requests_for_a_person_and_memory_requests() -> Non
     # Taken for a request for a person, yet naming nobody: that message is the question.
     tracker = make_tracker("request_human", "can I get store credit instead", history=history)
     assert asked_about(tracker) == "can I get store credit instead"
+
+
+async def test_with_nobody_online_in_working_hours_a_message_is_taken_and_promised(
+    database: str, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker("request_human", "my wheel wobbles", sender_id="eve")
+    _, dispatcher = await hand_off(domain, tracker)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_handoff_take_message"
+    assert "best way to reach you" in rendered(domain, message)
+    card = MemoryStore(database).card_for_sender("eve")
+    assert card is not None
+    # The promise reads in the business file's words, with what the customer asked.
+    assert [promise.text for promise in card.promises_due] == [
+        "A person from the team gets back to the customer about: my wheel wobbles"
+    ]
+
+
+async def test_second_in_line_hears_the_place_and_the_wait(
+    database: str, domain: dict[str, Any]
+) -> None:
+    accounts = AgentAccounts(database)
+    accounts.add("Alex", "a long enough password")
+    accounts.heartbeat("Alex")
+    HandoffQueue(database).enqueue("first", "customer_asked")
+    _, dispatcher = await hand_off(domain, make_tracker("request_human", sender_id="fred"))
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_handoff_queued" and message["position"] == 2
+    assert "you're number 2 in line, so it should be about 12 minutes." in rendered(domain, message)

@@ -13,6 +13,19 @@ hours:
   saturday: {open: "09:00", close: "17:00"}
 locations:
   - {name: Hill & Dale, address: 1 Dale Road, phone: "01 234", email: hi@hill.example}
+templates:
+  product_line: "{name}, {price}: {description} (on the shelf)"
+  product_line_to_order: "{name}, {price}: {description} (ordered in for you)"
+  any_interest: "a bike"
+  did_you_mean_yes: "That's the one"
+  did_you_mean_no: "Something else"
+  button_yes_please: "Yes please"
+  button_no_thanks: "No thank you"
+  button_bring_someone_in: "Yes, a person please"
+  button_talk_to_person: "A person, please"
+  button_similar: "Similar things"
+  button_order_it: "Order it in"
+  button_reserve_one: "Keep one for me"
 products:
   - name: Acme Roadster 5
     category: bicycles
