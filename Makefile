@@ -15,7 +15,12 @@ PYTHON310 = $(shell for p in $$(command -v python3.10 2>/dev/null) $${PYENV_ROOT
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-setup: $(STAMP) ## Create .venv (Python 3.10) and install the pinned dependencies; seconds when nothing changed
+setup: $(STAMP) node_modules/.package-lock.json ## Create .venv (Python 3.10) and install the pinned dependencies; seconds when nothing changed
+
+# The widget's browser packages again when node_modules went missing or the lock changed.
+node_modules/.package-lock.json: package-lock.json
+	@echo "rapport: installing the widget's pinned browser packages"
+	@npm ci --silent --no-audit --no-fund
 
 $(STAMP): requirements.txt
 	@if [ ! -x "$(PY)" ]; then \
