@@ -22,7 +22,7 @@ from actions.base import DomainDict, Events, ShopAction
 from actions.shop_records import CustomerRecord, ShopRecords, load_records
 from memory import services
 from voice.asked import asks_price, days_asked, thing_asked_for
-from voice.business import WEEKDAYS, Business, Product, Reward
+from voice.business import WEEKDAYS, Business, Clinic, Event, Product, Reward
 from voice.catalogue import Catalogue
 from voice.say_yes import Choice, Request
 from voice.wants import Wants, amounts, read_wants, within
@@ -490,8 +490,26 @@ class ActionRecommendProduct(ShopAction):
         return await answer_recommendation(dispatcher, shop, interest, card, text)
 
 
+def asked_events(
+    shop: Business, text: str | None, today: dt.date
+) -> tuple[list[tuple[dt.date, Event]], list[Clinic]] | None:
+    """The rides and clinics a message asks about by name, kind or day ("the fast one on
+    thursdays", "is there a puncture clinic?"), or None when it names none (then all of them)."""
+    if not text or text.startswith("/"):
+        return None
+    found = Catalogue.of(shop).mentioned(text, kinds=("event", "clinic"))
+    named = {id(match.item.target) for match in found}
+    days = days_asked(shop, text, today)
+    upcoming = shop.upcoming_events(today, limit=len(shop.events))
+    events = [(day, event) for day, event in upcoming if id(event) in named or day in days]
+    clinics = [clinic for clinic in shop.clinics if id(clinic) in named]
+    weekdays = {WEEKDAYS[day.weekday()] for day in days}
+    clinics += [c for c in shop.clinics if c.weekday in weekdays and c not in clinics]
+    return (events, clinics) if events or clinics else None
+
+
 class ActionCommunityEvents(ShopAction):
-    """The next group rides and the free repair clinics."""
+    """The next group rides and the free repair clinics, or the ones the customer asked about."""
 
     def name(self) -> str:
         return "action_community_events"
@@ -501,9 +519,10 @@ class ActionCommunityEvents(ShopAction):
     ) -> Events:
         today = base.today(shop)
         pattern = shop.template("event_line")
-        lines = [
-            "• "
-            + pattern.format(
+        clinic = shop.template("clinic_line") if shop.clinics else ""
+
+        def event_line(day: dt.date, event: Event) -> str:
+            return "• " + pattern.format(
                 name=event.name,
                 when=base.format_day(day, today),
                 time=_clock(event.time),
@@ -512,15 +531,21 @@ class ActionCommunityEvents(ShopAction):
                 distance_km=f"{event.distance_km:g}",
                 description=event.description,
             )
-            for day, event in shop.upcoming_events(today)
-        ]
-        clinic = shop.template("clinic_line") if shop.clinics else ""
-        clinics = [
-            clinic.format(
+
+        def clinic_line(found: Clinic) -> str:
+            return clinic.format(
                 name=found.name, weekday=found.weekday.capitalize(), time=_clock(found.time)
             )
-            for found in shop.clinics
-        ]
+
+        asked = asked_events(shop, (tracker.latest_message or {}).get("text"), today)
+        if asked is not None:
+            events, clinics_asked = asked
+            lines = [event_line(day, event) for day, event in events]
+            lines += ["• " + clinic_line(found) for found in clinics_asked]
+            dispatcher.utter_message(response="utter_events_asked", lines="\n".join(lines))
+            return []
+        lines = [event_line(day, event) for day, event in shop.upcoming_events(today)]
+        clinics = [clinic_line(found) for found in shop.clinics]
         if lines:
             response = "utter_events" if clinics else "utter_events_no_clinics"
         elif clinics:

@@ -34,7 +34,9 @@ def free_port() -> int:
 def takes_a_message(reply: str) -> bool:
     """No agent is online in these tests: in the shop's hours or out of them, the bot offers
     to take a message (the wording differs, the next step does not)."""
-    in_hours = "Nobody from our team is free to chat just now" in reply and "take a message" in reply
+    in_hours = (
+        "Nobody from our team is free to chat just now" in reply and "take a message" in reply
+    )
     out_of_hours = "leave your message with me" in reply or "team is back within the hour" in reply
     return in_hours or out_of_hours
 

@@ -24,7 +24,9 @@ SENDER = "memory-journey-jo"
 
 
 def takes_a_message(reply: str) -> bool:
-    in_hours = "Nobody from our team is free to chat just now" in reply and "take a message" in reply
+    in_hours = (
+        "Nobody from our team is free to chat just now" in reply and "take a message" in reply
+    )
     out_of_hours = "leave your message with me" in reply or "team is back within the hour" in reply
     return in_hours or out_of_hours
 

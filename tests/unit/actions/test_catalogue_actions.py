@@ -198,3 +198,36 @@ async def test_a_question_naming_nothing_is_about_the_product_talked_about(
     events = await ActionBuyProduct().run(dispatcher, tracker, domain)
     assert dispatcher.messages[0]["product"] == "Giro helmet"
     assert events[0]["value"] == "Giro helmet"
+
+
+async def events(dispatcher, domain, text: str) -> dict:
+    from actions.shop import ActionCommunityEvents
+
+    tracker = make_tracker("community_events", text)
+    assert await ActionCommunityEvents().run(dispatcher, tracker, domain) == []
+    [message] = dispatcher.messages
+    return message
+
+
+async def test_a_ride_asked_about_by_its_kind_and_day_is_the_answer(dispatcher, domain) -> None:
+    message = await events(dispatcher, domain, "how far is the fast one on thursdays")
+    assert message["response"] == "utter_events_asked"
+    assert "Chaingang" in message["lines"] and "45 km" in message["lines"]
+    assert "Coffee Ride" not in message["lines"]
+
+
+async def test_a_clinic_asked_about_is_the_answer(dispatcher, domain) -> None:
+    message = await events(dispatcher, domain, "is there a puncture clinic?")
+    assert message["response"] == "utter_events_asked"
+    assert message["lines"].count("•") == 1 and "Wednesday" in message["lines"]
+
+
+async def test_a_ride_named_by_its_tag(dispatcher, domain) -> None:
+    message = await events(dispatcher, domain, "wots the social ride like, is it slow?")
+    assert "Coffee Ride" in message["lines"] and "Chaingang" not in message["lines"]
+
+
+async def test_a_question_about_rides_in_general_gets_them_all(dispatcher, domain) -> None:
+    message = await events(dispatcher, domain, "what rides have you got on?")
+    assert message["response"] == "utter_events"
+    assert "Coffee Ride" in message["event_lines"] and "Chaingang" in message["event_lines"]
