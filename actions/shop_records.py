@@ -212,10 +212,10 @@ def load_records(path: Path, today: dt.date) -> ShopRecords:
     return ShopRecords(tuple(orders), tuple(repairs), tuple(customers))
 
 
-_metadata = MetaData()
+booking_metadata = MetaData()
 repair_bookings = Table(
     "repair_bookings",
-    _metadata,
+    booking_metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("reference", String(16), unique=True),
     Column("conversation_id", String(255), nullable=False),
@@ -225,6 +225,24 @@ repair_bookings = Table(
     Column("drop_off", Date, nullable=False),
     Column("created_at", DateTime, nullable=False),
 )
+
+
+# The bookings' schema is kept by Alembic (actions/booking_migrations), in a version table of
+# its own.
+BOOKING_MIGRATIONS = Path(__file__).resolve().parent / "booking_migrations"
+BOOKINGS_VERSION_TABLE = "bookings_alembic_version"
+
+
+def migrate_bookings(engine: Engine, revision: str = "head") -> None:
+    """Bring the bookings database up to `revision` (the newest by default)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(BOOKING_MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
 
 
 # Draws of a new reference before booking gives up (each clash is about one in 1e11).
@@ -245,7 +263,7 @@ class RepairBookings:
                 if self.url.startswith("sqlite:///"):
                     private_file(Path(self.url.removeprefix("sqlite:///")))
                 engine = create_engine(self.url, future=True)
-                _metadata.create_all(engine)
+                migrate_bookings(engine)
                 self._engine = engine
             return self._engine
 

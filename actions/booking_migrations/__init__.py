@@ -1,0 +1,1 @@
+"""Alembic migrations of the repair bookings database (BOOKINGS_URL)."""
