@@ -173,6 +173,9 @@ def is_request(tracker: Tracker, value: Any, labels: Iterable[str] = ()) -> bool
         return True
     if _plain(value) != text:
         return False
+    entities = (tracker.latest_message or {}).get("entities") or []
+    if any(_plain(entity.get("value")) == text for entity in entities):
+        return False  # the whole message is a value the NLU found ("C3309"): an answer
     form = (tracker.active_loop or {}).get("name")
     read = (tracker.latest_message or {}).get("intent") or {}
     intent, confidence = read.get("name"), read.get("confidence")

@@ -70,6 +70,7 @@ class RequestChooser(GraphComponent, IntentClassifier):
             "person_yields_to": [],
             "min_person": 0.5,
             "min_request": 0.5,
+            "min_person_unsure": 0.0,
             "split_symbol": "+",
         }
 

@@ -39,6 +39,9 @@ class ChoiceRules:
     person_yields_to: frozenset[str]
     min_person: float
     min_request: float
+    # Over a message the classifier did not understand, a person must be read more surely:
+    # an unsure answer inside a form ("about 50 days ago") is not a request for a person.
+    min_person_unsure: float = 0.0
     split_symbol: str = "+"
 
     @classmethod
@@ -50,6 +53,7 @@ class ChoiceRules:
             person_yields_to=frozenset(config.get("person_yields_to") or ()),
             min_person=float(config["min_person"]),
             min_request=float(config["min_request"]),
+            min_person_unsure=float(config.get("min_person_unsure") or 0.0),
             split_symbol=str(config.get("split_symbol") or "+"),
         )
 
@@ -94,8 +98,11 @@ def chosen_intent(ranking: Sequence[Mapping[str, Any]], rules: ChoiceRules) -> s
     if top == rules.person:
         return None
     if top not in rules.person_yields_to:
+        least = rules.min_person
+        if top == FALLBACK_INTENT:
+            least = max(least, rules.min_person_unsure)
         for entry in ranking[1:]:
-            if _name(entry) == rules.person and _confidence(entry) >= rules.min_person:
+            if _name(entry) == rules.person and _confidence(entry) >= least:
                 return rules.person
     if top in rules.pleasantries:
         for entry in ranking[1:]:

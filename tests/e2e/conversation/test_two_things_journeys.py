@@ -45,26 +45,8 @@ def turn(bot: Bot, sender: str, text: str) -> tuple[str, list[str], str]:
     ("message", "intent", "action"),
     [
         ("hiya, is my bike ready to pick up?", "repair_status", "action_repair_status"),
-        pytest.param(
-            "thanks so much, do you sell bike bells?",
-            "buy_product",
-            "action_buy_product",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known miss since the merged retrain: the classifier is unsure (below the "
-                "fallback threshold), and the chooser does not act under the fallback",
-            ),
-        ),
-        pytest.param(
-            "hey, where is my order",
-            "order_status",
-            "action_order_status",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known miss since the merged retrain: the classifier is unsure (below the "
-                "fallback threshold), and the chooser does not act under the fallback",
-            ),
-        ),
+        ("thanks so much, do you sell bike bells?", "buy_product", "action_buy_product"),
+        ("hey, where is my order", "order_status", "action_order_status"),
         ("cheers, and where are you exactly?", "ask_location", "action_tell_location"),
         ("I want a real person, my parcel never turned up", "request_human", "action_handoff"),
         ("thank you but I'd rather talk to a human", "request_human", "action_handoff"),

@@ -402,3 +402,16 @@ async def test_another_customers_bike_is_never_the_same_one(
     asking = CollectingDispatcher()
     await ActionAskRepairBike().run(asking, tracker, domain)
     assert said(asking) == ["utter_ask_repair_bike"]
+
+
+def test_an_order_number_read_as_an_order_question_is_still_the_answer() -> None:
+    """A bare "C3309" given to "What's the order number?" was read as `order_status` (0.77):
+    a message that is wholly a value the NLU found is an answer, whatever its intent."""
+    from actions.exits import is_request
+
+    bare = make_tracker(
+        "order_status", "C3309", [entity("order_id", "C3309")], active_loop="return_form"
+    )
+    assert not is_request(bare, "C3309")
+    asked = make_tracker("order_status", "where is my order", active_loop="return_form")
+    assert is_request(asked, "where is my order")

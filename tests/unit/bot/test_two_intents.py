@@ -126,3 +126,25 @@ def test_the_configured_rules_name_domain_intents() -> None:
     named = {rules.person} | rules.pleasantries | rules.not_requests | rules.person_yields_to
     assert named <= intents
     assert rules.person not in rules.pleasantries | rules.not_requests
+
+
+def test_over_a_fallback_a_person_must_be_read_surely() -> None:
+    """ "about 50 days ago", answered to a form's question, fell back with a person at 0.22 (and
+    an order at 0.21): the chat was handed over. Over a fallback, a person needs more."""
+    unsure = ChoiceRules(**{**RULES.__dict__, "min_person_unsure": 0.3})
+    answer = ranking(("nlu_fallback", 0.5), ("request_human", 0.22), ("order_status", 0.21))
+    assert chosen_intent(answer, RULES) == "request_human"  # without the rule: handed over
+    assert chosen_intent(answer, unsure) is None
+    asked = ranking(("nlu_fallback", 0.5), ("request_human", 0.45), ("complain", 0.3))
+    assert chosen_intent(asked, unsure) == "request_human"
+    # Over an intent the classifier was sure of, the usual minimum stands.
+    assert chosen_intent(ranking(("order_status", 0.8), ("request_human", 0.15)), unsure) == (
+        "request_human"
+    )
+
+
+def test_the_shipped_config_asks_more_of_a_person_over_a_fallback() -> None:
+    pipeline = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
+    [step] = [step for step in pipeline if step["name"] == "bot.nlu.RequestChooser"]
+    rules = ChoiceRules.from_config(step)
+    assert rules.min_person_unsure > rules.min_person
