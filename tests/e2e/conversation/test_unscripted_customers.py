@@ -168,9 +168,6 @@ KNOWN_MISSES = {
     "gravel bike under 2 grand?": (
         "buy_product with no product: the bike kind and budget are not used; asks which product"
     ),
-    "brilliant, the puncture you fixed is flat again": (
-        "nlu_fallback (the feeling check comes after the fallback); offers the puncture repair"
-    ),
     "thanks for nothing, still no refund": (
         "read as return_request, which the feeling check does not watch; starts a return"
     ),
