@@ -494,7 +494,7 @@ def asked_events(
     shop: Business, text: str | None, today: dt.date
 ) -> tuple[list[tuple[dt.date, Event]], list[Clinic]] | None:
     """The rides and clinics a message asks about by name, kind or day ("the fast one on
-    thursdays", "is there a puncture clinic?"), or None when it names none (then all of them)."""
+    thursdays", "is there a clinic on mondays?"), or None when it names none (then all of them)."""
     if not text or text.startswith("/"):
         return None
     found = Catalogue.of(shop).mentioned(text, kinds=("event", "clinic"))
