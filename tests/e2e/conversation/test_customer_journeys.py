@@ -7,6 +7,7 @@ person, and what the bot knows. Button payloads are used where a customer would 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -133,18 +134,24 @@ class Bot:
         return "\n".join(parts)
 
 
-@pytest.fixture(scope="module")
-def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
-    if not list((ROOT / "models").glob("*.tar.gz")):
-        pytest.skip("no trained model; run `python -m bot train` first")
-    folder = tmp_path_factory.mktemp("journeys")
+def env_file_for(folder: Path, extra: str = "") -> tuple[Path, int]:
+    """A settings file for servers of their own in `folder` (free ports, their own databases),
+    with `extra` settings lines; and the Rasa server's port."""
     rasa_port, actions_port = free_port(), free_port()
     env_file = folder / "test.env"
     env_file.write_text(
-        f"RASA_PORT={rasa_port}\nACTIONS_PORT={actions_port}\n"
+        f"{extra}RASA_PORT={rasa_port}\nACTIONS_PORT={actions_port}\n"
         f"TRACKER_DB={folder / 'tracker.db'}\nDATABASE_URL=sqlite:///{folder / 'memory.db'}\n"
         f"BOOKINGS_URL=sqlite:///{folder / 'bookings.db'}\n"
     )
+    return env_file, rasa_port
+
+
+@contextlib.contextmanager
+def running_bot(
+    folder: Path, env_file: Path, rasa_port: int, start_seconds: float = 300
+) -> Iterator[Bot]:
+    """`python -m bot run --no-train` with `env_file`, until it is ready; stopped afterwards."""
     log = folder / "run.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "--env-file", str(env_file), "run", "--no-train"],
@@ -155,7 +162,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + start_seconds
         while "ready." not in log.read_text():
             if process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"the bot did not start:\n{log.read_text()}")
@@ -169,6 +176,16 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     finally:
         process.terminate()
         process.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
+    if not list((ROOT / "models").glob("*.tar.gz")):
+        pytest.skip("no trained model; run `python -m bot train` first")
+    folder = tmp_path_factory.mktemp("journeys")
+    env_file, rasa_port = env_file_for(folder)
+    with running_bot(folder, env_file, rasa_port) as started:
+        yield started
 
 
 @pytest.fixture(autouse=True)

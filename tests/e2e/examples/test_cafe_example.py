@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from bot.settings import ROOT
 
 # The conversation journeys' REST client; the café needs nothing else from them.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "conversation"))
-from test_customer_journeys import Bot, free_port
+from test_customer_journeys import Bot, env_file_for, running_bot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -49,51 +48,23 @@ def rows(database_url: str, query: str, **values: str) -> list[tuple]:
 @pytest.fixture(scope="module")
 def cafe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     folder = tmp_path_factory.mktemp("cafe")
-    rasa_port, actions_port = free_port(), free_port()
-    env_file = folder / "cafe.env"
-    env_file.write_text(
+    env_file, rasa_port = env_file_for(
+        folder,
         f"CONTENT_DIR={CAFE}\nMODELS_DIR={CAFE_MODELS}\n"
-        f"RASA_PORT={rasa_port}\nACTIONS_PORT={actions_port}\n"
-        f"TRACKER_DB={folder / 'tracker.db'}\nDATABASE_URL=sqlite:///{folder / 'memory.db'}\n"
-        f"BOOKINGS_URL=sqlite:///{folder / 'bookings.db'}\n"
-        f"MEMORY_OUTBOX={folder / 'memory-outbox.db'}\nLOG_DIR={folder / 'log'}\n"
+        f"MEMORY_OUTBOX={folder / 'memory-outbox.db'}\nLOG_DIR={folder / 'log'}\n",
     )
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    bot_command = [sys.executable, "-m", "bot", "--env-file", str(env_file)]
     trained = subprocess.run(
-        [*bot_command, "train"],
+        [sys.executable, "-m", "bot", "--env-file", str(env_file), "train"],
         cwd=ROOT,
-        env=env,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
         capture_output=True,
         text=True,
         timeout=TRAIN_TIMEOUT_SECONDS,
     )
     assert trained.returncode == 0, f"the café did not train:\n{trained.stdout[-3000:]}"
     assert list(CAFE_MODELS.glob("*.tar.gz")), "training wrote no model for the café"
-    log = folder / "run.log"
-    process = subprocess.Popen(
-        [*bot_command, "run", "--no-train"],
-        cwd=ROOT,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while "ready." not in log.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"the café did not start:\n{log.read_text()}")
-            time.sleep(1)
-        yield Bot(
-            rasa_port,
-            settings.load(env_file).rest_token,
-            f"sqlite:///{folder / 'memory.db'}",
-            log,
-        )
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
+    with running_bot(folder, env_file, rasa_port, START_TIMEOUT_SECONDS) as started:
+        yield started
 
 
 @pytest.fixture(autouse=True)
