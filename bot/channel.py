@@ -555,7 +555,14 @@ class WidgetInput(InputChannel):
         return allowed
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allows_origin)
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=self.allows_origin,
+            # A frame far beyond the longest message a customer may send is refused by the
+            # transport before it is read into memory.
+            max_http_buffer_size=widget_guards.max_frame_bytes(self.config.max_message_chars),
+        )
+        widget_guards.quiet_malformed_frames()
         hub = WidgetHub(sio, self.config)
         hub.words = notice_words(self.config.business_file)
         hub.shop = business_of(self.config.business_file)

@@ -105,7 +105,12 @@ def start() -> WidgetServer:
         # quick test iterations: same secrets, its own port.
         url = os.environ["RAPPORT_WIDGET_TEST_URL"]
         port = int(url.rsplit(":", 1)[1])
-        reused = dataclasses.replace(settings_module.load(), rasa_port=port)
+        loaded = settings_module.load()
+        reused = dataclasses.replace(
+            loaded,
+            rasa_port=port,
+            rest_token=loaded.rest_token or "widget-tests-rest-token",
+        )
         _instance = WidgetServer(reused, Path(tempfile.mkdtemp()), [])
         return _instance
     _instance = start_server(SHARED_SERVER_LIMITS)
