@@ -302,6 +302,21 @@ class WidgetHub:
             event["agent"] = agent
         await self.sio.emit(TYPING_EVENT, event, room=conversation_id)
 
+    async def answer_if_unanswered(self, sid: str, conversation_id: str) -> None:
+        """Tells the customer when their message got no reply from a running conversation (the
+        action server down, an action that crashed), with the shop's direct contacts."""
+        if self.app is None or not await waiting.went_unanswered(self.app, conversation_id):
+            return
+        logger.error(
+            "a message in %s got no reply (is the action server up? see its log); "
+            "the customer was told",
+            conversation_id,
+        )
+        places = getattr(self.shop, "locations", None) or ()
+        phone, email = (places[0].phone, places[0].email) if places else ("", "")
+        words = self.text("widget_unanswered").format(phone=phone, email=email)
+        await self.notice(sid, words, "unanswered")
+
     async def notice(self, sid: str, text: str, reason: str) -> None:
         """A reply to one widget that is not part of the conversation (limits, errors)."""
         shown = {"id": f"n-{uuid.uuid4().hex}", "timestamp": time.time(), "sender": "bot"}
@@ -388,10 +403,13 @@ class WidgetOutput(OutputChannel):
 
     def __init__(self, hub: WidgetHub) -> None:
         self.hub = hub
+        # Messages this output has sent: none after a customer message means no reply.
+        self.sent = 0
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         shown = widget_transcript.bot_message(message)
         if widget_transcript.has_content(shown):
+            self.sent += 1
             await self.hub.emit_message(recipient_id, shown)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
@@ -741,9 +759,11 @@ class WidgetInput(InputChannel):
             try:
                 # A paused chat waiting for a person logs the message but says nothing: the
                 # customer still gets a reply (bot/waiting.py).
-                await waiting.answer_if_waiting(
+                acknowledged = await waiting.answer_if_waiting(
                     hub.app, conversation_id, output, config.memory_database_url
                 )
+                if not acknowledged and output.sent == 0:
+                    await hub.answer_if_unanswered(sid, conversation_id)
             except Exception:
                 logger.exception("acknowledging a message to %s failed", conversation_id)
                 await hub.notice(sid, hub.text("widget_failed"), "failed")
@@ -781,6 +801,7 @@ NOTICE_TEMPLATES = (
     "widget_too_long",
     "widget_too_fast",
     "widget_failed",
+    "widget_unanswered",
     "widget_busy",
     "widget_new_chat",
     "widget_session_expired",

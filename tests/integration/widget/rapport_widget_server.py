@@ -49,6 +49,8 @@ class WidgetServer:
     services: list[Service]
     # A second origin on this machine, allowed to embed the widget (pages of "another site").
     elsewhere_port: int = 0
+    # The environment the services started with (a fault test restarts one of them).
+    env: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def elsewhere_origin(self) -> str:
@@ -190,7 +192,7 @@ def start_server(
         processes.rasa_server_command(config, newest_model()),
         logs / "rasa.log",
     )
-    server = WidgetServer(config, workdir, [actions, rasa], elsewhere_port)
+    server = WidgetServer(config, workdir, [actions, rasa], elsewhere_port, env)
     for service in server.services:
         service.start(env)
     try:

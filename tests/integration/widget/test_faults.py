@@ -1,0 +1,80 @@
+"""Faults on a real Rasa server with the widget channel: the customer always gets a reply.
+
+A server of its own (this test stops and starts its action server): the action server down
+gives the customer an honest reply with the shop's direct contacts within seconds, the message
+is kept in the conversation, and once the action server is back the conversation goes on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import rapport_widget_server
+from rapport_widget_server import WidgetServer
+from widget_client import Widget, texts
+
+from bot import processes
+from voice import business
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+HONEST_REPLY_SECONDS = 5.0
+
+
+@pytest.fixture(scope="module")
+def fault_server() -> Iterator[WidgetServer]:
+    server = rapport_widget_server.start_server(
+        rapport_widget_server.SHARED_SERVER_LIMITS, log_folder="widget-fault-tests"
+    )
+    yield server
+    server.stop()
+
+
+def _actions(server: WidgetServer) -> processes.Service:
+    return next(s for s in server.services if s.name == "action server")
+
+
+async def test_the_action_server_down_gets_an_honest_reply_and_the_chat_goes_on(
+    fault_server: WidgetServer,
+) -> None:
+    widget = Widget(fault_server.url)
+    await widget.connect()
+    try:
+        token, _ = await widget.start_session()
+        assert (await widget.say("hello")).get("text")
+
+        actions = _actions(fault_server)
+        actions.stop()
+        started = time.monotonic()
+        reply = await widget.say("hello again, it's me")
+        took = time.monotonic() - started
+        assert reply.get("notice") == "unanswered", reply
+        assert took < HONEST_REPLY_SECONDS, took
+        # The next step works without the bot: the shop's own phone number.
+        phone = business.load(Path(fault_server.settings.business_file)).locations[0].phone
+        assert phone in reply["text"], reply["text"]
+
+        actions.start(fault_server.env)
+        port = fault_server.env["ACTIONS_PORT"]
+        processes.wait_until_ready(
+            [actions],
+            [(actions, f"http://127.0.0.1:{port}/health")],
+            120,
+            lambda elapsed, waiting: None,
+        )
+        answered = await widget.say("hello")
+        assert answered.get("text") and answered.get("notice") is None, answered
+    finally:
+        await widget.close()
+
+    # The message said while the action server was down is in the conversation's history.
+    again = Widget(fault_server.url)
+    await again.connect()
+    try:
+        _, history = await again.start_session(token)
+        assert "hello again, it's me" in texts(history, "customer")
+    finally:
+        await again.close()
