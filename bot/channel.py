@@ -40,6 +40,7 @@ from socketio import AsyncServer
 
 from bot import (
     demo_page,
+    health,
     rate_limits,
     session_tokens,
     waiting,
@@ -97,6 +98,8 @@ class WidgetConfig:
     socketio_path: str = "/socket.io"
     # The relationship memory, told which conversations are a signed-in customer's.
     memory_database_url: str = ""
+    # The operator's bearer token for the health endpoint's detail (none: no detail).
+    health_token: str = ""
 
     @classmethod
     def from_credentials(cls, credentials: Mapping[str, Any] | None) -> WidgetConfig:
@@ -151,6 +154,7 @@ class WidgetConfig:
             public_url=text("public_url").rstrip("/"),
             socketio_path=text("socketio_path") or "/socket.io",
             memory_database_url=text("memory_database_url"),
+            health_token=text("health_token"),
         )
 
 
@@ -589,8 +593,12 @@ class WidgetInput(InputChannel):
         widget = WidgetBlueprint(hub, "rapport_widget", __name__)
 
         @widget.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
+        async def alive(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        @widget.route("/health", methods=["GET"])
+        async def health_report(request: Request) -> HTTPResponse:
+            return await health.respond(request, hub.app, config)
 
         @sio.on("disconnect")
         async def disconnect(sid: str, reason: object = None) -> None:

@@ -41,7 +41,7 @@ def message_problem(body: bytes | None) -> str:
     try:
         data = json.loads(body or b"")
     except (ValueError, RecursionError):
-        return "the body must be JSON: {\"sender\": \"...\", \"message\": \"...\"}"
+        return 'the body must be JSON: {"sender": "...", "message": "..."}'
     if not isinstance(data, dict):
         return "the body must be a JSON object with 'sender' and 'message'"
     for field, required in (("message", True), ("sender", False)):

@@ -27,6 +27,7 @@ from bot.settings import ROOT, Settings
 
 SESSION_SECRET = "widget-tests-session-secret-" + "s" * 20
 IDENTITY_SECRET = "widget-tests-identity-secret-" + "i" * 20
+HEALTH_TOKEN = "widget-tests-health-token-" + "h" * 20
 MAX_MESSAGE_CHARS = 2000
 RATE_LIMIT_PER_MINUTE = 25
 START_TIMEOUT_SECONDS = 420
@@ -112,6 +113,7 @@ def start() -> WidgetServer:
             loaded,
             rasa_port=port,
             rest_token=loaded.rest_token or "widget-tests-rest-token",
+            health_token=HEALTH_TOKEN,
         )
         _instance = WidgetServer(reused, Path(tempfile.mkdtemp()), [])
         return _instance
@@ -151,6 +153,7 @@ def start_server(
         identity_secret=IDENTITY_SECRET,
         action_server_token=base.action_server_token or "widget-tests-action-token",
         rest_token=base.rest_token or "widget-tests-rest-token",
+        health_token=HEALTH_TOKEN,
         max_message_chars=MAX_MESSAGE_CHARS,
         rate_limit_per_minute=(
             base.rate_limit_per_minute
@@ -181,6 +184,7 @@ def start_server(
             "TRACKER_DB": config.tracker_db,
             "SESSION_SECRET": SESSION_SECRET,
             "IDENTITY_SECRET": IDENTITY_SECRET,
+            "HEALTH_TOKEN": HEALTH_TOKEN,
             "PYTHONUNBUFFERED": "1",
             **overrides,
         }

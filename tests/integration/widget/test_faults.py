@@ -7,16 +7,18 @@ is kept in the conversation, and once the action server is back the conversation
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 import rapport_widget_server
-from rapport_widget_server import WidgetServer
+from rapport_widget_server import HEALTH_TOKEN, WidgetServer
 from widget_client import Widget, texts
 
-from bot import processes
+from bot import health, processes
 from voice import business
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -31,6 +33,13 @@ def fault_server() -> Iterator[WidgetServer]:
     )
     yield server
     server.stop()
+
+
+async def health_of(server: WidgetServer) -> tuple[int, dict]:
+    headers = {"Authorization": f"Bearer {HEALTH_TOKEN}"}
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{server.url}/webhooks/widget/health", headers=headers) as answer:
+            return answer.status, await answer.json()
 
 
 def _actions(server: WidgetServer) -> processes.Service:
@@ -56,6 +65,11 @@ async def test_the_action_server_down_gets_an_honest_reply_and_the_chat_goes_on(
         # The next step works without the bot: the shop's own phone number.
         phone = business.load(Path(fault_server.settings.business_file)).locations[0].phone
         assert phone in reply["text"], reply["text"]
+        # The operator sees it too: the health endpoint names the part that is down.
+        status, report = await health_of(fault_server)
+        assert status == 503 and report["status"] == "degraded", report
+        assert report["action_server"]["ok"] is False, report
+        assert report["memory"]["ok"] and report["tracker_store"]["ok"], report
 
         actions.start(fault_server.env)
         port = fault_server.env["ACTIONS_PORT"]
@@ -67,6 +81,9 @@ async def test_the_action_server_down_gets_an_honest_reply_and_the_chat_goes_on(
         )
         answered = await widget.say("hello")
         assert answered.get("text") and answered.get("notice") is None, answered
+        await asyncio.sleep(health.CACHE_SECONDS)
+        status, report = await health_of(fault_server)
+        assert status == 200 and report["action_server"]["ok"], report
     finally:
         await widget.close()
 

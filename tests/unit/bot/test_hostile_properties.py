@@ -96,7 +96,7 @@ def test_an_identity_is_accepted_only_with_its_own_signature(
     if isinstance(customer, str) and isinstance(signature, str):
         try:
             right = session_tokens.identity_signature(SECRET, customer)
-        except Exception:  # noqa: BLE001 - a customer id no page could render
+        except Exception:
             right = None
         if right is not None and signature.lower() == right and expires is None:
             return
@@ -142,7 +142,9 @@ def extractor() -> FactExtractor:
     return facts
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(hostile_text)
 def test_fact_extraction_reads_any_message(extractor: FactExtractor, text: str) -> None:
     for fact in extractor.extract(text):
