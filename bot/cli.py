@@ -334,7 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="?",
         choices=TEST_PARTS,
         default="all",
-        help="Only one part: lint, types, unit (seconds, no servers), e2e, or soak (minutes of load).",
+        help="Only one part: lint, types, unit (seconds, no servers), e2e, or soak (load).",
     )
     test.set_defaults(handler=command_test)
 
