@@ -10,7 +10,7 @@ STAMP := $(VENV)/.rapport-setup-$(shell cat requirements.txt package.json packag
 # may exist without answering). Evaluated only when the environment has to be created.
 PYTHON310 = $(shell for p in $$(command -v python3.10 2>/dev/null) $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/bin/python3.10; do "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo "$$p"; break; }; done)
 
-.PHONY: help setup run train test lint types unit e2e validate bench bench-memory clean
+.PHONY: help setup run train test test-soak lint types unit e2e validate bench bench-memory clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ unit: setup ## Only the unit tests: no servers, no model (about a minute)
 
 e2e: setup ## Only the end-to-end tests through the real servers (trains first if needed)
 	@$(PY) -m bot test e2e
+
+test-soak: setup ## 50 conversations at once for 10 minutes through the widget: nothing lost (SOAK_MINUTES, SOAK_CONVERSATIONS)
+	@$(PY) -m bot test soak
 
 bench-memory: setup ## Benchmark memory card reads and writes at 10k, 100k, 1M exchanges; table in docs/memory.md
 	@$(PY) bench/memory.py

@@ -40,6 +40,7 @@ from socketio import AsyncServer
 
 from bot import (
     demo_page,
+    health,
     rate_limits,
     session_tokens,
     waiting,
@@ -97,6 +98,8 @@ class WidgetConfig:
     socketio_path: str = "/socket.io"
     # The relationship memory, told which conversations are a signed-in customer's.
     memory_database_url: str = ""
+    # The operator's bearer token for the health endpoint's detail (none: no detail).
+    health_token: str = ""
 
     @classmethod
     def from_credentials(cls, credentials: Mapping[str, Any] | None) -> WidgetConfig:
@@ -151,6 +154,7 @@ class WidgetConfig:
             public_url=text("public_url").rstrip("/"),
             socketio_path=text("socketio_path") or "/socket.io",
             memory_database_url=text("memory_database_url"),
+            health_token=text("health_token"),
         )
 
 
@@ -302,6 +306,21 @@ class WidgetHub:
             event["agent"] = agent
         await self.sio.emit(TYPING_EVENT, event, room=conversation_id)
 
+    async def answer_if_unanswered(self, sid: str, conversation_id: str) -> None:
+        """Tells the customer when their message got no reply from a running conversation (the
+        action server down, an action that crashed), with the shop's direct contacts."""
+        if self.app is None or not await waiting.went_unanswered(self.app, conversation_id):
+            return
+        logger.error(
+            "a message in %s got no reply (is the action server up? see its log); "
+            "the customer was told",
+            conversation_id,
+        )
+        places = getattr(self.shop, "locations", None) or ()
+        phone, email = (places[0].phone, places[0].email) if places else ("", "")
+        words = self.text("widget_unanswered").format(phone=phone, email=email)
+        await self.notice(sid, words, "unanswered")
+
     async def notice(self, sid: str, text: str, reason: str) -> None:
         """A reply to one widget that is not part of the conversation (limits, errors)."""
         shown = {"id": f"n-{uuid.uuid4().hex}", "timestamp": time.time(), "sender": "bot"}
@@ -388,10 +407,13 @@ class WidgetOutput(OutputChannel):
 
     def __init__(self, hub: WidgetHub) -> None:
         self.hub = hub
+        # Messages this output has sent: none after a customer message means no reply.
+        self.sent = 0
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         shown = widget_transcript.bot_message(message)
         if widget_transcript.has_content(shown):
+            self.sent += 1
             await self.hub.emit_message(recipient_id, shown)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
@@ -555,7 +577,14 @@ class WidgetInput(InputChannel):
         return allowed
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allows_origin)
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=self.allows_origin,
+            # A frame far beyond the longest message a customer may send is refused by the
+            # transport before it is read into memory.
+            max_http_buffer_size=widget_guards.max_frame_bytes(self.config.max_message_chars),
+        )
+        widget_guards.quiet_malformed_frames()
         hub = WidgetHub(sio, self.config)
         hub.words = notice_words(self.config.business_file)
         hub.shop = business_of(self.config.business_file)
@@ -564,8 +593,12 @@ class WidgetInput(InputChannel):
         widget = WidgetBlueprint(hub, "rapport_widget", __name__)
 
         @widget.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
+        async def alive(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        @widget.route("/health", methods=["GET"])
+        async def health_report(request: Request) -> HTTPResponse:
+            return await health.respond(request, hub.app, config)
 
         @sio.on("disconnect")
         async def disconnect(sid: str, reason: object = None) -> None:
@@ -734,9 +767,11 @@ class WidgetInput(InputChannel):
             try:
                 # A paused chat waiting for a person logs the message but says nothing: the
                 # customer still gets a reply (bot/waiting.py).
-                await waiting.answer_if_waiting(
+                acknowledged = await waiting.answer_if_waiting(
                     hub.app, conversation_id, output, config.memory_database_url
                 )
+                if not acknowledged and output.sent == 0:
+                    await hub.answer_if_unanswered(sid, conversation_id)
             except Exception:
                 logger.exception("acknowledging a message to %s failed", conversation_id)
                 await hub.notice(sid, hub.text("widget_failed"), "failed")
@@ -774,6 +809,7 @@ NOTICE_TEMPLATES = (
     "widget_too_long",
     "widget_too_fast",
     "widget_failed",
+    "widget_unanswered",
     "widget_busy",
     "widget_new_chat",
     "widget_session_expired",

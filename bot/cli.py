@@ -254,7 +254,7 @@ def check_test_stories(config: Settings, env: dict[str, str]) -> None:
 
 # The parts of `python -m bot test`, each a make target: the quick ones give feedback in
 # seconds; `all` is what `make test` and CI run.
-TEST_PARTS = ("all", "lint", "types", "unit", "e2e")
+TEST_PARTS = ("all", "lint", "types", "unit", "e2e", "soak")
 
 
 def command_test(config: Settings, args: argparse.Namespace) -> None:
@@ -280,9 +280,13 @@ def command_test(config: Settings, args: argparse.Namespace) -> None:
         train(config)
         pytest_step("end-to-end tests", "e2e", env)
         return
+    if part == "soak":
+        train(config)
+        pytest_step("soak", "soak", env, ["tests/soak", "-s"])
+        return
     lint(env)
     types(env)
-    pytest_step("unit and integration tests", "not e2e", env)
+    pytest_step("unit and integration tests", "not e2e and not soak", env)
     command_validate(config, args)
     train(config)
     prune_models(config)
@@ -330,7 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="?",
         choices=TEST_PARTS,
         default="all",
-        help="Only one part: lint, types, unit (seconds, no servers) or e2e (default: all).",
+        help="Only one part: lint, types, unit (seconds, no servers), e2e, or soak (load).",
     )
     test.set_defaults(handler=command_test)
 

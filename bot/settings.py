@@ -19,7 +19,13 @@ from memory.rules import RelationshipRules, RulesError
 ROOT = Path(__file__).resolve().parent.parent
 
 # Secrets that are generated into `.env` when missing.
-GENERATED_SECRETS = ("SESSION_SECRET", "IDENTITY_SECRET", "ACTION_SERVER_TOKEN", "REST_TOKEN")
+GENERATED_SECRETS = (
+    "SESSION_SECRET",
+    "IDENTITY_SECRET",
+    "ACTION_SERVER_TOKEN",
+    "REST_TOKEN",
+    "HEALTH_TOKEN",
+)
 
 
 class SettingsError(ValueError):
@@ -85,6 +91,8 @@ class Settings:
     identity_secret: str = field(default="", repr=False)
     action_server_token: str = field(default="", repr=False)
     rest_token: str = field(default="", repr=False)
+    # The operator's bearer token for the health endpoint's detail.
+    health_token: str = field(default="", repr=False)
     # Raw values, for settings that a component documents and parses itself
     # (for example the relationship weights, prefixed RELATIONSHIP_).
     raw: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -146,6 +154,7 @@ class Settings:
             "RAPPORT_ACTIONS_URL": self.actions_url,
             "RAPPORT_ACTION_SERVER_TOKEN": self.action_server_token,
             "RAPPORT_REST_TOKEN": self.rest_token,
+            "RAPPORT_HEALTH_TOKEN": self.health_token,
             "RAPPORT_TRACKER_DIALECT": self.tracker_dialect,
             "RAPPORT_TRACKER_DB": self.tracker_db,
             "RAPPORT_TRACKER_URL": self.tracker_url,
@@ -299,6 +308,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "IDENTITY_SECRET": ("identity_secret", _text),
     "ACTION_SERVER_TOKEN": ("action_server_token", _text),
     "REST_TOKEN": ("rest_token", _text),
+    "HEALTH_TOKEN": ("health_token", _text),
 }
 
 

@@ -63,14 +63,18 @@ def event_id(event: Mapping[str, Any]) -> str:
 
 def _time(event: Mapping[str, Any]) -> datetime:
     stamp = event.get("timestamp")
-    if isinstance(stamp, (int, float)):
-        return datetime.fromtimestamp(stamp, tz=timezone.utc)
+    if isinstance(stamp, (int, float)) and not isinstance(stamp, bool):
+        try:
+            return datetime.fromtimestamp(stamp, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            logger.warning("memory: an event's timestamp %r is no time; using now", stamp)
     return datetime.now(timezone.utc)
 
 
 def _entities(parse_data: Mapping[str, Any]) -> tuple[dict[str, Any], ...]:
     found = []
-    for entity in parse_data.get("entities") or ():
+    entities = parse_data.get("entities")
+    for entity in entities if isinstance(entities, (list, tuple)) else ():
         if isinstance(entity, Mapping) and "entity" in entity:
             found.append({"entity": entity["entity"], "value": entity.get("value")})
     return tuple(found)
@@ -137,8 +141,8 @@ class EventIngestor:
         text = event.get("text")
         text = str(text)[:MAX_TEXT] if text is not None else None
         if kind == "user":
-            parse = event.get("parse_data") or {}
-            intent = parse.get("intent") or {}
+            parse = _mapping(event.get("parse_data"))
+            intent = _mapping(parse.get("intent"))
             confidence = intent.get("confidence")
             return Exchange(
                 event_id=event_id(event),
@@ -146,7 +150,7 @@ class EventIngestor:
                 speaker="customer",
                 text=text,
                 at=_time(event),
-                intent=intent.get("name"),
+                intent=name if isinstance(name := intent.get("name"), str) else None,
                 confidence=float(confidence) if isinstance(confidence, (int, float)) else None,
                 entities=_entities(parse),
             )
@@ -169,6 +173,11 @@ class EventIngestor:
                 policy=None if agent else _policy(metadata),
             )
         return None
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """`value` when it is a mapping, else an empty one (an event's parts as Rasa shapes them)."""
+    return value if isinstance(value, Mapping) else {}
 
 
 def _policy(metadata: Any) -> dict[str, Any] | None:
