@@ -95,11 +95,12 @@ def features(doc: Doc) -> str:
     )
 
 
-def fingerprint(corpus_text: str, kinds: Sequence[str]) -> str:
-    """A short hash of the corpus, the kinds and the training settings."""
+def fingerprint(entries: Sequence[Labelled], kinds: Sequence[str]) -> str:
+    """A short hash of the labelled sentences (not the file's comments), the kinds and the
+    training settings."""
+    labelled = [[entry.text, sorted(entry.kinds)] for entry in entries]
     digest = hashlib.sha256()
-    digest.update(corpus_text.encode("utf-8"))
-    digest.update(json.dumps([list(kinds), SETTINGS, spacy.__version__]).encode("utf-8"))
+    digest.update(json.dumps([labelled, list(kinds), SETTINGS, spacy.__version__]).encode("utf-8"))
     return digest.hexdigest()[:16]
 
 
@@ -217,7 +218,7 @@ def current_dir(
     kinds: Sequence[str], corpus: Path = CORPUS_PATH, root: Path = ARTEFACT_DIR
 ) -> Path:
     """Where the artefact for the corpus as it is now lives (or would live)."""
-    return root / fingerprint(corpus.read_text(encoding="utf-8"), kinds)
+    return root / fingerprint(load_corpus(corpus, kinds), kinds)
 
 
 def build(

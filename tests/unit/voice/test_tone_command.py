@@ -34,9 +34,9 @@ def test_one_json_verdict_per_line_and_exit_zero_with_findings() -> None:
     assert [verdict["text"] for verdict in verdicts] == lines
     assert [verdict["ok"] for verdict in verdicts] == [True, False, True, False, True]
     for verdict in verdicts:
-        assert set(verdict) == {"text", "ok", "findings"}
+        assert set(verdict) == {"text", "ok", "findings", "rewrite"}
         for finding in verdict["findings"]:
-            assert set(finding) == {"kind", "span", "suggestion"}
+            assert set(finding) == {"kind", "span", "suggestion", "advice", "rewrite"}
             assert finding["span"] in verdict["text"]
     assert verdicts[1]["findings"][0]["kind"] == "criticism"
     assert verdicts[1]["findings"][0]["span"] == "You should have checked the size"
@@ -116,3 +116,23 @@ def test_help_lists_the_tone_command() -> None:
     )
     assert result.returncode == 0
     assert b"tone" in result.stdout
+
+
+def test_report_prints_the_held_out_table_by_kind() -> None:
+    from voice import tone
+
+    tone.train_classifier()
+    report = subprocess.run(
+        [sys.executable, "-m", "bot", "tone", "--report"],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert report.returncode == 0, report.stderr.decode()
+    lines = report.stdout.decode().splitlines()
+    assert "held_out.yml" in lines[0]
+    assert "rules + classifier" in lines[1]
+    for kind in (*tone.KINDS, "overall"):
+        row = next(line for line in lines if line.split()[0] == kind)
+        # precision / recall / labelled, for the rules alone and with the classifier
+        assert len(row.split("/")) == 5, row
