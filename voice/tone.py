@@ -358,8 +358,14 @@ class ToneGuard:
         docs = list(self.nlp.pipe(texts, batch_size=batch_size))
         if self.classifier is None:
             return [self._verdict(doc) for doc in docs]
-        scores = self.classifier.scores(docs)
-        return [self._verdict(doc, score) for doc, score in zip(docs, scores, strict=True)]
+        long_enough = [tone_classifier.long_enough(doc) for doc in docs]
+        scores = iter(
+            self.classifier.scores(doc for doc, ok in zip(docs, long_enough, strict=True) if ok)
+        )
+        return [
+            self._verdict(doc, next(scores) if ok else None)
+            for doc, ok in zip(docs, long_enough, strict=True)
+        ]
 
     def check_rules_only(self, texts: Iterable[str]) -> list[bool]:
         """For each text, whether the rules alone find something (the classifier's training
@@ -535,20 +541,32 @@ def guard() -> ToneGuard:
     return ToneGuard(language.load(), load_rules(), tone_classifier.load(KINDS))
 
 
+@lru_cache(maxsize=1)
+def rules_guard() -> ToneGuard:
+    """The guard on its rules alone, for the bot's own words (see `check`)."""
+    return ToneGuard(language.load(), load_rules())
+
+
 def train_classifier(force: bool = False) -> tuple[Path, dict[str, Any]]:
     """Build the classifier's artefact for the corpus as it is now, unless it exists."""
-    rules_only = ToneGuard(language.load(), load_rules())
+    rules_only = rules_guard()
     return tone_classifier.build(rules_only.nlp, rules_only.check_rules_only, KINDS, force=force)
 
 
 def check(text: str) -> ToneVerdict:
-    """The shared guard's verdict on one text."""
-    return guard().check(text)
+    """The rules' verdict on one of the bot's own texts (an action's message, a fill-in).
+
+    The bot's words are the shop's reviewed responses and what actions build from them: a
+    false alarm there would replace a good answer with a generic one, so they are checked by the
+    rules, which every response is tested against. The classifier coaches people writing freely
+    (`guard()`: the agent console, `python -m bot tone`), where a false alarm costs one click.
+    """
+    return rules_guard().check(text)
 
 
 def safe_text(text: str, fallback: str) -> str:
-    """`text` when it passes the shared guard; otherwise `fallback` (and the findings are logged).
+    """`text` when it passes the rules; otherwise `fallback` (and the findings are logged).
 
     For text that actions build at run time: the fallback is a fixed phrase known to pass.
     """
-    return guard().safe_text(text, fallback)
+    return rules_guard().safe_text(text, fallback)

@@ -50,7 +50,16 @@ SETTINGS: dict[str, Any] = {
     "thresholds": [round(0.15 + 0.05 * step, 2) for step in range(12)],
 }
 
+# Texts with fewer words (a button title, "Hi!", "One moment") are left to the rules: a bag of
+# words has too little to go on, and its guesses there are mostly priors.
+MIN_WORDS = 5
+
 log = logging.getLogger(__name__)
+
+
+def long_enough(doc: Doc) -> bool:
+    """Whether the classifier has enough words in this text to judge it."""
+    return sum(1 for token in doc if not token.is_punct and not token.is_space) >= MIN_WORDS
 
 
 class ToneCorpusError(ValueError):
