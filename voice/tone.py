@@ -499,8 +499,8 @@ class ToneGuard:
         )
 
     def _subject(self, shown: Span) -> str:
-        """What the draft is about: its first noun phrase that names a thing (the brakes,
-        your order), looked for in the sentence of the shown words and then in the whole
+        """What the draft is about: its first noun phrase that names a thing (a part, an
+        order), looked for in the sentence of the shown words and then in the whole
         text; the rules file's fallback ("this") when there is none."""
         for where in (shown.sent, shown.doc[:]):
             for chunk in where.noun_chunks:

@@ -42,7 +42,7 @@ SETTINGS: dict[str, Any] = {
     "epochs": 20,
     "batch_size": 16,
     "dropout": 0.2,
-    "ngram_size": 2,
+    "ngram_size": 3,
     "folds": 5,
     # The threshold is the one with the best recall whose cross-validated precision reaches
     # this; without one, the one with the best F1.
