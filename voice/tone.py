@@ -479,12 +479,16 @@ class ToneGuard:
         draft's subject."""
         doc = shown.doc
         sentence = _trim(shown.sent)
+        replaces_end = sentence.end_char
         if replacement:
             subject = self._subject(shown)
             suggestion = replacement.replace("{subject}", subject).replace("{Subject}", subject)
             suggestion = suggestion[:1].upper() + suggestion[1:]
         else:
             suggestion = advice
+        if suggestion[-1:] in (".", "?", "!"):
+            # The suggestion brings its own full stop: the draft's goes with the sentence.
+            replaces_end = shown.sent.start_char + len(shown.sent.text.rstrip())
         return Finding(
             kind=kind,
             span=shown.text,
@@ -493,9 +497,9 @@ class ToneGuard:
             start=shown.start_char,
             end=shown.end_char,
             advice=advice,
-            rewrite=doc.text[: sentence.start_char] + suggestion + doc.text[sentence.end_char :],
+            rewrite=doc.text[: sentence.start_char] + suggestion + doc.text[replaces_end:],
             replaces_start=sentence.start_char,
-            replaces_end=sentence.end_char,
+            replaces_end=replaces_end,
         )
 
     def _subject(self, shown: Span) -> str:
@@ -511,7 +515,15 @@ class ToneGuard:
                     continue
                 words = [token for token in chunk if token.dep_ != "predet"]
                 first = words[0]
-                text = shown.doc[first.i : chunk.end].text
+                end = chunk.end
+                # "your e-bike", "the derailleur hanger": the parser may end the phrase early.
+                while end < where.end and (
+                    shown.doc[end].text == "-"
+                    or shown.doc[end - 1].text == "-"
+                    or shown.doc[end].pos_ in ("NOUN", "PROPN")
+                ):
+                    end += 1
+                text = shown.doc[first.i : end].text
                 if first.lower_ in ("our", "my"):
                     continue
                 if first.pos_ != "PROPN" and not first.text.isupper():
