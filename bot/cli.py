@@ -101,7 +101,13 @@ def check_lookups(config: Settings) -> None:
 
 
 def train(config: Settings, force: bool = False) -> None:
-    """Train a model unless the newest one already matches data, domain and config."""
+    """Train a model unless the newest one already matches data, domain and config; first the
+    tone guard's classifier unless it already matches its corpus."""
+    run_step(
+        "tone classifier (skipped when its corpus is unchanged)",
+        [processes.python(), "-m", "bot", "tone", "--train"],
+        processes.child_environment(config),
+    )
     write_lookups(config)
     args = ["train", "--out", str(config.models_dir), *content_args(config)]
     args += ["--config", str(config.config_file), "--endpoints", "endpoints.yml"]
