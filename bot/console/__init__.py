@@ -79,20 +79,25 @@ class ConsoleInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         from bot import settings
+        from bot.console import canned
         from bot.console.routes import console_blueprint
         from bot.console.service import ConsoleService
         from memory.store import MemoryStore
         from voice import business
 
+        replies: list[canned.CannedReply] = []
+        zone = ""
         try:
             config = settings.load()
             rules = config.relationship_rules()
-            templates = business.load_cached(config.business_file).templates
-        except (settings.SettingsError, business.BusinessFileError):
+            shop = business.load_cached(config.business_file)
+            templates, zone = shop.templates, shop.shop.timezone
+            replies = canned.load(canned.path_beside(config.business_file))
+        except (settings.SettingsError, business.BusinessFileError, canned.CannedRepliesError):
             # The same defaults the memory uses; `bot run` reports the error.
             rules, templates = None, {}
         # Engines connect lazily: building them does no I/O on the server's loop.
         store = MemoryStore(self.database_url, rules=rules)
         limiter = auth.SignInLimiter(self.sign_in_failures, self.sign_in_address_failures)
-        service = ConsoleService(store, templates=templates)
+        service = ConsoleService(store, templates=templates, canned=replies, shop_timezone=zone)
         return console_blueprint(service, self.secure_cookies, self.trusted_proxies, limiter)
