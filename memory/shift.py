@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import Engine
 
 from memory import schema as s
@@ -261,6 +261,22 @@ class ShiftRecords:
                     if row.id not in seen and short_id(row.sender_id) == wanted:
                         found.append(handoff_from_row(row))
         return found[:limit]
+
+    def customer_messages_since(self, sender_id: str, since: datetime) -> int:
+        """How many messages the conversation's customer sent since `since` (the console's
+        alert for a new message in a chat)."""
+        with self.engine.connect() as conn:
+            count = conn.execute(
+                select(func.count())
+                .select_from(s.exchanges)
+                .join(s.conversations, s.conversations.c.id == s.exchanges.c.conversation_id)
+                .where(
+                    s.conversations.c.sender_id == sender_id,
+                    s.exchanges.c.speaker == "customer",
+                    s.exchanges.c.at >= utc(since),
+                )
+            ).scalar()
+        return int(count or 0)
 
     def bot_doings(self, sender_id: str) -> list[tuple[str | None, dict[str, Any] | None]]:
         """(action, policy) of the bot's messages in a conversation that did something (an

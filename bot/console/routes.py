@@ -287,7 +287,7 @@ def console_blueprint(
         target = str(wish.get("to") or "")
         note = str(wish.get("note") or "")
         agent = request.ctx.agent.agent
-        handoff = await asyncio.to_thread(service.queue.transfer, handoff_id, agent, target, note)
+        handoff = await asyncio.to_thread(service.transfer, handoff_id, agent, target, note)
         await tell_customer(request, handoff.sender_id, "agent_transferred", target)
         return response.json({"handoff": handoff.as_json()})
 
@@ -404,11 +404,19 @@ def console_blueprint(
                     last_beat = loop.time()
                 items = await asyncio.to_thread(service.queue_view)
                 follow_ups = await asyncio.to_thread(service.follow_ups_view)
+                online = await asyncio.to_thread(service.accounts.online)
                 shown = [{k: v for k, v in i.items() if k != "waiting_seconds"} for i in items]
-                if (shown, follow_ups) != last_queue:
-                    last_queue = (shown, follow_ups)
+                if (shown, follow_ups, online) != last_queue:
+                    last_queue = (shown, follow_ups, online)
                     await ws.send(
-                        json.dumps({"type": "queue", "queue": items, "follow_ups": follow_ups})
+                        json.dumps(
+                            {
+                                "type": "queue",
+                                "queue": items,
+                                "follow_ups": follow_ups,
+                                "agents_online": online,
+                            }
+                        )
                     )
                 if watched is not None:
                     handoff = await asyncio.to_thread(service.handoff, watched)

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from memory.agents import AgentAccounts
-from memory.handoffs import Handoff, HandoffQueue
+from memory.handoffs import Handoff, HandoffError, HandoffQueue
 from memory.records import now_utc
 from memory.shift import ShiftError, ShiftRecords, short_id
 from memory.store import MemoryStore, UnknownCustomer
@@ -84,6 +84,10 @@ class ConsoleService:
         item["waiting_seconds"] = max(0, int((now - handoff.requested_at).total_seconds()))
         item["customer"] = self.customer_summary(handoff.sender_id)
         item["first_line"] = first_line(handoff.detail)
+        if handoff.state != "resolved":
+            item["customer_messages"] = self.shift.customer_messages_since(
+                handoff.sender_id, handoff.requested_at
+            )
         item["serious"] = handoff.reason in SERIOUS_REASONS or bool(
             item["customer"].get("open_complaints")
         )
@@ -119,6 +123,12 @@ class ConsoleService:
             for other in self.shift.chats_of_customer(customer_id)
             if other.id != handoff.id
         ]
+
+    def transfer(self, handoff_id: int, agent: str, to_agent: str, note: str) -> Handoff:
+        """Give a claimed chat to another agent who is online now, with a note for them."""
+        if to_agent not in self.accounts.online():
+            raise HandoffError(f"{to_agent or 'nobody'} is not online; choose an agent who is")
+        return self.queue.transfer(handoff_id, agent, to_agent, note)
 
     def handoff(self, handoff_id: int) -> Handoff:
         return self.queue.get(handoff_id)
