@@ -76,7 +76,7 @@ def test_the_queue_tells_chats_apart_and_marks_the_serious_ones(
 def test_a_flagged_reply_waits_for_confirmation_and_is_recorded(
     console_server: ConsoleServer,
 ) -> None:
-    handoff, alex, api = _claimed(console_server, "cust-tone", "complaint", "It broke again")
+    _handoff, alex, api = _claimed(console_server, "cust-tone", "complaint", "It broke again")
 
     held = alex.post(f"{api}/messages", json={"text": HURTFUL}).json()
     assert held["sent"] is False and held["tone"]["findings"]
@@ -97,7 +97,7 @@ def test_a_flagged_reply_waits_for_confirmation_and_is_recorded(
 
 
 def test_a_transfer_carries_a_note_for_the_next_agent_only(console_server: ConsoleServer) -> None:
-    handoff, alex, api = _claimed(console_server, "cust-move", "fallback", "Which tyres fit?")
+    _handoff, alex, api = _claimed(console_server, "cust-move", "fallback", "Which tyres fit?")
     console_server.service.accounts.heartbeat("Blake")  # type: ignore[attr-defined]
     moved = alex.post(f"{api}/transfer", json={"to": "Blake", "note": "Knows the tyre sizes"})
     assert moved.status_code == 200, moved.text
@@ -182,13 +182,13 @@ def test_past_chats_are_found_by_name_id_and_words(console_server: ConsoleServer
     assert found(short_id("cust-past-1")) == [first.id]
     assert found("100%") == []  # a wildcard is a character like any other
     # The card lists the customer's other chats.
-    third, alex, api = _claimed(console_server, "cust-past-1", "customer_asked", "Back again")
+    _third, alex, api = _claimed(console_server, "cust-past-1", "customer_asked", "Back again")
     earlier = alex.get(api).json()["earlier_chats"]
     assert [chat["id"] for chat in earlier] == [first.id]
 
 
 def test_the_card_speaks_the_agents_language(console_server: ConsoleServer) -> None:
-    handoff, alex, api = _claimed(console_server, "cust-card", "say_yes", "Can I return it?")
+    _handoff, alex, api = _claimed(console_server, "cust-card", "say_yes", "Can I return it?")
     _said(console_server, "cust-card", "customer", "I want to book a repair", intent="book_repair")
     _said(console_server, "cust-card", "bot", "Booked!", action="action_submit_repair")
     decision = {"kind": "late_return", "rung": "alternatives", "reason": "past 30 days"}
