@@ -128,7 +128,14 @@ class ConsoleService:
         """Give a claimed chat to another agent who is online now, with a note for them."""
         if to_agent not in self.accounts.online():
             raise HandoffError(f"{to_agent or 'nobody'} is not online; choose an agent who is")
-        return self.queue.transfer(handoff_id, agent, to_agent, note)
+        handoff = self.queue.transfer(handoff_id, agent, to_agent, note)
+        if note.strip() and "transfer_note" in self.templates:
+            # The note stays on the card (internal), for whoever has the customer next.
+            words = self.templates["transfer_note"].format(
+                from_agent=agent, to_agent=to_agent, note=handoff.transfer_note
+            )
+            self.add_note(handoff.sender_id, agent, words)
+        return handoff
 
     def handoff(self, handoff_id: int) -> Handoff:
         return self.queue.get(handoff_id)

@@ -108,6 +108,8 @@ def test_a_transfer_carries_a_note_for_the_next_agent_only(console_server: Conso
         "Alex",
         "Knows the tyre sizes",
     )
+    notes = blake.get(f"{console_server.url}/console/api/handoffs/{item['id']}").json()["notes"]
+    assert notes[0]["text"] == "Transferred from Alex to Blake: Knows the tyre sizes"
     # Staff's words: never in the customer's own export.
     store = console_server.service.store  # type: ignore[attr-defined]
     customer = store.customer_for_sender("cust-move")
