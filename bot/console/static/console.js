@@ -135,8 +135,8 @@
         alertAgent(item.transferred_from + " transferred " + customerName(item) + " to you" +
           (item.transfer_note ? ": " + item.transfer_note : ""));
         if (item.id !== selected) unread[item.id] = true;
-      } else if (mine && was && (item.customer_messages || 0) > was.said) {
-        if (item.id !== selected || document.hidden) unread[item.id] = true;
+      } else if (mine && was && (item.customer_messages || 0) > was.said && (item.id !== selected || document.hidden)) {
+        unread[item.id] = true;
         alertAgent("New message from " + customerName(item));
       }
     });
@@ -491,7 +491,10 @@
     if (!pendingDraft) return;
     var text = pendingDraft.text;
     pendingDraft.findings.forEach(function (f) {
-      text = f.span && text.indexOf(f.span) >= 0 ? text.replace(f.span, f.suggestion) : text;
+      // A suggestion that quotes better words ("Try: ... \"I'm sorry ...\"") gives those words.
+      var quoted = /"([^"]+)"/.exec(f.suggestion || "");
+      var better = quoted ? quoted[1] : f.suggestion;
+      text = f.span && better && text.indexOf(f.span) >= 0 ? text.replace(f.span, better) : text;
     });
     hideConfirm();
     $("reply").value = text;
