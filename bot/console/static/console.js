@@ -19,6 +19,7 @@
   var unread = {}; // handoff id -> true when a customer wrote in a chat the agent has not looked at
   var receivedAt = Date.now();
   var audio = null;
+  var flagged = {}; // texts of this chat's replies that were sent over the tone guard
   var $ = function (id) { return document.getElementById(id); };
 
   function el(tag, cls, text) {
@@ -265,6 +266,8 @@
     messages.forEach(function (message) {
       var sender = message.sender || "bot";
       var li = el("li", sender);
+      var overridden = sender === "agent" && flagged[message.text];
+      if (overridden) li.className += " flagged";
       var who = sender === "customer" ? "Customer" : sender === "agent" ? (message.agent || "Agent") : "Bot";
       var head = el("span", "who", who);
       var at = timeOf(message.timestamp);
@@ -273,6 +276,7 @@
         time.dateTime = new Date(message.timestamp * 1000).toISOString();
         head.appendChild(time);
       }
+      if (overridden) head.appendChild(el("span", "badge flag-badge", "sent over the tone guard"));
       li.appendChild(head);
       li.appendChild(el("span", "text", message.text || ""));
       list.appendChild(li);
@@ -345,6 +349,8 @@
     $("customer-typing").hidden = true;
     renderQueue();
     call("GET", "/handoffs/" + id).then(function (data) {
+      flagged = {};
+      (data.sent_anyway || []).forEach(function (s) { flagged[s.text] = true; });
       renderState(data.handoff);
       renderMessages(data.messages);
       renderCard(data);
@@ -446,6 +452,7 @@
     $("reply").value = ""; $("tone").textContent = "";
     hideConfirm();
     var id = selected;
+    if (confirmed) flagged[text] = true;
     act("/messages", { text: text, confirmed: !!confirmed }).then(function (data) {
       var sent = data && data.sent;
       if (!sent && !$("reply").value && selected === id) $("reply").value = text;
