@@ -88,6 +88,13 @@ def test_a_busy_shift_with_two_agents_and_two_customers(
     try:
         alex_console = sign_in(contexts[0], url, alex, password)
         blake_console = sign_in(contexts[1], url, blake, password)
+        # The alert sound can be muted, and stays muted after a reload.
+        blake_console.locator("#mute").click()
+        blake_console.reload()
+        blake_console.locator("#mute[aria-pressed=true]", has_text="Sound off").wait_for(
+            timeout=WAIT_MS
+        )
+        blake_console.locator("#live").filter(has_text="live").wait_for(timeout=WAIT_MS)
         ann, ben = contexts[2].new_page(), contexts[3].new_page()
 
         # -- a new chat: alert, title count, a wait that ticks ------------------------------
@@ -200,6 +207,10 @@ def test_a_busy_shift_with_two_agents_and_two_customers(
         )
         alex_console.locator("#follow-up-info", has_text="kept").wait_for(timeout=WAIT_MS)
         alex_console.locator("#sent-anyway li", has_text="not our fault").wait_for(timeout=WAIT_MS)
+        # The transcript marks the reply sent over the guard, for whoever reads the chat later.
+        alex_console.locator("#transcript li.agent.flagged", has_text="not our fault").wait_for(
+            timeout=WAIT_MS
+        )
         alex_console.screenshot(path=str(screenshots / "console-shift-past.png"))
         alex_console.locator("#past-q").fill("order please")
         alex_console.locator("#past-form button").click()
