@@ -122,8 +122,14 @@ class ShiftRecords:
             )
         return promise_id
 
-    def follow_ups(self, include_kept: bool = False) -> list[FollowUp]:
-        """Follow-ups promised on chats, soonest due first; only the open ones unless asked."""
+    def follow_ups(
+        self,
+        include_kept: bool = False,
+        handoff_id: int | None = None,
+        promise_id: int | None = None,
+    ) -> list[FollowUp]:
+        """Follow-ups promised on chats, soonest due first; only the open ones unless asked;
+        of one chat or one promise when given."""
         query = (
             select(
                 s.promises.c.id,
@@ -139,6 +145,10 @@ class ShiftRecords:
         )
         if not include_kept:
             query = query.where(s.promises.c.state == "open")
+        if handoff_id is not None:
+            query = query.where(s.handoffs.c.id == handoff_id)
+        if promise_id is not None:
+            query = query.where(s.promises.c.id == promise_id)
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         return [
@@ -155,9 +165,8 @@ class ShiftRecords:
         ]
 
     def follow_up_for(self, handoff_id: int) -> FollowUp | None:
-        return next(
-            (f for f in self.follow_ups(include_kept=True) if f.handoff_id == handoff_id), None
-        )
+        found = self.follow_ups(include_kept=True, handoff_id=handoff_id)
+        return found[0] if found else None
 
     # -- replies sent over the tone guard ----------------------------------------------------
 

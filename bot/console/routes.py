@@ -354,6 +354,11 @@ def console_blueprint(
         if outcome == "follow_up":
             promised = service.follow_up_terms(wish.get("what"), wish.get("due_at"))
             told = service.follow_up_words(agent, *promised)  # the business file has the words
+            # The agent's words go to the customer inside the shop's: the guard checks them.
+            verdict = await asyncio.to_thread(service.tone, told)
+            if not verdict["ok"]:
+                found = "; ".join(f'"{f["span"]}": {f["suggestion"]}' for f in verdict["findings"])
+                raise ValueError(f"reword the promise before the customer reads it ({found})")
         await mine(request, handoff_id)
         handoff = await asyncio.to_thread(service.queue.resolve, handoff_id, agent, outcome)
         await asyncio.to_thread(service.record_outcome, handoff, agent, promised)

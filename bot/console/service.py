@@ -272,10 +272,8 @@ class ConsoleService:
 
     def keep_follow_up(self, promise_id: int) -> dict[str, Any]:
         """A follow-up was done: the promise is kept (a benefit in the relationship)."""
-        follow_up = next(
-            (f for f in self.shift.follow_ups(include_kept=True) if f.promise_id == promise_id),
-            None,
-        )
+        found = self.shift.follow_ups(include_kept=True, promise_id=promise_id)
+        follow_up = found[0] if found else None
         if follow_up is None:
             raise LookupError(f"no follow-up has id {promise_id}")
         if follow_up.state == "open":

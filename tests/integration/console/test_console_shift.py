@@ -126,6 +126,15 @@ def test_a_follow_up_waits_for_us_until_kept(console_server: ConsoleServer) -> N
     late = alex.post(f"{api}/resolve", json={"outcome": "follow_up", "what": "x", "due_at": past})
     assert late.status_code == 400 and "from now" in late.json()["error"]
     due = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)
+    rude = alex.post(
+        f"{api}/resolve",
+        json={
+            "outcome": "follow_up",
+            "what": "a swap, obviously, since you should have measured first",
+            "due_at": due.isoformat(),
+        },
+    )
+    assert rude.status_code == 400 and "reword the promise" in rude.json()["error"]
     done = alex.post(
         f"{api}/resolve",
         json={
