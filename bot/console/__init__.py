@@ -6,6 +6,7 @@ docs/decisions.md for why it is mounted at /console rather than under /webhooks/
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,6 +15,8 @@ from sanic import Blueprint
 
 from bot import rate_limits
 from bot.console import auth
+
+logger = logging.getLogger(__name__)
 
 
 class ConsoleConfigError(ValueError):
@@ -92,10 +95,14 @@ class ConsoleInput(InputChannel):
             rules = config.relationship_rules()
             shop = business.load_cached(config.business_file)
             templates, zone = shop.templates, shop.shop.timezone
-            replies = canned.load(canned.path_beside(config.business_file))
-        except (settings.SettingsError, business.BusinessFileError, canned.CannedRepliesError):
+        except (settings.SettingsError, business.BusinessFileError):
             # The same defaults the memory uses; `bot run` reports the error.
             rules, templates = None, {}
+        else:
+            try:
+                replies = canned.load(canned.path_beside(config.business_file))
+            except canned.CannedRepliesError as error:  # `bot run` refuses it before this
+                logger.error("the console has no canned replies: %s", error)
         # Engines connect lazily: building them does no I/O on the server's loop.
         store = MemoryStore(self.database_url, rules=rules)
         limiter = auth.SignInLimiter(self.sign_in_failures, self.sign_in_address_failures)

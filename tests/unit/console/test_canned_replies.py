@@ -7,24 +7,47 @@ from pathlib import Path
 
 import pytest
 
+from bot import cli
 from bot.console import canned
 from bot.console.service import first_line
+from bot.settings import Settings
 from voice import tone
 
 ROOT = Path(__file__).resolve().parents[3]
-SHIPPED = canned.path_beside(ROOT / "business.yml")
+# The sample shop's and the café's.
+SHIPPED = [
+    canned.path_beside(ROOT / "business.yml"),
+    canned.path_beside(ROOT / "examples" / "cafe" / "business.yml"),
+]
+REPLIES = [(path, reply) for path in SHIPPED for reply in canned.load(path)]
 
 
-def test_the_shop_ships_canned_replies() -> None:
-    replies = canned.load(SHIPPED)
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda path: path.parent.name)
+def test_each_business_ships_canned_replies(path: Path) -> None:
+    replies = canned.load(path)
     assert len(replies) >= 3
     assert len({reply.title for reply in replies}) == len(replies)  # told apart by title
 
 
-@pytest.mark.parametrize("reply", canned.load(SHIPPED), ids=lambda reply: reply.title)
-def test_every_canned_reply_passes_the_tone_guard(reply: canned.CannedReply) -> None:
+@pytest.mark.parametrize(
+    ("path", "reply"), REPLIES, ids=[f"{p.parent.name}-{r.title}" for p, r in REPLIES]
+)
+def test_every_canned_reply_passes_the_tone_guard(path: Path, reply: canned.CannedReply) -> None:
     verdict = tone.check(reply.text)
-    assert verdict.ok, f"{reply.title}: {verdict.describe()}"
+    assert verdict.ok, f"{path}: {reply.title}: {verdict.describe()}"
+
+
+def test_validate_refuses_a_hurtful_canned_reply(tmp_path: Path) -> None:
+    business = tmp_path / "business.yml"
+    config = Settings(content_dir=tmp_path, business_file=business)
+    cli.check_canned_replies(config)  # none is fine
+    (tmp_path / canned.FILE_NAME).write_text(
+        "replies:\n  - title: Fine\n    text: Happy to help!\n"
+        '  - title: Policy\n    text: "Not our fault, you should have read it."\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(cli.CommandFailed, match="the canned reply 'Policy' would hurt"):
+        cli.check_canned_replies(config)
 
 
 def test_the_tone_guard_would_catch_a_hurtful_canned_reply(tmp_path: Path) -> None:
