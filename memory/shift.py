@@ -314,6 +314,30 @@ class ShiftRecords:
             doings.append((row.action, policy if isinstance(policy, dict) else None))
         return doings
 
+    def names(self, sender_ids: list[str]) -> dict[str, str]:
+        """The customer's current name for each conversation that has one (one query, for
+        lists of chats, where a whole card per chat would be slow)."""
+        if not sender_ids:
+            return {}
+        senders = (
+            select(s.conversations.c.sender_id, s.conversations.c.customer_id)
+            .where(s.conversations.c.sender_id.in_(sender_ids))
+            .union(
+                select(s.identities.c.sender_id, s.identities.c.customer_id).where(
+                    s.identities.c.sender_id.in_(sender_ids)
+                )
+            )
+            .subquery()
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(senders.c.sender_id, s.facts.c.value)
+                .join(s.facts, s.facts.c.customer_id == senders.c.customer_id)
+                .where(s.facts.c.kind == "name", s.facts.c.superseded_at.is_(None))
+                .order_by(s.facts.c.recorded_at)
+            ).all()
+        return {row.sender_id: row.value for row in rows}
+
     def chats_of_customer(self, customer_id: int) -> list[Handoff]:
         """Every chat of a customer that reached a person, newest first."""
         with self.engine.connect() as conn:

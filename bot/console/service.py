@@ -108,21 +108,30 @@ class ConsoleService:
             items.append(item)
         return items
 
+    def _listed(self, handoffs: list[Handoff]) -> list[dict[str, Any]]:
+        """Chats for a list: who (name or short id) and what they asked, without whole cards."""
+        names = self.shift.names([handoff.sender_id for handoff in handoffs])
+        items = []
+        for handoff in handoffs:
+            item = handoff.as_json()
+            item["customer"] = {
+                "name": names.get(handoff.sender_id),
+                "short_id": short_id(handoff.sender_id),
+            }
+            item["first_line"] = first_line(handoff.detail)
+            items.append(item)
+        return items
+
     def past_chats(self, words: str) -> list[dict[str, Any]]:
-        now = self.clock()
-        return [self._item(handoff, now) for handoff in self.shift.past_chats(words)]
+        return self._listed(self.shift.past_chats(words))
 
     def earlier_chats(self, handoff: Handoff) -> list[dict[str, Any]]:
         """The customer's other chats that reached a person, newest first."""
         customer_id = self.store.find_customer(handoff.sender_id)
         if customer_id is None:
             return []
-        now = self.clock()
-        return [
-            self._item(other, now)
-            for other in self.shift.chats_of_customer(customer_id)
-            if other.id != handoff.id
-        ]
+        others = self.shift.chats_of_customer(customer_id)
+        return self._listed([other for other in others if other.id != handoff.id])
 
     def transfer(self, handoff_id: int, agent: str, to_agent: str, note: str) -> Handoff:
         """Give a claimed chat to another agent who is online now, with a note for them."""

@@ -166,7 +166,7 @@
     if (item.serious) head.appendChild(el("span", "badge serious-badge", "serious"));
     if (customer.at_risk) head.appendChild(el("span", "badge risk-badge", "at risk"));
     li.appendChild(head);
-    li.appendChild(el("div", "meta", "Stage: " + (customer.stage || "new") + " · " + (REASONS[item.reason] || item.reason)));
+    li.appendChild(el("div", "meta", (customer.stage ? "Stage: " + customer.stage + " · " : "") + (REASONS[item.reason] || item.reason)));
     if (item.first_line) li.appendChild(el("div", "asked", "“" + item.first_line + "”"));
     if (withWait) {
       if (item.state === "claimed") {

@@ -187,6 +187,9 @@ def test_past_chats_are_found_by_name_id_and_words(console_server: ConsoleServer
 
     assert found("") == [second.id, first.id]  # newest first; the open chat is not past
     assert found("morgan") == [first.id]
+    listed = alex.get(f"{console_server.url}/console/api/past", params={"q": "morgan"}).json()
+    assert listed["chats"][0]["customer"]["name"] == "Morgan"
+    assert listed["chats"][0]["first_line"] == "Do you fix hub gears?"
     assert found("slips in third") == [first.id]
     assert found("gift") == [second.id]
     assert found(f"#{second.id}") == [second.id]

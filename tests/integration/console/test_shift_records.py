@@ -95,4 +95,5 @@ def test_past_chats_by_name_words_number_and_short_id(console_db: str) -> None:
     assert found(short_id("dan")) == [first.id]
     assert found("50_off") == [second.id]
     assert found("5%off") == []  # wildcards are plain characters
+    assert shift.names(["dan", "eve", "nobody"]) == {"dan": "Morgan"}
     assert [h.id for h in shift.chats_of_customer(store.customer_for_sender("dan"))] == [first.id]
