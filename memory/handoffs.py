@@ -264,7 +264,14 @@ class HandoffQueue:
                     s.handoffs.c.state == "waiting",
                     s.handoffs.c.claimed_by.is_(None),
                 )
-                .values(state="claimed", claimed_by=agent, claimed_at=self._now())
+                # A transfer's note was for the agent it was given to (the card keeps it).
+                .values(
+                    state="claimed",
+                    claimed_by=agent,
+                    claimed_at=self._now(),
+                    transferred_from=None,
+                    transfer_note=None,
+                )
             ).rowcount
         current = self.get(handoff_id)
         if won != 1:

@@ -108,8 +108,13 @@ def test_a_transfer_carries_a_note_for_the_next_agent_only(console_server: Conso
         "Alex",
         "Knows the tyre sizes",
     )
-    notes = blake.get(f"{console_server.url}/console/api/handoffs/{item['id']}").json()["notes"]
+    chat_api = f"{console_server.url}/console/api/handoffs/{item['id']}"
+    notes = blake.get(chat_api).json()["notes"]
     assert notes[0]["text"] == "Transferred from Alex to Blake: Knows the tyre sizes"
+    # Released and claimed again, the chat no longer reads as handed over.
+    assert blake.post(f"{chat_api}/release", json={}).status_code == 200
+    again = alex.post(f"{chat_api}/claim", json={}).json()["handoff"]
+    assert (again["transferred_from"], again["transfer_note"]) == (None, None)
     # Staff's words: never in the customer's own export.
     store = console_server.service.store  # type: ignore[attr-defined]
     customer = store.customer_for_sender("cust-move")
