@@ -61,6 +61,9 @@ BOT_EVENT = "bot_uttered"
 ERROR_EVENT = "rapport_error"
 HISTORY_EVENT = "history"
 TYPING_EVENT = "typing"
+CUSTOMER_TYPING_EVENT = "customer_typing"
+CUSTOMER_TYPING_SECONDS = 4.0  # a customer's typing signal shows this long in the console
+MAX_TYPING_CONVERSATIONS = 10_000
 MAX_PENDING_PER_CONVERSATION = 100
 MAX_PENDING_CONVERSATIONS = 10_000
 SESSION_GRACE_SECONDS = 30.0
@@ -201,6 +204,8 @@ class WidgetHub:
             config.new_sessions_per_address_per_minute
         )
         self.addresses: dict[str, str] = {}
+        # When each conversation's customer last typed (monotonic seconds), for the console.
+        self.customer_typed: OrderedDict[str, float] = OrderedDict()
         self.words: dict[str, str] = {}
         self.linked: set[tuple[str | None, str]] = set()
         self.linker = (
@@ -320,6 +325,18 @@ class WidgetHub:
         phone, email = (places[0].phone, places[0].email) if places else ("", "")
         words = self.text("widget_unanswered").format(phone=phone, email=email)
         await self.notice(sid, words, "unanswered")
+
+    def customer_typing(self, conversation_id: str, typing: bool) -> None:
+        """A widget says its customer is typing (or stopped, or sent the message)."""
+        self.customer_typed.pop(conversation_id, None)
+        if typing:
+            self.customer_typed[conversation_id] = time.monotonic()
+            while len(self.customer_typed) > MAX_TYPING_CONVERSATIONS:
+                self.customer_typed.popitem(last=False)
+
+    def is_customer_typing(self, conversation_id: str) -> bool:
+        typed = self.customer_typed.get(conversation_id)
+        return typed is not None and time.monotonic() - typed < CUSTOMER_TYPING_SECONDS
 
     async def notice(self, sid: str, text: str, reason: str) -> None:
         """A reply to one widget that is not part of the conversation (limits, errors)."""
@@ -712,12 +729,21 @@ class WidgetInput(InputChannel):
                 # old transcript they stored: say, in the chat itself, that this one is new.
                 await hub.notice(sid, hub.text("widget_new_chat"), "new_chat")
 
+        @sio.on(CUSTOMER_TYPING_EVENT)
+        async def customer_typing(sid: str, data: object = None) -> None:
+            # Only a flag for the socket's own conversation: nothing the client sends is kept.
+            session = hub.sockets.get(sid)
+            if session is not None:
+                typing = bool(data.get("typing")) if isinstance(data, dict) else False
+                hub.customer_typing(session.conversation_id, typing)
+
         @sio.on(USER_EVENT)
         async def user_uttered(sid: str, data: object = None) -> None:
             session = hub.sockets.get(sid)
             if session is None:
                 await hub.refuse(sid, "no_session", hub.text("widget_no_session"))
                 return
+            hub.customer_typing(session.conversation_id, False)
             request = data if isinstance(data, dict) else {}
             text = request.get("message")
             if not isinstance(text, str):

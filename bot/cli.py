@@ -138,10 +138,33 @@ def check_business_file(config: Settings) -> None:
     say(f"business file {config.business_file.name}: ok")
 
 
+def check_canned_replies(config: Settings) -> None:
+    """The console's canned replies beside the business file: readable, and each one passing
+    the tone guard (an agent sends them as they are)."""
+    from bot.console import canned
+    from voice import tone
+
+    path = canned.path_beside(config.business_file)
+    try:
+        replies = canned.load(path)
+    except canned.CannedRepliesError as error:
+        raise CommandFailed(f"{error} (fix it and try again)") from None
+    for reply in replies:
+        verdict = tone.check(reply.text)
+        if not verdict.ok:
+            raise CommandFailed(
+                f"{path}: the canned reply {reply.title!r} would hurt the relationship: "
+                f"{verdict.describe()} (reword it and try again)"
+            )
+    if replies:
+        say(f"canned replies {path.name}: ok ({len(replies)})")
+
+
 def command_run(config: Settings, args: argparse.Namespace) -> None:
     processes.check_port_free(config.host, config.rasa_port, "RASA_PORT")
     processes.check_port_free(config.actions_host, config.actions_port, "ACTIONS_PORT")
     check_business_file(config)
+    check_canned_replies(config)
     prepare(config)
     if not args.no_train:
         train(config)
@@ -209,6 +232,7 @@ def command_train(config: Settings, args: argparse.Namespace) -> None:
 
 def command_validate(config: Settings, args: argparse.Namespace) -> None:
     check_business_file(config)
+    check_canned_replies(config)
     check_lookups(config)
     run_step(
         "rasa data validate",

@@ -27,6 +27,7 @@ OPEN_STATES = ("waiting", "claimed")
 TYPICAL_HANDLE_MINUTES = 6.0  # until the shop has resolved chats of its own to measure
 HANDLE_SAMPLE = 20  # the most recent resolved chats the typical handle time comes from
 MAX_CONTACT_CHARS = 255
+MAX_TRANSFER_NOTE_CHARS = 1000
 
 
 class HandoffError(RuntimeError):
@@ -52,6 +53,9 @@ class Handoff:
     outcome: str | None
     reply_by: datetime | None = None  # when the customer was told a person replies by
     contact: str | None = None  # the email or phone the customer left for the reply
+    transferred_from: str | None = None  # the agent who handed the chat over
+    transfer_note: str | None = None  # their note to the agent who has it now
+    promise_id: int | None = None  # the follow-up promised when it was resolved
 
     def as_json(self) -> dict[str, Any]:
         def iso(moment: datetime | None) -> str | None:
@@ -71,6 +75,9 @@ class Handoff:
             "outcome": self.outcome,
             "reply_by": iso(self.reply_by),
             "contact": self.contact,
+            "transferred_from": self.transferred_from,
+            "transfer_note": self.transfer_note,
+            "promise_id": self.promise_id,
         }
 
 
@@ -89,7 +96,13 @@ def _handoff(row: Any) -> Handoff:
         outcome=row.outcome,
         reply_by=aware(row.reply_by),
         contact=row.contact,
+        transferred_from=row.transferred_from,
+        transfer_note=row.transfer_note,
+        promise_id=row.promise_id,
     )
+
+
+handoff_from_row = _handoff  # for the other readers of the handoffs table (memory.shift)
 
 
 class HandoffQueue:
@@ -251,7 +264,14 @@ class HandoffQueue:
                     s.handoffs.c.state == "waiting",
                     s.handoffs.c.claimed_by.is_(None),
                 )
-                .values(state="claimed", claimed_by=agent, claimed_at=self._now())
+                # A transfer's note was for the agent it was given to (the card keeps it).
+                .values(
+                    state="claimed",
+                    claimed_by=agent,
+                    claimed_at=self._now(),
+                    transferred_from=None,
+                    transfer_note=None,
+                )
             ).rowcount
         current = self.get(handoff_id)
         if won != 1:
@@ -281,13 +301,22 @@ class HandoffQueue:
         """Put a claimed chat back in the queue, keeping its place in line."""
         return self._move(handoff_id, agent, state="waiting", claimed_by=None, claimed_at=None)
 
-    def transfer(self, handoff_id: int, agent: str, to_agent: str) -> Handoff:
-        """Give a claimed chat to another agent (who must exist)."""
+    def transfer(self, handoff_id: int, agent: str, to_agent: str, note: str = "") -> Handoff:
+        """Give a claimed chat to another agent (who must exist), with a note for them."""
+        if to_agent == agent:
+            raise HandoffError("choose another agent to transfer this chat to")
         with self.engine.connect() as conn:
             exists = conn.execute(select(s.agents.c.id).where(s.agents.c.name == to_agent)).scalar()
         if exists is None:
             raise HandoffError(f"no agent is named {to_agent!r}")
-        return self._move(handoff_id, agent, claimed_by=to_agent, claimed_at=self._now())
+        return self._move(
+            handoff_id,
+            agent,
+            claimed_by=to_agent,
+            claimed_at=self._now(),
+            transferred_from=agent,
+            transfer_note=note.strip()[:MAX_TRANSFER_NOTE_CHARS] or None,
+        )
 
     def resolve(self, handoff_id: int, agent: str, outcome: str) -> Handoff:
         if outcome not in OUTCOMES:

@@ -62,6 +62,9 @@ HOLDINGS: tuple[Holding, ...] = (
     # By conversation: the reason in their words, and the email or phone left for the reply.
     Holding(MEMORY, "handoffs", Handling.ERASED),
     Holding(MEMORY, "agent_notes", Handling.INTERNAL),
+    # Agents' replies sent over the tone guard, for coaching: by handoff, deleted with it
+    # (ON DELETE CASCADE) when the customer is forgotten.
+    Holding(MEMORY, "tone_overrides", Handling.INTERNAL),
     Holding(MEMORY, "redemptions", Handling.LEDGER),
     Holding(MEMORY, "agents", Handling.NOT_CUSTOMER_DATA),
     Holding(MEMORY, "agent_sessions", Handling.NOT_CUSTOMER_DATA),
@@ -83,7 +86,10 @@ HOLDINGS: tuple[Holding, ...] = (
 )
 
 # Columns of customer tables that hold staff's words about the customer: left out of exports.
-INTERNAL_COLUMNS: dict[str, tuple[str, ...]] = {"feedback_states": ("note",)}
+INTERNAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "feedback_states": ("note",),
+    "handoffs": ("transfer_note", "transferred_from"),
+}
 
 # Bumped only with a migration that rewrites every ledger account.
 _LEDGER_CONTEXT = b"rapport loyalty ledger v1\x00"

@@ -199,7 +199,8 @@ def export_customer(
                 select(s.handoffs)
                 .where(s.handoffs.c.sender_id.in_(senders))
                 .order_by(s.handoffs.c.id)
-            )
+            ),
+            () if include_internal else _internal(s.handoffs),
         )
     for exchange in result["exchanges"]:
         for column in ("entities", "policy"):

@@ -6,6 +6,7 @@ docs/decisions.md for why it is mounted at /console rather than under /webhooks/
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,6 +15,8 @@ from sanic import Blueprint
 
 from bot import rate_limits
 from bot.console import auth
+
+logger = logging.getLogger(__name__)
 
 
 class ConsoleConfigError(ValueError):
@@ -79,20 +82,29 @@ class ConsoleInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         from bot import settings
+        from bot.console import canned
         from bot.console.routes import console_blueprint
         from bot.console.service import ConsoleService
         from memory.store import MemoryStore
         from voice import business
 
+        replies: list[canned.CannedReply] = []
+        zone = ""
         try:
             config = settings.load()
             rules = config.relationship_rules()
-            templates = business.load_cached(config.business_file).templates
+            shop = business.load_cached(config.business_file)
+            templates, zone = shop.templates, shop.shop.timezone
         except (settings.SettingsError, business.BusinessFileError):
             # The same defaults the memory uses; `bot run` reports the error.
             rules, templates = None, {}
+        else:
+            try:
+                replies = canned.load(canned.path_beside(config.business_file))
+            except canned.CannedRepliesError as error:  # `bot run` refuses it before this
+                logger.error("the console has no canned replies: %s", error)
         # Engines connect lazily: building them does no I/O on the server's loop.
         store = MemoryStore(self.database_url, rules=rules)
         limiter = auth.SignInLimiter(self.sign_in_failures, self.sign_in_address_failures)
-        service = ConsoleService(store, templates=templates)
+        service = ConsoleService(store, templates=templates, canned=replies, shop_timezone=zone)
         return console_blueprint(service, self.secure_cookies, self.trusted_proxies, limiter)

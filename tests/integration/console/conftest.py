@@ -125,13 +125,14 @@ def _console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consol
 @pytest.fixture
 def console_server(_console_server: ConsoleServer) -> ConsoleServer:
     """The shared console server, with an empty queue and no sessions."""
-    from sqlalchemy import delete
+    from sqlalchemy import delete, update
 
     from memory import schema
 
     with _console_server.service.store.engine.begin() as conn:
         conn.execute(delete(schema.handoffs))
         conn.execute(delete(schema.agent_sessions))
+        conn.execute(update(schema.agents).values(last_seen_at=None))  # nobody online yet
     for blueprint in _console_server.app.blueprints.values():  # type: ignore[attr-defined]
         if hasattr(blueprint.ctx, "limiter"):
             blueprint.ctx.limiter.clear()
