@@ -1,6 +1,8 @@
 """Operators' commands for the agent console's accounts.
 
     python -m bot agent add NAME        create an agent (asks for the password twice)
+    python -m bot agent add NAME --role trainer
+                                        a trainer (the review inbox) or a manager (both)
     python -m bot agent password NAME   set a new password (signs the agent out everywhere)
     python -m bot agent list            the agents' names
 
@@ -52,10 +54,10 @@ def command_add(config: Settings, args: argparse.Namespace) -> None:
         accounts = _accounts(config)
         if accounts.exists(name):
             raise CommandFailed(f"an agent named {name!r} already exists")
-        accounts.add(name, read_password(name))
+        accounts.add(name, read_password(name), args.role)
     except AgentAccountError as error:
         raise CommandFailed(str(error)) from None
-    print(f"rapport: agent {name!r} can now sign in at {config.rasa_url}/console")
+    print(f"rapport: {args.role} {name!r} can now sign in at {config.rasa_url}/console")
 
 
 def command_password(config: Settings, args: argparse.Namespace) -> None:
@@ -82,6 +84,12 @@ def register(commands: Any) -> None:
     agent_commands = agent.add_subparsers(dest="agent_command", required=True)
     add = agent_commands.add_parser("add", help="Create an agent account (asks for a password).")
     add.add_argument("name", help="the agent's name, shown to customers with their replies")
+    add.add_argument(
+        "--role",
+        choices=("agent", "trainer", "manager"),
+        default="agent",
+        help="agent: the chats; trainer: the review inbox; manager: both (default: agent)",
+    )
     add.set_defaults(handler=command_add)
     password = agent_commands.add_parser("password", help="Set a new password for an agent.")
     password.add_argument("name")
