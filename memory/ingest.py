@@ -45,6 +45,8 @@ MAX_TEXT = 5000
 # behind the events of the turn in which the customer asked to be forgotten, so those events
 # (which Rasa publishes again when it saves that turn) are forgotten too.
 FORGET_SENDER = "rapport_forget_sender"
+FALLBACK_INTENT = "nlu_fallback"  # Rasa's FallbackClassifier's intent
+GUESSES = 3  # the unsure classifier's best guesses kept with the message
 REMEMBERED_CONVERSATIONS = 10_000  # conversations whose latest customer message is kept
 
 
@@ -149,6 +151,7 @@ class EventIngestor:
                 intent=intent.get("name"),
                 confidence=float(confidence) if isinstance(confidence, (int, float)) else None,
                 entities=_entities(parse),
+                policy=_guesses(parse),
             )
         if kind == "bot":
             metadata = event.get("metadata") or {}
@@ -169,6 +172,22 @@ class EventIngestor:
                 policy=None if agent else _policy(metadata),
             )
         return None
+
+
+def _guesses(parse_data: Mapping[str, Any]) -> dict[str, Any] | None:
+    """For a message the classifier was unsure of (`nlu_fallback`), its best guesses: what the
+    review inbox shows a trainer as the intent the model guessed."""
+    intent = parse_data.get("intent") or {}
+    if intent.get("name") != FALLBACK_INTENT:
+        return None
+    ranking = [
+        {"intent": str(entry["name"]), "confidence": round(float(entry["confidence"]), 4)}
+        for entry in parse_data.get("intent_ranking") or ()
+        if isinstance(entry, Mapping)
+        and entry.get("name") not in (None, FALLBACK_INTENT)
+        and isinstance(entry.get("confidence"), (int, float))
+    ][:GUESSES]
+    return {"guesses": ranking} if ranking else None
 
 
 def _policy(metadata: Any) -> dict[str, Any] | None:

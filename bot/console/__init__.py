@@ -78,12 +78,13 @@ class ConsoleInput(InputChannel):
         self.sign_in_address_failures = sign_in_address_failures
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        from bot import settings
+        from bot import review, settings
         from bot.console.routes import console_blueprint
         from bot.console.service import ConsoleService
         from memory.store import MemoryStore
         from voice import business
 
+        inbox = None
         try:
             config = settings.load()
             rules = config.relationship_rules()
@@ -95,4 +96,9 @@ class ConsoleInput(InputChannel):
         store = MemoryStore(self.database_url, rules=rules)
         limiter = auth.SignInLimiter(self.sign_in_failures, self.sign_in_address_failures)
         service = ConsoleService(store, templates=templates)
-        return console_blueprint(service, self.secure_cookies, self.trusted_proxies, limiter)
+        if rules is not None:
+            # The trainers' review inbox (bot/review), over the same memory database.
+            inbox = review.build(config, store.engine)
+        return console_blueprint(
+            service, self.secure_cookies, self.trusted_proxies, limiter, review=inbox
+        )

@@ -88,6 +88,8 @@ class Masker:
             for match in pattern.finditer(text):
                 if kind == PHONE and sum(c.isdigit() for c in match.group()) < 9:
                     continue
+                if kind == REFERENCE and match.group().lstrip("#").strip().lower() in self._keep:
+                    continue  # a product's model name (GP5000) is not an order number
                 found.append(Span(match.start(), match.end(), kind))
         for pattern in (INTRODUCTIONS, NAME_TRIGGERS):
             for match in pattern.finditer(text):

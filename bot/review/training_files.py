@@ -56,8 +56,8 @@ class Added:
 
 def _yaml() -> YAML:
     yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.width = 4096
+    yaml.preserve_quotes = True  # type: ignore[assignment]
+    yaml.width = 4096  # type: ignore[assignment]
     yaml.indent(mapping=2, sequence=4, offset=2)
     return yaml
 
@@ -85,9 +85,7 @@ def annotate(text: str, entities: Sequence[EntitySpan]) -> str:
         words = text[span.start : span.end]
         if words != words.strip() or any(c in words for c in "[]()"):
             raise TrainingDataError("an entity is whole words, without brackets around it")
-        annotated = (
-            annotated[: span.start] + f"[{words}]({span.entity})" + annotated[span.end :]
-        )
+        annotated = annotated[: span.start] + f"[{words}]({span.entity})" + annotated[span.end :]
     return annotated
 
 
@@ -208,9 +206,7 @@ class TrainingData:
             entry = CommentedMap([("intent", intent), ("examples", LiteralScalarString(""))])
             data["nlu"].append(entry)
         lines = str(entry.get("examples") or "").rstrip("\n")
-        entry["examples"] = LiteralScalarString(
-            (lines + "\n" if lines else "") + f"- {example}\n"
-        )
+        entry["examples"] = LiteralScalarString((lines + "\n" if lines else "") + f"- {example}\n")
         self._dump(path, data)
         if intent not in self.domain_intents():
             self._add_domain_intent(intent)
@@ -259,9 +255,7 @@ class TrainingData:
             )
         if rules.get("rules") is None:
             rules["rules"] = CommentedSeq()
-        steps = CommentedSeq(
-            [CommentedMap([("intent", intent)]), CommentedMap([("action", name)])]
-        )
+        steps = CommentedSeq([CommentedMap([("intent", intent)]), CommentedMap([("action", name)])])
         rules["rules"].append(CommentedMap([("rule", f"answer {intent}"), ("steps", steps)]))
         self._dump(path, rules)
         return name
