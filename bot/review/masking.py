@@ -48,7 +48,9 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 # How customers introduce themselves: the words after these are a name.
 INTRODUCTIONS = re.compile(
-    r"\b(?:my name is|my name's|name's|call me|this is|i am|i'm|im|it's|its)\s+"
+    r"\b(?i:my name is|my name's|name's|call me|this is|i am|i'm|im|it's|its"
+    r"|hi|hello|hey|dear|thanks|thank you|cheers|bye)[,!]?\s+"
+    r"(?!(?:There|All|Team|Everyone|Folks|Again|Back|Here|Now|I)\b)"
     r"(?P<name>[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?)"
 )
 # Typed in lower case, a name is only taken after the plainest introductions.
