@@ -41,7 +41,13 @@ class Chat:
     def customer(self, text: str, intent: str, confidence: float, guesses=None) -> int:
         policy = {"guesses": guesses} if guesses else None
         exchange = Exchange(
-            f"e{next(_ids)}", self.sender, "customer", text, self._next(), intent, confidence,
+            f"e{next(_ids)}",
+            self.sender,
+            "customer",
+            text,
+            self._next(),
+            intent,
+            confidence,
             policy=policy,
         )
         self.store.record_exchange(exchange)
@@ -91,7 +97,9 @@ def test_each_kind_of_miss_is_listed_masked_and_the_rest_is_not(
     chat.customer("what are your opening hours", "ask_hours", 0.98)
     chat.bot("We open at 9.", "action_tell_hours")
     chat.customer(
-        "blorp my email is jo@example.com", "nlu_fallback", 0.5,
+        "blorp my email is jo@example.com",
+        "nlu_fallback",
+        0.5,
         guesses=[{"intent": "ask_hours", "confidence": 0.41}],
     )
     chat.bot("Sorry, could you say that another way?", "utter_fallback_rephrase")
@@ -124,8 +132,11 @@ def test_rephrasing_a_handoff_a_low_rating_and_a_correction(
     with store.engine.begin() as conn:
         conn.execute(
             s.handoffs.insert().values(
-                sender_id="s2", reason="customer_asked", state="resolved",
-                requested_at=(chat.at + timedelta(seconds=1)).replace(tzinfo=None), offline=0,
+                sender_id="s2",
+                reason="customer_asked",
+                state="resolved",
+                requested_at=(chat.at + timedelta(seconds=1)).replace(tzinfo=None),
+                offline=0,
             )
         )
     chat.agent("Hi Jo, we don't hire bikes, but our test rides are free.")
