@@ -91,7 +91,7 @@ class Masker:
                 if kind == PHONE and sum(c.isdigit() for c in match.group()) < 9:
                     continue
                 if kind == REFERENCE and match.group().lstrip("#").strip().lower() in self._keep:
-                    continue  # a product's model name (GP5000) is not an order number
+                    continue  # a product's model name (in the catalogue) is no order number
                 found.append(Span(match.start(), match.end(), kind))
         for pattern in (INTRODUCTIONS, NAME_TRIGGERS):
             for match in pattern.finditer(text):
@@ -106,7 +106,14 @@ class Masker:
                 found.append(Span(match.start(), match.end(), NAME))
         if self.language is not None:
             for entity in self.language()(text).ents:
-                if entity.label_ in SPACY_NAME_LABELS and not self._kept(entity.text):
+                # On lower-case chat ("wen r u lot open") the small model finds people in
+                # words that are none: a name it finds must be written with a capital.
+                capitalised = any(word[:1].isupper() for word in entity.text.split())
+                if (
+                    entity.label_ in SPACY_NAME_LABELS
+                    and capitalised
+                    and not self._kept(entity.text)
+                ):
                     found.append(Span(entity.start_char, entity.end_char, NAME))
         return _merged(found)
 

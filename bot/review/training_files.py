@@ -27,6 +27,8 @@ FILE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 # `[text](entity)` or `[text]{"entity": ...}` in an example: compared by its text alone.
 ANNOTATION = re.compile(r"\[(?P<text>[^\]]+?)\](?:\([^)]*\)|\{[^}]*\})")
 RULES_FILE = "review.yml"
+# The first line of that file, for whoever opens it.
+RULES_COMMENT = "Rules the review inbox added (python -m bot review, the trainer's page)"
 MAX_EXAMPLE_CHARS = 500
 VERSION = "3.1"
 
@@ -250,9 +252,7 @@ class TrainingData:
         rules = self._load(path) if path.exists() else None
         if rules is None:
             rules = CommentedMap([("version", DoubleQuotedScalarString(VERSION))])
-            rules.yaml_set_start_comment(
-                "Rules added from the review inbox (python -m bot review, the trainer's page)."
-            )
+            rules.yaml_set_start_comment(RULES_COMMENT)
         if rules.get("rules") is None:
             rules["rules"] = CommentedSeq()
         steps = CommentedSeq([CommentedMap([("intent", intent)]), CommentedMap([("action", name)])])

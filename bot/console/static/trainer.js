@@ -186,9 +186,10 @@
       data.messages.forEach(function (message) {
         var li = el("li", message.speaker);
         li.dataset.exchange = message.exchange_id;
-        li.appendChild(el("span", "who", message.speaker +
-          (message.intent ? " · " + message.intent + " " + percent(message.confidence) : "") +
-          (message.guess ? " (guess: " + message.guess + ")" : "")));
+        var understood = "";
+        if (message.guess) understood = " · " + message.intent + ", guessed " + message.guess + " " + percent(message.confidence);
+        else if (message.intent) understood = " · " + message.intent + " " + percent(message.confidence);
+        li.appendChild(el("span", "who", message.speaker + understood));
         li.appendChild(el("span", "text", message.text));
         list.appendChild(li);
       });

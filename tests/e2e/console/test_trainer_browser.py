@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import expect
 from rapport_widget_server import WidgetServer
 from ruamel.yaml import YAML
 
@@ -97,7 +98,7 @@ def test_a_trainer_labels_a_fallback_message_and_an_agent_is_refused(
         done = console.locator("#done")
         done.wait_for(timeout=WAIT_MS)
         assert "data/nlu/store.yml" in (done.text_content() or "")
-        assert console.locator("#groups li", has_text=MASKED).count() == 0
+        expect(console.locator("#groups li", has_text=MASKED)).to_have_count(0, timeout=WAIT_MS)
 
         written = YAML(typ="safe").load(data_file.read_text())
         examples = next(e for e in written["nlu"] if e.get("intent") == INTENT)["examples"]
