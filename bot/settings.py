@@ -179,9 +179,6 @@ class Settings:
             "RAPPORT_ROOT": str(ROOT),
             "RAPPORT_ENV_FILE": str(self.env_file),
             "RAPPORT_MEMORY_OUTBOX": str(self.memory_outbox),
-            "REVIEW_CONFIDENCE_PERCENT": str(self.review_confidence_percent),
-            "REVIEW_DAYS": str(self.review_days),
-            "REVIEW_CONTENT_DIR": str(self.review_dir),
         }
 
 

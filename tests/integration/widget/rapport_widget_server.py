@@ -180,6 +180,7 @@ def start_server(
             "TRACKER_DB": config.tracker_db,
             "SESSION_SECRET": SESSION_SECRET,
             "IDENTITY_SECRET": IDENTITY_SECRET,
+            "REVIEW_CONTENT_DIR": str(content),
             "PYTHONUNBUFFERED": "1",
             **overrides,
         }

@@ -3,6 +3,7 @@ temporary memory database and a temporary copy of the content (REVIEW_CONTENT_DI
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -20,8 +21,11 @@ from memory.store import MemoryStore
 
 
 def _bot(env_file: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    # Only the test's .env: a REVIEW_CONTENT_DIR or DATABASE_URL in the environment would win.
+    env = {k: v for k, v in os.environ.items() if k not in ("REVIEW_CONTENT_DIR", "DATABASE_URL")}
     return subprocess.run(
         [sys.executable, "-m", "bot", "--env-file", str(env_file), "review", *args],
+        env=env,
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -48,6 +52,7 @@ def test_review_lists_accepts_and_ignores_from_the_command_line(tmp_path: Path) 
     env_file = tmp_path / ".env"
     env_file.write_text(f"DATABASE_URL={url}\nREVIEW_CONTENT_DIR={content}\n")
 
+    repo_data = {p: p.read_text() for p in (ROOT / "data" / "nlu").glob("*.yml")}
     listing = _bot(env_file)
     assert listing.returncode == 0, listing.stderr
     hours = ids["wen r u lot open, ring 07700 900123"]
@@ -66,3 +71,5 @@ def test_review_lists_accepts_and_ignores_from_the_command_line(tmp_path: Path) 
     ignored = _bot(env_file, "ignore", str(ids["zzzz"]))
     assert ignored.returncode == 0 and "ignored 1" in ignored.stdout
     assert "nothing to review" in _bot(env_file).stdout
+    # The project's own data is never written by a test.
+    assert {p: p.read_text() for p in (ROOT / "data" / "nlu").glob("*.yml")} == repo_data
