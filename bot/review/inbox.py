@@ -259,15 +259,17 @@ class ReviewInbox:
                 least = min(said, key=lambda r: r.confidence if r.confidence is not None else 1)
                 mark(least, "rated_low")
 
-        kept: list[InboxItem] = []
         texts = {int(row.id): row.text for row in rows}
-        for item in sorted(found.values(), key=lambda i: i.at, reverse=True)[:MAX_MESSAGES]:
-            if item.exchange_id in decided_ids:
-                continue
-            item.text = self.masker.mask(texts[item.exchange_id], names.get(item.customer_id, ()))
-            if text_key(item.text) in decided_keys:
-                continue
-            kept.append(item)
+        newest = sorted(found.values(), key=lambda i: i.at, reverse=True)[:MAX_MESSAGES]
+        undecided = [item for item in newest if item.exchange_id not in decided_ids]
+        masked = self.masker.mask_many(
+            [(texts[i.exchange_id], names.get(i.customer_id, ())) for i in undecided]
+        )
+        kept: list[InboxItem] = []
+        for item, text in zip(undecided, masked, strict=True):
+            item.text = text
+            if text_key(text) not in decided_keys:
+                kept.append(item)
         return kept
 
     def _handoff_times(self, conn: Any, conversations: Sequence[int]) -> dict[int, list[datetime]]:
@@ -334,11 +336,13 @@ class ReviewInbox:
             .order_by(s.exchanges.c.at)
         ).all()
         names = self._names(conn, (int(row.customer_id) for row in rows))
+        said = [row for row in rows if row.text]
+        masked = self.masker.mask_many(
+            [(row.text, names.get(int(row.customer_id), ())) for row in said]
+        )
         found: dict[int, list[str]] = defaultdict(list)
-        for row in rows:
-            if row.text:
-                masked = self.masker.mask(row.text, names.get(int(row.customer_id), ()))
-                found[int(row.conversation_id)].append(masked)
+        for row, text in zip(said, masked, strict=True):
+            found[int(row.conversation_id)].append(text)
         return found
 
     def groups(self, threshold: float = grouping.DEFAULT_THRESHOLD) -> list[InboxGroup]:
@@ -382,14 +386,15 @@ class ReviewInbox:
                 raise LookupError(f"no conversation {conversation_id} in the exchange log")
             names = self._names(conn, {int(rows[0].customer_id)})
         known = names.get(int(rows[0].customer_id), ())
+        masked = self.masker.mask_many([(row.text or "", known) for row in rows])
         messages = []
-        for row in rows:
+        for row, text in zip(rows, masked, strict=True):
             intent, confidence = _guess(row.intent, row.confidence, row.policy)
             messages.append(
                 {
                     "exchange_id": int(row.id),
                     "speaker": row.speaker,
-                    "text": self.masker.mask(row.text or "", known),
+                    "text": text,
                     "intent": row.intent if row.speaker == "customer" else None,
                     "guess": intent if row.intent == FALLBACK_INTENT else None,
                     "confidence": None if confidence is None else round(float(confidence), 3),
