@@ -99,3 +99,39 @@ def test_a_trainer_labels_a_message_and_it_is_written_masked(
     assert said not in [item["exchange_id"] for g in again["groups"] for item in g["items"]]
     transcript = trainer.get(f"{url}/console/api/trainer/conversations/999999")
     assert transcript.status_code == 404
+
+
+def test_an_agents_reply_in_a_handed_off_chat_becomes_a_new_intents_answer(
+    console_server: ConsoleServer,
+) -> None:
+    url = console_server.url
+    store = console_server.service.store
+    said = _fallback_message(console_server, "tp-2", "is there a bike rack for my van")
+    with store.engine.begin() as conn:
+        conn.execute(
+            schema.handoffs.insert().values(
+                sender_id="tp-2",
+                reason="fallback",
+                state="resolved",
+                requested_at=datetime.now(timezone.utc).replace(tzinfo=None),
+                offline=0,
+            )
+        )
+    reply = "We fit van racks in the workshop: book a slot and we'll sort it."
+    store.record_exchange(
+        Exchange("tp-2-agent", "tp-2", "agent", reply, datetime.now(timezone.utc), agent="Alex")
+    )
+    trainer, _ = _sign_in(console_server, "Tess")
+    inbox = trainer.get(f"{url}/console/api/trainer/inbox").json()
+    group = next(g for g in inbox["groups"] if said in [i["exchange_id"] for i in g["items"]])
+    assert "handoff" in group["reasons"]
+    assert group["candidates"] == [reply]
+    trainer.headers["X-CSRF-Token"] = inbox["csrf_token"]
+    label = {"exchange_ids": [said], "intent": "ask_van_rack", "response": group["candidates"][0]}
+    done = trainer.post(f"{url}/console/api/trainer/accept", json=label)
+    assert done.status_code == 200, done.text
+    assert done.json()["response"] == "utter_ask_van_rack"
+    assert console_server.content is not None
+    domain = YAML(typ="safe").load((console_server.content / "domain.yml").read_text())
+    assert "ask_van_rack" in domain["intents"]
+    assert domain["responses"]["utter_ask_van_rack"] == [{"text": reply}]
