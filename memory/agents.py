@@ -128,6 +128,18 @@ class AgentAccounts:
             found = conn.execute(select(s.agents.c.id).where(s.agents.c.name == name)).scalar()
         return found is not None
 
+    def set_role(self, name: str, role: str) -> None:
+        """Give the account another role; its sessions end, so the new role applies at once."""
+        role = check_role(role)
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                update(s.agents).where(s.agents.c.name == name).values(role=role)
+            ).rowcount
+            if not changed:
+                raise AgentAccountError(f"no agent is named {name!r}")
+            agent_id = select(s.agents.c.id).where(s.agents.c.name == name).scalar_subquery()
+            conn.execute(delete(s.agent_sessions).where(s.agent_sessions.c.agent_id == agent_id))
+
     def role(self, name: str) -> str | None:
         """The account's role, or None when no agent has that name."""
         with self.engine.connect() as conn:

@@ -71,3 +71,18 @@ def test_agent_add_with_a_role_and_the_role_in_the_session(tmp_path: Path) -> No
     assert opened.role == "trainer"
     session = accounts.session(token)
     assert session is not None and session.role == "trainer"
+
+    promoted = _bot(env_file, "role", "Alex", "manager")
+    assert promoted.returncode == 0, promoted.stderr
+    assert accounts.role("Alex") == "manager"
+    assert _bot(env_file, "role", "Tess", "agent").returncode == 0
+    assert accounts.session(token) is None  # a new role signs the account out
+    missing = _bot(env_file, "role", "Nobody", "agent")
+    assert missing.returncode == 1 and "no agent is named" in missing.stderr
+
+
+def test_the_command_offers_the_roles_the_accounts_know() -> None:
+    from bot.agent_commands import ROLE_CHOICES
+    from memory.agents import ROLES
+
+    assert ROLE_CHOICES == ROLES
