@@ -36,7 +36,7 @@ def build(config: Settings, engine: Any = None) -> ReviewInbox:
 
     return ReviewInbox(
         engine if engine is not None else make_engine(config.database_url),
-        TrainingData(config.review_dir),
+        TrainingData(config.review_dir, held_out=[config.content_dir / "tests" / "nlu"]),
         Masker(keep=shop_words(config.business_file), language=spacy_pipeline),
         confidence=config.review_confidence_percent / 100,
         days=config.review_days,

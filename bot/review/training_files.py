@@ -26,6 +26,8 @@ INTENT_NAME = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 FILE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 # `[text](entity)` or `[text]{"entity": ...}` in an example: compared by its text alone.
 ANNOTATION = re.compile(r"\[(?P<text>[^\]]+?)\](?:\([^)]*\)|\{[^}]*\})")
+# What may precede a message on a line of a held-out set: a list marker, a key.
+HELD_OUT_LINE = re.compile(r"^(?:-\s*)?(?:(?:user|text|intent|examples)\s*:\s*)?")
 RULES_FILE = "review.yml"
 # The first line of that file, for whoever opens it.
 RULES_COMMENT = "Rules the review inbox added (python -m bot review, the trainer's page)"
@@ -103,8 +105,11 @@ def _append(items: CommentedSeq, value: Any) -> None:
 class TrainingData:
     """The NLU files and domain of one content folder (CONTENT_DIR, or the review's own)."""
 
-    def __init__(self, content_dir: Path) -> None:
+    def __init__(self, content_dir: Path, held_out: Sequence[Path] = ()) -> None:
+        """`held_out`: folders of test sets the bot must never train on (tests/nlu): a message
+        found in them is refused as an example."""
         self.content_dir = content_dir
+        self.held_out = tuple(held_out)
         self.nlu_dir = content_dir / "data" / "nlu"
         self.rules_dir = content_dir / "data" / "rules"
         self.domain_file = content_dir / "domain.yml"
@@ -136,6 +141,17 @@ class TrainingData:
                     for example in _examples(entry.get("examples")):
                         found.setdefault(example_key(example), str(entry["intent"]))
         return found
+
+    def held_out_keys(self) -> set[str]:
+        """Every line of the held-out sets, as an example's key (whatever the file's format)."""
+        keys: set[str] = set()
+        for folder in self.held_out:
+            for path in sorted(folder.rglob("*.yml")):
+                for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                    words = HELD_OUT_LINE.sub("", line.strip(), count=1).strip().strip("'\"")
+                    if words:
+                        keys.add(example_key(words))
+        return keys
 
     def domain_intents(self) -> list[str]:
         domain = self._load(self.domain_file) or {}
@@ -184,6 +200,11 @@ class TrainingData:
                     f"domain.yml has no entity {span.entity!r}; add it there first"
                 )
         example = annotate(text, entities)
+        if example_key(example) in self.held_out_keys():
+            raise TrainingDataError(
+                f"{text!r} is in a held-out test set (tests/nlu), which the bot must never "
+                "train on; ignore it"
+            )
         holder = self.examples().get(example_key(example))
         files = self.intent_files()
         if holder is not None and holder != intent:

@@ -121,3 +121,26 @@ def test_entity_spans_are_written_in_rasas_form(content: Path) -> None:
 def test_a_bad_intent_name_is_refused_with_what_to_do(content: Path, intent: str) -> None:
     with pytest.raises(TrainingDataError, match="intent name"):
         TrainingData(content).add_example(intent, "hello there")
+
+
+def test_a_message_of_a_held_out_set_is_never_written(content: Path, tmp_path: Path) -> None:
+    held_out = tmp_path / "held_out"
+    held_out.mkdir()
+    (held_out / "set.yml").write_text(
+        "nlu:\n  - intent: ask_hours\n    examples: |\n      - r u open on [xmas](DATE) eve\n"
+        'feelings:\n  - text: "so the shop shuts at 5??"\n'
+    )
+    data = TrainingData(content, held_out=[held_out])
+    for said in ("R U open on xmas eve", "so the shop shuts at 5"):
+        with pytest.raises(TrainingDataError, match="held-out test set"):
+            data.add_example("ask_hours", said)
+    assert data.add_example("ask_hours", "r u open on xmas day").added
+
+
+def test_the_projects_held_out_messages_are_refused(content: Path) -> None:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    messy = load_data(str(ROOT / "tests" / "nlu" / "messy.yml")).intent_examples[0]
+    data = TrainingData(content, held_out=[ROOT / "tests" / "nlu"])
+    with pytest.raises(TrainingDataError, match="held-out test set"):
+        data.add_example(messy.get("intent"), messy.get("text"))
