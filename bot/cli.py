@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.tone_command",
     "bot.memory_commands",
     "bot.agent_commands",
+    "bot.review.commands",
 )
 
 

@@ -81,6 +81,11 @@ class Settings:
     # channel's own origin. Empty: http://RAPPORT_HOST:RASA_PORT.
     public_url: str = ""
     retention_days: int = 730
+    # The review inbox: messages understood with less confidence (percent), from the last days.
+    review_confidence_percent: int = 70
+    review_days: int = 30
+    # Where the inbox writes accepted examples (domain.yml and data/); None: content_dir.
+    review_content_dir: Path | None = None
     log_level: str = "INFO"
     log_dir: Path = ROOT / "var" / "log"
     # The event broker's durable queue of exchanges on their way to the memory (one per server).
@@ -112,6 +117,11 @@ class Settings:
     @property
     def data_dir(self) -> Path:
         return self.content_dir / "data"
+
+    @property
+    def review_dir(self) -> Path:
+        """The content folder the review inbox writes accepted examples into."""
+        return self.review_content_dir or self.content_dir
 
     @property
     def lookups_dir(self) -> Path:
@@ -301,6 +311,12 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "ALLOWED_ORIGINS": ("allowed_origins", _origins),
     "PUBLIC_URL": ("public_url", _public_url),
     "RETENTION_DAYS": ("retention_days", _int("RETENTION_DAYS", 1, 36500)),
+    "REVIEW_CONFIDENCE_PERCENT": (
+        "review_confidence_percent",
+        _int("REVIEW_CONFIDENCE_PERCENT", 1, 100),
+    ),
+    "REVIEW_DAYS": ("review_days", _int("REVIEW_DAYS", 1, 36500)),
+    "REVIEW_CONTENT_DIR": ("review_content_dir", _content_dir),
     "LOG_LEVEL": ("log_level", _level),
     "LOG_DIR": ("log_dir", _path),
     "MEMORY_OUTBOX": ("memory_outbox", _path),

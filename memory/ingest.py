@@ -17,7 +17,7 @@ import sqlite3
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -45,6 +45,8 @@ MAX_TEXT = 5000
 # behind the events of the turn in which the customer asked to be forgotten, so those events
 # (which Rasa publishes again when it saves that turn) are forgotten too.
 FORGET_SENDER = "rapport_forget_sender"
+FALLBACK_INTENT = "nlu_fallback"  # Rasa's FallbackClassifier's intent
+GUESSES = 3  # the unsure classifier's best guesses kept with the message
 REMEMBERED_CONVERSATIONS = 10_000  # conversations whose latest customer message is kept
 
 
@@ -153,6 +155,7 @@ class EventIngestor:
                 intent=name if isinstance(name := intent.get("name"), str) else None,
                 confidence=float(confidence) if isinstance(confidence, (int, float)) else None,
                 entities=_entities(parse),
+                policy=_guesses(parse),
             )
         if kind == "bot":
             metadata = event.get("metadata") or {}
@@ -178,6 +181,27 @@ class EventIngestor:
 def _mapping(value: Any) -> Mapping[str, Any]:
     """`value` when it is a mapping, else an empty one (an event's parts as Rasa shapes them)."""
     return value if isinstance(value, Mapping) else {}
+
+
+def _sequence(value: Any) -> Sequence[Any]:
+    """`value` when it is a list, else an empty one."""
+    return value if isinstance(value, (list, tuple)) else ()
+
+
+def _guesses(parse_data: Mapping[str, Any]) -> dict[str, Any] | None:
+    """For a message the classifier was unsure of (`nlu_fallback`), its best guesses: what the
+    review inbox shows a trainer as the intent the model guessed."""
+    intent = _mapping(parse_data.get("intent"))
+    if intent.get("name") != FALLBACK_INTENT:
+        return None
+    ranking = [
+        {"intent": str(entry["name"]), "confidence": round(float(entry["confidence"]), 4)}
+        for entry in _sequence(parse_data.get("intent_ranking"))
+        if isinstance(entry, Mapping)
+        and entry.get("name") not in (None, FALLBACK_INTENT)
+        and isinstance(entry.get("confidence"), (int, float))
+    ][:GUESSES]
+    return {"guesses": ranking} if ranking else None
 
 
 def _policy(metadata: Any) -> dict[str, Any] | None:

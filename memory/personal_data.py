@@ -68,6 +68,9 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding(MEMORY, "redemptions", Handling.LEDGER),
     Holding(MEMORY, "agents", Handling.NOT_CUSTOMER_DATA),
     Holding(MEMORY, "agent_sessions", Handling.NOT_CUSTOMER_DATA),
+    # Trainers' decisions: the message with its personal data masked (as written to data/); the
+    # link to the exchange is cleared when the customer is forgotten (ON DELETE SET NULL).
+    Holding(MEMORY, "review_decisions", Handling.NOT_CUSTOMER_DATA),
     # Rasa's tracker store: every message of every conversation.
     Holding(TRACKER, "events", Handling.ERASED, sender_column="sender_id"),
     # Repairs booked through the bot (actions/shop_records.py): the bike and the problem.

@@ -284,6 +284,8 @@ agents = Table(
     Column("created_at", DateTime, nullable=False),
     # Presence: the console's live socket refreshes this; "online" means recently seen.
     Column("last_seen_at", DateTime, nullable=True),
+    # What the account may open: agent (the chats), trainer (the review inbox), manager (both).
+    Column("role", String(16), nullable=False, default="agent", server_default="agent"),
 )
 
 agent_sessions = Table(
@@ -342,4 +344,30 @@ tone_overrides = Table(
     Column("at", DateTime, nullable=False),
     Index(None, "handoff_id"),
     Index(None, "agent", "at"),
+)
+
+# -- the review inbox (trainers) ----------------------------------------------------------------
+# What a trainer decided about a message of the exchange log. `text` is the message as the trainer
+# saw it, personal data masked (bot/review/masking.py), the same text that went into data/; the
+# exchange it came from is cleared when its customer is forgotten.
+review_decisions = Table(
+    "review_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # SHA-256 of the masked, normalised text: the same words are decided once.
+    Column("text_key", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column(
+        "exchange_id",
+        Integer,
+        ForeignKey("exchanges.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    Column("decision", String(16), nullable=False),  # example, ignore
+    Column("intent", String(255), nullable=True),
+    Column("file", String(255), nullable=True),  # the data file the example went into
+    Column("decided_by", String(64), nullable=False),
+    Column("decided_at", DateTime, nullable=False),
+    Index(None, "text_key"),
+    Index(None, "exchange_id"),
 )

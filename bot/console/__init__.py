@@ -81,7 +81,7 @@ class ConsoleInput(InputChannel):
         self.sign_in_address_failures = sign_in_address_failures
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        from bot import settings
+        from bot import review, settings
         from bot.console import canned
         from bot.console.routes import console_blueprint
         from bot.console.service import ConsoleService
@@ -90,6 +90,7 @@ class ConsoleInput(InputChannel):
 
         replies: list[canned.CannedReply] = []
         zone = ""
+        inbox = None
         try:
             config = settings.load()
             rules = config.relationship_rules()
@@ -107,4 +108,9 @@ class ConsoleInput(InputChannel):
         store = MemoryStore(self.database_url, rules=rules)
         limiter = auth.SignInLimiter(self.sign_in_failures, self.sign_in_address_failures)
         service = ConsoleService(store, templates=templates, canned=replies, shop_timezone=zone)
-        return console_blueprint(service, self.secure_cookies, self.trusted_proxies, limiter)
+        if rules is not None:
+            # The trainers' review inbox (bot/review), over the same memory database.
+            inbox = review.build(config, store.engine)
+        return console_blueprint(
+            service, self.secure_cookies, self.trusted_proxies, limiter, review=inbox
+        )

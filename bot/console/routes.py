@@ -23,7 +23,7 @@ from sanic.response import HTTPResponse
 from bot import rate_limits
 from bot.console import auth, conversation
 from bot.console.service import MAX_REPLY_CHARS, ConsoleService
-from memory.agents import SESSION_HOURS, AgentSession
+from memory.agents import CHAT_ROLES, SESSION_HOURS, AgentSession
 from memory.handoffs import OUTCOMES, HandoffError
 
 logger = logging.getLogger(__name__)
@@ -71,9 +71,11 @@ def console_blueprint(
     secure_cookies: bool = False,
     trusted_proxies: Sequence[rate_limits.Network] = (),
     limiter: auth.SignInLimiter | None = None,
+    review: Any = None,
 ) -> Blueprint:
     """The console's routes. `trusted_proxies` are the proxies whose X-Forwarded-For names the
-    client; `limiter` counts sign-in attempts (the defaults of bot.console.auth when None)."""
+    client; `limiter` counts sign-in attempts (the defaults of bot.console.auth when None);
+    `review` (a bot.review.ReviewInbox) adds the trainers' page (bot/console/trainer.py)."""
     limiter = limiter or auth.SignInLimiter()
     bp = ConsoleBlueprint("rapport_console")
     bp.ctx.service = service
@@ -96,6 +98,9 @@ def console_blueprint(
             session = await current(request)
             if session is None:
                 return response.redirect("/console/sign-in")
+            if session.role not in CHAT_ROLES:
+                # A trainer sees masked messages in the review inbox, never a customer's chat.
+                return response.redirect("/console/trainer")
             request.ctx.agent = session
             return await handler(request, *args, **kwargs)
 
@@ -107,6 +112,8 @@ def console_blueprint(
             session = await current(request)
             if session is None:
                 return _error(401, "sign in to the console first")
+            if session.role not in CHAT_ROLES and handler.__name__ != "sign_out":
+                return _error(403, "this account opens the review inbox, not customers' chats")
             if request.method not in ("GET", "HEAD"):
                 supplied = request.headers.get(auth.CSRF_HEADER)
                 if not auth.csrf_ok(session.csrf_token, supplied):
@@ -383,6 +390,8 @@ def console_blueprint(
     @bp.websocket("/socket")
     async def socket(request: Request, ws: Any) -> None:
         session = await current(request)
+        if session is not None and session.role not in CHAT_ROLES:
+            session = None
         if session is None or not auth.same_origin(request.headers, request.host):
             await ws.close(code=4401, reason="sign in to the console first")
             return
@@ -458,4 +467,8 @@ def console_blueprint(
                 # Sanic cancels the handler when the socket drops: shield the write.
                 await asyncio.shield(asyncio.to_thread(service.accounts.went_away, agent))
 
+    if review is not None:
+        from bot.console.trainer import add_trainer_routes
+
+        add_trainer_routes(bp, review, current, body)
     return bp

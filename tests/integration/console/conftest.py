@@ -76,12 +76,27 @@ def _console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consol
     service.accounts.add("Alex", PASSWORD)
     service.accounts.add("Blake", PASSWORD)
     service.accounts.add("Casey", PASSWORD)
+    service.accounts.add("Tess", PASSWORD, role="trainer")
+    service.accounts.add("Morgan", PASSWORD, role="manager")
+    # The review inbox writes into a copy of the content (test_trainer_page.py).
+    import shutil
+
+    from bot.review.inbox import ReviewInbox
+    from bot.review.masking import Masker
+    from bot.review.training_files import TrainingData
+
+    root = Path(__file__).resolve().parents[3]
+    content = tmp_path_factory.mktemp("content")
+    shutil.copytree(root / "data", content / "data")
+    shutil.copy(root / "domain.yml", content / "domain.yml")
+    review = ReviewInbox(service.store.engine, TrainingData(content), Masker())
     app = Sanic(f"console_test_{next(_app_names)}")
     # The harness connects from 127.0.0.1: trusted as a proxy, so that a test can name the
     # client's address in X-Forwarded-For.
     proxies = rate_limits.trusted_networks("127.0.0.1")
     app.blueprint(
-        console_blueprint(service, trusted_proxies=proxies), url_prefix="/webhooks/console"
+        console_blueprint(service, trusted_proxies=proxies, review=review),
+        url_prefix="/webhooks/console",
     )
     # The shipped domain: the console reads the customer's words from its responses.
     domain = Domain.load(str(Path(__file__).resolve().parents[3] / "domain.yml"))
@@ -110,7 +125,7 @@ def _console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consol
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     assert started.wait(30), "the console test server did not start"
-    yield ConsoleServer(f"http://127.0.0.1:{port}", app, service, loop)
+    yield ConsoleServer(f"http://127.0.0.1:{port}", app, service, loop, content)
 
     async def shutdown() -> None:
         server = holder["server"]

@@ -135,6 +135,11 @@ def start_server(
     actions_port = _free_port({rasa_port})
     elsewhere_port = _free_port({rasa_port, actions_port})
     base = settings_module.load(environ={**os.environ, **overrides})
+    # The review inbox writes accepted examples into a copy of the content, never the repo's.
+    content = workdir / "content"
+    shutil.copytree(base.content_dir / "data", content / "data")
+    for name in ("domain.yml", "config.yml"):
+        shutil.copy(base.content_dir / name, content / name)
     config = dataclasses.replace(
         base,
         host="127.0.0.1",
@@ -149,6 +154,7 @@ def start_server(
         # memory.
         memory_outbox=workdir / "memory-outbox.db",
         bookings_url=f"sqlite:///{workdir / 'bookings.db'}",
+        review_content_dir=content,
         session_secret=SESSION_SECRET,
         identity_secret=IDENTITY_SECRET,
         action_server_token=base.action_server_token or "widget-tests-action-token",
@@ -185,6 +191,7 @@ def start_server(
             "SESSION_SECRET": SESSION_SECRET,
             "IDENTITY_SECRET": IDENTITY_SECRET,
             "HEALTH_TOKEN": HEALTH_TOKEN,
+            "REVIEW_CONTENT_DIR": str(content),
             "PYTHONUNBUFFERED": "1",
             **overrides,
         }
