@@ -175,12 +175,12 @@ def remember_bike(store: Any, sender_id: str, bike: str) -> None:
     """Keep the booked bike as a fact about the customer (synchronous: a worker thread)."""
     from memory.records import ExtractedFact
 
-    customer_id = store.customer_for_sender(sender_id)
-    store.record_fact(
+    customer_id = store.customers.customer_for_sender(sender_id)
+    store.facts.record_fact(
         customer_id,
         ExtractedFact("bike", bike, confidence=1.0),
         source="form",
-        exchange_id=store.latest_customer_exchange(sender_id),  # the evidence
+        exchange_id=store.exchanges.latest_customer_exchange(sender_id),  # the evidence
     )
 
 

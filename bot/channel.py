@@ -516,7 +516,9 @@ class IdentityLinker:
 
     async def retired(self, anonymous_id: str) -> bool:
         """Whether an anonymous conversation was merged into a signed-in customer's record."""
-        return bool(await asyncio.to_thread(lambda: self._memory().is_merged(anonymous_id)))
+        return bool(
+            await asyncio.to_thread(lambda: self._memory().customers.is_merged(anonymous_id))
+        )
 
 
 class WidgetInput(InputChannel):

@@ -46,9 +46,9 @@ def unanswered_while_paused(events: Sequence[Mapping[str, Any]]) -> bool:
 
 @functools.lru_cache(maxsize=4)
 def _queue(database_url: str) -> Any:
-    from memory.handoffs import HandoffQueue  # imported late: the channel runs without memory
+    from memory.store import MemoryStore  # imported late: the channel runs without memory
 
-    return HandoffQueue(database_url)
+    return MemoryStore(database_url).handoffs
 
 
 def handoff_state(database_url: str, conversation_id: str) -> str | None:

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from memory.handoffs import Escalation, escalate, memory_promise
+from memory.handoffs import Escalation, Handoff, escalate, memory_promise
 from memory.records import Exchange
 from memory.unit_of_work import Memory
 
@@ -90,6 +90,26 @@ def handoff_with_promise(
             promise_about=promise_about,
             reply_by=reply_by,
         )
+
+
+def resolve_handoff(
+    memory: Memory,
+    handoff_id: int,
+    agent: str,
+    outcome: str,
+    note: str,
+    promise: str | None,
+) -> Handoff:
+    """An agent resolves their chat: the handoff is resolved, the outcome's `note` (a template
+    with `{reason}`) is kept on the customer, and for a follow-up the `promise` (a template with
+    `{agent}`) is recorded: all of it, or none."""
+    with memory.unit_of_work() as work:
+        handoff = work.handoffs.resolve(handoff_id, agent, outcome)
+        customer_id = work.customers.customer_for_sender(handoff.sender_id)
+        work.agents.add_agent_note(customer_id, agent, note.format(reason=handoff.reason))
+        if promise is not None:
+            work.issues.make_promise(customer_id, promise.format(agent=agent))
+    return handoff
 
 
 def record_exchange(memory: Memory, exchange: Exchange) -> bool:

@@ -320,8 +320,7 @@ def console_blueprint(
         if outcome not in OUTCOMES:
             raise ValueError(f"an outcome is one of {', '.join(OUTCOMES)}")
         agent = request.ctx.agent.agent
-        handoff = await asyncio.to_thread(service.queue.resolve, handoff_id, agent, outcome)
-        await asyncio.to_thread(service.record_outcome, handoff, agent)
+        handoff = await asyncio.to_thread(service.resolve, handoff_id, agent, outcome)
         await conversation.resume_bot(request.app, handoff.sender_id, agent)
         return response.json({"handoff": handoff.as_json()})
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
-from collections.abc import Callable, Mapping
-from datetime import datetime
+from collections.abc import Mapping
 from typing import Any
 
+from memory import services
 from memory.agents import AgentAccounts
-from memory.handoffs import Handoff, HandoffQueue
-from memory.records import now_utc
+from memory.handoffs import Handoff
+from memory.repositories.handoffs import HandoffRepository
 from memory.store import MemoryStore, UnknownCustomer
 
 MAX_REPLY_CHARS = 2000
@@ -35,23 +35,25 @@ class ConsoleService:
         self,
         store: MemoryStore,
         accounts: AgentAccounts | None = None,
-        queue: HandoffQueue | None = None,
-        clock: Callable[[], datetime] = now_utc,
         templates: Mapping[str, str] | None = None,
     ) -> None:
         self.store = store
         # The business file's templates: the words of the notes and promises an outcome leaves.
         self.templates = dict(templates or {})
-        self.accounts = accounts or AgentAccounts(store.engine, clock=clock)
-        self.queue = queue or HandoffQueue(store.engine, clock=clock)
-        self.clock = clock
+        self.clock = store.context.clock
+        self.accounts = accounts or AgentAccounts(store.engine, clock=self.clock)
         self._guard: Any = None
         self._guard_lock = threading.Lock()
+
+    @property
+    def queue(self) -> HandoffRepository:
+        """The handoff queue, each move in a unit of work of its own."""
+        return self.store.handoffs
 
     # -- queue -------------------------------------------------------------------------------
 
     def customer_summary(self, sender_id: str) -> dict[str, Any]:
-        card = self.store.card_for_sender(sender_id)
+        card = self.store.cards.card_for_sender(sender_id)
         if card is None:
             return {"name": None, "stage": "new", "at_risk": False}
         return {"name": card.name, "stage": card.stage, "at_risk": card.at_risk}
@@ -73,22 +75,22 @@ class ConsoleService:
     # -- chat view ---------------------------------------------------------------------------
 
     def card(self, sender_id: str) -> dict[str, Any] | None:
-        card = self.store.card_for_sender(sender_id)
+        card = self.store.cards.card_for_sender(sender_id)
         return None if card is None else plain(card)
 
     def notes(self, sender_id: str) -> list[dict[str, Any]]:
-        customer_id = self.store.find_customer(sender_id)
+        customer_id = self.store.customers.find_customer(sender_id)
         if customer_id is None:
             return []
         return [
             {"agent": agent, "text": text, "at": at.isoformat()}
-            for agent, text, at in self.store.agent_notes(customer_id)
+            for agent, text, at in self.store.agents.agent_notes(customer_id)
         ]
 
     def add_note(self, sender_id: str, agent: str, text: str) -> None:
-        customer_id = self.store.customer_for_sender(sender_id)
+        customer_id = self.store.customers.customer_for_sender(sender_id)
         try:
-            self.store.add_agent_note(customer_id, agent, text[:MAX_NOTE_CHARS])
+            self.store.agents.add_agent_note(customer_id, agent, text[:MAX_NOTE_CHARS])
         except UnknownCustomer:
             raise LookupError("this customer's memory was deleted") from None
 
@@ -98,20 +100,13 @@ class ConsoleService:
             raise LookupError(f"the business file has no template {name!r} under templates:")
         return self.templates[name]
 
-    def record_outcome(self, handoff: Handoff, agent: str) -> None:
-        """An outcome becomes part of the memory: a note, and a promise for a follow-up, in
-        one unit of work (the note and the promise are kept together or not at all)."""
-        customer_id = self.store.customer_for_sender(handoff.sender_id)
-        follow_up = handoff.outcome == "follow_up"
-        if follow_up:
-            note = self.words("outcome_follow_up_note")
-        else:
-            note = self.words("outcome_resolved_note")
-        with self.store.unit_of_work():
-            self.store.add_agent_note(customer_id, agent, note.format(reason=handoff.reason))
-            if follow_up:
-                promise = self.words("outcome_follow_up_promise").format(agent=agent)
-                self.store.make_promise(customer_id, promise)
+    def resolve(self, handoff_id: int, agent: str, outcome: str) -> Handoff:
+        """Resolve the agent's chat; the outcome becomes part of the memory: a note, and a
+        promise for a follow-up, all in one unit of work (kept together or not at all)."""
+        follow_up = outcome == "follow_up"
+        note = self.words("outcome_follow_up_note" if follow_up else "outcome_resolved_note")
+        promise = self.words("outcome_follow_up_promise") if follow_up else None
+        return services.resolve_handoff(self.store, handoff_id, agent, outcome, note, promise)
 
     def tone(self, text: str) -> dict[str, Any]:
         with self._guard_lock:

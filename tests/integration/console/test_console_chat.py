@@ -71,7 +71,7 @@ def test_claim_reply_note_and_resolve(console_server: ConsoleServer) -> None:
     close = [event for event in tracker.events if event.type_name == "bot"][-1]
     assert tracker.events[-1].action_name == "action_listen"  # the next message is a new turn
     assert close.data["custom"] == {"rating_request": True} and "Alex" in close.text
-    card = console_server.service.store.card_for_sender("cust-chat")
+    card = console_server.service.store.cards.card_for_sender("cust-chat")
     assert [p.text for p in card.promises_due] == ["Alex follows up on the chat"]
     assert alex.get(f"{console_server.url}/console/api/queue").json()["queue"] == []
 
