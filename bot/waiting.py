@@ -13,12 +13,13 @@ log like any bot message.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rasa.core.channels.channel import OutputChannel
+
+from bot import composition
 
 logger = logging.getLogger(__name__)
 
@@ -44,17 +45,10 @@ def unanswered_while_paused(events: Sequence[Mapping[str, Any]]) -> bool:
     return paused and latest_user > paused_at and latest_reply < latest_user
 
 
-@functools.lru_cache(maxsize=4)
-def _queue(database_url: str) -> Any:
-    from memory.store import MemoryStore  # imported late: the channel runs without memory
-
-    return MemoryStore(database_url).handoffs
-
-
 def handoff_state(database_url: str, conversation_id: str) -> str | None:
     """The state of the conversation's open handoff in memory's queue ("waiting", "claimed"),
-    None when it has none."""
-    handoff = _queue(database_url).open_for(conversation_id)
+    None when it has none (synchronous: run it in a worker thread)."""
+    handoff = composition.server().memory(database_url).handoffs.open_for(conversation_id)
     return None if handoff is None else str(handoff.state)
 
 

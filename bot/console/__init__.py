@@ -78,21 +78,16 @@ class ConsoleInput(InputChannel):
         self.sign_in_address_failures = sign_in_address_failures
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        from bot import settings
+        from bot import composition
         from bot.console.routes import console_blueprint
         from bot.console.service import ConsoleService
-        from memory.store import MemoryStore
-        from voice import business
 
-        try:
-            config = settings.load()
-            rules = config.relationship_rules()
-            templates = business.load_cached(config.business_file).templates
-        except (settings.SettingsError, business.BusinessFileError):
-            # The same defaults the memory uses; `bot run` reports the error.
-            rules, templates = None, {}
-        # Engines connect lazily: building them does no I/O on the server's loop.
-        store = MemoryStore(self.database_url, rules=rules)
+        # The process's services (bot/composition.py): the memory judged by the settings'
+        # rules, the agents, the business file's templates. Engines connect lazily.
+        services = composition.server()
+        store = services.memory(self.database_url)
         limiter = auth.SignInLimiter(self.sign_in_failures, self.sign_in_address_failures)
-        service = ConsoleService(store, templates=templates)
+        service = ConsoleService(
+            store, accounts=services.agents(self.database_url), templates=services.templates()
+        )
         return console_blueprint(service, self.secure_cookies, self.trusted_proxies, limiter)
