@@ -217,7 +217,7 @@ class ActionHandoff(ShopAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
-        services = await base.services()
+        process = await base.services()
         moment = base.now(shop)
         place = shop.locations[0]
         working = open_now(shop, moment)
@@ -225,13 +225,13 @@ class ActionHandoff(ShopAction):
         try:
             escalation = await asyncio.to_thread(
                 _escalate,
-                await asyncio.to_thread(services.memory),
-                await asyncio.to_thread(services.agents),
+                await asyncio.to_thread(process.memory),
+                await asyncio.to_thread(process.agents),
                 tracker.sender_id,
                 tracker,
                 working,
                 functools.partial(promise_words, shop),
-                services.handoff_limiter,
+                process.handoff_limiter,
                 None if working else next_opening(shop, moment),
             )
         except Exception as error:
