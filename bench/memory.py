@@ -3,8 +3,9 @@
     make bench-memory            (or: .venv/bin/python -m bench.memory [--sizes 10000,100000])
 
 Seeds a temporary SQLite database with exchanges across many customers (bulk inserts through
-Core executemany), then measures the p50 and p95 of `MemoryStore.card` and of
-`MemoryStore.record_exchange` at each size, and writes the table into docs/memory.md.
+Core executemany), then measures the p50 and p95 of a card read (`store.cards.card`) and of
+an exchange write (`memory.services.record_exchange`) at each size, and writes the table into
+docs/memory.md.
 """
 
 from __future__ import annotations
