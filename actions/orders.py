@@ -42,7 +42,7 @@ from actions.ownership import (
 )
 from actions.shop import shop_records
 from actions.shop_records import OrderRecord, bookings, normalise_reference
-from voice.business import Business, Vocabulary
+from voice.business import Business, RepairService, Vocabulary
 from voice.say_yes import Request
 
 ORDER_RESPONSES = {
@@ -256,6 +256,21 @@ async def answer_status(
     return start_details_check(dispatcher, tracker, reference)
 
 
+def repair_estimate(shop: Business, service: RepairService) -> str:
+    """A booked repair's usual price and time, in the business file's words."""
+    if service.lead_time_days == 0:
+        ready = shop.template("repair_ready_same_day")
+    else:
+        ready = base.plural(
+            service.lead_time_days,
+            shop.template("repair_ready_days_one"),
+            shop.template("repair_ready_days_other"),
+        )
+    return shop.template("repair_estimate").format(
+        service=service.name, price=shop.format_price(service.price), ready=ready
+    )
+
+
 class ActionOrderStatus(ShopAction):
     """Where an online order is; asks for the order number when it wasn't given."""
 
@@ -411,17 +426,7 @@ class ActionSubmitRepair(ShopAction):
             drop_off,
         )
         service = shop.repair_service(problem)
-        estimate_text = ""
-        if service is not None:
-            ready = (
-                "the same day"
-                if service.lead_time_days == 0
-                else f"{service.lead_time_days} day{'s' if service.lead_time_days > 1 else ''}"
-            )
-            estimate_text = (
-                f"A {service.name} is usually {shop.format_price(service.price)} and takes "
-                f"{ready}; the mechanic confirms the price before starting. "
-            )
+        estimate_text = "" if service is None else repair_estimate(shop, service)
         workshop = next((place for place in shop.locations if place.workshop), shop.locations[0])
         dispatcher.utter_message(
             response="utter_repair_booked" if in_time else "utter_repair_booked_before_offer",
