@@ -442,7 +442,7 @@ async def offer_next_open_day(
         dispatcher,
         tracker,
         request,
-        accept=f"Yes, {base.format_day(next_open, today)}",
+        accept=shop.template("accept_day").format(day=base.format_day(next_open, today)),
         other=None,
         payloads={"/book_repair": requests.ACCEPT_PAYLOAD, "/community_events": None},
         person_payload="/request_human",

@@ -410,7 +410,7 @@ class ActionSubmitRepair(ShopAction):
                 offer,
                 tracker,
                 rush_request(shop, problem, drop_off, needed),
-                accept="Yes, fast-track it",
+                accept=shop.template("accept_fast_track"),
                 asks=False,
             )
         in_time = rush is None or rush.rung == "yes"
@@ -488,7 +488,7 @@ class ActionSubmitReturn(ShopAction):
         request = return_request(wish, item, age, shop)
         # A plain yes is done already (the form collected everything); other rungs ask first.
         decision = await requests.answer_request(
-            dispatcher, tracker, request, accept="Yes, go ahead", asks=False
+            dispatcher, tracker, request, accept=shop.template("accept_go_ahead"), asks=False
         )
         if decision.rung == "yes":
             policies = shop.policies
@@ -519,7 +519,7 @@ class ActionSubmitReturn(ShopAction):
         if request.kind == "refund":  # no order on record: no receipt to go by
             request = Request(request.kind, {**request.facts, "has_receipt": False})
         decision = await requests.answer_request(
-            dispatcher, tracker, request, accept="Yes, go ahead", asks=False
+            dispatcher, tracker, request, accept=shop.template("accept_go_ahead"), asks=False
         )
         if decision.rung == "yes":
             dispatcher.utter_message(
