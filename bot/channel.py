@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
 import uuid
 from collections import OrderedDict
@@ -39,6 +38,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot import (
+    composition,
     demo_page,
     health,
     rate_limits,
@@ -521,18 +521,12 @@ class IdentityLinker:
 
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
-        self._store: Any = None
-        self._lock = threading.Lock()
 
     def _memory(self) -> Any:
-        # Not migrated here: `python -m bot run` migrates the memory before Rasa starts, and
-        # Alembic's migration must not run in two threads of one process at once.
-        with self._lock:
-            if self._store is None:
-                import memory  # imported late: the channel works without a memory database
-
-                self._store = memory.MemoryStore(self.database_url)
-            return self._store
+        # The process's one store of this database (bot/composition.py). Not migrated here:
+        # `python -m bot run` migrates the memory before Rasa starts, and Alembic's migration
+        # must not run in two threads of one process at once.
+        return composition.server().memory(self.database_url)
 
     def _link(self, anonymous_id: str | None, customer_id: str) -> None:
         from memory import services
@@ -547,15 +541,15 @@ class IdentityLinker:
         """How many agents have the console open now (their presence in memory)."""
 
         def count() -> int:
-            from memory.agents import AgentAccounts
-
-            return len(AgentAccounts(self._memory().engine).online())
+            return len(composition.server().agents(self.database_url).online())
 
         return await asyncio.to_thread(count)
 
     async def retired(self, anonymous_id: str) -> bool:
         """Whether an anonymous conversation was merged into a signed-in customer's record."""
-        return bool(await asyncio.to_thread(lambda: self._memory().is_merged(anonymous_id)))
+        return bool(
+            await asyncio.to_thread(lambda: self._memory().customers.is_merged(anonymous_id))
+        )
 
 
 class WidgetInput(InputChannel):

@@ -10,7 +10,6 @@ are cached for a few seconds, so probing the endpoint cannot load the parts it c
 from __future__ import annotations
 
 import asyncio
-import functools
 import hmac
 import logging
 import time
@@ -20,6 +19,8 @@ import aiohttp
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from bot import composition
 
 logger = logging.getLogger(__name__)
 
@@ -140,17 +141,11 @@ async def _tracker_store(agent: Any) -> dict[str, Any]:
     return {"kind": engine.dialect.name, **await _probe(engine)}
 
 
-@functools.lru_cache(maxsize=4)
-def _memory_engine(database_url: str) -> Any:
-    from sqlalchemy import create_engine
-
-    return create_engine(database_url, pool_pre_ping=True)
-
-
 async def _memory(database_url: str) -> dict[str, Any]:
     if not database_url:
         return {"ok": False, "error": "no memory database is configured"}
-    return await _probe(_memory_engine(database_url))
+    # The process's one engine of this database (bot/composition.py).
+    return await _probe(composition.server().memory(database_url).engine)
 
 
 async def _exchange_queue(agent: Any) -> dict[str, Any]:

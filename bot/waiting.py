@@ -13,12 +13,13 @@ log like any bot message.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rasa.core.channels.channel import OutputChannel
+
+from bot import composition
 
 logger = logging.getLogger(__name__)
 
@@ -78,17 +79,10 @@ async def went_unanswered(app: Any, conversation_id: str) -> bool:
     return unanswered_while_running(events)
 
 
-@functools.lru_cache(maxsize=4)
-def _queue(database_url: str) -> Any:
-    from memory.handoffs import HandoffQueue  # imported late: the channel runs without memory
-
-    return HandoffQueue(database_url)
-
-
 def handoff_state(database_url: str, conversation_id: str) -> str | None:
     """The state of the conversation's open handoff in memory's queue ("waiting", "claimed"),
-    None when it has none."""
-    handoff = _queue(database_url).open_for(conversation_id)
+    None when it has none (synchronous: run it in a worker thread)."""
+    handoff = composition.server().memory(database_url).handoffs.open_for(conversation_id)
     return None if handoff is None else str(handoff.state)
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from memory import services
 from memory.db import MemoryUnavailable
 from memory.facts import DEFAULT_SLOT_FACTS, facts_from_slots
 from memory.files import private_file
@@ -104,23 +105,23 @@ class EventIngestor:
             logger.info("memory: forgot conversation %s (%d customers)", sender, len(forgotten))
             return bool(forgotten)
         if kind == "session_started":
-            self.store.start_conversation(sender, _time(event), event_id(event))
+            self.store.exchanges.start_conversation(sender, _time(event), event_id(event))
             return True
         if kind == "slot":
             facts = facts_from_slots({str(event.get("name")): event.get("value")}, self.slot_facts)
             if not facts:
                 return False
-            customer = self.store.customer_for_sender(sender, _time(event))
+            customer = self.store.customers.customer_for_sender(sender, _time(event))
             evidence = self._evidence(sender, _time(event))
             for fact in facts:
-                self.store.record_fact(
+                self.store.facts.record_fact(
                     customer, fact, source="form", exchange_id=evidence, at=_time(event)
                 )
             return True
         exchange = self.exchange(event)
         if exchange is None:
             return False
-        written = self.store.record_exchange(exchange)
+        written = services.record_exchange(self.store, exchange)
         if exchange.speaker == "customer":
             self._latest_message[sender] = exchange.event_id
             self._latest_message.move_to_end(sender)
@@ -132,8 +133,12 @@ class EventIngestor:
         """The exchange a form answer came from: the customer's message just before it in the
         stream, else (after a restart) their latest message at or before `at`."""
         latest = self._latest_message.get(sender)
-        found = self.store.exchange_for_event(latest) if latest is not None else None
-        return found if found is not None else self.store.latest_customer_exchange(sender, at)
+        found = self.store.exchanges.exchange_for_event(latest) if latest is not None else None
+        return (
+            found
+            if found is not None
+            else self.store.exchanges.latest_customer_exchange(sender, at)
+        )
 
     @staticmethod
     def exchange(event: Mapping[str, Any]) -> Exchange | None:

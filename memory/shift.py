@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from memory import schema as s
 from memory.db import make_engine
@@ -83,43 +83,45 @@ class ShiftRecords:
         what: str,
         due_at: datetime,
         note: str,
+        conn: Connection | None = None,
     ) -> int:
         """Record, in one transaction, the promise (what, by when, who), the note on the card
-        and the promise's link to the chat; returns the promise's id."""
+        and the promise's link to the chat; returns the promise's id. With `conn`, in that
+        transaction (a unit of work that also resolves the chat)."""
         what = what.strip()
         if not what or len(what) > MAX_PROMISE_CHARS:
             raise ShiftError(f"say what was promised in 1 to {MAX_PROMISE_CHARS} characters")
         now = self._now()
         if utc(due_at) <= now:
             raise ShiftError("a follow-up is due some time from now")
-        with self.engine.begin() as conn:
-            exists = conn.execute(
-                select(s.customers.c.id).where(s.customers.c.id == customer_id)
-            ).scalar()
-            if exists is None:
-                raise LookupError("this customer's memory was deleted")
-            promise_id = int(
-                conn.execute(
-                    s.promises.insert().values(
-                        customer_id=customer_id,
-                        text=what,
-                        made_at=now,
-                        due_at=utc(due_at),
-                        state="open",
-                        owner=agent,
-                    )
-                ).inserted_primary_key[0]
-            )
-            conn.execute(
-                s.agent_notes.insert().values(
-                    customer_id=customer_id, agent=agent, text=note, at=now
+        if conn is None:
+            with self.engine.begin() as own:
+                return self.promise_follow_up(
+                    handoff_id, customer_id, agent, what, due_at, note, conn=own
                 )
-            )
+        exists = conn.execute(
+            select(s.customers.c.id).where(s.customers.c.id == customer_id)
+        ).scalar()
+        if exists is None:
+            raise LookupError("this customer's memory was deleted")
+        promise_id = int(
             conn.execute(
-                update(s.handoffs)
-                .where(s.handoffs.c.id == handoff_id)
-                .values(promise_id=promise_id)
-            )
+                s.promises.insert().values(
+                    customer_id=customer_id,
+                    text=what,
+                    made_at=now,
+                    due_at=utc(due_at),
+                    state="open",
+                    owner=agent,
+                )
+            ).inserted_primary_key[0]
+        )
+        conn.execute(
+            s.agent_notes.insert().values(customer_id=customer_id, agent=agent, text=note, at=now)
+        )
+        conn.execute(
+            update(s.handoffs).where(s.handoffs.c.id == handoff_id).values(promise_id=promise_id)
+        )
         return promise_id
 
     def follow_ups(

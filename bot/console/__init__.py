@@ -81,36 +81,37 @@ class ConsoleInput(InputChannel):
         self.sign_in_address_failures = sign_in_address_failures
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        from bot import review, settings
+        from bot import composition, review
         from bot.console import canned
         from bot.console.routes import console_blueprint
         from bot.console.service import ConsoleService
-        from memory.store import MemoryStore
         from voice import business
 
+        # The process's services (bot/composition.py): the memory judged by the settings'
+        # rules, the agents, the business file's templates. Engines connect lazily.
+        services = composition.server()
+        config = services.settings
+        store = services.memory(self.database_url)
         replies: list[canned.CannedReply] = []
         zone = ""
-        inbox = None
         try:
-            config = settings.load()
-            rules = config.relationship_rules()
             shop = business.load_cached(config.business_file)
-            templates, zone = shop.templates, shop.shop.timezone
-        except (settings.SettingsError, business.BusinessFileError):
-            # The same defaults the memory uses; `bot run` reports the error.
-            rules, templates = None, {}
-        else:
-            try:
-                replies = canned.load(canned.path_beside(config.business_file))
-            except canned.CannedRepliesError as error:  # `bot run` refuses it before this
-                logger.error("the console has no canned replies: %s", error)
-        # Engines connect lazily: building them does no I/O on the server's loop.
-        store = MemoryStore(self.database_url, rules=rules)
+            zone = shop.shop.timezone
+            replies = canned.load(canned.path_beside(config.business_file))
+        except business.BusinessFileError:
+            pass  # `bot run` reports the business file's error
+        except canned.CannedRepliesError as error:  # `bot run` refuses it before this
+            logger.error("the console has no canned replies: %s", error)
         limiter = auth.SignInLimiter(self.sign_in_failures, self.sign_in_address_failures)
-        service = ConsoleService(store, templates=templates, canned=replies, shop_timezone=zone)
-        if rules is not None:
-            # The trainers' review inbox (bot/review), over the same memory database.
-            inbox = review.build(config, store.engine)
+        service = ConsoleService(
+            store,
+            accounts=services.agents(self.database_url),
+            templates=services.templates(),
+            canned=replies,
+            shop_timezone=zone,
+        )
+        # The trainers' review inbox (bot/review), over the same memory database.
+        inbox = review.build(config, store.engine)
         return console_blueprint(
             service, self.secure_cookies, self.trusted_proxies, limiter, review=inbox
         )

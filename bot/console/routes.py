@@ -367,8 +367,7 @@ def console_blueprint(
                 found = "; ".join(f'"{f["span"]}": {f["suggestion"]}' for f in verdict["findings"])
                 raise ValueError(f"reword the promise before the customer reads it ({found})")
         await mine(request, handoff_id)
-        handoff = await asyncio.to_thread(service.queue.resolve, handoff_id, agent, outcome)
-        await asyncio.to_thread(service.record_outcome, handoff, agent, promised)
+        handoff = await asyncio.to_thread(service.resolve, handoff_id, agent, outcome, promised)
         if promised is not None:
             try:
                 await conversation.send_notice(

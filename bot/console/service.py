@@ -8,14 +8,15 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from memory import services
 from memory.agents import AgentAccounts
-from memory.handoffs import Handoff, HandoffError, HandoffQueue
-from memory.records import now_utc
+from memory.handoffs import Handoff, HandoffError
+from memory.repositories.handoffs import HandoffRepository
 from memory.shift import ShiftError, ShiftRecords, short_id
 from memory.store import MemoryStore, UnknownCustomer
 from voice.wording import format_day
@@ -44,29 +45,31 @@ class ConsoleService:
         self,
         store: MemoryStore,
         accounts: AgentAccounts | None = None,
-        queue: HandoffQueue | None = None,
-        clock: Callable[[], datetime] = now_utc,
         templates: Mapping[str, str] | None = None,
         shift: ShiftRecords | None = None,
         canned: Sequence[Any] = (),
         shop_timezone: str = "",
     ) -> None:
         self.store = store
-        self.shift = shift or ShiftRecords(store.engine, clock=clock)
+        self.shift = shift or ShiftRecords(store.engine, clock=store.context.clock)
         self.canned = [reply.as_json() for reply in canned]
         self.shop_timezone = shop_timezone
         # The business file's templates: the words of the notes and promises an outcome leaves.
         self.templates = dict(templates or {})
-        self.accounts = accounts or AgentAccounts(store.engine, clock=clock)
-        self.queue = queue or HandoffQueue(store.engine, clock=clock)
-        self.clock = clock
+        self.clock = store.context.clock
+        self.accounts = accounts or AgentAccounts(store.engine, clock=self.clock)
         self._guard: Any = None
         self._guard_lock = threading.Lock()
+
+    @property
+    def queue(self) -> HandoffRepository:
+        """The handoff queue, each move in a unit of work of its own."""
+        return self.store.handoffs
 
     # -- queue -------------------------------------------------------------------------------
 
     def customer_summary(self, sender_id: str) -> dict[str, Any]:
-        card = self.store.card_for_sender(sender_id)
+        card = self.store.cards.card_for_sender(sender_id)
         short = short_id(sender_id)
         if card is None:
             return {"name": None, "short_id": short, "stage": "new", "at_risk": False}
@@ -127,7 +130,7 @@ class ConsoleService:
 
     def earlier_chats(self, handoff: Handoff) -> list[dict[str, Any]]:
         """The customer's other chats that reached a person, newest first."""
-        customer_id = self.store.find_customer(handoff.sender_id)
+        customer_id = self.store.customers.find_customer(handoff.sender_id)
         if customer_id is None:
             return []
         others = self.shift.chats_of_customer(customer_id)
@@ -152,7 +155,7 @@ class ConsoleService:
     # -- chat view ---------------------------------------------------------------------------
 
     def card(self, sender_id: str) -> dict[str, Any] | None:
-        card = self.store.card_for_sender(sender_id)
+        card = self.store.cards.card_for_sender(sender_id)
         if card is None:
             return None
         shown: dict[str, Any] = plain(card)
@@ -198,18 +201,18 @@ class ConsoleService:
         }
 
     def notes(self, sender_id: str) -> list[dict[str, Any]]:
-        customer_id = self.store.find_customer(sender_id)
+        customer_id = self.store.customers.find_customer(sender_id)
         if customer_id is None:
             return []
         return [
             {"agent": agent, "text": text, "at": at.isoformat()}
-            for agent, text, at in self.store.agent_notes(customer_id)
+            for agent, text, at in self.store.agents.agent_notes(customer_id)
         ]
 
     def add_note(self, sender_id: str, agent: str, text: str) -> None:
-        customer_id = self.store.customer_for_sender(sender_id)
+        customer_id = self.store.customers.customer_for_sender(sender_id)
         try:
-            self.store.add_agent_note(customer_id, agent, text[:MAX_NOTE_CHARS])
+            self.store.agents.add_agent_note(customer_id, agent, text[:MAX_NOTE_CHARS])
         except UnknownCustomer:
             raise LookupError("this customer's memory was deleted") from None
 
@@ -252,32 +255,33 @@ class ConsoleService:
         what = what.rstrip(". ")
         return self.words("follow_up_told_customer").format(agent=agent, what=what, when=when)
 
-    def record_outcome(
+    def resolve(
         self,
-        handoff: Handoff,
+        handoff_id: int,
         agent: str,
+        outcome: str,
         promised: tuple[str, datetime] | None = None,
-    ) -> None:
-        """An outcome becomes part of the memory: a note and, for a follow-up, the promise
-        (what, by when, who), linked to the chat, in one transaction."""
-        customer_id = self.store.customer_for_sender(handoff.sender_id)
-        if handoff.outcome == "follow_up" and promised is not None:
-            note = self.words("outcome_follow_up_note").format(reason=handoff.reason)
+    ) -> Handoff:
+        """Resolve the agent's chat; the outcome becomes part of the memory in the same unit of
+        work (kept together or not at all): a note and, for a follow-up, the promise (what, by
+        when, who) linked to the chat."""
+        follow_up = outcome == "follow_up"
+        if follow_up and promised is not None:
             what, due = promised
-            try:
-                self.shift.promise_follow_up(handoff.id, customer_id, agent, what, due, note)
-            except ShiftError as error:
-                raise ValueError(str(error)) from None
-            return
-        if handoff.outcome == "follow_up":
-            note = self.words("outcome_follow_up_note")
-        else:
-            note = self.words("outcome_resolved_note")
-        with self.store.unit_of_work():
-            self.store.add_agent_note(customer_id, agent, note.format(reason=handoff.reason))
-            if handoff.outcome == "follow_up":
-                promise = self.words("outcome_follow_up_promise").format(agent=agent)
-                self.store.make_promise(customer_id, promise)
+            with self.store.unit_of_work() as work:
+                handoff = work.handoffs.resolve(handoff_id, agent, outcome)
+                customer_id = work.customers.customer_for_sender(handoff.sender_id)
+                note = self.words("outcome_follow_up_note").format(reason=handoff.reason)
+                try:
+                    self.shift.promise_follow_up(
+                        handoff.id, customer_id, agent, what, due, note, conn=work.handoffs.conn
+                    )
+                except ShiftError as error:
+                    raise ValueError(str(error)) from None
+            return self.queue.get(handoff_id)
+        note = self.words("outcome_follow_up_note" if follow_up else "outcome_resolved_note")
+        promise = self.words("outcome_follow_up_promise") if follow_up else None
+        return services.resolve_handoff(self.store, handoff_id, agent, outcome, note, promise)
 
     def keep_follow_up(self, promise_id: int) -> dict[str, Any]:
         """A follow-up was done: the promise is kept (a benefit in the relationship)."""
@@ -286,7 +290,7 @@ class ConsoleService:
         if follow_up is None:
             raise LookupError(f"no follow-up has id {promise_id}")
         if follow_up.state == "open":
-            self.store.settle_promise(promise_id, "kept")
+            self.store.issues.settle_promise(promise_id, "kept")
         kept = self.shift.follow_up_for(follow_up.handoff_id)
         return {} if kept is None else kept.as_json()
 

@@ -79,7 +79,7 @@ def test_claim_reply_note_and_resolve(console_server: ConsoleServer) -> None:
     close = [event for event in tracker.events if event.type_name == "bot"][-1]
     assert tracker.events[-1].action_name == "action_listen"  # the next message is a new turn
     assert close.data["custom"] == {"rating_request": True} and "Alex" in close.text
-    card = console_server.service.store.card_for_sender("cust-chat")
+    card = console_server.service.store.cards.card_for_sender("cust-chat")
     assert [p.text for p in card.promises_due] == ["a quote for the new wheel"]
     told = [e for e in tracker.events if e.type_name == "bot"][-2]
     assert told.metadata == {"notice": "follow_up_promised"}

@@ -11,26 +11,27 @@ import pytest
 from sqlalchemy import func, select
 
 from memory import schema
-from memory.handoffs import HandoffQueue
 from memory.privacy import forget_sender
 from memory.records import Exchange, ExtractedFact
+from memory.repositories.handoffs import HandoffRepository
 from memory.shift import ShiftError, ShiftRecords, short_id
 from memory.store import MemoryStore
 
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc)
 
 
-def _resolved(queue: HandoffQueue, sender_id: str, detail: str, outcome: str = "resolved"):
+def _resolved(queue: HandoffRepository, sender_id: str, detail: str, outcome: str = "resolved"):
     handoff = queue.enqueue(sender_id, "customer_asked", detail)
     queue.claim(handoff.id, "Alex")
     return queue.resolve(handoff.id, "Alex", outcome)
 
 
 def test_a_follow_up_is_owned_due_and_kept(console_db: str) -> None:
-    store, queue = MemoryStore(console_db), HandoffQueue(console_db)
+    store = MemoryStore(console_db)
+    queue = store.handoffs
     shift = ShiftRecords(store.engine, clock=lambda: NOW)
     handoff = _resolved(queue, "anna", "wrong size", "follow_up")
-    customer = store.customer_for_sender("anna")
+    customer = store.customers.customer_for_sender("anna")
     due = NOW + timedelta(days=1)
     with pytest.raises(ShiftError, match="from now"):
         shift.promise_follow_up(handoff.id, customer, "Alex", "a swap", NOW, "note")
@@ -44,20 +45,21 @@ def test_a_follow_up_is_owned_due_and_kept(console_db: str) -> None:
         "a swap",
         due,
     )
-    assert store.agent_notes(customer)[0][:2] == ("Alex", "Chat noted")
-    before = store.card(customer).balance
-    store.settle_promise(promise, "kept")
+    assert store.agents.agent_notes(customer)[0][:2] == ("Alex", "Chat noted")
+    before = store.cards.card(customer).balance
+    store.issues.settle_promise(promise, "kept")
     assert shift.follow_ups() == []
     assert shift.follow_up_for(handoff.id).state == "kept"  # type: ignore[union-attr]
-    assert store.card(customer).balance > before
+    assert store.cards.card(customer).balance > before
 
 
 def test_replies_sent_anyway_are_kept_for_coaching_and_forgotten_with_the_customer(
     console_db: str,
 ) -> None:
-    store, queue = MemoryStore(console_db), HandoffQueue(console_db)
+    store = MemoryStore(console_db)
+    queue = store.handoffs
     shift = ShiftRecords(store.engine)
-    store.customer_for_sender("ben")
+    store.customers.customer_for_sender("ben")
     handoff = queue.enqueue("ben", "complaint", "late delivery")
     other = queue.enqueue("cara", "complaint", "late too")
     finding = [{"kind": "defensiveness", "span": "not our fault", "suggestion": "Own it"}]
@@ -74,13 +76,16 @@ def test_replies_sent_anyway_are_kept_for_coaching_and_forgotten_with_the_custom
 
 
 def test_past_chats_by_name_words_number_and_short_id(console_db: str) -> None:
-    store, queue = MemoryStore(console_db), HandoffQueue(console_db)
+    store = MemoryStore(console_db)
+    queue = store.handoffs
     shift = ShiftRecords(store.engine)
     first = _resolved(queue, "dan", "Do you fix hub gears?")
-    store.record_exchange(
+    store.exchanges.record_exchange(
         Exchange(uuid.uuid4().hex, "dan", "customer", "My hub gear slips in third", NOW)
     )
-    store.record_fact(store.customer_for_sender("dan"), ExtractedFact("name", "Morgan"))
+    store.facts.record_fact(
+        store.customers.customer_for_sender("dan"), ExtractedFact("name", "Morgan")
+    )
     second = _resolved(queue, "eve", "Gift card 50_off?")
     queue.enqueue("fay", "customer_asked", "hub gear question")  # open: not a past chat
 
@@ -96,4 +101,6 @@ def test_past_chats_by_name_words_number_and_short_id(console_db: str) -> None:
     assert found("50_off") == [second.id]
     assert found("5%off") == []  # wildcards are plain characters
     assert shift.names(["dan", "eve", "nobody"]) == {"dan": "Morgan"}
-    assert [h.id for h in shift.chats_of_customer(store.customer_for_sender("dan"))] == [first.id]
+    assert [h.id for h in shift.chats_of_customer(store.customers.customer_for_sender("dan"))] == [
+        first.id
+    ]
