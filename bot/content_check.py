@@ -30,7 +30,7 @@ import string
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -720,26 +720,31 @@ def run_checks(
     content_dir: Path,
     business_file: Path,
     code_dirs: Iterable[Path] = CODE_FOLDERS,
-    tone_check: bool = True,
+    only: Iterable[str] = CHECKS,
 ) -> list[Finding]:
-    """Every project check on a content folder; findings in file and line order, the
-    allow-listed ones left out (and entries that no longer match anything reported)."""
+    """The project's checks (all, or `only` those named) on a content folder; findings in file
+    and line order, the allow-listed ones left out (and entries that no longer match a finding
+    reported, when every check ran)."""
+    allowed = read_allowed(content_dir / ALLOW_FILE)
     content = read_content(content_dir)
     code = read_code(code_dirs)
     source = _shown(business_file, content_dir)
-    findings = [
-        *check_few_examples(content),
-        *check_same_example(content),
-        *check_near_duplicates(content),
-        *check_intents_unused(content),
-        *check_responses_unused(content, code),
-        *(check_tone(content) if tone_check else []),
-        *check_stories_against_rules(content),
-        *check_entities_unannotated(content),
-        *check_placeholders(content, code),
-        *check_business_values(content, business_values(business_file), source),
-    ]
-    allowed = read_allowed(content_dir / ALLOW_FILE)
+    checks: dict[str, Callable[[], list[Finding]]] = {
+        "few-examples": lambda: check_few_examples(content),
+        "same-example": lambda: check_same_example(content),
+        "near-duplicate": lambda: check_near_duplicates(content),
+        "intent-unused": lambda: check_intents_unused(content),
+        "response-unused": lambda: check_responses_unused(content, code),
+        "tone": lambda: check_tone(content),
+        "story-contradicts-rule": lambda: check_stories_against_rules(content),
+        "entity-unannotated": lambda: check_entities_unannotated(content),
+        "placeholder-unfilled": lambda: check_placeholders(content, code),
+        "business-value": lambda: check_business_values(
+            content, business_values(business_file), source
+        ),
+    }
+    selected = set(only)
+    findings = [finding for name in CHECKS if name in selected for finding in checks[name]()]
     keys = {(entry.check, entry.subject) for entry in allowed}
     used = {(f.check, f.subject) for f in findings}
     kept = [f for f in findings if (f.check, f.subject) not in keys]
@@ -752,7 +757,7 @@ def run_checks(
             f"'{entry.subject}' ({entry.check}) is no longer found; remove this entry",
         )
         for entry in allowed
-        if (entry.check, entry.subject) not in used
+        if (entry.check, entry.subject) not in used and entry.check in selected
     ]
     return sorted(kept)
 
