@@ -25,6 +25,8 @@ READY_TIMEOUT_SECONDS = 300
 COMMAND_MODULES: tuple[str, ...] = (
     "bot.nlu_check",
     "bot.content_check",
+    "bot.evaluation_report",
+    "bot.candidate",
     "bot.tone_command",
     "bot.memory_commands",
     "bot.agent_commands",

@@ -95,4 +95,32 @@ class ConsoleInput(InputChannel):
         store = MemoryStore(self.database_url, rules=rules)
         limiter = auth.SignInLimiter(self.sign_in_failures, self.sign_in_address_failures)
         service = ConsoleService(store, templates=templates)
-        return console_blueprint(service, self.secure_cookies, self.trusted_proxies, limiter)
+        trainer = _trainer()
+        return console_blueprint(
+            service, self.secure_cookies, self.trusted_proxies, limiter, trainer
+        )
+
+
+def _trainer() -> Any:
+    """Training from the console, when the settings can be read (`python -m bot run` checks
+    them first and says what is wrong)."""
+    from bot import processes, settings
+    from bot.console.training import ConsoleTrainer, rasa_api_loader
+
+    try:
+        config = settings.load()
+    except settings.SettingsError:
+        return None
+
+    def command(out: Any, loaded: Any) -> list[str]:
+        line = [processes.python(), "-m", "bot", "train-candidate", "--out", str(out)]
+        return line + (["--loaded", str(loaded)] if loaded else [])
+
+    return ConsoleTrainer(
+        command,
+        settings.ROOT / "var" / "training",
+        config.models_dir,
+        rasa_api_loader(config.rasa_url, config.rasa_api_token),
+        env=processes.child_environment(config),
+        cwd=settings.ROOT,
+    )

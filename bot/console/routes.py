@@ -23,6 +23,8 @@ from sanic.response import HTTPResponse
 from bot import rate_limits
 from bot.console import auth, conversation
 from bot.console.service import MAX_REPLY_CHARS, ConsoleService
+from bot.console.training import ConsoleTrainer
+from bot.console.training_routes import add_training_routes
 from memory.agents import SESSION_HOURS, AgentSession
 from memory.handoffs import OUTCOMES, HandoffError
 
@@ -71,9 +73,11 @@ def console_blueprint(
     secure_cookies: bool = False,
     trusted_proxies: Sequence[rate_limits.Network] = (),
     limiter: auth.SignInLimiter | None = None,
+    trainer: ConsoleTrainer | None = None,
 ) -> Blueprint:
     """The console's routes. `trusted_proxies` are the proxies whose X-Forwarded-For names the
-    client; `limiter` counts sign-in attempts (the defaults of bot.console.auth when None)."""
+    client; `limiter` counts sign-in attempts (the defaults of bot.console.auth when None);
+    `trainer`, when given, adds the training page (bot.console.training_routes)."""
     limiter = limiter or auth.SignInLimiter()
     bp = ConsoleBlueprint("rapport_console")
     bp.ctx.service = service
@@ -391,4 +395,6 @@ def console_blueprint(
                 # Sanic cancels the handler when the socket drops: shield the write.
                 await asyncio.shield(asyncio.to_thread(service.accounts.went_away, agent))
 
+    if trainer is not None:
+        add_training_routes(bp, trainer, page, api, _static)
     return bp
