@@ -126,11 +126,8 @@ def _read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
-def read_set(name: str, folder: Path) -> SetScores:
-    """One set's figures and predictions from the reports `rasa test nlu --successes` wrote."""
-    report = _read_json(folder / nlu_check.INTENT_REPORT)
-    if not isinstance(report, dict):
-        raise nlu_check.ReportUnreadable(f"rasa test nlu wrote no {folder / 'intent_report.json'}")
+def read_predictions(folder: Path) -> list[Prediction]:
+    """Every message's intent and prediction from `rasa test nlu --successes` reports."""
     predictions = []
     for file in (nlu_check.INTENT_ERRORS, INTENT_SUCCESSES):
         for entry in _read_json(folder / file) or []:
@@ -141,19 +138,46 @@ def read_set(name: str, folder: Path) -> SetScores:
                 raise nlu_check.ReportUnreadable(
                     f"{folder / file} has an entry without intents"
                 ) from None
+    return predictions
+
+
+def set_scores(name: str, predictions: list[Prediction]) -> SetScores:
+    """A set's figures computed from its predictions as Rasa computes them (scikit-learn's
+    report over the intents that are either expected or predicted)."""
+    from sklearn.metrics import classification_report
+
+    if not predictions:
+        return SetScores(name, 0.0, 0.0)
+    report = classification_report(
+        [p.intent for p in predictions],
+        [p.predicted for p in predictions],
+        output_dict=True,
+        zero_division=0,
+    )
     per_intent = {
-        intent: {key: float(values.get(key, 0.0)) for key in ("precision", "recall", "f1-score")}
-        | {"support": float(values.get("support", 0))}
+        intent: {key: float(values[key]) for key in ("precision", "recall", "f1-score", "support")}
         for intent, values in report.items()
         if isinstance(values, dict) and intent not in ("macro avg", "weighted avg", "micro avg")
     }
-    accuracy = report.get("accuracy")
-    if not isinstance(accuracy, int | float):
-        accuracy = sum(p.intent == p.predicted for p in predictions) / max(1, len(predictions))
-    macro = report.get("macro avg") or {}
+    accuracy = sum(p.intent == p.predicted for p in predictions) / len(predictions)
     return SetScores(
-        name, float(accuracy), float(macro.get("f1-score", 0.0)), per_intent, predictions
+        name, accuracy, float(report["macro avg"]["f1-score"]), per_intent, predictions
     )
+
+
+def set_messages(source: Path) -> set[tuple[str, str]]:
+    """The (message, intent) pairs of a held-out file or folder."""
+    from bot.content_check import _examples_of, _load
+
+    pairs = set()
+    files = sorted(source.rglob("*.yml")) if source.is_dir() else [source]
+    for path in files:
+        document = _load(path, path.parent) or {}
+        for item in document.get("nlu") or []:
+            if isinstance(item, dict) and "intent" in item:
+                for example in _examples_of(item, "examples", path.name, str(item["intent"])):
+                    pairs.add((example.plain, example.intent))
+    return pairs
 
 
 def read_story_failures(folder: Path, stories_file: Path | None = None) -> list[StoryFailure]:
@@ -192,20 +216,37 @@ def _rasa(settings: Settings, name: str, *args: str) -> None:
 
 
 def score_model(settings: Settings, model: Path, out: Path) -> Evaluation:
-    """Test `model` on every held-out set and on the test stories; reports go under `out`."""
-    sets = {}
+    """Test `model` on every held-out set and on the test stories; reports go under `out`.
+
+    The sets are tested in one `rasa test nlu` run (the model loads once) and the predictions
+    are then split by set.
+    """
+    import shutil
+
+    sets_dir = out / "sets"
+    shutil.rmtree(sets_dir, ignore_errors=True)
+    sets_dir.mkdir(parents=True)
+    members = {}
     for name, source, _ in SETS:
-        folder = out / name
-        folder.mkdir(parents=True, exist_ok=True)
-        for stale in (nlu_check.INTENT_REPORT, nlu_check.INTENT_ERRORS, INTENT_SUCCESSES):
-            (folder / stale).unlink(missing_ok=True)
-        _rasa(
-            settings,
-            f"{name.replace('_', '-')} NLU test",
-            *("test", "nlu", "--nlu", str(source), "--model", str(model)),
-            *("--out", str(folder), "--successes"),
-        )
-        sets[name] = read_set(name, folder)
+        files = sorted(source.rglob("*.yml")) if source.is_dir() else [source]
+        for path in files:
+            shutil.copy(path, sets_dir / f"{name}--{path.name}")
+        members[name] = set_messages(source)
+    nlu = out / "nlu"
+    nlu.mkdir(parents=True, exist_ok=True)
+    for stale in (nlu_check.INTENT_REPORT, nlu_check.INTENT_ERRORS, INTENT_SUCCESSES):
+        (nlu / stale).unlink(missing_ok=True)
+    _rasa(
+        settings,
+        "held-out NLU tests",
+        *("test", "nlu", "--nlu", str(sets_dir), "--model", str(model)),
+        *("--out", str(nlu), "--successes"),
+    )
+    predictions = read_predictions(nlu)
+    sets = {
+        name: set_scores(name, [p for p in predictions if (p.text, p.intent) in members[name]])
+        for name, _, _ in SETS
+    }
     core = out / "core"
     core.mkdir(parents=True, exist_ok=True)
     (core / FAILED_STORIES).unlink(missing_ok=True)
