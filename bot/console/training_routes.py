@@ -4,6 +4,7 @@ button to start a run."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,10 @@ from bot.console.training import ConsoleTrainer, may_train
 logger = logging.getLogger(__name__)
 
 NOT_ALLOWED = "training from the console is for managers and trainers"
+# The evaluation report is one file with its styles and pictures inside: nothing else loads.
+REPORT_POLICY = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'none'"
+)
 
 
 def loaded_model(app: Sanic, models_dir: Path) -> Path | None:
@@ -75,6 +80,25 @@ def add_training_routes(
     async def training_script(request: Request) -> HTTPResponse:
         result: HTTPResponse = await static("training.js", "application/javascript; charset=utf-8")
         return result
+
+    @bp.get("/evaluation")
+    @page
+    async def evaluation_page(request: Request) -> HTTPResponse:
+        """The last report of `python -m bot evaluate`."""
+        if not may_train(request.ctx.agent):
+            return response.text(NOT_ALLOWED, status=403)
+        from bot.evaluation_report import REPORT_FILE, REPORTS_DIR
+
+        path = REPORTS_DIR / REPORT_FILE
+        if not await asyncio.to_thread(path.is_file):
+            return response.text("no evaluation report yet: run `python -m bot evaluate`", 404)
+        body = await asyncio.to_thread(path.read_bytes)
+        headers = {
+            "Content-Security-Policy": REPORT_POLICY,
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        }
+        return response.raw(body, content_type="text/html; charset=utf-8", headers=headers)
 
     @bp.get("/api/training")
     @api

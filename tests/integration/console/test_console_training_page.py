@@ -11,6 +11,8 @@ def test_an_agent_is_refused_the_training_page_and_its_api(console_server: Conso
     page = browser.get(f"{console_server.url}/console/training", allow_redirects=False, timeout=30)
     assert page.status_code == 403
     assert "managers and trainers" in page.text
+    report = browser.get(f"{console_server.url}/console/evaluation", allow_redirects=False)
+    assert report.status_code == 403
     status = browser.get(f"{console_server.url}/console/api/training")
     assert status.status_code == 403
     started = browser.post(f"{console_server.url}/console/api/training")
