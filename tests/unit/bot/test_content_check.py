@@ -45,6 +45,11 @@ def test_the_sample_shop_has_no_findings() -> None:
     assert content_check.run_checks(ROOT, ROOT / "business.yml") == []
 
 
+def test_the_example_cafe_has_no_findings() -> None:
+    cafe = ROOT / "examples" / "cafe"
+    assert content_check.run_checks(cafe, cafe / "business.yml") == []
+
+
 def test_an_intent_with_too_few_examples(shop: Path) -> None:
     plant(shop / "domain.yml", "  - ask_hours", "  - ask_parking\n")
     plant(
