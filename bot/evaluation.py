@@ -167,16 +167,25 @@ def set_scores(name: str, predictions: list[Prediction]) -> SetScores:
 
 def set_messages(source: Path) -> set[tuple[str, str]]:
     """The (message, intent) pairs of a held-out file or folder."""
-    from bot.content_check import _examples_of, _load
+    from bot.content_check import _examples_of, _load, plain_text
 
     pairs = set()
     files = sorted(source.rglob("*.yml")) if source.is_dir() else [source]
     for path in files:
         document = _load(path, path.parent) or {}
         for item in document.get("nlu") or []:
-            if isinstance(item, dict) and "intent" in item:
-                for example in _examples_of(item, "examples", path.name, str(item["intent"])):
-                    pairs.add((example.plain, example.intent))
+            if not isinstance(item, dict) or "intent" not in item:
+                continue
+            intent = str(item["intent"])
+            examples = item.get("examples")
+            if isinstance(examples, list):  # the long form: `- text: ...` with metadata
+                pairs |= {
+                    (plain_text(str(entry["text"])), intent)
+                    for entry in examples
+                    if isinstance(entry, dict) and "text" in entry
+                }
+            for example in _examples_of(item, "examples", path.name, intent):
+                pairs.add((example.plain, example.intent))
     return pairs
 
 

@@ -132,6 +132,9 @@ def render(evaluation: Evaluation, previous: dict[str, Any] | None) -> str:
     parts.append("</table>")
     for scores in evaluation.sets.values():
         parts.append(f"<h3>{e(scores.name)}</h3>")
+        if not scores.predictions:
+            parts.append("<p>No messages of this set were tested.</p>")
+            continue
         parts.append(precision_recall_chart(scores))
         parts.append(confusion_matrix_chart(scores))
         confusions = scores.confusions()

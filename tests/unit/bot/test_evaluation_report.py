@@ -127,3 +127,17 @@ def test_the_report_shows_the_change_since_the_previous_one(tmp_path: Path) -> N
     assert kept["model"] == "new.tar.gz" and kept["figures"]["stories.passed"] == 8.0
     lines = evaluation_report.summary(evaluation("new.tar.gz", wrong=2), previous)
     assert lines[-1] == ("against the previous report: test stories passed: 10 before, 8 now")
+
+
+def test_a_set_s_messages_are_read_in_both_of_rasa_s_forms(tmp_path: Path) -> None:
+    from bot.evaluation import set_messages
+
+    (tmp_path / "short.yml").write_text(
+        'version: "3.1"\nnlu:\n  - intent: greet\n    examples: |\n      - hi [Sam](PERSON)\n'
+    )
+    (tmp_path / "long.yml").write_text(
+        'version: "3.1"\nnlu:\n  - intent: request_human\n    examples:\n'
+        '      - text: "hiya, a person pls"\n        metadata:\n          also: [greet]\n'
+    )
+    assert set_messages(tmp_path) == {("hi Sam", "greet"), ("hiya, a person pls", "request_human")}
+    assert set_messages(tmp_path / "long.yml") == {("hiya, a person pls", "request_human")}
