@@ -396,5 +396,5 @@ def console_blueprint(
                 await asyncio.shield(asyncio.to_thread(service.accounts.went_away, agent))
 
     if trainer is not None:
-        add_training_routes(bp, trainer, page, api, _static)
+        add_training_routes(bp, trainer, current, _static)
     return bp

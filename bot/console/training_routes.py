@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,13 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.console import auth
 from bot.console.training import ConsoleTrainer, may_train
 
 logger = logging.getLogger(__name__)
+
+Handler = Callable[[Request], Coroutine[Any, Any, HTTPResponse]]
+NO_STORE = {"Cache-Control": "no-store"}
 
 NOT_ALLOWED = "training from the console is for managers and trainers"
 # The evaluation report is one file with its styles and pictures inside: nothing else loads.
@@ -47,15 +52,55 @@ async def close_replaced_broker(app: Sanic, before: Any) -> None:
 def add_training_routes(
     bp: Blueprint,
     trainer: ConsoleTrainer,
-    page: Callable[..., Any],
-    api: Callable[..., Any],
-    static: Callable[[str, str], Any],
+    current: Callable[[Request], Awaitable[Any]],
+    static: Callable[[str, str], Awaitable[HTTPResponse]],
 ) -> None:
-    """The training page, script and API on the console's blueprint, behind its sign-in."""
+    """The training page, script, report and API on the console's blueprint. Their guards are
+    their own: signed in (`current` finds the session), a manager or a trainer, and the session's
+    CSRF token on a request that changes something."""
+
+    def refused() -> HTTPResponse:
+        return response.json({"error": NOT_ALLOWED}, status=403, headers=NO_STORE)
+
+    def training_page(handler: Handler) -> Handler:
+        @wraps(handler)
+        async def guarded(request: Request) -> HTTPResponse:
+            session = await current(request)
+            if session is None:
+                return response.redirect("/console/sign-in")
+            if not may_train(session):
+                return response.text(NOT_ALLOWED, status=403, headers=NO_STORE)
+            request.ctx.agent = session
+            return await handler(request)
+
+        return guarded
+
+    def training_api(handler: Handler) -> Handler:
+        @wraps(handler)
+        async def guarded(request: Request) -> HTTPResponse:
+            session = await current(request)
+            if session is None:
+                return response.json(
+                    {"error": "sign in to the console first"}, status=401, headers=NO_STORE
+                )
+            if not may_train(session):
+                return refused()
+            if request.method not in ("GET", "HEAD") and not auth.csrf_ok(
+                session.csrf_token, request.headers.get(auth.CSRF_HEADER)
+            ):
+                return response.json(
+                    {"error": "missing or wrong CSRF token; reload the page"},
+                    status=403,
+                    headers=NO_STORE,
+                )
+            request.ctx.agent = session
+            return await handler(request)
+
+        return guarded
 
     load_model = trainer.load
 
-    def loader_for(app: Sanic) -> Callable[[Path], Any]:
+    def loader_for(app: Sanic) -> Callable[[Path], Awaitable[None]]:
         async def load(model: Path) -> None:
             tracker_store = getattr(getattr(app.ctx, "agent", None), "tracker_store", None)
             before = getattr(tracker_store, "event_broker", None)
@@ -64,59 +109,54 @@ def add_training_routes(
 
         return load
 
-    def refused() -> HTTPResponse:
-        return response.json({"error": NOT_ALLOWED}, status=403)
-
     @bp.get("/training")
-    @page
-    async def training_page(request: Request) -> HTTPResponse:
-        if not may_train(request.ctx.agent):
-            return response.text(NOT_ALLOWED, status=403)
-        result: HTTPResponse = await static("training.html", "text/html; charset=utf-8")
-        return result
+    @training_page
+    async def training(request: Request) -> HTTPResponse:
+        return await static("training.html", "text/html; charset=utf-8")
 
     @bp.get("/training.js")
-    @page
+    @training_page
     async def training_script(request: Request) -> HTTPResponse:
-        result: HTTPResponse = await static("training.js", "application/javascript; charset=utf-8")
-        return result
+        return await static("training.js", "application/javascript; charset=utf-8")
 
     @bp.get("/evaluation")
-    @page
+    @training_page
     async def evaluation_page(request: Request) -> HTTPResponse:
         """The last report of `python -m bot evaluate`."""
-        if not may_train(request.ctx.agent):
-            return response.text(NOT_ALLOWED, status=403)
         from bot.evaluation_report import REPORT_FILE, REPORTS_DIR
 
         path = REPORTS_DIR / REPORT_FILE
         if not await asyncio.to_thread(path.is_file):
-            return response.text("no evaluation report yet: run `python -m bot evaluate`", 404)
+            return response.text(
+                "no evaluation report yet: run `python -m bot evaluate`", 404, headers=NO_STORE
+            )
         body = await asyncio.to_thread(path.read_bytes)
         headers = {
             "Content-Security-Policy": REPORT_POLICY,
             "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "no-store",
+            **NO_STORE,
         }
         return response.raw(body, content_type="text/html; charset=utf-8", headers=headers)
 
     @bp.get("/api/training")
-    @api
+    @training_api
     async def training_status(request: Request) -> HTTPResponse:
-        if not may_train(request.ctx.agent):
-            return refused()
-        current = loaded_model(request.app, trainer.models_dir)
-        body = {**trainer.status.as_json(), "loaded": current.name if current else ""}
-        return response.json(body, headers={"Cache-Control": "no-store"})
+        current_model = loaded_model(request.app, trainer.models_dir)
+        body = {
+            **trainer.status.as_json(),
+            "loaded": current_model.name if current_model else "",
+            # The page's own token for the button (trainers have no other console page).
+            "csrf_token": request.ctx.agent.csrf_token,
+        }
+        return response.json(body, headers=NO_STORE)
 
     @bp.post("/api/training")
-    @api
+    @training_api
     async def start_training(request: Request) -> HTTPResponse:
-        if not may_train(request.ctx.agent):
-            return refused()
         trainer.load = loader_for(request.app)
-        if not trainer.start(
-            request.ctx.agent.agent, loaded_model(request.app, trainer.models_dir)
-        ):
-            return response.json({"error": "a training run is already going"}, status=409)
-        return response.json(trainer.status.as_json(), status=202)
+        loaded = loaded_model(request.app, trainer.models_dir)
+        if not trainer.start(request.ctx.agent.agent, loaded):
+            return response.json(
+                {"error": "a training run is already going"}, status=409, headers=NO_STORE
+            )
+        return response.json(trainer.status.as_json(), status=202, headers=NO_STORE)

@@ -59,6 +59,7 @@
   };
 
   function show(status) {
+    if (status.csrf_token) { me = { csrf_token: status.csrf_token }; }
     byId("loaded").textContent = status.loaded || "";
     byId("state").textContent = (STATES[status.state] || status.state) +
       (status.message && status.state !== "running" ? " " + status.message : "");
@@ -76,8 +77,8 @@
 
   byId("train").addEventListener("click", function () {
     problem(null);
-    call("POST", "/training").then(show).catch(problem);
+    call("POST", "/training").then(poll).catch(problem);
   });
 
-  call("GET", "/me").then(function (body) { me = body; poll(); }).catch(problem);
+  poll();
 })();
