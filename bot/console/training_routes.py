@@ -49,6 +49,17 @@ async def close_replaced_broker(app: Sanic, before: Any) -> None:
             logger.exception("could not close the event broker of the replaced model")
 
 
+def api_refusal(session: Any, method: str, csrf: str | None) -> tuple[int, str] | None:
+    """Why a request to the training API is refused (status, words), or None when it may go."""
+    if session is None:
+        return 401, "sign in to the console first"
+    if not may_train(session):
+        return 403, NOT_ALLOWED
+    if method not in ("GET", "HEAD") and not auth.csrf_ok(session.csrf_token, csrf):
+        return 403, "missing or wrong CSRF token; reload the page"
+    return None
+
+
 def add_training_routes(
     bp: Blueprint,
     trainer: ConsoleTrainer,
@@ -58,9 +69,6 @@ def add_training_routes(
     """The training page, script, report and API on the console's blueprint. Their guards are
     their own: signed in (`current` finds the session), a manager or a trainer, and the session's
     CSRF token on a request that changes something."""
-
-    def refused() -> HTTPResponse:
-        return response.json({"error": NOT_ALLOWED}, status=403, headers=NO_STORE)
 
     def training_page(handler: Handler) -> Handler:
         @wraps(handler)
@@ -79,20 +87,10 @@ def add_training_routes(
         @wraps(handler)
         async def guarded(request: Request) -> HTTPResponse:
             session = await current(request)
-            if session is None:
-                return response.json(
-                    {"error": "sign in to the console first"}, status=401, headers=NO_STORE
-                )
-            if not may_train(session):
-                return refused()
-            if request.method not in ("GET", "HEAD") and not auth.csrf_ok(
-                session.csrf_token, request.headers.get(auth.CSRF_HEADER)
-            ):
-                return response.json(
-                    {"error": "missing or wrong CSRF token; reload the page"},
-                    status=403,
-                    headers=NO_STORE,
-                )
+            refusal = api_refusal(session, request.method, request.headers.get(auth.CSRF_HEADER))
+            if refusal is not None:
+                status, error = refusal
+                return response.json({"error": error}, status=status, headers=NO_STORE)
             request.ctx.agent = session
             return await handler(request)
 

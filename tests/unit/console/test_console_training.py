@@ -159,3 +159,21 @@ def test_the_status_a_page_polls_is_plain_json(state: str) -> None:
     from bot.console.training import TrainingStatus
 
     assert json.loads(json.dumps(TrainingStatus(state).as_json()))["state"] == state
+
+
+def test_the_training_api_lets_a_trainer_start_with_the_page_s_token_only() -> None:
+    from bot.console.training_routes import NOT_ALLOWED, api_refusal
+
+    trainer = SimpleNamespace(role="trainer", csrf_token="page-token", agent="sam")
+    manager = SimpleNamespace(role="manager", csrf_token="page-token", agent="alex")
+    agent = SimpleNamespace(role="agent", csrf_token="page-token", agent="blake")
+    assert api_refusal(trainer, "GET", None) is None
+    assert api_refusal(trainer, "POST", "page-token") is None
+    assert api_refusal(manager, "POST", "page-token") is None
+    assert api_refusal(trainer, "POST", None) == (
+        403,
+        "missing or wrong CSRF token; reload the page",
+    )
+    assert api_refusal(trainer, "POST", "another") is not None
+    assert api_refusal(agent, "GET", None) == (403, NOT_ALLOWED)
+    assert api_refusal(None, "GET", None) == (401, "sign in to the console first")
