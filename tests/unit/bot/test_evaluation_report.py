@@ -141,3 +141,18 @@ def test_a_set_s_messages_are_read_in_both_of_rasa_s_forms(tmp_path: Path) -> No
     )
     assert set_messages(tmp_path) == {("hi Sam", "greet"), ("hiya, a person pls", "request_human")}
     assert set_messages(tmp_path / "long.yml") == {("hiya, a person pls", "request_human")}
+
+
+def test_a_set_whose_messages_were_not_tested_is_an_error_not_a_zero() -> None:
+    import pytest
+
+    from bot.evaluation import split_by_set
+    from bot.nlu_check import ReportUnreadable
+
+    members = {"held_out": {("hi", "greet")}, "messy": {("hiya m8", "greet")}}
+    tested = [Prediction("hi", "greet", "greet")]
+    with pytest.raises(ReportUnreadable, match="none of the 1 messages of the messy set"):
+        split_by_set(tested, members)
+    both = [*tested, Prediction("hiya m8", "greet", "thank")]
+    scores = split_by_set(both, members)
+    assert (scores["held_out"].accuracy, scores["messy"].accuracy) == (1.0, 0.0)
