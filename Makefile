@@ -5,22 +5,26 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.rapport-setup-$(shell cat requirements.txt package.json package-lock.json 2>/dev/null | sha256sum | cut -c1-16)
+# The widget's browser packages, by the lock file's content (not its time: a fresh checkout of the
+# same lock must not reinstall them).
+NODE_STAMP := node_modules/.rapport-setup-$(shell cat package-lock.json 2>/dev/null | sha256sum | cut -c1-16)
 
 # The first Python 3.10 that really runs: on PATH, else installed by pyenv (a pyenv shim on PATH
 # may exist without answering). Evaluated only when the environment has to be created.
 PYTHON310 = $(shell for p in $$(command -v python3.10 2>/dev/null) $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/bin/python3.10; do "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo "$$p"; break; }; done)
 
-.PHONY: help setup run train test lint types unit e2e validate check evaluate bench bench-memory clean
+.PHONY: help setup run train test test-soak lint types unit e2e validate check evaluate bench bench-memory clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-setup: $(STAMP) node_modules/.package-lock.json ## Create .venv (Python 3.10) and install the pinned dependencies; seconds when nothing changed
+setup: $(STAMP) $(NODE_STAMP) ## Create .venv (Python 3.10) and install the pinned dependencies; seconds when nothing changed
 
 # The widget's browser packages again when node_modules went missing or the lock changed.
-node_modules/.package-lock.json: package-lock.json
+$(NODE_STAMP):
 	@echo "rapport: installing the widget's pinned browser packages"
 	@npm ci --silent --no-audit --no-fund
+	@touch $@
 
 $(STAMP): requirements.txt
 	@if [ ! -x "$(PY)" ]; then \
@@ -33,7 +37,6 @@ $(STAMP): requirements.txt
 	@echo "rapport: installing pinned dependencies (a few minutes the first time)"
 	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip==24.0"
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	@if [ -f package.json ]; then npm ci --silent --no-audit --no-fund; fi
 	@rm -f $(VENV)/.rapport-setup-*
 	@touch $@
 
@@ -66,6 +69,9 @@ unit: setup ## Only the unit tests: no servers, no model (about a minute)
 
 e2e: setup ## Only the end-to-end tests through the real servers (trains first if needed)
 	@$(PY) -m bot test e2e
+
+test-soak: setup ## 50 conversations at once for 10 minutes through the widget: nothing lost (SOAK_MINUTES, SOAK_CONVERSATIONS)
+	@$(PY) -m bot test soak
 
 bench-memory: setup ## Benchmark memory card reads and writes at 10k, 100k, 1M exchanges; table in docs/memory.md
 	@$(PY) bench/memory.py

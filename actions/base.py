@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import functools
 import logging
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.composition import ActionServices, compose
 from bot import settings as settings_module
 from bot.settings import Settings
-from voice import business as business_file
 from voice.business import Business
 from voice.wording import format_day, indefinite, join_words, plural  # noqa: F401 (helpers)
 
@@ -43,21 +41,40 @@ SAFE_ALONE = "utter_tone_safe_offer_person"
 BUILT_TEXT_SUFFIX = "_text"
 
 
-@functools.lru_cache(maxsize=1)
-def _settings() -> Settings:
-    return settings_module.load()
+# The action server's services (actions.composition), installed by the server at start.
+_services: ActionServices | None = None
+_services_lock = threading.Lock()
+
+
+def install(services: ActionServices | None) -> None:
+    """Hand the actions of this process the services the composition root built."""
+    global _services
+    with _services_lock:
+        _services = services
+
+
+def composed() -> ActionServices:
+    """The installed services; composed from `.env` on first use when the action server was
+    started without them (synchronous: call it in a worker thread)."""
+    global _services
+    with _services_lock:
+        if _services is None:
+            _services = compose(settings_module.load())
+        return _services
+
+
+async def services() -> ActionServices:
+    return await asyncio.to_thread(composed)
 
 
 async def settings() -> Settings:
     """Rapport's settings, read once per process (in a worker thread: it reads `.env`)."""
-    return await asyncio.to_thread(_settings)
+    return (await services()).settings
 
 
-async def load_business(path: Path | None = None) -> Business:
+async def load_business() -> Business:
     """The business file, read and validated once per process, off the event loop."""
-    if path is None:
-        path = (await settings()).business_file
-    return await asyncio.to_thread(business_file.load_cached, path)
+    return await asyncio.to_thread((await services()).business)
 
 
 def now(shop: Business) -> dt.datetime:
@@ -211,28 +228,11 @@ async def check_tone(messages: list[dict[str, Any]], where: str) -> None:
 
 # --- the relationship memory ----------------------------------------------------------------
 
-_stores: dict[str, Any] = {}
-_stores_lock = threading.Lock()
-
-
-def memory_store(database_url: str) -> Any:
-    """The relationship memory at `database_url`, one store per process (call in a thread).
-
-    It weighs signals and at-risk thresholds with the `RELATIONSHIP_*` settings, the same
-    rules as the Rasa server's event broker: both processes must judge a customer alike.
-    """
-    from memory.store import MemoryStore
-
-    with _stores_lock:
-        if database_url not in _stores:
-            rules = _settings().relationship_rules()
-            _stores[database_url] = MemoryStore(database_url, rules=rules)
-        return _stores[database_url]
-
 
 async def store() -> Any:
-    """The relationship memory of these settings, created once per process, off the event loop."""
-    return await asyncio.to_thread(memory_store, (await settings()).database_url)
+    """The relationship memory of this process (built by the composition root with the
+    `RELATIONSHIP_*` rules, the same rules as the Rasa server's: both judge a customer alike)."""
+    return await asyncio.to_thread((await services()).memory)
 
 
 async def with_memory(

@@ -37,11 +37,6 @@ ISSUE_KIND = COMPLAINT
 MAX_SUMMARY = 500  # characters of the customer's words kept as the issue's summary
 
 
-def memory_store(database_url: str) -> Any:
-    """The relationship memory at `database_url` (see actions.base.memory_store)."""
-    return base.memory_store(database_url)
-
-
 @dataclass(frozen=True)
 class RecordedComplaint:
     """What the memory knew and kept: the customer's standing, the issue and the promise."""
@@ -59,8 +54,8 @@ def record_complaint(
     Synchronous (database work): run it in a worker thread. The standing counts this complaint,
     so a second open complaint is a repeated one.
     """
-    customer_id = store.customer_for_sender(sender_id)
-    card = store.card(customer_id)
+    customer_id = store.customers.customer_for_sender(sender_id)
+    card = store.cards.card(customer_id)
     known = standing_from_card(card)
     standing = replace(known, open_complaints=known.open_complaints + 1)
     # The complaint and its promise commit together or not at all.
@@ -117,7 +112,6 @@ class ActionHandleComplaint(ShopAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
-        config = await base.settings()
         rules = await load_rules()
         words = rules.complaints
         said = complaint_words(tracker)
@@ -128,7 +122,7 @@ class ActionHandleComplaint(ShopAction):
 
         recorded: RecordedComplaint | None = None
         try:
-            store = await asyncio.to_thread(memory_store, config.database_url)
+            store = await base.store()
             recorded = await asyncio.to_thread(
                 record_complaint, store, tracker.sender_id, summary, promise, due
             )

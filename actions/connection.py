@@ -90,7 +90,7 @@ class ActionNoteFeedback(NoteAction):
 
     def record(self, store: Any, sender_id: str, words: str) -> None:
         """Ideas go to the team's list; a later visit tells the customer what became of it."""
-        store.add_feedback(store.customer_for_sender(sender_id), "idea", words)
+        store.feedback.add_feedback(store.customers.customer_for_sender(sender_id), "idea", words)
 
 
 # "I rate this conversation 4 out of 5" (the widget's stars) or "5 stars" typed by hand.
@@ -119,7 +119,7 @@ def rating_given(tracker: Tracker) -> int | None:
 
 def record_rating(store: Any, sender_id: str, score: int) -> int:
     """Keep the rating with the customer's relationship (call in a worker thread)."""
-    return int(store.rate(store.customer_for_sender(sender_id), score))
+    return int(store.feedback.rate(store.customers.customer_for_sender(sender_id), score))
 
 
 class ActionRateConversation(ShopAction):

@@ -33,12 +33,14 @@ def apply_change(store: Any, sender_id: str, change: FactChange) -> bool:
     """Correct or forget the fact in memory (synchronous: run it in a worker thread)."""
     from memory.records import ExtractedFact
 
-    card = store.card_for_sender(sender_id)
-    customer = card.customer_id if card is not None else store.customer_for_sender(sender_id)
+    card = store.cards.card_for_sender(sender_id)
+    customer = (
+        card.customer_id if card is not None else store.customers.customer_for_sender(sender_id)
+    )
     if change.value is None:
-        store.forget_facts(customer, change.kind, change.key or None)
+        store.facts.forget_facts(customer, change.kind, change.key or None)
     else:
-        store.correct_fact(customer, ExtractedFact(change.kind, change.value, key=change.key))
+        store.facts.correct_fact(customer, ExtractedFact(change.kind, change.value, key=change.key))
     return True
 
 

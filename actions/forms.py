@@ -290,7 +290,7 @@ def problem_said(shop: Business, tracker: Tracker, today: dt.date) -> str | None
 
 def _bike_in_memory(store: Any, sender_id: str) -> str | None:
     """The bike this conversation's own customer told us about (synchronous: a worker thread)."""
-    card = store.card_for_sender(sender_id)
+    card = store.cards.card_for_sender(sender_id)
     bikes = [fact.value for fact in card.preferences if fact.kind == "bike"] if card else []
     return str(bikes[0]) if bikes else None
 
@@ -442,7 +442,7 @@ async def offer_next_open_day(
         dispatcher,
         tracker,
         request,
-        accept=f"Yes, {base.format_day(next_open, today)}",
+        accept=shop.template("accept_day").format(day=base.format_day(next_open, today)),
         other=None,
         payloads={"/book_repair": requests.ACCEPT_PAYLOAD, "/community_events": None},
         person_payload="/request_human",

@@ -30,8 +30,9 @@ from actions.base import DomainDict, Events, ShopAction
 from actions.requests import request_summary
 from actions.shop import team_hours_text
 from bot.rate_limits import RateLimiter
+from memory import services
 from memory.agents import AgentAccounts
-from memory.handoffs import Escalation, HandoffLimited, HandoffQueue, escalate, memory_promise
+from memory.handoffs import Escalation, HandoffLimited
 from memory.store import MemoryStore
 from voice import say_yes
 from voice.business import Business
@@ -104,18 +105,6 @@ def open_now(shop: Business, moment: dt.datetime) -> bool:
     return shop.open_at(moment)
 
 
-@functools.lru_cache(maxsize=4)
-def _memory(database_url: str) -> tuple[MemoryStore, HandoffQueue, AgentAccounts]:
-    store = MemoryStore(database_url)
-    return store, HandoffQueue(store.engine), AgentAccounts(store.engine)
-
-
-@functools.lru_cache(maxsize=4)
-def handoff_limiter(per_hour: int) -> RateLimiter:
-    """New handoffs per client in the last hour, counted in this process's memory."""
-    return RateLimiter(per_hour, window_seconds=3600.0)
-
-
 def client_of(tracker: Tracker) -> str | None:
     """The client that sent the latest message, as the widget channel names it (a keyed
     digest of its address); None for channels that name none (scripts, tests)."""
@@ -125,7 +114,8 @@ def client_of(tracker: Tracker) -> str | None:
 
 
 def _escalate(
-    database_url: str,
+    store: MemoryStore,
+    accounts: AgentAccounts,
     sender_id: str,
     tracker: Tracker,
     working: bool,
@@ -133,9 +123,8 @@ def _escalate(
     limiter: RateLimiter | None = None,
     reply_by: dt.datetime | None = None,
 ) -> Escalation:
-    store, queue, accounts = _memory(database_url)
     client = client_of(tracker)
-    card = store.card_for_sender(sender_id)
+    card = store.cards.card_for_sender(sender_id)
     reason = escalation_reason(tracker, at_risk=bool(card and card.at_risk))
     asked = asked_about(tracker)
     detail = asked or (tracker.latest_message or {}).get("text")
@@ -147,14 +136,14 @@ def _escalate(
         event.get("event") == "action" and event.get("name") in PROMISED_ALREADY
         for event in (tracker.events or [])[-3:]
     )
-    return escalate(
-        queue,
+    return services.handoff_with_promise(
+        store,
         accounts.online(),
         sender_id,
         reason,
         open_now=working,
+        promise_wording=None if promised else promise_wording,
         detail=detail,
-        promise=None if promised else memory_promise(store, promise_wording),
         promise_about=promise_about,
         admit=None if limiter is None or client is None else lambda: limiter.allow(client),
         reply_by=reply_by,
@@ -228,21 +217,21 @@ class ActionHandoff(ShopAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
-        config = await base.settings()
+        process = await base.services()
         moment = base.now(shop)
         place = shop.locations[0]
         working = open_now(shop, moment)
         team_hours = team_hours_text(shop, moment)
-        limiter = handoff_limiter(config.handoffs_per_address_per_hour)
         try:
             escalation = await asyncio.to_thread(
                 _escalate,
-                config.database_url,
+                await asyncio.to_thread(process.memory),
+                await asyncio.to_thread(process.agents),
                 tracker.sender_id,
                 tracker,
                 working,
                 functools.partial(promise_words, shop),
-                limiter,
+                process.handoff_limiter,
                 None if working else next_opening(shop, moment),
             )
         except Exception as error:

@@ -42,7 +42,7 @@ from actions.ownership import (
 )
 from actions.shop import shop_records
 from actions.shop_records import OrderRecord, bookings, normalise_reference
-from voice.business import Business, Vocabulary
+from voice.business import Business, RepairService, Vocabulary
 from voice.say_yes import Request
 
 ORDER_RESPONSES = {
@@ -175,12 +175,12 @@ def remember_bike(store: Any, sender_id: str, bike: str) -> None:
     """Keep the booked bike as a fact about the customer (synchronous: a worker thread)."""
     from memory.records import ExtractedFact
 
-    customer_id = store.customer_for_sender(sender_id)
-    store.record_fact(
+    customer_id = store.customers.customer_for_sender(sender_id)
+    store.facts.record_fact(
         customer_id,
         ExtractedFact("bike", bike, confidence=1.0),
         source="form",
-        exchange_id=store.latest_customer_exchange(sender_id),  # the evidence
+        exchange_id=store.exchanges.latest_customer_exchange(sender_id),  # the evidence
     )
 
 
@@ -254,6 +254,21 @@ async def answer_status(
     if record is not None and owns(await asker_of(tracker), record):
         return tell_status(dispatcher, shop, record)
     return start_details_check(dispatcher, tracker, reference)
+
+
+def repair_estimate(shop: Business, service: RepairService) -> str:
+    """A booked repair's usual price and time, in the business file's words."""
+    if service.lead_time_days == 0:
+        ready = shop.template("repair_ready_same_day")
+    else:
+        ready = base.plural(
+            service.lead_time_days,
+            shop.template("repair_ready_days_one"),
+            shop.template("repair_ready_days_other"),
+        )
+    return shop.template("repair_estimate").format(
+        service=service.name, price=shop.format_price(service.price), ready=ready
+    )
 
 
 class ActionOrderStatus(ShopAction):
@@ -395,7 +410,7 @@ class ActionSubmitRepair(ShopAction):
                 offer,
                 tracker,
                 rush_request(shop, problem, drop_off, needed),
-                accept="Yes, fast-track it",
+                accept=shop.template("accept_fast_track"),
                 asks=False,
             )
         in_time = rush is None or rush.rung == "yes"
@@ -411,17 +426,7 @@ class ActionSubmitRepair(ShopAction):
             drop_off,
         )
         service = shop.repair_service(problem)
-        estimate_text = ""
-        if service is not None:
-            ready = (
-                "the same day"
-                if service.lead_time_days == 0
-                else f"{service.lead_time_days} day{'s' if service.lead_time_days > 1 else ''}"
-            )
-            estimate_text = (
-                f"A {service.name} is usually {shop.format_price(service.price)} and takes "
-                f"{ready}; the mechanic confirms the price before starting. "
-            )
+        estimate_text = "" if service is None else repair_estimate(shop, service)
         workshop = next((place for place in shop.locations if place.workshop), shop.locations[0])
         dispatcher.utter_message(
             response="utter_repair_booked" if in_time else "utter_repair_booked_before_offer",
@@ -483,7 +488,7 @@ class ActionSubmitReturn(ShopAction):
         request = return_request(wish, item, age, shop)
         # A plain yes is done already (the form collected everything); other rungs ask first.
         decision = await requests.answer_request(
-            dispatcher, tracker, request, accept="Yes, go ahead", asks=False
+            dispatcher, tracker, request, accept=shop.template("accept_go_ahead"), asks=False
         )
         if decision.rung == "yes":
             policies = shop.policies
@@ -514,7 +519,7 @@ class ActionSubmitReturn(ShopAction):
         if request.kind == "refund":  # no order on record: no receipt to go by
             request = Request(request.kind, {**request.facts, "has_receipt": False})
         decision = await requests.answer_request(
-            dispatcher, tracker, request, accept="Yes, go ahead", asks=False
+            dispatcher, tracker, request, accept=shop.template("accept_go_ahead"), asks=False
         )
         if decision.rung == "yes":
             dispatcher.utter_message(

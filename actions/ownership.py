@@ -135,10 +135,10 @@ def confirmed_with(confirmed: Iterable[str] | None, reference: str) -> list[str]
 
 def conversations_of(store: Any, sender_id: str) -> list[str]:
     """Every conversation of the customer behind `sender_id` (call in a worker thread)."""
-    card = store.card_for_sender(sender_id)
+    card = store.cards.card_for_sender(sender_id)
     if card is None:
         return [sender_id]
-    return sorted({sender_id, *store.sender_ids(card.customer_id)})
+    return sorted({sender_id, *store.customers.sender_ids(card.customer_id)})
 
 
 async def asker_of(tracker: Tracker) -> Asker:

@@ -117,7 +117,7 @@ def message_count(tracker: Tracker) -> int:
 def remembered_facts(store: Any, sender_id: str, shop: Business) -> list[str] | None:
     """What the memory holds about the customer, in the business file's words (None: never
     seen them)."""
-    card = store.card_for_sender(sender_id)
+    card = store.cards.card_for_sender(sender_id)
     if card is None:
         return None
     words = shop.template
@@ -148,7 +148,7 @@ def forget_sender(
     """Forget the customer behind `sender_id` in every store; the conversations removed."""
     from memory import privacy
 
-    card = store.card_for_sender(sender_id)
+    card = store.cards.card_for_sender(sender_id)
     if card is None:
         if bookings_url:
             privacy.delete_bookings(bookings_url, [sender_id], None)
@@ -163,7 +163,7 @@ def export_sender(
     from memory import privacy
 
     # By sender id only: a conversation can never ask for another customer's data.
-    card = store.card_for_sender(sender_id)
+    card = store.cards.card_for_sender(sender_id)
     if card is None:
         return None
     return privacy.export_customer(store, card.customer_id, tracker_url, bookings_url)

@@ -49,7 +49,7 @@ def standing_from_card(card: Any) -> Standing:
 
 
 def _standing(store: Any, sender_id: str) -> Standing:
-    return standing_from_card(store.card_for_sender(sender_id))
+    return standing_from_card(store.cards.card_for_sender(sender_id))
 
 
 async def standing_of(sender_id: str) -> Standing:

@@ -21,7 +21,12 @@ logger = logging.getLogger(__name__)
 
 
 def build_app(settings: Settings, package: str = "actions") -> Sanic:
-    """The action server's Sanic app for `package`, guarded by the action-server token."""
+    """The action server's Sanic app for `package`, guarded by the action-server token; its
+    actions work with the services composed from `settings` (actions/composition.py)."""
+    from actions import base
+    from actions.composition import compose
+
+    base.install(compose(settings))
     app = create_app(package, cors_origins=None)
     token = settings.action_server_token
 

@@ -155,10 +155,10 @@ def read_remembered(
     store: Any, sender_id: str, external_id: str | None, now: dt.datetime
 ) -> Remembered:
     """What the memory knows about this customer (synchronous: run it in a worker thread)."""
-    card = store.card_for_sender(sender_id)
+    card = store.cards.card_for_sender(sender_id)
     if card is None and external_id:
-        store.link_identity(sender_id, external_id)
-        card = store.card_for_sender(sender_id)
+        store.customers.link_identity(sender_id, external_id)
+        card = store.cards.card_for_sender(sender_id)
     # Someone the memory has never heard from (or only just opened a visit for) is new.
     if card is None or card.last_seen is None:
         return Remembered()
@@ -191,9 +191,7 @@ def read_remembered(
 
 def held_by_a_person(store: Any, sender_id: str) -> bool:
     """Whether an agent holds this conversation (synchronous: run it in a worker thread)."""
-    from memory.handoffs import HandoffQueue
-
-    handoff = HandoffQueue(store.engine).open_for(sender_id)
+    handoff = store.handoffs.open_for(sender_id)
     return handoff is not None and handoff.state == "claimed"
 
 

@@ -169,7 +169,7 @@ def product_line(shop: Business, product: Product) -> str:
 
 def card_for(store: Any, sender_id: str) -> Any:
     """The relationship card of the conversation's customer, or None (call in a thread)."""
-    return store.card_for_sender(sender_id)
+    return store.cards.card_for_sender(sender_id)
 
 
 def interest_phrase(shop: Business, interest: str) -> str:
@@ -587,7 +587,9 @@ def reward_named(shop: Business, text: str | None) -> Reward | None:
 
 def points_spent(store: Any, sender_id: str, shop_customer_id: str) -> int:
     """Points the signed-in customer redeemed in conversations (call in a worker thread)."""
-    return int(store.points_redeemed(store.link_identity(sender_id, shop_customer_id)))
+    return int(
+        store.loyalty.points_redeemed(store.customers.link_identity(sender_id, shop_customer_id))
+    )
 
 
 def record_redemption(store: Any, sender_id: str, shop_customer_id: str, reward: Reward) -> int:

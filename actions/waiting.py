@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import functools
 import re
 from dataclasses import dataclass, field
 
@@ -33,7 +32,7 @@ from actions import base
 from actions.base import DomainDict, Events, ShopAction
 from actions.ownership import email_in
 from actions.shop import shop_records
-from memory.handoffs import Handoff, HandoffQueue
+from memory.handoffs import Handoff
 from voice.business import Business
 
 NOTED = "utter_waiting_noted"
@@ -190,11 +189,6 @@ def reply_by_text(reply_by: dt.datetime | None, moment: dt.datetime) -> str | No
     return f"{local:%H:%M} {base.format_day(local.date(), moment.date())}"
 
 
-@functools.lru_cache(maxsize=4)
-def _queue(database_url: str) -> HandoffQueue:
-    return HandoffQueue(database_url)
-
-
 async def _known_email(tracker: Tracker, shop: Business) -> str | None:
     """The email of the signed-in customer's own shop record (never anyone else's)."""
     customer_id = tracker.get_slot("customer_id")
@@ -214,7 +208,7 @@ class ActionWaitingReply(ShopAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
-        queue = _queue((await base.settings()).database_url)
+        queue = (await base.store()).handoffs
         handoff: Handoff | None = await asyncio.to_thread(queue.open_for, tracker.sender_id)
         if handoff is not None and handoff.state == "claimed":
             return []  # a person is talking with the customer: they answer, not the bot

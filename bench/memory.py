@@ -3,8 +3,9 @@
     make bench-memory            (or: .venv/bin/python -m bench.memory [--sizes 10000,100000])
 
 Seeds a temporary SQLite database with exchanges across many customers (bulk inserts through
-Core executemany), then measures the p50 and p95 of `MemoryStore.card` and of
-`MemoryStore.record_exchange` at each size, and writes the table into docs/memory.md.
+Core executemany), then measures the p50 and p95 of a card read (`store.cards.card`) and of
+an exchange write (`memory.services.record_exchange`) at each size, and writes the table into
+docs/memory.md.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 import memory  # noqa: E402 - after the path set-up for `python bench/memory.py`
 from memory import schema as s  # noqa: E402
+from memory import services  # noqa: E402
 from memory.records import Exchange  # noqa: E402
 from memory.store import MemoryStore  # noqa: E402
 
@@ -143,7 +145,7 @@ def measure(store: MemoryStore, seeder: Seeder, rng: random.Random) -> dict[str,
     for _ in range(CARD_READS):
         customer = rng.randint(1, seeder.customers)
         began = time.perf_counter()
-        store.card(customer)
+        store.cards.card(customer)
         card_times.append(time.perf_counter() - began)
     write_times = []
     now = seeder.start + timedelta(days=400)
@@ -159,7 +161,7 @@ def measure(store: MemoryStore, seeder: Seeder, rng: random.Random) -> dict[str,
             confidence=0.95,
         )
         began = time.perf_counter()
-        store.record_exchange(exchange)
+        services.record_exchange(store, exchange)
         write_times.append(time.perf_counter() - began)
     card50, card95 = percentiles(card_times)
     write50, write95 = percentiles(write_times)

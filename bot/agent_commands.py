@@ -1,7 +1,10 @@
 """Operators' commands for the agent console's accounts.
 
     python -m bot agent add NAME        create an agent (asks for the password twice)
+    python -m bot agent add NAME --role trainer
+                                        a trainer (the review inbox) or a manager (both)
     python -m bot agent password NAME   set a new password (signs the agent out everywhere)
+    python -m bot agent role NAME ROLE  agent, trainer or manager (signs the agent out)
     python -m bot agent list            the agents' names
 
 The password is read with getpass on a terminal, or as the first line of standard input when
@@ -17,6 +20,8 @@ from typing import Any
 
 from bot.cli import CommandFailed
 from bot.settings import Settings
+
+ROLE_CHOICES = ("agent", "trainer", "manager")  # memory.agents.ROLES, without importing memory
 
 
 def _accounts(config: Settings) -> Any:
@@ -52,10 +57,10 @@ def command_add(config: Settings, args: argparse.Namespace) -> None:
         accounts = _accounts(config)
         if accounts.exists(name):
             raise CommandFailed(f"an agent named {name!r} already exists")
-        accounts.add(name, read_password(name))
+        accounts.add(name, read_password(name), args.role)
     except AgentAccountError as error:
         raise CommandFailed(str(error)) from None
-    print(f"rapport: agent {name!r} can now sign in at {config.rasa_url}/console")
+    print(f"rapport: {args.role} {name!r} can now sign in at {config.rasa_url}/console")
 
 
 def command_password(config: Settings, args: argparse.Namespace) -> None:
@@ -71,6 +76,16 @@ def command_password(config: Settings, args: argparse.Namespace) -> None:
     print(f"rapport: new password set for {args.name!r}; their old sessions are signed out")
 
 
+def command_role(config: Settings, args: argparse.Namespace) -> None:
+    from memory.agents import AgentAccountError
+
+    try:
+        _accounts(config).set_role(args.name, args.role)
+    except AgentAccountError as error:
+        raise CommandFailed(str(error)) from None
+    print(f"rapport: {args.name!r} is now a {args.role}; their old sessions are signed out")
+
+
 def command_list(config: Settings, args: argparse.Namespace) -> None:
     for name in _accounts(config).names():
         print(name)
@@ -82,9 +97,19 @@ def register(commands: Any) -> None:
     agent_commands = agent.add_subparsers(dest="agent_command", required=True)
     add = agent_commands.add_parser("add", help="Create an agent account (asks for a password).")
     add.add_argument("name", help="the agent's name, shown to customers with their replies")
+    add.add_argument(
+        "--role",
+        choices=ROLE_CHOICES,
+        default="agent",
+        help="agent: the chats; trainer: the review inbox; manager: both (default: agent)",
+    )
     add.set_defaults(handler=command_add)
     password = agent_commands.add_parser("password", help="Set a new password for an agent.")
     password.add_argument("name")
     password.set_defaults(handler=command_password)
+    role = agent_commands.add_parser("role", help="Give an account another role.")
+    role.add_argument("name")
+    role.add_argument("role", choices=ROLE_CHOICES)
+    role.set_defaults(handler=command_role)
     listing = agent_commands.add_parser("list", help="List the agents' names.")
     listing.set_defaults(handler=command_list)

@@ -18,7 +18,7 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
 
 import memory
-from bot import settings
+from bot import composition
 from bot.settings import ROOT
 from memory.facts import FactExtractor
 from memory.ingest import ACTION_KEY, EventIngestor, Outbox, OutboxWorker, forget_command
@@ -40,16 +40,22 @@ class MemoryEventBroker(EventBroker):
         outbox_path: Path = DEFAULT_OUTBOX,
         rules: RelationshipRules | None = None,
         extract_facts: bool = True,
+        store: MemoryStore | None = None,
     ) -> None:
+        """`store`: the memory to write to (the composition root's, sharing its engine with
+        the process's other components); by default one of its own at `database_url`."""
         self.database_url = database_url
-        extractor = FactExtractor() if extract_facts else None
-        self.store = MemoryStore(database_url, rules=rules, fact_extractor=extractor)
+        if store is None:
+            extractor = FactExtractor() if extract_facts else None
+            store = MemoryStore(database_url, rules=rules, fact_extractor=extractor)
+        self.store = store
+        load_language = getattr(store.context.fact_extractor, "load", None)
         ingestor = EventIngestor(self.store)
 
         def prepare() -> None:
             memory.migrate(database_url)
-            if extractor is not None:
-                extractor.load()  # now, not while the first customer message waits
+            if load_language is not None:
+                load_language()  # now, not while the first customer message waits
 
         self.worker = OutboxWorker(Outbox(outbox_path), ingestor.ingest, prepare=prepare)
         self._last_action: OrderedDict[str, str] = OrderedDict()
@@ -62,14 +68,21 @@ class MemoryEventBroker(EventBroker):
         event_loop: asyncio.AbstractEventLoop | None = None,
     ) -> MemoryEventBroker:
         """The broker of endpoints.yml: `url` is the memory DATABASE_URL, `outbox` a file."""
-        config = await asyncio.to_thread(settings.load)
-        url = broker_config.url or config.database_url
+        services = await asyncio.to_thread(composition.server)
+        url = broker_config.url or services.settings.database_url
         outbox = Path(broker_config.kwargs.get("outbox") or DEFAULT_OUTBOX)
         if not outbox.is_absolute():
             outbox = ROOT / outbox
-        rules = RelationshipRules.from_mapping(config.raw)
         extract = str(broker_config.kwargs.get("extract_facts", "true")).lower() != "false"
-        return await asyncio.to_thread(cls, url, outbox, rules, extract)
+
+        def build() -> MemoryEventBroker:
+            extractor = FactExtractor() if extract else None
+            if extractor is None:
+                return cls(url, outbox, services.rules, extract, store=services.memory(url))
+            store = services.memory_with_facts(url, extractor)
+            return cls(url, outbox, services.rules, extract, store=store)
+
+        return await asyncio.to_thread(build)
 
     def publish(self, event: dict[str, Any]) -> None:
         """Hand the event to the memory worker (never blocks)."""

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
 import uuid
 from collections import OrderedDict
@@ -39,7 +38,9 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot import (
+    composition,
     demo_page,
+    health,
     rate_limits,
     session_tokens,
     waiting,
@@ -60,6 +61,9 @@ BOT_EVENT = "bot_uttered"
 ERROR_EVENT = "rapport_error"
 HISTORY_EVENT = "history"
 TYPING_EVENT = "typing"
+CUSTOMER_TYPING_EVENT = "customer_typing"
+CUSTOMER_TYPING_SECONDS = 4.0  # a customer's typing signal shows this long in the console
+MAX_TYPING_CONVERSATIONS = 10_000
 MAX_PENDING_PER_CONVERSATION = 100
 MAX_PENDING_CONVERSATIONS = 10_000
 SESSION_GRACE_SECONDS = 30.0
@@ -97,6 +101,8 @@ class WidgetConfig:
     socketio_path: str = "/socket.io"
     # The relationship memory, told which conversations are a signed-in customer's.
     memory_database_url: str = ""
+    # The operator's bearer token for the health endpoint's detail (none: no detail).
+    health_token: str = ""
 
     @classmethod
     def from_credentials(cls, credentials: Mapping[str, Any] | None) -> WidgetConfig:
@@ -151,6 +157,7 @@ class WidgetConfig:
             public_url=text("public_url").rstrip("/"),
             socketio_path=text("socketio_path") or "/socket.io",
             memory_database_url=text("memory_database_url"),
+            health_token=text("health_token"),
         )
 
 
@@ -197,6 +204,8 @@ class WidgetHub:
             config.new_sessions_per_address_per_minute
         )
         self.addresses: dict[str, str] = {}
+        # When each conversation's customer last typed (monotonic seconds), for the console.
+        self.customer_typed: OrderedDict[str, float] = OrderedDict()
         self.words: dict[str, str] = {}
         self.linked: set[tuple[str | None, str]] = set()
         self.linker = (
@@ -302,6 +311,33 @@ class WidgetHub:
             event["agent"] = agent
         await self.sio.emit(TYPING_EVENT, event, room=conversation_id)
 
+    async def answer_if_unanswered(self, sid: str, conversation_id: str) -> None:
+        """Tells the customer when their message got no reply from a running conversation (the
+        action server down, an action that crashed), with the shop's direct contacts."""
+        if self.app is None or not await waiting.went_unanswered(self.app, conversation_id):
+            return
+        logger.error(
+            "a message in %s got no reply (is the action server up? see its log); "
+            "the customer was told",
+            conversation_id,
+        )
+        places = getattr(self.shop, "locations", None) or ()
+        phone, email = (places[0].phone, places[0].email) if places else ("", "")
+        words = self.text("widget_unanswered").format(phone=phone, email=email)
+        await self.notice(sid, words, "unanswered")
+
+    def customer_typing(self, conversation_id: str, typing: bool) -> None:
+        """A widget says its customer is typing (or stopped, or sent the message)."""
+        self.customer_typed.pop(conversation_id, None)
+        if typing:
+            self.customer_typed[conversation_id] = time.monotonic()
+            while len(self.customer_typed) > MAX_TYPING_CONVERSATIONS:
+                self.customer_typed.popitem(last=False)
+
+    def is_customer_typing(self, conversation_id: str) -> bool:
+        typed = self.customer_typed.get(conversation_id)
+        return typed is not None and time.monotonic() - typed < CUSTOMER_TYPING_SECONDS
+
     async def notice(self, sid: str, text: str, reason: str) -> None:
         """A reply to one widget that is not part of the conversation (limits, errors)."""
         shown = {"id": f"n-{uuid.uuid4().hex}", "timestamp": time.time(), "sender": "bot"}
@@ -388,10 +424,13 @@ class WidgetOutput(OutputChannel):
 
     def __init__(self, hub: WidgetHub) -> None:
         self.hub = hub
+        # Messages this output has sent: none after a customer message means no reply.
+        self.sent = 0
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         shown = widget_transcript.bot_message(message)
         if widget_transcript.has_content(shown):
+            self.sent += 1
             await self.hub.emit_message(recipient_id, shown)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
@@ -482,18 +521,12 @@ class IdentityLinker:
 
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
-        self._store: Any = None
-        self._lock = threading.Lock()
 
     def _memory(self) -> Any:
-        # Not migrated here: `python -m bot run` migrates the memory before Rasa starts, and
-        # Alembic's migration must not run in two threads of one process at once.
-        with self._lock:
-            if self._store is None:
-                import memory  # imported late: the channel works without a memory database
-
-                self._store = memory.MemoryStore(self.database_url)
-            return self._store
+        # The process's one store of this database (bot/composition.py). Not migrated here:
+        # `python -m bot run` migrates the memory before Rasa starts, and Alembic's migration
+        # must not run in two threads of one process at once.
+        return composition.server().memory(self.database_url)
 
     def _link(self, anonymous_id: str | None, customer_id: str) -> None:
         from memory import services
@@ -508,15 +541,15 @@ class IdentityLinker:
         """How many agents have the console open now (their presence in memory)."""
 
         def count() -> int:
-            from memory.agents import AgentAccounts
-
-            return len(AgentAccounts(self._memory().engine).online())
+            return len(composition.server().agents(self.database_url).online())
 
         return await asyncio.to_thread(count)
 
     async def retired(self, anonymous_id: str) -> bool:
         """Whether an anonymous conversation was merged into a signed-in customer's record."""
-        return bool(await asyncio.to_thread(lambda: self._memory().is_merged(anonymous_id)))
+        return bool(
+            await asyncio.to_thread(lambda: self._memory().customers.is_merged(anonymous_id))
+        )
 
 
 class WidgetInput(InputChannel):
@@ -555,7 +588,14 @@ class WidgetInput(InputChannel):
         return allowed
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allows_origin)
+        sio = AsyncServer(
+            async_mode="sanic",
+            cors_allowed_origins=self.allows_origin,
+            # A frame far beyond the longest message a customer may send is refused by the
+            # transport before it is read into memory.
+            max_http_buffer_size=widget_guards.max_frame_bytes(self.config.max_message_chars),
+        )
+        widget_guards.quiet_malformed_frames()
         hub = WidgetHub(sio, self.config)
         hub.words = notice_words(self.config.business_file)
         hub.shop = business_of(self.config.business_file)
@@ -564,8 +604,12 @@ class WidgetInput(InputChannel):
         widget = WidgetBlueprint(hub, "rapport_widget", __name__)
 
         @widget.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
+        async def alive(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        @widget.route("/health", methods=["GET"])
+        async def health_report(request: Request) -> HTTPResponse:
+            return await health.respond(request, hub.app, config)
 
         @sio.on("disconnect")
         async def disconnect(sid: str, reason: object = None) -> None:
@@ -679,12 +723,21 @@ class WidgetInput(InputChannel):
                 # old transcript they stored: say, in the chat itself, that this one is new.
                 await hub.notice(sid, hub.text("widget_new_chat"), "new_chat")
 
+        @sio.on(CUSTOMER_TYPING_EVENT)
+        async def customer_typing(sid: str, data: object = None) -> None:
+            # Only a flag for the socket's own conversation: nothing the client sends is kept.
+            session = hub.sockets.get(sid)
+            if session is not None:
+                typing = bool(data.get("typing")) if isinstance(data, dict) else False
+                hub.customer_typing(session.conversation_id, typing)
+
         @sio.on(USER_EVENT)
         async def user_uttered(sid: str, data: object = None) -> None:
             session = hub.sockets.get(sid)
             if session is None:
                 await hub.refuse(sid, "no_session", hub.text("widget_no_session"))
                 return
+            hub.customer_typing(session.conversation_id, False)
             request = data if isinstance(data, dict) else {}
             text = request.get("message")
             if not isinstance(text, str):
@@ -734,9 +787,11 @@ class WidgetInput(InputChannel):
             try:
                 # A paused chat waiting for a person logs the message but says nothing: the
                 # customer still gets a reply (bot/waiting.py).
-                await waiting.answer_if_waiting(
+                acknowledged = await waiting.answer_if_waiting(
                     hub.app, conversation_id, output, config.memory_database_url
                 )
+                if not acknowledged and output.sent == 0:
+                    await hub.answer_if_unanswered(sid, conversation_id)
             except Exception:
                 logger.exception("acknowledging a message to %s failed", conversation_id)
                 await hub.notice(sid, hub.text("widget_failed"), "failed")
@@ -774,6 +829,7 @@ NOTICE_TEMPLATES = (
     "widget_too_long",
     "widget_too_fast",
     "widget_failed",
+    "widget_unanswered",
     "widget_busy",
     "widget_new_chat",
     "widget_session_expired",

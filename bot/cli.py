@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.tone_command",
     "bot.memory_commands",
     "bot.agent_commands",
+    "bot.review.commands",
 )
 
 
@@ -104,7 +105,13 @@ def check_lookups(config: Settings) -> None:
 
 
 def train(config: Settings, force: bool = False) -> None:
-    """Train a model unless the newest one already matches data, domain and config."""
+    """Train a model unless the newest one already matches data, domain and config; first the
+    tone guard's classifier unless it already matches its corpus."""
+    run_step(
+        "tone classifier (skipped when its corpus is unchanged)",
+        [processes.python(), "-m", "bot", "tone", "--train"],
+        processes.child_environment(config),
+    )
     write_lookups(config)
     args = ["train", "--out", str(config.models_dir), *content_args(config)]
     args += ["--config", str(config.config_file), "--endpoints", "endpoints.yml"]
@@ -135,10 +142,33 @@ def check_business_file(config: Settings) -> None:
     say(f"business file {config.business_file.name}: ok")
 
 
+def check_canned_replies(config: Settings) -> None:
+    """The console's canned replies beside the business file: readable, and each one passing
+    the tone guard (an agent sends them as they are)."""
+    from bot.console import canned
+    from voice import tone
+
+    path = canned.path_beside(config.business_file)
+    try:
+        replies = canned.load(path)
+    except canned.CannedRepliesError as error:
+        raise CommandFailed(f"{error} (fix it and try again)") from None
+    for reply in replies:
+        verdict = tone.check(reply.text)
+        if not verdict.ok:
+            raise CommandFailed(
+                f"{path}: the canned reply {reply.title!r} would hurt the relationship: "
+                f"{verdict.describe()} (reword it and try again)"
+            )
+    if replies:
+        say(f"canned replies {path.name}: ok ({len(replies)})")
+
+
 def command_run(config: Settings, args: argparse.Namespace) -> None:
     processes.check_port_free(config.host, config.rasa_port, "RASA_PORT")
     processes.check_port_free(config.actions_host, config.actions_port, "ACTIONS_PORT")
     check_business_file(config)
+    check_canned_replies(config)
     prepare(config)
     if not args.no_train:
         train(config)
@@ -206,6 +236,7 @@ def command_train(config: Settings, args: argparse.Namespace) -> None:
 
 def command_validate(config: Settings, args: argparse.Namespace) -> None:
     check_business_file(config)
+    check_canned_replies(config)
     check_lookups(config)
     run_step(
         "rasa data validate",
@@ -257,7 +288,7 @@ def check_test_stories(config: Settings, env: dict[str, str]) -> None:
 
 # The parts of `python -m bot test`, each a make target: the quick ones give feedback in
 # seconds; `all` is what `make test` and CI run.
-TEST_PARTS = ("all", "lint", "types", "unit", "e2e")
+TEST_PARTS = ("all", "lint", "types", "unit", "e2e", "soak")
 
 
 def command_test(config: Settings, args: argparse.Namespace) -> None:
@@ -284,9 +315,13 @@ def command_test(config: Settings, args: argparse.Namespace) -> None:
         train(config)
         pytest_step("end-to-end tests", "e2e", env)
         return
+    if part == "soak":
+        train(config)
+        pytest_step("soak", "soak", env, ["tests/soak", "-s"])
+        return
     lint(env)
     types(env)
-    pytest_step("unit and integration tests", "not e2e", env)
+    pytest_step("unit and integration tests", "not e2e and not soak", env)
     command_validate(config, args)
     content_check.check(config, rasa_validation=False)
     train(config)
@@ -335,7 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="?",
         choices=TEST_PARTS,
         default="all",
-        help="Only one part: lint, types, unit (seconds, no servers) or e2e (default: all).",
+        help="Only one part: lint, types, unit (seconds, no servers), e2e, or soak (load).",
     )
     test.set_defaults(handler=command_test)
 

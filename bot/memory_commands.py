@@ -45,7 +45,7 @@ def _store(config: Settings) -> Any:
 
 
 def _customer(store: Any, reference: str) -> int:
-    customer_id = store.find_customer(reference)
+    customer_id = store.customers.find_customer(reference)
     if customer_id is None:
         raise CommandFailed(
             f"no customer is known as {reference!r}; give a shop customer id, a sender id "

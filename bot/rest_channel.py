@@ -13,6 +13,7 @@ the chat.
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -32,6 +33,28 @@ def bearer_token_matches(header: str | None, token: str) -> bool:
     if not token or not header or not header.startswith("Bearer "):
         return False
     return hmac.compare_digest(header[len("Bearer ") :].encode(), token.encode())
+
+
+def message_problem(body: bytes | None) -> str:
+    """What is wrong with a REST message's body, or "" when Rasa's REST channel can read it:
+    a JSON object with a string `message` and, if given, a string `sender`."""
+    try:
+        data = json.loads(body or b"")
+    except (ValueError, RecursionError):
+        return 'the body must be JSON: {"sender": "...", "message": "..."}'
+    if not isinstance(data, dict):
+        return "the body must be a JSON object with 'sender' and 'message'"
+    for field, required in (("message", True), ("sender", False)):
+        if field not in data and not required:
+            continue
+        value = data.get(field)
+        if not isinstance(value, str):
+            return f"'{field}' must be a string"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"'{field}' must be Unicode text (it holds a lone surrogate)"
+    return ""
 
 
 class TokenRestInput(RestInput):
@@ -84,11 +107,16 @@ class TokenRestInput(RestInput):
         async def require_token(request: Request) -> response.HTTPResponse | None:
             if request.method == "GET":  # the health check says nothing about conversations
                 return None
-            if bearer_token_matches(request.headers.get("authorization"), token):
-                return None
-            logger.warning("refused a REST call without the right token from %s", request.ip)
-            return response.json(
-                {"error": "this channel needs 'Authorization: Bearer <REST_TOKEN>'"}, status=401
-            )
+            if not bearer_token_matches(request.headers.get("authorization"), token):
+                logger.warning("refused a REST call without the right token from %s", request.ip)
+                return response.json(
+                    {"error": "this channel needs 'Authorization: Bearer <REST_TOKEN>'"},
+                    status=401,
+                )
+            problem = message_problem(request.body)
+            if problem:
+                logger.warning("refused a malformed REST message: %s", problem)
+                return response.json({"error": problem}, status=400)
+            return None
 
         return blueprint

@@ -25,6 +25,7 @@ GENERATED_SECRETS = (
     "ACTION_SERVER_TOKEN",
     "REST_TOKEN",
     "RASA_API_TOKEN",
+    "HEALTH_TOKEN",
 )
 
 
@@ -81,6 +82,11 @@ class Settings:
     # channel's own origin. Empty: http://RAPPORT_HOST:RASA_PORT.
     public_url: str = ""
     retention_days: int = 730
+    # The review inbox: messages understood with less confidence (percent), from the last days.
+    review_confidence_percent: int = 70
+    review_days: int = 30
+    # Where the inbox writes accepted examples (domain.yml and data/); None: content_dir.
+    review_content_dir: Path | None = None
     log_level: str = "INFO"
     log_dir: Path = ROOT / "var" / "log"
     # The event broker's durable queue of exchanges on their way to the memory (one per server).
@@ -94,6 +100,8 @@ class Settings:
     # The token of Rasa's own HTTP API (`--enable-api --auth-token`): the console uses it to
     # load a newly trained model into the running server (PUT /model).
     rasa_api_token: str = field(default="", repr=False)
+    # The operator's bearer token for the health endpoint's detail.
+    health_token: str = field(default="", repr=False)
     # Raw values, for settings that a component documents and parses itself
     # (for example the relationship weights, prefixed RELATIONSHIP_).
     raw: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -113,6 +121,11 @@ class Settings:
     @property
     def data_dir(self) -> Path:
         return self.content_dir / "data"
+
+    @property
+    def review_dir(self) -> Path:
+        """The content folder the review inbox writes accepted examples into."""
+        return self.review_content_dir or self.content_dir
 
     @property
     def lookups_dir(self) -> Path:
@@ -156,6 +169,7 @@ class Settings:
             "RAPPORT_ACTION_SERVER_TOKEN": self.action_server_token,
             "RAPPORT_REST_TOKEN": self.rest_token,
             "RAPPORT_RASA_API_TOKEN": self.rasa_api_token,
+            "RAPPORT_HEALTH_TOKEN": self.health_token,
             "RAPPORT_TRACKER_DIALECT": self.tracker_dialect,
             "RAPPORT_TRACKER_DB": self.tracker_db,
             "RAPPORT_TRACKER_URL": self.tracker_url,
@@ -302,6 +316,12 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "ALLOWED_ORIGINS": ("allowed_origins", _origins),
     "PUBLIC_URL": ("public_url", _public_url),
     "RETENTION_DAYS": ("retention_days", _int("RETENTION_DAYS", 1, 36500)),
+    "REVIEW_CONFIDENCE_PERCENT": (
+        "review_confidence_percent",
+        _int("REVIEW_CONFIDENCE_PERCENT", 1, 100),
+    ),
+    "REVIEW_DAYS": ("review_days", _int("REVIEW_DAYS", 1, 36500)),
+    "REVIEW_CONTENT_DIR": ("review_content_dir", _content_dir),
     "LOG_LEVEL": ("log_level", _level),
     "LOG_DIR": ("log_dir", _path),
     "MEMORY_OUTBOX": ("memory_outbox", _path),
@@ -310,6 +330,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "ACTION_SERVER_TOKEN": ("action_server_token", _text),
     "REST_TOKEN": ("rest_token", _text),
     "RASA_API_TOKEN": ("rasa_api_token", _text),
+    "HEALTH_TOKEN": ("health_token", _text),
 }
 
 

@@ -1,8 +1,10 @@
-"""`python -m bot tone`: checks lines of text for the four relationship killers, JSON out.
+"""`python -m bot tone`: checks lines of text for the relationship killers, JSON out.
 
 Reads standard input line by line and writes, per line, one JSON object:
-{"text": ..., "ok": true|false, "findings": [{"kind": ..., "span": ..., "suggestion": ...}]}.
-Exit status 0 whether or not there were findings, 2 on input that is not UTF-8 text.
+{"text": ..., "ok": true|false, "findings": [{"kind", "span", "suggestion", "advice",
+"rewrite"}], "rewrite": ...}. Exit status 0 whether or not there were findings, 2 on input that
+is not UTF-8 text. `--train` builds the tone classifier (skipped when the corpus is unchanged);
+`--report` prints precision and recall by kind on the held-out sentences.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import sys
 from typing import Any, BinaryIO, TextIO
 
+from bot import tone_report
 from bot.settings import Settings
 
 # Longer lines are not messages; refusing them keeps the parser's time per line bounded.
@@ -31,6 +34,20 @@ def register(commands: Any) -> None:
         description="Reads lines of text on standard input and writes one JSON object per line: "
         '{"text", "ok", "findings": [{"kind", "span", "suggestion"}]}. Exit status 0 whether '
         "or not there were findings, 2 on bad input. The rules are in voice/tone_rules.yml.",
+    )
+    parser.add_argument(
+        "--train",
+        action="store_true",
+        help="Build the tone classifier from tests/tone/corpus.yml (skipped when unchanged).",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="With --train: build even when unchanged."
+    )
+    parser.add_argument(
+        "--report",
+        action="store_true",
+        help="Print precision and recall by kind on the held-out sentences "
+        "(tests/tone/held_out.yml), rules alone and rules with the classifier.",
     )
     parser.set_defaults(handler=command_tone)
 
@@ -67,6 +84,12 @@ def command_tone(config: Settings, args: argparse.Namespace) -> None:
     # thinc (under spaCy) imports TensorFlow when it is installed, only to see whether it is
     # there; that costs seconds and the tone guard never uses it, so this process refuses it.
     sys.modules.setdefault("tensorflow", None)  # type: ignore[arg-type]
+    if args.train:
+        tone_report.train(force=args.force)
+        return
+    if args.report:
+        tone_report.report(sys.stdout)
+        return
     try:
         check_lines(sys.stdin.buffer, sys.stdout)
     except BadInput as error:

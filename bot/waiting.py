@@ -13,12 +13,13 @@ log like any bot message.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rasa.core.channels.channel import OutputChannel
+
+from bot import composition
 
 logger = logging.getLogger(__name__)
 
@@ -44,17 +45,44 @@ def unanswered_while_paused(events: Sequence[Mapping[str, Any]]) -> bool:
     return paused and latest_user > paused_at and latest_reply < latest_user
 
 
-@functools.lru_cache(maxsize=4)
-def _queue(database_url: str) -> Any:
-    from memory.handoffs import HandoffQueue  # imported late: the channel runs without memory
+def unanswered_while_running(events: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether the conversation is not paused and its latest customer message has no reply:
+    Rasa ran the actions it predicted and none said anything (an action server that is down,
+    an action that crashed)."""
+    paused, latest_user, latest_reply = False, -1, -1
+    for index, event in enumerate(events):
+        kind = event.get("event")
+        if kind == "pause":
+            paused = True
+        elif kind in UNPAUSING:
+            paused = False
+        elif kind == "user":
+            latest_user = index
+        elif kind == "bot":
+            latest_reply = index
+    return not paused and latest_user >= 0 and latest_reply < latest_user
 
-    return HandoffQueue(database_url)
+
+async def went_unanswered(app: Any, conversation_id: str) -> bool:
+    """True when the conversation's latest customer message got no reply although the chat is
+    not paused: the channel then tells the customer itself (`unanswered_while_running`)."""
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    store = getattr(agent, "tracker_store", None)
+    if agent is None or store is None:
+        return False
+
+    def read() -> list[dict[str, Any]]:
+        tracker = asyncio.run(store.retrieve(conversation_id))
+        return [] if tracker is None else [event.as_dict() for event in tracker.events]
+
+    events = await asyncio.to_thread(read)
+    return unanswered_while_running(events)
 
 
 def handoff_state(database_url: str, conversation_id: str) -> str | None:
     """The state of the conversation's open handoff in memory's queue ("waiting", "claimed"),
-    None when it has none."""
-    handoff = _queue(database_url).open_for(conversation_id)
+    None when it has none (synchronous: run it in a worker thread)."""
+    handoff = composition.server().memory(database_url).handoffs.open_for(conversation_id)
     return None if handoff is None else str(handoff.state)
 
 

@@ -28,6 +28,11 @@ MIN_PASSWORD_CHARS = 10
 MAX_PASSWORD_CHARS = 1024
 SESSION_HOURS = 12
 PRESENCE_SECONDS = 90  # an agent seen this recently (live socket heartbeat) is online
+# What an account may open in the console: agents the chats, trainers the review inbox (masked
+# messages, never a customer's card or live chat), managers both.
+ROLES = ("agent", "trainer", "manager")
+CHAT_ROLES = ("agent", "manager")
+TRAINER_ROLES = ("trainer", "manager")
 
 
 class AgentAccountError(ValueError):
@@ -42,6 +47,7 @@ class AgentSession:
     agent: str
     csrf_token: str
     expires_at: datetime
+    role: str = "agent"
 
 
 def token_hash(token: str) -> str:
@@ -56,6 +62,12 @@ def check_name(name: str) -> str:
             "starting with a letter or digit"
         )
     return name
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise AgentAccountError(f"a role is one of {', '.join(ROLES)}, not {role!r}")
+    return role
 
 
 def check_password(password: str) -> str:
@@ -83,15 +95,16 @@ class AgentAccounts:
     def _now(self) -> datetime:
         return utc(self.clock())
 
-    def add(self, name: str, password: str) -> int:
+    def add(self, name: str, password: str, role: str = "agent") -> int:
         """Create an agent; AgentAccountError when the name is taken or the password too short."""
         name = check_name(name)
+        role = check_role(role)
         password_hash = self.hasher.hash(check_password(password))
         try:
             with self.engine.begin() as conn:
                 result = conn.execute(
                     s.agents.insert().values(
-                        name=name, password_hash=password_hash, created_at=self._now()
+                        name=name, password_hash=password_hash, created_at=self._now(), role=role
                     )
                 )
                 return int(result.inserted_primary_key[0])
@@ -114,6 +127,24 @@ class AgentAccounts:
         with self.engine.connect() as conn:
             found = conn.execute(select(s.agents.c.id).where(s.agents.c.name == name)).scalar()
         return found is not None
+
+    def set_role(self, name: str, role: str) -> None:
+        """Give the account another role; its sessions end, so the new role applies at once."""
+        role = check_role(role)
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                update(s.agents).where(s.agents.c.name == name).values(role=role)
+            ).rowcount
+            if not changed:
+                raise AgentAccountError(f"no agent is named {name!r}")
+            agent_id = select(s.agents.c.id).where(s.agents.c.name == name).scalar_subquery()
+            conn.execute(delete(s.agent_sessions).where(s.agent_sessions.c.agent_id == agent_id))
+
+    def role(self, name: str) -> str | None:
+        """The account's role, or None when no agent has that name."""
+        with self.engine.connect() as conn:
+            found = conn.execute(select(s.agents.c.role).where(s.agents.c.name == name)).scalar()
+        return None if found is None else str(found)
 
     def names(self) -> list[str]:
         with self.engine.connect() as conn:
@@ -156,8 +187,10 @@ class AgentAccounts:
         now = self._now()
         expires = now + timedelta(hours=hours)
         with self.engine.begin() as conn:
-            name = conn.execute(select(s.agents.c.name).where(s.agents.c.id == agent_id)).scalar()
-            if name is None:
+            found = conn.execute(
+                select(s.agents.c.name, s.agents.c.role).where(s.agents.c.id == agent_id)
+            ).first()
+            if found is None:
                 raise AgentAccountError(f"no agent has id {agent_id}")
             conn.execute(delete(s.agent_sessions).where(s.agent_sessions.c.expires_at < now))
             conn.execute(
@@ -169,7 +202,7 @@ class AgentAccounts:
                     expires_at=expires,
                 )
             )
-        return token, AgentSession(agent_id, str(name), csrf, expires)
+        return token, AgentSession(agent_id, str(found.name), csrf, expires, str(found.role))
 
     def session(self, token: str | None) -> AgentSession | None:
         """The live session of a cookie's token, or None (unknown, expired or signed out)."""
@@ -182,13 +215,16 @@ class AgentAccounts:
                     s.agent_sessions.c.csrf_token,
                     s.agent_sessions.c.expires_at,
                     s.agents.c.name,
+                    s.agents.c.role,
                 )
                 .join(s.agents, s.agents.c.id == s.agent_sessions.c.agent_id)
                 .where(s.agent_sessions.c.token_hash == token_hash(token))
             ).first()
         if row is None or utc(row.expires_at) <= self._now():
             return None
-        return AgentSession(int(row.agent_id), row.name, row.csrf_token, utc(row.expires_at))
+        return AgentSession(
+            int(row.agent_id), row.name, row.csrf_token, utc(row.expires_at), str(row.role)
+        )
 
     def close_session(self, token: str) -> None:
         with self.engine.begin() as conn:

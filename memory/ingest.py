@@ -17,7 +17,7 @@ import sqlite3
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from memory import services
 from memory.db import MemoryUnavailable
 from memory.facts import DEFAULT_SLOT_FACTS, facts_from_slots
 from memory.files import private_file
@@ -45,6 +46,8 @@ MAX_TEXT = 5000
 # behind the events of the turn in which the customer asked to be forgotten, so those events
 # (which Rasa publishes again when it saves that turn) are forgotten too.
 FORGET_SENDER = "rapport_forget_sender"
+FALLBACK_INTENT = "nlu_fallback"  # Rasa's FallbackClassifier's intent
+GUESSES = 3  # the unsure classifier's best guesses kept with the message
 REMEMBERED_CONVERSATIONS = 10_000  # conversations whose latest customer message is kept
 
 
@@ -63,14 +66,18 @@ def event_id(event: Mapping[str, Any]) -> str:
 
 def _time(event: Mapping[str, Any]) -> datetime:
     stamp = event.get("timestamp")
-    if isinstance(stamp, (int, float)):
-        return datetime.fromtimestamp(stamp, tz=timezone.utc)
+    if isinstance(stamp, (int, float)) and not isinstance(stamp, bool):
+        try:
+            return datetime.fromtimestamp(stamp, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            logger.warning("memory: an event's timestamp %r is no time; using now", stamp)
     return datetime.now(timezone.utc)
 
 
 def _entities(parse_data: Mapping[str, Any]) -> tuple[dict[str, Any], ...]:
     found = []
-    for entity in parse_data.get("entities") or ():
+    entities = parse_data.get("entities")
+    for entity in entities if isinstance(entities, (list, tuple)) else ():
         if isinstance(entity, Mapping) and "entity" in entity:
             found.append({"entity": entity["entity"], "value": entity.get("value")})
     return tuple(found)
@@ -98,23 +105,23 @@ class EventIngestor:
             logger.info("memory: forgot conversation %s (%d customers)", sender, len(forgotten))
             return bool(forgotten)
         if kind == "session_started":
-            self.store.start_conversation(sender, _time(event), event_id(event))
+            self.store.exchanges.start_conversation(sender, _time(event), event_id(event))
             return True
         if kind == "slot":
             facts = facts_from_slots({str(event.get("name")): event.get("value")}, self.slot_facts)
             if not facts:
                 return False
-            customer = self.store.customer_for_sender(sender, _time(event))
+            customer = self.store.customers.customer_for_sender(sender, _time(event))
             evidence = self._evidence(sender, _time(event))
             for fact in facts:
-                self.store.record_fact(
+                self.store.facts.record_fact(
                     customer, fact, source="form", exchange_id=evidence, at=_time(event)
                 )
             return True
         exchange = self.exchange(event)
         if exchange is None:
             return False
-        written = self.store.record_exchange(exchange)
+        written = services.record_exchange(self.store, exchange)
         if exchange.speaker == "customer":
             self._latest_message[sender] = exchange.event_id
             self._latest_message.move_to_end(sender)
@@ -126,8 +133,12 @@ class EventIngestor:
         """The exchange a form answer came from: the customer's message just before it in the
         stream, else (after a restart) their latest message at or before `at`."""
         latest = self._latest_message.get(sender)
-        found = self.store.exchange_for_event(latest) if latest is not None else None
-        return found if found is not None else self.store.latest_customer_exchange(sender, at)
+        found = self.store.exchanges.exchange_for_event(latest) if latest is not None else None
+        return (
+            found
+            if found is not None
+            else self.store.exchanges.latest_customer_exchange(sender, at)
+        )
 
     @staticmethod
     def exchange(event: Mapping[str, Any]) -> Exchange | None:
@@ -137,8 +148,8 @@ class EventIngestor:
         text = event.get("text")
         text = str(text)[:MAX_TEXT] if text is not None else None
         if kind == "user":
-            parse = event.get("parse_data") or {}
-            intent = parse.get("intent") or {}
+            parse = _mapping(event.get("parse_data"))
+            intent = _mapping(parse.get("intent"))
             confidence = intent.get("confidence")
             return Exchange(
                 event_id=event_id(event),
@@ -146,9 +157,10 @@ class EventIngestor:
                 speaker="customer",
                 text=text,
                 at=_time(event),
-                intent=intent.get("name"),
+                intent=name if isinstance(name := intent.get("name"), str) else None,
                 confidence=float(confidence) if isinstance(confidence, (int, float)) else None,
                 entities=_entities(parse),
+                policy=_guesses(parse),
             )
         if kind == "bot":
             metadata = event.get("metadata") or {}
@@ -169,6 +181,32 @@ class EventIngestor:
                 policy=None if agent else _policy(metadata),
             )
         return None
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """`value` when it is a mapping, else an empty one (an event's parts as Rasa shapes them)."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _sequence(value: Any) -> Sequence[Any]:
+    """`value` when it is a list, else an empty one."""
+    return value if isinstance(value, (list, tuple)) else ()
+
+
+def _guesses(parse_data: Mapping[str, Any]) -> dict[str, Any] | None:
+    """For a message the classifier was unsure of (`nlu_fallback`), its best guesses: what the
+    review inbox shows a trainer as the intent the model guessed."""
+    intent = _mapping(parse_data.get("intent"))
+    if intent.get("name") != FALLBACK_INTENT:
+        return None
+    ranking = [
+        {"intent": str(entry["name"]), "confidence": round(float(entry["confidence"]), 4)}
+        for entry in _sequence(parse_data.get("intent_ranking"))
+        if isinstance(entry, Mapping)
+        and entry.get("name") not in (None, FALLBACK_INTENT)
+        and isinstance(entry.get("confidence"), (int, float))
+    ][:GUESSES]
+    return {"guesses": ranking} if ranking else None
 
 
 def _policy(metadata: Any) -> dict[str, Any] | None:

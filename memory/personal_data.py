@@ -62,9 +62,15 @@ HOLDINGS: tuple[Holding, ...] = (
     # By conversation: the reason in their words, and the email or phone left for the reply.
     Holding(MEMORY, "handoffs", Handling.ERASED),
     Holding(MEMORY, "agent_notes", Handling.INTERNAL),
+    # Agents' replies sent over the tone guard, for coaching: by handoff, deleted with it
+    # (ON DELETE CASCADE) when the customer is forgotten.
+    Holding(MEMORY, "tone_overrides", Handling.INTERNAL),
     Holding(MEMORY, "redemptions", Handling.LEDGER),
     Holding(MEMORY, "agents", Handling.NOT_CUSTOMER_DATA),
     Holding(MEMORY, "agent_sessions", Handling.NOT_CUSTOMER_DATA),
+    # Trainers' decisions: the message with its personal data masked (as written to data/); the
+    # link to the exchange is cleared when the customer is forgotten (ON DELETE SET NULL).
+    Holding(MEMORY, "review_decisions", Handling.NOT_CUSTOMER_DATA),
     # Rasa's tracker store: every message of every conversation.
     Holding(TRACKER, "events", Handling.ERASED, sender_column="sender_id"),
     # Repairs booked through the bot (actions/shop_records.py): the bike and the problem.
@@ -83,7 +89,10 @@ HOLDINGS: tuple[Holding, ...] = (
 )
 
 # Columns of customer tables that hold staff's words about the customer: left out of exports.
-INTERNAL_COLUMNS: dict[str, tuple[str, ...]] = {"feedback_states": ("note",)}
+INTERNAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "feedback_states": ("note",),
+    "handoffs": ("transfer_note", "transferred_from"),
+}
 
 # Bumped only with a migration that rewrites every ledger account.
 _LEDGER_CONTEXT = b"rapport loyalty ledger v1\x00"

@@ -190,16 +190,17 @@ def export_customer(
             ),
             () if include_internal else _internal(s.feedback_states),
         )
-    result["redemptions"] = _rows_plain(store.redemptions(customer_id))
+    result["redemptions"] = _rows_plain(store.loyalty.redemptions(customer_id))
     # The handoff queue is keyed by conversation: the chats of this customer that went to a person.
-    senders = store.sender_ids(customer_id)
+    senders = store.customers.sender_ids(customer_id)
     with store.engine.connect() as conn:
         result["handoffs"] = _rows(
             conn.execute(
                 select(s.handoffs)
                 .where(s.handoffs.c.sender_id.in_(senders))
                 .order_by(s.handoffs.c.id)
-            )
+            ),
+            () if include_internal else _internal(s.handoffs),
         )
     for exchange in result["exchanges"]:
         for column in ("entities", "policy"):
@@ -242,7 +243,7 @@ def forget_customer(
 ) -> Forgotten:
     """Delete the customer from every store given (memory always; the tracker and bookings
     by their URLs), keeping the loyalty ledger without them."""
-    senders = store.sender_ids(customer_id)
+    senders = store.customers.sender_ids(customer_id)
     with store.engine.begin() as conn:
         found = conn.execute(select(s.customers.c.id).where(s.customers.c.id == customer_id))
         if found.scalar() is None:

@@ -18,6 +18,10 @@ FEEDBACK_KINDS = ("feedback", "idea")
 FEEDBACK_STATES = ("received", "acknowledged", "planned", "done", "declined")
 
 
+class UnknownCustomer(LookupError):
+    """No customer has this id."""
+
+
 def utc(moment: datetime) -> datetime:
     """`moment` as naive UTC, the way the database stores it (naive input is taken as UTC)."""
     if moment.tzinfo is not None:

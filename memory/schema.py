@@ -174,6 +174,8 @@ promises = Table(
     Column("state", String(16), nullable=False),  # open, kept, broken, cancelled
     Column("settled_at", DateTime, nullable=True),
     Column("issue_id", Integer, ForeignKey("issues.id", ondelete="SET NULL"), nullable=True),
+    # Who keeps it, when a person promised it (an agent's follow-up); None for the shop's own.
+    Column("owner", String(64), nullable=True),
     Index(None, "customer_id", "state", "due_at"),
     Index(None, "state", "due_at"),
 )
@@ -282,6 +284,8 @@ agents = Table(
     Column("created_at", DateTime, nullable=False),
     # Presence: the console's live socket refreshes this; "online" means recently seen.
     Column("last_seen_at", DateTime, nullable=True),
+    # What the account may open: agent (the chats), trainer (the review inbox), manager (both).
+    Column("role", String(16), nullable=False, default="agent", server_default="agent"),
 )
 
 agent_sessions = Table(
@@ -318,6 +322,52 @@ handoffs = Table(
     # The email address or phone number the customer left for the team's reply (personal data:
     # exported and forgotten with the handoff, see memory/personal_data.py).
     Column("contact", String(255), nullable=True),
+    # A transfer between agents: who handed the chat over, and their note to the next agent.
+    Column("transferred_from", String(64), nullable=True),
+    Column("transfer_note", Text, nullable=True),
+    # The follow-up promised when the chat was resolved (promises.id), open until kept.
+    Column("promise_id", Integer, nullable=True),
     Index(None, "state", "requested_at"),
     Index(None, "sender_id", "state"),
+)
+
+# Replies an agent sent although the tone guard flagged them: what was sent, what was found,
+# for a manager's coaching. Internal like notes; forgotten with the chat's handoff.
+tone_overrides = Table(
+    "tone_overrides",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("handoff_id", Integer, ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=False),
+    Column("agent", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("findings", Text, nullable=False),  # JSON list of {kind, span, suggestion}
+    Column("at", DateTime, nullable=False),
+    Index(None, "handoff_id"),
+    Index(None, "agent", "at"),
+)
+
+# -- the review inbox (trainers) ----------------------------------------------------------------
+# What a trainer decided about a message of the exchange log. `text` is the message as the trainer
+# saw it, personal data masked (bot/review/masking.py), the same text that went into data/; the
+# exchange it came from is cleared when its customer is forgotten.
+review_decisions = Table(
+    "review_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # SHA-256 of the masked, normalised text: the same words are decided once.
+    Column("text_key", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column(
+        "exchange_id",
+        Integer,
+        ForeignKey("exchanges.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    Column("decision", String(16), nullable=False),  # example, ignore
+    Column("intent", String(255), nullable=True),
+    Column("file", String(255), nullable=True),  # the data file the example went into
+    Column("decided_by", String(64), nullable=False),
+    Column("decided_at", DateTime, nullable=False),
+    Index(None, "text_key"),
+    Index(None, "exchange_id"),
 )

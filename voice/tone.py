@@ -24,10 +24,20 @@ from spacy.language import Language
 from spacy.matcher import DependencyMatcher, Matcher
 from spacy.tokens import Doc, Span, Token
 
-from voice import language
+from voice import language, tone_classifier
+from voice.tone_classifier import ToneClassifier
 
 RULES_PATH = Path(__file__).with_name("tone_rules.yml")
-KINDS = ("criticism", "defensiveness", "contempt", "stonewalling")
+KINDS = (
+    "criticism",
+    "blame",
+    "defensiveness",
+    "disowning",
+    "comparison",
+    "contempt",
+    "sarcasm",
+    "stonewalling",
+)
 SPAN_MODES = ("match", "clause", "sentence")
 RULE_KEYS = {
     "id",
@@ -40,6 +50,7 @@ RULE_KEYS = {
     "span",
     "whole_sentence",
     "only_without_next_step",
+    "replacement",
 }
 NEXT_STEP_KEYS = {"description", "patterns", "dependency_patterns"}
 # Matcher keys of the next-step patterns and of each rule's exceptions.
@@ -70,6 +81,16 @@ class ToneRule:
     whole_sentence: bool = False
     # A refusal is a dead end only when the text offers no next step anywhere.
     only_without_next_step: bool = False
+    # What replaces the offending words, with {subject} from the draft (else the kind's own).
+    replacement: str = ""
+
+
+@dataclass(frozen=True)
+class KindWording:
+    """What the rules file says about one kind: advice and the replacement for its words."""
+
+    advice: str = ""
+    replacement: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,11 +100,22 @@ class ToneRuleBook:
     rules: tuple[ToneRule, ...]
     next_step_patterns: tuple[Any, ...] = ()
     next_step_dependency_patterns: tuple[Any, ...] = ()
+    kinds: dict[str, KindWording] = field(default_factory=dict)
+    # Said instead of the draft's subject when it names none (e.g. "this").
+    subject_fallback: str = "this"
+    # Lemmas of nouns that are never the subject of a suggestion ("fault", "policy", ...).
+    not_subjects: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One relationship killer found in a text: its kind, the offending words, a better way."""
+    """One relationship killer found in a text: its kind, the offending words, a better way.
+
+    `span` (at `start`:`end`) is the offending words; `suggestion` is a sentence that keeps the
+    draft's subject and replaces the sentence holding them (at `replaces_start`:`replaces_end`);
+    `rewrite` is the whole draft with that replacement, the rest left as written; `advice` says
+    why. `rule` is the rule's id, or "classifier" when the trained classifier found it.
+    """
 
     kind: str
     span: str
@@ -91,9 +123,19 @@ class Finding:
     rule: str
     start: int
     end: int
+    advice: str = ""
+    rewrite: str = ""
+    replaces_start: int = 0
+    replaces_end: int = 0
 
     def as_dict(self) -> dict[str, str]:
-        return {"kind": self.kind, "span": self.span, "suggestion": self.suggestion}
+        return {
+            "kind": self.kind,
+            "span": self.span,
+            "suggestion": self.suggestion,
+            "advice": self.advice,
+            "rewrite": self.rewrite,
+        }
 
 
 @dataclass(frozen=True)
@@ -111,11 +153,28 @@ class ToneVerdict:
     def kinds(self) -> set[str]:
         return {finding.kind for finding in self.findings}
 
+    @property
+    def rewrite(self) -> str:
+        """The text with the sentence of each finding replaced by its suggestion (one per
+        sentence, the first finding's), the rest as written; the text itself when it is ok."""
+        text = self.text
+        end = len(text) + 1
+        for finding in sorted(self.findings, key=lambda item: (-item.replaces_start, item.start)):
+            if finding.replaces_end <= end and finding.replaces_end > finding.replaces_start:
+                text = (
+                    text[: finding.replaces_start]
+                    + finding.suggestion
+                    + text[finding.replaces_end :]
+                )
+                end = finding.replaces_start
+        return text
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "text": self.text,
             "ok": self.ok,
             "findings": [finding.as_dict() for finding in self.findings],
+            "rewrite": self.rewrite,
         }
 
     def describe(self) -> str:
@@ -169,7 +228,32 @@ def _rule(index: int, raw: object) -> ToneRule:
         span=span,
         whole_sentence=raw.get("whole_sentence", False),
         only_without_next_step=raw.get("only_without_next_step", False),
+        replacement=_text(where, raw, "replacement"),
     )
+
+
+def _text(where: str, raw: dict[str, Any], key: str) -> str:
+    value = raw.get(key, "")
+    if not isinstance(value, str):
+        raise ToneRulesError(f"{where}: `{key}` must be text")
+    if "{" in value.replace("{subject}", "").replace("{Subject}", ""):
+        raise ToneRulesError(f"{where}: `{key}` may only use {{subject}} or {{Subject}}")
+    return " ".join(value.split())
+
+
+def _kinds(document: dict[str, Any]) -> dict[str, KindWording]:
+    raw = document.get("kinds") or {}
+    if not isinstance(raw, dict):
+        raise ToneRulesError("`kinds` must map each kind to its advice and replacement")
+    wording: dict[str, KindWording] = {}
+    for kind, item in raw.items():
+        where = f"kinds: {kind}"
+        if kind not in KINDS:
+            raise ToneRulesError(f"{where}: not one of {', '.join(KINDS)}")
+        if not isinstance(item, dict) or set(item) - {"advice", "replacement"}:
+            raise ToneRulesError(f"{where}: allowed keys are advice, replacement")
+        wording[kind] = KindWording(_text(where, item, "advice"), _text(where, item, "replacement"))
+    return wording
 
 
 def parse_rules(document: object) -> ToneRuleBook:
@@ -192,7 +276,17 @@ def parse_rules(document: object) -> ToneRuleBook:
         next_step_dependencies += _patterns(
             where, raw.get("dependency_patterns"), "dependency_patterns"
         )
-    return ToneRuleBook(rules, tuple(next_step_tokens), tuple(next_step_dependencies))
+    subjects = document.get("subjects") or {}
+    if not isinstance(subjects, dict) or set(subjects) - {"fallback", "not_subjects"}:
+        raise ToneRulesError("`subjects` allows `fallback` (text) and `not_subjects` (lemmas)")
+    return ToneRuleBook(
+        rules,
+        tuple(next_step_tokens),
+        tuple(next_step_dependencies),
+        kinds=_kinds(document),
+        subject_fallback=str(subjects.get("fallback") or "this"),
+        not_subjects=frozenset(str(word).lower() for word in subjects.get("not_subjects") or ()),
+    )
 
 
 def load_rules(path: Path = RULES_PATH) -> ToneRuleBook:
@@ -220,11 +314,15 @@ def _trim(span: Span) -> Span:
 
 
 class ToneGuard:
-    """Checks texts against the tone rules with one spaCy pipeline (load it once: `guard()`)."""
+    """Checks texts against the tone rules with one spaCy pipeline (load it once: `guard()`),
+    and, when one is given, a trained classifier for what the rules cannot reach."""
 
-    def __init__(self, nlp: Language, book: ToneRuleBook) -> None:
+    def __init__(
+        self, nlp: Language, book: ToneRuleBook, classifier: ToneClassifier | None = None
+    ) -> None:
         self.nlp = nlp
         self.book = book
+        self.classifier = classifier
         self.rules = {rule.id: rule for rule in book.rules}
         self._matcher = Matcher(nlp.vocab, validate=True)
         self._dependency_matcher = DependencyMatcher(nlp.vocab, validate=True)
@@ -253,11 +351,26 @@ class ToneGuard:
 
     def check(self, text: str) -> ToneVerdict:
         """The verdict on one text."""
-        return self._verdict(self.nlp(text))
+        return self.check_many([text])[0]
 
     def check_many(self, texts: Iterable[str], batch_size: int = 64) -> list[ToneVerdict]:
         """The verdicts on many texts, parsed in batches."""
-        return [self._verdict(doc) for doc in self.nlp.pipe(texts, batch_size=batch_size)]
+        docs = list(self.nlp.pipe(texts, batch_size=batch_size))
+        if self.classifier is None:
+            return [self._verdict(doc) for doc in docs]
+        long_enough = [tone_classifier.long_enough(doc) for doc in docs]
+        scores = iter(
+            self.classifier.scores(doc for doc, ok in zip(docs, long_enough, strict=True) if ok)
+        )
+        return [
+            self._verdict(doc, next(scores) if ok else None)
+            for doc, ok in zip(docs, long_enough, strict=True)
+        ]
+
+    def check_rules_only(self, texts: Iterable[str]) -> list[bool]:
+        """For each text, whether the rules alone find something (the classifier's training
+        combines its scores with these)."""
+        return [not self._verdict(doc).ok for doc in self.nlp.pipe(texts, batch_size=64)]
 
     def has_next_step(self, text: str) -> bool:
         """Whether the text leaves the customer a next step (a question, an offer, a person)."""
@@ -280,7 +393,7 @@ class ToneGuard:
         log.warning("tone guard replaced a text: %s | text: %r", verdict.describe(), text)
         return fallback
 
-    def _verdict(self, doc: Doc) -> ToneVerdict:
+    def _verdict(self, doc: Doc, score: dict[str, float] | None = None) -> ToneVerdict:
         matches: list[tuple[str, Token, list[int]]] = []
         # An empty matcher warns on every call, so each runs only when it has patterns.
         if len(self._matcher):
@@ -308,10 +421,44 @@ class ToneGuard:
             if rule.whole_sentence and _trim(matched.sent) != _trim(matched):
                 continue
             findings.append(self._finding(rule, anchor, matched))
+        if score is not None and self.classifier is not None:
+            findings += self._classifier_findings(doc, score, findings, has_next_step)
         return ToneVerdict(doc.text, _without_overlaps(findings))
 
-    @staticmethod
-    def _finding(rule: ToneRule, anchor: Token, matched: Span) -> Finding:
+    def _classifier_findings(
+        self, doc: Doc, score: dict[str, float], found: list[Finding], has_next_step: bool
+    ) -> list[Finding]:
+        """The kinds the classifier finds that the rules did not, each shown on the sentence
+        that scores highest for it. A refusal with a next step is not stonewalling."""
+        assert self.classifier is not None
+        kinds = [
+            kind
+            for kind in self.classifier.kinds(score)
+            if kind not in {finding.kind for finding in found}
+            and not (kind == "stonewalling" and has_next_step)
+        ]
+        if not kinds:
+            return []
+        sentences = [_trim(sentence) for sentence in doc.sents if _trim(sentence).text.strip()]
+        if not sentences:
+            return []
+        sentence_scores = (
+            self.classifier.scores(sentence.as_doc() for sentence in sentences)
+            if len(sentences) > 1
+            else [score]
+        )
+        findings = []
+        for kind in kinds:
+            best = max(range(len(sentences)), key=lambda index: sentence_scores[index][kind])
+            wording = self.book.kinds.get(kind, KindWording())
+            findings.append(
+                self._suggested(
+                    kind, "classifier", wording.advice, wording.replacement, sentences[best]
+                )
+            )
+        return findings
+
+    def _finding(self, rule: ToneRule, anchor: Token, matched: Span) -> Finding:
         doc = matched.doc
         if rule.span == "sentence":
             shown = matched.sent
@@ -322,15 +469,67 @@ class ToneGuard:
             shown = doc[start:end]
         else:
             shown = matched
-        shown = _trim(shown)
+        replacement = rule.replacement or self.book.kinds.get(rule.kind, KindWording()).replacement
+        return self._suggested(rule.kind, rule.id, rule.suggestion, replacement, _trim(shown))
+
+    def _suggested(
+        self, kind: str, rule: str, advice: str, replacement: str, shown: Span
+    ) -> Finding:
+        """A finding whose suggestion replaces the sentence of the shown words and keeps the
+        draft's subject."""
+        doc = shown.doc
+        sentence = _trim(shown.sent)
+        replaces_end = sentence.end_char
+        if replacement:
+            subject = self._subject(shown)
+            suggestion = replacement.replace("{subject}", subject).replace("{Subject}", subject)
+            suggestion = suggestion[:1].upper() + suggestion[1:]
+        else:
+            suggestion = advice
+        if suggestion[-1:] in (".", "?", "!"):
+            # The suggestion brings its own full stop: the draft's goes with the sentence.
+            replaces_end = shown.sent.start_char + len(shown.sent.text.rstrip())
         return Finding(
-            kind=rule.kind,
+            kind=kind,
             span=shown.text,
-            suggestion=rule.suggestion,
-            rule=rule.id,
+            suggestion=suggestion,
+            rule=rule,
             start=shown.start_char,
             end=shown.end_char,
+            advice=advice,
+            rewrite=doc.text[: sentence.start_char] + suggestion + doc.text[replaces_end:],
+            replaces_start=sentence.start_char,
+            replaces_end=replaces_end,
         )
+
+    def _subject(self, shown: Span) -> str:
+        """What the draft is about: its first noun phrase that names a thing (a part, an
+        order), looked for in the sentence of the shown words and then in the whole
+        text; the rules file's fallback ("this") when there is none."""
+        for where in (shown.sent, shown.doc[:]):
+            for chunk in where.noun_chunks:
+                root = chunk.root
+                if root.pos_ not in ("NOUN", "PROPN") or root.lemma_.lower() in (
+                    self.book.not_subjects
+                ):
+                    continue
+                words = [token for token in chunk if token.dep_ != "predet"]
+                first = words[0]
+                end = chunk.end
+                # "your e-bike", "the derailleur hanger": the parser may end the phrase early.
+                while end < where.end and (
+                    shown.doc[end].text == "-"
+                    or shown.doc[end - 1].text == "-"
+                    or shown.doc[end].pos_ in ("NOUN", "PROPN")
+                ):
+                    end += 1
+                text = shown.doc[first.i : end].text
+                if first.lower_ in ("our", "my"):
+                    continue
+                if first.pos_ != "PROPN" and not first.text.isupper():
+                    text = text[:1].lower() + text[1:]
+                return text
+        return self.book.subject_fallback
 
 
 def _without_overlaps(findings: list[Finding]) -> tuple[Finding, ...]:
@@ -348,18 +547,38 @@ def _without_overlaps(findings: list[Finding]) -> tuple[Finding, ...]:
 
 @lru_cache(maxsize=1)
 def guard() -> ToneGuard:
-    """The shared guard: the English pipeline and the rules file, loaded on first use."""
+    """The shared guard: the English pipeline, the rules file and the trained classifier
+    (when it has been built; without it the rules work alone, with a logged warning), loaded on
+    first use."""
+    return ToneGuard(language.load(), load_rules(), tone_classifier.load(KINDS))
+
+
+@lru_cache(maxsize=1)
+def rules_guard() -> ToneGuard:
+    """The guard on its rules alone, for the bot's own words (see `check`)."""
     return ToneGuard(language.load(), load_rules())
 
 
+def train_classifier(force: bool = False) -> tuple[Path, dict[str, Any]]:
+    """Build the classifier's artefact for the corpus as it is now, unless it exists."""
+    rules_only = rules_guard()
+    return tone_classifier.build(rules_only.nlp, rules_only.check_rules_only, KINDS, force=force)
+
+
 def check(text: str) -> ToneVerdict:
-    """The shared guard's verdict on one text."""
-    return guard().check(text)
+    """The rules' verdict on one of the bot's own texts (an action's message, a fill-in).
+
+    The bot's words are the shop's reviewed responses and what actions build from them: a
+    false alarm there would replace a good answer with a generic one, so they are checked by the
+    rules, which every response is tested against. The classifier coaches people writing freely
+    (`guard()`: the agent console, `python -m bot tone`), where a false alarm costs one click.
+    """
+    return rules_guard().check(text)
 
 
 def safe_text(text: str, fallback: str) -> str:
-    """`text` when it passes the shared guard; otherwise `fallback` (and the findings are logged).
+    """`text` when it passes the rules; otherwise `fallback` (and the findings are logged).
 
     For text that actions build at run time: the fallback is a fixed phrase known to pass.
     """
-    return guard().safe_text(text, fallback)
+    return rules_guard().safe_text(text, fallback)

@@ -6,6 +6,7 @@ docs/decisions.md for why it is mounted at /console rather than under /webhooks/
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,6 +15,8 @@ from sanic import Blueprint
 
 from bot import rate_limits
 from bot.console import auth
+
+logger = logging.getLogger(__name__)
 
 
 class ConsoleConfigError(ValueError):
@@ -78,39 +81,52 @@ class ConsoleInput(InputChannel):
         self.sign_in_address_failures = sign_in_address_failures
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        from bot import settings
+        from bot import composition, review
+        from bot.console import canned
         from bot.console.routes import console_blueprint
         from bot.console.service import ConsoleService
-        from memory.store import MemoryStore
         from voice import business
 
+        # The process's services (bot/composition.py): the memory judged by the settings'
+        # rules, the agents, the business file's templates. Engines connect lazily.
+        services = composition.server()
+        config = services.settings
+        store = services.memory(self.database_url)
+        replies: list[canned.CannedReply] = []
+        zone = ""
         try:
-            config = settings.load()
-            rules = config.relationship_rules()
-            templates = business.load_cached(config.business_file).templates
-        except (settings.SettingsError, business.BusinessFileError):
-            # The same defaults the memory uses; `bot run` reports the error.
-            rules, templates = None, {}
-        # Engines connect lazily: building them does no I/O on the server's loop.
-        store = MemoryStore(self.database_url, rules=rules)
+            shop = business.load_cached(config.business_file)
+            zone = shop.shop.timezone
+            replies = canned.load(canned.path_beside(config.business_file))
+        except business.BusinessFileError:
+            pass  # `bot run` reports the business file's error
+        except canned.CannedRepliesError as error:  # `bot run` refuses it before this
+            logger.error("the console has no canned replies: %s", error)
         limiter = auth.SignInLimiter(self.sign_in_failures, self.sign_in_address_failures)
-        service = ConsoleService(store, templates=templates)
-        trainer = _trainer()
+        service = ConsoleService(
+            store,
+            accounts=services.agents(self.database_url),
+            templates=services.templates(),
+            canned=replies,
+            shop_timezone=zone,
+        )
+        # The trainers' review inbox (bot/review), over the same memory database.
+        inbox = review.build(config, store.engine)
         return console_blueprint(
-            service, self.secure_cookies, self.trusted_proxies, limiter, trainer
+            service,
+            self.secure_cookies,
+            self.trusted_proxies,
+            limiter,
+            review=inbox,
+            trainer=_trainer(config),
         )
 
 
-def _trainer() -> Any:
-    """Training from the console, when the settings can be read (`python -m bot run` checks
-    them first and says what is wrong)."""
+def _trainer(config: Any) -> Any:
+    """Training from the console (bot/console/training.py): `python -m bot train-candidate` in
+    a subprocess, and the model loaded through Rasa's API with the settings' token."""
     from bot import processes, settings
     from bot.console.training import ConsoleTrainer, rasa_api_loader
-
-    try:
-        config = settings.load()
-    except settings.SettingsError:
-        return None
 
     def command(out: Any, loaded: Any) -> list[str]:
         line = [processes.python(), "-m", "bot", "train-candidate", "--out", str(out)]

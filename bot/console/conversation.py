@@ -88,6 +88,12 @@ async def agent_typing(app: Sanic, sender_id: str, agent: str, typing: bool) -> 
         await hub.typing(sender_id, typing, agent)
 
 
+def customer_typing(app: Sanic, sender_id: str) -> bool:
+    """Whether the conversation's customer is typing now (their widget says so)."""
+    hub = getattr(app.ctx, "rapport_widget", None)
+    return bool(hub is not None and hub.is_customer_typing(sender_id))
+
+
 def response_text(app: Sanic, name: str, required: bool = True, **values: str) -> str:
     """The first text of the domain's response `name` with `{values}` filled in.
 
@@ -120,7 +126,7 @@ def warm_close_text(app: Sanic, agent: str) -> str:
 
 async def send_notice(app: Sanic, sender_id: str, notice: str, text: str) -> None:
     """Tell the customer something about the chat itself (`notice`: agent_joined, agent_left,
-    agent_transferred), in their widget and in the conversation's history."""
+    agent_transferred, follow_up_promised), in their widget and in the conversation's history."""
     event = BotUttered(text, metadata={"notice": notice}, timestamp=time.time())
     await _deliver(app, sender_id, {"text": text, "notice": notice, "timestamp": event.timestamp})
     await _append(app, sender_id, [event])

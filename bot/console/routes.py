@@ -25,7 +25,7 @@ from bot.console import auth, conversation
 from bot.console.service import MAX_REPLY_CHARS, ConsoleService
 from bot.console.training import ConsoleTrainer
 from bot.console.training_routes import add_training_routes
-from memory.agents import SESSION_HOURS, AgentSession
+from memory.agents import CHAT_ROLES, SESSION_HOURS, AgentSession
 from memory.handoffs import OUTCOMES, HandoffError
 
 logger = logging.getLogger(__name__)
@@ -73,10 +73,12 @@ def console_blueprint(
     secure_cookies: bool = False,
     trusted_proxies: Sequence[rate_limits.Network] = (),
     limiter: auth.SignInLimiter | None = None,
+    review: Any = None,
     trainer: ConsoleTrainer | None = None,
 ) -> Blueprint:
     """The console's routes. `trusted_proxies` are the proxies whose X-Forwarded-For names the
     client; `limiter` counts sign-in attempts (the defaults of bot.console.auth when None);
+    `review` (a bot.review.ReviewInbox) adds the trainers' page (bot/console/trainer.py);
     `trainer`, when given, adds the training page (bot.console.training_routes)."""
     limiter = limiter or auth.SignInLimiter()
     bp = ConsoleBlueprint("rapport_console")
@@ -100,6 +102,9 @@ def console_blueprint(
             session = await current(request)
             if session is None:
                 return response.redirect("/console/sign-in")
+            if session.role not in CHAT_ROLES:
+                # A trainer sees masked messages in the review inbox, never a customer's chat.
+                return response.redirect("/console/trainer")
             request.ctx.agent = session
             return await handler(request, *args, **kwargs)
 
@@ -111,6 +116,8 @@ def console_blueprint(
             session = await current(request)
             if session is None:
                 return _error(401, "sign in to the console first")
+            if session.role not in CHAT_ROLES and handler.__name__ != "sign_out":
+                return _error(403, "this account opens the review inbox, not customers' chats")
             if request.method not in ("GET", "HEAD"):
                 supplied = request.headers.get(auth.CSRF_HEADER)
                 if not auth.csrf_ok(session.csrf_token, supplied):
@@ -225,17 +232,34 @@ def console_blueprint(
     @bp.get("/api/queue")
     @api
     async def queue(request: Request) -> HTTPResponse:
-        return response.json({"queue": await asyncio.to_thread(service.queue_view)})
+        items = await asyncio.to_thread(service.queue_view)
+        follow_ups = await asyncio.to_thread(service.follow_ups_view)
+        return response.json({"queue": items, "follow_ups": follow_ups})
 
     @bp.get("/api/handoffs/<handoff_id:int>")
     @api
     async def chat(request: Request, handoff_id: int) -> HTTPResponse:
         handoff = await asyncio.to_thread(service.handoff, handoff_id)
-        card = await asyncio.to_thread(service.card, handoff.sender_id)
-        notes = await asyncio.to_thread(service.notes, handoff.sender_id)
-        messages = await conversation.transcript(request.app, handoff.sender_id)
+        view = await asyncio.to_thread(service.chat, handoff)
+        view["messages"] = await conversation.transcript(request.app, handoff.sender_id)
+        return response.json(view)
+
+    @bp.get("/api/past")
+    @api
+    async def past(request: Request) -> HTTPResponse:
+        words = str(request.args.get("q") or "")
+        return response.json({"chats": await asyncio.to_thread(service.past_chats, words)})
+
+    @bp.get("/api/canned")
+    @api
+    async def canned(request: Request) -> HTTPResponse:
+        return response.json({"replies": service.canned})
+
+    @bp.post("/api/follow-ups/<promise_id:int>/keep")
+    @api
+    async def keep(request: Request, promise_id: int) -> HTTPResponse:
         return response.json(
-            {"handoff": handoff.as_json(), "card": card, "notes": notes, "messages": messages}
+            {"follow_up": await asyncio.to_thread(service.keep_follow_up, promise_id)}
         )
 
     async def tell_customer(request: Request, sender_id: str, notice: str, agent: str) -> None:
@@ -270,9 +294,11 @@ def console_blueprint(
     @bp.post("/api/handoffs/<handoff_id:int>/transfer")
     @api
     async def transfer(request: Request, handoff_id: int) -> HTTPResponse:
-        target = str(body(request).get("to") or "")
+        wish = body(request)
+        target = str(wish.get("to") or "")
+        note = str(wish.get("note") or "")
         agent = request.ctx.agent.agent
-        handoff = await asyncio.to_thread(service.queue.transfer, handoff_id, agent, target)
+        handoff = await asyncio.to_thread(service.transfer, handoff_id, agent, target, note)
         await tell_customer(request, handoff.sender_id, "agent_transferred", target)
         return response.json({"handoff": handoff.as_json()})
 
@@ -285,11 +311,21 @@ def console_blueprint(
     @bp.post("/api/handoffs/<handoff_id:int>/messages")
     @api
     async def reply(request: Request, handoff_id: int) -> HTTPResponse:
-        text = str(body(request).get("text") or "").strip()
+        wish = body(request)
+        text = str(wish.get("text") or "").strip()
         if not text or len(text) > MAX_REPLY_CHARS:
             raise ValueError(f"a reply is 1 to {MAX_REPLY_CHARS} characters")
         handoff = await mine(request, handoff_id)
         agent = request.ctx.agent.agent
+        # The tone guard checks every reply on send: a flagged one goes out only when the agent
+        # confirms it, and that is recorded for coaching.
+        verdict = await asyncio.to_thread(service.tone, text)
+        if not verdict["ok"]:
+            if wish.get("confirmed") is not True:
+                return response.json({"sent": False, "tone": verdict})
+            await asyncio.to_thread(
+                service.record_sent_anyway, handoff, agent, text, verdict["findings"]
+            )
         await conversation.agent_typing(request.app, handoff.sender_id, agent, False)
         timestamp = await conversation.send_agent_message(
             request.app, handoff.sender_id, agent, text
@@ -320,12 +356,29 @@ def console_blueprint(
     @bp.post("/api/handoffs/<handoff_id:int>/resolve")
     @api
     async def resolve(request: Request, handoff_id: int) -> HTTPResponse:
-        outcome = str(body(request).get("outcome") or "")
+        wish = body(request)
+        outcome = str(wish.get("outcome") or "")
         if outcome not in OUTCOMES:
             raise ValueError(f"an outcome is one of {', '.join(OUTCOMES)}")
         agent = request.ctx.agent.agent
-        handoff = await asyncio.to_thread(service.queue.resolve, handoff_id, agent, outcome)
-        await asyncio.to_thread(service.record_outcome, handoff, agent)
+        promised = None
+        if outcome == "follow_up":
+            promised = service.follow_up_terms(wish.get("what"), wish.get("due_at"))
+            told = service.follow_up_words(agent, *promised)  # the business file has the words
+            # The agent's words go to the customer inside the shop's: the guard checks them.
+            verdict = await asyncio.to_thread(service.tone, told)
+            if not verdict["ok"]:
+                found = "; ".join(f'"{f["span"]}": {f["suggestion"]}' for f in verdict["findings"])
+                raise ValueError(f"reword the promise before the customer reads it ({found})")
+        await mine(request, handoff_id)
+        handoff = await asyncio.to_thread(service.resolve, handoff_id, agent, outcome, promised)
+        if promised is not None:
+            try:
+                await conversation.send_notice(
+                    request.app, handoff.sender_id, "follow_up_promised", told
+                )
+            except Exception:
+                logger.exception("could not tell %s about the follow-up", handoff.sender_id)
         await conversation.resume_bot(request.app, handoff.sender_id, agent)
         return response.json({"handoff": handoff.as_json()})
 
@@ -340,6 +393,8 @@ def console_blueprint(
     @bp.websocket("/socket")
     async def socket(request: Request, ws: Any) -> None:
         session = await current(request)
+        if session is not None and session.role not in CHAT_ROLES:
+            session = None
         if session is None or not auth.same_origin(request.headers, request.host):
             await ws.close(code=4401, reason="sign in to the console first")
             return
@@ -348,6 +403,7 @@ def console_blueprint(
         watched: int | None = None
         last_queue: Any = None
         last_messages: Any = None
+        last_typing = False
         last_beat = 0.0
         loop = asyncio.get_running_loop()
         try:
@@ -364,10 +420,21 @@ def console_blueprint(
                     await asyncio.to_thread(service.accounts.heartbeat, agent)
                     last_beat = loop.time()
                 items = await asyncio.to_thread(service.queue_view)
+                follow_ups = await asyncio.to_thread(service.follow_ups_view)
+                online = await asyncio.to_thread(service.accounts.online)
                 shown = [{k: v for k, v in i.items() if k != "waiting_seconds"} for i in items]
-                if shown != last_queue:
-                    last_queue = shown
-                    await ws.send(json.dumps({"type": "queue", "queue": items}))
+                if (shown, follow_ups, online) != last_queue:
+                    last_queue = (shown, follow_ups, online)
+                    await ws.send(
+                        json.dumps(
+                            {
+                                "type": "queue",
+                                "queue": items,
+                                "follow_ups": follow_ups,
+                                "agents_online": online,
+                            }
+                        )
+                    )
                 if watched is not None:
                     handoff = await asyncio.to_thread(service.handoff, watched)
                     messages = await conversation.transcript(request.app, handoff.sender_id)
@@ -376,6 +443,14 @@ def console_blueprint(
                         await ws.send(
                             json.dumps(
                                 {"type": "messages", "handoff_id": watched, "messages": messages}
+                            )
+                        )
+                    typing = conversation.customer_typing(request.app, handoff.sender_id)
+                    if typing != last_typing:
+                        last_typing = typing
+                        await ws.send(
+                            json.dumps(
+                                {"type": "customer_typing", "handoff_id": watched, "typing": typing}
                             )
                         )
                 incoming = await ws.recv(timeout=SOCKET_TICK_SECONDS)
@@ -395,6 +470,10 @@ def console_blueprint(
                 # Sanic cancels the handler when the socket drops: shield the write.
                 await asyncio.shield(asyncio.to_thread(service.accounts.went_away, agent))
 
+    if review is not None:
+        from bot.console.trainer import add_trainer_routes
+
+        add_trainer_routes(bp, review, current, body)
     if trainer is not None:
         add_training_routes(bp, trainer, current, _static)
     return bp

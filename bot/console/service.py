@@ -8,17 +8,27 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
-from collections.abc import Callable, Mapping
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from memory import services
 from memory.agents import AgentAccounts
-from memory.handoffs import Handoff, HandoffQueue
-from memory.records import now_utc
+from memory.handoffs import Handoff, HandoffError
+from memory.repositories.handoffs import HandoffRepository
+from memory.shift import ShiftError, ShiftRecords, short_id
 from memory.store import MemoryStore, UnknownCustomer
+from voice.wording import format_day
 
 MAX_REPLY_CHARS = 2000
 MAX_NOTE_CHARS = 2000
+FIRST_LINE_CHARS = 120
+SERIOUS_REASONS = ("complaint", "at_risk")
+# The bot's actions whose doing the card tells the agent about (their words: business.yml
+# templates `chat_event_<action>`), besides the say-yes decisions (`chat_event_say_yes`).
+CHAT_EVENT_PREFIX = "chat_event_"
+TOPIC_PREFIX = "topic_"
 
 
 def plain(value: Any) -> Any:
@@ -35,37 +45,109 @@ class ConsoleService:
         self,
         store: MemoryStore,
         accounts: AgentAccounts | None = None,
-        queue: HandoffQueue | None = None,
-        clock: Callable[[], datetime] = now_utc,
         templates: Mapping[str, str] | None = None,
+        shift: ShiftRecords | None = None,
+        canned: Sequence[Any] = (),
+        shop_timezone: str = "",
     ) -> None:
         self.store = store
+        self.shift = shift or ShiftRecords(store.engine, clock=store.context.clock)
+        self.canned = [reply.as_json() for reply in canned]
+        self.shop_timezone = shop_timezone
         # The business file's templates: the words of the notes and promises an outcome leaves.
         self.templates = dict(templates or {})
-        self.accounts = accounts or AgentAccounts(store.engine, clock=clock)
-        self.queue = queue or HandoffQueue(store.engine, clock=clock)
-        self.clock = clock
+        self.clock = store.context.clock
+        self.accounts = accounts or AgentAccounts(store.engine, clock=self.clock)
         self._guard: Any = None
         self._guard_lock = threading.Lock()
+
+    @property
+    def queue(self) -> HandoffRepository:
+        """The handoff queue, each move in a unit of work of its own."""
+        return self.store.handoffs
 
     # -- queue -------------------------------------------------------------------------------
 
     def customer_summary(self, sender_id: str) -> dict[str, Any]:
-        card = self.store.card_for_sender(sender_id)
+        card = self.store.cards.card_for_sender(sender_id)
+        short = short_id(sender_id)
         if card is None:
-            return {"name": None, "stage": "new", "at_risk": False}
-        return {"name": card.name, "stage": card.stage, "at_risk": card.at_risk}
+            return {"name": None, "short_id": short, "stage": "new", "at_risk": False}
+        complaints = sum(1 for issue in card.open_issues if issue.kind == "complaint")
+        return {
+            "name": card.name,
+            "short_id": short,
+            "stage": card.stage,
+            "at_risk": card.at_risk,
+            "open_complaints": complaints,
+        }
+
+    def _item(self, handoff: Handoff, now: datetime) -> dict[str, Any]:
+        item = handoff.as_json()
+        item["waiting_seconds"] = max(0, int((now - handoff.requested_at).total_seconds()))
+        item["customer"] = self.customer_summary(handoff.sender_id)
+        item["first_line"] = first_line(handoff.detail)
+        if handoff.state != "resolved":
+            item["customer_messages"] = self.shift.customer_messages_since(
+                handoff.sender_id, handoff.requested_at
+            )
+        item["serious"] = handoff.reason in SERIOUS_REASONS or bool(
+            item["customer"].get("open_complaints")
+        )
+        return item
 
     def queue_view(self) -> list[dict[str, Any]]:
-        """The open handoffs with who the customer is and how long they have waited."""
+        """The open handoffs, oldest first, with who the customer is, what they asked, how
+        long they have waited and whether the chat is serious."""
         now = self.clock()
+        return [self._item(handoff, now) for handoff in self.queue.open_handoffs()]
+
+    def follow_ups_view(self) -> list[dict[str, Any]]:
+        """Follow-ups promised on resolved chats and not kept yet: waiting for us."""
         items = []
-        for handoff in self.queue.open_handoffs():
-            item = handoff.as_json()
-            item["waiting_seconds"] = max(0, int((now - handoff.requested_at).total_seconds()))
-            item["customer"] = self.customer_summary(handoff.sender_id)
+        for follow_up in self.shift.follow_ups():
+            item = follow_up.as_json()
+            item["customer"] = self.customer_summary(follow_up.sender_id)
             items.append(item)
         return items
+
+    def _listed(self, handoffs: list[Handoff]) -> list[dict[str, Any]]:
+        """Chats for a list: who (name or short id) and what they asked, without whole cards."""
+        names = self.shift.names([handoff.sender_id for handoff in handoffs])
+        items = []
+        for handoff in handoffs:
+            item = handoff.as_json()
+            item["customer"] = {
+                "name": names.get(handoff.sender_id),
+                "short_id": short_id(handoff.sender_id),
+            }
+            item["first_line"] = first_line(handoff.detail)
+            items.append(item)
+        return items
+
+    def past_chats(self, words: str) -> list[dict[str, Any]]:
+        return self._listed(self.shift.past_chats(words))
+
+    def earlier_chats(self, handoff: Handoff) -> list[dict[str, Any]]:
+        """The customer's other chats that reached a person, newest first."""
+        customer_id = self.store.customers.find_customer(handoff.sender_id)
+        if customer_id is None:
+            return []
+        others = self.shift.chats_of_customer(customer_id)
+        return self._listed([other for other in others if other.id != handoff.id])
+
+    def transfer(self, handoff_id: int, agent: str, to_agent: str, note: str) -> Handoff:
+        """Give a claimed chat to another agent who is online now, with a note for them."""
+        if to_agent not in self.accounts.online():
+            raise HandoffError(f"{to_agent or 'nobody'} is not online; choose an agent who is")
+        handoff = self.queue.transfer(handoff_id, agent, to_agent, note)
+        if note.strip() and "transfer_note" in self.templates:
+            # The note stays on the card (internal), for whoever has the customer next.
+            words = self.templates["transfer_note"].format(
+                from_agent=agent, to_agent=to_agent, note=handoff.transfer_note
+            )
+            self.add_note(handoff.sender_id, agent, words)
+        return handoff
 
     def handoff(self, handoff_id: int) -> Handoff:
         return self.queue.get(handoff_id)
@@ -73,22 +155,64 @@ class ConsoleService:
     # -- chat view ---------------------------------------------------------------------------
 
     def card(self, sender_id: str) -> dict[str, Any] | None:
-        card = self.store.card_for_sender(sender_id)
-        return None if card is None else plain(card)
+        card = self.store.cards.card_for_sender(sender_id)
+        if card is None:
+            return None
+        shown: dict[str, Any] = plain(card)
+        shown["topics"] = [self.topic(intent) for intent in card.last_topics]
+        return shown
+
+    def topic(self, intent: str) -> str:
+        """A topic as the agent reads it (business.yml `topic_<intent>`)."""
+        return self.templates.get(TOPIC_PREFIX + intent) or intent.replace("_", " ")
+
+    def chat_events(self, sender_id: str) -> list[str]:
+        """What the bot did in this chat, in the business file's words, oldest first."""
+        happened: list[str] = []
+        for action, policy in self.shift.bot_doings(sender_id):
+            line = None
+            decision = (policy or {}).get("say_yes")
+            if isinstance(decision, Mapping) and CHAT_EVENT_PREFIX + "say_yes" in self.templates:
+                line = self.templates[CHAT_EVENT_PREFIX + "say_yes"].format(
+                    kind=str(decision.get("kind") or "").replace("_", " "),
+                    rung=str(decision.get("rung") or "").replace("_", " "),
+                    reason=str(decision.get("reason") or ""),
+                )
+            elif action and CHAT_EVENT_PREFIX + action in self.templates:
+                line = self.templates[CHAT_EVENT_PREFIX + action]
+            if line and (not happened or happened[-1] != line):
+                happened.append(line)
+        return happened
+
+    def chat(self, handoff: Handoff) -> dict[str, Any]:
+        """Everything of a chat but its messages: the card, notes, what happened, follow-up,
+        flagged replies sent anyway, the customer's other chats."""
+        follow_up = self.shift.follow_up_for(handoff.id)
+        item = self._item(handoff, self.clock())
+        return {
+            "handoff": item,
+            "card": self.card(handoff.sender_id),
+            "notes": self.notes(handoff.sender_id),
+            "happened": self.chat_events(handoff.sender_id),
+            "left_message": first_line(handoff.detail, 2000) if handoff.offline else None,
+            "follow_up": None if follow_up is None else follow_up.as_json(),
+            "sent_anyway": self.shift.sent_anyway([handoff.id]),
+            "earlier_chats": self.earlier_chats(handoff),
+        }
 
     def notes(self, sender_id: str) -> list[dict[str, Any]]:
-        customer_id = self.store.find_customer(sender_id)
+        customer_id = self.store.customers.find_customer(sender_id)
         if customer_id is None:
             return []
         return [
             {"agent": agent, "text": text, "at": at.isoformat()}
-            for agent, text, at in self.store.agent_notes(customer_id)
+            for agent, text, at in self.store.agents.agent_notes(customer_id)
         ]
 
     def add_note(self, sender_id: str, agent: str, text: str) -> None:
-        customer_id = self.store.customer_for_sender(sender_id)
+        customer_id = self.store.customers.customer_for_sender(sender_id)
         try:
-            self.store.add_agent_note(customer_id, agent, text[:MAX_NOTE_CHARS])
+            self.store.agents.add_agent_note(customer_id, agent, text[:MAX_NOTE_CHARS])
         except UnknownCustomer:
             raise LookupError("this customer's memory was deleted") from None
 
@@ -98,22 +222,87 @@ class ConsoleService:
             raise LookupError(f"the business file has no template {name!r} under templates:")
         return self.templates[name]
 
-    def record_outcome(self, handoff: Handoff, agent: str) -> None:
-        """An outcome becomes part of the memory: a note, and a promise for a follow-up, in
-        one unit of work (the note and the promise are kept together or not at all)."""
-        customer_id = self.store.customer_for_sender(handoff.sender_id)
-        follow_up = handoff.outcome == "follow_up"
-        if follow_up:
-            note = self.words("outcome_follow_up_note")
-        else:
-            note = self.words("outcome_resolved_note")
-        with self.store.unit_of_work():
-            self.store.add_agent_note(customer_id, agent, note.format(reason=handoff.reason))
-            if follow_up:
-                promise = self.words("outcome_follow_up_promise").format(agent=agent)
-                self.store.make_promise(customer_id, promise)
+    def follow_up_terms(self, what: Any, due_at: Any) -> tuple[str, datetime]:
+        """What an agent promised and by when (an ISO time), checked before the chat is
+        resolved; ValueError saying what to fix."""
+        what = str(what or "").strip()
+        if not what or len(what) > 500:
+            raise ValueError("say what you promise the customer (1 to 500 characters)")
+        try:
+            due = datetime.fromisoformat(str(due_at or "").replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError("say by when you follow up (a date and time)") from None
+        if due.tzinfo is None:
+            due = due.replace(tzinfo=self._zone())
+        if due <= self.clock():
+            raise ValueError("a follow-up is due some time from now")
+        return what, due
+
+    def _zone(self) -> Any:
+        try:
+            return ZoneInfo(self.shop_timezone) if self.shop_timezone else timezone.utc
+        except ZoneInfoNotFoundError:
+            return timezone.utc
+
+    def follow_up_words(self, agent: str, what: str, due: datetime) -> str:
+        """What the customer reads about the follow-up (business.yml's words)."""
+        zone = self._zone()
+        local = due.astimezone(zone)
+        today = self.clock().astimezone(zone).date()
+        when = self.words("follow_up_when").format(
+            day=format_day(local.date(), today), time=f"{local:%H:%M}"
+        )
+        what = what.rstrip(". ")
+        return self.words("follow_up_told_customer").format(agent=agent, what=what, when=when)
+
+    def resolve(
+        self,
+        handoff_id: int,
+        agent: str,
+        outcome: str,
+        promised: tuple[str, datetime] | None = None,
+    ) -> Handoff:
+        """Resolve the agent's chat; the outcome becomes part of the memory in the same unit of
+        work (kept together or not at all): a note and, for a follow-up, the promise (what, by
+        when, who) linked to the chat."""
+        follow_up = outcome == "follow_up"
+        if follow_up and promised is not None:
+            what, due = promised
+            with self.store.unit_of_work() as work:
+                handoff = work.handoffs.resolve(handoff_id, agent, outcome)
+                customer_id = work.customers.customer_for_sender(handoff.sender_id)
+                note = self.words("outcome_follow_up_note").format(reason=handoff.reason)
+                try:
+                    self.shift.promise_follow_up(
+                        handoff.id, customer_id, agent, what, due, note, conn=work.handoffs.conn
+                    )
+                except ShiftError as error:
+                    raise ValueError(str(error)) from None
+            return self.queue.get(handoff_id)
+        note = self.words("outcome_follow_up_note" if follow_up else "outcome_resolved_note")
+        promise = self.words("outcome_follow_up_promise") if follow_up else None
+        return services.resolve_handoff(self.store, handoff_id, agent, outcome, note, promise)
+
+    def keep_follow_up(self, promise_id: int) -> dict[str, Any]:
+        """A follow-up was done: the promise is kept (a benefit in the relationship)."""
+        found = self.shift.follow_ups(include_kept=True, promise_id=promise_id)
+        follow_up = found[0] if found else None
+        if follow_up is None:
+            raise LookupError(f"no follow-up has id {promise_id}")
+        if follow_up.state == "open":
+            self.store.issues.settle_promise(promise_id, "kept")
+        kept = self.shift.follow_up_for(follow_up.handoff_id)
+        return {} if kept is None else kept.as_json()
+
+    # -- tone --------------------------------------------------------------------------------
+
+    def record_sent_anyway(
+        self, handoff: Handoff, agent: str, text: str, findings: list[dict[str, Any]]
+    ) -> None:
+        self.shift.record_sent_anyway(handoff.id, agent, text, findings)
 
     def tone(self, text: str) -> dict[str, Any]:
+        """The tone guard's verdict on a draft (voice.tone's public guard)."""
         with self._guard_lock:
             if self._guard is None:
                 from voice import tone
@@ -122,3 +311,11 @@ class ConsoleService:
             guard = self._guard
         result: dict[str, Any] = guard.check(text[:MAX_REPLY_CHARS]).as_dict()
         return result
+
+
+def first_line(text: str | None, limit: int = FIRST_LINE_CHARS) -> str | None:
+    """The first non-empty line of `text`, cut to `limit` characters with an ellipsis."""
+    line = next((part.strip() for part in (text or "").splitlines() if part.strip()), "")
+    if not line:
+        return None
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"

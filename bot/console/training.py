@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from bot.evaluation import what_got_worse
+from memory.agents import TRAINER_ROLES
 
 logger = logging.getLogger(__name__)
 
-# Roles that may train from the console. A role the accounts do not have yet refuses everyone.
-TRAINING_ROLES = ("manager", "trainer")
+# The roles that may train from the console: the review inbox's (managers and trainers).
+TRAINING_ROLES = TRAINER_ROLES
 RESULT_FILE = "result.json"
 # Progress lines kept for the page.
 MAX_STEPS = 40

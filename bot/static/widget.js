@@ -334,6 +334,14 @@
     if (event.shiftKey && active === nodes[0]) { event.preventDefault(); nodes[nodes.length - 1].focus(); }
     else if (!event.shiftKey && active === nodes[nodes.length - 1]) { event.preventDefault(); nodes[0].focus(); }
   });
+  // The agent's console shows "customer is typing": a signal at most every two seconds.
+  var typingSentAt = 0;
+  input.addEventListener("input", function () {
+    var now = Date.now();
+    if (!ready || !input.value || now - typingSentAt < 2000) return;
+    typingSentAt = now;
+    socket.emit("customer_typing", { typing: true });
+  });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = input.value.trim();

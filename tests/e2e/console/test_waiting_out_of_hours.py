@@ -30,7 +30,7 @@ from ruamel.yaml import YAML
 
 from bot import session_tokens
 from memory.agents import AgentAccounts
-from memory.handoffs import Handoff, HandoffQueue
+from memory.handoffs import Handoff
 from memory.store import MemoryStore
 from voice import business
 
@@ -122,7 +122,7 @@ def journey(url: str, brake: str) -> tuple[str, dict[str, list[str]]]:
 def handoff_of(server: WidgetServer, conversation: str) -> Handoff:
     store = MemoryStore(server.settings.database_url)
     try:
-        handoff = HandoffQueue(store.engine).open_for(conversation)
+        handoff = store.handoffs.open_for(conversation)
     finally:
         store.close()
     assert handoff is not None, "the chat is not in the agents' queue"
@@ -284,7 +284,7 @@ def test_the_rest_channel_acknowledges_a_waiting_chat_until_an_agent_holds_it(
     assert handoff.state == "waiting"
     store = MemoryStore(server.settings.database_url)
     try:
-        HandoffQueue(store.engine).claim(handoff.id, "Alex")
+        store.handoffs.claim(handoff.id, "Alex")
     finally:
         store.close()
     # An agent holds the chat: the agent answers, the bot says nothing.
@@ -319,10 +319,10 @@ def test_a_customer_remembered_right_leaves_a_message_out_of_hours(
     def facts(kind: str, history: bool = False) -> list[Any]:
         store = MemoryStore(server.settings.database_url)
         try:
-            card = store.card_for_sender(sender)
+            card = store.cards.card_for_sender(sender)
             if card is None:
                 return []
-            found = store.facts(card.customer_id, include_history=history)
+            found = store.facts.facts(card.customer_id, include_history=history)
             return [fact for fact in found if fact.kind == kind]
         finally:
             store.close()
@@ -379,7 +379,7 @@ def test_a_customer_remembered_right_leaves_a_message_out_of_hours(
         )
         store = MemoryStore(server.settings.database_url)
         try:
-            card = store.card_for_sender(sender)
+            card = store.cards.card_for_sender(sender)
             assert card is not None
             promises = [promise.text for promise in card.promises_due]
         finally:

@@ -44,9 +44,9 @@ class Chat:
         self.bot.wait_for_memory(self.sender)
         store = MemoryStore(self.bot.memory)
         try:
-            card = store.card_for_sender(self.sender)
+            card = store.cards.card_for_sender(self.sender)
             assert card is not None
-            return [(fact.kind, fact.value) for fact in store.facts(card.customer_id)]
+            return [(fact.kind, fact.value) for fact in store.facts.facts(card.customer_id)]
         finally:
             store.close()
 

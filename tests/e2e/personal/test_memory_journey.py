@@ -52,9 +52,9 @@ def test_a_customer_the_bot_remembers_right(bot: Any) -> None:
     def facts(kind: str, history: bool = False) -> list[Any]:
         store = stored()
         try:
-            card = store.card_for_sender(SENDER)
+            card = store.cards.card_for_sender(SENDER)
             assert card is not None
-            found = store.facts(card.customer_id, include_history=history)
+            found = store.facts.facts(card.customer_id, include_history=history)
             return [fact for fact in found if fact.kind == kind]
         finally:
             store.close()
@@ -112,7 +112,7 @@ def test_a_customer_the_bot_remembers_right(bot: Any) -> None:
         assert takes_a_message(reply)
         store = stored()
         try:
-            card = store.card_for_sender(SENDER)
+            card = store.cards.card_for_sender(SENDER)
             assert card is not None
             promises = [promise.text for promise in card.promises_due]
         finally:

@@ -81,6 +81,20 @@ def _console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consol
     service.accounts.add("Alex", PASSWORD)
     service.accounts.add("Blake", PASSWORD)
     service.accounts.add("Casey", PASSWORD)
+    service.accounts.add("Tess", PASSWORD, role="trainer")
+    service.accounts.add("Morgan", PASSWORD, role="manager")
+    # The review inbox writes into a copy of the content (test_trainer_page.py).
+    import shutil
+
+    from bot.review.inbox import ReviewInbox
+    from bot.review.masking import Masker
+    from bot.review.training_files import TrainingData
+
+    root = Path(__file__).resolve().parents[3]
+    content = tmp_path_factory.mktemp("content")
+    shutil.copytree(root / "data", content / "data")
+    shutil.copy(root / "domain.yml", content / "domain.yml")
+    review = ReviewInbox(service.store.engine, TrainingData(content), Masker())
     app = Sanic(f"console_test_{next(_app_names)}")
     # The harness connects from 127.0.0.1: trusted as a proxy, so that a test can name the
     # client's address in X-Forwarded-For.
@@ -94,7 +108,7 @@ def _console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consol
         _no_loading,
     )
     app.blueprint(
-        console_blueprint(service, trusted_proxies=proxies, trainer=trainer),
+        console_blueprint(service, trusted_proxies=proxies, review=review, trainer=trainer),
         url_prefix="/webhooks/console",
     )
     # The shipped domain: the console reads the customer's words from its responses.
@@ -124,7 +138,7 @@ def _console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consol
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     assert started.wait(30), "the console test server did not start"
-    yield ConsoleServer(f"http://127.0.0.1:{port}", app, service, loop)
+    yield ConsoleServer(f"http://127.0.0.1:{port}", app, service, loop, content)
 
     async def shutdown() -> None:
         server = holder["server"]
@@ -139,13 +153,14 @@ def _console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consol
 @pytest.fixture
 def console_server(_console_server: ConsoleServer) -> ConsoleServer:
     """The shared console server, with an empty queue and no sessions."""
-    from sqlalchemy import delete
+    from sqlalchemy import delete, update
 
     from memory import schema
 
     with _console_server.service.store.engine.begin() as conn:
         conn.execute(delete(schema.handoffs))
         conn.execute(delete(schema.agent_sessions))
+        conn.execute(update(schema.agents).values(last_seen_at=None))  # nobody online yet
     for blueprint in _console_server.app.blueprints.values():  # type: ignore[attr-defined]
         if hasattr(blueprint.ctx, "limiter"):
             blueprint.ctx.limiter.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from dataclasses import dataclass
+from pathlib import Path
 
 import requests
 
@@ -23,6 +24,7 @@ class ConsoleServer:
     app: object
     service: object
     loop: asyncio.AbstractEventLoop
+    content: Path | None = None  # the review inbox's copy of domain.yml and data/
 
     def run(self, coroutine):  # run a coroutine on the server's loop, from the test
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(30)

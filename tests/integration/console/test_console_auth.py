@@ -24,6 +24,9 @@ PROTECTED = [
     ("POST", "/console/api/handoffs/1/notes", {"text": "note"}),
     ("POST", "/console/api/handoffs/1/resolve", {"outcome": "resolved"}),
     ("POST", "/console/api/tone", {"text": "hi"}),
+    ("GET", "/console/api/past?q=wheel", None),
+    ("GET", "/console/api/canned", None),
+    ("POST", "/console/api/follow-ups/1/keep", {}),
     ("POST", "/console/sign-out", {}),
 ]
 

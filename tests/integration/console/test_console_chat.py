@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from datetime import datetime, timedelta, timezone
 
 import requests
 from console_harness import ConsoleServer
@@ -64,15 +65,25 @@ def test_claim_reply_note_and_resolve(console_server: ConsoleServer) -> None:
 
     assert alex.post(f"{api}/resolve", json={"outcome": "maybe"}).status_code == 400
     assert blake.post(f"{api}/resolve", json={"outcome": "resolved"}).status_code == 409
-    done = alex.post(f"{api}/resolve", json={"outcome": "follow_up"})
+    # A follow-up says what is promised and by when; the customer is told, in the business
+    # file's words, before the bot takes the chat back.
+    assert alex.post(f"{api}/resolve", json={"outcome": "follow_up"}).status_code == 400
+    due = (datetime.now(timezone.utc) + timedelta(days=1)).isoformat()
+    done = alex.post(
+        f"{api}/resolve",
+        json={"outcome": "follow_up", "what": "a quote for the new wheel", "due_at": due},
+    )
     assert done.status_code == 200, done.text
     tracker = _tracker(console_server, "cust-chat")
     assert not tracker.is_paused()
     close = [event for event in tracker.events if event.type_name == "bot"][-1]
     assert tracker.events[-1].action_name == "action_listen"  # the next message is a new turn
     assert close.data["custom"] == {"rating_request": True} and "Alex" in close.text
-    card = console_server.service.store.card_for_sender("cust-chat")
-    assert [p.text for p in card.promises_due] == ["Alex follows up on the chat"]
+    card = console_server.service.store.cards.card_for_sender("cust-chat")
+    assert [p.text for p in card.promises_due] == ["a quote for the new wheel"]
+    told = [e for e in tracker.events if e.type_name == "bot"][-2]
+    assert told.metadata == {"notice": "follow_up_promised"}
+    assert "Alex" in told.text and "a quote for the new wheel" in told.text and "{" not in told.text
     assert alex.get(f"{console_server.url}/console/api/queue").json()["queue"] == []
 
 
@@ -83,6 +94,10 @@ def test_release_and_transfer_through_the_api(console_server: ConsoleServer) -> 
     assert alex.post(f"{api}/claim", json={}).status_code == 200
     assert alex.post(f"{api}/release", json={}).json()["handoff"]["state"] == "waiting"
     assert alex.post(f"{api}/claim", json={}).status_code == 200
+    # Only to an agent who is online now.
+    refused = alex.post(f"{api}/transfer", json={"to": "Casey"})
+    assert refused.status_code == 409 and "not online" in refused.json()["error"]
+    console_server.service.accounts.heartbeat("Blake")
     moved = alex.post(f"{api}/transfer", json={"to": "Blake"}).json()["handoff"]
     assert moved["claimed_by"] == "Blake"
     assert alex.post(f"{api}/messages", json={"text": "still mine?"}).status_code == 409
@@ -154,6 +169,7 @@ def test_the_customer_is_told_when_an_agent_joins_leaves_or_hands_over(
         assert alex.post(f"{api}/claim", json={}).status_code == 200
         assert alex.post(f"{api}/release", json={}).status_code == 200
         assert alex.post(f"{api}/claim", json={}).status_code == 200
+        console_server.service.accounts.heartbeat("Blake")
         assert alex.post(f"{api}/transfer", json={"to": "Blake"}).status_code == 200
         tracker = _tracker(console_server, "cust-told")
         told = [

@@ -48,8 +48,8 @@ def test_the_console_page_end_to_end(console_server: ConsoleServer, page) -> Non
         await store.save(tracker)
 
     console_server.run(paused())
-    customer_id = console_server.service.store.customer_for_sender("cust-page")
-    console_server.service.store.open_issue(customer_id, "complaint", "Wheel arrived bent")
+    customer_id = console_server.service.store.customers.customer_for_sender("cust-page")
+    console_server.service.store.issues.open_issue(customer_id, "complaint", "Wheel arrived bent")
 
     page.goto(console_server.url + "/console")
     assert page.url.endswith("/console/sign-in")

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.console.service import ConsoleService
-from memory.handoffs import HandoffError, HandoffQueue, escalate
+from memory.handoffs import HandoffError, escalate
 from memory.privacy import export_customer, forget_customer
 from memory.store import MemoryStore
 
@@ -18,7 +18,7 @@ OPENING = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
 
 
 def test_an_offline_escalation_keeps_the_promised_reply_time(console_db: str) -> None:
-    queue = HandoffQueue(console_db, clock=lambda: NOW)
+    queue = MemoryStore(console_db, clock=lambda: NOW).handoffs
     escalation = escalate(queue, [], "anna", "customer_asked", open_now=False, reply_by=OPENING)
     assert escalation.offline
     assert queue.open_for("anna").reply_by == OPENING  # type: ignore[union-attr]
@@ -27,7 +27,7 @@ def test_an_offline_escalation_keeps_the_promised_reply_time(console_db: str) ->
 
 
 def test_with_agents_online_the_promised_time_is_the_wait(console_db: str) -> None:
-    queue = HandoffQueue(console_db, clock=lambda: NOW)
+    queue = MemoryStore(console_db, clock=lambda: NOW).handoffs
     escalation = escalate(queue, ["Alex"], "ben", "customer_asked", open_now=True)
     assert escalation.wait_minutes is not None
     promised = queue.open_for("ben").reply_by  # type: ignore[union-attr]
@@ -35,7 +35,7 @@ def test_with_agents_online_the_promised_time_is_the_wait(console_db: str) -> No
 
 
 def test_a_contact_is_kept_on_the_conversations_own_handoff_only(console_db: str) -> None:
-    queue = HandoffQueue(console_db, clock=lambda: NOW)
+    queue = MemoryStore(console_db, clock=lambda: NOW).handoffs
     queue.enqueue("cleo", "customer_asked", offline=True, reply_by=OPENING)
     queue.enqueue("dan", "customer_asked", offline=True, reply_by=OPENING)
     kept = queue.leave_contact("cleo", " cleo@example.com ")
@@ -48,8 +48,8 @@ def test_a_contact_is_kept_on_the_conversations_own_handoff_only(console_db: str
 
 
 def test_the_queue_shows_the_contact_and_the_promised_time(console_db: str) -> None:
-    store = MemoryStore(console_db)
-    service = ConsoleService(store, clock=lambda: NOW)
+    store = MemoryStore(console_db, clock=lambda: NOW)
+    service = ConsoleService(store)
     service.queue.enqueue("eve", "customer_asked", offline=True, reply_by=OPENING)
     service.queue.leave_contact("eve", "0117 496 0123")
     [item] = service.queue_view()
@@ -60,8 +60,8 @@ def test_the_queue_shows_the_contact_and_the_promised_time(console_db: str) -> N
 
 def test_the_contact_is_in_the_export_and_gone_when_forgotten(console_db: str) -> None:
     store = MemoryStore(console_db)
-    customer = store.customer_for_sender("web-7")
-    queue = HandoffQueue(store.engine, clock=lambda: NOW)
+    customer = store.customers.customer_for_sender("web-7")
+    queue = store.handoffs
     queue.enqueue("web-7", "customer_asked", "brakes", offline=True, reply_by=OPENING)
     queue.leave_contact("web-7", "fay@example.com")
     queue.enqueue("someone-else", "customer_asked", offline=True)

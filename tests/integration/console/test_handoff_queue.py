@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from memory.agents import AgentAccounts
-from memory.handoffs import HandoffError, HandoffQueue, escalate, memory_promise
+from memory.handoffs import HandoffError, escalate, memory_promise
+from memory.repositories.handoffs import HandoffRepository
 from memory.store import MemoryStore
 
 
@@ -26,7 +27,7 @@ class Clock:
 
 def test_queue_keeps_order_and_one_place_per_conversation(console_db: str) -> None:
     clock = Clock()
-    queue = HandoffQueue(console_db, clock=clock)
+    queue = MemoryStore(console_db, clock=clock).handoffs
     first = queue.enqueue("anna", "customer_asked")
     clock.advance(1)
     second = queue.enqueue("ben", "complaint", "broken brake")
@@ -40,10 +41,12 @@ def test_queue_keeps_order_and_one_place_per_conversation(console_db: str) -> No
 
 def test_bad_reasons_are_refused(console_db: str) -> None:
     with pytest.raises(ValueError, match="reason"):
-        HandoffQueue(console_db).enqueue("anna", "bored")
+        MemoryStore(console_db).handoffs.enqueue("anna", "bored")
 
 
-def _claim_at_once(queue: HandoffQueue, handoff_id: int, agents: list[str]) -> tuple[list, list]:
+def _claim_at_once(
+    queue: HandoffRepository, handoff_id: int, agents: list[str]
+) -> tuple[list, list]:
     """Every agent clicks "claim" at the same moment, each from its own thread."""
     barrier = threading.Barrier(len(agents))
     winners: list[str] = []
@@ -66,7 +69,7 @@ def _claim_at_once(queue: HandoffQueue, handoff_id: int, agents: list[str]) -> t
 
 
 def test_only_one_of_many_agents_claiming_at_once_gets_the_chat(console_db: str) -> None:
-    queue = HandoffQueue(console_db)
+    queue = MemoryStore(console_db).handoffs
     agents = [f"agent-{n}" for n in range(8)]
     for round_number in range(5):
         handoff = queue.enqueue(f"customer-{round_number}", "customer_asked")
@@ -79,7 +82,7 @@ def test_only_one_of_many_agents_claiming_at_once_gets_the_chat(console_db: str)
 
 def test_release_transfer_and_resolve_need_the_owner(console_db: str) -> None:
     AgentAccounts(console_db).add("Blake", "a long enough password")
-    queue = HandoffQueue(console_db)
+    queue = MemoryStore(console_db).handoffs
     handoff = queue.enqueue("anna", "customer_asked")
     queue.claim(handoff.id, "Alex")
     with pytest.raises(HandoffError, match="already taken"):
@@ -101,7 +104,7 @@ def test_release_transfer_and_resolve_need_the_owner(console_db: str) -> None:
 
 def test_wait_estimate_comes_from_the_queue_and_handle_times(console_db: str) -> None:
     clock = Clock()
-    queue = HandoffQueue(console_db, clock=clock)
+    queue = MemoryStore(console_db, clock=clock).handoffs
     done = queue.enqueue("earlier", "customer_asked")
     queue.claim(done.id, "Alex")
     clock.advance(10)
@@ -116,25 +119,28 @@ def test_wait_estimate_comes_from_the_queue_and_handle_times(console_db: str) ->
 
 def test_nobody_online_takes_a_message_and_promises_a_follow_up(console_db: str) -> None:
     store = MemoryStore(console_db)
-    queue = HandoffQueue(console_db)
-    escalation = escalate(
-        queue,
-        [],
-        "anna",
-        "complaint",
-        open_now=True,
-        detail="the wheel wobbles",
-        promise=memory_promise(store, lambda subject: f"reply about: {subject}"),
-    )
+    queue = store.handoffs
+    with store.unit_of_work() as work:  # the handoff and its promise, one commit
+        escalation = escalate(
+            work.handoffs,
+            [],
+            "anna",
+            "complaint",
+            open_now=True,
+            detail="the wheel wobbles",
+            promise=memory_promise(work, lambda subject: f"reply about: {subject}"),
+        )
     assert escalation.offline and escalation.wait_minutes is None
     assert queue.get(escalation.handoff.id).offline  # the chat waits for the next agent
-    card = store.card_for_sender("anna")
+    card = store.cards.card_for_sender("anna")
     assert card is not None
     assert [p.text for p in card.promises_due] == ["reply about: the wheel wobbles"]
 
 
 def test_outside_working_hours_is_offline_even_with_agents_online(console_db: str) -> None:
-    escalation = escalate(HandoffQueue(console_db), ["Alex"], "anna", "say_yes", open_now=False)
+    escalation = escalate(
+        MemoryStore(console_db).handoffs, ["Alex"], "anna", "say_yes", open_now=False
+    )
     assert escalation.offline and escalation.promise_id is None
 
 
@@ -156,8 +162,8 @@ def test_forgetting_a_customer_removes_their_handoffs(console_db: str) -> None:
     from memory.privacy import forget_customer
 
     store = MemoryStore(console_db)
-    queue = HandoffQueue(console_db)
-    customer_id = store.customer_for_sender("anna")
+    queue = MemoryStore(console_db).handoffs
+    customer_id = store.customers.customer_for_sender("anna")
     queue.enqueue("anna", "complaint", "my order number is 1234")
     kept = queue.enqueue("ben", "customer_asked")
     forget_customer(store, customer_id)

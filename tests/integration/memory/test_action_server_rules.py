@@ -20,18 +20,15 @@ def action_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     """Settings read from a `.env` of the test's own, as the action server reads them."""
     env_file = tmp_path / ".env"
     monkeypatch.setenv("RAPPORT_ENV_FILE", str(env_file))
-    base._settings.cache_clear()
-    base._stores.clear()
+    monkeypatch.setattr(base, "_services", None)  # composed from that `.env` on first use
     yield env_file
-    for store in base._stores.values():
-        store.close()
-    base._stores.clear()
-    base._settings.cache_clear()
+    base.composed().close()
 
 
 def test_a_relationship_setting_reaches_the_action_servers_decision(action_server, memory_url):
     # The documented defaults: one open complaint costs enough to put a customer at risk.
-    default = base.memory_store(memory_url)
+    action_server.write_text(f"DATABASE_URL={memory_url}\n", encoding="utf-8")
+    default = base.composed().memory()
     assert default.rules.weight_complaint > 0
     record_complaint(default, "web-default", "late delivery", "we call you", DUE)
     again = record_complaint(default, "web-default", "late again", "we call you", DUE)
@@ -39,11 +36,13 @@ def test_a_relationship_setting_reaches_the_action_servers_decision(action_serve
 
     # A shop that does not weigh complaints sets it in `.env`; the action server follows.
     action_server.write_text(
-        "RELATIONSHIP_WEIGHT_COMPLAINT=0\nRELATIONSHIP_WEIGHT_OPEN_ISSUE=0\n", encoding="utf-8"
+        f"DATABASE_URL={memory_url}\n"
+        "RELATIONSHIP_WEIGHT_COMPLAINT=0\nRELATIONSHIP_WEIGHT_OPEN_ISSUE=0\n",
+        encoding="utf-8",
     )
-    base._settings.cache_clear()
-    base._stores.clear()
-    lenient = base.memory_store(memory_url)
+    base.composed().close()
+    base.install(None)  # the action server starts again with the new `.env`
+    lenient = base.composed().memory()
     assert lenient.rules.weight_complaint == 0
     record_complaint(lenient, "web-lenient", "late delivery", "we call you", DUE)
     again = record_complaint(lenient, "web-lenient", "late again", "we call you", DUE)

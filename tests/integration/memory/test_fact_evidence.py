@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from memory import services
 from memory.ingest import EventIngestor, event_id
 from memory.records import Exchange, ExtractedFact
 from memory.store import MemoryStore
@@ -47,13 +48,13 @@ def test_a_form_answer_is_stored_with_the_message_it_came_from(store):
             "timestamp": stamp + 6,
         }
     )
-    customer = store.customer_for_sender("web-1")
-    (bike,) = [fact for fact in store.facts(customer) if fact.kind == "bike"]
+    customer = store.customers.customer_for_sender("web-1")
+    (bike,) = [fact for fact in store.facts.facts(customer) if fact.kind == "bike"]
     assert bike.value == "Cannondale Topstone"
     assert bike.source == "form"
     assert bike.exchange_id is not None
-    exchanges = store.card(customer).last_exchanges
-    evidence = store.latest_customer_exchange("web-1")
+    exchanges = store.cards.card(customer).last_exchanges
+    evidence = store.exchanges.latest_customer_exchange("web-1")
     assert bike.exchange_id == evidence
     assert exchanges[-1].text == "cannondale topstone"
 
@@ -76,58 +77,61 @@ def test_a_form_answers_evidence_is_the_message_before_it_whatever_the_clocks_sa
             "timestamp": stamp + 8,  # stamped a moment before the message it answers
         }
     )
-    customer = store.customer_for_sender("web-2")
-    (bike,) = [fact for fact in store.facts(customer) if fact.kind == "bike"]
-    assert bike.exchange_id == store.exchange_for_event(event_id(said))
+    customer = store.customers.customer_for_sender("web-2")
+    (bike,) = [fact for fact in store.facts.facts(customer) if fact.kind == "bike"]
+    assert bike.exchange_id == store.exchanges.exchange_for_event(event_id(said))
     assert bike.exchange_id is not None
 
 
 def test_a_correction_replaces_every_current_value_of_that_kind(store):
-    customer = store.customer_for_sender("web-1")
-    store.record_fact(customer, ExtractedFact("bike", "Cannondale Synapse"))
-    store.record_fact(customer, ExtractedFact("bike", "gravel bike"))
-    store.record_fact(customer, ExtractedFact("name", "Sam"))
-    store.correct_fact(customer, ExtractedFact("bike", "Trek"), at=START + timedelta(hours=1))
-    current = sorted((fact.kind, fact.value, fact.source) for fact in store.facts(customer))
+    customer = store.customers.customer_for_sender("web-1")
+    store.facts.record_fact(customer, ExtractedFact("bike", "Cannondale Synapse"))
+    store.facts.record_fact(customer, ExtractedFact("bike", "gravel bike"))
+    store.facts.record_fact(customer, ExtractedFact("name", "Sam"))
+    store.facts.correct_fact(customer, ExtractedFact("bike", "Trek"), at=START + timedelta(hours=1))
+    current = sorted((fact.kind, fact.value, fact.source) for fact in store.facts.facts(customer))
     assert current == [("bike", "Trek", "message"), ("name", "Sam", "form")]
-    history = [fact.value for fact in store.facts(customer, include_history=True)]
+    history = [fact.value for fact in store.facts.facts(customer, include_history=True)]
     assert "Cannondale Synapse" in history  # what was replaced stays as history
 
 
 def test_forgetting_one_thing_deletes_it_and_its_history_only(store):
-    customer = store.customer_for_sender("web-1")
-    store.record_fact(customer, ExtractedFact("bike", "Cannondale Synapse"))
-    store.correct_fact(customer, ExtractedFact("bike", "Trek"))
-    store.record_fact(customer, ExtractedFact("aspiration", "ride a gravel century"))
-    assert store.forget_facts(customer, "bike") == 2
-    left = [(fact.kind, fact.value) for fact in store.facts(customer, include_history=True)]
+    customer = store.customers.customer_for_sender("web-1")
+    store.facts.record_fact(customer, ExtractedFact("bike", "Cannondale Synapse"))
+    store.facts.correct_fact(customer, ExtractedFact("bike", "Trek"))
+    store.facts.record_fact(customer, ExtractedFact("aspiration", "ride a gravel century"))
+    assert store.facts.forget_facts(customer, "bike") == 2
+    left = [(fact.kind, fact.value) for fact in store.facts.facts(customer, include_history=True)]
     assert left == [("aspiration", "ride a gravel century")]
 
 
 def test_the_evidence_is_the_latest_customer_message_before_the_answer(store):
     for number, text in enumerate(["hi", "my trek", "thanks"]):
-        store.record_exchange(
-            Exchange(f"e{number}", "web-1", "customer", text, START + timedelta(seconds=number))
+        services.record_exchange(
+            store,
+            Exchange(f"e{number}", "web-1", "customer", text, START + timedelta(seconds=number)),
         )
-    store.record_exchange(Exchange("b1", "web-1", "bot", "ok", START + timedelta(seconds=1.5)))
-    found = store.latest_customer_exchange("web-1", START + timedelta(seconds=1.5))
-    customer = store.customer_for_sender("web-1")
-    texts = {view.text: view for view in store.card(customer).last_exchanges}
+    services.record_exchange(
+        store, Exchange("b1", "web-1", "bot", "ok", START + timedelta(seconds=1.5))
+    )
+    found = store.exchanges.latest_customer_exchange("web-1", START + timedelta(seconds=1.5))
+    customer = store.customers.customer_for_sender("web-1")
+    texts = {view.text: view for view in store.cards.card(customer).last_exchanges}
     assert "my trek" in texts
     assert found is not None
-    assert store.latest_customer_exchange("web-1", START + timedelta(seconds=5)) != found
-    assert store.latest_customer_exchange("nobody") is None
+    assert store.exchanges.latest_customer_exchange("web-1", START + timedelta(seconds=5)) != found
+    assert store.exchanges.latest_customer_exchange("nobody") is None
 
 
 def test_what_do_you_know_shows_the_corrected_fact_and_not_the_forgotten_one(store):
     from actions.privacy import remembered_facts
 
-    customer = store.customer_for_sender("web-1")
-    store.record_exchange(Exchange("e1", "web-1", "customer", "hi", START))
-    store.record_fact(customer, ExtractedFact("bike", "Cannondale Synapse"))
-    store.record_fact(customer, ExtractedFact("aspiration", "ride a gravel century"))
-    store.correct_fact(customer, ExtractedFact("bike", "Cannondale Topstone"))
-    store.forget_facts(customer, "aspiration")
+    customer = store.customers.customer_for_sender("web-1")
+    services.record_exchange(store, Exchange("e1", "web-1", "customer", "hi", START))
+    store.facts.record_fact(customer, ExtractedFact("bike", "Cannondale Synapse"))
+    store.facts.record_fact(customer, ExtractedFact("aspiration", "ride a gravel century"))
+    store.facts.correct_fact(customer, ExtractedFact("bike", "Cannondale Topstone"))
+    store.facts.forget_facts(customer, "aspiration")
     from voice.business import load
 
     told = remembered_facts(store, "web-1", load(ROOT / "business.yml"))
@@ -140,14 +144,16 @@ def test_a_forgotten_customer_who_returns_is_new_with_no_leftover_count(store):
 
     for number in range(3):  # three visits, hours apart
         at = START + timedelta(hours=3 * number)
-        store.start_conversation("web-1", at)
-        store.record_exchange(Exchange(f"v{number}", "web-1", "customer", "hi", at))
-    store.record_fact(store.customer_for_sender("web-1"), ExtractedFact("bike", "Trek"))
-    assert store.card_for_sender("web-1").visits == 3
+        store.exchanges.start_conversation("web-1", at)
+        services.record_exchange(store, Exchange(f"v{number}", "web-1", "customer", "hi", at))
+    store.facts.record_fact(
+        store.customers.customer_for_sender("web-1"), ExtractedFact("bike", "Trek")
+    )
+    assert store.cards.card_for_sender("web-1").visits == 3
     forget_sender(store, "web-1")
     back = START + timedelta(days=1)
-    store.start_conversation("web-1", back)
-    store.record_exchange(Exchange("again", "web-1", "customer", "hello", back))
-    card = store.card_for_sender("web-1")
+    store.exchanges.start_conversation("web-1", back)
+    services.record_exchange(store, Exchange("again", "web-1", "customer", "hello", back))
+    card = store.cards.card_for_sender("web-1")
     assert card.visits == 1
-    assert store.facts(card.customer_id, include_history=True) == []
+    assert store.facts.facts(card.customer_id, include_history=True) == []

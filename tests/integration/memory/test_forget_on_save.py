@@ -129,10 +129,10 @@ async def converse(setup, sender: str, marked: bool) -> None:
     tracker = DialogueStateTracker.from_events(sender, first_turns(), slots=DOMAIN.slots)
     await tracker_store.save(tracker)
     assert broker.worker.wait_idle(60)
-    assert store.card_for_sender(sender) is not None and tracker_rows(tracker_url, sender) > 0
+    assert store.cards.card_for_sender(sender) is not None and tracker_rows(tracker_url, sender) > 0
     # What action_forget_me does while the turn runs (the memory and the tracker store) ...
     forget_sender(store, sender, tracker_url)
-    assert store.card_for_sender(sender) is None and tracker_rows(tracker_url, sender) == 0
+    assert store.cards.card_for_sender(sender) is None and tracker_rows(tracker_url, sender) == 0
     # ... and then Rasa saves the turn, from the whole conversation it holds in memory.
     for event in forget_turn(marked):
         tracker.update(event)
@@ -145,7 +145,7 @@ async def test_nothing_about_the_customer_remains_after_the_forget_turn_is_saved
     await converse(setup, "sam", marked=True)
     assert tracker_rows(tracker_url, "sam") == 0
     assert await tracker_store.retrieve("sam") is None
-    assert store.card_for_sender("sam") is None
+    assert store.cards.card_for_sender("sam") is None
     assert memory_rows(store) == 0
     assert broker.worker.outbox.count() == 0
 
@@ -155,7 +155,7 @@ async def test_without_the_marker_the_save_brings_the_conversation_back(setup) -
     _, _, store, tracker_url = setup
     await converse(setup, "sam", marked=False)
     assert tracker_rows(tracker_url, "sam") > 0
-    assert store.card_for_sender("sam") is not None
+    assert store.cards.card_for_sender("sam") is not None
 
 
 async def test_forgetting_one_conversation_leaves_the_others(setup) -> None:
@@ -164,7 +164,7 @@ async def test_forgetting_one_conversation_leaves_the_others(setup) -> None:
     await tracker_store.save(other)
     await converse(setup, "sam", marked=True)
     assert tracker_rows(tracker_url, "priya") == len(other.events)
-    card = store.card_for_sender("priya")
+    card = store.cards.card_for_sender("priya")
     assert card is not None and card.name == "Sam"
 
 

@@ -75,8 +75,8 @@ async def test_broker_logs_customer_bot_and_agent_messages(tmp_path):
     await broker.close()
 
     store = MemoryStore(url)
-    card = store.card_for_sender("web-1")
-    facts = store.facts(card.customer_id)
+    card = store.cards.card_for_sender("web-1")
+    facts = store.facts.facts(card.customer_id)
     store.close()
     spoken = [(view.speaker, view.text, view.action, view.agent) for view in card.last_exchanges]
     assert spoken == [
@@ -125,7 +125,7 @@ async def test_the_decision_behind_a_bot_message_is_kept_with_the_exchange(tmp_p
     await broker.close()
 
     store = MemoryStore(url)
-    card = store.card_for_sender("web-9")
+    card = store.cards.card_for_sender("web-9")
     exported = export_customer(store, card.customer_id)
     store.close()
     assert [view.policy for view in card.last_exchanges] == [

@@ -15,8 +15,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import text
 
 from bot.settings import ROOT
+from memory import services
 from memory.db import make_engine
-from memory.handoffs import HandoffQueue
 from memory.privacy import export_customer, forget_customer, purge_exchanges
 from memory.records import Exchange, ExtractedFact
 from memory.store import MemoryStore, UnknownCustomer
@@ -38,16 +38,17 @@ def tracker_senders(url: str) -> set[str]:
 
 
 def remember_someone(store: MemoryStore, sender: str, days_ago: int = 0) -> int:
-    store.record_exchange(
-        Exchange(f"{sender}-1", sender, "customer", "I'm Sarah", NOW - timedelta(days=days_ago))
+    services.record_exchange(
+        store,
+        Exchange(f"{sender}-1", sender, "customer", "I'm Sarah", NOW - timedelta(days=days_ago)),
     )
-    customer = store.customer_for_sender(sender)
-    store.record_fact(customer, ExtractedFact("name", "Sarah"))
-    idea = store.add_feedback(customer, "idea", "night rides")
-    store.set_feedback_state(idea, "acknowledged")
-    store.open_issue(customer, "complaint", "late")
-    store.rate(customer, 4)
-    store.add_agent_note(customer, "Kim", "nice")
+    customer = store.customers.customer_for_sender(sender)
+    store.facts.record_fact(customer, ExtractedFact("name", "Sarah"))
+    idea = store.feedback.add_feedback(customer, "idea", "night rides")
+    store.feedback.set_feedback_state(idea, "acknowledged")
+    store.issues.open_issue(customer, "complaint", "late")
+    store.feedback.rate(customer, 4)
+    store.agents.add_agent_note(customer, "Kim", "nice")
     return customer
 
 
@@ -60,8 +61,8 @@ async def test_forget_removes_memory_and_tracker_conversations(memory_url, tmp_p
         await tracker_with(tracker_store, sender, words)
     store = MemoryStore(memory_url)
     remember_someone(store, "anon-1")
-    customer = store.link_identity("anon-1", "shop-9")
-    store.link_identity("web-2", "shop-9")
+    customer = store.customers.link_identity("anon-1", "shop-9")
+    store.customers.link_identity("web-2", "shop-9")
     keeper = remember_someone(store, "other")
 
     forgotten = forget_customer(store, customer, tracker_url)
@@ -69,11 +70,11 @@ async def test_forget_removes_memory_and_tracker_conversations(memory_url, tmp_p
     assert forgotten.sender_ids == ("anon-1", "web-2")
     assert forgotten.tracker_events > 0
     assert tracker_senders(tracker_url) == {"other"}
-    assert store.find_customer("shop-9") is None
-    assert store.find_customer("anon-1") is None
+    assert store.customers.find_customer("shop-9") is None
+    assert store.customers.find_customer("anon-1") is None
     with pytest.raises(UnknownCustomer):
-        store.card(customer)
-    assert store.card(keeper).name == "Sarah"
+        store.cards.card(customer)
+    assert store.cards.card(keeper).name == "Sarah"
     with store.engine.connect() as conn:
         left = conn.execute(text("SELECT count(*) FROM feedback_states")).scalar()
     assert left == 2  # only the other customer's
@@ -83,7 +84,7 @@ async def test_forget_removes_memory_and_tracker_conversations(memory_url, tmp_p
 def test_export_has_everything(memory_url):
     store = MemoryStore(memory_url)
     customer = remember_someone(store, "web-1")
-    queue = HandoffQueue(store.engine)
+    queue = store.handoffs
     queue.enqueue("web-1", "customer_asked", "can I talk to someone", offline=False)
     queue.enqueue("someone-else", "customer_asked", "not theirs", offline=False)
     data = export_customer(store, customer)
@@ -105,8 +106,8 @@ def test_purge_deletes_only_old_exchanges(memory_url):
     old = remember_someone(store, "old", days_ago=400)
     remember_someone(store, "new", days_ago=3)
     assert purge_exchanges(store, 365, now=NOW) == 1
-    assert store.card(old).last_exchanges == ()
-    assert store.card(old).name == "Sarah"  # facts stay, their source exchange is gone
+    assert store.cards.card(old).last_exchanges == ()
+    assert store.cards.card(old).name == "Sarah"  # facts stay, their source exchange is gone
     with pytest.raises(ValueError, match="at least 1 day"):
         purge_exchanges(store, 0)
     store.close()
@@ -153,16 +154,16 @@ def test_forgetting_keeps_the_loyalty_ledger_so_points_are_not_spent_twice(memor
     # The attack: redeem, ask to be forgotten, sign in again with the same shop account and
     # redeem the same points once more.
     store = MemoryStore(memory_url)
-    customer = store.link_identity("web-1", "shop-9")
-    store.redeem(customer, "free tune-up", 300)
-    anonymous = store.customer_for_sender("anon-1")
-    store.redeem(anonymous, "free puncture repair", 150)
+    customer = store.customers.link_identity("web-1", "shop-9")
+    store.loyalty.redeem(customer, "free tune-up", 300)
+    anonymous = store.customers.customer_for_sender("anon-1")
+    store.loyalty.redeem(anonymous, "free puncture repair", 150)
 
     forget_customer(store, customer)
     forget_customer(store, anonymous)
 
-    returning = store.link_identity("web-2", "shop-9")  # SQLite may even reuse the old id
-    assert store.points_redeemed(returning) == 300
+    returning = store.customers.link_identity("web-2", "shop-9")  # SQLite may even reuse the old id
+    assert store.loyalty.points_redeemed(returning) == 300
     assert [row["reward"] for row in export_customer(store, returning)["redemptions"]] == [
         "free tune-up"
     ]
@@ -177,9 +178,9 @@ def test_forgetting_keeps_the_loyalty_ledger_so_points_are_not_spent_twice(memor
 def test_export_leaves_internal_notes_out(memory_url):
     store = MemoryStore(memory_url)
     customer = remember_someone(store, "web-1")
-    store.add_agent_note(customer, "Kim", "INTERNAL-NOTE-7f3a thinks they may be reselling")
-    idea = store.add_feedback(customer, "idea", "a women's ride")
-    store.set_feedback_state(idea, "declined", note="INTERNAL-NOTE-7f3a too few riders")
+    store.agents.add_agent_note(customer, "Kim", "INTERNAL-NOTE-7f3a thinks they may be reselling")
+    idea = store.feedback.add_feedback(customer, "idea", "a women's ride")
+    store.feedback.set_feedback_state(idea, "declined", note="INTERNAL-NOTE-7f3a too few riders")
     data = export_customer(store, customer)
     store.close()
     assert "INTERNAL-NOTE-7f3a" not in json.dumps(data, default=str)
@@ -197,7 +198,7 @@ async def test_forget_and_export_cover_repair_bookings(memory_url, tmp_path):
     theirs = booked.book("other", None, "Dawes", "a flat tyre", NOW.date())
     store = MemoryStore(memory_url)
     remember_someone(store, "web-1")
-    customer = store.link_identity("web-1", "shop-9")
+    customer = store.customers.link_identity("web-1", "shop-9")
 
     exported = export_customer(store, customer, bookings_url=bookings_url)
     assert sorted(row["problem"] for row in exported["repair_bookings"]) == [
@@ -232,10 +233,12 @@ async def test_forgotten_words_leave_no_trace_in_the_database_files(tmp_path):
     bookings(bookings_url).book("web-1", None, "Trek", f"noise {marker}", NOW.date())
     bookings(bookings_url).book("other", None, "Dawes", "a flat tyre", NOW.date())
     store = MemoryStore(memory_url)
-    store.record_exchange(Exchange("m-1", "web-1", "customer", f"my bike is {marker}", NOW))
-    customer = store.customer_for_sender("web-1")
-    store.record_fact(customer, ExtractedFact("bike", marker))
-    store.open_issue(customer, "problem", f"noise from {marker}")
+    services.record_exchange(
+        store, Exchange("m-1", "web-1", "customer", f"my bike is {marker}", NOW)
+    )
+    customer = store.customers.customer_for_sender("web-1")
+    store.facts.record_fact(customer, ExtractedFact("bike", marker))
+    store.issues.open_issue(customer, "problem", f"noise from {marker}")
     remember_someone(store, "other")
 
     forget_customer(store, customer, tracker_url, bookings_url=bookings_url)
@@ -245,7 +248,7 @@ async def test_forgotten_words_leave_no_trace_in_the_database_files(tmp_path):
     for path in files:
         assert marker.encode() not in path.read_bytes(), f"{path.name} still holds the words"
     # What was not forgotten is still there.
-    assert store.card_for_sender("other").name == "Sarah"
+    assert store.cards.card_for_sender("other").name == "Sarah"
     store.close()
 
 
@@ -280,5 +283,5 @@ def test_redemptions_made_before_the_upgrade_stay_in_the_ledger(unmigrated_url):
     memory.migrate(unmigrated_url)
     store = MemoryStore(unmigrated_url)
     forget_customer(store, 7)
-    assert store.points_redeemed(store.link_identity("web-7", "shop-7")) == 300
+    assert store.loyalty.points_redeemed(store.customers.link_identity("web-7", "shop-7")) == 300
     store.close()

@@ -49,18 +49,18 @@ def store(memory_url: str) -> Iterator[MemoryStore]:
 
 
 def test_a_complaint_and_its_promise_are_stored_together(store: MemoryStore) -> None:
-    customer = store.customer_for_sender("web-1")
+    customer = store.customers.customer_for_sender("web-1")
     recorded = services.complaint_with_promise(
         store, customer, "the wheel wobbles", "We call you tomorrow", START + timedelta(days=1)
     )
-    card = store.card(customer)
+    card = store.cards.card(customer)
     assert [issue.id for issue in card.open_issues] == [recorded.issue_id]
     assert [promise.text for promise in card.promises_due] == ["We call you tomorrow"]
 
 
 def test_a_complaint_whose_promise_fails_leaves_nothing_behind(store: MemoryStore) -> None:
-    customer = store.customer_for_sender("web-1")
-    balance_before = store.card(customer).balance
+    customer = store.customers.customer_for_sender("web-1")
+    balance_before = store.cards.card(customer).balance
     with failing_insert(store, "promises"), pytest.raises(WriteFailed):
         services.complaint_with_promise(
             store, customer, "the wheel wobbles", "We call you tomorrow", START
@@ -68,36 +68,36 @@ def test_a_complaint_whose_promise_fails_leaves_nothing_behind(store: MemoryStor
     # Neither the issue, nor the complaint's cost to the relationship, nor the promise.
     assert rows(store, schema.issues) == 0
     assert rows(store, schema.promises) == 0
-    card = store.card(customer)
+    card = store.cards.card(customer)
     assert not card.open_issues and card.balance == balance_before
     # The store works on after the failed unit of work, one transaction per call again.
-    issue = store.open_issue(customer, "complaint", "the wheel wobbles")
+    issue = store.issues.open_issue(customer, "complaint", "the wheel wobbles")
     assert rows(store, schema.issues) == 1 and issue > 0
 
 
 def test_a_redemption_that_fails_links_no_identity(store: MemoryStore) -> None:
     with failing_insert(store, "redemptions"), pytest.raises(WriteFailed):
         services.redeem_for_account(store, "web-sam", "c-1001", "free tune-up", 500)
-    assert store.find_customer("c-1001") is None  # the identity link was not kept either
+    assert store.customers.find_customer("c-1001") is None  # the identity link was not kept either
     assert rows(store, schema.identities) == 0 and rows(store, schema.customers) == 0
     customer = services.redeem_for_account(store, "web-sam", "c-1001", "free tune-up", 500)
-    found = store.find_customer("c-1001")
-    assert customer > 0 and found is not None and store.points_redeemed(found) == 500
+    found = store.customers.find_customer("c-1001")
+    assert customer > 0 and found is not None and store.loyalty.points_redeemed(found) == 500
 
 
 def test_a_sign_in_whose_link_fails_merges_nothing(store: MemoryStore) -> None:
-    anonymous = store.customer_for_sender("anon-1")
-    store.open_issue(anonymous, "problem", "which lock?")
+    anonymous = store.customers.customer_for_sender("anon-1")
+    store.issues.open_issue(anonymous, "problem", "which lock?")
     with failing_insert(store, "identities"), pytest.raises(WriteFailed):
         services.sign_in(store, "anon-1", "c-2002", "customer-c-2002")
-    assert not store.is_merged("anon-1")
-    assert store.customer_for_sender("anon-1") == anonymous  # still its own customer
-    assert [issue.summary for issue in store.card(anonymous).open_issues] == ["which lock?"]
-    assert store.find_customer("c-2002") is None
+    assert not store.customers.is_merged("anon-1")
+    assert store.customers.customer_for_sender("anon-1") == anonymous  # still its own customer
+    assert [issue.summary for issue in store.cards.card(anonymous).open_issues] == ["which lock?"]
+    assert store.customers.find_customer("c-2002") is None
 
 
 def test_a_unit_of_work_inside_another_joins_it(store: MemoryStore) -> None:
-    customer = store.customer_for_sender("web-1")
+    customer = store.customers.customer_for_sender("web-1")
     with pytest.raises(WriteFailed):
         with store.unit_of_work():
             services.complaint_with_promise(store, customer, "late delivery", "We call", None)

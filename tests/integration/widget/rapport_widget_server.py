@@ -27,6 +27,7 @@ from bot.settings import ROOT, Settings
 
 SESSION_SECRET = "widget-tests-session-secret-" + "s" * 20
 IDENTITY_SECRET = "widget-tests-identity-secret-" + "i" * 20
+HEALTH_TOKEN = "widget-tests-health-token-" + "h" * 20
 MAX_MESSAGE_CHARS = 2000
 RATE_LIMIT_PER_MINUTE = 25
 START_TIMEOUT_SECONDS = 420
@@ -49,6 +50,8 @@ class WidgetServer:
     services: list[Service]
     # A second origin on this machine, allowed to embed the widget (pages of "another site").
     elsewhere_port: int = 0
+    # The environment the services started with (a fault test restarts one of them).
+    env: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def elsewhere_origin(self) -> str:
@@ -105,7 +108,13 @@ def start() -> WidgetServer:
         # quick test iterations: same secrets, its own port.
         url = os.environ["RAPPORT_WIDGET_TEST_URL"]
         port = int(url.rsplit(":", 1)[1])
-        reused = dataclasses.replace(settings_module.load(), rasa_port=port)
+        loaded = settings_module.load()
+        reused = dataclasses.replace(
+            loaded,
+            rasa_port=port,
+            rest_token=loaded.rest_token or "widget-tests-rest-token",
+            health_token=HEALTH_TOKEN,
+        )
         _instance = WidgetServer(reused, Path(tempfile.mkdtemp()), [])
         return _instance
     _instance = start_server(SHARED_SERVER_LIMITS)
@@ -126,6 +135,11 @@ def start_server(
     actions_port = _free_port({rasa_port})
     elsewhere_port = _free_port({rasa_port, actions_port})
     base = settings_module.load(environ={**os.environ, **overrides})
+    # The review inbox writes accepted examples into a copy of the content, never the repo's.
+    content = workdir / "content"
+    shutil.copytree(base.content_dir / "data", content / "data")
+    for name in ("domain.yml", "config.yml"):
+        shutil.copy(base.content_dir / name, content / name)
     config = dataclasses.replace(
         base,
         host="127.0.0.1",
@@ -140,11 +154,13 @@ def start_server(
         # memory.
         memory_outbox=workdir / "memory-outbox.db",
         bookings_url=f"sqlite:///{workdir / 'bookings.db'}",
+        review_content_dir=content,
         session_secret=SESSION_SECRET,
         identity_secret=IDENTITY_SECRET,
         action_server_token=base.action_server_token or "widget-tests-action-token",
         rest_token=base.rest_token or "widget-tests-rest-token",
         rasa_api_token=base.rasa_api_token or "widget-tests-rasa-api-token",
+        health_token=HEALTH_TOKEN,
         max_message_chars=MAX_MESSAGE_CHARS,
         rate_limit_per_minute=(
             base.rate_limit_per_minute
@@ -175,6 +191,8 @@ def start_server(
             "TRACKER_DB": config.tracker_db,
             "SESSION_SECRET": SESSION_SECRET,
             "IDENTITY_SECRET": IDENTITY_SECRET,
+            "HEALTH_TOKEN": HEALTH_TOKEN,
+            "REVIEW_CONTENT_DIR": str(content),
             "PYTHONUNBUFFERED": "1",
             **overrides,
         }
@@ -186,7 +204,7 @@ def start_server(
         processes.rasa_server_command(config, newest_model()),
         logs / "rasa.log",
     )
-    server = WidgetServer(config, workdir, [actions, rasa], elsewhere_port)
+    server = WidgetServer(config, workdir, [actions, rasa], elsewhere_port, env)
     for service in server.services:
         service.start(env)
     try:

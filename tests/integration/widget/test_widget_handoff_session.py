@@ -11,7 +11,6 @@ import pytest
 from rapport_widget_server import SESSION_SECRET, WidgetServer
 
 from bot import session_tokens
-from memory.handoffs import HandoffQueue
 from memory.store import MemoryStore
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -33,7 +32,7 @@ def age_conversation(tracker_db: str, sender_id: str, seconds: float) -> None:
 async def open_handoff(widget_server: WidgetServer, sender_id: str) -> int:
     store = MemoryStore(widget_server.settings.database_url)
     try:
-        queue = HandoffQueue(store.engine)
+        queue = store.handoffs
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             handoff = await asyncio.to_thread(queue.open_for, sender_id)
@@ -55,7 +54,7 @@ async def test_a_chat_an_agent_holds_stays_paused_across_a_new_session(
     handoff_id = await open_handoff(widget_server, conversation)
     store = MemoryStore(widget_server.settings.database_url)
     try:
-        await asyncio.to_thread(HandoffQueue(store.engine).claim, handoff_id, "Alex")
+        await asyncio.to_thread(store.handoffs.claim, handoff_id, "Alex")
     finally:
         store.close()
     await customer.drain(2.0)

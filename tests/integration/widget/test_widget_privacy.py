@@ -17,7 +17,6 @@ from test_widget_channel import Widget
 
 from bot import session_tokens
 from memory.agents import AgentAccounts
-from memory.handoffs import HandoffQueue
 from memory.store import MemoryStore
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -33,7 +32,7 @@ def _console_note(server: WidgetServer, conversation: str) -> None:
         accounts = AgentAccounts(store.engine)
         if "Morgan" not in accounts.names():
             accounts.add("Morgan", AGENT_PASSWORD)
-        handoff = HandoffQueue(store.engine).enqueue(conversation, "customer_asked")
+        handoff = store.handoffs.enqueue(conversation, "customer_asked")
     finally:
         store.close()
     browser = requests.Session()

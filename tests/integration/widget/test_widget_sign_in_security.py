@@ -27,8 +27,11 @@ async def wait_for_name(widget_server: WidgetServer, customer: str, name: str) -
     try:
         deadline = time.monotonic() + MEMORY_SECONDS
         while time.monotonic() < deadline:
-            found = await asyncio.to_thread(store.find_customer, customer)
-            if found is not None and (await asyncio.to_thread(store.card, found)).name == name:
+            found = await asyncio.to_thread(store.customers.find_customer, customer)
+            if (
+                found is not None
+                and (await asyncio.to_thread(store.cards.card, found)).name == name
+            ):
                 return
             await asyncio.sleep(0.5)
     finally:

@@ -12,6 +12,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base
+from actions.composition import ActionServices, compose
+from bot.settings import Settings
 
 # A Tuesday, mid-morning: the sample shop is open 09:00-18:00.
 TUESDAY_MORNING = dt.datetime(2026, 11, 24, 10, 0)
@@ -89,3 +91,10 @@ def rendered(domain: dict[str, Any], message: dict[str, Any]) -> str:
 def response_buttons(domain: dict[str, Any], response: str) -> list[dict[str, Any]]:
     """The buttons of a domain response's first variation."""
     return list(domain["responses"][response][0].get("buttons") or [])
+
+
+def use_settings(monkeypatch: pytest.MonkeyPatch, config: Settings) -> ActionServices:
+    """The action server's services composed from `config`, installed for this test only."""
+    services = compose(config)
+    monkeypatch.setattr(base, "_services", services)
+    return services

@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from action_testkit import TUESDAY_MORNING, set_clock
+from action_testkit import TUESDAY_MORNING, set_clock, use_settings
 from rasa.shared.core.domain import Domain
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import base
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -52,16 +51,10 @@ def sample_shop(
         database_url=f"sqlite:///{empty_memory(tmp_path)}",
     )
 
-    async def settings() -> Settings:
-        return config
-
-    monkeypatch.setattr(base, "settings", settings)
-    stores: dict[str, Any] = {}
-    monkeypatch.setattr(base, "_stores", stores)  # this test's memory stores, closed after it
+    services = use_settings(monkeypatch, config)
     set_clock(monkeypatch, TUESDAY_MORNING)
     yield config
-    for store in stores.values():
-        store.close()
+    services.close()  # this test's memory store
 
 
 @pytest.fixture

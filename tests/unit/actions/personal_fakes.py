@@ -40,12 +40,13 @@ def card(**overrides: Any) -> SimpleNamespace:
 
 
 class FakeMemory:
-    """Answers with one card; records the facts and feedback actions write."""
+    """Answers with one card; records the facts and feedback actions write. It stands for the
+    store and each of its repositories (`memory.cards`, `memory.facts`, ... are itself)."""
 
     def __init__(self, shown: Any = None) -> None:
         self.shown = shown
-        self.facts: list[tuple[int, ExtractedFact, str]] = []
-        self.feedback: list[tuple[int, str, str]] = []
+        self.recorded_facts: list[tuple[int, ExtractedFact, str]] = []
+        self.shared_feedback: list[tuple[int, str, str]] = []
         self.linked: list[tuple[str, str]] = []
         self.news: tuple[str, str] | None = None
         self.evidence: list[int | None] = []
@@ -56,6 +57,12 @@ class FakeMemory:
     def unit_of_work(self) -> Iterator[Any]:
         """A fake unit of work: the writes inside it are all kept (a real one commits once)."""
         yield self
+
+    @property
+    def cards(self) -> Any:
+        return self
+
+    customers = exchanges = facts = feedback = issues = loyalty = agents = handoffs = cards
 
     def card_for_sender(self, sender_id: str) -> Any:
         return self.shown
@@ -74,9 +81,9 @@ class FakeMemory:
         source: str = "form",
         exchange_id: int | None = None,
     ) -> int:
-        self.facts.append((customer_id, fact, source))
+        self.recorded_facts.append((customer_id, fact, source))
         self.evidence.append(exchange_id)
-        return len(self.facts)
+        return len(self.recorded_facts)
 
     def latest_customer_exchange(self, sender_id: str) -> int | None:
         return 41
@@ -90,8 +97,8 @@ class FakeMemory:
         return 1
 
     def add_feedback(self, customer_id: int, kind: str, text: str) -> int:
-        self.feedback.append((customer_id, kind, text))
-        return len(self.feedback)
+        self.shared_feedback.append((customer_id, kind, text))
+        return len(self.shared_feedback)
 
 
 class DownMemory(FakeMemory):

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from action_testkit import make_tracker
+from action_testkit import make_tracker, use_settings
 from rasa_sdk.executor import CollectingDispatcher
 
 import memory
@@ -31,13 +31,19 @@ class FakeStore:
             at_risk=at_risk,
             open_issues=[SimpleNamespace(kind="complaint")] * open_complaints,
         )
-        self.issues: list[tuple[int, str, str]] = []
+        self.opened: list[tuple[int, str, str]] = []
         self.promises: list[dict[str, Any]] = []
 
     @contextlib.contextmanager
     def unit_of_work(self) -> Iterator[Any]:
         """A fake unit of work: the writes inside it are all kept (a real one commits once)."""
         yield self
+
+    @property
+    def customers(self) -> Any:  # the fake stands for each repository it is asked for
+        return self
+
+    cards = issues = customers
 
     def customer_for_sender(self, sender_id: str) -> int:
         return 7
@@ -46,8 +52,8 @@ class FakeStore:
         return self.card_shown
 
     def open_issue(self, customer_id: int, kind: str, summary: str) -> int:
-        self.issues.append((customer_id, kind, summary))
-        return len(self.issues)
+        self.opened.append((customer_id, kind, summary))
+        return len(self.opened)
 
     def make_promise(self, customer_id: int, text: str, due_at: Any, issue_id: int) -> int:
         self.promises.append(
@@ -68,16 +74,15 @@ def settings_with_memory(
     """The sample shop with its relationship memory in a fresh SQLite file."""
     config = dataclasses.replace(sample_shop, database_url=f"sqlite:///{tmp_path / 'memory.db'}")
 
-    async def settings() -> Settings:
-        return config
-
-    monkeypatch.setattr(base, "settings", settings)
-    monkeypatch.setattr(base, "_stores", {})
+    use_settings(monkeypatch, config)
     return config
 
 
 def use_store(monkeypatch: pytest.MonkeyPatch, store: Any) -> None:
-    monkeypatch.setattr(complaints, "memory_store", lambda url: store)
+    async def memory() -> Any:
+        return store
+
+    monkeypatch.setattr(base, "store", memory)
 
 
 async def complain(
@@ -117,7 +122,7 @@ async def test_a_first_complaint_offers_a_remedy_and_records_the_promise(
     assert [button["payload"] for button in last["buttons"]] == ["/return_request", "/book_repair"]
     assert "Thursday 26 November" in last["text"]  # two days after the Tuesday of the clock
     assert last["say_yes"]["reason_code"] == "complaint.alternatives"
-    assert store.issues == [(7, "complaint", "My new tyre went flat after one ride")]
+    assert store.opened == [(7, "complaint", "My new tyre went flat after one ride")]
     [promise] = store.promises
     assert promise["issue"] == 1 and "Thursday 26 November" in promise["text"]
     assert promise["due"].date().isoformat() == "2026-11-26"
@@ -151,7 +156,7 @@ async def test_a_serious_or_repeated_complaint_brings_in_a_person(
     assert_protocol(dispatcher)
     assert dispatcher.messages[-1]["say_yes"]["reason_code"] == f"complaint.{code}"
     assert "person" in dispatcher.messages[-1]["text"]
-    assert len(store.issues) == 1 and len(store.promises) == 1  # still recorded and promised
+    assert len(store.opened) == 1 and len(store.promises) == 1  # still recorded and promised
 
 
 async def test_memory_down_still_answers_and_a_person_follows_up(
@@ -179,11 +184,7 @@ async def test_an_unreachable_database_url_still_answers(
 ) -> None:
     config = dataclasses.replace(sample_shop, database_url="not a database url")
 
-    async def settings() -> Settings:
-        return config
-
-    monkeypatch.setattr(base, "settings", settings)
-    monkeypatch.setattr(base, "_stores", {})
+    use_settings(monkeypatch, config)
     events = await complain("This is the second time it broke", dispatcher, domain)
     assert events == [HANDOFF]
     assert_protocol(dispatcher)
@@ -198,7 +199,7 @@ async def test_the_real_memory_keeps_the_issue_and_the_promise_and_sees_a_repeat
 
     store = MemoryStore(settings_with_memory.database_url)
     try:
-        card = store.card_for_sender("ann")
+        card = store.cards.card_for_sender("ann")
         assert card is not None
         [issue] = card.open_issues
         assert (issue.kind, issue.summary) == ("complaint", "The lights I bought stopped working")
@@ -212,7 +213,7 @@ async def test_the_real_memory_keeps_the_issue_and_the_promise_and_sees_a_repeat
     second = await complain("And now the replacement is broken too", again, domain)
     assert second == [HANDOFF]  # the second open complaint: a person takes it from here
     assert again.messages[-1]["say_yes"]["reason_code"] == "complaint.person.standing"
-    base._stores[settings_with_memory.database_url].close()
+    (await base.store()).close()
 
 
 async def test_business_words_that_fail_the_tone_guard_give_way_to_a_plain_apology(

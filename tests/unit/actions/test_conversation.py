@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from action_testkit import action_event, entity, make_tracker, rendered, said, user_event
+from action_testkit import (
+    action_event,
+    entity,
+    make_tracker,
+    rendered,
+    said,
+    use_settings,
+    user_event,
+)
 
 from actions.connection import ActionNoteAspiration, ActionNoteFeedback, ActionNotePreference
 from actions.details import ActionUseDetails
@@ -75,15 +83,11 @@ async def test_the_handoff_says_what_happens_next(
     import dataclasses
 
     import memory
-    from actions import base
 
     config = dataclasses.replace(sample_shop, database_url=f"sqlite:///{tmp_path / 'm.db'}")
     memory.migrate(config.database_url)
 
-    async def settings():
-        return config
-
-    monkeypatch.setattr(base, "settings", settings)
+    use_settings(monkeypatch, config)
     events = await ActionHandoff().run(dispatcher, make_tracker("request_human"), domain)
     assert "take a message" in rendered(domain, dispatcher.messages[0])  # no agent is online
     assert events[0]["name"] == "handoff_requested" and events[0]["value"] is True

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from action_testkit import action_event, entity, make_tracker, said, user_event
+from action_testkit import action_event, entity, make_tracker, said, use_settings, user_event
 from rasa.shared.core.domain import Domain
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import base, exits
+from actions import exits
 from actions.exits import HINT_SLOT, UNKNOWN, Exit, cant_answer, missed
 from actions.forms import (
     EXITS,
@@ -436,10 +436,7 @@ async def test_roughly_when_finds_which_of_a_customers_orders_it_was(
     )
     settings = dataclasses.replace(sample_shop, shop_records_file=records)
 
-    async def with_records() -> Any:
-        return settings
-
-    monkeypatch.setattr(base, "settings", with_records)
+    use_settings(monkeypatch, settings)
     slots = {"return_order_id": NO_ORDER, "return_item": "Giro helmet", "customer_id": "c-9"}
     args = (ValidateReturnForm, "return_form", "return_bought", slots, "inform")
     found, _, _ = await run_turn(*args, "about 6 weeks ago", [form_started("return_form")])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
@@ -14,6 +15,7 @@ from actions.orders import (
     ActionRepairStatus,
     ActionSubmitRepair,
     needed_by,
+    repair_estimate,
 )
 from voice.business import load
 
@@ -195,3 +197,20 @@ async def test_no_deadline_means_no_rush_answer(dispatcher, domain) -> None:
     tracker = repair_booked("I'd like to book a repair", "the brakes squeal")
     await ActionSubmitRepair().run(dispatcher, tracker, domain)
     assert said(dispatcher) == ["utter_repair_booked"]
+
+
+def test_a_repairs_estimate_is_in_the_business_files_words() -> None:
+    shop = SHIPPED
+    service = shop.repairs[0]
+    templates = {
+        **shop.templates,
+        "repair_estimate": "{service}: {price}, ready in {ready}.",
+        "repair_ready_same_day": "no time",
+        "repair_ready_days_one": "{count} sleep",
+        "repair_ready_days_other": "{count} sleeps",
+    }
+    worded = dataclasses.replace(shop, templates=templates)
+    price = shop.format_price(service.price)
+    for days, ready in ((0, "no time"), (1, "1 sleep"), (3, "3 sleeps")):
+        timed = dataclasses.replace(service, lead_time_days=days)
+        assert repair_estimate(worded, timed) == f"{service.name}: {price}, ready in {ready}."

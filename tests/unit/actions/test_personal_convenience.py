@@ -75,7 +75,7 @@ async def test_a_booked_repair_remembers_the_bike(
         dispatcher, make_tracker("affirm", slots=slots), domain
     )
     assert said(dispatcher) == ["utter_repair_booked"]
-    [(_, fact, source)] = memory.facts
+    [(_, fact, source)] = memory.recorded_facts
     assert (fact.kind, fact.value, source) == ("bike", "Trek FX 3", "form")
     assert memory.evidence == [41]  # kept with the customer's message it came from
     assert {
@@ -114,7 +114,7 @@ async def test_an_idea_is_thanked_and_kept_for_the_team(
     tracker = make_tracker("give_feedback", "you should run a beginners' ride")
     events = await connection.ActionNoteFeedback().run(dispatcher, tracker, domain)
     assert said(dispatcher) == ["utter_noted_idea"]
-    assert memory.feedback == [(7, "idea", "you should run a beginners' ride")]
+    assert memory.shared_feedback == [(7, "idea", "you should run a beginners' ride")]
     assert events[0]["value"] == ["you should run a beginners' ride"]
 
 

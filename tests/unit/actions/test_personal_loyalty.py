@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from action_testkit import make_tracker, said
+from action_testkit import make_tracker, said, use_settings
 from personal_fakes import DownMemory, use_memory
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -46,14 +46,14 @@ async def test_redeeming_is_remembered_and_the_balance_drops(domain: dict[str, A
     )
     assert await balance(domain) == 170
     store: MemoryStore = await base.store()
-    customer = store.find_customer("c-1001")
-    assert customer is not None and store.points_redeemed(customer) == 150
+    customer = store.customers.find_customer("c-1001")
+    assert customer is not None and store.loyalty.points_redeemed(customer) == 150
     # A second redemption counts from the new balance; a third is more than is left.
     assert (await redeem(domain, "puncture repair please")).messages[0]["points_left"] == 20
     short = await redeem(domain, "free puncture repair")
     assert said(short) == ["utter_reward_not_enough"]
     assert (short.messages[0]["balance"], short.messages[0]["gap"]) == (20, 130)
-    assert store.points_redeemed(customer) == 300
+    assert store.loyalty.points_redeemed(customer) == 300
 
 
 async def test_a_reward_beyond_the_balance_is_not_redeemed(domain: dict[str, Any]) -> None:
@@ -86,10 +86,7 @@ async def test_forgetting_does_not_give_redeemed_points_back(
     # The attack: redeem, ask to be forgotten, come back signed in and redeem the same points.
     config = dataclasses.replace(sample_shop, tracker_db=str(tmp_path / "tracker.db"))
 
-    async def settings() -> Settings:
-        return config
-
-    monkeypatch.setattr(base, "settings", settings)
+    use_settings(monkeypatch, config)
     assert said(await redeem(domain, "I'd like a free puncture repair")) == [
         "utter_reward_redeemed"
     ]
@@ -98,7 +95,7 @@ async def test_forgetting_does_not_give_redeemed_points_back(
     await ActionForgetMe().run(forget, tracker, domain)
     assert said(forget) == ["utter_forgot"]
     store: MemoryStore = await base.store()
-    assert store.card_for_sender("web-sam") is None  # forgotten
+    assert store.cards.card_for_sender("web-sam") is None  # forgotten
 
     assert await balance(domain) == 170  # not 320 again
     again = await redeem(domain, "free puncture repair")

@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from action_testkit import make_tracker, said
+from action_testkit import make_tracker, said, use_settings
 from personal_fakes import DownMemory, FakeMemory, card, fact, use_memory
 from rasa_sdk.executor import CollectingDispatcher
 
 import memory
 from actions import base, privacy
 from bot.settings import Settings
+from memory import services
 from memory.records import Exchange, ExtractedFact
 from memory.store import MemoryStore
 
@@ -32,11 +33,13 @@ def sam(
     url = f"sqlite:///{tmp_path / 'memory.db'}"
     memory.migrate(url)
     store = MemoryStore(url)
-    store.record_exchange(Exchange("e1", "sam", "customer", "hi, I'm Sam", AT, intent="greet"))
-    customer = store.customer_for_sender("sam")
-    store.record_fact(customer, ExtractedFact("name", "Sam"))
-    store.record_fact(customer, ExtractedFact("bike", "Trek FX 3"))
-    store.record_fact(customer, ExtractedFact("aspiration", "gravel century in May"))
+    services.record_exchange(
+        store, Exchange("e1", "sam", "customer", "hi, I'm Sam", AT, intent="greet")
+    )
+    customer = store.customers.customer_for_sender("sam")
+    store.facts.record_fact(customer, ExtractedFact("name", "Sam"))
+    store.facts.record_fact(customer, ExtractedFact("bike", "Trek FX 3"))
+    store.facts.record_fact(customer, ExtractedFact("aspiration", "gravel century in May"))
     tracker_db = tmp_path / "tracker.db"
     with sqlite3.connect(tracker_db) as conn:
         conn.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, data TEXT)")
@@ -45,10 +48,7 @@ def sam(
         sample_shop, database_url=url, tracker_dialect="sqlite", tracker_db=str(tracker_db)
     )
 
-    async def settings() -> Settings:
-        return config
-
-    monkeypatch.setattr(base, "settings", settings)
+    use_settings(monkeypatch, config)
     use_memory(monkeypatch, store)
     yield store
     store.close()
@@ -78,7 +78,7 @@ async def test_forget_me_forgets_the_memory_and_the_conversations(
     events = await privacy.ActionForgetMe().run(dispatcher, tracker, domain)
     assert said(dispatcher) == ["utter_forgot"]
     assert events[0]["event"] == "reset_slots"
-    assert sam.card_for_sender("sam") is None
+    assert sam.cards.card_for_sender("sam") is None
     with sqlite3.connect(tmp_path / "tracker.db") as conn:
         senders = [row[0] for row in conn.execute("SELECT sender_id FROM events")]
     assert senders == ["other"]
@@ -106,8 +106,8 @@ async def test_export_and_forget_cover_bookings_and_leave_notes_out(
     config = await base.settings()
     booked = shop_records.bookings(config.bookings_url)
     reference = booked.book("sam", None, "Trek FX 3", "a creak only uphill", AT.date())
-    customer = sam.customer_for_sender("sam")
-    sam.add_agent_note(customer, "Kim", "NOTE-93c1 asked for a discount twice")
+    customer = sam.customers.customer_for_sender("sam")
+    sam.agents.add_agent_note(customer, "Kim", "NOTE-93c1 asked for a discount twice")
 
     tracker = make_tracker("export_my_data", sender_id="sam")
     await privacy.ActionExportMyData().run(dispatcher, tracker, domain)

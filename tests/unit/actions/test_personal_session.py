@@ -111,6 +111,7 @@ async def test_the_session_starts_when_memory_is_down_and_the_log_says_why(
 
 def test_the_real_store_reads_a_returning_customer(tmp_path: Any) -> None:
     import memory
+    from memory import services
     from memory.records import Exchange, ExtractedFact
     from memory.store import MemoryStore
 
@@ -120,13 +121,15 @@ def test_the_real_store_reads_a_returning_customer(tmp_path: Any) -> None:
     try:
         assert session.read_remembered(store, "sam", None, NOW).known is False
         visit = dt.datetime(2026, 10, 1, tzinfo=dt.timezone.utc)
-        store.record_exchange(Exchange("e1", "sam", "customer", "hi", visit, intent="greet"))
-        customer = store.customer_for_sender("sam")
-        store.record_fact(customer, ExtractedFact("name", "Sam"))
-        store.record_fact(customer, ExtractedFact("bike", "Trek FX 3"))
-        store.open_issue(customer, "complaint", "the brakes still squeal")
-        idea = store.add_feedback(customer, "idea", "a women's beginner ride")
-        store.set_feedback_state(idea, "planned")
+        services.record_exchange(
+            store, Exchange("e1", "sam", "customer", "hi", visit, intent="greet")
+        )
+        customer = store.customers.customer_for_sender("sam")
+        store.facts.record_fact(customer, ExtractedFact("name", "Sam"))
+        store.facts.record_fact(customer, ExtractedFact("bike", "Trek FX 3"))
+        store.issues.open_issue(customer, "complaint", "the brakes still squeal")
+        idea = store.feedback.add_feedback(customer, "idea", "a women's beginner ride")
+        store.feedback.set_feedback_state(idea, "planned")
         remembered = session.read_remembered(store, "sam", None, NOW)
         assert remembered.known and remembered.name == "Sam"
         assert remembered.bike == "Trek FX 3"
@@ -171,7 +174,6 @@ async def test_a_new_session_keeps_a_chat_an_agent_holds_paused(
     tmp_path: Any,
 ) -> None:
     import memory
-    from memory.handoffs import HandoffQueue
     from memory.store import MemoryStore
 
     url = f"sqlite:///{tmp_path / 'memory.db'}"
@@ -179,7 +181,7 @@ async def test_a_new_session_keeps_a_chat_an_agent_holds_paused(
     store = MemoryStore(url)
     store.news = None  # type: ignore[attr-defined]
     use_memory(monkeypatch, store)
-    queue = HandoffQueue(store.engine)
+    queue = store.handoffs
     held = queue.enqueue("web-held", "customer_asked")
     queue.claim(held.id, "Alex")
     queue.enqueue("web-waiting", "customer_asked")

@@ -21,7 +21,7 @@ def rated(n: int, text: str | None = None, metadata: bool = True):
 
 async def ratings_of(sender_id: str) -> tuple[int, ...]:
     store = await base.store()
-    card = store.card_for_sender(sender_id)
+    card = store.cards.card_for_sender(sender_id)
     return () if card is None else card.recent_ratings
 
 

@@ -95,7 +95,7 @@ def in_form(
 
 async def bike_facts(sender: str) -> list[str]:
     store = await base.store()
-    card = store.card_for_sender(sender)
+    card = store.cards.card_for_sender(sender)
     return [fact.value for fact in card.preferences if fact.kind == "bike"] if card else []
 
 
@@ -357,7 +357,9 @@ async def test_a_wish_given_to_when_was_it_bought_is_no_miss_and_decides_the_ret
 
 async def remember(sender: str, bike: str) -> None:
     store = await base.store()
-    store.record_fact(store.customer_for_sender(sender), ExtractedFact("bike", bike, 1.0))
+    store.facts.record_fact(
+        store.customers.customer_for_sender(sender), ExtractedFact("bike", bike, 1.0)
+    )
 
 
 async def test_same_one_as_before_books_the_remembered_bike(

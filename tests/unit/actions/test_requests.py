@@ -56,9 +56,9 @@ def payloads(message: dict[str, Any]) -> list[str]:
 async def complain_twice(sender_id: str) -> None:
     """Give the conversation's customer two open complaints (a relationship that needs care)."""
     store = await base.store()
-    customer = store.customer_for_sender(sender_id)
-    store.open_issue(customer, "complaint", "the wheel was bent")
-    store.open_issue(customer, "complaint", "the wheel is still bent")
+    customer = store.customers.customer_for_sender(sender_id)
+    store.issues.open_issue(customer, "complaint", "the wheel was bent")
+    store.issues.open_issue(customer, "complaint", "the wheel is still bent")
 
 
 async def test_a_return_in_the_window_is_a_plain_yes_and_set_up_at_once(dispatcher, domain) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from action_testkit import entity, make_tracker, rendered, said, set_clock
+from action_testkit import entity, make_tracker, rendered, said, set_clock, use_settings
 
 from actions.shop import (
     ActionBuyProduct,
@@ -153,16 +153,12 @@ async def test_rewards_say_which_the_customer_can_choose(dispatcher, domain) -> 
 async def test_a_broken_business_file_still_gets_the_customer_an_answer(
     dispatcher, domain, sample_shop, tmp_path, monkeypatch
 ) -> None:
-    from actions import base
     from bot.settings import Settings
 
     bad = tmp_path / "broken.yml"
     bad.write_text("shop: [", encoding="utf-8")
 
-    async def settings() -> Settings:
-        return Settings(business_file=bad)
-
-    monkeypatch.setattr(base, "settings", settings)
+    use_settings(monkeypatch, Settings(business_file=bad))
     events = await ActionTellHours().run(dispatcher, make_tracker("ask_hours"), domain)
     assert events == []
     assert said(dispatcher) == ["utter_something_went_wrong"]

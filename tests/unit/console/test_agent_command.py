@@ -45,3 +45,44 @@ def test_agent_add_hashes_the_password_and_refuses_duplicates(tmp_path: Path) ->
     bad_name = _bot(env_file, "add", "<script>", stdin="a long secret phrase\n")
     assert bad_name.returncode == 1 and "agent name" in bad_name.stderr
     assert _bot(env_file, "list").stdout.split() == ["Alex"]
+
+
+def test_agent_add_with_a_role_and_the_role_in_the_session(tmp_path: Path) -> None:
+    from memory.agents import AgentAccounts
+
+    database = tmp_path / "memory.db"
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"DATABASE_URL=sqlite:///{database}\n")
+    trainer = _bot(env_file, "add", "Tess", "--role", "trainer", stdin="a long secret phrase\n")
+    assert trainer.returncode == 0, trainer.stderr
+    assert "trainer 'Tess'" in trainer.stdout
+    assert _bot(env_file, "add", "Alex", stdin="a long secret phrase\n").returncode == 0
+    wrong = _bot(env_file, "add", "Bo", "--role", "owner", stdin="a long secret phrase\n")
+    assert wrong.returncode == 2 and "invalid choice" in wrong.stderr
+    accounts = AgentAccounts(f"sqlite:///{database}")
+    assert (accounts.role("Tess"), accounts.role("Alex"), accounts.role("Bo")) == (
+        "trainer",
+        "agent",
+        None,
+    )
+    agent_id = accounts.authenticate("Tess", "a long secret phrase")
+    assert agent_id is not None
+    token, opened = accounts.open_session(agent_id)
+    assert opened.role == "trainer"
+    session = accounts.session(token)
+    assert session is not None and session.role == "trainer"
+
+    promoted = _bot(env_file, "role", "Alex", "manager")
+    assert promoted.returncode == 0, promoted.stderr
+    assert accounts.role("Alex") == "manager"
+    assert _bot(env_file, "role", "Tess", "agent").returncode == 0
+    assert accounts.session(token) is None  # a new role signs the account out
+    missing = _bot(env_file, "role", "Nobody", "agent")
+    assert missing.returncode == 1 and "no agent is named" in missing.stderr
+
+
+def test_the_command_offers_the_roles_the_accounts_know() -> None:
+    from bot.agent_commands import ROLE_CHOICES
+    from memory.agents import ROLES
+
+    assert ROLE_CHOICES == ROLES

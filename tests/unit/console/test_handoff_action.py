@@ -17,12 +17,11 @@ from actions import base
 from actions.handoff import ActionHandoff
 from bot.settings import Settings
 from memory.agents import AgentAccounts
-from memory.handoffs import HandoffQueue
 from memory.store import MemoryStore
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests" / "unit" / "actions"))
-from action_testkit import action_event, make_tracker, rendered, user_event  # noqa: E402
+from action_testkit import action_event, make_tracker, rendered, use_settings, user_event  # noqa: E402
 
 TUESDAY_MORNING = dt.datetime(2026, 11, 24, 10, 0)
 TUESDAY_NIGHT = dt.datetime(2026, 11, 24, 23, 0)
@@ -39,10 +38,7 @@ def database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     memory.migrate(url)
     config = Settings(business_file=ROOT / "business.yml", database_url=url)
 
-    async def settings() -> Settings:
-        return config
-
-    monkeypatch.setattr(base, "settings", settings)
+    use_settings(monkeypatch, config)
     monkeypatch.setattr(base, "now", lambda shop: TUESDAY_MORNING)
     return url
 
@@ -66,7 +62,7 @@ async def test_with_an_agent_online_the_customer_hears_the_wait(
     text = rendered(domain, message)
     assert "you're next, so it should be about 6 minutes." in text
     assert [event["event"] for event in events] == ["slot", "pause"]
-    handoff = HandoffQueue(database).open_for("anna")
+    handoff = MemoryStore(database).handoffs.open_for("anna")
     assert handoff is not None
     assert (handoff.reason, handoff.detail, handoff.offline) == (
         "customer_asked",
@@ -89,9 +85,9 @@ async def test_out_of_hours_a_message_is_taken_and_a_follow_up_promised(
     assert "best way to reach you" in message["text"]
     assert message["say_yes"]["reason_code"] == "out_of_hours_contact.with_condition"
     assert events[-1]["event"] == "pause"
-    card = MemoryStore(database).card_for_sender("ben")
+    card = MemoryStore(database).cards.card_for_sender("ben")
     assert card is not None and len(card.promises_due) == 1
-    assert HandoffQueue(database).open_for("ben").offline  # type: ignore[union-attr]
+    assert MemoryStore(database).handoffs.open_for("ben").offline  # type: ignore[union-attr]
 
 
 async def test_out_of_hours_something_urgent_gets_its_options_and_safety_first(
@@ -133,19 +129,19 @@ async def test_the_reason_comes_from_how_the_chat_got_here(
     history = [action_event("action_listen"), user_event("greet"), action_event(previous)]
     tracker = make_tracker("affirm", "yes please", history=history, sender_id=f"c-{previous}")
     await hand_off(domain, tracker)
-    assert HandoffQueue(database).open_for(f"c-{previous}").reason == reason  # type: ignore[union-attr]
+    assert MemoryStore(database).handoffs.open_for(f"c-{previous}").reason == reason  # type: ignore[union-attr]
 
 
 async def test_an_unhappy_customer_at_risk_is_escalated_as_at_risk(
     database: str, domain: dict[str, Any]
 ) -> None:
     store = MemoryStore(database)
-    customer = store.customer_for_sender("cleo")
-    store.open_issue(customer, "complaint", "late delivery")
-    store.open_issue(customer, "complaint", "wrong size")
-    assert store.card(customer).at_risk
+    customer = store.customers.customer_for_sender("cleo")
+    store.issues.open_issue(customer, "complaint", "late delivery")
+    store.issues.open_issue(customer, "complaint", "wrong size")
+    assert store.cards.card(customer).at_risk
     await hand_off(domain, make_tracker("request_human", sender_id="cleo"))
-    assert HandoffQueue(database).open_for("cleo").reason == "at_risk"  # type: ignore[union-attr]
+    assert MemoryStore(database).handoffs.open_for("cleo").reason == "at_risk"  # type: ignore[union-attr]
 
 
 async def test_a_complaint_handed_over_makes_no_second_promise(
@@ -158,8 +154,8 @@ async def test_a_complaint_handed_over_makes_no_second_promise(
         sender_id="dora",
     )
     await hand_off(domain, tracker)
-    assert HandoffQueue(database).open_for("dora").reason == "complaint"  # type: ignore[union-attr]
-    card = MemoryStore(database).card_for_sender("dora")
+    assert MemoryStore(database).handoffs.open_for("dora").reason == "complaint"  # type: ignore[union-attr]
+    card = MemoryStore(database).cards.card_for_sender("dora")
     assert card is None or not card.promises_due
 
 
@@ -170,10 +166,7 @@ async def test_with_the_queue_unreachable_the_customer_still_gets_the_contacts(
         business_file=ROOT / "business.yml", database_url="sqlite:////nonexistent/x/m.db"
     )
 
-    async def settings() -> Settings:
-        return config
-
-    monkeypatch.setattr(base, "settings", settings)
+    use_settings(monkeypatch, config)
     events, dispatcher = await hand_off(domain, make_tracker("request_human", sender_id="eve"))
     assert dispatcher.messages[0]["response"] == "utter_handoff"
     assert [event["event"] for event in events] == ["slot"]  # not paused: the bot stays there
@@ -182,17 +175,11 @@ async def test_with_the_queue_unreachable_the_customer_still_gets_the_contacts(
 async def test_handoffs_from_one_client_beyond_its_limit_are_not_queued(
     database: str, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from actions import handoff as handoff_module
-
     config = Settings(
         business_file=ROOT / "business.yml", database_url=database, handoffs_per_address_per_hour=2
     )
 
-    async def settings() -> Settings:
-        return config
-
-    monkeypatch.setattr(base, "settings", settings)
-    handoff_module.handoff_limiter.cache_clear()
+    use_settings(monkeypatch, config)
 
     def asking(sender_id: str, client: str | None) -> Any:
         tracker = make_tracker("request_human", "can I talk to a human", sender_id=sender_id)
@@ -202,7 +189,7 @@ async def test_handoffs_from_one_client_beyond_its_limit_are_not_queued(
 
     for sender_id in ("one", "two", "three"):
         events, dispatcher = await hand_off(domain, asking(sender_id, "client-a"))
-    queue = HandoffQueue(database)
+    queue = MemoryStore(database).handoffs
     assert queue.open_for("one") is not None and queue.open_for("two") is not None
     assert queue.open_for("three") is None
     # Not queued, not paused, and told how to reach the team directly.
@@ -217,7 +204,7 @@ async def test_handoffs_from_one_client_beyond_its_limit_are_not_queued(
 
 
 def promised(database: str, sender: str) -> list[str]:
-    card = MemoryStore(database).card_for_sender(sender)
+    card = MemoryStore(database).cards.card_for_sender(sender)
     assert card is not None
     return [promise.text for promise in card.promises_due]
 
@@ -238,7 +225,7 @@ async def test_the_promise_records_what_was_asked_not_the_request_for_a_person(
     [text] = promised(database, "eve")
     assert text.endswith("about: my order A1234 still hasn't arrived")
     assert "person please" not in text
-    handoff = HandoffQueue(database).open_for("eve")
+    handoff = MemoryStore(database).handoffs.open_for("eve")
     assert handoff is not None and handoff.detail == "my order A1234 still hasn't arrived"
 
 
@@ -274,7 +261,7 @@ async def test_with_nobody_online_in_working_hours_a_message_is_taken_and_promis
     [message] = dispatcher.messages
     assert message["response"] == "utter_handoff_take_message"
     assert "best way to reach you" in rendered(domain, message)
-    card = MemoryStore(database).card_for_sender("eve")
+    card = MemoryStore(database).cards.card_for_sender("eve")
     assert card is not None
     # The promise reads in the business file's words, with what the customer asked.
     assert [promise.text for promise in card.promises_due] == [
@@ -288,7 +275,7 @@ async def test_second_in_line_hears_the_place_and_the_wait(
     accounts = AgentAccounts(database)
     accounts.add("Alex", "a long enough password")
     accounts.heartbeat("Alex")
-    HandoffQueue(database).enqueue("first", "customer_asked")
+    MemoryStore(database).handoffs.enqueue("first", "customer_asked")
     _, dispatcher = await hand_off(domain, make_tracker("request_human", sender_id="fred"))
     [message] = dispatcher.messages
     assert message["response"] == "utter_handoff_queued" and message["position"] == 2

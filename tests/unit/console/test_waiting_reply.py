@@ -21,11 +21,11 @@ from actions.handoff import ActionHandoff
 from actions.waiting import ActionWaitingReply, WaitingSoFar, plan_reply
 from bot.settings import Settings
 from memory.agents import AgentAccounts
-from memory.handoffs import HandoffQueue
+from memory.store import MemoryStore
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests" / "unit" / "actions"))
-from action_testkit import make_tracker, said  # noqa: E402
+from action_testkit import make_tracker, said, use_settings  # noqa: E402
 
 TUESDAY_MORNING = dt.datetime(2026, 11, 24, 10, 0)
 TUESDAY_NIGHT = dt.datetime(2026, 11, 24, 23, 0)
@@ -188,10 +188,7 @@ def database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
         shop_records_file=ROOT / "shop_records.yml",
     )
 
-    async def settings() -> Settings:
-        return config
-
-    monkeypatch.setattr(base, "settings", settings)
+    use_settings(monkeypatch, config)
     monkeypatch.setattr(base, "now", lambda shop: TUESDAY_NIGHT)
     return url
 
@@ -248,7 +245,7 @@ async def test_out_of_hours_a_message_is_acknowledged_with_the_promised_time_and
 ) -> None:
     chat = Chat(domain, "ben")
     await chat.hand_off()
-    handoff = HandoffQueue(database).open_for("ben")
+    handoff = MemoryStore(database).handoffs.open_for("ben")
     assert handoff is not None and handoff.offline
     assert handoff.reply_by == dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.timezone.utc)
 
@@ -263,7 +260,7 @@ async def test_out_of_hours_a_message_is_acknowledged_with_the_promised_time_and
     good = await chat.says("ben.jones@example.com")
     assert said_of(good) == [w.CONTACT_SAVED]
     assert "ben.jones@example.com" in words(domain, good[0])
-    assert HandoffQueue(database).open_for("ben").contact == "ben.jones@example.com"  # type: ignore[union-attr]
+    assert MemoryStore(database).handoffs.open_for("ben").contact == "ben.jones@example.com"  # type: ignore[union-attr]
     more = await chat.says("it's a Trek by the way")
     assert said_of(more) == [w.MORE]
     again = await chat.says("thanks!")
@@ -285,7 +282,7 @@ async def test_in_hours_with_an_agent_online_the_wait_is_the_promised_time(
     accounts.heartbeat("Alex")
     chat = Chat(domain, "cleo")
     await chat.hand_off()
-    handoff = HandoffQueue(database).open_for("cleo")
+    handoff = MemoryStore(database).handoffs.open_for("cleo")
     assert handoff is not None and not handoff.offline and handoff.reply_by is not None
     first = await chat.says("it's about my order")
     assert said_of(first) == [w.NOTED]  # no contact asked: a person is about to join
@@ -298,7 +295,7 @@ async def test_while_an_agent_holds_the_chat_the_bot_says_nothing(
 ) -> None:
     chat = Chat(domain, "dee")
     await chat.hand_off()
-    queue = HandoffQueue(database)
+    queue = MemoryStore(database).handoffs
     queue.claim(queue.open_for("dee").id, "Alex")  # type: ignore[union-attr]
     assert await chat.says("are you there?") == []
 
@@ -314,7 +311,7 @@ async def test_a_signed_in_customer_confirms_their_own_email_and_only_their_chat
     assert said_of(first) == [w.NOTED, w.CONFIRM_EMAIL]
     assert "sam.taylor@example.com" in words(domain, first[1])
     assert said_of(await chat.says("yes", intent="affirm")) == [w.CONTACT_SAVED]
-    queue = HandoffQueue(database)
+    queue = MemoryStore(database).handoffs
     assert queue.open_for("signed-in").contact == "sam.taylor@example.com"  # type: ignore[union-attr]
     assert queue.open_for("someone-else").contact is None  # type: ignore[union-attr]
 
@@ -327,7 +324,7 @@ async def test_no_thanks_leaves_no_contact_and_is_not_asked_again(
     await chat.says("my wheel is buckled")
     assert said_of(await chat.says("no thanks", intent="deny")) == [w.CONTACT_DECLINED]
     assert said_of(await chat.says("my number is 0117")) == [w.MORE]
-    assert HandoffQueue(database).open_for("eli").contact is None  # type: ignore[union-attr]
+    assert MemoryStore(database).handoffs.open_for("eli").contact is None  # type: ignore[union-attr]
 
 
 async def test_every_waiting_response_passes_the_tone_guard(domain: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import memory
+from memory import services
 from memory.facts import FactExtractor
 from memory.records import Exchange
 from memory.store import MemoryStore
@@ -35,11 +36,11 @@ def test_a_fallback_message_s_name_bike_and_riding_are_kept_with_their_evidence(
             intent="nlu_fallback",
             confidence=0.2,
         )
-        assert store.record_exchange(said)
-        card = store.card_for_sender("web-dave")
+        assert services.record_exchange(store, said)
+        card = store.cards.card_for_sender("web-dave")
         assert card is not None
-        facts = {fact.kind: fact for fact in store.facts(card.customer_id)}
-        other = store.card_for_sender("web-someone-else")
+        facts = {fact.kind: fact for fact in store.facts.facts(card.customer_id)}
+        other = store.cards.card_for_sender("web-someone-else")
     finally:
         store.close()
     assert card.name == "Dave"

@@ -27,9 +27,6 @@ HELP_KEYWORDS = frozenset({"help", "description", "epilog"})
 ALLOWED = {
     # The command line's banner for whoever starts the bot (README shows it), not a chat line.
     "bot/cli.py: Chat with the bot:": "the operator's terminal output",
-    # The repair estimate is built by the booking form's action, which changes on another line
-    # of work; it moves to domain.yml with that action (see docs/decisions.md).
-    "actions/orders.py: A {} is usually {} and takes {}": "moves with the booking form",
 }
 
 

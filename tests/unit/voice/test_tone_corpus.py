@@ -1,8 +1,9 @@
-"""Precision and recall of the tone guard on the labelled corpus tests/tone/corpus.yml.
+"""Precision and recall of the tone guard on its training corpus tests/tone/corpus.yml.
 
-Prints the table by kind for the `dev` part (the rules were tuned on it), the `test` part
-(written first, never tuned on) and the whole corpus; fails when the overall precision or
-recall on the whole corpus is below 0.90.
+The rules were tuned on this corpus and the classifier is trained on it, so these figures say
+that the guard learned it, not that it generalises: tests/unit/voice/test_tone_held_out.py
+measures that on sentences never tuned on. Prints the table by kind for the two batches and the
+whole corpus; fails when the overall precision or recall on the whole corpus is below 0.90.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def score(entries: list[dict[str, object]]) -> dict[str, Counts]:
 
 def render(tables: dict[str, dict[str, Counts]], sizes: dict[str, int]) -> str:
     lines = [
-        "tone guard on tests/tone/corpus.yml (precision / recall / labelled texts)",
+        "tone guard on its training corpus tests/tone/corpus.yml (precision / recall / labelled)",
         f"{'kind':<15}" + "".join(f"{f'{part} ({sizes[part]})':>24}" for part in tables),
     ]
     for kind in (*tone.KINDS, "overall"):
@@ -84,7 +85,7 @@ def test_the_corpus_is_large_balanced_and_labelled_with_known_kinds(
 ) -> None:
     assert set(corpus) == set(PARTS)
     everything = corpus["dev"] + corpus["test"]
-    assert len(everything) >= 300
+    assert len(everything) >= 550
     assert len(corpus["test"]) >= 100
     bad = [entry for entry in everything if entry["kinds"]]
     assert 0.4 <= len(bad) / len(everything) <= 0.6

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import sys
+
 import pytest
 
 from bot import widget_guards
@@ -104,3 +108,27 @@ def test_idle_keys_are_forgotten() -> None:
 def test_a_rate_limit_below_one_is_an_error() -> None:
     with pytest.raises(ValueError, match="at least one"):
         RateLimiter(0)
+
+
+def _record_of(error_source: str, filename: str) -> logging.LogRecord:
+    try:
+        exec(compile(error_source, filename, "exec"), {"json": json})  # noqa: S102
+    except Exception:
+        info = sys.exc_info()
+    return logging.LogRecord("engineio.server", logging.ERROR, "x", 1, "handler error", (), info)
+
+
+def test_a_malformed_frames_traceback_becomes_one_warning() -> None:
+    record = _record_of("json.loads('42[')", "/site-packages/socketio/packet.py")
+    assert widget_guards.MalformedFrames().filter(record)
+    assert record.levelno == logging.WARNING
+    assert record.exc_info is None
+    assert "malformed socket.io frame" in record.getMessage()
+    assert "JSONDecodeError" in record.getMessage()
+
+
+def test_an_error_raised_in_the_projects_code_keeps_its_traceback() -> None:
+    record = _record_of("raise ValueError('a bug')", "/srv/rapport/bot/channel.py")
+    assert widget_guards.MalformedFrames().filter(record)
+    assert record.levelno == logging.ERROR
+    assert record.exc_info is not None

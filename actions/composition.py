@@ -1,0 +1,79 @@
+"""The action server's composition root: builds, once, from `Settings`, what the actions work
+with (the relationship memory with the `RELATIONSHIP_*` rules, the agents' presence, the
+handoff limiter, the business file) and hands it to them through `actions.base`.
+
+`actions.server.build_app` composes and installs it at start; an action server started some
+other way (rasa_sdk's own command) composes it from `.env` on the first action. Nothing here
+touches a file or a database until an action first needs it, so a broken business file or an
+unreachable database costs that action its answer's details, never the server its start.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from bot.rate_limits import RateLimiter
+from bot.settings import Settings
+from voice import business as business_file
+from voice.business import Business
+
+if TYPE_CHECKING:
+    from memory.agents import AgentAccounts
+    from memory.store import MemoryStore
+
+HANDOFF_WINDOW_SECONDS = 3600.0
+
+
+class ActionServices:
+    """What every action of this process shares, built once from the settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        # New handoffs per client in the last hour, counted in this process's memory.
+        self.handoff_limiter = RateLimiter(
+            settings.handoffs_per_address_per_hour, window_seconds=HANDOFF_WINDOW_SECONDS
+        )
+        self._lock = threading.Lock()
+        self._memory: MemoryStore | None = None
+        self._agents: AgentAccounts | None = None
+        self._business: Business | None = None
+
+    def memory(self) -> MemoryStore:
+        """The relationship memory, judged by the settings' relationship rules (synchronous:
+        call it in a worker thread; a database URL that is not one raises here)."""
+        from memory.store import MemoryStore
+
+        with self._lock:
+            if self._memory is None:
+                self._memory = MemoryStore(
+                    self.settings.database_url, rules=self.settings.relationship_rules()
+                )
+            return self._memory
+
+    def agents(self) -> AgentAccounts:
+        """The agents' accounts and presence, on the memory's database."""
+        from memory.agents import AgentAccounts
+
+        memory = self.memory()
+        with self._lock:
+            if self._agents is None:
+                self._agents = AgentAccounts(memory.engine, clock=memory.context.clock)
+            return self._agents
+
+    def business(self) -> Business:
+        """The business file, read and validated on first use (synchronous: it reads the file;
+        a file that does not validate raises, and is read again on the next call)."""
+        with self._lock:
+            if self._business is None:
+                self._business = business_file.load(self.settings.business_file)
+            return self._business
+
+    def close(self) -> None:
+        if self._memory is not None:
+            self._memory.close()
+
+
+def compose(settings: Settings) -> ActionServices:
+    """The action server's services for `settings`."""
+    return ActionServices(settings)

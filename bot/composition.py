@@ -1,0 +1,127 @@
+"""The Rasa server's composition root: builds, once per process, from `Settings`, what the
+server's components share, and hands it to them: the relationship rules, the relationship
+memory (one engine per database, judged by the `RELATIONSHIP_*` settings), the agents'
+accounts and presence, and the business file's templates.
+
+Rasa builds the channels (credentials.yml), the event broker and the tracker store
+(endpoints.yml) itself, so they reach their services through `server()`. The settings come
+from the `.env` that `python -m bot run` names (RAPPORT_ENV_FILE); the channels' own
+configuration still names the database they use, which is DATABASE_URL when started by
+`python -m bot run`. Nothing touches a database or a file until a component first needs it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from bot import settings as settings_module
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from memory.agents import AgentAccounts
+    from memory.rules import RelationshipRules
+    from memory.store import FactExtractor, MemoryStore
+
+logger = logging.getLogger(__name__)
+
+
+class ServerServices:
+    """What the Rasa server's components share, built once from the settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.rules: RelationshipRules = settings.relationship_rules()
+        self._lock = threading.Lock()
+        self._memories: dict[str, MemoryStore] = {}
+        self._agents: dict[str, AgentAccounts] = {}
+        self._templates: dict[str, str] | None = None
+
+    def memory(self, database_url: str = "") -> MemoryStore:
+        """The relationship memory at `database_url` (DATABASE_URL when empty): one store and
+        one engine per database in this process, judged by the settings' rules. Builds no
+        connection: the engine connects on first use."""
+        from memory.store import MemoryStore
+
+        url = database_url or self.settings.database_url
+        with self._lock:
+            if url not in self._memories:
+                self._memories[url] = MemoryStore(url, rules=self.rules)
+            return self._memories[url]
+
+    def memory_with_facts(self, database_url: str, extractor: FactExtractor) -> MemoryStore:
+        """The memory at `database_url` (its engine shared) that also finds facts in what
+        customers say: the event broker's."""
+        from memory.store import MemoryStore
+
+        shared = self.memory(database_url)
+        return MemoryStore(
+            shared.engine, rules=self.rules, fact_extractor=extractor, clock=shared.context.clock
+        )
+
+    def agents(self, database_url: str = "") -> AgentAccounts:
+        """The agents' accounts and presence, on the memory's database."""
+        from memory.agents import AgentAccounts
+
+        memory = self.memory(database_url)
+        url = database_url or self.settings.database_url
+        with self._lock:
+            if url not in self._agents:
+                self._agents[url] = AgentAccounts(memory.engine, clock=memory.context.clock)
+            return self._agents[url]
+
+    def templates(self) -> Mapping[str, str]:
+        """The business file's templates (read once; none when it cannot be read: `bot run`
+        reports the file's error)."""
+        from voice import business
+
+        with self._lock:
+            if self._templates is None:
+                try:
+                    self._templates = dict(
+                        business.load_cached(self.settings.business_file).templates
+                    )
+                except business.BusinessFileError as error:
+                    logger.warning("the server works without the business file: %s", error)
+                    self._templates = {}
+            return self._templates
+
+    def close(self) -> None:
+        with self._lock:
+            for memory in self._memories.values():
+                memory.close()
+            self._memories.clear()
+            self._agents.clear()
+
+
+def compose(settings: Settings) -> ServerServices:
+    """The Rasa server's services for `settings`."""
+    return ServerServices(settings)
+
+
+_services: ServerServices | None = None
+_services_lock = threading.Lock()
+
+
+def install(services: ServerServices | None) -> None:
+    """Make `services` this process's (None: composed again from `.env` on next use)."""
+    global _services
+    with _services_lock:
+        _services = services
+
+
+def server() -> ServerServices:
+    """This process's services, composed from the settings on first use (synchronous: it
+    reads `.env`; settings that do not load give the defaults, and `bot run` reports why)."""
+    global _services
+    with _services_lock:
+        if _services is None:
+            try:
+                loaded = settings_module.load()
+            except settings_module.SettingsError as error:
+                logger.warning("the Rasa server's components use the default settings: %s", error)
+                loaded = Settings()
+            _services = compose(loaded)
+        return _services

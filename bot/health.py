@@ -1,0 +1,169 @@
+"""The health endpoint (`GET /webhooks/widget/health`): is every part a customer relies on up?
+
+Anyone gets the verdict only, `{"status": "ok"}` (200) or `{"status": "degraded"}` (503), for
+load balancers and uptime checks; the operator's bearer token (`HEALTH_TOKEN`) gets the detail
+of each part: the model, the action server, the tracker store, the memory database and the
+queue of exchanges on their way to memory. A wrong token gets 401 and no detail. The checks
+are cached for a few seconds, so probing the endpoint cannot load the parts it checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import time
+from typing import Any
+
+import aiohttp
+from sanic import response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot import composition
+
+logger = logging.getLogger(__name__)
+
+CACHE_SECONDS = 5.0
+PROBE_SECONDS = 2.0
+# The exchange queue is a concern from this many waiting events (memory is falling behind).
+QUEUE_WARNING = 1000
+
+_cache: dict[int, tuple[float, dict[str, Any]]] = {}
+
+
+async def respond(request: Request, app: Any, config: Any) -> HTTPResponse:
+    header = request.headers.get("authorization") or ""
+    wants_detail = bool(header)
+    if wants_detail and not _token_matches(header, getattr(config, "health_token", "")):
+        logger.warning("refused a health detail request without the right token")
+        return response.json(
+            {"error": "the detail needs 'Authorization: Bearer <HEALTH_TOKEN>'"}, 401
+        )
+    report = await checked(app, getattr(config, "memory_database_url", ""))
+    status = 200 if report["status"] == "ok" else 503
+    return response.json(report if wants_detail else {"status": report["status"]}, status)
+
+
+def _token_matches(header: str, token: str) -> bool:
+    if not token or not header.startswith("Bearer "):
+        return False
+    return hmac.compare_digest(header[len("Bearer ") :].encode(), token.encode())
+
+
+async def checked(app: Any, memory_database_url: str) -> dict[str, Any]:
+    """The report of every part, from the cache when it is fresh."""
+    key = id(app)
+    cached = _cache.get(key)
+    if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    parts = await asyncio.gather(
+        _model(agent),
+        _action_server(agent),
+        _tracker_store(agent),
+        _memory(memory_database_url),
+        _exchange_queue(agent),
+    )
+    names = ("model", "action_server", "tracker_store", "memory", "exchange_queue")
+    report: dict[str, Any] = dict(zip(names, parts, strict=False))
+    healthy = all(part.get("ok") for part in parts)
+    report = {"status": "ok" if healthy else "degraded", **report}
+    if not healthy:
+        down = [name for name in names if not report[name].get("ok")]
+        logger.error("health: degraded (%s)", ", ".join(down))
+    _cache[key] = (time.monotonic(), report)
+    return report
+
+
+async def _model(agent: Any) -> dict[str, Any]:
+    processor = getattr(agent, "processor", None)
+    if agent is None or processor is None:
+        return {"ok": False, "error": "no model is loaded"}
+    metadata = processor.model_metadata
+    return {
+        "ok": True,
+        "id": metadata.model_id,
+        "trained_at": metadata.trained_at.isoformat(),
+        "rasa": metadata.rasa_open_source_version,
+    }
+
+
+async def _action_server(agent: Any) -> dict[str, Any]:
+    endpoint = getattr(agent, "action_endpoint", None)
+    url = getattr(endpoint, "url", None)
+    if not url:
+        return {"ok": False, "error": "no action server is configured"}
+    health_url = url.rsplit("/", 1)[0] + "/health"
+    started = time.monotonic()
+    try:
+        timeout = aiohttp.ClientTimeout(total=PROBE_SECONDS)
+        async with aiohttp.ClientSession(timeout=timeout) as http:
+            async with http.get(health_url) as answer:
+                ok = answer.status == 200
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+        return {"ok": False, "error": f"unreachable ({type(error).__name__})"}
+    return {"ok": ok, "ms": round((time.monotonic() - started) * 1000, 1)}
+
+
+def _engine_of(store: Any) -> Any:
+    """The SQLAlchemy engine under Rasa's tracker store wrappers, if it has one."""
+    for _ in range(4):
+        if store is None:
+            return None
+        engine = getattr(store, "engine", None)
+        if engine is not None:
+            return engine
+        store = getattr(store, "_tracker_store", None) or getattr(store, "tracker_store", None)
+    return None
+
+
+def _select_one(engine: Any) -> None:
+    from sqlalchemy import text
+
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+async def _probe(engine: Any) -> dict[str, Any]:
+    started = time.monotonic()
+    try:
+        await asyncio.wait_for(asyncio.to_thread(_select_one, engine), PROBE_SECONDS)
+    except Exception as error:
+        return {"ok": False, "error": f"{type(error).__name__}: {str(error)[:200]}"}
+    return {"ok": True, "ms": round((time.monotonic() - started) * 1000, 1)}
+
+
+async def _tracker_store(agent: Any) -> dict[str, Any]:
+    engine = _engine_of(getattr(agent, "tracker_store", None))
+    if engine is None:
+        return {"ok": agent is not None, "kind": "in memory"}
+    return {"kind": engine.dialect.name, **await _probe(engine)}
+
+
+async def _memory(database_url: str) -> dict[str, Any]:
+    if not database_url:
+        return {"ok": False, "error": "no memory database is configured"}
+    # The process's one engine of this database (bot/composition.py).
+    return await _probe(composition.server().memory(database_url).engine)
+
+
+async def _exchange_queue(agent: Any) -> dict[str, Any]:
+    store = getattr(agent, "tracker_store", None)
+    broker = None
+    for _ in range(4):
+        if store is None:
+            break
+        broker = getattr(store, "event_broker", None)
+        if broker is not None:
+            break
+        store = getattr(store, "_tracker_store", None)
+    worker = getattr(broker, "worker", None)
+    if worker is None:
+        return {"ok": False, "error": "no memory event broker"}
+    try:
+        waiting = await asyncio.to_thread(worker.outbox.count)
+    except Exception as error:
+        return {"ok": False, "error": f"{type(error).__name__}: {str(error)[:200]}"}
+    alive = worker.alive()
+    return {"ok": alive and waiting < QUEUE_WARNING, "waiting": waiting, "worker_alive": alive}

@@ -1,0 +1,8 @@
+"""The soak's servers are the widget tests' harness (tests/integration/widget)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "widget"))

@@ -1,0 +1,100 @@
+"""The tone guard's classifier: trained reproducibly, optional, and combined with the rules."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+import yaml
+
+from voice import language, tone, tone_classifier
+
+SMALL = [
+    ("Nobody else has ever had trouble with it.", ["comparison"]),
+    ("Most customers manage it without help.", ["comparison"]),
+    ("Everyone else reads the guide.", ["comparison"]),
+    ("Other riders never complain about it.", ["comparison"]),
+    ("Your bike is ready to collect.", []),
+    ("Thanks for your message, we'll reply today.", []),
+    ("The clinic is on Wednesday at six.", []),
+    ("Happy to help with your order.", []),
+]
+
+
+def write_corpus(folder: Path) -> Path:
+    path = folder / "corpus.yml"
+    entries = [{"text": text, "kinds": kinds} for text, kinds in SMALL]
+    path.write_text(yaml.safe_dump({"dev": entries}), encoding="utf-8")
+    return path
+
+
+def test_training_is_reproducible_and_learns_the_corpus() -> None:
+    texts = [text.lower() for text, _ in SMALL]
+    labels = [frozenset(kinds) for _, kinds in SMALL]
+    first = tone_classifier.scores(tone_classifier.train(texts, labels, tone.KINDS), texts)
+    second = tone_classifier.scores(tone_classifier.train(texts, labels, tone.KINDS), texts)
+    assert first == second
+    assert first[0]["comparison"] > first[4]["comparison"]
+
+
+def test_a_missing_artefact_leaves_the_rules_working_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    corpus = write_corpus(tmp_path)
+    with caplog.at_level(logging.WARNING, logger="voice.tone_classifier"):
+        loaded = tone_classifier.load(tone.KINDS, corpus=corpus, root=tmp_path / "none")
+    assert loaded is None
+    assert "rules only" in caplog.text
+    guard = tone.ToneGuard(language.load(), tone.load_rules(), loaded)
+    assert guard.check("That's not our fault.").kinds == {"defensiveness"}
+    assert guard.check("Your bike is ready.").ok
+
+
+def test_the_artefact_is_built_once_per_corpus_and_used_by_the_guard(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path)
+    root = tmp_path / "artefacts"
+    rules_only = tone.ToneGuard(language.load(), tone.load_rules())
+    folder, meta = tone_classifier.build(
+        rules_only.nlp, rules_only.check_rules_only, tone.KINDS, corpus=corpus, root=root
+    )
+    assert (folder / "meta.json").exists() and meta["sentences"] == len(SMALL)
+    again, _ = tone_classifier.build(
+        rules_only.nlp, rules_only.check_rules_only, tone.KINDS, corpus=corpus, root=root
+    )
+    assert again == folder and (folder / "meta.json").stat().st_mtime == pytest.approx(
+        (again / "meta.json").stat().st_mtime
+    )
+    classifier = tone_classifier.load(tone.KINDS, corpus=corpus, root=root)
+    assert classifier is not None and classifier.threshold == meta["threshold"]
+    # A changed corpus is a new fingerprint: the old artefact no longer matches.
+    corpus.write_text("# a comment changes nothing\n" + corpus.read_text(), encoding="utf-8")
+    assert tone_classifier.load(tone.KINDS, corpus=corpus, root=root) is not None
+    corpus.write_text(corpus.read_text().replace("ready to collect", "ready"), encoding="utf-8")
+    assert tone_classifier.load(tone.KINDS, corpus=corpus, root=root) is None
+
+
+def test_the_threshold_is_chosen_for_recall_at_the_wanted_precision() -> None:
+    labels = [frozenset({"blame"}), frozenset({"blame"}), frozenset(), frozenset()]
+    scores = [{"blame": 0.9}, {"blame": 0.4}, {"blame": 0.3}, {"blame": 0.1}]
+    choice = tone_classifier.choose_threshold(labels, scores, [False] * 4)
+    assert 0.3 < choice.threshold <= 0.4
+    assert (choice.precision, choice.recall) == (1.0, 1.0)
+    # The rules' findings count too: a text the rules flag is flagged whatever its score.
+    with_rules = tone_classifier.choose_threshold(labels, scores, [False, True, False, False])
+    assert with_rules.recall == 1.0
+    assert with_rules.threshold >= choice.threshold
+
+
+def test_the_classifier_finds_what_no_rule_describes() -> None:
+    guard = tone.guard()
+    if guard.classifier is None:
+        tone.train_classifier()
+        tone.guard.cache_clear()
+        guard = tone.guard()
+    assert guard.classifier is not None
+    text = "Funny how all the other shoppers figured out the checkout."
+    verdict = guard.check(text)
+    assert "comparison" in verdict.kinds, verdict.describe()
+    finding = next(f for f in verdict.findings if f.kind == "comparison")
+    assert finding.rule == "classifier" and finding.advice

@@ -1,0 +1,292 @@
+"""The tone guard's trained part: a spaCy text classifier for what the rules cannot reach.
+
+The rules in `voice/tone_rules.yml` find the phrasings a trainer described; blame put on the
+customer, appeals to what other customers did, staff disowning the shop's rules and sarcasm come
+in too many shapes for patterns. A multilabel `textcat` (spaCy's bag-of-words model over the
+lemmas of the English pipeline's parse) is trained on the labelled corpus `tests/tone/corpus.yml`
+with a fixed seed; its threshold is chosen by cross-validation on that corpus (never on the
+held-out sentences), together with the rules: a text is flagged when the rules or the classifier
+find something. The artefact lives in `var/tone-classifier/<fingerprint>/` (the fingerprint is a
+hash of the corpus and the training settings), is built by `python -m bot tone --train` (which
+`python -m bot train` runs) and is only read at run time; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import shutil
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import spacy
+import yaml
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.training import Example
+from spacy.util import fix_random_seed
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS_PATH = ROOT / "tests" / "tone" / "corpus.yml"
+ARTEFACT_DIR = ROOT / "var" / "tone-classifier"
+COMPONENT = "textcat_multilabel"
+# Training settings: any change makes a new fingerprint, so the artefact is rebuilt.
+SETTINGS: dict[str, Any] = {
+    "version": 1,
+    "seed": 7,
+    "epochs": 20,
+    "batch_size": 16,
+    "dropout": 0.2,
+    "ngram_size": 3,
+    "folds": 5,
+    # The threshold is the one with the best recall whose cross-validated precision reaches
+    # this; without one, the one with the best F1.
+    "minimum_precision": 0.90,
+    "thresholds": [round(0.15 + 0.05 * step, 2) for step in range(12)],
+}
+
+# Texts with fewer words (a button title, "Hi!", "One moment") are left to the rules: a bag of
+# words has too little to go on, and its guesses there are mostly priors.
+MIN_WORDS = 5
+
+log = logging.getLogger(__name__)
+
+
+def long_enough(doc: Doc) -> bool:
+    """Whether the classifier has enough words in this text to judge it."""
+    return sum(1 for token in doc if not token.is_punct and not token.is_space) >= MIN_WORDS
+
+
+class ToneCorpusError(ValueError):
+    """The labelled corpus cannot be used; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """One sentence of the corpus and the kinds it was labelled with (none: it is fine)."""
+
+    text: str
+    kinds: frozenset[str]
+
+
+def load_corpus(path: Path = CORPUS_PATH, kinds: Sequence[str] = ()) -> list[Labelled]:
+    """Every labelled sentence of the corpus file, whatever part it is in."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise ToneCorpusError(f"cannot read the tone corpus {path}: {error}") from error
+    if not isinstance(document, dict):
+        raise ToneCorpusError(f"{path}: must map parts to lists of {{text, kinds}}")
+    entries: list[Labelled] = []
+    for part, items in document.items():
+        for item in items or []:
+            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                raise ToneCorpusError(f"{path}, part {part}: an entry without text: {item!r}")
+            labels = frozenset(item.get("kinds") or ())
+            unknown = labels - set(kinds) if kinds else set()
+            if unknown:
+                raise ToneCorpusError(f"{path}: unknown kinds {sorted(unknown)} in {item!r}")
+            entries.append(Labelled(item["text"], labels))
+    return entries
+
+
+def features(doc: Doc) -> str:
+    """What the classifier reads: the lemmas of the parsed text, lower case, with ? and !."""
+    return " ".join(
+        token.lemma_.lower() if not token.is_punct else token.text
+        for token in doc
+        if not token.is_space and (not token.is_punct or token.text in "?!")
+    )
+
+
+def fingerprint(entries: Sequence[Labelled], kinds: Sequence[str]) -> str:
+    """A short hash of the labelled sentences (not the file's comments), the kinds and the
+    training settings."""
+    labelled = [[entry.text, sorted(entry.kinds)] for entry in entries]
+    digest = hashlib.sha256()
+    digest.update(json.dumps([labelled, list(kinds), SETTINGS, spacy.__version__]).encode("utf-8"))
+    return digest.hexdigest()[:16]
+
+
+def _blank(kinds: Sequence[str]) -> Language:
+    nlp = spacy.blank("en")
+    model = {
+        "@architectures": "spacy.TextCatBOW.v2",
+        "exclusive_classes": False,
+        "ngram_size": SETTINGS["ngram_size"],
+        "no_output_layer": False,
+    }
+    textcat = nlp.add_pipe(COMPONENT, config={"model": model})
+    for kind in kinds:
+        textcat.add_label(kind)  # type: ignore[attr-defined]
+    return nlp
+
+
+def train(texts: Sequence[str], labels: Sequence[frozenset[str]], kinds: Sequence[str]) -> Language:
+    """A classifier trained on feature texts (see `features`), reproducibly (fixed seed)."""
+    fix_random_seed(SETTINGS["seed"])
+    nlp = _blank(kinds)
+    examples = [
+        Example.from_dict(nlp.make_doc(text), {"cats": {k: float(k in kept) for k in kinds}})
+        for text, kept in zip(texts, labels, strict=True)
+    ]
+    optimizer = nlp.initialize(lambda: examples)
+    order = random.Random(SETTINGS["seed"])
+    size = SETTINGS["batch_size"]
+    for _ in range(SETTINGS["epochs"]):
+        order.shuffle(examples)
+        for start in range(0, len(examples), size):
+            nlp.update(examples[start : start + size], sgd=optimizer, drop=SETTINGS["dropout"])
+    return nlp
+
+
+def scores(nlp: Language, feature_texts: Iterable[str]) -> list[dict[str, float]]:
+    """The classifier's score per kind for each feature text."""
+    return [dict(doc.cats) for doc in nlp.pipe(feature_texts, batch_size=64)]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A threshold and what cross-validation measured with it (rules OR classifier)."""
+
+    threshold: float
+    precision: float
+    recall: float
+
+
+def choose_threshold(
+    labels: Sequence[frozenset[str]],
+    held_back_scores: Sequence[dict[str, float]],
+    rule_flags: Sequence[bool],
+) -> Choice:
+    """The threshold with the best recall at the wanted precision (else the best F1), measured
+    on scores each made by a classifier that did not see that sentence."""
+    measured: list[Choice] = []
+    for threshold in SETTINGS["thresholds"]:
+        true_pos = false_pos = false_neg = 0
+        for kept, score, by_rules in zip(labels, held_back_scores, rule_flags, strict=True):
+            flagged = by_rules or max(score.values(), default=0.0) >= threshold
+            true_pos += bool(kept) and flagged
+            false_pos += flagged and not kept
+            false_neg += bool(kept) and not flagged
+        precision = true_pos / (true_pos + false_pos) if true_pos + false_pos else 1.0
+        recall = true_pos / (true_pos + false_neg) if true_pos + false_neg else 1.0
+        measured.append(Choice(threshold, round(precision, 3), round(recall, 3)))
+    good = [choice for choice in measured if choice.precision >= SETTINGS["minimum_precision"]]
+    if good:
+        return max(good, key=lambda choice: (choice.recall, -choice.threshold))
+
+    def f1(choice: Choice) -> float:
+        total = choice.precision + choice.recall
+        return 2 * choice.precision * choice.recall / total if total else 0.0
+
+    return max(measured, key=f1)
+
+
+def cross_validated_scores(
+    texts: Sequence[str], labels: Sequence[frozenset[str]], kinds: Sequence[str]
+) -> list[dict[str, float]]:
+    """Each sentence's scores from a classifier trained on the other folds (fixed shuffle)."""
+    order = list(range(len(texts)))
+    random.Random(SETTINGS["seed"]).shuffle(order)
+    folds = [order[index :: SETTINGS["folds"]] for index in range(SETTINGS["folds"])]
+    result: list[dict[str, float]] = [{} for _ in texts]
+    for fold in folds:
+        held_back = set(fold)
+        kept = [index for index in order if index not in held_back]
+        nlp = train([texts[i] for i in kept], [labels[i] for i in kept], kinds)
+        for index, score in zip(fold, scores(nlp, (texts[i] for i in fold)), strict=True):
+            result[index] = score
+    return result
+
+
+@dataclass(frozen=True)
+class ToneClassifier:
+    """A trained classifier and the threshold chosen for it."""
+
+    nlp: Language
+    threshold: float
+    fingerprint: str
+
+    def scores(self, docs: Iterable[Doc]) -> list[dict[str, float]]:
+        """Scores per kind for texts parsed by the English pipeline."""
+        return scores(self.nlp, (features(doc) for doc in docs))
+
+    def kinds(self, score: dict[str, float]) -> list[str]:
+        """The kinds whose score reaches the threshold, best first."""
+        found = [kind for kind, value in score.items() if value >= self.threshold]
+        return sorted(found, key=lambda kind: -score[kind])
+
+
+def current_dir(
+    kinds: Sequence[str], corpus: Path = CORPUS_PATH, root: Path = ARTEFACT_DIR
+) -> Path:
+    """Where the artefact for the corpus as it is now lives (or would live)."""
+    return root / fingerprint(load_corpus(corpus, kinds), kinds)
+
+
+def build(
+    parse: Language,
+    rule_flags: Callable[[list[str]], list[bool]],
+    kinds: Sequence[str],
+    corpus: Path = CORPUS_PATH,
+    root: Path = ARTEFACT_DIR,
+    force: bool = False,
+) -> tuple[Path, dict[str, Any]]:
+    """Train and save the classifier unless the artefact for this corpus exists; returns its
+    folder and its metadata (threshold, cross-validated figures, seconds taken)."""
+    target = current_dir(kinds, corpus, root)
+    meta_path = target / "meta.json"
+    if meta_path.exists() and not force:
+        return target, json.loads(meta_path.read_text(encoding="utf-8"))
+    started = time.monotonic()
+    entries = load_corpus(corpus, kinds)
+    raw = [entry.text for entry in entries]
+    labels = [entry.kinds for entry in entries]
+    texts = [features(doc) for doc in parse.pipe(raw, batch_size=64)]
+    choice = choose_threshold(labels, cross_validated_scores(texts, labels, kinds), rule_flags(raw))
+    nlp = train(texts, labels, kinds)
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    nlp.to_disk(partial / "model")
+    meta = {
+        "fingerprint": target.name,
+        "threshold": choice.threshold,
+        "cross_validated_precision": choice.precision,
+        "cross_validated_recall": choice.recall,
+        "sentences": len(entries),
+        "seconds": round(time.monotonic() - started, 1),
+        "settings": SETTINGS,
+    }
+    (partial / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    shutil.rmtree(target, ignore_errors=True)
+    partial.rename(target)
+    for old in root.iterdir():
+        if old != target and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+    return target, meta
+
+
+def load(
+    kinds: Sequence[str], corpus: Path = CORPUS_PATH, root: Path = ARTEFACT_DIR
+) -> ToneClassifier | None:
+    """The trained classifier for the corpus as it is now; None (and a warning) when it has not
+    been built, so the guard runs on its rules alone."""
+    try:
+        target = current_dir(kinds, corpus, root)
+        meta = json.loads((target / "meta.json").read_text(encoding="utf-8"))
+        nlp = spacy.load(target / "model")
+    except (OSError, ValueError) as error:
+        log.warning(
+            "the tone classifier is not built (%s); the tone guard uses its rules only. "
+            "Run `python -m bot tone --train` (or `python -m bot train`).",
+            error,
+        )
+        return None
+    return ToneClassifier(nlp, float(meta["threshold"]), str(meta["fingerprint"]))
