@@ -31,7 +31,7 @@ def _paused(server: ConsoleServer, sender_id: str, text: str) -> None:
 
 
 def _said(server: ConsoleServer, sender_id: str, speaker: str, text: str, **extra) -> None:
-    server.service.store.record_exchange(  # type: ignore[attr-defined]
+    server.service.store.exchanges.record_exchange(  # type: ignore[attr-defined]
         Exchange(
             event_id=uuid.uuid4().hex,
             sender_id=sender_id,
@@ -60,8 +60,8 @@ def test_the_queue_tells_chats_apart_and_marks_the_serious_ones(
         "cust-q1", "customer_asked", "Can I change my delivery address?\nIt's urgent"
     )
     unhappy = service.queue.enqueue("cust-q2", "complaint", "My order came broken")  # type: ignore[attr-defined]
-    named = service.store.customer_for_sender("cust-q2")  # type: ignore[attr-defined]
-    service.store.record_fact(named, ExtractedFact("name", "Robin"))  # type: ignore[attr-defined]
+    named = service.store.customers.customer_for_sender("cust-q2")  # type: ignore[attr-defined]
+    service.store.facts.record_fact(named, ExtractedFact("name", "Robin"))  # type: ignore[attr-defined]
     alex = console_server.signed_in("Alex")
     queue = alex.get(f"{console_server.url}/console/api/queue").json()["queue"]
     assert [item["id"] for item in queue] == [asked.id, unhappy.id]  # oldest first
@@ -117,7 +117,7 @@ def test_a_transfer_carries_a_note_for_the_next_agent_only(console_server: Conso
     assert (again["transferred_from"], again["transfer_note"]) == (None, None)
     # Staff's words: never in the customer's own export.
     store = console_server.service.store  # type: ignore[attr-defined]
-    customer = store.customer_for_sender("cust-move")
+    customer = store.customers.customer_for_sender("cust-move")
     [exported] = export_customer(store, customer)["handoffs"]
     assert "transfer_note" not in exported and "transferred_from" not in exported
 
@@ -125,8 +125,8 @@ def test_a_transfer_carries_a_note_for_the_next_agent_only(console_server: Conso
 def test_a_follow_up_waits_for_us_until_kept(console_server: ConsoleServer) -> None:
     handoff, alex, api = _claimed(console_server, "cust-promise", "complaint", "Wrong size sent")
     store = console_server.service.store  # type: ignore[attr-defined]
-    customer = store.customer_for_sender("cust-promise")
-    before = store.card(customer).balance
+    customer = store.customers.customer_for_sender("cust-promise")
+    before = store.cards.card(customer).balance
     past = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)).isoformat()
     late = alex.post(f"{api}/resolve", json={"outcome": "follow_up", "what": "x", "due_at": past})
     assert late.status_code == 400 and "from now" in late.json()["error"]
@@ -165,7 +165,7 @@ def test_a_follow_up_waits_for_us_until_kept(console_server: ConsoleServer) -> N
     kept = alex.post(f"{console_server.url}/console/api/follow-ups/{waiting['promise_id']}/keep")
     assert kept.json()["follow_up"]["state"] == "kept"
     assert alex.get(f"{console_server.url}/console/api/queue").json()["follow_ups"] == []
-    card = store.card(customer)
+    card = store.cards.card(customer)
     assert card.promises_due == ()
     assert card.balance > before  # a promise kept is a benefit in the relationship
     with store.engine.connect() as conn:
@@ -180,7 +180,9 @@ def test_past_chats_are_found_by_name_id_and_words(console_server: ConsoleServer
     store = service.store  # type: ignore[attr-defined]
     first, alex, api = _claimed(console_server, "cust-past-1", "fallback", "Do you fix hub gears?")
     _said(console_server, "cust-past-1", "customer", "My hub gear slips in third")
-    store.record_fact(store.customer_for_sender("cust-past-1"), ExtractedFact("name", "Morgan"))
+    store.facts.record_fact(
+        store.customers.customer_for_sender("cust-past-1"), ExtractedFact("name", "Morgan")
+    )
     assert alex.post(f"{api}/resolve", json={"outcome": "resolved"}).status_code == 200
     second, alex, api = _claimed(console_server, "cust-past-2", "customer_asked", "Gift card?")
     assert alex.post(f"{api}/resolve", json={"outcome": "resolved"}).status_code == 200

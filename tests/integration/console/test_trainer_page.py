@@ -29,8 +29,8 @@ def _sign_in(server: ConsoleServer, name: str) -> tuple[requests.Session, str]:
 def _fallback_message(server: ConsoleServer, sender: str, text: str) -> int:
     store = server.service.store
     at = datetime.now(timezone.utc) - timedelta(minutes=5)
-    store.start_conversation(sender, at)
-    store.record_exchange(
+    store.exchanges.start_conversation(sender, at)
+    store.exchanges.record_exchange(
         Exchange(f"tp-{sender}", sender, "customer", text, at, "nlu_fallback", 0.5)
     )
     with store.engine.connect() as conn:
@@ -118,7 +118,7 @@ def test_an_agents_reply_in_a_handed_off_chat_becomes_a_new_intents_answer(
             )
         )
     reply = "We fit van racks in the workshop: book a slot and we'll sort it."
-    store.record_exchange(
+    store.exchanges.record_exchange(
         Exchange("tp-2-agent", "tp-2", "agent", reply, datetime.now(timezone.utc), agent="Alex")
     )
     trainer, _ = _sign_in(console_server, "Tess")

@@ -32,7 +32,7 @@ class Chat:
         self.store = store
         self.sender = sender
         self.at = NOW - timedelta(days=1)
-        self.conversation = store.start_conversation(sender, self.at)
+        self.conversation = store.exchanges.start_conversation(sender, self.at)
 
     def _next(self) -> datetime:
         self.at += timedelta(seconds=10)
@@ -50,7 +50,7 @@ class Chat:
             confidence,
             policy=policy,
         )
-        self.store.record_exchange(exchange)
+        self.store.exchanges.record_exchange(exchange)
         with self.store.engine.connect() as conn:
             return int(
                 conn.execute(
@@ -59,12 +59,12 @@ class Chat:
             )
 
     def bot(self, text: str, action: str) -> None:
-        self.store.record_exchange(
+        self.store.exchanges.record_exchange(
             Exchange(f"e{next(_ids)}", self.sender, "bot", text, self._next(), action=action)
         )
 
     def agent(self, text: str) -> None:
-        self.store.record_exchange(
+        self.store.exchanges.record_exchange(
             Exchange(f"e{next(_ids)}", self.sender, "agent", text, self._next(), agent="Alex")
         )
 
@@ -144,16 +144,16 @@ def test_rephrasing_a_handoff_a_low_rating_and_a_correction(
     rated = Chat(store, "s3")
     rated.customer("hello", "greet", 0.99)
     rated.customer("my chain keeps slipping", "book_repair", 0.8)
-    customer = store.customer_for_sender("s3")
-    store.rate(customer, 1, conversation_id=rated.conversation)
+    customer = store.customers.customer_for_sender("s3")
+    store.feedback.rate(customer, 1, conversation_id=rated.conversation)
 
     corrected = Chat(store, "s4")
     said = corrected.customer("my bike's the red one", "inform", 0.9)
-    customer = store.customer_for_sender("s4")
-    store.record_fact(customer, ExtractedFact("bike", "red one"), "message", said)
-    store.record_fact(customer, ExtractedFact("name", "Jo"), "message", said)
+    customer = store.customers.customer_for_sender("s4")
+    store.facts.record_fact(customer, ExtractedFact("bike", "red one"), "message", said)
+    store.facts.record_fact(customer, ExtractedFact("name", "Jo"), "message", said)
     fix = corrected.customer("no, my bike is a Dawes", "correct_fact", 0.95)
-    store.correct_fact(customer, ExtractedFact("bike", "Dawes"), fix)
+    store.facts.correct_fact(customer, ExtractedFact("bike", "Dawes"), fix)
 
     listed = _by_text(inbox)
     assert listed["can i hire a bike for the weekend"] == ["rephrased"]

@@ -38,9 +38,9 @@ def test_review_lists_accepts_and_ignores_from_the_command_line(tmp_path: Path) 
     memory.migrate(url)
     store = MemoryStore(url)
     at = datetime.now(timezone.utc) - timedelta(hours=1)
-    store.start_conversation("cli-1", at)
+    store.exchanges.start_conversation("cli-1", at)
     for number, text in enumerate(["wen r u lot open, ring 07700 900123", "zzzz"], 1):
-        store.record_exchange(
+        store.exchanges.record_exchange(
             Exchange(f"c{number}", "cli-1", "customer", text, at, "nlu_fallback", 0.5)
         )
     with store.engine.connect() as conn:
