@@ -13,7 +13,7 @@ NODE_STAMP := node_modules/.rapport-setup-$(shell cat package-lock.json 2>/dev/n
 # may exist without answering). Evaluated only when the environment has to be created.
 PYTHON310 = $(shell for p in $$(command -v python3.10 2>/dev/null) $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/bin/python3.10; do "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo "$$p"; break; }; done)
 
-.PHONY: help setup run train test test-soak lint types unit e2e validate bench bench-memory clean
+.PHONY: help setup run train test test-soak lint types unit e2e validate check evaluate bench bench-memory clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,6 +48,12 @@ train: setup ## Train a model if data, domain or config changed
 
 validate: setup ## Check training data, domain and business file
 	@$(PY) -m bot validate
+
+check: setup ## Check training data and domain, each finding with file, line and what to do (seconds)
+	@$(PY) -m bot check
+
+evaluate: setup ## Test the newest model on the held-out sets and test stories; HTML report in reports/
+	@$(PY) -m bot evaluate
 
 test: setup ## Run every check: lint, types, tests, validation, training, test stories
 	@$(PY) -m bot test

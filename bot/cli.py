@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import lookups, nlu_check, processes, settings
+from bot import content_check, lookups, nlu_check, processes, settings
 from bot.processes import Service, StartError
 from bot.settings import ROOT, Settings, SettingsError
 from memory.files import PRIVATE_FOLDER, keep_files_private, private_file, private_folder
@@ -24,6 +24,9 @@ READY_TIMEOUT_SECONDS = 300
 # handlers take (settings, args). Imported lazily so that `--help` stays fast.
 COMMAND_MODULES: tuple[str, ...] = (
     "bot.nlu_check",
+    "bot.content_check",
+    "bot.evaluation_report",
+    "bot.candidate",
     "bot.tone_command",
     "bot.memory_commands",
     "bot.agent_commands",
@@ -293,7 +296,8 @@ def command_test(config: Settings, args: argparse.Namespace) -> None:
 
     lint: ruff. types: mypy. unit: tests/unit (no servers, no model). e2e: trains if needed,
     then the end-to-end tests through the real servers. all: lint, types, unit and integration
-    tests, data validation, training, test stories, the NLU gates, end-to-end tests.
+    tests, data validation and the content checks (`python -m bot check`), training, test
+    stories, the NLU gates, end-to-end tests.
     """
     part = getattr(args, "part", "all")
     env = processes.child_environment(config)
@@ -319,6 +323,7 @@ def command_test(config: Settings, args: argparse.Namespace) -> None:
     types(env)
     pytest_step("unit and integration tests", "not e2e and not soak", env)
     command_validate(config, args)
+    content_check.check(config, rasa_validation=False)
     train(config)
     prune_models(config)
     check_test_stories(config, env)

@@ -38,11 +38,17 @@ def rasa_server_command(settings: Settings, model: Path | str) -> list[str]:
     No `--cors`: Rasa's option puts credentialed CORS on every route, the agent console's API
     included, and doubles the header socket.io sets itself. The widget's origins are checked by
     the socket.io server (ALLOWED_ORIGINS); nothing else is meant for other sites.
+
+    Rasa's HTTP API is on, every route of it behind RASA_API_TOKEN (a generated secret): the
+    console loads a model trained from it with PUT /model, without a restart. Without a token
+    the API stays off: Rasa would serve it to anyone.
     """
+    api = ["--enable-api", "--auth-token", settings.rasa_api_token]
     return rasa_command(
         "run",
         "--model",
         str(model),
+        *(api if settings.rasa_api_token else []),
         "--endpoints",
         "endpoints.yml",
         "--credentials",

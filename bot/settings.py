@@ -24,6 +24,7 @@ GENERATED_SECRETS = (
     "IDENTITY_SECRET",
     "ACTION_SERVER_TOKEN",
     "REST_TOKEN",
+    "RASA_API_TOKEN",
     "HEALTH_TOKEN",
 )
 
@@ -96,6 +97,9 @@ class Settings:
     identity_secret: str = field(default="", repr=False)
     action_server_token: str = field(default="", repr=False)
     rest_token: str = field(default="", repr=False)
+    # The token of Rasa's own HTTP API (`--enable-api --auth-token`): the console uses it to
+    # load a newly trained model into the running server (PUT /model).
+    rasa_api_token: str = field(default="", repr=False)
     # The operator's bearer token for the health endpoint's detail.
     health_token: str = field(default="", repr=False)
     # Raw values, for settings that a component documents and parses itself
@@ -164,6 +168,7 @@ class Settings:
             "RAPPORT_ACTIONS_URL": self.actions_url,
             "RAPPORT_ACTION_SERVER_TOKEN": self.action_server_token,
             "RAPPORT_REST_TOKEN": self.rest_token,
+            "RAPPORT_RASA_API_TOKEN": self.rasa_api_token,
             "RAPPORT_HEALTH_TOKEN": self.health_token,
             "RAPPORT_TRACKER_DIALECT": self.tracker_dialect,
             "RAPPORT_TRACKER_DB": self.tracker_db,
@@ -324,6 +329,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "IDENTITY_SECRET": ("identity_secret", _text),
     "ACTION_SERVER_TOKEN": ("action_server_token", _text),
     "REST_TOKEN": ("rest_token", _text),
+    "RASA_API_TOKEN": ("rasa_api_token", _text),
     "HEALTH_TOKEN": ("health_token", _text),
 }
 

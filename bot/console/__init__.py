@@ -113,5 +113,30 @@ class ConsoleInput(InputChannel):
         # The trainers' review inbox (bot/review), over the same memory database.
         inbox = review.build(config, store.engine)
         return console_blueprint(
-            service, self.secure_cookies, self.trusted_proxies, limiter, review=inbox
+            service,
+            self.secure_cookies,
+            self.trusted_proxies,
+            limiter,
+            review=inbox,
+            trainer=_trainer(config),
         )
+
+
+def _trainer(config: Any) -> Any:
+    """Training from the console (bot/console/training.py): `python -m bot train-candidate` in
+    a subprocess, and the model loaded through Rasa's API with the settings' token."""
+    from bot import processes, settings
+    from bot.console.training import ConsoleTrainer, rasa_api_loader
+
+    def command(out: Any, loaded: Any) -> list[str]:
+        line = [processes.python(), "-m", "bot", "train-candidate", "--out", str(out)]
+        return line + (["--loaded", str(loaded)] if loaded else [])
+
+    return ConsoleTrainer(
+        command,
+        settings.ROOT / "var" / "training",
+        config.models_dir,
+        rasa_api_loader(config.rasa_url, config.rasa_api_token),
+        env=processes.child_environment(config),
+        cwd=settings.ROOT,
+    )

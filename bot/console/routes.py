@@ -23,6 +23,8 @@ from sanic.response import HTTPResponse
 from bot import rate_limits
 from bot.console import auth, conversation
 from bot.console.service import MAX_REPLY_CHARS, ConsoleService
+from bot.console.training import ConsoleTrainer
+from bot.console.training_routes import add_training_routes
 from memory.agents import CHAT_ROLES, SESSION_HOURS, AgentSession
 from memory.handoffs import OUTCOMES, HandoffError
 
@@ -72,10 +74,12 @@ def console_blueprint(
     trusted_proxies: Sequence[rate_limits.Network] = (),
     limiter: auth.SignInLimiter | None = None,
     review: Any = None,
+    trainer: ConsoleTrainer | None = None,
 ) -> Blueprint:
     """The console's routes. `trusted_proxies` are the proxies whose X-Forwarded-For names the
     client; `limiter` counts sign-in attempts (the defaults of bot.console.auth when None);
-    `review` (a bot.review.ReviewInbox) adds the trainers' page (bot/console/trainer.py)."""
+    `review` (a bot.review.ReviewInbox) adds the trainers' page (bot/console/trainer.py);
+    `trainer`, when given, adds the training page (bot.console.training_routes)."""
     limiter = limiter or auth.SignInLimiter()
     bp = ConsoleBlueprint("rapport_console")
     bp.ctx.service = service
@@ -470,4 +474,6 @@ def console_blueprint(
         from bot.console.trainer import add_trainer_routes
 
         add_trainer_routes(bp, review, current, body)
+    if trainer is not None:
+        add_training_routes(bp, trainer, current, _static)
     return bp

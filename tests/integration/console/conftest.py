@@ -53,6 +53,10 @@ def sqlite_db(tmp_path: Path) -> str:
     return url
 
 
+async def _no_loading(model: Path) -> None:
+    raise AssertionError(f"no model may be loaded here ({model})")
+
+
 @pytest.fixture(scope="session")
 def _console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleServer]:
     # One server per session: Sanic 21.12 cannot start a second app in the same process.
@@ -67,6 +71,7 @@ def _console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consol
     from bot import rate_limits
     from bot.console.routes import console_blueprint
     from bot.console.service import ConsoleService
+    from bot.console.training import ConsoleTrainer
     from memory.store import MemoryStore
     from voice.business import load
 
@@ -94,8 +99,16 @@ def _console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consol
     # The harness connects from 127.0.0.1: trusted as a proxy, so that a test can name the
     # client's address in X-Forwarded-For.
     proxies = rate_limits.trusted_networks("127.0.0.1")
+    # Training from the console, with a stand-in for the training subprocess that fails: the
+    # tests of the console's training page check who may start one.
+    trainer = ConsoleTrainer(
+        lambda out, loaded: [sys.executable, "-c", "raise SystemExit(1)"],
+        tmp_path_factory.mktemp("training"),
+        tmp_path_factory.mktemp("models"),
+        _no_loading,
+    )
     app.blueprint(
-        console_blueprint(service, trusted_proxies=proxies, review=review),
+        console_blueprint(service, trusted_proxies=proxies, review=review, trainer=trainer),
         url_prefix="/webhooks/console",
     )
     # The shipped domain: the console reads the customer's words from its responses.

@@ -159,6 +159,7 @@ def start_server(
         identity_secret=IDENTITY_SECRET,
         action_server_token=base.action_server_token or "widget-tests-action-token",
         rest_token=base.rest_token or "widget-tests-rest-token",
+        rasa_api_token=base.rasa_api_token or "widget-tests-rasa-api-token",
         health_token=HEALTH_TOKEN,
         max_message_chars=MAX_MESSAGE_CHARS,
         rate_limit_per_minute=(
