@@ -95,3 +95,17 @@ def cookie_attributes(secure: bool, max_age: int) -> dict[str, object]:
     if secure:
         attributes["secure"] = True
     return attributes
+
+
+# The largest id a database row can have (a signed 64-bit integer, PostgreSQL's bigint).
+MAX_ROW_ID = 2**63 - 1
+
+
+def ids_in_range(path_values: Mapping[str, object]) -> bool:
+    """Whether every whole number in a route's path is an id a row could have: a larger one
+    would overflow the database driver instead of finding nothing."""
+    return all(
+        0 <= value <= MAX_ROW_ID
+        for value in path_values.values()
+        if isinstance(value, int) and not isinstance(value, bool)
+    )

@@ -123,6 +123,8 @@ def console_blueprint(
                 if not auth.csrf_ok(session.csrf_token, supplied):
                     return _error(403, "missing or wrong CSRF token; reload the console")
             request.ctx.agent = session
+            if not auth.ids_in_range(kwargs):
+                return _error(404, "there is nothing with that number")
             try:
                 return await handler(request, *args, **kwargs)
             except HandoffError as error:
@@ -137,7 +139,7 @@ def console_blueprint(
     def body(request: Request) -> dict[str, Any]:
         try:
             data = json.loads(request.body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep to read
             raise ValueError("the request body is not JSON") from None
         if not isinstance(data, dict):
             raise ValueError("the request body must be a JSON object")

@@ -83,6 +83,8 @@ def add_trainer_routes(
                 if not auth.csrf_ok(session.csrf_token, request.headers.get(auth.CSRF_HEADER)):
                     return _error(403, "missing or wrong CSRF token; reload the page")
             request.ctx.agent = session
+            if not auth.ids_in_range(kwargs):
+                return _error(404, "there is nothing with that number")
             try:
                 return await handler(request, *args, **kwargs)
             except ReviewError as error:

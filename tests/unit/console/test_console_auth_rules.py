@@ -126,3 +126,10 @@ def test_the_console_reads_its_limits_and_trusted_proxies_from_the_credentials()
     assert (console.sign_in_failures, console.sign_in_address_failures) == (3, 9)
     with pytest.raises(ConsoleConfigError, match="sign_in_failures='none'"):
         ConsoleInput.from_credentials({"database_url": "sqlite://", "sign_in_failures": "none"})
+
+
+def test_ids_beyond_a_database_row_are_out_of_range() -> None:
+    assert auth.ids_in_range({"handoff_id": 7, "name": "x"})
+    assert auth.ids_in_range({"handoff_id": auth.MAX_ROW_ID})
+    assert not auth.ids_in_range({"handoff_id": auth.MAX_ROW_ID + 1})
+    assert not auth.ids_in_range({"promise_id": -1})
