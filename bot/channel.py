@@ -321,10 +321,13 @@ class WidgetHub:
             "the customer was told",
             conversation_id,
         )
+        await self.notice(sid, self.contact_text("widget_unanswered"), "unanswered")
+
+    def contact_text(self, name: str) -> str:
+        """A notice's words with the shop's direct contacts filled in ({phone}, {email})."""
         places = getattr(self.shop, "locations", None) or ()
         phone, email = (places[0].phone, places[0].email) if places else ("", "")
-        words = self.text("widget_unanswered").format(phone=phone, email=email)
-        await self.notice(sid, words, "unanswered")
+        return self.text(name).format(phone=phone, email=email)
 
     def customer_typing(self, conversation_id: str, typing: bool) -> None:
         """A widget says its customer is typing (or stopped, or sent the message)."""
@@ -760,6 +763,15 @@ class WidgetInput(InputChannel):
             words = widget_guards.customer_text(text, hub.offered.get(conversation_id, []))
             if not words:
                 return
+            if hub.app is not None and not await health.tracker_store_reachable(hub.app):
+                # Without its history Rasa would start the conversation afresh: say so instead,
+                # and keep the history for when the database is back.
+                logger.error(
+                    "the conversations' database does not answer; %s was told to try again",
+                    conversation_id,
+                )
+                await hub.notice(sid, hub.contact_text("widget_records_down"), "records_down")
+                return
             metadata = widget_guards.client_metadata(
                 request.get("metadata", request.get("customData"))
             )
@@ -830,6 +842,7 @@ NOTICE_TEMPLATES = (
     "widget_too_fast",
     "widget_failed",
     "widget_unanswered",
+    "widget_records_down",
     "widget_busy",
     "widget_new_chat",
     "widget_session_expired",

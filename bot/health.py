@@ -25,6 +25,10 @@ from bot import composition
 logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 5.0
+# The conversations' database, once it answered, is not asked again for this long.
+REACHABLE_SECONDS = 2.0
+# Rasa's SQL tracker store keeps every conversation's events in this table.
+TRACKER_TABLE = "events"
 PROBE_SECONDS = 2.0
 # The exchange queue is a concern from this many waiting events (memory is falling behind).
 QUEUE_WARNING = 1000
@@ -118,17 +122,22 @@ def _engine_of(store: Any) -> Any:
     return None
 
 
-def _select_one(engine: Any) -> None:
-    from sqlalchemy import text
+def _select_one(engine: Any, table: str = "") -> None:
+    from sqlalchemy import literal, select
+    from sqlalchemy import table as named_table
 
+    query = select(literal(1))
+    if table:
+        # A table of its own when named: a database file that went away comes back empty.
+        query = query.select_from(named_table(table)).limit(1)
     with engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
+        connection.execute(query)
 
 
-async def _probe(engine: Any) -> dict[str, Any]:
+async def _probe(engine: Any, table: str = "") -> dict[str, Any]:
     started = time.monotonic()
     try:
-        await asyncio.wait_for(asyncio.to_thread(_select_one, engine), PROBE_SECONDS)
+        await asyncio.wait_for(asyncio.to_thread(_select_one, engine, table), PROBE_SECONDS)
     except Exception as error:
         return {"ok": False, "error": f"{type(error).__name__}: {str(error)[:200]}"}
     return {"ok": True, "ms": round((time.monotonic() - started) * 1000, 1)}
@@ -138,7 +147,28 @@ async def _tracker_store(agent: Any) -> dict[str, Any]:
     engine = _engine_of(getattr(agent, "tracker_store", None))
     if engine is None:
         return {"ok": agent is not None, "kind": "in memory"}
-    return {"kind": engine.dialect.name, **await _probe(engine)}
+    return {"kind": engine.dialect.name, **await _probe(engine, TRACKER_TABLE)}
+
+
+_reachable: dict[int, float] = {}
+
+
+async def tracker_store_reachable(app: Any) -> bool:
+    """Whether the conversations' database answers (checked at most every `REACHABLE_SECONDS`
+    while it does, at every message while it does not). Without it Rasa would start every
+    conversation afresh, greeting a returning customer as a stranger: the channel asks first."""
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    engine = _engine_of(getattr(agent, "tracker_store", None))
+    if engine is None:
+        return True
+    checked = _reachable.get(id(engine))
+    if checked is not None and time.monotonic() - checked < REACHABLE_SECONDS:
+        return True
+    if (await _probe(engine, TRACKER_TABLE)).get("ok"):
+        _reachable[id(engine)] = time.monotonic()
+        return True
+    _reachable.pop(id(engine), None)
+    return False
 
 
 async def _memory(database_url: str) -> dict[str, Any]:

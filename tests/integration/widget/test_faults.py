@@ -148,6 +148,8 @@ async def test_the_rasa_server_killed_mid_conversation_loses_nothing(
 
     rasa = next(s for s in fault_server.services if s.name == "Rasa server")
     assert rasa.process is not None
+    # A moment for the broker to hand the last events to its outbox file (docs/reliability.md).
+    await asyncio.sleep(1.0)
     os.killpg(rasa.process.pid, signal.SIGKILL)
     rasa.process.wait()
     killed_at = time.monotonic()
@@ -171,3 +173,42 @@ async def test_the_rasa_server_killed_mid_conversation_loses_nothing(
         assert time.monotonic() < deadline, _customer_exchanges(fault_server, conversation_id)
         await asyncio.sleep(1)
     print(f"the Rasa server answered again {restart_seconds:.0f} s after the kill")
+
+
+async def test_the_conversations_database_gone_is_said_and_no_one_is_greeted_as_new(
+    fault_server: WidgetServer,
+) -> None:
+    widget = Widget(fault_server.url)
+    await widget.connect()
+    said = ["hello", "what are your opening hours?"]
+    tracker_db = Path(fault_server.settings.tracker_db)
+    aside = tracker_db.with_name("tracker-aside.db")
+    try:
+        token, _ = await widget.start_session()
+        for text in said:
+            assert (await widget.say(text)).get("text")
+        await asyncio.sleep(health.REACHABLE_SECONDS)
+        tracker_db.rename(aside)  # the database is gone: a new connection finds no tables
+        try:
+            reply = await widget.say("it's me again")
+            assert reply.get("notice") == "records_down", reply
+            phone = business.load(Path(fault_server.settings.business_file)).locations[0].phone
+            assert phone in reply["text"], reply["text"]
+            await asyncio.sleep(health.CACHE_SECONDS)
+            status, report = await health_of(fault_server)
+            assert status == 503 and report["tracker_store"]["ok"] is False, report
+        finally:
+            tracker_db.unlink(missing_ok=True)
+            aside.rename(tracker_db)
+        assert (await widget.say("thanks")).get("text")
+    finally:
+        await widget.close()
+
+    again = Widget(fault_server.url)
+    await again.connect()
+    try:
+        _, history = await again.start_session(token)
+        # The conversation kept its history; the message said while it was down is not in it.
+        assert texts(history, "customer") == [*said, "thanks"]
+    finally:
+        await again.close()
