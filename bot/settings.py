@@ -25,6 +25,7 @@ GENERATED_SECRETS = (
     "ACTION_SERVER_TOKEN",
     "REST_TOKEN",
     "HEALTH_TOKEN",
+    "METRICS_TOKEN",
 )
 
 
@@ -87,6 +88,8 @@ class Settings:
     # Where the inbox writes accepted examples (domain.yml and data/); None: content_dir.
     review_content_dir: Path | None = None
     log_level: str = "INFO"
+    # `text` (lines for people) or `json` (one JSON object a line, for log collectors).
+    log_format: str = "text"
     log_dir: Path = ROOT / "var" / "log"
     # The event broker's durable queue of exchanges on their way to the memory (one per server).
     memory_outbox: Path = ROOT / "var" / "memory-outbox.db"
@@ -98,6 +101,8 @@ class Settings:
     rest_token: str = field(default="", repr=False)
     # The operator's bearer token for the health endpoint's detail.
     health_token: str = field(default="", repr=False)
+    # The operator's bearer token for the Prometheus metrics of both servers.
+    metrics_token: str = field(default="", repr=False)
     # Raw values, for settings that a component documents and parses itself
     # (for example the relationship weights, prefixed RELATIONSHIP_).
     raw: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -165,6 +170,8 @@ class Settings:
             "RAPPORT_ACTION_SERVER_TOKEN": self.action_server_token,
             "RAPPORT_REST_TOKEN": self.rest_token,
             "RAPPORT_HEALTH_TOKEN": self.health_token,
+            "RAPPORT_METRICS_TOKEN": self.metrics_token,
+            "RAPPORT_LOG_FORMAT": self.log_format,
             "RAPPORT_TRACKER_DIALECT": self.tracker_dialect,
             "RAPPORT_TRACKER_DB": self.tracker_db,
             "RAPPORT_TRACKER_URL": self.tracker_url,
@@ -247,6 +254,13 @@ def _level(value: str) -> str:
     return level
 
 
+def _log_format(value: str) -> str:
+    shape = value.strip().lower()
+    if shape not in {"text", "json"}:
+        raise SettingsError(f"LOG_FORMAT={value!r} in .env is not a format; use text or json.")
+    return shape
+
+
 def _path(value: str) -> Path:
     path = Path(value)
     return path if path.is_absolute() else ROOT / path
@@ -318,6 +332,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "REVIEW_DAYS": ("review_days", _int("REVIEW_DAYS", 1, 36500)),
     "REVIEW_CONTENT_DIR": ("review_content_dir", _content_dir),
     "LOG_LEVEL": ("log_level", _level),
+    "LOG_FORMAT": ("log_format", _log_format),
     "LOG_DIR": ("log_dir", _path),
     "MEMORY_OUTBOX": ("memory_outbox", _path),
     "SESSION_SECRET": ("session_secret", _text),
@@ -325,6 +340,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "ACTION_SERVER_TOKEN": ("action_server_token", _text),
     "REST_TOKEN": ("rest_token", _text),
     "HEALTH_TOKEN": ("health_token", _text),
+    "METRICS_TOKEN": ("metrics_token", _text),
 }
 
 
