@@ -30,7 +30,6 @@ def build_app(settings: Settings, package: str = "actions") -> Sanic:
     base.install(compose(settings))
     app = create_app(package, cors_origins=None)
     token = settings.action_server_token
-
     metrics_token = settings.metrics_token
 
     @app.middleware("request")

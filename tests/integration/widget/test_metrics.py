@@ -4,10 +4,13 @@ and moving when a customer talks to the bot through the widget."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+import uuid
 
 import aiohttp
 import pytest
+import rapport_widget_server
 from prometheus_client.parser import text_string_to_metric_families
 from rapport_widget_server import HEALTH_TOKEN, METRICS_TOKEN, WidgetServer
 
@@ -103,3 +106,35 @@ async def test_counters_move_after_a_conversation(widget_server: WidgetServer, o
     ):
         assert (gauge, frozenset()) in rasa_after, gauge
         assert rasa_after[(gauge, frozenset())] >= 0
+
+
+async def test_json_log_lines_name_the_conversation_they_are_about() -> None:
+    # A server of its own: JSON lines, and DEBUG so that Rasa and rasa_sdk log every step.
+    server = await asyncio.to_thread(
+        rapport_widget_server.start_server,
+        {"LOG_FORMAT": "json", "LOG_LEVEL": "DEBUG"},
+        "metrics-json-logs",
+    )
+    sender = f"json-logs-{uuid.uuid4().hex[:12]}"
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.post(
+                f"{server.url}/webhooks/rest/webhook",
+                json={"sender": sender, "message": "hello"},
+                headers={"Authorization": f"Bearer {server.settings.rest_token}"},
+            ) as answer:
+                assert answer.status == 200 and await answer.json()
+    finally:
+        await asyncio.to_thread(server.stop)
+    about = []
+    for service in server.services:
+        lines = service.log_path.read_text(errors="replace").splitlines()
+        records = [json.loads(line) for line in lines if line.startswith("{")]
+        assert records, f"the {service.name} wrote no JSON lines"
+        # Each server's lines of the turn name it: Rasa's own, the action server's.
+        named = [record for record in records if record.get("conversation") == sender]
+        assert named, f"no line of the {service.name} names the conversation"
+        about += [record for record in records if sender in record["message"]]
+    assert about, "no line mentions the conversation"
+    unnamed = [record for record in about if record.get("conversation") != sender]
+    assert unnamed == [], unnamed[:5]
