@@ -19,6 +19,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.composition import ActionServices, compose
+from bot import metrics
 from bot import settings as settings_module
 from bot.settings import Settings
 from voice.business import Business
@@ -156,6 +157,7 @@ class ShopAction(Action, ABC):
             events = await self.answer(dispatcher, tracker, domain, shop)
         except Exception:  # the customer must still get an answer; the log gets the details
             logger.exception("%s failed for conversation %s", self.name(), tracker.sender_id)
+            metrics.action_failed(self.name())
             dispatcher.messages.clear()
             dispatcher.utter_message(response=SOMETHING_WENT_WRONG)
             return []
@@ -211,7 +213,9 @@ async def check_tone(messages: list[dict[str, Any]], where: str) -> None:
         if verdict.ok:
             continue
         findings = [finding.as_dict() for finding in verdict.findings]
-        logger.warning("tone guard replaced %s of %s: %s | %r", key, where, findings, text)
+        # The words themselves only at DEBUG: they may quote what the customer said.
+        logger.warning("tone guard replaced %s of %s: %s", key, where, findings)
+        logger.debug("tone guard replaced %s of %s: %r", key, where, text)
         message = messages[index]
         if key == "text":
             if fallbacks.get(index):

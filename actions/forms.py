@@ -46,6 +46,7 @@ from actions.ownership import (
 )
 from actions.shop import shop_records
 from actions.shop_records import REFERENCE_EXAMPLE, OrderRecord, normalise_reference
+from bot import metrics
 from voice.business import WEEKDAYS, Business
 from voice.echo import says_what_is_wrong, trim_echo, without_findings
 from voice.items import as_said, names_a_thing, same_item
@@ -496,6 +497,7 @@ class SafeFormValidation(FormValidationAction, ABC):
             return await super().run(dispatcher, read or tracker, domain)
         except Exception:  # the form must go on; the log gets the details
             logger.exception("%s failed for %s", self.name(), tracker.sender_id)
+            metrics.action_failed(self.name())
             dispatcher.utter_message(response=base.SOMETHING_WENT_WRONG)
             return []
 

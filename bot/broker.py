@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,17 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.utils.endpoints import EndpointConfig
 
 import memory
-from bot import composition
+from bot import composition, metrics
 from bot.settings import ROOT
 from memory.facts import FactExtractor
-from memory.ingest import ACTION_KEY, EventIngestor, Outbox, OutboxWorker, forget_command
+from memory.ingest import (
+    ACTION_KEY,
+    TRANSIENT_ERRORS,
+    EventIngestor,
+    Outbox,
+    OutboxWorker,
+    forget_command,
+)
 from memory.rules import RelationshipRules
 from memory.store import MemoryStore
 
@@ -29,6 +37,23 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_OUTBOX = ROOT / "var" / "memory-outbox.db"
 REMEMBERED_SENDERS = 10_000  # senders whose last action we keep, to name a bot message's source
+
+
+def counted(ingest: Callable[[Mapping[str, Any]], bool]) -> Callable[[Mapping[str, Any]], bool]:
+    """`ingest` that counts its failures in the metrics: the database unavailable (the event
+    waits and is retried) or the event rejected (it is set aside)."""
+
+    def ingest_counted(event: Mapping[str, Any]) -> bool:
+        try:
+            return ingest(event)
+        except TRANSIENT_ERRORS:
+            metrics.memory_write_failed("unavailable")
+            raise
+        except Exception:
+            metrics.memory_write_failed("rejected")
+            raise
+
+    return ingest_counted
 
 
 class MemoryEventBroker(EventBroker):
@@ -57,8 +82,9 @@ class MemoryEventBroker(EventBroker):
             if load_language is not None:
                 load_language()  # now, not while the first customer message waits
 
-        self.worker = OutboxWorker(Outbox(outbox_path), ingestor.ingest, prepare=prepare)
+        self.worker = OutboxWorker(Outbox(outbox_path), counted(ingestor.ingest), prepare=prepare)
         self._last_action: OrderedDict[str, str] = OrderedDict()
+        metrics.LIVE.watch_queue(self.queue_depth)
         self.worker.start()
 
     @classmethod
@@ -86,6 +112,7 @@ class MemoryEventBroker(EventBroker):
 
     def publish(self, event: dict[str, Any]) -> None:
         """Hand the event to the memory worker (never blocks)."""
+        metrics.understood(event)
         sender = event.get("sender_id")
         if event.get("event") == "action" and isinstance(sender, str):
             self._last_action[sender] = str(event.get("name"))
@@ -95,6 +122,11 @@ class MemoryEventBroker(EventBroker):
         elif event.get("event") == "bot" and isinstance(sender, str):
             event = {**event, ACTION_KEY: self._last_action.get(sender)}
         self.worker.submit(event)
+
+    def queue_depth(self) -> int:
+        """Events on their way to memory: handed over but not yet in the outbox file (the
+        worker takes them while it is not busy preparing or writing), and in the outbox."""
+        return self.worker.inbox.qsize() + self.worker.outbox.count()
 
     def forget_sender(self, sender_id: str) -> None:
         """Forget the customer of `sender_id` once every event published before is in memory.

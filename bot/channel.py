@@ -41,6 +41,8 @@ from bot import (
     composition,
     demo_page,
     health,
+    logs,
+    metrics,
     rate_limits,
     session_tokens,
     waiting,
@@ -103,6 +105,10 @@ class WidgetConfig:
     memory_database_url: str = ""
     # The operator's bearer token for the health endpoint's detail (none: no detail).
     health_token: str = ""
+    # The operator's bearer token for the Prometheus metrics (none: nobody reads them).
+    metrics_token: str = ""
+    # `text` or `json` (LOG_FORMAT): the shape of the server's log lines.
+    log_format: str = "text"
 
     @classmethod
     def from_credentials(cls, credentials: Mapping[str, Any] | None) -> WidgetConfig:
@@ -142,6 +148,12 @@ class WidgetConfig:
             ) from None
         if isinstance(origins, str):
             origins = origins.split(",")
+        log_format = (text("log_format") or "text").lower()
+        if log_format not in logs.FORMATS:
+            raise ChannelConfigError(
+                f"log_format={log_format!r} for bot.channel.WidgetInput in credentials.yml is "
+                "not a format; use text or json (LOG_FORMAT in .env)."
+            )
         return cls(
             session_secret=text("session_secret"),
             identity_secret=text("identity_secret"),
@@ -158,6 +170,8 @@ class WidgetConfig:
             socketio_path=text("socketio_path") or "/socket.io",
             memory_database_url=text("memory_database_url"),
             health_token=text("health_token"),
+            metrics_token=text("metrics_token"),
+            log_format=log_format,
         )
 
 
@@ -281,6 +295,7 @@ class WidgetHub:
         self.offered[conversation_id] = widget_guards.offered_payloads(
             shown.get("quick_replies", [])
         )
+        metrics.messages_out(WidgetInput.name())
         if self.room_occupied(conversation_id):
             await self.sio.emit(
                 BOT_EVENT, widget_transcript.on_the_wire(shown), room=conversation_id
@@ -599,6 +614,7 @@ class WidgetInput(InputChannel):
             max_http_buffer_size=widget_guards.max_frame_bytes(self.config.max_message_chars),
         )
         widget_guards.quiet_malformed_frames()
+        logs.reformat(self.config.log_format)
         hub = WidgetHub(sio, self.config)
         hub.words = notice_words(self.config.business_file)
         hub.shop = business_of(self.config.business_file)
@@ -613,6 +629,12 @@ class WidgetInput(InputChannel):
         @widget.route("/health", methods=["GET"])
         async def health_report(request: Request) -> HTTPResponse:
             return await health.respond(request, hub.app, config)
+
+        metrics.LIVE.watch_memory(config.memory_database_url)
+
+        @widget.route("/metrics", methods=["GET"])
+        async def metrics_report(request: Request) -> HTTPResponse:
+            return await metrics.respond(request, metrics.SERVER, config.metrics_token)
 
         @sio.on("disconnect")
         async def disconnect(sid: str, reason: object = None) -> None:
@@ -747,6 +769,8 @@ class WidgetInput(InputChannel):
                 await hub.refuse(sid, "bad_message", hub.text("widget_bad_message"))
                 return
             conversation_id = session.conversation_id
+            # This event's task logs about this conversation from here on (bot/logs.py).
+            logs.set_conversation(conversation_id)
             if not hub.allow_message(sid, conversation_id):
                 logger.warning(
                     "rate limit reached in %s (socket %s, address %s)",
@@ -782,6 +806,8 @@ class WidgetInput(InputChannel):
                 config.session_secret, hub.client_address(sid)
             )
             output = WidgetOutput(hub)
+            metrics.message_in(self.name())
+            started = time.monotonic()
             message = UserMessage(
                 words, output, conversation_id, input_channel=self.name(), metadata=metadata
             )
@@ -807,6 +833,7 @@ class WidgetInput(InputChannel):
             except Exception:
                 logger.exception("acknowledging a message to %s failed", conversation_id)
                 await hub.notice(sid, hub.text("widget_failed"), "failed")
+            metrics.replied(self.name(), time.monotonic() - started)
 
         return widget
 

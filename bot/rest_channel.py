@@ -15,6 +15,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -23,7 +24,7 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 
-from bot import waiting
+from bot import logs, metrics, waiting
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +84,18 @@ class TokenRestInput(RestInput):
         database_url = self.database_url
 
         async def answered(message: UserMessage) -> None:
-            await on_new_message(message)
+            channel = self.name()
+            metrics.message_in(channel)
+            started = time.monotonic()
+            try:
+                with logs.about(message.sender_id):
+                    await on_new_message(message)
+                    await acknowledged(message)
+            finally:
+                metrics.messages_out(channel, len(getattr(message.output_channel, "messages", [])))
+                metrics.replied(channel, time.monotonic() - started)
+
+        async def acknowledged(message: UserMessage) -> None:
             app = server.get("app")
             if app is None or message.sender_id is None:
                 return

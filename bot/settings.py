@@ -26,6 +26,7 @@ GENERATED_SECRETS = (
     "REST_TOKEN",
     "RASA_API_TOKEN",
     "HEALTH_TOKEN",
+    "METRICS_TOKEN",
 )
 
 
@@ -88,6 +89,8 @@ class Settings:
     # Where the inbox writes accepted examples (domain.yml and data/); None: content_dir.
     review_content_dir: Path | None = None
     log_level: str = "INFO"
+    # `text` (lines for people) or `json` (one JSON object a line, for log collectors).
+    log_format: str = "text"
     log_dir: Path = ROOT / "var" / "log"
     # The event broker's durable queue of exchanges on their way to the memory (one per server).
     memory_outbox: Path = ROOT / "var" / "memory-outbox.db"
@@ -102,6 +105,8 @@ class Settings:
     rasa_api_token: str = field(default="", repr=False)
     # The operator's bearer token for the health endpoint's detail.
     health_token: str = field(default="", repr=False)
+    # The operator's bearer token for the Prometheus metrics of both servers.
+    metrics_token: str = field(default="", repr=False)
     # Raw values, for settings that a component documents and parses itself
     # (for example the relationship weights, prefixed RELATIONSHIP_).
     raw: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -170,6 +175,8 @@ class Settings:
             "RAPPORT_REST_TOKEN": self.rest_token,
             "RAPPORT_RASA_API_TOKEN": self.rasa_api_token,
             "RAPPORT_HEALTH_TOKEN": self.health_token,
+            "RAPPORT_METRICS_TOKEN": self.metrics_token,
+            "RAPPORT_LOG_FORMAT": self.log_format,
             "RAPPORT_TRACKER_DIALECT": self.tracker_dialect,
             "RAPPORT_TRACKER_DB": self.tracker_db,
             "RAPPORT_TRACKER_URL": self.tracker_url,
@@ -252,6 +259,13 @@ def _level(value: str) -> str:
     return level
 
 
+def _log_format(value: str) -> str:
+    shape = value.strip().lower()
+    if shape not in {"text", "json"}:
+        raise SettingsError(f"LOG_FORMAT={value!r} in .env is not a format; use text or json.")
+    return shape
+
+
 def _path(value: str) -> Path:
     path = Path(value)
     return path if path.is_absolute() else ROOT / path
@@ -323,6 +337,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "REVIEW_DAYS": ("review_days", _int("REVIEW_DAYS", 1, 36500)),
     "REVIEW_CONTENT_DIR": ("review_content_dir", _content_dir),
     "LOG_LEVEL": ("log_level", _level),
+    "LOG_FORMAT": ("log_format", _log_format),
     "LOG_DIR": ("log_dir", _path),
     "MEMORY_OUTBOX": ("memory_outbox", _path),
     "SESSION_SECRET": ("session_secret", _text),
@@ -331,6 +346,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "REST_TOKEN": ("rest_token", _text),
     "RASA_API_TOKEN": ("rasa_api_token", _text),
     "HEALTH_TOKEN": ("health_token", _text),
+    "METRICS_TOKEN": ("metrics_token", _text),
 }
 
 

@@ -28,6 +28,7 @@ from bot.settings import ROOT, Settings
 SESSION_SECRET = "widget-tests-session-secret-" + "s" * 20
 IDENTITY_SECRET = "widget-tests-identity-secret-" + "i" * 20
 HEALTH_TOKEN = "widget-tests-health-token-" + "h" * 20
+METRICS_TOKEN = "widget-tests-metrics-token-" + "m" * 20
 MAX_MESSAGE_CHARS = 2000
 RATE_LIMIT_PER_MINUTE = 25
 START_TIMEOUT_SECONDS = 420
@@ -114,6 +115,7 @@ def start() -> WidgetServer:
             rasa_port=port,
             rest_token=loaded.rest_token or "widget-tests-rest-token",
             health_token=HEALTH_TOKEN,
+            metrics_token=METRICS_TOKEN,
         )
         _instance = WidgetServer(reused, Path(tempfile.mkdtemp()), [])
         return _instance
@@ -161,6 +163,7 @@ def start_server(
         rest_token=base.rest_token or "widget-tests-rest-token",
         rasa_api_token=base.rasa_api_token or "widget-tests-rasa-api-token",
         health_token=HEALTH_TOKEN,
+        metrics_token=METRICS_TOKEN,
         max_message_chars=MAX_MESSAGE_CHARS,
         rate_limit_per_minute=(
             base.rate_limit_per_minute
@@ -192,6 +195,7 @@ def start_server(
             "SESSION_SECRET": SESSION_SECRET,
             "IDENTITY_SECRET": IDENTITY_SECRET,
             "HEALTH_TOKEN": HEALTH_TOKEN,
+            "METRICS_TOKEN": METRICS_TOKEN,
             "REVIEW_CONTENT_DIR": str(content),
             "PYTHONUNBUFFERED": "1",
             **overrides,

@@ -16,6 +16,7 @@ from actions.shop import (
     ActionTellHours,
     ActionTellLocation,
 )
+from bot import metrics
 
 
 async def test_hours_list_the_week_and_say_we_are_open_now(dispatcher, domain) -> None:
@@ -159,6 +160,10 @@ async def test_a_broken_business_file_still_gets_the_customer_an_answer(
     bad.write_text("shop: [", encoding="utf-8")
 
     use_settings(monkeypatch, Settings(business_file=bad))
+    failed = {"action": ActionTellHours().name()}
+    before = metrics.ACTIONS.get_sample_value("rapport_action_errors_total", failed) or 0.0
     events = await ActionTellHours().run(dispatcher, make_tracker("ask_hours"), domain)
     assert events == []
     assert said(dispatcher) == ["utter_something_went_wrong"]
+    # Operators see it in the action server's metrics.
+    assert metrics.ACTIONS.get_sample_value("rapport_action_errors_total", failed) == before + 1

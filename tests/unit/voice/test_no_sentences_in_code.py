@@ -4,7 +4,7 @@ in business.yml, where a shop rewords them and the tone test reads them.
 A heuristic over the string literals (and f-strings) of actions/, bot/, memory/ and voice/: a
 literal of four or more words that starts with a capital letter (after any bullet or quote) and
 ends in ".", "!" or "?" reads as a sentence. Docstrings, log lines, exceptions (their text is
-for developers), assertions, argparse help and SQL are not read.
+for developers), assertions, argparse help, metrics' help and SQL are not read.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ SQL = re.compile(r"^(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|PRAGMA)\b")
 LOGGING = frozenset({"debug", "info", "warning", "error", "exception", "critical", "log"})
 # Calls whose text is for developers or whoever runs the command line, never for a customer.
 FOR_DEVELOPERS = frozenset({"add_argument", "add_parser", "ArgumentParser", "exit", "warn"})
+# A metric's help text is read by operators in Prometheus (bot/metrics.py), never by a customer.
+FOR_DEVELOPERS |= frozenset({"Counter", "Histogram", "Gauge", "GaugeMetricFamily"})
 HELP_KEYWORDS = frozenset({"help", "description", "epilog"})
 
 # Sentences that stay in code, each with the reason. Keys are "path: start of the literal".
