@@ -10,7 +10,7 @@ the files with ruamel.yaml to know every line:
   most likely to confuse the model;
 - intent-unused: an intent no rule or story answers;
 - response-unused: a response no rule, story, form or code utters;
-- tone: a response the tone guard's rules (voice/tone.py, `rules_guard`: the bot's own words) find hurtful;
+- tone: a response the tone guard's rules find hurtful (`voice.tone.rules_guard`);
 - story-contradicts-rule: a story that answers an intent otherwise than a rule always does;
 - entity-unannotated: a domain entity no example annotates and no extractor produces;
 - placeholder-unfilled: a `{variable}` in a response that no slot and no action fills;
