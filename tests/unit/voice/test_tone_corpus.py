@@ -8,41 +8,17 @@ whole corpus; fails when the overall precision or recall on the whole corpus is 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 
+from bot.tone_report import Counts
 from voice import tone
 
 CORPUS = Path(__file__).resolve().parents[2] / "tone" / "corpus.yml"
 PARTS = ("dev", "test")
 MINIMUM = 0.90
-
-
-@dataclass
-class Counts:
-    true_positives: int = 0
-    false_positives: int = 0
-    false_negatives: int = 0
-    support: int = 0
-
-    @property
-    def precision(self) -> float:
-        flagged = self.true_positives + self.false_positives
-        return self.true_positives / flagged if flagged else 1.0
-
-    @property
-    def recall(self) -> float:
-        labelled = self.true_positives + self.false_negatives
-        return self.true_positives / labelled if labelled else 1.0
-
-    def add(self, labelled: bool, flagged: bool) -> None:
-        self.support += labelled
-        self.true_positives += labelled and flagged
-        self.false_positives += flagged and not labelled
-        self.false_negatives += labelled and not flagged
 
 
 def load_corpus() -> dict[str, list[dict[str, object]]]:
