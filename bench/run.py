@@ -336,6 +336,7 @@ async def profile_rapport(
         "flame": RESULTS / f"flame-{stamp}.svg",
         "rasa": RESULTS / f"profile-rasa-{stamp}.txt",
         "actions": RESULTS / f"profile-actions-{stamp}.txt",
+        "gil": RESULTS / f"profile-rasa-gil-{stamp}.txt",
     }
     # Not --nonblocking: without pausing the process py-spy cannot tell a waiting thread from
     # a working one, and the thread pools' idle workers would fill the profile.
@@ -356,6 +357,9 @@ async def profile_rapport(
             (rasa_pid, outputs["flame"], []),
             (rasa_pid, outputs["rasa"], ["--format", "raw"]),
             (actions_pid, outputs["actions"], ["--format", "raw"]),
+            # Only the samples of the thread that holds the interpreter lock: who keeps the
+            # other threads (Rasa's request, the memory broker) waiting for it.
+            (rasa_pid, outputs["gil"], ["--format", "raw", "--gil"]),
         )
     ]
     await asyncio.sleep(1.0)  # py-spy attaches
@@ -382,9 +386,13 @@ async def profile_rapport(
     for process, centres in (
         ("rasa", stats.RASA_CENTRES),
         ("actions", stats.ACTION_SERVER_CENTRES),
+        ("gil", stats.RASA_CENTRES),
     ):
         lines = outputs[process].read_text().splitlines() if outputs[process].exists() else []
         counts_by_process[process] = stats.profile_counts(lines, centres)
+    waiting = {
+        process: counts.pop(stats.WAITING, 0) for process, counts in counts_by_process.items()
+    }
     rasa_samples = sum(counts_by_process["rasa"].values())
     action_samples = sum(counts_by_process["actions"].values())
     both = {f"Rasa process: {name}": count for name, count in counts_by_process["rasa"].items()}
@@ -397,6 +405,9 @@ async def profile_rapport(
         "seconds": load.seconds,
         "shares": stats.shares(both),
         "rasa_shares": stats.shares(counts_by_process["rasa"]),
+        "gil_shares": stats.shares(counts_by_process["gil"]),
+        "counts": counts_by_process,
+        "waiting_samples": waiting,
         "rasa_samples": rasa_samples,
         "action_server_samples": action_samples,
         "files": {name: str(path.relative_to(ROOT)) for name, path in outputs.items()},
@@ -563,6 +574,13 @@ def report(figures: dict[str, Any]) -> str:
             f"{profile['rasa_samples']} samples in the Rasa process, "
             f"{profile['action_server_samples']} in the action server."
         )
+        if profile["gil_shares"]:
+            parts.append(
+                stats.shares_table(
+                    "3b. who holds the interpreter lock in Rapport's Rasa process",
+                    profile["gil_shares"],
+                )
+            )
     mem = figures.get("memory")
     if mem:
         rows = [

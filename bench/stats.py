@@ -81,6 +81,10 @@ ACTION_SERVER_CENTRES: Centres = (
     ("rasa_sdk and Sanic", ("rasa_sdk/", "sanic/")),
 )
 OTHER = "other (event loop, libraries)"
+# Innermost frames of a thread that waits for work: under load py-spy counts some of these
+# samples as running (a woken thread waiting for the interpreter lock); they are no one's cost.
+WAITING_LEAVES = ("_worker (concurrent/futures/thread.py:",)
+WAITING = "waiting (idle worker threads)"
 _FRAME_FILE = re.compile(r"\(([^()]*?)(?::\d+)?\)\s*$")
 
 
@@ -106,13 +110,16 @@ def profile_counts(
         stack, _, count = line.rstrip().rpartition(" ")
         if not stack or not count.isdigit():
             continue
-        centre = cost_centre(stack, centres)
+        leaf = stack.rsplit(";", 1)[-1]
+        waiting = any(leaf.startswith(marker) for marker in WAITING_LEAVES)
+        centre = WAITING if waiting else cost_centre(stack, centres)
         totals[centre] = totals.get(centre, 0) + int(count)
     return totals
 
 
 def shares(counts: Mapping[str, int]) -> dict[str, float]:
-    """Each entry's share (0..1) of all the samples, largest first."""
+    """Each entry's share (0..1) of all the samples but the waiting ones, largest first."""
+    counts = {name: count for name, count in counts.items() if name != WAITING}
     samples = sum(counts.values())
     if not samples:
         return {}

@@ -82,8 +82,11 @@ def test_profile_shares_add_up_and_come_largest_first() -> None:
         "c (rasa/nlu/z.py:3) 30",
         "",
         "not a stack line",
+        "run (threading.py:953);_worker (concurrent/futures/thread.py:81) 500",
     ]
-    shares = stats.shares(stats.profile_counts(lines))
+    counts = stats.profile_counts(lines)
+    assert counts[stats.WAITING] == 500
+    shares = stats.shares(counts)
     assert list(shares) == [
         "NLU (spaCy, DIET, Rapport's NLU components)",
         "dialogue policies",
