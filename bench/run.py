@@ -74,10 +74,10 @@ def setting(name: str, default: str) -> str:
 class Counts:
     """How much each part does (environment variables BENCH_*)."""
 
-    conversations: int = int(setting("BENCH_CONVERSATIONS", "15"))
+    conversations: int = int(setting("BENCH_CONVERSATIONS", "25"))
     concurrency: int = int(setting("BENCH_CONCURRENCY", "20"))
     load_messages: int = int(setting("BENCH_LOAD_MESSAGES", "300"))
-    load_rounds: int = int(setting("BENCH_LOAD_ROUNDS", "2"))
+    load_rounds: int = int(setting("BENCH_LOAD_ROUNDS", "3"))
     profile_seconds: int = int(setting("BENCH_PROFILE_SECONDS", "40"))
     memory_sizes: tuple[int, ...] = tuple(
         int(size) for size in setting("BENCH_MEMORY_SIZES", "10000,1000000").split(",") if size
