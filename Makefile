@@ -73,6 +73,9 @@ e2e: setup ## Only the end-to-end tests through the real servers (trains first i
 test-soak: setup ## 50 conversations at once for 10 minutes through the widget: nothing lost (SOAK_MINUTES, SOAK_CONVERSATIONS)
 	@$(PY) -m bot test soak
 
+bench: setup ## Rapport beside plain Rasa: latency, throughput, profile, memory, cold start; table in docs/performance.md (BENCH_*)
+	@$(PY) -m bench.run
+
 bench-memory: setup ## Benchmark memory card reads and writes at 10k, 100k, 1M exchanges; table in docs/memory.md
 	@$(PY) bench/memory.py
 

@@ -56,7 +56,14 @@ class Seeder:
             count = min(BATCH // EXCHANGES_PER_CUSTOMER, (total - self.exchanges) // 100 or 1)
             self._add_customers(count, rng)
 
-    def _add_customers(self, count: int, rng: random.Random) -> None:
+    def add_customer(self, exchanges: int, rng: random.Random) -> int:
+        """One more customer with `exchanges` exchanges of their own; their id."""
+        self._add_customers(1, rng, exchanges)
+        return self.customers
+
+    def _add_customers(
+        self, count: int, rng: random.Random, per_customer: int = EXCHANGES_PER_CUSTOMER
+    ) -> None:
         customers, identities, conversations, exchanges, facts, ratings = [], [], [], [], [], []
         with self.store.engine.connect() as conn:  # the measured writes add rows too
             self.customers = conn.execute(select(func.max(s.customers.c.id))).scalar() or 0
@@ -66,7 +73,7 @@ class Seeder:
             customer = self.customers
             first = self.start + timedelta(minutes=rng.randrange(0, 200_000))
             at = first
-            for turn in range(EXCHANGES_PER_CUSTOMER):
+            for turn in range(per_customer):
                 if turn % EXCHANGES_PER_CONVERSATION == 0:
                     self.conversations += 1
                     at += timedelta(days=rng.randrange(1, 5))
@@ -103,7 +110,7 @@ class Seeder:
                     "created_at": first,
                     "first_seen": first,
                     "last_seen": at,
-                    "visits": EXCHANGES_PER_CUSTOMER // EXCHANGES_PER_CONVERSATION,
+                    "visits": max(1, per_customer // EXCHANGES_PER_CONVERSATION),
                     "benefit": 5.0,
                     "cost": 1.0,
                     "tally_at": at,

@@ -238,6 +238,9 @@ class Outbox:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        # One connection per thread, kept: opening one per call cost the broker's thread a
+        # connect and two PRAGMAs for every put, take, done and count (docs/performance.md).
+        self._connections = threading.local()
         private_file(self.path)  # the events quote what customers wrote
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
@@ -252,10 +255,14 @@ class Outbox:
             )
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30)
-        conn.execute("PRAGMA synchronous=NORMAL")
-        # Delivered and forgotten events are overwritten, not left in free pages.
-        conn.execute("PRAGMA secure_delete=ON")
+        """This thread's connection (`with` it for one transaction)."""
+        conn: sqlite3.Connection | None = getattr(self._connections, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30)
+            conn.execute("PRAGMA synchronous=NORMAL")
+            # Delivered and forgotten events are overwritten, not left in free pages.
+            conn.execute("PRAGMA secure_delete=ON")
+            self._connections.conn = conn
         return conn
 
     def forget(self, sender_id: str) -> int:

@@ -3,6 +3,7 @@ database outage and a restart."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -172,6 +173,27 @@ def test_outbox_keeps_events_across_a_restart(tmp_path):
     up.stop()
     store.close()
     assert count_exchanges(url) == (4, 4)
+
+
+def test_outbox_keeps_one_connection_per_thread_and_every_thread_sees_the_queue(tmp_path):
+    # Opening a connection per call closed the write-ahead log each time: milliseconds of file
+    # work for every event on the Rasa server's busiest thread (docs/performance.md).
+    outbox = Outbox(tmp_path / "outbox.db")
+    outbox.put([{"event": "user", "sender_id": "s", "text": "one"}])
+    assert outbox._connect() is outbox._connect()
+    seen = {}
+
+    def elsewhere():
+        seen["connection"] = outbox._connect()
+        seen["count"] = outbox.count()
+        outbox.put([{"event": "user", "sender_id": "s", "text": "two"}])
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join()
+    assert seen["connection"] is not outbox._connect()
+    assert seen["count"] == 1
+    assert [event["text"] for _, event in outbox.take()] == ["one", "two"]
 
 
 def test_a_malformed_event_is_set_aside_and_does_not_block_the_rest(tmp_path):
