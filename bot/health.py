@@ -110,16 +110,22 @@ async def _action_server(agent: Any) -> dict[str, Any]:
     return {"ok": ok, "ms": round((time.monotonic() - started) * 1000, 1)}
 
 
-def _engine_of(store: Any) -> Any:
-    """The SQLAlchemy engine under Rasa's tracker store wrappers, if it has one."""
+def _underneath(store: Any, attribute: str) -> Any:
+    """`attribute` of Rasa's tracker store, or of the store its wrappers (fail-safe, awaitable)
+    hold, if any has it."""
     for _ in range(4):
         if store is None:
             return None
-        engine = getattr(store, "engine", None)
-        if engine is not None:
-            return engine
+        found = getattr(store, attribute, None)
+        if found is not None:
+            return found
         store = getattr(store, "_tracker_store", None) or getattr(store, "tracker_store", None)
     return None
+
+
+def _engine_of(store: Any) -> Any:
+    """The SQLAlchemy engine under Rasa's tracker store wrappers, if it has one."""
+    return _underneath(store, "engine")
 
 
 def _select_one(engine: Any, table: str = "") -> None:
@@ -179,20 +185,13 @@ async def _memory(database_url: str) -> dict[str, Any]:
 
 
 async def _exchange_queue(agent: Any) -> dict[str, Any]:
-    store = getattr(agent, "tracker_store", None)
-    broker = None
-    for _ in range(4):
-        if store is None:
-            break
-        broker = getattr(store, "event_broker", None)
-        if broker is not None:
-            break
-        store = getattr(store, "_tracker_store", None)
+    broker = _underneath(getattr(agent, "tracker_store", None), "event_broker")
     worker = getattr(broker, "worker", None)
     if worker is None:
         return {"ok": False, "error": "no memory event broker"}
     try:
-        waiting = await asyncio.to_thread(worker.outbox.count)
+        # The broker's own count: events handed over in memory and those in the outbox file.
+        waiting = await asyncio.to_thread(broker.queue_depth)
     except Exception as error:
         return {"ok": False, "error": f"{type(error).__name__}: {str(error)[:200]}"}
     alive = worker.alive()
