@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
 from memory import schema as s
+from memory.handoffs import REACH_OUT
 from memory.records import now_utc, utc
 from memory.rules import (
     STAGES,
@@ -411,7 +412,8 @@ class Insights:
         ]
 
     def handoffs(self, conn: Connection, span: DateRange) -> dict[str, Any]:
-        """Chats handed to a person per visit started in the range, and why."""
+        """Chats handed to a person per visit started in the range, and why (a manager's
+        reach-out is no handoff)."""
         visits = conn.execute(
             select(func.count())
             .select_from(s.conversations)
@@ -419,7 +421,7 @@ class Insights:
         ).scalar_one()
         reasons = conn.execute(
             select(s.handoffs.c.reason, func.count().label("handoffs"))
-            .where(span.within(s.handoffs.c.requested_at))
+            .where(span.within(s.handoffs.c.requested_at), s.handoffs.c.reason != REACH_OUT)
             .group_by(s.handoffs.c.reason)
             .order_by(func.count().desc(), s.handoffs.c.reason)
         ).all()
@@ -479,7 +481,7 @@ class Insights:
         )
         rows = conn.execute(
             select(s.handoffs.c.requested_at, first.label("first_reply")).where(
-                span.within(s.handoffs.c.requested_at)
+                span.within(s.handoffs.c.requested_at), s.handoffs.c.reason != REACH_OUT
             )
         ).all()
         waits = [
