@@ -239,5 +239,11 @@ def add_insights_routes(
         note = str(wish.get("note") or "").strip()[:MAX_REASON_CHARS] or None
         if state == "declined" and note is None:
             raise ValueError("say why the idea is declined: the customer hears the reason")
+        if note is not None:
+            # The customer reads the reason in the bot's greeting: the tone guard checks it.
+            verdict = await asyncio.to_thread(service.tone, note)
+            if not verdict["ok"]:
+                found = "; ".join(f'"{f["span"]}": {f["suggestion"]}' for f in verdict["findings"])
+                raise ValueError(f"reword the reason before the customer reads it ({found})")
         await asyncio.to_thread(service.store.feedback.set_feedback_state, feedback_id, state, note)
         return response.json({"feedback_id": feedback_id, "state": state, "note": note})

@@ -252,7 +252,8 @@
   function setIdeaState(row, state) {
     var note = null;
     if (state === "declined") {
-      note = window.prompt("Why is it declined? The customer reads this on their next visit.");
+      note = window.prompt("Why is it declined? The customer reads it on their next visit, after " +
+        "\"The team looked at it closely and can't do it just now, because…\"");
       if (note === null) return;
       if (!note.trim()) { problem("Give the reason the idea is declined."); return; }
     }
