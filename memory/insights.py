@@ -203,20 +203,13 @@ class Insights:
             .group_by(ranked_ratings.c.customer_id)
             .subquery()
         )
-        ranked_visits = select(
-            s.conversations.c.customer_id,
-            s.conversations.c.not_understood,
-            func.row_number()
-            .over(
-                partition_by=s.conversations.c.customer_id,
-                order_by=(s.conversations.c.started_at.desc(), s.conversations.c.id.desc()),
-            )
-            .label("n"),
-        ).subquery()
+        # The last visit's misses: one indexed look-up per customer (customer_id, started_at).
         last_visit = (
-            select(ranked_visits.c.customer_id, ranked_visits.c.not_understood)
-            .where(ranked_visits.c.n == 1)
-            .subquery()
+            select(s.conversations.c.not_understood)
+            .where(s.conversations.c.customer_id == s.customers.c.id)
+            .order_by(s.conversations.c.started_at.desc(), s.conversations.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
         )
         names = self._names()
         c = s.customers.c
@@ -237,14 +230,13 @@ class Insights:
                 ratings.c.average,
                 ratings.c.rated,
                 ratings.c.latest,
-                func.coalesce(last_visit.c.not_understood, 0).label("not_understood"),
+                func.coalesce(last_visit, 0).label("not_understood"),
             )
             .select_from(s.customers)
             .outerjoin(issues, issues.c.customer_id == c.id)
             .outerjoin(overdue, overdue.c.customer_id == c.id)
             .outerjoin(ideas, ideas.c.customer_id == c.id)
             .outerjoin(ratings, ratings.c.customer_id == c.id)
-            .outerjoin(last_visit, last_visit.c.customer_id == c.id)
             .outerjoin(names, names.c.customer_id == c.id)
             .outerjoin(s.facts, s.facts.c.id == names.c.fact_id)
         )
