@@ -229,7 +229,12 @@ def console_blueprint(
         session: AgentSession = request.ctx.agent
         agents = await asyncio.to_thread(service.accounts.names)
         return response.json(
-            {"agent": session.agent, "csrf_token": session.csrf_token, "agents": agents},
+            {
+                "agent": session.agent,
+                "csrf_token": session.csrf_token,
+                "agents": agents,
+                "role": session.role,
+            },
             headers={"Cache-Control": "no-store"},
         )
 

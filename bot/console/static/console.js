@@ -578,6 +578,7 @@
   call("GET", "/me").then(function (data) {
     me = data;
     $("who").textContent = "Signed in as " + me.agent;
+    $("insights-link").hidden = me.role !== "manager";
     connect();
     searchPast();
     return call("GET", "/canned");

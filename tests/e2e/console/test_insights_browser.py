@@ -81,8 +81,9 @@ def test_a_manager_reads_the_insights_and_an_agent_is_refused(
         page = manager_context.new_page()
         sign_in(page, url, manager, password)
         page.wait_for_url(url + "/console", timeout=WAIT_MS)
+        # The manager's console links to the insights.
         started = time.monotonic()
-        page.goto(url + "/console/insights")
+        page.locator("#insights-link").click()
         page.locator("body[data-loaded=true]").wait_for(state="attached", timeout=WAIT_MS)
         print(f"insights page loaded in {time.monotonic() - started:.2f} s")
         for chart in CHARTS:
@@ -120,6 +121,7 @@ def test_a_manager_reads_the_insights_and_an_agent_is_refused(
         other.locator("#follow-ups li", has_text="Call about the bent wheel").wait_for(
             timeout=WAIT_MS
         )
+        assert other.locator("#insights-link").is_hidden()
         refused = other.goto(url + "/console/insights")
         assert refused is not None and refused.status == 403
         assert "for managers" in (other.locator("#refused").text_content() or "")

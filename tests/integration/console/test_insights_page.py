@@ -49,6 +49,7 @@ def test_only_a_manager_opens_the_insights(console_server: ConsoleServer) -> Non
     assert requests.get(f"{url}/console/api/insights", timeout=30).status_code == 401
 
     manager = console_server.signed_in("Morgan")
+    assert manager.get(f"{url}/console/api/me").json()["role"] == "manager"  # the console's link
     page = manager.get(f"{url}/console/insights")
     assert page.status_code == 200 and 'id="chart-stages"' in page.text
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
