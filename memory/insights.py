@@ -498,7 +498,9 @@ class Insights:
         code = self._policy("say_yes", "reason_code").label("reason_code")
         rows = conn.execute(
             select(kind, rung, code, func.count().label("times"))
-            .where(e.policy.is_not(None), span.within(e.at), e.speaker == "bot")
+            # Only exchanges with a policy, through the partial index on them; a customer's
+            # message's policy (the classifier's guesses) has no rung and is left out below.
+            .where(e.policy.is_not(None), span.within(e.at))
             .group_by(kind, rung, code)
         ).all()
         found = [

@@ -108,7 +108,7 @@ def insights(memory_url):
         for day in range(1, 9):
             seed.visit(dee, at(f"01-{day:02d}"))
 
-        # Customers' messages: week of 2 March 4, 2 not understood; week of 9 March 2, none.
+        # Customers' messages: week of 2 March 4, 2 not understood; week of 9 March 3, none.
         seed.say(ana, ana_visit, "customer", at("03-03"), intent="greet", confidence=0.9)
         seed.say(ana, ana_visit, "customer", at("03-03"), intent="nlu_fallback", confidence=0.3)
         seed.say(ben, ben_visit, "customer", at("03-04"), intent="ask_hours", confidence=0.4)
@@ -125,6 +125,11 @@ def insights(memory_url):
         seed.say(cy, cy_visit, "bot", at("03-10"), policy=say_yes("return", "yes", "return.yes"))
         seed.say(ana, ana_visit, "bot", at("02-28"), policy=late)  # before the range
         seed.say(ana, ana_visit, "bot", at("03-03"), policy=json.dumps({"tone": {"replaced": 1}}))
+        # A customer's message keeps the classifier's guesses as its policy: no say-yes decision.
+        guesses = json.dumps({"guesses": [{"name": "ask_hours", "confidence": 0.9}]})
+        seed.say(
+            cy, cy_visit, "customer", at("03-11"), intent="greet", confidence=0.9, policy=guesses
+        )
 
         # Handoffs: Ana's never answered, Ben's after 2 minutes, Cy's after 10 (an agent's
         # message before Cy asked does not count).
@@ -278,7 +283,7 @@ def test_handoff_rate_reasons_and_median_first_reply(insights):
 def test_fallback_rate_per_week(insights):
     assert insights[0].report(SPAN)["fallback"] == [
         {"week": "2026-03-02", "messages": 4, "not_understood": 2, "rate": 0.5},
-        {"week": "2026-03-09", "messages": 2, "not_understood": 0, "rate": 0.0},
+        {"week": "2026-03-09", "messages": 3, "not_understood": 0, "rate": 0.0},
     ]
 
 
