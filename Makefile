@@ -13,7 +13,7 @@ NODE_STAMP := node_modules/.rapport-setup-$(shell cat package-lock.json 2>/dev/n
 # may exist without answering). Evaluated only when the environment has to be created.
 PYTHON310 = $(shell for p in $$(command -v python3.10 2>/dev/null) $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/bin/python3.10; do "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo "$$p"; break; }; done)
 
-.PHONY: help setup run train test test-soak lint types unit e2e validate check evaluate bench bench-memory clean
+.PHONY: help setup run train test test-soak lint types unit e2e validate check evaluate bench bench-memory bench-insights clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -78,6 +78,9 @@ bench: setup ## Rapport beside plain Rasa: latency, throughput, profile, memory,
 
 bench-memory: setup ## Benchmark memory card reads and writes at 10k, 100k, 1M exchanges; table in docs/memory.md
 	@$(PY) bench/memory.py
+
+bench-insights: setup ## Time the managers' insights at 1M exchanges and 10k customers; table in docs/insights.md
+	@$(PY) -m bench.insights
 
 clean: ## Remove the environment, models and local data (asks nothing: be sure)
 	rm -rf $(VENV) node_modules models/*.tar.gz var

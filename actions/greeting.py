@@ -59,6 +59,12 @@ def choose_greeting(slots: dict[str, Any], shop: Business) -> Greeting:
             "utter_greet_returning_promise", {"name": name, "promise": slots["due_promise"]}
         )
     if slots.get("idea_update") and slots.get("idea_state") in IDEA_STATES:
+        if slots["idea_state"] == "declined" and slots.get("idea_reason"):
+            # The shop said why: the customer hears the reason, not only the no.
+            return Greeting(
+                "utter_greet_returning_idea_declined_reason",
+                {"name": name, "idea": slots["idea_update"], "reason": slots["idea_reason"]},
+            )
         return Greeting(
             IDEA_GREETINGS[slots["idea_state"]],
             {"name": name, "idea": slots["idea_update"]},

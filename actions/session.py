@@ -79,6 +79,7 @@ class Remembered:
     aspiration: str | None = None
     idea: str | None = None
     idea_state: str | None = None
+    idea_reason: str | None = None
     loyalty_status: str | None = None
     visits: int = 0
 
@@ -93,6 +94,7 @@ class Remembered:
             "aspiration": self.aspiration,
             "idea_update": self.idea,
             "idea_state": self.idea_state,
+            "idea_reason": self.idea_reason,
         }
 
 
@@ -125,14 +127,22 @@ def short_summary(text: str, words: int = ISSUE_WORDS) -> str:
     return " ".join(kept) + "…"
 
 
-def idea_news(store: Any, customer_id: int, since: dt.datetime | None) -> tuple[str, str] | None:
-    """The idea whose state changed since the last visit: (its words, its new state)."""
+def idea_news(
+    store: Any, customer_id: int, since: dt.datetime | None
+) -> tuple[str, str, str | None] | None:
+    """The idea whose state changed since the last visit: (its words, its new state, the note
+    the shop gave with the change, such as why it was declined)."""
     from sqlalchemy import select
 
     from memory import schema
 
     query = (
-        select(schema.feedback.c.text, schema.feedback.c.state, schema.feedback.c.updated_at)
+        select(
+            schema.feedback.c.id,
+            schema.feedback.c.text,
+            schema.feedback.c.state,
+            schema.feedback.c.updated_at,
+        )
         .where(
             schema.feedback.c.customer_id == customer_id,
             schema.feedback.c.state != "received",
@@ -142,13 +152,19 @@ def idea_news(store: Any, customer_id: int, since: dt.datetime | None) -> tuple[
     )
     with store.engine.connect() as conn:
         row = conn.execute(query).first()
-    if row is None or row.state not in IDEA_STATES:
-        return None
-    if since is not None and row.updated_at < since.astimezone(dt.timezone.utc).replace(
-        tzinfo=None
-    ):
-        return None
-    return quote(row.text), str(row.state)
+        if row is None or row.state not in IDEA_STATES:
+            return None
+        if since is not None and row.updated_at < since.astimezone(dt.timezone.utc).replace(
+            tzinfo=None
+        ):
+            return None
+        note = conn.execute(
+            select(schema.feedback_states.c.note)
+            .where(schema.feedback_states.c.feedback_id == row.id)
+            .order_by(schema.feedback_states.c.id.desc())
+            .limit(1)
+        ).scalar()
+    return quote(row.text), str(row.state), quote(note) if note else None
 
 
 def read_remembered(
@@ -184,6 +200,7 @@ def read_remembered(
         aspiration=quote(card.aspirations[0]) if card.aspirations else None,
         idea=news[0] if news else None,
         idea_state=news[1] if news else None,
+        idea_reason=news[2] if news else None,
         loyalty_status=card.loyalty_status,
         visits=card.visits,
     )

@@ -17,6 +17,10 @@ if TYPE_CHECKING:  # the repository imports this module
 
 REASONS = ("customer_asked", "fallback", "complaint", "at_risk", "say_yes")
 OUTCOMES = ("resolved", "follow_up")
+# Not a chat the customer handed over: a manager asked an agent to reach out to the customer
+# (memory.shift.ShiftRecords.reach_out). Kept as a resolved handoff with its follow-up, so it
+# waits in the console like every other follow-up; the insights leave it out of the handoffs.
+REACH_OUT = "reach_out"
 OPEN_STATES = ("waiting", "claimed")
 TYPICAL_HANDLE_MINUTES = 6.0  # until the shop has resolved chats of its own to measure
 HANDLE_SAMPLE = 20  # the most recent resolved chats the typical handle time comes from

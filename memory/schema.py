@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 # Constraint names are fixed so that migrations can refer to them on every database.
@@ -97,6 +98,7 @@ conversations = Table(
     Column("awaiting_reply_since", DateTime, nullable=True),
     Index(None, "customer_id", "started_at"),
     Index(None, "sender_id", "last_at"),
+    Index(None, "started_at"),  # visits per day (insights)
 )
 
 exchanges = Table(
@@ -125,6 +127,15 @@ exchanges = Table(
     Index(None, "customer_id", "at"),
     Index(None, "conversation_id", "at"),
     Index(None, "at"),
+    # The insights page (memory/insights.py): customers' messages per day and how many were
+    # understood, read from the index alone; the say-yes decisions without the other messages.
+    Index(None, "speaker", "at", "intent", "confidence"),
+    Index(
+        "ix_exchanges_policy_at",
+        "at",
+        sqlite_where=text("policy IS NOT NULL"),
+        postgresql_where=text("policy IS NOT NULL"),
+    ),
 )
 
 facts = Table(
@@ -191,6 +202,7 @@ feedback = Table(
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     Index(None, "customer_id", "kind"),
+    Index(None, "created_at"),  # ideas per range (insights)
 )
 
 feedback_states = Table(
@@ -219,6 +231,7 @@ ratings = Table(
     Column("comment", Text, nullable=True),
     Column("at", DateTime, nullable=False),
     Index(None, "customer_id", "at"),
+    Index(None, "at"),  # ratings per day (insights)
 )
 
 agent_notes = Table(
@@ -329,6 +342,7 @@ handoffs = Table(
     Column("promise_id", Integer, nullable=True),
     Index(None, "state", "requested_at"),
     Index(None, "sender_id", "state"),
+    Index(None, "requested_at"),  # handoffs per range (insights)
 )
 
 # Replies an agent sent although the tone guard flagged them: what was sent, what was found,

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from memory import schema as s
 from memory.db import make_engine
-from memory.handoffs import Handoff, handoff_from_row
+from memory.handoffs import REACH_OUT, Handoff, handoff_from_row
 from memory.records import aware, now_utc, utc
 
 MAX_PROMISE_CHARS = 500
@@ -74,6 +74,62 @@ class ShiftRecords:
         return utc(self.clock())
 
     # -- follow-ups promised by a person -----------------------------------------------------
+
+    def latest_sender(self, customer_id: int) -> str | None:
+        """The conversation id the customer was last seen in (their own id, not a secret to
+        staff), or None for a customer never in a conversation."""
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(s.conversations.c.sender_id)
+                .where(s.conversations.c.customer_id == customer_id)
+                .order_by(s.conversations.c.started_at.desc(), s.conversations.c.id.desc())
+                .limit(1)
+            ).scalar()
+            if found is None:
+                found = conn.execute(
+                    select(s.identities.c.sender_id)
+                    .where(s.identities.c.customer_id == customer_id)
+                    .order_by(s.identities.c.linked_at.desc())
+                    .limit(1)
+                ).scalar()
+        return None if found is None else str(found)
+
+    def reach_out(
+        self,
+        customer_id: int,
+        manager: str,
+        owner: str,
+        what: str,
+        due_at: datetime,
+        note: str,
+        detail: str = "",
+    ) -> int:
+        """A manager asks `owner` to reach out to a customer: a follow-up that waits in the
+        console's "waiting for us" like a chat's (a resolved handoff of reason REACH_OUT with its
+        promise and note), in one transaction. Returns the promise's id."""
+        sender_id = self.latest_sender(customer_id)
+        if sender_id is None:
+            raise ShiftError("this customer was never in a chat, so there is no one to reach")
+        now = self._now()
+        with self.engine.begin() as conn:
+            handoff_id = int(
+                conn.execute(
+                    s.handoffs.insert().values(
+                        sender_id=sender_id,
+                        reason=REACH_OUT,
+                        detail=detail or None,
+                        state="resolved",
+                        requested_at=now,
+                        claimed_by=manager,
+                        claimed_at=now,
+                        resolved_at=now,
+                        outcome="follow_up",
+                    )
+                ).inserted_primary_key[0]
+            )
+            return self.promise_follow_up(
+                handoff_id, customer_id, owner, what, due_at, note, conn=conn
+            )
 
     def promise_follow_up(
         self,

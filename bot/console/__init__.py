@@ -85,6 +85,7 @@ class ConsoleInput(InputChannel):
         from bot.console import canned
         from bot.console.routes import console_blueprint
         from bot.console.service import ConsoleService
+        from memory.insights import Insights
         from voice import business
 
         # The process's services (bot/composition.py): the memory judged by the settings'
@@ -112,6 +113,8 @@ class ConsoleInput(InputChannel):
         )
         # The trainers' review inbox (bot/review), over the same memory database.
         inbox = review.build(config, store.engine)
+        # The managers' insights (memory/insights.py), judged by the same relationship rules.
+        figures = Insights(store.engine, store.rules, store.context.clock)
         return console_blueprint(
             service,
             self.secure_cookies,
@@ -119,6 +122,7 @@ class ConsoleInput(InputChannel):
             limiter,
             review=inbox,
             trainer=_trainer(config),
+            insights=figures,
         )
 
 

@@ -75,11 +75,13 @@ def console_blueprint(
     limiter: auth.SignInLimiter | None = None,
     review: Any = None,
     trainer: ConsoleTrainer | None = None,
+    insights: Any = None,
 ) -> Blueprint:
     """The console's routes. `trusted_proxies` are the proxies whose X-Forwarded-For names the
     client; `limiter` counts sign-in attempts (the defaults of bot.console.auth when None);
     `review` (a bot.review.ReviewInbox) adds the trainers' page (bot/console/trainer.py);
-    `trainer`, when given, adds the training page (bot.console.training_routes)."""
+    `trainer`, when given, adds the training page (bot.console.training_routes); `insights`
+    (a memory.insights.Insights) adds the managers' page (bot/console/insights.py)."""
     limiter = limiter or auth.SignInLimiter()
     bp = ConsoleBlueprint("rapport_console")
     bp.ctx.service = service
@@ -227,7 +229,12 @@ def console_blueprint(
         session: AgentSession = request.ctx.agent
         agents = await asyncio.to_thread(service.accounts.names)
         return response.json(
-            {"agent": session.agent, "csrf_token": session.csrf_token, "agents": agents},
+            {
+                "agent": session.agent,
+                "csrf_token": session.csrf_token,
+                "agents": agents,
+                "role": session.role,
+            },
             headers={"Cache-Control": "no-store"},
         )
 
@@ -478,4 +485,8 @@ def console_blueprint(
         add_trainer_routes(bp, review, current, body)
     if trainer is not None:
         add_training_routes(bp, trainer, current, _static)
+    if insights is not None:
+        from bot.console.insights import add_insights_routes
+
+        add_insights_routes(bp, insights, service, current, body)
     return bp

@@ -148,7 +148,8 @@
 
   var REASONS = {
     customer_asked: "asked for a person", fallback: "bot could not help",
-    complaint: "complaint", at_risk: "at risk and unhappy", say_yes: "needs a decision"
+    complaint: "complaint", at_risk: "at risk and unhappy", say_yes: "needs a decision",
+    reach_out: "a manager asked us to reach out"
   };
 
   function chatEntry(item, withWait) {
@@ -577,6 +578,7 @@
   call("GET", "/me").then(function (data) {
     me = data;
     $("who").textContent = "Signed in as " + me.agent;
+    $("insights-link").hidden = me.role !== "manager";
     connect();
     searchPast();
     return call("GET", "/canned");

@@ -107,8 +107,14 @@ def _console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consol
         tmp_path_factory.mktemp("models"),
         _no_loading,
     )
+    # The managers' insights over the same memory (test_insights_page.py).
+    from memory.insights import Insights
+
+    insights = Insights(service.store.engine, service.store.rules, service.store.context.clock)
     app.blueprint(
-        console_blueprint(service, trusted_proxies=proxies, review=review, trainer=trainer),
+        console_blueprint(
+            service, trusted_proxies=proxies, review=review, trainer=trainer, insights=insights
+        ),
         url_prefix="/webhooks/console",
     )
     # The shipped domain: the console reads the customer's words from its responses.

@@ -48,7 +48,7 @@ class FakeMemory:
         self.recorded_facts: list[tuple[int, ExtractedFact, str]] = []
         self.shared_feedback: list[tuple[int, str, str]] = []
         self.linked: list[tuple[str, str]] = []
-        self.news: tuple[str, str] | None = None
+        self.news: tuple[str, str, str | None] | None = None
         self.evidence: list[int | None] = []
         self.corrected: list[tuple[int, ExtractedFact]] = []
         self.forgotten: list[tuple[int, str]] = []

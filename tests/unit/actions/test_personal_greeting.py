@@ -119,3 +119,18 @@ async def test_a_loyal_customer_hears_thanks_and_their_perks(
     text = await greet({**KNOWN, "relationship_stage": "loyal"}, dispatcher, domain)
     assert "thank you" in text.lower() and shop.loyalty.programme in text
     assert "free puncture repair" in text
+
+
+async def test_a_declined_idea_is_told_with_the_shops_reason(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    slots = {
+        **KNOWN,
+        "idea_update": "Sunday opening",
+        "idea_state": "declined",
+        "idea_reason": "we run the repair clinic on Sundays",
+    }
+    text = await greet(slots, dispatcher, domain)
+    assert "Sunday opening" in text and "because we run the repair clinic on Sundays" in text
+    without = await greet({**slots, "idea_reason": None}, CollectingDispatcher(), domain)
+    assert "because" not in without and "Sunday opening" in without

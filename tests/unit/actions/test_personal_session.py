@@ -136,6 +136,13 @@ def test_the_real_store_reads_a_returning_customer(tmp_path: Any) -> None:
         assert remembered.open_issue == "the brakes still squeal"
         assert remembered.idea == "a women's beginner ride"
         assert remembered.idea_state == "planned"
+        assert remembered.idea_reason is None
+        store.feedback.set_feedback_state(idea, "declined", "we run the repair clinic then.")
+        remembered = session.read_remembered(store, "sam", None, NOW)
+        assert (remembered.idea_state, remembered.idea_reason) == (
+            "declined",
+            "we run the repair clinic then",
+        )
     finally:
         store.close()
 
