@@ -23,7 +23,7 @@ from bot import metrics
 from bot import settings as settings_module
 from bot.settings import Settings
 from voice.business import Business
-from voice.wording import format_day, indefinite, join_words, plural  # noqa: F401 (helpers)
+from voice.wording import indefinite, plural  # noqa: F401 (helpers)
 
 logger = logging.getLogger(__name__)
 

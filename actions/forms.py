@@ -415,9 +415,9 @@ def check_drop_off(
         holiday = shop.holiday_on(day)
         next_open = shop.next_open_day(day)
         return "utter_closed_that_day", {
-            "date": base.format_day(day, today),
+            "date": shop.format_day(day, today),
             "reason": f" for {holiday.name}" if holiday else "",
-            "next_open": base.format_day(next_open, today),
+            "next_open": shop.format_day(next_open, today),
         }
     return None
 
@@ -435,7 +435,7 @@ async def offer_next_open_day(
         "repair_slot",
         {
             "slot_free": False,
-            "next_free_day": base.format_day(next_open, today),
+            "next_free_day": shop.format_day(next_open, today),
             "days_to_next_free": (next_open - day).days,
         },
     )
@@ -443,7 +443,7 @@ async def offer_next_open_day(
         dispatcher,
         tracker,
         request,
-        accept=shop.template("accept_day").format(day=base.format_day(next_open, today)),
+        accept=shop.template("accept_day").format(day=shop.format_day(next_open, today)),
         other=None,
         payloads={"/book_repair": requests.ACCEPT_PAYLOAD, "/community_events": None},
         person_payload="/request_human",
@@ -624,7 +624,7 @@ class ValidateRepairForm(SafeFormValidation):
                 "repair_date",
                 exit_,
                 also=offer,
-                date=base.format_day(suggested, today),
+                date=shop.format_day(suggested, today),
             )
         problem = check_drop_off(shop, day, today)
         if problem is not None:
@@ -923,13 +923,14 @@ class ValidateReturnForm(ConfirmsOrderDetails):
         item = None if unanswered else item_in_order(text, order.items)
         if item is not None:
             return {"return_item": item}
+        shop = await base.load_business()
         return missed(
             dispatcher,
             tracker,
             "return_item",
             EXITS["return_item_in_order"],
             order_id=f"#{order.order_id}",
-            items=base.join_words(order.items),
+            items=shop.wording.join(order.items),
         )
 
     @staticmethod

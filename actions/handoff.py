@@ -170,7 +170,7 @@ async def say_out_of_hours(
         "out_of_hours_contact",
         {
             "hours_until_open": round((opening - moment).total_seconds() / 3600, 1),
-            "opening_time": f"{opening:%H:%M} {base.format_day(opening.date(), moment.date())}",
+            "opening_time": shop.format_moment(opening, moment.date()),
             "urgent": rules.complaints.is_serious(said),
         },
     )

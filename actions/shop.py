@@ -59,7 +59,7 @@ def hours_lines(shop: Business, today: dt.date) -> str:
             )
     for holiday in shop.holidays:
         if today <= holiday.date <= today + dt.timedelta(days=HOLIDAY_NOTICE_DAYS):
-            when = f"{holiday.name} ({base.format_day(holiday.date, today)})"
+            when = f"{holiday.name} ({shop.format_day(holiday.date, today)})"
             if holiday.hours is None:
                 lines.append(f"{when}: closed")
             else:
@@ -82,7 +82,7 @@ def day_lines(shop: Business, days: list[dt.date], today: dt.date) -> str:
 
 def _day_line(shop: Business, day: dt.date, today: dt.date) -> str:
     holiday = shop.holiday_on(day)
-    when = base.format_day(day, today)
+    when = shop.format_day(day, today)
     name = f"{holiday.name} ({when})" if holiday is not None else when[:1].upper() + when[1:]
     hours = shop.hours_on(day)
     if hours is None:
@@ -125,7 +125,7 @@ def today_status(shop: Business, moment: dt.datetime) -> tuple[str, dict[str, st
     next_day = shop.next_open_day(today, include_today=False)
     next_hours = shop.hours_on(next_day)
     assert next_hours is not None
-    again = {"next_day": base.format_day(next_day, today), "next_open": _clock(next_hours.open)}
+    again = {"next_day": shop.format_day(next_day, today), "next_open": _clock(next_hours.open)}
     if hours is not None:
         return "closed_for_the_day", again
     if holiday is not None and holiday.hours is None:
@@ -148,7 +148,7 @@ def team_hours_text(shop: Business, moment: dt.datetime) -> str:
     next_hours = shop.hours_on(next_day)
     assert next_hours is not None
     return shop.template("team_from_day").format(
-        open=_clock(next_hours.open), day=base.format_day(next_day, today)
+        open=_clock(next_hours.open), day=shop.format_day(next_day, today)
     )
 
 
@@ -524,7 +524,7 @@ class ActionCommunityEvents(ShopAction):
         def event_line(day: dt.date, event: Event) -> str:
             return "• " + pattern.format(
                 name=event.name,
-                when=base.format_day(day, today),
+                when=shop.format_day(day, today),
                 time=_clock(event.time),
                 meeting_point=event.meeting_point,
                 level=event.level,
@@ -555,7 +555,7 @@ class ActionCommunityEvents(ShopAction):
         dispatcher.utter_message(
             response=response,
             event_lines="\n".join(lines),
-            clinics=base.join_words(clinics),
+            clinics=shop.wording.join(clinics),
         )
         return []
 
@@ -680,7 +680,7 @@ class ActionRedeemReward(ShopAction):
             programme=shop.loyalty.programme,
             reward_lines=reward_lines,
             points=points,
-            choices=base.join_words(choices),
+            choices=shop.wording.join(choices),
         )
         return []
 

@@ -93,10 +93,10 @@ class ConsoleInput(InputChannel):
         config = services.settings
         store = services.memory(self.database_url)
         replies: list[canned.CannedReply] = []
-        zone = ""
+        zone, locale = "", "en"
         try:
             shop = business.load_cached(config.business_file)
-            zone = shop.shop.timezone
+            zone, locale = shop.shop.timezone, shop.shop.locale
             replies = canned.load(canned.path_beside(config.business_file))
         except business.BusinessFileError:
             pass  # `bot run` reports the business file's error
@@ -109,6 +109,7 @@ class ConsoleInput(InputChannel):
             templates=services.templates(),
             canned=replies,
             shop_timezone=zone,
+            shop_locale=locale,
         )
         # The trainers' review inbox (bot/review), over the same memory database.
         inbox = review.build(config, store.engine)

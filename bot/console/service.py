@@ -19,7 +19,7 @@ from memory.handoffs import Handoff, HandoffError
 from memory.repositories.handoffs import HandoffRepository
 from memory.shift import ShiftError, ShiftRecords, short_id
 from memory.store import MemoryStore, UnknownCustomer
-from voice.wording import format_day
+from voice.wording import Wording
 
 MAX_REPLY_CHARS = 2000
 MAX_NOTE_CHARS = 2000
@@ -49,11 +49,13 @@ class ConsoleService:
         shift: ShiftRecords | None = None,
         canned: Sequence[Any] = (),
         shop_timezone: str = "",
+        shop_locale: str = "en",
     ) -> None:
         self.store = store
         self.shift = shift or ShiftRecords(store.engine, clock=store.context.clock)
         self.canned = [reply.as_json() for reply in canned]
         self.shop_timezone = shop_timezone
+        self.shop_locale = shop_locale
         # The business file's templates: the words of the notes and promises an outcome leaves.
         self.templates = dict(templates or {})
         self.clock = store.context.clock
@@ -249,8 +251,9 @@ class ConsoleService:
         zone = self._zone()
         local = due.astimezone(zone)
         today = self.clock().astimezone(zone).date()
+        wording = Wording.of(self.shop_locale, self.templates)
         when = self.words("follow_up_when").format(
-            day=format_day(local.date(), today), time=f"{local:%H:%M}"
+            day=wording.day(local.date(), today), time=f"{local:%H:%M}"
         )
         what = what.rstrip(". ")
         return self.words("follow_up_told_customer").format(agent=agent, what=what, when=when)
