@@ -25,6 +25,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from voice.business import BusinessFileError, _Reader, read_file
+from voice.wording import join_list
 
 SECTION = "say_yes"
 RUNGS = ("yes", "yes_with_condition", "yes_alternative", "yes_person")
@@ -40,6 +41,9 @@ COMPLAINT_FIELDS = ("follow_up_day",)
 MAX_OFFERS = 2
 _PAYLOAD = re.compile(r"^/[A-Za-z_][A-Za-z0-9_]*$")
 _KIND_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# `or_list:` the list patterns of offered alternatives, and the fields each may use.
+OR_LIST_KEYS = ("two", "end", "middle")
+OR_LIST_FIELDS = (("first", "last"), ("first", "last"), ("first", "rest"))
 
 
 class SayYesError(BusinessFileError):
@@ -166,10 +170,16 @@ class SayYesRules:
     person_says: str
     kinds: dict[str, KindRules]
     complaints: ComplaintWords
+    # How offered alternatives read together: two, the last two of more, each before those.
+    or_list: tuple[str, str, str]
 
     def templates(self) -> list[tuple[str, str]]:
         """(where, text) of every template, for the tone guard's checks."""
         found = [("say_yes.person_says", self.person_says)]
+        found += [
+            (f"say_yes.or_list.{key}", text)
+            for key, text in zip(OR_LIST_KEYS, self.or_list, strict=True)
+        ]
         for kind in self.kinds.values():
             where = f"say_yes.kinds.{kind.name}"
             for rung_name in ("person", "yes", "with_condition"):
@@ -238,8 +248,8 @@ def _fill(template: str, values: Mapping[str, Any]) -> str | None:
         return None
 
 
-def _join(phrases: list[str]) -> str:
-    return phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " or " + phrases[-1]
+def _join(phrases: list[str], rules: SayYesRules) -> str:
+    return join_list(phrases, *rules.or_list)
 
 
 def _person(
@@ -313,7 +323,10 @@ def decide(request: Request, standing: Standing, rules: SayYesRules) -> Decision
             if phrase is not None and len(offers) < MAX_OFFERS:
                 offers.append((offer, phrase))
         text = (
-            _fill(kind.alternatives.says, {**values, "alternatives": _join([p for _, p in offers])})
+            _fill(
+                kind.alternatives.says,
+                {**values, "alternatives": _join([p for _, p in offers], rules)},
+            )
             if offers
             else None
         )
@@ -556,7 +569,13 @@ def parse_rules(text: str, source: Path) -> SayYesRules:
     if not isinstance(root, CommentedMap) or SECTION not in root:
         raise reader.fail(None, f"the {SECTION} section is missing (what the shop can say yes to)")
     node = reader.mapping(root, SECTION, SECTION)
-    reader.keys(node, SECTION, ("person_when", "person_says", "kinds", "complaints"), ())
+    reader.keys(node, SECTION, ("person_when", "person_says", "kinds", "complaints", "or_list"), ())
+    or_node = reader.mapping(node, "or_list", f"{SECTION}.or_list")
+    reader.keys(or_node, f"{SECTION}.or_list", OR_LIST_KEYS, ())
+    or_list = tuple(
+        reader.template(or_node, key, f"{SECTION}.or_list", fields)
+        for key, fields in zip(OR_LIST_KEYS, OR_LIST_FIELDS, strict=True)
+    )
     kinds_node = reader.mapping(node, "kinds", f"{SECTION}.kinds")
     kinds = {str(name): reader.kind(kinds_node, name, f"{SECTION}.kinds") for name in kinds_node}
     if "complaint" not in kinds or kinds["complaint"].alternatives is None:
@@ -570,6 +589,7 @@ def parse_rules(text: str, source: Path) -> SayYesRules:
         person_says=reader.template(node, "person_says", SECTION, ()),
         kinds=kinds,
         complaints=reader.complaints(node),
+        or_list=(or_list[0], or_list[1], or_list[2]),
     )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
+from babel.dates import format_date, get_day_names
 
 # The templates a shop's date and list words come from (`templates:` in business.yml).
 DAY_TODAY = "day_today"
@@ -87,25 +87,40 @@ class Wording:
             return self.tomorrow
         return format_date(day, format=self.date_pattern, locale=self.locale)
 
+    def weekday(self, index: int) -> str:
+        """The name of a weekday (0 is Monday) in the shop's locale: "Saturday", "samedi"."""
+        return str(get_day_names("wide", context="stand-alone", locale=self.locale)[index])
+
     def moment(self, moment: dt.datetime, today: dt.date) -> str:
         """A time on a day ("09:00 tomorrow"): the shop's pattern, the time in 24 hours."""
         return self.day_time.format(time=f"{moment:%H:%M}", day=self.day(moment.date(), today))
 
     def join(self, items: Iterable[str]) -> str:
         """ "a", "a and b", "a, b and c" in the shop's list patterns; empty items are left out."""
-        words = [item for item in items if item]
-        if len(words) <= 1:
-            return "".join(words)
-        if len(words) == 2:
-            return self.list_two.format(first=words[0], last=words[1])
-        joined = self.list_end.format(first=words[-2], last=words[-1])
-        for word in reversed(words[:-2]):
-            joined = self.list_middle.format(first=word, rest=joined)
-        return joined
+        return join_list(items, self.list_two, self.list_end, self.list_middle)
+
+    def bullet_line(self, item: str) -> str:
+        """One line of a list in the shop's bullet template ("• {item}")."""
+        return self.bullet.format(item=item)
 
     def bullets(self, items: Iterable[str]) -> str:
         """One line per item, each in the shop's bullet template ("• {item}")."""
-        return "\n".join(self.bullet.format(item=item) for item in items if item)
+        return "\n".join(self.bullet_line(item) for item in items if item)
+
+
+def join_list(items: Iterable[str], two: str, end: str, middle: str) -> str:
+    """Items in a sentence by CLDR's list patterns: `two` ("{first} and {last}") for two items;
+    for more, `end` joins the last two and `middle` ("{first}, {rest}") each one before them.
+    Empty items are left out."""
+    words = [item for item in items if item]
+    if len(words) <= 1:
+        return "".join(words)
+    if len(words) == 2:
+        return two.format(first=words[0], last=words[1])
+    joined = end.format(first=words[-2], last=words[-1])
+    for word in reversed(words[:-2]):
+        joined = middle.format(first=word, rest=joined)
+    return joined
 
 
 def plural(count: float, one: str, other: str) -> str:

@@ -46,6 +46,7 @@ def test_dates_follow_the_shops_locale_and_words() -> None:
     assert french.day(dt.date(2026, 11, 28), TODAY) == "samedi 28 novembre"
     assert french.moment(dt.datetime(2026, 11, 28, 9, 30), TODAY) == "samedi 28 novembre à 09:30"
     assert french.join(["a", "b", "c"]) == "a, b et c"
+    assert (WORDS.weekday(5), french.weekday(0)) == ("Saturday", "lundi")
     assert french.bullets(["a", "b"]) == "– a\n– b"
 
 
