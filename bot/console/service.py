@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.console.reasons import reason_lines
 from memory import services
 from memory.agents import AgentAccounts
 from memory.handoffs import Handoff, HandoffError
@@ -161,6 +162,7 @@ class ConsoleService:
         if card is None:
             return None
         shown: dict[str, Any] = plain(card)
+        shown["reasons"] = reason_lines(card.reasons, self.templates, self.wording())
         shown["topics"] = [self.topic(intent) for intent in card.last_topics]
         return shown
 
@@ -218,6 +220,13 @@ class ConsoleService:
         except UnknownCustomer:
             raise LookupError("this customer's memory was deleted") from None
 
+    def wording(self) -> Wording | None:
+        """The shop's words for days and lists; None when the business file has none."""
+        try:
+            return Wording.of(self.shop_locale, self.templates)
+        except KeyError:
+            return None
+
     def words(self, name: str) -> str:
         """A template of the business file; LookupError, naming it, when the file lacks it."""
         if name not in self.templates:
@@ -251,7 +260,7 @@ class ConsoleService:
         zone = self._zone()
         local = due.astimezone(zone)
         today = self.clock().astimezone(zone).date()
-        wording = Wording.of(self.shop_locale, self.templates)
+        wording = Wording.of(self.shop_locale, self.templates)  # KeyError names a missing one
         when = self.words("follow_up_when").format(
             day=wording.day(local.date(), today), time=f"{local:%H:%M}"
         )
