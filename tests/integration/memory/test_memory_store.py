@@ -10,8 +10,8 @@ from sqlalchemy import event, inspect
 import memory
 from memory import services
 from memory.records import Exchange, ExtractedFact
-from memory.store import MemoryStore, UnknownCustomer
 from memory.rules import Reason
+from memory.store import MemoryStore, UnknownCustomer
 
 START = datetime(2024, 5, 1, 9, 0, tzinfo=timezone.utc)
 
