@@ -186,9 +186,9 @@ def _built_texts(messages: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
 
 
 def _verdicts(texts: list[str]) -> list[Any]:
-    from voice import tone
-
-    return [tone.check(text) for text in texts]
+    """The rules' verdicts on texts an action built (synchronous: in a worker thread)."""
+    guard = composed().rules_guard()
+    return [guard.check(text) for text in texts]
 
 
 async def check_tone(messages: list[dict[str, Any]], where: str) -> None:

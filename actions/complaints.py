@@ -139,7 +139,7 @@ class ActionHandleComplaint(ShopAction):
                 request,
                 rules,
                 "complaint.person.memory_unavailable",
-                "the follow-up could not be recorded, so a person follows it up",
+                rules.reason("memory_unavailable"),
             )
         feeling, next_step = compose(rules, decision, follow_up_day, recorded is not None)
 

@@ -60,8 +60,7 @@ async def standing_of(sender_id: str) -> Standing:
 
 async def load_rules() -> SayYesRules:
     """The business file's say-yes rules, read once per process in a worker thread."""
-    config = await base.settings()
-    return await asyncio.to_thread(say_yes.load_cached, config.business_file)
+    return await asyncio.to_thread((await base.services()).say_yes_rules)
 
 
 def decision_log(decision: Decision, buttons: Sequence[Mapping[str, str]]) -> dict[str, Any]:

@@ -11,9 +11,9 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -21,6 +21,9 @@ from ruamel.yaml.error import YAMLError
 
 from voice.items import names_a_thing
 from voice.wording import Wording, valid_locale
+
+if TYPE_CHECKING:
+    from voice.catalogue import Catalogue
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # The days a question may name relative to the day it is asked, by days from today.
@@ -269,6 +272,13 @@ class Business:
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
 
     # -- facts derived from the file (plain functions the actions and tests call) --
+
+    @cached_property
+    def catalogue(self) -> Catalogue:
+        """The searchable catalogue of this file, built on first use and kept with it."""
+        from voice.catalogue import Catalogue
+
+        return Catalogue.build(self)
 
     def holiday_on(self, day: dt.date) -> Holiday | None:
         return next((holiday for holiday in self.holidays if holiday.date == day), None)
@@ -990,9 +1000,3 @@ def read_file(path: Path, error: type[BusinessFileError] = BusinessFileError) ->
 def load(path: Path) -> Business:
     """Read and validate a business file (synchronous: call it from a worker thread in a loop)."""
     return parse(read_file(path), path)
-
-
-@lru_cache(maxsize=8)
-def load_cached(path: Path) -> Business:
-    """The business file, read once per process (restart the bot to pick up an edit)."""
-    return load(path)

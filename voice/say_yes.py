@@ -16,7 +16,6 @@ import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +43,15 @@ _KIND_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # `or_list:` the list patterns of offered alternatives, and the fields each may use.
 OR_LIST_KEYS = ("two", "end", "middle")
 OR_LIST_FIELDS = (("first", "last"), ("first", "last"), ("first", "rest"))
+# `reasons:` why a person was brought in when no rung of the file says so (read by agents on
+# the console and kept with the decision), and the fields each may use.
+PERSON_REASONS = {
+    "unknown_kind": ("kind",),
+    "standing_at_risk": (),
+    "standing_complaints": ("count",),
+    "fallback": (),
+    "memory_unavailable": (),
+}
 
 
 class SayYesError(BusinessFileError):
@@ -172,6 +180,11 @@ class SayYesRules:
     complaints: ComplaintWords
     # How offered alternatives read together: two, the last two of more, each before those.
     or_list: tuple[str, str, str]
+    reasons: dict[str, str]
+
+    def reason(self, name: str, **values: Any) -> str:
+        """Why a person was brought in (`reasons:`), its fields filled in."""
+        return self.reasons[name].format(**values)
 
     def templates(self) -> list[tuple[str, str]]:
         """(where, text) of every template, for the tone guard's checks."""
@@ -180,6 +193,7 @@ class SayYesRules:
             (f"say_yes.or_list.{key}", text)
             for key, text in zip(OR_LIST_KEYS, self.or_list, strict=True)
         ]
+        found += [(f"say_yes.reasons.{key}", text) for key, text in self.reasons.items()]
         for kind in self.kinds.values():
             where = f"say_yes.kinds.{kind.name}"
             for rung_name in ("person", "yes", "with_condition"):
@@ -284,7 +298,7 @@ def decide(request: Request, standing: Standing, rules: SayYesRules) -> Decision
             rung="yes_person",
             kind=request.kind,
             reason_code="unknown_kind",
-            reason=f"no say-yes rules for {request.kind!r}, so a person decides",
+            reason=rules.reason("unknown_kind", kind=request.kind),
             text=rules.person_says,
         )
     facts: dict[str, Any] = {
@@ -306,8 +320,12 @@ def decide(request: Request, standing: Standing, rules: SayYesRules) -> Decision
         if text is not None:
             return Decision("yes", name, f"{name}.yes", kind.yes.reason, text)
     if rules.person_when.holds(facts):
-        why = "at risk" if standing.at_risk else f"with {standing.open_complaints} open complaints"
-        return person(f"{name}.person.standing", f"a relationship {why} is best helped by a person")
+        why = (
+            rules.reason("standing_at_risk")
+            if standing.at_risk
+            else rules.reason("standing_complaints", count=standing.open_complaints)
+        )
+        return person(f"{name}.person.standing", why)
     rung = kind.with_condition
     if rung is not None and rung.when.holds(facts):
         condition = _fill(rung.condition, values)
@@ -339,7 +357,7 @@ def decide(request: Request, standing: Standing, rules: SayYesRules) -> Decision
                 text,
                 alternatives=tuple(Choice(offer.label, offer.payload) for offer, _ in offers),
             )
-    return person(f"{name}.person.fallback", "nothing else fits, so a person sorts it out")
+    return person(f"{name}.person.fallback", rules.reason("fallback"))
 
 
 # -- reading the rules ---------------------------------------------------------------------------
@@ -569,7 +587,18 @@ def parse_rules(text: str, source: Path) -> SayYesRules:
     if not isinstance(root, CommentedMap) or SECTION not in root:
         raise reader.fail(None, f"the {SECTION} section is missing (what the shop can say yes to)")
     node = reader.mapping(root, SECTION, SECTION)
-    reader.keys(node, SECTION, ("person_when", "person_says", "kinds", "complaints", "or_list"), ())
+    reader.keys(
+        node,
+        SECTION,
+        ("person_when", "person_says", "kinds", "complaints", "or_list", "reasons"),
+        (),
+    )
+    reasons_node = reader.mapping(node, "reasons", f"{SECTION}.reasons")
+    reader.keys(reasons_node, f"{SECTION}.reasons", tuple(PERSON_REASONS), ())
+    reasons = {
+        key: reader.template(reasons_node, key, f"{SECTION}.reasons", fields)
+        for key, fields in PERSON_REASONS.items()
+    }
     or_node = reader.mapping(node, "or_list", f"{SECTION}.or_list")
     reader.keys(or_node, f"{SECTION}.or_list", OR_LIST_KEYS, ())
     or_list = tuple(
@@ -590,15 +619,10 @@ def parse_rules(text: str, source: Path) -> SayYesRules:
         kinds=kinds,
         complaints=reader.complaints(node),
         or_list=(or_list[0], or_list[1], or_list[2]),
+        reasons=reasons,
     )
 
 
 def load_rules(path: Path) -> SayYesRules:
     """Read and validate the say-yes rules (synchronous: call it from a worker thread)."""
     return parse_rules(read_file(path, SayYesError), path)
-
-
-@lru_cache(maxsize=8)
-def load_cached(path: Path) -> SayYesRules:
-    """The say-yes rules, read once per process (restart the bot to pick up an edit)."""
-    return load_rules(path)

@@ -19,6 +19,7 @@ DAY_TODAY = "day_today"
 DAY_TOMORROW = "day_tomorrow"
 DAY_DATE = "day_date"  # a CLDR date pattern, "EEEE d MMMM"
 DAY_TIME = "day_time"  # a time on a day: "{time} {day}"
+DAY_MONTH = "day_month"  # a CLDR date pattern without the weekday, "d MMMM"
 LIST_BULLET = "list_bullet"  # one line of a list: "• {item}"
 # A list in a sentence, the way CLDR's list patterns build it: two items; the last two of
 # more; each one before those ("{first}, {rest}").
@@ -30,6 +31,7 @@ WORDING_TEMPLATES = (
     DAY_TOMORROW,
     DAY_DATE,
     DAY_TIME,
+    DAY_MONTH,
     LIST_BULLET,
     LIST_TWO,
     LIST_END,
@@ -55,6 +57,7 @@ class Wording:
     tomorrow: str
     date_pattern: str
     day_time: str
+    day_month: str
     bullet: str
     list_two: str
     list_end: str
@@ -72,6 +75,7 @@ class Wording:
             tomorrow=templates[DAY_TOMORROW],
             date_pattern=templates[DAY_DATE],
             day_time=templates[DAY_TIME],
+            day_month=templates[DAY_MONTH],
             bullet=templates[LIST_BULLET],
             list_two=templates[LIST_TWO],
             list_end=templates[LIST_END],
@@ -85,7 +89,15 @@ class Wording:
             return self.today
         if day == today + dt.timedelta(days=1):
             return self.tomorrow
+        return self.date(day)
+
+    def date(self, day: dt.date) -> str:
+        """The date in the shop's pattern and locale, whatever day it is: "Saturday 28 November"."""
         return format_date(day, format=self.date_pattern, locale=self.locale)
+
+    def day_and_month(self, day: dt.date) -> str:
+        """The date without its weekday: "28 November"."""
+        return format_date(day, format=self.day_month, locale=self.locale)
 
     def weekday(self, index: int) -> str:
         """The name of a weekday (0 is Monday) in the shop's locale: "Saturday", "samedi"."""

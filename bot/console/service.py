@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -51,12 +51,15 @@ class ConsoleService:
         canned: Sequence[Any] = (),
         shop_timezone: str = "",
         shop_locale: str = "en",
+        tone_guard: Callable[[], Any] | None = None,
     ) -> None:
         self.store = store
         self.shift = shift or ShiftRecords(store.engine, clock=store.context.clock)
         self.canned = [reply.as_json() for reply in canned]
         self.shop_timezone = shop_timezone
         self.shop_locale = shop_locale
+        # The process's tone guard (bot/composition.py), built on the first draft checked.
+        self._tone_guard = tone_guard
         # The business file's templates: the words of the notes and promises an outcome leaves.
         self.templates = dict(templates or {})
         self.clock = store.context.clock
@@ -319,7 +322,7 @@ class ConsoleService:
             if self._guard is None:
                 from voice import tone
 
-                self._guard = tone.guard()
+                self._guard = (self._tone_guard or tone.build_guard)()
             guard = self._guard
         result: dict[str, Any] = guard.check(text[:MAX_REPLY_CHARS]).as_dict()
         return result

@@ -332,7 +332,7 @@ async def test_no_thanks_leaves_no_contact_and_is_not_asked_again(
 async def test_every_waiting_response_passes_the_tone_guard(domain: dict[str, Any]) -> None:
     from voice import tone
 
-    guard = tone.guard()
+    guard = tone.build_guard()
     assert w.WAITING_RESPONSES <= set(domain["responses"])
     for name in sorted(w.WAITING_RESPONSES):
         text = domain["responses"][name][0]["text"]

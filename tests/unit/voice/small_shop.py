@@ -30,6 +30,7 @@ templates:
   day_tomorrow: "tomorrow"
   day_date: "EEEE d MMMM"
   day_time: "{time} {day}"
+  day_month: "d MMMM"
   list_bullet: "- {item}"
   list_two: "{first} or {last}"
   list_end: "{first} or {last}"

@@ -15,6 +15,7 @@ ENGLISH = {
     "day_tomorrow": "tomorrow",
     "day_date": "EEEE d MMMM",
     "day_time": "{time} {day}",
+    "day_month": "d MMMM",
     "list_bullet": "• {item}",
     "list_two": "{first} and {last}",
     "list_end": "{first} and {last}",
@@ -25,6 +26,7 @@ FRENCH = {
     "day_tomorrow": "demain",
     "day_date": "EEEE d MMMM",
     "day_time": "{day} à {time}",
+    "day_month": "d MMMM",
     "list_bullet": "– {item}",
     "list_two": "{first} et {last}",
     "list_end": "{first} et {last}",
@@ -38,6 +40,8 @@ def test_days_read_the_way_a_person_says_them() -> None:
     assert WORDS.day(TODAY + dt.timedelta(days=1), TODAY) == "tomorrow"
     assert WORDS.day(dt.date(2026, 11, 28), TODAY) == "Saturday 28 November"
     assert WORDS.moment(dt.datetime(2026, 11, 25, 9, 0), TODAY) == "09:00 tomorrow"
+    assert WORDS.date(TODAY) == "Tuesday 24 November"
+    assert WORDS.day_and_month(TODAY) == "24 November"
 
 
 def test_dates_follow_the_shops_locale_and_words() -> None:
