@@ -23,7 +23,7 @@ from bot import metrics
 from bot import settings as settings_module
 from bot.settings import Settings
 from voice.business import Business
-from voice.wording import format_day, indefinite, join_words, plural  # noqa: F401 (helpers)
+from voice.wording import indefinite, plural  # noqa: F401 (helpers)
 
 logger = logging.getLogger(__name__)
 
@@ -186,9 +186,9 @@ def _built_texts(messages: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
 
 
 def _verdicts(texts: list[str]) -> list[Any]:
-    from voice import tone
-
-    return [tone.check(text) for text in texts]
+    """The rules' verdicts on texts an action built (synchronous: in a worker thread)."""
+    guard = composed().rules_guard()
+    return [guard.check(text) for text in texts]
 
 
 async def check_tone(messages: list[dict[str, Any]], where: str) -> None:

@@ -117,7 +117,7 @@ class ActionHandleComplaint(ShopAction):
         said = complaint_words(tracker)
         summary = said[:MAX_SUMMARY] or shop.template("complaint_without_details")
         due = follow_up_due(shop, words.follow_up_days)
-        follow_up_day = base.format_day(due.date(), base.today(shop))
+        follow_up_day = shop.format_day(due.date(), base.today(shop))
         promise = words.follow_up.format(follow_up_day=follow_up_day)
 
         recorded: RecordedComplaint | None = None
@@ -139,7 +139,7 @@ class ActionHandleComplaint(ShopAction):
                 request,
                 rules,
                 "complaint.person.memory_unavailable",
-                "the follow-up could not be recorded, so a person follows it up",
+                rules.reason("memory_unavailable"),
             )
         feeling, next_step = compose(rules, decision, follow_up_day, recorded is not None)
 

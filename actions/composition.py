@@ -21,6 +21,8 @@ from voice.business import Business
 if TYPE_CHECKING:
     from memory.agents import AgentAccounts
     from memory.store import MemoryStore
+    from voice.say_yes import SayYesRules
+    from voice.tone import ToneGuard
 
 HANDOFF_WINDOW_SECONDS = 3600.0
 
@@ -38,6 +40,8 @@ class ActionServices:
         self._memory: MemoryStore | None = None
         self._agents: AgentAccounts | None = None
         self._business: Business | None = None
+        self._say_yes: SayYesRules | None = None
+        self._rules_guard: ToneGuard | None = None
 
     def memory(self) -> MemoryStore:
         """The relationship memory, judged by the settings' relationship rules (synchronous:
@@ -68,6 +72,26 @@ class ActionServices:
             if self._business is None:
                 self._business = business_file.load(self.settings.business_file)
             return self._business
+
+    def say_yes_rules(self) -> SayYesRules:
+        """The business file's say-yes section, read and validated on first use (synchronous;
+        a section that does not validate raises, and is read again on the next call)."""
+        from voice import say_yes
+
+        with self._lock:
+            if self._say_yes is None:
+                self._say_yes = say_yes.load_rules(self.settings.business_file)
+            return self._say_yes
+
+    def rules_guard(self) -> ToneGuard:
+        """The tone guard on its rules alone, for the text actions build (see
+        `voice.tone.build_rules_guard`), loaded on first use (synchronous: seconds)."""
+        from voice import tone
+
+        with self._lock:
+            if self._rules_guard is None:
+                self._rules_guard = tone.build_rules_guard()
+            return self._rules_guard
 
     def close(self) -> None:
         if self._memory is not None:

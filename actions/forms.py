@@ -73,6 +73,7 @@ UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
 # The drop-off day the bot offered in place of one the workshop can't do; a yes books it.
 OFFERED_DAY_SLOT = "offered_repair_date"
 CLOSED_DAY = "utter_closed_that_day"
+CLOSED_FOR_HOLIDAY = "utter_closed_that_day_holiday"
 # Bookings are taken this many days ahead at most.
 MAX_BOOKING_DAYS = 60
 MONTHS = (
@@ -318,9 +319,7 @@ def own_item(shop: Business, text: str) -> str:
 
 
 def _tone_findings(text: str) -> tuple[Any, ...]:
-    from voice import tone
-
-    return tone.check(text).findings
+    return base.composed().rules_guard().check(text).findings
 
 
 async def echo_of(text: str) -> str:
@@ -403,22 +402,21 @@ def check_drop_off(
 ) -> tuple[str, dict[str, Any]] | None:
     """Why a drop-off date can't be booked (response and its values), or None when it can."""
     if day < today:
-        return "utter_explain_date_past", {"date": f"{day:%A} {day.day} {day:%B}"}
+        return "utter_explain_date_past", {"date": shop.wording.date(day)}
     if day > today + dt.timedelta(days=MAX_BOOKING_DAYS):
         last = today + dt.timedelta(days=MAX_BOOKING_DAYS)
         return "utter_explain_date_too_far", {
             "max_days": MAX_BOOKING_DAYS,
-            "date": f"{day.day} {day:%B}",
-            "last_day": f"{last.day} {last:%B}",
+            "date": shop.wording.day_and_month(day),
+            "last_day": shop.wording.day_and_month(last),
         }
     if shop.hours_on(day) is None:
         holiday = shop.holiday_on(day)
         next_open = shop.next_open_day(day)
-        return "utter_closed_that_day", {
-            "date": base.format_day(day, today),
-            "reason": f" for {holiday.name}" if holiday else "",
-            "next_open": base.format_day(next_open, today),
-        }
+        said = {"date": shop.format_day(day, today), "next_open": shop.format_day(next_open, today)}
+        if holiday is not None:
+            return CLOSED_FOR_HOLIDAY, {**said, "holiday": holiday.name}
+        return CLOSED_DAY, said
     return None
 
 
@@ -435,7 +433,7 @@ async def offer_next_open_day(
         "repair_slot",
         {
             "slot_free": False,
-            "next_free_day": base.format_day(next_open, today),
+            "next_free_day": shop.format_day(next_open, today),
             "days_to_next_free": (next_open - day).days,
         },
     )
@@ -443,7 +441,7 @@ async def offer_next_open_day(
         dispatcher,
         tracker,
         request,
-        accept=shop.template("accept_day").format(day=base.format_day(next_open, today)),
+        accept=shop.template("accept_day").format(day=shop.format_day(next_open, today)),
         other=None,
         payloads={"/book_repair": requests.ACCEPT_PAYLOAD, "/community_events": None},
         person_payload="/request_human",
@@ -624,12 +622,12 @@ class ValidateRepairForm(SafeFormValidation):
                 "repair_date",
                 exit_,
                 also=offer,
-                date=base.format_day(suggested, today),
+                date=shop.format_day(suggested, today),
             )
         problem = check_drop_off(shop, day, today)
         if problem is not None:
             response, values = problem
-            if response == CLOSED_DAY:  # why, then the say-yes ladder's nearest yes
+            if response in (CLOSED_DAY, CLOSED_FOR_HOLIDAY):  # why, then the nearest yes
                 dispatcher.utter_message(response=response, **values)
                 return await offer_next_open_day(dispatcher, tracker, shop, day, today)
             return explain(dispatcher, "repair_date", response, **values)
@@ -923,13 +921,14 @@ class ValidateReturnForm(ConfirmsOrderDetails):
         item = None if unanswered else item_in_order(text, order.items)
         if item is not None:
             return {"return_item": item}
+        shop = await base.load_business()
         return missed(
             dispatcher,
             tracker,
             "return_item",
             EXITS["return_item_in_order"],
             order_id=f"#{order.order_id}",
-            items=base.join_words(order.items),
+            items=shop.wording.join(order.items),
         )
 
     @staticmethod

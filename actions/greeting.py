@@ -17,7 +17,6 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import base
 from actions.base import DomainDict, Events, ShopAction
 from actions.session import IDEA_GREETINGS, IDEA_STATES
 from voice.business import Business
@@ -33,7 +32,7 @@ class Greeting:
 
 def perks_text(shop: Business) -> str:
     rewards = sorted(shop.loyalty.rewards, key=lambda reward: reward.points)
-    return base.join_words(reward.name for reward in rewards[:2])
+    return shop.wording.join(reward.name for reward in rewards[:2])
 
 
 def choose_greeting(slots: dict[str, Any], shop: Business) -> Greeting:

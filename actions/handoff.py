@@ -120,6 +120,7 @@ def _escalate(
     tracker: Tracker,
     working: bool,
     promise_wording: Callable[[str | None], str],
+    shop: Business,
     limiter: RateLimiter | None = None,
     reply_by: dt.datetime | None = None,
 ) -> Escalation:
@@ -130,7 +131,7 @@ def _escalate(
     detail = asked or (tracker.latest_message or {}).get("text")
     promise_about: str | None = asked
     if reason == "say_yes":  # the agent sees what was offered and why, not just "yes"
-        detail = request_summary(tracker) or detail
+        detail = request_summary(tracker, shop) or detail
         promise_about = detail
     promised = any(
         event.get("event") == "action" and event.get("name") in PROMISED_ALREADY
@@ -170,7 +171,7 @@ async def say_out_of_hours(
         "out_of_hours_contact",
         {
             "hours_until_open": round((opening - moment).total_seconds() / 3600, 1),
-            "opening_time": f"{opening:%H:%M} {base.format_day(opening.date(), moment.date())}",
+            "opening_time": shop.format_moment(opening, moment.date()),
             "urgent": rules.complaints.is_serious(said),
         },
     )
@@ -231,6 +232,7 @@ class ActionHandoff(ShopAction):
                 tracker,
                 working,
                 functools.partial(promise_words, shop),
+                shop,
                 process.handoff_limiter,
                 None if working else next_opening(shop, moment),
             )

@@ -206,15 +206,15 @@ def tell_status(dispatcher: CollectingDispatcher, shop: Business, record: Record
         dispatcher.utter_message(
             response=ORDER_RESPONSES.get(record.status, "utter_order_status_processing"),
             order_id=f"#{record.order_id}",
-            items=base.join_words(record.items),
-            date=base.format_day(record.status_date, today),
+            items=shop.wording.join(record.items),
+            date=shop.format_day(record.status_date, today),
         )
         return [SlotSet("order_id", record.order_id)]
     dispatcher.utter_message(
         response=REPAIR_RESPONSES.get(record.status, "utter_repair_status_booked"),
         bike=record.bike,
         order_id=record.reference,
-        date=base.format_day(record.ready_date, today),
+        date=shop.format_day(record.ready_date, today),
     )
     return [SlotSet("order_id", record.reference)]
 
@@ -431,7 +431,7 @@ class ActionSubmitRepair(ShopAction):
         dispatcher.utter_message(
             response="utter_repair_booked" if in_time else "utter_repair_booked_before_offer",
             bike=bike,
-            date=base.format_day(drop_off, base.today(shop)),
+            date=shop.format_day(drop_off, base.today(shop)),
             problem=problem,
             reference=reference,
             estimate_text=estimate_text,

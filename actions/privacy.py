@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -47,44 +48,69 @@ REPEAT_MIN_WORDS = 3
 KEPT_ON_FORGET = ("customer_id",)
 
 
-def _describe(value: Any) -> str:
-    if isinstance(value, list):
-        return "; ".join(str(item) for item in value)
-    return str(value)
+@dataclass(frozen=True)
+class Held:
+    """One thing we hold about the customer: a label and its values ("Your goal": [...]), or a
+    sentence of its own (no label). Rendered in the business file's words by `lines`."""
+
+    label: str
+    values: tuple[str, ...] = ()
+
+    @property
+    def note(self) -> bool:
+        return not self.values
+
+    @classmethod
+    def of(cls, label: str, value: Any) -> Held:
+        """What was said under `label`: one value, or a list of them."""
+        values = value if isinstance(value, list) else [value]
+        return cls(label, tuple(str(item) for item in values))
+
+    @classmethod
+    def sentence(cls, text: str) -> Held:
+        """Something we hold that is a sentence of its own."""
+        return cls(text)
 
 
-def fact_line(label: str, value: Any) -> str:
-    """One line of what we hold: "• label: value" (the label in the business file's words)."""
-    return f"• {label}: {_describe(value)}"
+def lines(shop: Business, held: list[Held]) -> str:
+    """What we hold, one bulleted line each: "• label: value; value" in the business file's
+    words (`fact_line`, `fact_values`, `list_bullet`)."""
+    words = shop.template
+
+    def values(items: tuple[str, ...]) -> str:
+        joined = items[-1]
+        for item in reversed(items[:-1]):
+            joined = words("fact_values").format(first=item, rest=joined)
+        return joined
+
+    return shop.wording.bullets(
+        item.label
+        if item.note
+        else words("fact_line").format(label=item.label, value=values(item.values))
+        for item in held
+    )
 
 
-def note_line(text: str) -> str:
-    """A line of what we hold that is a sentence of its own."""
-    return f"• {text}"
-
-
-def personal_facts(tracker: Tracker, shop: Business, skip: tuple[str, ...] = ()) -> list[str]:
+def personal_facts(tracker: Tracker, shop: Business, skip: tuple[str, ...] = ()) -> list[Held]:
     facts = []
     for slot in PERSONAL_SLOTS:
         value = tracker.get_slot(slot)
         if value not in (None, "", []) and slot not in skip:
-            facts.append(fact_line(shop.template(f"fact_{slot}"), value))
+            facts.append(Held.of(shop.template(f"fact_{slot}"), value))
     return facts
 
 
-def _told(line: str) -> list[str]:
-    """The values a fact line tells ("• Your goal: a; b" -> ["a", "b"]), normalised."""
-    _, _, told = line.partition(": ")
-    return [" ".join(item.lower().split()).rstrip(".") for item in told.split("; ") if item]
+def _normalised(value: str) -> str:
+    return " ".join(value.lower().split()).rstrip(".")
 
 
-def without_repeats(remembered: list[str], from_chat: list[str]) -> list[str]:
+def without_repeats(remembered: list[Held], from_chat: list[Held]) -> list[Held]:
     """The memory's facts then this chat's, each thing the customer told us said only once.
 
     The memory and the slots often hold the same thing under different labels (the memory's
     "Your goal" is the slot's "What you're aiming for"), so repeats are found by value.
     """
-    facts: list[str] = []
+    facts: list[Held] = []
     said: set[str] = set()
 
     def known(value: str) -> bool:
@@ -98,15 +124,14 @@ def without_repeats(remembered: list[str], from_chat: list[str]) -> list[str]:
                 return True
         return False
 
-    for line in [*remembered, *from_chat]:
-        values = _told(line)
+    for item in [*remembered, *from_chat]:
+        told = [value for value in item.values if value]
+        values = [_normalised(value) for value in told]
         if values and all(known(value) for value in values):
             continue
-        label, _, told = line.partition(": ")
-        items = [item for item in told.split("; ") if item]
-        fresh = [item for item, value in zip(items, values, strict=True) if not known(value)]
+        fresh = tuple(said_ for said_, value in zip(told, values, strict=True) if not known(value))
         said.update(values)
-        facts.append(f"{label}: {'; '.join(fresh)}" if fresh and len(fresh) < len(items) else line)
+        facts.append(Held(item.label, fresh) if fresh and len(fresh) < len(values) else item)
     return facts
 
 
@@ -114,7 +139,7 @@ def message_count(tracker: Tracker) -> int:
     return sum(1 for event in tracker.events if event.get("event") == "user")
 
 
-def remembered_facts(store: Any, sender_id: str, shop: Business) -> list[str] | None:
+def remembered_facts(store: Any, sender_id: str, shop: Business) -> list[Held] | None:
     """What the memory holds about the customer, in the business file's words (None: never
     seen them)."""
     card = store.cards.card_for_sender(sender_id)
@@ -123,22 +148,22 @@ def remembered_facts(store: Any, sender_id: str, shop: Business) -> list[str] | 
     words = shop.template
     facts = []
     if card.name:
-        facts.append(fact_line(words("fact_customer_name"), card.name))
+        facts.append(Held.of(words("fact_customer_name"), card.name))
     for fact in card.preferences:
         if fact.kind == "size":
             label = " ".join(words("fact_size").format(key=fact.key or "").split())
         else:
             label = words("fact_bike" if fact.kind == "bike" else "fact_preferences")
-        facts.append(fact_line(label, fact.value))
+        facts.append(Held.of(label, fact.value))
     for aspiration in card.aspirations:
-        facts.append(fact_line(words("fact_goal"), aspiration))
+        facts.append(Held.of(words("fact_goal"), aspiration))
     for issue in card.open_issues:
-        facts.append(fact_line(words("fact_open_issue"), issue.summary))
+        facts.append(Held.of(words("fact_open_issue"), issue.summary))
     for promise in card.promises_due:
-        facts.append(fact_line(words("fact_promise"), promise.text))
+        facts.append(Held.of(words("fact_promise"), promise.text))
     if card.visits:
         visits = base.plural(card.visits, words("fact_visits_one"), words("fact_visits_other"))
-        facts.append(note_line(visits))
+        facts.append(Held.sentence(visits))
     return facts
 
 
@@ -182,9 +207,11 @@ class ActionWhatDoYouKnow(ShopAction):
             remembered_facts, tracker.sender_id, shop, conversation=tracker.sender_id, default=False
         )
         if remembered is False:  # the memory is down: say what this conversation holds
-            facts = personal_facts(tracker, shop) or [note_line(shop.template("fact_chat_only"))]
+            facts = personal_facts(tracker, shop) or [
+                Held.sentence(shop.template("fact_chat_only"))
+            ]
             dispatcher.utter_message(
-                response="utter_what_i_know_memory_down", facts="\n".join(facts)
+                response="utter_what_i_know_memory_down", facts=lines(shop, facts)
             )
             return []
         facts = without_repeats(
@@ -193,7 +220,7 @@ class ActionWhatDoYouKnow(ShopAction):
         if not facts:
             dispatcher.utter_message(response="utter_know_nothing")
             return []
-        dispatcher.utter_message(response="utter_what_i_know", facts="\n".join(facts))
+        dispatcher.utter_message(response="utter_what_i_know", facts=lines(shop, facts))
         return []
 
 
@@ -246,10 +273,10 @@ class ActionExportMyData(ShopAction):
             default=False,
         )
         words = shop.template
-        facts = personal_facts(tracker, shop) or [note_line(words("export_chat_only"))]
-        facts.append(fact_line(words("export_messages_sent"), message_count(tracker)))
+        facts = personal_facts(tracker, shop) or [Held.sentence(words("export_chat_only"))]
+        facts.append(Held.of(words("export_messages_sent"), message_count(tracker)))
         if data is False:
-            dispatcher.utter_message(response="utter_export_memory_down", export="\n".join(facts))
+            dispatcher.utter_message(response="utter_export_memory_down", export=lines(shop, facts))
             return []
         if data:
             held = {
@@ -260,8 +287,8 @@ class ActionExportMyData(ShopAction):
                 )
                 for kind in ("exchanges", "facts", "issues")
             }
-            facts.append(note_line(words("export_memory_holds").format(**held)))
-        dispatcher.utter_message(response="utter_export", export="\n".join(facts))
+            facts.append(Held.sentence(words("export_memory_holds").format(**held)))
+        dispatcher.utter_message(response="utter_export", export=lines(shop, facts))
         if data:
             # A message the widget offers as a download (my-data.json).
             dispatcher.utter_message(

@@ -60,8 +60,7 @@ async def standing_of(sender_id: str) -> Standing:
 
 async def load_rules() -> SayYesRules:
     """The business file's say-yes rules, read once per process in a worker thread."""
-    config = await base.settings()
-    return await asyncio.to_thread(say_yes.load_cached, config.business_file)
+    return await asyncio.to_thread((await base.services()).say_yes_rules)
 
 
 def decision_log(decision: Decision, buttons: Sequence[Mapping[str, str]]) -> dict[str, Any]:
@@ -149,28 +148,32 @@ def latest_offer(tracker: Tracker) -> dict[str, Any] | None:
     return None
 
 
-def request_summary(tracker: Tracker) -> str | None:
+def request_summary(tracker: Tracker, shop: Business) -> str | None:
     """For the agents' queue: the offer or say-yes decision the customer answered, if any."""
     offer = latest_offer(tracker)
     if offer is not None:
-        return offer_summary(offer)
+        return offer_summary(offer, shop)
     for event in reversed(previous_turn(tracker)):
         decision = _decision(event)
         if decision is not None:
-            return offer_summary({"text": event.get("text") or "", "say_yes": decision})
+            return offer_summary({"text": event.get("text") or "", "say_yes": decision}, shop)
     return None
 
 
-def offer_summary(offer: Mapping[str, Any]) -> str:
-    """One line for the agents' queue: what the customer said yes to, the rung and why."""
+def offer_summary(offer: Mapping[str, Any], shop: Business) -> str:
+    """One line for the agents' queue, in the business file's words (`queue_*`): what the
+    customer said yes to, the rung and why."""
     decision = offer.get("say_yes")
     if not isinstance(decision, Mapping):
-        return f"said yes to: {offer.get('text', '')}"
-    rung = str(decision.get("rung", "")).replace("_", " ")
-    kind = str(decision.get("kind", "request")).replace("_", " ")
-    summary = f"{kind}, {rung} ({decision.get('reason', 'no reason given')})"
-    condition = decision.get("condition")
-    return f"{summary}, {condition}" if condition else summary
+        return shop.template("queue_said_yes").format(text=offer.get("text", ""))
+    values = {
+        "kind": str(decision.get("kind", "")).replace("_", " "),
+        "rung": str(decision.get("rung", "")).replace("_", " "),
+        "reason": str(decision.get("reason") or ""),
+        "condition": str(decision.get("condition") or ""),
+    }
+    name = "queue_decision_with_condition" if values["condition"] else "queue_decision"
+    return shop.template(name).format(**values)
 
 
 class ActionAcceptOffer(ShopAction):
@@ -187,5 +190,5 @@ class ActionAcceptOffer(ShopAction):
             # A yes to no question of ours: ask what they would like.
             dispatcher.utter_message(response="utter_how_can_i_help")
             return []
-        logger.info("conversation %s accepted %s", tracker.sender_id, offer_summary(offer))
+        logger.info("conversation %s accepted %s", tracker.sender_id, offer.get("say_yes"))
         return [FollowupAction(HANDOFF)]

@@ -89,9 +89,9 @@ def called_sender(request: Request) -> str | None:
 
 def _load_tone_guard() -> None:
     try:
-        from voice import tone
+        from actions import base
 
-        tone.guard()
+        base.composed().rules_guard()
     except Exception:  # the actions check again, and send unchecked text if it stays broken
         logger.exception("could not load the tone guard")
 

@@ -46,9 +46,9 @@ def _clock(time: dt.time) -> str:
 def hours_lines(shop: Business, today: dt.date) -> str:
     """The weekly hours, then the holidays coming up soon."""
     lines = []
-    for weekday in WEEKDAYS:
+    for index, weekday in enumerate(WEEKDAYS):
         hours = shop.hours[weekday]
-        day = weekday.capitalize()
+        day = shop.wording.weekday(index)
         if hours is None:
             lines.append(shop.template("closed_day").format(day=day))
         else:
@@ -59,11 +59,7 @@ def hours_lines(shop: Business, today: dt.date) -> str:
             )
     for holiday in shop.holidays:
         if today <= holiday.date <= today + dt.timedelta(days=HOLIDAY_NOTICE_DAYS):
-            when = f"{holiday.name} ({base.format_day(holiday.date, today)})"
-            if holiday.hours is None:
-                lines.append(f"{when}: closed")
-            else:
-                lines.append(f"{when}: {_clock(holiday.hours.open)}–{_clock(holiday.hours.close)}")
+            lines.append(_day_line(shop, holiday.date, today))
     return "\n".join(lines)
 
 
@@ -82,8 +78,11 @@ def day_lines(shop: Business, days: list[dt.date], today: dt.date) -> str:
 
 def _day_line(shop: Business, day: dt.date, today: dt.date) -> str:
     holiday = shop.holiday_on(day)
-    when = base.format_day(day, today)
-    name = f"{holiday.name} ({when})" if holiday is not None else when[:1].upper() + when[1:]
+    when = shop.format_day(day, today)
+    if holiday is not None:
+        name = shop.template("holiday_day").format(name=holiday.name, day=when)
+    else:
+        name = when[:1].upper() + when[1:]
     hours = shop.hours_on(day)
     if hours is None:
         return shop.template("closed_day").format(day=name)
@@ -125,7 +124,7 @@ def today_status(shop: Business, moment: dt.datetime) -> tuple[str, dict[str, st
     next_day = shop.next_open_day(today, include_today=False)
     next_hours = shop.hours_on(next_day)
     assert next_hours is not None
-    again = {"next_day": base.format_day(next_day, today), "next_open": _clock(next_hours.open)}
+    again = {"next_day": shop.format_day(next_day, today), "next_open": _clock(next_hours.open)}
     if hours is not None:
         return "closed_for_the_day", again
     if holiday is not None and holiday.hours is None:
@@ -148,7 +147,7 @@ def team_hours_text(shop: Business, moment: dt.datetime) -> str:
     next_hours = shop.hours_on(next_day)
     assert next_hours is not None
     return shop.template("team_from_day").format(
-        open=_clock(next_hours.open), day=base.format_day(next_day, today)
+        open=_clock(next_hours.open), day=shop.format_day(next_day, today)
     )
 
 
@@ -164,7 +163,7 @@ def product_line(shop: Business, product: Product) -> str:
     line = pattern.format(
         name=product.name, price=price(shop, product), description=product.description
     )
-    return f"• {line}"
+    return shop.wording.bullet_line(line)
 
 
 def card_for(store: Any, sender_id: str) -> Any:
@@ -522,26 +521,30 @@ class ActionCommunityEvents(ShopAction):
         clinic = shop.template("clinic_line") if shop.clinics else ""
 
         def event_line(day: dt.date, event: Event) -> str:
-            return "• " + pattern.format(
-                name=event.name,
-                when=base.format_day(day, today),
-                time=_clock(event.time),
-                meeting_point=event.meeting_point,
-                level=event.level,
-                distance_km=f"{event.distance_km:g}",
-                description=event.description,
+            return shop.wording.bullet_line(
+                pattern.format(
+                    name=event.name,
+                    when=shop.format_day(day, today),
+                    time=_clock(event.time),
+                    meeting_point=event.meeting_point,
+                    level=event.level,
+                    distance_km=f"{event.distance_km:g}",
+                    description=event.description,
+                )
             )
 
         def clinic_line(found: Clinic) -> str:
             return clinic.format(
-                name=found.name, weekday=found.weekday.capitalize(), time=_clock(found.time)
+                name=found.name,
+                weekday=shop.wording.weekday(WEEKDAYS.index(found.weekday)),
+                time=_clock(found.time),
             )
 
         asked = asked_events(shop, (tracker.latest_message or {}).get("text"), today)
         if asked is not None:
             events, clinics_asked = asked
             lines = [event_line(day, event) for day, event in events]
-            lines += ["• " + clinic_line(found) for found in clinics_asked]
+            lines += [shop.wording.bullet_line(clinic_line(found)) for found in clinics_asked]
             dispatcher.utter_message(response="utter_events_asked", lines="\n".join(lines))
             return []
         lines = [event_line(day, event) for day, event in shop.upcoming_events(today)]
@@ -555,7 +558,7 @@ class ActionCommunityEvents(ShopAction):
         dispatcher.utter_message(
             response=response,
             event_lines="\n".join(lines),
-            clinics=base.join_words(clinics),
+            clinics=shop.wording.join(clinics),
         )
         return []
 
@@ -664,8 +667,8 @@ class ActionRedeemReward(ShopAction):
         if customer is not None and wanted is not None:
             return await redeem(dispatcher, tracker, shop, customer, wanted)
         pattern = shop.template("reward_line")
-        reward_lines = "\n".join(
-            "• " + pattern.format(name=reward.name, points=reward.points)
+        reward_lines = shop.wording.bullets(
+            pattern.format(name=reward.name, points=reward.points)
             for reward in shop.loyalty.rewards
         )
         points, choices = 0, list[str]()
@@ -680,7 +683,7 @@ class ActionRedeemReward(ShopAction):
             programme=shop.loyalty.programme,
             reward_lines=reward_lines,
             points=points,
-            choices=base.join_words(choices),
+            choices=shop.wording.join(choices),
         )
         return []
 

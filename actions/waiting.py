@@ -174,7 +174,7 @@ def plan_reply(
     return Reply([MORE])
 
 
-def reply_by_text(reply_by: dt.datetime | None, moment: dt.datetime) -> str | None:
+def reply_by_text(shop: Business, reply_by: dt.datetime | None, moment: dt.datetime) -> str | None:
     """The promised reply time the way the shop says it ("09:00 tomorrow"), in the shop's
     time; None when there is none or it has passed."""
     if reply_by is None:
@@ -186,7 +186,7 @@ def reply_by_text(reply_by: dt.datetime | None, moment: dt.datetime) -> str | No
     )
     if local <= moment:
         return None
-    return f"{local:%H:%M} {base.format_day(local.date(), moment.date())}"
+    return shop.format_moment(local, moment.date())
 
 
 async def _known_email(tracker: Tracker, shop: Business) -> str | None:
@@ -227,7 +227,7 @@ class ActionWaitingReply(ShopAction):
         if contact is not None:
             await asyncio.to_thread(queue.leave_contact, tracker.sender_id, contact)
         moment = base.now(shop)
-        when = reply_by_text(handoff.reply_by if handoff else None, moment)
+        when = reply_by_text(shop, handoff.reply_by if handoff else None, moment)
         for response in reply.responses:
             if response == NOTED and when is None:
                 dispatcher.utter_message(response=NOTED_SOON)

@@ -881,13 +881,12 @@ NOTICE_TEMPLATES = (
 
 
 def business_of(business_file: str) -> Any:
-    """The business file (read once, as the server starts), or None when it cannot be read."""
+    """The business file (the process's, read once: bot/composition.py), or None when it
+    cannot be read."""
     if not business_file:
         return None
-    from voice import business
-
     try:
-        return business.load_cached(Path(business_file))
+        return composition.server().business(business_file)
     except Exception as error:
         logger.warning("the widget works without the business file: %s", error)
         return None

@@ -153,8 +153,10 @@ def check_canned_replies(config: Settings) -> None:
         replies = canned.load(path)
     except canned.CannedRepliesError as error:
         raise CommandFailed(f"{error} (fix it and try again)") from None
+    guard = tone.build_rules_guard() if replies else None
     for reply in replies:
-        verdict = tone.check(reply.text)
+        assert guard is not None
+        verdict = guard.check(reply.text)
         if not verdict.ok:
             raise CommandFailed(
                 f"{path}: the canned reply {reply.title!r} would hurt the relationship: "

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import settings as settings_module
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from memory.agents import AgentAccounts
     from memory.rules import RelationshipRules
     from memory.store import FactExtractor, MemoryStore
+    from voice.business import Business
+    from voice.tone import ToneGuard
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +40,8 @@ class ServerServices:
         self._lock = threading.Lock()
         self._memories: dict[str, MemoryStore] = {}
         self._agents: dict[str, AgentAccounts] = {}
-        self._templates: dict[str, str] | None = None
+        self._businesses: dict[Path, Business] = {}
+        self._tone_guard: ToneGuard | None = None
 
     def memory(self, database_url: str = "") -> MemoryStore:
         """The relationship memory at `database_url` (DATABASE_URL when empty): one store and
@@ -72,21 +76,36 @@ class ServerServices:
                 self._agents[url] = AgentAccounts(memory.engine, clock=memory.context.clock)
             return self._agents[url]
 
-    def templates(self) -> Mapping[str, str]:
-        """The business file's templates (read once; none when it cannot be read: `bot run`
-        reports the file's error)."""
+    def business(self, business_file: Path | str | None = None) -> Business | None:
+        """The business file (BUSINESS_FILE when not named), read and validated once in this
+        process; None when it cannot be read (`bot run` reports the file's error, and it is
+        read again on the next call)."""
         from voice import business
 
+        path = Path(business_file) if business_file else self.settings.business_file
         with self._lock:
-            if self._templates is None:
+            if path not in self._businesses:
                 try:
-                    self._templates = dict(
-                        business.load_cached(self.settings.business_file).templates
-                    )
+                    self._businesses[path] = business.load(path)
                 except business.BusinessFileError as error:
                     logger.warning("the server works without the business file: %s", error)
-                    self._templates = {}
-            return self._templates
+                    return None
+            return self._businesses[path]
+
+    def templates(self) -> Mapping[str, str]:
+        """The business file's templates (none when it cannot be read)."""
+        shop = self.business()
+        return dict(shop.templates) if shop is not None else {}
+
+    def tone_guard(self) -> ToneGuard:
+        """The tone guard that coaches people writing freely (the agents' drafts): the rules
+        and the trained classifier, loaded on first use (synchronous: seconds)."""
+        from voice import tone
+
+        with self._lock:
+            if self._tone_guard is None:
+                self._tone_guard = tone.build_guard()
+            return self._tone_guard
 
     def close(self) -> None:
         with self._lock:

@@ -10,7 +10,7 @@ the files with ruamel.yaml to know every line:
   most likely to confuse the model;
 - intent-unused: an intent no rule or story answers;
 - response-unused: a response no rule, story, form or code utters;
-- tone: a response the tone guard's rules find hurtful (`voice.tone.rules_guard`);
+- tone: a response the tone guard's rules find hurtful (`voice.tone.build_rules_guard`);
 - story-contradicts-rule: a story that answers an intent otherwise than a rule always does;
 - entity-unannotated: a domain entity no example annotates and no extractor produces;
 - placeholder-unfilled: a `{variable}` in a response that no slot and no action fills;
@@ -510,7 +510,7 @@ def check_tone(content: Content) -> list[Finding]:
         for response in content.responses.values()
         for text, line in response.texts
     ]
-    verdicts = tone.rules_guard().check_many(_neutral(text) for _, text, _ in where)
+    verdicts = tone.build_rules_guard().check_many(_neutral(text) for _, text, _ in where)
     findings = []
     for (response, _, line), verdict in zip(where, verdicts, strict=True):
         for finding in verdict.findings:

@@ -73,7 +73,7 @@ def check_lines(source: BinaryIO, sink: TextIO) -> None:
     """Write one verdict per input line, as each line arrives (so it can be used interactively)."""
     from voice import tone  # the spaCy pipeline loads here, not when `--help` runs
 
-    guard = tone.guard()
+    guard = tone.build_guard()
     for number, raw in enumerate(source, start=1):
         verdict = guard.check(decode_line(raw, number))
         sink.write(json.dumps(verdict.as_dict(), ensure_ascii=False) + "\n")

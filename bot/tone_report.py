@@ -86,7 +86,7 @@ def held_out_tables() -> tuple[dict[str, dict[str, Counts]], int]:
     tables = {
         "rules only": score(entries, [v.kinds for v in rules_only.check_many(texts)], tone.KINDS)
     }
-    guard = tone.guard()
+    guard = tone.build_guard()
     if guard.classifier is not None:
         tables["rules + classifier"] = score(
             entries, [v.kinds for v in guard.check_many(texts)], tone.KINDS

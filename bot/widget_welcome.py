@@ -11,7 +11,6 @@ import datetime as dt
 from typing import Any
 
 from voice.business import Business
-from voice.wording import format_day
 
 WELCOME_EVENT = "rapport_welcome"
 GREETING = "widget_greeting"
@@ -32,7 +31,7 @@ def availability(shop: Business, moment: dt.datetime, agents_online: int) -> dic
         close = f"{hours.close:%H:%M}"
         return {"state": "open", "text": words.get(TEAM_IN, "").format(close=close)}
     opening = shop.next_opening(moment)
-    when = f"{opening:%H:%M} {format_day(opening.date(), moment.date())}"
+    when = shop.format_moment(opening, moment.date())
     return {"state": "away", "text": words.get(TEAM_BACK, "").format(opening=when)}
 
 

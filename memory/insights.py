@@ -269,7 +269,7 @@ class Insights:
                         "name": row.name,
                         "stage": judged.stage,
                         "balance": judged.balance,
-                        "reasons": _risks(judged.reasons),
+                        "reasons": [reason for reason in judged.reasons if reason.at_risk],
                         "last_seen": row.last_seen.isoformat() if row.last_seen else None,
                     }
                 )
@@ -575,12 +575,6 @@ def _weeks(span: DateRange) -> list[date]:
         weeks.append(week)
         week += timedelta(days=7)
     return weeks
-
-
-def _risks(reasons: tuple[str, ...]) -> str:
-    """The at-risk part of a relationship's reasons, without its "at risk: " label."""
-    label = "at risk: "
-    return next((r[len(label) :] for r in reasons if r.startswith(label)), "")
 
 
 def _ratings_for_rules(latest: Any, average: Any, rated: Any) -> tuple[int, ...]:

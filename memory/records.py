@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from memory.rules import Reason
+
 SPEAKERS = ("customer", "bot", "agent")
 # Kinds of fact where a newer value replaces the older one (per key); the others accumulate.
 SINGLE_VALUED_KINDS = ("name", "riding_style", "size")
@@ -127,7 +129,7 @@ class RelationshipCard:
     name: str | None
     stage: str
     at_risk: bool
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]  # codes with data; the business file words them
     balance: float
     visits: int
     first_seen: datetime | None

@@ -154,6 +154,41 @@ class RelationshipInputs:
     recent_ratings: tuple[int, ...] = ()  # newest first
 
 
+# Why a relationship is where it is, as codes with data; the business file words each one
+# (`reason_<code>`, shown on the agents' card). The stage's reason comes first, then, for a
+# relationship at risk, each risk.
+STAGE_REASONS = ("new", "acquainted", "regular", "loyal", "advocate_ideas", "advocate_rating")
+RISK_REASONS = (
+    "risk_balance",
+    "risk_complaints",
+    "risk_not_understood",
+    "risk_overdue_promises",
+    "risk_rating",
+    "risk_lapsed",
+)
+# The data that are counts of something, each worded by its count (`reason_<name>_one`/`_other`).
+COUNTED = ("visits", "ideas", "complaints", "messages", "promises", "days")
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason: its code and the numbers its words need."""
+
+    code: str
+    data: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def at_risk(self) -> bool:
+        return self.code in RISK_REASONS
+
+    def values(self) -> dict[str, float]:
+        return dict(self.data)
+
+
+def _reason(code: str, **data: float) -> Reason:
+    return Reason(code, tuple(data.items()))
+
+
 @dataclass(frozen=True)
 class Relationship:
     """The assessed relationship: stage, at-risk flag, balance, and why."""
@@ -161,59 +196,53 @@ class Relationship:
     stage: str
     at_risk: bool
     balance: float
-    reasons: tuple[str, ...]
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+    reasons: tuple[Reason, ...]
 
 
 def assess(inputs: RelationshipInputs, now: datetime, rules: RelationshipRules) -> Relationship:
-    """The stage and at-risk flag of a relationship, each with human-readable reasons."""
+    """The stage and at-risk flag of a relationship, each with its reasons."""
     benefit, cost = inputs.tally.faded(now, rules)
     cost += inputs.open_issues * rules.weight_open_issue
     balance = round(benefit - cost, 2)
-    visits = _plural(inputs.visits, "visit")
+    visits = inputs.visits
     ratings = inputs.recent_ratings
     average = sum(ratings) / len(ratings) if ratings else None
 
-    stage, reasons = "new", [f"new: {visits} so far"]
+    stage, reason = "new", _reason("new", visits=visits)
     if inputs.visits >= rules.acquainted_visits:
-        stage, reasons = "acquainted", [f"acquainted: {visits}"]
+        stage, reason = "acquainted", _reason("acquainted", visits=visits)
     if inputs.visits >= rules.regular_visits and balance >= rules.regular_balance:
-        stage, reasons = "regular", [f"regular: {visits}, balance {balance:+.1f}"]
+        stage, reason = "regular", _reason("regular", visits=visits, balance=balance)
     if inputs.visits >= rules.loyal_visits and balance >= rules.loyal_balance:
-        stage, reasons = "loyal", [f"loyal: {visits}, balance {balance:+.1f}"]
+        stage, reason = "loyal", _reason("loyal", visits=visits, balance=balance)
     if stage == "loyal" and balance >= rules.advocate_balance:
         if inputs.ideas_shared >= rules.advocate_ideas:
             stage = "advocate"
-            shared = _plural(inputs.ideas_shared, "idea")
-            reasons = [f"advocate: {visits}, balance {balance:+.1f}, shared {shared}"]
+            reason = _reason(
+                "advocate_ideas", visits=visits, balance=balance, ideas=inputs.ideas_shared
+            )
         elif average is not None and average >= rules.advocate_rating:
             stage = "advocate"
-            reasons = [f"advocate: {visits}, balance {balance:+.1f}, rates us {average:.1f}/5"]
+            reason = _reason("advocate_rating", visits=visits, balance=balance, rating=average)
 
-    risks: list[str] = []
+    risks: list[Reason] = []
     if balance <= rules.at_risk_balance:
-        risks.append(f"balance {balance:+.1f} (costs outweigh benefits)")
+        risks.append(_reason("risk_balance", balance=balance))
     if inputs.open_complaints >= rules.at_risk_open_complaints:
-        risks.append(_plural(inputs.open_complaints, "unresolved complaint"))
+        risks.append(_reason("risk_complaints", complaints=inputs.open_complaints))
     if inputs.not_understood_last_visit >= rules.at_risk_not_understood_last_visit:
-        count = inputs.not_understood_last_visit
-        risks.append(f"{_plural(count, 'message')} not understood last visit")
+        risks.append(_reason("risk_not_understood", messages=inputs.not_understood_last_visit))
     if inputs.overdue_promises >= rules.at_risk_overdue_promises:
-        risks.append(_plural(inputs.overdue_promises, "overdue promise"))
+        risks.append(_reason("risk_overdue_promises", promises=inputs.overdue_promises))
     if ratings and ratings[0] <= rules.at_risk_rating:
-        risks.append(f"last rating {ratings[0]}/5")
+        risks.append(_reason("risk_rating", rating=ratings[0]))
     if (
         stage in ("regular", "loyal", "advocate")
         and inputs.last_seen is not None
         and (now - inputs.last_seen).days >= rules.at_risk_lapsed_days
     ):
-        risks.append(f"not seen for {(now - inputs.last_seen).days} days")
-    if risks:
-        reasons.append("at risk: " + ", ".join(risks))
-    return Relationship(stage=stage, at_risk=bool(risks), balance=balance, reasons=tuple(reasons))
+        risks.append(_reason("risk_lapsed", days=(now - inputs.last_seen).days))
+    return Relationship(stage=stage, at_risk=bool(risks), balance=balance, reasons=(reason, *risks))
 
 
 def satisfaction_trend(ratings_newest_first: tuple[int, ...]) -> str:

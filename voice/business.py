@@ -11,15 +11,19 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from voice.items import names_a_thing
+from voice.wording import Wording, valid_locale
+
+if TYPE_CHECKING:
+    from voice.catalogue import Catalogue
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # The days a question may name relative to the day it is asked, by days from today.
@@ -58,6 +62,8 @@ class Shop:
     tagline: str = ""
     website: str = ""
     timezone: str = ""
+    # The language and region dates are written in (a Babel locale: "en_GB", "fr_FR").
+    locale: str = "en"
 
 
 @dataclass(frozen=True)
@@ -267,6 +273,13 @@ class Business:
 
     # -- facts derived from the file (plain functions the actions and tests call) --
 
+    @cached_property
+    def catalogue(self) -> Catalogue:
+        """The searchable catalogue of this file, built on first use and kept with it."""
+        from voice.catalogue import Catalogue
+
+        return Catalogue.build(self)
+
     def holiday_on(self, day: dt.date) -> Holiday | None:
         return next((holiday for holiday in self.holidays if holiday.date == day), None)
 
@@ -313,6 +326,23 @@ class Business:
         opening = self.hours_on(day)
         assert opening is not None  # next_open_day only returns a day with hours
         return dt.datetime.combine(day, opening.open, tzinfo=moment.tzinfo)
+
+    @property
+    def wording(self) -> Wording:
+        """The shop's words for days and lists (its locale and templates); BusinessFileError,
+        naming the template, when the file lacks one."""
+        try:
+            return Wording.of(self.shop.locale, self.templates)
+        except KeyError as error:
+            raise BusinessFileError(str(error.args[0])) from None
+
+    def format_day(self, day: dt.date, today: dt.date) -> str:
+        """A date as the shop says it: "today", "tomorrow", "Saturday 28 November"."""
+        return self.wording.day(day, today)
+
+    def format_moment(self, moment: dt.datetime, today: dt.date) -> str:
+        """A time on a day as the shop says it: "09:00 tomorrow"."""
+        return self.wording.moment(moment, today)
 
     def format_price(self, amount: float) -> str:
         text = f"{amount:,.2f}".removesuffix(".00")
@@ -588,8 +618,14 @@ def parse(text: str, source: Path) -> Business:
         shop_node,
         "shop",
         ("name", "currency", "currency_symbol"),
-        ("tagline", "website", "timezone"),
+        ("tagline", "website", "timezone", "locale"),
     )
+    locale = reader.text(shop_node, "locale", "shop", "en")
+    if not valid_locale(locale):
+        raise reader.fail(
+            reader.line_of(shop_node, "locale"),
+            f"shop.locale {locale!r} is not a locale (a language and region like en_GB)",
+        )
     shop = Shop(
         name=reader.text(shop_node, "name", "shop"),
         currency=reader.text(shop_node, "currency", "shop"),
@@ -597,6 +633,7 @@ def parse(text: str, source: Path) -> Business:
         tagline=reader.text(shop_node, "tagline", "shop", ""),
         website=reader.text(shop_node, "website", "shop", ""),
         timezone=reader.text(shop_node, "timezone", "shop", ""),
+        locale=locale,
     )
 
     hours_node = reader.mapping(root, "hours", "hours")
@@ -963,9 +1000,3 @@ def read_file(path: Path, error: type[BusinessFileError] = BusinessFileError) ->
 def load(path: Path) -> Business:
     """Read and validate a business file (synchronous: call it from a worker thread in a loop)."""
     return parse(read_file(path), path)
-
-
-@lru_cache(maxsize=8)
-def load_cached(path: Path) -> Business:
-    """The business file, read once per process (restart the bot to pick up an edit)."""
-    return load(path)

@@ -11,7 +11,6 @@ Roadster 7" is not the catalogue's "Acme Roadster 5", and numbers must agree exa
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,8 +27,6 @@ LONG = 9
 # A kind of thing (a tag or category) names an item only when no more items than this share it;
 # otherwise it names a kind the customer can choose from (`of_kind`).
 MAX_SHARED = 1
-# Catalogues kept built (one per business file loaded; a process normally has one).
-CACHED_FILES = 8
 # How much a way of naming counts: the item's own names, the kind of thing, its description.
 NAME_WEIGHT = 1.0
 TAG_WEIGHT = 0.95
@@ -133,9 +130,6 @@ def kind_words(shop: Business, product: Product) -> tuple[str, ...]:
 class Catalogue:
     """The searchable catalogue of one business file."""
 
-    _cache: dict[int, tuple[Business, Catalogue]] = {}
-    _lock = threading.Lock()
-
     def __init__(self, items: list[Item]) -> None:
         self.items = items
         self._shared = self._count_tags(items)
@@ -151,15 +145,8 @@ class Catalogue:
 
     @classmethod
     def of(cls, shop: Business) -> Catalogue:
-        """The catalogue of a business file, built once per loaded file."""
-        with cls._lock:
-            cached = cls._cache.get(id(shop))
-            if cached is None or cached[0] is not shop:
-                cached = (shop, cls.build(shop))
-                while len(cls._cache) >= CACHED_FILES:  # the oldest first (dicts keep order)
-                    del cls._cache[next(iter(cls._cache))]
-                cls._cache[id(shop)] = cached
-            return cached[1]
+        """The catalogue of a business file, built once per loaded file (and held by it)."""
+        return shop.catalogue
 
     @classmethod
     def build(cls, shop: Business) -> Catalogue:

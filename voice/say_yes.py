@@ -16,7 +16,6 @@ import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from voice.business import BusinessFileError, _Reader, read_file
+from voice.wording import join_list
 
 SECTION = "say_yes"
 RUNGS = ("yes", "yes_with_condition", "yes_alternative", "yes_person")
@@ -40,6 +40,18 @@ COMPLAINT_FIELDS = ("follow_up_day",)
 MAX_OFFERS = 2
 _PAYLOAD = re.compile(r"^/[A-Za-z_][A-Za-z0-9_]*$")
 _KIND_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# `or_list:` the list patterns of offered alternatives, and the fields each may use.
+OR_LIST_KEYS = ("two", "end", "middle")
+OR_LIST_FIELDS = (("first", "last"), ("first", "last"), ("first", "rest"))
+# `reasons:` why a person was brought in when no rung of the file says so (read by agents on
+# the console and kept with the decision), and the fields each may use.
+PERSON_REASONS = {
+    "unknown_kind": ("kind",),
+    "standing_at_risk": (),
+    "standing_complaints": ("count",),
+    "fallback": (),
+    "memory_unavailable": (),
+}
 
 
 class SayYesError(BusinessFileError):
@@ -166,10 +178,22 @@ class SayYesRules:
     person_says: str
     kinds: dict[str, KindRules]
     complaints: ComplaintWords
+    # How offered alternatives read together: two, the last two of more, each before those.
+    or_list: tuple[str, str, str]
+    reasons: dict[str, str]
+
+    def reason(self, name: str, **values: Any) -> str:
+        """Why a person was brought in (`reasons:`), its fields filled in."""
+        return self.reasons[name].format(**values)
 
     def templates(self) -> list[tuple[str, str]]:
         """(where, text) of every template, for the tone guard's checks."""
         found = [("say_yes.person_says", self.person_says)]
+        found += [
+            (f"say_yes.or_list.{key}", text)
+            for key, text in zip(OR_LIST_KEYS, self.or_list, strict=True)
+        ]
+        found += [(f"say_yes.reasons.{key}", text) for key, text in self.reasons.items()]
         for kind in self.kinds.values():
             where = f"say_yes.kinds.{kind.name}"
             for rung_name in ("person", "yes", "with_condition"):
@@ -238,8 +262,8 @@ def _fill(template: str, values: Mapping[str, Any]) -> str | None:
         return None
 
 
-def _join(phrases: list[str]) -> str:
-    return phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " or " + phrases[-1]
+def _join(phrases: list[str], rules: SayYesRules) -> str:
+    return join_list(phrases, *rules.or_list)
 
 
 def _person(
@@ -274,7 +298,7 @@ def decide(request: Request, standing: Standing, rules: SayYesRules) -> Decision
             rung="yes_person",
             kind=request.kind,
             reason_code="unknown_kind",
-            reason=f"no say-yes rules for {request.kind!r}, so a person decides",
+            reason=rules.reason("unknown_kind", kind=request.kind),
             text=rules.person_says,
         )
     facts: dict[str, Any] = {
@@ -296,8 +320,12 @@ def decide(request: Request, standing: Standing, rules: SayYesRules) -> Decision
         if text is not None:
             return Decision("yes", name, f"{name}.yes", kind.yes.reason, text)
     if rules.person_when.holds(facts):
-        why = "at risk" if standing.at_risk else f"with {standing.open_complaints} open complaints"
-        return person(f"{name}.person.standing", f"a relationship {why} is best helped by a person")
+        why = (
+            rules.reason("standing_at_risk")
+            if standing.at_risk
+            else rules.reason("standing_complaints", count=standing.open_complaints)
+        )
+        return person(f"{name}.person.standing", why)
     rung = kind.with_condition
     if rung is not None and rung.when.holds(facts):
         condition = _fill(rung.condition, values)
@@ -313,7 +341,10 @@ def decide(request: Request, standing: Standing, rules: SayYesRules) -> Decision
             if phrase is not None and len(offers) < MAX_OFFERS:
                 offers.append((offer, phrase))
         text = (
-            _fill(kind.alternatives.says, {**values, "alternatives": _join([p for _, p in offers])})
+            _fill(
+                kind.alternatives.says,
+                {**values, "alternatives": _join([p for _, p in offers], rules)},
+            )
             if offers
             else None
         )
@@ -326,7 +357,7 @@ def decide(request: Request, standing: Standing, rules: SayYesRules) -> Decision
                 text,
                 alternatives=tuple(Choice(offer.label, offer.payload) for offer, _ in offers),
             )
-    return person(f"{name}.person.fallback", "nothing else fits, so a person sorts it out")
+    return person(f"{name}.person.fallback", rules.reason("fallback"))
 
 
 # -- reading the rules ---------------------------------------------------------------------------
@@ -556,7 +587,24 @@ def parse_rules(text: str, source: Path) -> SayYesRules:
     if not isinstance(root, CommentedMap) or SECTION not in root:
         raise reader.fail(None, f"the {SECTION} section is missing (what the shop can say yes to)")
     node = reader.mapping(root, SECTION, SECTION)
-    reader.keys(node, SECTION, ("person_when", "person_says", "kinds", "complaints"), ())
+    reader.keys(
+        node,
+        SECTION,
+        ("person_when", "person_says", "kinds", "complaints", "or_list", "reasons"),
+        (),
+    )
+    reasons_node = reader.mapping(node, "reasons", f"{SECTION}.reasons")
+    reader.keys(reasons_node, f"{SECTION}.reasons", tuple(PERSON_REASONS), ())
+    reasons = {
+        key: reader.template(reasons_node, key, f"{SECTION}.reasons", fields)
+        for key, fields in PERSON_REASONS.items()
+    }
+    or_node = reader.mapping(node, "or_list", f"{SECTION}.or_list")
+    reader.keys(or_node, f"{SECTION}.or_list", OR_LIST_KEYS, ())
+    or_list = tuple(
+        reader.template(or_node, key, f"{SECTION}.or_list", fields)
+        for key, fields in zip(OR_LIST_KEYS, OR_LIST_FIELDS, strict=True)
+    )
     kinds_node = reader.mapping(node, "kinds", f"{SECTION}.kinds")
     kinds = {str(name): reader.kind(kinds_node, name, f"{SECTION}.kinds") for name in kinds_node}
     if "complaint" not in kinds or kinds["complaint"].alternatives is None:
@@ -570,15 +618,11 @@ def parse_rules(text: str, source: Path) -> SayYesRules:
         person_says=reader.template(node, "person_says", SECTION, ()),
         kinds=kinds,
         complaints=reader.complaints(node),
+        or_list=(or_list[0], or_list[1], or_list[2]),
+        reasons=reasons,
     )
 
 
 def load_rules(path: Path) -> SayYesRules:
     """Read and validate the say-yes rules (synchronous: call it from a worker thread)."""
     return parse_rules(read_file(path, SayYesError), path)
-
-
-@lru_cache(maxsize=8)
-def load_cached(path: Path) -> SayYesRules:
-    """The say-yes rules, read once per process (restart the bot to pick up an edit)."""
-    return load_rules(path)

@@ -5,9 +5,11 @@ a kind, a plain-English description, spaCy Matcher or DependencyMatcher patterns
 parts of speech and dependency labels, so that "you should receive your refund" and "you should
 have checked the size" are told apart), and a better phrasing to suggest. See docs/tone.md.
 
-Use `guard().check(text)` for a verdict, `guard().check_many(texts)` for a batch, and
-`safe_text(text, fallback)` for text built at run time, which must never reach a customer when it
-fails the guard.
+A process builds its guards once, in its composition root (`build_guard()`: rules and classifier,
+for people writing freely; `build_rules_guard()`: rules alone, for the bot's own words), and
+uses `guard.check(text)` for a verdict, `guard.check_many(texts)` for a batch, and
+`guard.safe_text(text, fallback)` for text built at run time, which must never reach a customer
+when it fails the guard.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -545,40 +546,22 @@ def _without_overlaps(findings: list[Finding]) -> tuple[Finding, ...]:
     return tuple(kept)
 
 
-@lru_cache(maxsize=1)
-def guard() -> ToneGuard:
-    """The shared guard: the English pipeline, the rules file and the trained classifier
-    (when it has been built; without it the rules work alone, with a logged warning), loaded on
-    first use."""
+def build_guard() -> ToneGuard:
+    """The full guard: the English pipeline, the rules file and the trained classifier (when
+    it has been built; without it the rules work alone, with a logged warning). It coaches
+    people writing freely (the agent console, `python -m bot tone`), where a false alarm costs
+    one click. Loading takes seconds: a process builds it once (its composition root)."""
     return ToneGuard(language.load(), load_rules(), tone_classifier.load(KINDS))
 
 
-@lru_cache(maxsize=1)
-def rules_guard() -> ToneGuard:
-    """The guard on its rules alone, for the bot's own words (see `check`)."""
+def build_rules_guard() -> ToneGuard:
+    """The guard on its rules alone, for the bot's own words: the shop's reviewed responses
+    and what actions build from them. A false alarm there would replace a good answer with a
+    generic one, so they are checked by the rules, which every response is tested against."""
     return ToneGuard(language.load(), load_rules())
 
 
 def train_classifier(force: bool = False) -> tuple[Path, dict[str, Any]]:
     """Build the classifier's artefact for the corpus as it is now, unless it exists."""
-    rules_only = rules_guard()
+    rules_only = build_rules_guard()
     return tone_classifier.build(rules_only.nlp, rules_only.check_rules_only, KINDS, force=force)
-
-
-def check(text: str) -> ToneVerdict:
-    """The rules' verdict on one of the bot's own texts (an action's message, a fill-in).
-
-    The bot's words are the shop's reviewed responses and what actions build from them: a
-    false alarm there would replace a good answer with a generic one, so they are checked by the
-    rules, which every response is tested against. The classifier coaches people writing freely
-    (`guard()`: the agent console, `python -m bot tone`), where a false alarm costs one click.
-    """
-    return rules_guard().check(text)
-
-
-def safe_text(text: str, fallback: str) -> str:
-    """`text` when it passes the rules; otherwise `fallback` (and the findings are logged).
-
-    For text that actions build at run time: the fallback is a fixed phrase known to pass.
-    """
-    return rules_guard().safe_text(text, fallback)

@@ -86,7 +86,6 @@ class ConsoleInput(InputChannel):
         from bot.console.routes import console_blueprint
         from bot.console.service import ConsoleService
         from memory.insights import Insights
-        from voice import business
 
         # The process's services (bot/composition.py): the memory judged by the settings'
         # rules, the agents, the business file's templates. Engines connect lazily.
@@ -94,13 +93,12 @@ class ConsoleInput(InputChannel):
         config = services.settings
         store = services.memory(self.database_url)
         replies: list[canned.CannedReply] = []
-        zone = ""
+        zone, locale = "", "en"
+        shop = services.business(config.business_file)  # None: `bot run` reports its error
+        if shop is not None:
+            zone, locale = shop.shop.timezone, shop.shop.locale
         try:
-            shop = business.load_cached(config.business_file)
-            zone = shop.shop.timezone
             replies = canned.load(canned.path_beside(config.business_file))
-        except business.BusinessFileError:
-            pass  # `bot run` reports the business file's error
         except canned.CannedRepliesError as error:  # `bot run` refuses it before this
             logger.error("the console has no canned replies: %s", error)
         limiter = auth.SignInLimiter(self.sign_in_failures, self.sign_in_address_failures)
@@ -110,9 +108,11 @@ class ConsoleInput(InputChannel):
             templates=services.templates(),
             canned=replies,
             shop_timezone=zone,
+            shop_locale=locale,
+            tone_guard=services.tone_guard,
         )
         # The trainers' review inbox (bot/review), over the same memory database.
-        inbox = review.build(config, store.engine)
+        inbox = review.build(config, store.engine, shop)
         # The managers' insights (memory/insights.py), judged by the same relationship rules.
         figures = Insights(store.engine, store.rules, store.context.clock)
         return console_blueprint(

@@ -20,7 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.console import auth
-from bot.console.service import ConsoleService, plain
+from bot.console.service import ConsoleService
 from memory.agents import AgentSession
 from memory.insights import DateRange, Insights, InsightsError
 from memory.shift import ShiftError
@@ -137,6 +137,12 @@ def add_insights_routes(
 
         return guarded
 
+    def worded(figures: dict[str, Any]) -> dict[str, Any]:
+        """The report with the at-risk reasons in the shop's words (the card's templates)."""
+        for row in figures["at_risk"]:
+            row["reasons"] = service.risk_words(row["reasons"])
+        return figures
+
     def span(request: Request) -> DateRange:
         return DateRange.parse(
             request.args.get("start") or None, request.args.get("end") or None, insights.today()
@@ -173,7 +179,7 @@ def add_insights_routes(
     @manager_api
     async def report(request: Request) -> HTTPResponse:
         session: AgentSession = request.ctx.agent
-        figures = await asyncio.to_thread(insights.report, span(request))
+        figures = worded(await asyncio.to_thread(insights.report, span(request)))
         agents = await asyncio.to_thread(service.accounts.names)
         return response.json(
             {
@@ -192,7 +198,7 @@ def add_insights_routes(
         if table not in TABLES:
             raise LookupError(f"there is no table {table!r}")
         chosen = span(request)
-        figures = await asyncio.to_thread(insights.report, chosen)
+        figures = worded(await asyncio.to_thread(insights.report, chosen))
         name = f"{table}-{chosen.start.isoformat()}-{chosen.end.isoformat()}.csv"
         return response.text(
             csv_table(figures, table),
@@ -211,7 +217,9 @@ def add_insights_routes(
             found = await asyncio.to_thread(service.store.cards.card, customer_id)
         except LookupError:
             raise LookupError("no customer has that number (forgotten, perhaps)") from None
-        return response.json({"card": plain(found)}, headers={"Cache-Control": "no-store"})
+        return response.json(
+            {"card": service.shown_card(found)}, headers={"Cache-Control": "no-store"}
+        )
 
     @bp.post("/api/insights/customers/<customer_id:int>/reach-out")
     @manager_api

@@ -8,18 +8,20 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.console.reasons import reason_lines, reason_words
 from memory import services
 from memory.agents import AgentAccounts
 from memory.handoffs import Handoff, HandoffError
 from memory.repositories.handoffs import HandoffRepository
+from memory.rules import Reason
 from memory.shift import ShiftError, ShiftRecords, short_id
 from memory.store import MemoryStore, UnknownCustomer
-from voice.wording import format_day
+from voice.wording import Wording
 
 MAX_REPLY_CHARS = 2000
 MAX_NOTE_CHARS = 2000
@@ -49,11 +51,16 @@ class ConsoleService:
         shift: ShiftRecords | None = None,
         canned: Sequence[Any] = (),
         shop_timezone: str = "",
+        shop_locale: str = "en",
+        tone_guard: Callable[[], Any] | None = None,
     ) -> None:
         self.store = store
         self.shift = shift or ShiftRecords(store.engine, clock=store.context.clock)
         self.canned = [reply.as_json() for reply in canned]
         self.shop_timezone = shop_timezone
+        self.shop_locale = shop_locale
+        # The process's tone guard (bot/composition.py), built on the first draft checked.
+        self._tone_guard = tone_guard
         # The business file's templates: the words of the notes and promises an outcome leaves.
         self.templates = dict(templates or {})
         self.clock = store.context.clock
@@ -158,9 +165,20 @@ class ConsoleService:
         card = self.store.cards.card_for_sender(sender_id)
         if card is None:
             return None
+        return self.shown_card(card)
+
+    def shown_card(self, card: Any) -> dict[str, Any]:
+        """A relationship card as the agent reads it: reasons and topics in the shop's words."""
         shown: dict[str, Any] = plain(card)
+        shown["reasons"] = reason_lines(card.reasons, self.templates, self.wording())
         shown["topics"] = [self.topic(intent) for intent in card.last_topics]
         return shown
+
+    def risk_words(self, reasons: Iterable[Reason]) -> str:
+        """The at-risk reasons in one line of the shop's words ("a, b and c")."""
+        words = [reason_words(reason, self.templates) for reason in reasons if reason.at_risk]
+        wording = self.wording()
+        return wording.join(words) if wording is not None else ", ".join(words)
 
     def topic(self, intent: str) -> str:
         """A topic as the agent reads it (business.yml `topic_<intent>`)."""
@@ -216,6 +234,13 @@ class ConsoleService:
         except UnknownCustomer:
             raise LookupError("this customer's memory was deleted") from None
 
+    def wording(self) -> Wording | None:
+        """The shop's words for days and lists; None when the business file has none."""
+        try:
+            return Wording.of(self.shop_locale, self.templates)
+        except KeyError:
+            return None
+
     def words(self, name: str) -> str:
         """A template of the business file; LookupError, naming it, when the file lacks it."""
         if name not in self.templates:
@@ -249,8 +274,9 @@ class ConsoleService:
         zone = self._zone()
         local = due.astimezone(zone)
         today = self.clock().astimezone(zone).date()
+        wording = Wording.of(self.shop_locale, self.templates)  # KeyError names a missing one
         when = self.words("follow_up_when").format(
-            day=format_day(local.date(), today), time=f"{local:%H:%M}"
+            day=wording.day(local.date(), today), time=f"{local:%H:%M}"
         )
         what = what.rstrip(". ")
         return self.words("follow_up_told_customer").format(agent=agent, what=what, when=when)
@@ -307,7 +333,7 @@ class ConsoleService:
             if self._guard is None:
                 from voice import tone
 
-                self._guard = tone.guard()
+                self._guard = (self._tone_guard or tone.build_guard)()
             guard = self._guard
         result: dict[str, Any] = guard.check(text[:MAX_REPLY_CHARS]).as_dict()
         return result

@@ -11,15 +11,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from bot.review.inbox import ReviewInbox
     from bot.settings import Settings
+    from voice.business import Business
 
 
-def shop_words(business_file: Any) -> list[str]:
+def shop_words(shop: Business | None) -> list[str]:
     """The shop's product names and synonyms: never masked as a person's name."""
-    from voice import business
-
-    try:
-        shop = business.load_cached(business_file)
-    except business.BusinessFileError:
+    if shop is None:
         return []
     words: list[str] = []
     for product in shop.products:
@@ -27,8 +24,9 @@ def shop_words(business_file: Any) -> list[str]:
     return words
 
 
-def build(config: Settings, engine: Any = None) -> ReviewInbox:
-    """The inbox over the memory database, writing into the settings' review folder."""
+def build(config: Settings, engine: Any = None, shop: Business | None = None) -> ReviewInbox:
+    """The inbox over the memory database, writing into the settings' review folder; the
+    business file read here when the caller has none (a command of its own)."""
     from bot.review.inbox import ReviewInbox
     from bot.review.masking import Masker, spacy_pipeline
     from bot.review.training_files import TrainingData
@@ -37,7 +35,16 @@ def build(config: Settings, engine: Any = None) -> ReviewInbox:
     return ReviewInbox(
         engine if engine is not None else make_engine(config.database_url),
         TrainingData(config.review_dir, held_out=[config.content_dir / "tests" / "nlu"]),
-        Masker(keep=shop_words(config.business_file), language=spacy_pipeline),
+        Masker(keep=shop_words(shop or _read(config)), language=spacy_pipeline),
         confidence=config.review_confidence_percent / 100,
         days=config.review_days,
     )
+
+
+def _read(config: Settings) -> Business | None:
+    from voice import business
+
+    try:
+        return business.load(config.business_file)
+    except business.BusinessFileError:
+        return None

@@ -55,6 +55,7 @@ TODAY = ("opens_later", "open_now", "closed_for_holiday", "closed_today", "close
 HOURS = {
     "utter_hours_day",
     "utter_closed_that_day",
+    "utter_closed_that_day_holiday",
     *(f"utter_hours_{state}" for state in TODAY),
     *(f"utter_hours_today_and_day_{state}" for state in TODAY),
 }

@@ -217,6 +217,8 @@ def test_the_card_speaks_the_agents_language(console_server: ConsoleServer) -> N
     chat = alex.get(api).json()
     assert "booking a repair" in chat["card"]["topics"]  # business.yml's topic name
     assert "book_repair" not in chat["card"]["topics"]
+    # The stage's reason in business.yml's words ("new: 1 visit so far"), not its code.
+    assert chat["card"]["reasons"][0].startswith("new: ")
     assert chat["happened"] == [
         "Repair booked",
         "Say-yes decision on late return: alternatives (past 30 days)",

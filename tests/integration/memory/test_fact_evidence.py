@@ -124,7 +124,7 @@ def test_the_evidence_is_the_latest_customer_message_before_the_answer(store):
 
 
 def test_what_do_you_know_shows_the_corrected_fact_and_not_the_forgotten_one(store):
-    from actions.privacy import remembered_facts
+    from actions.privacy import lines, remembered_facts
 
     customer = store.customers.customer_for_sender("web-1")
     services.record_exchange(store, Exchange("e1", "web-1", "customer", "hi", START))
@@ -134,7 +134,10 @@ def test_what_do_you_know_shows_the_corrected_fact_and_not_the_forgotten_one(sto
     store.facts.forget_facts(customer, "aspiration")
     from voice.business import load
 
-    told = remembered_facts(store, "web-1", load(ROOT / "business.yml"))
+    shop = load(ROOT / "business.yml")
+    held = remembered_facts(store, "web-1", shop)
+    assert held is not None
+    told = lines(shop, held).splitlines()
     assert "• Your bike: Cannondale Topstone" in told
     assert not any("Synapse" in line or "century" in line for line in told)
 

@@ -232,11 +232,19 @@ def test_at_risk_customers_with_their_reasons(insights):
     figures, ids = insights
     report = figures.report(SPAN)
     assert report["at_risk_count"] == 3
-    listed = [(item["customer_id"], item["name"], item["reasons"]) for item in report["at_risk"]]
+    listed = [
+        (item["customer_id"], item["name"], [(r.code, r.values()) for r in item["reasons"]])
+        for item in report["at_risk"]
+    ]
+    # Codes with their numbers: the console words them (tests/integration/console).
     assert listed == [
-        (ids["ben"], "Ben", "balance -4.0 (costs outweigh benefits), 2 unresolved complaints"),
-        (ids["eve"], None, "1 overdue promise"),
-        (ids["cy"], "Cy", "last rating 1/5"),
+        (
+            ids["ben"],
+            "Ben",
+            [("risk_balance", {"balance": -4.0}), ("risk_complaints", {"complaints": 2})],
+        ),
+        (ids["eve"], None, [("risk_overdue_promises", {"promises": 1})]),
+        (ids["cy"], "Cy", [("risk_rating", {"rating": 1})]),
     ]
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import event, inspect
 import memory
 from memory import services
 from memory.records import Exchange, ExtractedFact
+from memory.rules import Reason
 from memory.store import MemoryStore, UnknownCustomer
 
 START = datetime(2024, 5, 1, 9, 0, tzinfo=timezone.utc)
@@ -204,7 +205,7 @@ def test_card_brings_issues_promises_ratings_notes_and_topics(store, clock):
     assert card.satisfaction_trend == "falling"
     assert card.loyalty_status == "gold, 320 points"
     assert card.at_risk
-    assert "1 overdue promise" in card.reasons[-1]
+    assert Reason("risk_overdue_promises", (("promises", 1),)) in card.reasons
     assert len(card.last_exchanges) == 8
     assert card.last_exchanges[-1].action == "utter_book_repair"
     assert store.agents.agent_notes(customer)[0][:2] == ("Kim", "prefers email")

@@ -111,7 +111,7 @@ async def test_a_purpose_in_words_is_understood(dispatcher, domain) -> None:
 @pytest.mark.usefixtures("small")
 async def test_cheap_and_the_best_order_the_in_test_shops_bikes(dispatcher, domain) -> None:
     await recommend(dispatcher, domain, "the best you've got for racing")
-    assert dispatcher.messages[0]["product_lines"].startswith("• Acme Roadster 9")
+    assert dispatcher.messages[0]["product_lines"].startswith("- Acme Roadster 9")
     dispatcher.messages.clear()
     await recommend(dispatcher, domain, "something cheap to commute")
     assert dispatcher.messages[0]["interest"] == "commuting"

@@ -43,4 +43,4 @@ async def test_every_form_that_echoes_text_keeps_no_defensive_phrase(
     echo = result[slot]
     assert echo == "the gears keep slipping"
     assert "said" not in echo and "fault" not in echo and "obviously" not in echo
-    assert tone.check(f"Your bike is booked in for: {echo}.").ok
+    assert tone.build_rules_guard().check(f"Your bike is booked in for: {echo}.").ok

@@ -118,14 +118,19 @@ async def test_a_date_that_cannot_be_booked_is_explained(
 
 
 @pytest.mark.parametrize(
-    ("value", "reason", "rung", "offered"),
+    ("value", "why", "rung", "offered"),
     [
-        ("monday", "", "yes_with_condition", "2026-12-01"),
-        ("25 December", " for Christmas Day", "yes_with_condition", "2026-12-27"),
+        ("monday", ("utter_closed_that_day", None), "yes_with_condition", "2026-12-01"),
+        (
+            "25 December",
+            ("utter_closed_that_day_holiday", "Christmas Day"),
+            "yes_with_condition",
+            "2026-12-27",
+        ),
     ],
 )
 async def test_a_day_the_workshop_cannot_do_gets_the_next_open_day_on_the_ladder(
-    dispatcher, domain, value, reason, rung, offered
+    dispatcher, domain, value, why, rung, offered
 ) -> None:
     events = await validate(
         ValidateRepairForm(),
@@ -142,8 +147,8 @@ async def test_a_day_the_workshop_cannot_do_gets_the_next_open_day_on_the_ladder
         "form_hint_for": "repair_date",
         "offered_repair_date": offered,
     }
-    why, answer = dispatcher.messages
-    assert why["response"] == "utter_closed_that_day" and why["reason"] == reason
+    closed, answer = dispatcher.messages
+    assert closed["response"] == why[0] and closed.get("holiday") == why[1]
     assert answer["say_yes"]["kind"] == "repair_slot" and answer["say_yes"]["rung"] == rung
     assert answer["text"].startswith("Yes, we can fix it on ")
     # The yes button answers inside the form; no button leaves the form by accident.

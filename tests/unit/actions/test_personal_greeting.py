@@ -18,7 +18,7 @@ KNOWN = {"known_customer": True, "customer_name": "Sam", "relationship_stage": "
 
 @pytest.fixture(scope="module")
 def shop() -> business.Business:
-    return business.load_cached(ROOT / "business.yml")
+    return business.load(ROOT / "business.yml")
 
 
 def text_of(domain: dict[str, Any], response: str, values: dict[str, Any]) -> str:

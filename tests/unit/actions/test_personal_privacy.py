@@ -21,8 +21,11 @@ from bot.settings import Settings
 from memory import services
 from memory.records import Exchange, ExtractedFact
 from memory.store import MemoryStore
+from voice.business import load as load_business
 
 AT = dt.datetime(2026, 10, 1, 9, 0, tzinfo=dt.timezone.utc)
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
@@ -177,21 +180,20 @@ async def test_what_do_you_know_says_each_thing_once(
     assert sum("gravel century" in line.lower() for line in facts) == 1
     assert "• What you're aiming for: a sub-5 hour sportive" in facts
     # A word inside a longer fact is a fact of its own ("gravel" riding, not the goal again).
-    assert privacy.without_repeats(
-        ["• Your goal: gravel century in May"], ["• Riding: gravel"]
-    ) == [
-        "• Your goal: gravel century in May",
-        "• Riding: gravel",
-    ]
+    goal, riding = (
+        privacy.Held.of("Your goal", "gravel century in May"),
+        privacy.Held.of("Riding", "gravel"),
+    )
+    assert privacy.without_repeats([goal], [riding]) == [goal, riding]
 
 
 def test_without_repeats_keeps_what_is_new() -> None:
-    lines = privacy.without_repeats(
-        ["• Your name: Sam", "• Your goal: ride the Dales"],
-        ["• Your name: Sam", "• What you like: steel frames; ride the Dales"],
+    name, goal = privacy.Held.of("Your name", "Sam"), privacy.Held.of("Your goal", "ride the Dales")
+    likes = privacy.Held.of("What you like", ["steel frames", "ride the Dales"])
+    held = privacy.without_repeats([name, goal], [name, likes])
+    assert held == [name, goal, privacy.Held.of("What you like", "steel frames")]
+    shop = load_business(ROOT / "business.yml")
+    assert privacy.lines(shop, [*held, likes, privacy.Held.sentence("Nothing else.")]) == (
+        "• Your name: Sam\n• Your goal: ride the Dales\n• What you like: steel frames\n"
+        "• What you like: steel frames; ride the Dales\n• Nothing else."
     )
-    assert lines == [
-        "• Your name: Sam",
-        "• Your goal: ride the Dales",
-        "• What you like: steel frames",
-    ]

@@ -88,7 +88,7 @@ async def test_someone_unknown_or_a_memory_down_gets_the_plain_recommendation(
 
 
 def test_nothing_in_common_gives_no_reason() -> None:
-    shop = business.load_cached(BUSINESS_FILE)
+    shop = business.load(BUSINESS_FILE)
     sam = card(preferences=(), aspirations=("learn to bake bread",))
     assert recommend.personal_reason(sam, shop.products_for("road"), shop) is None
     assert recommend.interest_from_card(sam, shop) is None

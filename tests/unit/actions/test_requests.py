@@ -3,6 +3,7 @@ yes to the bot's offer; and the tone guard on every text an action builds."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from action_testkit import (
@@ -21,6 +22,9 @@ from actions.details import ActionUseDetails
 from actions.orders import ActionSubmitReturn, return_wish
 from actions.requests import ActionAcceptOffer, request_summary
 from actions.shop import ActionBuyProduct, ActionPriceMatch
+from voice.business import load as load_business
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def returned(order_id: str, item: str) -> dict[str, Any]:
@@ -212,7 +216,7 @@ async def test_yes_to_an_offer_brings_in_a_person_who_sees_what_was_offered(
     tracker = after_offer(OFFER)
     events = await ActionAcceptOffer().run(dispatcher, tracker, domain)
     assert events == [{"event": "followup", "timestamp": None, "name": "action_handoff"}]
-    assert request_summary(tracker) == (
+    assert request_summary(tracker, load_business(ROOT / "business.yml")) == (
         "out of stock, yes with condition (back in stock within two weeks), "
         "if a wait of about 7 days works for you"
     )

@@ -33,7 +33,7 @@ def test_each_business_ships_canned_replies(path: Path) -> None:
     ("path", "reply"), REPLIES, ids=[f"{p.parent.name}-{r.title}" for p, r in REPLIES]
 )
 def test_every_canned_reply_passes_the_tone_guard(path: Path, reply: canned.CannedReply) -> None:
-    verdict = tone.check(reply.text)
+    verdict = tone.build_rules_guard().check(reply.text)
     assert verdict.ok, f"{path}: {reply.title}: {verdict.describe()}"
 
 
@@ -57,7 +57,7 @@ def test_the_tone_guard_would_catch_a_hurtful_canned_reply(tmp_path: Path) -> No
         encoding="utf-8",
     )
     [reply] = canned.load(path)
-    assert not tone.check(reply.text).ok
+    assert not tone.build_rules_guard().check(reply.text).ok
 
 
 def test_no_file_means_no_canned_replies(tmp_path: Path) -> None:

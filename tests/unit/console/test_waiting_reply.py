@@ -22,11 +22,13 @@ from actions.waiting import ActionWaitingReply, WaitingSoFar, plan_reply
 from bot.settings import Settings
 from memory.agents import AgentAccounts
 from memory.store import MemoryStore
+from voice.business import load as load_business
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests" / "unit" / "actions"))
 from action_testkit import make_tracker, said, use_settings  # noqa: E402
 
+SHOP = load_business(ROOT / "business.yml")
 TUESDAY_MORNING = dt.datetime(2026, 11, 24, 10, 0)
 TUESDAY_NIGHT = dt.datetime(2026, 11, 24, 23, 0)
 
@@ -165,9 +167,9 @@ def test_the_state_is_read_from_what_was_said_since_the_latest_pause() -> None:
 def test_the_promised_time_is_said_in_the_shops_words_until_it_has_passed() -> None:
     moment = TUESDAY_NIGHT.replace(tzinfo=dt.timezone.utc)
     tomorrow_nine = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.timezone.utc)
-    assert w.reply_by_text(tomorrow_nine, moment) == "09:00 tomorrow"
-    assert w.reply_by_text(tomorrow_nine, tomorrow_nine + dt.timedelta(minutes=1)) is None
-    assert w.reply_by_text(None, moment) is None
+    assert w.reply_by_text(SHOP, tomorrow_nine, moment) == "09:00 tomorrow"
+    assert w.reply_by_text(SHOP, tomorrow_nine, tomorrow_nine + dt.timedelta(minutes=1)) is None
+    assert w.reply_by_text(SHOP, None, moment) is None
 
 
 # -- the action, with the real domain and memory --------------------------------------------
@@ -330,7 +332,7 @@ async def test_no_thanks_leaves_no_contact_and_is_not_asked_again(
 async def test_every_waiting_response_passes_the_tone_guard(domain: dict[str, Any]) -> None:
     from voice import tone
 
-    guard = tone.guard()
+    guard = tone.build_guard()
     assert w.WAITING_RESPONSES <= set(domain["responses"])
     for name in sorted(w.WAITING_RESPONSES):
         text = domain["responses"][name][0]["text"]

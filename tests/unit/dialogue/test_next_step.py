@@ -115,7 +115,7 @@ def next_step_problem(name: str, variations: list[dict[str, Any]]) -> str | None
     """Why the response leaves the customer nowhere to go, or None when every variation is fine."""
     if not variations:
         return f"{name} is not in domain.yml's responses"
-    guard = tone.guard()
+    guard = tone.build_guard()
     for number, variation in enumerate(variations, start=1):
         if variation.get("buttons") or variation.get("quick_replies"):
             continue

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from memory.rules import (
+    Reason,
     RelationshipInputs,
     RelationshipRules,
     RulesError,
@@ -53,7 +54,7 @@ def test_first_visit_is_new():
     result = assess(RelationshipInputs(visits=1, last_seen=NOW), NOW, RULES)
     assert result.stage == "new"
     assert not result.at_risk
-    assert result.reasons == ("new: 1 visit so far",)
+    assert result.reasons == (Reason("new", (("visits", 1),)),)
 
 
 def test_second_visit_is_acquainted():
@@ -71,7 +72,7 @@ def test_loyal_needs_many_visits_and_a_strong_balance():
     inputs = RelationshipInputs(visits=9, tally=tally(*["resolved"] * 3), last_seen=NOW)
     result = assess(inputs, NOW, RULES)
     assert result.stage == "loyal"
-    assert result.reasons[0] == "loyal: 9 visits, balance +9.0"
+    assert result.reasons[0] == Reason("loyal", (("visits", 9), ("balance", 9.0)))
 
 
 def test_advocate_shares_ideas():
@@ -79,7 +80,8 @@ def test_advocate_shares_ideas():
     assert assess(RelationshipInputs(**base), NOW, RULES).stage == "loyal"
     result = assess(RelationshipInputs(**base, ideas_shared=2), NOW, RULES)
     assert result.stage == "advocate"
-    assert "shared 2 ideas" in result.reasons[0]
+    assert result.reasons[0].code == "advocate_ideas"
+    assert result.reasons[0].values()["ideas"] == 2
 
 
 def test_advocate_by_high_ratings():
@@ -100,10 +102,13 @@ def test_at_risk_lists_every_reason():
     )
     result = assess(inputs, NOW, RULES)
     assert result.at_risk
-    assert result.reasons[-1] == (
-        "at risk: balance -10.0 (costs outweigh benefits), 2 unresolved complaints, "
-        "3 messages not understood last visit"
+    assert result.reasons[1:] == (
+        Reason("risk_balance", (("balance", -10.0),)),
+        Reason("risk_complaints", (("complaints", 2),)),
+        Reason("risk_not_understood", (("messages", 3),)),
     )
+    assert all(reason.at_risk for reason in result.reasons[1:])
+    assert not result.reasons[0].at_risk
 
 
 def test_open_issues_cost_until_resolved():
@@ -116,15 +121,15 @@ def test_overdue_promise_and_low_rating_put_at_risk():
         RelationshipInputs(visits=2, overdue_promises=1, recent_ratings=(1, 5)), NOW, RULES
     )
     assert result.at_risk
-    assert "1 overdue promise" in result.reasons[-1]
-    assert "last rating 1/5" in result.reasons[-1]
+    assert Reason("risk_overdue_promises", (("promises", 1),)) in result.reasons
+    assert Reason("risk_rating", (("rating", 1),)) in result.reasons
 
 
 def test_a_lapsed_regular_is_at_risk_but_a_lapsed_newcomer_is_not():
     long_ago = NOW - timedelta(days=200)
     regular = RelationshipInputs(visits=5, tally=Tally(10, 0, NOW), last_seen=long_ago)
     newcomer = RelationshipInputs(visits=1, last_seen=long_ago)
-    assert "not seen for 200 days" in assess(regular, NOW, RULES).reasons[-1]
+    assert assess(regular, NOW, RULES).reasons[-1] == Reason("risk_lapsed", (("days", 200),))
     assert not assess(newcomer, NOW, RULES).at_risk
 
 

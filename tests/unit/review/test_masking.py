@@ -13,7 +13,7 @@ from voice import business
 
 @pytest.fixture(scope="module")
 def masker() -> Masker:
-    return Masker(keep=shop_words(ROOT / "business.yml"), language=spacy_pipeline)
+    return Masker(keep=shop_words(business.load(ROOT / "business.yml")), language=spacy_pipeline)
 
 
 @pytest.mark.parametrize(
@@ -50,7 +50,7 @@ def test_the_names_the_memory_knows_are_masked_in_any_case(masker: Masker) -> No
 def test_plain_messages_and_the_shops_words_are_left_alone(masker: Masker) -> None:
     for said in ("what time do you open on saturday?", "do you do repairs on 3 bikes at once"):
         assert masker.mask(said) == said
-    shop = business.load_cached(ROOT / "business.yml")
+    shop = business.load(ROOT / "business.yml")
     for product in shop.products[:10]:
         said = f"is the {product.name} in stock"
         assert masker.mask(said) == said, product.name

@@ -26,6 +26,15 @@ templates:
   button_similar: "Similar things"
   button_order_it: "Order it in"
   button_reserve_one: "Keep one for me"
+  day_today: "today"
+  day_tomorrow: "tomorrow"
+  day_date: "EEEE d MMMM"
+  day_time: "{time} {day}"
+  day_month: "d MMMM"
+  list_bullet: "- {item}"
+  list_two: "{first} or {last}"
+  list_end: "{first} or {last}"
+  list_middle: "{first}, {rest}"
 products:
   - name: Acme Roadster 5
     category: bicycles

@@ -131,6 +131,12 @@ def test_say_yes_section_is_reserved_and_accepted(tmp_path: Path) -> None:
             "bike_tipe",
             "products[0].bike_tipe is not a known key",
         ),
+        (
+            "  locale: en_GB",
+            "  locale: english please",
+            "locale: english",
+            "shop.locale 'english please' is not a locale",
+        ),
     ],
 )
 def test_a_mistake_names_the_file_the_line_and_the_fault(

@@ -411,9 +411,9 @@ def test_serious_words_are_whole_words(rules: say_yes.SayYesRules) -> None:
 def test_every_template_passes_the_tone_guard(rules: say_yes.SayYesRules) -> None:
     from voice import tone
 
-    # The bot's own words are checked by the rules, as actions do at run time (tone.check).
+    # The bot's own words are checked by the rules alone, as actions do at run time.
     texts = rules.templates()
-    verdicts = tone.rules_guard().check_many(text for _, text in texts)
+    verdicts = tone.build_rules_guard().check_many(text for _, text in texts)
     problems = [
         f"{where}: {verdict.describe()}"
         for (where, _), verdict in zip(texts, verdicts, strict=True)
@@ -529,3 +529,18 @@ def test_the_business_file_loader_accepts_the_section() -> None:
     from voice import business
 
     assert business.load(SHIPPED).shop.name
+
+
+def test_alternatives_read_together_in_the_business_files_words(tmp_path: Path) -> None:
+    facts = {"item": "helmet", "days_since_purchase": 90}
+    shipped = say_yes.decide(Request("return", facts), NEW, say_yes.load_rules(SHIPPED))
+    assert len(shipped.alternatives) == 2
+    path, _ = broken(tmp_path, 'two: "{first} or {last}"', 'two: "{first}, otherwise {last}"')
+    reworded = say_yes.decide(Request("return", facts), NEW, say_yes.load_rules(path))
+    assert ", otherwise " in reworded.text and ", otherwise " not in shipped.text
+
+
+def test_an_or_list_pattern_takes_only_its_fields(tmp_path: Path) -> None:
+    path, _ = broken(tmp_path, '    middle: "{first}, {rest}"', '    middle: "{first}, {last}"')
+    with pytest.raises(SayYesError, match=r"or_list\.middle uses \{last\}"):
+        say_yes.load_rules(path)

@@ -10,7 +10,10 @@ import pytest
 
 from actions.privacy import PERSONAL_SLOTS
 from bot.channel import NOTICE_TEMPLATES
+from bot.console.reasons import AT_RISK
+from memory.rules import COUNTED, RISK_REASONS, STAGE_REASONS
 from voice.business import BusinessFileError, load
+from voice.wording import WORDING_TEMPLATES
 
 ROOT = Path(__file__).resolve().parents[3]
 PACKAGES = ("actions", "bot", "memory", "voice")
@@ -25,6 +28,10 @@ BUILT = (
         for form in ("one", "other")
     ],
     *NOTICE_TEMPLATES,
+    *[f"reason_{code}" for code in (*STAGE_REASONS, *RISK_REASONS)],
+    *[f"reason_{name}_{form}" for name in COUNTED for form in ("one", "other")],
+    AT_RISK,
+    *WORDING_TEMPLATES,
 )
 
 

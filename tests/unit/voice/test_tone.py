@@ -15,7 +15,7 @@ from voice.tone import ToneGuard, ToneRulesError
 @pytest.fixture(scope="module")
 def guard() -> ToneGuard:
     """The rules (what these tests are about); the classifier has its own tests."""
-    return tone.rules_guard()
+    return tone.build_rules_guard()
 
 
 @pytest.mark.parametrize(
@@ -148,8 +148,7 @@ def test_suggestions_keep_the_drafts_subject_and_replace_only_the_hurtful_senten
 def test_suggestions_pass_the_guard_themselves() -> None:
     # The whole guard, classifier included, as the console shows them.
     tone.train_classifier()
-    tone.guard.cache_clear()
-    guard = tone.guard()
+    guard = tone.build_guard()
     assert guard.classifier is not None
     for subject in ("the brakes", "your order", "this"):
         for kind, wording in guard.book.kinds.items():
@@ -169,15 +168,22 @@ def test_safe_text_passes_fine_text_and_replaces_and_logs_bad_text(
 ) -> None:
     fallback = "Thanks for your patience; a colleague will be in touch today."
     with caplog.at_level(logging.WARNING, logger="voice.tone"):
-        assert tone.safe_text("Your bike is ready!", fallback) == "Your bike is ready!"
+        assert guard.safe_text("Your bike is ready!", fallback) == "Your bike is ready!"
         assert not caplog.records
-        assert tone.safe_text("That's not our problem.", fallback) == fallback
+        assert guard.safe_text("That's not our problem.", fallback) == fallback
     assert "defensiveness" in caplog.text
     assert "not our problem" in caplog.text
 
 
-def test_the_shared_guard_is_loaded_once() -> None:
-    assert tone.guard() is tone.guard()
+def test_the_composition_roots_build_each_guard_once() -> None:
+    from actions.composition import compose as compose_actions
+    from bot.composition import compose as compose_server
+    from bot.settings import Settings
+
+    actions, server = compose_actions(Settings()), compose_server(Settings())
+    assert actions.rules_guard() is actions.rules_guard()
+    assert actions.rules_guard().classifier is None  # the bot's own words: the rules alone
+    assert server.tone_guard() is server.tone_guard()
 
 
 def test_every_rule_has_a_kind_description_and_suggestion() -> None:

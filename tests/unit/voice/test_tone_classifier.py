@@ -87,11 +87,10 @@ def test_the_threshold_is_chosen_for_recall_at_the_wanted_precision() -> None:
 
 
 def test_the_classifier_finds_what_no_rule_describes() -> None:
-    guard = tone.guard()
+    guard = tone.build_guard()
     if guard.classifier is None:
         tone.train_classifier()
-        tone.guard.cache_clear()
-        guard = tone.guard()
+        guard = tone.build_guard()
     assert guard.classifier is not None
     text = "Funny how all the other shoppers figured out the checkout."
     verdict = guard.check(text)

@@ -27,7 +27,7 @@ def load_corpus() -> dict[str, list[dict[str, object]]]:
 
 def score(entries: list[dict[str, object]]) -> dict[str, Counts]:
     """Counts per kind and "overall" (a text is positive when it has any kind)."""
-    verdicts = tone.guard().check_many(str(entry["text"]) for entry in entries)
+    verdicts = tone.build_guard().check_many(str(entry["text"]) for entry in entries)
     table = {kind: Counts() for kind in (*tone.KINDS, "overall")}
     for entry, verdict in zip(entries, verdicts, strict=True):
         labelled = set(entry["kinds"])  # type: ignore[arg-type]

@@ -31,8 +31,7 @@ def held_out() -> list[dict[str, object]]:
 def guard() -> tone.ToneGuard:
     """The shared guard with its classifier, built first when the corpus changed (cached)."""
     tone.train_classifier()
-    tone.guard.cache_clear()
-    built = tone.guard()
+    built = tone.build_guard()
     assert built.classifier is not None
     return built
 
