@@ -46,6 +46,8 @@ MAX_TEXT = 5000
 # behind the events of the turn in which the customer asked to be forgotten, so those events
 # (which Rasa publishes again when it saves that turn) are forgotten too.
 FORGET_SENDER = "rapport_forget_sender"
+# The events `EventIngestor` writes something for (the others it passes over).
+INGESTED_EVENTS = frozenset({"user", "bot", "session_started", "slot", FORGET_SENDER})
 FALLBACK_INTENT = "nlu_fallback"  # Rasa's FallbackClassifier's intent
 GUESSES = 3  # the unsure classifier's best guesses kept with the message
 REMEMBERED_CONVERSATIONS = 10_000  # conversations whose latest customer message is kept
