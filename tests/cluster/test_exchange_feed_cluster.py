@@ -273,11 +273,13 @@ def customer_messages(database_url: str, sender: str) -> list[str]:
     store = MemoryStore(database_url)
     try:
         with store.engine.connect() as conn:
+            visits = schema.conversations
             rows = conn.execute(
                 select(schema.exchanges.c.text)
-                .where(schema.exchanges.c.sender_id == sender)
+                .join(visits, visits.c.id == schema.exchanges.c.conversation_id)
+                .where(visits.c.sender_id == sender)
                 .where(schema.exchanges.c.speaker == "customer")
-                .order_by(schema.exchanges.c.id)
+                .order_by(schema.exchanges.c.at, schema.exchanges.c.id)
             )
             return list(rows.scalars())
     finally:
