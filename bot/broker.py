@@ -80,7 +80,10 @@ class MemoryEventBroker(EventBroker):
         self.store: MemoryStore | None = None
         if publisher is not None:
             self.worker = OutboxWorker(
-                Outbox(outbox_path), publisher.publish, prepare=publisher.connect
+                Outbox(outbox_path),
+                publisher.publish,
+                prepare=publisher.connect,
+                destination="RabbitMQ",
             )
             metrics.LIVE.watch_queue(self.queue_depth)
             self.worker.start()

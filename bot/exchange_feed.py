@@ -72,6 +72,10 @@ async def declare(channel: aio_pika.abc.AbstractChannel) -> aio_pika.abc.Abstrac
     return await channel.declare_queue(QUEUE, durable=True, arguments=QUEUE_ARGUMENTS)
 
 
+def _quiet(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    logger.debug("exchange feed: %s", context.get("exception") or context.get("message"))
+
+
 class ExchangePublisher:
     """Publishes events to RabbitMQ from one thread (the broker's outbox thread), synchronously.
 
@@ -89,6 +93,9 @@ class ExchangePublisher:
     def _run(self, work: Any) -> Any:
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
+            # aiormq leaves the error of a dropped connection in futures nobody awaits; the
+            # publish that met it has already said so.
+            self._loop.set_exception_handler(_quiet)
         return self._loop.run_until_complete(work)
 
     def connect(self) -> None:

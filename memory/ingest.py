@@ -330,8 +330,10 @@ class OutboxWorker:
         prepare: Callable[[], None] = lambda: None,
         batch: int = 200,
         max_backoff: float = 10.0,
+        destination: str = "database",
     ) -> None:
         self.outbox = outbox
+        self.destination = destination  # what `ingest` writes to, for the log lines
         self.ingest = ingest
         self.prepare = prepare  # e.g. run migrations once the database is reachable
         self.batch = batch
@@ -424,7 +426,9 @@ class OutboxWorker:
                     more = self._deliver()
                     if down_since is not None:
                         logger.warning(
-                            "memory: database back after %.0f s", time.monotonic() - down_since
+                            "memory: %s back after %.0f s",
+                            self.destination,
+                            time.monotonic() - down_since,
                         )
                     backoff, down_since = 0.0, None
                 except TRANSIENT_ERRORS as error:
@@ -432,7 +436,8 @@ class OutboxWorker:
                         down_since = time.monotonic()
                         reason = str(error).strip().splitlines()[0] if str(error) else error
                         logger.warning(
-                            "memory: database unavailable (%s); events wait in %s",
+                            "memory: %s unavailable (%s); events wait in %s",
+                            self.destination,
                             reason,
                             self.outbox.path,
                         )
