@@ -13,7 +13,7 @@ NODE_STAMP := node_modules/.rapport-setup-$(shell cat package-lock.json 2>/dev/n
 # may exist without answering). Evaluated only when the environment has to be created.
 PYTHON310 = $(shell for p in $$(command -v python3.10 2>/dev/null) $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/bin/python3.10; do "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo "$$p"; break; }; done)
 
-.PHONY: help setup run train test test-soak lint types unit e2e validate check evaluate bench bench-memory bench-insights clean
+.PHONY: help setup run train test test-soak test-cluster lint types unit e2e validate check evaluate bench bench-memory bench-insights clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -72,6 +72,9 @@ e2e: setup ## Only the end-to-end tests through the real servers (trains first i
 
 test-soak: setup ## 50 conversations at once for 10 minutes through the widget: nothing lost (SOAK_MINUTES, SOAK_CONVERSATIONS)
 	@$(PY) -m bot test soak
+
+test-cluster: setup ## The scale-out path on real servers: RabbitMQ feed and memory consumers (a few minutes)
+	@$(PY) -m bot test cluster
 
 bench: setup ## Rapport beside plain Rasa: latency, throughput, profile, memory, cold start; table in docs/performance.md (BENCH_*)
 	@$(PY) -m bench.run

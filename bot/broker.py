@@ -3,7 +3,9 @@
 Named in endpoints.yml (`event_broker: type: bot.broker.MemoryEventBroker`). Rasa calls
 `publish` on its event loop for every tracker event of every channel; `publish` only hands the
 event to a background thread (no I/O on the loop), which keeps it in a durable outbox file and
-writes it into memory, retrying while the memory database is down.
+writes it into memory, retrying while the memory database is down. With `feed: rabbitmq`
+(EXCHANGE_FEED in .env) the thread publishes the events from the outbox to RabbitMQ instead
+(`bot.exchange_feed`), retrying while RabbitMQ is down, and memory consumers write them.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 import memory
 from bot import composition, metrics
+from bot.exchange_feed import ExchangePublisher
 from bot.settings import ROOT
 from memory.facts import FactExtractor
 from memory.ingest import (
@@ -66,16 +69,31 @@ class MemoryEventBroker(EventBroker):
         rules: RelationshipRules | None = None,
         extract_facts: bool = True,
         store: MemoryStore | None = None,
+        publisher: ExchangePublisher | None = None,
     ) -> None:
         """`store`: the memory to write to (the composition root's, sharing its engine with
-        the process's other components); by default one of its own at `database_url`."""
+        the process's other components); by default one of its own at `database_url`.
+        `publisher`: publish the events to RabbitMQ instead of writing them (no store then)."""
         self.database_url = database_url
+        self.publisher = publisher
+        self._last_action: OrderedDict[str, str] = OrderedDict()
+        self.store: MemoryStore | None = None
+        if publisher is not None:
+            self.worker = OutboxWorker(
+                Outbox(outbox_path),
+                publisher.publish,
+                prepare=publisher.connect,
+                destination="RabbitMQ",
+            )
+            metrics.LIVE.watch_queue(self.queue_depth)
+            self.worker.start()
+            return
         if store is None:
             extractor = FactExtractor() if extract_facts else None
             store = MemoryStore(database_url, rules=rules, fact_extractor=extractor)
         self.store = store
         load_language = getattr(store.context.fact_extractor, "load", None)
-        ingestor = EventIngestor(self.store)
+        ingestor = EventIngestor(store)
 
         def prepare() -> None:
             memory.migrate(database_url)
@@ -83,7 +101,6 @@ class MemoryEventBroker(EventBroker):
                 load_language()  # now, not while the first customer message waits
 
         self.worker = OutboxWorker(Outbox(outbox_path), counted(ingestor.ingest), prepare=prepare)
-        self._last_action: OrderedDict[str, str] = OrderedDict()
         metrics.LIVE.watch_queue(self.queue_depth)
         self.worker.start()
 
@@ -93,12 +110,18 @@ class MemoryEventBroker(EventBroker):
         broker_config: EndpointConfig,
         event_loop: asyncio.AbstractEventLoop | None = None,
     ) -> MemoryEventBroker:
-        """The broker of endpoints.yml: `url` is the memory DATABASE_URL, `outbox` a file."""
+        """The broker of endpoints.yml: `url` is the memory DATABASE_URL, `outbox` a file,
+        `feed` embedded (write into memory here) or rabbitmq (publish to `rabbitmq_url`)."""
         services = await asyncio.to_thread(composition.server)
         url = broker_config.url or services.settings.database_url
         outbox = Path(broker_config.kwargs.get("outbox") or DEFAULT_OUTBOX)
         if not outbox.is_absolute():
             outbox = ROOT / outbox
+        feed = str(broker_config.kwargs.get("feed") or "embedded").lower()
+        if feed == "rabbitmq":
+            rabbitmq_url = str(broker_config.kwargs.get("rabbitmq_url") or "")
+            publisher = ExchangePublisher(rabbitmq_url or services.settings.rabbitmq_url)
+            return await asyncio.to_thread(cls, url, outbox, publisher=publisher)
         extract = str(broker_config.kwargs.get("extract_facts", "true")).lower() != "false"
 
         def build() -> MemoryEventBroker:
@@ -138,7 +161,8 @@ class MemoryEventBroker(EventBroker):
         self.worker.submit(forget_command(sender_id))
 
     def wait_until_written(self, timeout: float) -> bool:
-        """Block until everything queued so far is in memory (call it from a worker thread)."""
+        """Block until everything queued so far is in memory (call it from a worker thread);
+        with the RabbitMQ feed, until it is in RabbitMQ (the consumers write it soon after)."""
         return self.worker.wait_idle(timeout)
 
     def is_ready(self) -> bool:
@@ -146,4 +170,8 @@ class MemoryEventBroker(EventBroker):
 
     async def close(self) -> None:
         await asyncio.to_thread(self.worker.stop)
-        await asyncio.to_thread(self.store.close)
+        if self.store is not None:
+            await asyncio.to_thread(self.store.close)
+        if self.publisher is not None:
+            # The worker thread has stopped: closing on this thread is safe.
+            await asyncio.to_thread(self.publisher.close)

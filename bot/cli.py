@@ -290,7 +290,7 @@ def check_test_stories(config: Settings, env: dict[str, str]) -> None:
 
 # The parts of `python -m bot test`, each a make target: the quick ones give feedback in
 # seconds; `all` is what `make test` and CI run.
-TEST_PARTS = ("all", "lint", "types", "unit", "e2e", "soak")
+TEST_PARTS = ("all", "lint", "types", "unit", "e2e", "soak", "cluster")
 
 
 def command_test(config: Settings, args: argparse.Namespace) -> None:
@@ -321,9 +321,13 @@ def command_test(config: Settings, args: argparse.Namespace) -> None:
         train(config)
         pytest_step("soak", "soak", env, ["tests/soak", "-s"])
         return
+    if part == "cluster":
+        train(config)
+        pytest_step("cluster tests (RabbitMQ)", "cluster", env, ["tests/cluster"])
+        return
     lint(env)
     types(env)
-    pytest_step("unit and integration tests", "not e2e and not soak", env)
+    pytest_step("unit and integration tests", "not e2e and not soak and not cluster", env)
     command_validate(config, args)
     content_check.check(config, rasa_validation=False)
     train(config)
@@ -372,7 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="?",
         choices=TEST_PARTS,
         default="all",
-        help="Only one part: lint, types, unit (seconds, no servers), e2e, or soak (load).",
+        help="Only one part: lint, types, unit (seconds, no servers), e2e, soak (load), or "
+        "cluster (the scale-out path on real servers).",
     )
     test.set_defaults(handler=command_test)
 

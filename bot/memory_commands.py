@@ -5,6 +5,8 @@
                                          (--internal adds staff notes, for a person to review)
     python -m bot memory purge           delete exchanges older than RETENTION_DAYS
     python -m bot memory migrate         bring the memory database schema up to date
+    python -m bot memory consume         write the exchanges RabbitMQ holds into memory
+                                         (EXCHANGE_FEED=rabbitmq; run one or several)
 
 ID is the shop's customer id, a widget/sender id, or `#<number>` for the memory's own id.
 """
@@ -114,6 +116,61 @@ def command_migrate(config: Settings, args: argparse.Namespace) -> None:
     print("rapport: the memory database is up to date.", flush=True)
 
 
+def command_consume(config: Settings, args: argparse.Namespace) -> None:
+    """A memory worker: RabbitMQ's exchange queue into memory until SIGTERM or Ctrl-C."""
+    import asyncio
+    import signal
+
+    from bot import logs
+    from bot.exchange_feed import consume, where
+    from memory.facts import FactExtractor
+    from memory.ingest import EventIngestor
+    from memory.rules import RelationshipRules
+    from memory.store import MemoryStore
+
+    logs.configure(config.log_level, config.log_format)
+    if config.exchange_feed != "rabbitmq":
+        print(
+            "rapport: note: EXCHANGE_FEED is not rabbitmq, so the Rasa server writes memory "
+            "itself and publishes nothing; this consumer only drains what is queued.",
+            file=sys.stderr,
+            flush=True,
+        )
+    import memory
+
+    try:
+        memory.migrate(config.database_url)
+    except memory.MemoryUnavailable as error:
+        raise CommandFailed(str(error)) from None
+    extractor = None if args.no_facts else FactExtractor()
+    store = MemoryStore(
+        config.database_url,
+        rules=RelationshipRules.from_mapping(config.raw),
+        fact_extractor=extractor,
+    )
+    if extractor is not None:
+        extractor.load()  # now, not while the first event waits
+    ingestor = EventIngestor(store)
+    prefetch = args.prefetch or config.consumer_prefetch
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        print(
+            f"rapport: memory consumer started: RabbitMQ {where(config.rabbitmq_url)} -> "
+            "memory; stops on SIGTERM or Ctrl-C.",
+            flush=True,
+        )
+        await consume(config.rabbitmq_url, ingestor.ingest, stop, prefetch)
+
+    try:
+        asyncio.run(run())
+    finally:
+        store.close()
+
+
 def register(commands: Any) -> None:
     """Add the `customer` and `memory` commands to `python -m bot`."""
     customer = commands.add_parser("customer", help="Forget or export one customer's data.")
@@ -145,3 +202,15 @@ def register(commands: Any) -> None:
         "migrate", help="Bring the memory database schema up to date."
     )
     migrate.set_defaults(handler=command_migrate)
+    consume = memory_commands.add_parser(
+        "consume",
+        help="Write the exchanges queued in RabbitMQ (EXCHANGE_FEED=rabbitmq) into memory; "
+        "several may run.",
+    )
+    consume.add_argument(
+        "--prefetch", type=int, default=None, help="override CONSUMER_PREFETCH (messages ahead)"
+    )
+    consume.add_argument(
+        "--no-facts", action="store_true", help="write the exchanges without finding facts"
+    )
+    consume.set_defaults(handler=command_consume)

@@ -94,6 +94,12 @@ class Settings:
     log_dir: Path = ROOT / "var" / "log"
     # The event broker's durable queue of exchanges on their way to the memory (one per server).
     memory_outbox: Path = ROOT / "var" / "memory-outbox.db"
+    # Where the exchanges go from the outbox: `embedded` (into memory, in the Rasa process) or
+    # `rabbitmq` (published to RABBITMQ_URL; `python -m bot memory consume` writes them).
+    exchange_feed: str = "embedded"
+    rabbitmq_url: str = field(default="amqp://guest:guest@127.0.0.1:5672/", repr=False)
+    # Events a memory consumer takes from RabbitMQ ahead of the one it is writing.
+    consumer_prefetch: int = 20
     # The settings file these settings came from; child processes read the same one.
     env_file: Path = ROOT / ".env"
     session_secret: str = field(default="", repr=False)
@@ -200,6 +206,8 @@ class Settings:
             "RAPPORT_ROOT": str(ROOT),
             "RAPPORT_ENV_FILE": str(self.env_file),
             "RAPPORT_MEMORY_OUTBOX": str(self.memory_outbox),
+            "RAPPORT_EXCHANGE_FEED": self.exchange_feed,
+            "RAPPORT_RABBITMQ_URL": self.rabbitmq_url,
         }
 
 
@@ -284,6 +292,29 @@ def _content_dir(value: str) -> Path:
     return folder
 
 
+EXCHANGE_FEEDS = ("embedded", "rabbitmq")
+
+
+def _exchange_feed(value: str) -> str:
+    feed = value.strip().lower()
+    if feed not in EXCHANGE_FEEDS:
+        raise SettingsError(
+            f"EXCHANGE_FEED={value!r} in .env is not one of {', '.join(EXCHANGE_FEEDS)}; "
+            "use embedded (the default) or rabbitmq."
+        )
+    return feed
+
+
+def _amqp_url(value: str) -> str:
+    url = value.strip()
+    if not url.startswith(("amqp://", "amqps://")):
+        raise SettingsError(
+            "RABBITMQ_URL in .env is not an amqp:// or amqps:// address; write it as "
+            "amqp://user:password@host:5672/ (the virtual host after the slash)."
+        )
+    return url
+
+
 # name in .env -> (field of Settings, parser)
 _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "RAPPORT_HOST": ("host", _text),
@@ -340,6 +371,9 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "LOG_FORMAT": ("log_format", _log_format),
     "LOG_DIR": ("log_dir", _path),
     "MEMORY_OUTBOX": ("memory_outbox", _path),
+    "EXCHANGE_FEED": ("exchange_feed", _exchange_feed),
+    "RABBITMQ_URL": ("rabbitmq_url", _amqp_url),
+    "CONSUMER_PREFETCH": ("consumer_prefetch", _int("CONSUMER_PREFETCH", 1, 10000)),
     "SESSION_SECRET": ("session_secret", _text),
     "IDENTITY_SECRET": ("identity_secret", _text),
     "ACTION_SERVER_TOKEN": ("action_server_token", _text),

@@ -46,6 +46,8 @@ MAX_TEXT = 5000
 # behind the events of the turn in which the customer asked to be forgotten, so those events
 # (which Rasa publishes again when it saves that turn) are forgotten too.
 FORGET_SENDER = "rapport_forget_sender"
+# The events `EventIngestor` writes something for (the others it passes over).
+INGESTED_EVENTS = frozenset({"user", "bot", "session_started", "slot", FORGET_SENDER})
 FALLBACK_INTENT = "nlu_fallback"  # Rasa's FallbackClassifier's intent
 GUESSES = 3  # the unsure classifier's best guesses kept with the message
 REMEMBERED_CONVERSATIONS = 10_000  # conversations whose latest customer message is kept
@@ -328,8 +330,10 @@ class OutboxWorker:
         prepare: Callable[[], None] = lambda: None,
         batch: int = 200,
         max_backoff: float = 10.0,
+        destination: str = "database",
     ) -> None:
         self.outbox = outbox
+        self.destination = destination  # what `ingest` writes to, for the log lines
         self.ingest = ingest
         self.prepare = prepare  # e.g. run migrations once the database is reachable
         self.batch = batch
@@ -422,7 +426,9 @@ class OutboxWorker:
                     more = self._deliver()
                     if down_since is not None:
                         logger.warning(
-                            "memory: database back after %.0f s", time.monotonic() - down_since
+                            "memory: %s back after %.0f s",
+                            self.destination,
+                            time.monotonic() - down_since,
                         )
                     backoff, down_since = 0.0, None
                 except TRANSIENT_ERRORS as error:
@@ -430,7 +436,8 @@ class OutboxWorker:
                         down_since = time.monotonic()
                         reason = str(error).strip().splitlines()[0] if str(error) else error
                         logger.warning(
-                            "memory: database unavailable (%s); events wait in %s",
+                            "memory: %s unavailable (%s); events wait in %s",
+                            self.destination,
                             reason,
                             self.outbox.path,
                         )

@@ -265,3 +265,35 @@ def test_every_exchange_arrives_exactly_once_when_the_database_dies(postgres_ser
     broker.worker.stop()
     broker.store.close()
     assert count_exchanges(url) == (300, 300)
+
+
+async def test_with_the_rabbitmq_feed_and_rabbitmq_down_events_wait_in_the_outbox(tmp_path):
+    """EXCHANGE_FEED=rabbitmq: the Rasa process writes no memory; while RabbitMQ cannot be
+    reached the broker keeps taking events (never blocking) and they wait in the outbox file,
+    also across a restart of the server."""
+    import socket
+
+    with socket.socket() as probe:  # a loopback port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    url = f"sqlite:///{tmp_path / 'memory.db'}"
+    config = EndpointConfig(
+        url=url,
+        type="bot.broker.MemoryEventBroker",
+        outbox=str(tmp_path / "outbox.db"),
+        feed="rabbitmq",
+        rabbitmq_url=f"amqp://guest:guest@127.0.0.1:{closed}/",
+    )
+    broker = await MemoryEventBroker.from_endpoint_config(config)
+    assert broker.store is None
+    events = conversation("web-1", 1_700_000_000.0)
+    for event in events:
+        broker.publish(event)
+    deadline = time.monotonic() + 30
+    while not (broker.worker.inbox.empty() and broker.queue_depth() == len(events)):
+        assert time.monotonic() < deadline, broker.queue_depth()
+        time.sleep(0.1)
+    assert broker.is_ready()
+    await broker.close()
+    assert Outbox(tmp_path / "outbox.db").count() == len(events)
+    assert not (tmp_path / "memory.db").exists()

@@ -128,6 +128,22 @@ def test_the_public_url_is_an_origin_and_a_bad_one_is_named() -> None:
         settings.from_mapping({"PUBLIC_URL": "chat.shop.example"})
 
 
+def test_the_exchange_feed_is_embedded_unless_rabbitmq_is_chosen() -> None:
+    default = settings.from_mapping({})
+    assert default.env_for_rasa()["RAPPORT_EXCHANGE_FEED"] == "embedded"
+    chosen = settings.from_mapping(
+        {"EXCHANGE_FEED": "RabbitMQ", "RABBITMQ_URL": "amqp://u:p@mq.example:5672/shop"}
+    )
+    exported = chosen.env_for_rasa()
+    assert exported["RAPPORT_EXCHANGE_FEED"] == "rabbitmq"
+    assert exported["RAPPORT_RABBITMQ_URL"] == "amqp://u:p@mq.example:5672/shop"
+    assert "u:p" not in repr(chosen)  # the URL's password stays out of logged settings
+    with pytest.raises(SettingsError, match=r"EXCHANGE_FEED='kafka'.*embedded.*rabbitmq"):
+        settings.from_mapping({"EXCHANGE_FEED": "kafka"})
+    with pytest.raises(SettingsError, match="RABBITMQ_URL"):
+        settings.from_mapping({"RABBITMQ_URL": "mq.example:5672"})
+
+
 def test_the_limits_reach_rasa_through_its_environment() -> None:
     loaded = settings.from_mapping(
         {"TRUSTED_PROXIES": "127.0.0.1", "NEW_SESSIONS_PER_ADDRESS_PER_MINUTE": "9"}

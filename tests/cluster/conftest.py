@@ -1,0 +1,70 @@
+"""The scale-out path on real servers: RabbitMQ from Debian's package, started here on loopback.
+
+When RabbitMQ cannot start, the tests fail in CI (CI is set) and are skipped with the reason
+elsewhere. Each test starts with the exchange queues empty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import aio_pika
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The Rasa server harness lives with the widget's channel tests.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "widget"))
+
+from rabbitmq_server import RabbitServer
+
+from bot.exchange_feed import FAILED_QUEUE, QUEUE, declare
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_server() -> Iterator[RabbitServer]:
+    server: RabbitServer | None = None
+    try:
+        server = RabbitServer()
+        server.start()
+    except Exception as error:  # any reason the server cannot start
+        if server is not None:
+            server.remove()
+        reason = f"RabbitMQ test server could not start: {error}"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(f"SKIPPED LOUDLY, the cluster tests did not run: {reason}")
+    try:
+        yield server
+    finally:
+        server.remove()
+
+
+async def _purge(url: str) -> None:
+    connection = await aio_pika.connect(url)
+    async with connection:
+        channel = await connection.channel()
+        await declare(channel)
+        for name in (QUEUE, FAILED_QUEUE):
+            await (await channel.get_queue(name)).purge()
+
+
+async def queue_depth(url: str, name: str = QUEUE) -> int:
+    """Messages ready in a queue (not counting those delivered and not yet acknowledged)."""
+    connection = await aio_pika.connect(url)
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(name, passive=True)
+        return int(queue.declaration_result.message_count or 0)
+
+
+@pytest.fixture
+def rabbitmq(rabbitmq_server: RabbitServer) -> Iterator[RabbitServer]:
+    """The running server with empty exchange queues."""
+    if rabbitmq_server.process is None:
+        rabbitmq_server.start()  # a test stopped it and failed before starting it again
+    asyncio.run(_purge(rabbitmq_server.url))
+    yield rabbitmq_server
