@@ -234,14 +234,15 @@ def test_the_two_sets_are_separate_files() -> None:
 def fake_test_set(messy_report: dict[str, object]) -> object:
     """Stands in for running `rasa test nlu`: writes the reports Rasa would write."""
 
-    def run(settings: object, name: str, nlu_file: Path, model: Path, out: Path) -> None:
-        out.mkdir(parents=True, exist_ok=True)
-        if nlu_file == nlu_check.MESSY_FILE:
-            (out / "intent_report.json").write_text(json.dumps(messy_report))
-            (out / "intent_errors.json").write_text(json.dumps(MESSY_ERRORS))
-        else:
-            (out / "intent_report.json").write_text(json.dumps(INTENT_REPORT))
-            (out / "DIETClassifier_report.json").write_text(json.dumps(ENTITY_REPORT))
+    def run(settings: object, name: str, sets: list[tuple[Path, Path]], model: Path) -> None:
+        for nlu_file, out in sets:
+            out.mkdir(parents=True, exist_ok=True)
+            if nlu_file == nlu_check.MESSY_FILE:
+                (out / "intent_report.json").write_text(json.dumps(messy_report))
+                (out / "intent_errors.json").write_text(json.dumps(MESSY_ERRORS))
+            else:
+                (out / "intent_report.json").write_text(json.dumps(INTENT_REPORT))
+                (out / "DIETClassifier_report.json").write_text(json.dumps(ENTITY_REPORT))
 
     return run
 
@@ -258,7 +259,7 @@ def test_check_nlu_scores_both_sets_and_writes_the_figures(
     models: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
     passing = {**MESSY_REPORT, "accuracy": nlu_check.MIN_MESSY_INTENT_ACCURACY}
-    monkeypatch.setattr(nlu_check, "_test_set", fake_test_set(passing))
+    monkeypatch.setattr(nlu_check, "_test_sets", fake_test_set(passing))
     results = tmp_path / "results"
     held_out, messy = nlu_check.check_nlu(None, models, results)  # type: ignore[arg-type]
     assert held_out == HeldOutScores(0.931, 0.94)
@@ -285,7 +286,7 @@ def test_check_nlu_fails_on_a_low_messy_score_after_writing_the_figures(
     from bot.cli import CommandFailed
 
     low = {**MESSY_REPORT, "accuracy": nlu_check.MIN_MESSY_INTENT_ACCURACY - 0.01}
-    monkeypatch.setattr(nlu_check, "_test_set", fake_test_set(low))
+    monkeypatch.setattr(nlu_check, "_test_sets", fake_test_set(low))
     results = tmp_path / "results"
     with pytest.raises(CommandFailed, match="messy set"):
         nlu_check.check_nlu(None, models, results)  # type: ignore[arg-type]
@@ -298,7 +299,7 @@ def test_check_nlu_fails_on_a_low_two_things_score(
     from bot.cli import CommandFailed
 
     passing = {**MESSY_REPORT, "accuracy": nlu_check.MIN_MESSY_INTENT_ACCURACY}
-    monkeypatch.setattr(nlu_check, "_test_set", fake_test_set(passing))
+    monkeypatch.setattr(nlu_check, "_test_sets", fake_test_set(passing))
     # The fake writes the tidy report (accuracy 0.93) for the two-things set too.
     monkeypatch.setattr(nlu_check, "MIN_TWO_THINGS_ACCURACY", 0.95)
     with pytest.raises(CommandFailed, match=r"two-things set is 0\.930"):
