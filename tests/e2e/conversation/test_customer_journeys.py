@@ -166,7 +166,7 @@ def running_bot(
         while "ready." not in log.read_text():
             if process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"the bot did not start:\n{log.read_text()}")
-            time.sleep(1)
+            time.sleep(0.25)
         yield Bot(
             rasa_port,
             settings.load(env_file).rest_token,

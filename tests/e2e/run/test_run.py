@@ -56,7 +56,7 @@ def wait_for(log: Path, text: str, process: subprocess.Popen[str], seconds: floa
             return
         if process.poll() is not None:
             break
-        time.sleep(1)
+        time.sleep(0.25)
     raise AssertionError(f"{text!r} not printed; output was:\n{log.read_text()}")
 
 
