@@ -311,3 +311,42 @@ def test_check_nlu_without_a_model_says_so(tmp_path: Path) -> None:
 
     with pytest.raises(CommandFailed, match="no trained model"):
         nlu_check.check_nlu(None, tmp_path, tmp_path / "results")  # type: ignore[arg-type]
+
+
+# --- the one process that scores every set ------------------------------------------------
+
+
+def test_the_sets_are_scored_in_one_process_with_one_output_folder_each(
+    models: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One command for the three sets (the model loads once), each set with its own folder,
+    and the reports an earlier run left are gone before it starts."""
+    from bot import cli, nlu_sets
+
+    commands: list[list[str]] = []
+    monkeypatch.setattr(cli, "run_step", lambda name, command, env=None: commands.append(command))
+    monkeypatch.setattr(nlu_check.processes, "child_environment", lambda settings: {})
+    results = tmp_path / "results"
+    (results / "messy").mkdir(parents=True)
+    stale = results / "messy" / "intent_report.json"
+    stale.write_text("{}")
+    with pytest.raises(cli.CommandFailed, match="wrote no"):
+        nlu_check.check_nlu(None, models, results)  # type: ignore[arg-type]
+    assert not stale.exists()
+    assert len(commands) == 1
+    command = commands[0]
+    assert command[1:3] == ["-m", "bot.nlu_sets"]
+    model, sets = nlu_sets.parse(command[3:])
+    assert model == models / "20261126-060235-test.tar.gz"
+    assert sets == [
+        (nlu_check.HELD_OUT_FILE, results),
+        (nlu_check.MESSY_FILE, results / "messy"),
+        (nlu_check.TWO_THINGS_FILE, results / "two_things"),
+    ]
+
+
+def test_a_test_set_without_its_output_folder_is_refused() -> None:
+    from bot import nlu_sets
+
+    with pytest.raises(SystemExit):
+        nlu_sets.parse(["model.tar.gz", "tests/nlu/messy.yml"])
