@@ -61,12 +61,17 @@ async def score(model: Path, sets: Sequence[tuple[Path, Path]]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     model, sets = parse(sys.argv[1:] if argv is None else argv)
-    # What `python -m rasa` sets up before any command: its logging and TensorFlow's settings.
+    # What `python -m rasa` sets up before any command: its logging (the evaluation's results
+    # are logged) and TensorFlow's settings.
+    import rasa.utils.io
     import rasa.utils.tensorflow.environment as tf_env
     from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
 
     configure_logging_and_warnings(None, None, warn_only_once=True, filter_repeated_logs=True)
     tf_env.setup_tf_environment()
+    rasa.utils.io.configure_colored_logging(None)
+    configure_structlog(None)
     asyncio.run(score(model, sets))
     return 0
 

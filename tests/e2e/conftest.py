@@ -1,4 +1,5 @@
-"""Fixtures shared by the browser tests: the real Rasa + action server and headless Chromium.
+"""Fixtures shared by the end-to-end tests: the real Rasa + action server of the widget's tests,
+`python -m bot run` for the journeys (`shared_bot`), and headless Chromium, each started once.
 
 Playwright's sync API runs an event loop in the test thread while it is open, so Chromium is
 opened per test module and closed before the asyncio tests that follow run.
