@@ -297,8 +297,8 @@ def command_test(config: Settings, args: argparse.Namespace) -> None:
     """Every check, in the order of the CI chain, or one part of it; stops at the first failure.
 
     lint: ruff. types: mypy. unit: tests/unit (no servers, no model). e2e: trains if needed,
-    then the end-to-end tests through the real servers. all: lint, types, unit and integration
-    tests, data validation and the content checks (`python -m bot check`), training, test
+    then the end-to-end tests through the real servers. all: lint, types, data validation and
+    the content checks (`python -m bot check`), training, unit and integration tests, test
     stories, the NLU gates, end-to-end tests.
     """
     part = getattr(args, "part", "all")
@@ -327,11 +327,13 @@ def command_test(config: Settings, args: argparse.Namespace) -> None:
         return
     lint(env)
     types(env)
-    pytest_step("unit and integration tests", "not e2e and not soak and not cluster", env)
     command_validate(config, args)
     content_check.check(config, rasa_validation=False)
+    # Training before the tests: the integration tests' servers and the tone guard's tests use
+    # the model and the classifier built here instead of building them themselves.
     train(config)
     prune_models(config)
+    pytest_step("unit and integration tests", "not e2e and not soak and not cluster", env)
     check_test_stories(config, env)
     nlu_check.check_nlu(config, config.models_dir, RESULTS_DIR / "nlu")
     pytest_step("end-to-end tests", "e2e", env)

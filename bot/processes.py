@@ -17,6 +17,9 @@ from pathlib import Path
 from bot.settings import ROOT, Settings
 from memory.files import private_file
 
+# How often a start-up wait looks again whether the servers answer.
+POLL_SECONDS = 0.25
+
 
 class StartError(RuntimeError):
     """A process could not start; the message says why and what to do."""
@@ -168,4 +171,4 @@ def wait_until_ready(
                 f"see {', '.join(str(service.log_path) for service, _ in pending)}."
             )
         progress(elapsed, [service.name for service, _ in pending])
-        time.sleep(1.0)
+        time.sleep(POLL_SECONDS)

@@ -1,4 +1,5 @@
-"""Fixtures shared by the browser tests: the real Rasa + action server and headless Chromium.
+"""Fixtures shared by the end-to-end tests: the real Rasa + action server of the widget's tests,
+`python -m bot run` for the journeys (`shared_bot`), and headless Chromium, each started once.
 
 Playwright's sync API runs an event loop in the test thread while it is open, so Chromium is
 opened per test module and closed before the asyncio tests that follow run.
@@ -17,6 +18,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "wi
 
 import rapport_widget_server
 from rapport_widget_server import WidgetServer
+
+# The conversation journeys' REST client and `python -m bot run` harness.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "conversation"))
+
+from test_customer_journeys import Bot, start_shared_bot
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -37,6 +43,13 @@ def rapport_server() -> Iterator[WidgetServer]:
     server = rapport_widget_server.start()
     yield server
     rapport_widget_server.stop()
+
+
+@pytest.fixture(scope="session")
+def shared_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
+    """`python -m bot run` on its own ports and databases, once per session: the `bot` fixture
+    of the conversation and personal journeys (starting it takes a minute or more)."""
+    yield from start_shared_bot(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

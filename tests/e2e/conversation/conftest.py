@@ -1,5 +1,5 @@
-"""The real bot for every conversation test here: the customer journeys' Rasa + action server
-fixture, shared with the other modules of this folder."""
+"""The real bot for every conversation test here: the customer journeys' `bot` fixture, over the
+Rasa + action server that tests/e2e/conftest.py starts once per session (`shared_bot`)."""
 
 from __future__ import annotations
 

@@ -166,7 +166,7 @@ def running_bot(
         while "ready." not in log.read_text():
             if process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"the bot did not start:\n{log.read_text()}")
-            time.sleep(1)
+            time.sleep(0.25)
         yield Bot(
             rasa_port,
             settings.load(env_file).rest_token,
@@ -178,14 +178,22 @@ def running_bot(
         process.wait(timeout=60)
 
 
-@pytest.fixture(scope="module")
-def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
+def start_shared_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
+    """The servers every module's `bot` fixture shares: `python -m bot run --no-train` with its
+    own ports and databases, started once per test session (tests/e2e/conftest.py)."""
     if not list((ROOT / "models").glob("*.tar.gz")):
         pytest.skip("no trained model; run `python -m bot train` first")
     folder = tmp_path_factory.mktemp("journeys")
     env_file, rasa_port = env_file_for(folder)
     with running_bot(folder, env_file, rasa_port) as started:
         yield started
+
+
+@pytest.fixture(scope="module")
+def bot(shared_bot: Bot) -> Bot:
+    """The real bot: one Rasa server and action server for the whole session (each journey
+    talks as a sender id of its own)."""
+    return shared_bot
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,7 +57,7 @@ def wait_for(log: Path, text: str, process: subprocess.Popen[str], seconds: floa
             return
         if process.poll() is not None:
             break
-        time.sleep(1)
+        time.sleep(0.25)
     raise AssertionError(f"{text!r} not printed; output was:\n{log.read_text()}")
 
 
@@ -96,22 +97,10 @@ def test_run_answers_a_greeting_and_stops_cleanly_twice(tmp_path: Path) -> None:
         assert port_is_free(rasa_port) and port_is_free(actions_port)
 
 
-def test_the_rest_channel_refuses_callers_without_the_token(tmp_path: Path) -> None:
-    rasa_port, actions_port = free_port(), free_port()
-    env_file = tmp_path / "test.env"
-    env_file.write_text(
-        f"RASA_PORT={rasa_port}\nACTIONS_PORT={actions_port}\n"
-        f"TRACKER_DB={tmp_path / 'tracker.db'}\nDATABASE_URL=sqlite:///{tmp_path / 'memory.db'}\n"
-    )
-    log = tmp_path / "run.log"
-    process = start(env_file, log)
-    try:
-        wait_for(log, "rapport: ready.", process, 240)
-        for token in ("", "not-the-token"):
-            with pytest.raises(urllib.error.HTTPError) as refused:
-                say(rasa_port, "customer:42", "/restart", token)
-            assert refused.value.code == 401
-        assert say(rasa_port, "e2e-rest", "hello", settings.load(env_file).rest_token)
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=60)
+def test_the_rest_channel_refuses_callers_without_the_token(shared_bot: Any) -> None:
+    """On the servers `python -m bot run` started for the journeys (tests/e2e/conftest.py)."""
+    for token in ("", "not-the-token"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            say(shared_bot.port, "customer:42", "/restart", token)
+        assert refused.value.code == 401
+    assert say(shared_bot.port, "e2e-rest", "hello", shared_bot.rest_token)

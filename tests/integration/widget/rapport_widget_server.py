@@ -248,7 +248,7 @@ def _wait_for_agent(url: str, rest_token: str, server: WidgetServer) -> None:
                     return
         except OSError:
             pass
-        time.sleep(1)
+        time.sleep(0.25)
     tail = server.log_tail()
     server.stop()
     raise RuntimeError(f"the widget test server never answered a message:\n{tail}")

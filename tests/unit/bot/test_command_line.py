@@ -131,3 +131,40 @@ def test_each_quick_part_of_the_checks_runs_only_its_own_steps(monkeypatch) -> N
         cli.command_test(config, parser.parse_args(["test", part]))
         assert ran == steps, part
         assert f"-m bot test {part}\n" in makefile
+
+
+def test_the_whole_chain_trains_before_the_tests_that_use_the_model(monkeypatch) -> None:
+    """`make test` trains first (or finds the model up to date), so the integration tests'
+    servers and the tone guard's tests use that model and classifier instead of building
+    their own; the content is checked before training, the gates after the tests."""
+    from bot import cli
+
+    ran: list[str] = []
+    monkeypatch.setattr(cli, "lint", lambda env: ran.append("lint"))
+    monkeypatch.setattr(cli, "types", lambda env: ran.append("types"))
+    monkeypatch.setattr(cli, "prepare", lambda config: ran.append("prepare"))
+    monkeypatch.setattr(cli, "command_validate", lambda config, args: ran.append("validate"))
+    monkeypatch.setattr(
+        cli.content_check, "check", lambda config, rasa_validation: ran.append("check")
+    )
+    monkeypatch.setattr(cli, "train", lambda config: ran.append("train"))
+    monkeypatch.setattr(cli, "prune_models", lambda config: ran.append("prune"))
+    monkeypatch.setattr(cli, "check_test_stories", lambda config, env: ran.append("stories"))
+    monkeypatch.setattr(cli.nlu_check, "check_nlu", lambda *args: ran.append("nlu"))
+    monkeypatch.setattr(
+        cli, "pytest_step", lambda name, marker, env, paths=(): ran.append(f"pytest {marker}")
+    )
+    cli.command_test(cli.Settings(), cli.build_parser().parse_args(["test"]))
+    assert ran == [
+        "prepare",
+        "lint",
+        "types",
+        "validate",
+        "check",
+        "train",
+        "prune",
+        "pytest not e2e and not soak and not cluster",
+        "stories",
+        "nlu",
+        "pytest e2e",
+    ]

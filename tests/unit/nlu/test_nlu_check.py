@@ -234,14 +234,15 @@ def test_the_two_sets_are_separate_files() -> None:
 def fake_test_set(messy_report: dict[str, object]) -> object:
     """Stands in for running `rasa test nlu`: writes the reports Rasa would write."""
 
-    def run(settings: object, name: str, nlu_file: Path, model: Path, out: Path) -> None:
-        out.mkdir(parents=True, exist_ok=True)
-        if nlu_file == nlu_check.MESSY_FILE:
-            (out / "intent_report.json").write_text(json.dumps(messy_report))
-            (out / "intent_errors.json").write_text(json.dumps(MESSY_ERRORS))
-        else:
-            (out / "intent_report.json").write_text(json.dumps(INTENT_REPORT))
-            (out / "DIETClassifier_report.json").write_text(json.dumps(ENTITY_REPORT))
+    def run(settings: object, name: str, sets: list[tuple[Path, Path]], model: Path) -> None:
+        for nlu_file, out in sets:
+            out.mkdir(parents=True, exist_ok=True)
+            if nlu_file == nlu_check.MESSY_FILE:
+                (out / "intent_report.json").write_text(json.dumps(messy_report))
+                (out / "intent_errors.json").write_text(json.dumps(MESSY_ERRORS))
+            else:
+                (out / "intent_report.json").write_text(json.dumps(INTENT_REPORT))
+                (out / "DIETClassifier_report.json").write_text(json.dumps(ENTITY_REPORT))
 
     return run
 
@@ -258,7 +259,7 @@ def test_check_nlu_scores_both_sets_and_writes_the_figures(
     models: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
     passing = {**MESSY_REPORT, "accuracy": nlu_check.MIN_MESSY_INTENT_ACCURACY}
-    monkeypatch.setattr(nlu_check, "_test_set", fake_test_set(passing))
+    monkeypatch.setattr(nlu_check, "_test_sets", fake_test_set(passing))
     results = tmp_path / "results"
     held_out, messy = nlu_check.check_nlu(None, models, results)  # type: ignore[arg-type]
     assert held_out == HeldOutScores(0.931, 0.94)
@@ -285,7 +286,7 @@ def test_check_nlu_fails_on_a_low_messy_score_after_writing_the_figures(
     from bot.cli import CommandFailed
 
     low = {**MESSY_REPORT, "accuracy": nlu_check.MIN_MESSY_INTENT_ACCURACY - 0.01}
-    monkeypatch.setattr(nlu_check, "_test_set", fake_test_set(low))
+    monkeypatch.setattr(nlu_check, "_test_sets", fake_test_set(low))
     results = tmp_path / "results"
     with pytest.raises(CommandFailed, match="messy set"):
         nlu_check.check_nlu(None, models, results)  # type: ignore[arg-type]
@@ -298,7 +299,7 @@ def test_check_nlu_fails_on_a_low_two_things_score(
     from bot.cli import CommandFailed
 
     passing = {**MESSY_REPORT, "accuracy": nlu_check.MIN_MESSY_INTENT_ACCURACY}
-    monkeypatch.setattr(nlu_check, "_test_set", fake_test_set(passing))
+    monkeypatch.setattr(nlu_check, "_test_sets", fake_test_set(passing))
     # The fake writes the tidy report (accuracy 0.93) for the two-things set too.
     monkeypatch.setattr(nlu_check, "MIN_TWO_THINGS_ACCURACY", 0.95)
     with pytest.raises(CommandFailed, match=r"two-things set is 0\.930"):
@@ -310,3 +311,42 @@ def test_check_nlu_without_a_model_says_so(tmp_path: Path) -> None:
 
     with pytest.raises(CommandFailed, match="no trained model"):
         nlu_check.check_nlu(None, tmp_path, tmp_path / "results")  # type: ignore[arg-type]
+
+
+# --- the one process that scores every set ------------------------------------------------
+
+
+def test_the_sets_are_scored_in_one_process_with_one_output_folder_each(
+    models: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One command for the three sets (the model loads once), each set with its own folder,
+    and the reports an earlier run left are gone before it starts."""
+    from bot import cli, nlu_sets
+
+    commands: list[list[str]] = []
+    monkeypatch.setattr(cli, "run_step", lambda name, command, env=None: commands.append(command))
+    monkeypatch.setattr(nlu_check.processes, "child_environment", lambda settings: {})
+    results = tmp_path / "results"
+    (results / "messy").mkdir(parents=True)
+    stale = results / "messy" / "intent_report.json"
+    stale.write_text("{}")
+    with pytest.raises(cli.CommandFailed, match="wrote no"):
+        nlu_check.check_nlu(None, models, results)  # type: ignore[arg-type]
+    assert not stale.exists()
+    assert len(commands) == 1
+    command = commands[0]
+    assert command[1:3] == ["-m", "bot.nlu_sets"]
+    model, sets = nlu_sets.parse(command[3:])
+    assert model == models / "20261126-060235-test.tar.gz"
+    assert sets == [
+        (nlu_check.HELD_OUT_FILE, results),
+        (nlu_check.MESSY_FILE, results / "messy"),
+        (nlu_check.TWO_THINGS_FILE, results / "two_things"),
+    ]
+
+
+def test_a_test_set_without_its_output_folder_is_refused() -> None:
+    from bot import nlu_sets
+
+    with pytest.raises(SystemExit):
+        nlu_sets.parse(["model.tar.gz", "tests/nlu/messy.yml"])
