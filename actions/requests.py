@@ -64,9 +64,15 @@ async def load_rules() -> SayYesRules:
     return await asyncio.to_thread(say_yes.load_cached, config.business_file)
 
 
-def decision_log(decision: Decision, buttons: Sequence[Mapping[str, str]]) -> dict[str, Any]:
-    """What is logged with the exchange: the decision, and the next steps the customer saw."""
-    return {**decision.as_log(), "offered": [button["payload"] for button in buttons]}
+def decision_log(
+    decision: Decision, buttons: Sequence[Mapping[str, str]], item: Any = None
+) -> dict[str, Any]:
+    """What is logged with the exchange: the decision, the next steps the customer saw, and
+    the item it is about (when the request names one), which the agents' queue shows."""
+    logged = {**decision.as_log(), "offered": [button["payload"] for button in buttons]}
+    if isinstance(item, str) and item.strip():
+        logged["item"] = item.strip()
+    return logged
 
 
 async def answer_request(
@@ -120,7 +126,7 @@ async def answer_request(
                 buttons.remove(button)
             else:
                 button["payload"] = replacement
-    logged = decision_log(decision, buttons)
+    logged = decision_log(decision, buttons, request.facts.get("item"))
     logger.info("say yes for conversation %s: %s", tracker.sender_id, logged)
     dispatcher.utter_message(text=decision.text, buttons=buttons, say_yes=logged)
     return decision
@@ -149,28 +155,33 @@ def latest_offer(tracker: Tracker) -> dict[str, Any] | None:
     return None
 
 
-def request_summary(tracker: Tracker) -> str | None:
-    """For the agents' queue: the offer or say-yes decision the customer answered, if any."""
+def request_summary(tracker: Tracker, asked: str | None = None) -> str | None:
+    """For the agents' queue: the offer or say-yes decision the customer answered, if any.
+    `asked` is what the customer asked in their own words, which stands for a plain offer."""
     offer = latest_offer(tracker)
     if offer is not None:
-        return offer_summary(offer)
+        return offer_summary(offer, asked)
     for event in reversed(previous_turn(tracker)):
         decision = _decision(event)
         if decision is not None:
-            return offer_summary({"text": event.get("text") or "", "say_yes": decision})
+            return offer_summary({"text": event.get("text") or "", "say_yes": decision}, asked)
     return None
 
 
-def offer_summary(offer: Mapping[str, Any]) -> str:
-    """One line for the agents' queue: what the customer said yes to, the rung and why."""
+def offer_summary(offer: Mapping[str, Any], asked: str | None = None) -> str:
+    """One line for the agents' queue: the item first (when the decision names one), then the
+    rung and why; for a plain offer, what the customer asked (the bot's words only when the
+    customer's are not known)."""
     decision = offer.get("say_yes")
     if not isinstance(decision, Mapping):
-        return f"said yes to: {offer.get('text', '')}"
+        return asked or f"said yes to: {offer.get('text', '')}"
     rung = str(decision.get("rung", "")).replace("_", " ")
     kind = str(decision.get("kind", "request")).replace("_", " ")
     summary = f"{kind}, {rung} ({decision.get('reason', 'no reason given')})"
     condition = decision.get("condition")
-    return f"{summary}, {condition}" if condition else summary
+    summary = f"{summary}, {condition}" if condition else summary
+    item = decision.get("item")
+    return f"{item}: {summary}" if isinstance(item, str) and item else summary
 
 
 class ActionAcceptOffer(ShopAction):

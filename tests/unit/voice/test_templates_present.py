@@ -10,6 +10,7 @@ import pytest
 
 from actions.privacy import PERSONAL_SLOTS
 from bot.channel import NOTICE_TEMPLATES
+from memory.handoffs import REASONS
 from voice.business import BusinessFileError, load
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -25,6 +26,7 @@ BUILT = (
         for form in ("one", "other")
     ],
     *NOTICE_TEMPLATES,
+    *[f"handoff_reason_{reason}" for reason in REASONS],
 )
 
 
