@@ -185,9 +185,7 @@ class ConsoleTrainer:
         self.status.model = target.name
         report = out / "new" / "report"
         if self.reports_dir is not None and await asyncio.to_thread(report.is_dir):
-            await asyncio.to_thread(
-                shutil.copytree, report, self.reports_dir, dirs_exist_ok=True
-            )
+            await asyncio.to_thread(shutil.copytree, report, self.reports_dir, dirs_exist_ok=True)
             self._step("the evaluation report now shows the loaded model")
         self._finish("loaded", f"the new model {target.name} is loaded: nothing got worse")
 
