@@ -131,7 +131,7 @@ def _escalate(
     detail = asked or (tracker.latest_message or {}).get("text")
     promise_about: str | None = asked
     if reason == "say_yes":  # the agent sees what was offered and why, not just "yes"
-        detail = request_summary(tracker, shop) or detail
+        detail = request_summary(tracker, shop, asked) or detail
         promise_about = detail
     promised = any(
         event.get("event") == "action" and event.get("name") in PROMISED_ALREADY

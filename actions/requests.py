@@ -63,9 +63,15 @@ async def load_rules() -> SayYesRules:
     return await asyncio.to_thread((await base.services()).say_yes_rules)
 
 
-def decision_log(decision: Decision, buttons: Sequence[Mapping[str, str]]) -> dict[str, Any]:
-    """What is logged with the exchange: the decision, and the next steps the customer saw."""
-    return {**decision.as_log(), "offered": [button["payload"] for button in buttons]}
+def decision_log(
+    decision: Decision, buttons: Sequence[Mapping[str, str]], item: Any = None
+) -> dict[str, Any]:
+    """What is logged with the exchange: the decision, the next steps the customer saw, and
+    the item it is about (when the request names one), which the agents' queue shows."""
+    logged = {**decision.as_log(), "offered": [button["payload"] for button in buttons]}
+    if isinstance(item, str) and item.strip():
+        logged["item"] = item.strip()
+    return logged
 
 
 async def answer_request(
@@ -119,7 +125,7 @@ async def answer_request(
                 buttons.remove(button)
             else:
                 button["payload"] = replacement
-    logged = decision_log(decision, buttons)
+    logged = decision_log(decision, buttons, request.facts.get("item"))
     logger.info("say yes for conversation %s: %s", tracker.sender_id, logged)
     dispatcher.utter_message(text=decision.text, buttons=buttons, say_yes=logged)
     return decision
@@ -148,24 +154,27 @@ def latest_offer(tracker: Tracker) -> dict[str, Any] | None:
     return None
 
 
-def request_summary(tracker: Tracker, shop: Business) -> str | None:
-    """For the agents' queue: the offer or say-yes decision the customer answered, if any."""
+def request_summary(tracker: Tracker, shop: Business, asked: str | None = None) -> str | None:
+    """For the agents' queue: the offer or say-yes decision the customer answered, if any.
+    `asked` is what the customer asked in their own words, which stands for a plain offer."""
     offer = latest_offer(tracker)
     if offer is not None:
-        return offer_summary(offer, shop)
+        return offer_summary(offer, shop, asked)
     for event in reversed(previous_turn(tracker)):
         decision = _decision(event)
         if decision is not None:
-            return offer_summary({"text": event.get("text") or "", "say_yes": decision}, shop)
+            said = {"text": event.get("text") or "", "say_yes": decision}
+            return offer_summary(said, shop, asked)
     return None
 
 
-def offer_summary(offer: Mapping[str, Any], shop: Business) -> str:
-    """One line for the agents' queue, in the business file's words (`queue_*`): what the
-    customer said yes to, the rung and why."""
+def offer_summary(offer: Mapping[str, Any], shop: Business, asked: str | None = None) -> str:
+    """One line for the agents' queue, in the business file's words (`queue_*`): the item first
+    (when the decision names one), then the rung and why; for a plain offer, what the customer
+    asked (the bot's words only when the customer's are not known)."""
     decision = offer.get("say_yes")
     if not isinstance(decision, Mapping):
-        return shop.template("queue_said_yes").format(text=offer.get("text", ""))
+        return asked or shop.template("queue_said_yes").format(text=offer.get("text", ""))
     values = {
         "kind": str(decision.get("kind", "")).replace("_", " "),
         "rung": str(decision.get("rung", "")).replace("_", " "),
@@ -173,7 +182,11 @@ def offer_summary(offer: Mapping[str, Any], shop: Business) -> str:
         "condition": str(decision.get("condition") or ""),
     }
     name = "queue_decision_with_condition" if values["condition"] else "queue_decision"
-    return shop.template(name).format(**values)
+    summary = shop.template(name).format(**values)
+    item = decision.get("item")
+    if isinstance(item, str) and item:
+        return shop.template("queue_item").format(item=item, summary=summary)
+    return summary
 
 
 class ActionAcceptOffer(ShopAction):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +20,28 @@ from bot.settings import ROOT, Settings
 FIGURES_DIR = ROOT / "var" / "training" / "figures"
 
 
+REPORT_DIR = "report"
+
+
 def figures_of(config: Settings, model: Path, out: Path) -> dict[str, float]:
     from bot.evaluation import score_model
 
     return score_model(config, model, out).figures()
+
+
+def scored_with_report(config: Settings, model: Path, out: Path) -> dict[str, float]:
+    """The new model's figures, and its evaluation report in `out/report/` (compared with the
+    last report's figures), which the console publishes when it loads the model."""
+    from bot.evaluation import score_model
+    from bot.evaluation_report import FIGURES_FILE, REPORTS_DIR, write_report
+
+    evaluation = score_model(config, model, out)
+    folder = out / REPORT_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    if (REPORTS_DIR / FIGURES_FILE).is_file():
+        shutil.copy(REPORTS_DIR / FIGURES_FILE, folder / FIGURES_FILE)
+    write_report(evaluation, folder)
+    return evaluation.figures()
 
 
 def loaded_figures(config: Settings, model: Path, out: Path) -> dict[str, float]:
@@ -58,7 +77,7 @@ def command_train_candidate(config: Settings, args: argparse.Namespace) -> None:
     say("scoring the new model on the held-out sets and the test stories ...")
     result: dict[str, Any] = {
         "model": str(model),
-        "figures": figures_of(config, model, out / "new"),
+        "figures": scored_with_report(config, model, out / "new"),
     }
     if args.loaded is not None and args.loaded.is_file():
         say(f"scoring the loaded model {args.loaded.name} ...")

@@ -15,8 +15,9 @@ when it fails the guard.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -141,10 +142,16 @@ class Finding:
 
 @dataclass(frozen=True)
 class ToneVerdict:
-    """The guard's verdict on one text; `ok` when nothing was found."""
+    """The guard's verdict on one text; `ok` when nothing was found.
+
+    `dropped` holds the stretches (start, end) of the other sentences of a flagged text that
+    lean hurtful on their own ("Read the manual next time." after a finding): a rewrite leaves
+    them out, so that using a suggestion never keeps them.
+    """
 
     text: str
     findings: tuple[Finding, ...] = field(default_factory=tuple)
+    dropped: tuple[tuple[int, int], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -157,18 +164,13 @@ class ToneVerdict:
     @property
     def rewrite(self) -> str:
         """The text with the sentence of each finding replaced by its suggestion (one per
-        sentence, the first finding's), the rest as written; the text itself when it is ok."""
-        text = self.text
-        end = len(text) + 1
-        for finding in sorted(self.findings, key=lambda item: (-item.replaces_start, item.start)):
-            if finding.replaces_end <= end and finding.replaces_end > finding.replaces_start:
-                text = (
-                    text[: finding.replaces_start]
-                    + finding.suggestion
-                    + text[finding.replaces_end :]
-                )
-                end = finding.replaces_start
-        return text
+        sentence, the first finding's) and the dropped sentences left out, the rest as written;
+        the text itself when it is ok."""
+        return _rewritten(
+            self.text,
+            [(f.replaces_start, f.replaces_end, f.suggestion) for f in self.findings]
+            + [(start, end, "") for start, end in self.dropped],
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -184,6 +186,20 @@ class ToneVerdict:
             f'{finding.kind} in "{finding.span}" (try: {finding.suggestion})'
             for finding in self.findings
         )
+
+
+def _rewritten(text: str, changes: Sequence[tuple[int, int, str]]) -> str:
+    """`text` with each (start, end, words) change made, from the end backwards; a change that
+    overlaps one made already is skipped (the first of a sentence wins)."""
+    if not changes:
+        return text
+    end = len(text) + 1
+    for start, stop, words in sorted(changes, key=lambda change: (-change[0], change[1])):
+        if stop <= end and stop > start:
+            text = text[:start] + words + text[stop:]
+            end = start
+    # A sentence left out leaves its neighbours' spaces behind.
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
 def _patterns(where: str, raw: object, key: str) -> tuple[Any, ...]:
@@ -394,7 +410,12 @@ class ToneGuard:
         log.warning("tone guard replaced a text: %s | text: %r", verdict.describe(), text)
         return fallback
 
-    def _verdict(self, doc: Doc, score: dict[str, float] | None = None) -> ToneVerdict:
+    def _verdict(
+        self,
+        doc: Doc,
+        score: dict[str, float] | None = None,
+        avoid: tuple[tuple[int, int], ...] = (),
+    ) -> ToneVerdict:
         matches: list[tuple[str, Token, list[int]]] = []
         # An empty matcher warns on every call, so each runs only when it has patterns.
         if len(self._matcher):
@@ -421,13 +442,69 @@ class ToneGuard:
             matched = doc[token_ids[0] : token_ids[-1] + 1]
             if rule.whole_sentence and _trim(matched.sent) != _trim(matched):
                 continue
-            findings.append(self._finding(rule, anchor, matched))
+            findings.append(self._finding(rule, anchor, matched, avoid))
         if score is not None and self.classifier is not None:
-            findings += self._classifier_findings(doc, score, findings, has_next_step)
-        return ToneVerdict(doc.text, _without_overlaps(findings))
+            findings += self._classifier_findings(doc, score, findings, has_next_step, avoid)
+        kept = _without_overlaps(findings)
+        if not kept:
+            return ToneVerdict(doc.text)
+        dropped = self._leaning_hurtful(doc, kept)
+        if dropped and not avoid:
+            # The draft's subject is never taken from a sentence that goes.
+            return self._verdict(doc, score, dropped)
+        return ToneVerdict(
+            doc.text,
+            tuple(
+                replace(
+                    finding,
+                    rewrite=_rewritten(
+                        doc.text,
+                        [(finding.replaces_start, finding.replaces_end, finding.suggestion)]
+                        + [(start, end, "") for start, end in dropped],
+                    ),
+                )
+                for finding in kept
+            ),
+            dropped,
+        )
+
+    def _leaning_hurtful(
+        self, doc: Doc, findings: Sequence[Finding]
+    ) -> tuple[tuple[int, int], ...]:
+        """The stretches of the sentences, other than those of the findings, that the
+        classifier flags when read alone: in a draft already found hurtful, the rest of the
+        scolding ("... Read the manual next time.") goes with it when a suggestion is used."""
+        if self.classifier is None:
+            return ()
+        sentences = [
+            sentence
+            for sentence in doc.sents
+            if _trim(sentence).text.strip()
+            and not any(
+                finding.replaces_start < sentence.end_char
+                and sentence.start_char < max(finding.replaces_end, finding.end)
+                for finding in findings
+            )
+        ]
+        judged = [
+            sentence for sentence in sentences if tone_classifier.long_enough(sentence.as_doc())
+        ]
+        if not judged:
+            return ()
+        scores = self.classifier.scores(sentence.as_doc() for sentence in judged)
+        return tuple(
+            (sentence.start_char, sentence.end_char)
+            for sentence, score in zip(judged, scores, strict=True)
+            if self.classifier.kinds(score)
+        )
 
     def _classifier_findings(
-        self, doc: Doc, score: dict[str, float], found: list[Finding], has_next_step: bool
+        self,
+        doc: Doc,
+        score: dict[str, float],
+        found: list[Finding],
+        has_next_step: bool,
+        avoid: tuple[tuple[int, int], ...] = (),
     ) -> list[Finding]:
         """The kinds the classifier finds that the rules did not, each shown on the sentence
         that scores highest for it. A refusal with a next step is not stonewalling."""
@@ -454,12 +531,14 @@ class ToneGuard:
             wording = self.book.kinds.get(kind, KindWording())
             findings.append(
                 self._suggested(
-                    kind, "classifier", wording.advice, wording.replacement, sentences[best]
+                    kind, "classifier", wording.advice, wording.replacement, sentences[best], avoid
                 )
             )
         return findings
 
-    def _finding(self, rule: ToneRule, anchor: Token, matched: Span) -> Finding:
+    def _finding(
+        self, rule: ToneRule, anchor: Token, matched: Span, avoid: tuple[tuple[int, int], ...]
+    ) -> Finding:
         doc = matched.doc
         if rule.span == "sentence":
             shown = matched.sent
@@ -471,10 +550,18 @@ class ToneGuard:
         else:
             shown = matched
         replacement = rule.replacement or self.book.kinds.get(rule.kind, KindWording()).replacement
-        return self._suggested(rule.kind, rule.id, rule.suggestion, replacement, _trim(shown))
+        return self._suggested(
+            rule.kind, rule.id, rule.suggestion, replacement, _trim(shown), avoid
+        )
 
     def _suggested(
-        self, kind: str, rule: str, advice: str, replacement: str, shown: Span
+        self,
+        kind: str,
+        rule: str,
+        advice: str,
+        replacement: str,
+        shown: Span,
+        avoid: tuple[tuple[int, int], ...] = (),
     ) -> Finding:
         """A finding whose suggestion replaces the sentence of the shown words and keeps the
         draft's subject."""
@@ -482,7 +569,7 @@ class ToneGuard:
         sentence = _trim(shown.sent)
         replaces_end = sentence.end_char
         if replacement:
-            subject = self._subject(shown)
+            subject = self._subject(shown, avoid)
             suggestion = replacement.replace("{subject}", subject).replace("{Subject}", subject)
             suggestion = suggestion[:1].upper() + suggestion[1:]
         else:
@@ -503,13 +590,16 @@ class ToneGuard:
             replaces_end=replaces_end,
         )
 
-    def _subject(self, shown: Span) -> str:
+    def _subject(self, shown: Span, avoid: tuple[tuple[int, int], ...] = ()) -> str:
         """What the draft is about: its first noun phrase that names a thing (a part, an
         order), looked for in the sentence of the shown words and then in the whole
-        text; the rules file's fallback ("this") when there is none."""
+        text, never in the stretches to `avoid` (sentences that go); the rules file's fallback
+        ("this") when there is none."""
         for where in (shown.sent, shown.doc[:]):
             for chunk in where.noun_chunks:
                 root = chunk.root
+                if any(start <= chunk.start_char < end for start, end in avoid):
+                    continue
                 if root.pos_ not in ("NOUN", "PROPN") or root.lemma_.lower() in (
                     self.book.not_subjects
                 ):

@@ -131,6 +131,7 @@ def _trainer(config: Any) -> Any:
     a subprocess, and the model loaded through Rasa's API with the settings' token."""
     from bot import processes, settings
     from bot.console.training import ConsoleTrainer, rasa_api_loader
+    from bot.evaluation_report import REPORTS_DIR
 
     def command(out: Any, loaded: Any) -> list[str]:
         line = [processes.python(), "-m", "bot", "train-candidate", "--out", str(out)]
@@ -143,4 +144,5 @@ def _trainer(config: Any) -> Any:
         rasa_api_loader(config.rasa_url, config.rasa_api_token),
         env=processes.child_environment(config),
         cwd=settings.ROOT,
+        reports_dir=REPORTS_DIR,
     )

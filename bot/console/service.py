@@ -297,7 +297,9 @@ class ConsoleService:
             with self.store.unit_of_work() as work:
                 handoff = work.handoffs.resolve(handoff_id, agent, outcome)
                 customer_id = work.customers.customer_for_sender(handoff.sender_id)
-                note = self.words("outcome_follow_up_note").format(reason=handoff.reason)
+                note = self.words("outcome_follow_up_note").format(
+                    reason=self.reason_words(handoff.reason)
+                )
                 try:
                     self.shift.promise_follow_up(
                         handoff.id, customer_id, agent, what, due, note, conn=work.handoffs.conn
@@ -306,8 +308,15 @@ class ConsoleService:
                     raise ValueError(str(error)) from None
             return self.queue.get(handoff_id)
         note = self.words("outcome_follow_up_note" if follow_up else "outcome_resolved_note")
+        # The note reads the reason in words ("a complaint"), never its code name.
+        reason = self.queue.get(handoff_id).reason
+        note = note.replace("{reason}", self.reason_words(reason).replace("{", "{{"))
         promise = self.words("outcome_follow_up_promise") if follow_up else None
         return services.resolve_handoff(self.store, handoff_id, agent, outcome, note, promise)
+
+    def reason_words(self, reason: str) -> str:
+        """Why a chat came to a person, in the business file's words."""
+        return self.words(f"handoff_reason_{reason}")
 
     def keep_follow_up(self, promise_id: int) -> dict[str, Any]:
         """A follow-up was done: the promise is kept (a benefit in the relationship)."""

@@ -118,12 +118,14 @@ def add_trainer_routes(
         groups = await asyncio.to_thread(inbox.groups)
         intents = await asyncio.to_thread(inbox.intents)
         entities = await asyncio.to_thread(inbox.training.domain_entities)
+        examples = await asyncio.to_thread(inbox.training.first_examples)
         return response.json(
             {
                 "trainer": session.agent,
                 "csrf_token": session.csrf_token,
                 "groups": [group.as_json() for group in groups],
                 "intents": intents,
+                "examples": {name: examples[name] for name in intents if name in examples},
                 "entities": entities,
                 "reasons": REASONS,
             },

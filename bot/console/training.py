@@ -99,8 +99,11 @@ class ConsoleTrainer:
         load: ModelLoader,
         env: dict[str, str] | None = None,
         cwd: Path | None = None,
+        reports_dir: Path | None = None,
     ) -> None:
         self.command = command
+        # Where the loaded model's evaluation report goes (the console's report page).
+        self.reports_dir = reports_dir
         self.work_dir = work_dir
         self.models_dir = models_dir
         self.load = load
@@ -180,6 +183,10 @@ class ConsoleTrainer:
         self._step(f"loading {target.name} into the running server ...")
         await self.load(target)
         self.status.model = target.name
+        report = out / "new" / "report"
+        if self.reports_dir is not None and await asyncio.to_thread(report.is_dir):
+            await asyncio.to_thread(shutil.copytree, report, self.reports_dir, dirs_exist_ok=True)
+            self._step("the evaluation report now shows the loaded model")
         self._finish("loaded", f"the new model {target.name} is loaded: nothing got worse")
 
 

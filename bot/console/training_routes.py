@@ -120,14 +120,17 @@ def add_training_routes(
     @bp.get("/evaluation")
     @training_page
     async def evaluation_page(request: Request) -> HTTPResponse:
-        """The last report of `python -m bot evaluate`."""
+        """The last evaluation report (of a training from this page, or of `python -m bot
+        evaluate`)."""
         from bot.evaluation_report import REPORT_FILE, REPORTS_DIR
 
         path = REPORTS_DIR / REPORT_FILE
         if not await asyncio.to_thread(path.is_file):
-            return response.text(
-                "no evaluation report yet: run `python -m bot evaluate`", 404, headers=NO_STORE
-            )
+            # A page that says how to get one from the training page.
+            missing = await static("evaluation-missing.html", "text/html; charset=utf-8")
+            missing.status = 404
+            missing.headers.update(NO_STORE)
+            return missing
         body = await asyncio.to_thread(path.read_bytes)
         headers = {
             "Content-Security-Policy": REPORT_POLICY,

@@ -142,6 +142,18 @@ class TrainingData:
                         found.setdefault(example_key(example), str(entry["intent"]))
         return found
 
+    def first_examples(self) -> dict[str, str]:
+        """Each intent with examples, and its first one in plain words: what the trainer reads
+        beside the intent's name."""
+        found: dict[str, str] = {}
+        for path in self.nlu_files():
+            for entry in (self._load(path) or {}).get("nlu") or ():
+                if isinstance(entry, dict) and "intent" in entry:
+                    for example in _examples(entry.get("examples"))[:1]:
+                        plain = ANNOTATION.sub(lambda match: match.group("text"), example)
+                        found.setdefault(str(entry["intent"]), plain)
+        return found
+
     def held_out_keys(self) -> set[str]:
         """Every line of the held-out sets, as an example's key (whatever the file's format)."""
         keys: set[str] = set()

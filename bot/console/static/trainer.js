@@ -5,7 +5,7 @@
   "use strict";
   var NEW = "__new__";
   var IGNORE = "__ignore__";
-  var state = { csrf: "", groups: [], intents: [], entities: [], reasons: {}, selected: null, spans: [] };
+  var state = { csrf: "", groups: [], intents: [], examples: {}, entities: [], reasons: {}, selected: null, spans: [] };
   var $ = function (id) { return document.getElementById(id); };
 
   function el(tag, cls, text) {
@@ -119,8 +119,9 @@
       li.appendChild(meta);
       list.appendChild(li);
     });
-    var intent = $("intent");
-    if (group.intent && state.intents.indexOf(group.intent) >= 0) intent.value = group.intent;
+    // Nothing is chosen for the trainer: the bot's guess is shown above, and it is often the
+    // mistake this message is here for.
+    $("intent").value = "";
     var candidates = $("candidates");
     candidates.textContent = "";
     $("candidates-box").hidden = !group.candidates.length;
@@ -142,8 +143,12 @@
   function fillIntents() {
     var intent = $("intent");
     intent.textContent = "";
+    var none = el("option", null, "choose what they mean…");
+    none.value = "";
+    intent.appendChild(none);
     state.intents.forEach(function (name) {
-      var option = el("option", null, name);
+      var example = state.examples[name];
+      var option = el("option", null, example ? name + " (like “" + example + "”)" : name);
       option.value = name;
       intent.appendChild(option);
     });
@@ -167,6 +172,7 @@
       state.csrf = data.csrf_token;
       state.groups = data.groups;
       state.intents = data.intents;
+      state.examples = data.examples || {};
       state.entities = data.entities;
       state.reasons = data.reasons;
       $("who").textContent = data.trainer;
@@ -225,6 +231,11 @@
     var choice = $("intent").value;
     say("problem", "");
     say("done", "");
+    if (!choice) {
+      say("problem", "Choose what these messages mean first (or ignore them).");
+      $("intent").focus();
+      return;
+    }
     var request;
     if (choice === IGNORE) {
       request = call("POST", "/trainer/ignore", { exchange_ids: ids }).then(function (data) {
@@ -241,11 +252,17 @@
         var line = "Saved as " + data.intent + " in " + data.file + ": " + data.added.length + " new example(s)";
         if (data.already_there.length) line += ", " + data.already_there.length + " already there";
         if (data.response) line += "; answer " + data.response + " added";
-        return line + ". Train the bot to use them.";
+        return line + ". ";
       });
     }
     request.then(function (line) {
       say("done", line);
+      if (choice !== IGNORE) {
+        var train = el("a", null, "Train the bot to use them");
+        train.href = "/console/training";
+        $("done").appendChild(train);
+        $("done").appendChild(document.createTextNode("."));
+      }
       state.selected = null;
       return load();
     }).catch(function (error) { say("problem", error.message); });

@@ -11,6 +11,7 @@ import pytest
 from actions.privacy import PERSONAL_SLOTS
 from bot.channel import NOTICE_TEMPLATES
 from bot.console.reasons import AT_RISK
+from memory.handoffs import REASONS
 from memory.rules import COUNTED, RISK_REASONS, STAGE_REASONS
 from voice.business import BusinessFileError, load
 from voice.wording import WORDING_TEMPLATES
@@ -32,6 +33,7 @@ BUILT = (
     *[f"reason_{name}_{form}" for name in COUNTED for form in ("one", "other")],
     AT_RISK,
     *WORDING_TEMPLATES,
+    *[f"handoff_reason_{reason}" for reason in REASONS],
 )
 
 
