@@ -26,7 +26,10 @@ def test_one_json_verdict_per_line_and_exit_zero_with_findings() -> None:
         "You should have checked the size.",
         "",
         "We can't wait to see you! Sorry, but that's the rule.",
-        "Ça roule : your e-bike is ready 🚲",
+        # Text beyond ASCII comes back as it was; short, so the rules alone judge it (the
+        # classifier flags the longer "Ça roule : your e-bike is ready 🚲" as blame, a false
+        # alarm named in docs/tone.md).
+        "Merci, à bientôt 🚲",
     ]
     result = run_tone(("\n".join(lines) + "\n").encode("utf-8"))
     assert result.returncode == 0, result.stderr.decode()
