@@ -1,8 +1,9 @@
 """The tone guard measured: precision and recall by kind on labelled sentences, and training.
 
-`python -m bot tone --report` prints the table on the held-out sentences (tests/tone/held_out.yml,
-never tuned on); `python -m bot tone --train` builds the classifier. The unit tests use the same
-counting (tests/unit/voice/test_tone_held_out.py).
+`python -m bot tone --report` prints the table on the held-out sentences never tuned on
+(tests/tone/held_out_2.yml, part 2); `--report --part 1` on tests/tone/held_out.yml, part 1, which
+has been the development set since 2026-11-26. `python -m bot tone --train` builds the
+classifier. The unit tests use the same counting (tests/unit/voice/test_tone_held_out.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 HELD_OUT = ROOT / "tests" / "tone" / "held_out.yml"
+HELD_OUT_2 = ROOT / "tests" / "tone" / "held_out_2.yml"
+# The held-out parts by number: part 1 is the development set, part 2 the one never tuned on.
+PARTS = {1: HELD_OUT, 2: HELD_OUT_2}
 
 
 @dataclass
@@ -76,11 +80,11 @@ def render(tables: dict[str, dict[str, Counts]], title: str) -> str:
     return "\n".join(lines)
 
 
-def held_out_tables() -> tuple[dict[str, dict[str, Counts]], int]:
+def held_out_tables(path: Path = HELD_OUT_2) -> tuple[dict[str, dict[str, Counts]], int]:
     """The held-out table for the rules alone and for the whole guard (rules and classifier)."""
     from voice import language, tone
 
-    entries = load_held_out()
+    entries = load_held_out(path)
     texts = [str(entry["text"]) for entry in entries]
     rules_only = tone.ToneGuard(language.load(), tone.load_rules())
     tables = {
@@ -94,10 +98,12 @@ def held_out_tables() -> tuple[dict[str, dict[str, Counts]], int]:
     return tables, len(entries)
 
 
-def report(sink: TextIO) -> None:
-    tables, size = held_out_tables()
+def report(sink: TextIO, part: int = 2) -> None:
+    path = PARTS[part]
+    tables, size = held_out_tables(path)
+    status = "never tuned on" if part == 2 else "the development set"
     title = (
-        f"tone guard on {HELD_OUT.relative_to(ROOT)} ({size} sentences, never tuned on): "
+        f"tone guard on {path.relative_to(ROOT)} ({size} sentences, {status}): "
         "precision / recall / labelled texts"
     )
     sink.write(render(tables, title) + "\n")

@@ -86,6 +86,26 @@ def test_the_threshold_is_chosen_for_recall_at_the_wanted_precision() -> None:
     assert with_rules.threshold >= choice.threshold
 
 
+def test_each_kind_gets_its_own_threshold_when_that_keeps_the_precision() -> None:
+    labels = [frozenset({"blame"}), frozenset({"blame"}), frozenset({"sarcasm"})]
+    labels += [frozenset(), frozenset()]
+    scores = [
+        {"blame": 0.9, "sarcasm": 0.0},
+        {"blame": 0.3, "sarcasm": 0.0},
+        {"blame": 0.0, "sarcasm": 0.3},
+        {"blame": 0.1, "sarcasm": 0.35},
+        {"blame": 0.1, "sarcasm": 0.0},
+    ]
+    thresholds, precision, recall = tone_classifier.choose_kind_thresholds(
+        labels, scores, [False] * 5, ["blame", "sarcasm"], 0.5
+    )
+    # Lowering blame's threshold finds the second blame text and flags nothing fine; lowering
+    # sarcasm's would flag the fine text that scores 0.35, so it stays.
+    assert 0.1 < thresholds["blame"] <= 0.3
+    assert thresholds["sarcasm"] == 0.5
+    assert (precision, recall) == (1.0, round(2 / 3, 3))
+
+
 def test_the_classifier_finds_what_no_rule_describes() -> None:
     guard = tone.build_guard()
     if guard.classifier is None:

@@ -1,9 +1,13 @@
-"""The tone guard on sentences it was never tuned on: tests/tone/held_out.yml.
+"""The tone guard on sentences it was never trained on: tests/tone/held_out*.yml.
 
-The held-out sentences were written before the classifier and the new kinds' rules, in three
-voices (staff in chat, the bot, e-mails), and are never trained or tuned on. This prints the table
-by kind (rules alone, and rules with the classifier) and fails when the whole guard's overall
-precision or recall is below the gate, or when a held-out sentence is also in the training corpus.
+Both parts were written in three voices (staff in chat, the bot, e-mails) by people who did not
+look at the rules, and are never trained on. Part 1 (tests/tone/held_out.yml) was written before
+the classifier; it has been the development set since 2026-11-26 (its misses were read while the
+corpus and the classifier were improved), so its figures are printed, not gated. Part 2
+(tests/tone/held_out_2.yml) was written before that round of tuning and is never tuned on: its
+sentences and per-sentence results are not read, only the table by kind. This prints both tables
+and fails when the whole guard's overall precision or recall on part 2 is below the gate, or when
+a sentence of either part is also in the training corpus.
 """
 
 from __future__ import annotations
@@ -15,16 +19,18 @@ import pytest
 from bot import tone_report
 from voice import tone, tone_classifier
 
-# The gates on the held-out sentences (rules and classifier together). The aim is 0.90 for
-# both; recall is not there yet (0.77 measured, see docs/tone.md), so its gate guards against
-# going back while the corpus grows, and rises as the figures do.
+# The gates on part 2 (rules and classifier together). The aim is 0.90 for both; recall is not
+# there yet (0.70 measured when part 2 arrived, see docs/tone.md), so its gate is that figure
+# rounded down: it guards against going back while the corpus grows, and rises as the figures do.
 MIN_PRECISION = 0.90
-MIN_RECALL = 0.72
+MIN_RECALL = 0.69
+
+PARTS = {"part 1": tone_report.HELD_OUT, "part 2": tone_report.HELD_OUT_2}
 
 
-@pytest.fixture(scope="module")
-def held_out() -> list[dict[str, object]]:
-    return tone_report.load_held_out()
+@pytest.fixture(scope="module", params=sorted(PARTS))
+def held_out(request: pytest.FixtureRequest) -> list[dict[str, object]]:
+    return tone_report.load_held_out(PARTS[request.param])
 
 
 @pytest.fixture(scope="module")
@@ -40,15 +46,15 @@ def words(text: str) -> set[str]:
     return set(re.findall(r"[a-z0-9']+", text.lower()))
 
 
-def test_the_held_out_part_is_large_labelled_and_in_several_voices(
+def test_each_held_out_part_is_large_labelled_and_in_several_voices(
     held_out: list[dict[str, object]],
 ) -> None:
     assert len(held_out) >= 250
     texts = [str(entry["text"]) for entry in held_out]
     assert len(set(texts)) == len(texts), "a sentence appears twice"
-    for entry in held_out:
-        assert set(entry) == {"text", "kinds", "voice"}, entry
-        assert set(entry["kinds"]) <= set(tone.KINDS), entry  # type: ignore[call-overload]
+    for position, entry in enumerate(held_out):
+        assert set(entry) == {"text", "kinds", "voice"}, f"entry {position}"
+        assert set(entry["kinds"]) <= set(tone.KINDS), f"entry {position}"  # type: ignore[call-overload]
     assert {entry["voice"] for entry in held_out} == {"chat", "bot", "email"}
     for kind in tone.KINDS:
         assert sum(kind in entry["kinds"] for entry in held_out) >= 15, kind  # type: ignore[operator]
@@ -61,21 +67,26 @@ def test_no_held_out_sentence_is_in_the_training_corpus(
 ) -> None:
     training = tone_classifier.load_corpus(tone_classifier.CORPUS_PATH, tone.KINDS)
     assert len(training) + len(held_out) >= 800
-    trained_words = [words(entry.text) for entry in training]
-    for entry in held_out:
+    trained_words = [(entry.text, words(entry.text)) for entry in training]
+    for position, entry in enumerate(held_out):
         mine = words(str(entry["text"]))
-        for other in trained_words:
+        for text, other in trained_words:
             overlap = len(mine & other) / len(mine | other)
-            # Near copies too: the same words with one or two changed.
-            assert overlap < 0.75, f"{entry['text']!r} is (nearly) in tests/tone/corpus.yml"
+            # Near copies too: the same words with one or two changed. The message names the
+            # corpus sentence (to remove it), not the held-out one, which stays unread.
+            assert overlap < 0.75, f"{text!r} (tests/tone/corpus.yml) is near held-out {position}"
 
 
-def test_precision_and_recall_on_the_held_out_part(
-    held_out: list[dict[str, object]], guard: tone.ToneGuard, capsys: pytest.CaptureFixture[str]
+def test_precision_and_recall_on_the_part_never_tuned_on(
+    guard: tone.ToneGuard, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    tables, size = tone_report.held_out_tables()
+    development, size = tone_report.held_out_tables(tone_report.HELD_OUT)
+    untuned, untuned_size = tone_report.held_out_tables(tone_report.HELD_OUT_2)
     with capsys.disabled():
-        print(f"\n{tone_report.render(tables, f'tone guard on the held-out part ({size})')}")
-    overall = tables["rules + classifier"]["overall"]
-    assert overall.precision >= MIN_PRECISION, f"held-out precision {overall.precision:.2f}"
-    assert overall.recall >= MIN_RECALL, f"held-out recall {overall.recall:.2f}"
+        print(
+            f"\n{tone_report.render(development, f'part 1, the development set ({size})')}"
+            f"\n{tone_report.render(untuned, f'part 2, never tuned on ({untuned_size})')}"
+        )
+    overall = untuned["rules + classifier"]["overall"]
+    assert overall.precision >= MIN_PRECISION, f"part 2 precision {overall.precision:.2f}"
+    assert overall.recall >= MIN_RECALL, f"part 2 recall {overall.recall:.2f}"
