@@ -46,7 +46,7 @@ def rasa_server_command(settings: Settings, model: Path | str) -> list[str]:
     console loads a model trained from it with PUT /model, without a restart. Without a token
     the API stays off: Rasa would serve it to anyone.
     """
-    api = ["--enable-api", "--auth-token", settings.rasa_api_token]
+    api = ["--enable-api", f"--auth-token={settings.rasa_api_token}"]
     return rasa_command(
         "run",
         "--model",

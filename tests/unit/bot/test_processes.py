@@ -53,3 +53,21 @@ def test_stop_ends_the_whole_process_group(tmp_path: Path) -> None:
     service.start({})
     service.stop(grace_seconds=5)
     assert service.exited() is not None
+
+
+def test_an_api_token_that_starts_with_a_dash_reaches_rasa_as_the_token(tmp_path: Path) -> None:
+    # Generated tokens are URL-safe base64: about one in 64 starts with "-", which Rasa's command
+    # line would read as an option unless it is joined to its flag.
+    import dataclasses
+
+    from rasa.__main__ import create_argument_parser
+
+    from bot import settings
+
+    token = "-Xy_generated-token"
+    config = dataclasses.replace(settings.load(tmp_path / ".env", {}), rasa_api_token=token)
+    command = processes.rasa_server_command(config, tmp_path / "model.tar.gz")
+    arguments = command[command.index("rasa") + 1 :]
+    parsed = create_argument_parser().parse_args(arguments)
+    assert parsed.auth_token == token
+    assert parsed.enable_api
