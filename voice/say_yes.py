@@ -154,9 +154,17 @@ class ComplaintWords:
     follow_up: str
 
     def is_serious(self, text: str | None) -> bool:
-        """Whether the customer's words name something serious (an injury, a lawyer...)."""
+        """Whether the customer's words name something serious (an injury, a lawyer...), in
+        any of its plain word forms ("crashes", "crashing", "hurts", "injuries")."""
         words = " ".join(re.findall(r"[a-z0-9']+", (text or "").lower()))
-        return any(re.search(rf"\b{re.escape(word)}\b", words) for word in self.serious_words)
+        return any(re.search(_word_forms(word), words) for word in self.serious_words)
+
+
+def _word_forms(word: str) -> str:
+    """A pattern for `word` as a whole word with the endings of its plural or verb forms."""
+    if word.endswith("y") and len(word) > 2:
+        return rf"\b{re.escape(word[:-1])}(?:y|ies)\b"
+    return rf"\b{re.escape(word)}(?:s|es|ed|d|ing)?\b"
 
 
 @dataclass(frozen=True)
