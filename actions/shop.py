@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base, recommend, requests
@@ -31,6 +31,8 @@ from voice.wants import Wants, amounts, read_wants, within
 HOLIDAY_NOTICE_DAYS = 42
 
 logger = logging.getLogger(__name__)
+# The complaint protocol (actions/complaints.py), for a fault with something bought here.
+COMPLAINT_ACTION = "action_handle_complaint"
 
 
 async def shop_records(shop: Business) -> ShopRecords:
@@ -455,6 +457,12 @@ class ActionTellLocation(ShopAction):
         return []
 
 
+async def reports_fault(text: str | None) -> bool:
+    """Whether the message says something bought from the shop has a fault ("the lights I
+    bought on saturday stopped charging"): then it is a complaint, not a stock question."""
+    return (await requests.load_rules()).complaints.reports_fault(text)
+
+
 class ActionBuyProduct(ShopAction):
     """Buying a product: in stock -> yes; out of stock -> yes, we can order it in."""
 
@@ -467,6 +475,8 @@ class ActionBuyProduct(ShopAction):
         # What this message names comes first; the product talked about before only when the
         # message names nothing ("is it in stock?").
         text = (tracker.latest_message or {}).get("text")
+        if await reports_fault(text):
+            return [FollowupAction(COMPLAINT_ACTION)]
         named = base.latest_entity_values(tracker, "product")
         wanted = named[-1] if named else thing_asked_for(shop, text) or tracker.get_slot("product")
         return await answer_product(dispatcher, shop, tracker, wanted)
