@@ -21,9 +21,11 @@ from actions.orders import (
 )
 from actions.shop import (
     COMPLAINT_ACTION,
+    HOURS_ACTION,
     answer_price_match,
     answer_product,
     answer_recommendation,
+    day_after_hours,
     reports_fault,
 )
 from voice.business import Business
@@ -49,6 +51,8 @@ class ActionUseDetails(ShopAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
         asked = previous_action(tracker)
+        if day_after_hours(tracker, shop):  # "and sunday?" after the hours
+            return [FollowupAction(HOURS_ACTION)]
         named = base.latest_entity_values(tracker, "order_id") or reference_in_message(tracker)
         if named or asked in ("action_order_status", "action_repair_status"):
             reference = reference_from(tracker)

@@ -21,10 +21,12 @@ import json
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base
 from actions.base import DomainDict, Events, ShopAction
+from actions.shop import HOURS_ACTION, day_after_hours
 from voice.business import Business
 from voice.catalogue import Catalogue, Match
 from voice.other_language import looks_foreign
@@ -125,6 +127,8 @@ async def answer_fallback(
     if intent == "deny":  # the customer declined the person: back to what the bot can do
         dispatcher.utter_message(response="utter_try_again", buttons=main_menu(shop))
         return []
+    if intent in MISSED_INTENTS and day_after_hours(tracker, shop):  # "ok what about tmrw"
+        return [FollowupAction(HOURS_ACTION)]
     step = rung(tracker) if intent in MISSED_INTENTS else 2
     text = (tracker.latest_message or {}).get("text")
     if intent == "nlu_fallback" and looks_foreign(text):

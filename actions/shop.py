@@ -378,6 +378,22 @@ async def answer_recommendation(
     return events
 
 
+HOURS_ACTION = "action_tell_hours"
+
+
+def day_after_hours(tracker: Tracker, shop: Business) -> bool:
+    """Whether the message names a day right after an hours answer ("and sunday?", "what about
+    boxing day"): a follow-up that the hours answer for that day."""
+    before = [
+        event.get("name")
+        for event in base.previous_turn_events(tracker)
+        if event.get("event") == "action" and event.get("name") not in ("action_listen", None)
+    ]
+    if not before or before[-1] != HOURS_ACTION:
+        return False
+    return bool(days_asked(shop, (tracker.latest_message or {}).get("text"), base.today(shop)))
+
+
 class ActionTellHours(ShopAction):
     """The hours of the days the customer asked about ("are you open sunday?"), or for the
     week with upcoming holidays; and whether we're open right now when it matters."""
