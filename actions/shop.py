@@ -474,8 +474,8 @@ class ActionTellLocation(ShopAction):
 
 
 async def reports_fault(text: str | None) -> bool:
-    """Whether the message says something bought from the shop has a fault ("the lights I
-    bought on saturday stopped charging"): then it is a complaint, not a stock question."""
+    """Whether the message says something bought from the shop has a fault ("the one I
+    bought on saturday stopped working"): then it is a complaint, not a stock question."""
     return (await requests.load_rules()).complaints.reports_fault(text)
 
 

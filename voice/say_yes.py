@@ -163,7 +163,7 @@ class ComplaintWords:
 
     def reports_fault(self, text: str | None) -> bool:
         """Whether the customer says something they bought from the shop has a fault ("the
-        lights I bought on saturday stopped charging"): a fault word and a purchase word."""
+        one I bought on saturday stopped working"): a fault word and a purchase word."""
         return _names_any(text, self.fault_words) and _names_any(text, self.purchase_words)
 
 
