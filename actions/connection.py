@@ -6,7 +6,10 @@ The customer's own words are kept in the conversation's slots (`preferences`, `a
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
+from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -15,7 +18,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base
 from actions.base import DomainDict, Events, ShopAction
+from memory.facts import FactExtractor
 from voice.business import Business
+
+logger = logging.getLogger(__name__)
 
 # Longest piece of the customer's words that is quoted back to them.
 QUOTE_CHARS = 140
@@ -45,14 +51,22 @@ class NoteAction(ShopAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
-        words = customer_words(tracker)
-        values = {self.variable: f"“{words}”"} if self.variable else {}
+        words = await self.words_of(tracker)
+        values = {self.variable: f"“{self.echo(words)}”"} if self.variable else {}
         dispatcher.utter_message(response=self.response, **values)
         if words:
             await base.with_memory(
                 self.record, tracker.sender_id, words, conversation=tracker.sender_id
             )
         return remember(tracker, self.slot_name, words)
+
+    async def words_of(self, tracker: Tracker) -> str:
+        """What is kept and quoted back: the customer's message (shortened)."""
+        return customer_words(tracker)
+
+    def echo(self, words: str) -> str:
+        """The kept words as the bot quotes them back."""
+        return words
 
     def record(self, store: Any, sender_id: str, words: str) -> None:
         """Keep the words in the relationship memory beyond the message log (a worker thread).
@@ -78,6 +92,32 @@ class ActionNoteAspiration(NoteAction):
 
     def name(self) -> str:
         return "action_note_aspiration"
+
+    async def words_of(self, tracker: Tracker) -> str:
+        """The goal itself, as the memory reads it ("100 mile sportive in May"), not the whole
+        message with its greeting; the message when no goal is found in it."""
+        text = customer_words(tracker)
+        try:
+            found = await asyncio.to_thread(goal_in, text)
+        except Exception:  # the language pipeline failed: quote the message as before
+            logger.exception("could not read the goal in a message")
+            found = None
+        return found or text
+
+    def echo(self, words: str) -> str:
+        """Said back to the customer: "my first century" is "your first century"."""
+        return re.sub(r"^my\b", "your", words, flags=re.IGNORECASE)
+
+
+def goal_in(text: str) -> str | None:
+    """The first goal a message states, in the customer's words ("my first century")."""
+    goals = [fact.value for fact in _extractor().extract(text) if fact.kind == "aspiration"]
+    return goals[0].strip() if goals else None
+
+
+@lru_cache(maxsize=1)
+def _extractor() -> FactExtractor:
+    return FactExtractor()
 
 
 class ActionNoteFeedback(NoteAction):

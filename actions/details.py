@@ -7,6 +7,7 @@ the bot just asked, so this action looks at the previous action and at the entit
 from __future__ import annotations
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base
@@ -18,7 +19,15 @@ from actions.orders import (
     reference_from,
     reference_in_message,
 )
-from actions.shop import answer_price_match, answer_product, answer_recommendation
+from actions.shop import (
+    COMPLAINT_ACTION,
+    HOURS_ACTION,
+    answer_price_match,
+    answer_product,
+    answer_recommendation,
+    day_after_hours,
+    reports_fault,
+)
 from voice.business import Business
 
 
@@ -42,6 +51,8 @@ class ActionUseDetails(ShopAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
         asked = previous_action(tracker)
+        if day_after_hours(tracker, shop):  # "and sunday?" after the hours
+            return [FollowupAction(HOURS_ACTION)]
         named = base.latest_entity_values(tracker, "order_id") or reference_in_message(tracker)
         if named or asked in ("action_order_status", "action_repair_status"):
             reference = reference_from(tracker)
@@ -55,6 +66,8 @@ class ActionUseDetails(ShopAction):
         if bike_types:
             return await answer_recommendation(dispatcher, shop, bike_types[-1])
         products = base.latest_entity_values(tracker, "product")
+        if products and await reports_fault((tracker.latest_message or {}).get("text")):
+            return [FollowupAction(COMPLAINT_ACTION)]
         if products:
             return await answer_product(dispatcher, shop, tracker, products[-1])
         if base.latest_entity_values(tracker, "PERSON") and tracker.get_slot("customer_name"):

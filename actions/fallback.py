@@ -1,11 +1,14 @@
 """The fallback ladder: when the bot doesn't understand, it never leaves the customer stuck.
 
-Before the first rung, listen: a message the bot did not understand but whose feeling is
-negative (read by bot.feelings.FeelingCheck) is answered with a question (is it something that
-went wrong, or shall a person help?), never with "say it another way". Then look: when the
-message names something in the catalogue or one of the shop's facts (a product, a repair, a
-clinic, a ride, the hours...), ask whether that is what the customer means ("Are you asking
-about our opening hours?"), with a yes that asks for it and a no.
+A message in another language is told, in one line, that the chat is in English, with the
+shop's phone and email. Before the first rung, listen: a message the bot did not understand
+but whose feeling is negative (read by bot.feelings.FeelingCheck) is answered with a question
+(is it something that went wrong, or shall a person help?), never with "say it another way".
+Then look: when the message names something in the catalogue or one of the shop's facts (a
+product, a repair, a clinic, a ride, the hours...), ask whether that is what the customer means
+("Are you asking about our opening hours?"), with a yes that asks for it and a no, on any rung:
+after two misses "sorry, english: do you have electric bikes?" is still asked about, not
+offered a person.
 Rung 1: ask to rephrase, with the two closest guesses as buttons. Rung 2 (the second miss in a
 row, or anything out of scope): offer the main things the bot can do. Rung 3: offer a person,
 which routes to the handoff. The rung is counted from the conversation itself (the misses in a
@@ -18,12 +21,15 @@ import json
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base
 from actions.base import DomainDict, Events, ShopAction
+from actions.shop import HOURS_ACTION, day_after_hours
 from voice.business import Business
 from voice.catalogue import Catalogue, Match
+from voice.other_language import looks_foreign
 
 MISSED_INTENTS = ("nlu_fallback", "out_of_scope")
 # Intents that are never offered as a guess: they mean nothing on their own as a button.
@@ -121,12 +127,23 @@ async def answer_fallback(
     if intent == "deny":  # the customer declined the person: back to what the bot can do
         dispatcher.utter_message(response="utter_try_again", buttons=main_menu(shop))
         return []
+    if intent in MISSED_INTENTS and day_after_hours(tracker, shop):  # "ok what about tmrw"
+        return [FollowupAction(HOURS_ACTION)]
     step = rung(tracker) if intent in MISSED_INTENTS else 2
+    text = (tracker.latest_message or {}).get("text")
+    if intent == "nlu_fallback" and looks_foreign(text):
+        place = shop.locations[0]
+        dispatcher.utter_message(
+            response="utter_fallback_english_only", phone=place.phone, email=place.email
+        )
+        return []
     if intent in MISSED_INTENTS and misses_in_a_row(tracker) <= 1 and sounds_unhappy(tracker):
         dispatcher.utter_message(response="utter_fallback_sounds_wrong")
         return []
-    if intent in MISSED_INTENTS and misses_in_a_row(tracker) <= 1:
-        guess = best_guess(shop, (tracker.latest_message or {}).get("text"))
+    if intent in MISSED_INTENTS:
+        # Whatever came before: a message that names one thing of the shop's clearly is asked
+        # about, not met with the menu or the offer of a person.
+        guess = best_guess(shop, text)
         if guess is not None:
             dispatcher.utter_message(
                 response="utter_fallback_did_you_mean",

@@ -5,20 +5,25 @@ the relationship card. A returning customer is greeted by name with at most one 
 most important first: an open issue, a promise that is due, news about their idea, then the
 small talk (their aspiration, their bike). At-risk customers hear an apology and get a person
 first; loyal customers and advocates hear thanks and their perks. A customer whose name the
-memory does not know gets the new-customer welcome: never addressed as if known. The words are
+memory does not know gets the new-customer welcome: never addressed as if known. A greeting in
+the middle of a visit that began before the memory knew them ("hey it's me again" after
+"I'm Tom") reads the memory again. The words are
 domain responses (`utter_greet_*`), so trainers edit the voice there.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import base
 from actions.base import DomainDict, Events, ShopAction
-from actions.session import IDEA_GREETINGS, IDEA_STATES
+from actions.session import IDEA_GREETINGS, IDEA_STATES, read_remembered
 from voice.business import Business
 
 LOYAL_STAGES = ("loyal", "advocate")
@@ -91,6 +96,23 @@ class ActionGreet(ShopAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
-        greeting = choose_greeting(dict(tracker.slots or {}), shop)
+        slots = dict(tracker.slots or {})
+        events: Events = []
+        introducing = bool(base.latest_entity_values(tracker, "PERSON"))  # "hi, I'm Tom"
+        if not slots.get("known_customer") and not introducing:
+            # The session started before the memory knew them (they gave their name in this
+            # visit): "hey it's me again" reads the memory again rather than welcoming a stranger.
+            remembered = await base.with_memory(
+                read_remembered,
+                tracker.sender_id,
+                None,
+                base.now(shop).astimezone(dt.timezone.utc),
+                conversation=tracker.sender_id,
+            )
+            if remembered is not None and remembered.known and remembered.name:
+                found = {**remembered.slots(), "customer_name": remembered.name}
+                slots.update(found)
+                events = [SlotSet(slot, value) for slot, value in found.items()]
+        greeting = choose_greeting(slots, shop)
         dispatcher.utter_message(response=greeting.response, **greeting.values)
-        return []
+        return events

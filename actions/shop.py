@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base, recommend, requests
@@ -31,6 +31,8 @@ from voice.wants import Wants, amounts, read_wants, within
 HOLIDAY_NOTICE_DAYS = 42
 
 logger = logging.getLogger(__name__)
+# The complaint protocol (actions/complaints.py), for a fault with something bought here.
+COMPLAINT_ACTION = "action_handle_complaint"
 
 
 async def shop_records(shop: Business) -> ShopRecords:
@@ -375,6 +377,22 @@ async def answer_recommendation(
     return events
 
 
+HOURS_ACTION = "action_tell_hours"
+
+
+def day_after_hours(tracker: Tracker, shop: Business) -> bool:
+    """Whether the message names a day right after an hours answer ("and sunday?", "what about
+    boxing day"): a follow-up that the hours answer for that day."""
+    before = [
+        event.get("name")
+        for event in base.previous_turn_events(tracker)
+        if event.get("event") == "action" and event.get("name") not in ("action_listen", None)
+    ]
+    if not before or before[-1] != HOURS_ACTION:
+        return False
+    return bool(days_asked(shop, (tracker.latest_message or {}).get("text"), base.today(shop)))
+
+
 class ActionTellHours(ShopAction):
     """The hours of the days the customer asked about ("are you open sunday?"), or for the
     week with upcoming holidays; and whether we're open right now when it matters."""
@@ -454,6 +472,12 @@ class ActionTellLocation(ShopAction):
         return []
 
 
+async def reports_fault(text: str | None) -> bool:
+    """Whether the message says something bought from the shop has a fault ("the one I
+    bought on saturday stopped working"): then it is a complaint, not a stock question."""
+    return (await requests.load_rules()).complaints.reports_fault(text)
+
+
 class ActionBuyProduct(ShopAction):
     """Buying a product: in stock -> yes; out of stock -> yes, we can order it in."""
 
@@ -466,6 +490,8 @@ class ActionBuyProduct(ShopAction):
         # What this message names comes first; the product talked about before only when the
         # message names nothing ("is it in stock?").
         text = (tracker.latest_message or {}).get("text")
+        if await reports_fault(text):
+            return [FollowupAction(COMPLAINT_ACTION)]
         named = base.latest_entity_values(tracker, "product")
         wanted = named[-1] if named else thing_asked_for(shop, text) or tracker.get_slot("product")
         return await answer_product(dispatcher, shop, tracker, wanted)

@@ -10,6 +10,10 @@ classifier was unsure (the fallback intent), the check only records what it read
 fallback ladder (actions/fallback.py) then asks an unhappy customer whether this is a
 complaint or a matter for a person, rather than asking them to rephrase.
 
+Serious words win over every intent, the fallback included: a message naming an injury, a
+crash or a lawyer (the business file's `say_yes.complaints.serious_words`) becomes the complaint
+intent, so the complaint protocol answers it and brings in a person, marked serious.
+
 `FeelingReader` reads the feeling with VADER (the vaderSentiment lexicon, read from the
 installed package, nothing downloaded) on the whole message and on each of its parts, since
 a "thanks" in front of a complaint lifts the whole message's score; VADER alone does not see
@@ -20,6 +24,7 @@ actions: docs/nlu.md, "Feelings".
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,6 +37,12 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from bot import settings
+from voice import say_yes
+from voice.say_yes import ComplaintWords
+
+logger = logging.getLogger(__name__)
 
 # The message key that tells what the check read (kept in the parse data and the tracker).
 FEELING = "feeling"
@@ -114,6 +125,17 @@ class FeelingReader:
         return Feeling(compound, tuple(reasons))
 
 
+def business_complaint_words() -> ComplaintWords | None:
+    """The business file's complaint words (its serious words), read as the server starts; None
+    (no serious-word check, logged) when the settings or the file cannot be read, so the
+    bot still answers."""
+    try:
+        return say_yes.load_rules(settings.load().business_file).complaints
+    except Exception:
+        logger.exception("the business file's serious words could not be read")
+        return None
+
+
 def _matches(patterns: Iterable[re.Pattern[str]], text: str) -> list[re.Match[str]]:
     return [match for pattern in patterns if (match := pattern.search(text))]
 
@@ -142,11 +164,12 @@ class FeelingCheck(GraphComponent):
             "waiting": [],
         }
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, config: dict[str, Any], serious: ComplaintWords | None = None) -> None:
         self.intents = frozenset(config["intents"])
         self.read_only = frozenset(config.get("read_only") or ())
         self.complaint_intent = str(config["complaint_intent"])
         self.reader = FeelingReader.from_config(config)
+        self.serious = serious if serious is not None else business_complaint_words()
 
     @classmethod
     def create(
@@ -166,14 +189,25 @@ class FeelingCheck(GraphComponent):
     def check(self, message: Message) -> None:
         intent = message.get(INTENT) or {}
         name = intent.get("name")
+        text = str(message.get(TEXT) or "")
+        if name != self.complaint_intent and self.serious and self.serious.is_serious(text):
+            # An injury, a crash, a lawyer: the complaint protocol and a person, whatever the
+            # classifier read ("I crashed ... I've hurt my wrist" is not a bike enquiry).
+            found = {**self.reader.read(text).as_dict(), "intent_was": name, "serious": True}
+            message.set(FEELING, found, add_to_output=True)
+            self.make_complaint(message, 1.0)
+            return
         if name not in self.intents and name not in self.read_only:
             return
-        feeling = self.reader.read(str(message.get(TEXT) or ""))
+        feeling = self.reader.read(text)
         found = {**feeling.as_dict(), "intent_was": name}
         message.set(FEELING, found, add_to_output=True)
         if not feeling.negative or name in self.read_only:
             return
-        complaint = {"name": self.complaint_intent, "confidence": intent.get("confidence", 1.0)}
+        self.make_complaint(message, intent.get("confidence", 1.0))
+
+    def make_complaint(self, message: Message, confidence: float) -> None:
+        complaint = {"name": self.complaint_intent, "confidence": confidence}
         message.set(INTENT, complaint, add_to_output=True)
         ranking = message.get(INTENT_RANKING_KEY) or []
         others = [entry for entry in ranking if entry.get("name") != self.complaint_intent]

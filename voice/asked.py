@@ -33,7 +33,8 @@ def _first_place(said: list[str], spellings: tuple[str, ...]) -> int | None:
 
 def days_asked(shop: Business, text: str | None, today: dt.date) -> list[dt.date]:
     """The days a message names, in the order it names them: a weekday is its next date (today
-    when today is that weekday), `today` and `tomorrow` count from `today`."""
+    when today is that weekday), `today` and `tomorrow` count from `today`, a holiday of the
+    business file by its name ("boxing day") is its date when it is still ahead."""
     said = words_of(text or "")
     named: list[tuple[int, dt.date]] = []
     for term in shop.vocabulary.days:
@@ -45,6 +46,11 @@ def days_asked(shop: Business, text: str | None, today: dt.date) -> list[dt.date
         else:
             day = today + dt.timedelta(days=(WEEKDAYS.index(term.name) - today.weekday()) % 7)
         named.append((place, day))
+    for holiday in shop.holidays:  # "what about boxing day": the next one of that name
+        place = _first_place(said, (holiday.name,))
+        if place is not None and holiday.date >= today:
+            if all(day != holiday.date for _, day in named):
+                named.append((place, holiday.date))
     days: list[dt.date] = []
     for _, day in sorted(named):
         if day not in days:

@@ -164,11 +164,31 @@ class ComplaintWords:
     apologise: str
     own: str
     follow_up: str
+    # A fault named together with a purchase from the shop is a complaint, not a stock question.
+    fault_words: tuple[str, ...] = ()
+    purchase_words: tuple[str, ...] = ()
 
     def is_serious(self, text: str | None) -> bool:
-        """Whether the customer's words name something serious (an injury, a lawyer...)."""
-        words = " ".join(re.findall(r"[a-z0-9']+", (text or "").lower()))
-        return any(re.search(rf"\b{re.escape(word)}\b", words) for word in self.serious_words)
+        """Whether the customer's words name something serious (an injury, a lawyer...), in
+        any of its plain word forms ("crashes", "crashing", "hurts", "injuries")."""
+        return _names_any(text, self.serious_words)
+
+    def reports_fault(self, text: str | None) -> bool:
+        """Whether the customer says something they bought from the shop has a fault ("the
+        one I bought on saturday stopped working"): a fault word and a purchase word."""
+        return _names_any(text, self.fault_words) and _names_any(text, self.purchase_words)
+
+
+def _names_any(text: str | None, phrases: tuple[str, ...]) -> bool:
+    words = " ".join(re.findall(r"[a-z0-9']+", (text or "").lower().replace("’", "'")))
+    return any(re.search(_word_forms(phrase), words) for phrase in phrases)
+
+
+def _word_forms(word: str) -> str:
+    """A pattern for `word` as a whole word with the endings of its plural or verb forms."""
+    if word.endswith("y") and len(word) > 2:
+        return rf"\b{re.escape(word[:-1])}(?:y|ies)\b"
+    return rf"\b{re.escape(word)}(?:s|es|ed|d|ing)?\b"
 
 
 @dataclass(frozen=True)
@@ -553,15 +573,13 @@ class _RulesReader(_Reader):
     def complaints(self, parent: CommentedMap) -> ComplaintWords:
         where = f"{SECTION}.complaints"
         node = self.mapping(parent, "complaints", where)
-        self.keys(node, where, ("serious_words", "follow_up_days", "says"), ())
-        words = self.sequence(node, "serious_words", f"{where}.serious_words")
-        serious = []
-        for index, word in enumerate(words):
-            if not isinstance(word, str) or not word.strip():
-                raise self.fail(
-                    self.line_of(words, index), f"{where}.serious_words[{index}] must be text"
-                )
-            serious.append(" ".join(word.lower().split()))
+        self.keys(
+            node,
+            where,
+            ("serious_words", "follow_up_days", "says"),
+            ("fault_words", "purchase_words"),
+        )
+        serious = self.phrases(node, "serious_words", where)
         says = self.mapping(node, "says", f"{where}.says")
         self.keys(says, f"{where}.says", COMPLAINT_SAYS, ())
         texts = {
@@ -569,10 +587,24 @@ class _RulesReader(_Reader):
             for name in COMPLAINT_SAYS
         }
         return ComplaintWords(
-            serious_words=tuple(serious),
+            serious_words=serious,
             follow_up_days=self.whole(node, "follow_up_days", where, positive=True),
             **texts,
+            fault_words=self.phrases(node, "fault_words", where) if "fault_words" in node else (),
+            purchase_words=(
+                self.phrases(node, "purchase_words", where) if "purchase_words" in node else ()
+            ),
         )
+
+    def phrases(self, node: CommentedMap, key: str, where: str) -> tuple[str, ...]:
+        """A list of words or phrases, lower-cased with single spaces."""
+        words = self.sequence(node, key, f"{where}.{key}")
+        found = []
+        for index, word in enumerate(words):
+            if not isinstance(word, str) or not word.strip():
+                raise self.fail(self.line_of(words, index), f"{where}.{key}[{index}] must be text")
+            found.append(" ".join(word.lower().split()))
+        return tuple(found)
 
 
 def parse_rules(text: str, source: Path) -> SayYesRules:

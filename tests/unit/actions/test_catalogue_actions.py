@@ -53,10 +53,14 @@ async def test_a_model_the_shop_does_not_have_is_not_guessed(dispatcher, domain)
     assert said(dispatcher) == ["utter_fallback_rephrase"]
 
 
-async def test_the_first_look_is_only_on_the_first_miss(dispatcher, domain) -> None:
+async def test_the_look_is_on_any_miss_not_only_the_first(dispatcher, domain) -> None:
+    """A message that names something of the shop's is asked about whatever came before."""
     history = [action_event("action_listen"), user_event("nlu_fallback", "blorp")]
     await fallback(dispatcher, domain, "brooks seat", history)
-    assert said(dispatcher) == ["utter_fallback_menu"]
+    assert said(dispatcher) == ["utter_fallback_did_you_mean"]
+    history = [action_event("action_listen"), user_event("nlu_fallback", "flibber")]
+    await fallback(dispatcher, domain, "blorp again", history)
+    assert said(dispatcher)[-1] == "utter_fallback_menu"
 
 
 @pytest.mark.usefixtures("small")

@@ -131,8 +131,8 @@ async def test_a_dream_is_remembered_in_the_customers_words(dispatcher, domain) 
     )
     events = await ActionNoteAspiration().run(dispatcher, tracker, domain)
     assert said(dispatcher) == ["utter_noted_aspiration"]
-    assert dispatcher.messages[0]["aspiration"] == "“I'm training for my first century”"
-    assert events[0]["value"] == ["x", "I'm training for my first century"]
+    assert dispatcher.messages[0]["aspiration"] == "“your first century”"
+    assert events[0]["value"] == ["x", "my first century"]
 
 
 async def test_preferences_and_ideas_are_kept(dispatcher, domain) -> None:

@@ -126,3 +126,29 @@ async def test_an_aspiration_is_acknowledged_warmly(
     await connection.ActionNoteAspiration().run(dispatcher, tracker, domain)
     assert said(dispatcher) == ["utter_noted_aspiration"]
     assert "gravel century" in dispatcher.messages[0]["aspiration"]
+
+
+@pytest.mark.parametrize(
+    ("text", "goal", "kept"),
+    [
+        (
+            "hi, I'm Tom. I mostly ride gravel and I'm training for a 100 mile sportive in May",
+            "“100 mile sportive in May”",
+            "100 mile sportive in May",
+        ),
+        ("I'm training for my first century", "“your first century”", "my first century"),
+    ],
+)
+async def test_only_the_goal_is_echoed_not_the_whole_message(
+    monkeypatch: pytest.MonkeyPatch,
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    text: str,
+    goal: str,
+    kept: str,
+) -> None:
+    use_memory(monkeypatch, FakeMemory())
+    tracker = make_tracker("share_aspiration", text)
+    events = await connection.ActionNoteAspiration().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["aspiration"] == goal
+    assert events[-1]["value"] == [kept]

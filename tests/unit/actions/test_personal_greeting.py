@@ -134,3 +134,48 @@ async def test_a_declined_idea_is_told_with_the_shops_reason(
     assert "Sunday opening" in text and "because we run the repair clinic on Sundays" in text
     without = await greet({**slots, "idea_reason": None}, CollectingDispatcher(), domain)
     assert "because" not in without and "Sunday opening" in without
+
+
+@pytest.mark.parametrize("said", ["hey it's me again", "hi again!"])
+async def test_a_known_customer_greeting_mid_visit_is_greeted_by_name(
+    monkeypatch: pytest.MonkeyPatch,
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    said: str,
+) -> None:
+    """The session started before the memory knew them (they told their name in this visit):
+    the greeting reads the memory again rather than welcoming them as new."""
+    from personal_fakes import FakeMemory, card, use_memory
+
+    use_memory(monkeypatch, FakeMemory(card(name="Tom", preferences=())))
+    slots = {"known_customer": False, "relationship_stage": "new"}
+    tracker = make_tracker("greet", said, slots=slots)
+    events = await greeting.ActionGreet().run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_greet_returning_aspiration"
+    assert message["name"] == "Tom" and message["aspiration"] == "gravel century in May"
+    assert {"event": "slot", "name": "known_customer", "value": True, "timestamp": None} in events
+
+
+async def test_a_greeting_with_memory_down_still_welcomes(
+    monkeypatch: pytest.MonkeyPatch, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    from personal_fakes import DownMemory, use_memory
+
+    use_memory(monkeypatch, DownMemory())
+    await greeting.ActionGreet().run(dispatcher, make_tracker("greet", "hi again!"), domain)
+    assert [message["response"] for message in dispatcher.messages] == ["utter_greet_new"]
+
+
+async def test_a_customer_introducing_themselves_is_met_not_welcomed_back(
+    monkeypatch: pytest.MonkeyPatch, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    """The memory may already hold the name they give in this very message."""
+    from action_testkit import entity
+    from personal_fakes import FakeMemory, card, use_memory
+
+    use_memory(monkeypatch, FakeMemory(card(name="Tom", preferences=())))
+    slots = {"known_customer": False, "customer_name": "Tom"}
+    tracker = make_tracker("greet", "hi, I'm Tom", entities=[entity("PERSON", "Tom")], slots=slots)
+    await greeting.ActionGreet().run(dispatcher, tracker, domain)
+    assert [message["response"] for message in dispatcher.messages] == ["utter_greet_new_named"]

@@ -160,3 +160,36 @@ def test_an_unsure_message_has_its_feeling_read_but_keeps_falling_back(check: Fe
     assert checked.get("intent")["name"] == "nlu_fallback"
     assert checked.get(FEELING)["negative"] is True
     assert FEELING in checked.as_dict(only_output_properties=True)
+
+
+SERIOUS = [
+    ("I crashed because the wheel you trued came loose, I've hurt my wrist", "recommend_product"),
+    ("no! I'm INJURED because of your repair. I want to speak to the manager", "request_human"),
+    ("the brakes failed on the hill and I had an accident", "nlu_fallback"),
+    ("hi, my lad came off, the forks you fitted are dangerous", "greet"),
+    ("thanks, I've been injured twice on this bike now", "thank"),
+]
+
+
+@pytest.mark.parametrize(("text", "intent"), SERIOUS)
+def test_serious_words_make_a_complaint_whatever_the_intent(
+    check: FeelingCheck, text: str, intent: str
+) -> None:
+    """The business file's serious words (an injury, a crash, a lawyer) win over any intent,
+    so the complaint protocol answers and a person is brought in at once."""
+    [checked] = check.process([message(text, intent, 0.97)])
+    assert checked.get("intent")["name"] == "complain"
+    assert checked.get("intent_ranking")[0]["name"] == "complain"
+    assert checked.get(FEELING)["serious"] is True
+    assert checked.get(FEELING)["intent_was"] == intent
+
+
+def test_the_serious_words_are_the_business_files(check: FeelingCheck) -> None:
+    from bot.settings import ROOT as PROJECT
+    from voice import say_yes
+
+    words = say_yes.load_rules(PROJECT / "business.yml").complaints.serious_words
+    assert set(check.serious.serious_words) == set(words)
+    [kept] = check.process([message("do you sell pads for the van?", "product_info")])
+    assert kept.get("intent")["name"] == "product_info"
+    assert kept.get(FEELING) is None

@@ -408,6 +408,20 @@ def test_serious_words_are_whole_words(rules: say_yes.SayYesRules) -> None:
     assert not words.is_serious(None)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm hurting all over since the crash",
+        "the bike crashes into the kerb when the brake locks",
+        "my injuries are from your wheel",
+        "she's got two injuries and it hurts",
+        "he was crashing every time he braked",
+    ],
+)
+def test_serious_words_are_found_in_their_word_forms(rules: say_yes.SayYesRules, text: str) -> None:
+    assert rules.complaints.is_serious(text)
+
+
 def test_every_template_passes_the_tone_guard(rules: say_yes.SayYesRules) -> None:
     from voice import tone
 

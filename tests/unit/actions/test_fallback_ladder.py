@@ -1,0 +1,95 @@
+"""The fallback ladder with the real domain and the sample shop: a clear question is answered
+whatever came before, and a message in another language is told the chat is in English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from action_testkit import action_event, make_tracker, rendered, said, user_event
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.fallback import ActionFallbackLadder
+from voice.other_language import looks_foreign
+
+MISSES = [
+    user_event("nlu_fallback", "Hola, ¿tienen bicicletas eléctricas?"),
+    action_event("action_fallback_ladder"),
+    action_event("action_listen"),
+    user_event("nlu_fallback", "Bonjour, vous êtes ouverts dimanche ?"),
+    action_event("action_fallback_ladder"),
+]
+
+
+async def ladder(
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    text: str,
+    history: list[dict[str, Any]] | None = None,
+    intent: str = "nlu_fallback",
+) -> None:
+    tracker = make_tracker(intent, text, history=history or [])
+    assert await ActionFallbackLadder().run(dispatcher, tracker, domain) == []
+
+
+async def test_a_named_thing_after_two_misses_is_asked_about_not_handed_to_a_person(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    await ladder(dispatcher, domain, "sorry, english: do you have electric bikes?", MISSES)
+    assert said(dispatcher) == ["utter_fallback_did_you_mean"]
+    assert "Gazelle" in rendered(domain, dispatcher.messages[0])
+    assert "/buy_product" in dispatcher.messages[0]["buttons"][0]["payload"]
+
+
+async def test_three_plain_misses_still_offer_a_person(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    history = [
+        user_event("nlu_fallback", "flibber the wotsit"),
+        action_event("action_fallback_ladder"),
+        action_event("action_listen"),
+        user_event("nlu_fallback", "grommets and whatnot"),
+        action_event("action_fallback_ladder"),
+    ]
+    await ladder(dispatcher, domain, "the thingy with the doodah", history)
+    assert said(dispatcher) == ["utter_fallback_offer_person"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hola, ¿tienen bicicletas eléctricas?",
+        "Bonjour, vous êtes ouverts dimanche ?",
+        "Hallo, haben Sie heute geöffnet?",
+        "Buongiorno, avete delle biciclette per bambini?",
+    ],
+)
+async def test_a_message_in_another_language_is_told_the_chat_is_in_english(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any], text: str
+) -> None:
+    await ladder(dispatcher, domain, text)
+    assert said(dispatcher) == ["utter_fallback_english_only"]
+    words = rendered(domain, dispatcher.messages[0])
+    assert "English" in words
+    assert "0117 496 0321" in words and "hello@spokeandchain.example" in words
+
+
+async def test_another_language_is_told_even_after_misses(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    await ladder(dispatcher, domain, "¿hablan español?", MISSES)
+    assert said(dispatcher) == ["utter_fallback_english_only"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "flibber the wotsit",
+        "I rode the Tour de France route in the rain",
+        "a café latte and a cake please",
+        "what do you think of the la vuelta",
+        "tell me a joke",
+    ],
+)
+def test_english_is_not_taken_for_another_language(text: str) -> None:
+    assert not looks_foreign(text)
