@@ -208,9 +208,81 @@ _ANSWER_START = re.compile(
     r"^(?:yes|yeah|yep|yup|no|nope|nah|ok|okay|sure|please|thanks|thank\s+you|cheers)\b"
 )
 _MIN_PROBLEM_WORDS = 3
+# "I said, an old raleigh", "I told you, a Trek", "like I said it's a Trek": what follows is
+# the answer.
+_SAID_BEFORE = re.compile(
+    r"^(?:(?:like|as)\s+)?i(?:'ve|\s+have)?\s+(?:already\s+)?(?:said|told\s+you|told\s+u)"
+    r"(?:\s+(?:before|already))?(?:[\s,:.!\-]+|$)",
+    re.IGNORECASE,
+)
+# Words that, alone in a clause, answer nothing ("ok whatever", "yes", "fine then").
+_ASIDE_WORDS = frozenset(
+    "ok okay k whatever fine right anyway anyways yes yeah yep yup sure so well hmm um er lol "
+    "then please thanks cheers mate i mean just".split()
+)
+# A clause that names the customer's bike: "its an old raleigh", "it's a giant talon", "my
+# bike is a Trek". What follows the article is the bike, when it is a name of a few words.
+_BIKE_CLAUSE = re.compile(
+    r"^(?:it'?s|it\s+is|its|my\s+bike\s+is|my\s+bike'?s|the\s+bike\s+is)\s+(?:an?|the)\s+"
+    r"(?P<bike>.+)$",
+    re.IGNORECASE,
+)
+_MAX_BIKE_WORDS = 4
+# What follows "it's a" that says how it is, not which bike it is ("it's a bit wobbly").
+_NOT_A_BIKE = re.compile(r"^(?:bit|little|lot|real|total|right|nightmare|problem|mess)\b", re.I)
 BOOKING_INTENT = "book_repair"
 # Earlier messages of the session that may describe the problem (besides one naming a repair).
 PROBLEM_INTENTS = frozenset({BOOKING_INTENT, "complain"})
+
+
+def clauses_of(text: str) -> list[str]:
+    """A message's clauses (split at commas, full stops, "…", "because"), stripped."""
+    return [part.strip() for part in _CLAUSE_BREAK.split(text) if part and part.strip()]
+
+
+def _plain_clause(clause: str) -> str:
+    return " ".join(clause.lower().replace("\u2019", "'").split())
+
+
+def answer_in(text: str) -> str | None:
+    """The part of a message that answers a form's question: what follows "I said," or "I
+    told you,", without a question or an aside ("ok whatever. can i pay in instalments?" has
+    none; "yes, a Dawes Galaxy" is "a Dawes Galaxy"). None when no part of it answers."""
+    said = _SAID_BEFORE.sub("", " ".join(str(text or "").split()))
+    for clause in clauses_of(said):
+        lowered = _plain_clause(clause)
+        if _QUESTION_START.match(lowered):
+            continue
+        if set(re.findall(r"[a-z']+", lowered)) <= _ASIDE_WORDS:
+            continue
+        return clause
+    return None
+
+
+def bike_said(shop: Business, clause: str) -> str | None:
+    """The bike a clause names ("its an old raleigh" -> "old raleigh"), or None."""
+    found = _BIKE_CLAUSE.match(_plain_clause(_SAID_BEFORE.sub("", clause.strip())))
+    if found is None:
+        return None
+    bike = found.group("bike").strip(" .!")
+    if len(bike.split()) > _MAX_BIKE_WORDS or _NOT_A_BIKE.match(bike):
+        return None
+    if shop.repair_service(bike) is not None:
+        return None  # "it's a puncture": what is wrong, not which bike
+    start = clause.lower().find(bike.lower())
+    return clause[start : start + len(bike)] if start >= 0 else bike
+
+
+def service_asked_for(shop: Business, clause: str) -> str | None:
+    """The shop's repair a clause asks for by its name ("can i book a tune up for saturday" ->
+    "tune-up"), or None (a clause that only describes a fault, "my brakes squeal", is the
+    fault itself)."""
+    service = shop.repair_service(clause)
+    if service is None:
+        return None
+    words = f" {_words(clause)} "
+    names = (service.name, *service.synonyms)
+    return service.name if any(f" {_words(name)} " in words for name in names) else None
 
 
 def _session_messages(tracker: Tracker) -> list[dict[str, Any]]:
@@ -277,9 +349,11 @@ def problem_said(shop: Business, tracker: Tracker, today: dt.date) -> str | None
         return None
     for index in range(booking, -1, -1):  # the booking request first, then earlier ones
         event = messages[index]
-        clauses = [part for part in _CLAUSE_BREAK.split(str(event["text"])) if part.strip()]
-        for clause in clauses:
-            if _names_something(clause, event):
+        for clause in clauses_of(str(event["text"])):
+            service = service_asked_for(shop, clause)
+            if service is not None:  # "book me in for a brake service next tuesday"
+                return service
+            if _names_something(clause, event) or bike_said(shop, clause) is not None:
                 continue
             names_repair = shop.repair_service(clause) is not None
             if index < booking and not names_repair and _intent_of(event) not in PROBLEM_INTENTS:
@@ -530,8 +604,13 @@ class ValidateRepairForm(SafeFormValidation):
         if tracker.get_slot("requested_slot") == "repair_bike":
             return {}  # an answer to the question: validation reads it
         texts = base.messages_since(tracker, BOOKING_INTENT)
-        if not texts or not SAME_BIKE.search(texts[-1]):
+        if not texts:
             return {}
+        if not SAME_BIKE.search(texts[-1]):  # "…a tune up for saturday, its an old raleigh"
+            shop = await base.load_business()
+            named = (bike_said(shop, clause) for clause in clauses_of(texts[0]))
+            bike = next((found for found in named if found), None)
+            return {"repair_bike": bike} if bike else {}
         known = await remembered_bike(tracker)
         return {"repair_bike": known, "known_bike": known} if known else {}
 
@@ -557,7 +636,8 @@ class ValidateRepairForm(SafeFormValidation):
             if set(answer.split()) & OTHER_BIKE_WORDS:
                 return explain(dispatcher, "repair_bike", "utter_ask_repair_bike_other")
         shop = await base.load_business()
-        text = bike_name(str(value or ""), bike_kind_names(shop))
+        # A question or an aside is no bike; "I said, an old raleigh" is the old raleigh.
+        text = bike_name(answer_in(str(value or "")) or "", bike_kind_names(shop))
         if len(text) < 2 or text.lower() in VAGUE_BIKE_WORDS:
             return missed(dispatcher, tracker, "repair_bike", EXITS["repair_bike"])
         bike = own_item(shop, text)

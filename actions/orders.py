@@ -426,7 +426,8 @@ class ActionSubmitRepair(ShopAction):
             drop_off,
         )
         service = shop.repair_service(problem)
-        estimate_text = "" if service is None else repair_estimate(shop, service)
+        # The estimate is a sentence of its own before "Drop it at…" (the loader trims it).
+        estimate_text = "" if service is None else f"{repair_estimate(shop, service).strip()} "
         workshop = next((place for place in shop.locations if place.workshop), shop.locations[0])
         dispatcher.utter_message(
             response="utter_repair_booked" if in_time else "utter_repair_booked_before_offer",
