@@ -139,6 +139,21 @@ IN_SHOP = re.compile(
     r"\b(?:bought\s+it\s+in|in\s+(?:the\s+)?(?:shop|store|person)|in-store|over\s+the\s+counter)\b",
     re.IGNORECASE,
 )
+# The item a return request names: "return the helmet I bought 2 weeks ago" -> "helmet".
+_RETURN_ITEM = re.compile(
+    r"\b(?:return|send\s+back|swap|exchange)\s+(?:the|my|this|these|those|a|an|some)\s+"
+    r"(?P<item>[a-z0-9][a-z0-9'\- ]*?)(?=\s+(?:i|we|that|which|bought|got|from|because|as|cos"
+    r"|for|it|they|back|please|pls)\b|\s*[,.;:!?\u2026]|$)",
+    re.IGNORECASE,
+)
+# Words that give a return's reason: "doesnt fit", "too small", "faulty".
+_RETURN_REASON = re.compile(
+    r"\b(?:(?:(?:does|did|do)\s*n[o']?t|doesnt|didnt|dont|not)\s+(?:fit|work|suit|match|charge)"
+    r"|too\s+(?:small|big|large|tight|loose|short|long|heavy)|wrong\s+(?:size|colou?r|item|one|model)"
+    r"|broken|faulty|damaged|stopped\s+working|changed\s+my\s+mind)\b",
+    re.IGNORECASE,
+)
+RETURN_INTENT = "return_request"
 _LEAD_WORDS = re.compile(
     r"^(?:(?:actually|sorry|no|so|well|it'?s|it is|its|my|the|a|an|our)[\s,]+)+", re.IGNORECASE
 )
@@ -803,6 +818,31 @@ class ValidateReturnForm(ConfirmsOrderDetails):
                 return {BOUGHT_SLOT: text}
         return {}
 
+    async def extract_return_item(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The item the return request named ("return the helmet I bought…"), so the form
+        doesn't ask for it."""
+        if tracker.get_slot("requested_slot") == "return_item" or tracker.get_slot("return_item"):
+            return {}
+        item = item_said(tracker)
+        return {"return_item": item} if item else {}
+
+    async def extract_return_reason(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The reason the return request gave ("…, doesnt fit"), so the form doesn't ask."""
+        asked = tracker.get_slot("requested_slot") == "return_reason"
+        if asked or tracker.get_slot("return_reason"):
+            return {}
+        texts = base.messages_since(tracker, RETURN_INTENT)
+        for clause in clauses_of(texts[0]) if texts else []:
+            found = _RETURN_REASON.search(clause)
+            if found is not None:
+                request = _RETURN_ITEM.search(clause)
+                return {"return_reason": clause[found.start() :] if request else clause}
+        return {}
+
     def without_details(self, slot: str) -> tuple[Exit, dict[str, Any]]:
         """No email address or postcode for the order: the return goes on without the order
         (and the details are not asked again to find one)."""
@@ -990,6 +1030,15 @@ class ValidateReturnForm(ConfirmsOrderDetails):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = str(value or "").strip()
+        message = str((tracker.latest_message or {}).get("text") or "").strip()
+        if text and text == message:  # the whole message: the item in it, or none
+            named = _RETURN_ITEM.search(text)
+            if named is not None:
+                text = named.group("item")
+            elif _wish_in(text) is not None:
+                # "Can I swap it for a bigger size instead?": the return's wish, not the item;
+                # the item the request named, else the question again.
+                return {"return_item": item_said(tracker)}
         unanswered = not text or not_given(tracker, value)
         if tracker.get_slot("return_order_id") == NO_ORDER:
             if unanswered:
@@ -1072,10 +1121,17 @@ class ValidateReturnForm(ConfirmsOrderDetails):
     ) -> dict[str, Any]:
         if not_given(tracker, value):
             return missed(dispatcher, tracker, "return_reason", EXITS["return_reason"])
-        text = await echo_of(str(value or ""))
+        text = await echo_of(_SAID_BEFORE.sub("", str(value or "").strip()))
         if len(text) < 3:
             return missed(dispatcher, tracker, "return_reason", EXITS["return_reason"])
         return {"return_reason": text}
+
+
+def item_said(tracker: Tracker) -> str | None:
+    """The item the return request named in its own words ("helmet"), or None."""
+    texts = base.messages_since(tracker, RETURN_INTENT)
+    found = _RETURN_ITEM.search(texts[0]) if texts else None
+    return found.group("item").strip() if found else None
 
 
 def _wish_in(text: str) -> str | None:

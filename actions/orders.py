@@ -75,7 +75,9 @@ WISHES = {
 # A return's wish is read from all of its messages (the form asks up to six questions, and the
 # wish may be in the request itself).
 RETURN_MESSAGES = 40
-NEGATIONS = re.compile(r"\b(not|no|never|without|don't|dont|doesn't|won't|n't)\b")
+NEGATIONS = re.compile(
+    r"\b(not|no|never|without|don't|dont|doesn't|won't|n't|instead\s+of|rather\s+than)\b"
+)
 
 
 def _affirmed(found: re.Match[str]) -> bool:

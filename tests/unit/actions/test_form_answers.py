@@ -17,8 +17,14 @@ from action_testkit import action_event, entity, make_tracker, rendered, said, u
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base
-from actions.forms import ValidateRepairForm, problem_said
-from actions.orders import ActionSubmitRepair
+from actions.forms import (
+    BOUGHT_SLOT,
+    NO_ORDER,
+    ValidateRepairForm,
+    ValidateReturnForm,
+    problem_said,
+)
+from actions.orders import ActionSubmitRepair, ActionSubmitReturn, return_wish
 from actions.shop_records import bookings
 from voice.business import load
 
@@ -174,3 +180,98 @@ async def test_a_request_naming_bike_and_repair_is_booked_with_the_estimate(
     assert "£55" in text
     assert ". Drop it at" in text  # the estimate and what comes next are two sentences
     assert await bike_facts() == ["old raleigh"]
+
+
+# --- a return: the item and reason said with the request; a change of mind is the wish --------
+
+RETURN_REQUEST = "I want to return the helmet I bought 2 weeks ago, doesnt fit"
+SWAP = "actually can I swap it for a bigger size instead of a refund?"
+
+
+def return_started(*answers: tuple[str, str, str]) -> list[dict[str, Any]]:
+    """A session where RETURN_REQUEST started the return, then (asked, intent, text) turns."""
+    events: list[dict[str, Any]] = [
+        {"event": "session_started"},
+        action_event("action_listen"),
+        user_event("return_request", RETURN_REQUEST),
+        {"event": "active_loop", "name": "return_form"},
+    ]
+    for response, intent, text in answers:
+        events += [bot_said(response), action_event("action_listen"), user_event(intent, text)]
+    return events
+
+
+async def test_the_item_and_reason_said_with_the_request_are_not_asked(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    form = ValidateReturnForm()
+    tracker = make_tracker(
+        "return_request",
+        RETURN_REQUEST,
+        history=[{"event": "session_started"}],
+        active_loop="return_form",
+        sender_id=SENDER,
+    )
+    assert await form.extract_return_item(dispatcher, tracker, domain) == {"return_item": "helmet"}
+    assert await form.extract_return_reason(dispatcher, tracker, domain) == {
+        "return_reason": "doesnt fit"
+    }
+
+
+async def test_a_change_of_mind_given_to_which_item_is_not_the_item(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    history = [
+        *return_started(("utter_ask_return_order_id", "inform", "bought it in the shop")),
+        bot_said("utter_ask_return_item_without_order"),
+    ]
+    tracker = make_tracker(
+        "buy_product",
+        SWAP,
+        slots={"requested_slot": "return_item", "return_item": SWAP, "return_order_id": NO_ORDER},
+        history=history,
+        after=[{"event": "slot", "name": "return_item", "value": SWAP}],
+        active_loop="return_form",
+        sender_id=SENDER,
+    )
+    events = await ValidateReturnForm().run(dispatcher, tracker, domain)
+    assert slot_values(events)["return_item"] == "helmet"  # from the request, not the wish
+
+
+async def test_i_said_it_doesnt_fit_is_the_reason(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    text = "i said, it doesnt fit. too small"
+    tracker = make_tracker(
+        "inform",
+        text,
+        slots={"requested_slot": "return_reason", "return_reason": text},
+        history=return_started(),
+        after=[{"event": "slot", "name": "return_reason", "value": text}],
+        active_loop="return_form",
+        sender_id=SENDER,
+    )
+    events = await ValidateReturnForm().run(dispatcher, tracker, domain)
+    assert slot_values(events)["return_reason"] == "it doesnt fit"  # the echo: one sentence
+
+
+def test_a_swap_instead_of_a_refund_is_a_swap() -> None:
+    assert return_wish([RETURN_REQUEST, SWAP]) == "exchange"
+    assert return_wish(["can I have a refund rather than a swap"]) == "refund"
+
+
+async def test_the_change_of_mind_turns_the_return_into_an_exchange(
+    domain: dict[str, Any],
+) -> None:
+    history = return_started(
+        ("utter_ask_return_order_id", "inform", "bought it in the shop"),
+        ("utter_ask_return_item_without_order", "buy_product", SWAP),
+    )
+    slots = {"return_order_id": NO_ORDER, "return_item": "helmet", BOUGHT_SLOT: "14"}
+    decided = CollectingDispatcher()
+    await ActionSubmitReturn().run(
+        decided, make_tracker("inform", "too small", slots=slots, history=history), domain
+    )
+    [decision] = [m for m in decided.messages if m.get("say_yes")]
+    assert decision["say_yes"]["kind"] == "exchange"
+    assert all(SWAP not in rendered(domain, message) for message in decided.messages)
