@@ -317,6 +317,35 @@ class ActionRepairStatus(ShopAction):
         return await answer_repair_status(dispatcher, shop, tracker, reference_in_message(tracker))
 
 
+def last_said(tracker: Tracker) -> str | None:
+    """The response the bot said last (its name), if any."""
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "bot":
+            return (event.get("metadata") or {}).get("utter_action")
+    return None
+
+
+class ActionStatusReferenceUnknown(ShopAction):
+    """"I don't know the number" to the order or repair status question: accepted, never the
+    question again. A repair booked in chat (or on the signed-in customer's account) is found
+    without it; otherwise a person finds it another way, or the customer signs in."""
+
+    def name(self) -> str:
+        return "action_status_reference_unknown"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        if last_said(tracker) == ASK_REPAIR_NUMBER:
+            own = await own_repairs(shop, await asker_of(tracker))
+            if own:
+                return tell_status(dispatcher, shop, own[0])
+            dispatcher.utter_message(response="utter_repair_reference_unknown")
+            return []
+        dispatcher.utter_message(response="utter_order_number_unknown")
+        return []
+
+
 class ActionCheckOrderDetails(ShopAction):
     """The order check form is complete: the email address and postcode given either match the
     order or repair asked about (its status follows, and the chat may ask about it again), or
