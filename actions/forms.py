@@ -651,6 +651,10 @@ class ValidateRepairForm(SafeFormValidation):
             if set(answer.split()) & OTHER_BIKE_WORDS:
                 return explain(dispatcher, "repair_bike", "utter_ask_repair_bike_other")
         shop = await base.load_business()
+        kinds = bike_kind_names(shop)
+        if str(value or "") in kinds:  # "road bike, a cervelo": the make with the kind
+            make = _make_beside(str((tracker.latest_message or {}).get("text") or ""), shop)
+            value = f"{make} {kinds[str(value)]}" if make else value
         # A question or an aside is no bike; "I said, an old raleigh" is the old raleigh.
         text = bike_name(answer_in(str(value or "")) or "", bike_kind_names(shop))
         if len(text) < 2 or text.lower() in VAGUE_BIKE_WORDS:
@@ -721,6 +725,11 @@ class ValidateRepairForm(SafeFormValidation):
                 also=offer,
                 date=base.format_day(suggested, today),
             )
+        if tracker.get_slot("requested_slot") != "repair_date" and _deadline_in(
+            shop, str((tracker.latest_message or {}).get("text") or ""), day, today
+        ):
+            # "triathlon on sunday": the day it's needed by; the drop-off day is asked.
+            return {"repair_date": None}
         problem = check_drop_off(shop, day, today)
         if problem is not None:
             response, values = problem
@@ -729,6 +738,31 @@ class ValidateRepairForm(SafeFormValidation):
                 return await offer_next_open_day(dispatcher, tracker, shop, day, today)
             return explain(dispatcher, "repair_date", response, **values)
         return {"repair_date": day.isoformat(), OFFERED_DAY_SLOT: None}
+
+
+def _deadline_in(shop: Business, text: str, day: dt.date, today: dt.date) -> bool:
+    """Whether a message names `day` as the day the bike is needed by ("need it fixed asap,
+    triathlon on sunday"), not the day to bring it in."""
+    from actions.orders import needed_by  # orders builds on this module
+
+    return needed_by([text], today, dt.date.min, shop.vocabulary) == day
+
+
+def _make_beside(text: str, shop: Business) -> str | None:
+    """The make said beside a kind of bike ("road bike, a cervelo" -> "cervelo"), if any."""
+    words = {
+        word.lower() for kind in shop.vocabulary.bike_kinds for word in (kind.name, *kind.words)
+    }
+    for clause in clauses_of(text):
+        name = bike_name(answer_in(clause) or "")
+        lowered = name.lower()
+        if not name or lowered in words or lowered in VAGUE_BIKE_WORDS:
+            continue
+        if any(re.search(rf"\b{re.escape(word)}\b", lowered) for word in words):
+            continue  # the kind itself ("a road bike")
+        if len(name.split()) <= _MAX_BIKE_WORDS and shop.repair_service(name) is None:
+            return name
+    return None
 
 
 def item_in_order(text: str, items: tuple[str, ...]) -> str | None:

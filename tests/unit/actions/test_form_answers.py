@@ -275,3 +275,60 @@ async def test_the_change_of_mind_turns_the_return_into_an_exchange(
     [decision] = [m for m in decided.messages if m.get("say_yes")]
     assert decision["say_yes"]["kind"] == "exchange"
     assert all(SWAP not in rendered(domain, message) for message in decided.messages)
+
+
+# --- an occasion's day is the deadline, not the drop-off; the make is kept with the kind ------
+
+RACE = "got a puncture, need it fixed asap, triathlon on sunday!!"
+
+
+async def test_the_race_day_is_not_the_drop_off_day(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        "book_repair",
+        RACE,
+        [entity("DATE", "sunday")],
+        slots={"repair_date": "sunday"},
+        history=[{"event": "session_started"}],
+        after=[{"event": "slot", "name": "repair_date", "value": "sunday"}],
+        active_loop="repair_form",
+        sender_id=SENDER,
+    )
+    events = await ValidateRepairForm().run(dispatcher, tracker, domain)
+    assert slot_values(events).get("repair_date") is None  # the drop-off day is asked
+
+
+async def test_a_drop_off_day_said_with_the_request_is_still_the_drop_off(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        "book_repair",
+        TUNE_UP,
+        [entity("DATE", "saturday")],
+        slots={"repair_date": "saturday"},
+        history=[{"event": "session_started"}],
+        after=[{"event": "slot", "name": "repair_date", "value": "saturday"}],
+        active_loop="repair_form",
+        sender_id=SENDER,
+    )
+    events = await ValidateRepairForm().run(dispatcher, tracker, domain)
+    assert slot_values(events)["repair_date"] == SATURDAY
+
+
+async def test_the_make_said_with_the_kind_of_bike_is_kept(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    text = "road bike, a cervelo"
+    tracker = make_tracker(
+        "inform",
+        text,
+        [entity("bike_type", "road")],
+        slots={"requested_slot": "repair_bike", "repair_bike": "road"},
+        history=asked_bike_after(RACE),
+        after=[{"event": "slot", "name": "repair_bike", "value": "road"}],
+        active_loop="repair_form",
+        sender_id=SENDER,
+    )
+    events = await ValidateRepairForm().run(dispatcher, tracker, domain)
+    assert slot_values(events)["repair_bike"] == "cervelo road bike"

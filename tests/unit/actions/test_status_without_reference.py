@@ -1,4 +1,4 @@
-""""I don't know" to the order number or the repair reference is accepted: never the question
+""" "I don't know" to the order number or the repair reference is accepted: never the question
 again, never the fallback. A repair booked in this chat is found without it; otherwise a person
 finds it another way (or the customer signs in), with a button for that.
 
@@ -43,7 +43,9 @@ async def test_the_status_questions_are_the_ones_this_action_answers(
     """Without a reference and nothing of theirs on record, the status actions ask for it."""
     order, repair = CollectingDispatcher(), CollectingDispatcher()
     await ActionOrderStatus().run(order, make_tracker("order_status", "wheres my order"), domain)
-    await ActionRepairStatus().run(repair, make_tracker("repair_status", "is my bike ready"), domain)
+    await ActionRepairStatus().run(
+        repair, make_tracker("repair_status", "is my bike ready"), domain
+    )
     assert said(order) == ["utter_ask_order_number"]
     assert said(repair) == ["utter_ask_repair_number"]
 
