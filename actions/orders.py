@@ -326,7 +326,7 @@ def last_said(tracker: Tracker) -> str | None:
 
 
 class ActionStatusReferenceUnknown(ShopAction):
-    """"I don't know the number" to the order or repair status question: accepted, never the
+    """ "I don't know the number" to the order or repair status question: accepted, never the
     question again. A repair booked in chat (or on the signed-in customer's account) is found
     without it; otherwise a person finds it another way, or the customer signs in."""
 
