@@ -173,6 +173,29 @@ def rush_request(shop: Business, problem: str, drop_off: dt.date, needed: dt.dat
     return Request("rush_repair", facts)
 
 
+# A booking request that changes the booking made earlier in the chat ("can you do a full
+# overhaul instead", "change my booking").
+CHANGE_WORDS = re.compile(
+    r"\b(instead|rather|change\s+(?:it|that|my\s+booking|the\s+booking)|switch\s+(?:it|to))\b"
+)
+
+
+def booking_to_change(tracker: Tracker, url: str) -> str | None:
+    """The reference of the booking this session made that the latest booking request changes
+    ("…a full overhaul instead"), or None for a new booking (synchronous: a worker thread)."""
+    texts = base.messages_since(tracker, "book_repair")
+    if not any(CHANGE_WORDS.search(text.lower()) for text in texts):
+        return None
+    made: set[str] = set()
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "session_started":
+            break
+        if event.get("event") == "slot" and event.get("name") == "order_id" and event.get("value"):
+            made.add(str(event["value"]))
+    booked = bookings(url).of(None, [tracker.sender_id])  # this conversation's, newest first
+    return next((record.reference for record in booked if record.reference in made), None)
+
+
 def remember_bike(store: Any, sender_id: str, bike: str) -> None:
     """Keep the booked bike as a fact about the customer (synchronous: a worker thread)."""
     from memory.records import ExtractedFact
@@ -448,20 +471,29 @@ class ActionSubmitRepair(ShopAction):
         if in_time:
             dispatcher.messages.extend(offer.messages)
         url = (await base.settings()).bookings_url
-        reference = await asyncio.to_thread(
-            bookings(url).book,
-            tracker.sender_id,
-            tracker.get_slot("customer_id"),
-            bike,
-            problem,
-            drop_off,
+        reference = await asyncio.to_thread(booking_to_change, tracker, url)
+        changed = reference is not None and await asyncio.to_thread(
+            bookings(url).change, reference, tracker.sender_id, bike, problem, drop_off
         )
+        if not changed or reference is None:
+            reference = await asyncio.to_thread(
+                bookings(url).book,
+                tracker.sender_id,
+                tracker.get_slot("customer_id"),
+                bike,
+                problem,
+                drop_off,
+            )
         service = shop.repair_service(problem)
         # The estimate is a sentence of its own before "Drop it at…" (the loader trims it).
         estimate_text = "" if service is None else f"{repair_estimate(shop, service).strip()} "
         workshop = next((place for place in shop.locations if place.workshop), shop.locations[0])
         dispatcher.utter_message(
-            response="utter_repair_booked" if in_time else "utter_repair_booked_before_offer",
+            response="utter_repair_changed"
+            if changed
+            else "utter_repair_booked"
+            if in_time
+            else "utter_repair_booked_before_offer",
             bike=bike,
             date=base.format_day(drop_off, base.today(shop)),
             problem=problem,

@@ -9,6 +9,7 @@ with its bookings database and this test's own memory) and asserts what is store
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -332,3 +333,69 @@ async def test_the_make_said_with_the_kind_of_bike_is_kept(
     )
     events = await ValidateRepairForm().run(dispatcher, tracker, domain)
     assert slot_values(events)["repair_bike"] == "cervelo road bike"
+
+
+# --- "…instead" after a booking in this chat changes it, never makes a second one ------------
+
+
+async def test_instead_changes_the_booking_made_in_this_chat(
+    domain: dict[str, Any], sample_shop: Any
+) -> None:
+    store = bookings(sample_shop.bookings_url)
+    first = store.book(SENDER, None, "Trek FX 3", "the gears keep slipping", dt.date(2026, 11, 28))
+    history = [
+        {"event": "session_started"},
+        action_event("action_listen"),
+        user_event("book_repair", "can I book my bike in, the gears keep slipping"),
+        {"event": "slot", "name": "order_id", "value": first},
+        action_event("action_listen"),
+        user_event("book_repair", "actually can you do a full overhaul instead, its been ages"),
+    ]
+    slots = {"repair_bike": "Trek FX 3", "repair_problem": "full overhaul", "repair_date": SATURDAY}
+    confirm = CollectingDispatcher()
+    tracker = make_tracker("inform", "same day, saturday", slots=slots, history=history)
+    await ActionSubmitRepair().run(confirm, tracker, domain)
+    [booked] = store.of(None, [SENDER])  # still one booking
+    assert (booked.reference, booked.problem) == (first, "full overhaul")
+    assert said(confirm) == ["utter_repair_changed"]
+    assert "£140" in rendered(domain, confirm.messages[0])
+
+
+async def test_a_new_booking_without_instead_is_another_booking(
+    domain: dict[str, Any], sample_shop: Any
+) -> None:
+    store = bookings(sample_shop.bookings_url)
+    first = store.book(SENDER, None, "Trek FX 3", "brake service", dt.date(2026, 11, 28))
+    history = [
+        {"event": "session_started"},
+        {"event": "slot", "name": "order_id", "value": first},
+        action_event("action_listen"),
+        user_event("book_repair", "can you also book in my other bike, its a puncture"),
+    ]
+    slots = {"repair_bike": "road bike", "repair_problem": "puncture", "repair_date": SATURDAY}
+    confirm = CollectingDispatcher()
+    await ActionSubmitRepair().run(
+        confirm, make_tracker("inform", slots=slots, history=history), domain
+    )
+    assert len(store.of(None, [SENDER])) == 2
+    assert said(confirm) == ["utter_repair_booked"]
+
+
+async def test_instead_never_changes_another_conversations_booking(
+    domain: dict[str, Any], sample_shop: Any
+) -> None:
+    store = bookings(sample_shop.bookings_url)
+    theirs = store.book("someone-else", None, "Trek FX 3", "brake service", dt.date(2026, 11, 28))
+    history = [
+        {"event": "session_started"},
+        {"event": "slot", "name": "order_id", "value": theirs},
+        action_event("action_listen"),
+        user_event("book_repair", "can you do a full overhaul instead"),
+    ]
+    slots = {"repair_bike": "road bike", "repair_problem": "full overhaul", "repair_date": SATURDAY}
+    await ActionSubmitRepair().run(
+        CollectingDispatcher(), make_tracker("inform", slots=slots, history=history), domain
+    )
+    [kept] = store.of(None, ["someone-else"])
+    assert kept.problem == "brake service"
+    assert len(store.of(None, [SENDER])) == 1
