@@ -235,7 +235,7 @@ _ASIDE_WORDS = frozenset(
     "ok okay k whatever fine right anyway anyways yes yeah yep yup sure so well hmm um er lol "
     "then please thanks cheers mate i mean just".split()
 )
-# A clause that names the customer's bike: "its an old raleigh", "it's a giant talon", "my
+# A clause that names the customer's bike: "its an old raleigh", "it's a Dawes Galaxy", "my
 # bike is a Trek". What follows the article is the bike, when it is a name of a few words.
 _BIKE_CLAUSE = re.compile(
     r"^(?:it'?s|it\s+is|its|my\s+bike\s+is|my\s+bike'?s|the\s+bike\s+is)\s+(?:an?|the)\s+"
@@ -283,14 +283,14 @@ def bike_said(shop: Business, clause: str) -> str | None:
     if len(bike.split()) > _MAX_BIKE_WORDS or _NOT_A_BIKE.match(bike):
         return None
     if shop.repair_service(bike) is not None:
-        return None  # "it's a puncture": what is wrong, not which bike
+        return None  # "it's a <repair>": what is wrong, not which bike
     start = clause.lower().find(bike.lower())
     return clause[start : start + len(bike)] if start >= 0 else bike
 
 
 def service_asked_for(shop: Business, clause: str) -> str | None:
-    """The shop's repair a clause asks for by its name ("can i book a tune up for saturday" ->
-    "tune-up"), or None (a clause that only describes a fault, "my brakes squeal", is the
+    """The shop's repair a clause asks for by its name or synonym ("can i book a <repair> for
+    saturday"), or None (a clause that only describes a fault, "the gears slip", is the
     fault itself)."""
     service = shop.repair_service(clause)
     if service is None:
@@ -366,7 +366,7 @@ def problem_said(shop: Business, tracker: Tracker, today: dt.date) -> str | None
         event = messages[index]
         for clause in clauses_of(str(event["text"])):
             service = service_asked_for(shop, clause)
-            if service is not None:  # "book me in for a brake service next tuesday"
+            if service is not None:  # "book me in for a <repair> next tuesday"
                 return service
             if _names_something(clause, event) or bike_said(shop, clause) is not None:
                 continue
@@ -621,7 +621,7 @@ class ValidateRepairForm(SafeFormValidation):
         texts = base.messages_since(tracker, BOOKING_INTENT)
         if not texts:
             return {}
-        if not SAME_BIKE.search(texts[-1]):  # "…a tune up for saturday, its an old raleigh"
+        if not SAME_BIKE.search(texts[-1]):  # "…for saturday, its an old raleigh"
             shop = await base.load_business()
             named = (bike_said(shop, clause) for clause in clauses_of(texts[0]))
             bike = next((found for found in named if found), None)

@@ -173,8 +173,8 @@ def rush_request(shop: Business, problem: str, drop_off: dt.date, needed: dt.dat
     return Request("rush_repair", facts)
 
 
-# A booking request that changes the booking made earlier in the chat ("can you do a full
-# overhaul instead", "change my booking").
+# A booking request that changes the booking made earlier in the chat ("can you do <another
+# repair> instead", "change my booking").
 CHANGE_WORDS = re.compile(
     r"\b(instead|rather|change\s+(?:it|that|my\s+booking|the\s+booking)|switch\s+(?:it|to))\b"
 )
@@ -182,7 +182,7 @@ CHANGE_WORDS = re.compile(
 
 def booking_to_change(tracker: Tracker, url: str) -> str | None:
     """The reference of the booking this session made that the latest booking request changes
-    ("…a full overhaul instead"), or None for a new booking (synchronous: a worker thread)."""
+    ("…<another repair> instead"), or None for a new booking (synchronous: a worker thread)."""
     texts = base.messages_since(tracker, "book_repair")
     if not any(CHANGE_WORDS.search(text.lower()) for text in texts):
         return None
