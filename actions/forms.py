@@ -140,6 +140,21 @@ IN_SHOP = re.compile(
     r"\b(?:bought\s+it\s+in|in\s+(?:the\s+)?(?:shop|store|person)|in-store|over\s+the\s+counter)\b",
     re.IGNORECASE,
 )
+# The item a return request names: "return the helmet I bought 2 weeks ago" -> "helmet".
+_RETURN_ITEM = re.compile(
+    r"\b(?:return|send\s+back|swap|exchange)\s+(?:the|my|this|these|those|a|an|some)\s+"
+    r"(?P<item>[a-z0-9][a-z0-9'\- ]*?)(?=\s+(?:i|we|that|which|bought|got|from|because|as|cos"
+    r"|for|it|they|back|please|pls)\b|\s*[,.;:!?\u2026]|$)",
+    re.IGNORECASE,
+)
+# Words that give a return's reason: "doesnt fit", "too small", "faulty".
+_RETURN_REASON = re.compile(
+    r"\b(?:(?:(?:does|did|do)\s*n[o']?t|doesnt|didnt|dont|not)\s+(?:fit|work|suit|match|charge)"
+    r"|too\s+(?:small|big|large|tight|loose|short|long|heavy)|wrong\s+(?:size|colou?r|item|one|model)"
+    r"|broken|faulty|damaged|stopped\s+working|changed\s+my\s+mind)\b",
+    re.IGNORECASE,
+)
+RETURN_INTENT = "return_request"
 _LEAD_WORDS = re.compile(
     r"^(?:(?:actually|sorry|no|so|well|it'?s|it is|its|my|the|a|an|our)[\s,]+)+", re.IGNORECASE
 )
@@ -209,9 +224,81 @@ _ANSWER_START = re.compile(
     r"^(?:yes|yeah|yep|yup|no|nope|nah|ok|okay|sure|please|thanks|thank\s+you|cheers)\b"
 )
 _MIN_PROBLEM_WORDS = 3
+# "I said, an old raleigh", "I told you, a Trek", "like I said it's a Trek": what follows is
+# the answer.
+_SAID_BEFORE = re.compile(
+    r"^(?:(?:like|as)\s+)?i(?:'ve|\s+have)?\s+(?:already\s+)?(?:said|told\s+you|told\s+u)"
+    r"(?:\s+(?:before|already))?(?:[\s,:.!\-]+|$)",
+    re.IGNORECASE,
+)
+# Words that, alone in a clause, answer nothing ("ok whatever", "yes", "fine then").
+_ASIDE_WORDS = frozenset(
+    "ok okay k whatever fine right anyway anyways yes yeah yep yup sure so well hmm um er lol "
+    "then please thanks cheers mate i mean just".split()
+)
+# A clause that names the customer's bike: "its an old raleigh", "it's a Dawes Galaxy", "my
+# bike is a Trek". What follows the article is the bike, when it is a name of a few words.
+_BIKE_CLAUSE = re.compile(
+    r"^(?:it'?s|it\s+is|its|my\s+bike\s+is|my\s+bike'?s|the\s+bike\s+is)\s+(?:an?|the)\s+"
+    r"(?P<bike>.+)$",
+    re.IGNORECASE,
+)
+_MAX_BIKE_WORDS = 4
+# What follows "it's a" that says how it is, not which bike it is ("it's a bit wobbly").
+_NOT_A_BIKE = re.compile(r"^(?:bit|little|lot|real|total|right|nightmare|problem|mess)\b", re.I)
 BOOKING_INTENT = "book_repair"
 # Earlier messages of the session that may describe the problem (besides one naming a repair).
 PROBLEM_INTENTS = frozenset({BOOKING_INTENT, "complain"})
+
+
+def clauses_of(text: str) -> list[str]:
+    """A message's clauses (split at commas, full stops, "…", "because"), stripped."""
+    return [part.strip() for part in _CLAUSE_BREAK.split(text) if part and part.strip()]
+
+
+def _plain_clause(clause: str) -> str:
+    return " ".join(clause.lower().replace("\u2019", "'").split())
+
+
+def answer_in(text: str) -> str | None:
+    """The part of a message that answers a form's question: what follows "I said," or "I
+    told you,", without a question or an aside ("ok whatever. can i pay in instalments?" has
+    none; "yes, a Dawes Galaxy" is "a Dawes Galaxy"). None when no part of it answers."""
+    said = _SAID_BEFORE.sub("", " ".join(str(text or "").split()))
+    for clause in clauses_of(said):
+        lowered = _plain_clause(clause)
+        if _QUESTION_START.match(lowered):
+            continue
+        if set(re.findall(r"[a-z']+", lowered)) <= _ASIDE_WORDS:
+            continue
+        return clause
+    return None
+
+
+def bike_said(shop: Business, clause: str) -> str | None:
+    """The bike a clause names ("its an old raleigh" -> "old raleigh"), or None."""
+    found = _BIKE_CLAUSE.match(_plain_clause(_SAID_BEFORE.sub("", clause.strip())))
+    if found is None:
+        return None
+    bike = found.group("bike").strip(" .!")
+    if len(bike.split()) > _MAX_BIKE_WORDS or _NOT_A_BIKE.match(bike):
+        return None
+    if shop.repair_service(bike) is not None:
+        return None  # "it's a <repair>": what is wrong, not which bike
+    start = clause.lower().find(bike.lower())
+    return clause[start : start + len(bike)] if start >= 0 else bike
+
+
+def service_asked_for(shop: Business, clause: str) -> str | None:
+    """The shop's repair a clause asks for by its name or synonym ("can i book a <repair> for
+    saturday"), or None (a clause that only describes a fault, "the gears slip", is the
+    fault itself)."""
+    service = shop.repair_service(clause)
+    if service is None:
+        return None
+    words = f" {_words(clause)} "
+    names = (service.name, *service.synonyms)
+    return service.name if any(f" {_words(name)} " in words for name in names) else None
 
 
 def _session_messages(tracker: Tracker) -> list[dict[str, Any]]:
@@ -278,9 +365,11 @@ def problem_said(shop: Business, tracker: Tracker, today: dt.date) -> str | None
         return None
     for index in range(booking, -1, -1):  # the booking request first, then earlier ones
         event = messages[index]
-        clauses = [part for part in _CLAUSE_BREAK.split(str(event["text"])) if part.strip()]
-        for clause in clauses:
-            if _names_something(clause, event):
+        for clause in clauses_of(str(event["text"])):
+            service = service_asked_for(shop, clause)
+            if service is not None:  # "book me in for a <repair> next tuesday"
+                return service
+            if _names_something(clause, event) or bike_said(shop, clause) is not None:
                 continue
             names_repair = shop.repair_service(clause) is not None
             if index < booking and not names_repair and _intent_of(event) not in PROBLEM_INTENTS:
@@ -528,8 +617,13 @@ class ValidateRepairForm(SafeFormValidation):
         if tracker.get_slot("requested_slot") == "repair_bike":
             return {}  # an answer to the question: validation reads it
         texts = base.messages_since(tracker, BOOKING_INTENT)
-        if not texts or not SAME_BIKE.search(texts[-1]):
+        if not texts:
             return {}
+        if not SAME_BIKE.search(texts[-1]):  # "…for saturday, its an old raleigh"
+            shop = await base.load_business()
+            named = (bike_said(shop, clause) for clause in clauses_of(texts[0]))
+            bike = next((found for found in named if found), None)
+            return {"repair_bike": bike} if bike else {}
         known = await remembered_bike(tracker)
         return {"repair_bike": known, "known_bike": known} if known else {}
 
@@ -555,7 +649,12 @@ class ValidateRepairForm(SafeFormValidation):
             if set(answer.split()) & OTHER_BIKE_WORDS:
                 return explain(dispatcher, "repair_bike", "utter_ask_repair_bike_other")
         shop = await base.load_business()
-        text = bike_name(str(value or ""), bike_kind_names(shop))
+        kinds = bike_kind_names(shop)
+        if str(value or "") in kinds:  # "road bike, a cervelo": the make with the kind
+            make = _make_beside(str((tracker.latest_message or {}).get("text") or ""), shop)
+            value = f"{make} {kinds[str(value)]}" if make else value
+        # A question or an aside is no bike; "I said, an old raleigh" is the old raleigh.
+        text = bike_name(answer_in(str(value or "")) or "", bike_kind_names(shop))
         if len(text) < 2 or text.lower() in VAGUE_BIKE_WORDS:
             return missed(dispatcher, tracker, "repair_bike", EXITS["repair_bike"])
         bike = own_item(shop, text)
@@ -624,6 +723,11 @@ class ValidateRepairForm(SafeFormValidation):
                 also=offer,
                 date=shop.format_day(suggested, today),
             )
+        if tracker.get_slot("requested_slot") != "repair_date" and _deadline_in(
+            shop, str((tracker.latest_message or {}).get("text") or ""), day, today
+        ):
+            # "triathlon on sunday": the day it's needed by; the drop-off day is asked.
+            return {"repair_date": None}
         problem = check_drop_off(shop, day, today)
         if problem is not None:
             response, values = problem
@@ -632,6 +736,31 @@ class ValidateRepairForm(SafeFormValidation):
                 return await offer_next_open_day(dispatcher, tracker, shop, day, today)
             return explain(dispatcher, "repair_date", response, **values)
         return {"repair_date": day.isoformat(), OFFERED_DAY_SLOT: None}
+
+
+def _deadline_in(shop: Business, text: str, day: dt.date, today: dt.date) -> bool:
+    """Whether a message names `day` as the day the bike is needed by ("need it fixed asap,
+    triathlon on sunday"), not the day to bring it in."""
+    from actions.orders import needed_by  # orders builds on this module
+
+    return needed_by([text], today, dt.date.min, shop.vocabulary) == day
+
+
+def _make_beside(text: str, shop: Business) -> str | None:
+    """The make said beside a kind of bike ("road bike, a cervelo" -> "cervelo"), if any."""
+    words = {
+        word.lower() for kind in shop.vocabulary.bike_kinds for word in (kind.name, *kind.words)
+    }
+    for clause in clauses_of(text):
+        name = bike_name(answer_in(clause) or "")
+        lowered = name.lower()
+        if not name or lowered in words or lowered in VAGUE_BIKE_WORDS:
+            continue
+        if any(re.search(rf"\b{re.escape(word)}\b", lowered) for word in words):
+            continue  # the kind itself ("a road bike")
+        if len(name.split()) <= _MAX_BIKE_WORDS and shop.repair_service(name) is None:
+            return name
+    return None
 
 
 def item_in_order(text: str, items: tuple[str, ...]) -> str | None:
@@ -719,6 +848,31 @@ class ValidateReturnForm(ConfirmsOrderDetails):
             days = days_since(text, today) if BOUGHT_WORDS.search(text) else None
             if days is not None and days >= 0:
                 return {BOUGHT_SLOT: text}
+        return {}
+
+    async def extract_return_item(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The item the return request named ("return the helmet I bought…"), so the form
+        doesn't ask for it."""
+        if tracker.get_slot("requested_slot") == "return_item" or tracker.get_slot("return_item"):
+            return {}
+        item = item_said(tracker)
+        return {"return_item": item} if item else {}
+
+    async def extract_return_reason(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The reason the return request gave ("…, doesnt fit"), so the form doesn't ask."""
+        asked = tracker.get_slot("requested_slot") == "return_reason"
+        if asked or tracker.get_slot("return_reason"):
+            return {}
+        texts = base.messages_since(tracker, RETURN_INTENT)
+        for clause in clauses_of(texts[0]) if texts else []:
+            found = _RETURN_REASON.search(clause)
+            if found is not None:
+                request = _RETURN_ITEM.search(clause)
+                return {"return_reason": clause[found.start() :] if request else clause}
         return {}
 
     def without_details(self, slot: str) -> tuple[Exit, dict[str, Any]]:
@@ -908,6 +1062,15 @@ class ValidateReturnForm(ConfirmsOrderDetails):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = str(value or "").strip()
+        message = str((tracker.latest_message or {}).get("text") or "").strip()
+        if text and text == message:  # the whole message: the item in it, or none
+            named = _RETURN_ITEM.search(text)
+            if named is not None:
+                text = named.group("item")
+            elif _wish_in(text) is not None:
+                # "Can I swap it for a bigger size instead?": the return's wish, not the item;
+                # the item the request named, else the question again.
+                return {"return_item": item_said(tracker)}
         unanswered = not text or not_given(tracker, value)
         if tracker.get_slot("return_order_id") == NO_ORDER:
             if unanswered:
@@ -991,10 +1154,17 @@ class ValidateReturnForm(ConfirmsOrderDetails):
     ) -> dict[str, Any]:
         if not_given(tracker, value):
             return missed(dispatcher, tracker, "return_reason", EXITS["return_reason"])
-        text = await echo_of(str(value or ""))
+        text = await echo_of(_SAID_BEFORE.sub("", str(value or "").strip()))
         if len(text) < 3:
             return missed(dispatcher, tracker, "return_reason", EXITS["return_reason"])
         return {"return_reason": text}
+
+
+def item_said(tracker: Tracker) -> str | None:
+    """The item the return request named in its own words ("helmet"), or None."""
+    texts = base.messages_since(tracker, RETURN_INTENT)
+    found = _RETURN_ITEM.search(texts[0]) if texts else None
+    return found.group("item").strip() if found else None
 
 
 def _wish_in(text: str) -> str | None:

@@ -75,7 +75,9 @@ WISHES = {
 # A return's wish is read from all of its messages (the form asks up to six questions, and the
 # wish may be in the request itself).
 RETURN_MESSAGES = 40
-NEGATIONS = re.compile(r"\b(not|no|never|without|don't|dont|doesn't|won't|n't)\b")
+NEGATIONS = re.compile(
+    r"\b(not|no|never|without|don't|dont|doesn't|won't|n't|instead\s+of|rather\s+than)\b"
+)
 
 
 def _affirmed(found: re.Match[str]) -> bool:
@@ -169,6 +171,29 @@ def rush_request(shop: Business, problem: str, drop_off: dt.date, needed: dt.dat
         ready = drop_off + dt.timedelta(days=service.lead_time_days)
         facts["days_short"] = (ready - needed).days
     return Request("rush_repair", facts)
+
+
+# A booking request that changes the booking made earlier in the chat ("can you do <another
+# repair> instead", "change my booking").
+CHANGE_WORDS = re.compile(
+    r"\b(instead|rather|change\s+(?:it|that|my\s+booking|the\s+booking)|switch\s+(?:it|to))\b"
+)
+
+
+def booking_to_change(tracker: Tracker, url: str) -> str | None:
+    """The reference of the booking this session made that the latest booking request changes
+    ("…<another repair> instead"), or None for a new booking (synchronous: a worker thread)."""
+    texts = base.messages_since(tracker, "book_repair")
+    if not any(CHANGE_WORDS.search(text.lower()) for text in texts):
+        return None
+    made: set[str] = set()
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "session_started":
+            break
+        if event.get("event") == "slot" and event.get("name") == "order_id" and event.get("value"):
+            made.add(str(event["value"]))
+    booked = bookings(url).of(None, [tracker.sender_id])  # this conversation's, newest first
+    return next((record.reference for record in booked if record.reference in made), None)
 
 
 def remember_bike(store: Any, sender_id: str, bike: str) -> None:
@@ -315,6 +340,35 @@ class ActionRepairStatus(ShopAction):
         return await answer_repair_status(dispatcher, shop, tracker, reference_in_message(tracker))
 
 
+def last_said(tracker: Tracker) -> str | None:
+    """The response the bot said last (its name), if any."""
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "bot":
+            return (event.get("metadata") or {}).get("utter_action")
+    return None
+
+
+class ActionStatusReferenceUnknown(ShopAction):
+    """ "I don't know the number" to the order or repair status question: accepted, never the
+    question again. A repair booked in chat (or on the signed-in customer's account) is found
+    without it; otherwise a person finds it another way, or the customer signs in."""
+
+    def name(self) -> str:
+        return "action_status_reference_unknown"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        if last_said(tracker) == ASK_REPAIR_NUMBER:
+            own = await own_repairs(shop, await asker_of(tracker))
+            if own:
+                return tell_status(dispatcher, shop, own[0])
+            dispatcher.utter_message(response="utter_repair_reference_unknown")
+            return []
+        dispatcher.utter_message(response="utter_order_number_unknown")
+        return []
+
+
 class ActionCheckOrderDetails(ShopAction):
     """The order check form is complete: the email address and postcode given either match the
     order or repair asked about (its status follows, and the chat may ask about it again), or
@@ -417,19 +471,29 @@ class ActionSubmitRepair(ShopAction):
         if in_time:
             dispatcher.messages.extend(offer.messages)
         url = (await base.settings()).bookings_url
-        reference = await asyncio.to_thread(
-            bookings(url).book,
-            tracker.sender_id,
-            tracker.get_slot("customer_id"),
-            bike,
-            problem,
-            drop_off,
+        reference = await asyncio.to_thread(booking_to_change, tracker, url)
+        changed = reference is not None and await asyncio.to_thread(
+            bookings(url).change, reference, tracker.sender_id, bike, problem, drop_off
         )
+        if not changed or reference is None:
+            reference = await asyncio.to_thread(
+                bookings(url).book,
+                tracker.sender_id,
+                tracker.get_slot("customer_id"),
+                bike,
+                problem,
+                drop_off,
+            )
         service = shop.repair_service(problem)
-        estimate_text = "" if service is None else repair_estimate(shop, service)
+        # The estimate is a sentence of its own before "Drop it at…" (the loader trims it).
+        estimate_text = "" if service is None else f"{repair_estimate(shop, service).strip()} "
         workshop = next((place for place in shop.locations if place.workshop), shop.locations[0])
         dispatcher.utter_message(
-            response="utter_repair_booked" if in_time else "utter_repair_booked_before_offer",
+            response="utter_repair_changed"
+            if changed
+            else "utter_repair_booked"
+            if in_time
+            else "utter_repair_booked_before_offer",
             bike=bike,
             date=shop.format_day(drop_off, base.today(shop)),
             problem=problem,

@@ -298,6 +298,21 @@ class RepairBookings:
             return reference
         raise RuntimeError(f"no free booking reference after {BOOKING_ATTEMPTS} draws")
 
+    def change(
+        self, reference: str, conversation_id: str, bike: str, problem: str, drop_off: dt.date
+    ) -> bool:
+        """Change a booking made in conversation `conversation_id` (never anyone else's);
+        whether there was such a booking."""
+        engine = self._ready_engine()
+        with engine.begin() as connection:
+            changed = connection.execute(
+                repair_bookings.update()
+                .where(repair_bookings.c.reference == reference)
+                .where(repair_bookings.c.conversation_id == conversation_id)
+                .values(bike=bike, problem=problem, drop_off=drop_off)
+            )
+        return bool(changed.rowcount)
+
     def find(self, reference: str | None) -> RepairRecord | None:
         wanted = normalise_reference(reference)
         if wanted is None:

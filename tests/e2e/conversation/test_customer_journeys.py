@@ -295,3 +295,17 @@ def test_a_complaint_gets_an_apology_and_a_next_step(bot: Bot) -> None:
     reply = bot.say("complaint", "/complain")
     assert "sorry" in reply.lower()
     assert "?" in reply or "person" in reply
+
+
+def test_a_form_takes_only_answers_and_what_the_request_said(bot: Bot) -> None:
+    """A question given to "Which bike is it?" is not the bike; "I said, X" is X; the repair
+    asked for by name is the problem, with its estimate; "I don't know" to the repair reference
+    of a new customer offers a person."""
+    assert "Which bike is it?" in bot.say("pete", "/book_repair")
+    reply = bot.say("pete", "ok whatever. can i pay in instalments?")
+    assert "I'll remember that" not in reply and "Which bike is it?" in reply
+    reply = bot.say("pete", "i said, an old raleigh")
+    assert "Your old raleigh, lovely!" in reply
+    assert "is my bike ready" not in reply
+    assert "reference" in bot.say("lucy", "is my bike ready yet?")
+    assert "Shall I bring someone in?" in bot.say("lucy", "I don't know")
