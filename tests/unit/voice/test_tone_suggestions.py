@@ -50,7 +50,7 @@ def _rules_guard() -> ToneGuard:
 
 def _guard_flagging(*words: str) -> ToneGuard:
     rules = _rules_guard()
-    return ToneGuard(rules.nlp, rules.book, _WordsClassifier(rules.nlp, 0.5, "test", words))
+    return ToneGuard(rules.nlp, rules.book, _WordsClassifier(rules.nlp, 0.5, "test", words=words))
 
 
 def test_the_rest_of_a_scolding_is_left_out_of_the_rewrite() -> None:
