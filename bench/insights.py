@@ -55,10 +55,11 @@ def enrich(store: MemoryStore, rng: random.Random) -> datetime:
         # One bot message in 25 carries a say-yes decision; one customer message in 17 missed.
         for index, kind in enumerate(KINDS):
             for rung_index, rung in enumerate(RUNGS):
-                policy = json.dumps(
-                    {"say_yes": {"kind": kind, "rung": rung, "reason_code": f"{kind}.{rung}"}}
-                )
                 slot = index * len(RUNGS) + rung_index
+                decision = {"kind": kind, "rung": rung, "reason_code": f"{kind}.{rung}"}
+                if slot % 3:  # most requests name an item; some do not
+                    decision["item"] = f"item {slot % 5}"
+                policy = json.dumps({"say_yes": decision})
                 conn.execute(
                     update(s.exchanges)
                     .where(e.speaker == "bot", e.id % 300 == slot * 25 % 300)

@@ -491,21 +491,24 @@ class Insights:
 
     def not_yes(self, conn: Connection, span: DateRange) -> list[dict[str, Any]]:
         """The say-yes ladder's decisions other than a plain yes (an alternative, a condition, a
-        person), grouped by kind of request and the rule that decided (its reason code)."""
+        person), grouped by kind of request, the item asked for (when the request named one) and
+        the rule that decided (its reason code)."""
         e = s.exchanges.c
         kind = self._policy("say_yes", "kind").label("kind")
+        item = self._policy("say_yes", "item").label("item")
         rung = self._policy("say_yes", "rung").label("rung")
         code = self._policy("say_yes", "reason_code").label("reason_code")
         rows = conn.execute(
-            select(kind, rung, code, func.count().label("times"))
+            select(kind, item, rung, code, func.count().label("times"))
             # Only exchanges with a policy, through the partial index on them; a customer's
             # message's policy (the classifier's guesses) has no rung and is left out below.
             .where(e.policy.is_not(None), span.within(e.at))
-            .group_by(kind, rung, code)
+            .group_by(kind, item, rung, code)
         ).all()
         found = [
             {
                 "kind": row.kind,
+                "item": row.item or "",
                 "rung": row.rung,
                 "reason_code": row.reason_code,
                 "times": int(row.times),
@@ -513,7 +516,14 @@ class Insights:
             for row in rows
             if row.rung is not None and row.rung != "yes"
         ]
-        found.sort(key=lambda item: (-item["times"], item["kind"] or "", item["reason_code"] or ""))
+        found.sort(
+            key=lambda group: (
+                -group["times"],
+                group["kind"] or "",
+                group["item"],
+                group["reason_code"] or "",
+            )
+        )
         return found
 
     # -- co-creation ----------------------------------------------------------------------------

@@ -55,7 +55,7 @@ TABLES: dict[str, tuple[Callable[[Mapping[str, Any]], list[Any]], tuple[str, ...
     "satisfaction": (lambda r: r["satisfaction"], ("week", "ratings", "average")),
     "handoff_reasons": (lambda r: r["handoffs"]["reasons"], ("reason", "handoffs")),
     "fallback": (lambda r: r["fallback"], ("week", "messages", "not_understood", "rate")),
-    "not_yes": (lambda r: r["not_yes"], ("kind", "rung", "reason_code", "times")),
+    "not_yes": (lambda r: r["not_yes"], ("kind", "item", "rung", "reason_code", "times")),
     "ideas": (
         lambda r: r["ideas"]["items"],
         ("feedback_id", "customer_id", "kind", "text", "state", "note", "created_at"),

@@ -31,7 +31,7 @@
     handoff_reasons: [["reason", "Why", function (v) { return REASONS[v] || v; }], ["handoffs", "Handoffs"]],
     fallback: [["week", "Week of"], ["messages", "Customers' messages"], ["not_understood", "Not understood"],
       ["rate", "Share", percent]],
-    not_yes: [["kind", "Request"], ["rung", "Answer", function (v) { return RUNGS[v] || v; }],
+    not_yes: [["kind", "Request"], ["item", "Item"], ["rung", "Answer", function (v) { return RUNGS[v] || v; }],
       ["reason_code", "Rule"], ["times", "Times"]],
     ideas: [["kind", "Kind", function (v) { return KINDS[v] || v; }], ["text", "What they said"],
       ["state", "State", function (v) { return IDEA_STATES[v] || v; }], ["note", "Reason"],

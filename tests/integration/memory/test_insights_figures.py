@@ -84,8 +84,11 @@ class Seed:
         )
 
 
-def say_yes(kind, rung, code):
-    return json.dumps({"say_yes": {"kind": kind, "rung": rung, "reason_code": code}})
+def say_yes(kind, rung, code, item=None):
+    decision = {"kind": kind, "rung": rung, "reason_code": code}
+    if item is not None:
+        decision["item"] = item
+    return json.dumps({"say_yes": decision})
 
 
 @pytest.fixture
@@ -117,10 +120,13 @@ def insights(memory_url):
         seed.say(cy, cy_visit, "customer", at("03-10"), intent="thanks", confidence=0.8)
         seed.say(ana, ana_visit, "customer", at("02-28"), intent="nlu_fallback", confidence=0.1)
 
-        # The say-yes ladder: two alternatives for late returns, one person for an order.
-        late = say_yes("return", "yes_alternative", "return.alternatives")
+        # The say-yes ladder: alternatives for late returns (two of one item, one of another),
+        # one person for an order that named no item.
+        late = say_yes("return", "yes_alternative", "return.alternatives", item="Trail helmet")
         seed.say(ben, ben_visit, "bot", at("03-04"), policy=late)
         seed.say(cy, cy_visit, "bot", at("03-10"), policy=late)
+        gloves = say_yes("return", "yes_alternative", "return.alternatives", item="Gloves")
+        seed.say(ben, ben_visit, "bot", at("03-04"), policy=gloves)
         seed.say(cy, cy_visit, "bot", at("03-10"), policy=say_yes("order", "yes_person", "o.p"))
         seed.say(cy, cy_visit, "bot", at("03-10"), policy=say_yes("return", "yes", "return.yes"))
         seed.say(ana, ana_visit, "bot", at("02-28"), policy=late)  # before the range
@@ -299,11 +305,19 @@ def test_what_the_shop_could_not_say_yes_to(insights):
     assert insights[0].report(SPAN)["not_yes"] == [
         {
             "kind": "return",
+            "item": "Trail helmet",
             "rung": "yes_alternative",
             "reason_code": "return.alternatives",
             "times": 2,
         },
-        {"kind": "order", "rung": "yes_person", "reason_code": "o.p", "times": 1},
+        {"kind": "order", "item": "", "rung": "yes_person", "reason_code": "o.p", "times": 1},
+        {
+            "kind": "return",
+            "item": "Gloves",
+            "rung": "yes_alternative",
+            "reason_code": "return.alternatives",
+            "times": 1,
+        },
     ]
 
 
