@@ -39,7 +39,19 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Each table of the page that exports to CSV: where its rows are in the report, and its columns.
 TABLES: dict[str, tuple[Callable[[Mapping[str, Any]], list[Any]], tuple[str, ...]]] = {
     "stages": (lambda r: r["stages"], ("stage", "customers")),
-    "moves": (lambda r: r["moves"], ("week", "acquainted", "regular", "loyal")),
+    "moves": (
+        lambda r: r["moves"],
+        (
+            "week",
+            "new",
+            "acquainted",
+            "regular",
+            "loyal",
+            "advocate",
+            "into_at_risk",
+            "out_of_at_risk",
+        ),
+    ),
     "at_risk": (
         lambda r: r["at_risk"],
         ("customer_id", "name", "stage", "balance", "reasons", "last_seen"),

@@ -3,12 +3,15 @@ on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import date, datetime
 
 import pytest
 from sqlalchemy import create_engine, insert
 
+from bot.console.insights import csv_table
 from memory import schema as s
 from memory.insights import DateRange, Insights, InsightsError
 
@@ -383,3 +386,12 @@ def test_a_range_is_read_from_iso_dates():
     for start, end in (("2026-03-05", "2026-03-01"), ("March", None), ("2020-01-01", None)):
         with pytest.raises(InsightsError):
             DateRange.parse(start, end, today)
+
+
+@pytest.mark.parametrize("table", ["moves", "not_yes"])
+def test_the_csv_of_moves_and_not_yes_has_every_column_of_the_figures(insights, table):
+    report = insights[0].report(SPAN)
+    rows = list(csv.DictReader(io.StringIO(csv_table(report, table))))
+    assert len(rows) == len(report[table])
+    for row, figure in zip(rows, report[table], strict=True):
+        assert row == {key: str(value) for key, value in figure.items()}
