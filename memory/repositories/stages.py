@@ -4,8 +4,9 @@ a row of `stage_changes` whenever either changed (read by memory.insights for th
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Table, and_, func, select
 
 from memory import schema as s
 from memory.records import UnknownCustomer
@@ -19,28 +20,40 @@ class StageHistory(Repository):
     """Judges a customer's relationship after a write and records it when it changed."""
 
     def inputs(self, customer_id: int, now: datetime) -> RelationshipInputs:
-        """What memory.rules.assess decides from, read with indexed aggregates."""
+        """What memory.rules.assess decides from: one row of indexed scalar subqueries, and the
+        newest ratings."""
         conn = self.conn
-        customer = conn.execute(select(s.customers).where(s.customers.c.id == customer_id)).first()
-        if customer is None:
-            raise UnknownCustomer(f"no customer has id {customer_id}")
-        i, p = s.issues.c, s.promises.c
-        issues = conn.execute(
+        c, i, p = s.customers.c, s.issues.c, s.promises.c
+        mine = c.id
+        open_issue = and_(i.customer_id == mine, i.state == "open")
+        row = conn.execute(
             select(
-                func.count().label("open"),
-                func.coalesce(func.sum(case((i.kind == "complaint", 1), else_=0)), 0).label(
-                    "complaints"
-                ),
-            ).where(i.customer_id == customer_id, i.state == "open")
-        ).one()
-        overdue = conn.execute(
-            select(func.count()).where(
-                p.customer_id == customer_id,
-                p.state == "open",
-                p.due_at.is_not(None),
-                p.due_at < now,
-            )
-        ).scalar()
+                c.visits,
+                c.benefit,
+                c.cost,
+                c.tally_at,
+                c.first_seen,
+                c.last_seen,
+                _count(s.issues, open_issue).label("open_issues"),
+                _count(s.issues, open_issue, i.kind == "complaint").label("complaints"),
+                _count(
+                    s.promises,
+                    p.customer_id == mine,
+                    p.state == "open",
+                    p.due_at.is_not(None),
+                    p.due_at < now,
+                ).label("overdue"),
+                select(s.conversations.c.not_understood)
+                .where(s.conversations.c.customer_id == mine)
+                .order_by(s.conversations.c.started_at.desc())
+                .limit(1)
+                .scalar_subquery()
+                .label("not_understood"),
+                _count(s.feedback, s.feedback.c.customer_id == mine).label("ideas"),
+            ).where(mine == customer_id)
+        ).first()
+        if row is None:
+            raise UnknownCustomer(f"no customer has id {customer_id}")
         ratings = tuple(
             conn.execute(
                 select(s.ratings.c.score)
@@ -49,27 +62,16 @@ class StageHistory(Repository):
                 .limit(RATINGS_JUDGED)
             ).scalars()
         )
-        not_understood = conn.execute(
-            select(s.conversations.c.not_understood)
-            .where(s.conversations.c.customer_id == customer_id)
-            .order_by(s.conversations.c.started_at.desc())
-            .limit(1)
-        ).scalar()
-        ideas = conn.execute(
-            select(func.count())
-            .select_from(s.feedback)
-            .where(s.feedback.c.customer_id == customer_id)
-        ).scalar()
         return RelationshipInputs(
-            visits=customer.visits,
-            tally=Tally(customer.benefit, customer.cost, customer.tally_at),
-            first_seen=customer.first_seen,
-            last_seen=customer.last_seen,
-            open_complaints=int(issues.complaints),
-            open_issues=int(issues.open),
-            overdue_promises=int(overdue or 0),
-            not_understood_last_visit=not_understood or 0,
-            ideas_shared=int(ideas or 0),
+            visits=row.visits,
+            tally=Tally(row.benefit, row.cost, row.tally_at),
+            first_seen=row.first_seen,
+            last_seen=row.last_seen,
+            open_complaints=int(row.complaints or 0),
+            open_issues=int(row.open_issues or 0),
+            overdue_promises=int(row.overdue or 0),
+            not_understood_last_visit=row.not_understood or 0,
+            ideas_shared=int(row.ideas or 0),
             recent_ratings=ratings,
         )
 
@@ -100,3 +102,8 @@ class StageHistory(Repository):
             )
         )
         return relationship
+
+
+def _count(table: Table, *where: Any) -> Any:
+    """The number of `table`'s rows where all of `where` hold, as a scalar subquery."""
+    return select(func.count()).select_from(table).where(*where).scalar_subquery()
