@@ -32,6 +32,7 @@ import memory  # noqa: E402 - after the path set-up for `python bench/insights.p
 from bench.memory import Seeder  # noqa: E402
 from memory import schema as s  # noqa: E402
 from memory.insights import DateRange, Insights  # noqa: E402
+from memory.rules import STAGES  # noqa: E402
 from memory.store import MemoryStore  # noqa: E402
 
 DOC = ROOT / "docs" / "insights.md"
@@ -42,6 +43,7 @@ HANDOFFS = 3000
 ISSUES = 1500
 PROMISES = 1000
 IDEAS = 2000
+STAGE_CHANGES = 50_000  # five judgements that changed per customer
 KINDS = ("return", "order", "repair")
 RUNGS = ("yes", "yes_with_condition", "yes_alternative", "yes_person")
 
@@ -55,10 +57,11 @@ def enrich(store: MemoryStore, rng: random.Random) -> datetime:
         # One bot message in 25 carries a say-yes decision; one customer message in 17 missed.
         for index, kind in enumerate(KINDS):
             for rung_index, rung in enumerate(RUNGS):
-                policy = json.dumps(
-                    {"say_yes": {"kind": kind, "rung": rung, "reason_code": f"{kind}.{rung}"}}
-                )
                 slot = index * len(RUNGS) + rung_index
+                decision = {"kind": kind, "rung": rung, "reason_code": f"{kind}.{rung}"}
+                if slot % 3:  # most requests name an item; some do not
+                    decision["item"] = f"item {slot % 5}"
+                policy = json.dumps({"say_yes": decision})
                 conn.execute(
                     update(s.exchanges)
                     .where(e.speaker == "bot", e.id % 300 == slot * 25 % 300)
@@ -118,6 +121,21 @@ def enrich(store: MemoryStore, rng: random.Random) -> datetime:
                 for _ in range(ISSUES)
             ],
         )
+        changes = []
+        for _ in range(STAGE_CHANGES):
+            step = rng.randrange(len(STAGES) - 1)
+            was, now_at_risk = rng.random() < 0.1, rng.random() < 0.1
+            changes.append(
+                {
+                    "customer_id": rng.randint(1, customers),
+                    "from_stage": STAGES[step],
+                    "to_stage": STAGES[step + rng.choice((0, 1))],
+                    "was_at_risk": was,
+                    "at_risk": now_at_risk,
+                    "at": last - timedelta(minutes=rng.randint(0, 180 * 24 * 60)),
+                }
+            )
+        conn.execute(s.stage_changes.insert(), changes)
         conn.execute(
             s.promises.insert(),
             [
@@ -157,7 +175,8 @@ def timed(insights: Insights, span: DateRange) -> tuple[float, float, int]:
     times, size = [], 0
     for _ in range(RUNS):
         began = time.perf_counter()
-        size = len(json.dumps(insights.report(span)))
+        # The at-risk reasons are the rules' codes (the console words them): written as text.
+        size = len(json.dumps(insights.report(span), default=str))
         times.append(time.perf_counter() - began)
     return statistics.median(times), max(times), size
 
@@ -186,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         with store.engine.connect() as conn:
             exchanges = conn.execute(select(func.count()).select_from(s.exchanges)).scalar_one()
             customers = conn.execute(select(func.count()).select_from(s.customers)).scalar_one()
+            changes = conn.execute(select(func.count()).select_from(s.stage_changes)).scalar_one()
         insights = Insights(store.engine, store.rules, clock=lambda: last + timedelta(days=1))
         end: date = last.date()
         spans = {
@@ -193,8 +213,8 @@ def main(argv: list[str] | None = None) -> int:
             "half a year": DateRange(START.date(), end),
         }
         lines = [
-            f"{exchanges:,} exchanges, {customers:,} customers on SQLite (seeded in "
-            f"{seeded:.0f} s); the report and its JSON, {RUNS} runs each:",
+            f"{exchanges:,} exchanges, {customers:,} customers, {changes:,} stage changes on "
+            f"SQLite (seeded in {seeded:.0f} s); the report and its JSON, {RUNS} runs each:",
             "",
             "| range | median (s) | slowest (s) | JSON (kB) |",
             "| --- | ---: | ---: | ---: |",

@@ -4,10 +4,9 @@ Read-only. Every figure is an SQL aggregate (GROUP BY, window functions, indexed
 exchange is loaded into Python. What Python receives is one row per customer (to judge each
 relationship by memory.rules, the same rules the card uses), per day, per handoff or per group.
 
-Stage history is not stored, so "moves" are derived honestly from what is: the week a customer's
-visit count reached each stage's visit threshold (memory.rules: acquainted, regular, loyal). The
-balance a stage also needs, moves to advocate, and moves into or out of at risk cannot be
-rebuilt from the memory; the page says so.
+The weekly moves count the recorded stage history (`stage_changes`, written with every exchange
+by memory.repositories.stages): into each stage, and into and out of at risk. Weeks before that
+history began show no moves; the report says from which day it holds.
 """
 
 from __future__ import annotations
@@ -36,6 +35,7 @@ from memory.rules import (
 
 FALLBACK_INTENT = "nlu_fallback"
 RECENT_RATINGS = 5  # as many as the card judges a relationship by
+AT_RISK_MOVES = ("into_at_risk", "out_of_at_risk")
 LISTED = 500  # the most rows a list (at risk, issues, promises, ideas) returns
 MAX_RANGE_DAYS = 731
 
@@ -136,6 +136,7 @@ class Insights:
                 "at_risk_count": relationships["at_risk_count"],
                 "at_risk": relationships["at_risk"],
                 "moves": self.moves(conn, span),
+                "history_since": self.history_since(conn),
                 "open_issues": self.open_issues(conn),
                 "overdue_promises": self.overdue_promises(conn),
                 "satisfaction": self.satisfaction(conn, span),
@@ -281,39 +282,40 @@ class Insights:
         }
 
     def moves(self, conn: Connection, span: DateRange) -> list[dict[str, Any]]:
-        """Per week of the range: customers whose visits reached a stage's visit threshold
-        (their Nth visit started that week). Derived; stage history is not stored."""
-        thresholds = {
-            "acquainted": self.rules.acquainted_visits,
-            "regular": self.rules.regular_visits,
-            "loyal": self.rules.loyal_visits,
-        }
-        ranked = select(
-            s.conversations.c.started_at,
-            func.row_number()
-            .over(
-                partition_by=s.conversations.c.customer_id,
-                order_by=(s.conversations.c.started_at, s.conversations.c.id),
-            )
-            .label("n"),
-        ).subquery()
-        day = self._day(ranked.c.started_at).label("day")
-        rows = conn.execute(
-            select(day, ranked.c.n, func.count().label("customers"))
-            .where(
-                span.within(ranked.c.started_at),
-                ranked.c.n.in_(sorted(set(thresholds.values()))),
-            )
-            .group_by(day, ranked.c.n)
+        """Per week of the range: customers first seen (new), customers whose relationship
+        moved into each other stage, and into and out of at risk, counted from the recorded
+        stage history (`stage_changes`; a customer's first judgement is no move)."""
+        c = s.stage_changes.c
+        day = self._day(c.at).label("day")
+        changes = conn.execute(
+            select(day, c.from_stage, c.to_stage, c.was_at_risk, c.at_risk, func.count().label("n"))
+            .where(span.within(c.at), c.from_stage.is_not(None))
+            .group_by(day, c.from_stage, c.to_stage, c.was_at_risk, c.at_risk)
+        ).all()
+        first_day = self._day(s.customers.c.first_seen).label("day")
+        first_seen = conn.execute(
+            select(first_day, func.count().label("n"))
+            .where(span.within(s.customers.c.first_seen))
+            .group_by(first_day)
         ).all()
         weeks = _weeks(span)
-        table = {week: dict.fromkeys(thresholds, 0) for week in weeks}
-        for row in rows:
-            week = week_of(_as_date(row.day))
-            for stage, visits in thresholds.items():
-                if row.n == visits:
-                    table[week][stage] += int(row.customers)
+        table = {
+            week: {**dict.fromkeys(STAGES, 0), **dict.fromkeys(AT_RISK_MOVES, 0)} for week in weeks
+        }
+        for row in first_seen:
+            table[week_of(_as_date(row.day))]["new"] += int(row.n)
+        for row in changes:
+            week = table[week_of(_as_date(row.day))]
+            if row.to_stage != row.from_stage and row.to_stage in week and row.to_stage != "new":
+                week[row.to_stage] += int(row.n)
+            if bool(row.at_risk) != bool(row.was_at_risk):
+                week["into_at_risk" if row.at_risk else "out_of_at_risk"] += int(row.n)
         return [{"week": week.isoformat(), **table[week]} for week in weeks]
+
+    def history_since(self, conn: Connection) -> str | None:
+        """The day the stage history begins (its first row): weeks before it show no moves."""
+        first = conn.execute(select(func.min(s.stage_changes.c.at))).scalar()
+        return None if first is None else _as_date(first).isoformat()
 
     # -- what waits for the shop ----------------------------------------------------------------
 
@@ -491,21 +493,24 @@ class Insights:
 
     def not_yes(self, conn: Connection, span: DateRange) -> list[dict[str, Any]]:
         """The say-yes ladder's decisions other than a plain yes (an alternative, a condition, a
-        person), grouped by kind of request and the rule that decided (its reason code)."""
+        person), grouped by kind of request, the item asked for (when the request named one) and
+        the rule that decided (its reason code)."""
         e = s.exchanges.c
         kind = self._policy("say_yes", "kind").label("kind")
+        item = self._policy("say_yes", "item").label("item")
         rung = self._policy("say_yes", "rung").label("rung")
         code = self._policy("say_yes", "reason_code").label("reason_code")
         rows = conn.execute(
-            select(kind, rung, code, func.count().label("times"))
+            select(kind, item, rung, code, func.count().label("times"))
             # Only exchanges with a policy, through the partial index on them; a customer's
             # message's policy (the classifier's guesses) has no rung and is left out below.
             .where(e.policy.is_not(None), span.within(e.at))
-            .group_by(kind, rung, code)
+            .group_by(kind, item, rung, code)
         ).all()
         found = [
             {
                 "kind": row.kind,
+                "item": row.item or "",
                 "rung": row.rung,
                 "reason_code": row.reason_code,
                 "times": int(row.times),
@@ -513,7 +518,14 @@ class Insights:
             for row in rows
             if row.rung is not None and row.rung != "yes"
         ]
-        found.sort(key=lambda item: (-item["times"], item["kind"] or "", item["reason_code"] or ""))
+        found.sort(
+            key=lambda group: (
+                -group["times"],
+                group["kind"] or "",
+                group["item"],
+                group["reason_code"] or "",
+            )
+        )
         return found
 
     # -- co-creation ----------------------------------------------------------------------------

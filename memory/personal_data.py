@@ -59,6 +59,7 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding(MEMORY, "feedback", Handling.ERASED),
     Holding(MEMORY, "feedback_states", Handling.ERASED),  # its `note` is internal, see below
     Holding(MEMORY, "ratings", Handling.ERASED),
+    Holding(MEMORY, "stage_changes", Handling.ERASED),  # the relationship's history
     # By conversation: the reason in their words, and the email or phone left for the reply.
     Holding(MEMORY, "handoffs", Handling.ERASED),
     Holding(MEMORY, "agent_notes", Handling.INTERNAL),

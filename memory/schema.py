@@ -7,6 +7,7 @@ index that starts with the customer, so a card never scans a customer's whole hi
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -55,6 +56,7 @@ customers = Table(
     Column("cost", Float, nullable=False, default=0.0),
     Column("tally_at", DateTime, nullable=True),
     Column("loyalty_status", String(255), nullable=True),
+    Index(None, "first_seen"),  # new customers per week (insights)
 )
 
 identities = Table(
@@ -234,6 +236,23 @@ ratings = Table(
     Index(None, "at"),  # ratings per day (insights)
 )
 
+# The relationship's history: a row each time a write to the memory changed the customer's
+# judged stage or at-risk flag (memory.rules.assess). The first judgement of a customer has no
+# `from_stage` and no `was_at_risk`.
+stage_changes = Table(
+    "stage_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _customer_fk(),
+    Column("from_stage", String(16), nullable=True),
+    Column("to_stage", String(16), nullable=False),
+    Column("was_at_risk", Boolean, nullable=True),
+    Column("at_risk", Boolean, nullable=False),
+    Column("at", DateTime, nullable=False),
+    Index(None, "customer_id", "at"),  # the customer's latest judgement
+    Index(None, "at"),  # moves per week (insights)
+)
+
 agent_notes = Table(
     "agent_notes",
     metadata,
@@ -270,6 +289,7 @@ redemptions = Table(
 
 # Tables that hang off a customer, in an order that is safe for deleting and exporting.
 CUSTOMER_TABLES = (
+    stage_changes,
     redemptions,
     agent_notes,
     ratings,

@@ -39,7 +39,19 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Each table of the page that exports to CSV: where its rows are in the report, and its columns.
 TABLES: dict[str, tuple[Callable[[Mapping[str, Any]], list[Any]], tuple[str, ...]]] = {
     "stages": (lambda r: r["stages"], ("stage", "customers")),
-    "moves": (lambda r: r["moves"], ("week", "acquainted", "regular", "loyal")),
+    "moves": (
+        lambda r: r["moves"],
+        (
+            "week",
+            "new",
+            "acquainted",
+            "regular",
+            "loyal",
+            "advocate",
+            "into_at_risk",
+            "out_of_at_risk",
+        ),
+    ),
     "at_risk": (
         lambda r: r["at_risk"],
         ("customer_id", "name", "stage", "balance", "reasons", "last_seen"),
@@ -55,7 +67,7 @@ TABLES: dict[str, tuple[Callable[[Mapping[str, Any]], list[Any]], tuple[str, ...
     "satisfaction": (lambda r: r["satisfaction"], ("week", "ratings", "average")),
     "handoff_reasons": (lambda r: r["handoffs"]["reasons"], ("reason", "handoffs")),
     "fallback": (lambda r: r["fallback"], ("week", "messages", "not_understood", "rate")),
-    "not_yes": (lambda r: r["not_yes"], ("kind", "rung", "reason_code", "times")),
+    "not_yes": (lambda r: r["not_yes"], ("kind", "item", "rung", "reason_code", "times")),
     "ideas": (
         lambda r: r["ideas"]["items"],
         ("feedback_id", "customer_id", "kind", "text", "state", "note", "created_at"),

@@ -15,6 +15,7 @@ from memory.records import Exchange, ExtractedFact, utc
 from memory.repositories.base import Repository, normalised
 from memory.repositories.customers import CustomerRepository
 from memory.repositories.facts import FactRepository
+from memory.repositories.stages import StageHistory
 
 
 class ExchangeRepository(Repository):
@@ -167,6 +168,8 @@ class ExchangeRepository(Repository):
         facts_repository = FactRepository(conn, self.context)
         for fact in facts:
             facts_repository.add(customer_id, fact, "message", exchange_id, at)
+        # The visit and signals may have moved the relationship: its history is kept with them.
+        StageHistory(conn, self.context).judge(customer_id, at)
 
     def exchange_for_event(self, event_id: str) -> int | None:
         """The id of the exchange logged for a tracker event (see memory.ingest.event_id)."""

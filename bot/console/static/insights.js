@@ -22,7 +22,9 @@
   // Each table: its columns (key, heading, how a value shows).
   var TABLES = {
     stages: [["stage", "Stage", function (v) { return STAGES[v] || v; }], ["customers", "Customers"]],
-    moves: [["week", "Week of"], ["acquainted", "Acquainted"], ["regular", "Regular"], ["loyal", "Loyal"]],
+    moves: [["week", "Week of"], ["new", "New"], ["acquainted", "Acquainted"], ["regular", "Regular"],
+      ["loyal", "Loyal"], ["advocate", "Advocate"], ["into_at_risk", "Into at risk"],
+      ["out_of_at_risk", "Out of at risk"]],
     at_risk: [["name", "Customer", null], ["stage", "Stage", function (v) { return STAGES[v] || v; }],
       ["balance", "Balance"], ["reasons", "Why"], ["last_seen", "Last seen", day]],
     open_issues: [["name", "Customer", null], ["kind", "Kind"], ["summary", "What"], ["opened_at", "Opened", day]],
@@ -31,7 +33,7 @@
     handoff_reasons: [["reason", "Why", function (v) { return REASONS[v] || v; }], ["handoffs", "Handoffs"]],
     fallback: [["week", "Week of"], ["messages", "Customers' messages"], ["not_understood", "Not understood"],
       ["rate", "Share", percent]],
-    not_yes: [["kind", "Request"], ["rung", "Answer", function (v) { return RUNGS[v] || v; }],
+    not_yes: [["kind", "Request"], ["item", "Item"], ["rung", "Answer", function (v) { return RUNGS[v] || v; }],
       ["reason_code", "Rule"], ["times", "Times"]],
     ideas: [["kind", "Kind", function (v) { return KINDS[v] || v; }], ["text", "What they said"],
       ["state", "State", function (v) { return IDEA_STATES[v] || v; }], ["note", "Reason"],
@@ -154,10 +156,15 @@
       [{ label: "Customers", data: report.stages.map(function (s) { return s.customers; }), backgroundColor: "#1f4e79" }],
       { plugins: { legend: { display: false } } });
     var weeks = report.moves.map(function (m) { return m.week; });
+    function moved(key) { return report.moves.map(function (m) { return m[key]; }); }
     chart("chart-moves", "bar", weeks, [
-      { label: "Acquainted", data: report.moves.map(function (m) { return m.acquainted; }), backgroundColor: "#7fa7cf" },
-      { label: "Regular", data: report.moves.map(function (m) { return m.regular; }), backgroundColor: "#1f4e79" },
-      { label: "Loyal", data: report.moves.map(function (m) { return m.loyal; }), backgroundColor: "#0b2a45" }
+      { label: "New", data: moved("new"), backgroundColor: "#c5d8ea" },
+      { label: "Acquainted", data: moved("acquainted"), backgroundColor: "#7fa7cf" },
+      { label: "Regular", data: moved("regular"), backgroundColor: "#1f4e79" },
+      { label: "Loyal", data: moved("loyal"), backgroundColor: "#0b2a45" },
+      { label: "Advocate", data: moved("advocate"), backgroundColor: "#2f7d32" },
+      { label: "Into at risk", data: moved("into_at_risk"), backgroundColor: "#b3261e" },
+      { label: "Out of at risk", data: moved("out_of_at_risk"), backgroundColor: "#e8a33d" }
     ]);
     chart("chart-satisfaction", "line", report.satisfaction.map(function (w) { return w.week; }),
       [{ label: "Average rating", data: report.satisfaction.map(function (w) { return w.average; }), borderColor: "#2f7d32", spanGaps: true }],
@@ -170,6 +177,9 @@
   function render() {
     $("who").textContent = "Signed in as " + report.manager;
     $("loaded").textContent = "Figures for " + report.range.start + " to " + report.range.end + ".";
+    $("history-since").textContent = report.history_since
+      ? "The history of stages is kept from " + report.history_since + "; weeks before show no moves."
+      : "No history of stages is kept yet.";
     $("at-risk-count").textContent = "(" + report.at_risk_count + " at risk)";
     $("at-risk-empty").hidden = report.at_risk.length > 0;
     var h = report.handoffs;

@@ -3,12 +3,15 @@ on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import date, datetime
 
 import pytest
 from sqlalchemy import create_engine, insert
 
+from bot.console.insights import csv_table
 from memory import schema as s
 from memory.insights import DateRange, Insights, InsightsError
 
@@ -25,11 +28,11 @@ class Seed:
         self.conn = conn
         self.events = 0
 
-    def customer(self, name, visits, benefit=0.0, last_seen=None):
+    def customer(self, name, visits, benefit=0.0, last_seen=None, first_seen=None):
         customer_id = self.conn.execute(
             insert(s.customers).values(
                 created_at=at("01-01"),
-                first_seen=at("01-01"),
+                first_seen=first_seen or at("01-01"),
                 last_seen=last_seen or at("03-01"),
                 visits=visits,
                 benefit=benefit,
@@ -76,6 +79,19 @@ class Seed:
             )
         )
 
+    def stage(self, customer_id, change, at_risk, when):
+        """A row of stage history: `change` is (from, to), `at_risk` is (before, after)."""
+        self.conn.execute(
+            insert(s.stage_changes).values(
+                customer_id=customer_id,
+                from_stage=change[0],
+                to_stage=change[1],
+                was_at_risk=at_risk[0],
+                at_risk=at_risk[1],
+                at=when,
+            )
+        )
+
     def handoff(self, customer_id, reason, when):
         self.conn.execute(
             insert(s.handoffs).values(
@@ -84,8 +100,11 @@ class Seed:
         )
 
 
-def say_yes(kind, rung, code):
-    return json.dumps({"say_yes": {"kind": kind, "rung": rung, "reason_code": code}})
+def say_yes(kind, rung, code, item=None):
+    decision = {"kind": kind, "rung": rung, "reason_code": code}
+    if item is not None:
+        decision["item"] = item
+    return json.dumps({"say_yes": decision})
 
 
 @pytest.fixture
@@ -93,7 +112,7 @@ def insights(memory_url):
     engine = create_engine(memory_url, future=True)
     with engine.begin() as conn:
         seed = Seed(conn)
-        ana = seed.customer("Ana", visits=1)
+        ana = seed.customer("Ana", visits=1, first_seen=at("03-03"))
         ben = seed.customer("Ben", visits=2)
         cy = seed.customer("Cy", visits=4, benefit=10.0)
         dee = seed.customer("Dee", visits=8, benefit=20.0)
@@ -108,6 +127,18 @@ def insights(memory_url):
         for day in range(1, 9):
             seed.visit(dee, at(f"01-{day:02d}"))
 
+        # Stage history. Week of 2 March: Ana new (first seen), Ben acquainted, Dee an advocate
+        # and out of at risk. Week of 9 March: Cy regular, then at risk. First judgements and
+        # rows outside the range are no moves.
+        seed.stage(ben, (None, "new"), (None, False), at("02-10"))
+        seed.stage(cy, ("new", "acquainted"), (False, False), at("02-05"))  # history begins
+        seed.stage(ana, (None, "new"), (None, False), at("03-03"))
+        seed.stage(ben, ("new", "acquainted"), (False, False), at("03-04"))
+        seed.stage(dee, ("loyal", "advocate"), (True, False), at("03-05"))
+        seed.stage(cy, ("acquainted", "regular"), (False, False), at("03-10", "08:00"))
+        seed.stage(cy, ("regular", "regular"), (False, True), at("03-11"))
+        seed.stage(dee, ("advocate", "loyal"), (False, False), at("03-16"))  # after the range
+
         # Customers' messages: week of 2 March 4, 2 not understood; week of 9 March 3, none.
         seed.say(ana, ana_visit, "customer", at("03-03"), intent="greet", confidence=0.9)
         seed.say(ana, ana_visit, "customer", at("03-03"), intent="nlu_fallback", confidence=0.3)
@@ -117,10 +148,13 @@ def insights(memory_url):
         seed.say(cy, cy_visit, "customer", at("03-10"), intent="thanks", confidence=0.8)
         seed.say(ana, ana_visit, "customer", at("02-28"), intent="nlu_fallback", confidence=0.1)
 
-        # The say-yes ladder: two alternatives for late returns, one person for an order.
-        late = say_yes("return", "yes_alternative", "return.alternatives")
+        # The say-yes ladder: alternatives for late returns (two of one item, one of another),
+        # one person for an order that named no item.
+        late = say_yes("return", "yes_alternative", "return.alternatives", item="Trail helmet")
         seed.say(ben, ben_visit, "bot", at("03-04"), policy=late)
         seed.say(cy, cy_visit, "bot", at("03-10"), policy=late)
+        gloves = say_yes("return", "yes_alternative", "return.alternatives", item="Gloves")
+        seed.say(ben, ben_visit, "bot", at("03-04"), policy=gloves)
         seed.say(cy, cy_visit, "bot", at("03-10"), policy=say_yes("order", "yes_person", "o.p"))
         seed.say(cy, cy_visit, "bot", at("03-10"), policy=say_yes("return", "yes", "return.yes"))
         seed.say(ana, ana_visit, "bot", at("02-28"), policy=late)  # before the range
@@ -248,11 +282,29 @@ def test_at_risk_customers_with_their_reasons(insights):
     ]
 
 
-def test_moves_are_the_weeks_visit_thresholds_were_reached(insights):
-    assert insights[0].report(SPAN)["moves"] == [
-        {"week": "2026-03-02", "acquainted": 1, "regular": 0, "loyal": 0},
-        {"week": "2026-03-09", "acquainted": 0, "regular": 1, "loyal": 0},
+def test_moves_count_the_recorded_stage_history_by_week(insights):
+    report = insights[0].report(SPAN)
+    zero = {"acquainted": 0, "regular": 0, "loyal": 0, "advocate": 0}
+    assert report["moves"] == [
+        {
+            "week": "2026-03-02",
+            "new": 1,
+            **zero,
+            "acquainted": 1,
+            "advocate": 1,
+            "into_at_risk": 0,
+            "out_of_at_risk": 1,
+        },
+        {
+            "week": "2026-03-09",
+            "new": 0,
+            **zero,
+            "regular": 1,
+            "into_at_risk": 1,
+            "out_of_at_risk": 0,
+        },
     ]
+    assert report["history_since"] == "2026-02-05"
 
 
 def test_open_issues_and_overdue_promises(insights):
@@ -299,11 +351,19 @@ def test_what_the_shop_could_not_say_yes_to(insights):
     assert insights[0].report(SPAN)["not_yes"] == [
         {
             "kind": "return",
+            "item": "Trail helmet",
             "rung": "yes_alternative",
             "reason_code": "return.alternatives",
             "times": 2,
         },
-        {"kind": "order", "rung": "yes_person", "reason_code": "o.p", "times": 1},
+        {"kind": "order", "item": "", "rung": "yes_person", "reason_code": "o.p", "times": 1},
+        {
+            "kind": "return",
+            "item": "Gloves",
+            "rung": "yes_alternative",
+            "reason_code": "return.alternatives",
+            "times": 1,
+        },
     ]
 
 
@@ -326,3 +386,12 @@ def test_a_range_is_read_from_iso_dates():
     for start, end in (("2026-03-05", "2026-03-01"), ("March", None), ("2020-01-01", None)):
         with pytest.raises(InsightsError):
             DateRange.parse(start, end, today)
+
+
+@pytest.mark.parametrize("table", ["moves", "not_yes"])
+def test_the_csv_of_moves_and_not_yes_has_every_column_of_the_figures(insights, table):
+    report = insights[0].report(SPAN)
+    rows = list(csv.DictReader(io.StringIO(csv_table(report, table))))
+    assert len(rows) == len(report[table])
+    for row, figure in zip(rows, report[table], strict=True):
+        assert row == {key: str(value) for key, value in figure.items()}
