@@ -1,6 +1,7 @@
 """The action server's composition root: builds, once, from `Settings`, what the actions work
 with (the relationship memory with the `RELATIONSHIP_*` rules, the agents' presence, the
-handoff limiter, the business file) and hands it to them through `actions.base`.
+handoff limiter, the business file with its say-yes section, the shop's records and repair
+bookings) and hands it to them through `actions.base`.
 
 `actions.server.build_app` composes and installs it at start; an action server started some
 other way (rasa_sdk's own command) composes it from `.env` on the first action. Nothing here
@@ -40,7 +41,6 @@ class ActionServices:
         self._memory: MemoryStore | None = None
         self._agents: AgentAccounts | None = None
         self._business: Business | None = None
-        self._say_yes: SayYesRules | None = None
         self._rules_guard: ToneGuard | None = None
 
     def memory(self) -> MemoryStore:
@@ -74,14 +74,9 @@ class ActionServices:
             return self._business
 
     def say_yes_rules(self) -> SayYesRules:
-        """The business file's say-yes section, read and validated on first use (synchronous;
-        a section that does not validate raises, and is read again on the next call)."""
-        from voice import say_yes
-
-        with self._lock:
-            if self._say_yes is None:
-                self._say_yes = say_yes.load_rules(self.settings.business_file)
-            return self._say_yes
+        """The business file's say-yes section, a part of `business()` (synchronous; a file
+        without the section raises SayYesError)."""
+        return self.business().say_yes_rules()
 
     def rules_guard(self) -> ToneGuard:
         """The tone guard on its rules alone, for the text actions build (see
