@@ -12,7 +12,8 @@ unreachable database costs that action its answer's details, never the server it
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bot.rate_limits import RateLimiter
 from bot.settings import Settings
@@ -20,6 +21,7 @@ from voice import business as business_file
 from voice.business import Business
 
 if TYPE_CHECKING:
+    from actions.shop_records import RepairBookings
     from memory.agents import AgentAccounts
     from memory.store import MemoryStore
     from voice.say_yes import SayYesRules
@@ -42,6 +44,8 @@ class ActionServices:
         self._agents: AgentAccounts | None = None
         self._business: Business | None = None
         self._rules_guard: ToneGuard | None = None
+        self._records: dict[Path, dict[str, Any]] = {}
+        self._bookings: dict[str, RepairBookings] = {}
 
     def memory(self) -> MemoryStore:
         """The relationship memory, judged by the settings' relationship rules (synchronous:
@@ -77,6 +81,29 @@ class ActionServices:
         """The business file's say-yes section, a part of `business()` (synchronous; a file
         without the section raises SayYesError)."""
         return self.business().say_yes_rules()
+
+    def shop_records(self, path: Path | None = None) -> dict[str, Any]:
+        """The shop's records file (SHOP_RECORDS_FILE when not named) as read, once per file
+        (synchronous: it reads the file; one that cannot be read raises, and is read again on
+        the next call). `actions.shop_records.resolve_records` resolves its dates."""
+        from actions.shop_records import read_records
+
+        wanted = path or self.settings.shop_records_file
+        with self._lock:
+            if wanted not in self._records:
+                self._records[wanted] = read_records(wanted)
+            return self._records[wanted]
+
+    def bookings(self, url: str = "") -> RepairBookings:
+        """The repairs booked in chat (BOOKINGS_URL when not named): one store and engine per
+        database. Builds no connection: the engine connects (and migrates) on first use."""
+        from actions.shop_records import RepairBookings
+
+        wanted = url or self.settings.bookings_url
+        with self._lock:
+            if wanted not in self._bookings:
+                self._bookings[wanted] = RepairBookings(wanted)
+            return self._bookings[wanted]
 
     def rules_guard(self) -> ToneGuard:
         """The tone guard on its rules alone, for the text actions build (see
