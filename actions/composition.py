@@ -118,6 +118,8 @@ class ActionServices:
     def close(self) -> None:
         if self._memory is not None:
             self._memory.close()
+        for booked in self._bookings.values():
+            booked.close()
 
 
 def compose(settings: Settings) -> ActionServices:

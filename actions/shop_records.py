@@ -261,6 +261,13 @@ class RepairBookings:
                 self._engine = engine
             return self._engine
 
+    def close(self) -> None:
+        """Let go of the database's connections (the next call connects again)."""
+        with self._lock:
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None
+
     def book(
         self,
         conversation_id: str,
