@@ -23,6 +23,7 @@ from voice.business import Business
 if TYPE_CHECKING:
     from actions.shop_records import RepairBookings
     from memory.agents import AgentAccounts
+    from memory.facts import FactExtractor
     from memory.store import MemoryStore
     from voice.say_yes import SayYesRules
     from voice.tone import ToneGuard
@@ -46,6 +47,7 @@ class ActionServices:
         self._rules_guard: ToneGuard | None = None
         self._records: dict[Path, dict[str, Any]] = {}
         self._bookings: dict[str, RepairBookings] = {}
+        self._fact_extractor: FactExtractor | None = None
 
     def memory(self) -> MemoryStore:
         """The relationship memory, judged by the settings' relationship rules (synchronous:
@@ -104,6 +106,16 @@ class ActionServices:
             if wanted not in self._bookings:
                 self._bookings[wanted] = RepairBookings(wanted)
             return self._bookings[wanted]
+
+    def fact_extractor(self) -> FactExtractor:
+        """What finds facts (a goal) in a customer's words; its language pipeline loads on
+        first use (synchronous: seconds)."""
+        from memory.facts import FactExtractor
+
+        with self._lock:
+            if self._fact_extractor is None:
+                self._fact_extractor = FactExtractor()
+            return self._fact_extractor
 
     def rules_guard(self) -> ToneGuard:
         """The tone guard on its rules alone, for the text actions build (see

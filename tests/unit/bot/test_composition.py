@@ -145,7 +145,7 @@ def test_the_rasa_server_reads_the_business_once_for_its_components(
 async def test_the_action_server_reads_the_shops_records_once_and_keeps_one_bookings_store(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from actions import base, shop_records
+    from actions import base, connection, shop_records
     from actions.shop import shop_records as records_of_shop
 
     reads: list[Path] = []
@@ -176,6 +176,9 @@ async def test_the_action_server_reads_the_shops_records_once_and_keeps_one_book
     # Another process's services (or another test's) keep their own.
     assert action_composition.compose(settings).bookings() is not services.bookings()
     assert not hasattr(shop_records, "bookings") and not hasattr(shop_records, "_raw_cache")
+    # The goal finder (a language pipeline) is the services' too, built once.
+    assert services.fact_extractor() is services.fact_extractor()
+    assert not hasattr(connection, "_extractor")
     services.close()
 
 
