@@ -1,6 +1,7 @@
 """The action server's composition root: builds, once, from `Settings`, what the actions work
 with (the relationship memory with the `RELATIONSHIP_*` rules, the agents' presence, the
-handoff limiter, the business file) and hands it to them through `actions.base`.
+handoff limiter, the business file with its say-yes section, the shop's records and repair
+bookings) and hands it to them through `actions.base`.
 
 `actions.server.build_app` composes and installs it at start; an action server started some
 other way (rasa_sdk's own command) composes it from `.env` on the first action. Nothing here
@@ -11,7 +12,8 @@ unreachable database costs that action its answer's details, never the server it
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bot.rate_limits import RateLimiter
 from bot.settings import Settings
@@ -19,7 +21,9 @@ from voice import business as business_file
 from voice.business import Business
 
 if TYPE_CHECKING:
+    from actions.shop_records import RepairBookings
     from memory.agents import AgentAccounts
+    from memory.facts import FactExtractor
     from memory.store import MemoryStore
     from voice.say_yes import SayYesRules
     from voice.tone import ToneGuard
@@ -40,8 +44,10 @@ class ActionServices:
         self._memory: MemoryStore | None = None
         self._agents: AgentAccounts | None = None
         self._business: Business | None = None
-        self._say_yes: SayYesRules | None = None
         self._rules_guard: ToneGuard | None = None
+        self._records: dict[Path, dict[str, Any]] = {}
+        self._bookings: dict[str, RepairBookings] = {}
+        self._fact_extractor: FactExtractor | None = None
 
     def memory(self) -> MemoryStore:
         """The relationship memory, judged by the settings' relationship rules (synchronous:
@@ -74,14 +80,42 @@ class ActionServices:
             return self._business
 
     def say_yes_rules(self) -> SayYesRules:
-        """The business file's say-yes section, read and validated on first use (synchronous;
-        a section that does not validate raises, and is read again on the next call)."""
-        from voice import say_yes
+        """The business file's say-yes section, a part of `business()` (synchronous; a file
+        without the section raises SayYesError)."""
+        return self.business().say_yes_rules()
+
+    def shop_records(self, path: Path | None = None) -> dict[str, Any]:
+        """The shop's records file (SHOP_RECORDS_FILE when not named) as read, once per file
+        (synchronous: it reads the file; one that cannot be read raises, and is read again on
+        the next call). `actions.shop_records.resolve_records` resolves its dates."""
+        from actions.shop_records import read_records
+
+        wanted = path or self.settings.shop_records_file
+        with self._lock:
+            if wanted not in self._records:
+                self._records[wanted] = read_records(wanted)
+            return self._records[wanted]
+
+    def bookings(self, url: str = "") -> RepairBookings:
+        """The repairs booked in chat (BOOKINGS_URL when not named): one store and engine per
+        database. Builds no connection: the engine connects (and migrates) on first use."""
+        from actions.shop_records import RepairBookings
+
+        wanted = url or self.settings.bookings_url
+        with self._lock:
+            if wanted not in self._bookings:
+                self._bookings[wanted] = RepairBookings(wanted)
+            return self._bookings[wanted]
+
+    def fact_extractor(self) -> FactExtractor:
+        """What finds facts (a goal) in a customer's words; its language pipeline loads on
+        first use (synchronous: seconds)."""
+        from memory.facts import FactExtractor
 
         with self._lock:
-            if self._say_yes is None:
-                self._say_yes = say_yes.load_rules(self.settings.business_file)
-            return self._say_yes
+            if self._fact_extractor is None:
+                self._fact_extractor = FactExtractor()
+            return self._fact_extractor
 
     def rules_guard(self) -> ToneGuard:
         """The tone guard on its rules alone, for the text actions build (see
@@ -96,6 +130,8 @@ class ActionServices:
     def close(self) -> None:
         if self._memory is not None:
             self._memory.close()
+        for booked in self._bookings.values():
+            booked.close()
 
 
 def compose(settings: Settings) -> ActionServices:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from functools import lru_cache
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -98,7 +97,8 @@ class ActionNoteAspiration(NoteAction):
         message with its greeting; the message when no goal is found in it."""
         text = customer_words(tracker)
         try:
-            found = await asyncio.to_thread(goal_in, text)
+            extractor = (await base.services()).fact_extractor()
+            found = await asyncio.to_thread(goal_in, text, extractor)
         except Exception:  # the language pipeline failed: quote the message as before
             logger.exception("could not read the goal in a message")
             found = None
@@ -109,15 +109,10 @@ class ActionNoteAspiration(NoteAction):
         return re.sub(r"^my\b", "your", words, flags=re.IGNORECASE)
 
 
-def goal_in(text: str) -> str | None:
+def goal_in(text: str, extractor: FactExtractor) -> str | None:
     """The first goal a message states, in the customer's words ("my first century")."""
-    goals = [fact.value for fact in _extractor().extract(text) if fact.kind == "aspiration"]
+    goals = [fact.value for fact in extractor.extract(text) if fact.kind == "aspiration"]
     return goals[0].strip() if goals else None
-
-
-@lru_cache(maxsize=1)
-def _extractor() -> FactExtractor:
-    return FactExtractor()
 
 
 class ActionNoteFeedback(NoteAction):

@@ -41,7 +41,7 @@ from actions.ownership import (
     shown,
 )
 from actions.shop import shop_records
-from actions.shop_records import OrderRecord, bookings, normalise_reference
+from actions.shop_records import OrderRecord, RepairBookings, normalise_reference
 from voice.business import Business, RepairService, Vocabulary
 from voice.say_yes import Request
 
@@ -180,7 +180,7 @@ CHANGE_WORDS = re.compile(
 )
 
 
-def booking_to_change(tracker: Tracker, url: str) -> str | None:
+def booking_to_change(tracker: Tracker, booked_here: RepairBookings) -> str | None:
     """The reference of the booking this session made that the latest booking request changes
     ("…<another repair> instead"), or None for a new booking (synchronous: a worker thread)."""
     texts = base.messages_since(tracker, "book_repair")
@@ -192,7 +192,7 @@ def booking_to_change(tracker: Tracker, url: str) -> str | None:
             break
         if event.get("event") == "slot" and event.get("name") == "order_id" and event.get("value"):
             made.add(str(event["value"]))
-    booked = bookings(url).of(None, [tracker.sender_id])  # this conversation's, newest first
+    booked = booked_here.of(None, [tracker.sender_id])  # this conversation's, newest first
     return next((record.reference for record in booked if record.reference in made), None)
 
 
@@ -470,14 +470,14 @@ class ActionSubmitRepair(ShopAction):
         in_time = rush is None or rush.rung == "yes"
         if in_time:
             dispatcher.messages.extend(offer.messages)
-        url = (await base.settings()).bookings_url
-        reference = await asyncio.to_thread(booking_to_change, tracker, url)
+        booked_here = (await base.services()).bookings()
+        reference = await asyncio.to_thread(booking_to_change, tracker, booked_here)
         changed = reference is not None and await asyncio.to_thread(
-            bookings(url).change, reference, tracker.sender_id, bike, problem, drop_off
+            booked_here.change, reference, tracker.sender_id, bike, problem, drop_off
         )
         if not changed or reference is None:
             reference = await asyncio.to_thread(
-                bookings(url).book,
+                booked_here.book,
                 tracker.sender_id,
                 tracker.get_slot("customer_id"),
                 bike,

@@ -23,7 +23,7 @@ from rasa_sdk import Tracker
 
 from actions import base
 from actions.shop import shop_records
-from actions.shop_records import OrderRecord, RepairRecord, bookings
+from actions.shop_records import OrderRecord, RepairRecord
 from voice.business import Business
 
 # Wrong confirmations of an order's details allowed in one conversation; after that, a person.
@@ -162,8 +162,8 @@ async def asker_of(tracker: Tracker) -> Asker:
 
 async def own_repairs(shop: Business, asker: Asker) -> list[RepairRecord]:
     """The customer's repairs: booked in chat (this or their earlier conversations) first."""
-    url = (await base.settings()).bookings_url
-    booked = await asyncio.to_thread(bookings(url).of, asker.customer_id, asker.conversations)
+    booked_here = (await base.services()).bookings()
+    booked = await asyncio.to_thread(booked_here.of, asker.customer_id, asker.conversations)
     records = await shop_records(shop)
     return booked + records.repairs_of(asker.customer_id)
 
@@ -175,6 +175,6 @@ async def find_record(shop: Business, reference: str | None) -> Record | None:
     records = await shop_records(shop)
     found: Record | None = records.order(reference) or records.repair(reference)
     if found is None:
-        url = (await base.settings()).bookings_url
-        found = await asyncio.to_thread(bookings(url).find, reference)
+        booked_here = (await base.services()).bookings()
+        found = await asyncio.to_thread(booked_here.find, reference)
     return found

@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base, recommend, requests
 from actions.base import DomainDict, Events, ShopAction
-from actions.shop_records import CustomerRecord, ShopRecords, load_records
+from actions.shop_records import CustomerRecord, ShopRecords, resolve_records
 from memory import services
 from voice.asked import asks_price, days_asked, thing_asked_for
 from voice.business import WEEKDAYS, Business, Clinic, Event, Product, Reward
@@ -37,8 +37,9 @@ COMPLAINT_ACTION = "action_handle_complaint"
 
 async def shop_records(shop: Business) -> ShopRecords:
     """The shop's records (orders, repairs, loyalty), dates resolved against the shop's today."""
-    path = (await base.settings()).shop_records_file
-    return await asyncio.to_thread(load_records, path, base.today(shop))
+    services = await base.services()
+    data = await asyncio.to_thread(services.shop_records)
+    return resolve_records(data, base.today(shop), services.settings.shop_records_file)
 
 
 def _clock(time: dt.time) -> str:

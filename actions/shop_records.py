@@ -139,26 +139,20 @@ class ShopRecords:
         ]
 
 
-_raw_cache: dict[Path, dict[str, Any]] = {}
-_raw_lock = threading.Lock()
+def read_records(path: Path) -> dict[str, Any]:
+    """The records file's contents, not yet resolved against a day (synchronous: it reads the
+    file; the action server's composition root keeps what it read)."""
+    try:
+        data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, ValueError) as error:
+        raise ShopRecordsError(f"{path}: cannot be read ({error})") from None
+    if not isinstance(data, dict):
+        raise ShopRecordsError(f"{path}: must be a mapping with orders, repairs, customers")
+    return data
 
 
-def _raw(path: Path) -> dict[str, Any]:
-    with _raw_lock:
-        if path not in _raw_cache:
-            try:
-                data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
-            except (OSError, ValueError) as error:
-                raise ShopRecordsError(f"{path}: cannot be read ({error})") from None
-            if not isinstance(data, dict):
-                raise ShopRecordsError(f"{path}: must be a mapping with orders, repairs, customers")
-            _raw_cache[path] = data
-        return _raw_cache[path]
-
-
-def load_records(path: Path, today: dt.date) -> ShopRecords:
-    """The records in `path`, their relative dates resolved against `today`."""
-    data = _raw(path)
+def resolve_records(data: dict[str, Any], today: dt.date, source: Path) -> ShopRecords:
+    """The records `read_records` read from `source`, relative dates resolved against `today`."""
 
     def days(entry: dict[str, Any], key: str) -> int:
         return int(entry.get(key, 0))
@@ -208,7 +202,7 @@ def load_records(path: Path, today: dt.date) -> ShopRecords:
             for entry in data.get("customers", [])
         ]
     except (KeyError, TypeError, ValueError) as error:
-        raise ShopRecordsError(f"{path}: an entry is incomplete ({error!r})") from None
+        raise ShopRecordsError(f"{source}: an entry is incomplete ({error!r})") from None
     return ShopRecords(tuple(orders), tuple(repairs), tuple(customers))
 
 
@@ -266,6 +260,13 @@ class RepairBookings:
                 migrate_bookings(engine)
                 self._engine = engine
             return self._engine
+
+    def close(self) -> None:
+        """Let go of the database's connections (the next call connects again)."""
+        with self._lock:
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None
 
     def book(
         self,
@@ -354,15 +355,3 @@ class RepairBookings:
             problem=row.problem,
             conversation_id=row.conversation_id,
         )
-
-
-_bookings: dict[str, RepairBookings] = {}
-_bookings_lock = threading.Lock()
-
-
-def bookings(url: str) -> RepairBookings:
-    """One RepairBookings (and engine) per database URL per process."""
-    with _bookings_lock:
-        if url not in _bookings:
-            _bookings[url] = RepairBookings(url)
-        return _bookings[url]

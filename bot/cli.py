@@ -15,7 +15,7 @@ from bot import content_check, lookups, nlu_check, processes, settings
 from bot.processes import Service, StartError
 from bot.settings import ROOT, Settings, SettingsError
 from memory.files import PRIVATE_FOLDER, keep_files_private, private_file, private_folder
-from voice import business, say_yes
+from voice import business
 
 RESULTS_DIR = ROOT / "var" / "results"
 SOURCE_PACKAGES = ("bot", "actions", "memory", "voice")
@@ -134,9 +134,8 @@ def prune_models(config: Settings, keep: int = 3) -> None:
 def check_business_file(config: Settings) -> None:
     """Validate the business file; a mistake fails with one line naming the file and line."""
     try:
-        business.load(config.business_file)
-        # The say-yes rules (what the shop may agree to) live in the same file.
-        say_yes.load_rules(config.business_file)
+        # The say-yes rules (what the shop may agree to) are a section of the same file.
+        business.load(config.business_file).say_yes_rules()
     except business.BusinessFileError as error:
         raise CommandFailed(f"{error} (fix {config.business_file} and try again)") from None
     say(f"business file {config.business_file.name}: ok")

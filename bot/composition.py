@@ -22,6 +22,7 @@ from bot import settings as settings_module
 from bot.settings import Settings
 
 if TYPE_CHECKING:
+    from bot.health import RecentChecks
     from memory.agents import AgentAccounts
     from memory.rules import RelationshipRules
     from memory.store import FactExtractor, MemoryStore
@@ -42,6 +43,7 @@ class ServerServices:
         self._agents: dict[str, AgentAccounts] = {}
         self._businesses: dict[Path, Business] = {}
         self._tone_guard: ToneGuard | None = None
+        self._health_checks: RecentChecks | None = None
 
     def memory(self, database_url: str = "") -> MemoryStore:
         """The relationship memory at `database_url` (DATABASE_URL when empty): one store and
@@ -106,6 +108,15 @@ class ServerServices:
             if self._tone_guard is None:
                 self._tone_guard = tone.build_guard()
             return self._tone_guard
+
+    def health_checks(self) -> RecentChecks:
+        """What the health endpoint found lately (its last report, for a few seconds)."""
+        from bot.health import RecentChecks
+
+        with self._lock:
+            if self._health_checks is None:
+                self._health_checks = RecentChecks()
+            return self._health_checks
 
     def close(self) -> None:
         with self._lock:

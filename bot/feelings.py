@@ -38,8 +38,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from bot import settings
-from voice import say_yes
+from bot import composition
+from voice.business import BusinessFileError
 from voice.say_yes import ComplaintWords
 
 logger = logging.getLogger(__name__)
@@ -126,13 +126,17 @@ class FeelingReader:
 
 
 def business_complaint_words() -> ComplaintWords | None:
-    """The business file's complaint words (its serious words), read as the server starts; None
-    (no serious-word check, logged) when the settings or the file cannot be read, so the
-    bot still answers."""
+    """The complaint words (its serious words) of the business the Rasa server's composition
+    root holds; None (no serious-word check, logged) when the file or its say-yes section
+    cannot be read, so the bot still answers."""
+    shop = composition.server().business()
+    if shop is None:
+        logger.error("the business file's serious words could not be read")
+        return None
     try:
-        return say_yes.load_rules(settings.load().business_file).complaints
-    except Exception:
-        logger.exception("the business file's serious words could not be read")
+        return shop.say_yes_rules().complaints
+    except BusinessFileError as error:
+        logger.error("the business file's serious words could not be read: %s", error)
         return None
 
 

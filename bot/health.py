@@ -4,7 +4,8 @@ Anyone gets the verdict only, `{"status": "ok"}` (200) or `{"status": "degraded"
 load balancers and uptime checks; the operator's bearer token (`HEALTH_TOKEN`) gets the detail
 of each part: the model, the action server, the tracker store, the memory database and the
 queue of exchanges on their way to memory. A wrong token gets 401 and no detail. The checks
-are cached for a few seconds, so probing the endpoint cannot load the parts it checks.
+are kept for a few seconds (by the Rasa server's composition root, `RecentChecks`), so probing
+the endpoint cannot load the parts it checks.
 """
 
 from __future__ import annotations
@@ -33,7 +34,15 @@ PROBE_SECONDS = 2.0
 # The exchange queue is a concern from this many waiting events (memory is falling behind).
 QUEUE_WARNING = 1000
 
-_cache: dict[int, tuple[float, dict[str, Any]]] = {}
+
+class RecentChecks:
+    """What the checks found lately, kept by the Rasa server's composition root
+    (`bot.composition.ServerServices.health_checks`): the last report per server, fresh for
+    `CACHE_SECONDS`, and when each conversations' database last answered."""
+
+    def __init__(self) -> None:
+        self.reports: dict[int, tuple[float, dict[str, Any]]] = {}
+        self.reachable: dict[int, float] = {}
 
 
 async def respond(request: Request, app: Any, config: Any) -> HTTPResponse:
@@ -56,9 +65,10 @@ def _token_matches(header: str, token: str) -> bool:
 
 
 async def checked(app: Any, memory_database_url: str) -> dict[str, Any]:
-    """The report of every part, from the cache when it is fresh."""
+    """The report of every part, the last one when it is fresh."""
     key = id(app)
-    cached = _cache.get(key)
+    recent = composition.server().health_checks()
+    cached = recent.reports.get(key)
     if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
         return cached[1]
     agent = getattr(getattr(app, "ctx", None), "agent", None)
@@ -76,7 +86,7 @@ async def checked(app: Any, memory_database_url: str) -> dict[str, Any]:
     if not healthy:
         down = [name for name in names if not report[name].get("ok")]
         logger.error("health: degraded (%s)", ", ".join(down))
-    _cache[key] = (time.monotonic(), report)
+    recent.reports[key] = (time.monotonic(), report)
     return report
 
 
@@ -156,9 +166,6 @@ async def _tracker_store(agent: Any) -> dict[str, Any]:
     return {"kind": engine.dialect.name, **await _probe(engine, TRACKER_TABLE)}
 
 
-_reachable: dict[int, float] = {}
-
-
 async def tracker_store_reachable(app: Any) -> bool:
     """Whether the conversations' database answers (checked at most every `REACHABLE_SECONDS`
     while it does, at every message while it does not). Without it Rasa would start every
@@ -167,13 +174,14 @@ async def tracker_store_reachable(app: Any) -> bool:
     engine = _engine_of(getattr(agent, "tracker_store", None))
     if engine is None:
         return True
-    checked = _reachable.get(id(engine))
+    reachable = composition.server().health_checks().reachable
+    checked = reachable.get(id(engine))
     if checked is not None and time.monotonic() - checked < REACHABLE_SECONDS:
         return True
     if (await _probe(engine, TRACKER_TABLE)).get("ok"):
-        _reachable[id(engine)] = time.monotonic()
+        reachable[id(engine)] = time.monotonic()
         return True
-    _reachable.pop(id(engine), None)
+    reachable.pop(id(engine), None)
     return False
 
 

@@ -24,6 +24,7 @@ from voice.wording import Wording, valid_locale
 
 if TYPE_CHECKING:
     from voice.catalogue import Catalogue
+    from voice.say_yes import SayYesRules
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # The days a question may name relative to the day it is asked, by days from today.
@@ -42,7 +43,7 @@ TOP_LEVEL_KEYS = (
     "menu",
     "templates",
     "vocabulary",
-    # Reserved for the say-yes rules (what the shop may agree to); read by their own module.
+    # The say-yes rules (what the shop may agree to), parsed by `voice.say_yes.rules_from`.
     "say_yes",
 )
 REQUIRED_TOP_LEVEL = ("shop", "hours", "locations", "products", "policies", "loyalty")
@@ -270,6 +271,16 @@ class Business:
     menu: tuple[MenuItem, ...]
     templates: dict[str, str] = field(default_factory=dict)
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
+    # The `say_yes:` section (None when the file has none: `say_yes_rules()` names that).
+    say_yes: SayYesRules | None = None
+
+    def say_yes_rules(self) -> SayYesRules:
+        """What the shop may say yes to; SayYesError, naming the file, when it has no section."""
+        from voice import say_yes
+
+        if self.say_yes is None:
+            raise say_yes.missing(self.source)
+        return self.say_yes
 
     # -- facts derived from the file (plain functions the actions and tests call) --
 
@@ -891,7 +902,16 @@ def parse(text: str, source: Path) -> Business:
         menu=tuple(menu),
         templates=templates,
         vocabulary=vocabulary,
+        say_yes=_say_yes(root, source),
     )
+
+
+def _say_yes(root: CommentedMap, source: Path) -> SayYesRules | None:
+    """The say-yes section, validated with the rest of the file (its module reads it, since it
+    knows what a rung is); None when the file has none."""
+    from voice import say_yes
+
+    return say_yes.rules_from(root, source) if say_yes.SECTION in root else None
 
 
 _WORD_KEYS = ("synonyms", "tags")

@@ -23,7 +23,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from voice.business import BusinessFileError, _Reader, read_file
+from voice.business import BusinessFileError, _Reader
 from voice.wording import join_list
 
 SECTION = "say_yes"
@@ -608,7 +608,8 @@ class _RulesReader(_Reader):
 
 
 def parse_rules(text: str, source: Path) -> SayYesRules:
-    """Validate the `say_yes:` section of a business file's text; errors name file and line."""
+    """Validate the `say_yes:` section of a business file's text (rules written in a test);
+    errors name file and line."""
     reader = _RulesReader(source)
     try:
         root = YAML(typ="rt").load(text)
@@ -616,8 +617,17 @@ def parse_rules(text: str, source: Path) -> SayYesRules:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or "is not valid YAML"
         raise reader.fail(mark.line if mark else None, f"not valid YAML: {problem}") from None
-    if not isinstance(root, CommentedMap) or SECTION not in root:
-        raise reader.fail(None, f"the {SECTION} section is missing (what the shop can say yes to)")
+    if not isinstance(root, CommentedMap):
+        raise reader.fail(None, "must be a mapping with keys such as shop, hours and products")
+    return rules_from(root, source)
+
+
+def rules_from(root: CommentedMap, source: Path) -> SayYesRules:
+    """The `say_yes:` section of a business file's parsed YAML (the business file's loader
+    calls it on the document it has read); errors name file and line."""
+    reader = _RulesReader(source)
+    if SECTION not in root:
+        raise missing(source)
     node = reader.mapping(root, SECTION, SECTION)
     reader.keys(
         node,
@@ -655,6 +665,8 @@ def parse_rules(text: str, source: Path) -> SayYesRules:
     )
 
 
-def load_rules(path: Path) -> SayYesRules:
-    """Read and validate the say-yes rules (synchronous: call it from a worker thread)."""
-    return parse_rules(read_file(path, SayYesError), path)
+def missing(source: Path) -> SayYesError:
+    """The error of a business file without the say-yes section."""
+    return _RulesReader(source).fail(
+        None, f"the {SECTION} section is missing (what the shop can say yes to)"
+    )

@@ -17,7 +17,7 @@ import pytest
 # tests/e2e/personal/conftest.py puts the conversation journeys' module on the path.
 from test_customer_journeys import logged_decisions
 
-from actions.shop_records import bookings
+from actions.shop_records import RepairBookings
 from memory.store import MemoryStore
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -38,7 +38,11 @@ class Chat:
     def booked(self) -> list[Any]:
         """The repairs booked in this conversation (the bookings database beside the memory)."""
         url = self.bot.memory.replace("memory.db", "bookings.db")
-        return bookings(url).of(None, [self.sender])
+        bookings = RepairBookings(url)
+        try:
+            return bookings.of(None, [self.sender])
+        finally:
+            bookings.close()
 
     def facts(self) -> list[tuple[str, str]]:
         self.bot.wait_for_memory(self.sender)

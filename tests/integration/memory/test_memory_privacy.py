@@ -189,10 +189,10 @@ def test_export_leaves_internal_notes_out(memory_url):
 
 
 async def test_forget_and_export_cover_repair_bookings(memory_url, tmp_path):
-    from actions.shop_records import bookings
+    from actions.shop_records import RepairBookings
 
     bookings_url = f"sqlite:///{tmp_path / 'bookings.db'}"
-    booked = bookings(bookings_url)
+    booked = RepairBookings(bookings_url)
     mine = booked.book("web-1", None, "Trek FX 3", "the chain jumps", NOW.date())
     signed_in = booked.book("web-2", "shop-9", "Brompton", "a squeaky brake", NOW.date())
     theirs = booked.book("other", None, "Dawes", "a flat tyre", NOW.date())
@@ -216,7 +216,7 @@ async def test_forget_and_export_cover_repair_bookings(memory_url, tmp_path):
 async def test_forgotten_words_leave_no_trace_in_the_database_files(tmp_path):
     # SQLite keeps deleted rows in free pages and in the write-ahead log until they are reused:
     # reading the files after forgetting must not find what the customer said.
-    from actions.shop_records import bookings
+    from actions.shop_records import RepairBookings
 
     marker = "ZQX-forget-marker-4471"
     memory_url = f"sqlite:///{tmp_path / 'memory.db'}"
@@ -230,8 +230,8 @@ async def test_forgotten_words_leave_no_trace_in_the_database_files(tmp_path):
     )
     await tracker_with(tracker_store, "web-1", f"my bike is {marker}")
     await tracker_with(tracker_store, "other", "hello")
-    bookings(bookings_url).book("web-1", None, "Trek", f"noise {marker}", NOW.date())
-    bookings(bookings_url).book("other", None, "Dawes", "a flat tyre", NOW.date())
+    RepairBookings(bookings_url).book("web-1", None, "Trek", f"noise {marker}", NOW.date())
+    RepairBookings(bookings_url).book("other", None, "Dawes", "a flat tyre", NOW.date())
     store = MemoryStore(memory_url)
     services.record_exchange(
         store, Exchange("m-1", "web-1", "customer", f"my bike is {marker}", NOW)

@@ -26,7 +26,7 @@ from actions.forms import (
     problem_said,
 )
 from actions.orders import ActionSubmitRepair, ActionSubmitReturn, return_wish
-from actions.shop_records import bookings
+from actions.shop_records import RepairBookings
 from voice.business import load
 
 ROOT = Path(__file__).parents[3]
@@ -173,7 +173,7 @@ async def test_a_request_naming_bike_and_repair_is_booked_with_the_estimate(
     await ActionSubmitRepair().run(
         confirm, make_tracker("inform", slots=slots, sender_id=SENDER), domain
     )
-    [booked] = bookings(sample_shop.bookings_url).of(None, [SENDER])
+    [booked] = RepairBookings(sample_shop.bookings_url).of(None, [SENDER])
     assert (booked.bike, booked.problem) == ("old raleigh", "tune-up")
     [message] = confirm.messages
     text = rendered(domain, message)
@@ -341,7 +341,7 @@ async def test_the_make_said_with_the_kind_of_bike_is_kept(
 async def test_instead_changes_the_booking_made_in_this_chat(
     domain: dict[str, Any], sample_shop: Any
 ) -> None:
-    store = bookings(sample_shop.bookings_url)
+    store = RepairBookings(sample_shop.bookings_url)
     first = store.book(SENDER, None, "Trek FX 3", "the gears keep slipping", dt.date(2026, 11, 28))
     history = [
         {"event": "session_started"},
@@ -364,7 +364,7 @@ async def test_instead_changes_the_booking_made_in_this_chat(
 async def test_a_new_booking_without_instead_is_another_booking(
     domain: dict[str, Any], sample_shop: Any
 ) -> None:
-    store = bookings(sample_shop.bookings_url)
+    store = RepairBookings(sample_shop.bookings_url)
     first = store.book(SENDER, None, "Trek FX 3", "brake service", dt.date(2026, 11, 28))
     history = [
         {"event": "session_started"},
@@ -384,7 +384,7 @@ async def test_a_new_booking_without_instead_is_another_booking(
 async def test_instead_never_changes_another_conversations_booking(
     domain: dict[str, Any], sample_shop: Any
 ) -> None:
-    store = bookings(sample_shop.bookings_url)
+    store = RepairBookings(sample_shop.bookings_url)
     theirs = store.book("someone-else", None, "Trek FX 3", "brake service", dt.date(2026, 11, 28))
     history = [
         {"event": "session_started"},

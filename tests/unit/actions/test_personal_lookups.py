@@ -11,7 +11,7 @@ from personal_fakes import FakeMemory, card, use_memory
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.orders import ActionOrderStatus, ActionRepairStatus
-from actions.shop_records import bookings
+from actions.shop_records import RepairBookings
 from bot.settings import Settings
 
 DROP_OFF = dt.date(2026, 11, 27)
@@ -25,7 +25,7 @@ class RememberedSenders(FakeMemory):
 
 
 def book(settings: Settings, conversation: str, bike: str, customer: str | None = None) -> str:
-    return bookings(settings.bookings_url).book(
+    return RepairBookings(settings.bookings_url).book(
         conversation, customer, bike, "brakes squeal", DROP_OFF
     )
 

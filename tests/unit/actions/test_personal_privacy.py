@@ -107,7 +107,7 @@ async def test_export_and_forget_cover_bookings_and_leave_notes_out(
     from actions import shop_records
 
     config = await base.settings()
-    booked = shop_records.bookings(config.bookings_url)
+    booked = shop_records.RepairBookings(config.bookings_url)
     reference = booked.book("sam", None, "Trek FX 3", "a creak only uphill", AT.date())
     customer = sam.customers.customer_for_sender("sam")
     sam.agents.add_agent_note(customer, "Kim", "NOTE-93c1 asked for a discount twice")

@@ -26,7 +26,7 @@ from actions.forms import (
     problem_said,
 )
 from actions.orders import ActionSubmitRepair, ActionSubmitReturn
-from actions.shop_records import bookings
+from actions.shop_records import RepairBookings
 from memory.records import ExtractedFact
 from voice.business import load
 from voice.echo import says_what_is_wrong, trim_echo
@@ -223,7 +223,7 @@ async def test_a_yes_to_fast_track_never_overwrites_the_problem_said_first(
     await ActionSubmitRepair().run(
         CollectingDispatcher(), make_tracker("inform", slots=slots, sender_id=SENDER), domain
     )
-    [booked] = bookings(sample_shop.bookings_url).of(None, [SENDER])
+    [booked] = RepairBookings(sample_shop.bookings_url).of(None, [SENDER])
     assert booked.problem == "my chain keeps slipping and the gears crunch"
 
 

@@ -16,7 +16,7 @@ from action_testkit import action_event, make_tracker, rendered, response_button
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.orders import ActionOrderStatus, ActionRepairStatus, ActionStatusReferenceUnknown
-from actions.shop_records import bookings
+from actions.shop_records import RepairBookings
 
 SENDER = "status-customer"
 
@@ -72,7 +72,7 @@ async def test_i_dont_know_the_number_gets_another_way_and_a_person(
 async def test_a_repair_booked_in_this_chat_is_found_without_its_reference(
     dispatcher: CollectingDispatcher, domain: dict[str, Any], sample_shop: Any
 ) -> None:
-    reference = bookings(sample_shop.bookings_url).book(
+    reference = RepairBookings(sample_shop.bookings_url).book(
         SENDER, None, "Trek FX 3", "brake service", dt.date(2026, 11, 25)
     )
     tracker = dont_know_after("utter_ask_repair_number", "no idea")
@@ -85,7 +85,7 @@ async def test_a_repair_booked_in_this_chat_is_found_without_its_reference(
 async def test_another_customers_repair_is_never_found(
     dispatcher: CollectingDispatcher, domain: dict[str, Any], sample_shop: Any
 ) -> None:
-    bookings(sample_shop.bookings_url).book(
+    RepairBookings(sample_shop.bookings_url).book(
         "someone-else", None, "Trek FX 3", "brake service", dt.date(2026, 11, 25)
     )
     tracker = dont_know_after("utter_ask_repair_number", "no idea")

@@ -79,3 +79,128 @@ def test_the_action_servers_memory_and_business_are_built_once(tmp_path: Path) -
     assert services.agents().engine is memory.engine
     assert services.business() is services.business()
     services.close()
+
+
+@pytest.fixture
+def business_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every business file the business loader reads in this test (it still reads them)."""
+    from voice import business
+
+    reads: list[Path] = []
+    real = business.load
+
+    def load_and_count(path: Path) -> business.Business:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(business, "load", load_and_count)
+    return reads
+
+
+async def test_the_action_server_reads_the_business_and_its_say_yes_section_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, business_reads: list[Path]
+) -> None:
+    from actions import base, requests
+    from voice import say_yes
+
+    settings = load(
+        tmp_path / "absent.env",
+        environ={
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'memory.db'}",
+            "BUSINESS_FILE": str(ROOT / "business.yml"),
+        },
+    )
+    services = action_composition.compose(settings)
+    monkeypatch.setattr(base, "_services", services)
+    shop = await base.load_business()
+    rules = await requests.load_rules()
+    # The say-yes rules are a section of the one business, not read again by a loader of theirs.
+    assert rules is shop.say_yes and rules is services.say_yes_rules()
+    assert await base.load_business() is shop and services.business() is shop
+    assert "complaint" in rules.kinds and rules.complaints.serious_words
+    assert business_reads == [ROOT / "business.yml"]
+    assert not hasattr(say_yes, "load_rules")
+    services.close()
+
+
+def test_the_rasa_server_reads_the_business_once_for_its_components(
+    env_file: Path, business_reads: list[Path]
+) -> None:
+    from bot import feelings
+    from bot.feelings import FeelingCheck
+
+    services = composition.server()
+    shop = services.business()
+    assert shop is not None and shop.say_yes is not None
+    assert services.business() is shop
+    # The NLU's serious-word check takes the complaint words of the same business.
+    assert feelings.business_complaint_words() is shop.say_yes.complaints
+    config = {**FeelingCheck.get_default_config(), "intents": [], "complaint_intent": "complain"}
+    assert FeelingCheck(config).serious is shop.say_yes.complaints
+    assert services.templates() == shop.templates
+    assert business_reads == [services.settings.business_file]
+    services.close()
+
+
+async def test_the_action_server_reads_the_shops_records_once_and_keeps_one_bookings_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from actions import base, connection, shop_records
+    from actions.shop import shop_records as records_of_shop
+
+    reads: list[Path] = []
+    real = shop_records.read_records
+
+    def read_and_count(path: Path) -> dict:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(shop_records, "read_records", read_and_count)
+    settings = load(
+        tmp_path / "absent.env",
+        environ={
+            "BUSINESS_FILE": str(ROOT / "business.yml"),
+            "SHOP_RECORDS_FILE": str(ROOT / "shop_records.yml"),
+            "BOOKINGS_URL": f"sqlite:///{tmp_path / 'bookings.db'}",
+        },
+    )
+    services = action_composition.compose(settings)
+    monkeypatch.setattr(base, "_services", services)
+    shop = await base.load_business()
+    first = await records_of_shop(shop)
+    again = await records_of_shop(shop)
+    assert first.orders and [o.order_id for o in again.orders] == [o.order_id for o in first.orders]
+    assert reads == [ROOT / "shop_records.yml"]
+    assert services.bookings() is services.bookings(settings.bookings_url)
+    assert services.bookings().url == settings.bookings_url
+    # Another process's services (or another test's) keep their own.
+    assert action_composition.compose(settings).bookings() is not services.bookings()
+    assert not hasattr(shop_records, "bookings") and not hasattr(shop_records, "_raw_cache")
+    # The goal finder (a language pipeline) is the services' too, built once.
+    assert services.fact_extractor() is services.fact_extractor()
+    assert not hasattr(connection, "_extractor")
+    services.close()
+
+
+async def test_the_health_report_is_kept_by_the_servers_services(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from types import SimpleNamespace
+
+    from bot import health
+
+    app = SimpleNamespace(ctx=SimpleNamespace(agent=None))
+    first = composition.compose(load(Path("/nonexistent/.env"), environ={}))
+    monkeypatch.setattr(composition, "_services", first)
+    report = await health.checked(app, "")
+    assert report["status"] == "degraded" and report["model"]["ok"] is False
+    assert await health.checked(app, "") is report  # fresh: the same report
+    assert first.health_checks().reports[id(app)][1] is report
+    # A report older than CACHE_SECONDS is made again.
+    made, _ = first.health_checks().reports[id(app)]
+    first.health_checks().reports[id(app)] = (made - health.CACHE_SECONDS - 1, report)
+    assert await health.checked(app, "") is not report
+    # Other services (another process) keep no report of this one's.
+    monkeypatch.setattr(composition, "_services", composition.compose(first.settings))
+    assert await health.checked(app, "") is not first.health_checks().reports[id(app)][1]
+    assert not hasattr(health, "_cache") and not hasattr(health, "_reachable")

@@ -186,9 +186,9 @@ def test_serious_words_make_a_complaint_whatever_the_intent(
 
 def test_the_serious_words_are_the_business_files(check: FeelingCheck) -> None:
     from bot.settings import ROOT as PROJECT
-    from voice import say_yes
+    from voice import business
 
-    words = say_yes.load_rules(PROJECT / "business.yml").complaints.serious_words
+    words = business.load(PROJECT / "business.yml").say_yes_rules().complaints.serious_words
     assert set(check.serious.serious_words) == set(words)
     [kept] = check.process([message("do you sell pads for the van?", "product_info")])
     assert kept.get("intent")["name"] == "product_info"

@@ -60,12 +60,16 @@ def test_weekly_events_repeat_and_one_off_events_end() -> None:
     assert upcoming and all(event.weekly for _, event in upcoming)
 
 
-def test_say_yes_section_is_reserved_and_accepted(tmp_path: Path) -> None:
+def test_the_say_yes_section_is_validated_by_the_one_loader(tmp_path: Path) -> None:
     path = tmp_path / "business.yml"
-    # The shipped file has its own say_yes section (read by voice/say_yes.py): replace it.
+    # The shipped file's say_yes section, replaced by one the say-yes rules do not know.
     shipped = SHIPPED.read_text().split("\nsay_yes:")[0]
     path.write_text(shipped + "\nsay_yes:\n  anything: goes\n", encoding="utf-8")
-    assert business.load(path).shop.name
+    line = len(shipped.splitlines()) + 2
+    with pytest.raises(BusinessFileError, match=rf"business\.yml line {line}: say_yes\.anything"):
+        business.load(path)
+    loaded = business.load(SHIPPED)
+    assert loaded.say_yes is not None and "complaint" in loaded.say_yes_rules().kinds
 
 
 @pytest.mark.parametrize(

@@ -9,16 +9,22 @@ from typing import Any
 import pytest
 import yaml
 
-from voice import say_yes
+from voice import business, say_yes
+from voice.business import BusinessFileError
 from voice.say_yes import RUNGS, Request, SayYesError, Standing
 
 ROOT = Path(__file__).resolve().parents[3]
 SHIPPED = ROOT / "business.yml"
 
 
+def load_rules(path: Path) -> say_yes.SayYesRules:
+    """The say-yes section of the business file at `path`, read by the business file's loader."""
+    return business.load(path).say_yes_rules()
+
+
 @pytest.fixture(scope="module")
 def rules() -> say_yes.SayYesRules:
-    return say_yes.load_rules(SHIPPED)
+    return load_rules(SHIPPED)
 
 
 def line_of(text: str, needle: str) -> int:
@@ -522,21 +528,26 @@ def test_a_mistake_names_the_line(
 ) -> None:
     path, text = broken(tmp_path, old, new)
     with pytest.raises(SayYesError) as raised:
-        say_yes.load_rules(path)
+        load_rules(path)
     assert f"business.yml line {line_of(text, needle)}:" in str(raised.value)
     assert message in str(raised.value)
 
 
 def test_a_missing_section_is_named(tmp_path: Path) -> None:
     path = tmp_path / "business.yml"
-    path.write_text("shop: {name: x}\n", encoding="utf-8")
     with pytest.raises(SayYesError, match="the say_yes section is missing"):
-        say_yes.load_rules(path)
+        say_yes.parse_rules("shop: {name: x}\n", path)
+    without = SHIPPED.read_text(encoding="utf-8").split("\nsay_yes:")[0]
+    path.write_text(without, encoding="utf-8")
+    shop = business.load(path)
+    assert shop.say_yes is None
+    with pytest.raises(SayYesError, match=r"business\.yml: the say_yes section is missing"):
+        shop.say_yes_rules()
 
 
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(SayYesError, match="cannot be read"):
-        say_yes.load_rules(tmp_path / "nowhere.yml")
+    with pytest.raises(BusinessFileError, match="cannot be read"):
+        load_rules(tmp_path / "nowhere.yml")
 
 
 def test_the_business_file_loader_accepts_the_section() -> None:
@@ -547,14 +558,14 @@ def test_the_business_file_loader_accepts_the_section() -> None:
 
 def test_alternatives_read_together_in_the_business_files_words(tmp_path: Path) -> None:
     facts = {"item": "helmet", "days_since_purchase": 90}
-    shipped = say_yes.decide(Request("return", facts), NEW, say_yes.load_rules(SHIPPED))
+    shipped = say_yes.decide(Request("return", facts), NEW, load_rules(SHIPPED))
     assert len(shipped.alternatives) == 2
     path, _ = broken(tmp_path, 'two: "{first} or {last}"', 'two: "{first}, otherwise {last}"')
-    reworded = say_yes.decide(Request("return", facts), NEW, say_yes.load_rules(path))
+    reworded = say_yes.decide(Request("return", facts), NEW, load_rules(path))
     assert ", otherwise " in reworded.text and ", otherwise " not in shipped.text
 
 
 def test_an_or_list_pattern_takes_only_its_fields(tmp_path: Path) -> None:
     path, _ = broken(tmp_path, '    middle: "{first}, {rest}"', '    middle: "{first}, {last}"')
     with pytest.raises(SayYesError, match=r"or_list\.middle uses \{last\}"):
-        say_yes.load_rules(path)
+        load_rules(path)
