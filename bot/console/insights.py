@@ -110,21 +110,9 @@ def add_insights_routes(
     body: Callable[[Request], dict[str, Any]],
 ) -> None:
     """Add the insights page and its API to the console's blueprint."""
-    from bot.console.routes import SECURITY_HEADERS, _static
+    from bot.console.routes import SECURITY_HEADERS, _static, role_page
 
-    def manager_page(handler: Handler) -> Handler:
-        @wraps(handler)
-        async def guarded(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
-            session = await current(request)
-            if session is None:
-                return response.redirect("/console/sign-in")
-            if session.role != MANAGER_ROLE:
-                refused = await _static("insights-refused.html", "text/html; charset=utf-8")
-                refused.status = 403
-                return refused
-            return await handler(request, *args, **kwargs)
-
-        return guarded
+    manager_page = role_page(current, (MANAGER_ROLE,), "insights-refused.html")
 
     def manager_api(handler: Handler) -> Handler:
         @wraps(handler)

@@ -64,6 +64,30 @@ async def _static(name: str, content_type: str) -> HTTPResponse:
     return response.raw(body, content_type=content_type, headers=SECURITY_HEADERS)
 
 
+def role_page(
+    current: Callable[[Request], Coroutine[Any, Any, AgentSession | None]],
+    roles: Sequence[str],
+    refused_page: str,
+) -> Callable[[Callable[..., Coroutine[Any, Any, HTTPResponse]]], Any]:
+    """A page for some roles only: the sign-in for nobody, `refused_page` (403) for the others."""
+
+    def decorate(handler: Callable[..., Coroutine[Any, Any, HTTPResponse]]) -> Any:
+        @wraps(handler)
+        async def guarded(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+            session = await current(request)
+            if session is None:
+                return response.redirect("/console/sign-in")
+            if session.role not in roles:
+                refused = await _static(refused_page, "text/html; charset=utf-8")
+                refused.status = 403
+                return refused
+            return await handler(request, *args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
 def _error(status: int, message: str) -> HTTPResponse:
     return response.json({"error": message}, status=status, headers={"Cache-Control": "no-store"})
 

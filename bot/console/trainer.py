@@ -55,21 +55,9 @@ def add_trainer_routes(
     body: Callable[[Request], dict[str, Any]],
 ) -> None:
     """Add the trainer's page and API to the console's blueprint."""
-    from bot.console.routes import _static
+    from bot.console.routes import _static, role_page
 
-    def trainer_page(handler: Handler) -> Handler:
-        @wraps(handler)
-        async def guarded(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
-            session = await current(request)
-            if session is None:
-                return response.redirect("/console/sign-in")
-            if session.role not in TRAINER_ROLES:
-                refused = await _static("trainer-refused.html", "text/html; charset=utf-8")
-                refused.status = 403
-                return refused
-            return await handler(request, *args, **kwargs)
-
-        return guarded
+    trainer_page = role_page(current, TRAINER_ROLES, "trainer-refused.html")
 
     def trainer_api(handler: Handler) -> Handler:
         @wraps(handler)
