@@ -29,7 +29,7 @@ from spacy.tokens import Doc, Span, Token
 from voice import language, tone_classifier
 from voice.tone_classifier import ToneClassifier
 
-RULES_PATH = Path(__file__).with_name("tone_rules.yml")
+RULES_PATH = tone_classifier.RULES_PATH
 KINDS = (
     "criticism",
     "blame",

@@ -7,8 +7,9 @@ lemmas of the English pipeline's parse) is trained on the labelled corpus `tests
 with a fixed seed; its threshold is chosen by cross-validation on that corpus (never on the
 held-out sentences), together with the rules: a text is flagged when the rules or the classifier
 find something. The artefact lives in `var/tone-classifier/<fingerprint>/` (the fingerprint is a
-hash of the corpus and the training settings), is built by `python -m bot tone --train` (which
-`python -m bot train` runs) and is only read at run time; nothing is downloaded.
+hash of the corpus, what the rules match and the training settings), is built by
+`python -m bot tone --train` (which `python -m bot train` runs) and is only read at run time;
+nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -33,6 +34,12 @@ from spacy.util import fix_random_seed
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS_PATH = ROOT / "tests" / "tone" / "corpus.yml"
+# The rules file (voice/tone.py reads it): the thresholds are chosen together with the rules'
+# findings, so what the rules match is part of the fingerprint.
+RULES_PATH = ROOT / "voice" / "tone_rules.yml"
+# What a rule or a next step says to the reader, not what it matches: wording changes leave the
+# artefact as it is.
+WORDING_KEYS = frozenset({"description", "suggestion", "replacement", "advice"})
 ARTEFACT_DIR = ROOT / "var" / "tone-classifier"
 COMPONENT = "textcat_multilabel"
 # Training settings: any change makes a new fingerprint, so the artefact is rebuilt.
@@ -113,12 +120,39 @@ def features(doc: Doc) -> str:
     return " ".join([START, *words])
 
 
-def fingerprint(entries: Sequence[Labelled], kinds: Sequence[str]) -> str:
-    """A short hash of the labelled sentences (not the file's comments), the kinds and the
-    training settings."""
+def rules_matching(path: Path = RULES_PATH) -> object:
+    """What the rules file matches: its rules and next steps without their wording (and without
+    the file's comments); None when the file cannot be read (the guard then reports it)."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    if not isinstance(document, dict):
+        return None
+
+    def unworded(item: object) -> object:
+        if isinstance(item, dict):
+            return {key: value for key, value in item.items() if key not in WORDING_KEYS}
+        return item
+
+    return {
+        "next_step": document.get("next_step"),
+        "rules": [unworded(rule) for rule in document.get("rules") or []],
+    }
+
+
+def fingerprint(entries: Sequence[Labelled], kinds: Sequence[str], rules: Path = RULES_PATH) -> str:
+    """A short hash of the labelled sentences (not the file's comments), the kinds, what the
+    rules match (their findings choose the thresholds) and the training settings."""
     labelled = [[entry.text, sorted(entry.kinds)] for entry in entries]
     digest = hashlib.sha256()
-    digest.update(json.dumps([labelled, list(kinds), SETTINGS, spacy.__version__]).encode("utf-8"))
+    digest.update(
+        json.dumps(
+            [labelled, list(kinds), rules_matching(rules), SETTINGS, spacy.__version__],
+            sort_keys=True,
+            default=str,
+        ).encode("utf-8")
+    )
     return digest.hexdigest()[:16]
 
 
@@ -281,10 +315,13 @@ class ToneClassifier:
 
 
 def current_dir(
-    kinds: Sequence[str], corpus: Path = CORPUS_PATH, root: Path = ARTEFACT_DIR
+    kinds: Sequence[str],
+    corpus: Path = CORPUS_PATH,
+    root: Path = ARTEFACT_DIR,
+    rules: Path = RULES_PATH,
 ) -> Path:
-    """Where the artefact for the corpus as it is now lives (or would live)."""
-    return root / fingerprint(load_corpus(corpus, kinds), kinds)
+    """Where the artefact for the corpus and the rules as they are now lives (or would live)."""
+    return root / fingerprint(load_corpus(corpus, kinds), kinds, rules)
 
 
 def build(
@@ -294,10 +331,12 @@ def build(
     corpus: Path = CORPUS_PATH,
     root: Path = ARTEFACT_DIR,
     force: bool = False,
+    rules: Path = RULES_PATH,
 ) -> tuple[Path, dict[str, Any]]:
-    """Train and save the classifier unless the artefact for this corpus exists; returns its
-    folder and its metadata (threshold, cross-validated figures, seconds taken)."""
-    target = current_dir(kinds, corpus, root)
+    """Train and save the classifier unless the artefact for this corpus and these rules exists
+    (`rule_flags` must apply the rules of `rules`); returns its folder and its metadata
+    (threshold, cross-validated figures, seconds taken)."""
+    target = current_dir(kinds, corpus, root, rules)
     meta_path = target / "meta.json"
     if meta_path.exists() and not force:
         return target, json.loads(meta_path.read_text(encoding="utf-8"))
@@ -339,12 +378,15 @@ def build(
 
 
 def load(
-    kinds: Sequence[str], corpus: Path = CORPUS_PATH, root: Path = ARTEFACT_DIR
+    kinds: Sequence[str],
+    corpus: Path = CORPUS_PATH,
+    root: Path = ARTEFACT_DIR,
+    rules: Path = RULES_PATH,
 ) -> ToneClassifier | None:
-    """The trained classifier for the corpus as it is now; None (and a warning) when it has not
-    been built, so the guard runs on its rules alone."""
+    """The trained classifier for the corpus and the rules as they are now; None (and a
+    warning) when it has not been built, so the guard runs on its rules alone."""
     try:
-        target = current_dir(kinds, corpus, root)
+        target = current_dir(kinds, corpus, root, rules)
         meta = json.loads((target / "meta.json").read_text(encoding="utf-8"))
         nlp = spacy.load(target / "model")
     except (OSError, ValueError) as error:

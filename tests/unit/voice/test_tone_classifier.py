@@ -74,6 +74,24 @@ def test_the_artefact_is_built_once_per_corpus_and_used_by_the_guard(tmp_path: P
     assert tone_classifier.load(tone.KINDS, corpus=corpus, root=root) is None
 
 
+def test_what_the_rules_match_is_part_of_the_fingerprint(tmp_path: Path) -> None:
+    """The thresholds are chosen with the rules' findings: a changed pattern rebuilds the
+    classifier, a comment or a reworded suggestion does not."""
+    entries = [tone_classifier.Labelled(text, frozenset(kinds)) for text, kinds in SMALL]
+    rules = tmp_path / "tone_rules.yml"
+    original = tone_classifier.RULES_PATH.read_text(encoding="utf-8")
+    rules.write_text(original, encoding="utf-8")
+    first = tone_classifier.fingerprint(entries, tone.KINDS, rules)
+    assert first == tone_classifier.fingerprint(entries, tone.KINDS, tone_classifier.RULES_PATH)
+    document = yaml.safe_load(original)
+    document["rules"][0]["suggestion"] = "Another way to say it."
+    rules.write_text("# a comment\n" + yaml.safe_dump(document), encoding="utf-8")
+    assert tone_classifier.fingerprint(entries, tone.KINDS, rules) == first
+    document["rules"][0]["patterns"] = [[{"LOWER": "whatever"}]]
+    rules.write_text(yaml.safe_dump(document), encoding="utf-8")
+    assert tone_classifier.fingerprint(entries, tone.KINDS, rules) != first
+
+
 def test_the_threshold_is_chosen_for_recall_at_the_wanted_precision() -> None:
     labels = [frozenset({"blame"}), frozenset({"blame"}), frozenset(), frozenset()]
     scores = [{"blame": 0.9}, {"blame": 0.4}, {"blame": 0.3}, {"blame": 0.1}]
