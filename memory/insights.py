@@ -319,67 +319,51 @@ class Insights:
 
     # -- what waits for the shop ----------------------------------------------------------------
 
-    def open_issues(self, conn: Connection) -> list[dict[str, Any]]:
-        """Issues still open, oldest first, with whose they are."""
+    def _named(
+        self, conn: Connection, table: Any, fields: dict[str, Any], where: Any, order: list[Any]
+    ) -> list[dict[str, Any]]:
+        """Rows of a customer's table under the given keys, the customer's id and current name
+        after the first key (datetimes as ISO text), at most LISTED of them."""
         names = self._names()
+        (first, *rest) = (column.label(key) for key, column in fields.items())
         rows = conn.execute(
-            select(
-                s.issues.c.id,
-                s.issues.c.customer_id,
-                s.facts.c.value.label("name"),
-                s.issues.c.kind,
-                s.issues.c.summary,
-                s.issues.c.opened_at,
-            )
-            .select_from(s.issues)
-            .outerjoin(names, names.c.customer_id == s.issues.c.customer_id)
+            select(first, table.c.customer_id, s.facts.c.value.label("name"), *rest)
+            .select_from(table)
+            .outerjoin(names, names.c.customer_id == table.c.customer_id)
             .outerjoin(s.facts, s.facts.c.id == names.c.fact_id)
-            .where(s.issues.c.state == "open")
-            .order_by(s.issues.c.opened_at, s.issues.c.id)
+            .where(where)
+            .order_by(*order)
             .limit(LISTED)
         ).all()
         return [
             {
-                "issue_id": row.id,
-                "customer_id": row.customer_id,
-                "name": row.name,
-                "kind": row.kind,
-                "summary": row.summary,
-                "opened_at": row.opened_at.isoformat(),
+                key: value.isoformat() if isinstance(value, datetime) else value
+                for key, value in row._mapping.items()
             }
             for row in rows
         ]
 
+    def open_issues(self, conn: Connection) -> list[dict[str, Any]]:
+        """Issues still open, oldest first, with whose they are."""
+        i = s.issues.c
+        return self._named(
+            conn,
+            s.issues,
+            {"issue_id": i.id, "kind": i.kind, "summary": i.summary, "opened_at": i.opened_at},
+            i.state == "open",
+            [i.opened_at, i.id],
+        )
+
     def overdue_promises(self, conn: Connection) -> list[dict[str, Any]]:
         """Open promises past their time, most overdue first."""
-        names = self._names()
-        rows = conn.execute(
-            select(
-                s.promises.c.id,
-                s.promises.c.customer_id,
-                s.facts.c.value.label("name"),
-                s.promises.c.text,
-                s.promises.c.owner,
-                s.promises.c.due_at,
-            )
-            .select_from(s.promises)
-            .outerjoin(names, names.c.customer_id == s.promises.c.customer_id)
-            .outerjoin(s.facts, s.facts.c.id == names.c.fact_id)
-            .where(s.promises.c.state == "open", s.promises.c.due_at < self.now())
-            .order_by(s.promises.c.due_at, s.promises.c.id)
-            .limit(LISTED)
-        ).all()
-        return [
-            {
-                "promise_id": row.id,
-                "customer_id": row.customer_id,
-                "name": row.name,
-                "what": row.text,
-                "owner": row.owner,
-                "due_at": row.due_at.isoformat(),
-            }
-            for row in rows
-        ]
+        p = s.promises.c
+        return self._named(
+            conn,
+            s.promises,
+            {"promise_id": p.id, "what": p.text, "owner": p.owner, "due_at": p.due_at},
+            (p.state == "open") & (p.due_at < self.now()),
+            [p.due_at, p.id],
+        )
 
     # -- over time ------------------------------------------------------------------------------
 

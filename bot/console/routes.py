@@ -185,6 +185,10 @@ def console_blueprint(
     async def sign_in_script(request: Request) -> HTTPResponse:
         return await _static("sign-in.js", "application/javascript; charset=utf-8")
 
+    @bp.get("/api.js")
+    async def api_script(request: Request) -> HTTPResponse:
+        return await _static("api.js", "application/javascript; charset=utf-8")
+
     @bp.post("/sign-in")
     async def sign_in(request: Request) -> HTTPResponse:
         # No session yet, so no CSRF token: a sign-in posted from another site is refused by

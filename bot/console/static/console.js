@@ -34,21 +34,7 @@
     $("problem").hidden = !text;
   }
 
-  function call(method, path, body) {
-    var options = { method: method, credentials: "same-origin", headers: {} };
-    if (method !== "GET") {
-      options.headers["X-CSRF-Token"] = me ? me.csrf_token : "";
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body || {});
-    }
-    return fetch("/console/api" + path, options).then(function (res) {
-      if (res.status === 401) { location.href = "/console/sign-in"; throw new Error("signed out"); }
-      return res.json().then(function (data) {
-        if (!res.ok) throw new Error(data.error || ("error " + res.status));
-        return data;
-      });
-    });
-  }
+  var call = window.consoleApi(function () { return me ? me.csrf_token : ""; });
 
   // -- time ----------------------------------------------------------------------------------
 

@@ -5,18 +5,7 @@
   var timer = null;
   var byId = function (id) { return document.getElementById(id); };
 
-  function call(method, path) {
-    var options = { method: method, credentials: "same-origin", headers: {} };
-    if (method !== "GET") {
-      options.headers["X-CSRF-Token"] = me ? me.csrf_token : "";
-    }
-    return fetch("/console/api" + path, options).then(function (res) {
-      return res.json().then(function (body) {
-        if (!res.ok) { throw new Error(body.error || ("error " + res.status)); }
-        return body;
-      });
-    });
-  }
+  var call = window.consoleApi(function () { return me ? me.csrf_token : ""; });
 
   function problem(error) {
     var box = byId("problem");
