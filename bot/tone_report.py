@@ -1,9 +1,10 @@
 """The tone guard measured: precision and recall by kind on labelled sentences, and training.
 
 `python -m bot tone --report` prints the table on the held-out sentences never tuned on
-(tests/tone/held_out_2.yml, part 2); `--report --part 1` on tests/tone/held_out.yml, part 1, which
-has been the development set since 2026-11-26. `python -m bot tone --train` builds the
-classifier. The unit tests use the same counting (tests/unit/voice/test_tone_held_out.py).
+(tests/tone/held_out_3.yml, part 3); `--report --part 1` and `--part 2` on tests/tone/held_out.yml
+and tests/tone/held_out_2.yml, the development sets (since 2026-11-26). `python -m bot tone
+--train` builds the classifier. The unit tests use the same counting
+(tests/unit/voice/test_tone_held_out.py).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 HELD_OUT = ROOT / "tests" / "tone" / "held_out.yml"
 HELD_OUT_2 = ROOT / "tests" / "tone" / "held_out_2.yml"
-# The held-out parts by number: part 1 is the development set, part 2 the one never tuned on.
-PARTS = {1: HELD_OUT, 2: HELD_OUT_2}
+HELD_OUT_3 = ROOT / "tests" / "tone" / "held_out_3.yml"
+# The held-out parts by number: parts 1 and 2 are development sets, part 3 the one never tuned on.
+PARTS = {1: HELD_OUT, 2: HELD_OUT_2, 3: HELD_OUT_3}
+UNTUNED = 3
 
 
 @dataclass
@@ -80,7 +83,7 @@ def render(tables: dict[str, dict[str, Counts]], title: str) -> str:
     return "\n".join(lines)
 
 
-def held_out_tables(path: Path = HELD_OUT_2) -> tuple[dict[str, dict[str, Counts]], int]:
+def held_out_tables(path: Path = HELD_OUT_3) -> tuple[dict[str, dict[str, Counts]], int]:
     """The held-out table for the rules alone and for the whole guard (rules and classifier)."""
     from voice import language, tone
 
@@ -98,10 +101,10 @@ def held_out_tables(path: Path = HELD_OUT_2) -> tuple[dict[str, dict[str, Counts
     return tables, len(entries)
 
 
-def report(sink: TextIO, part: int = 2) -> None:
+def report(sink: TextIO, part: int = UNTUNED) -> None:
     path = PARTS[part]
     tables, size = held_out_tables(path)
-    status = "never tuned on" if part == 2 else "the development set"
+    status = "never tuned on" if part == UNTUNED else "a development set"
     title = (
         f"tone guard on {path.relative_to(ROOT)} ({size} sentences, {status}): "
         "precision / recall / labelled texts"

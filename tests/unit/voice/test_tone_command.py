@@ -126,7 +126,7 @@ def test_report_prints_the_held_out_table_by_kind() -> None:
     from voice import tone
 
     tone.train_classifier()
-    # Part 1, the development set: the part never tuned on is measured by test_tone_held_out.py.
+    # Part 1, a development set: the part never tuned on is measured by test_tone_held_out.py.
     report = subprocess.run(
         [sys.executable, "-m", "bot", "tone", "--report", "--part", "1"],
         capture_output=True,

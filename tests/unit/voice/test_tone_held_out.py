@@ -1,13 +1,14 @@
 """The tone guard on sentences it was never trained on: tests/tone/held_out*.yml.
 
-Both parts were written in three voices (staff in chat, the bot, e-mails) by people who did not
-look at the rules, and are never trained on. Part 1 (tests/tone/held_out.yml) was written before
-the classifier; it has been the development set since 2026-11-26 (its misses were read while the
-corpus and the classifier were improved), so its figures are printed, not gated. Part 2
-(tests/tone/held_out_2.yml) was written before that round of tuning and is never tuned on: its
-sentences and per-sentence results are not read, only the table by kind. This prints both tables
-and fails when the whole guard's overall precision or recall on part 2 is below the gate, or when
-a sentence of either part is also in the training corpus.
+Each part was written in three voices (staff in chat, the bot, e-mails) by people who did not
+look at the rules, and is never trained on. Part 1 (tests/tone/held_out.yml) was written before
+the classifier and part 2 (tests/tone/held_out_2.yml) before the tuning of 2026-11-26 evening;
+both have been development sets since (their misses were read while the corpus, the rules and the
+classifier were improved), so their figures are printed, not gated. Part 3
+(tests/tone/held_out_3.yml) was written before the tuning of 2026-11-26 night and is never tuned
+on: its sentences and per-sentence results are not read, only the table by kind. This prints the
+three tables and fails when the whole guard's overall precision or recall on part 3 is below the
+gate, or when a sentence of any part is also in the training corpus.
 """
 
 from __future__ import annotations
@@ -19,13 +20,17 @@ import pytest
 from bot import tone_report
 from voice import tone, tone_classifier
 
-# The gates on part 2 (rules and classifier together). The aim is 0.90 for both; recall is not
-# there yet (0.70 measured when part 2 arrived, see docs/tone.md), so its gate is that figure
-# rounded down: it guards against going back while the corpus grows, and rises as the figures do.
+# The gates on part 3 (rules and classifier together). The aim is 0.90 for both; recall is not
+# there yet (0.76 measured on part 3, see docs/tone.md), so its gate is that figure rounded down
+# to 0.01: it guards against going back while the corpus grows, and rises as the figures do.
 MIN_PRECISION = 0.90
-MIN_RECALL = 0.69
+MIN_RECALL = 0.76
 
-PARTS = {"part 1": tone_report.HELD_OUT, "part 2": tone_report.HELD_OUT_2}
+PARTS = {
+    "part 1": tone_report.HELD_OUT,
+    "part 2": tone_report.HELD_OUT_2,
+    "part 3": tone_report.HELD_OUT_3,
+}
 
 
 @pytest.fixture(scope="module", params=sorted(PARTS))
@@ -80,13 +85,15 @@ def test_no_held_out_sentence_is_in_the_training_corpus(
 def test_precision_and_recall_on_the_part_never_tuned_on(
     guard: tone.ToneGuard, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    development, size = tone_report.held_out_tables(tone_report.HELD_OUT)
-    untuned, untuned_size = tone_report.held_out_tables(tone_report.HELD_OUT_2)
+    first, first_size = tone_report.held_out_tables(tone_report.HELD_OUT)
+    second, second_size = tone_report.held_out_tables(tone_report.HELD_OUT_2)
+    untuned, untuned_size = tone_report.held_out_tables(tone_report.HELD_OUT_3)
     with capsys.disabled():
         print(
-            f"\n{tone_report.render(development, f'part 1, the development set ({size})')}"
-            f"\n{tone_report.render(untuned, f'part 2, never tuned on ({untuned_size})')}"
+            f"\n{tone_report.render(first, f'part 1, a development set ({first_size})')}"
+            f"\n{tone_report.render(second, f'part 2, a development set ({second_size})')}"
+            f"\n{tone_report.render(untuned, f'part 3, never tuned on ({untuned_size})')}"
         )
     overall = untuned["rules + classifier"]["overall"]
-    assert overall.precision >= MIN_PRECISION, f"part 2 precision {overall.precision:.2f}"
-    assert overall.recall >= MIN_RECALL, f"part 2 recall {overall.recall:.2f}"
+    assert overall.precision >= MIN_PRECISION, f"part 3 precision {overall.precision:.2f}"
+    assert overall.recall >= MIN_RECALL, f"part 3 recall {overall.recall:.2f}"
