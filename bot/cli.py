@@ -289,7 +289,8 @@ def run_cluster(config: Settings, args: argparse.Namespace) -> None:
                 *checks,
                 (running.nginx, f"{config.rasa_url}/webhooks/rest/"),
             ],
-            READY_TIMEOUT_SECONDS * max(1, count // 2),
+            # The processes load their models at once, on the same cores.
+            READY_TIMEOUT_SECONDS * count,
             progress,
         )
         say("ready.")
