@@ -152,7 +152,8 @@ def main() -> int:
     servers: list[Any] = []
     try:
         print("starting PostgreSQL, Redis and RabbitMQ ...", flush=True)
-        postgres = local_services.PostgresServer(folder / "postgres")
+        # A folder of its own: as root the server runs as `postgres`, which must reach it.
+        postgres = local_services.PostgresServer(Path(tempfile.mkdtemp(prefix="rapport-pg-")))
         postgres.init()
         postgres.start()
         servers.append(postgres)
@@ -183,6 +184,8 @@ def main() -> int:
             server.stop()
             if isinstance(server, local_services.RabbitServer):
                 server.stop_epmd()
+            if isinstance(server, local_services.PostgresServer):
+                server.remove()
         shutil.rmtree(folder, ignore_errors=True)
     runs = figures["runs"]
     figures["speed_up"] = runs["2"]["per_second"] / runs["1"]["per_second"]
