@@ -120,11 +120,12 @@ def report(figures: dict[str, Any]) -> str:
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
     )
     machine = figures["machine"]
+    load_average = ", ".join(f"{value:.1f}" for value in machine["load_average"])
     return (
         f"{head}" + "\n".join(rows) + f"\n\nSpeed-up of 2 processes over 1: "
         f"**{figures['speed_up']:.2f}**. {CONCURRENCY} customers at once, {ROUNDS} rounds of "
         f"{MESSAGES} messages through nginx's REST webhook, EXCHANGE_FEED=rabbitmq with one "
-        f"memory consumer; {machine['cpus']} cores, load average {machine['load_average']}, "
+        f"memory consumer; {machine['cpus']} cores, load average {load_average}, "
         f"{figures['started']}, commit {figures['commit']['commit'][:10]}. Cores: CPU "
         "seconds each process used per second of load (from /proc)."
     )
