@@ -5,7 +5,7 @@ RASA_PORT + n, on loopback; the action server on ACTIONS_PORT; the cluster's hea
 free loopback port that only nginx reaches (`GET /health` through nginx). nginx sends the
 widget's socket.io and the console to one process per client address (`ip_hash`) and the REST
 webhook to the least busy process. What the processes share lives on real servers: the
-conversations and the memory on PostgreSQL, the locks in Redis, the exchange feed in RabbitMQ
+conversations and the memory on PostgreSQL, the lock store in Redis, the exchange feed in RabbitMQ
 (EXCHANGE_FEED=rabbitmq, drained by CONSUMERS memory consumers started here).
 """
 
@@ -54,7 +54,7 @@ def refusals(config: Settings) -> list[str]:
     if not config.database_url.startswith("postgresql"):
         problems.append("the memory is not on PostgreSQL (set DATABASE_URL=postgresql://...)")
     if not config.redis_url:
-        problems.append("REDIS_URL is not set (the processes share their locks in Redis)")
+        problems.append("REDIS_URL is not set (the processes share their lock store in Redis)")
     return problems
 
 
