@@ -13,7 +13,7 @@ NODE_STAMP := node_modules/.rapport-setup-$(shell cat package-lock.json 2>/dev/n
 # may exist without answering). Evaluated only when the environment has to be created.
 PYTHON310 = $(shell for p in $$(command -v python3.10 2>/dev/null) $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10*/bin/python3.10; do "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo "$$p"; break; }; done)
 
-.PHONY: help setup run train test test-soak test-cluster lint types unit e2e validate check evaluate bench bench-memory bench-insights clean
+.PHONY: help setup run run-cluster train test test-soak test-cluster lint types unit e2e validate check evaluate bench bench-cluster bench-memory bench-insights clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ $(STAMP): requirements.txt
 
 run: setup ## Start the bot on embedded defaults (trains first if needed) and print where to open it
 	@$(PY) -m bot run
+
+run-cluster: setup ## Start PROCESSES Rasa processes behind nginx (needs PostgreSQL and REDIS_URL; see docs/deploy.md)
+	@$(PY) -m bot run --processes
 
 train: setup ## Train a model if data, domain or config changed
 	@$(PY) -m bot train
@@ -73,11 +76,14 @@ e2e: setup ## Only the end-to-end tests through the real servers (trains first i
 test-soak: setup ## 50 conversations at once for 10 minutes through the widget: nothing lost (SOAK_MINUTES, SOAK_CONVERSATIONS)
 	@$(PY) -m bot test soak
 
-test-cluster: setup ## The scale-out path on real servers: RabbitMQ feed and memory consumers (a few minutes)
+test-cluster: setup ## The scale-out path on real servers: RabbitMQ feed, memory consumers, N Rasa processes behind nginx (minutes)
 	@$(PY) -m bot test cluster
 
 bench: setup ## Rapport beside plain Rasa: latency, throughput, profile, memory, cold start; table in docs/performance.md (BENCH_*)
 	@$(PY) -m bench.run
+
+bench-cluster: setup ## Throughput of 1 and 2 Rasa processes behind nginx, and the speed-up; table in docs/performance.md
+	@$(PY) -m bench.cluster
 
 bench-memory: setup ## Benchmark memory card reads and writes at 10k, 100k, 1M exchanges; table in docs/memory.md
 	@$(PY) bench/memory.py

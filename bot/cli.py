@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import signal
 import subprocess
 import sys
@@ -166,6 +167,11 @@ def check_canned_replies(config: Settings) -> None:
 
 
 def command_run(config: Settings, args: argparse.Namespace) -> None:
+    if args.processes is not None:
+        run_cluster(config, args)
+        return
+    if args.start_services:
+        raise StartError("--start-services goes with --processes (several Rasa processes).")
     processes.check_port_free(config.host, config.rasa_port, "RASA_PORT")
     processes.check_port_free(config.actions_host, config.actions_port, "ACTIONS_PORT")
     check_business_file(config)
@@ -227,6 +233,126 @@ def command_run(config: Settings, args: argparse.Namespace) -> None:
         for service in reversed(services):
             service.stop()
     say("stopped.")
+
+
+def run_cluster(config: Settings, args: argparse.Namespace) -> None:
+    """N Rasa processes behind nginx, the action server and the memory consumers (see
+    bot/cluster.py), until Ctrl-C or SIGTERM; a Rasa process that stops is reported and the
+    others go on serving."""
+    from bot import cluster
+
+    count = args.processes or config.processes
+    cluster.check_nginx()
+    cluster.check_ports(config, count)
+    check_business_file(config)
+    check_canned_replies(config)
+    local = cluster.LocalServices(ROOT / "var" / "services")
+    running: cluster.Cluster | None = None
+    try:
+        overrides: dict[str, str] = {}
+        if args.start_services:
+            private_folder(ROOT / "var")
+            overrides = local.start(config, say)
+            config = settings.load(config.env_file, environ={**os.environ, **overrides})
+        cluster.check_can_cluster(config)
+        prepare(config)
+        if not args.no_train:
+            train(config)
+            prune_models(config)
+        running = cluster.Cluster(config, count, config.models_dir, overrides)
+        running.build()
+        running.start()
+        for service in running.services:
+            assert service.process is not None
+            say(f"  {service.name}: pid {service.process.pid}, log {service.log_path}")
+        say(
+            f"starting {count} Rasa processes behind nginx; logs in {config.log_dir} "
+            "(each Rasa process takes about a minute)"
+        )
+        last_report = [-10.0]
+
+        def progress(elapsed: float, waiting: list[str]) -> None:
+            if elapsed - last_report[0] >= 10:
+                last_report[0] = elapsed
+                say(f"  {elapsed:3.0f} s: waiting for the {', '.join(waiting)}")
+
+        checks = [
+            (service, f"http://127.0.0.1:{port}/webhooks/rest/")
+            for service, port in zip(running.rasa, cluster.rasa_ports(config, count), strict=True)
+        ]
+        health = f"http://{config.actions_host}:{config.actions_port}/health"
+        assert running.nginx is not None
+        processes.wait_until_ready(
+            running.services,
+            [
+                (running.services[0], health),
+                *checks,
+                (running.nginx, f"{config.rasa_url}/webhooks/rest/"),
+            ],
+            # The processes load their models at once, on the same cores.
+            READY_TIMEOUT_SECONDS * count,
+            progress,
+        )
+        say("ready.")
+        print(
+            f"\n  Chat with the bot:        {config.rasa_url}/\n"
+            f"  Agent console:            {config.rasa_url}/console\n"
+            f"  REST channel (scripts):   {config.rasa_url}/webhooks/rest/webhook\n"
+            f"  Health of every process:  {config.rasa_url}/health "
+            "(detail with 'Authorization: Bearer <HEALTH_TOKEN>')\n"
+            f"\n  Press Ctrl-C to stop.\n",
+            flush=True,
+        )
+        reported: set[str] = set()
+        while True:
+            for service in running.services:
+                if service.exited() is not None and service.name not in reported:
+                    reported.add(service.name)
+                    say(
+                        f"the {service.name} stopped (exit {service.exited()}); see "
+                        f"{service.log_path}"
+                    )
+            if running.nginx.exited() is not None or all(
+                service.exited() is not None for service in running.rasa
+            ):
+                stopped = running.nginx if running.nginx.exited() is not None else running.rasa[0]
+                raise StartError(
+                    f"no Rasa process is reachable any more; the {stopped.name}'s log "
+                    f"{stopped.log_path} ends with:\n{stopped.log_tail()}"
+                )
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        print(flush=True)
+        say("stopping ...")
+    finally:
+        if running is not None:
+            running.stop()
+        local.stop()
+    say("stopped.")
+
+
+def command_serve(config: Settings, args: argparse.Namespace) -> None:
+    """One process of a cluster in the foreground, in place of this one (for containers and
+    service managers; bot/cluster.py starts the same processes on one machine)."""
+    from bot import cluster
+
+    if args.part == "health":
+        members = [cluster.member_from_argument(text) for text in args.members]
+        page = cluster.HealthPage(members, config.health_token, ("0.0.0.0", args.port))  # noqa: S104
+        say(f"the cluster's health page on port {args.port}, for {len(members)} processes")
+        try:
+            page.server.serve_forever()
+        finally:
+            page.server.server_close()
+        return
+    env = processes.child_environment(config)
+    if args.part == "rasa":
+        prepare(config)
+        command = processes.rasa_server_command(config, config.models_dir)
+    else:
+        command = [processes.python(), "-m", "actions"]
+    sys.stdout.flush()
+    os.execve(command[0], command, env)  # noqa: S606 - our own fixed command line
 
 
 def command_train(config: Settings, args: argparse.Namespace) -> None:
@@ -322,7 +448,7 @@ def command_test(config: Settings, args: argparse.Namespace) -> None:
         return
     if part == "cluster":
         train(config)
-        pytest_step("cluster tests (RabbitMQ)", "cluster", env, ["tests/cluster"])
+        pytest_step("cluster tests (real servers)", "cluster", env, ["tests/cluster"])
         return
     lint(env)
     types(env)
@@ -356,7 +482,40 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="Train if needed, start the bot and the action server, wait until ready."
     )
     run.add_argument("--no-train", action="store_true", help="Use the newest model as it is.")
+    run.add_argument(
+        "--processes",
+        type=int,
+        nargs="?",
+        const=0,
+        default=None,
+        metavar="N",
+        help="N Rasa processes behind nginx on RASA_PORT (N from PROCESSES in .env when "
+        "omitted); needs PostgreSQL and Redis (docs/deploy.md).",
+    )
+    run.add_argument(
+        "--start-services",
+        action="store_true",
+        help="With --processes: start local PostgreSQL, Redis and RabbitMQ in var/services/ "
+        "for a try-out.",
+    )
     run.set_defaults(handler=command_run)
+
+    serve = commands.add_parser(
+        "serve",
+        help="Run one process of a cluster in the foreground: rasa, actions, or the cluster's "
+        "health page (for containers; see docs/deploy.md).",
+    )
+    serve.add_argument("part", choices=("rasa", "actions", "health"))
+    serve.add_argument("--port", type=int, default=8080, help="health: the port to listen on")
+    serve.add_argument(
+        "--member",
+        action="append",
+        default=[],
+        dest="members",
+        metavar="NAME=URL",
+        help="health: a process's name and its health URL (once per process)",
+    )
+    serve.set_defaults(handler=command_serve)
 
     train_parser = commands.add_parser(
         "train", help="Train a model when data, domain or config changed since the last one."

@@ -100,6 +100,13 @@ class Settings:
     rabbitmq_url: str = field(default="amqp://guest:guest@127.0.0.1:5672/", repr=False)
     # Events a memory consumer takes from RabbitMQ ahead of the one it is writing.
     consumer_prefetch: int = 20
+    # Redis (redis://host:6379/0): what several Rasa processes share (`python -m bot run
+    # --processes N` refuses to start without it).
+    redis_url: str = field(default="", repr=False)
+    # `python -m bot run --processes`: Rasa processes behind nginx, and memory consumers it
+    # starts beside them (with EXCHANGE_FEED=rabbitmq).
+    processes: int = 2
+    consumers: int = 1
     # The settings file these settings came from; child processes read the same one.
     env_file: Path = ROOT / ".env"
     session_secret: str = field(default="", repr=False)
@@ -315,6 +322,16 @@ def _amqp_url(value: str) -> str:
     return url
 
 
+def _redis_url(value: str) -> str:
+    url = value.strip()
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError(
+            "REDIS_URL in .env is not a redis:// or rediss:// address; write it as "
+            "redis://:password@host:6379/0 (the database number after the slash)."
+        )
+    return url
+
+
 # name in .env -> (field of Settings, parser)
 _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "RAPPORT_HOST": ("host", _text),
@@ -374,6 +391,9 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "EXCHANGE_FEED": ("exchange_feed", _exchange_feed),
     "RABBITMQ_URL": ("rabbitmq_url", _amqp_url),
     "CONSUMER_PREFETCH": ("consumer_prefetch", _int("CONSUMER_PREFETCH", 1, 10000)),
+    "REDIS_URL": ("redis_url", _redis_url),
+    "PROCESSES": ("processes", _int("PROCESSES", 1, 64)),
+    "CONSUMERS": ("consumers", _int("CONSUMERS", 0, 64)),
     "SESSION_SECRET": ("session_secret", _text),
     "IDENTITY_SECRET": ("identity_secret", _text),
     "ACTION_SERVER_TOKEN": ("action_server_token", _text),

@@ -1,6 +1,7 @@
-"""The scale-out path on real servers: RabbitMQ from Debian's package, started here on loopback.
+"""The scale-out path on real servers: RabbitMQ, PostgreSQL and Redis from Debian's packages,
+started here on loopback in temporary folders (`bot.local_services`).
 
-When RabbitMQ cannot start, the tests fail in CI (CI is set) and are skipped with the reason
+When a server cannot start, the tests fail in CI (CI is set) and are skipped with the reason
 elsewhere. Each test starts with the exchange queues empty.
 """
 
@@ -9,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import aio_pika
 import pytest
@@ -21,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "wi
 
 from rabbitmq_server import RabbitServer
 
+from bot import local_services
 from bot.exchange_feed import FAILED_QUEUE, QUEUE, declare
 
 
@@ -68,3 +72,52 @@ def rabbitmq(rabbitmq_server: RabbitServer) -> Iterator[RabbitServer]:
         rabbitmq_server.start()  # a test stopped it and failed before starting it again
     asyncio.run(_purge(rabbitmq_server.url))
     yield rabbitmq_server
+
+
+def _start_or_skip(name: str, server: Any) -> Any:
+    """Start `server`; fail in CI, skip loudly elsewhere, when it cannot start."""
+    try:
+        if isinstance(server, local_services.PostgresServer):
+            server.init()
+        server.start()
+    except Exception as error:  # any reason the server cannot start
+        server.remove()
+        reason = f"{name} test server could not start: {error}"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(f"SKIPPED LOUDLY, the cluster tests did not run: {reason}")
+    return server
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[local_services.PostgresServer]:
+    try:
+        server = local_services.PostgresServer(Path(tempfile.mkdtemp(prefix="rapport-pg-")))
+    except local_services.ServiceUnavailable as error:
+        if os.environ.get("CI"):
+            pytest.fail(str(error))
+        pytest.skip(f"SKIPPED LOUDLY, the cluster tests did not run: {error}")
+    _start_or_skip("PostgreSQL", server)
+    try:
+        yield server
+    finally:
+        try:
+            server.crash()
+        except local_services.ServiceUnavailable:
+            pass  # already stopped
+        server.remove()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[local_services.RedisServer]:
+    try:
+        server = local_services.RedisServer(Path(tempfile.mkdtemp(prefix="rapport-redis-")))
+    except local_services.ServiceUnavailable as error:
+        if os.environ.get("CI"):
+            pytest.fail(str(error))
+        pytest.skip(f"SKIPPED LOUDLY, the cluster tests did not run: {error}")
+    _start_or_skip("Redis", server)
+    try:
+        yield server
+    finally:
+        server.remove()

@@ -123,7 +123,7 @@ def test_each_quick_part_of_the_checks_runs_only_its_own_steps(monkeypatch) -> N
         "unit": ["unit tests ['tests/unit']"],
         "e2e": ["prepare", "train", "end-to-end tests ()"],
         "soak": ["prepare", "train", "soak ['tests/soak', '-s']"],
-        "cluster": ["prepare", "train", "cluster tests (RabbitMQ) ['tests/cluster']"],
+        "cluster": ["prepare", "train", "cluster tests (real servers) ['tests/cluster']"],
     }
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     for part, steps in expected.items():
