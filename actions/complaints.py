@@ -28,7 +28,7 @@ from actions.requests import COMPLAINT, load_rules, standing_from_card
 from memory import services
 from voice import say_yes
 from voice.business import Business
-from voice.say_yes import Decision, Request, SayYesRules, Standing
+from voice.say_yes import ComplaintWords, Decision, Request, SayYesRules, Standing
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,9 @@ def record_complaint(
     known = standing_from_card(card)
     standing = replace(known, open_complaints=known.open_complaints + 1)
     # The complaint and its promise commit together or not at all.
-    recorded = services.complaint_with_promise(store, customer_id, summary, promise, due_at)
+    recorded = services.complaint_with_promise(
+        store, customer_id, summary, promise, due_at, sender_id=sender_id
+    )
     return RecordedComplaint(standing, recorded.issue_id, recorded.promise_id)
 
 
@@ -84,6 +86,25 @@ def compose(
     if not recorded:  # no promise the team would never see: the person follows up instead
         return feeling, decision.text
     return feeling, f"{words.follow_up.format(follow_up_day=follow_up_day)} {decision.text}"
+
+
+def bot_said(tracker: Tracker) -> list[str]:
+    """What the bot has sent in this chat (the tracker's bot messages), oldest first."""
+    return [str(event.get("text") or "") for event in tracker.events if event.get("event") == "bot"]
+
+
+def once_per_chat(
+    said: list[str], words: ComplaintWords, feeling: str, promise: str, next_step: str
+) -> tuple[str, str]:
+    """The protocol is said in full once per chat: a second complaint gets the apology alone,
+    not the acknowledgement and the ownership word for word again, and a follow-up already
+    promised in the same words is not promised again (the new one is recorded and waits for
+    the team all the same)."""
+    if feeling in said:
+        feeling = words.apologise
+    if promise and any(promise in text for text in said) and next_step.startswith(promise):
+        next_step = next_step[len(promise) :].strip() or next_step
+    return feeling, next_step
 
 
 def complaint_words(tracker: Tracker) -> str:
@@ -142,6 +163,7 @@ class ActionHandleComplaint(ShopAction):
                 rules.reason("memory_unavailable"),
             )
         feeling, next_step = compose(rules, decision, follow_up_day, recorded is not None)
+        feeling, next_step = once_per_chat(bot_said(tracker), words, feeling, promise, next_step)
 
         logger.info(
             "complaint from %s: %s (issue %s, promise %s)",

@@ -21,6 +21,11 @@ OUTCOMES = ("resolved", "follow_up")
 # (memory.shift.ShiftRecords.reach_out). Kept as a resolved handoff with its follow-up, so it
 # waits in the console like every other follow-up; the insights leave it out of the handoffs.
 REACH_OUT = "reach_out"
+# Not a chat handed over either: the bot promised the customer a follow-up (a complaint's
+# check-in). Kept the same way, so the team sees every promise the bot makes under "waiting for
+# us"; the insights leave it out of the handoffs too.
+BOT_PROMISE = "bot_promise"
+NOT_HANDED_OVER = (REACH_OUT, BOT_PROMISE)
 OPEN_STATES = ("waiting", "claimed")
 TYPICAL_HANDLE_MINUTES = 6.0  # until the shop has resolved chats of its own to measure
 HANDLE_SAMPLE = 20  # the most recent resolved chats the typical handle time comes from

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
 from memory import schema as s
-from memory.handoffs import REACH_OUT
+from memory.handoffs import NOT_HANDED_OVER
 from memory.records import now_utc, utc
 from memory.rules import (
     STAGES,
@@ -399,7 +399,9 @@ class Insights:
         ).scalar_one()
         reasons = conn.execute(
             select(s.handoffs.c.reason, func.count().label("handoffs"))
-            .where(span.within(s.handoffs.c.requested_at), s.handoffs.c.reason != REACH_OUT)
+            .where(
+                span.within(s.handoffs.c.requested_at), s.handoffs.c.reason.not_in(NOT_HANDED_OVER)
+            )
             .group_by(s.handoffs.c.reason)
             .order_by(func.count().desc(), s.handoffs.c.reason)
         ).all()
@@ -459,7 +461,7 @@ class Insights:
         )
         rows = conn.execute(
             select(s.handoffs.c.requested_at, first.label("first_reply")).where(
-                span.within(s.handoffs.c.requested_at), s.handoffs.c.reason != REACH_OUT
+                span.within(s.handoffs.c.requested_at), s.handoffs.c.reason.not_in(NOT_HANDED_OVER)
             )
         ).all()
         waits = [

@@ -30,14 +30,22 @@ class Complaint:
 
 
 def complaint_with_promise(
-    memory: Memory, customer_id: int, summary: str, promise: str, due_at: datetime | None
+    memory: Memory,
+    customer_id: int,
+    summary: str,
+    promise: str,
+    due_at: datetime | None,
+    sender_id: str | None = None,
 ) -> Complaint:
-    """Record a complaint and the follow-up promised for it: both, or neither."""
+    """Record a complaint and the follow-up promised for it: both, or neither. Made in a chat
+    (`sender_id`), the promise also waits for the team in the console's follow-ups."""
     with memory.unit_of_work() as work:
         issue_id = work.issues.open_issue(customer_id, COMPLAINT, summary)
         promise_id = work.issues.make_promise(
             customer_id, promise, due_at=due_at, issue_id=issue_id
         )
+        if sender_id is not None:
+            work.handoffs.bot_promise(sender_id, promise_id, summary)
     return Complaint(issue_id, promise_id)
 
 

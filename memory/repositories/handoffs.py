@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, select, update
 
 from memory import schema as s
 from memory.handoffs import (
+    BOT_PROMISE,
     HANDLE_SAMPLE,
     MAX_CONTACT_CHARS,
     MAX_TRANSFER_NOTE_CHARS,
@@ -88,6 +89,28 @@ class HandoffRepository(Repository):
         ).inserted_primary_key[0]
         return handoff_from_row(
             conn.execute(select(s.handoffs).where(s.handoffs.c.id == new_id)).one()
+        )
+
+    def bot_promise(self, sender_id: str, promise_id: int, detail: str | None = None) -> int:
+        """A follow-up the bot promised in a chat, kept as a resolved handoff of reason
+        BOT_PROMISE linked to the promise, so it waits in the console's "waiting for us" until a
+        person keeps it (memory.shift.ShiftRecords.follow_ups). Returns the handoff's id."""
+        if not sender_id or len(sender_id) > 255:
+            raise ValueError("a conversation id is 1 to 255 characters")
+        now = self._now()
+        return int(
+            self.conn.execute(
+                s.handoffs.insert().values(
+                    sender_id=sender_id,
+                    reason=BOT_PROMISE,
+                    detail=(detail or None) and detail[:2000],
+                    state="resolved",
+                    requested_at=now,
+                    resolved_at=now,
+                    outcome="follow_up",
+                    promise_id=promise_id,
+                )
+            ).inserted_primary_key[0]
         )
 
     def get(self, handoff_id: int) -> Handoff:

@@ -25,7 +25,10 @@ def handoff_reasons(bot: Bot, sender: str, timeout: float = 30) -> list[str]:
             with engine.connect() as conn:
                 reasons = list(
                     conn.execute(
-                        text("SELECT reason FROM handoffs WHERE sender_id = :sender"),
+                        text(
+                            "SELECT reason FROM handoffs WHERE sender_id = :sender"
+                            " AND reason != 'bot_promise'"  # a promise, not a handoff
+                        ),
                         {"sender": sender},
                     ).scalars()
                 )

@@ -171,6 +171,8 @@ def insights(memory_url):
         seed.handoff(ben, "asked_for_person", at("03-04", "10:00"))
         seed.handoff(cy, "complaint", at("03-10", "09:00"))
         seed.handoff(cy, "complaint", at("02-10", "09:00"))  # before the range
+        # A check-in the bot promised after a complaint: waits for the team, not a handoff.
+        seed.handoff(dee, "bot_promise", at("03-10", "10:00"))
         seed.say(ben, ben_visit, "agent", at("03-04", "10:02"), agent="Kim")
         seed.say(cy, cy_visit, "agent", at("03-10", "08:59"), agent="Kim")
         seed.say(cy, cy_visit, "agent", at("03-10", "09:10"), agent="Kim")

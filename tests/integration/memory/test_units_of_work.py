@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from memory import schema, services
+from memory.shift import ShiftRecords
 from memory.store import MemoryStore
 
 START = datetime(2024, 5, 1, 9, 0, tzinfo=timezone.utc)
@@ -104,3 +105,19 @@ def test_a_unit_of_work_inside_another_joins_it(store: MemoryStore) -> None:
             raise WriteFailed("a later step of the outer workflow failed")
     assert rows(store, schema.issues) == 0 and rows(store, schema.promises) == 0
     assert not store.in_unit_of_work()
+
+
+def test_a_complaint_promised_in_a_chat_waits_for_the_team(store: MemoryStore) -> None:
+    customer = store.customers.customer_for_sender("web-1")
+    recorded = services.complaint_with_promise(
+        store,
+        customer,
+        "the wheel wobbles",
+        "We call you tomorrow",
+        START + timedelta(days=1),
+        sender_id="web-1",
+    )
+    waiting = ShiftRecords(store.engine, clock=lambda: START).follow_ups()
+    assert [(f.promise_id, f.sender_id, f.what) for f in waiting] == [
+        (recorded.promise_id, "web-1", "We call you tomorrow")
+    ]

@@ -33,6 +33,7 @@ class FakeStore:
         )
         self.opened: list[tuple[int, str, str]] = []
         self.promises: list[dict[str, Any]] = []
+        self.waiting: list[tuple[str, int]] = []
 
     @contextlib.contextmanager
     def unit_of_work(self) -> Iterator[Any]:
@@ -43,7 +44,7 @@ class FakeStore:
     def customers(self) -> Any:  # the fake stands for each repository it is asked for
         return self
 
-    cards = issues = customers
+    cards = issues = handoffs = customers
 
     def customer_for_sender(self, sender_id: str) -> int:
         return 7
@@ -60,6 +61,10 @@ class FakeStore:
             {"customer": customer_id, "text": text, "due": due_at, "issue": issue_id}
         )
         return len(self.promises)
+
+    def bot_promise(self, sender_id: str, promise_id: int, detail: str | None = None) -> int:
+        self.waiting.append((sender_id, promise_id))
+        return len(self.waiting)
 
 
 class DownStore(FakeStore):
@@ -126,6 +131,9 @@ async def test_a_first_complaint_offers_a_remedy_and_records_the_promise(
     [promise] = store.promises
     assert promise["issue"] == 1 and "Thursday 26 November" in promise["text"]
     assert promise["due"].date().isoformat() == "2026-11-26"
+    # The promise waits for the team in the console's follow-ups, with this chat.
+    [(sender, promise_id)] = store.waiting
+    assert (sender, promise_id) == ("ann", 1)
 
 
 @pytest.mark.parametrize(
@@ -259,3 +267,26 @@ def test_a_complaint_button_with_nothing_before_it_has_no_words() -> None:
 def test_a_complaint_in_words_is_those_words() -> None:
     tracker = make_tracker("complain", "  the bell fell off  ")
     assert complaints.complaint_words(tracker) == "the bell fell off"
+
+
+async def test_the_whole_script_is_said_once_per_chat(
+    monkeypatch: pytest.MonkeyPatch,
+    settings_with_memory: Settings,
+    domain: dict[str, Any],
+) -> None:
+    store = FakeStore()
+    use_store(monkeypatch, store)
+    first = CollectingDispatcher()
+    await complain("My new tyre went flat after one ride", first, domain)
+    said = [{"event": "bot", "text": text} for text in texts(first)]
+    tracker = make_tracker(
+        "complain", "and the bell you fitted fell off", history=said, sender_id="ann"
+    )
+    second = CollectingDispatcher()
+    await complaints.ActionHandleComplaint().run(second, tracker, domain)
+    again = texts(second)
+    # Neither message is the first one word for word; still sorry, still a next step.
+    assert not set(again) & set(texts(first)), again
+    assert "sorry" in again[0].lower() and "on us" not in again[0]
+    assert "check in with you" not in again[-1] and second.messages[-1]["buttons"]
+    assert len(store.promises) == 2  # the second complaint is recorded and promised all the same

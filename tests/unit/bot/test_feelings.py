@@ -104,6 +104,28 @@ def test_a_problem_word_in_a_positive_part_is_not_trouble(reader: FeelingReader)
     assert reader.read("it's rattling again").negative
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hiya, me again - still weighing up that hybrid from earlier",
+        "hello again, still thinking about the gravel bike",
+        "hi, i'm still deciding between the two helmets",
+        "hey, still looking at lights for my commute",
+    ],
+)
+def test_a_customer_still_deciding_is_not_a_problem_that_came_back(
+    check: FeelingCheck, text: str
+) -> None:
+    found = message(text, "greet")
+    check.check(found)
+    assert found.get("intent")["name"] == "greet", found.get(FEELING)
+
+
+def test_a_fault_still_happening_is_still_trouble(reader: FeelingReader) -> None:
+    assert reader.read("the chain is still slipping").negative
+    assert reader.read("hi, my gears are still clicking").negative
+
+
 def message(text: str, intent: str, confidence: float = 0.9) -> Message:
     ranking = [{"name": intent, "confidence": confidence}, {"name": "complain", "confidence": 0.05}]
     found = Message(data={"text": text})

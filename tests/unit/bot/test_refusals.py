@@ -1,0 +1,74 @@
+"""The stop check with the patterns of config.yml (no mocks): a clear stop or refusal is a deny,
+anything else keeps its intent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.refusals import STOPPED, StopCheck
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def check_config() -> dict[str, Any]:
+    pipeline = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
+    [step] = [step for step in pipeline if step["name"] == "bot.refusals.StopCheck"]
+    return {**StopCheck.get_default_config(), **step}
+
+
+@pytest.fixture(scope="module")
+def check() -> StopCheck:
+    return StopCheck(check_config())
+
+
+def message(text: str, intent: str, confidence: float = 0.7) -> Message:
+    ranking = [{"name": intent, "confidence": confidence}, {"name": "deny", "confidence": 0.05}]
+    found = Message(data={"text": text})
+    found.set("intent", {"name": intent, "confidence": confidence}, add_to_output=True)
+    found.set("intent_ranking", ranking, add_to_output=True)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("STOP", "nlu_fallback"),
+        ("please stop asking", "inform"),
+        ("no, stop.", "book_repair"),
+        ("I don't want a repair", "book_repair"),
+        ("no i do not want a booking!!", "inform"),
+        ("dont need a service thanks", "book_repair"),
+        ("forget it", "nlu_fallback"),
+        ("nah, never mind", "inform"),
+    ],
+)
+def test_a_clear_stop_or_refusal_is_a_deny(check: StopCheck, text: str, intent: str) -> None:
+    found = message(text, intent)
+    check.check(found)
+    assert found.get("intent") == {"name": "deny", "confidence": 1.0}
+    assert found.get("intent_ranking")[0]["name"] == "deny"
+    assert found.get(STOPPED) == {"intent_was": intent}
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("can i stop by on saturday", "ask_hours"),
+        ("my brakes won't stop the bike", "book_repair"),
+        ("i don't want a repair, i want a refund", "return_request"),
+        ("stop, get me a person", "request_human"),
+        ("the repair", "inform"),
+    ],
+)
+def test_anything_more_than_a_stop_keeps_its_intent(
+    check: StopCheck, text: str, intent: str
+) -> None:
+    found = message(text, intent)
+    check.check(found)
+    assert found.get("intent")["name"] == intent
+    assert found.get(STOPPED) is None
