@@ -174,6 +174,26 @@ def plan_reply(
     return Reply([MORE])
 
 
+def answered_as_usual(
+    so_far: WaitingSoFar, *, offline: bool, text: str | None, intent: str | None
+) -> bool:
+    """Whether a message to a chat that left a message for the team is the bot's to answer.
+
+    Once the message is taken (acknowledged), the chat goes back to the bot: a new question
+    ("what time do you open?") gets its answer, and the team still reads the whole chat. Only
+    an answer to the bot's own question for a contact stays with the waiting reply. A chat
+    queued for a person who is coming (`offline` False) waits for them.
+    """
+    if not offline or so_far.replies == 0:
+        return False  # the first message after the offer is the message for the team
+    if so_far.asks and not so_far.settled:
+        if contact_in(text) is not None or tries_a_contact(text):
+            return False
+        if says_no_thanks(intent, text) or (so_far.confirming and says_yes(intent, text)):
+            return False
+    return True
+
+
 def reply_by_text(shop: Business, reply_by: dt.datetime | None, moment: dt.datetime) -> str | None:
     """The promised reply time the way the shop says it ("09:00 tomorrow"), in the shop's
     time; None when there is none or it has passed."""
