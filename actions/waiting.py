@@ -47,6 +47,8 @@ CONTACT_LEFT_OUT = "utter_waiting_contact_left_out"
 ASKS = (ASK_CONTACT, CONFIRM_EMAIL, CONTACT_EXAMPLE)
 SETTLED = (CONTACT_SAVED, CONTACT_DECLINED, CONTACT_LEFT_OUT)
 WAITING_RESPONSES = frozenset({NOTED, NOTED_SOON, MORE, *ASKS, *SETTLED})
+# A message understood as none of the bot's questions: detail added to the message for the team.
+ADDS_TO_THE_MESSAGE = frozenset({"nlu_fallback", "inform"})
 # No more than this many asks for a contact (the first, then one with an example).
 MAX_CONTACT_ASKS = 2
 
@@ -180,12 +182,15 @@ def answered_as_usual(
     """Whether a message to a chat that left a message for the team is the bot's to answer.
 
     Once the message is taken (acknowledged), the chat goes back to the bot: a new question
-    ("what time do you open?") gets its answer, and the team still reads the whole chat. Only
-    an answer to the bot's own question for a contact stays with the waiting reply. A chat
+    ("what time do you open?") gets its answer, and the team still reads the whole chat. An
+    answer to the bot's own question for a contact, and a message the bot understands as no
+    question of its own (more detail for the team), stay with the waiting reply. A chat
     queued for a person who is coming (`offline` False) waits for them.
     """
     if not offline or so_far.replies == 0:
         return False  # the first message after the offer is the message for the team
+    if intent in ADDS_TO_THE_MESSAGE:
+        return False  # nothing the bot can answer: more for the team ("it's the rear one")
     if so_far.asks and not so_far.settled:
         if contact_in(text) is not None or tries_a_contact(text):
             return False

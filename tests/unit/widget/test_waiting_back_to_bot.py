@@ -79,3 +79,9 @@ def test_yes_to_the_offered_email_stays_with_the_waiting_reply() -> None:
 def test_a_chat_waiting_for_a_person_who_is_coming_stays_with_them() -> None:
     events = [*OFFERED, bot(NOTED), user("what time do you open", "ask_hours")]
     assert not back_to_the_bot(events, offline=False)
+
+
+@pytest.mark.parametrize("intent", ["nlu_fallback", "inform"])
+def test_detail_the_bot_cannot_answer_is_added_to_the_message(intent: str) -> None:
+    events = [*OFFERED, bot(NOTED), bot(ASK_CONTACT), user("sam@example.com"), bot(CONTACT_SAVED)]
+    assert not back_to_the_bot([*events, user("it's the rear one by the way", intent)], True)
