@@ -49,6 +49,9 @@ SETTLED = (CONTACT_SAVED, CONTACT_DECLINED, CONTACT_LEFT_OUT)
 WAITING_RESPONSES = frozenset({NOTED, NOTED_SOON, MORE, *ASKS, *SETTLED})
 # A message understood as none of the bot's questions: detail added to the message for the team.
 ADDS_TO_THE_MESSAGE = frozenset({"nlu_fallback", "inform"})
+# Below this confidence a message is not surely a question: "it's the rear one" read as
+# order_status at 0.57 is detail for the team, "what time do you open?" at 0.99 is answered.
+ANSWER_CONFIDENCE = 0.8
 # No more than this many asks for a contact (the first, then one with an example).
 MAX_CONTACT_ASKS = 2
 
@@ -177,20 +180,25 @@ def plan_reply(
 
 
 def answered_as_usual(
-    so_far: WaitingSoFar, *, offline: bool, text: str | None, intent: str | None
+    so_far: WaitingSoFar,
+    *,
+    offline: bool,
+    text: str | None,
+    intent: str | None,
+    confidence: float = 1.0,
 ) -> bool:
     """Whether a message to a chat that left a message for the team is the bot's to answer.
 
     Once the message is taken (acknowledged), the chat goes back to the bot: a new question
     ("what time do you open?") gets its answer, and the team still reads the whole chat. An
-    answer to the bot's own question for a contact, and a message the bot understands as no
-    question of its own (more detail for the team), stay with the waiting reply. A chat
+    answer to the bot's own question for a contact, and a message the bot does not read, surely,
+    as a question of its own (more detail for the team), stay with the waiting reply. A chat
     queued for a person who is coming (`offline` False) waits for them.
     """
     if not offline or so_far.replies == 0:
         return False  # the first message after the offer is the message for the team
-    if intent in ADDS_TO_THE_MESSAGE:
-        return False  # nothing the bot can answer: more for the team ("it's the rear one")
+    if intent in ADDS_TO_THE_MESSAGE or confidence < ANSWER_CONFIDENCE:
+        return False  # nothing the bot surely answers: more for the team ("it's the rear one")
     if so_far.asks and not so_far.settled:
         if contact_in(text) is not None or tries_a_contact(text):
             return False

@@ -187,7 +187,8 @@ def test_every_message_is_acknowledged_and_the_contact_is_kept_with_the_handoff(
     ]
     assert got["bad"] == [response("utter_waiting_contact_example")]
     assert got["good"] == [response("utter_waiting_contact_saved", contact="ben.jones@example.com")]
-    # Detail for the team is added to the message; a question is the bot's to answer again.
+    # Detail for the team is added to the message; a question the bot surely reads gives the
+    # chat back to the bot, which answers what comes next as usual.
     assert got["more"] == [response("utter_waiting_more")]
     assert back.split()[0] in "\n".join(got["hours"]), got["hours"]
     for answered in (got["hours"], got["again"]):

@@ -24,8 +24,9 @@ def bot(response: str) -> dict[str, Any]:
     return {"event": "bot", "text": "...", "metadata": {"utter_action": response}}
 
 
-def user(text: str, intent: str = "nlu_fallback") -> dict[str, Any]:
-    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}
+def user(text: str, intent: str = "nlu_fallback", confidence: float = 0.95) -> dict[str, Any]:
+    parse = {"intent": {"name": intent, "confidence": confidence}}
+    return {"event": "user", "text": text, "parse_data": parse}
 
 
 def test_the_first_message_after_the_offer_is_the_message_for_the_team() -> None:
@@ -85,3 +86,9 @@ def test_a_chat_waiting_for_a_person_who_is_coming_stays_with_them() -> None:
 def test_detail_the_bot_cannot_answer_is_added_to_the_message(intent: str) -> None:
     events = [*OFFERED, bot(NOTED), bot(ASK_CONTACT), user("sam@example.com"), bot(CONTACT_SAVED)]
     assert not back_to_the_bot([*events, user("it's the rear one by the way", intent)], True)
+
+
+def test_a_message_the_bot_is_unsure_of_is_added_to_the_message() -> None:
+    events = [*OFFERED, bot(NOTED), bot(ASK_CONTACT), user("sam@example.com"), bot(CONTACT_SAVED)]
+    assert not back_to_the_bot([*events, user("the back one", "order_status", 0.57)], True)
+    assert back_to_the_bot([*events, user("where's my order", "order_status", 0.9)], True)
