@@ -101,7 +101,9 @@ def open_handoff(database_url: str, conversation_id: str) -> Any:
 def back_to_the_bot(events: Sequence[Mapping[str, Any]], offline: bool) -> bool:
     """Whether the latest message of a chat that left a message for the team is the bot's to
     answer as usual (actions.waiting.answered_as_usual), from the conversation's events."""
-    latest = next((event for event in reversed(events) if event.get("event") == "user"), {})
+    latest: Mapping[str, Any] = next(
+        (event for event in reversed(events) if event.get("event") == "user"), {}
+    )
     intent = (latest.get("parse_data") or {}).get("intent") or {}
     return answered_as_usual(
         since_pause([dict(event) for event in events]),

@@ -3,11 +3,11 @@
 The server runs with a copy of business.yml whose hours are set so that the team is away at
 the moment of the test (every day open for half an hour, six hours from now, no holidays): the
 handoff takes a message whatever time CI runs. The customer (the socket.io widget client) asks
-for a person, leaves a message, gives a contact that can't be read and then a good one, and
-sends two more messages: every message is acknowledged, the contact is kept on the chat's
-handoff and the messages are in the exchange log; once the message is taken, a question is
-answered as usual. An agent then sees the contact and the
-messages on the waiting chat, through the console's API and in headless Chromium.
+for a person, leaves a message, gives a contact that can't be read and then a good one, adds
+a detail, then asks the hours and says thanks: the detail is added for the team, the question
+and what follows are answered as usual, the contact is kept on the chat's handoff and the
+messages are in the exchange log. An agent then sees the contact and the messages on the
+waiting chat, through the console's API and in headless Chromium.
 """
 
 from __future__ import annotations
