@@ -47,11 +47,6 @@ CONTACT_LEFT_OUT = "utter_waiting_contact_left_out"
 ASKS = (ASK_CONTACT, CONFIRM_EMAIL, CONTACT_EXAMPLE)
 SETTLED = (CONTACT_SAVED, CONTACT_DECLINED, CONTACT_LEFT_OUT)
 WAITING_RESPONSES = frozenset({NOTED, NOTED_SOON, MORE, *ASKS, *SETTLED})
-# A message understood as none of the bot's questions: detail added to the message for the team.
-ADDS_TO_THE_MESSAGE = frozenset({"nlu_fallback", "inform"})
-# Below this confidence a message is not surely a question: "it's the rear one" read as
-# order_status at 0.57 is detail for the team, "what time do you open?" at 0.99 is answered.
-ANSWER_CONFIDENCE = 0.8
 # No more than this many asks for a contact (the first, then one with an example).
 MAX_CONTACT_ASKS = 2
 
@@ -177,34 +172,6 @@ def plan_reply(
     if first:
         return Reply([NOTED, CONFIRM_EMAIL if known_email else ASK_CONTACT])
     return Reply([MORE])
-
-
-def answered_as_usual(
-    so_far: WaitingSoFar,
-    *,
-    offline: bool,
-    text: str | None,
-    intent: str | None,
-    confidence: float = 1.0,
-) -> bool:
-    """Whether a message to a chat that left a message for the team is the bot's to answer.
-
-    Once the message is taken (acknowledged), the chat goes back to the bot: a new question
-    ("what time do you open?") gets its answer, and the team still reads the whole chat. An
-    answer to the bot's own question for a contact, and a message the bot does not read, surely,
-    as a question of its own (more detail for the team), stay with the waiting reply. A chat
-    queued for a person who is coming (`offline` False) waits for them.
-    """
-    if not offline or so_far.replies == 0:
-        return False  # the first message after the offer is the message for the team
-    if intent in ADDS_TO_THE_MESSAGE or confidence < ANSWER_CONFIDENCE:
-        return False  # nothing the bot surely answers: more for the team ("it's the rear one")
-    if so_far.asks and not so_far.settled:
-        if contact_in(text) is not None or tries_a_contact(text):
-            return False
-        if says_no_thanks(intent, text) or (so_far.confirming and says_yes(intent, text)):
-            return False
-    return True
 
 
 def reply_by_text(shop: Business, reply_by: dt.datetime | None, moment: dt.datetime) -> str | None:

@@ -8,10 +8,6 @@ is paused and its latest customer message has had no reply, it runs `action_wait
 through Rasa (the way Rasa's own `/conversations/<id>/execute` endpoint does), so the
 acknowledgement is sent to the customer, kept in the conversation and logged in the exchange
 log like any bot message.
-
-A chat that left a message for the team (out of hours, or nobody free) waits only for that
-message and a contact: once the message is taken, a new question resumes the conversation and
-Rasa answers it as usual (the handoff stays in the queue, and the team reads the whole chat).
 """
 
 from __future__ import annotations
@@ -22,9 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rasa.core.channels.channel import OutputChannel
-from rasa.shared.core.events import ConversationResumed
 
-from actions.waiting import answered_as_usual, since_pause
 from bot import composition
 
 logger = logging.getLogger(__name__)
@@ -88,40 +82,8 @@ async def went_unanswered(app: Any, conversation_id: str) -> bool:
 def handoff_state(database_url: str, conversation_id: str) -> str | None:
     """The state of the conversation's open handoff in memory's queue ("waiting", "claimed"),
     None when it has none (synchronous: run it in a worker thread)."""
-    handoff = open_handoff(database_url, conversation_id)
+    handoff = composition.server().memory(database_url).handoffs.open_for(conversation_id)
     return None if handoff is None else str(handoff.state)
-
-
-def open_handoff(database_url: str, conversation_id: str) -> Any:
-    """The conversation's open handoff in memory's queue, None when it has none (synchronous:
-    run it in a worker thread)."""
-    return composition.server().memory(database_url).handoffs.open_for(conversation_id)
-
-
-def back_to_the_bot(events: Sequence[Mapping[str, Any]], offline: bool) -> bool:
-    """Whether the latest message of a chat that left a message for the team is the bot's to
-    answer as usual (actions.waiting.answered_as_usual), from the conversation's events."""
-    latest: Mapping[str, Any] = next(
-        (event for event in reversed(events) if event.get("event") == "user"), {}
-    )
-    intent = (latest.get("parse_data") or {}).get("intent") or {}
-    return answered_as_usual(
-        since_pause([dict(event) for event in events]),
-        offline=offline,
-        text=latest.get("text"),
-        intent=intent.get("name"),
-        confidence=float(intent.get("confidence") or 0.0),
-    )
-
-
-async def answer_as_usual(agent: Any, conversation_id: str, output_channel: OutputChannel) -> None:
-    """Resume the paused conversation and let Rasa answer its latest message as it answers any
-    (call it holding the conversation's lock). The handoff stays in the queue for the team."""
-    processor = agent.processor
-    tracker = await processor.get_tracker(conversation_id)
-    tracker.update(ConversationResumed())
-    await processor._run_prediction_loop(output_channel, tracker)
-    await processor.save_tracker(tracker)
 
 
 async def answer_if_waiting(
@@ -138,12 +100,10 @@ async def answer_if_waiting(
     store = getattr(agent, "tracker_store", None)
     if agent is None or store is None:
         return False
-    offline = False
     if database_url:
-        handoff = await asyncio.to_thread(open_handoff, database_url, conversation_id)
-        if handoff is None or handoff.state != "waiting":
+        state = await asyncio.to_thread(handoff_state, database_url, conversation_id)
+        if state != "waiting":
             return False  # no one waits, or the agent answers and sees it in the console
-        offline = bool(handoff.offline)
     async with agent.lock_store.lock(conversation_id):
 
         def read() -> list[dict[str, Any]]:
@@ -154,10 +114,6 @@ async def answer_if_waiting(
         events = await asyncio.to_thread(read)
         if not unanswered_while_paused(events):
             return False
-        if back_to_the_bot(events, offline):
-            logger.info("answering %s as usual: its message for the team is taken", conversation_id)
-            await answer_as_usual(agent, conversation_id, output_channel)
-            return True
         logger.info("acknowledging a message to %s while it waits for a person", conversation_id)
         await agent.execute_action(conversation_id, WAITING_ACTION, output_channel, None, 1.0)
     return True

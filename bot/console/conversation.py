@@ -13,13 +13,7 @@ import time
 from typing import Any
 
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
-from rasa.shared.core.events import (
-    ActionExecuted,
-    BotUttered,
-    ConversationPaused,
-    ConversationResumed,
-    Event,
-)
+from rasa.shared.core.events import ActionExecuted, BotUttered, ConversationResumed, Event
 from sanic import Sanic
 
 from bot import widget_transcript
@@ -55,17 +49,6 @@ async def is_paused(app: Sanic, sender_id: str) -> bool:
     store = _rasa_agent(app).tracker_store
     tracker = await asyncio.to_thread(lambda: asyncio.run(store.retrieve(sender_id)))
     return bool(tracker is not None and tracker.is_paused())
-
-
-async def pause_bot(app: Sanic, sender_id: str) -> None:
-    """Pause a conversation the bot went back to answering (a chat that left a message for the
-    team, bot/waiting.py) when an agent claims it: from now on the agent answers."""
-    try:
-        paused = await is_paused(app, sender_id)
-    except ConsoleUnavailable:
-        return  # no model loaded yet: nothing answers the chat
-    if not paused:
-        await _append(app, sender_id, [ConversationPaused()])
 
 
 async def _append(app: Sanic, sender_id: str, events: list[Event]) -> None:

@@ -317,7 +317,6 @@ def console_blueprint(
     async def claim(request: Request, handoff_id: int) -> HTTPResponse:
         agent = request.ctx.agent.agent
         handoff = await asyncio.to_thread(service.queue.claim, handoff_id, agent)
-        await conversation.pause_bot(request.app, handoff.sender_id)
         await tell_customer(request, handoff.sender_id, "agent_joined", agent)
         return response.json({"handoff": handoff.as_json()})
 
