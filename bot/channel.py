@@ -45,6 +45,7 @@ from bot import (
     metrics,
     rate_limits,
     session_tokens,
+    typed_buttons,
     waiting,
     widget_guards,
     widget_transcript,
@@ -808,6 +809,9 @@ class WidgetInput(InputChannel):
             output = WidgetOutput(hub)
             metrics.message_in(self.name())
             started = time.monotonic()
+            # A typed button title, or a plain yes to a yes-or-no question, acts as the bot's
+            # own button (bot/typed_buttons.py).
+            words = await typed_buttons.as_pressed(hub.app, conversation_id, words)
             message = UserMessage(
                 words, output, conversation_id, input_channel=self.name(), metadata=metadata
             )

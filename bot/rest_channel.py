@@ -24,7 +24,7 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 
-from bot import logs, metrics, waiting
+from bot import logs, metrics, typed_buttons, waiting
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +89,13 @@ class TokenRestInput(RestInput):
             started = time.monotonic()
             try:
                 with logs.about(message.sender_id):
+                    app = server.get("app")
+                    if app is not None and message.sender_id is not None and message.text:
+                        # A typed button title, or a plain yes to a yes-or-no question, acts
+                        # as the bot's own button (bot/typed_buttons.py).
+                        message.text = await typed_buttons.as_pressed(
+                            app, message.sender_id, message.text
+                        )
                     await on_new_message(message)
                     await acknowledged(message)
             finally:
