@@ -15,15 +15,58 @@ from bot.refusals import STOPPED, StopCheck
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def check_config() -> dict[str, Any]:
+def check_config(intent: str = "deny") -> dict[str, Any]:
     pipeline = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
-    [step] = [step for step in pipeline if step["name"] == "bot.refusals.StopCheck"]
+    [step] = [
+        step
+        for step in pipeline
+        if step["name"] == "bot.refusals.StopCheck" and step.get("stop_intent") == intent
+    ]
     return {**StopCheck.get_default_config(), **step}
 
 
 @pytest.fixture(scope="module")
 def check() -> StopCheck:
     return StopCheck(check_config())
+
+
+@pytest.fixture(scope="module")
+def person_check() -> StopCheck:
+    return StopCheck(check_config("request_human"))
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("MANAGER.", "nlu_fallback"),
+        ("i want a manager NOW", "complain"),
+        ("get me your supervisor!!", "inform"),
+        ("can i speak to someone in charge", "ask_hours"),
+        ("i need to talk to a real person please", "nlu_fallback"),
+        ("human", "out_of_scope"),
+    ],
+)
+def test_a_demand_for_a_person_asks_for_a_person(
+    person_check: StopCheck, text: str, intent: str
+) -> None:
+    found = message(text, intent)
+    person_check.check(found)
+    assert found.get("intent") == {"name": "request_human", "confidence": 1.0}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is the manager in on saturday?",
+        "are you human",
+        "my manager bought me a bike",
+        "i want a bike for the person i love",
+    ],
+)
+def test_a_message_about_a_person_is_not_a_demand(person_check: StopCheck, text: str) -> None:
+    found = message(text, "ask_hours")
+    person_check.check(found)
+    assert found.get("intent")["name"] == "ask_hours"
 
 
 def message(text: str, intent: str, confidence: float = 0.7) -> Message:
