@@ -16,6 +16,7 @@ SESSION_SERVERS = {
     "widget_server": "widget-server",
     "rapport_server": "widget-server",
     "shared_bot": "shared-bot",
+    "restartable_server": "restartable-server",
 }
 
 
