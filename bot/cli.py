@@ -21,6 +21,19 @@ from voice import business
 RESULTS_DIR = ROOT / "var" / "results"
 SOURCE_PACKAGES = ("bot", "actions", "memory", "voice")
 READY_TIMEOUT_SECONDS = 300
+# pytest-xdist with two workers, one a core: a test module, and every module that uses one of
+# the session-scoped servers, stays on one worker (tests/conftest.py), so each server starts
+# once. In the order of collection (tests/e2e first), not largest group first: the modules that
+# start servers of their own go out early and the many quick unit modules fill in at the end.
+# The slowest tests are listed at the end of each run.
+PYTEST_WORKERS = (
+    "-n",
+    "2",
+    "--dist",
+    "loadgroup",
+    "--no-loadscope-reorder",
+    "--durations=15",
+)
 # Modules that add commands: each has `register(commands)` that adds its sub-parsers, whose
 # handlers take (settings, args). Imported lazily so that `--help` stays fast.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -372,15 +385,23 @@ def command_validate(config: Settings, args: argparse.Namespace) -> None:
     )
 
 
-def pytest_step(name: str, marker: str, env: dict[str, str], paths: Sequence[str] = ()) -> None:
-    """Run pytest on the tests selected by `marker` (under `paths`, or all of tests/);
-    'no tests collected' is not a failure."""
+def pytest_step(
+    name: str,
+    marker: str,
+    env: dict[str, str],
+    paths: Sequence[str] = (),
+    options: Sequence[str] = PYTEST_WORKERS,
+) -> None:
+    """Run pytest on the tests selected by `marker` (under `paths`, or all of tests/), on two
+    workers unless `options` says otherwise; 'no tests collected' is not a failure."""
     say(f"{name} ...")
+    started = time.monotonic()
     code = subprocess.call(  # noqa: S603 - fixed command
-        [processes.python(), "-m", "pytest", "-m", marker, *paths], cwd=ROOT, env=env
+        [processes.python(), "-m", "pytest", *options, "-m", marker, *paths], cwd=ROOT, env=env
     )
     if code not in (0, 5):
         raise CommandFailed(f"{name} failed (exit {code})")
+    say(f"{name}: done ({time.monotonic() - started:.0f} s)")
 
 
 def lint(env: dict[str, str]) -> None:
@@ -423,8 +444,10 @@ def command_test(config: Settings, args: argparse.Namespace) -> None:
 
     lint: ruff. types: mypy. unit: tests/unit (no servers, no model). e2e: trains if needed,
     then the end-to-end tests through the real servers. all: lint, types, data validation and
-    the content checks (`python -m bot check`), training, unit and integration tests, test
-    stories, the NLU gates, end-to-end tests.
+    the content checks (`python -m bot check`), training, the test stories, the NLU gates, then
+    the unit, integration and end-to-end tests in one pytest run on two workers (the widget
+    test server starts once for the integration and the browser tests, and the workers share
+    out the whole of it).
     """
     part = getattr(args, "part", "all")
     env = processes.child_environment(config)
@@ -444,11 +467,11 @@ def command_test(config: Settings, args: argparse.Namespace) -> None:
         return
     if part == "soak":
         train(config)
-        pytest_step("soak", "soak", env, ["tests/soak", "-s"])
+        pytest_step("soak", "soak", env, ["tests/soak", "-s"], options=())
         return
     if part == "cluster":
         train(config)
-        pytest_step("cluster tests (real servers)", "cluster", env, ["tests/cluster"])
+        pytest_step("cluster tests (real servers)", "cluster", env, ["tests/cluster"], options=())
         return
     lint(env)
     types(env)
@@ -458,10 +481,9 @@ def command_test(config: Settings, args: argparse.Namespace) -> None:
     # the model and the classifier built here instead of building them themselves.
     train(config)
     prune_models(config)
-    pytest_step("unit and integration tests", "not e2e and not soak and not cluster", env)
     check_test_stories(config, env)
     nlu_check.check_nlu(config, config.models_dir, RESULTS_DIR / "nlu")
-    pytest_step("end-to-end tests", "e2e", env)
+    pytest_step("unit, integration and end-to-end tests", "not soak and not cluster", env)
     say("all checks passed.")
 
 

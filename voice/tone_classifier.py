@@ -27,6 +27,7 @@ from typing import Any
 
 import spacy
 import yaml
+from filelock import FileLock
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.training import Example
@@ -341,6 +342,22 @@ def build(
     meta_path = target / "meta.json"
     if meta_path.exists() and not force:
         return target, json.loads(meta_path.read_text(encoding="utf-8"))
+    # Two processes may need it at once (the test workers): one builds, the other waits for it.
+    root.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(root / ".build.lock")):
+        if meta_path.exists() and not force:
+            return target, json.loads(meta_path.read_text(encoding="utf-8"))
+        return _build(parse, rule_flags, kinds, corpus, root, target)
+
+
+def _build(
+    parse: Language,
+    rule_flags: Callable[[list[str]], list[bool]],
+    kinds: Sequence[str],
+    corpus: Path,
+    root: Path,
+    target: Path,
+) -> tuple[Path, dict[str, Any]]:
     started = time.monotonic()
     entries = load_corpus(corpus, kinds)
     raw = [entry.text for entry in entries]

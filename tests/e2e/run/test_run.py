@@ -16,10 +16,13 @@ from typing import Any
 
 import pytest
 
-from bot import settings
+from bot import cli, settings
 from bot.settings import ROOT
 
 pytestmark = pytest.mark.e2e
+
+# Two test workers start servers at the same time on two shared cores: a start may take minutes.
+READY_SECONDS = cli.READY_TIMEOUT_SECONDS + 30
 
 
 def free_port() -> int:
@@ -82,7 +85,8 @@ def test_run_answers_a_greeting_and_stops_cleanly_twice(tmp_path: Path) -> None:
         log = tmp_path / f"run-{attempt}.log"
         process = start(env_file, log)
         try:
-            wait_for(log, "rapport: ready.", process, 240)
+            # As long as `bot run` itself waits, so that a slow start fails with its own message.
+            wait_for(log, "rapport: ready.", process, READY_SECONDS)
             output = log.read_text()
             assert f"http://127.0.0.1:{rasa_port}/" in output
             assert f"http://127.0.0.1:{rasa_port}/console" in output

@@ -17,6 +17,18 @@ def widget_server() -> Iterator[WidgetServer]:
     rapport_widget_server.stop()
 
 
+@pytest.fixture(scope="session")
+def restartable_server() -> Iterator[WidgetServer]:
+    """A server apart from the shared one, for the tests that stop, kill, restart or reload its
+    processes: the fault tests, then the model loading (a server started the way `make run`
+    starts it, Rasa's API on). One start for both, in that order; each leaves it running."""
+    server = rapport_widget_server.start_server(
+        rapport_widget_server.SHARED_SERVER_LIMITS, log_folder="widget-fault-tests"
+    )
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 async def open_widget(widget_server: WidgetServer) -> AsyncIterator:
     widgets: list[Widget] = []

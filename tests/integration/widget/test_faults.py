@@ -14,7 +14,6 @@ import os
 import signal
 import sqlite3
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
@@ -32,13 +31,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 HONEST_REPLY_SECONDS = 5.0
 
 
-@pytest.fixture(scope="module")
-def fault_server() -> Iterator[WidgetServer]:
-    server = rapport_widget_server.start_server(
-        rapport_widget_server.SHARED_SERVER_LIMITS, log_folder="widget-fault-tests"
-    )
-    yield server
-    server.stop()
+@pytest.fixture
+def fault_server(restartable_server: WidgetServer) -> WidgetServer:
+    """A server of its own (conftest.py), which the model-loading tests use after these."""
+    return restartable_server
 
 
 async def health_of(server: WidgetServer) -> tuple[int, dict]:

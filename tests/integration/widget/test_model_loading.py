@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 
 import pytest
 import rapport_widget_server
@@ -18,11 +17,10 @@ from bot.console.training import rasa_api_loader
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[WidgetServer]:
-    started = rapport_widget_server.start_server(log_folder="model-loading")
-    yield started
-    started.stop()
+@pytest.fixture
+def server(restartable_server: WidgetServer) -> WidgetServer:
+    """Not the shared server, which the other tests use as it is (conftest.py)."""
+    return restartable_server
 
 
 def call(url: str, method: str = "GET", body: dict | None = None) -> tuple[int, bytes]:

@@ -111,7 +111,9 @@ def test_each_quick_part_of_the_checks_runs_only_its_own_steps(monkeypatch) -> N
     ran: list[str] = []
     monkeypatch.setattr(cli, "run_step", lambda name, command, env=None: ran.append(name))
     monkeypatch.setattr(
-        cli, "pytest_step", lambda name, marker, env, paths=(): ran.append(f"{name} {paths}")
+        cli,
+        "pytest_step",
+        lambda name, marker, env, paths=(), options=(): ran.append(f"{name} {paths}"),
     )
     monkeypatch.setattr(cli, "train", lambda config: ran.append("train"))
     monkeypatch.setattr(cli, "prepare", lambda config: ran.append("prepare"))
@@ -136,7 +138,8 @@ def test_each_quick_part_of_the_checks_runs_only_its_own_steps(monkeypatch) -> N
 def test_the_whole_chain_trains_before_the_tests_that_use_the_model(monkeypatch) -> None:
     """`make test` trains first (or finds the model up to date), so the integration tests'
     servers and the tone guard's tests use that model and classifier instead of building
-    their own; the content is checked before training, the gates after the tests."""
+    their own; the content is checked before training, the test stories and the NLU gates
+    right after it, then every pytest test in one run (one start of the shared servers)."""
     from bot import cli
 
     ran: list[str] = []
@@ -152,7 +155,9 @@ def test_the_whole_chain_trains_before_the_tests_that_use_the_model(monkeypatch)
     monkeypatch.setattr(cli, "check_test_stories", lambda config, env: ran.append("stories"))
     monkeypatch.setattr(cli.nlu_check, "check_nlu", lambda *args: ran.append("nlu"))
     monkeypatch.setattr(
-        cli, "pytest_step", lambda name, marker, env, paths=(): ran.append(f"pytest {marker}")
+        cli,
+        "pytest_step",
+        lambda name, marker, env, paths=(), options=(): ran.append(f"pytest {marker}"),
     )
     cli.command_test(cli.Settings(), cli.build_parser().parse_args(["test"]))
     assert ran == [
@@ -163,8 +168,7 @@ def test_the_whole_chain_trains_before_the_tests_that_use_the_model(monkeypatch)
         "check",
         "train",
         "prune",
-        "pytest not e2e and not soak and not cluster",
         "stories",
         "nlu",
-        "pytest e2e",
+        "pytest not soak and not cluster",
     ]

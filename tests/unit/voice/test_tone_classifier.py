@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import json
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -90,6 +93,35 @@ def test_what_the_rules_match_is_part_of_the_fingerprint(tmp_path: Path) -> None
     document["rules"][0]["patterns"] = [[{"LOWER": "whatever"}]]
     rules.write_text(yaml.safe_dump(document), encoding="utf-8")
     assert tone_classifier.fingerprint(entries, tone.KINDS, rules) != first
+
+
+def test_two_processes_needing_the_artefact_at_once_build_it_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The test workers may both find it missing: one builds, the other waits and reads it."""
+    corpus = write_corpus(tmp_path)
+    root = tmp_path / "artefacts"
+    builds: list[Path] = []
+
+    def slow_build(parse, rule_flags, kinds, corpus, root, target):
+        builds.append(target)
+        time.sleep(0.5)  # long enough for the other caller to arrive while this one builds
+        target.mkdir(parents=True)
+        meta = {"fingerprint": target.name, "builder": len(builds)}
+        (target / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+        return target, meta
+
+    monkeypatch.setattr(tone_classifier, "_build", slow_build)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(
+            pool.map(
+                lambda _: tone_classifier.build(None, None, tone.KINDS, corpus=corpus, root=root),
+                range(2),
+            )
+        )
+    assert len(builds) == 1
+    assert [folder for folder, _ in results] == [builds[0], builds[0]]
+    assert [meta["builder"] for _, meta in results] == [1, 1]
 
 
 def test_the_threshold_is_chosen_for_recall_at_the_wanted_precision() -> None:
