@@ -24,11 +24,11 @@ def test_by_default_there_is_no_redis_and_locks_are_in_memory() -> None:
 
 
 def test_the_redis_lock_store_needs_a_redis_url() -> None:
-    with pytest.raises(SettingsError, match="LOCK_STORE=redis in .env needs REDIS_URL"):
+    with pytest.raises(SettingsError, match=r"LOCK_STORE=redis in \.env needs REDIS_URL"):
         settings.from_mapping({"LOCK_STORE": "redis"})
     with pytest.raises(SettingsError, match="LOCK_STORE='cluster'"):
         settings.from_mapping({"LOCK_STORE": "cluster"})
-    with pytest.raises(SettingsError, match="REDIS_URL in .env is not a redis://"):
+    with pytest.raises(SettingsError, match=r"REDIS_URL in \.env is not a redis://"):
         settings.from_mapping({"REDIS_URL": "127.0.0.1:6379"})
 
 
