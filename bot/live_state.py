@@ -119,9 +119,10 @@ class RedisLiveState:
     """The same state in Redis, shared by every process that names the same REDIS_URL.
 
     Keys (all under `rapport:`): `pending:<conversation>` a list of kept messages (capped,
-    expiring); `widgets:<conversation>` and `agents:<agent>` hashes of socket -> process;
-    `process:<id>` each process's heartbeat, so the sockets of a process that died stop counting
-    within ALIVE_SECONDS; `typing:<conversation>` a short-lived flag.
+    expiring); `widgets:<conversation>` a hash of socket -> process; `agents:<agent>` a hash of
+    process -> live consoles; `process:<id>` each process's heartbeat, so the sockets of a
+    process that died stop counting within ALIVE_SECONDS; `typing:<conversation>` a short-lived
+    flag.
     """
 
     def __init__(self, url: str, client: Any = None) -> None:
@@ -221,15 +222,19 @@ class RedisLiveState:
             for sid, process in members.items()
             if not (skip_own and process == self.process_id)
         }
-        if not others:
-            return []
-        processes = sorted(set(others.values()))
-        alive = await self.client.mget([f"{PREFIX}process:{p}" for p in processes])
-        living = {p for p, beat in zip(processes, alive, strict=True) if beat}
+        living = await self._living(set(others.values()))
         gone = [sid for sid, process in others.items() if process not in living]
         if gone:
             await self.client.hdel(key, *gone)
         return [sid for sid, process in others.items() if process in living]
+
+    async def _living(self, processes: set[str]) -> set[str]:
+        """Those of `processes` whose heartbeat has not expired."""
+        if not processes:
+            return set()
+        names = sorted(processes)
+        beats = await self.client.mget([f"{PREFIX}process:{p}" for p in names])
+        return {p for p, beat in zip(names, beats, strict=True) if beat}
 
     async def widget_joined(self, conversation_id: str, sid: str) -> None:
         key = f"{PREFIX}widgets:{conversation_id}"
@@ -285,11 +290,14 @@ class RedisLiveState:
         last_here = await self.local.agent_socket_closed(agent)
         key = f"{PREFIX}agents:{agent}"
         try:
-            if last_here:
-                await self.client.hdel(key, self.process_id)
-            else:
+            if not last_here:
                 await self.client.hincrby(key, self.process_id, -1)
-            return not await self._live_members(key, skip_own=False)
+                return False
+            await self.client.hdel(key, self.process_id)
+            # The hash counts each process's consoles of this agent: any on a living process?
+            counts: dict[str, str] = await self.client.hgetall(key)
+            elsewhere = {process for process, count in counts.items() if int(count) > 0}
+            return not await self._living(elsewhere)
         except Exception as error:
             self._failed("noting an agent's console closed", error)
             return last_here
