@@ -131,6 +131,9 @@ class RedisLiveState:
         self.local = LocalLiveState()
         self._client = client
         self._beating: asyncio.Task[None] | None = None
+        # This process's own widgets (conversation -> sockets), told again to a Redis that
+        # restarted empty.
+        self.widgets: dict[str, set[str]] = {}
         self._failed_at = 0.0
         self._failures = 0
 
@@ -199,7 +202,22 @@ class RedisLiveState:
     # -- where the widgets and consoles are ------------------------------------------------
 
     async def _beat(self) -> None:
-        await self.client.set(f"{PREFIX}process:{self.process_id}", "1", ex=ALIVE_SECONDS)
+        key = f"{PREFIX}process:{self.process_id}"
+        if await self.client.set(key, "1", ex=ALIVE_SECONDS, get=True) is None:
+            # New to this Redis (a first beat, or a Redis that restarted empty, or a beat
+            # missed for too long): say again where this process's widgets and consoles are.
+            await self._tell_again()
+
+    async def _tell_again(self) -> None:
+        async with self.client.pipeline(transaction=False) as pipe:
+            for conversation_id, sids in self.widgets.items():
+                key = f"{PREFIX}widgets:{conversation_id}"
+                for sid in sids:
+                    pipe.hset(key, sid, self.process_id)
+                pipe.expire(key, PENDING_SECONDS)
+            for agent, count in self.local.agent_sockets.items():
+                pipe.hset(f"{PREFIX}agents:{agent}", self.process_id, count)
+            await pipe.execute()
 
     async def _keep_beating(self) -> None:
         while True:
@@ -238,6 +256,7 @@ class RedisLiveState:
 
     async def widget_joined(self, conversation_id: str, sid: str) -> None:
         key = f"{PREFIX}widgets:{conversation_id}"
+        self.widgets.setdefault(conversation_id, set()).add(sid)
         try:
             await self._alive()
             await self.client.hset(key, sid, self.process_id)
@@ -246,6 +265,10 @@ class RedisLiveState:
             self._failed("noting a widget's connection", error)
 
     async def widget_left(self, conversation_id: str, sid: str) -> None:
+        sids = self.widgets.get(conversation_id, set())
+        sids.discard(sid)
+        if not sids:
+            self.widgets.pop(conversation_id, None)
         try:
             await self.client.hdel(f"{PREFIX}widgets:{conversation_id}", sid)
         except Exception as error:

@@ -65,6 +65,20 @@ async def test_the_widgets_of_a_process_that_died_stop_counting(redis: RedisServ
     assert await b.client.hlen(f"{PREFIX}widgets:c1") == 0
 
 
+async def test_a_redis_that_restarted_empty_is_told_again_where_the_widgets_are(
+    redis: RedisServer,
+) -> None:
+    a, b = RedisLiveState(redis.url), RedisLiveState(redis.url)
+    await a.widget_joined("c1", "sid-a")
+    await a.agent_socket_opened("sam")
+    redis.flush()  # what a restart of a Redis without persistence leaves
+    assert not await b.widget_elsewhere("c1")
+    await a._beat()  # the next heartbeat finds its own key gone
+    assert await b.widget_elsewhere("c1")
+    await b.agent_socket_opened("sam")
+    assert await b.agent_socket_closed("sam") is False  # Sam's console on A still counts
+
+
 async def test_a_customer_typing_on_one_process_shows_on_the_other(redis: RedisServer) -> None:
     a, b = RedisLiveState(redis.url), RedisLiveState(redis.url)
     await a.customer_typed("c1", True)
