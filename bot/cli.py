@@ -322,7 +322,7 @@ def command_test(config: Settings, args: argparse.Namespace) -> None:
         return
     if part == "cluster":
         train(config)
-        pytest_step("cluster tests (RabbitMQ)", "cluster", env, ["tests/cluster"])
+        pytest_step("cluster tests (RabbitMQ, Redis)", "cluster", env, ["tests/cluster"])
         return
     lint(env)
     types(env)
