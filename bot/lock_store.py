@@ -12,13 +12,15 @@ moment is not guaranteed until Redis is back.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
+from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 logger = logging.getLogger(__name__)
@@ -73,6 +75,63 @@ class SharedLockStore(RedisLockStore):
                 self._failures,
             )
             self._failed_at, self._failures = now, 0
+
+    def _change(
+        self, conversation_id: str, change: Callable[[TicketLock], Any], create: bool = False
+    ) -> Any:
+        """Read, change and write a conversation's lock in one Redis transaction (WATCH):
+        Rasa's own read-then-write lets two processes take the same ticket at the same moment.
+        A lock `change` leaves with no ticket is deleted."""
+        key = self.key_prefix + conversation_id
+        outcome: list[Any] = [None]
+
+        def apply(pipe: Any) -> None:
+            raw = pipe.get(key)
+            lock = TicketLock.from_dict(json.loads(raw)) if raw else None
+            if lock is None and create:
+                lock = self.create_lock(conversation_id)
+            outcome[0] = change(lock) if lock is not None else None
+            pipe.multi()
+            if lock is not None and lock.tickets:
+                pipe.set(key, lock.dumps())
+            elif lock is not None:
+                pipe.delete(key)
+
+        self.red.transaction(apply, key)
+        return outcome[0]
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        try:
+            return int(
+                self._change(
+                    conversation_id, lambda lock: lock.issue_ticket(lock_lifetime), create=True
+                )
+            )
+        except Exception as error:
+            self._failed(error)
+            try:
+                return self.local.issue_ticket(conversation_id, lock_lifetime)
+            except Exception as local_error:
+                raise LockError(f"Error while acquiring lock. Error:\n{local_error}") from None
+
+    def update_lock(self, conversation_id: str) -> None:
+        try:
+            self._change(conversation_id, lambda lock: lock.remove_expired_tickets())
+        except Exception as error:
+            self._failed(error)
+            self.local.update_lock(conversation_id)
+
+    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
+        try:
+            self._change(conversation_id, lambda lock: lock.remove_ticket_for(ticket_number))
+        except Exception as error:
+            self._failed(error)
+            self.local.finish_serving(conversation_id, ticket_number)
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        # One transaction: the ticket goes, and the lock with it when nobody else waits.
+        self.finish_serving(conversation_id, ticket_number)
+        self.local.cleanup(conversation_id, ticket_number)
 
     def get_lock(self, conversation_id: str) -> TicketLock | None:
         try:
