@@ -11,7 +11,8 @@ written for Rasa keep working, and adds what a shop needs:
   rate limits apply per conversation, per socket and per client address (behind a trusted
   proxy, the address it forwards), new sessions included;
 - a reconnecting widget gets the conversation so far (`history`), and messages sent while no
-  widget was connected (`pending`, kept in this process's memory) are delivered once;
+  widget was connected are delivered once (kept by `bot.live_state`: in this process, or in
+  Redis when REDIS_URL is set, so the widget may come back to any process);
 - a message to a chat that waits for a person (paused, no agent holding it) is acknowledged
   (`bot.waiting`), so no customer message goes unanswered.
 
@@ -25,7 +26,6 @@ import asyncio
 import logging
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,12 +35,13 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 from bot import (
     composition,
     demo_page,
     health,
+    live_state,
     logs,
     metrics,
     rate_limits,
@@ -65,10 +66,7 @@ ERROR_EVENT = "rapport_error"
 HISTORY_EVENT = "history"
 TYPING_EVENT = "typing"
 CUSTOMER_TYPING_EVENT = "customer_typing"
-CUSTOMER_TYPING_SECONDS = 4.0  # a customer's typing signal shows this long in the console
-MAX_TYPING_CONVERSATIONS = 10_000
-MAX_PENDING_PER_CONVERSATION = 100
-MAX_PENDING_CONVERSATIONS = 10_000
+MAX_LINKED = 10_000  # sign-ins remembered as linked to memory already
 SESSION_GRACE_SECONDS = 30.0
 PRESENCE_CACHE_SECONDS = 10.0  # how long a count of the agents online is reused
 
@@ -110,6 +108,9 @@ class WidgetConfig:
     metrics_token: str = ""
     # `text` or `json` (LOG_FORMAT): the shape of the server's log lines.
     log_format: str = "text"
+    # Redis (REDIS_URL) shared by several Rasa processes: socket.io's messages between them,
+    # kept messages, widgets' whereabouts. Empty: one process, everything in its memory.
+    redis_url: str = ""
 
     @classmethod
     def from_credentials(cls, credentials: Mapping[str, Any] | None) -> WidgetConfig:
@@ -173,6 +174,7 @@ class WidgetConfig:
             health_token=text("health_token"),
             metrics_token=text("metrics_token"),
             log_format=log_format,
+            redis_url=text("redis_url"),
         )
 
 
@@ -210,7 +212,12 @@ class WidgetHub:
         self.config = config
         self.sockets: dict[str, SocketSession] = {}
         self.offered: dict[str, list[str]] = {}
-        self.pending: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+        # Kept messages, widgets' whereabouts, typing: this process's, or Redis's.
+        self.live: live_state.LiveState = (
+            composition.server().live_state(config.redis_url)
+            if config.redis_url
+            else live_state.LocalLiveState()
+        )
         self.limiter = widget_guards.RateLimiter(config.rate_limit_per_minute)
         self.socket_limiter = widget_guards.RateLimiter(config.rate_limit_per_minute)
         self.address_limiter = widget_guards.RateLimiter(config.address_rate_limit_per_minute)
@@ -219,8 +226,6 @@ class WidgetHub:
             config.new_sessions_per_address_per_minute
         )
         self.addresses: dict[str, str] = {}
-        # When each conversation's customer last typed (monotonic seconds), for the console.
-        self.customer_typed: OrderedDict[str, float] = OrderedDict()
         self.words: dict[str, str] = {}
         self.linked: set[tuple[str | None, str]] = set()
         self.linker = (
@@ -297,17 +302,13 @@ class WidgetHub:
             shown.get("quick_replies", [])
         )
         metrics.messages_out(WidgetInput.name())
-        if self.room_occupied(conversation_id):
+        if self.room_occupied(conversation_id) or await self.live.widget_elsewhere(conversation_id):
+            # With Redis, socket.io's manager passes it to the process the widget is on.
             await self.sio.emit(
                 BOT_EVENT, widget_transcript.on_the_wire(shown), room=conversation_id
             )
             return
-        queue = self.pending.setdefault(conversation_id, [])
-        self.pending.move_to_end(conversation_id)
-        queue.append(shown)
-        del queue[:-MAX_PENDING_PER_CONVERSATION]
-        while len(self.pending) > MAX_PENDING_CONVERSATIONS:
-            self.pending.popitem(last=False)
+        await self.live.keep(conversation_id, shown)
         logger.debug("kept a message for %s until its widget reconnects", conversation_id)
 
     async def deliver(self, conversation_id: str, message: Mapping[str, Any]) -> dict[str, Any]:
@@ -345,17 +346,13 @@ class WidgetHub:
         phone, email = (places[0].phone, places[0].email) if places else ("", "")
         return self.text(name).format(phone=phone, email=email)
 
-    def customer_typing(self, conversation_id: str, typing: bool) -> None:
+    async def customer_typing(self, conversation_id: str, typing: bool) -> None:
         """A widget says its customer is typing (or stopped, or sent the message)."""
-        self.customer_typed.pop(conversation_id, None)
-        if typing:
-            self.customer_typed[conversation_id] = time.monotonic()
-            while len(self.customer_typed) > MAX_TYPING_CONVERSATIONS:
-                self.customer_typed.popitem(last=False)
+        await self.live.customer_typed(conversation_id, typing)
 
-    def is_customer_typing(self, conversation_id: str) -> bool:
-        typed = self.customer_typed.get(conversation_id)
-        return typed is not None and time.monotonic() - typed < CUSTOMER_TYPING_SECONDS
+    async def is_customer_typing(self, conversation_id: str) -> bool:
+        """Whether the customer typed a moment ago, on whichever process their widget is."""
+        return await self.live.customer_typing(conversation_id)
 
     async def notice(self, sid: str, text: str, reason: str) -> None:
         """A reply to one widget that is not part of the conversation (limits, errors)."""
@@ -412,7 +409,7 @@ class WidgetHub:
     async def send_history(self, sid: str, conversation_id: str) -> int:
         """The conversation so far, then what was kept for it while no widget was there;
         how many messages that was."""
-        pending = self.pending.pop(conversation_id, [])
+        pending = await self.live.take(conversation_id)
         try:
             events = await self.tracker_events(conversation_id)
         except Exception:
@@ -607,8 +604,19 @@ class WidgetInput(InputChannel):
         return allowed
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        # With REDIS_URL, an emit on this process reaches widgets connected to the others (and
+        # while Redis is down, still the widgets connected here).
+        manager = (
+            AsyncRedisManager(
+                self.config.redis_url,
+                redis_options={"socket_connect_timeout": live_state.REDIS_TIMEOUT_SECONDS},
+            )
+            if self.config.redis_url
+            else None
+        )
         sio = AsyncServer(
             async_mode="sanic",
+            client_manager=manager,
             cors_allowed_origins=self.allows_origin,
             # A frame far beyond the longest message a customer may send is refused by the
             # transport before it is read into memory.
@@ -644,6 +652,9 @@ class WidgetInput(InputChannel):
             # and the answer waits for the next connection.
             asyncio.get_running_loop().call_later(SESSION_GRACE_SECONDS, hub.forget, sid)
             hub.forget_idle()
+            session = hub.sockets.get(sid)
+            if session is not None:
+                await hub.live.widget_left(session.conversation_id, sid)
 
         @sio.on("session_request")
         async def session_request(sid: str, data: object = None) -> None:
@@ -737,10 +748,12 @@ class WidgetInput(InputChannel):
             old = hub.sockets.get(sid)
             if old is not None and old.conversation_id != session.conversation_id:
                 await sio.leave_room(sid, old.conversation_id)
+                await hub.live.widget_left(old.conversation_id, sid)
             hub.sockets[sid] = session
             # python-socketio >= 5.10 made enter_room a coroutine: without the await the
             # socket never joins and replies are lost (Rasa 3.6's own channel has that bug).
             await sio.enter_room(sid, session.conversation_id)
+            await hub.live.widget_joined(session.conversation_id, sid)
             await sio.emit("session_confirm", token, to=sid)
             shown = await hub.send_history(sid, session.conversation_id)
             await hub.welcome(sid, session.conversation_id, empty=shown == 0)
@@ -755,7 +768,7 @@ class WidgetInput(InputChannel):
             session = hub.sockets.get(sid)
             if session is not None:
                 typing = bool(data.get("typing")) if isinstance(data, dict) else False
-                hub.customer_typing(session.conversation_id, typing)
+                await hub.customer_typing(session.conversation_id, typing)
 
         @sio.on(USER_EVENT)
         async def user_uttered(sid: str, data: object = None) -> None:
@@ -763,7 +776,7 @@ class WidgetInput(InputChannel):
             if session is None:
                 await hub.refuse(sid, "no_session", hub.text("widget_no_session"))
                 return
-            hub.customer_typing(session.conversation_id, False)
+            await hub.customer_typing(session.conversation_id, False)
             request = data if isinstance(data, dict) else {}
             text = request.get("message")
             if not isinstance(text, str):
@@ -852,7 +865,7 @@ async def _link_once(hub: WidgetHub, anonymous_id: str | None, customer_id: str)
         logger.exception("memory could not link a sign-in to customer %s", customer_id)
         return
     hub.linked.add((anonymous_id, customer_id))
-    if len(hub.linked) > MAX_PENDING_CONVERSATIONS:
+    if len(hub.linked) > MAX_LINKED:
         hub.linked.clear()
     logger.info("linked a widget sign-in to customer %s", customer_id)
 

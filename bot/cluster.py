@@ -312,6 +312,8 @@ class Cluster:
         shared = {
             "TRUSTED_PROXIES": proxies,
             "PUBLIC_URL": config.public_url or config.rasa_url,
+            # Several processes serve one conversation: their locks must be shared.
+            "LOCK_STORE": "redis",
         }
         self.overrides = {**self.overrides, **shared}
         actions = Service(

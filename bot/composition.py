@@ -23,6 +23,7 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.health import RecentChecks
+    from bot.live_state import LiveState
     from memory.agents import AgentAccounts
     from memory.rules import RelationshipRules
     from memory.store import FactExtractor, MemoryStore
@@ -44,6 +45,7 @@ class ServerServices:
         self._businesses: dict[Path, Business] = {}
         self._tone_guard: ToneGuard | None = None
         self._health_checks: RecentChecks | None = None
+        self._live_states: dict[str, LiveState] = {}
 
     def memory(self, database_url: str = "") -> MemoryStore:
         """The relationship memory at `database_url` (DATABASE_URL when empty): one store and
@@ -117,6 +119,17 @@ class ServerServices:
             if self._health_checks is None:
                 self._health_checks = RecentChecks()
             return self._health_checks
+
+    def live_state(self, redis_url: str | None = None) -> LiveState:
+        """What this process shares with the other Rasa processes (REDIS_URL when not named):
+        one Redis client per URL, or this process's own state when there is no Redis."""
+        from bot import live_state
+
+        url = self.settings.redis_url if redis_url is None else redis_url
+        with self._lock:
+            if url not in self._live_states:
+                self._live_states[url] = live_state.live_state(url)
+            return self._live_states[url]
 
     def close(self) -> None:
         with self._lock:

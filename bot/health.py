@@ -2,8 +2,9 @@
 
 Anyone gets the verdict only, `{"status": "ok"}` (200) or `{"status": "degraded"}` (503), for
 load balancers and uptime checks; the operator's bearer token (`HEALTH_TOKEN`) gets the detail
-of each part: the model, the action server, the tracker store, the memory database and the
-queue of exchanges on their way to memory. A wrong token gets 401 and no detail. The checks
+of each part: the model, the action server, the tracker store, the memory database, the
+queue of exchanges on their way to memory and, with REDIS_URL, Redis (what several Rasa
+processes share: locks, socket.io, kept messages). A wrong token gets 401 and no detail. The checks
 are kept for a few seconds (by the Rasa server's composition root, `RecentChecks`), so probing
 the endpoint cannot load the parts it checks.
 """
@@ -53,7 +54,9 @@ async def respond(request: Request, app: Any, config: Any) -> HTTPResponse:
         return response.json(
             {"error": "the detail needs 'Authorization: Bearer <HEALTH_TOKEN>'"}, 401
         )
-    report = await checked(app, getattr(config, "memory_database_url", ""))
+    report = await checked(
+        app, getattr(config, "memory_database_url", ""), getattr(config, "redis_url", "")
+    )
     status = 200 if report["status"] == "ok" else 503
     return response.json(report if wants_detail else {"status": report["status"]}, status)
 
@@ -64,7 +67,7 @@ def _token_matches(header: str, token: str) -> bool:
     return hmac.compare_digest(header[len("Bearer ") :].encode(), token.encode())
 
 
-async def checked(app: Any, memory_database_url: str) -> dict[str, Any]:
+async def checked(app: Any, memory_database_url: str, redis_url: str = "") -> dict[str, Any]:
     """The report of every part, the last one when it is fresh."""
     key = id(app)
     recent = composition.server().health_checks()
@@ -72,14 +75,19 @@ async def checked(app: Any, memory_database_url: str) -> dict[str, Any]:
     if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
         return cached[1]
     agent = getattr(getattr(app, "ctx", None), "agent", None)
-    parts = await asyncio.gather(
-        _model(agent),
-        _action_server(agent),
-        _tracker_store(agent),
-        _memory(memory_database_url),
-        _exchange_queue(agent),
+    parts = list(
+        await asyncio.gather(
+            _model(agent),
+            _action_server(agent),
+            _tracker_store(agent),
+            _memory(memory_database_url),
+            _exchange_queue(agent),
+        )
     )
-    names = ("model", "action_server", "tracker_store", "memory", "exchange_queue")
+    names: tuple[str, ...] = ("model", "action_server", "tracker_store", "memory", "exchange_queue")
+    if redis_url:
+        parts = [*parts, await _redis(redis_url)]
+        names = (*names, "redis")
     report: dict[str, Any] = dict(zip(names, parts, strict=False))
     healthy = all(part.get("ok") for part in parts)
     report = {"status": "ok" if healthy else "degraded", **report}
@@ -200,6 +208,14 @@ async def _memory(database_url: str) -> dict[str, Any]:
         return {"ok": False, "error": "no memory database is configured"}
     # The process's one engine of this database (bot/composition.py).
     return await _probe(composition.server().memory(database_url).engine)
+
+
+async def _redis(redis_url: str) -> dict[str, Any]:
+    state = composition.server().live_state(redis_url)
+    reachable = getattr(state, "reachable", None)
+    if reachable is None or await reachable():
+        return {"ok": True}
+    return {"ok": False, "error": "Redis does not answer; each process serves only its own"}
 
 
 async def _exchange_queue(agent: Any) -> dict[str, Any]:

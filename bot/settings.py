@@ -100,9 +100,12 @@ class Settings:
     rabbitmq_url: str = field(default="amqp://guest:guest@127.0.0.1:5672/", repr=False)
     # Events a memory consumer takes from RabbitMQ ahead of the one it is writing.
     consumer_prefetch: int = 20
-    # Redis (redis://host:6379/0): what several Rasa processes share (`python -m bot run
-    # --processes N` refuses to start without it).
+    # Redis shared by several Rasa processes (redis://host:6379/0): socket.io between them,
+    # the widgets' kept messages, typing and the agents' live consoles (bot/live_state.py).
+    # Empty: one Rasa process keeps all of that in its memory.
     redis_url: str = field(default="", repr=False)
+    # Conversation locks: `in_memory` (one Rasa process) or `redis` (REDIS_URL, shared).
+    lock_store: str = "in_memory"
     # `python -m bot run --processes`: Rasa processes behind nginx, and memory consumers it
     # starts beside them (with EXCHANGE_FEED=rabbitmq).
     processes: int = 2
@@ -215,6 +218,8 @@ class Settings:
             "RAPPORT_MEMORY_OUTBOX": str(self.memory_outbox),
             "RAPPORT_EXCHANGE_FEED": self.exchange_feed,
             "RAPPORT_RABBITMQ_URL": self.rabbitmq_url,
+            "RAPPORT_REDIS_URL": self.redis_url,
+            "RAPPORT_LOCK_STORE": LOCK_STORE_TYPES[self.lock_store],
         }
 
 
@@ -322,12 +327,26 @@ def _amqp_url(value: str) -> str:
     return url
 
 
+# LOCK_STORE -> the lock store type endpoints.yml names.
+LOCK_STORE_TYPES = {"in_memory": "in_memory", "redis": "bot.lock_store.SharedLockStore"}
+
+
+def _lock_store(value: str) -> str:
+    kind = value.strip().lower()
+    if kind not in LOCK_STORE_TYPES:
+        raise SettingsError(
+            f"LOCK_STORE={value!r} in .env is not one of {', '.join(LOCK_STORE_TYPES)}; "
+            "use in_memory (one Rasa process, the default) or redis (with REDIS_URL)."
+        )
+    return kind
+
+
 def _redis_url(value: str) -> str:
     url = value.strip()
-    if not url.startswith(("redis://", "rediss://", "unix://")):
+    if not url.startswith(("redis://", "rediss://")):
         raise SettingsError(
             "REDIS_URL in .env is not a redis:// or rediss:// address; write it as "
-            "redis://:password@host:6379/0 (the database number after the slash)."
+            "redis://host:6379/0 (redis://:password@host:6379/0 with a password)."
         )
     return url
 
@@ -394,6 +413,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "REDIS_URL": ("redis_url", _redis_url),
     "PROCESSES": ("processes", _int("PROCESSES", 1, 64)),
     "CONSUMERS": ("consumers", _int("CONSUMERS", 0, 64)),
+    "LOCK_STORE": ("lock_store", _lock_store),
     "SESSION_SECRET": ("session_secret", _text),
     "IDENTITY_SECRET": ("identity_secret", _text),
     "ACTION_SERVER_TOKEN": ("action_server_token", _text),
@@ -431,6 +451,11 @@ def from_mapping(values: Mapping[str, str], env_file: Path | None = None) -> Set
         settings.relationship_rules()
     except RulesError as error:
         raise SettingsError(str(error)) from None
+    if settings.lock_store == "redis" and not settings.redis_url:
+        raise SettingsError(
+            "LOCK_STORE=redis in .env needs REDIS_URL (redis://host:6379/0); set it, or use "
+            "LOCK_STORE=in_memory with one Rasa process."
+        )
     if settings.rasa_port == settings.actions_port and settings.host == settings.actions_host:
         raise SettingsError(
             f"RASA_PORT and ACTIONS_PORT are both {settings.rasa_port}; give them different ports."

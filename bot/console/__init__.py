@@ -123,6 +123,7 @@ class ConsoleInput(InputChannel):
             review=inbox,
             trainer=_trainer(config),
             insights=figures,
+            live=services.live_state(),
         )
 
 

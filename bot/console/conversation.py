@@ -88,10 +88,11 @@ async def agent_typing(app: Sanic, sender_id: str, agent: str, typing: bool) -> 
         await hub.typing(sender_id, typing, agent)
 
 
-def customer_typing(app: Sanic, sender_id: str) -> bool:
-    """Whether the conversation's customer is typing now (their widget says so)."""
+async def customer_typing(app: Sanic, sender_id: str) -> bool:
+    """Whether the conversation's customer is typing now (their widget says so, on this
+    process or, with Redis, on another)."""
     hub = getattr(app.ctx, "rapport_widget", None)
-    return bool(hub is not None and hub.is_customer_typing(sender_id))
+    return bool(hub is not None and await hub.is_customer_typing(sender_id))
 
 
 def response_text(app: Sanic, name: str, required: bool = True, **values: str) -> str:

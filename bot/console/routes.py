@@ -25,6 +25,7 @@ from bot.console import auth, conversation
 from bot.console.service import MAX_REPLY_CHARS, ConsoleService
 from bot.console.training import ConsoleTrainer
 from bot.console.training_routes import add_training_routes
+from bot.live_state import LiveState, LocalLiveState
 from memory.agents import CHAT_ROLES, SESSION_HOURS, AgentSession
 from memory.handoffs import OUTCOMES, HandoffError
 
@@ -100,17 +101,20 @@ def console_blueprint(
     review: Any = None,
     trainer: ConsoleTrainer | None = None,
     insights: Any = None,
+    live: LiveState | None = None,
 ) -> Blueprint:
     """The console's routes. `trusted_proxies` are the proxies whose X-Forwarded-For names the
     client; `limiter` counts sign-in attempts (the defaults of bot.console.auth when None);
     `review` (a bot.review.ReviewInbox) adds the trainers' page (bot/console/trainer.py);
     `trainer`, when given, adds the training page (bot.console.training_routes); `insights`
-    (a memory.insights.Insights) adds the managers' page (bot/console/insights.py)."""
+    (a memory.insights.Insights) adds the managers' page (bot/console/insights.py); `live`
+    counts the agents' live consoles (bot.live_state: this process's, or shared in Redis by
+    every Rasa process, so an agent counts as gone only when their last console closes)."""
     limiter = limiter or auth.SignInLimiter()
     bp = ConsoleBlueprint("rapport_console")
     bp.ctx.service = service
     bp.ctx.limiter = limiter
-    live_sockets: dict[str, int] = {}
+    consoles = live or LocalLiveState()
 
     def client_address(request: Request) -> str:
         forwarded = ",".join(request.headers.getall("x-forwarded-for", []))
@@ -436,7 +440,7 @@ def console_blueprint(
             await ws.close(code=4401, reason="sign in to the console first")
             return
         agent = session.agent
-        live_sockets[agent] = live_sockets.get(agent, 0) + 1
+        await consoles.agent_socket_opened(agent)
         watched: int | None = None
         last_queue: Any = None
         last_messages: Any = None
@@ -482,7 +486,7 @@ def console_blueprint(
                                 {"type": "messages", "handoff_id": watched, "messages": messages}
                             )
                         )
-                    typing = conversation.customer_typing(request.app, handoff.sender_id)
+                    typing = await conversation.customer_typing(request.app, handoff.sender_id)
                     if typing != last_typing:
                         last_typing = typing
                         await ws.send(
@@ -501,10 +505,8 @@ def console_blueprint(
         except (HandoffError, conversation.ConsoleUnavailable) as error:
             await ws.send(json.dumps({"type": "error", "error": str(error)}))
         finally:
-            live_sockets[agent] -= 1
-            if live_sockets[agent] <= 0:
-                del live_sockets[agent]
-                # Sanic cancels the handler when the socket drops: shield the write.
+            # Sanic cancels the handler when the socket drops: shield the writes.
+            if await asyncio.shield(consoles.agent_socket_closed(agent)):
                 await asyncio.shield(asyncio.to_thread(service.accounts.went_away, agent))
 
     if review is not None:

@@ -1,8 +1,8 @@
 """The scale-out path on real servers: RabbitMQ, PostgreSQL and Redis from Debian's packages,
-started here on loopback in temporary folders (`bot.local_services`).
+started here on loopback in temporary folders.
 
 When a server cannot start, the tests fail in CI (CI is set) and are skipped with the reason
-elsewhere. Each test starts with the exchange queues empty.
+elsewhere. Each test starts with the exchange queues empty and Redis flushed.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "widget"))
 
 from rabbitmq_server import RabbitServer
+from redis_server import RedisServer
 
 from bot import local_services
 from bot.exchange_feed import FAILED_QUEUE, QUEUE, declare
@@ -65,6 +66,34 @@ async def queue_depth(url: str, name: str = QUEUE) -> int:
         return int(queue.declaration_result.message_count or 0)
 
 
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    server: RedisServer | None = None
+    try:
+        server = RedisServer()
+        server.start()
+    except Exception as error:  # any reason the server cannot start
+        if server is not None:
+            server.remove()
+        reason = f"Redis test server could not start: {error}"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(f"SKIPPED LOUDLY, the cluster tests did not run: {reason}")
+    try:
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.fixture
+def redis(redis_server: RedisServer) -> Iterator[RedisServer]:
+    """The running server, emptied."""
+    if redis_server.process is None:
+        redis_server.start()  # a test stopped it and failed before starting it again
+    redis_server.flush()
+    yield redis_server
+
+
 @pytest.fixture
 def rabbitmq(rabbitmq_server: RabbitServer) -> Iterator[RabbitServer]:
     """The running server with empty exchange queues."""
@@ -105,19 +134,4 @@ def postgres_server() -> Iterator[local_services.PostgresServer]:
             server.crash()
         except local_services.ServiceUnavailable:
             pass  # already stopped
-        server.remove()
-
-
-@pytest.fixture(scope="session")
-def redis_server() -> Iterator[local_services.RedisServer]:
-    try:
-        server = local_services.RedisServer(Path(tempfile.mkdtemp(prefix="rapport-redis-")))
-    except local_services.ServiceUnavailable as error:
-        if os.environ.get("CI"):
-            pytest.fail(str(error))
-        pytest.skip(f"SKIPPED LOUDLY, the cluster tests did not run: {error}")
-    _start_or_skip("Redis", server)
-    try:
-        yield server
-    finally:
         server.remove()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import channel
+from bot import live_state
 from bot.channel import WidgetConfig, WidgetHub
 
 
@@ -13,27 +13,28 @@ def _hub() -> WidgetHub:
     return WidgetHub(None, WidgetConfig(session_secret="s", identity_secret="i"))  # type: ignore[arg-type]
 
 
-def test_typing_shows_then_fades(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_typing_shows_then_fades(monkeypatch: pytest.MonkeyPatch) -> None:
     now = [1000.0]
-    monkeypatch.setattr(channel.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(live_state.time, "monotonic", lambda: now[0])
     hub = _hub()
-    assert not hub.is_customer_typing("c1")
-    hub.customer_typing("c1", True)
-    assert hub.is_customer_typing("c1") and not hub.is_customer_typing("c2")
-    now[0] += channel.CUSTOMER_TYPING_SECONDS + 0.1
-    assert not hub.is_customer_typing("c1")
+    assert not await hub.is_customer_typing("c1")
+    await hub.customer_typing("c1", True)
+    assert await hub.is_customer_typing("c1") and not await hub.is_customer_typing("c2")
+    now[0] += live_state.CUSTOMER_TYPING_SECONDS + 0.1
+    assert not await hub.is_customer_typing("c1")
 
 
-def test_a_stop_or_a_sent_message_clears_it() -> None:
+async def test_a_stop_or_a_sent_message_clears_it() -> None:
     hub = _hub()
-    hub.customer_typing("c1", True)
-    hub.customer_typing("c1", False)
-    assert not hub.is_customer_typing("c1")
+    await hub.customer_typing("c1", True)
+    await hub.customer_typing("c1", False)
+    assert not await hub.is_customer_typing("c1")
 
 
-def test_only_so_many_conversations_are_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(channel, "MAX_TYPING_CONVERSATIONS", 3)
+async def test_only_so_many_conversations_are_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(live_state, "MAX_PENDING_CONVERSATIONS", 3)
     hub = _hub()
     for n in range(5):
-        hub.customer_typing(f"c{n}", True)
-    assert list(hub.customer_typed) == ["c2", "c3", "c4"]
+        await hub.customer_typing(f"c{n}", True)
+    assert isinstance(hub.live, live_state.LocalLiveState)
+    assert list(hub.live.typed) == ["c2", "c3", "c4"]
