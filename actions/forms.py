@@ -15,7 +15,7 @@ import datetime as dt
 import logging
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -47,7 +47,7 @@ from actions.ownership import (
 from actions.shop import shop_records
 from actions.shop_records import REFERENCE_EXAMPLE, OrderRecord, normalise_reference
 from bot import metrics
-from voice.business import WEEKDAYS, Business
+from voice.business import WEEKDAYS, Business, Term
 from voice.echo import says_what_is_wrong, trim_echo, without_findings
 from voice.items import as_said, names_a_thing, same_item
 from voice.say_yes import Request
@@ -423,11 +423,22 @@ async def echo_of(text: str) -> str:
     return without_findings(trimmed, findings) if findings else trimmed
 
 
-def parse_day(text: str | None, today: dt.date) -> dt.date | None:
-    """The date a customer means: "tomorrow", "next Tuesday", "12 December", "2026-12-03"."""
+def with_day_names(text: str, days: Iterable[Term]) -> str:
+    """The text with the other ways customers write a day ("tmrw", "thurs", the business
+    file's `vocabulary.days`) replaced by the day's name."""
+    for term in days:
+        for spelling in sorted(term.words, key=len, reverse=True):
+            text = re.sub(rf"(?<![\w']){re.escape(spelling)}(?![\w'])", term.name, text)
+    return text
+
+
+def parse_day(text: str | None, today: dt.date, days: Iterable[Term] = ()) -> dt.date | None:
+    """The date a customer means: "tomorrow", "next Tuesday", "12 December", "2026-12-03".
+    With `days` (the business file's), the ways customers write a day count too ("tmrw",
+    "weds"); left out where a free-text answer could hold them ("it sat in the shed")."""
     if not text:
         return None
-    words = text.lower().strip()
+    words = with_day_names(text.lower().strip(), days)
     iso = re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", words)
     if iso:
         try:
@@ -699,7 +710,7 @@ class ValidateRepairForm(SafeFormValidation):
     ) -> dict[str, Any]:
         shop = await base.load_business()
         today = base.today(shop)
-        day = parse_day(str(value or ""), today)
+        day = parse_day(str(value or ""), today, shop.vocabulary.days)
         offered = tracker.get_slot(OFFERED_DAY_SLOT)
         if day is None and offered and base.latest_intent(tracker) == "affirm":
             # "Yes" to "we can fix it on Tuesday, our next free day": that day it is.

@@ -154,7 +154,7 @@ def needed_by(
     for text in reversed(texts):
         lowered = text.lower().replace("\u2019", "'")
         for phrase in _deadline_phrases(lowered, occasions):
-            day = parse_day(phrase, today)
+            day = parse_day(phrase, today, vocabulary.days)
             if day is not None and day >= today:
                 return day
         if any(_affirmed(found) for found in urgent.finditer(lowered)):
