@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base
 from actions.base import DomainDict, Events, ShopAction
+from actions.complaints import answer_complaint_detail
 from actions.fallback import main_menu
 from actions.orders import (
     answer_repair_status,
@@ -62,6 +63,8 @@ class ActionUseDetails(ShopAction):
                 return await answer_status(dispatcher, shop, tracker, reference)
         if asked == "action_price_match":  # the price (or the item) they saw it cheaper for
             return await answer_price_match(dispatcher, shop, tracker, base.named_product(tracker))
+        if asked == COMPLAINT_ACTION:  # "it's the blue one": the complaint's detail
+            return await answer_complaint_detail(dispatcher, tracker, shop)
         bike_types = base.latest_entity_values(tracker, "bike_type")
         if bike_types:
             return await answer_recommendation(dispatcher, shop, bike_types[-1])

@@ -259,3 +259,61 @@ def test_a_complaint_button_with_nothing_before_it_has_no_words() -> None:
 def test_a_complaint_in_words_is_those_words() -> None:
     tracker = make_tracker("complain", "  the bell fell off  ")
     assert complaints.complaint_words(tracker) == "the bell fell off"
+
+
+async def test_the_bike_named_right_after_a_complaint_is_its_detail(
+    settings_with_memory: Settings, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    """ "It's a specialized diverge" right after the complaint's answer is added to the
+    complaint the team follows up, and the remedies are offered again: no product enquiry."""
+    from action_testkit import action_event, entity, user_event
+
+    from actions.details import ActionUseDetails
+
+    memory.migrate(settings_with_memory.database_url)
+    said = "the frame has a crack in it already"
+    assert await complain(said, dispatcher, domain) == []
+    offered = dispatcher.messages[-1]["buttons"]
+    assert offered  # the remedies to choose from
+    history = [
+        user_event("complain", said),
+        action_event("action_handle_complaint"),
+        *({"event": "bot", "text": m.get("text"), "data": m} for m in dispatcher.messages),
+    ]
+    detail = "it's a specialized diverge"
+    tracker = make_tracker(
+        "inform",
+        detail,
+        [entity("product", "Specialized Diverge")],
+        history=history,
+        sender_id="ann",
+    )
+    answer = CollectingDispatcher()
+    assert await ActionUseDetails().run(answer, tracker, domain) == []
+    shop = await base.load_business()
+    assert texts(answer) == [
+        shop.template("complaint_detail_added"),
+        shop.template("complaint_detail_choose"),
+    ]
+    assert answer.messages[-1]["buttons"] == offered
+    store = MemoryStore(settings_with_memory.database_url)
+    try:
+        card = store.cards.card_for_sender("ann")
+        assert card is not None
+        [issue] = card.open_issues
+        assert issue.summary == f"{said} / {detail}"
+    finally:
+        store.close()
+    (await base.store()).close()
+
+
+async def test_a_detail_without_an_open_complaint_goes_to_a_person(
+    settings_with_memory: Settings, domain: dict[str, Any]
+) -> None:
+    memory.migrate(settings_with_memory.database_url)
+    tracker = make_tracker("inform", "it's a specialized diverge", sender_id="nobody")
+    answer = CollectingDispatcher()
+    shop = await base.load_business()
+    assert await complaints.answer_complaint_detail(answer, tracker, shop) == [HANDOFF]
+    assert answer.messages == []
+    (await base.store()).close()
