@@ -459,3 +459,18 @@ async def test_make_it_without_a_day_is_no_change(domain: dict[str, Any], sample
     await ActionSubmitRepair().run(confirm, tracker, domain)
     assert len(store.of(None, [SENDER])) == 2
     assert said(confirm) == ["utter_repair_booked"]
+
+
+def test_make_it_another_day_read_as_a_detail_starts_the_change(domain: dict[str, Any]) -> None:
+    """ "Make it wednesday" read as a detail after a booking in this chat opens the repair
+    form, which changes that booking; a day said with no booking here does not."""
+    from actions.details import moves_booking_day
+
+    history = booked_then("R-ABCDEFGH", "can I book my bike in")[:-2]
+    assert moves_booking_day(
+        make_tracker("inform", "make it wednesday", history=history, sender_id=SENDER), SHOP
+    )
+    assert not moves_booking_day(make_tracker("inform", "make it wednesday"), SHOP)
+    assert not moves_booking_day(
+        make_tracker("inform", "wednesday", history=history, sender_id=SENDER), SHOP
+    )
