@@ -1,5 +1,5 @@
 """A change of mind about the repair booked in this chat: which booking a booking request
-changes ("…a full overhaul instead", "make it wednesday"), and what of it stays.
+changes ("…another repair instead", "make it wednesday"), and what of it stays.
 
 The repair form reads the bike and the problem of the booking being changed, so "make it
 wednesday" after a booking asks nothing again and only moves the day; the submit action
@@ -17,7 +17,7 @@ from actions import base
 from actions.shop_records import RepairBookings, RepairRecord
 
 BOOKING_INTENT = "book_repair"
-# Words that change the booking made earlier in the chat ("can you do a full overhaul instead",
+# Words that change the booking made earlier in the chat ("can you do the other repair instead",
 # "change my booking", "move it to friday").
 CHANGE_WORDS = re.compile(
     r"\b(instead|rather|change\s+(?:it|that|my\s+booking|the\s+booking|the\s+day)"

@@ -178,7 +178,7 @@ class ComplaintWords:
         any of its plain word forms ("crashes", "crashing", "hurts", "injuries"). A message
         whose only serious words are injury words is a question about comfort, not serious,
         when it names a comfort word ("my back hurts on my bike") and no incident or fault
-        ("...since the saddle you fitted snapped")."""
+        ("...since the part you fitted snapped")."""
         found = [word for word in self.serious_words if _names_any(text, (word,))]
         if not found:
             return False

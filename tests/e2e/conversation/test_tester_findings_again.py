@@ -27,7 +27,7 @@ def test_the_cheapest_bike_is_a_recommendation_not_a_price_match(bot: Bot) -> No
 
 
 def test_the_shops_phone_number_is_where_to_reach_it(bot: Bot) -> None:
-    reply = bot.say("f14-phone", "whats the shops phone no.")
+    reply = bot.say("f14-phone", "whats ur phone number")  # the tester's words
     assert SHOP.locations[0].phone in reply
     assert "Here's what I remember" not in reply
 
