@@ -124,6 +124,46 @@ def complaint_words(tracker: Tracker) -> str:
     return ""
 
 
+def add_complaint_detail(store: Any, sender_id: str, detail: str) -> bool:
+    """Add a detail to the customer's open complaint; whether there was one (synchronous:
+    run it in a worker thread)."""
+    customer_id = store.customers.customer_for_sender(sender_id)
+    return store.issues.add_detail(customer_id, ISSUE_KIND, detail, MAX_SUMMARY) is not None
+
+
+def buttons_offered_last(tracker: Tracker) -> list[dict[str, Any]]:
+    """The buttons of the bot's latest message that had any (the complaint's remedies)."""
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "bot":
+            buttons = (event.get("data") or {}).get("buttons")
+            if buttons:
+                return [dict(button) for button in buttons]
+    return []
+
+
+async def answer_complaint_detail(
+    dispatcher: CollectingDispatcher, tracker: Tracker, shop: Business
+) -> Events:
+    """What the customer says right after a complaint's answer ("it's the blue one, bought in
+    May") is the complaint's detail, not a new enquiry: it is added to the complaint the team
+    follows up, and the remedies are offered again. When the memory cannot keep it, a person
+    takes the chat, so nothing said is lost."""
+    said = str((tracker.latest_message or {}).get("text") or "").strip()
+    added = False
+    try:
+        store = await base.store()
+        added = await asyncio.to_thread(add_complaint_detail, store, tracker.sender_id, said)
+    except Exception:
+        logger.exception("could not add a complaint's detail for %s", tracker.sender_id)
+    if not added:
+        return [FollowupAction(HANDOFF)]
+    dispatcher.utter_message(text=shop.template("complaint_detail_added"))
+    buttons = buttons_offered_last(tracker)
+    if buttons:
+        dispatcher.utter_message(text=shop.template("complaint_detail_choose"), buttons=buttons)
+    return []
+
+
 class ActionHandleComplaint(ShopAction):
     """The complaint protocol, from the business file's words and say-yes rules."""
 

@@ -12,7 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base
 from actions.base import DomainDict, Events, ShopAction
+from actions.booking_changes import made_this_session, says_change
+from actions.complaints import answer_complaint_detail
 from actions.fallback import main_menu
+from actions.forms import parse_day
 from actions.orders import (
     answer_repair_status,
     answer_status,
@@ -41,6 +44,17 @@ def previous_action(tracker: Tracker) -> str | None:
     return actions[-1] if actions else None
 
 
+REPAIR_FORM = "repair_form"
+
+
+def moves_booking_day(tracker: Tracker, shop: Business) -> bool:
+    """Whether the message moves the day of a repair booked in this session ("make it
+    wednesday", read as a detail): the repair form then changes that booking."""
+    text = str((tracker.latest_message or {}).get("text") or "")
+    names_day = parse_day(text, base.today(shop), shop.vocabulary.days) is not None
+    return names_day and says_change(text, names_day) and bool(made_this_session(tracker))
+
+
 class ActionUseDetails(ShopAction):
     """Routes details given outside a form to the question they answer."""
 
@@ -62,6 +76,10 @@ class ActionUseDetails(ShopAction):
                 return await answer_status(dispatcher, shop, tracker, reference)
         if asked == "action_price_match":  # the price (or the item) they saw it cheaper for
             return await answer_price_match(dispatcher, shop, tracker, base.named_product(tracker))
+        if moves_booking_day(tracker, shop):  # "make it wednesday" after a booking here
+            return [FollowupAction(REPAIR_FORM)]
+        if asked == COMPLAINT_ACTION:  # "it's the blue one": the complaint's detail
+            return await answer_complaint_detail(dispatcher, tracker, shop)
         bike_types = base.latest_entity_values(tracker, "bike_type")
         if bike_types:
             return await answer_recommendation(dispatcher, shop, bike_types[-1])

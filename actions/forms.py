@@ -15,7 +15,7 @@ import datetime as dt
 import logging
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -24,6 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base, ownership, requests
 from actions.base import DomainDict, Events, ShopAction
+from actions.booking_changes import BOOKING_INTENT, booking_changed, made_this_session, says_change
 from actions.exits import (
     HINT_SLOT,
     UNKNOWN,
@@ -45,9 +46,14 @@ from actions.ownership import (
     POSTCODE_SLOT,
 )
 from actions.shop import shop_records
-from actions.shop_records import REFERENCE_EXAMPLE, OrderRecord, normalise_reference
+from actions.shop_records import (
+    REFERENCE_EXAMPLE,
+    OrderRecord,
+    RepairRecord,
+    normalise_reference,
+)
 from bot import metrics
-from voice.business import WEEKDAYS, Business
+from voice.business import WEEKDAYS, Business, Term
 from voice.echo import says_what_is_wrong, trim_echo, without_findings
 from voice.items import as_said, names_a_thing, same_item
 from voice.say_yes import Request
@@ -246,7 +252,6 @@ _BIKE_CLAUSE = re.compile(
 _MAX_BIKE_WORDS = 4
 # What follows "it's a" that says how it is, not which bike it is ("it's a bit wobbly").
 _NOT_A_BIKE = re.compile(r"^(?:bit|little|lot|real|total|right|nightmare|problem|mess)\b", re.I)
-BOOKING_INTENT = "book_repair"
 # Earlier messages of the session that may describe the problem (besides one naming a repair).
 PROBLEM_INTENTS = frozenset({BOOKING_INTENT, "complain"})
 
@@ -423,11 +428,22 @@ async def echo_of(text: str) -> str:
     return without_findings(trimmed, findings) if findings else trimmed
 
 
-def parse_day(text: str | None, today: dt.date) -> dt.date | None:
-    """The date a customer means: "tomorrow", "next Tuesday", "12 December", "2026-12-03"."""
+def with_day_names(text: str, days: Iterable[Term]) -> str:
+    """The text with the other ways customers write a day ("tmrw", "thurs", the business
+    file's `vocabulary.days`) replaced by the day's name."""
+    for term in days:
+        for spelling in sorted(term.words, key=len, reverse=True):
+            text = re.sub(rf"(?<![\w']){re.escape(spelling)}(?![\w'])", term.name, text)
+    return text
+
+
+def parse_day(text: str | None, today: dt.date, days: Iterable[Term] = ()) -> dt.date | None:
+    """The date a customer means: "tomorrow", "next Tuesday", "12 December", "2026-12-03".
+    With `days` (the business file's), the ways customers write a day count too ("tmrw",
+    "weds"); left out where a free-text answer could hold them ("it sat in the shed")."""
     if not text:
         return None
-    words = text.lower().strip()
+    words = with_day_names(text.lower().strip(), days)
     iso = re.search(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b", words)
     if iso:
         try:
@@ -589,6 +605,23 @@ class SafeFormValidation(FormValidationAction, ABC):
             return []
 
 
+async def changed_booking(shop: Business, tracker: Tracker) -> RepairRecord | None:
+    """The booking made in this session that the booking request changes ("…instead", "make it
+    wednesday"), whose bike and repair stay unless the request names others; None otherwise."""
+    texts = base.messages_since(tracker, BOOKING_INTENT)
+    today = base.today(shop)
+
+    def names_day(text: str) -> bool:
+        return parse_day(text, today, shop.vocabulary.days) is not None
+
+    if not any(says_change(text, names_day(text)) for text in texts):
+        return None
+    if not made_this_session(tracker):
+        return None
+    booked_here = (await base.services()).bookings()
+    return await asyncio.to_thread(booking_changed, tracker, booked_here, names_day)
+
+
 class ValidateRepairForm(SafeFormValidation):
     """Checks the bike, the problem and the drop-off date of a repair booking."""
 
@@ -604,8 +637,31 @@ class ValidateRepairForm(SafeFormValidation):
         if asked or tracker.get_slot("repair_problem"):
             return {}
         shop = await base.load_business()
-        said = problem_said(shop, tracker, base.today(shop))
-        return {"repair_problem": said} if said else {}
+        today = base.today(shop)
+        changed = await changed_booking(shop, tracker)
+        latest = str((tracker.latest_message or {}).get("text") or "")
+        moves_day = parse_day(latest, today, shop.vocabulary.days) is not None
+        if changed and changed.problem and moves_day and shop.repair_service(latest) is None:
+            return {"repair_problem": changed.problem}  # "make it weds": the same repair
+        said = problem_said(shop, tracker, today)
+        if said:
+            return {"repair_problem": said}
+        return {"repair_problem": changed.problem} if changed and changed.problem else {}
+
+    async def extract_repair_date(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The new day of a booking being changed ("make it weds"), in the business file's
+        ways of writing a day."""
+        if tracker.get_slot("repair_date") or tracker.get_slot("requested_slot") == "repair_date":
+            return {}
+        shop = await base.load_business()
+        today = base.today(shop)
+        texts = base.messages_since(tracker, BOOKING_INTENT)
+        if not texts or await changed_booking(shop, tracker) is None:
+            return {}
+        day = parse_day(texts[-1], today, shop.vocabulary.days)
+        return {"repair_date": day.isoformat()} if day else {}
 
     async def extract_repair_bike(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -623,7 +679,10 @@ class ValidateRepairForm(SafeFormValidation):
             shop = await base.load_business()
             named = (bike_said(shop, clause) for clause in clauses_of(texts[0]))
             bike = next((found for found in named if found), None)
-            return {"repair_bike": bike} if bike else {}
+            if bike:
+                return {"repair_bike": bike}
+            changed = await changed_booking(shop, tracker)  # "make it wednesday": same bike
+            return {"repair_bike": changed.bike} if changed else {}
         known = await remembered_bike(tracker)
         return {"repair_bike": known, "known_bike": known} if known else {}
 
@@ -699,7 +758,7 @@ class ValidateRepairForm(SafeFormValidation):
     ) -> dict[str, Any]:
         shop = await base.load_business()
         today = base.today(shop)
-        day = parse_day(str(value or ""), today)
+        day = parse_day(str(value or ""), today, shop.vocabulary.days)
         offered = tracker.get_slot(OFFERED_DAY_SLOT)
         if day is None and offered and base.latest_intent(tracker) == "affirm":
             # "Yes" to "we can fix it on Tuesday, our next free day": that day it is.

@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base, exits, requests
 from actions.base import DomainDict, Events, ShopAction
+from actions.booking_changes import booking_changed
 from actions.exits import UNKNOWN
 from actions.forms import BOUGHT_SLOT, NO_ORDER, UNKNOWN_AGE, parse_day
 from actions.ownership import (
@@ -41,7 +42,7 @@ from actions.ownership import (
     shown,
 )
 from actions.shop import shop_records
-from actions.shop_records import OrderRecord, RepairBookings, normalise_reference
+from actions.shop_records import OrderRecord, normalise_reference
 from voice.business import Business, RepairService, Vocabulary
 from voice.say_yes import Request
 
@@ -154,7 +155,7 @@ def needed_by(
     for text in reversed(texts):
         lowered = text.lower().replace("\u2019", "'")
         for phrase in _deadline_phrases(lowered, occasions):
-            day = parse_day(phrase, today)
+            day = parse_day(phrase, today, vocabulary.days)
             if day is not None and day >= today:
                 return day
         if any(_affirmed(found) for found in urgent.finditer(lowered)):
@@ -171,29 +172,6 @@ def rush_request(shop: Business, problem: str, drop_off: dt.date, needed: dt.dat
         ready = drop_off + dt.timedelta(days=service.lead_time_days)
         facts["days_short"] = (ready - needed).days
     return Request("rush_repair", facts)
-
-
-# A booking request that changes the booking made earlier in the chat ("can you do <another
-# repair> instead", "change my booking").
-CHANGE_WORDS = re.compile(
-    r"\b(instead|rather|change\s+(?:it|that|my\s+booking|the\s+booking)|switch\s+(?:it|to))\b"
-)
-
-
-def booking_to_change(tracker: Tracker, booked_here: RepairBookings) -> str | None:
-    """The reference of the booking this session made that the latest booking request changes
-    ("…<another repair> instead"), or None for a new booking (synchronous: a worker thread)."""
-    texts = base.messages_since(tracker, "book_repair")
-    if not any(CHANGE_WORDS.search(text.lower()) for text in texts):
-        return None
-    made: set[str] = set()
-    for event in reversed(tracker.events or []):
-        if event.get("event") == "session_started":
-            break
-        if event.get("event") == "slot" and event.get("name") == "order_id" and event.get("value"):
-            made.add(str(event["value"]))
-    booked = booked_here.of(None, [tracker.sender_id])  # this conversation's, newest first
-    return next((record.reference for record in booked if record.reference in made), None)
 
 
 def remember_bike(store: Any, sender_id: str, bike: str) -> None:
@@ -471,7 +449,14 @@ class ActionSubmitRepair(ShopAction):
         if in_time:
             dispatcher.messages.extend(offer.messages)
         booked_here = (await base.services()).bookings()
-        reference = await asyncio.to_thread(booking_to_change, tracker, booked_here)
+        today = base.today(shop)
+        record = await asyncio.to_thread(
+            booking_changed,
+            tracker,
+            booked_here,
+            lambda text: parse_day(text, today, shop.vocabulary.days) is not None,
+        )
+        reference = None if record is None else record.reference
         changed = reference is not None and await asyncio.to_thread(
             booked_here.change, reference, tracker.sender_id, bike, problem, drop_off
         )

@@ -312,7 +312,7 @@ class Cluster:
         shared = {
             "TRUSTED_PROXIES": proxies,
             "PUBLIC_URL": config.public_url or config.rasa_url,
-            # Several processes serve one conversation: their locks must be shared.
+            # Several processes serve one conversation: Rasa orders its turns through Redis.
             "LOCK_STORE": "redis",
         }
         self.overrides = {**self.overrides, **shared}

@@ -7,7 +7,9 @@ serves the same URL (`/webhooks/rest/webhook`) but only to callers that present
 
 Like the widget, it answers every message a paused chat waiting for a person receives
 (`bot.waiting`): the acknowledgement is in the call's reply, and nothing once an agent holds
-the chat.
+the chat. A REST caller cannot be pushed to, so what the console wrote since the caller's
+previous message (an agent's replies, "Alex has joined") comes first in the next call's reply,
+once each.
 """
 
 from __future__ import annotations
@@ -98,6 +100,7 @@ class TokenRestInput(RestInput):
                         )
                     await on_new_message(message)
                     await acknowledged(message)
+                    await with_console_messages(message)
             finally:
                 metrics.messages_out(channel, len(getattr(message.output_channel, "messages", [])))
                 metrics.replied(channel, time.monotonic() - started)
@@ -114,6 +117,23 @@ class TokenRestInput(RestInput):
                 )
             except Exception:
                 logger.exception("acknowledging a message to %s failed", message.sender_id)
+
+        async def with_console_messages(message: UserMessage) -> None:
+            """The agent's replies and notices written since the caller's previous message,
+            put first in this call's reply (the bot's answer follows)."""
+            app = server.get("app")
+            collected = getattr(message.output_channel, "messages", None)
+            if app is None or message.sender_id is None or collected is None:
+                return
+            try:
+                events = await waiting.conversation_events(app, message.sender_id)
+            except Exception:
+                logger.exception("reading the agent's replies to %s failed", message.sender_id)
+                return
+            waiting_for_them = waiting.console_messages_before_latest(events)
+            collected[:0] = [
+                {"recipient_id": message.sender_id, **shown} for shown in waiting_for_them
+            ]
 
         blueprint = super().blueprint(answered)
         token = self.token

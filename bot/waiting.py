@@ -63,6 +63,50 @@ def unanswered_while_running(events: Sequence[Mapping[str, Any]]) -> bool:
     return not paused and latest_user >= 0 and latest_reply < latest_user
 
 
+def from_the_console(event: Mapping[str, Any]) -> bool:
+    """Whether a bot event was written by the console (an agent's reply, a notice such as
+    "Alex has joined", the warm close when the chat goes back to the bot), not by an action."""
+    metadata = event.get("metadata") or {}
+    custom = (event.get("data") or {}).get("custom") or {}
+    return bool(metadata.get("agent") or metadata.get("notice") or custom.get("rating_request"))
+
+
+def console_messages_before_latest(events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The console's messages written between the customer's previous message and their latest
+    one: a channel that cannot push (REST) has not delivered them yet, and each falls in one
+    such gap only, so each is delivered once. Rasa's message shape; an agent's name under
+    `metadata`."""
+    users = [index for index, event in enumerate(events) if event.get("event") == "user"]
+    if not users:
+        return []
+    start = users[-2] + 1 if len(users) > 1 else 0
+    found: list[dict[str, Any]] = []
+    for event in events[start : users[-1]]:
+        if event.get("event") != "bot" or not from_the_console(event) or not event.get("text"):
+            continue
+        message: dict[str, Any] = {"text": str(event["text"])}
+        agent = (event.get("metadata") or {}).get("agent")
+        if agent:
+            message["metadata"] = {"agent": str(agent)}
+        found.append(message)
+    return found
+
+
+async def conversation_events(app: Any, conversation_id: str) -> list[dict[str, Any]]:
+    """The conversation's events as dicts ([] without a tracker store or a conversation)."""
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    store = getattr(agent, "tracker_store", None)
+    if agent is None or store is None:
+        return []
+
+    def read() -> list[dict[str, Any]]:
+        # Rasa's SQL tracker store blocks inside its coroutines: read on a worker thread.
+        tracker = asyncio.run(store.retrieve(conversation_id))
+        return [] if tracker is None else [event.as_dict() for event in tracker.events]
+
+    return await asyncio.to_thread(read)
+
+
 async def went_unanswered(app: Any, conversation_id: str) -> bool:
     """True when the conversation's latest customer message got no reply although the chat is
     not paused: the channel then tells the customer itself (`unanswered_while_running`)."""

@@ -167,11 +167,25 @@ class ComplaintWords:
     # A fault named together with a purchase from the shop is a complaint, not a stock question.
     fault_words: tuple[str, ...] = ()
     purchase_words: tuple[str, ...] = ()
+    # An ache from riding asks about fit: injury words said with a comfort word and without an
+    # incident or a fault are not serious (see `is_serious`).
+    injury_words: tuple[str, ...] = ()
+    comfort_words: tuple[str, ...] = ()
+    incident_words: tuple[str, ...] = ()
 
     def is_serious(self, text: str | None) -> bool:
         """Whether the customer's words name something serious (an injury, a lawyer...), in
-        any of its plain word forms ("crashes", "crashing", "hurts", "injuries")."""
-        return _names_any(text, self.serious_words)
+        any of its plain word forms ("crashes", "crashing", "hurts", "injuries"). A message
+        whose only serious words are injury words is a question about comfort, not serious,
+        when it names a comfort word ("my back hurts on my bike") and no incident or fault
+        ("...since the part you fitted snapped")."""
+        found = [word for word in self.serious_words if _names_any(text, (word,))]
+        if not found:
+            return False
+        if any(word not in self.injury_words for word in found):
+            return True
+        incident = _names_any(text, self.incident_words) or _names_any(text, self.fault_words)
+        return incident or not _names_any(text, self.comfort_words)
 
     def reports_fault(self, text: str | None) -> bool:
         """Whether the customer says something they bought from the shop has a fault ("the
@@ -577,7 +591,7 @@ class _RulesReader(_Reader):
             node,
             where,
             ("serious_words", "follow_up_days", "says"),
-            ("fault_words", "purchase_words"),
+            ("fault_words", "purchase_words", "injury_words", "comfort_words", "incident_words"),
         )
         serious = self.phrases(node, "serious_words", where)
         says = self.mapping(node, "says", f"{where}.says")
@@ -594,7 +608,14 @@ class _RulesReader(_Reader):
             purchase_words=(
                 self.phrases(node, "purchase_words", where) if "purchase_words" in node else ()
             ),
+            injury_words=self.optional_phrases(node, "injury_words", where),
+            comfort_words=self.optional_phrases(node, "comfort_words", where),
+            incident_words=self.optional_phrases(node, "incident_words", where),
         )
+
+    def optional_phrases(self, node: CommentedMap, key: str, where: str) -> tuple[str, ...]:
+        """A list of words or phrases that may be left out (then none)."""
+        return self.phrases(node, key, where) if key in node else ()
 
     def phrases(self, node: CommentedMap, key: str, where: str) -> tuple[str, ...]:
         """A list of words or phrases, lower-cased with single spaces."""

@@ -158,24 +158,25 @@ class HandoffRepository(Repository):
         return [handoff_from_row(row) for row in rows]
 
     def position(self, handoff_id: int) -> int:
-        """1 for the next chat an agent will take; 0 once it is claimed or resolved."""
+        """1 for the next chat an agent will take; 0 once it is claimed or resolved. A live
+        chat's place counts only the live chats ahead of it: a customer who left a message
+        and went (`offline`) is not waiting in the live queue, so their chat adds nothing to
+        the wait a live customer is told."""
         conn = self.conn
         row = conn.execute(select(s.handoffs).where(s.handoffs.c.id == handoff_id)).first()
         if row is None:
             raise HandoffError(f"no handoff has id {handoff_id}")
         if row.state != "waiting":
             return 0
+        earlier = (s.handoffs.c.requested_at < row.requested_at) | and_(
+            s.handoffs.c.requested_at == row.requested_at,
+            s.handoffs.c.id < row.id,
+        )
+        conditions = [s.handoffs.c.state == "waiting", earlier]
+        if not row.offline:
+            conditions.append(s.handoffs.c.offline == 0)
         ahead = conn.execute(
-            select(func.count())
-            .select_from(s.handoffs)
-            .where(
-                s.handoffs.c.state == "waiting",
-                (s.handoffs.c.requested_at < row.requested_at)
-                | and_(
-                    s.handoffs.c.requested_at == row.requested_at,
-                    s.handoffs.c.id < row.id,
-                ),
-            )
+            select(func.count()).select_from(s.handoffs).where(*conditions)
         ).scalar()
         return int(ahead or 0) + 1
 

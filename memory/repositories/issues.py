@@ -40,6 +40,29 @@ class IssueRepository(Repository):
             self._add_signals(customer_id, ["complaint"], now)
         return int(issue_id)
 
+    def add_detail(self, customer_id: int, kind: str, detail: str, max_chars: int) -> int | None:
+        """Add what the customer said next to their latest open issue of `kind` (its summary
+        keeps at most `max_chars`); the issue's id, or None when they have no open one."""
+        row = self.conn.execute(
+            select(s.issues)
+            .where(
+                s.issues.c.customer_id == customer_id,
+                s.issues.c.kind == kind,
+                s.issues.c.state == "open",
+            )
+            .order_by(s.issues.c.opened_at.desc(), s.issues.c.id.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        summary = f"{row.summary} / {detail}"[:max_chars]
+        self.conn.execute(
+            update(s.issues)
+            .where(s.issues.c.id == row.id)
+            .values(summary=summary, updated_at=self._now())
+        )
+        return int(row.id)
+
     def set_issue_state(self, issue_id: int, state: str) -> None:
         """Move an issue to open, resolved or closed (resolving it is a benefit)."""
         if state not in ISSUE_STATES:

@@ -285,7 +285,7 @@
     if (!card) {
       addFact(dl, "Customer", "First conversation: nothing remembered yet.");
     } else {
-      addFact(dl, "Name", card.name || "not given");
+      addFact(dl, "Name", card.name);  // no name told: no row (addFact skips it)
       addFact(dl, "Stage", card.stage + (card.at_risk ? " (at risk)" : ""));
       addFact(dl, "Why", card.reasons);
       addFact(dl, "Talked about", (card.topics || []).join(", "));

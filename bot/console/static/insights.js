@@ -217,7 +217,7 @@
       var card = data.card;
       var dl = $("card-facts");
       dl.textContent = "";
-      addFact(dl, "Name", card.name || "not given");
+      addFact(dl, "Name", card.name);  // no name told: no row (addFact skips it)
       addFact(dl, "Stage", (STAGES[card.stage] || card.stage) + (card.at_risk ? " (at risk)" : ""));
       addFact(dl, "Why", card.reasons);
       addFact(dl, "Open issues", (card.open_issues || []).map(function (i) { return i.kind + ": " + i.summary; }));

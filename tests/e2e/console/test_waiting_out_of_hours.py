@@ -291,6 +291,38 @@ def test_the_rest_channel_acknowledges_a_waiting_chat_until_an_agent_holds_it(
     assert rest_says(server, sender, "Hello? Anyone there?") == []
 
 
+def test_a_rest_caller_gets_the_agents_replies_with_their_next_message(
+    away_server: tuple[WidgetServer, str],
+) -> None:
+    """The REST channel cannot push: what the agent wrote in the console comes first in the
+    customer's next call, once each."""
+    server, _ = away_server
+    sender = f"rest-agent-{secrets.token_hex(4)}"
+    rest_says(server, sender, "can I talk to a person please")
+    handoff = handoff_of(server, sender)
+    name, password = signed_in_agent(server)
+    agent = requests.Session()
+    signed = agent.post(
+        f"{server.url}/console/sign-in",
+        data={"name": name, "password": password},
+        headers={"Origin": server.url},
+        allow_redirects=False,
+    )
+    assert signed.status_code == 303, signed.text
+    csrf = {"X-CSRF-Token": agent.get(f"{server.url}/console/api/me").json()["csrf_token"]}
+    api = f"{server.url}/console/api/handoffs/{handoff.id}"
+    assert agent.post(f"{api}/claim", headers=csrf, timeout=30).status_code == 200
+    reply = "Hi, I can look at your chain today: is it the front or the rear?"
+    sent = agent.post(f"{api}/messages", json={"text": reply}, headers=csrf, timeout=30)
+    assert sent.json().get("sent") is True, sent.text
+
+    assert rest_says(server, sender, "Hello? Anyone there?") == [
+        response("utter_agent_joined", agent=name),
+        reply,
+    ]
+    assert rest_says(server, sender, "the rear one") == []  # given once
+
+
 def until(check: Any, seconds: float = 30.0) -> Any:
     """`check()`'s value once it is truthy (the memory is written after the reply is sent)."""
     deadline = time.monotonic() + seconds

@@ -72,6 +72,9 @@ def test_the_console_page_end_to_end(console_server: ConsoleServer, page) -> Non
     page.screenshot(path=str(SCREENSHOTS.parent / "screenshots" / "console-page-queue.png"))
     entry.click()
     page.locator("#card-facts").filter(has_text="Wheel arrived bent").wait_for(timeout=WAIT_MS)
+    # A customer who has not told their name: no "Name" row, never "Name: not given".
+    facts = page.locator("#card-facts").text_content() or ""
+    assert "Name" not in facts and "not given" not in facts, facts
     page.locator("#transcript li.customer", has_text="speak to someone").wait_for(timeout=WAIT_MS)
     page.locator("#claim").click()
     page.locator("#reply").wait_for(state="visible", timeout=WAIT_MS)

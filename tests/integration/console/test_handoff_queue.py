@@ -117,6 +117,25 @@ def test_wait_estimate_comes_from_the_queue_and_handle_times(console_db: str) ->
     assert (shared.position, shared.wait_minutes) == (3, 15)
 
 
+def test_a_message_left_is_not_counted_in_a_live_customers_wait(console_db: str) -> None:
+    """A customer who left a message and went is not in the live queue: the live customer's
+    place and wait count only the live chats ahead."""
+    clock = Clock()
+    queue = MemoryStore(console_db, clock=clock).handoffs
+    done = queue.enqueue("earlier", "customer_asked")
+    queue.claim(done.id, "Alex")
+    clock.advance(10)
+    queue.resolve(done.id, "Alex", "resolved")
+    left = escalate(queue, [], "anna", "customer_asked", open_now=True)  # a message, then gone
+    assert left.offline
+    clock.advance(1)
+    queue.enqueue("ben", "customer_asked")  # waiting live
+    clock.advance(1)
+    live = escalate(queue, ["Alex"], "cleo", "customer_asked", open_now=True)
+    assert (live.position, live.wait_minutes) == (2, 20)
+    assert queue.position(left.handoff.id) == 1  # the message is still in the agents' queue
+
+
 def test_nobody_online_takes_a_message_and_promises_a_follow_up(console_db: str) -> None:
     store = MemoryStore(console_db)
     queue = store.handoffs

@@ -290,3 +290,61 @@ async def test_the_whole_script_is_said_once_per_chat(
     assert "sorry" in again[0].lower() and "on us" not in again[0]
     assert "check in with you" not in again[-1] and second.messages[-1]["buttons"]
     assert len(store.promises) == 2  # the second complaint is recorded and promised all the same
+
+
+async def test_the_bike_named_right_after_a_complaint_is_its_detail(
+    settings_with_memory: Settings, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    """ "It's a specialized diverge" right after the complaint's answer is added to the
+    complaint the team follows up, and the remedies are offered again: no product enquiry."""
+    from action_testkit import action_event, entity, user_event
+
+    from actions.details import ActionUseDetails
+
+    memory.migrate(settings_with_memory.database_url)
+    said = "the frame has a crack in it already"
+    assert await complain(said, dispatcher, domain) == []
+    offered = dispatcher.messages[-1]["buttons"]
+    assert offered  # the remedies to choose from
+    history = [
+        user_event("complain", said),
+        action_event("action_handle_complaint"),
+        *({"event": "bot", "text": m.get("text"), "data": m} for m in dispatcher.messages),
+    ]
+    detail = "it's a specialized diverge"
+    tracker = make_tracker(
+        "inform",
+        detail,
+        [entity("product", "Specialized Diverge")],
+        history=history,
+        sender_id="ann",
+    )
+    answer = CollectingDispatcher()
+    assert await ActionUseDetails().run(answer, tracker, domain) == []
+    shop = await base.load_business()
+    assert texts(answer) == [
+        shop.template("complaint_detail_added"),
+        shop.template("complaint_detail_choose"),
+    ]
+    assert answer.messages[-1]["buttons"] == offered
+    store = MemoryStore(settings_with_memory.database_url)
+    try:
+        card = store.cards.card_for_sender("ann")
+        assert card is not None
+        [issue] = card.open_issues
+        assert issue.summary == f"{said} / {detail}"
+    finally:
+        store.close()
+    (await base.store()).close()
+
+
+async def test_a_detail_without_an_open_complaint_goes_to_a_person(
+    settings_with_memory: Settings, domain: dict[str, Any]
+) -> None:
+    memory.migrate(settings_with_memory.database_url)
+    tracker = make_tracker("inform", "it's a specialized diverge", sender_id="nobody")
+    answer = CollectingDispatcher()
+    shop = await base.load_business()
+    assert await complaints.answer_complaint_detail(answer, tracker, shop) == [HANDOFF]
+    assert answer.messages == []
+    (await base.store()).close()

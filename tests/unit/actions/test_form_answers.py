@@ -399,3 +399,78 @@ async def test_instead_never_changes_another_conversations_booking(
     [kept] = store.of(None, ["someone-else"])
     assert kept.problem == "brake service"
     assert len(store.of(None, [SENDER])) == 1
+
+
+# --- "make it weds" after a booking in this chat moves that booking's day ----------------------
+
+
+def booked_then(first: str, text: str) -> list[dict[str, Any]]:
+    return [
+        {"event": "session_started"},
+        action_event("action_listen"),
+        user_event("book_repair", "can I book my bike in, the gears keep slipping"),
+        {"event": "slot", "name": "order_id", "value": first},
+        action_event("action_listen"),
+        user_event("book_repair", text),
+    ]
+
+
+async def test_make_it_another_day_keeps_the_bike_and_repair_and_moves_the_day(
+    domain: dict[str, Any], sample_shop: Any
+) -> None:
+    store = RepairBookings(sample_shop.bookings_url)
+    first = store.book(SENDER, None, "Trek FX 3", "the gears keep slipping", dt.date(2026, 11, 28))
+    text = "actually make it weds"
+    tracker = make_tracker(
+        "book_repair",
+        text,
+        history=booked_then(first, text),
+        slots={"known_bike": "Trek FX 3"},
+        active_loop="repair_form",
+        sender_id=SENDER,
+    )
+    dispatcher = CollectingDispatcher()
+    filled = slot_values(await ValidateRepairForm().run(dispatcher, tracker, domain))
+    assert filled["repair_bike"] == "Trek FX 3"
+    assert filled["repair_problem"] == "the gears keep slipping"
+    assert filled["repair_date"] == "2026-11-25"
+    assert dispatcher.messages == []  # nothing asked again
+
+    confirm = CollectingDispatcher()
+    submitted = make_tracker(
+        "book_repair", text, slots=filled, history=booked_then(first, text), sender_id=SENDER
+    )
+    await ActionSubmitRepair().run(confirm, submitted, domain)
+    [booked] = store.of(None, [SENDER])  # still one booking, on the new day
+    assert (booked.reference, booked.ready_date) == (first, dt.date(2026, 11, 25))
+    assert said(confirm) == ["utter_repair_changed"]
+
+
+async def test_make_it_without_a_day_is_no_change(domain: dict[str, Any], sample_shop: Any) -> None:
+    """ "Can you make it roadworthy" names a repair, not a new day: a booking of its own."""
+    store = RepairBookings(sample_shop.bookings_url)
+    first = store.book(SENDER, None, "Trek FX 3", "brake service", dt.date(2026, 11, 28))
+    text = "and my old one, can you make it roadworthy"
+    slots = {"repair_bike": "old bike", "repair_problem": "roadworthy", "repair_date": SATURDAY}
+    confirm = CollectingDispatcher()
+    tracker = make_tracker(
+        "book_repair", text, slots=slots, history=booked_then(first, text), sender_id=SENDER
+    )
+    await ActionSubmitRepair().run(confirm, tracker, domain)
+    assert len(store.of(None, [SENDER])) == 2
+    assert said(confirm) == ["utter_repair_booked"]
+
+
+def test_make_it_another_day_read_as_a_detail_starts_the_change(domain: dict[str, Any]) -> None:
+    """ "Make it wednesday" read as a detail after a booking in this chat opens the repair
+    form, which changes that booking; a day said with no booking here does not."""
+    from actions.details import moves_booking_day
+
+    history = booked_then("R-ABCDEFGH", "can I book my bike in")[:-2]
+    assert moves_booking_day(
+        make_tracker("inform", "make it wednesday", history=history, sender_id=SENDER), SHOP
+    )
+    assert not moves_booking_day(make_tracker("inform", "make it wednesday"), SHOP)
+    assert not moves_booking_day(
+        make_tracker("inform", "wednesday", history=history, sender_id=SENDER), SHOP
+    )

@@ -60,6 +60,43 @@ def test_dates_are_read_the_way_customers_write_them(text: str, expected: dt.dat
     assert parse_day(text, TUESDAY) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tmr", dt.date(2026, 11, 25)),
+        ("2moro pls", dt.date(2026, 11, 25)),
+        ("tomorow morning", dt.date(2026, 11, 25)),
+        ("weds", dt.date(2026, 11, 25)),
+        ("thurs if poss", dt.date(2026, 11, 26)),
+        ("next tues", dt.date(2026, 12, 1)),
+    ],
+)
+def test_the_shops_short_day_words_are_days(text: str, expected: dt.date) -> None:
+    """The business file's ways of writing a day ("tmr", "thurs") are read as that day."""
+    assert parse_day(text, TUESDAY, SHIPPED.vocabulary.days) == expected
+
+
+def test_short_day_words_need_the_shops_words() -> None:
+    """Without the business file's words a short form is no day (the free-text answers)."""
+    assert parse_day("thurs", TUESDAY) is None
+
+
+@pytest.mark.parametrize(("text", "iso"), [("tmr", "2026-11-25"), ("thurs", "2026-11-26")])
+async def test_a_short_day_answers_the_date_question(dispatcher, domain, text, iso) -> None:
+    events = await validate(
+        ValidateRepairForm(),
+        dispatcher,
+        domain,
+        "repair_form",
+        "repair_date",
+        text,
+        "repair_date",
+        text,
+    )
+    assert slot_values(events)["repair_date"] == iso
+    assert dispatcher.messages == []
+
+
 async def validate(
     action, dispatcher, domain, form, requested, text, slot, value, entities=(), customer=None
 ):

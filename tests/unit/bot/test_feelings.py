@@ -206,6 +206,14 @@ def test_serious_words_make_a_complaint_whatever_the_intent(
     assert checked.get(FEELING)["intent_was"] == intent
 
 
+def test_an_ache_from_riding_keeps_its_intent(check: FeelingCheck) -> None:
+    """A comfort question that names a pain is a fit question, not a serious complaint."""
+    text = "my back hurts on my current bike"
+    [checked] = check.process([message(text, "product_recommendation", 0.9)])
+    assert checked.get("intent")["name"] == "product_recommendation"
+    assert (checked.get(FEELING) or {}).get("serious") is not True
+
+
 def test_the_serious_words_are_the_business_files(check: FeelingCheck) -> None:
     from bot.settings import ROOT as PROJECT
     from voice import business

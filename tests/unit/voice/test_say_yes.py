@@ -428,6 +428,48 @@ def test_serious_words_are_found_in_their_word_forms(rules: say_yes.SayYesRules,
     assert rules.complaints.is_serious(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my back hurts on my current bike",
+        "my wrists ache and my neck hurts after long rides, what should I change",
+        "the saddle is so uncomfortable it's painful",
+        "knee pain when I ride, is my setup wrong?",
+    ],
+)
+def test_an_ache_from_riding_is_a_comfort_question(rules: say_yes.SayYesRules, text: str) -> None:
+    """Injury words with a comfort word and no incident ask about fit: not serious."""
+    assert not rules.complaints.is_serious(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I hurt my back when I fell off, the brake you fitted failed",
+        "my knee is hurt, the pedal snapped on the way home",
+        "my back hurts since the repair, the seat post slipped and I came off",
+        "my back hurts and I'm talking to my lawyer",
+        "I got hurt",
+    ],
+)
+def test_an_injury_with_an_incident_stays_serious(rules: say_yes.SayYesRules, text: str) -> None:
+    """An injury word with an incident or a fault, beside another serious word, or alone."""
+    assert rules.complaints.is_serious(text)
+
+
+def test_without_comfort_words_every_injury_word_is_serious() -> None:
+    words = say_yes.ComplaintWords(
+        serious_words=("hurt",),
+        follow_up_days=1,
+        acknowledge="",
+        apologise="",
+        own="",
+        follow_up="",
+        injury_words=("hurt",),
+    )
+    assert words.is_serious("my back hurts on my current bike")
+
+
 def test_every_template_passes_the_tone_guard(rules: say_yes.SayYesRules) -> None:
     from voice import tone
 
