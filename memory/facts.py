@@ -8,6 +8,7 @@ nouns are bikes, sizes or riding styles; the parse decides whether a sentence st
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -108,6 +109,9 @@ SIZE_WORDS = {
 }
 UNITS = frozenset({"cm", "mm", "in", "inch", "inches", '"', "centimetres", "centimeters"})
 NOT_A_NAME = frozenset({"here", "back", "fine", "good", "ok", "okay", "new", "sorry", "ready"})
+# A name as people write it: one to three words of letters, an apostrophe or hyphen inside
+# ("Anne-Marie", "O'Neill"). A postcode, an email, a number or a reference never is one.
+_NAME = re.compile(r"[^\W\d_]+(?:['\-][^\W\d_]+)*(?: [^\W\d_]+(?:['\-][^\W\d_]+)*){0,2}")
 
 # Form slots (Rasa slot names) whose values are facts: slot -> (kind, key).
 DEFAULT_SLOT_FACTS: Mapping[str, tuple[str, str]] = MappingProxyType(
@@ -496,5 +500,16 @@ def facts_from_slots(
         if not text or isinstance(value, bool):
             continue
         kind, key = slot_facts[slot]
+        if kind == "name" and not looks_like_name(text):
+            continue  # unsure whether it is a name: better forgotten than remembered wrong
         found.append(ExtractedFact(kind, text, key=key, confidence=1.0))
     return found
+
+
+def looks_like_name(text: str) -> bool:
+    """Whether a value can be a person's name: letters only, at most three words, not a word
+    that says something else ("fine", "back"). "BS5 9QT", "sue@example.com" and "48213" are not."""
+    words = " ".join(str(text or "").split())
+    if not _NAME.fullmatch(words):
+        return False
+    return not any(word.lower() in NOT_A_NAME for word in words.split())
