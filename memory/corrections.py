@@ -19,6 +19,7 @@ KIND_WORDS: tuple[tuple[str, tuple[str, str]], ...] = (
     (r"(?:first |full )?name", ("name", "")),
     (r"(?:goal|dream|aim|ambition|plan|target|challenge)", ("aspiration", "")),
     (r"(?:riding style|style of riding|kind of riding|type of riding)", ("riding_style", "")),
+    (r"(?:order |repair |booking )?(?:reference|ref|order number)", ("reference", "")),
 )
 SIZE_KEYS = {"glove": "gloves"}
 # "I ride a Trek", "I've got a Giant now": the bike, said without "my bike".

@@ -41,6 +41,8 @@ TRANSACTIONAL_VERBS = frozenset(
         "forget", "export", "give", "tell", "use", "stop", "unsubscribe",
     }
 )  # fmt: skip
+# Prepositions that say when a goal is ("in May", "by the summer").
+WHEN = frozenset({"in", "by", "this", "next", "before"})
 # Riding styles: the word in the customer's sentence -> the style we store.
 STYLE_WORDS = {
     "gravel": "gravel riding",
@@ -441,6 +443,11 @@ def _aspirations(sentence: Span) -> list[ExtractedFact]:
                             end = max(w.i for w in token.subtree) + 1
                             value = _span_text(start, end, doc)
                             found.append(ExtractedFact("aspiration", value, confidence=0.75))
+        elif token.lower_ == "training" and token.pos_ == "NOUN" and token.dep_ == "ROOT":
+            # "hi, training for a 200k audax next summer": the goal, not the greeting around it
+            value = _training_for(token)
+            if value:
+                found.append(ExtractedFact("aspiration", value, confidence=0.7))
         elif token.lemma_ in ASPIRING_NOUNS and token.dep_ == "nsubj" and _has_my(token):
             verb = token.head
             goal = next((c for c in verb.children if c.dep_ == "xcomp"), None)
@@ -450,6 +457,27 @@ def _aspirations(sentence: Span) -> list[ExtractedFact]:
                 value = _span_text(goal.i, sentence.end, doc)
                 found.append(ExtractedFact("aspiration", value, confidence=0.85))
     return found
+
+
+def _training_for(token: Token) -> str | None:
+    """What "training for ..." (said without "I'm") aims at: the object of "for" with a time
+    said right after it ("next summer", "in May"), without a bike it is ridden on."""
+    prep = next((c for c in token.children if c.dep_ == "prep" and c.lower_ == "for"), None)
+    target = next((c for c in prep.children if c.dep_ == "pobj"), None) if prep else None
+    if target is None:
+        return None
+    words = [w for w in target.subtree if w.dep_ != "det" or w.i > target.i]
+    ridden_on = [w.i for w in words if w.dep_ == "prep" and w.lower_ in ("on", "with")]
+    end = min(ridden_on, default=max(w.i for w in words) + 1)
+    for sibling in token.children:
+        span = sorted(w.i for w in sibling.subtree)
+        if span[0] < end:
+            continue
+        times = sibling.dep_ == "npadvmod" or (sibling.dep_ == "prep" and sibling.lower_ in WHEN)
+        if span[0] != end or not times:
+            break
+        end = span[-1] + 1
+    return _span_text(min(w.i for w in words), end, token.doc)
 
 
 class FactExtractor:
