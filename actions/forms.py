@@ -1109,6 +1109,11 @@ class ValidateReturnForm(ConfirmsOrderDetails):
                 # "Can I swap it for a bigger size instead?": the return's wish, not the item;
                 # the item the request named, else the question again.
                 return {"return_item": item_said(tracker)}
+            else:
+                # "the helmet?? i just said": the item, without the aside or the article; a
+                # message that names no item is no answer (nothing kept rather than all of it)
+                said = bike_name(answer_in(text) or "")
+                text = said if said and names_an_item(said) else ""
         unanswered = not text or not_given(tracker, value)
         if tracker.get_slot("return_order_id") == NO_ORDER:
             if unanswered:
