@@ -267,7 +267,7 @@ def _plain_clause(clause: str) -> str:
 _REFUSAL_START = re.compile(r"^(?:no|nope|nah|not|never|wrong)\b")
 _UNSURE_START = re.compile(
     r"^(?:idk|dunno|dno|i\s+d(?:o|o\s*)?n'?t\s+know|don'?t\s+know|not\s+sure|no\s+idea|"
-    r"something\s+else|anything|whatever|nothing|none|n/?a)\b"
+    r"something\s+(?:else|different)|anything|whatever|nothing|none|n/?a)\b"
 )
 _OWN_START = re.compile(r"^(?:i|we)\s+(?:have|ride|own|got|use)\s+(?=(?:an?|the|my|our)\b)")
 _NOT_AN_ITEM_START = frozenset(
@@ -275,6 +275,7 @@ _NOT_AN_ITEM_START = frozenset(
     "check sort repair service come bring drop can could will would shall do does did is are "
     "what when where which who why how please thanks thank hi hello hey".split()
 )
+_LEADING_ASIDES = frozenset("ok okay k yes yeah yep yup sure so well hmm um er lol right".split())
 _MAX_ITEM_WORDS = 6
 
 
@@ -289,7 +290,7 @@ def names_an_item(text: str) -> bool:
     if not plain or _REFUSAL_START.match(plain):
         return False
     words = plain.split()
-    while words and words[0].strip(",.!") in _ASIDE_WORDS:
+    while words and words[0].strip(",.!") in _LEADING_ASIDES:
         words = words[1:]
     plain = _OWN_START.sub("", " ".join(words))
     words = plain.split()

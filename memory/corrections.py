@@ -93,6 +93,8 @@ def read_change(text: str, forget: bool) -> FactChange | None:
     if forget:
         return FactChange(kind[0], kind[1])
     value = _value(text, kind[0])
+    if value is None and kind[0] == "reference":
+        return FactChange(*kind)  # "my order number isn't that": a wrong reference is forgotten
     if value is None:
         return None
     return FactChange(kind[0], kind[1], value)
