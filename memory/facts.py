@@ -445,9 +445,9 @@ def _aspirations(sentence: Span) -> list[ExtractedFact]:
                             found.append(ExtractedFact("aspiration", value, confidence=0.75))
         elif token.lower_ == "training" and token.pos_ == "NOUN" and token.dep_ == "ROOT":
             # "hi, training for a 200k audax next summer": the goal, not the greeting around it
-            value = _training_for(token)
-            if value:
-                found.append(ExtractedFact("aspiration", value, confidence=0.7))
+            aim = _training_for(token)
+            if aim:
+                found.append(ExtractedFact("aspiration", aim, confidence=0.7))
         elif token.lemma_ in ASPIRING_NOUNS and token.dep_ == "nsubj" and _has_my(token):
             verb = token.head
             goal = next((c for c in verb.children if c.dep_ == "xcomp"), None)
