@@ -22,6 +22,8 @@ from voice.business import Business
 
 logger = logging.getLogger(__name__)
 
+# Said when a message sounds like a goal but none can be read in it.
+UNCLEAR_GOAL = "utter_noted_aspiration_unclear"
 # Longest piece of the customer's words that is quoted back to them.
 QUOTE_CHARS = 140
 
@@ -92,17 +94,27 @@ class ActionNoteAspiration(NoteAction):
     def name(self) -> str:
         return "action_note_aspiration"
 
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        if not await self.words_of(tracker):
+            # No goal read in the message: nothing is kept, and the customer is asked for it.
+            dispatcher.utter_message(response=UNCLEAR_GOAL)
+            return []
+        return await super().answer(dispatcher, tracker, domain, shop)
+
     async def words_of(self, tracker: Tracker) -> str:
         """The goal itself, as the memory reads it ("100 mile sportive in May"), not the whole
-        message with its greeting; the message when no goal is found in it."""
+        message with its greeting; nothing when no goal is found in it (a whole message kept
+        as a goal is remembered wrong)."""
         text = customer_words(tracker)
         try:
             extractor = (await base.services()).fact_extractor()
             found = await asyncio.to_thread(goal_in, text, extractor)
-        except Exception:  # the language pipeline failed: quote the message as before
+        except Exception:  # the language pipeline failed: nothing is kept
             logger.exception("could not read the goal in a message")
             found = None
-        return found or text
+        return found or ""
 
     def echo(self, words: str) -> str:
         """Said back to the customer: "my first century" is "your first century"."""

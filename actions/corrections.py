@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base
 from actions.base import DomainDict, Events, ShopAction
+from actions.shop_records import normalise_reference
 from memory.corrections import FactChange, read_change
 from voice.business import Business
 from voice.items import as_said
@@ -26,7 +27,11 @@ SHOWN_IN = {
     "bike": ("known_bike", "repair_bike"),
     "name": ("customer_name",),
     "aspiration": ("aspiration", "aspirations"),
+    "reference": ("order_id", "return_order_id"),
 }
+# Kept in this chat only: an order or repair reference is the shop's record, not a fact the
+# memory keeps about the customer.
+CHAT_ONLY = frozenset({"reference"})
 
 
 def apply_change(store: Any, sender_id: str, change: FactChange) -> bool:
@@ -59,7 +64,7 @@ def slots_after(change: FactChange) -> Events:
     """This chat's slots that show the fact: the new value, or nothing once forgotten."""
     events: Events = []
     for slot in SHOWN_IN.get(change.kind, ()):
-        if change.value is None or slot in ("repair_bike", "aspirations"):
+        if change.value is None or slot in ("repair_bike", "aspirations", "return_order_id"):
             events.append(SlotSet(slot, [] if slot == "aspirations" else None))
         else:
             events.append(SlotSet(slot, change.value))
@@ -81,8 +86,13 @@ class ActionChangeFact(ShopAction):
         if change is None:
             dispatcher.utter_message(response="utter_fact_change_unclear")
             return []
-        change = tidy(change, shop)
-        done = await base.with_memory(
+        if change.kind == "reference":
+            # Only a reference in the shop's format replaces one; anything else ("it's not m,
+            # remove it") forgets it: a wrong reference is worse than none.
+            change = FactChange(change.kind, value=normalise_reference(change.value))
+        else:
+            change = tidy(change, shop)
+        done = change.kind in CHAT_ONLY or await base.with_memory(
             apply_change, tracker.sender_id, change, conversation=tracker.sender_id
         )
         if not done:

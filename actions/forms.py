@@ -265,6 +265,45 @@ def _plain_clause(clause: str) -> str:
     return " ".join(clause.lower().replace("\u2019", "'").split())
 
 
+# What an answer to "which bike is it?" (or "which item?") is not: a no or a correction ("no, my
+# dog"), not knowing ("idk", "something else"), a request ("book me in"), or a sentence about
+# the customer ("i mean a bike fit"). Unsure answers are not kept: forgetting beats remembering
+# wrong.
+_REFUSAL_START = re.compile(r"^(?:no|nope|nah|not|never|wrong)\b")
+_UNSURE_START = re.compile(
+    r"^(?:idk|dunno|dno|i\s+d(?:o|o\s*)?n'?t\s+know|don'?t\s+know|not\s+sure|no\s+idea|"
+    r"something\s+(?:else|different)|anything|whatever|nothing|none|n/?a)\b"
+)
+_OWN_START = re.compile(r"^(?:i|we)\s+(?:have|ride|own|got|use)\s+(?=(?:an?|the|my|our)\b)")
+_NOT_AN_ITEM_START = frozenset(
+    "i im i'm we you u he she they me book cancel stop help need want wanna gonna just fix "
+    "check sort repair service come bring drop can could will would shall do does did is are "
+    "what when where which who why how please thanks thank hi hello hey".split()
+)
+_LEADING_ASIDES = frozenset("ok okay k yes yeah yep yup sure so well hmm um er lol right".split())
+_MAX_ITEM_WORDS = 6
+
+
+def names_an_item(text: str) -> bool:
+    """Whether an answer reads as a thing (a bike, an item): a few words that are not a no, a
+    don't-know, a request or a sentence about the customer. "a Dawes Galaxy", "my dad's old
+    raleigh" do; "no", "yep book me in", "idk its my dads old one" and "the helmet?? i just
+    said" do not."""
+    if "?" in text:
+        return False
+    plain = _plain_clause(text).strip(" .!,")
+    if not plain or _REFUSAL_START.match(plain):
+        return False
+    words = plain.split()
+    while words and words[0].strip(",.!") in _LEADING_ASIDES:
+        words = words[1:]
+    plain = _OWN_START.sub("", " ".join(words))
+    words = plain.split()
+    if not words or len(words) > _MAX_ITEM_WORDS or _UNSURE_START.match(plain):
+        return False
+    return words[0] not in _NOT_AN_ITEM_START
+
+
 def answer_in(text: str) -> str | None:
     """The part of a message that answers a form's question: what follows "I said," or "I
     told you,", without a question or an aside ("ok whatever. can i pay in instalments?" has
@@ -714,7 +753,7 @@ class ValidateRepairForm(SafeFormValidation):
             value = f"{make} {kinds[str(value)]}" if make else value
         # A question or an aside is no bike; "I said, an old raleigh" is the old raleigh.
         text = bike_name(answer_in(str(value or "")) or "", bike_kind_names(shop))
-        if len(text) < 2 or text.lower() in VAGUE_BIKE_WORDS:
+        if len(text) < 2 or text.lower() in VAGUE_BIKE_WORDS or not names_an_item(text):
             return missed(dispatcher, tracker, "repair_bike", EXITS["repair_bike"])
         bike = own_item(shop, text)
         if not known or _words(known) != _words(bike):
@@ -1130,6 +1169,11 @@ class ValidateReturnForm(ConfirmsOrderDetails):
                 # "Can I swap it for a bigger size instead?": the return's wish, not the item;
                 # the item the request named, else the question again.
                 return {"return_item": item_said(tracker)}
+            else:
+                # "the helmet?? i just said": the item, without the aside or the article; a
+                # message that names no item is no answer (nothing kept rather than all of it)
+                said = bike_name(answer_in(text) or "")
+                text = said if said and names_an_item(said) else ""
         unanswered = not text or not_given(tracker, value)
         if tracker.get_slot("return_order_id") == NO_ORDER:
             if unanswered:

@@ -24,6 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import base
 from actions.base import DomainDict, Events, ShopAction
 from actions.session import IDEA_GREETINGS, IDEA_STATES, read_remembered
+from memory.facts import looks_like_name
 from voice.business import Business
 
 LOYAL_STAGES = ("loyal", "advocate")
@@ -43,6 +44,8 @@ def perks_text(shop: Business) -> str:
 def choose_greeting(slots: dict[str, Any], shop: Business) -> Greeting:
     """The greeting for this relationship (response name and its variables)."""
     full_name = str(slots.get("customer_name") or "").strip()
+    if not looks_like_name(full_name):
+        full_name = ""  # a postcode or a reference the language model took for a name
     name = full_name.split()[0] if full_name else None  # "Sam", as a friend would say it
     if not slots.get("known_customer") or not name:
         # Their name only when they have just told us (this message), never from a guess.

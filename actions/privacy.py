@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base
 from actions.base import DomainDict, Events, ShopAction
+from actions.shop_records import normalise_reference
 from voice.business import Business
 
 # Slots that say something about the customer; each is described to them by the business
@@ -35,6 +36,8 @@ PERSONAL_SLOTS = (
     "return_order_id",
     "return_item",
 )
+# Slots that hold an order number or repair reference.
+REFERENCE_SLOTS = frozenset({"order_id", "return_order_id"})
 logger = logging.getLogger(__name__)
 # Rasa saves this turn's events (and the event broker logs them) after the action has run. The
 # action marks the turn with this slot; the tracker store (bot/tracker_store.py) then deletes
@@ -95,6 +98,10 @@ def personal_facts(tracker: Tracker, shop: Business, skip: tuple[str, ...] = ())
     facts = []
     for slot in PERSONAL_SLOTS:
         value = tracker.get_slot(slot)
+        if slot in REFERENCE_SLOTS:
+            # Only a reference in the shop's format: a letter the language model took for one
+            # ("hey me again" -> "m") is not something the customer told us.
+            value = normalise_reference(str(value or ""))
         if value not in (None, "", []) and slot not in skip:
             facts.append(Held.of(shop.template(f"fact_{slot}"), value))
     return facts

@@ -19,6 +19,7 @@ KIND_WORDS: tuple[tuple[str, tuple[str, str]], ...] = (
     (r"(?:first |full )?name", ("name", "")),
     (r"(?:goal|dream|aim|ambition|plan|target|challenge)", ("aspiration", "")),
     (r"(?:riding style|style of riding|kind of riding|type of riding)", ("riding_style", "")),
+    (r"(?:order |repair |booking )?(?:reference|ref|order number)", ("reference", "")),
 )
 SIZE_KEYS = {"glove": "gloves"}
 # "I ride a Trek", "I've got a Giant now": the bike, said without "my bike".
@@ -92,6 +93,8 @@ def read_change(text: str, forget: bool) -> FactChange | None:
     if forget:
         return FactChange(kind[0], kind[1])
     value = _value(text, kind[0])
+    if value is None and kind[0] == "reference":
+        return FactChange(*kind)  # "my order number isn't that": a wrong reference is forgotten
     if value is None:
         return None
     return FactChange(kind[0], kind[1], value)

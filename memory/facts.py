@@ -8,6 +8,7 @@ nouns are bikes, sizes or riding styles; the parse decides whether a sentence st
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -40,6 +41,8 @@ TRANSACTIONAL_VERBS = frozenset(
         "forget", "export", "give", "tell", "use", "stop", "unsubscribe",
     }
 )  # fmt: skip
+# Prepositions that say when a goal is ("in May", "by the summer").
+WHEN = frozenset({"in", "by", "this", "next", "before"})
 # Riding styles: the word in the customer's sentence -> the style we store.
 STYLE_WORDS = {
     "gravel": "gravel riding",
@@ -108,6 +111,9 @@ SIZE_WORDS = {
 }
 UNITS = frozenset({"cm", "mm", "in", "inch", "inches", '"', "centimetres", "centimeters"})
 NOT_A_NAME = frozenset({"here", "back", "fine", "good", "ok", "okay", "new", "sorry", "ready"})
+# A name as people write it: one to three words of letters, an apostrophe or hyphen inside
+# ("Anne-Marie", "O'Neill"). A postcode, an email, a number or a reference never is one.
+_NAME = re.compile(r"[^\W\d_]+(?:['\-][^\W\d_]+)*(?: [^\W\d_]+(?:['\-][^\W\d_]+)*){0,2}")
 
 # Form slots (Rasa slot names) whose values are facts: slot -> (kind, key).
 DEFAULT_SLOT_FACTS: Mapping[str, tuple[str, str]] = MappingProxyType(
@@ -437,6 +443,11 @@ def _aspirations(sentence: Span) -> list[ExtractedFact]:
                             end = max(w.i for w in token.subtree) + 1
                             value = _span_text(start, end, doc)
                             found.append(ExtractedFact("aspiration", value, confidence=0.75))
+        elif token.lower_ == "training" and token.pos_ == "NOUN" and token.dep_ == "ROOT":
+            # "hi, training for a 200k audax next summer": the goal, not the greeting around it
+            aim = _training_for(token)
+            if aim:
+                found.append(ExtractedFact("aspiration", aim, confidence=0.7))
         elif token.lemma_ in ASPIRING_NOUNS and token.dep_ == "nsubj" and _has_my(token):
             verb = token.head
             goal = next((c for c in verb.children if c.dep_ == "xcomp"), None)
@@ -446,6 +457,27 @@ def _aspirations(sentence: Span) -> list[ExtractedFact]:
                 value = _span_text(goal.i, sentence.end, doc)
                 found.append(ExtractedFact("aspiration", value, confidence=0.85))
     return found
+
+
+def _training_for(token: Token) -> str | None:
+    """What "training for ..." (said without "I'm") aims at: the object of "for" with a time
+    said right after it ("next summer", "in May"), without a bike it is ridden on."""
+    prep = next((c for c in token.children if c.dep_ == "prep" and c.lower_ == "for"), None)
+    target = next((c for c in prep.children if c.dep_ == "pobj"), None) if prep else None
+    if target is None:
+        return None
+    words = [w for w in target.subtree if w.dep_ != "det" or w.i > target.i]
+    ridden_on = [w.i for w in words if w.dep_ == "prep" and w.lower_ in ("on", "with")]
+    end = min(ridden_on, default=max(w.i for w in words) + 1)
+    for sibling in token.children:
+        span = sorted(w.i for w in sibling.subtree)
+        if span[0] < end:
+            continue
+        times = sibling.dep_ == "npadvmod" or (sibling.dep_ == "prep" and sibling.lower_ in WHEN)
+        if span[0] != end or not times:
+            break
+        end = span[-1] + 1
+    return _span_text(min(w.i for w in words), end, token.doc)
 
 
 class FactExtractor:
@@ -496,5 +528,16 @@ def facts_from_slots(
         if not text or isinstance(value, bool):
             continue
         kind, key = slot_facts[slot]
+        if kind == "name" and not looks_like_name(text):
+            continue  # unsure whether it is a name: better forgotten than remembered wrong
         found.append(ExtractedFact(kind, text, key=key, confidence=1.0))
     return found
+
+
+def looks_like_name(text: str) -> bool:
+    """Whether a value can be a person's name: letters only, at most three words, not a word
+    that says something else ("fine", "back"). "BS5 9QT", "sue@example.com" and "48213" are not."""
+    words = " ".join(str(text or "").split())
+    if not _NAME.fullmatch(words):
+        return False
+    return not any(word.lower() in NOT_A_NAME for word in words.split())
