@@ -4,9 +4,9 @@ Anyone gets the verdict only, `{"status": "ok"}` (200) or `{"status": "degraded"
 load balancers and uptime checks; the operator's bearer token (`HEALTH_TOKEN`) gets the detail
 of each part: the model, the action server, the tracker store, the memory database, the
 queue of exchanges on their way to memory and, with REDIS_URL, Redis (what several Rasa
-processes share: locks, socket.io, kept messages). A wrong token gets 401 and no detail. The checks
-are kept for a few seconds (by the Rasa server's composition root, `RecentChecks`), so probing
-the endpoint cannot load the parts it checks.
+processes share: the lock store, socket.io, kept messages). A wrong token gets 401 and no
+detail. The checks are kept for a few seconds (by the Rasa server's composition root,
+`RecentChecks`), so probing the endpoint cannot load the parts it checks.
 """
 
 from __future__ import annotations

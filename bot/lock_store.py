@@ -5,8 +5,8 @@ Several Rasa processes serving the same conversations need one lock per conversa
 all of them, so two messages of one conversation are processed one after the other whichever
 process each reached. Rasa's `RedisLockStore` does that. This subclass reads host, port,
 database and password from one URL (`endpoints.yml`: `url: ${RAPPORT_REDIS_URL}`), and when a
-Redis call fails it logs an error and locks in this process instead: the customer still gets a
-reply, and only the order of one conversation's messages reaching two processes at the same
+Redis call fails it logs an error and falls back to a lock in this process: the customer still
+gets a reply, and only the order of one conversation's messages reaching two processes at the same
 moment is not guaranteed until Redis is back.
 """
 
@@ -70,7 +70,7 @@ class SharedLockStore(RedisLockStore):
         if now - self._failed_at >= ERROR_LOG_SECONDS:
             logger.error(
                 "the Redis lock store does not answer (%s; %d failures since the last report): "
-                "this process locks its conversations by itself until Redis is back",
+                "this process takes its conversations' lock by itself until Redis is back",
                 error,
                 self._failures,
             )

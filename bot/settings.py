@@ -104,7 +104,7 @@ class Settings:
     # the widgets' kept messages, typing and the agents' live consoles (bot/live_state.py).
     # Empty: one Rasa process keeps all of that in its memory.
     redis_url: str = field(default="", repr=False)
-    # Conversation locks: `in_memory` (one Rasa process) or `redis` (REDIS_URL, shared).
+    # The lock store: `in_memory` (one Rasa process) or `redis` (REDIS_URL, shared).
     lock_store: str = "in_memory"
     # `python -m bot run --processes`: Rasa processes behind nginx, and memory consumers it
     # starts beside them (with EXCHANGE_FEED=rabbitmq).
