@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from rabbitmq_server import free_port
+from bot.local_services import free_port
 
 SERVER = Path("/usr/bin/redis-server")
 START_SECONDS = 30.0
