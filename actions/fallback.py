@@ -26,7 +26,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base
 from actions.base import DomainDict, Events, ShopAction
-from actions.shop import HOURS_ACTION, day_after_hours
+from actions.shop import COMPLAINT_ACTION, HOURS_ACTION, day_after_hours, reports_fault
 from voice.business import Business
 from voice.catalogue import Catalogue, Match
 from voice.other_language import looks_foreign
@@ -140,6 +140,10 @@ async def answer_fallback(
     if intent in MISSED_INTENTS and misses_in_a_row(tracker) <= 1 and sounds_unhappy(tracker):
         dispatcher.utter_message(response="utter_fallback_sounds_wrong")
         return []
+    if intent in MISSED_INTENTS and await reports_fault(text):
+        # A fault with something bought from the shop ("the one I bought on saturday stopped
+        # working") is a complaint, not a question about the item.
+        return [FollowupAction(COMPLAINT_ACTION)]
     if intent in MISSED_INTENTS:
         # Whatever came before: a message that names one thing of the shop's clearly is asked
         # about, not met with the menu or the offer of a person.

@@ -45,7 +45,7 @@ ARTEFACT_DIR = ROOT / "var" / "tone-classifier"
 COMPONENT = "textcat_multilabel"
 # Training settings: any change makes a new fingerprint, so the artefact is rebuilt.
 SETTINGS: dict[str, Any] = {
-    "version": 3,
+    "version": 4,
     "per_kind_thresholds": True,
     "features": "start mark, lemmas and punctuation",
     "seed": 7,
@@ -57,8 +57,9 @@ SETTINGS: dict[str, Any] = {
     # The threshold is the one with the best recall whose cross-validated precision reaches
     # this; without one, the one with the best F1.
     "minimum_precision": 0.90,
-    # From 0.05: with a threshold per kind, several kinds' best values were at the lowest one.
-    "thresholds": [round(0.05 + 0.05 * step, 2) for step in range(14)],
+    # From 0.15: a floor of 0.05 let cross-validation put one kind's threshold at 0.10, where a
+    # plain apology ("I'm sorry, let me put that right.") was flagged as disowning the rules.
+    "thresholds": [round(0.15 + 0.05 * step, 2) for step in range(12)],
 }
 
 # Texts with fewer words (a button title, "Hi!", "One moment") are left to the rules: a bag of

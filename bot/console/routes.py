@@ -431,6 +431,10 @@ def console_blueprint(
 
     # -- the agents' live socket -------------------------------------------------------------
 
+    async def socket_closed(agent: str) -> None:
+        if await consoles.agent_socket_closed(agent):
+            await asyncio.to_thread(service.accounts.went_away, agent)
+
     @bp.websocket("/socket")
     async def socket(request: Request, ws: Any) -> None:
         session = await current(request)
@@ -505,9 +509,9 @@ def console_blueprint(
         except (HandoffError, conversation.ConsoleUnavailable) as error:
             await ws.send(json.dumps({"type": "error", "error": str(error)}))
         finally:
-            # Sanic cancels the handler when the socket drops: shield the writes.
-            if await asyncio.shield(consoles.agent_socket_closed(agent)):
-                await asyncio.shield(asyncio.to_thread(service.accounts.went_away, agent))
+            # Sanic cancels the handler when the socket drops: shield the writes, both in one
+            # task, so a cancel that arrives after the count still marks the agent gone.
+            await asyncio.shield(socket_closed(agent))
 
     if review is not None:
         from bot.console.trainer import add_trainer_routes

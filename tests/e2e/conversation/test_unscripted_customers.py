@@ -162,10 +162,6 @@ KNOWN_MISSES = {
     "i need to be seen on my ride home in the dark": (
         "nlu_fallback; the catalogue search offers the group rides ('ride'), not the lights"
     ),
-    "whats the cheapest bike you've got for my 6 year old": (
-        "nlu_fallback since the data of 2026-11-26 afternoon (0.5); passed before: one message of"
-        " the ones a retraining moves"
-    ),
     "gravel bike under 2 grand?": (
         "buy_product with no product: the bike kind and budget are not used; asks which product"
     ),

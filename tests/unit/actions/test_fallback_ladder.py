@@ -93,3 +93,16 @@ async def test_another_language_is_told_even_after_misses(
 )
 def test_english_is_not_taken_for_another_language(text: str) -> None:
     assert not looks_foreign(text)
+
+
+async def test_a_fault_with_something_bought_here_goes_to_the_complaint_not_the_item(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    """The classifier unsure of "the lights I bought ... stopped charging": still a complaint,
+    never "Are you asking about our lights?"."""
+    tracker = make_tracker(
+        "nlu_fallback", "hi, the front light i bought here last week stopped charging"
+    )
+    events = await ActionFallbackLadder().run(dispatcher, tracker, domain)
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_handle_complaint"}]
+    assert dispatcher.messages == []
