@@ -30,6 +30,7 @@ from actions.shop import COMPLAINT_ACTION, HOURS_ACTION, day_after_hours, report
 from voice.business import Business
 from voice.catalogue import Catalogue, Match
 from voice.other_language import looks_foreign
+from voice.say_yes import SayYesError
 
 MISSED_INTENTS = ("nlu_fallback", "out_of_scope")
 # Intents that are never offered as a guess: they mean nothing on their own as a button.
@@ -119,6 +120,15 @@ def main_menu(shop: Business) -> list[dict[str, Any]]:
     return buttons
 
 
+async def _reports_fault(text: str | None) -> bool:
+    """Whether the message reports a fault with something bought here; False for a shop whose
+    business file has no say-yes rules (and so no fault words): the ladder must still answer."""
+    try:
+        return await reports_fault(text)
+    except SayYesError:
+        return False
+
+
 async def answer_fallback(
     dispatcher: CollectingDispatcher, tracker: Tracker, shop: Business
 ) -> Events:
@@ -140,7 +150,7 @@ async def answer_fallback(
     if intent in MISSED_INTENTS and misses_in_a_row(tracker) <= 1 and sounds_unhappy(tracker):
         dispatcher.utter_message(response="utter_fallback_sounds_wrong")
         return []
-    if intent in MISSED_INTENTS and await reports_fault(text):
+    if intent in MISSED_INTENTS and await _reports_fault(text):
         # A fault with something bought from the shop ("the one I bought on saturday stopped
         # working") is a complaint, not a question about the item.
         return [FollowupAction(COMPLAINT_ACTION)]
