@@ -824,7 +824,10 @@ class WidgetInput(InputChannel):
             started = time.monotonic()
             # A typed button title, or a plain yes to a yes-or-no question, acts as the bot's
             # own button (bot/typed_buttons.py).
-            words = await typed_buttons.as_pressed(hub.app, conversation_id, words)
+            meant = await typed_buttons.as_pressed(hub.app, conversation_id, words)
+            if meant != words:
+                metadata[typed_buttons.TYPED_KEY] = words
+                words = meant
             message = UserMessage(
                 words, output, conversation_id, input_channel=self.name(), metadata=metadata
             )

@@ -95,9 +95,11 @@ class TokenRestInput(RestInput):
                     if app is not None and message.sender_id is not None and message.text:
                         # A typed button title, or a plain yes to a yes-or-no question, acts
                         # as the bot's own button (bot/typed_buttons.py).
-                        message.text = await typed_buttons.as_pressed(
-                            app, message.sender_id, message.text
-                        )
+                        meant = await typed_buttons.as_pressed(app, message.sender_id, message.text)
+                        if meant != message.text:
+                            typed = {typed_buttons.TYPED_KEY: message.text}
+                            message.metadata = {**(message.metadata or {}), **typed}
+                            message.text = meant
                     await on_new_message(message)
                     await acknowledged(message)
                     await with_console_messages(message)

@@ -44,6 +44,9 @@ _YES_MORE = frozenset(
     }
 )
 _NO_PAYLOAD = "/deny"
+# The message metadata key that keeps the customer's own words when they act as a button: the
+# relationship memory logs what the customer wrote, not the button's payload.
+TYPED_KEY = "typed"
 _WORD = re.compile(r"[a-z0-9']+")
 
 

@@ -150,6 +150,11 @@ class EventIngestor:
         text = event.get("text")
         text = str(text)[:MAX_TEXT] if text is not None else None
         if kind == "user":
+            # A typed answer that acted as a button (bot/typed_buttons.py) keeps the words the
+            # customer wrote in its metadata: those are the exchange, not the payload.
+            typed = _mapping(event.get("metadata")).get("typed")
+            if isinstance(typed, str) and typed:
+                text = typed[:MAX_TEXT]
             parse = _mapping(event.get("parse_data"))
             intent = _mapping(parse.get("intent"))
             confidence = intent.get("confidence")
