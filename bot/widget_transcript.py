@@ -140,11 +140,16 @@ def history(
         kind = event.get("event")
         if kind == "user" and event.get("text"):
             text = str(event["text"])
+            metadata = event.get("metadata")
+            # A typed answer that acted as a button shows as the customer typed it.
+            typed = metadata.get("typed") if isinstance(metadata, Mapping) else None
             item = {
                 "id": message_id("u", event.get("timestamp")),
                 "timestamp": event.get("timestamp"),
                 "sender": "customer",
-                "text": _shown_user_text(text, last_replies),
+                "text": typed
+                if isinstance(typed, str) and typed
+                else _shown_user_text(text, last_replies),
             }
         elif kind == "bot":
             item = bot_message(_bot_event_as_message(event))

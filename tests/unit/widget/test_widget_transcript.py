@@ -64,6 +64,14 @@ def test_history_shows_the_title_of_a_clicked_button_and_drops_old_buttons() -> 
     assert shown[3]["quick_replies"][0]["payload"] == "/yes"
 
 
+def test_history_shows_a_typed_answer_that_acted_as_a_button_as_typed() -> None:
+    offered = {"buttons": [{"title": "Yes, that's it", "payload": "/buy_product"}]}
+    typed = {**user_event("/buy_product", 3.0), "metadata": {"typed": "yep"}}
+    events = [bot_event("Are you asking about our lights?", 2.0, data=offered), typed]
+    shown = widget_transcript.history(events)
+    assert shown[-1]["text"] == "yep"
+
+
 def test_history_leaves_out_messages_still_to_be_delivered_and_keeps_a_limit() -> None:
     events = [bot_event(f"m{i}", float(i)) for i in range(10)]
     waiting = widget_transcript.message_id("b", 9.0)
