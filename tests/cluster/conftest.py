@@ -11,7 +11,7 @@ import asyncio
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,19 +29,28 @@ from bot import local_services
 from bot.exchange_feed import FAILED_QUEUE, QUEUE, declare
 
 
-@pytest.fixture(scope="session")
-def rabbitmq_server() -> Iterator[RabbitServer]:
-    server: RabbitServer | None = None
+def _started(name: str, make: Callable[[], Any]) -> Any:
+    """A test server made and started; in CI a server that cannot start fails the tests,
+    elsewhere it skips them, saying why."""
+    server = None
     try:
-        server = RabbitServer()
+        server = make()
+        if isinstance(server, local_services.PostgresServer):
+            server.init()
         server.start()
     except Exception as error:  # any reason the server cannot start
         if server is not None:
             server.remove()
-        reason = f"RabbitMQ test server could not start: {error}"
+        reason = f"{name} test server could not start: {error}"
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(f"SKIPPED LOUDLY, the cluster tests did not run: {reason}")
+    return server
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_server() -> Iterator[RabbitServer]:
+    server = _started("RabbitMQ", RabbitServer)
     try:
         yield server
     finally:
@@ -68,17 +77,7 @@ async def queue_depth(url: str, name: str = QUEUE) -> int:
 
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
-    server: RedisServer | None = None
-    try:
-        server = RedisServer()
-        server.start()
-    except Exception as error:  # any reason the server cannot start
-        if server is not None:
-            server.remove()
-        reason = f"Redis test server could not start: {error}"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(f"SKIPPED LOUDLY, the cluster tests did not run: {reason}")
+    server = _started("Redis", RedisServer)
     try:
         yield server
     finally:
@@ -103,30 +102,12 @@ def rabbitmq(rabbitmq_server: RabbitServer) -> Iterator[RabbitServer]:
     yield rabbitmq_server
 
 
-def _start_or_skip(name: str, server: Any) -> Any:
-    """Start `server`; fail in CI, skip loudly elsewhere, when it cannot start."""
-    try:
-        if isinstance(server, local_services.PostgresServer):
-            server.init()
-        server.start()
-    except Exception as error:  # any reason the server cannot start
-        server.remove()
-        reason = f"{name} test server could not start: {error}"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(f"SKIPPED LOUDLY, the cluster tests did not run: {reason}")
-    return server
-
-
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[local_services.PostgresServer]:
-    try:
-        server = local_services.PostgresServer(Path(tempfile.mkdtemp(prefix="rapport-pg-")))
-    except local_services.ServiceUnavailable as error:
-        if os.environ.get("CI"):
-            pytest.fail(str(error))
-        pytest.skip(f"SKIPPED LOUDLY, the cluster tests did not run: {error}")
-    _start_or_skip("PostgreSQL", server)
+    server = _started(
+        "PostgreSQL",
+        lambda: local_services.PostgresServer(Path(tempfile.mkdtemp(prefix="rapport-pg-"))),
+    )
     try:
         yield server
     finally:
