@@ -358,6 +358,9 @@ def console_blueprint(
             raise ValueError(f"a reply is 1 to {MAX_REPLY_CHARS} characters")
         handoff = await mine(request, handoff_id)
         agent = request.ctx.agent.agent
+        gap = service.unfinished(text)
+        if gap is not None:  # a used suggestion still waits for the agent's own words
+            return response.json({"sent": False, "unfinished": gap})
         # The tone guard checks every reply on send: a flagged one goes out only when the agent
         # confirms it, and that is recorded for coaching.
         verdict = await asyncio.to_thread(service.tone, text)

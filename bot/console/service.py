@@ -13,7 +13,9 @@ from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.console import suggestion
 from bot.console.reasons import reason_lines, reason_words
+from bot.console.suggestion import used_suggestion
 from memory import services
 from memory.agents import AgentAccounts
 from memory.handoffs import Handoff, HandoffError
@@ -344,8 +346,22 @@ class ConsoleService:
 
                 self._guard = (self._tone_guard or tone.build_guard)()
             guard = self._guard
-        result: dict[str, Any] = guard.check(text[:MAX_REPLY_CHARS]).as_dict()
+        verdict = guard.check(text[:MAX_REPLY_CHARS])
+        result: dict[str, Any] = verdict.as_dict()
+        if not verdict.ok:
+            # What "Use the suggestion" puts in the box: only the hurtful parts replaced.
+            used = used_suggestion(verdict, self.templates).as_json()
+            if used["select"] is not None:
+                used["unfinished"] = self.templates.get(suggestion.UNFINISHED, "")
+            result["use"] = used
         return result
+
+    def unfinished(self, text: str) -> str | None:
+        """The business file's words when a reply still holds a used suggestion's
+        placeholder (the agent has not said what they will do yet); None when it does not."""
+        if not suggestion.unfinished(text, self.templates):
+            return None
+        return self.templates.get(suggestion.UNFINISHED) or self.templates[suggestion.PLACEHOLDER]
 
 
 def first_line(text: str | None, limit: int = FIRST_LINE_CHARS) -> str | None:

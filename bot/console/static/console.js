@@ -15,6 +15,7 @@
   var toneTimer = null;
   var canned = [];
   var pendingDraft = null; // a flagged reply waiting for the agent's decision
+  var gap = null; // {text, words}: the placeholder of a used suggestion, until the agent fills it
   var known = null; // handoff id -> {state, claimed_by, customer_messages} of the last queue seen
   var unread = {}; // handoff id -> true when a customer wrote in a chat the agent has not looked at
   var receivedAt = Date.now();
@@ -328,7 +329,7 @@
   }
 
   function open(id) {
-    if (selected !== id) { hideConfirm(); $("reply").value = ""; }
+    if (selected !== id) { hideConfirm(); gap = null; $("reply").value = ""; }
     selected = id;
     delete unread[id];
     $("chat").hidden = false;
@@ -421,7 +422,7 @@
   }
 
   function askToConfirm(text, verdict) {
-    pendingDraft = { text: text, findings: verdict.findings, rewrite: verdict.rewrite };
+    pendingDraft = { text: text, findings: verdict.findings, rewrite: verdict.rewrite, use: verdict.use };
     var list = $("tone-confirm-findings");
     list.textContent = "";
     verdict.findings.forEach(function (f) {
@@ -443,6 +444,7 @@
     act("/messages", { text: text, confirmed: !!confirmed }).then(function (data) {
       var sent = data && data.sent;
       if (!sent && !$("reply").value && selected === id) $("reply").value = text;
+      if (data && data.unfinished && selected === id) problem(data.unfinished);
       if (data && data.tone && selected === id) askToConfirm(text, data.tone);
     });
   }
@@ -475,6 +477,16 @@
   $("reply-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var text = $("reply").value.trim();
+    if (gap && text.indexOf(gap.text) >= 0) {
+      // A used suggestion is never sent before the agent says what it promises.
+      var at = $("reply").value.indexOf(gap.text);
+      $("reply").focus();
+      $("reply").setSelectionRange(at, at + gap.text.length);
+      problem(gap.words);
+      return;
+    }
+    gap = null;
+    problem("");
     if (text) send(text, false);
   });
   $("send-anyway").addEventListener("click", function () {
@@ -483,17 +495,20 @@
   $("edit-draft").addEventListener("click", function () { hideConfirm(); $("reply").focus(); });
   $("use-suggestion").addEventListener("click", function () {
     if (!pendingDraft) return;
-    // The guard's rewrite: the draft with each hurtful sentence replaced, the rest as written.
-    var text = pendingDraft.rewrite || pendingDraft.text;
-    if (!pendingDraft.rewrite) pendingDraft.findings.forEach(function (f) {
-      // A suggestion that quotes better words ("Try: ... \"I'm sorry ...\"") gives those words.
-      var quoted = /"([^"]+)"/.exec(f.suggestion || "");
-      var better = quoted ? quoted[1] : f.suggestion;
-      text = f.span && better && text.indexOf(f.span) >= 0 ? text.replace(f.span, better) : text;
-    });
+    // Only the hurtful parts replaced, the rest as the agent wrote it (bot/console/suggestion.py);
+    // a suggestion that promises more leaves its placeholder selected for the agent to finish.
+    var use = pendingDraft.use || { text: pendingDraft.rewrite || pendingDraft.text, select: null };
     hideConfirm();
-    $("reply").value = text;
-    $("reply").focus();
+    var box = $("reply");
+    box.value = use.text;
+    box.focus();
+    if (use.select) {
+      gap = { text: use.text.slice(use.select[0], use.select[1]), words: use.unfinished || "" };
+      box.setSelectionRange(use.select[0], use.select[1]);
+    } else {
+      gap = null;
+      box.setSelectionRange(use.text.length, use.text.length);
+    }
     checkTone();
   });
   $("canned").addEventListener("change", function () {
