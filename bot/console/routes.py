@@ -266,6 +266,9 @@ def console_blueprint(
                 "csrf_token": session.csrf_token,
                 "agents": agents,
                 "role": session.role,
+                # Times read in the shop's locale and timezone (business.yml `shop:`).
+                "locale": service.shop_locale.replace("_", "-"),
+                "timezone": service.shop_timezone,
             },
             headers={"Cache-Control": "no-store"},
         )
@@ -374,6 +377,9 @@ def console_blueprint(
         timestamp = await conversation.send_agent_message(
             request.app, handoff.sender_id, agent, text
         )
+        if await asyncio.to_thread(service.replied, handoff):  # the reply promised is kept
+            item = await asyncio.to_thread(service.item, handoff.id)
+            return response.json({"sent": True, "timestamp": timestamp, "handoff": item})
         return response.json({"sent": True, "timestamp": timestamp})
 
     @bp.post("/api/handoffs/<handoff_id:int>/typing")

@@ -100,10 +100,28 @@ class ConsoleService:
             item["customer_messages"] = self.shift.customer_messages_since(
                 handoff.sender_id, handoff.requested_at
             )
+        item["reply_promised_by"] = self.reply_promised_by(handoff)
         item["serious"] = handoff.reason in SERIOUS_REASONS or bool(
             item["customer"].get("open_complaints")
         )
         return item
+
+    def item(self, handoff_id: int) -> dict[str, Any]:
+        """One chat as the queue shows it."""
+        return self._item(self.queue.get(handoff_id), self.clock())
+
+    def reply_promised_by(self, handoff: Handoff) -> str | None:
+        """When the customer was told a person replies, while that is still owed: until an
+        agent replies when they left a message (the promise in memory, the same due time),
+        until an agent takes the chat otherwise; None when nothing is owed."""
+        if handoff.reply_by is None or handoff.state == "resolved":
+            return None
+        if handoff.reply_promise_id is not None:
+            if not self.store.issues.promise_open(handoff.reply_promise_id):
+                return None
+        elif handoff.state != "waiting":
+            return None
+        return handoff.reply_by.isoformat()
 
     def queue_view(self) -> list[dict[str, Any]]:
         """The open handoffs, oldest first, with who the customer is, what they asked, how
@@ -174,6 +192,15 @@ class ConsoleService:
         shown: dict[str, Any] = plain(card)
         shown["reasons"] = reason_lines(card.reasons, self.templates, self.wording())
         shown["topics"] = [self.topic(intent) for intent in card.last_topics]
+        # A promise made twice in the same words for the same time reads once.
+        promises: list[Any] = []
+        for promise in shown.get("promises_due") or []:
+            if not any(
+                (p.get("text"), p.get("due_at")) == (promise.get("text"), promise.get("due_at"))
+                for p in promises
+            ):
+                promises.append(promise)
+        shown["promises_due"] = promises
         return shown
 
     def risk_words(self, reasons: Iterable[Reason]) -> str:
@@ -315,6 +342,13 @@ class ConsoleService:
         note = note.replace("{reason}", self.reason_words(reason).replace("{", "{{"))
         promise = self.words("outcome_follow_up_promise") if follow_up else None
         return services.resolve_handoff(self.store, handoff_id, agent, outcome, note, promise)
+
+    def replied(self, handoff: Handoff) -> bool:
+        """An agent's reply went to the customer: the reply promised when they left a
+        message is kept (the card and the chat's header stop showing it as open)."""
+        if handoff.reply_promise_id is None:
+            return False
+        return services.keep_reply_promise(self.store, handoff.id)
 
     def reason_words(self, reason: str) -> str:
         """Why a chat came to a person, in the business file's words."""

@@ -46,13 +46,32 @@
     return h ? h + ":" + mm : mm;
   }
 
+  // Times as the shop says them: its locale and timezone (from /api/me; the browser's until then).
+  var formats = null;
+
+  function useShopTime(locale, timezone) {
+    var zone = timezone ? { timeZone: timezone } : {};
+    function format(options) {
+      try { return new Intl.DateTimeFormat(locale || [], Object.assign({}, zone, options)); }
+      catch (e) { return new Intl.DateTimeFormat([], options); } // an unknown zone or locale
+    }
+    formats = {
+      time: format({ hour: "2-digit", minute: "2-digit" }),
+      full: format({ day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" }),
+      day: format({ year: "numeric", month: "2-digit", day: "2-digit" })
+    };
+  }
+
   function timeOf(value) {
     if (value === null || value === undefined || value === "") return "";
-    var date = typeof value === "number" ? new Date(value * 1000) : new Date(value);
+    if (typeof value === "string" && /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(value)) {
+      value = value.replace(" ", "T") + "Z"; // the memory's times are UTC
+    }
+    var date = typeof value === "number" ? new Date(value * 1000) : new Date(String(value).replace(" ", "T"));
     if (isNaN(date.getTime())) return "";
-    var today = new Date().toDateString() === date.toDateString();
-    return today ? date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
-      : date.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+    if (!formats) useShopTime(null, null);
+    var today = formats.day.format(new Date()) === formats.day.format(date);
+    return (today ? formats.time : formats.full).format(date);
   }
 
   function tick() {
@@ -232,7 +251,8 @@
       ? (mine ? "You have this chat" : "With " + handoff.claimed_by)
       : handoff.state === "waiting" ? "Waiting for an agent"
       : handoff.outcome === "follow_up" ? "Resolved · follow-up promised" : "Resolved";
-    var promised = handoff.reply_by && handoff.state !== "resolved" ? "Promised a reply by " + timeOf(handoff.reply_by) : "";
+    // What the customer was told, while it is still owed (the same due time as on the card).
+    var promised = handoff.reply_promised_by ? "Promised a reply by " + timeOf(handoff.reply_promised_by) : "";
     $("chat-contact").textContent = [handoff.contact ? "Reply to: " + handoff.contact : "", promised]
       .filter(Boolean).join(" · ");
     $("chat-contact").hidden = !handoff.contact && !promised;
@@ -445,6 +465,7 @@
       var sent = data && data.sent;
       if (!sent && !$("reply").value && selected === id) $("reply").value = text;
       if (data && data.unfinished && selected === id) problem(data.unfinished);
+      if (data && data.handoff && selected === id) open(id); // a promise kept: the card too
       if (data && data.tone && selected === id) askToConfirm(text, data.tone);
     });
   }
@@ -578,6 +599,7 @@
   setInterval(tick, 1000);
   call("GET", "/me").then(function (data) {
     me = data;
+    useShopTime(me.locale, me.timezone);
     $("who").textContent = "Signed in as " + me.agent;
     $("insights-link").hidden = me.role !== "manager";
     connect();
