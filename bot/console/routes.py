@@ -325,7 +325,7 @@ def console_blueprint(
         agent = request.ctx.agent.agent
         handoff = await asyncio.to_thread(service.queue.claim, handoff_id, agent)
         await tell_customer(request, handoff.sender_id, "agent_joined", agent)
-        return response.json({"handoff": handoff.as_json()})
+        return response.json({"handoff": await asyncio.to_thread(service.item, handoff.id)})
 
     @bp.post("/api/handoffs/<handoff_id:int>/release")
     @api
@@ -333,7 +333,7 @@ def console_blueprint(
         agent = request.ctx.agent.agent
         handoff = await asyncio.to_thread(service.queue.release, handoff_id, agent)
         await tell_customer(request, handoff.sender_id, "agent_left", agent)
-        return response.json({"handoff": handoff.as_json()})
+        return response.json({"handoff": await asyncio.to_thread(service.item, handoff.id)})
 
     @bp.post("/api/handoffs/<handoff_id:int>/transfer")
     @api
@@ -344,7 +344,7 @@ def console_blueprint(
         agent = request.ctx.agent.agent
         handoff = await asyncio.to_thread(service.transfer, handoff_id, agent, target, note)
         await tell_customer(request, handoff.sender_id, "agent_transferred", target)
-        return response.json({"handoff": handoff.as_json()})
+        return response.json({"handoff": await asyncio.to_thread(service.item, handoff.id)})
 
     async def mine(request: Request, handoff_id: int) -> Any:
         handoff = await asyncio.to_thread(service.handoff, handoff_id)
@@ -430,7 +430,7 @@ def console_blueprint(
             except Exception:
                 logger.exception("could not tell %s about the follow-up", handoff.sender_id)
         await conversation.resume_bot(request.app, handoff.sender_id, agent)
-        return response.json({"handoff": handoff.as_json()})
+        return response.json({"handoff": await asyncio.to_thread(service.item, handoff.id)})
 
     @bp.post("/api/tone")
     @api
