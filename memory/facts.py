@@ -273,16 +273,16 @@ def _bikes(sentence: Span) -> list[ExtractedFact]:
                     continue  # "I have 3 bikes" says how many, not which
                 if _is_bike_phrase(obj, token.lemma_):
                     value = _phrase(obj)
-                    if _names_a_bike(value):
+                    if names_a_bike(value):
                         found.append(ExtractedFact("bike", value, confidence=0.8))
         elif token.lemma_.lower() in BIKE_NOUNS and token.pos_ == "NOUN" and _has_my(token):
             value = _phrase(token)
-            if _names_a_bike(value) and not _negated_around(token):
+            if names_a_bike(value) and not _negated_around(token):
                 found.append(ExtractedFact("bike", value, confidence=0.7))
     return found
 
 
-def _names_a_bike(value: str) -> bool:
+def names_a_bike(value: str) -> bool:
     """Whether a phrase says which bike ("an old Raleigh", "gravel bike"), not just that it
     is one, or how old ("bike", "my new bike")."""
     words = [word for word in value.lower().split() if word not in NOT_WHICH_BIKE]

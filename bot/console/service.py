@@ -18,6 +18,7 @@ from bot.console.reasons import reason_lines, reason_words
 from bot.console.suggestion import used_suggestion
 from memory import services
 from memory.agents import AgentAccounts
+from memory.facts import names_a_bike
 from memory.handoffs import Handoff, HandoffError
 from memory.repositories.handoffs import HandoffRepository
 from memory.rules import Reason
@@ -201,6 +202,12 @@ class ConsoleService:
             ):
                 promises.append(promise)
         shown["promises_due"] = promises
+        # A bike remembered before the memory knew better ("new bike") names no bike.
+        shown["preferences"] = [
+            fact
+            for fact in shown.get("preferences") or []
+            if fact.get("kind") != "bike" or names_a_bike(str(fact.get("value") or ""))
+        ]
         return shown
 
     def risk_words(self, reasons: Iterable[Reason]) -> str:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from bot.console.service import ConsoleService
 from memory import services
 from memory.handoffs import escalate, memory_promise
+from memory.records import ExtractedFact
 from memory.store import MemoryStore
 
 TOLD = "A person from the team gets back to you about: {subject}"
@@ -100,3 +101,14 @@ def test_the_bots_check_in_waits_for_us_in_the_customers_words_once(console_db: 
     card = service.card("gary")
     assert card is not None
     assert [p["text"] for p in card["promises_due"]] == [sentence]
+
+
+def test_a_bike_remembered_as_new_bike_is_not_shown_as_a_bike(console_db: str) -> None:
+    store = MemoryStore(console_db, clock=Clock())
+    service = ConsoleService(store)
+    customer = store.customers.customer_for_sender("kim")
+    store.facts.record_fact(customer, ExtractedFact("bike", "new bike"), source="message")
+    store.facts.record_fact(customer, ExtractedFact("riding_style", "commuting"), source="message")
+    card = service.card("kim")
+    assert card is not None
+    assert [(f["kind"], f["value"]) for f in card["preferences"]] == [("riding_style", "commuting")]
