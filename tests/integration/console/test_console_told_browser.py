@@ -1,7 +1,8 @@
 """What the console shows of the shop's promises, in real headless Chromium set to another
 locale and timezone than the shop's: the reply promised reads the same time in the chat's header
 and on the card, in the shop's locale (en_GB, Europe/London), until the agent's reply keeps it;
-the bot's check-in after a complaint waits for us under the customer's words."""
+the bot's check-in after a complaint waits for us under the customer's words; the card lists
+what she asked when she left the message and her earlier chats, each readable from there."""
 
 from __future__ import annotations
 
@@ -56,6 +57,10 @@ def test_the_promise_reads_as_told_in_the_shops_time_until_the_reply_keeps_it(
         await trackers.save(tracker)
 
     console_server.run(paused())
+    # An earlier chat of Kim's, resolved: the card lists it.
+    earlier = store.handoffs.enqueue("cust-kim", "customer_asked", "is my saddle in stock yet")
+    store.handoffs.claim(earlier.id, "Blake")
+    store.handoffs.resolve(earlier.id, "Blake", "resolved")
     # Kim left a message out of hours and was told a person replies at the next opening.
     told = (datetime.now(timezone.utc) + timedelta(days=2)).replace(
         hour=9, minute=0, second=0, microsecond=0
@@ -105,6 +110,10 @@ def test_the_promise_reads_as_told_in_the_shops_time_until_the_reply_keeps_it(
     promise = page.locator("#card-facts dd", has_text="A person replies about")
     promise.wait_for(timeout=WAIT_MS)
     assert f"due {told_words}" in (promise.text_content() or "")  # the same time as told
+    # Her earlier chat is on the card, readable from there.
+    page.locator(f'#earlier-chats li[data-id="{earlier.id}"]', has_text="saddle").wait_for(
+        timeout=WAIT_MS
+    )
     # What she asked when she left the message is on the card.
     facts = page.locator("#card-facts").text_content() or ""
     assert "Left a message" + ASKED in facts, facts
@@ -120,6 +129,10 @@ def test_the_promise_reads_as_told_in_the_shops_time_until_the_reply_keeps_it(
     page.locator("#card-facts dd", has_text="A person replies about").wait_for(
         state="detached", timeout=WAIT_MS
     )
+    page.locator(f'#earlier-chats li[data-id="{earlier.id}"]').click()
+    page.locator("#chat-state", has_text="Resolved").wait_for(timeout=WAIT_MS)
+    page.locator(f'#earlier-chats li[data-id="{chat}"]').wait_for(timeout=WAIT_MS)
+    page.locator(f'#earlier-chats li[data-id="{chat}"]').click()
     # A time today reads as the clock, in the shop's timezone.
     at = page.locator("#transcript li.agent time").first.text_content() or ""
     now = datetime.now(ZoneInfo("Europe/London"))
