@@ -848,11 +848,11 @@ class WidgetInput(InputChannel):
                 await hub.typing(conversation_id, False)
             try:
                 # A paused chat waiting for a person logs the message but says nothing: the
-                # customer still gets a reply (bot/waiting.py).
-                acknowledged = await waiting.answer_if_waiting(
+                # customer still gets a reply (bot/waiting.py). Once the bot has answered,
+                # neither check has anything to find.
+                if output.sent == 0 and not await waiting.answer_if_waiting(
                     hub.app, conversation_id, output, config.memory_database_url
-                )
-                if not acknowledged and output.sent == 0:
+                ):
                     await hub.answer_if_unanswered(sid, conversation_id)
             except Exception:
                 logger.exception("acknowledging a message to %s failed", conversation_id)

@@ -134,6 +134,8 @@ class TokenRestInput(RestInput):
             app = server.get("app")
             if app is None or message.sender_id is None:
                 return
+            if getattr(message.output_channel, "messages", None):
+                return  # the bot answered: the chat is not one waiting with the message unread
             try:
                 # A paused chat waiting for a person logs the message but says nothing: the
                 # caller still gets the acknowledgement, as the widget does (bot/waiting.py).
@@ -150,12 +152,19 @@ class TokenRestInput(RestInput):
             collected = getattr(message.output_channel, "messages", None)
             if app is None or message.sender_id is None or collected is None:
                 return
+            hub = getattr(app.ctx, "rapport_widget", None)
             try:
-                events = await waiting.conversation_events(app, message.sender_id)
+                if hub is not None:
+                    # The console sends through the widget channel, which keeps what no widget
+                    # was connected to receive (a REST conversation has none): take that.
+                    kept = await hub.live.take(message.sender_id)
+                    waiting_for_them = waiting.as_rest_messages(kept)
+                else:
+                    events = await waiting.conversation_events(app, message.sender_id)
+                    waiting_for_them = waiting.console_messages_before_latest(events)
             except Exception:
                 logger.exception("reading the agent's replies to %s failed", message.sender_id)
                 return
-            waiting_for_them = waiting.console_messages_before_latest(events)
             collected[:0] = [
                 {"recipient_id": message.sender_id, **shown} for shown in waiting_for_them
             ]
