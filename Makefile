@@ -79,7 +79,7 @@ test-soak: setup ## 50 conversations at once for 10 minutes through the widget: 
 test-cluster: setup ## The scale-out path on real servers: RabbitMQ feed, memory consumers, N Rasa processes behind nginx (minutes)
 	@$(PY) -m bot test cluster
 
-bench: setup ## Rapport beside plain Rasa: latency, throughput, profile, memory, cold start; table in docs/performance.md (BENCH_*)
+bench: setup ## Rapport beside plain Rasa: latency, personalised messages, throughput, profile, memory (SQLite, PostgreSQL), cold start; table in docs/performance.md (BENCH_*)
 	@$(PY) -m bench.run
 
 bench-cluster: setup ## Throughput of 1 and 2 Rasa processes behind nginx, and the speed-up; table in docs/performance.md

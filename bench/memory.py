@@ -38,6 +38,21 @@ INTENTS = ["greet", "book_repair", "check_repair", "ask_hours", "buy_product", "
 CARD_READS = 1000
 WRITES = 500
 BATCH = 20_000
+# Seeded customers' names: names a person has (the greeting of a returning customer uses one;
+# "Rider 12" would be taken for a reference, not a name).
+FIRST_NAMES = ("Sam", "Alex", "Priya", "Jo", "Tom", "Mia", "Omar", "Lena", "Ravi", "Zoe")
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def name_of(customer: int) -> str:
+    """A seeded customer's name: a first name and a family name made of letters."""
+    family, number = "", customer
+    while True:
+        number, letter = divmod(number, len(LETTERS))
+        family += LETTERS[letter]
+        if not number:
+            break
+    return f"{FIRST_NAMES[customer % len(FIRST_NAMES)]} {family.capitalize()}son"
 
 
 class Seeder:
@@ -119,7 +134,7 @@ class Seeder:
             identities.append(
                 {"sender_id": f"web-{customer}", "customer_id": customer, "linked_at": first}
             )
-            for kind, value in [("name", f"Rider {customer}"), ("bike", "Trek FX 3")]:
+            for kind, value in [("name", name_of(customer)), ("bike", "Trek FX 3")]:
                 facts.append(
                     {
                         "customer_id": customer,
@@ -139,6 +154,13 @@ class Seeder:
             conn.execute(s.exchanges.insert(), exchanges)
             conn.execute(s.facts.insert(), facts)
             conn.execute(s.ratings.insert(), ratings)
+            if conn.dialect.name == "postgresql":
+                # The ids above were given, not drawn: move the sequences past them, so that
+                # the rows the measured writes and the servers add get ids of their own.
+                for table in (s.customers, s.conversations):
+                    highest = select(func.max(table.c.id)).scalar_subquery()
+                    sequence = func.pg_get_serial_sequence(table.name, "id")
+                    conn.execute(select(func.setval(sequence, highest)))
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:

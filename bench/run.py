@@ -32,7 +32,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,12 @@ BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 VISITS = ROOT / "bench" / "visits.yml"
 PY_SPY = Path(sys.executable).parent / "py-spy"
 REPLY_SECONDS = 60
+# The kinds of personalised message (bench/visits.yml `personal`), as the table names them.
+PERSONAL_KINDS = {
+    "greeting": "returning customer's greeting (session start reads the card)",
+    "recommendation": "a recommendation",
+    "form": "a form step (the repair booking)",
+}
 # Rapport's limits per session and per address are for customers: every simulated customer
 # here comes from 127.0.0.1.
 LIMITS = {
@@ -83,8 +89,13 @@ class Counts:
         int(size) for size in setting("BENCH_MEMORY_SIZES", "10000,1000000").split(",") if size
     )
     heavy_exchanges: int = int(setting("BENCH_HEAVY_EXCHANGES", "10000"))
+    # The same measurement on a PostgreSQL started here (skipped when it is not installed).
+    postgres_sizes: tuple[int, ...] = tuple(
+        int(size) for size in setting("BENCH_POSTGRES_SIZES", "1000000").split(",") if size
+    )
+    # `training` (the sample bot's training time, minutes) is never run unless named.
     parts: tuple[str, ...] = tuple(
-        setting("BENCH_PARTS", "latency,throughput,profile,memory").split(",")
+        setting("BENCH_PARTS", "latency,personal,throughput,profile,memory").split(",")
     )
     # Rapport's exchange feed: embedded (the default), or rabbitmq: a RabbitMQ server started
     # here on loopback and one `python -m bot memory consume` worker.
@@ -207,16 +218,79 @@ async def close_widget(widget: Widget) -> None:
 class Latency:
     samples: dict[str, list[float]] = field(default_factory=lambda: {"a": [], "b": [], "c": []})
     failures: dict[str, int] = field(default_factory=lambda: {"a": 0, "b": 0, "c": 0})
+    # Rapport's personalised messages, by kind (bench/visits.yml `personal`).
+    personal: dict[str, list[float]] = field(default_factory=dict)
+    personal_failures: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Returning:
+    """A returning customer seeded in Rapport's memory: their conversation and first name."""
+
+    sender: str
+    name: str
+
+
+def seed_returning(database_url: str, count: int) -> list[Returning]:
+    """`count` returning customers in Rapport's memory, each with a card: a name, a bike and
+    ten earlier visits (bench/memory.py's seeder)."""
+    from bench import memory as memory_bench
+    from memory.store import MemoryStore
+
+    store = MemoryStore(database_url)
+    try:
+        start = datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(days=200)
+        seeder = memory_bench.Seeder(store, start)
+        rng = random.Random(11)
+        customers = [
+            seeder.add_customer(memory_bench.EXCHANGES_PER_CUSTOMER, rng) for _ in range(count)
+        ]
+    finally:
+        store.close()
+    return [
+        Returning(f"web-{customer}", memory_bench.name_of(customer).split()[0])
+        for customer in customers
+    ]
+
+
+def personalised(kind: str, messages: list[dict], customer: Returning) -> bool:
+    """Whether a reply is what the personalised message should give: something to read, and
+    for the greeting the customer's name (their card was read)."""
+    if not has_content(messages):
+        return False
+    if kind != "greeting":
+        return True
+    return any(customer.name in str(message.get("text") or "") for message in messages)
+
+
+async def personal_visit(
+    rest: Rest, customer: Returning, script: list[dict[str, str]], result: Latency
+) -> None:
+    for step in script:
+        kind = step["kind"]
+        seconds, messages = await rest.say(customer.sender, step["text"])
+        if personalised(kind, messages, customer):
+            result.personal.setdefault(kind, []).append(seconds)
+        else:
+            result.personal_failures[kind] = result.personal_failures.get(kind, 0) + 1
 
 
 async def measure_latency(
-    plain: Plain, server: harness.WidgetServer, script: list[str], conversations: int
+    plain: Plain,
+    server: harness.WidgetServer,
+    script: list[str],
+    conversations: int,
+    personal: list[dict[str, str]] | None = None,
+    returning: list[Returning] | None = None,
 ) -> Latency:
     result = Latency()
     async with aiohttp.ClientSession() as http:
         a = Rest(http, plain.url)
         b = Rest(http, server.url, server.settings.rest_token)
         for number in range(conversations):
+            if personal and returning:
+                # A returning customer's visit on (b), alternating with the others.
+                await personal_visit(b, returning[number % len(returning)], personal, result)
             counts: list[int] = []
             for channel, rest in (("a", a), ("b", b)):
                 sender = f"bench-latency-{channel}-{number}-{random.randrange(10**9)}"
@@ -418,21 +492,22 @@ async def profile_rapport(
     }
 
 
-def measure_memory(counts: Counts) -> dict[str, Any]:
-    """Card reads and exchange writes at each size, and the card of one heavy customer."""
+def measure_memory_at(
+    url: str, sizes: tuple[int, ...], heavy_exchanges: int, database_mb: Callable[[], float]
+) -> dict[str, Any]:
+    """Card reads and exchange writes at each size, and the card of one heavy customer, on the
+    memory database at `url` (migrated here)."""
     from bench import memory as memory_bench
     from memory import migrate
     from memory.store import MemoryStore
 
     rows = []
-    with tempfile.TemporaryDirectory(prefix="rapport-bench-memory-") as folder:
-        path = Path(folder) / "memory.db"
-        url = f"sqlite:///{path}"
-        migrate(url)
-        store = MemoryStore(url)
+    migrate(url)
+    store = MemoryStore(url)
+    try:
         seeder = memory_bench.Seeder(store, datetime(2023, 1, 1))
         rng = random.Random(7)
-        for size in sorted(counts.memory_sizes):
+        for size in sorted(sizes):
             began = time.perf_counter()
             seeder.grow_to(size)
             with store.engine.begin() as conn:
@@ -444,29 +519,107 @@ def measure_memory(counts: Counts) -> dict[str, Any]:
                     "exchanges": size,
                     "customers": seeder.customers,
                     "seeding_s": seeded,
-                    "database_mb": path.stat().st_size / 1e6,
+                    "database_mb": database_mb(),
                     **result,
                 }
             )
             print(f"  {size:,} exchanges: {result}", flush=True)
         began = time.perf_counter()
-        heavy = seeder.add_customer(counts.heavy_exchanges, rng)
+        heavy = seeder.add_customer(heavy_exchanges, rng)
         seeded = time.perf_counter() - began
         times = []
         for _ in range(200):
             started = time.perf_counter()
             store.cards.card(heavy)
             times.append(time.perf_counter() - started)
+    finally:
         store.close()
     return {
         "sizes": rows,
         "heavy": {
-            "exchanges": counts.heavy_exchanges,
+            "exchanges": heavy_exchanges,
             "seeding_s": seeded,
             "card_p50": stats.percentile(times, 0.5) * 1000,
             "card_p95": stats.percentile(times, 0.95) * 1000,
         },
     }
+
+
+def measure_memory(counts: Counts) -> dict[str, Any]:
+    """The memory on SQLite (a temporary file)."""
+    with tempfile.TemporaryDirectory(prefix="rapport-bench-memory-") as folder:
+        path = Path(folder) / "memory.db"
+        return measure_memory_at(
+            f"sqlite:///{path}",
+            counts.memory_sizes,
+            counts.heavy_exchanges,
+            lambda: path.stat().st_size / 1e6,
+        )
+
+
+def measure_memory_on_postgres(counts: Counts) -> dict[str, Any]:
+    """The memory on a PostgreSQL started here on loopback in a temporary folder (Debian's
+    postgresql; as root it runs as the `postgres` user); skipped, with the reason, when it
+    cannot start."""
+    from sqlalchemy import text
+    from sqlalchemy.future import create_engine
+
+    from bot import local_services
+
+    folder = Path(tempfile.mkdtemp(prefix="rapport-bench-pg-"))
+    try:
+        postgres = local_services.PostgresServer(folder)
+        postgres.init()
+        postgres.start()
+    except local_services.ServiceUnavailable as error:
+        shutil.rmtree(folder, ignore_errors=True)
+        print(f"  PostgreSQL: skipped: {error}", flush=True)
+        return {"skipped": str(error)}
+    try:
+        url = postgres.ensure_database("bench_memory")
+        engine = create_engine(url, future=True)
+
+        def database_mb() -> float:
+            with engine.connect() as conn:
+                size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar()
+            return float(size or 0) / 1e6
+
+        try:
+            return {
+                "version": postgres.bin.parent.name,
+                **measure_memory_at(
+                    url, counts.postgres_sizes, counts.heavy_exchanges, database_mb
+                ),
+            }
+        finally:
+            engine.dispose()
+    finally:
+        try:
+            postgres.stop()
+        finally:
+            postgres.remove()
+
+
+def measure_training() -> dict[str, Any]:
+    """Seconds `python -m bot train --force` takes to train the sample bot, into a temporary
+    folder (MODELS_DIR): the project's models are left alone."""
+    with tempfile.TemporaryDirectory(prefix="rapport-bench-models-") as folder:
+        began = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "train", "--force"],
+            cwd=ROOT,
+            env={**os.environ, "MODELS_DIR": folder},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        seconds = time.monotonic() - began
+        models = list(Path(folder).glob("*.tar.gz"))
+        if done.returncode or not models:
+            tail = (done.stderr or done.stdout).strip()[-500:]
+            print(f"  training failed (exit {done.returncode}): {tail}", flush=True)
+            return {"failed": tail, "seconds": seconds}
+        return {"seconds": seconds, "model_mb": models[0].stat().st_size / 1e6}
 
 
 def machine() -> dict[str, Any]:
@@ -540,6 +693,41 @@ def report(figures: dict[str, Any]) -> str:
                 ],
             )
         )
+    personal = (latency or {}).get("personal")
+    if personal:
+        b = latency["b"]
+        rows = [
+            [
+                "(b) Rapport, REST: the script above",
+                str(b["count"]),
+                str(b["failed"]),
+                *cells(b),
+                "",
+            ]
+        ]
+        for kind, row in personal.items():
+            rows.append(
+                [
+                    PERSONAL_KINDS.get(kind, kind),
+                    str(row["count"]),
+                    str(row["failed"]),
+                    *cells(row),
+                    n(stats.ratio(row["p50_ms"], b["p50_ms"]), 2),
+                ]
+            )
+        parts.append(
+            stats.markdown_table(
+                [
+                    "1b. personalised messages, Rapport, REST",
+                    "messages",
+                    "failed",
+                    "p50 ms",
+                    "p95 ms",
+                    "p50 / (b) p50",
+                ],
+                rows,
+            )
+        )
     load = figures.get("throughput")
     if load:
         parts.append(
@@ -584,11 +772,21 @@ def report(figures: dict[str, Any]) -> str:
                     profile["gil_shares"],
                 )
             )
-    mem = figures.get("memory")
-    if mem:
-        rows = [
+    rows = []
+    for database, mem in (
+        ("SQLite", figures.get("memory")),
+        ("PostgreSQL", figures.get("postgres")),
+    ):
+        if not mem:
+            continue
+        if "skipped" in mem:
+            rows.append([f"{database}: not measured ({mem['skipped']})", "", "", "", ""])
+            continue
+        if mem.get("version"):
+            database = f"{database} {mem['version']}"
+        rows += [
             [
-                f"{row['exchanges']:,} exchanges ({row['customers']:,} customers, "
+                f"{database}, {row['exchanges']:,} exchanges ({row['customers']:,} customers, "
                 f"{row['database_mb']:,.0f} MB)",
                 n(row["card_p50"], 2),
                 n(row["card_p95"], 2),
@@ -600,23 +798,17 @@ def report(figures: dict[str, Any]) -> str:
         heavy = mem["heavy"]
         rows.append(
             [
-                f"one customer with {heavy['exchanges']:,} exchanges of their own",
+                f"{database}, one customer with {heavy['exchanges']:,} exchanges of their own",
                 n(heavy["card_p50"], 2),
                 n(heavy["card_p95"], 2),
                 "",
                 "",
             ]
         )
+    if rows:
         parts.append(
             stats.markdown_table(
-                [
-                    "4. memory on SQLite",
-                    "card p50 ms",
-                    "card p95 ms",
-                    "write p50 ms",
-                    "write p95 ms",
-                ],
-                rows,
+                ["4. memory", "card p50 ms", "card p95 ms", "write p50 ms", "write p95 ms"], rows
             )
         )
     start = figures.get("cold_start")
@@ -628,6 +820,15 @@ def report(figures: dict[str, Any]) -> str:
                     ["Rapport (action server and Rasa server)", n(start["rapport_s"])],
                     ["plain Rasa (Rasa server only)", n(start["plain_s"])],
                 ],
+            )
+        )
+    training = figures.get("training")
+    if training:
+        done = "failed: see the JSON" if "failed" in training else n(training["seconds"])
+        parts.append(
+            stats.markdown_table(
+                ["6. training", "seconds"],
+                [["the sample bot, `python -m bot train --force`", done]],
             )
         )
     return "\n\n".join(parts)
@@ -661,6 +862,19 @@ def latency_figures(latency: Latency) -> dict[str, Any]:
         rows[name] = {
             "p50": stats.ratio(rows[top]["p50_ms"], rows["a"]["p50_ms"]),
             "p95": stats.ratio(rows[top]["p95_ms"], rows["a"]["p95_ms"]),
+        }
+    kinds = [
+        kind
+        for kind in PERSONAL_KINDS
+        if kind in latency.personal or kind in latency.personal_failures
+    ]
+    if kinds:
+        rows["personal"] = {
+            kind: {
+                **stats.summary(latency.personal.get(kind, [])),
+                "failed": latency.personal_failures.get(kind, 0),
+            }
+            for kind in kinds
         }
     return rows
 
@@ -728,8 +942,18 @@ async def measure_servers(counts: Counts, figures: dict[str, Any], stamp: str) -
         figures["cold_start"] = {"rapport_s": rapport_seconds, "plain_s": plain_seconds}
         print(f"  plain Rasa answered after {plain_seconds:.0f} s", flush=True)
         if "latency" in counts.parts:
-            print(f"latency: {counts.conversations} conversations on each of a, b, c ...")
-            latency = await measure_latency(plain, server, visits["latency"], counts.conversations)
+            personal: list[dict[str, str]] = []
+            returning: list[Returning] = []
+            if "personal" in counts.parts:
+                personal = visits["personal"]
+                returning = seed_returning(server.settings.database_url, counts.conversations)
+            print(
+                f"latency: {counts.conversations} conversations on each of a, b, c"
+                f"{' and returning customers on b' if returning else ''} ..."
+            )
+            latency = await measure_latency(
+                plain, server, visits["latency"], counts.conversations, personal, returning
+            )
             figures["latency"] = latency_figures(latency)
         if "throughput" in counts.parts:
             print(f"throughput: {counts.concurrency} at once, {counts.load_messages} messages ...")
@@ -764,6 +988,13 @@ def main() -> int:
     if "memory" in counts.parts:
         print(f"memory: {', '.join(f'{size:,}' for size in counts.memory_sizes)} exchanges ...")
         figures["memory"] = measure_memory(counts)
+        if counts.postgres_sizes:
+            sizes = ", ".join(f"{size:,}" for size in counts.postgres_sizes)
+            print(f"memory on PostgreSQL: {sizes} exchanges ...", flush=True)
+            figures["postgres"] = measure_memory_on_postgres(counts)
+    if "training" in counts.parts:
+        print("training: python -m bot train --force into a temporary folder ...", flush=True)
+        figures["training"] = measure_training()
     figures["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     figures["machine"]["load_average_at_end"] = os.getloadavg()
     figures["total_seconds"] = time.monotonic() - began

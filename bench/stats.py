@@ -83,8 +83,14 @@ ACTION_SERVER_CENTRES: Centres = (
 OTHER = "other (event loop, libraries)"
 # Innermost frames of a thread that waits for work: under load py-spy counts some of these
 # samples as running (a woken thread waiting for the interpreter lock); they are no one's cost.
-WAITING_LEAVES = ("_worker (concurrent/futures/thread.py:",)
-WAITING = "waiting (idle worker threads)"
+# The memory broker's thread waits for events in its inbox (a C queue: its own frame is the
+# innermost) and the event loop in uvloop (C: Sanic's `serve` is the innermost).
+WAITING_LEAVES = (
+    "_worker (concurrent/futures/thread.py:",
+    "_drain_inbox (memory/ingest.py:",
+    "serve (sanic/server/runners.py:",
+)
+WAITING = "waiting (idle threads and event loop)"
 _FRAME_FILE = re.compile(r"\(([^()]*?)(?::\d+)?\)\s*$")
 
 

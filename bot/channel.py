@@ -301,6 +301,8 @@ class WidgetHub:
         self.offered[conversation_id] = widget_guards.offered_payloads(
             shown.get("quick_replies", [])
         )
+        # What a typed answer may press next (bot/typed_buttons.py).
+        await typed_buttons.offer(self.live, conversation_id, shown)
         metrics.messages_out(WidgetInput.name())
         if self.room_occupied(conversation_id) or await self.live.widget_elsewhere(conversation_id):
             # With Redis, socket.io's manager passes it to the process the widget is on.
@@ -824,7 +826,9 @@ class WidgetInput(InputChannel):
             started = time.monotonic()
             # A typed button title, or a plain yes to a yes-or-no question, acts as the bot's
             # own button (bot/typed_buttons.py).
-            meant = await typed_buttons.as_pressed(hub.app, conversation_id, words)
+            meant = await typed_buttons.as_pressed(
+                hub.live, conversation_id, words, typed_buttons.PlainYes.of(hub.shop)
+            )
             if meant != words:
                 metadata[typed_buttons.TYPED_KEY] = words
                 words = meant
@@ -844,11 +848,11 @@ class WidgetInput(InputChannel):
                 await hub.typing(conversation_id, False)
             try:
                 # A paused chat waiting for a person logs the message but says nothing: the
-                # customer still gets a reply (bot/waiting.py).
-                acknowledged = await waiting.answer_if_waiting(
+                # customer still gets a reply (bot/waiting.py). Once the bot has answered,
+                # neither check has anything to find.
+                if output.sent == 0 and not await waiting.answer_if_waiting(
                     hub.app, conversation_id, output, config.memory_database_url
-                )
-                if not acknowledged and output.sent == 0:
+                ):
                     await hub.answer_if_unanswered(sid, conversation_id)
             except Exception:
                 logger.exception("acknowledging a message to %s failed", conversation_id)

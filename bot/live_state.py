@@ -8,6 +8,10 @@ process is sent there, a message kept while nobody was connected is delivered on
 process the widget comes back to, and an agent on one process sees the customer typing on
 another. While Redis does not answer, `RedisLiveState` logs an error and serves from this
 process's own state: the bot keeps answering the customers connected here.
+
+Both also keep the buttons of the bot's latest message to each conversation, so that a typed
+answer can act as one of them (bot/typed_buttons.py) on whichever process the next message
+arrives.
 """
 
 from __future__ import annotations
@@ -63,6 +67,13 @@ class LiveState(Protocol):
     async def agent_socket_closed(self, agent: str) -> bool:
         """Count one live console of `agent` gone; True when it was their last one anywhere."""
 
+    async def offer_buttons(self, conversation_id: str, buttons: list[dict[str, Any]]) -> None:
+        """Note the buttons of the bot's latest message to a conversation (none: it has none)."""
+
+    async def take_buttons(self, conversation_id: str) -> list[dict[str, Any]]:
+        """The buttons of the bot's latest message, when no customer message has taken them
+        since; a customer message takes them (bot/typed_buttons.py)."""
+
 
 class LocalLiveState:
     """Everything in this process: one Rasa process serves every customer and agent."""
@@ -71,6 +82,7 @@ class LocalLiveState:
         self.pending: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
         self.typed: OrderedDict[str, float] = OrderedDict()
         self.agent_sockets: dict[str, int] = {}
+        self.buttons: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
 
     async def keep(self, conversation_id: str, shown: dict[str, Any]) -> None:
         queue = self.pending.setdefault(conversation_id, [])
@@ -114,6 +126,16 @@ class LocalLiveState:
         self.agent_sockets.pop(agent, None)
         return True
 
+    async def offer_buttons(self, conversation_id: str, buttons: list[dict[str, Any]]) -> None:
+        self.buttons.pop(conversation_id, None)
+        if buttons:
+            self.buttons[conversation_id] = buttons
+            while len(self.buttons) > MAX_PENDING_CONVERSATIONS:
+                self.buttons.popitem(last=False)
+
+    async def take_buttons(self, conversation_id: str) -> list[dict[str, Any]]:
+        return self.buttons.pop(conversation_id, [])
+
 
 class RedisLiveState:
     """The same state in Redis, shared by every process that names the same REDIS_URL.
@@ -122,7 +144,7 @@ class RedisLiveState:
     expiring); `widgets:<conversation>` a hash of socket -> process; `agents:<agent>` a hash of
     process -> live consoles; `process:<id>` each process's heartbeat, so the sockets of a
     process that died stop counting within ALIVE_SECONDS; `typing:<conversation>` a short-lived
-    flag.
+    flag; `buttons:<conversation>` the buttons of the bot's latest message (expiring).
     """
 
     def __init__(self, url: str, client: Any = None) -> None:
@@ -324,6 +346,35 @@ class RedisLiveState:
         except Exception as error:
             self._failed("noting an agent's console closed", error)
             return last_here
+
+    # -- the bot's latest buttons ------------------------------------------------------------
+
+    async def offer_buttons(self, conversation_id: str, buttons: list[dict[str, Any]]) -> None:
+        # Here too, so that this process still knows them while Redis does not answer.
+        await self.local.offer_buttons(conversation_id, buttons)
+        key = f"{PREFIX}buttons:{conversation_id}"
+        try:
+            if buttons:
+                await self.client.set(key, json.dumps(buttons), ex=PENDING_SECONDS)
+            else:
+                await self.client.delete(key)
+        except Exception as error:
+            self._failed("noting the buttons offered to a customer", error)
+
+    async def take_buttons(self, conversation_id: str) -> list[dict[str, Any]]:
+        here = await self.local.take_buttons(conversation_id)
+        key = f"{PREFIX}buttons:{conversation_id}"
+        try:
+            # One transaction: the buttons answer one customer message only.
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.get(key)
+                pipe.delete(key)
+                raw, _ = await pipe.execute()
+        except Exception as error:
+            self._failed("reading the buttons offered to a customer", error)
+            return here
+        buttons = json.loads(raw) if raw else []
+        return buttons if isinstance(buttons, list) else []
 
 
 def live_state(redis_url: str) -> LiveState:

@@ -26,9 +26,26 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 
-from bot import logs, metrics, typed_buttons, waiting
+from bot import composition, logs, metrics, typed_buttons, waiting
+from bot.live_state import LiveState
 
 logger = logging.getLogger(__name__)
+
+
+def live_state_of(app: Sanic | None) -> LiveState:
+    """The live state this process shares with the other Rasa processes: the widget
+    channel's when the server has one (the console's messages go through it), else the
+    composition root's."""
+    hub = getattr(getattr(app, "ctx", None), "rapport_widget", None)
+    live = getattr(hub, "live", None)
+    return live if live is not None else composition.server().live_state()
+
+
+def plain_yes(app: Sanic | None) -> typed_buttons.PlainYes:
+    """The business file's plain yes (the widget channel's file when the server has one)."""
+    hub = getattr(getattr(app, "ctx", None), "rapport_widget", None)
+    shop = getattr(hub, "shop", None) or composition.server().business()
+    return typed_buttons.PlainYes.of(shop)
 
 
 def bearer_token_matches(header: str | None, token: str) -> bool:
@@ -92,16 +109,22 @@ class TokenRestInput(RestInput):
             try:
                 with logs.about(message.sender_id):
                     app = server.get("app")
-                    if app is not None and message.sender_id is not None and message.text:
+                    live = live_state_of(app)
+                    if message.sender_id is not None and message.text:
                         # A typed button title, or a plain yes to a yes-or-no question, acts
                         # as the bot's own button (bot/typed_buttons.py).
-                        meant = await typed_buttons.as_pressed(app, message.sender_id, message.text)
+                        meant = await typed_buttons.as_pressed(
+                            live, message.sender_id, message.text, plain_yes(app)
+                        )
                         if meant != message.text:
                             typed = {typed_buttons.TYPED_KEY: message.text}
                             message.metadata = {**(message.metadata or {}), **typed}
                             message.text = meant
                     await on_new_message(message)
                     await acknowledged(message)
+                    if message.sender_id is not None:
+                        replies = getattr(message.output_channel, "messages", None) or [None]
+                        await typed_buttons.offer(live, message.sender_id, replies[-1])
                     await with_console_messages(message)
             finally:
                 metrics.messages_out(channel, len(getattr(message.output_channel, "messages", [])))
@@ -111,6 +134,8 @@ class TokenRestInput(RestInput):
             app = server.get("app")
             if app is None or message.sender_id is None:
                 return
+            if getattr(message.output_channel, "messages", None):
+                return  # the bot answered: the chat is not one waiting with the message unread
             try:
                 # A paused chat waiting for a person logs the message but says nothing: the
                 # caller still gets the acknowledgement, as the widget does (bot/waiting.py).
@@ -127,12 +152,19 @@ class TokenRestInput(RestInput):
             collected = getattr(message.output_channel, "messages", None)
             if app is None or message.sender_id is None or collected is None:
                 return
+            hub = getattr(app.ctx, "rapport_widget", None)
             try:
-                events = await waiting.conversation_events(app, message.sender_id)
+                if hub is not None:
+                    # The console sends through the widget channel, which keeps what no widget
+                    # was connected to receive (a REST conversation has none): take that.
+                    kept = await hub.live.take(message.sender_id)
+                    waiting_for_them = waiting.as_rest_messages(kept)
+                else:
+                    events = await waiting.conversation_events(app, message.sender_id)
+                    waiting_for_them = waiting.console_messages_before_latest(events)
             except Exception:
                 logger.exception("reading the agent's replies to %s failed", message.sender_id)
                 return
-            waiting_for_them = waiting.console_messages_before_latest(events)
             collected[:0] = [
                 {"recipient_id": message.sender_id, **shown} for shown in waiting_for_them
             ]

@@ -92,6 +92,20 @@ def console_messages_before_latest(events: Sequence[Mapping[str, Any]]) -> list[
     return found
 
 
+def as_rest_messages(kept: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The widget channel's kept messages (the console's, for a conversation with no widget)
+    in Rasa's message shape, as `console_messages_before_latest` gives them."""
+    found: list[dict[str, Any]] = []
+    for shown in kept:
+        if not shown.get("text"):
+            continue
+        message: dict[str, Any] = {"text": str(shown["text"])}
+        if shown.get("agent"):
+            message["metadata"] = {"agent": str(shown["agent"])}
+        found.append(message)
+    return found
+
+
 async def conversation_events(app: Any, conversation_id: str) -> list[dict[str, Any]]:
     """The conversation's events as dicts ([] without a tracker store or a conversation)."""
     agent = getattr(getattr(app, "ctx", None), "agent", None)

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bot.widget_guards import INTENT_PREFIX
+from memory.records import TYPED_KEY
 
 MAX_HISTORY_MESSAGES = 200
 _CONTENT_KEYS = ("image", "attachment", "elements")
@@ -142,7 +143,7 @@ def history(
             text = str(event["text"])
             metadata = event.get("metadata")
             # A typed answer that acted as a button shows as the customer typed it.
-            typed = metadata.get("typed") if isinstance(metadata, Mapping) else None
+            typed = metadata.get(TYPED_KEY) if isinstance(metadata, Mapping) else None
             item = {
                 "id": message_id("u", event.get("timestamp")),
                 "timestamp": event.get("timestamp"),

@@ -142,6 +142,22 @@ DEFAULT_SLOT_FACTS: Mapping[str, tuple[str, str]] = MappingProxyType(
 )
 
 
+# Every fact is said in the first person ("I ride ...", "my name is ...", "call me ..."), or
+# as an aim with the subject left out ("dreaming of ...", "training for ..."): a message
+# with none of these words states no fact, and is not parsed (most messages are questions).
+FIRST_PERSON = frozenset({"i", "me", "my"})
+LEFT_OUT_SUBJECT_ENDING = "ing"
+
+
+def could_state_a_fact(words: Doc) -> bool:
+    """Whether a tokenised message has a word that a fact needs (FIRST_PERSON, or an -ing
+    word that may be an aim with the subject left out)."""
+    return any(
+        word.lower_ in FIRST_PERSON or word.lower_.endswith(LEFT_OUT_SUBJECT_ENDING)
+        for word in words
+    )
+
+
 def _is_me(token: Token) -> bool:
     return token.lower_ in ("i", "me") and token.dep_ in ("nsubj", "nsubjpass")
 
@@ -520,14 +536,22 @@ class FactExtractor:
         text = text.strip()[:2000]
         if not text or text.startswith("/"):
             return []
-        doc = self.nlp(text)
-        found: list[ExtractedFact] = []
-        for sentence in doc.sents:
-            for finder in (_names, _bikes, _styles, _favourites, _sizes, _aspirations):
-                for fact in finder(sentence):
-                    if fact.value and fact not in found:
-                        found.append(fact)
-        return found
+        # The tokenizer alone is cheap; the tagger, parser and entities are not.
+        words = self.nlp.tokenizer(text)
+        if not could_state_a_fact(words):
+            return []
+        return facts_of(self.nlp(words))
+
+
+def facts_of(doc: Doc) -> list[ExtractedFact]:
+    """The facts a parsed customer message states about the customer."""
+    found: list[ExtractedFact] = []
+    for sentence in doc.sents:
+        for finder in (_names, _bikes, _styles, _favourites, _sizes, _aspirations):
+            for fact in finder(sentence):
+                if fact.value and fact not in found:
+                    found.append(fact)
+    return found
 
 
 def facts_from_slots(

@@ -30,7 +30,7 @@ from memory.db import MemoryUnavailable
 from memory.facts import DEFAULT_SLOT_FACTS, facts_from_slots
 from memory.files import private_file
 from memory.privacy import forget_sender
-from memory.records import Exchange
+from memory.records import TYPED_KEY, Exchange
 from memory.store import MemoryStore
 
 logger = logging.getLogger(__name__)
@@ -152,7 +152,7 @@ class EventIngestor:
         if kind == "user":
             # A typed answer that acted as a button (bot/typed_buttons.py) keeps the words the
             # customer wrote in its metadata: those are the exchange, not the payload.
-            typed = _mapping(event.get("metadata")).get("typed")
+            typed = _mapping(event.get("metadata")).get(TYPED_KEY)
             if isinstance(typed, str) and typed:
                 text = typed[:MAX_TEXT]
             parse = _mapping(event.get("parse_data"))

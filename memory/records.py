@@ -18,6 +18,10 @@ ISSUE_STATES = ("open", "resolved", "closed")
 PROMISE_STATES = ("open", "kept", "broken", "cancelled")
 FEEDBACK_KINDS = ("feedback", "idea")
 FEEDBACK_STATES = ("received", "acknowledged", "planned", "done", "declined")
+# The key of a customer message's metadata that keeps the customer's own words when a typed
+# answer acted as one of the bot's buttons (bot/typed_buttons.py): the exchange log and the
+# widget's history show those words, not the button's payload.
+TYPED_KEY = "typed"
 
 
 class UnknownCustomer(LookupError):

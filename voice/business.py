@@ -238,6 +238,10 @@ class Vocabulary:
     # Days named in a question about hours: a weekday or one of RELATIVE_DAYS, with spellings.
     days: tuple[Term, ...] = ()
     price_question: tuple[str, ...] = ()
+    # A plain yes ("yep", "yes that's it"): its first word one of `yes_words`, every other word
+    # one of `yes_words` or `yes_also` (bot/typed_buttons.py).
+    yes_words: tuple[str, ...] = ()
+    yes_also: tuple[str, ...] = ()
 
     def bike_kind(self, name: str | None) -> Term | None:
         """The kind of bike a word names, by its name or one of its spellings."""
@@ -925,6 +929,7 @@ _VOCABULARY_KEYS = (
     "facts",
     "days",
     "price_question",
+    "plain_yes",
 )
 
 
@@ -982,6 +987,14 @@ def _vocabulary(reader: _Reader, root: CommentedMap) -> Vocabulary:
         reader.keys(money, path, (), ("symbols", "words"))
         symbols = reader.tags(money, "symbols", path)
         currency_words = reader.tags(money, "words", path)
+    yes_words: tuple[str, ...] = ()
+    yes_also: tuple[str, ...] = ()
+    if "plain_yes" in node:
+        path = "vocabulary.plain_yes"
+        yes = reader.mapping(node, "plain_yes", path)
+        reader.keys(yes, path, ("words",), ("also",))
+        yes_words = reader.tags(yes, "words", path)
+        yes_also = reader.tags(yes, "also", path)
     return Vocabulary(
         bike_kinds=_terms(reader, node, "bike_kinds", needs_intent=False),
         purposes=_terms(reader, node, "purposes", needs_intent=False),
@@ -993,6 +1006,8 @@ def _vocabulary(reader: _Reader, root: CommentedMap) -> Vocabulary:
         facts=_terms(reader, node, "facts", needs_intent=True),
         days=_days(reader, node),
         price_question=reader.tags(node, "price_question", "vocabulary"),
+        yes_words=yes_words,
+        yes_also=yes_also,
     )
 
 

@@ -41,6 +41,22 @@ async def test_kept_messages_are_capped_and_expire(
     assert [m["id"] for m in await a.take("c1")] == ["m2", "m3", "m4"]
 
 
+async def test_the_buttons_sent_by_one_process_are_taken_once_by_either(
+    redis: RedisServer,
+) -> None:
+    from bot import live_state
+
+    a, b = RedisLiveState(redis.url), RedisLiveState(redis.url)
+    buttons = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+    await a.offer_buttons("c1", buttons)
+    assert 0 < await a.client.ttl(f"{PREFIX}buttons:c1") <= live_state.PENDING_SECONDS
+    assert await b.take_buttons("c1") == buttons
+    assert await a.take_buttons("c1") == []  # taken by the customer's message on b
+    await b.offer_buttons("c1", buttons)
+    await a.offer_buttons("c1", [])  # a later message without buttons, sent by a
+    assert await b.take_buttons("c1") == []
+
+
 async def test_a_widget_on_one_process_is_seen_by_the_other_until_it_leaves(
     redis: RedisServer,
 ) -> None:
@@ -112,6 +128,8 @@ async def test_while_redis_is_down_a_process_keeps_its_own_and_says_so(
             await a.customer_typed("c1", True)
             assert await a.customer_typing("c1")
             assert not await a.widget_elsewhere("c1")
+            await a.offer_buttons("c1", [{"title": "Yes", "payload": "/affirm"}])
+            assert await a.take_buttons("c1") == [{"title": "Yes", "payload": "/affirm"}]
             assert not await a.reachable()
         assert "Redis (REDIS_URL) does not answer" in caplog.text
     finally:

@@ -95,3 +95,17 @@ def test_profile_shares_add_up_and_come_largest_first() -> None:
     assert sum(shares.values()) == pytest.approx(1.0)
     assert stats.shares(stats.profile_counts([])) == {}
     assert "| dialogue policies | 14 % |" in stats.shares_table("where", shares)
+
+
+def test_the_brokers_thread_and_the_event_loop_waiting_are_no_ones_cost() -> None:
+    broker = "run (threading.py:953);_run (memory/ingest.py:430)"
+    lines = [
+        f"{broker};_drain_inbox (memory/ingest.py:382) 200",
+        f"{broker};_drain_inbox (memory/ingest.py:389);put (memory/ingest.py:250) 7",
+        "<module> (rasa/__main__.py:1);serve (sanic/server/runners.py:155) 40",
+        "<module> (rasa/__main__.py:1);serve (sanic/server/runners.py:155);x (rasa/a.py:2) 3",
+    ]
+    counts = stats.profile_counts(lines)
+    assert counts[stats.WAITING] == 240
+    assert counts["memory broker and fact extraction"] == 7  # writing the outbox is work
+    assert counts["the rest of Rasa (processor, graph, events)"] == 3

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.typed_buttons import TYPED_KEY
 from memory.ingest import EventIngestor
+from memory.records import TYPED_KEY
 
 
 def _user(text: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
