@@ -395,6 +395,8 @@ async def answer_recommendation(
     events = [SlotSet("bike_type", interest)] if interest else []
     phrase = interest_phrase(shop, interest) if interest else shop.template("any_interest")
     products = recommend.without_owned(card, choose_products(shop, interest, wants))
+    if names_a_bike(shop, text):  # "a road bike for a beginner": bikes, no tyre among them
+        products = [product for product in products if product.is_bike] or products
     over_budget = False
     bikes_for_it = shop.products_for(interest, bikes=True)
     cheapest_bike = min((p.price for p in shop.products if p.is_bike), default=None)

@@ -8,7 +8,13 @@ import pytest
 from action_testkit import entity, make_tracker, rendered, said
 
 from actions.fallback import ActionFallbackLadder
-from actions.shop import ActionBuyProduct, ActionRecommendProduct, ActionTellRepairService
+from actions.shop import (
+    TODAY_AND_DAY_RESPONSES,
+    ActionBuyProduct,
+    ActionRecommendProduct,
+    ActionTellHours,
+    ActionTellRepairService,
+)
 from bot.settings import ROOT
 from voice import business
 from voice.asked import is_question
@@ -141,3 +147,20 @@ async def test_a_product_sentence_reads_right_for_a_plural_name(dispatcher, doma
     await ActionBuyProduct().run(dispatcher, tracker, domain)
     words = " ".join(rendered(domain, message) for message in dispatcher.messages)
     assert f"{name} is " not in words and f"{name} are " not in words
+
+
+async def test_a_bike_asked_for_is_not_mixed_with_parts(dispatcher, domain) -> None:
+    tracker = make_tracker(
+        "product_recommendation", "a road bike for a beginner", [entity("bike_type", "road")]
+    )
+    await ActionRecommendProduct().run(dispatcher, tracker, domain)
+    lines = dispatcher.messages[0]["product_lines"]
+    named = [product for product in SHOP.products if product.name in lines]
+    assert named and all(product.is_bike for product in named)
+
+
+async def test_closing_time_tonight_is_about_today_not_the_week(dispatcher, domain) -> None:
+    tracker = make_tracker("ask_hours", "wen do u shut 2nite")
+    await ActionTellHours().run(dispatcher, tracker, domain)
+    assert said(dispatcher)[0] in TODAY_AND_DAY_RESPONSES.values()
+    assert "hours_lines" not in dispatcher.messages[0]
