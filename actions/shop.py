@@ -196,8 +196,8 @@ def choose_products(
 
 
 def parts_named(shop: Business, text: str | None) -> list[Product]:
-    """The things other than bikes a message names by their kind ("tyres", "lights for my
-    commute", "a good lock"), as the catalogue's tags name them."""
+    """The things other than bikes a message names by their kind (the words of the catalogue's
+    tags: "which <kind> would you recommend"), in the catalogue's order."""
     catalogue = Catalogue.of(shop)
     said = words_of(text or "")
     found: list[Product] = []
@@ -377,7 +377,7 @@ async def answer_recommendation(
     wants = read_wants(shop, text, interest.strip().lower() if interest else None)
     interest = wants.interest
     parts = parts_named(shop, text)
-    if parts:  # "what tyres would you recommend": those, not bikes
+    if parts:  # "which <part> would you recommend": those, not bikes
         chosen = choose_parts(parts, wants)
         phrase = interest_phrase(shop, interest) if interest else chosen[0].category
         dispatcher.utter_message(
@@ -395,7 +395,7 @@ async def answer_recommendation(
     events = [SlotSet("bike_type", interest)] if interest else []
     phrase = interest_phrase(shop, interest) if interest else shop.template("any_interest")
     products = recommend.without_owned(card, choose_products(shop, interest, wants))
-    if names_a_bike(shop, text):  # "a road bike for a beginner": bikes, no tyre among them
+    if names_a_bike(shop, text):  # "a <kind> bike for a beginner": bikes, no part among them
         products = [product for product in products if product.is_bike] or products
     over_budget = False
     bikes_for_it = shop.products_for(interest, bikes=True)
@@ -559,7 +559,7 @@ def repair_ready(shop: Business, service: RepairService) -> str:
 def answer_repair_service(
     dispatcher: CollectingDispatcher, shop: Business, text: str | None
 ) -> Events:
-    """A question about the workshop ("how much is a tune-up", "do you fix e-bikes?"): the
+    """A question about the workshop ("how much is a <service>", "do you fix <kind>s?"): the
     price and time of the service it names, or of every service, and an offer to book."""
     service = shop.repair_service(text)
     if service is not None:
