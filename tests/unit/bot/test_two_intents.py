@@ -162,14 +162,3 @@ def test_a_complaint_behind_a_greeting_must_be_read_surely() -> None:
     assert chosen_intent(unhappy, careful) == "complain"
     asking = ranking(("greet", 0.8), ("order_status", 0.1))
     assert chosen_intent(asking, careful) == "order_status"
-
-
-def test_the_shipped_config_asks_more_of_a_complaint_and_a_booking_behind_a_greeting() -> None:
-    pipeline = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
-    [step] = [step for step in pipeline if step["name"] == "bot.nlu.RequestChooser"]
-    rules = ChoiceRules.from_config(step)
-    for name in ("complain", "book_repair"):
-        assert rules.least_for(name) > rules.min_request
-    assert set(rules.min_request_for) <= set(
-        yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"]
-    )
