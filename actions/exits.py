@@ -60,9 +60,9 @@ EXAMPLE, WAY_OUT, PERSON = 1, 2, 3
 REQUEST_INTENTS = frozenset(
     {
         "order_status", "buy_product", "price_match", "product_recommendation", "book_repair",
-        "repair_status", "return_request", "ask_returns_policy", "loyalty_balance",
-        "redeem_reward", "community_events", "request_human", "what_do_you_know", "forget_me",
-        "export_my_data", "ask_hours", "ask_location",
+        "repair_status", "return_request", "ask_returns_policy", "ask_repair_service",
+        "loyalty_balance", "redeem_reward", "community_events", "request_human",
+        "what_do_you_know", "forget_me", "export_my_data", "ask_hours", "ask_location",
     }
 )  # fmt: skip
 FORM_INTENTS = {"repair_form": "book_repair", "return_form": "return_request"}

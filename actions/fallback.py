@@ -9,6 +9,8 @@ product, a repair, a clinic, a ride, the hours...), ask whether that is what the
 ("Are you asking about our opening hours?"), with a yes that asks for it and a no, on any rung:
 after two misses "sorry, english: do you have electric bikes?" is still asked about, not
 offered a person.
+A question that names nothing of the shop's ("any student discount?") is answered honestly: the
+bot doesn't know, and a person can tell (the phone, the email, or bringing one in).
 Rung 1: ask to rephrase, with the two closest guesses as buttons. Rung 2 (the second miss in a
 row, or anything out of scope): offer the main things the bot can do. Rung 3: offer a person,
 which routes to the handoff. The rung is counted from the conversation itself (the misses in a
@@ -27,6 +29,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import base
 from actions.base import DomainDict, Events, ShopAction
 from actions.shop import COMPLAINT_ACTION, HOURS_ACTION, day_after_hours, reports_fault
+from voice.asked import is_question
 from voice.business import Business
 from voice.catalogue import Catalogue, Match
 from voice.other_language import looks_foreign
@@ -165,6 +168,14 @@ async def answer_fallback(
                 buttons=did_you_mean_buttons(shop, guess),
             )
             return []
+    if intent == "nlu_fallback" and step < 3 and is_question(text):
+        # A question the bot cannot answer ("any student discount?"): no guessing and no
+        # unrelated buttons, but who can tell the customer.
+        place = shop.locations[0]
+        dispatcher.utter_message(
+            response="utter_fallback_dont_know", phone=place.phone, email=place.email
+        )
+        return []
     if step == 1:
         buttons = guesses(tracker, shop)
         if buttons:

@@ -41,7 +41,7 @@ from actions.ownership import (
     reference_of,
     shown,
 )
-from actions.shop import shop_records
+from actions.shop import repair_ready, shop_records
 from actions.shop_records import OrderRecord, normalise_reference
 from voice.business import Business, RepairService, Vocabulary
 from voice.say_yes import Request
@@ -261,16 +261,10 @@ async def answer_status(
 
 def repair_estimate(shop: Business, service: RepairService) -> str:
     """A booked repair's usual price and time, in the business file's words."""
-    if service.lead_time_days == 0:
-        ready = shop.template("repair_ready_same_day")
-    else:
-        ready = base.plural(
-            service.lead_time_days,
-            shop.template("repair_ready_days_one"),
-            shop.template("repair_ready_days_other"),
-        )
     return shop.template("repair_estimate").format(
-        service=service.name, price=shop.format_price(service.price), ready=ready
+        service=service.name,
+        price=shop.format_price(service.price),
+        ready=repair_ready(shop, service),
     )
 
 

@@ -22,8 +22,8 @@ from actions.base import DomainDict, Events, ShopAction
 from actions.shop_records import CustomerRecord, ShopRecords, resolve_records
 from memory import services
 from voice.asked import asks_price, days_asked, thing_asked_for
-from voice.business import WEEKDAYS, Business, Clinic, Event, Product, Reward
-from voice.catalogue import Catalogue
+from voice.business import WEEKDAYS, Business, Clinic, Event, Product, RepairService, Reward
+from voice.catalogue import Catalogue, phrase_at, words_of
 from voice.say_yes import Choice, Request
 from voice.wants import Wants, amounts, read_wants, within
 
@@ -195,6 +195,46 @@ def choose_products(
     return bikes + extras
 
 
+def parts_named(shop: Business, text: str | None) -> list[Product]:
+    """The things other than bikes a message names by their kind (the words of the catalogue's
+    tags: "which <kind> would you recommend"), in the catalogue's order."""
+    catalogue = Catalogue.of(shop)
+    said = words_of(text or "")
+    found: list[Product] = []
+    for size in (2, 1):
+        for start in range(len(said) - size + 1):
+            for product in catalogue.of_kind(" ".join(said[start : start + size])):
+                if not product.is_bike and product not in found:
+                    found.append(product)
+    return found
+
+
+def names_a_bike(shop: Business, text: str | None) -> bool:
+    """Whether a message asks for a bike by a kind's longer words ("a road bike", "an electric
+    bike"), not only a kind of riding ("she rides road")."""
+    said = words_of(text or "")
+    return any(
+        phrase_at(said, words_of(spelling), whole=False) is not None
+        for kind in shop.vocabulary.bike_kinds
+        for spelling in kind.words
+        if len(words_of(spelling)) > 1
+    )
+
+
+def choose_parts(parts: list[Product], wants: Wants) -> list[Product]:
+    """The parts asked for within the budget (the cheapest when none is), those good for the
+    riding named first, in stock first."""
+    chosen = within(wants, parts) or sorted(parts, key=lambda product: product.price)[:1]
+    return sorted(
+        chosen,
+        key=lambda product: (
+            wants.interest is None or wants.interest not in product.good_for,
+            not product.in_stock,
+            product.price,
+        ),
+    )
+
+
 def similar_in_stock(shop: Business, product: Product) -> list[Product]:
     """Products of the same kind that are in the shop now."""
     return [
@@ -320,6 +360,10 @@ class ActionPriceMatch(ShopAction):
         return await answer_price_match(dispatcher, shop, tracker, base.named_product(tracker))
 
 
+# How many things are suggested for a budget that no bike fits.
+GIFTS = 3
+
+
 async def answer_recommendation(
     dispatcher: CollectingDispatcher,
     shop: Business,
@@ -332,6 +376,16 @@ async def answer_recommendation(
     suits them and why. Nothing within the budget: the nearest above it, said as a yes."""
     wants = read_wants(shop, text, interest.strip().lower() if interest else None)
     interest = wants.interest
+    parts = parts_named(shop, text)
+    if parts:  # "which <part> would you recommend": those, not bikes
+        chosen = choose_parts(parts, wants)
+        phrase = interest_phrase(shop, interest) if interest else chosen[0].category
+        dispatcher.utter_message(
+            response="utter_recommendation",
+            interest=phrase,
+            product_lines="\n".join(product_line(shop, product) for product in chosen),
+        )
+        return [SlotSet("bike_type", interest)] if interest else []
     if not interest and card is not None:
         interest = recommend.interest_from_card(card, shop)
     if not interest and not wants.has_budget:
@@ -341,9 +395,27 @@ async def answer_recommendation(
     events = [SlotSet("bike_type", interest)] if interest else []
     phrase = interest_phrase(shop, interest) if interest else shop.template("any_interest")
     products = recommend.without_owned(card, choose_products(shop, interest, wants))
+    if names_a_bike(shop, text):  # "a <kind> bike for a beginner": bikes, no part among them
+        products = [product for product in products if product.is_bike] or products
     over_budget = False
     bikes_for_it = shop.products_for(interest, bikes=True)
-    if wants.at_most is not None and bikes_for_it and not any(p.is_bike for p in products):
+    cheapest_bike = min((p.price for p in shop.products if p.is_bike), default=None)
+    gifts: list[Product] = []
+    no_bike_fits = (
+        wants.at_most is not None and cheapest_bike is not None and wants.at_most < cheapest_bike
+    )
+    if no_bike_fits and not names_a_bike(shop, text):
+        # A budget no bike of the shop's fits and no bike asked for ("a present, about £100"):
+        # the things for that riding within it, rather than a bike far above it.
+        found = within(wants, shop.products_for(interest, bikes=False))
+        gifts = recommend.without_owned(card, found)[:GIFTS]
+        products = gifts or products
+    if (
+        not gifts
+        and wants.at_most is not None
+        and bikes_for_it
+        and not any(p.is_bike for p in products)
+    ):
         # No bike within the budget: the nearest above it, said as a yes.
         nearest = Wants(interest, None, cheap=True)
         products = recommend.without_owned(card, choose_products(shop, interest, nearest))[:2]
@@ -471,6 +543,59 @@ class ActionTellLocation(ShopAction):
             email=place.email,
         )
         return []
+
+
+def repair_ready(shop: Business, service: RepairService) -> str:
+    """How long a repair usually takes, in the business file's words ("the same day", "3 days")."""
+    if service.lead_time_days == 0:
+        return shop.template("repair_ready_same_day")
+    return base.plural(
+        service.lead_time_days,
+        shop.template("repair_ready_days_one"),
+        shop.template("repair_ready_days_other"),
+    )
+
+
+def answer_repair_service(
+    dispatcher: CollectingDispatcher, shop: Business, text: str | None
+) -> Events:
+    """A question about the workshop ("how much is a <service>", "do you fix <kind>s?"): the
+    price and time of the service it names, or of every service, and an offer to book."""
+    service = shop.repair_service(text)
+    if service is not None:
+        dispatcher.utter_message(
+            response="utter_repair_service",
+            service=service.name,
+            price=shop.format_price(service.price),
+            ready=repair_ready(shop, service),
+            description=service.description,
+        )
+        return []
+    lines = "\n".join(
+        shop.wording.bullet_line(
+            shop.template("service_line").format(
+                name=found.name,
+                price=shop.format_price(found.price),
+                ready=repair_ready(shop, found),
+                description=found.description,
+            )
+        )
+        for found in shop.repairs
+    )
+    dispatcher.utter_message(response="utter_repair_services", service_lines=lines)
+    return []
+
+
+class ActionTellRepairService(ShopAction):
+    """What a repair costs and how long it takes, with an offer to book (never the booking)."""
+
+    def name(self) -> str:
+        return "action_tell_repair_service"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        return answer_repair_service(dispatcher, shop, (tracker.latest_message or {}).get("text"))
 
 
 async def reports_fault(text: str | None) -> bool:

@@ -72,6 +72,7 @@ class RequestChooser(GraphComponent, IntentClassifier):
             "min_request": 0.5,
             "min_person_unsure": 0.0,
             "split_symbol": "+",
+            "min_request_for": {},
         }
 
     def __init__(self, config: dict[str, Any]) -> None:

@@ -9,7 +9,8 @@ classifier trained on messages of two intents) and choose:
    `min_person` (unless the top intent is one of `person_yields_to`, such as asking whether
    the bot is a person);
 2. when the top intent is a pleasantry and a request scores at least `min_request`, the request
-   wins;
+   wins (or its own minimum in `min_request_for`: a complaint or a booking read behind a
+   greeting costs the customer an apology or a form, so it must be surer);
 3. otherwise the ranking stands.
 
 Plain Python over the parse result's dictionaries: the Rasa component in `bot.nlu` applies it to
@@ -20,7 +21,7 @@ are configuration (`config.yml`), so a shop with other intents changes no code.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 # The name Rasa's FallbackClassifier gives a message it did not understand.
@@ -43,6 +44,7 @@ class ChoiceRules:
     # an unsure answer inside a form ("about 50 days ago") is not a request for a person.
     min_person_unsure: float = 0.0
     split_symbol: str = "+"
+    min_request_for: Mapping[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> ChoiceRules:
@@ -55,7 +57,15 @@ class ChoiceRules:
             min_request=float(config["min_request"]),
             min_person_unsure=float(config.get("min_person_unsure") or 0.0),
             split_symbol=str(config.get("split_symbol") or "+"),
+            min_request_for={
+                str(name): float(least)
+                for name, least in (config.get("min_request_for") or {}).items()
+            },
         )
+
+    def least_for(self, name: str) -> float:
+        """How sure the classifier must be of request `name` for it to win over a pleasantry."""
+        return max(self.min_request, self.min_request_for.get(name, 0.0))
 
     def is_request(self, name: str) -> bool:
         return (
@@ -107,7 +117,7 @@ def chosen_intent(ranking: Sequence[Mapping[str, Any]], rules: ChoiceRules) -> s
     if top in rules.pleasantries:
         for entry in ranking[1:]:
             name = _name(entry)
-            if rules.is_request(name) and _confidence(entry) >= rules.min_request:
+            if rules.is_request(name) and _confidence(entry) >= rules.least_for(name):
                 return choose_from_parts(name.split(rules.split_symbol), rules)
     return None
 

@@ -58,6 +58,23 @@ def days_asked(shop: Business, text: str | None, today: dt.date) -> list[dt.date
     return days
 
 
+# How an English question starts ("what...", "do you...", "any student discount?"), for a
+# question typed without its question mark.
+QUESTION_STARTS = frozenset(
+    "what whats how hows where wheres when whens who whos why which whose do does did can could "
+    "will would shall should is are was were any have has".split()
+)
+
+
+def is_question(text: str | None) -> bool:
+    """Whether a message asks something: a question mark, or a question's first word."""
+    said = (text or "").strip()
+    words = words_of(said)
+    if not words or said.startswith("/"):
+        return False  # a bare "?" asks nothing the bot could answer
+    return said.endswith("?") or words[0] in QUESTION_STARTS
+
+
 def asks_price(shop: Business, text: str | None) -> bool:
     """Whether the message asks what something costs."""
     return _first_place(words_of(text or ""), shop.vocabulary.price_question) is not None

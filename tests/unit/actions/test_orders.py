@@ -104,7 +104,7 @@ async def test_a_booked_repair_is_stored_and_can_be_checked(dispatcher, domain) 
     reference = message["reference"]
     assert re.fullmatch(r"R-[2-9A-HJKMNP-Z]{8}", reference)
     assert message["date"] == "Saturday 28 November"
-    assert message["estimate_text"].startswith("A brake service is usually £30 and takes 1 day")
+    assert message["estimate_text"].startswith("Our brake service is usually £30 and takes 1 day")
     assert {(e["name"], e["value"]) for e in events} == {
         ("order_id", reference),
         ("known_bike", "Trek FX 3"),

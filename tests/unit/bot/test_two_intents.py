@@ -148,3 +148,17 @@ def test_the_shipped_config_asks_more_of_a_person_over_a_fallback() -> None:
     [step] = [step for step in pipeline if step["name"] == "bot.nlu.RequestChooser"]
     rules = ChoiceRules.from_config(step)
     assert rules.min_person_unsure > rules.min_person
+
+
+def test_a_complaint_behind_a_greeting_must_be_read_surely() -> None:
+    """ "hey me again, still thinking about that bike" ranked a greeting first and a complaint
+    at 0.17: the complaint won and the customer got an apology. A complaint or a booking behind
+    a pleasantry needs its own, higher minimum; other requests keep the usual one."""
+    careful = ChoiceRules(**{**RULES.__dict__, "min_request_for": {"complain": 0.3}})
+    back_again = ranking(("greet", 0.61), ("complain", 0.17), ("inform", 0.06))
+    assert chosen_intent(back_again, RULES) == "complain"  # without the rule: a complaint
+    assert chosen_intent(back_again, careful) is None
+    unhappy = ranking(("greet", 0.5), ("complain", 0.45))
+    assert chosen_intent(unhappy, careful) == "complain"
+    asking = ranking(("greet", 0.8), ("order_status", 0.1))
+    assert chosen_intent(asking, careful) == "order_status"

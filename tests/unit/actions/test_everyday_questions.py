@@ -1,0 +1,166 @@
+"""Everyday questions answered from the business file: a repair's price and time with an offer
+to book (never the booking form), parts recommended as parts, a present within a budget no bike
+fits, a question the bot cannot answer, and product sentences that read right for any name."""
+
+from __future__ import annotations
+
+import pytest
+from action_testkit import entity, make_tracker, rendered, said
+
+from actions.fallback import ActionFallbackLadder
+from actions.shop import (
+    TODAY_AND_DAY_RESPONSES,
+    ActionBuyProduct,
+    ActionRecommendProduct,
+    ActionTellHours,
+    ActionTellRepairService,
+)
+from bot.settings import ROOT
+from voice import business
+from voice.asked import is_question
+
+SHOP = business.load(ROOT / "business.yml")
+UNSURE = [
+    {"name": "nlu_fallback", "confidence": 0.5},
+    {"name": "order_status", "confidence": 0.3},
+    {"name": "community_events", "confidence": 0.2},
+]
+
+
+def service(name: str) -> business.RepairService:
+    return next(found for found in SHOP.repairs if found.name == name)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("what do you charge for an electric bike service", "e-bike service"),
+        ("how long would truing my wheel take, and the cost?", "wheel true"),
+        ("price of fixing a puncture?", "puncture repair"),
+        ("do you lot do tune ups", "tune-up"),
+    ],
+)
+async def test_a_question_about_a_service_gets_its_price_and_time_and_an_offer(
+    dispatcher, domain, text, name
+) -> None:
+    events = await ActionTellRepairService().run(
+        dispatcher, make_tracker("ask_repair_service", text), domain
+    )
+    assert events == []  # no form, no slot: only a yes books
+    assert said(dispatcher) == ["utter_repair_service"]
+    message = dispatcher.messages[0]
+    found = service(name)
+    assert message["service"] == found.name
+    assert message["price"] == SHOP.format_price(found.price)
+    words = rendered(domain, message)
+    assert SHOP.format_price(found.price) in words and "book" in words
+    offer = domain["responses"]["utter_repair_service"][0]["buttons"]
+    assert [button["payload"] for button in offer] == ["/book_repair", "/deny"]
+
+
+async def test_a_question_naming_no_service_lists_them_all(dispatcher, domain) -> None:
+    tracker = make_tracker("ask_repair_service", "do u do bike fitting")
+    await ActionTellRepairService().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_repair_services"]
+    lines = dispatcher.messages[0]["service_lines"].splitlines()
+    assert len(lines) == len(SHOP.repairs)
+    for line, found in zip(lines, SHOP.repairs, strict=True):
+        assert found.name in line and SHOP.format_price(found.price) in line
+    assert "a person from our team" in rendered(domain, dispatcher.messages[0])
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [("which tyres would you go for", "tyres"), ("lights for my ride home in the dark", "lights")],
+)
+async def test_parts_asked_for_are_recommended_not_bikes(
+    dispatcher, domain, text, category
+) -> None:
+    await ActionRecommendProduct().run(
+        dispatcher, make_tracker("product_recommendation", text), domain
+    )
+    assert said(dispatcher) == ["utter_recommendation"]
+    lines = dispatcher.messages[0]["product_lines"]
+    named = [product for product in SHOP.products if product.name in lines]
+    assert named and all(product.category == category for product in named)
+
+
+async def test_parts_within_a_budget_and_for_the_riding_named(dispatcher, domain) -> None:
+    tracker = make_tracker(
+        "product_recommendation",
+        "tyres for my road bike under £55",
+        [entity("bike_type", "road")],
+    )
+    await ActionRecommendProduct().run(dispatcher, tracker, domain)
+    lines = dispatcher.messages[0]["product_lines"]
+    prices = [p.price for p in SHOP.products if p.name in lines]
+    assert prices and all(price <= 55 for price in prices)
+
+
+async def test_a_present_within_a_budget_no_bike_fits_is_not_a_bike(dispatcher, domain) -> None:
+    tracker = make_tracker(
+        "product_recommendation",
+        "a present for my sister, she rides road, about 100 quid",
+        [entity("bike_type", "road")],
+    )
+    await ActionRecommendProduct().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_recommendation_within_budget"]
+    lines = dispatcher.messages[0]["product_lines"]
+    named = [product for product in SHOP.products if product.name in lines]
+    assert named and not any(product.is_bike for product in named)
+    assert all(product.price <= 100 for product in named)
+
+
+async def test_a_bike_above_the_budget_is_still_the_nearest_one(dispatcher, domain) -> None:
+    tracker = make_tracker(
+        "product_recommendation", "gravel bike under £1500", [entity("bike_type", "gravel")]
+    )
+    await ActionRecommendProduct().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_recommendation_over_budget"]
+    assert "Specialized Diverge" in dispatcher.messages[0]["product_lines"]
+
+
+@pytest.mark.parametrize(
+    "text", ["any student discount?", "do you do the cycle to work scheme", "what colours"]
+)
+async def test_a_question_the_bot_cannot_answer_gets_who_can(dispatcher, domain, text) -> None:
+    tracker = make_tracker("nlu_fallback", text, ranking=UNSURE)
+    await ActionFallbackLadder().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_fallback_dont_know"]
+    words = rendered(domain, dispatcher.messages[0])
+    assert SHOP.locations[0].phone in words and SHOP.locations[0].email in words
+    offer = domain["responses"]["utter_fallback_dont_know"][0]["buttons"]
+    assert offer[0]["payload"] == "/request_human"
+
+
+def test_a_question_is_told_from_a_statement() -> None:
+    assert is_question("u open sunday?") and is_question("whats the wifi password")
+    assert not is_question("blorp") and not is_question("my saddle squeaks")
+    assert not is_question("/ask_hours")
+
+
+@pytest.mark.parametrize("name", [p.name for p in SHOP.products])
+async def test_a_product_sentence_reads_right_for_a_plural_name(dispatcher, domain, name) -> None:
+    """'The Ortlieb panniers is £129' read wrong: the sentences name a product without a verb
+    that must agree with it."""
+    tracker = make_tracker("buy_product", f"how much is the {name}", [entity("product", name)])
+    await ActionBuyProduct().run(dispatcher, tracker, domain)
+    words = " ".join(rendered(domain, message) for message in dispatcher.messages)
+    assert f"{name} is " not in words and f"{name} are " not in words
+
+
+async def test_a_bike_asked_for_is_not_mixed_with_parts(dispatcher, domain) -> None:
+    tracker = make_tracker(
+        "product_recommendation", "a road bike for a beginner", [entity("bike_type", "road")]
+    )
+    await ActionRecommendProduct().run(dispatcher, tracker, domain)
+    lines = dispatcher.messages[0]["product_lines"]
+    named = [product for product in SHOP.products if product.name in lines]
+    assert named and all(product.is_bike for product in named)
+
+
+async def test_closing_time_tonight_is_about_today_not_the_week(dispatcher, domain) -> None:
+    tracker = make_tracker("ask_hours", "wen do u shut 2nite")
+    await ActionTellHours().run(dispatcher, tracker, domain)
+    assert said(dispatcher)[0] in TODAY_AND_DAY_RESPONSES.values()
+    assert "hours_lines" not in dispatcher.messages[0]
