@@ -517,16 +517,17 @@ class ActionRecommendProduct(ShopAction):
 
 
 def asked_events(
-    shop: Business, text: str | None, today: dt.date
+    shop: Business, text: str | None, today: dt.date, now: dt.time | None = None
 ) -> tuple[list[tuple[dt.date, Event]], list[Clinic]] | None:
     """The rides and clinics a message asks about by name, kind or day ("the fast one on
-    thursdays", "is there a clinic on mondays?"), or None when it names none (then all of them)."""
+    thursdays", "is there a clinic on mondays?"), or None when it names none (then all of them);
+    a ride that set off before `now` today is over."""
     if not text or text.startswith("/"):
         return None
     found = Catalogue.of(shop).mentioned(text, kinds=("event", "clinic"))
     named = {id(match.item.target) for match in found}
     days = days_asked(shop, text, today)
-    upcoming = shop.upcoming_events(today, limit=len(shop.events))
+    upcoming = shop.upcoming_events(today, limit=len(shop.events), now=now)
     events = [(day, event) for day, event in upcoming if id(event) in named or day in days]
     clinics = [clinic for clinic in shop.clinics if id(clinic) in named]
     weekdays = {WEEKDAYS[day.weekday()] for day in days}
@@ -543,7 +544,8 @@ class ActionCommunityEvents(ShopAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
-        today = base.today(shop)
+        now = base.now(shop)
+        today = now.date()
         pattern = shop.template("event_line")
         clinic = shop.template("clinic_line") if shop.clinics else ""
 
@@ -567,14 +569,15 @@ class ActionCommunityEvents(ShopAction):
                 time=_clock(found.time),
             )
 
-        asked = asked_events(shop, (tracker.latest_message or {}).get("text"), today)
+        asked = asked_events(shop, (tracker.latest_message or {}).get("text"), today, now.time())
         if asked is not None:
             events, clinics_asked = asked
             lines = [event_line(day, event) for day, event in events]
             lines += [shop.wording.bullet_line(clinic_line(found)) for found in clinics_asked]
             dispatcher.utter_message(response="utter_events_asked", lines="\n".join(lines))
             return []
-        lines = [event_line(day, event) for day, event in shop.upcoming_events(today)]
+        upcoming = shop.upcoming_events(today, now=now.time())
+        lines = [event_line(day, event) for day, event in upcoming]
         clinics = [clinic_line(found) for found in shop.clinics]
         if lines:
             response = "utter_events" if clinics else "utter_events_no_clinics"

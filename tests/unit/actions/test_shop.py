@@ -125,6 +125,28 @@ async def test_events_list_the_next_rides_and_the_clinics(dispatcher, domain) ->
     )
 
 
+async def test_a_ride_that_set_off_earlier_today_is_not_the_next_one(
+    dispatcher, domain, monkeypatch
+) -> None:
+    set_clock(monkeypatch, dt.datetime(2026, 11, 26, 21, 45))  # the Thursday ride left at 18:30
+    await ActionCommunityEvents().run(dispatcher, make_tracker("community_events"), domain)
+    lines = dispatcher.messages[0]["event_lines"].splitlines()
+    assert "Saturday Coffee Ride" in lines[0]
+    assert not any("Chaingang: today" in line for line in lines)
+    chaingang = [line for line in lines if "Chaingang" in line]
+    assert chaingang and "Thursday 3 December at 18:30" in chaingang[0]
+
+
+async def test_a_ride_asked_by_name_after_it_set_off_is_next_weeks(
+    dispatcher, domain, monkeypatch
+) -> None:
+    set_clock(monkeypatch, dt.datetime(2026, 11, 26, 22, 5))
+    tracker = make_tracker("community_events", "whats the chaingang like")
+    await ActionCommunityEvents().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_events_asked"]
+    assert "Thursday 3 December at 18:30" in dispatcher.messages[0]["lines"]
+
+
 async def test_loyalty_balance_of_a_signed_in_customer(dispatcher, domain) -> None:
     tracker = make_tracker("loyalty_balance", slots={"customer_id": "c-1001"})
     await ActionLoyaltyBalance().run(dispatcher, tracker, domain)
