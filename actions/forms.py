@@ -595,6 +595,12 @@ async def offer_next_open_day(
     return {"repair_date": None, HINT_SLOT: "repair_date", OFFERED_DAY_SLOT: next_open.isoformat()}
 
 
+# Questions whose answer is a description in the customer's own words: the whole message is
+# the answer unless it asks or requests something of its own ("it hurts on long rides" is a
+# reason, not a question about rides).
+DESCRIBED_SLOTS = frozenset({"return_reason", "repair_problem"})
+
+
 class SafeFormValidation(FormValidationAction, ABC):
     """A form's validation that never breaks the form: a failure is logged, and the customer
     is told and offered a person."""
@@ -631,7 +637,8 @@ class SafeFormValidation(FormValidationAction, ABC):
                 # A button's label, a menu label or another request is never an answer.
                 shop = await base.load_business()
                 labels = [item.label for item in shop.menu]
-                request = is_request(tracker, tracker.get_slot(asked), labels)
+                described = asked in DESCRIBED_SLOTS  # the customer's own words were asked for
+                request = is_request(tracker, tracker.get_slot(asked), labels, described)
                 if request and not self.answers_anyway(tracker, asked):
                     values = await self.not_an_answer(dispatcher, tracker, asked)
                     return [SlotSet(slot, value) for slot, value in values.items()]

@@ -273,11 +273,6 @@ def test_check_an_order_and_return_past_the_window(bot: Bot) -> None:
     assert ("return", "yes_with_condition", "past the returns window, within 60 days") in decisions
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known miss since 2026-11-26 night: 'it hurts on long rides' reads as community_events"
-    " (0.70) now that an ache on rides is no longer serious, and the return form asks again",
-)
 def test_a_return_reason_that_mentions_rides_is_the_reason(bot: Bot) -> None:
     assert "email address" in bot.say("ache", '/order_status{"order_id": "A5521"}')
     assert "on its way" in bot.say("ache", "sam.taylor@example.com BS6 5QA")
