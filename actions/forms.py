@@ -24,7 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base, ownership, requests
 from actions.base import DomainDict, Events, ShopAction
-from actions.booking_changes import BOOKING_INTENT, booking_changed, made_this_session, says_change
+from actions.booking_changes import BOOKING_INTENT, booking_changed, says_change
 from actions.exits import (
     HINT_SLOT,
     UNKNOWN,
@@ -652,8 +652,9 @@ class SafeFormValidation(FormValidationAction, ABC):
 
 
 async def changed_booking(shop: Business, tracker: Tracker) -> RepairRecord | None:
-    """The booking made in this session that the booking request changes ("…instead", "make it
-    wednesday"), whose bike and repair stay unless the request names others; None otherwise."""
+    """The customer's own booking that the booking request changes ("…instead", "make it
+    wednesday", "move R-7KQ2M9XA to sunday"), whose bike and repair stay unless the request
+    names others; None otherwise."""
     texts = base.messages_since(tracker, BOOKING_INTENT)
     today = base.today(shop)
 
@@ -662,10 +663,9 @@ async def changed_booking(shop: Business, tracker: Tracker) -> RepairRecord | No
 
     if not any(says_change(text, names_day(text)) for text in texts):
         return None
-    if not made_this_session(tracker):
-        return None
     booked_here = (await base.services()).bookings()
-    return await asyncio.to_thread(booking_changed, tracker, booked_here, names_day)
+    asker = await ownership.asker_of(tracker)
+    return await asyncio.to_thread(booking_changed, tracker, booked_here, names_day, asker, today)
 
 
 class ValidateRepairForm(SafeFormValidation):

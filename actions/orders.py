@@ -455,10 +455,12 @@ class ActionSubmitRepair(ShopAction):
             tracker,
             booked_here,
             lambda text: parse_day(text, today, shop.vocabulary.days) is not None,
+            await asker_of(tracker),
+            today,
         )
         reference = None if record is None else record.reference
-        changed = reference is not None and await asyncio.to_thread(
-            booked_here.change, reference, tracker.sender_id, bike, problem, drop_off
+        changed = record is not None and await asyncio.to_thread(
+            booked_here.change, record.reference, record.conversation_id, bike, problem, drop_off
         )
         if not changed or reference is None:
             reference = await asyncio.to_thread(
