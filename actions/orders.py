@@ -20,7 +20,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base, exits, requests
 from actions.base import DomainDict, Events, ShopAction
-from actions.booking_changes import booking_changed
+from actions.booking_changes import ahead_of, booking_changed
+from actions.bookings import tell_bookings
 from actions.exits import UNKNOWN
 from actions.forms import BOUGHT_SLOT, NO_ORDER, UNKNOWN_AGE, parse_day
 from actions.ownership import (
@@ -301,6 +302,12 @@ async def answer_repair_status(
     """How a repair is going: the one asked about, else the customer's own latest repair."""
     if reference is None:
         own = await own_repairs(shop, await asker_of(tracker))
+        ahead = ahead_of(
+            (record for record in own if record.conversation_id), base.today(shop)
+        )  # repairs booked through the bot, still to come
+        if len(ahead) > 1:  # "have I got 2 bookings now?": all of them, to move or cancel one
+            tell_bookings(dispatcher, shop, sorted(ahead, key=lambda record: record.ready_date))
+            return []
         if own:
             return tell_status(dispatcher, shop, own[0])
     return await answer_status(dispatcher, shop, tracker, reference, ASK_REPAIR_NUMBER)
