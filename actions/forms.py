@@ -45,7 +45,7 @@ from actions.ownership import (
     MISSES_SLOT,
     POSTCODE_SLOT,
 )
-from actions.shop import shop_records
+from actions.shop import DAY_DISAGREES, day_disagreement, shop_records
 from actions.shop_records import (
     REFERENCE_EXAMPLE,
     OrderRecord,
@@ -53,7 +53,9 @@ from actions.shop_records import (
     normalise_reference,
 )
 from bot import metrics
+from voice.asked import disagreeing_day
 from voice.business import WEEKDAYS, Business, Term
+from voice.dates import numbered_days
 from voice.echo import says_what_is_wrong, trim_echo, without_findings
 from voice.items import as_said, names_a_thing, same_item
 from voice.say_yes import Request
@@ -82,9 +84,6 @@ CLOSED_DAY = "utter_closed_that_day"
 CLOSED_FOR_HOLIDAY = "utter_closed_that_day_holiday"
 # Bookings are taken this many days ahead at most.
 MAX_BOOKING_DAYS = 60
-MONTHS = (
-    "january february march april may june july august september october november december"
-).split()
 # Answers to "Same bike as last time?" that mean yes, and words that mean another bike.
 SAME_BIKE_WORDS = {"yes", "yep", "yeah", "yes please", "same", "same bike", "the same", "that one"}
 OTHER_BIKE_WORDS = {"different", "another", "other", "new"}
@@ -497,48 +496,16 @@ def parse_day(text: str | None, today: dt.date, days: Iterable[Term] = ()) -> dt
         return today + dt.timedelta(days=2)
     if re.search(r"\b(tomorrow|tmrw|tomorow)\b", words):
         return today + dt.timedelta(days=1)
+    numbered = numbered_days(words, today)  # "sat 28th", "the 3rd of december", "29/11"
+    if numbered:  # a weekday that disagrees with the date is no day: it is asked back
+        return None if numbered[0].disagrees else numbered[0].date
     for index, weekday in enumerate(WEEKDAYS):
         if re.search(rf"\b{weekday[:3]}(?:{weekday[3:]})?\b", words):
             ahead = (index - today.weekday()) % 7
             if ahead == 0 or (re.search(rf"\bnext (week )?{weekday[:3]}", words) and ahead < 7):
                 ahead = ahead or 7
             return today + dt.timedelta(days=ahead)
-    month_names = "|".join(f"{m[:3]}(?:{m[3:]})?" for m in MONTHS)
-    year_part = r"(?:,? (\d{4}))?"
-    day_month = re.search(
-        rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?: of)? ({month_names})\b{year_part}", words
-    )
-    month_day = re.search(rf"\b({month_names}) (\d{{1,2}})(?:st|nd|rd|th)?\b{year_part}", words)
-    numeric = re.search(r"\b(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2,4}))?\b", words)
-    day = month = year = None
-    if day_month:
-        day, month = int(day_month.group(1)), MONTHS.index(_month(day_month.group(2))) + 1
-        year = int(day_month.group(3)) if day_month.group(3) else None
-    elif month_day:
-        day, month = int(month_day.group(2)), MONTHS.index(_month(month_day.group(1))) + 1
-        year = int(month_day.group(3)) if month_day.group(3) else None
-    elif numeric:  # day first, as the shop's customers write it
-        day, month = int(numeric.group(1)), int(numeric.group(2))
-        if numeric.group(3):
-            year = int(numeric.group(3))
-            year = year + 2000 if year < 100 else year
-    if day is None or month is None:
-        return None
-    try:
-        if year is not None:
-            return dt.date(year, month, day)
-        candidate = dt.date(today.year, month, day)
-        # A date without a year that has gone by this year means next year, unless it is
-        # only just past (then the customer most likely means the past date itself).
-        if candidate < today - dt.timedelta(days=30):
-            candidate = dt.date(today.year + 1, month, day)
-        return candidate
-    except ValueError:
-        return None
-
-
-def _month(word: str) -> str:
-    return next(month for month in MONTHS if month.startswith(word[:3]))
+    return None
 
 
 def check_drop_off(
@@ -804,6 +771,15 @@ class ValidateRepairForm(SafeFormValidation):
     ) -> dict[str, Any]:
         shop = await base.load_business()
         today = base.today(shop)
+        said = with_day_names(str(value or "").lower(), shop.vocabulary.days)
+        disagreeing = disagreeing_day(said, today)
+        if disagreeing is not None:  # "sunday 28th", a Saturday: which of the two is asked
+            return explain(
+                dispatcher,
+                "repair_date",
+                DAY_DISAGREES,
+                **day_disagreement(shop, disagreeing, today),
+            )
         day = parse_day(str(value or ""), today, shop.vocabulary.days)
         offered = tracker.get_slot(OFFERED_DAY_SLOT)
         if day is None and offered and base.latest_intent(tracker) == "affirm":

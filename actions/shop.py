@@ -21,9 +21,10 @@ from actions import base, recommend, requests
 from actions.base import DomainDict, Events, ShopAction
 from actions.shop_records import CustomerRecord, ShopRecords, resolve_records
 from memory import services
-from voice.asked import asks_price, days_asked, thing_asked_for
+from voice.asked import asks_price, days_asked, disagreeing_day, thing_asked_for
 from voice.business import WEEKDAYS, Business, Clinic, Event, Product, Reward
 from voice.catalogue import Catalogue
+from voice.dates import NumberedDay
 from voice.say_yes import Choice, Request
 from voice.wants import Wants, amounts, read_wants, within
 
@@ -378,6 +379,18 @@ async def answer_recommendation(
     return events
 
 
+DAY_DISAGREES = "utter_day_and_date_disagree"
+
+
+def day_disagreement(shop: Business, said: NumberedDay, today: dt.date) -> dict[str, str]:
+    """The words of asking back a weekday that is not the date's ("sunday 28th", a Saturday):
+    the date, and the day of the weekday written nearest to it (the Sunday 29th)."""
+    assert said.date is not None and said.weekday is not None
+    shift = (said.weekday - said.date.weekday() + 3) % 7 - 3  # the nearest, before or after
+    other = said.date + dt.timedelta(days=shift)
+    return {"date": shop.format_day(said.date, today), "other": shop.format_day(other, today)}
+
+
 HOURS_ACTION = "action_tell_hours"
 
 
@@ -406,7 +419,14 @@ class ActionTellHours(ShopAction):
     ) -> Events:
         moment = base.now(shop)
         today = moment.date()
-        days = days_asked(shop, (tracker.latest_message or {}).get("text"), today)
+        text = (tracker.latest_message or {}).get("text")
+        disagreeing = disagreeing_day(text, today)
+        if disagreeing is not None:  # "sunday 28th", a Saturday: which of the two is asked
+            dispatcher.utter_message(
+                response=DAY_DISAGREES, **day_disagreement(shop, disagreeing, today)
+            )
+            return []
+        days = days_asked(shop, text, today)
         if days:
             # Today matters when it was asked about, or when today's hours are special.
             relevant = today in days or shop.holiday_on(today) is not None

@@ -189,3 +189,30 @@ async def test_a_broken_business_file_still_gets_the_customer_an_answer(
     assert said(dispatcher) == ["utter_something_went_wrong"]
     # Operators see it in the action server's metrics.
     assert metrics.ACTIONS.get_sample_value("rapport_action_errors_total", failed) == before + 1
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("are u open sunday 27th december", "Sunday 27 December"),
+        ("and the 24th?", "Christmas Eve (Thursday 24 December): 09:00–13:00"),
+        ("what are your hours on 29/11", "Sunday 29 November: 10:00–16:00"),
+    ],
+)
+async def test_hours_of_a_day_asked_by_its_number_are_that_days(
+    dispatcher, domain, monkeypatch, text, line
+) -> None:
+    set_clock(monkeypatch, dt.datetime(2026, 11, 26, 21, 45))
+    await ActionTellHours().run(dispatcher, make_tracker("ask_hours", text), domain)
+    assert said(dispatcher) == ["utter_hours_day"]
+    assert line in dispatcher.messages[0]["day_hours"]
+
+
+async def test_a_weekday_that_is_not_the_dates_is_asked_back(
+    dispatcher, domain, monkeypatch
+) -> None:
+    set_clock(monkeypatch, dt.datetime(2026, 11, 26, 21, 45))
+    await ActionTellHours().run(dispatcher, make_tracker("ask_hours", "open sunday 28th?"), domain)
+    assert said(dispatcher) == ["utter_day_and_date_disagree"]
+    text = rendered(domain, dispatcher.messages[0])
+    assert "Saturday 28 November" in text and "Sunday 29 November" in text
