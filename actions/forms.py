@@ -344,6 +344,24 @@ def service_asked_for(shop: Business, clause: str) -> str | None:
     return service.name if any(f" {_words(name)} " in words for name in names) else None
 
 
+# What a change of mind about the repair leaves out: "not a tune up", "instead of the tune up",
+# "rather than a service", up to the end of its clause.
+_NOT_WANTED = re.compile(
+    r"\b(?:not|instead\s+of|rather\s+than)\s+(?:an?\s+|the\s+|just\s+an?\s+)?[^,;.!?]*",
+    re.IGNORECASE,
+)
+
+
+def service_wanted(shop: Business, text: str) -> str | None:
+    """The shop's repair a change of mind asks for ("actually no, i need a full overhaul not a
+    tune up" -> the full overhaul), or None when the message corrects no repair."""
+    if not _NOT_WANTED.search(text):
+        return None
+    kept = _NOT_WANTED.sub(" ", text)
+    named = (service_asked_for(shop, clause) for clause in clauses_of(kept))
+    return next((found for found in named if found), None)
+
+
 def _session_messages(tracker: Tracker) -> list[dict[str, Any]]:
     """The customer's typed messages in this session, oldest first, with their parse data."""
     found: list[dict[str, Any]] = []
@@ -646,13 +664,22 @@ class ValidateRepairForm(SafeFormValidation):
     ) -> dict[str, Any]:
         """The problem the customer already described ("can I book my bike in, the gears keep
         slipping"), so the form doesn't ask for it."""
-        asked = tracker.get_slot("requested_slot") == "repair_problem"
-        if asked or tracker.get_slot("repair_problem"):
+        if tracker.get_slot("requested_slot") == "repair_problem":
             return {}
         shop = await base.load_business()
+        latest = str((tracker.latest_message or {}).get("text") or "")
+        wanted = service_wanted(shop, latest)  # "a full overhaul not a tune up"
+        current = tracker.get_slot("repair_problem")
+        if current:
+            service = shop.repair_service(str(current))
+            if wanted and (service is None or service.name != wanted):
+                dispatcher.utter_message(response="utter_repair_service_changed", service=wanted)
+                return {"repair_problem": wanted}
+            return {}
+        if wanted:
+            return {"repair_problem": wanted}
         today = base.today(shop)
         changed = await changed_booking(shop, tracker)
-        latest = str((tracker.latest_message or {}).get("text") or "")
         moves_day = parse_day(latest, today, shop.vocabulary.days) is not None
         if changed and changed.problem and moves_day and shop.repair_service(latest) is None:
             return {"repair_problem": changed.problem}  # "make it weds": the same repair
@@ -671,9 +698,12 @@ class ValidateRepairForm(SafeFormValidation):
         shop = await base.load_business()
         today = base.today(shop)
         texts = base.messages_since(tracker, BOOKING_INTENT)
-        if not texts or await changed_booking(shop, tracker) is None:
+        changed = await changed_booking(shop, tracker) if texts else None
+        if changed is None:
             return {}
         day = parse_day(texts[-1], today, shop.vocabulary.days)
+        if day is None and changed.ready_date >= today and service_wanted(shop, texts[-1]):
+            day = changed.ready_date  # another repair on the same booking: its day stays
         return {"repair_date": day.isoformat()} if day else {}
 
     async def extract_repair_bike(

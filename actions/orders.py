@@ -580,8 +580,11 @@ class ActionSubmitReturn(ShopAction):
             dispatcher, tracker, request, accept=shop.template("accept_go_ahead"), asks=False
         )
         if decision.rung == "yes":
+            swap = request.kind == "exchange"  # a swap is never also a refund
             dispatcher.utter_message(
-                response="utter_return_started_without_order",
+                response="utter_exchange_started_without_order"
+                if swap
+                else "utter_return_started_without_order",
                 item=item,
                 address=shop.locations[0].address,
                 refund_method=policies.refund_method,
