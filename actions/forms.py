@@ -152,6 +152,14 @@ _RETURN_ITEM = re.compile(
     r"|for|it|they|back|please|pls)\b|\s*[,.;:!?\u2026]|$)",
     re.IGNORECASE,
 )
+# The item of a return named as what was bought: "I bought a helmet from you 2 weeks ago".
+_BOUGHT_ITEM = re.compile(
+    r"\b(?:bought|ordered|purchased)\s+(?:the|my|this|these|those|a|an|some)\s+"
+    r"(?P<item>[a-z0-9][a-z0-9'\- ]*?)(?=\s+(?:from|off|at|here|online|in|on|last|this|about"
+    r"|around|over|a|an|\d+|two|three|four|five|six|few|couple|yesterday|i|we|that|which|and"
+    r"|but|because|cos|it|they)\b|\s*[,.;:!?\u2026]|$)",
+    re.IGNORECASE,
+)
 # Words that give a return's reason: "doesnt fit", "too small", "faulty".
 _RETURN_REASON = re.compile(
     r"\b(?:(?:(?:does|did|do)\s*n[o']?t|doesnt|didnt|dont|not)\s+(?:fit|work|suit|match|charge)"
@@ -385,6 +393,51 @@ def _names_something(clause: str, event: dict[str, Any]) -> bool:
     return any(str(item.get("value") or "").lower() in lowered for item in entities)
 
 
+# Words before a day that make it the day to bring the bike in ("book it in for sat", "can u
+# look at it thurs"), and words that make a day the day something happened, not a drop-off.
+_DROP_OFF_DAY = re.compile(
+    r"\b(?:for|on|this|next|at\s+it|in|come\s+in|bring\s+it(?:\s+in)?|drop\s+it(?:\s+off)?)"
+    r"\s+(?:the\s+)?\w",
+    re.IGNORECASE,
+)
+_HAPPENED = re.compile(
+    r"\b(?:was|were|did|went|happened|broke|failed|snapped|yesterday|last|ago|since)\b",
+    re.IGNORECASE,
+)
+
+
+def drop_off_said(shop: Business, request: str, today: dt.date) -> dt.date | None:
+    """The day a booking request asks to bring the bike in ("my brakes squeak, can i book it in
+    for sat?"), or None: a day something happened or a deadline ("need it by friday") is not
+    one (the form's validation checks deadlines again)."""
+    for clause in clauses_of(request):
+        if DEADLINE_WORDS.search(clause) or _HAPPENED.search(clause):
+            continue
+        if _DROP_OFF_DAY.search(clause):
+            day = parse_day(clause, today, shop.vocabulary.days)
+            if day is not None:
+                return day
+    return None
+
+
+def _without_entities(clause: str, event: dict[str, Any]) -> str:
+    """The clause without the bikes and things its message's entities name, so what it says
+    about them is left ("my e-bike battery wont hold charge" -> "my battery wont hold charge");
+    a clause holding a date is left as it is (a day is not a fault)."""
+    entities = (event.get("parse_data") or {}).get("entities") or []
+    if any(
+        item.get("entity") == "DATE" and str(item.get("value") or "").lower() in clause.lower()
+        for item in entities
+    ):
+        return clause
+    rest = clause
+    for item in entities:
+        value = str(item.get("value") or "")
+        if value:
+            rest = re.sub(re.escape(value), " ", rest, flags=re.IGNORECASE)
+    return " ".join(rest.split())
+
+
 def describes_fault(shop: Business, clause: str, today: dt.date) -> bool:
     """Whether a clause says what is wrong with the bike: it names one of the shop's repairs,
     or it is a statement (not a request, a question, an answer to something else, a day or
@@ -430,7 +483,12 @@ def problem_said(shop: Business, tracker: Tracker, today: dt.date) -> str | None
             service = service_asked_for(shop, clause)
             if service is not None:  # "book me in for a <repair> next tuesday"
                 return service
-            if _names_something(clause, event) or bike_said(shop, clause) is not None:
+            if bike_said(shop, clause) is not None:
+                continue
+            if _names_something(clause, event):  # "my e-bike battery wont hold charge"
+                rest = _without_entities(clause, event)
+                if rest != clause and describes_fault(shop, rest, today):
+                    return clause.strip()
                 continue
             names_repair = shop.repair_service(clause) is not None
             if index < booking and not names_repair and _intent_of(event) not in PROBLEM_INTENTS:
@@ -699,8 +757,9 @@ class ValidateRepairForm(SafeFormValidation):
         today = base.today(shop)
         texts = base.messages_since(tracker, BOOKING_INTENT)
         changed = await changed_booking(shop, tracker) if texts else None
-        if changed is None:
-            return {}
+        if changed is None:  # "can i book it in for sat?": the day, said with the request
+            day = drop_off_said(shop, texts[0], today) if texts else None
+            return {"repair_date": day.isoformat()} if day else {}
         day = parse_day(texts[-1], today, shop.vocabulary.days)
         if day is None and changed.ready_date >= today and service_wanted(shop, texts[-1]):
             day = changed.ready_date  # another repair on the same booking: its day stays
@@ -1279,7 +1338,7 @@ class ValidateReturnForm(ConfirmsOrderDetails):
 def item_said(tracker: Tracker) -> str | None:
     """The item the return request named in its own words ("helmet"), or None."""
     texts = base.messages_since(tracker, RETURN_INTENT)
-    found = _RETURN_ITEM.search(texts[0]) if texts else None
+    found = (_RETURN_ITEM.search(texts[0]) or _BOUGHT_ITEM.search(texts[0])) if texts else None
     return found.group("item").strip() if found else None
 
 
