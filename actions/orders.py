@@ -36,9 +36,11 @@ from actions.ownership import (
     asker_of,
     confirmed_with,
     details_match,
+    email_in,
     find_record,
     own_repairs,
     owns,
+    postcode_in,
     reference_of,
     shown,
 )
@@ -234,10 +236,14 @@ def start_details_check(
         dispatcher.utter_message(response=CHECK_LIMIT, order_id=shown(reference))
         return []
     dispatcher.utter_message(response=CHECK_INTRO, order_id=shown(reference))
+    # An email address and a postcode given with the reference are not asked again; the check
+    # compares them as it compares answers.
+    text = str((tracker.latest_message or {}).get("text") or "")
+    rest = re.sub(rf"#?\s*{re.escape(reference)}", " ", text, flags=re.IGNORECASE)
     return [
         SlotSet(CHECK_REFERENCE_SLOT, reference),
-        SlotSet(EMAIL_SLOT, None),
-        SlotSet(POSTCODE_SLOT, None),
+        SlotSet(EMAIL_SLOT, email_in(rest)),
+        SlotSet(POSTCODE_SLOT, postcode_in(rest)),
         ActiveLoop(CHECK_FORM),
     ]
 

@@ -63,3 +63,18 @@ async def test_the_item_bought_is_not_asked(
     form = ValidateReturnForm()
     assert await form.extract_return_item(dispatcher, tracker, domain) == {"return_item": "helmet"}
     assert said(dispatcher) == []
+
+
+async def test_details_given_with_the_order_number_are_not_asked(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    from actions.orders import ActionOrderStatus
+
+    text = "order A5521, its sam.taylor@example.com and BS6 5QA"
+    tracker = make_tracker(
+        "order_status", text, [entity("order_id", "A5521")], sender_id="someone-new"
+    )
+    events = await ActionOrderStatus().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_order_check_intro"]
+    slots = slot_values(events)
+    assert (slots["order_email"], slots["order_postcode"]) == ("sam.taylor@example.com", "BS6 5QA")
