@@ -270,14 +270,23 @@ async def answer_product(
 _LESS = re.compile(r"^\s*(?:less|cheaper|lower|off)\b", re.IGNORECASE)
 
 
+# A bare number that is a price seen elsewhere ("wiggle has it for 45", "selling it at 39.99"),
+# not a count or a size ("for 2 weeks", "at 25kph").
+_BARE_PRICE = re.compile(
+    r"\b(?:for|at|is|was|only|just|costs?)\s+(\d+(?:\.\d{1,2})?)(?![\d.,]*\s*[a-z%])"
+)
+
+
 def price_seen(shop: Business, text: str | None, our_price: float) -> float | None:
-    """The price the customer saw elsewhere: "£780", "90 pounds", or "£20 less" (ours - 20)."""
+    """The price the customer saw elsewhere: "£780", "90 pounds", or "£20 less" (ours - 20);
+    in a price match, a bare number after "for", "at"... is a price too ("has it for 45")."""
     for amount, _, end in amounts(shop, text):
         if _LESS.match((text or "")[end:]):
             amount = our_price - amount
         if amount > 0:
             return amount
-    return None
+    bare = _BARE_PRICE.search((text or "").lower())
+    return float(bare.group(1)) if bare and float(bare.group(1)) > 0 else None
 
 
 async def answer_price_match(

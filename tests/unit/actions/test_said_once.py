@@ -78,3 +78,15 @@ async def test_details_given_with_the_order_number_are_not_asked(
     assert said(dispatcher) == ["utter_order_check_intro"]
     slots = slot_values(events)
     assert (slots["order_email"], slots["order_postcode"]) == ("sam.taylor@example.com", "BS6 5QA")
+
+
+async def test_a_price_seen_as_a_bare_number_is_not_asked(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    from actions.shop import ActionPriceMatch
+
+    text = "do u price match? wiggle has the gp5000 for 45"
+    tracker = make_tracker("price_match", text, [entity("product", "gp5000")])
+    await ActionPriceMatch().run(dispatcher, tracker, domain)
+    assert "utter_ask_competitor_price" not in said(dispatcher)
+    assert said(dispatcher) != []
