@@ -352,7 +352,7 @@ def service_asked_for(shop: Business, clause: str) -> str | None:
     return service.name if any(f" {_words(name)} " in words for name in names) else None
 
 
-# What a change of mind about the repair leaves out: "not a tune up", "instead of the tune up",
+# What a change of mind about the repair leaves out: "not a <repair>", "instead of the <repair>",
 # "rather than a service", up to the end of its clause.
 _NOT_WANTED = re.compile(
     r"\b(?:not|instead\s+of|rather\s+than)\s+(?:an?\s+|the\s+|just\s+an?\s+)?[^,;.!?]*",
@@ -361,8 +361,8 @@ _NOT_WANTED = re.compile(
 
 
 def service_wanted(shop: Business, text: str) -> str | None:
-    """The shop's repair a change of mind asks for ("actually no, i need a full overhaul not a
-    tune up" -> the full overhaul), or None when the message corrects no repair."""
+    """The shop's repair a change of mind asks for ("actually no, i need a <repair> not a
+    <repair>" -> the first), or None when the message corrects no repair."""
     if not _NOT_WANTED.search(text):
         return None
     kept = _NOT_WANTED.sub(" ", text)
@@ -407,7 +407,7 @@ _HAPPENED = re.compile(
 
 
 def drop_off_said(shop: Business, request: str, today: dt.date) -> dt.date | None:
-    """The day a booking request asks to bring the bike in ("my brakes squeak, can i book it in
+    """The day a booking request asks to bring the bike in ("it squeaks like mad, can i book it in
     for sat?"), or None: a day something happened or a deadline ("need it by friday") is not
     one (the form's validation checks deadlines again)."""
     for clause in clauses_of(request):
@@ -726,7 +726,7 @@ class ValidateRepairForm(SafeFormValidation):
             return {}
         shop = await base.load_business()
         latest = str((tracker.latest_message or {}).get("text") or "")
-        wanted = service_wanted(shop, latest)  # "a full overhaul not a tune up"
+        wanted = service_wanted(shop, latest)  # "a <repair>, not a <repair>"
         current = tracker.get_slot("repair_problem")
         if current:
             service = shop.repair_service(str(current))
