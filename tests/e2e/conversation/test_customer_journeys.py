@@ -227,6 +227,18 @@ def test_book_a_repair_then_check_it(bot: Bot) -> None:
     assert "booked in for" in bot.say("repair", f'/inform{{"order_id": "{reference}"}}')
 
 
+def test_moving_a_booking_made_in_an_earlier_session_changes_it(bot: Bot) -> None:
+    assert "Which bike is it?" in bot.say("mover", "/book_repair")
+    assert "What's going on with it?" in bot.say("mover", "my Trek FX 3")
+    assert "When would you like to bring it in?" in bot.say("mover", "the brakes squeal badly")
+    booked = bot.say("mover", "Tuesday")
+    reference = booked.split("Your reference is ")[1].split(".")[0]
+    bot.say("mover", "/session_start")  # a later visit: the booking is not of this session
+    moved = bot.say("mover", "change my booking to wednesday")
+    assert f"I've changed your booking {reference} instead of making a new one" in moved
+    assert "Trek FX 3" in moved and "Wednesday" in moved
+
+
 def test_a_swap_in_the_window_is_set_up_at_once(bot: Bot) -> None:
     assert "order number" in bot.say("swap", "can I swap my Giro helmet for a bigger size?")
     # Not signed in: the order's email address and postcode show it is the customer's.
