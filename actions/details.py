@@ -6,13 +6,15 @@ the bot just asked, so this action looks at the previous action and at the entit
 
 from __future__ import annotations
 
+import asyncio
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base
 from actions.base import DomainDict, Events, ShopAction
-from actions.booking_changes import made_this_session, says_change
+from actions.booking_changes import ahead_of, made_this_session, own_bookings, says_change
 from actions.complaints import answer_complaint_detail
 from actions.fallback import main_menu
 from actions.forms import parse_day
@@ -22,6 +24,7 @@ from actions.orders import (
     reference_from,
     reference_in_message,
 )
+from actions.ownership import asker_of
 from actions.shop import (
     COMPLAINT_ACTION,
     HOURS_ACTION,
@@ -47,12 +50,22 @@ def previous_action(tracker: Tracker) -> str | None:
 REPAIR_FORM = "repair_form"
 
 
-def moves_booking_day(tracker: Tracker, shop: Business) -> bool:
+def moves_booking_day(tracker: Tracker, shop: Business, booked: bool = False) -> bool:
     """Whether the message moves the day of a repair booked in this session ("make it
-    wednesday", read as a detail): the repair form then changes that booking."""
+    wednesday", read as a detail), or of one booked earlier when `booked` (the customer has a
+    booking still ahead): the repair form then changes that booking."""
     text = str((tracker.latest_message or {}).get("text") or "")
     names_day = parse_day(text, base.today(shop), shop.vocabulary.days) is not None
-    return names_day and says_change(text, names_day) and bool(made_this_session(tracker))
+    return (
+        names_day and says_change(text, names_day) and (booked or bool(made_this_session(tracker)))
+    )
+
+
+async def has_booking_ahead(tracker: Tracker, shop: Business) -> bool:
+    """Whether the customer has a repair booked through the bot whose day is still ahead."""
+    booked_here = (await base.services()).bookings()
+    own = await asyncio.to_thread(own_bookings, booked_here, await asker_of(tracker))
+    return bool(ahead_of(own, base.today(shop)))
 
 
 class ActionUseDetails(ShopAction):
@@ -76,7 +89,10 @@ class ActionUseDetails(ShopAction):
                 return await answer_status(dispatcher, shop, tracker, reference)
         if asked == "action_price_match":  # the price (or the item) they saw it cheaper for
             return await answer_price_match(dispatcher, shop, tracker, base.named_product(tracker))
-        if moves_booking_day(tracker, shop):  # "make it wednesday" after a booking here
+        moves = moves_booking_day(tracker, shop) or (
+            moves_booking_day(tracker, shop, booked=True) and await has_booking_ahead(tracker, shop)
+        )
+        if moves:  # "make it wednesday" after a booking here, or "move my booking to friday"
             return [FollowupAction(REPAIR_FORM)]
         if asked == COMPLAINT_ACTION:  # "it's the blue one": the complaint's detail
             return await answer_complaint_detail(dispatcher, tracker, shop)

@@ -68,6 +68,13 @@ REQUEST_INTENTS = frozenset(
 FORM_INTENTS = {"repair_form": "book_repair", "return_form": "return_request"}
 # How sure the language model must be that an answer is another request.
 REQUEST_CONFIDENCE = 0.6
+# The start of a message that asks or requests something of its own ("when is…", "can you…",
+# "i want to…", "tell me…").
+_NEW_REQUEST_START = re.compile(
+    r"^(?:what|whats|what's|when|whens|when's|where|wheres|where's|which|who|why|how|hows|"
+    r"do|does|are|is|can|could|will|would|shall|any|got|have\s+you|i\s+(?:want|need)\s+to|"
+    r"i'd\s+like|id\s+like|i\s+would\s+like|tell\s+me|show\s+me|book|cancel|stop|help)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -160,18 +167,31 @@ def offered_choices(tracker: Tracker) -> set[str]:
     return earlier - latest
 
 
-def is_request(tracker: Tracker, value: Any, labels: Iterable[str] = ()) -> bool:
+def starts_something_else(text: str) -> bool:
+    """Whether a message reads as a question or a request of its own ("when's the next
+    ride?", "can I book a service"), not as a description ("it hurts on long rides")."""
+    plain = _plain(text)
+    return "?" in str(text) or bool(_NEW_REQUEST_START.match(plain))
+
+
+def is_request(
+    tracker: Tracker, value: Any, labels: Iterable[str] = (), described: bool = False
+) -> bool:
     """Whether the latest message, given to a form's question as `value`, asks for something
     instead of answering it: the title or payload of a button the bot offered, one of the
     shop's menu labels (`labels`), or the whole message read as another request (a value
     picked out of it, such as a bike it names, is an answer). Such words are never kept as
-    the question's answer (nor remembered as a fact)."""
+    the question's answer (nor remembered as a fact). When the question asked for a
+    description in the customer's words (`described`: a reason, what is wrong), the whole
+    message is another request only when it reads as a question or a request of its own."""
     text = _plain((tracker.latest_message or {}).get("text"))
     if not text:
         return False
     if text in offered_choices(tracker) or text in {_plain(label) for label in labels}:
         return True
     if _plain(value) != text:
+        return False
+    if described and not starts_something_else(str((tracker.latest_message or {}).get("text"))):
         return False
     entities = (tracker.latest_message or {}).get("entities") or []
     if any(_plain(entity.get("value")) == text for entity in entities):

@@ -24,7 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base, ownership, requests
 from actions.base import DomainDict, Events, ShopAction
-from actions.booking_changes import BOOKING_INTENT, booking_changed, made_this_session, says_change
+from actions.booking_changes import BOOKING_INTENT, booking_changed, says_change
 from actions.exits import (
     HINT_SLOT,
     UNKNOWN,
@@ -45,7 +45,7 @@ from actions.ownership import (
     MISSES_SLOT,
     POSTCODE_SLOT,
 )
-from actions.shop import shop_records
+from actions.shop import DAY_DISAGREES, day_disagreement, shop_records
 from actions.shop_records import (
     REFERENCE_EXAMPLE,
     OrderRecord,
@@ -53,7 +53,9 @@ from actions.shop_records import (
     normalise_reference,
 )
 from bot import metrics
+from voice.asked import disagreeing_day
 from voice.business import WEEKDAYS, Business, Term
+from voice.dates import numbered_days
 from voice.echo import says_what_is_wrong, trim_echo, without_findings
 from voice.items import as_said, names_a_thing, same_item
 from voice.say_yes import Request
@@ -82,9 +84,6 @@ CLOSED_DAY = "utter_closed_that_day"
 CLOSED_FOR_HOLIDAY = "utter_closed_that_day_holiday"
 # Bookings are taken this many days ahead at most.
 MAX_BOOKING_DAYS = 60
-MONTHS = (
-    "january february march april may june july august september october november december"
-).split()
 # Answers to "Same bike as last time?" that mean yes, and words that mean another bike.
 SAME_BIKE_WORDS = {"yes", "yep", "yeah", "yes please", "same", "same bike", "the same", "that one"}
 OTHER_BIKE_WORDS = {"different", "another", "other", "new"}
@@ -151,6 +150,14 @@ _RETURN_ITEM = re.compile(
     r"\b(?:return|send\s+back|swap|exchange)\s+(?:the|my|this|these|those|a|an|some)\s+"
     r"(?P<item>[a-z0-9][a-z0-9'\- ]*?)(?=\s+(?:i|we|that|which|bought|got|from|because|as|cos"
     r"|for|it|they|back|please|pls)\b|\s*[,.;:!?\u2026]|$)",
+    re.IGNORECASE,
+)
+# The item of a return named as what was bought: "I bought a helmet from you 2 weeks ago".
+_BOUGHT_ITEM = re.compile(
+    r"\b(?:bought|ordered|purchased)\s+(?:the|my|this|these|those|a|an|some)\s+"
+    r"(?P<item>[a-z0-9][a-z0-9'\- ]*?)(?=\s+(?:from|off|at|here|online|in|on|last|this|about"
+    r"|around|over|a|an|\d+|two|three|four|five|six|few|couple|yesterday|i|we|that|which|and"
+    r"|but|because|cos|it|they)\b|\s*[,.;:!?\u2026]|$)",
     re.IGNORECASE,
 )
 # Words that give a return's reason: "doesnt fit", "too small", "faulty".
@@ -345,6 +352,24 @@ def service_asked_for(shop: Business, clause: str) -> str | None:
     return service.name if any(f" {_words(name)} " in words for name in names) else None
 
 
+# What a change of mind about the repair leaves out: "not a <repair>", "instead of the <repair>",
+# "rather than a service", up to the end of its clause.
+_NOT_WANTED = re.compile(
+    r"\b(?:not|instead\s+of|rather\s+than)\s+(?:an?\s+|the\s+|just\s+an?\s+)?[^,;.!?]*",
+    re.IGNORECASE,
+)
+
+
+def service_wanted(shop: Business, text: str) -> str | None:
+    """The shop's repair a change of mind asks for ("actually no, i need a <repair> not a
+    <repair>" -> the first), or None when the message corrects no repair."""
+    if not _NOT_WANTED.search(text):
+        return None
+    kept = _NOT_WANTED.sub(" ", text)
+    named = (service_asked_for(shop, clause) for clause in clauses_of(kept))
+    return next((found for found in named if found), None)
+
+
 def _session_messages(tracker: Tracker) -> list[dict[str, Any]]:
     """The customer's typed messages in this session, oldest first, with their parse data."""
     found: list[dict[str, Any]] = []
@@ -366,6 +391,51 @@ def _names_something(clause: str, event: dict[str, Any]) -> bool:
     entities = (event.get("parse_data") or {}).get("entities") or []
     lowered = clause.lower()
     return any(str(item.get("value") or "").lower() in lowered for item in entities)
+
+
+# Words before a day that make it the day to bring the bike in ("book it in for sat", "can u
+# look at it thurs"), and words that make a day the day something happened, not a drop-off.
+_DROP_OFF_DAY = re.compile(
+    r"\b(?:for|on|this|next|at\s+it|in|come\s+in|bring\s+it(?:\s+in)?|drop\s+it(?:\s+off)?)"
+    r"\s+(?:the\s+)?\w",
+    re.IGNORECASE,
+)
+_HAPPENED = re.compile(
+    r"\b(?:was|were|did|went|happened|broke|failed|snapped|yesterday|last|ago|since)\b",
+    re.IGNORECASE,
+)
+
+
+def drop_off_said(shop: Business, request: str, today: dt.date) -> dt.date | None:
+    """The day a booking request asks to bring the bike in ("it squeaks like mad, can i book it in
+    for sat?"), or None: a day something happened or a deadline ("need it by friday") is not
+    one (the form's validation checks deadlines again)."""
+    for clause in clauses_of(request):
+        if DEADLINE_WORDS.search(clause) or _HAPPENED.search(clause):
+            continue
+        if _DROP_OFF_DAY.search(clause):
+            day = parse_day(clause, today, shop.vocabulary.days)
+            if day is not None:
+                return day
+    return None
+
+
+def _without_entities(clause: str, event: dict[str, Any]) -> str:
+    """The clause without the bikes and things its message's entities name, so what it says
+    about them is left ("my e-bike battery wont hold charge" -> "my battery wont hold charge");
+    a clause holding a date is left as it is (a day is not a fault)."""
+    entities = (event.get("parse_data") or {}).get("entities") or []
+    if any(
+        item.get("entity") == "DATE" and str(item.get("value") or "").lower() in clause.lower()
+        for item in entities
+    ):
+        return clause
+    rest = clause
+    for item in entities:
+        value = str(item.get("value") or "")
+        if value:
+            rest = re.sub(re.escape(value), " ", rest, flags=re.IGNORECASE)
+    return " ".join(rest.split())
 
 
 def describes_fault(shop: Business, clause: str, today: dt.date) -> bool:
@@ -413,7 +483,12 @@ def problem_said(shop: Business, tracker: Tracker, today: dt.date) -> str | None
             service = service_asked_for(shop, clause)
             if service is not None:  # "book me in for a <repair> next tuesday"
                 return service
-            if _names_something(clause, event) or bike_said(shop, clause) is not None:
+            if bike_said(shop, clause) is not None:
+                continue
+            if _names_something(clause, event):  # "my e-bike battery wont hold charge"
+                rest = _without_entities(clause, event)
+                if rest != clause and describes_fault(shop, rest, today):
+                    return clause.strip()
                 continue
             names_repair = shop.repair_service(clause) is not None
             if index < booking and not names_repair and _intent_of(event) not in PROBLEM_INTENTS:
@@ -497,48 +572,16 @@ def parse_day(text: str | None, today: dt.date, days: Iterable[Term] = ()) -> dt
         return today + dt.timedelta(days=2)
     if re.search(r"\b(tomorrow|tmrw|tomorow)\b", words):
         return today + dt.timedelta(days=1)
+    numbered = numbered_days(words, today)  # "sat 28th", "the 3rd of december", "29/11"
+    if numbered:  # a weekday that disagrees with the date is no day: it is asked back
+        return None if numbered[0].disagrees else numbered[0].date
     for index, weekday in enumerate(WEEKDAYS):
         if re.search(rf"\b{weekday[:3]}(?:{weekday[3:]})?\b", words):
             ahead = (index - today.weekday()) % 7
             if ahead == 0 or (re.search(rf"\bnext (week )?{weekday[:3]}", words) and ahead < 7):
                 ahead = ahead or 7
             return today + dt.timedelta(days=ahead)
-    month_names = "|".join(f"{m[:3]}(?:{m[3:]})?" for m in MONTHS)
-    year_part = r"(?:,? (\d{4}))?"
-    day_month = re.search(
-        rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?: of)? ({month_names})\b{year_part}", words
-    )
-    month_day = re.search(rf"\b({month_names}) (\d{{1,2}})(?:st|nd|rd|th)?\b{year_part}", words)
-    numeric = re.search(r"\b(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2,4}))?\b", words)
-    day = month = year = None
-    if day_month:
-        day, month = int(day_month.group(1)), MONTHS.index(_month(day_month.group(2))) + 1
-        year = int(day_month.group(3)) if day_month.group(3) else None
-    elif month_day:
-        day, month = int(month_day.group(2)), MONTHS.index(_month(month_day.group(1))) + 1
-        year = int(month_day.group(3)) if month_day.group(3) else None
-    elif numeric:  # day first, as the shop's customers write it
-        day, month = int(numeric.group(1)), int(numeric.group(2))
-        if numeric.group(3):
-            year = int(numeric.group(3))
-            year = year + 2000 if year < 100 else year
-    if day is None or month is None:
-        return None
-    try:
-        if year is not None:
-            return dt.date(year, month, day)
-        candidate = dt.date(today.year, month, day)
-        # A date without a year that has gone by this year means next year, unless it is
-        # only just past (then the customer most likely means the past date itself).
-        if candidate < today - dt.timedelta(days=30):
-            candidate = dt.date(today.year + 1, month, day)
-        return candidate
-    except ValueError:
-        return None
-
-
-def _month(word: str) -> str:
-    return next(month for month in MONTHS if month.startswith(word[:3]))
+    return None
 
 
 def check_drop_off(
@@ -595,6 +638,12 @@ async def offer_next_open_day(
     return {"repair_date": None, HINT_SLOT: "repair_date", OFFERED_DAY_SLOT: next_open.isoformat()}
 
 
+# Questions whose answer is a description in the customer's own words: the whole message is
+# the answer unless it asks or requests something of its own ("it hurts on long rides" is a
+# reason, not a question about rides).
+DESCRIBED_SLOTS = frozenset({"return_reason", "repair_problem"})
+
+
 class SafeFormValidation(FormValidationAction, ABC):
     """A form's validation that never breaks the form: a failure is logged, and the customer
     is told and offered a person."""
@@ -631,7 +680,8 @@ class SafeFormValidation(FormValidationAction, ABC):
                 # A button's label, a menu label or another request is never an answer.
                 shop = await base.load_business()
                 labels = [item.label for item in shop.menu]
-                request = is_request(tracker, tracker.get_slot(asked), labels)
+                described = asked in DESCRIBED_SLOTS  # the customer's own words were asked for
+                request = is_request(tracker, tracker.get_slot(asked), labels, described)
                 if request and not self.answers_anyway(tracker, asked):
                     values = await self.not_an_answer(dispatcher, tracker, asked)
                     return [SlotSet(slot, value) for slot, value in values.items()]
@@ -645,8 +695,9 @@ class SafeFormValidation(FormValidationAction, ABC):
 
 
 async def changed_booking(shop: Business, tracker: Tracker) -> RepairRecord | None:
-    """The booking made in this session that the booking request changes ("…instead", "make it
-    wednesday"), whose bike and repair stay unless the request names others; None otherwise."""
+    """The customer's own booking that the booking request changes ("…instead", "make it
+    wednesday", "move R-7KQ2M9XA to sunday"), whose bike and repair stay unless the request
+    names others; None otherwise."""
     texts = base.messages_since(tracker, BOOKING_INTENT)
     today = base.today(shop)
 
@@ -655,10 +706,9 @@ async def changed_booking(shop: Business, tracker: Tracker) -> RepairRecord | No
 
     if not any(says_change(text, names_day(text)) for text in texts):
         return None
-    if not made_this_session(tracker):
-        return None
     booked_here = (await base.services()).bookings()
-    return await asyncio.to_thread(booking_changed, tracker, booked_here, names_day)
+    asker = await ownership.asker_of(tracker)
+    return await asyncio.to_thread(booking_changed, tracker, booked_here, names_day, asker, today)
 
 
 class ValidateRepairForm(SafeFormValidation):
@@ -672,13 +722,22 @@ class ValidateRepairForm(SafeFormValidation):
     ) -> dict[str, Any]:
         """The problem the customer already described ("can I book my bike in, the gears keep
         slipping"), so the form doesn't ask for it."""
-        asked = tracker.get_slot("requested_slot") == "repair_problem"
-        if asked or tracker.get_slot("repair_problem"):
+        if tracker.get_slot("requested_slot") == "repair_problem":
             return {}
         shop = await base.load_business()
+        latest = str((tracker.latest_message or {}).get("text") or "")
+        wanted = service_wanted(shop, latest)  # "a <repair>, not a <repair>"
+        current = tracker.get_slot("repair_problem")
+        if current:
+            service = shop.repair_service(str(current))
+            if wanted and (service is None or service.name != wanted):
+                dispatcher.utter_message(response="utter_repair_service_changed", service=wanted)
+                return {"repair_problem": wanted}
+            return {}
+        if wanted:
+            return {"repair_problem": wanted}
         today = base.today(shop)
         changed = await changed_booking(shop, tracker)
-        latest = str((tracker.latest_message or {}).get("text") or "")
         moves_day = parse_day(latest, today, shop.vocabulary.days) is not None
         if changed and changed.problem and moves_day and shop.repair_service(latest) is None:
             return {"repair_problem": changed.problem}  # "make it weds": the same repair
@@ -697,9 +756,13 @@ class ValidateRepairForm(SafeFormValidation):
         shop = await base.load_business()
         today = base.today(shop)
         texts = base.messages_since(tracker, BOOKING_INTENT)
-        if not texts or await changed_booking(shop, tracker) is None:
-            return {}
+        changed = await changed_booking(shop, tracker) if texts else None
+        if changed is None:  # "can i book it in for sat?": the day, said with the request
+            day = drop_off_said(shop, texts[0], today) if texts else None
+            return {"repair_date": day.isoformat()} if day else {}
         day = parse_day(texts[-1], today, shop.vocabulary.days)
+        if day is None and changed.ready_date >= today and service_wanted(shop, texts[-1]):
+            day = changed.ready_date  # another repair on the same booking: its day stays
         return {"repair_date": day.isoformat()} if day else {}
 
     async def extract_repair_bike(
@@ -797,6 +860,15 @@ class ValidateRepairForm(SafeFormValidation):
     ) -> dict[str, Any]:
         shop = await base.load_business()
         today = base.today(shop)
+        said = with_day_names(str(value or "").lower(), shop.vocabulary.days)
+        disagreeing = disagreeing_day(said, today)
+        if disagreeing is not None:  # "sunday 28th", a Saturday: which of the two is asked
+            return explain(
+                dispatcher,
+                "repair_date",
+                DAY_DISAGREES,
+                **day_disagreement(shop, disagreeing, today),
+            )
         day = parse_day(str(value or ""), today, shop.vocabulary.days)
         offered = tracker.get_slot(OFFERED_DAY_SLOT)
         if day is None and offered and base.latest_intent(tracker) == "affirm":
@@ -1266,7 +1338,7 @@ class ValidateReturnForm(ConfirmsOrderDetails):
 def item_said(tracker: Tracker) -> str | None:
     """The item the return request named in its own words ("helmet"), or None."""
     texts = base.messages_since(tracker, RETURN_INTENT)
-    found = _RETURN_ITEM.search(texts[0]) if texts else None
+    found = (_RETURN_ITEM.search(texts[0]) or _BOUGHT_ITEM.search(texts[0])) if texts else None
     return found.group("item").strip() if found else None
 
 

@@ -20,7 +20,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base, exits, requests
 from actions.base import DomainDict, Events, ShopAction
-from actions.booking_changes import booking_changed
+from actions.booking_changes import ahead_of, booking_changed
+from actions.bookings import tell_bookings
 from actions.exits import UNKNOWN
 from actions.forms import BOUGHT_SLOT, NO_ORDER, UNKNOWN_AGE, parse_day
 from actions.ownership import (
@@ -35,9 +36,11 @@ from actions.ownership import (
     asker_of,
     confirmed_with,
     details_match,
+    email_in,
     find_record,
     own_repairs,
     owns,
+    postcode_in,
     reference_of,
     shown,
 )
@@ -233,10 +236,14 @@ def start_details_check(
         dispatcher.utter_message(response=CHECK_LIMIT, order_id=shown(reference))
         return []
     dispatcher.utter_message(response=CHECK_INTRO, order_id=shown(reference))
+    # An email address and a postcode given with the reference are not asked again; the check
+    # compares them as it compares answers.
+    text = str((tracker.latest_message or {}).get("text") or "")
+    rest = re.sub(rf"#?\s*{re.escape(reference)}", " ", text, flags=re.IGNORECASE)
     return [
         SlotSet(CHECK_REFERENCE_SLOT, reference),
-        SlotSet(EMAIL_SLOT, None),
-        SlotSet(POSTCODE_SLOT, None),
+        SlotSet(EMAIL_SLOT, email_in(rest)),
+        SlotSet(POSTCODE_SLOT, postcode_in(rest)),
         ActiveLoop(CHECK_FORM),
     ]
 
@@ -295,6 +302,12 @@ async def answer_repair_status(
     """How a repair is going: the one asked about, else the customer's own latest repair."""
     if reference is None:
         own = await own_repairs(shop, await asker_of(tracker))
+        ahead = ahead_of(
+            (record for record in own if record.conversation_id), base.today(shop)
+        )  # repairs booked through the bot, still to come
+        if len(ahead) > 1:  # "have I got 2 bookings now?": all of them, to move or cancel one
+            tell_bookings(dispatcher, shop, sorted(ahead, key=lambda record: record.ready_date))
+            return []
         if own:
             return tell_status(dispatcher, shop, own[0])
     return await answer_status(dispatcher, shop, tracker, reference, ASK_REPAIR_NUMBER)
@@ -449,10 +462,12 @@ class ActionSubmitRepair(ShopAction):
             tracker,
             booked_here,
             lambda text: parse_day(text, today, shop.vocabulary.days) is not None,
+            await asker_of(tracker),
+            today,
         )
         reference = None if record is None else record.reference
-        changed = reference is not None and await asyncio.to_thread(
-            booked_here.change, reference, tracker.sender_id, bike, problem, drop_off
+        changed = record is not None and await asyncio.to_thread(
+            booked_here.change, record.reference, record.conversation_id, bike, problem, drop_off
         )
         if not changed or reference is None:
             reference = await asyncio.to_thread(
@@ -565,8 +580,11 @@ class ActionSubmitReturn(ShopAction):
             dispatcher, tracker, request, accept=shop.template("accept_go_ahead"), asks=False
         )
         if decision.rung == "yes":
+            swap = request.kind == "exchange"  # a swap is never also a refund
             dispatcher.utter_message(
-                response="utter_return_started_without_order",
+                response="utter_exchange_started_without_order"
+                if swap
+                else "utter_return_started_without_order",
                 item=item,
                 address=shop.locations[0].address,
                 refund_method=policies.refund_method,

@@ -21,9 +21,10 @@ from actions import base, recommend, requests
 from actions.base import DomainDict, Events, ShopAction
 from actions.shop_records import CustomerRecord, ShopRecords, resolve_records
 from memory import services
-from voice.asked import asks_price, days_asked, thing_asked_for
+from voice.asked import asks_price, days_asked, disagreeing_day, thing_asked_for
 from voice.business import WEEKDAYS, Business, Clinic, Event, Product, RepairService, Reward
 from voice.catalogue import Catalogue, phrase_at, words_of
+from voice.dates import NumberedDay
 from voice.say_yes import Choice, Request
 from voice.wants import Wants, amounts, read_wants, within
 
@@ -309,14 +310,23 @@ async def answer_product(
 _LESS = re.compile(r"^\s*(?:less|cheaper|lower|off)\b", re.IGNORECASE)
 
 
+# A bare number that is a price seen elsewhere ("wiggle has it for 45", "selling it at 39.99"),
+# not a count or a size ("for 2 weeks", "at 25kph").
+_BARE_PRICE = re.compile(
+    r"\b(?:for|at|is|was|only|just|costs?)\s+(\d+(?:\.\d{1,2})?)(?![\d.,]*\s*[a-z%])"
+)
+
+
 def price_seen(shop: Business, text: str | None, our_price: float) -> float | None:
-    """The price the customer saw elsewhere: "£780", "90 pounds", or "£20 less" (ours - 20)."""
+    """The price the customer saw elsewhere: "£780", "90 pounds", or "£20 less" (ours - 20);
+    in a price match, a bare number after "for", "at"... is a price too ("has it for 45")."""
     for amount, _, end in amounts(shop, text):
         if _LESS.match((text or "")[end:]):
             amount = our_price - amount
         if amount > 0:
             return amount
-    return None
+    bare = _BARE_PRICE.search((text or "").lower())
+    return float(bare.group(1)) if bare and float(bare.group(1)) > 0 else None
 
 
 async def answer_price_match(
@@ -450,6 +460,18 @@ async def answer_recommendation(
     return events
 
 
+DAY_DISAGREES = "utter_day_and_date_disagree"
+
+
+def day_disagreement(shop: Business, said: NumberedDay, today: dt.date) -> dict[str, str]:
+    """The words of asking back a weekday that is not the date's ("sunday 28th", a Saturday):
+    the date, and the day of the weekday written nearest to it (the Sunday 29th)."""
+    assert said.date is not None and said.weekday is not None
+    shift = (said.weekday - said.date.weekday() + 3) % 7 - 3  # the nearest, before or after
+    other = said.date + dt.timedelta(days=shift)
+    return {"date": shop.format_day(said.date, today), "other": shop.format_day(other, today)}
+
+
 HOURS_ACTION = "action_tell_hours"
 
 
@@ -478,7 +500,14 @@ class ActionTellHours(ShopAction):
     ) -> Events:
         moment = base.now(shop)
         today = moment.date()
-        days = days_asked(shop, (tracker.latest_message or {}).get("text"), today)
+        text = (tracker.latest_message or {}).get("text")
+        disagreeing = disagreeing_day(text, today)
+        if disagreeing is not None:  # "sunday 28th", a Saturday: which of the two is asked
+            dispatcher.utter_message(
+                response=DAY_DISAGREES, **day_disagreement(shop, disagreeing, today)
+            )
+            return []
+        days = days_asked(shop, text, today)
         if days:
             # Today matters when it was asked about, or when today's hours are special.
             relevant = today in days or shop.holiday_on(today) is not None
@@ -642,16 +671,17 @@ class ActionRecommendProduct(ShopAction):
 
 
 def asked_events(
-    shop: Business, text: str | None, today: dt.date
+    shop: Business, text: str | None, today: dt.date, now: dt.time | None = None
 ) -> tuple[list[tuple[dt.date, Event]], list[Clinic]] | None:
     """The rides and clinics a message asks about by name, kind or day ("the fast one on
-    thursdays", "is there a clinic on mondays?"), or None when it names none (then all of them)."""
+    thursdays", "is there a clinic on mondays?"), or None when it names none (then all of them);
+    a ride that set off before `now` today is over."""
     if not text or text.startswith("/"):
         return None
     found = Catalogue.of(shop).mentioned(text, kinds=("event", "clinic"))
     named = {id(match.item.target) for match in found}
     days = days_asked(shop, text, today)
-    upcoming = shop.upcoming_events(today, limit=len(shop.events))
+    upcoming = shop.upcoming_events(today, limit=len(shop.events), now=now)
     events = [(day, event) for day, event in upcoming if id(event) in named or day in days]
     clinics = [clinic for clinic in shop.clinics if id(clinic) in named]
     weekdays = {WEEKDAYS[day.weekday()] for day in days}
@@ -668,7 +698,8 @@ class ActionCommunityEvents(ShopAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
-        today = base.today(shop)
+        now = base.now(shop)
+        today = now.date()
         pattern = shop.template("event_line")
         clinic = shop.template("clinic_line") if shop.clinics else ""
 
@@ -692,14 +723,15 @@ class ActionCommunityEvents(ShopAction):
                 time=_clock(found.time),
             )
 
-        asked = asked_events(shop, (tracker.latest_message or {}).get("text"), today)
+        asked = asked_events(shop, (tracker.latest_message or {}).get("text"), today, now.time())
         if asked is not None:
             events, clinics_asked = asked
             lines = [event_line(day, event) for day, event in events]
             lines += [shop.wording.bullet_line(clinic_line(found)) for found in clinics_asked]
             dispatcher.utter_message(response="utter_events_asked", lines="\n".join(lines))
             return []
-        lines = [event_line(day, event) for day, event in shop.upcoming_events(today)]
+        upcoming = shop.upcoming_events(today, now=now.time())
+        lines = [event_line(day, event) for day, event in upcoming]
         clinics = [clinic_line(found) for found in shop.clinics]
         if lines:
             response = "utter_events" if clinics else "utter_events_no_clinics"

@@ -314,6 +314,18 @@ class RepairBookings:
             )
         return bool(changed.rowcount)
 
+    def cancel(self, reference: str, conversation_id: str) -> bool:
+        """Cancel a booking made in conversation `conversation_id` (never anyone else's): it
+        is deleted; whether there was such a booking."""
+        engine = self._ready_engine()
+        with engine.begin() as connection:
+            deleted = connection.execute(
+                repair_bookings.delete()
+                .where(repair_bookings.c.reference == reference)
+                .where(repair_bookings.c.conversation_id == conversation_id)
+            )
+        return bool(deleted.rowcount)
+
     def find(self, reference: str | None) -> RepairRecord | None:
         wanted = normalise_reference(reference)
         if wanted is None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from voice.business import RELATIVE_DAYS, WEEKDAYS, Business
 from voice.catalogue import FUNCTION_WORDS, Catalogue, phrase_at, words_of
+from voice.dates import NumberedDay, numbered_days
 
 # The verbs of asking for a thing in a shop ("do you sell / have / stock / carry ... X", "can I
 # buy / get / order X", "I want / need X"), and the prepositions of "looking for X", "after X".
@@ -33,13 +34,22 @@ def _first_place(said: list[str], spellings: tuple[str, ...]) -> int | None:
 
 def days_asked(shop: Business, text: str | None, today: dt.date) -> list[dt.date]:
     """The days a message names, in the order it names them: a weekday is its next date (today
-    when today is that weekday), `today` and `tomorrow` count from `today`, a holiday of the
-    business file by its name ("boxing day") is its date when it is still ahead."""
+    when today is that weekday), `today` and `tomorrow` count from `today`, a day by its number
+    is that date ("the 24th", "29/11"), a holiday of the business file by its name ("boxing
+    day") is its date when it is still ahead."""
     said = words_of(text or "")
     named: list[tuple[int, dt.date]] = []
+    # Days by number ("sunday 27th december", "the 24th"); one whose weekday disagrees is asked
+    # back (`disagreeing_day`), not answered.
+    spans: list[range] = []
+    for numbered in numbered_days(text, today):
+        first = len(words_of((text or "")[: numbered.start]))
+        spans.append(range(first, len(words_of((text or "")[: numbered.end]))))
+        if numbered.date is not None and not numbered.disagrees:
+            named.append((first, numbered.date))
     for term in shop.vocabulary.days:
         place = _first_place(said, term.spellings)
-        if place is None:
+        if place is None or any(place in span for span in spans):
             continue
         if term.name in RELATIVE_DAYS:
             day = today + dt.timedelta(days=RELATIVE_DAYS[term.name])
@@ -73,6 +83,12 @@ def is_question(text: str | None) -> bool:
     if not words or said.startswith("/"):
         return False  # a bare "?" asks nothing the bot could answer
     return said.endswith("?") or words[0] in QUESTION_STARTS
+
+
+def disagreeing_day(text: str | None, today: dt.date) -> NumberedDay | None:
+    """The first day the message writes by number with a weekday that is not its own ("sunday
+    28th" when the 28th is a Saturday), or None."""
+    return next((day for day in numbered_days(text, today) if day.disagrees), None)
 
 
 def asks_price(shop: Business, text: str | None) -> bool:

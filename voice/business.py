@@ -180,12 +180,17 @@ class Event:
     synonyms: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
 
-    def next_date(self, today: dt.date) -> dt.date | None:
-        """The next day (today or later) this event happens, or None when it is over."""
+    def next_date(self, today: dt.date, now: dt.time | None = None) -> dt.date | None:
+        """The next day (today or later) this event happens, or None when it is over. With the
+        time of day `now`, a ride that set off earlier today is over: its next day is asked."""
+        started = now is not None and now >= self.time
         if self.date is not None:
-            return self.date if self.date >= today else None
+            over = self.date < today or (self.date == today and started)
+            return None if over else self.date
         assert self.weekly is not None
         ahead = (WEEKDAYS.index(self.weekly) - today.weekday()) % 7
+        if ahead == 0 and started:
+            ahead = 7
         return today + dt.timedelta(days=ahead)
 
 
@@ -416,8 +421,12 @@ class Business:
         )
         return found[0].item.target if found else None
 
-    def upcoming_events(self, today: dt.date, limit: int = 4) -> list[tuple[dt.date, Event]]:
-        dated = [(event.next_date(today), event) for event in self.events]
+    def upcoming_events(
+        self, today: dt.date, limit: int = 4, now: dt.time | None = None
+    ) -> list[tuple[dt.date, Event]]:
+        """The next `limit` rides, soonest first; with the time of day `now`, none that set off
+        earlier today."""
+        dated = [(event.next_date(today, now), event) for event in self.events]
         upcoming = [(day, event) for day, event in dated if day is not None]
         return sorted(upcoming, key=lambda pair: (pair[0], pair[1].time))[:limit]
 

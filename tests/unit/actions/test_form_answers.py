@@ -474,3 +474,28 @@ def test_make_it_another_day_read_as_a_detail_starts_the_change(domain: dict[str
     assert not moves_booking_day(
         make_tracker("inform", "wednesday", history=history, sender_id=SENDER), SHOP
     )
+
+
+@pytest.mark.parametrize(
+    ("intent", "text", "taken"),
+    [
+        ("community_events", "it hurts on long rides", True),
+        ("community_events", "when's the next group ride?", False),
+        ("ask_hours", "what time do you close", False),
+    ],
+)
+async def test_a_reason_in_the_customers_words_is_taken_unless_it_asks_something_else(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any], intent: str, text: str, taken: bool
+) -> None:
+    tracker = make_tracker(
+        intent,
+        text,
+        slots={"requested_slot": "return_reason", "return_reason": text},
+        history=return_started(),
+        after=[{"event": "slot", "name": "return_reason", "value": text}],
+        active_loop="return_form",
+        sender_id=SENDER,
+    )
+    events = await ValidateReturnForm().run(dispatcher, tracker, domain)
+    kept = slot_values(events).get("return_reason")
+    assert (kept == text) if taken else (kept is None)

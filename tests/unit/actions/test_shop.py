@@ -125,6 +125,28 @@ async def test_events_list_the_next_rides_and_the_clinics(dispatcher, domain) ->
     )
 
 
+async def test_a_ride_that_set_off_earlier_today_is_not_the_next_one(
+    dispatcher, domain, monkeypatch
+) -> None:
+    set_clock(monkeypatch, dt.datetime(2026, 11, 26, 21, 45))  # the Thursday ride left at 18:30
+    await ActionCommunityEvents().run(dispatcher, make_tracker("community_events"), domain)
+    lines = dispatcher.messages[0]["event_lines"].splitlines()
+    assert "Saturday Coffee Ride" in lines[0]
+    assert not any("Chaingang: today" in line for line in lines)
+    chaingang = [line for line in lines if "Chaingang" in line]
+    assert chaingang and "Thursday 3 December at 18:30" in chaingang[0]
+
+
+async def test_a_ride_asked_by_name_after_it_set_off_is_next_weeks(
+    dispatcher, domain, monkeypatch
+) -> None:
+    set_clock(monkeypatch, dt.datetime(2026, 11, 26, 22, 5))
+    tracker = make_tracker("community_events", "whats the chaingang like")
+    await ActionCommunityEvents().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_events_asked"]
+    assert "Thursday 3 December at 18:30" in dispatcher.messages[0]["lines"]
+
+
 async def test_loyalty_balance_of_a_signed_in_customer(dispatcher, domain) -> None:
     tracker = make_tracker("loyalty_balance", slots={"customer_id": "c-1001"})
     await ActionLoyaltyBalance().run(dispatcher, tracker, domain)
@@ -167,3 +189,30 @@ async def test_a_broken_business_file_still_gets_the_customer_an_answer(
     assert said(dispatcher) == ["utter_something_went_wrong"]
     # Operators see it in the action server's metrics.
     assert metrics.ACTIONS.get_sample_value("rapport_action_errors_total", failed) == before + 1
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("are u open sunday 27th december", "Sunday 27 December"),
+        ("and the 24th?", "Christmas Eve (Thursday 24 December): 09:00–13:00"),
+        ("what are your hours on 29/11", "Sunday 29 November: 10:00–16:00"),
+    ],
+)
+async def test_hours_of_a_day_asked_by_its_number_are_that_days(
+    dispatcher, domain, monkeypatch, text, line
+) -> None:
+    set_clock(monkeypatch, dt.datetime(2026, 11, 26, 21, 45))
+    await ActionTellHours().run(dispatcher, make_tracker("ask_hours", text), domain)
+    assert said(dispatcher) == ["utter_hours_day"]
+    assert line in dispatcher.messages[0]["day_hours"]
+
+
+async def test_a_weekday_that_is_not_the_dates_is_asked_back(
+    dispatcher, domain, monkeypatch
+) -> None:
+    set_clock(monkeypatch, dt.datetime(2026, 11, 26, 21, 45))
+    await ActionTellHours().run(dispatcher, make_tracker("ask_hours", "open sunday 28th?"), domain)
+    assert said(dispatcher) == ["utter_day_and_date_disagree"]
+    text = rendered(domain, dispatcher.messages[0])
+    assert "Saturday 28 November" in text and "Sunday 29 November" in text
