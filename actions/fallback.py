@@ -108,22 +108,34 @@ def did_you_mean_buttons(shop: Business, guess: Match) -> list[dict[str, str]]:
         payload = f"/buy_product{value}"
     else:
         payload = f"/{item.intent}"
-    if item.kind == "repair":
-        title = shop.template("did_you_mean_book")
+    if estimate_of(shop, guess) is not None:
+        title = shop.template("did_you_mean_book", title)
     return [
         {"title": title, "payload": payload},
         {"title": shop.template("did_you_mean_no"), "payload": "/deny"},
     ]
 
 
+def estimate_of(shop: Business, guess: Match) -> str | None:
+    """A guessed repair's usual price and time in the shop's words; None for anything else, or
+    for a shop whose business file does not word an estimate."""
+    target = guess.item.target
+    if guess.item.kind != "repair" or not isinstance(target, RepairService):
+        return None
+    if "repair_estimate" not in shop.templates:
+        return None
+    return repair_estimate(shop, target)
+
+
 def ask_did_you_mean(dispatcher: CollectingDispatcher, shop: Business, guess: Match) -> None:
-    """ "Are you asking about our {item}?", with a repair's usual price and time."""
+    """Ask "Are you asking about our {item}?", with a repair's usual price and time."""
     buttons = did_you_mean_buttons(shop, guess)
-    if guess.item.kind == "repair" and isinstance(guess.item.target, RepairService):
+    estimate = estimate_of(shop, guess)
+    if estimate is not None:
         dispatcher.utter_message(
             response="utter_fallback_did_you_mean_repair",
             item=guess.item.name,
-            estimate=repair_estimate(shop, guess.item.target),
+            estimate=estimate,
             buttons=buttons,
         )
         return

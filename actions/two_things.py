@@ -1,6 +1,6 @@
 """Two requests in one message: the one the bot answered, and the other one offered.
 
-"do you sell helmets and also how much is a puncture repair" is read as one intent (the first
+"do you sell <one thing> and also how much is <a repair>" is read as one intent (the first
 request). The second request is found in the words after a joining word ("and", "also", a
 question mark...): when that part names a different thing of the shop's (business.yml, through
 the catalogue), a repair's usual price and time are said at once, and anything else is offered
@@ -69,7 +69,8 @@ def answer_second_thing(
     if match is None:
         return
     target = match.item.target
-    if match.item.kind == "repair" and isinstance(target, RepairService):
+    worded = "repair_estimate" in shop.templates
+    if match.item.kind == "repair" and isinstance(target, RepairService) and worded:
         # Imported here: the orders module reads the shop module, which offers the second thing.
         from actions.orders import repair_estimate
 
