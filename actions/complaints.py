@@ -33,6 +33,7 @@ from voice.say_yes import ComplaintWords, Decision, Request, SayYesRules, Standi
 logger = logging.getLogger(__name__)
 
 HANDOFF = "action_handoff"
+COMPLAINT_KIND = "complaint"  # the say-yes kind of a complaint of no known kind
 ISSUE_KIND = COMPLAINT
 MAX_SUMMARY = 500  # characters of the customer's words kept as the issue's summary
 
@@ -77,12 +78,36 @@ def follow_up_due(shop: Business, days: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(18, 0), tzinfo=local.tzinfo)
 
 
-def compose(
-    rules: SayYesRules, decision: Decision, follow_up_day: str, recorded: bool
-) -> tuple[str, str]:
-    """The two messages of the protocol: what happened and sorry; then the promise and remedy."""
+def remedy_kind(rules: SayYesRules, said: str) -> str:
+    """The say-yes kind whose remedies fit the complaint (its kind's, else `complaint`)."""
+    kind = rules.complaints.kind_of(said)
+    return kind.remedy if kind is not None and kind.remedy in rules.kinds else COMPLAINT_KIND
+
+
+def acknowledgement(rules: SayYesRules, said: str, domain: DomainDict) -> str:
+    """The complaint's first words: for a serious complaint, or one of a known kind, the
+    domain response the business file names for it; else the business file's own words."""
     words = rules.complaints
-    feeling = " ".join((words.acknowledge, words.apologise, words.own))
+    kind = words.kind_of(said)
+    name = words.serious_acknowledge if words.is_serious(said) else ""
+    if not name and kind is not None:
+        name = kind.acknowledge
+    variants = (domain.get("responses") or {}).get(name) or []
+    text = next((str(v["text"]) for v in variants if isinstance(v, dict) and v.get("text")), "")
+    return text or words.acknowledge
+
+
+def compose(
+    rules: SayYesRules,
+    decision: Decision,
+    follow_up_day: str,
+    recorded: bool,
+    acknowledge: str | None = None,
+) -> tuple[str, str]:
+    """The two messages of the protocol: what happened and sorry; then the promise and remedy.
+    `acknowledge` replaces the business file's general first words (a kind's own)."""
+    words = rules.complaints
+    feeling = " ".join((acknowledge or words.acknowledge, words.apologise, words.own))
     if not recorded:  # no promise the team would never see: the person follows up instead
         return feeling, decision.text
     return feeling, f"{words.follow_up.format(follow_up_day=follow_up_day)} {decision.text}"
@@ -94,14 +119,24 @@ def bot_said(tracker: Tracker) -> list[str]:
 
 
 def once_per_chat(
-    said: list[str], words: ComplaintWords, feeling: str, promise: str, next_step: str
+    said: list[str],
+    words: ComplaintWords,
+    feeling: str,
+    promise: str,
+    next_step: str,
+    acknowledge: str | None = None,
 ) -> tuple[str, str]:
     """The protocol is said in full once per chat: a second complaint gets the apology alone,
-    not the acknowledgement and the ownership word for word again, and a follow-up already
-    promised in the same words is not promised again (the new one is recorded and waits for
-    the team all the same)."""
-    if feeling in said:
-        feeling = words.apologise
+    not the acknowledgement and the ownership word for word again (a complaint of another kind
+    keeps its own first words, `acknowledge`, when they were not said yet), and a follow-up
+    already promised in the same words is not promised again (the new one is recorded and
+    waits for the team all the same)."""
+    if feeling in said or any(words.own in text for text in said):
+        fresh = acknowledge and acknowledge != words.acknowledge
+        if fresh and not any(str(acknowledge) in text for text in said):
+            feeling = f"{acknowledge} {words.apologise}"
+        else:
+            feeling = words.apologise
     if promise and any(promise in text for text in said) and next_step.startswith(promise):
         next_step = next_step[len(promise) :].strip() or next_step
     return feeling, next_step
@@ -193,7 +228,7 @@ class ActionHandleComplaint(ShopAction):
                 tracker.sender_id,
             )
 
-        request = Request("complaint", {"serious": words.is_serious(said)})
+        request = Request(remedy_kind(rules, said), {"serious": words.is_serious(said)})
         decision = say_yes.decide(request, recorded.standing if recorded else Standing(), rules)
         if recorded is None:
             decision = say_yes.decide_person(
@@ -202,8 +237,11 @@ class ActionHandleComplaint(ShopAction):
                 "complaint.person.memory_unavailable",
                 rules.reason("memory_unavailable"),
             )
-        feeling, next_step = compose(rules, decision, follow_up_day, recorded is not None)
-        feeling, next_step = once_per_chat(bot_said(tracker), words, feeling, promise, next_step)
+        first = acknowledgement(rules, said, domain)
+        feeling, next_step = compose(rules, decision, follow_up_day, recorded is not None, first)
+        feeling, next_step = once_per_chat(
+            bot_said(tracker), words, feeling, promise, next_step, first
+        )
 
         logger.info(
             "complaint from %s: %s (issue %s, promise %s)",

@@ -12,7 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import base
+from actions import base, waiting
 from actions.base import DomainDict, Events, ShopAction
 from actions.booking_changes import ahead_of, made_this_session, own_bookings, says_change
 from actions.complaints import answer_complaint_detail
@@ -35,6 +35,8 @@ from actions.shop import (
     reports_fault,
 )
 from voice.business import Business
+
+WAITING_ACTION = "action_waiting_reply"
 
 
 def previous_action(tracker: Tracker) -> str | None:
@@ -80,6 +82,8 @@ class ActionUseDetails(ShopAction):
         asked = previous_action(tracker)
         if day_after_hours(tracker, shop):  # "and sunday?" after the hours
             return [FollowupAction(HOURS_ACTION)]
+        if asked == WAITING_ACTION and await waiting.added_to_the_message(dispatcher, tracker):
+            return []  # right after the message for the team was taken: more of it
         named = base.latest_entity_values(tracker, "order_id") or reference_in_message(tracker)
         if named or asked in ("action_order_status", "action_repair_status"):
             reference = reference_from(tracker)
@@ -107,5 +111,7 @@ class ActionUseDetails(ShopAction):
         if base.latest_entity_values(tracker, "PERSON") and tracker.get_slot("customer_name"):
             dispatcher.utter_message(response="utter_nice_to_meet_you")
             return []
+        if await waiting.added_to_the_message(dispatcher, tracker):
+            return []  # nothing the bot can use: more for the message left for the team
         dispatcher.utter_message(response="utter_details_unclear", buttons=main_menu(shop))
         return []

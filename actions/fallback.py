@@ -13,8 +13,10 @@ A question that names nothing of the shop's ("any student discount?") is answere
 bot doesn't know, and a person can tell (the phone, the email, or bringing one in).
 Rung 1: ask to rephrase, with the two closest guesses as buttons. Rung 2 (the second miss in a
 row, or anything out of scope): offer the main things the bot can do. Rung 3: offer a person,
-which routes to the handoff. The rung is counted from the conversation itself (the misses in a
-row at its end), so a message the bot understands starts the ladder again.
+which routes to the handoff. While a message left for the team in this visit waits, a message
+the bot does not read is added to it instead ("it's the rear one"). The rung is counted from
+the conversation itself (the misses in a row at its end), so a message the bot understands
+starts the ladder again.
 """
 
 from __future__ import annotations
@@ -26,16 +28,19 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import base
+from actions import base, waiting
 from actions.base import DomainDict, Events, ShopAction
+from actions.orders import repair_estimate
 from actions.shop import COMPLAINT_ACTION, HOURS_ACTION, day_after_hours, reports_fault
 from voice.asked import is_question
-from voice.business import Business
+from voice.business import Business, RepairService
 from voice.catalogue import Catalogue, Match
 from voice.other_language import looks_foreign
 from voice.say_yes import SayYesError
 
 MISSED_INTENTS = ("nlu_fallback", "out_of_scope")
+LADDER_ACTION = "action_fallback_ladder"
+OFFER_PERSON = "utter_fallback_offer_person"
 # Intents that are never offered as a guess: they mean nothing on their own as a button.
 NOT_GUESSES = {*MISSED_INTENTS, "affirm", "deny", "inform", "greet", "goodbye", "thank"}
 GUESSES = 2
@@ -97,17 +102,49 @@ def best_guess(shop: Business, text: str | None) -> Match | None:
 
 
 def did_you_mean_buttons(shop: Business, guess: Match) -> list[dict[str, str]]:
-    """A yes that asks for the item straight away, and a no that shows what the bot can do."""
+    """A yes that asks for the item straight away, and a no that shows what the bot can do. The
+    yes to a repair books it (its price and time are in the question)."""
     item = guess.item
+    title = shop.template("did_you_mean_yes")
     if item.kind == "product":
         value = json.dumps({"product": item.name})
         payload = f"/buy_product{value}"
     else:
         payload = f"/{item.intent}"
+    if estimate_of(shop, guess) is not None:
+        title = shop.template("did_you_mean_book", title)
     return [
-        {"title": shop.template("did_you_mean_yes"), "payload": payload},
+        {"title": title, "payload": payload},
         {"title": shop.template("did_you_mean_no"), "payload": "/deny"},
     ]
+
+
+def estimate_of(shop: Business, guess: Match) -> str | None:
+    """A guessed repair's usual price and time in the shop's words; None for anything else, or
+    for a shop whose business file does not word an estimate."""
+    target = guess.item.target
+    if guess.item.kind != "repair" or not isinstance(target, RepairService):
+        return None
+    if "repair_estimate" not in shop.templates:
+        return None
+    return repair_estimate(shop, target)
+
+
+def ask_did_you_mean(dispatcher: CollectingDispatcher, shop: Business, guess: Match) -> None:
+    """Ask "Are you asking about our {item}?", with a repair's usual price and time."""
+    buttons = did_you_mean_buttons(shop, guess)
+    estimate = estimate_of(shop, guess)
+    if estimate is not None:
+        dispatcher.utter_message(
+            response="utter_fallback_did_you_mean_repair",
+            item=guess.item.name,
+            estimate=estimate,
+            buttons=buttons,
+        )
+        return
+    dispatcher.utter_message(
+        response="utter_fallback_did_you_mean", item=guess.item.name, buttons=buttons
+    )
 
 
 def main_menu(shop: Business) -> list[dict[str, Any]]:
@@ -144,6 +181,8 @@ async def answer_fallback(
         return [FollowupAction(HOURS_ACTION)]
     step = rung(tracker) if intent in MISSED_INTENTS else 2
     text = (tracker.latest_message or {}).get("text")
+    if intent == "nlu_fallback" and await waiting.added_to_the_message(dispatcher, tracker):
+        return []  # a message for the team waits in this visit: this is more of it
     if intent == "nlu_fallback" and looks_foreign(text):
         place = shop.locations[0]
         dispatcher.utter_message(
@@ -162,11 +201,7 @@ async def answer_fallback(
         # about, not met with the menu or the offer of a person.
         guess = best_guess(shop, text)
         if guess is not None:
-            dispatcher.utter_message(
-                response="utter_fallback_did_you_mean",
-                item=guess.item.name,
-                buttons=did_you_mean_buttons(shop, guess),
-            )
+            ask_did_you_mean(dispatcher, shop, guess)
             return []
     if intent == "nlu_fallback" and step < 3 and is_question(text):
         # A question the bot cannot answer ("any student discount?"): no guessing and no
@@ -187,6 +222,47 @@ async def answer_fallback(
         dispatcher.utter_message(response=response, buttons=main_menu(shop))
         return []
     dispatcher.utter_message(response="utter_fallback_offer_person")
+    return []
+
+
+def yes_to_no_offer_of_a_person(tracker: Tracker) -> bool:
+    """Whether the latest message is a yes right after a ladder rung that offered no person
+    ("yep" to "could you say it another way, or did you mean one of these?"): it asks for
+    nothing the rung offered, so it must not bring a person in."""
+    if base.latest_intent(tracker) != "affirm":
+        return False
+    turn = base.previous_turn_events(tracker)
+    acted = [
+        event.get("name")
+        for event in turn
+        if event.get("event") == "action" and event.get("name") != "action_listen"
+    ]
+    if not acted or acted[-1] != LADDER_ACTION:
+        return False
+    said = [
+        (event.get("metadata") or {}).get("utter_action")
+        for event in turn
+        if event.get("event") == "bot"
+    ]
+    return OFFER_PERSON not in said
+
+
+def ladder_buttons(tracker: Tracker) -> list[dict[str, Any]]:
+    """The buttons of the bot's previous turn (the guesses of the rephrase rung)."""
+    for event in reversed(base.previous_turn_events(tracker)):
+        if event.get("event") == "bot":
+            buttons = (event.get("data") or {}).get("buttons") or []
+            return [button for button in buttons if isinstance(button, dict)]
+    return []
+
+
+def answer_yes_to_the_ladder(
+    dispatcher: CollectingDispatcher, tracker: Tracker, shop: Business
+) -> Events:
+    """A yes to a rung that asked for other words or a choice: ask again, with the same
+    choices (the menu when the rung had none)."""
+    buttons = ladder_buttons(tracker) or main_menu(shop)
+    dispatcher.utter_message(response="utter_try_again", buttons=buttons)
     return []
 
 

@@ -25,7 +25,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import base, requests
+from actions import base, fallback, requests
 from actions.base import DomainDict, Events, ShopAction
 from actions.requests import request_summary
 from actions.shop import team_hours_text
@@ -235,6 +235,9 @@ class ActionHandoff(ShopAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
+        if fallback.yes_to_no_offer_of_a_person(tracker):
+            # "yep" to the ladder's rephrasing: nothing offered a person; ask again instead.
+            return fallback.answer_yes_to_the_ladder(dispatcher, tracker, shop)
         process = await base.services()
         moment = base.now(shop)
         place = shop.locations[0]

@@ -17,7 +17,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import base, recommend, requests
+from actions import base, recommend, requests, two_things
 from actions.base import DomainDict, Events, ShopAction
 from actions.shop_records import CustomerRecord, ShopRecords, resolve_records
 from memory import services
@@ -286,6 +286,7 @@ async def answer_product(
             description=product.description,
             website=shop.shop.website or "our website",
         )
+        two_things.answer_second_thing(dispatcher, shop, tracker, {product.name})
         return [SlotSet("product", product.name)]
     dispatcher.utter_message(
         response="utter_product_facts",
@@ -304,6 +305,7 @@ async def answer_product(
     await requests.answer_request(
         dispatcher, tracker, request, shop.template("button_reserve_one"), similar
     )
+    two_things.answer_second_thing(dispatcher, shop, tracker, {product.name})
     return [SlotSet("product", product.name)]
 
 

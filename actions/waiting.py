@@ -12,7 +12,9 @@ acknowledgement asks for an email address or phone number (a signed-in customer 
 record has an email is asked to confirm it instead), a contact that can't be read is explained
 once with an example and then left out (never a third identical ask), "no thanks" is accepted,
 and the contact given is confirmed back and kept on the conversation's own handoff, where the
-agent console shows it.
+agent console shows it. Once the contact is settled (kept, declined or left out), the message
+is complete: the conversation goes back to the bot, which answers what it can, and a message it
+cannot read is still added for the team (actions/fallback.py).
 
 The state of that exchange is read from the conversation itself: the bot's replies since the
 pause name their responses (`utter_action` in their metadata).
@@ -26,6 +28,7 @@ import re
 from dataclasses import dataclass, field
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import ActionExecuted, ConversationResumed
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base
@@ -174,6 +177,54 @@ def plan_reply(
     return Reply([MORE])
 
 
+def completes_the_message(reply: Reply) -> bool:
+    """Whether the reply settles the contact: the message for the team is complete, and the
+    chat goes back to the bot."""
+    return any(response in SETTLED for response in reply.responses)
+
+
+def left_a_message_this_session(events: list[dict]) -> bool:
+    """Whether the chat was handed to the team in its current session (a new session is a new
+    visit: what is said then is not added to an old message)."""
+    start = 0
+    for index, event in enumerate(events):
+        if event.get("event") == "session_started":
+            start = index + 1
+    return any(
+        event.get("event") == "action" and event.get("name") == "action_handoff"
+        for event in events[start:]
+    )
+
+
+async def waiting_message(tracker: Tracker) -> Handoff | None:
+    """The chat's handoff when it left a message for the team in this visit that no one has
+    taken up yet (what the bot cannot read now is more for that message), else None."""
+    if not left_a_message_this_session(list(tracker.events or [])):
+        return None
+    queue = (await base.store()).handoffs
+    handoff: Handoff | None = await asyncio.to_thread(queue.open_for, tracker.sender_id)
+    if handoff is None or handoff.state != "waiting" or not handoff.offline:
+        return None
+    return handoff
+
+
+async def added_to_the_message(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Add a message the bot cannot act on to the message left for the team in this visit, and
+    say so; a contact given late is kept as the team's way to reply. False when no message
+    waits (the caller answers as usual)."""
+    handoff = await waiting_message(tracker)
+    if handoff is None:
+        return False
+    contact = contact_in((tracker.latest_message or {}).get("text"))
+    if contact is not None and not handoff.contact:
+        queue = (await base.store()).handoffs
+        await asyncio.to_thread(queue.leave_contact, tracker.sender_id, contact)
+        dispatcher.utter_message(response=CONTACT_SAVED, contact=contact)
+        return True
+    dispatcher.utter_message(response=MORE)
+    return True
+
+
 def reply_by_text(shop: Business, reply_by: dt.datetime | None, moment: dt.datetime) -> str | None:
     """The promised reply time the way the shop says it ("09:00 tomorrow"), in the shop's
     time; None when there is none or it has passed."""
@@ -239,4 +290,7 @@ class ActionWaitingReply(ShopAction):
                 dispatcher.utter_message(response=CONTACT_SAVED, contact=contact)
             else:
                 dispatcher.utter_message(response=response)
+        if completes_the_message(reply):
+            # The listen that precedes any message, so the next one is predicted as usual.
+            return [ConversationResumed(), ActionExecuted("action_listen")]
         return []

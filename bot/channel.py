@@ -837,6 +837,14 @@ class WidgetInput(InputChannel):
             )
             await hub.typing(conversation_id, True)
             try:
+                # A question the bot answers goes back to the bot even while a message for the
+                # team waits; a chat an agent holds is paused (bot/waiting.py).
+                await waiting.before_handling(
+                    hub.app, conversation_id, words, config.memory_database_url
+                )
+            except Exception:
+                logger.exception("reading the waiting chat %s failed", conversation_id)
+            try:
                 await on_new_message(message)
             except Exception:
                 logger.exception("handling a widget message in %s failed", conversation_id)

@@ -120,6 +120,7 @@ class TokenRestInput(RestInput):
                             typed = {typed_buttons.TYPED_KEY: message.text}
                             message.metadata = {**(message.metadata or {}), **typed}
                             message.text = meant
+                        await before_handling(app, message.sender_id, message.text)
                     await on_new_message(message)
                     await acknowledged(message)
                     if message.sender_id is not None:
@@ -129,6 +130,14 @@ class TokenRestInput(RestInput):
             finally:
                 metrics.messages_out(channel, len(getattr(message.output_channel, "messages", [])))
                 metrics.replied(channel, time.monotonic() - started)
+
+        async def before_handling(app: Sanic, sender_id: str, text: str) -> None:
+            try:
+                # A question the bot answers goes back to the bot even while a message for
+                # the team waits; a chat an agent holds is paused (bot/waiting.py).
+                await waiting.before_handling(app, sender_id, text, database_url)
+            except Exception:
+                logger.exception("reading the waiting chat %s failed", sender_id)
 
         async def acknowledged(message: UserMessage) -> None:
             app = server.get("app")

@@ -155,6 +155,17 @@ class KindRules:
 
 
 @dataclass(frozen=True)
+class ComplaintKind:
+    """One kind of complaint (a late order, a repair that did not hold...): the words that name
+    it, the domain response its answer starts with and the say-yes kind of its remedies."""
+
+    name: str
+    words: tuple[str, ...]
+    acknowledge: str
+    remedy: str
+
+
+@dataclass(frozen=True)
 class ComplaintWords:
     """The complaint protocol's words, and the words that make a complaint serious."""
 
@@ -172,6 +183,13 @@ class ComplaintWords:
     injury_words: tuple[str, ...] = ()
     comfort_words: tuple[str, ...] = ()
     incident_words: tuple[str, ...] = ()
+    # The kinds, in the order they are tried; the response a serious complaint starts with.
+    kinds: tuple[ComplaintKind, ...] = ()
+    serious_acknowledge: str = ""
+
+    def kind_of(self, text: str | None) -> ComplaintKind | None:
+        """The first kind whose words the complaint names, None when it names none."""
+        return next((kind for kind in self.kinds if _names_any(text, kind.words)), None)
 
     def is_serious(self, text: str | None) -> bool:
         """Whether the customer's words name something serious (an injury, a lawyer...), in
@@ -591,7 +609,15 @@ class _RulesReader(_Reader):
             node,
             where,
             ("serious_words", "follow_up_days", "says"),
-            ("fault_words", "purchase_words", "injury_words", "comfort_words", "incident_words"),
+            (
+                "fault_words",
+                "purchase_words",
+                "injury_words",
+                "comfort_words",
+                "incident_words",
+                "kinds",
+                "serious_acknowledge",
+            ),
         )
         serious = self.phrases(node, "serious_words", where)
         says = self.mapping(node, "says", f"{where}.says")
@@ -611,7 +637,40 @@ class _RulesReader(_Reader):
             injury_words=self.optional_phrases(node, "injury_words", where),
             comfort_words=self.optional_phrases(node, "comfort_words", where),
             incident_words=self.optional_phrases(node, "incident_words", where),
+            kinds=self.complaint_kinds(node, where) if "kinds" in node else (),
+            serious_acknowledge=self.response_name(node, "serious_acknowledge", where),
         )
+
+    def complaint_kinds(self, node: CommentedMap, where: str) -> tuple[ComplaintKind, ...]:
+        """The kinds of complaint: a name, words, a response to start with, a remedy kind."""
+        entries = self.sequence(node, "kinds", f"{where}.kinds")
+        kinds = []
+        for index, entry in enumerate(entries):
+            path = f"{where}.kinds[{index}]"
+            if not isinstance(entry, CommentedMap):
+                raise self.fail(self.line_of(entries, index), f"{path} must be a mapping")
+            self.keys(entry, path, ("name", "words", "acknowledge", "remedy"), ())
+            name = entry["name"]
+            if not isinstance(name, str) or not name.strip():
+                raise self.fail(self.line_of(entry, "name"), f"{path}.name must be text")
+            kinds.append(
+                ComplaintKind(
+                    name=name.strip(),
+                    words=self.phrases(entry, "words", path),
+                    acknowledge=self.response_name(entry, "acknowledge", path),
+                    remedy=self.response_name(entry, "remedy", path),
+                )
+            )
+        return tuple(kinds)
+
+    def response_name(self, node: CommentedMap, key: str, where: str) -> str:
+        """A name (of a domain response or a say-yes kind): one word; "" when left out."""
+        if key not in node:
+            return ""
+        value = node[key]
+        if not isinstance(value, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", value):
+            raise self.fail(self.line_of(node, key), f"{where}.{key} must be a name like utter_x")
+        return value
 
     def optional_phrases(self, node: CommentedMap, key: str, where: str) -> tuple[str, ...]:
         """A list of words or phrases that may be left out (then none)."""
@@ -675,12 +734,21 @@ def rules_from(root: CommentedMap, source: Path) -> SayYesRules:
             reader.line_of(node, "kinds"),
             f"{SECTION}.kinds.complaint with alternatives is needed: it gives a complaint's remedy",
         )
+    complaints = reader.complaints(node)
+    for index, complaint_kind in enumerate(complaints.kinds):
+        remedy = kinds.get(complaint_kind.remedy)
+        if remedy is None or remedy.alternatives is None:
+            raise reader.fail(
+                reader.line_of(node, "complaints"),
+                f"{SECTION}.complaints.kinds[{index}].remedy names {complaint_kind.remedy!r}: "
+                f"it must be a kind under {SECTION}.kinds with alternatives",
+            )
     return SayYesRules(
         source=source,
         person_when=reader.when(node, "person_when", SECTION, dict(STANDING_FACTS)),
         person_says=reader.template(node, "person_says", SECTION, ()),
         kinds=kinds,
-        complaints=reader.complaints(node),
+        complaints=complaints,
         or_list=(or_list[0], or_list[1], or_list[2]),
         reasons=reasons,
     )

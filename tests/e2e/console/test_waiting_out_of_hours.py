@@ -4,9 +4,11 @@ The server runs with a copy of business.yml whose hours are set so that the team
 the moment of the test (every day open for half an hour, six hours from now, no holidays): the
 handoff takes a message whatever time CI runs. The customer (the socket.io widget client) asks
 for a person, leaves a message, gives a contact that can't be read and then a good one, and
-sends two more messages: every message is acknowledged, the contact is kept on the chat's
+sends two more messages: every message gets one reply, the contact is kept on the chat's
 handoff and the messages are in the exchange log. An agent then sees the contact and the
-messages on the waiting chat, through the console's API and in headless Chromium.
+messages on the waiting chat, through the console's API and in headless Chromium. A customer
+who left a message still gets the bot's answers to what it can answer, adds details to the
+message, and a new visit starts afresh.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
+import re
 import secrets
 import sys
 import time
@@ -178,7 +181,10 @@ def test_every_message_is_acknowledged_and_the_contact_is_kept_with_the_handoff(
     ]
     assert got["bad"] == [response("utter_waiting_contact_example")]
     assert got["good"] == [response("utter_waiting_contact_saved", contact="ben.jones@example.com")]
-    assert got["more"] == got["again"] == [response("utter_waiting_more")]
+    # The message is complete: a detail the bot can't read is added to it, and thanks are
+    # answered as thanks, not filed for the team.
+    assert got["more"] == [response("utter_waiting_more")]
+    assert got["again"] != [response("utter_waiting_more")] and got["again"][0], got["again"]
 
     handoff = handoff_of(server, conversation)
     assert (handoff.state, handoff.offline, handoff.contact) == (
@@ -198,7 +204,7 @@ def test_every_message_is_acknowledged_and_the_contact_is_kept_with_the_handoff(
         "Thanks, talk tomorrow",
     ]
     bot_said = [text for speaker, text in exchanges if speaker == "bot"]
-    assert bot_said.count(response("utter_waiting_more")) == 2
+    assert bot_said.count(response("utter_waiting_more")) == 1
 
     # The agent's console: the waiting chat with its contact and every message.
     name, password = signed_in_agent(server)
@@ -289,6 +295,61 @@ def test_the_rest_channel_acknowledges_a_waiting_chat_until_an_agent_holds_it(
         store.close()
     # An agent holds the chat: the agent answers, the bot says nothing.
     assert rest_says(server, sender, "Hello? Anyone there?") == []
+
+
+WAITING_NAMES = [name for name in RESPONSES if name.startswith("utter_waiting_")]
+
+
+def is_waiting_reply(text: str) -> bool:
+    """Whether a reply is one of the waiting replies (the message for the team's)."""
+    for name in WAITING_NAMES:
+        for variant in RESPONSES[name]:
+            parts = re.split(r"\{\w+\}", str(variant.get("text", "")))
+            if re.fullmatch(".+".join(re.escape(part) for part in parts), text):
+                return True
+    return False
+
+
+def test_a_customer_who_left_a_message_still_gets_answers_and_adds_details(
+    away_server: tuple[WidgetServer, str],
+) -> None:
+    """Leave a message out of hours, ask the hours, add a detail, come back later: every message
+    gets one answer, the bot answers what it can, the detail and a late contact go to the
+    message, and the next visit is the bot's."""
+    server, back = away_server
+    sender = f"rest-message-mode-{secrets.token_hex(4)}"
+    asked = rest_says(server, sender, "can I talk to a person please")
+    assert any("leave your message with me" in text for text in asked), asked
+    assert rest_says(server, sender, "My rear brake squeals when it rains") == [
+        response("utter_waiting_noted", reply_by=back),
+        response("utter_waiting_ask_contact"),
+    ]
+
+    hours = rest_says(server, sender, "what time do you open tomorrow?")
+    assert hours and not any(is_waiting_reply(text) for text in hours), hours
+    assert any(back.split()[0] in text for text in hours), hours  # the away hours, as set
+
+    assert rest_says(server, sender, "It's the rear one, by the way") == [
+        response("utter_waiting_more")
+    ]
+    assert rest_says(server, sender, "ann.lee@example.com") == [
+        response("utter_waiting_contact_saved", contact="ann.lee@example.com")
+    ]
+    known = rest_says(server, sender, "what do you know about me")
+    assert known and not any(is_waiting_reply(text) for text in known), known
+
+    handoff = handoff_of(server, sender)  # still in the queue for the team, with the contact
+    assert (handoff.state, handoff.offline, handoff.contact) == (
+        "waiting",
+        True,
+        "ann.lee@example.com",
+    )
+
+    rest_says(server, sender, "/session_start")  # a later visit
+    later = rest_says(server, sender, "hi, is my message with you?")
+    assert later and not any(is_waiting_reply(text) for text in later), later
+    where = rest_says(server, sender, "where are you")
+    assert where and not any(is_waiting_reply(text) for text in where), where
 
 
 def test_a_rest_caller_gets_the_agents_replies_with_their_next_message(

@@ -43,7 +43,8 @@ def test_an_injury_after_a_repair_is_a_serious_complaint_for_a_person(bot: Bot) 
     said = "I crashed because the wheel you trued came loose, I've hurt my wrist"
     reply = bot.say("f11-rob", said)
     assert "sorry" in reply.lower()
-    assert "I'm bringing one in now" in reply
+    assert "I'm bringing one in" in reply
+    assert "is everyone all right?" in reply  # a serious complaint's own first words
     assert "What kind of riding" not in reply
     reasons = handoff_reasons(bot, "f11-rob")
     assert reasons and set(reasons) <= set(SERIOUS_REASONS)  # the console marks it serious

@@ -106,3 +106,68 @@ async def test_a_fault_with_something_bought_here_goes_to_the_complaint_not_the_
     events = await ActionFallbackLadder().run(dispatcher, tracker, domain)
     assert events == [{"event": "followup", "timestamp": None, "name": "action_handle_complaint"}]
     assert dispatcher.messages == []
+
+
+def bot_said(response: str, buttons: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return {
+        "event": "bot",
+        "text": "...",
+        "metadata": {"utter_action": response},
+        "data": {"buttons": buttons or []},
+    }
+
+
+GUESSED = [
+    {"title": "Opening hours", "payload": "/ask_hours"},
+    {"title": "Book a repair", "payload": "/book_repair"},
+]
+
+
+async def test_a_typed_yes_to_the_rephrasing_asks_again_and_brings_no_person(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    from actions.handoff import ActionHandoff
+
+    history = [
+        user_event("nlu_fallback", "flibber the wotsit"),
+        action_event("action_fallback_ladder"),
+        bot_said("utter_fallback_rephrase", GUESSED),
+    ]
+    tracker = make_tracker("affirm", "yep", history=history)
+    events = await ActionHandoff().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_try_again"]
+    assert dispatcher.messages[0]["buttons"] == GUESSED  # the same choices again
+    assert not [event for event in events if event.get("event") == "pause"]
+
+
+def test_a_yes_to_the_ladders_offer_of_a_person_still_brings_one() -> None:
+    from actions.fallback import yes_to_no_offer_of_a_person
+
+    offered = [
+        user_event("nlu_fallback", "the thingy with the doodah"),
+        action_event("action_fallback_ladder"),
+        bot_said("utter_fallback_offer_person"),
+    ]
+    assert not yes_to_no_offer_of_a_person(make_tracker("affirm", "yes", history=offered))
+    rephrased = [*offered[:2], bot_said("utter_fallback_rephrase", GUESSED)]
+    assert yes_to_no_offer_of_a_person(make_tracker("affirm", "yep", history=rephrased))
+    asked = [user_event("request_human", "a person please"), action_event("action_handoff")]
+    assert not yes_to_no_offer_of_a_person(make_tracker("affirm", "yes", history=asked))
+
+
+async def test_a_repair_guessed_from_a_price_question_comes_with_its_price_and_time(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    from pathlib import Path
+
+    from voice.business import load
+
+    shop = load(Path(__file__).resolve().parents[3] / "business.yml")
+    [wheel] = [repair for repair in shop.repairs if "wheel truing" in repair.synonyms]
+    await ladder(dispatcher, domain, "wheel truing price")
+    assert said(dispatcher) == ["utter_fallback_did_you_mean_repair"]
+    words = rendered(domain, dispatcher.messages[0])
+    assert wheel.name in words and shop.format_price(wheel.price) in words
+    yes, no = dispatcher.messages[0]["buttons"]
+    assert (yes["title"], yes["payload"]) == (shop.template("did_you_mean_book"), "/book_repair")
+    assert no["payload"] == "/deny"

@@ -264,8 +264,8 @@ async def test_a_built_message_without_buttons_becomes_the_offer_of_a_person(dom
     # The domain's response carries the words and the offer of a person.
     assert message["text"] is None and message["response"] == "utter_tone_safe_offer_person"
     assert rendered(domain, message).startswith("I want to get this exactly right for you")
-    [offer] = response_buttons(domain, message["response"])
-    assert offer["payload"] == "/request_human"
+    offer, no = response_buttons(domain, message["response"])
+    assert (offer["payload"], no["payload"]) == ("/request_human", "/deny")
     assert message["tone"]["replaced"][0]["findings"][0]["kind"] == "criticism"
 
 

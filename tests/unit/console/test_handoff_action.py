@@ -127,6 +127,10 @@ async def test_the_reason_comes_from_how_the_chat_got_here(
     database: str, domain: dict[str, Any], previous: str, reason: str
 ) -> None:
     history = [action_event("action_listen"), user_event("greet"), action_event(previous)]
+    if previous == "action_fallback_ladder":  # the ladder's rung that offers a person
+        history.append(
+            {"event": "bot", "metadata": {"utter_action": "utter_fallback_offer_person"}}
+        )
     tracker = make_tracker("affirm", "yes please", history=history, sender_id=f"c-{previous}")
     await hand_off(domain, tracker)
     assert MemoryStore(database).handoffs.open_for(f"c-{previous}").reason == reason  # type: ignore[union-attr]

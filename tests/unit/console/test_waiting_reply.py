@@ -337,3 +337,103 @@ async def test_every_waiting_response_passes_the_tone_guard(domain: dict[str, An
     for name in sorted(w.WAITING_RESPONSES):
         text = domain["responses"][name][0]["text"]
         assert guard.check(text).ok, (name, guard.check(text).as_dict())
+
+
+# -- the message complete: the chat goes back to the bot ------------------------------------
+
+
+async def test_a_settled_contact_gives_the_chat_back_to_the_bot(
+    database: str, domain: dict[str, Any]
+) -> None:
+    for sender, contact, intent in [
+        ("fay", "fay@example.com", None),
+        ("gus", "no thanks", "deny"),
+    ]:
+        chat = Chat(domain, sender)
+        await chat.hand_off()
+        await chat.says("my rear brake squeals when it rains")
+        dispatcher = CollectingDispatcher()
+        events = await ActionWaitingReply().run(
+            dispatcher, chat.tracker(intent, contact), chat.domain
+        )
+        assert said(dispatcher)[-1] in w.SETTLED
+        # Resumed, with the listen that precedes the next message: Rasa predicts as usual.
+        assert [event["event"] for event in events] == ["resume", "action"]
+        assert events[1]["name"] == "action_listen"
+
+
+async def test_before_the_contact_is_settled_the_chat_stays_with_the_team(
+    database: str, domain: dict[str, Any]
+) -> None:
+    chat = Chat(domain, "hal")
+    await chat.hand_off()
+    dispatcher = CollectingDispatcher()
+    events = await ActionWaitingReply().run(
+        dispatcher, chat.tracker(None, "my chain slips on hills"), chat.domain
+    )
+    assert said(dispatcher) == [w.NOTED, w.ASK_CONTACT]
+    assert events == []
+
+
+def test_a_message_left_in_this_visit_is_told_apart_from_an_older_one() -> None:
+    handed = [{"event": "action", "name": "action_handoff"}, {"event": "pause"}]
+    assert w.left_a_message_this_session([{"event": "session_started"}, *handed])
+    assert not w.left_a_message_this_session([*handed, {"event": "session_started"}])
+    assert not w.left_a_message_this_session([{"event": "action", "name": "action_listen"}])
+
+
+async def test_what_the_bot_cannot_read_is_added_to_a_message_left_in_this_visit(
+    database: str, domain: dict[str, Any]
+) -> None:
+    from actions.fallback import ActionFallbackLadder
+
+    chat = Chat(domain, "ivy")
+    chat.events.append({"event": "action", "name": "action_handoff"})
+    await chat.hand_off()
+    await chat.says("my rear brake squeals when it rains")
+    await chat.says("ivy@example.com")
+    chat.events += [{"event": "resume"}]
+    detail = CollectingDispatcher()
+    await ActionFallbackLadder().run(
+        detail, chat.tracker("nlu_fallback", "it's the rear one, by the way"), domain
+    )
+    assert said(detail) == [w.MORE]
+    assert words(domain, detail.messages[0]) == "Got it, that's added for the team too."
+
+    # A new visit: the old message is not added to; the ladder answers as usual.
+    chat.events += [{"event": "session_started"}]
+    later = CollectingDispatcher()
+    await ActionFallbackLadder().run(later, chat.tracker("nlu_fallback", "blorp"), domain)
+    assert w.MORE not in said(later) and said(later)
+
+    # Taken by an agent: the agent answers, the ladder does not add to the message.
+    other = Chat(domain, "jon")
+    other.events.append({"event": "action", "name": "action_handoff"})
+    await other.hand_off()
+    queue = MemoryStore(database).handoffs
+    queue.claim(queue.open_for("jon").id, "Alex")  # type: ignore[union-attr]
+    taken = CollectingDispatcher()
+    await ActionFallbackLadder().run(taken, other.tracker("nlu_fallback", "blorp"), domain)
+    assert w.MORE not in said(taken)
+
+
+async def test_a_detail_or_a_late_contact_after_the_message_is_added_to_it(
+    database: str, domain: dict[str, Any]
+) -> None:
+    from actions.details import ActionUseDetails
+
+    chat = Chat(domain, "kay")
+    chat.events.append({"event": "action", "name": "action_handoff"})
+    await chat.hand_off()
+    await chat.says("my chain slips on hills")  # the contact is asked for
+    chat.events += [
+        {"event": "action", "name": "action_waiting_reply"},
+        {"event": "resume"},  # a question the bot answered in between
+    ]
+    detail = CollectingDispatcher()
+    await ActionUseDetails().run(detail, chat.tracker("inform", "it's the big ring"), domain)
+    assert said(detail) == [w.MORE]
+    late = CollectingDispatcher()
+    await ActionUseDetails().run(late, chat.tracker("inform", "kay@example.com"), domain)
+    assert said(late) == [w.CONTACT_SAVED]
+    assert MemoryStore(database).handoffs.open_for("kay").contact == "kay@example.com"  # type: ignore[union-attr]
