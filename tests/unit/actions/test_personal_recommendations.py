@@ -61,7 +61,7 @@ async def test_their_own_bike_is_not_sold_to_them_and_kit_for_it_is(
     assert said(dispatcher) == ["utter_recommendation_why_bike", "utter_recommendation"]
     assert "Trek FX 3" not in dispatcher.messages[1]["product_lines"]
     why = text_of(domain, dispatcher.messages[0])
-    assert why.startswith("For your Trek FX 3, the ")
+    assert why.startswith("For your Trek FX 3, I'd suggest the ")
     assert "lock" in why.lower() or "light" in why.lower() or "pannier" in why.lower()
 
 

@@ -12,10 +12,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.shop import ActionBuyProduct
 from actions.two_things import later_parts, second_thing
-from bot.typed_buttons import pressed
+from bot.typed_buttons import PlainYes, pressed
 from voice.business import load
 
 SHOP = load(Path(__file__).resolve().parents[3] / "business.yml")
+YES = PlainYes.of(SHOP)
 
 
 @pytest.mark.parametrize(
@@ -69,7 +70,7 @@ async def test_a_second_product_is_offered_as_a_button_a_typed_yes_takes(
     buttons = dispatcher.messages[-1]["buttons"]
     [lock] = [product.name for product in SHOP.products if "lock" in product.name.lower()]
     assert buttons[0]["title"] == lock and buttons[0]["payload"].startswith("/buy_product")
-    assert pressed(buttons, "yes please") == buttons[0]["payload"]
+    assert pressed(buttons, "yes please", YES) == buttons[0]["payload"]
 
 
 async def test_one_request_gets_one_answer(

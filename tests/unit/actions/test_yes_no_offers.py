@@ -9,7 +9,11 @@ from typing import Any
 
 import pytest
 
-from bot.typed_buttons import pressed
+from bot.settings import ROOT
+from bot.typed_buttons import PlainYes, pressed
+from voice.business import load
+
+YES = PlainYes.of(load(ROOT / "business.yml"))
 
 # A question that offers a person and is answered with a yes or a no.
 OFFER = re.compile(
@@ -47,7 +51,7 @@ def test_a_typed_yes_to_a_yes_or_no_offer_of_a_person_takes_it(
     ]
     assert len(yes_or_no) >= 10
     assert [
-        name for name, buttons in yes_or_no if pressed(buttons, typed) != "/request_human"
+        name for name, buttons in yes_or_no if pressed(buttons, typed, YES) != "/request_human"
     ] == []
     for name, buttons in yes_or_no:
-        assert pressed(buttons, buttons[-1]["title"]) == "/deny", name
+        assert pressed(buttons, buttons[-1]["title"], YES) == "/deny", name
