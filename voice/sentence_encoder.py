@@ -28,6 +28,7 @@ from scipy.special import erf
 
 PACKAGE = "all_minilm_l6_v2"
 ARCHIVE = "model.zip"
+MODEL_NAME = "all-MiniLM-L6-v2"
 MAX_TOKENS = 128  # of a sentence; the model was trained on up to 128 word pieces
 DIMENSION = 384
 HEADS = 12
