@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import threading
 import unicodedata
 import zipfile
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +48,8 @@ def archive_path() -> Path:
     spec = importlib.util.find_spec(PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise EncoderMissing(
-            f"the package {PACKAGE} is not installed (see requirements-models.txt)"
+            f"the package {PACKAGE} is not installed; run `make setup` "
+            "(it is pinned in requirements-models.txt)"
         )
     return Path(next(iter(spec.submodule_search_locations))) / ARCHIVE
 
@@ -210,14 +211,8 @@ class SentenceEncoder:
         return result
 
 
-_shared: SentenceEncoder | None = None
-_lock = threading.Lock()
-
-
-def shared() -> SentenceEncoder:
-    """One encoder per process (its weights take about 90 MB)."""
-    global _shared
-    with _lock:
-        if _shared is None:
-            _shared = SentenceEncoder()
-        return _shared
+@lru_cache(maxsize=1)
+def load() -> SentenceEncoder:
+    """The encoder, one per process: a model both guards share, like the spaCy pipeline
+    (`voice.language.load`); its weights take about 90 MB."""
+    return SentenceEncoder()

@@ -364,7 +364,7 @@ class ToneClassifier:
     def scores(self, docs: Iterable[Doc]) -> list[dict[str, float]]:
         """Scores per kind for texts parsed by the English pipeline."""
         parsed = list(docs)
-        vectors = sentence_encoder.shared().encode([doc.text for doc in parsed])
+        vectors = sentence_encoder.load().encode([doc.text for doc in parsed])
         return scores(self.model, [features(doc) for doc in parsed], vectors)
 
     def kinds(self, score: dict[str, float]) -> list[str]:
@@ -424,7 +424,7 @@ def _build(
     raw = [entry.text for entry in entries]
     labels = [entry.kinds for entry in entries]
     texts = [features(doc) for doc in parse.pipe(raw, batch_size=64)]
-    vectors = sentence_encoder.shared().encode(raw)
+    vectors = sentence_encoder.load().encode(raw)
     held_back = cross_validated_scores(texts, vectors, labels, kinds)
     flags = rule_flags(raw)
     choice = choose_threshold(labels, held_back, flags)
@@ -470,7 +470,7 @@ def load(
         meta = json.loads((target / "meta.json").read_text(encoding="utf-8"))
         # Built by `_build` on this machine, never received from elsewhere.
         model = joblib.load(target / MODEL_FILE)
-        sentence_encoder.shared()
+        sentence_encoder.load()
     except (OSError, ValueError, EOFError, sentence_encoder.EncoderMissing) as error:
         log.warning(
             "the tone classifier is not built (%s); the tone guard uses its rules only. "

@@ -10,7 +10,7 @@ from voice import sentence_encoder
 
 @pytest.fixture(scope="module")
 def encoder() -> sentence_encoder.SentenceEncoder:
-    return sentence_encoder.shared()
+    return sentence_encoder.load()
 
 
 def test_word_pieces_follow_bert_uncased(encoder: sentence_encoder.SentenceEncoder) -> None:

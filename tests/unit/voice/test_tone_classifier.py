@@ -34,7 +34,7 @@ def write_corpus(folder: Path) -> Path:
 
 def test_training_is_reproducible_and_learns_the_corpus() -> None:
     texts = [text.lower() for text, _ in SMALL]
-    vectors = sentence_encoder.shared().encode([text for text, _ in SMALL])
+    vectors = sentence_encoder.load().encode([text for text, _ in SMALL])
     labels = [frozenset(kinds) for _, kinds in SMALL]
 
     def trained() -> list[dict[str, float]]:
