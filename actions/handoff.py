@@ -57,6 +57,8 @@ NOT_WHAT_THEY_ASKED = frozenset(
     {"request_human", "affirm", "deny", "greet", "goodbye", "thank", "thanks", "bot_challenge",
      "what_do_you_know", "forget_me", "export_my_data", "correct_fact", "forget_fact", "dont_know"}
 )  # fmt: skip
+# Intents that give a detail the bot asked for, not a request of the customer's own.
+ANSWERS = frozenset({"inform"})
 # A request for a person names one; a message taken for such a request that names nobody
 # ("can I get store credit for the helmet instead") is itself what the customer asked.
 NAMES_A_PERSON = re.compile(
@@ -79,25 +81,40 @@ def escalation_reason(tracker: Tracker, at_risk: bool) -> str:
     return reason
 
 
-def asked_about(tracker: Tracker, look_back: int = 6) -> str | None:
-    """What the customer wanted a person for, in their words: their latest message that was
-    neither a request for a person nor a yes, no, hello or thanks (None when there is none)."""
-    seen = 0
-    for event in reversed(tracker.events or []):
-        if event.get("event") != "user":
-            continue
-        seen += 1
-        if seen > look_back:
-            break
+def _customer_messages(tracker: Tracker) -> list[tuple[dict[str, Any], bool]]:
+    """The customer's messages, oldest first, each with whether it answered a question of the
+    bot's (said while a form was asking, or given as a bare detail: `inform`)."""
+    messages = []
+    asking = False
+    for event in tracker.events or []:
+        kind = event.get("event")
+        if kind == "active_loop":
+            asking = bool(event.get("name"))
+        elif kind == "user":
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            messages.append((event, asking or intent in ANSWERS))
+    return messages
+
+
+def asked_about(tracker: Tracker, look_back: int = 8) -> str | None:
+    """What the customer wanted a person for, in their words: their latest request, that is
+    the latest message that was neither a request for a person, a yes, no, hello or thanks,
+    nor an answer to the bot's question ("shes 7", a postcode); the latest answer when they
+    made no request; None when there is neither."""
+    answer = None
+    for event, answered in reversed(_customer_messages(tracker)[-look_back:]):
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
         text = str(event.get("text") or "").strip()
         if not text or text.startswith("/"):
             continue
-        if intent not in NOT_WHAT_THEY_ASKED:
+        if intent in NOT_WHAT_THEY_ASKED and not (
+            intent == "request_human" and not NAMES_A_PERSON.search(text)
+        ):
+            continue
+        if not answered:
             return text
-        if intent == "request_human" and not NAMES_A_PERSON.search(text):
-            return text
-    return None
+        answer = answer or text
+    return answer
 
 
 def open_now(shop: Business, moment: dt.datetime) -> bool:

@@ -6,13 +6,14 @@ import argparse
 import importlib
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import content_check, lookups, nlu_check, processes, settings
+from bot import content_check, local_services, lookups, nlu_check, processes, settings
 from bot.processes import Service, StartError
 from bot.settings import ROOT, Settings, SettingsError
 from memory.files import PRIVATE_FOLDER, keep_files_private, private_file, private_folder
@@ -70,7 +71,9 @@ def prepare(config: Settings) -> None:
     """What every command that runs the bot needs first: folders and the memory schema."""
     var = ROOT / "var"
     private_folder(var)
-    var.chmod(PRIVATE_FOLDER)  # also when an older version created it open to everyone
+    # Also when an older version created it open to everyone; a local PostgreSQL started by
+    # root keeps its right to pass through (bot.local_services.let_postgres_through).
+    var.chmod(PRIVATE_FOLDER | (stat.S_IXGRP if local_services.postgres_passes(var) else 0))
     config.models_dir.mkdir(parents=True, exist_ok=True)
     if config.tracker_dialect == "sqlite" and "://" not in config.tracker_url:
         private_file(Path(config.tracker_db))  # before Rasa creates it

@@ -244,12 +244,9 @@ class LocalServices:
 
     def start(self, config: Settings, say: Callable[[str], None]) -> dict[str, str]:
         """Start the servers; return the settings (by .env names) that point at them."""
-        if os.geteuid() == 0:
-            raise StartError(
-                "--start-services runs PostgreSQL, which refuses to run as root: run it as "
-                "a normal user, or start the servers yourself and set their URLs in .env."
-            )
         try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            local_services.let_postgres_through(self.folder / "postgres", self.folder.parent)
             postgres = local_services.PostgresServer(self.folder / "postgres")
             postgres.init()
             postgres.start()

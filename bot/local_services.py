@@ -2,18 +2,21 @@
 
 For `python -m bot run --processes N --start-services` (a try-out on one machine, data kept in
 `var/services/` between runs) and for the tests of the scale-out path (a temporary folder each
-session). Each server runs as the current user, listens on 127.0.0.1 only, and meets no other
+session). Each server listens on 127.0.0.1 only (PostgreSQL, which refuses root, runs as
+Debian's `postgres` user when started by root; the others as the current user), and meets no other
 server of its kind on the machine. A server that is stopped and started again keeps its data.
 """
 
 from __future__ import annotations
 
 import glob
+import grp
 import os
 import secrets
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import time
 from pathlib import Path
@@ -68,6 +71,37 @@ def _tail(paths: list[Path], lines: int = 40) -> str:
     return "\n".join(text)
 
 
+def _postgres_group() -> int | None:
+    try:
+        return grp.getgrnam("postgres").gr_gid
+    except KeyError:
+        return None
+
+
+def let_postgres_through(folder: Path, top: Path) -> None:
+    """As root, let Debian's `postgres` user pass through `top` and the folders below it down to
+    `folder` (group `postgres`, search only: it can neither list nor read them), so that a
+    PostgreSQL running as that user reaches its own folder inside a private one."""
+    group = _postgres_group()
+    if os.geteuid() != 0 or group is None:
+        return  # not root: nothing to hand over; no such user: PostgresServer says so
+    current = folder
+    chain = []
+    while current != top and top in current.parents:
+        current = current.parent
+        chain.append(current)
+    for path in chain:
+        os.chown(path, -1, group)
+        path.chmod(stat.S_IMODE(path.stat().st_mode) | stat.S_IXGRP)
+
+
+def postgres_passes(folder: Path) -> bool:
+    """Whether `folder` was handed to the `postgres` group to pass through (see above)."""
+    group = _postgres_group()
+    info = folder.stat()
+    return group is not None and info.st_gid == group and bool(info.st_mode & stat.S_IXGRP)
+
+
 class PostgresServer:
     """A PostgreSQL server on 127.0.0.1 with its data in `root/data` (user `postgres`, trust
     authentication on loopback). initdb refuses root: as root the server runs as the
@@ -84,7 +118,13 @@ class PostgresServer:
         self.port = port or free_port()
         self.as_postgres: list[str] = []
         if os.geteuid() == 0:
-            shutil.chown(self.root, "postgres", "postgres")
+            try:
+                shutil.chown(self.root, "postgres", "postgres")
+            except LookupError:
+                raise ServiceUnavailable(
+                    "PostgreSQL refuses to run as root, and the `postgres` user it would run as "
+                    "is missing (Debian's postgresql package creates it)"
+                ) from None
             self.as_postgres = ["runuser", "-u", "postgres", "--"]
 
     def _run(self, *command: str) -> None:
@@ -158,14 +198,16 @@ class PostgresServer:
 
 
 class RedisServer:
-    """A redis-server on 127.0.0.1 with its data (an append-only file) in `root`."""
+    """A redis-server on 127.0.0.1 with its data in `root`: an append-only file, or nothing at all
+    with `persist=False` (a test's throw-away server, which a restart leaves empty)."""
 
-    def __init__(self, root: Path, port: int | None = None) -> None:
+    def __init__(self, root: Path, port: int | None = None, *, persist: bool = True) -> None:
         if not REDIS_SERVER.exists():
             raise ServiceUnavailable(f"{REDIS_SERVER} is missing (apt-get install redis-server)")
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
+        self.persist = persist
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -173,6 +215,7 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
+        """Start the server and wait until it answers PING."""
         log = (self.root / "server.out").open("ab")
         self.process = subprocess.Popen(  # noqa: S603 - Debian's binary, our own arguments
             [
@@ -184,7 +227,7 @@ class RedisServer:
                 "--dir",
                 str(self.root),
                 "--appendonly",
-                "yes",
+                "yes" if self.persist else "no",
                 "--save",
                 "",
                 "--protected-mode",
@@ -201,18 +244,26 @@ class RedisServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise ServiceUnavailable(f"Redis exited at start:\n{self.log_tail()}")
-            if self._answers():
+            if self.answers():
                 return
             time.sleep(0.2)
         raise ServiceUnavailable(f"Redis did not start in {START_SECONDS:.0f} s")
 
-    def _answers(self) -> bool:
+    def _command(self, command: bytes, expect: bytes) -> bool:
         try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as conn:
-                conn.sendall(b"PING\r\n")
-                return conn.recv(16).startswith(b"+PONG")
+            with socket.create_connection(("127.0.0.1", self.port), timeout=5) as conn:
+                conn.sendall(command + b"\r\n")
+                return conn.recv(16).startswith(expect)
         except OSError:
             return False
+
+    def answers(self) -> bool:
+        return self._command(b"PING", b"+PONG")
+
+    def flush(self) -> None:
+        """Empty every database."""
+        if not self._command(b"FLUSHALL", b"+OK"):
+            raise ServiceUnavailable("Redis refused FLUSHALL")
 
     def stop(self) -> None:
         _stop_group(self.process)

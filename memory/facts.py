@@ -28,6 +28,13 @@ BIKE_BRANDS = frozenset(
     }
 )  # fmt: skip
 OWNING_VERBS = frozenset({"ride", "own", "have", "get", "buy", "use"})
+# Words that say how old or whose a bike is, not which bike: "my new bike" names no bike.
+NOT_WHICH_BIKE = frozenset(
+    {
+        "new", "old", "current", "first", "last", "other", "own", "little", "big", "main",
+        "spare", "usual", "favourite", "favorite",
+    }
+)  # fmt: skip
 LIKING_VERBS = frozenset({"love", "like", "adore", "prefer"})
 ASPIRING_VERBS = frozenset({"want", "hope", "plan", "aim", "dream", "wish", "intend", "train"})
 ASPIRING_NOUNS = frozenset({"goal", "dream", "plan", "ambition", "aim", "wish"})
@@ -266,13 +273,20 @@ def _bikes(sentence: Span) -> list[ExtractedFact]:
                     continue  # "I have 3 bikes" says how many, not which
                 if _is_bike_phrase(obj, token.lemma_):
                     value = _phrase(obj)
-                    if value.lower() not in BIKE_NOUNS:
+                    if names_a_bike(value):
                         found.append(ExtractedFact("bike", value, confidence=0.8))
         elif token.lemma_.lower() in BIKE_NOUNS and token.pos_ == "NOUN" and _has_my(token):
             value = _phrase(token)
-            if value.lower() not in BIKE_NOUNS and not _negated_around(token):
+            if names_a_bike(value) and not _negated_around(token):
                 found.append(ExtractedFact("bike", value, confidence=0.7))
     return found
+
+
+def names_a_bike(value: str) -> bool:
+    """Whether a phrase says which bike ("an old Raleigh", "gravel bike"), not just that it
+    is one, or how old ("bike", "my new bike")."""
+    words = [word for word in value.lower().split() if word not in NOT_WHICH_BIKE]
+    return bool(words) and " ".join(words) not in BIKE_NOUNS
 
 
 def _negated_around(token: Token) -> bool:

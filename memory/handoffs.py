@@ -59,6 +59,7 @@ class Handoff:
     transferred_from: str | None = None  # the agent who handed the chat over
     transfer_note: str | None = None  # their note to the agent who has it now
     promise_id: int | None = None  # the follow-up promised when it was resolved
+    reply_promise_id: int | None = None  # the reply promised when a message was left
 
     def as_json(self) -> dict[str, Any]:
         def iso(moment: datetime | None) -> str | None:
@@ -81,6 +82,7 @@ class Handoff:
             "transferred_from": self.transferred_from,
             "transfer_note": self.transfer_note,
             "promise_id": self.promise_id,
+            "reply_promise_id": self.reply_promise_id,
         }
 
 
@@ -102,6 +104,7 @@ def handoff_from_row(row: Any) -> Handoff:
         transferred_from=row.transferred_from,
         transfer_note=row.transfer_note,
         promise_id=row.promise_id,
+        reply_promise_id=row.reply_promise_id,
     )
 
 
@@ -137,7 +140,7 @@ def escalate(
     reason: str,
     open_now: bool,
     detail: str | None = None,
-    promise: Callable[[str, str | None], int] | None = None,
+    promise: Callable[[str, str | None, datetime | None], int] | None = None,
     admit: Callable[[], bool] | None = None,
     promise_about: str | bool | None = True,
     reply_by: datetime | None = None,
@@ -168,9 +171,11 @@ def escalate(
         if promise is not None:
             # What the customer asked (`promise_about`, True: the detail), never "a person".
             subject = detail if promise_about is True else promise_about
+            # Due when the customer was told a person replies (the team's next opening).
             promise_id = promise(
-                sender_id, subject if isinstance(subject, str) and subject else None
+                sender_id, subject if isinstance(subject, str) and subject else None, reply_by
             )
+            handoff = queue.reply_promised(handoff.id, promise_id)
         return Escalation(handoff, 0, position, None, promise_id)
     wait = wait_estimate(position, queue.typical_handle_minutes(), len(online_agents))
     if handoff.reply_by is None:
@@ -180,15 +185,16 @@ def escalate(
 
 def memory_promise(
     work: UnitOfWork, wording: Callable[[str | None], str]
-) -> Callable[[str, str | None], int]:
-    """`promise` for `escalate` in the unit of work `work`: the follow-up is due within a day,
-    and `wording(subject)` is how the promise reads (the shop's words: customers and agents see
-    it)."""
+) -> Callable[[str, str | None, datetime | None], int]:
+    """`promise` for `escalate` in the unit of work `work`: the follow-up is due when the
+    customer was told (`due`), else within a day, and `wording(subject)` is how the promise
+    reads (the shop's words: customers and agents see it)."""
 
-    def promise(sender_id: str, subject: str | None) -> int:
+    def promise(sender_id: str, subject: str | None, due: datetime | None = None) -> int:
         text = wording(subject)
         customer_id = work.customers.customer_for_sender(sender_id)
-        due = work.handoffs.now() + timedelta(days=1)
+        if due is None:
+            due = work.handoffs.now() + timedelta(days=1)
         return int(work.issues.make_promise(customer_id, text, due_at=due))
 
     return promise

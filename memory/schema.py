@@ -360,6 +360,9 @@ handoffs = Table(
     Column("transfer_note", Text, nullable=True),
     # The follow-up promised when the chat was resolved (promises.id), open until kept.
     Column("promise_id", Integer, nullable=True),
+    # The reply promised when the customer left a message (promises.id, due at reply_by): kept
+    # by the agent's first reply in the chat.
+    Column("reply_promise_id", Integer, nullable=True),
     Index(None, "state", "requested_at"),
     Index(None, "sender_id", "state"),
     Index(None, "requested_at"),  # handoffs per range (insights)

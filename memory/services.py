@@ -120,6 +120,19 @@ def resolve_handoff(
     return handoff
 
 
+def keep_reply_promise(memory: Memory, handoff_id: int) -> bool:
+    """An agent replied in a chat whose customer was promised a reply when they left a
+    message: that promise is kept (once; a benefit in the relationship). False when there was
+    none open."""
+    with memory.unit_of_work() as work:
+        handoff = work.handoffs.get(handoff_id)
+        promise_id = handoff.reply_promise_id
+        if promise_id is None or not work.issues.promise_open(promise_id):
+            return False
+        work.issues.settle_promise(promise_id, "kept")
+        return True
+
+
 def record_exchange(memory: Memory, exchange: Exchange) -> bool:
     """Append one exchange to the log with the facts found in it; False when its event was
     already recorded.

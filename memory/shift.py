@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from memory import schema as s
 from memory.db import make_engine
-from memory.handoffs import REACH_OUT, Handoff, handoff_from_row
+from memory.handoffs import BOT_PROMISE, REACH_OUT, Handoff, handoff_from_row
 from memory.records import aware, now_utc, utc
 
 MAX_PROMISE_CHARS = 500
@@ -197,6 +197,8 @@ class ShiftRecords:
                 s.promises.c.state,
                 s.handoffs.c.id.label("handoff_id"),
                 s.handoffs.c.sender_id,
+                s.handoffs.c.reason,
+                s.handoffs.c.detail,
             )
             .join(s.handoffs, s.handoffs.c.promise_id == s.promises.c.id)
             .order_by(s.promises.c.due_at, s.promises.c.id)
@@ -214,7 +216,9 @@ class ShiftRecords:
                 int(row.id),
                 int(row.handoff_id),
                 row.sender_id,
-                row.text,
+                # The bot's check-in after a complaint: what it is about in the customer's
+                # words, not the bot's whole sentence to them.
+                (row.detail if row.reason == BOT_PROMISE and row.detail else row.text),
                 row.owner,
                 aware(row.due_at),
                 row.state,

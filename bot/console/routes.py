@@ -266,6 +266,9 @@ def console_blueprint(
                 "csrf_token": session.csrf_token,
                 "agents": agents,
                 "role": session.role,
+                # Times read in the shop's locale and timezone (business.yml `shop:`).
+                "locale": service.shop_locale.replace("_", "-"),
+                "timezone": service.shop_timezone,
             },
             headers={"Cache-Control": "no-store"},
         )
@@ -322,7 +325,7 @@ def console_blueprint(
         agent = request.ctx.agent.agent
         handoff = await asyncio.to_thread(service.queue.claim, handoff_id, agent)
         await tell_customer(request, handoff.sender_id, "agent_joined", agent)
-        return response.json({"handoff": handoff.as_json()})
+        return response.json({"handoff": await asyncio.to_thread(service.item, handoff.id)})
 
     @bp.post("/api/handoffs/<handoff_id:int>/release")
     @api
@@ -330,7 +333,7 @@ def console_blueprint(
         agent = request.ctx.agent.agent
         handoff = await asyncio.to_thread(service.queue.release, handoff_id, agent)
         await tell_customer(request, handoff.sender_id, "agent_left", agent)
-        return response.json({"handoff": handoff.as_json()})
+        return response.json({"handoff": await asyncio.to_thread(service.item, handoff.id)})
 
     @bp.post("/api/handoffs/<handoff_id:int>/transfer")
     @api
@@ -341,7 +344,7 @@ def console_blueprint(
         agent = request.ctx.agent.agent
         handoff = await asyncio.to_thread(service.transfer, handoff_id, agent, target, note)
         await tell_customer(request, handoff.sender_id, "agent_transferred", target)
-        return response.json({"handoff": handoff.as_json()})
+        return response.json({"handoff": await asyncio.to_thread(service.item, handoff.id)})
 
     async def mine(request: Request, handoff_id: int) -> Any:
         handoff = await asyncio.to_thread(service.handoff, handoff_id)
@@ -358,6 +361,9 @@ def console_blueprint(
             raise ValueError(f"a reply is 1 to {MAX_REPLY_CHARS} characters")
         handoff = await mine(request, handoff_id)
         agent = request.ctx.agent.agent
+        gap = service.unfinished(text)
+        if gap is not None:  # a used suggestion still waits for the agent's own words
+            return response.json({"sent": False, "unfinished": gap})
         # The tone guard checks every reply on send: a flagged one goes out only when the agent
         # confirms it, and that is recorded for coaching.
         verdict = await asyncio.to_thread(service.tone, text)
@@ -371,6 +377,9 @@ def console_blueprint(
         timestamp = await conversation.send_agent_message(
             request.app, handoff.sender_id, agent, text
         )
+        if await asyncio.to_thread(service.replied, handoff):  # the reply promised is kept
+            item = await asyncio.to_thread(service.item, handoff.id)
+            return response.json({"sent": True, "timestamp": timestamp, "handoff": item})
         return response.json({"sent": True, "timestamp": timestamp})
 
     @bp.post("/api/handoffs/<handoff_id:int>/typing")
@@ -421,7 +430,7 @@ def console_blueprint(
             except Exception:
                 logger.exception("could not tell %s about the follow-up", handoff.sender_id)
         await conversation.resume_bot(request.app, handoff.sender_id, agent)
-        return response.json({"handoff": handoff.as_json()})
+        return response.json({"handoff": await asyncio.to_thread(service.item, handoff.id)})
 
     @bp.post("/api/tone")
     @api

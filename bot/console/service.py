@@ -13,9 +13,12 @@ from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.console import suggestion
 from bot.console.reasons import reason_lines, reason_words
+from bot.console.suggestion import used_suggestion
 from memory import services
 from memory.agents import AgentAccounts
+from memory.facts import names_a_bike
 from memory.handoffs import Handoff, HandoffError
 from memory.repositories.handoffs import HandoffRepository
 from memory.rules import Reason
@@ -98,10 +101,28 @@ class ConsoleService:
             item["customer_messages"] = self.shift.customer_messages_since(
                 handoff.sender_id, handoff.requested_at
             )
+        item["reply_promised_by"] = self.reply_promised_by(handoff)
         item["serious"] = handoff.reason in SERIOUS_REASONS or bool(
             item["customer"].get("open_complaints")
         )
         return item
+
+    def item(self, handoff_id: int) -> dict[str, Any]:
+        """One chat as the queue shows it."""
+        return self._item(self.queue.get(handoff_id), self.clock())
+
+    def reply_promised_by(self, handoff: Handoff) -> str | None:
+        """When the customer was told a person replies, while that is still owed: until an
+        agent replies when they left a message (the promise in memory, the same due time),
+        until an agent takes the chat otherwise; None when nothing is owed."""
+        if handoff.reply_by is None or handoff.state == "resolved":
+            return None
+        if handoff.reply_promise_id is not None:
+            if not self.store.issues.promise_open(handoff.reply_promise_id):
+                return None
+        elif handoff.state != "waiting":
+            return None
+        return handoff.reply_by.isoformat()
 
     def queue_view(self) -> list[dict[str, Any]]:
         """The open handoffs, oldest first, with who the customer is, what they asked, how
@@ -172,6 +193,21 @@ class ConsoleService:
         shown: dict[str, Any] = plain(card)
         shown["reasons"] = reason_lines(card.reasons, self.templates, self.wording())
         shown["topics"] = [self.topic(intent) for intent in card.last_topics]
+        # A promise made twice in the same words for the same time reads once.
+        promises: list[Any] = []
+        for promise in shown.get("promises_due") or []:
+            if not any(
+                (p.get("text"), p.get("due_at")) == (promise.get("text"), promise.get("due_at"))
+                for p in promises
+            ):
+                promises.append(promise)
+        shown["promises_due"] = promises
+        # A bike remembered before the memory knew better ("new bike") names no bike.
+        shown["preferences"] = [
+            fact
+            for fact in shown.get("preferences") or []
+            if fact.get("kind") != "bike" or names_a_bike(str(fact.get("value") or ""))
+        ]
         return shown
 
     def risk_words(self, reasons: Iterable[Reason]) -> str:
@@ -314,6 +350,13 @@ class ConsoleService:
         promise = self.words("outcome_follow_up_promise") if follow_up else None
         return services.resolve_handoff(self.store, handoff_id, agent, outcome, note, promise)
 
+    def replied(self, handoff: Handoff) -> bool:
+        """An agent's reply went to the customer: the reply promised when they left a
+        message is kept (the card and the chat's header stop showing it as open)."""
+        if handoff.reply_promise_id is None:
+            return False
+        return services.keep_reply_promise(self.store, handoff.id)
+
     def reason_words(self, reason: str) -> str:
         """Why a chat came to a person, in the business file's words."""
         return self.words(f"handoff_reason_{reason}")
@@ -344,8 +387,22 @@ class ConsoleService:
 
                 self._guard = (self._tone_guard or tone.build_guard)()
             guard = self._guard
-        result: dict[str, Any] = guard.check(text[:MAX_REPLY_CHARS]).as_dict()
+        verdict = guard.check(text[:MAX_REPLY_CHARS])
+        result: dict[str, Any] = verdict.as_dict()
+        if not verdict.ok:
+            # What "Use the suggestion" puts in the box: only the hurtful parts replaced.
+            used = used_suggestion(verdict, self.templates).as_json()
+            if used["select"] is not None:
+                used["unfinished"] = self.templates.get(suggestion.UNFINISHED, "")
+            result["use"] = used
         return result
+
+    def unfinished(self, text: str) -> str | None:
+        """The business file's words when a reply still holds a used suggestion's
+        placeholder (the agent has not said what they will do yet); None when it does not."""
+        if not suggestion.unfinished(text, self.templates):
+            return None
+        return self.templates.get(suggestion.UNFINISHED) or self.templates[suggestion.PLACEHOLDER]
 
 
 def first_line(text: str | None, limit: int = FIRST_LINE_CHARS) -> str | None:

@@ -46,6 +46,15 @@ class HandoffRepository(Repository):
         )
         return self.get(handoff_id)
 
+    def reply_promised(self, handoff_id: int, promise_id: int) -> Handoff:
+        """Link the promise of a reply made when the customer left a message."""
+        self.conn.execute(
+            update(s.handoffs)
+            .where(s.handoffs.c.id == handoff_id)
+            .values(reply_promise_id=promise_id)
+        )
+        return self.get(handoff_id)
+
     def enqueue(
         self,
         sender_id: str,

@@ -105,6 +105,13 @@ class IssueRepository(Repository):
             ).inserted_primary_key[0]
         )
 
+    def promise_open(self, promise_id: int) -> bool:
+        """Whether a promise is still open (False for a settled or unknown one)."""
+        state = self.conn.execute(
+            select(s.promises.c.state).where(s.promises.c.id == promise_id)
+        ).scalar()
+        return state == "open"
+
     def settle_promise(self, promise_id: int, state: str) -> None:
         """Mark a promise kept, broken or cancelled (kept is a benefit, broken a cost)."""
         if state not in PROMISE_STATES or state == "open":

@@ -15,6 +15,7 @@
   var toneTimer = null;
   var canned = [];
   var pendingDraft = null; // a flagged reply waiting for the agent's decision
+  var gap = null; // {text, words}: the placeholder of a used suggestion, until the agent fills it
   var known = null; // handoff id -> {state, claimed_by, customer_messages} of the last queue seen
   var unread = {}; // handoff id -> true when a customer wrote in a chat the agent has not looked at
   var receivedAt = Date.now();
@@ -45,13 +46,32 @@
     return h ? h + ":" + mm : mm;
   }
 
+  // Times as the shop says them: its locale and timezone (from /api/me; the browser's until then).
+  var formats = null;
+
+  function useShopTime(locale, timezone) {
+    var zone = timezone ? { timeZone: timezone } : {};
+    function format(options) {
+      try { return new Intl.DateTimeFormat(locale || [], Object.assign({}, zone, options)); }
+      catch (e) { return new Intl.DateTimeFormat([], options); } // an unknown zone or locale
+    }
+    formats = {
+      time: format({ hour: "2-digit", minute: "2-digit" }),
+      full: format({ day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" }),
+      day: format({ year: "numeric", month: "2-digit", day: "2-digit" })
+    };
+  }
+
   function timeOf(value) {
     if (value === null || value === undefined || value === "") return "";
-    var date = typeof value === "number" ? new Date(value * 1000) : new Date(value);
+    if (typeof value === "string" && /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(value)) {
+      value = value.replace(" ", "T") + "Z"; // the memory's times are UTC
+    }
+    var date = typeof value === "number" ? new Date(value * 1000) : new Date(String(value).replace(" ", "T"));
     if (isNaN(date.getTime())) return "";
-    var today = new Date().toDateString() === date.toDateString();
-    return today ? date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
-      : date.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+    if (!formats) useShopTime(null, null);
+    var today = formats.day.format(new Date()) === formats.day.format(date);
+    return (today ? formats.time : formats.full).format(date);
   }
 
   function tick() {
@@ -231,7 +251,8 @@
       ? (mine ? "You have this chat" : "With " + handoff.claimed_by)
       : handoff.state === "waiting" ? "Waiting for an agent"
       : handoff.outcome === "follow_up" ? "Resolved · follow-up promised" : "Resolved";
-    var promised = handoff.reply_by && handoff.state !== "resolved" ? "Promised a reply by " + timeOf(handoff.reply_by) : "";
+    // What the customer was told, while it is still owed (the same due time as on the card).
+    var promised = handoff.reply_promised_by ? "Promised a reply by " + timeOf(handoff.reply_promised_by) : "";
     $("chat-contact").textContent = [handoff.contact ? "Reply to: " + handoff.contact : "", promised]
       .filter(Boolean).join(" · ");
     $("chat-contact").hidden = !handoff.contact && !promised;
@@ -328,7 +349,7 @@
   }
 
   function open(id) {
-    if (selected !== id) { hideConfirm(); $("reply").value = ""; }
+    if (selected !== id) { hideConfirm(); gap = null; $("reply").value = ""; }
     selected = id;
     delete unread[id];
     $("chat").hidden = false;
@@ -421,7 +442,7 @@
   }
 
   function askToConfirm(text, verdict) {
-    pendingDraft = { text: text, findings: verdict.findings, rewrite: verdict.rewrite };
+    pendingDraft = { text: text, findings: verdict.findings, rewrite: verdict.rewrite, use: verdict.use };
     var list = $("tone-confirm-findings");
     list.textContent = "";
     verdict.findings.forEach(function (f) {
@@ -443,6 +464,8 @@
     act("/messages", { text: text, confirmed: !!confirmed }).then(function (data) {
       var sent = data && data.sent;
       if (!sent && !$("reply").value && selected === id) $("reply").value = text;
+      if (data && data.unfinished && selected === id) problem(data.unfinished);
+      if (data && data.handoff && selected === id) open(id); // a promise kept: the card too
       if (data && data.tone && selected === id) askToConfirm(text, data.tone);
     });
   }
@@ -475,6 +498,16 @@
   $("reply-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var text = $("reply").value.trim();
+    if (gap && text.indexOf(gap.text) >= 0) {
+      // A used suggestion is never sent before the agent says what it promises.
+      var at = $("reply").value.indexOf(gap.text);
+      $("reply").focus();
+      $("reply").setSelectionRange(at, at + gap.text.length);
+      problem(gap.words);
+      return;
+    }
+    gap = null;
+    problem("");
     if (text) send(text, false);
   });
   $("send-anyway").addEventListener("click", function () {
@@ -483,17 +516,20 @@
   $("edit-draft").addEventListener("click", function () { hideConfirm(); $("reply").focus(); });
   $("use-suggestion").addEventListener("click", function () {
     if (!pendingDraft) return;
-    // The guard's rewrite: the draft with each hurtful sentence replaced, the rest as written.
-    var text = pendingDraft.rewrite || pendingDraft.text;
-    if (!pendingDraft.rewrite) pendingDraft.findings.forEach(function (f) {
-      // A suggestion that quotes better words ("Try: ... \"I'm sorry ...\"") gives those words.
-      var quoted = /"([^"]+)"/.exec(f.suggestion || "");
-      var better = quoted ? quoted[1] : f.suggestion;
-      text = f.span && better && text.indexOf(f.span) >= 0 ? text.replace(f.span, better) : text;
-    });
+    // Only the hurtful parts replaced, the rest as the agent wrote it (bot/console/suggestion.py);
+    // a suggestion that promises more leaves its placeholder selected for the agent to finish.
+    var use = pendingDraft.use || { text: pendingDraft.rewrite || pendingDraft.text, select: null };
     hideConfirm();
-    $("reply").value = text;
-    $("reply").focus();
+    var box = $("reply");
+    box.value = use.text;
+    box.focus();
+    if (use.select) {
+      gap = { text: use.text.slice(use.select[0], use.select[1]), words: use.unfinished || "" };
+      box.setSelectionRange(use.select[0], use.select[1]);
+    } else {
+      gap = null;
+      box.setSelectionRange(use.text.length, use.text.length);
+    }
     checkTone();
   });
   $("canned").addEventListener("change", function () {
@@ -563,6 +599,7 @@
   setInterval(tick, 1000);
   call("GET", "/me").then(function (data) {
     me = data;
+    useShopTime(me.locale, me.timezone);
     $("who").textContent = "Signed in as " + me.agent;
     $("insights-link").hidden = me.role !== "manager";
     connect();

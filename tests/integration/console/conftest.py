@@ -76,8 +76,13 @@ def _console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Consol
     from voice.business import load
 
     # The shipped business file's words for the notes and promises an outcome leaves.
-    templates = load(Path(__file__).resolve().parents[3] / "business.yml").templates
-    service = ConsoleService(MemoryStore(sqlite_db), templates=templates)
+    shop = load(Path(__file__).resolve().parents[3] / "business.yml")
+    service = ConsoleService(
+        MemoryStore(sqlite_db),
+        templates=shop.templates,
+        shop_timezone=shop.shop.timezone,
+        shop_locale=shop.shop.locale,
+    )
     service.accounts.add("Alex", PASSWORD)
     service.accounts.add("Blake", PASSWORD)
     service.accounts.add("Casey", PASSWORD)

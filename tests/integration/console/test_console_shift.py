@@ -96,6 +96,26 @@ def test_a_flagged_reply_waits_for_confirmation_and_is_recorded(
     assert {f["kind"] for f in record["findings"]} == {f["kind"] for f in held["tone"]["findings"]}
 
 
+def test_a_used_suggestion_is_not_sent_before_the_agent_finishes_it(
+    console_server: ConsoleServer,
+) -> None:
+    _handoff, alex, api = _claimed(console_server, "cust-gap", "complaint", "The brakes rub")
+    held = alex.post(f"{api}/messages", json={"text": HURTFUL}).json()
+    used = held["tone"]["use"]
+    start, end = used["select"]
+    placeholder = used["text"][start:end]
+    assert placeholder and used["unfinished"]
+    # Neither a plain Send nor a confirmed one sends the placeholder to the customer.
+    for confirmed in (False, True):
+        refused = alex.post(
+            f"{api}/messages", json={"text": used["text"], "confirmed": confirmed}
+        ).json()
+        assert refused == {"sent": False, "unfinished": used["unfinished"]}
+    assert [m for m in alex.get(api).json()["messages"] if m["sender"] == "agent"] == []
+    finished = used["text"].replace(placeholder, "new pads fitted free today")
+    assert alex.post(f"{api}/messages", json={"text": finished}).json()["sent"] is True
+
+
 def test_a_transfer_carries_a_note_for_the_next_agent_only(console_server: ConsoleServer) -> None:
     _handoff, alex, api = _claimed(console_server, "cust-move", "fallback", "Which tyres fit?")
     console_server.service.accounts.heartbeat("Blake")  # type: ignore[attr-defined]

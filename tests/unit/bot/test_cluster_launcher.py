@@ -4,7 +4,10 @@ asking real HTTP servers."""
 
 from __future__ import annotations
 
+import grp
 import json
+import os
+import stat
 import subprocess
 import sys
 import threading
@@ -16,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import cluster, settings
+from bot import cluster, local_services, settings
 from bot.processes import Service, StartError
 
 POSTGRES = "postgresql://rapport@db.example/rapport"
@@ -151,3 +154,30 @@ def test_a_member_argument_without_a_url_is_refused() -> None:
     with pytest.raises(StartError, match="NAME=URL"):
         cluster.member_from_argument("rasa-1")
     assert cluster.member_from_argument("a b=http://x:1/h").name == "a b"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root hands folders to another user")
+def test_postgres_may_pass_through_a_private_folder_to_its_own(tmp_path: Path) -> None:
+    try:
+        group = grp.getgrnam("postgres").gr_gid
+    except KeyError:
+        pytest.skip("Debian's postgres user is not on this machine")
+    top = tmp_path / "var"
+    services = top / "services"
+    services.mkdir(parents=True)
+    top.chmod(0o700)
+    services.chmod(0o700)
+    secret = top / "memory.db"
+    secret.write_text("private")
+    secret.chmod(0o600)
+
+    local_services.let_postgres_through(services / "postgres", top)
+
+    for folder in (top, services):
+        mode = folder.stat().st_mode
+        assert folder.stat().st_gid == group
+        assert stat.S_IMODE(mode) == 0o710  # the group may pass, not list; others nothing
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    assert tmp_path.stat().st_gid != group  # nothing above the top is touched
+    assert local_services.postgres_passes(top)
+    assert not local_services.postgres_passes(tmp_path)

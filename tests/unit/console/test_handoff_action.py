@@ -253,6 +253,33 @@ def test_what_was_asked_skips_requests_for_a_person_and_memory_requests() -> Non
     assert asked_about(tracker) == "can I get store credit instead"
 
 
+def test_what_was_asked_is_the_request_not_the_answer_to_a_forms_question() -> None:
+    from actions.handoff import asked_about
+
+    history = [
+        user_event("return_request", "I want a refund on the panniers, they leak"),
+        {"event": "active_loop", "name": "return_form"},
+        action_event("return_form"),
+        user_event("order_status", "1234-5678"),  # answers "what's the order number?"
+        user_event("inform", "BS1 5TR"),  # answers "and the postcode?"
+        {"event": "active_loop", "name": None},
+    ]
+    tracker = make_tracker("request_human", "can I talk to someone", history=history)
+    assert asked_about(tracker) == "I want a refund on the panniers, they leak"
+    # A bare detail given without a form asking is an answer too.
+    history = [
+        user_event("product_recommendation", "a bike for my daughter"),
+        user_event("inform", "shes 7"),
+    ]
+    tracker = make_tracker("request_human", "get me a human", history=history)
+    assert asked_about(tracker) == "a bike for my daughter"
+    # With only answers, the latest answer is still better than nothing.
+    tracker = make_tracker(
+        "request_human", "a person please", history=[user_event("inform", "shes 7")]
+    )
+    assert asked_about(tracker) == "shes 7"
+
+
 async def test_with_nobody_online_in_working_hours_a_message_is_taken_and_promised(
     database: str, domain: dict[str, Any]
 ) -> None:

@@ -73,6 +73,9 @@ def test_finds_the_fact(extract, text, expected):
         "my friend's bike is a Giant",
         "we ride road bikes",
         "I have 3 bikes",
+        "my gears keep slipping on my new bike",  # how new, not which bike
+        "I bought a new bike",
+        "my old bike has a flat",
         "I want to buy a helmet",
         "I want to book a repair",
         "I'd like to book a service",

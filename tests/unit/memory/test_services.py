@@ -146,6 +146,10 @@ class FakeWork:
     def typical_handle_minutes(self) -> float:
         return 6.0
 
+    def reply_promised(self, handoff_id: int, promise_id: int) -> Handoff:
+        self._write("reply_promised", handoff_id, promise_id)
+        return self._handoff("web-1", offline=True, reply_promise_id=promise_id)
+
     def promise_reply(self, handoff_id: int, reply_by: datetime) -> Handoff:
         self._write("promise_reply", handoff_id, reply_by)
         return self._handoff("web-1", reply_by=reply_by)
@@ -245,6 +249,20 @@ def test_a_handoff_nobody_can_take_and_its_promise_commit_together(memory: FakeM
     # In the test business's words, about what was asked, due within a day.
     assert text == "Someone from the Lantern Bookshop writes back about a torn dust jacket"
     assert (customer, due, issue) == (7, NOW + timedelta(days=1), None)
+
+
+def test_a_message_left_is_promised_a_reply_at_the_time_the_customer_was_told(
+    memory: FakeMemory,
+) -> None:
+    told = NOW + timedelta(hours=11)  # the team's next opening
+    escalation = services.handoff_with_promise(
+        memory, [], "web-1", "customer_asked", False, promise_words, "my gears slip", reply_by=told
+    )
+    [(_, _, due, _)] = memory.database.written("make_promise")
+    assert due == told
+    # The promise belongs to the handoff: the agent's reply in this chat keeps it.
+    assert memory.database.written("reply_promised") == [(1, escalation.promise_id)]
+    assert escalation.handoff.reply_promise_id == escalation.promise_id
 
 
 def test_a_handoff_whose_promise_fails_is_not_queued(memory: FakeMemory) -> None:
