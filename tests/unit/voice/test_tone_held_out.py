@@ -25,8 +25,8 @@ from voice import tone, tone_classifier
 # there yet. Both are gated at what was measured on part 4 with the final classifier of
 # 2026-11-27 night (see docs/tone.md), rounded down: a floor against going back while the corpus
 # grows, which rises as the figures do.
-MIN_PRECISION = 0.88
-MIN_RECALL = 0.80
+MIN_PRECISION = 0.87
+MIN_RECALL = 0.82
 
 PARTS = {
     "part 1": tone_report.HELD_OUT,
