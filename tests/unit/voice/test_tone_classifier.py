@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from voice import language, tone, tone_classifier
+from voice import language, sentence_encoder, tone, tone_classifier
 
 SMALL = [
     ("Nobody else has ever had trouble with it.", ["comparison"]),
@@ -34,11 +34,18 @@ def write_corpus(folder: Path) -> Path:
 
 def test_training_is_reproducible_and_learns_the_corpus() -> None:
     texts = [text.lower() for text, _ in SMALL]
+    vectors = sentence_encoder.load().encode([text for text, _ in SMALL])
     labels = [frozenset(kinds) for _, kinds in SMALL]
-    first = tone_classifier.scores(tone_classifier.train(texts, labels, tone.KINDS), texts)
-    second = tone_classifier.scores(tone_classifier.train(texts, labels, tone.KINDS), texts)
+
+    def trained() -> list[dict[str, float]]:
+        model = tone_classifier.train(texts, vectors, labels, tone.KINDS)
+        return tone_classifier.scores(model, texts, vectors)
+
+    first, second = trained(), trained()
     assert first == second
     assert first[0]["comparison"] > first[4]["comparison"]
+    # A kind the corpus never has scores nothing.
+    assert {score["blame"] for score in first} == {0.0}
 
 
 def test_a_missing_artefact_leaves_the_rules_working_with_a_warning(
