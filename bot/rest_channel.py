@@ -131,7 +131,7 @@ class TokenRestInput(RestInput):
                 metrics.messages_out(channel, len(getattr(message.output_channel, "messages", [])))
                 metrics.replied(channel, time.monotonic() - started)
 
-        async def before_handling(app: Sanic, sender_id: str, text: str) -> None:
+        async def before_handling(app: Sanic | None, sender_id: str, text: str) -> None:
             try:
                 # A question the bot answers goes back to the bot even while a message for
                 # the team waits; a chat an agent holds is paused (bot/waiting.py).
