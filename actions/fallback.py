@@ -31,7 +31,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import base, waiting
 from actions.base import DomainDict, Events, ShopAction
 from actions.orders import repair_estimate
-from actions.shop import COMPLAINT_ACTION, HOURS_ACTION, day_after_hours, reports_fault
+from actions.shop import (
+    COMPLAINT_ACTION,
+    HOURS_ACTION,
+    ActionBuyProduct,
+    day_after_hours,
+    price_of_the_product_before,
+    reports_fault,
+)
 from voice.asked import is_question
 from voice.business import Business, RepairService
 from voice.catalogue import Catalogue, Match
@@ -203,6 +210,8 @@ async def answer_fallback(
         if guess is not None:
             ask_did_you_mean(dispatcher, shop, guess)
             return []
+    if intent in MISSED_INTENTS and price_of_the_product_before(shop, tracker, text):
+        return [FollowupAction(ActionBuyProduct().name())]
     if intent == "nlu_fallback" and step < 3 and is_question(text):
         # A question the bot cannot answer ("any student discount?"): no guessing and no
         # unrelated buttons, but who can tell the customer.

@@ -21,7 +21,13 @@ from actions import base, recommend, requests, two_things
 from actions.base import DomainDict, Events, ShopAction
 from actions.shop_records import CustomerRecord, ShopRecords, resolve_records
 from memory import services
-from voice.asked import asks_price, days_asked, disagreeing_day, thing_asked_for
+from voice.asked import (
+    asks_only_price,
+    asks_price,
+    days_asked,
+    disagreeing_day,
+    thing_asked_for,
+)
 from voice.business import WEEKDAYS, Business, Clinic, Event, Product, RepairService, Reward
 from voice.catalogue import Catalogue, phrase_at, words_of
 from voice.dates import NumberedDay
@@ -626,7 +632,16 @@ class ActionTellRepairService(ShopAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
-        return answer_repair_service(dispatcher, shop, (tracker.latest_message or {}).get("text"))
+        text = (tracker.latest_message or {}).get("text")
+        if price_of_the_product_before(shop, tracker, text):
+            return [FollowupAction(ActionBuyProduct().name())]
+        return answer_repair_service(dispatcher, shop, text)
+
+
+def price_of_the_product_before(shop: Business, tracker: Tracker, text: str | None) -> bool:
+    """A price asked with nothing named ("how much is it?") while a product is being talked
+    about: the price of that product, not the workshop's or an "I don't know"."""
+    return bool(tracker.get_slot("product")) and asks_only_price(shop, text)
 
 
 async def reports_fault(text: str | None) -> bool:

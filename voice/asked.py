@@ -96,6 +96,22 @@ def asks_price(shop: Business, text: str | None) -> bool:
     return _first_place(words_of(text or ""), shop.vocabulary.price_question) is not None
 
 
+# Words that point back at what was just talked about ("how much is it", "how much r they").
+POINTING_BACK = frozenset(
+    "it its it's that thats that's this they them those these one ones is are r was were "
+    "for the then so and ok okay u you ya please pls plz each".split()
+)
+
+
+def asks_only_price(shop: Business, text: str | None) -> bool:
+    """Whether the message asks a price and names nothing ("how much is that?", "how much"):
+    it asks about the thing talked about just before."""
+    if not asks_price(shop, text):
+        return False
+    asking = {word for phrase in shop.vocabulary.price_question for word in words_of(phrase)}
+    return all(word in asking or word in POINTING_BACK for word in words_of(text or ""))
+
+
 def _object_of_asking(chunk: Any) -> bool:
     root = chunk.root
     if root.pos_ == "PRON":

@@ -164,3 +164,41 @@ async def test_closing_time_tonight_is_about_today_not_the_week(dispatcher, doma
     await ActionTellHours().run(dispatcher, tracker, domain)
     assert said(dispatcher)[0] in TODAY_AND_DAY_RESPONSES.values()
     assert "hours_lines" not in dispatcher.messages[0]
+
+
+@pytest.mark.parametrize("text", ["how much is that", "how much r they", "how much", "price?"])
+async def test_a_bare_price_question_after_a_product_asks_that_products_price(
+    dispatcher, domain, text
+) -> None:
+    """'how much is that' right after a product got "I don't know that one" or the workshop's
+    price list: it asks the price of the product just talked about."""
+    lock = next(p for p in SHOP.products if "lock" in p.name.lower())
+    unsure = make_tracker("nlu_fallback", text, slots={"product": lock.name}, ranking=UNSURE)
+    events = await ActionFallbackLadder().run(dispatcher, unsure, domain)
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_buy_product"}]
+    misread = make_tracker("ask_repair_service", text, slots={"product": lock.name})
+    events = await ActionTellRepairService().run(dispatcher, misread, domain)
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_buy_product"}]
+    assert said(dispatcher) == []
+    answered = make_tracker("nlu_fallback", text, slots={"product": lock.name})
+    await ActionBuyProduct().run(dispatcher, answered, domain)
+    assert SHOP.format_price(lock.price) in rendered(domain, dispatcher.messages[-1])
+
+
+@pytest.mark.parametrize(
+    ("intent", "text"),
+    [
+        ("ask_repair_service", "what are your repair prices"),
+        ("ask_repair_service", "how much is it to fix a puncture"),
+        ("nlu_fallback", "how much is a student membership?"),
+    ],
+)
+async def test_a_price_question_that_names_something_is_not_about_the_product_before(
+    dispatcher, domain, intent, text
+) -> None:
+    lock = next(p for p in SHOP.products if "lock" in p.name.lower())
+    tracker = make_tracker(intent, text, slots={"product": lock.name}, ranking=UNSURE)
+    action = ActionTellRepairService() if intent == "ask_repair_service" else ActionFallbackLadder()
+    events = await action.run(dispatcher, tracker, domain)
+    assert {"event": "followup", "timestamp": None, "name": "action_buy_product"} not in events
+    assert said(dispatcher)
