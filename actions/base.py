@@ -117,6 +117,16 @@ def previous_turn_events(tracker: Tracker) -> list[dict[str, Any]]:
     return found[::-1]
 
 
+def previous_action(tracker: Tracker) -> str | None:
+    """The bot's last action before the latest customer message (ignoring listening)."""
+    actions = [
+        str(event["name"])
+        for event in previous_turn_events(tracker)
+        if event.get("event") == "action" and event.get("name") not in ("action_listen", None)
+    ]
+    return actions[-1] if actions else None
+
+
 def messages_since(tracker: Tracker, intent: str, limit: int = 6) -> list[str]:
     """The customer's typed messages since they last asked with `intent` (that one included),
     oldest first, at most the latest `limit`. Button payloads ("/affirm") are left out."""

@@ -39,16 +39,6 @@ from voice.business import Business
 WAITING_ACTION = "action_waiting_reply"
 
 
-def previous_action(tracker: Tracker) -> str | None:
-    """The bot's last action before the latest customer message (ignoring listening)."""
-    actions = [
-        str(event["name"])
-        for event in base.previous_turn_events(tracker)
-        if event.get("event") == "action" and event.get("name") not in ("action_listen", None)
-    ]
-    return actions[-1] if actions else None
-
-
 REPAIR_FORM = "repair_form"
 
 
@@ -79,7 +69,7 @@ class ActionUseDetails(ShopAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
-        asked = previous_action(tracker)
+        asked = base.previous_action(tracker)
         if day_after_hours(tracker, shop):  # "and sunday?" after the hours
             return [FollowupAction(HOURS_ACTION)]
         if asked == WAITING_ACTION and await waiting.added_to_the_message(dispatcher, tracker):

@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base, recommend, requests, two_things
 from actions.base import DomainDict, Events, ShopAction
+from actions.complaints import answer_complaint_detail
 from actions.shop_records import CustomerRecord, ShopRecords, resolve_records
 from memory import services
 from voice.asked import (
@@ -26,6 +27,7 @@ from voice.asked import (
     asks_price,
     days_asked,
     disagreeing_day,
+    is_question,
     thing_asked_for,
 )
 from voice.business import WEEKDAYS, Business, Clinic, Event, Product, RepairService, Reward
@@ -664,6 +666,9 @@ class ActionBuyProduct(ShopAction):
         text = (tracker.latest_message or {}).get("text")
         if await reports_fault(text):
             return [FollowupAction(COMPLAINT_ACTION)]
+        if base.previous_action(tracker) == COMPLAINT_ACTION and not is_question(text):
+            # "it's a cannondale synapse" right after a complaint: which one it is about
+            return await answer_complaint_detail(dispatcher, tracker, shop)
         named = base.latest_entity_values(tracker, "product")
         wanted = named[-1] if named else thing_asked_for(shop, text) or tracker.get_slot("product")
         return await answer_product(dispatcher, shop, tracker, wanted)

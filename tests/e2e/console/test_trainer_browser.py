@@ -23,8 +23,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.slow]
 WAIT_MS = 60_000
 EMAIL = "kim.lee@example.com"
 # A request the model is unsure of (nlu_fallback), with the customer's email address.
-SAID = f"do you sell unicycles for my circus? {EMAIL}"
-MASKED = "do you sell unicycles for my circus? <email>"
+SAID = f"does the circus unicycle come in gold? {EMAIL}"
+MASKED = "does the circus unicycle come in gold? <email>"
 INTENT = "buy_product"
 
 

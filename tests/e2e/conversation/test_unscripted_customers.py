@@ -155,9 +155,6 @@ KNOWN_MISSES = {
     "got anything to keep my head safe on the road": (
         "nlu_fallback; the catalogue search offers the road bike, not the helmet"
     ),
-    "my bum hurts after 20 miles, what seat would u recommend": (
-        "product_recommendation recommends bikes only; asks the kind of riding, not the saddle"
-    ),
     "what can i put on the chain so it stops squeaking": "read as request_human: brings a person",
     "i need to be seen on my ride home in the dark": (
         "nlu_fallback; the catalogue search offers the group rides ('ride'), not the lights"

@@ -118,6 +118,7 @@ def test_a_complaint_promised_in_a_chat_waits_for_the_team(store: MemoryStore) -
         sender_id="web-1",
     )
     waiting = ShiftRecords(store.engine, clock=lambda: START).follow_ups()
+    # "Waiting for us" names what the complaint is about, not the bot's whole promise.
     assert [(f.promise_id, f.sender_id, f.what) for f in waiting] == [
-        (recorded.promise_id, "web-1", "We call you tomorrow")
+        (recorded.promise_id, "web-1", "the wheel wobbles")
     ]

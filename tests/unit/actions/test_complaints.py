@@ -295,14 +295,20 @@ async def test_the_whole_script_is_said_once_per_chat(
     assert len(store.promises) == 2  # the second complaint is recorded and promised all the same
 
 
+@pytest.mark.parametrize("intent", ["inform", "buy_product"])
 async def test_the_bike_named_right_after_a_complaint_is_its_detail(
-    settings_with_memory: Settings, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+    settings_with_memory: Settings,
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    intent: str,
 ) -> None:
     """ "It's a specialized diverge" right after the complaint's answer is added to the
-    complaint the team follows up, and the remedies are offered again: no product enquiry."""
+    complaint the team follows up, and the remedies are offered again: no product enquiry,
+    whether the model reads it as a detail or as a product question."""
     from action_testkit import action_event, entity, user_event
 
     from actions.details import ActionUseDetails
+    from actions.shop import ActionBuyProduct
 
     memory.migrate(settings_with_memory.database_url)
     said = "the frame has a crack in it already"
@@ -316,14 +322,15 @@ async def test_the_bike_named_right_after_a_complaint_is_its_detail(
     ]
     detail = "it's a specialized diverge"
     tracker = make_tracker(
-        "inform",
+        intent,
         detail,
         [entity("product", "Specialized Diverge")],
         history=history,
         sender_id="ann",
     )
     answer = CollectingDispatcher()
-    assert await ActionUseDetails().run(answer, tracker, domain) == []
+    action = ActionUseDetails() if intent == "inform" else ActionBuyProduct()
+    assert await action.run(answer, tracker, domain) == []
     shop = await base.load_business()
     assert texts(answer) == [
         shop.template("complaint_detail_added"),
