@@ -117,6 +117,15 @@ def previous_turn_events(tracker: Tracker) -> list[dict[str, Any]]:
     return found[::-1]
 
 
+def acted_last_turn(tracker: Tracker, name: str) -> bool:
+    """Whether the bot ran action `name` in its previous turn (a complaint, then the handoff
+    that followed it, say)."""
+    return any(
+        event.get("event") == "action" and event.get("name") == name
+        for event in previous_turn_events(tracker)
+    )
+
+
 def previous_action(tracker: Tracker) -> str | None:
     """The bot's last action before the latest customer message (ignoring listening)."""
     actions = [

@@ -88,7 +88,7 @@ class ActionUseDetails(ShopAction):
         )
         if moves:  # "make it wednesday" after a booking here, or "move my booking to friday"
             return [FollowupAction(REPAIR_FORM)]
-        if asked == COMPLAINT_ACTION:  # "it's the blue one": the complaint's detail
+        if base.acted_last_turn(tracker, COMPLAINT_ACTION):  # "it's the blue one": its detail
             return await answer_complaint_detail(dispatcher, tracker, shop)
         bike_types = base.latest_entity_values(tracker, "bike_type")
         if bike_types:

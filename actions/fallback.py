@@ -196,13 +196,13 @@ async def answer_fallback(
             response="utter_fallback_english_only", phone=place.phone, email=place.email
         )
         return []
+    if intent in MISSED_INTENTS and await _reports_fault(text):
+        # A fault with something bought from the shop ("the one I bought on saturday stopped
+        # working") is a complaint, not a question about the item, even when it also sounds unhappy.
+        return [FollowupAction(COMPLAINT_ACTION)]
     if intent in MISSED_INTENTS and misses_in_a_row(tracker) <= 1 and sounds_unhappy(tracker):
         dispatcher.utter_message(response="utter_fallback_sounds_wrong")
         return []
-    if intent in MISSED_INTENTS and await _reports_fault(text):
-        # A fault with something bought from the shop ("the one I bought on saturday stopped
-        # working") is a complaint, not a question about the item.
-        return [FollowupAction(COMPLAINT_ACTION)]
     if intent in MISSED_INTENTS:
         # Whatever came before: a message that names one thing of the shop's clearly is asked
         # about, not met with the menu or the offer of a person.

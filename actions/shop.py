@@ -666,7 +666,7 @@ class ActionBuyProduct(ShopAction):
         text = (tracker.latest_message or {}).get("text")
         if await reports_fault(text):
             return [FollowupAction(COMPLAINT_ACTION)]
-        if base.previous_action(tracker) == COMPLAINT_ACTION and not is_question(text):
+        if base.acted_last_turn(tracker, COMPLAINT_ACTION) and not is_question(text):
             # "it's a cannondale synapse" right after a complaint: which one it is about
             return await answer_complaint_detail(dispatcher, tracker, shop)
         named = base.latest_entity_values(tracker, "product")

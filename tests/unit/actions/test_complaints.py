@@ -295,12 +295,14 @@ async def test_the_whole_script_is_said_once_per_chat(
     assert len(store.promises) == 2  # the second complaint is recorded and promised all the same
 
 
+@pytest.mark.parametrize("then", [(), ("action_handoff",)], ids=["alone", "then-a-person"])
 @pytest.mark.parametrize("intent", ["inform", "buy_product"])
 async def test_the_bike_named_right_after_a_complaint_is_its_detail(
     settings_with_memory: Settings,
     dispatcher: CollectingDispatcher,
     domain: dict[str, Any],
     intent: str,
+    then: tuple[str, ...],
 ) -> None:
     """ "It's a specialized diverge" right after the complaint's answer is added to the
     complaint the team follows up, and the remedies are offered again: no product enquiry,
@@ -319,6 +321,7 @@ async def test_the_bike_named_right_after_a_complaint_is_its_detail(
         user_event("complain", said),
         action_event("action_handle_complaint"),
         *({"event": "bot", "text": m.get("text"), "data": m} for m in dispatcher.messages),
+        *(action_event(name) for name in then),  # a person brought in after the complaint
     ]
     detail = "it's a specialized diverge"
     tracker = make_tracker(

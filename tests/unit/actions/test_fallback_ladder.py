@@ -95,14 +95,21 @@ def test_english_is_not_taken_for_another_language(text: str) -> None:
     assert not looks_foreign(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hi, the front light i bought here last week stopped charging",
+        "really not happy, the pump I bought here has a cracked handle",
+    ],
+)
 async def test_a_fault_with_something_bought_here_goes_to_the_complaint_not_the_item(
-    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+    dispatcher: CollectingDispatcher, domain: dict[str, Any], text: str
 ) -> None:
     """The classifier unsure of "the lights I bought ... stopped charging": still a complaint,
-    never "Are you asking about our lights?"."""
-    tracker = make_tracker(
-        "nlu_fallback", "hi, the front light i bought here last week stopped charging"
-    )
+    never "Are you asking about our lights?", nor "is it something that went wrong with us?"
+    when it also sounds unhappy."""
+    tracker = make_tracker("nlu_fallback", text)
+    tracker.latest_message["feeling"] = {"negative": True}  # as the feeling check reads both
     events = await ActionFallbackLadder().run(dispatcher, tracker, domain)
     assert events == [{"event": "followup", "timestamp": None, "name": "action_handle_complaint"}]
     assert dispatcher.messages == []
