@@ -667,7 +667,7 @@ class ActionBuyProduct(ShopAction):
         if await reports_fault(text):
             return [FollowupAction(COMPLAINT_ACTION)]
         if base.acted_last_turn(tracker, COMPLAINT_ACTION) and not is_question(text):
-            # "it's a cannondale synapse" right after a complaint: which one it is about
+            # "it's the one I bought in may" right after a complaint: which one it is about
             return await answer_complaint_detail(dispatcher, tracker, shop)
         named = base.latest_entity_values(tracker, "product")
         wanted = named[-1] if named else thing_asked_for(shop, text) or tracker.get_slot("product")
