@@ -126,6 +126,9 @@
   var socket = null;
   var ready = false;
   var outbox = [];
+  // What the customer sent since this connection asked for its session: the history that
+  // follows may not hold it yet, and redrawing from it must not make it vanish.
+  var sentBeforeHistory = [];
   var unread = 0;
   var shownIds = {};
   var welcome = null; // the server's `rapport_welcome`: greeting, menu, availability
@@ -302,6 +305,7 @@
 
   function send(text, shownText, metadata) {
     addMessage({ sender: "customer", text: shownText || text });
+    if (sentBeforeHistory) sentBeforeHistory.push(shownText || text);
     typing.textContent = title + " is typing…";
     typing.hidden = false;
     if (ready) emitMessage(text, metadata); else outbox.push([text, metadata]);
@@ -355,6 +359,7 @@
     socket = window.io(base, { transports: ["websocket", "polling"] });
     socket.on("connect", function () {
       ready = false;
+      sentBeforeHistory = [];
       // Signed out since the last visit: the token of the signed-in time is dropped, so this
       // chat starts fresh (the server also gave it only an empty anonymous chat).
       if (storageGet("localStorage", SIGNED_IN_KEY) && !identity.customerId) {
@@ -387,10 +392,20 @@
       clearReplies();
       rating.hidden = true;
       var messages = (data && data.messages) || [];
+      var told = messages.filter(function (message) { return message.sender === "customer"; })
+        .map(function (message) { return message.text; });
+      var unseen = (sentBeforeHistory || []).filter(function (text) {
+        var at = told.indexOf(text);
+        if (at < 0) return true;
+        told.splice(at, 1);
+        return false;
+      });
+      sentBeforeHistory = null;
       messages.forEach(function (message, index) {
-        if (index === messages.length - 1 && message.sender !== "customer") receive(message, false);
+        if (index === messages.length - 1 && message.sender !== "customer" && !unseen.length) receive(message, false);
         else addMessage(message);
       });
+      unseen.forEach(function (text) { addMessage({ sender: "customer", text: text }); });
     });
     socket.on("bot_uttered", function (message) {
       var flat = fromWire(message || {});

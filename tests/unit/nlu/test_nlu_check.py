@@ -350,3 +350,33 @@ def test_a_test_set_without_its_output_folder_is_refused() -> None:
 
     with pytest.raises(SystemExit):
         nlu_sets.parse(["model.tar.gz", "tests/nlu/messy.yml"])
+
+
+def test_check_nlu_scores_the_second_messy_set_and_gates_it(
+    models: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    from bot.cli import CommandFailed
+
+    second = tmp_path / "messy_2.yml"
+    second.write_text('version: "3.1"\nnlu: []\n')
+    monkeypatch.setattr(nlu_check, "MESSY_2_FILE", second)
+    monkeypatch.setattr(nlu_check, "MIN_MESSY_2_INTENT_ACCURACY", 0.8)
+    passing = {**MESSY_REPORT, "accuracy": nlu_check.MIN_MESSY_INTENT_ACCURACY}
+    low = {**MESSY_REPORT, "accuracy": 0.79}
+    written = fake_test_set(passing)
+
+    def run(settings: object, name: str, sets: list[tuple[Path, Path]], model: Path) -> None:
+        written(settings, name, [s for s in sets if s[0] != second], model)  # type: ignore[operator]
+        for nlu_file, out in sets:
+            if nlu_file == second:
+                out.mkdir(parents=True, exist_ok=True)
+                (out / "intent_report.json").write_text(json.dumps(low))
+
+    monkeypatch.setattr(nlu_check, "_test_sets", run)
+    results = tmp_path / "results"
+    with pytest.raises(CommandFailed, match="second messy set"):
+        nlu_check.check_nlu(None, models, results)  # type: ignore[arg-type]
+    assert "messy NLU, second set: intent accuracy 0.790 (minimum 0.80)" in capsys.readouterr().out
+    record = json.loads((results / "scores.json").read_text())
+    assert record["messy_2"]["intent_accuracy"] == 0.79
+    assert record["messy_2"]["file"].endswith("messy_2.yml")
