@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from memory import schema as s
 from memory.records import ExchangeView, IssueView, RelationshipCard, UnknownCustomer, aware
@@ -24,6 +24,55 @@ TOPIC_WINDOW = 60  # how many recent exchanges the card's topics come from
 CARD_RATINGS = 5
 
 
+# The card's reads, built once: building a statement and its cache key on every read cost
+# more than SQLite's own work (bench/memory.py); each takes the customer as a bound value.
+_WHO = bindparam("customer_id")
+_CUSTOMER = select(s.customers).where(s.customers.c.id == _WHO)
+_FACTS = (
+    select(s.facts)
+    .where(s.facts.c.customer_id == _WHO, s.facts.c.superseded_at.is_(None))
+    .order_by(s.facts.c.recorded_at.desc(), s.facts.c.id.desc())
+)
+_OPEN_ISSUES = (
+    select(s.issues)
+    .where(s.issues.c.customer_id == _WHO, s.issues.c.state == "open")
+    .order_by(s.issues.c.opened_at)
+)
+_OPEN_PROMISES = (
+    select(s.promises)
+    .where(s.promises.c.customer_id == _WHO, s.promises.c.state == "open")
+    .order_by(s.promises.c.due_at)
+    .limit(10)
+)
+_RECENT_EXCHANGES = (
+    select(
+        s.exchanges.c.speaker,
+        s.exchanges.c.text,
+        s.exchanges.c.at,
+        s.exchanges.c.intent,
+        s.exchanges.c.action,
+        s.exchanges.c.agent,
+        s.exchanges.c.policy,
+    )
+    .where(s.exchanges.c.customer_id == _WHO)
+    .order_by(s.exchanges.c.at.desc(), s.exchanges.c.id.desc())
+    .limit(TOPIC_WINDOW)
+)
+_RATINGS = (
+    select(s.ratings.c.score)
+    .where(s.ratings.c.customer_id == _WHO)
+    .order_by(s.ratings.c.at.desc(), s.ratings.c.id.desc())
+    .limit(CARD_RATINGS)
+)
+_LAST_NOT_UNDERSTOOD = (
+    select(s.conversations.c.not_understood)
+    .where(s.conversations.c.customer_id == _WHO)
+    .order_by(s.conversations.c.started_at.desc())
+    .limit(1)
+)
+_IDEAS = select(func.count()).select_from(s.feedback).where(s.feedback.c.customer_id == _WHO)
+
+
 class CardQuery(Repository):
     """Reads relationship cards; never writes."""
 
@@ -38,61 +87,17 @@ class CardQuery(Repository):
         """Everything the bot and agents need about a customer, from a handful of indexed reads."""
         now = self._now()
         conn = self.conn
-        customer = conn.execute(select(s.customers).where(s.customers.c.id == customer_id)).first()
+        who = {"customer_id": customer_id}
+        customer = conn.execute(_CUSTOMER, who).first()
         if customer is None:
             raise UnknownCustomer(f"no customer has id {customer_id}")
-        facts = [
-            fact_view(row)
-            for row in conn.execute(
-                select(s.facts)
-                .where(s.facts.c.customer_id == customer_id, s.facts.c.superseded_at.is_(None))
-                .order_by(s.facts.c.recorded_at.desc(), s.facts.c.id.desc())
-            )
-        ]
-        issues = conn.execute(
-            select(s.issues)
-            .where(s.issues.c.customer_id == customer_id, s.issues.c.state == "open")
-            .order_by(s.issues.c.opened_at)
-        ).all()
-        promises = conn.execute(
-            select(s.promises)
-            .where(s.promises.c.customer_id == customer_id, s.promises.c.state == "open")
-            .order_by(s.promises.c.due_at)
-            .limit(10)
-        ).all()
-        recent = conn.execute(
-            select(
-                s.exchanges.c.speaker,
-                s.exchanges.c.text,
-                s.exchanges.c.at,
-                s.exchanges.c.intent,
-                s.exchanges.c.action,
-                s.exchanges.c.agent,
-                s.exchanges.c.policy,
-            )
-            .where(s.exchanges.c.customer_id == customer_id)
-            .order_by(s.exchanges.c.at.desc(), s.exchanges.c.id.desc())
-            .limit(TOPIC_WINDOW)
-        ).all()
-        ratings = tuple(
-            conn.execute(
-                select(s.ratings.c.score)
-                .where(s.ratings.c.customer_id == customer_id)
-                .order_by(s.ratings.c.at.desc(), s.ratings.c.id.desc())
-                .limit(CARD_RATINGS)
-            ).scalars()
-        )
-        last_visit_not_understood = conn.execute(
-            select(s.conversations.c.not_understood)
-            .where(s.conversations.c.customer_id == customer_id)
-            .order_by(s.conversations.c.started_at.desc())
-            .limit(1)
-        ).scalar()
-        ideas = conn.execute(
-            select(func.count())
-            .select_from(s.feedback)
-            .where(s.feedback.c.customer_id == customer_id)
-        ).scalar()
+        facts = [fact_view(row) for row in conn.execute(_FACTS, who)]
+        issues = conn.execute(_OPEN_ISSUES, who).all()
+        promises = conn.execute(_OPEN_PROMISES, who).all()
+        recent = conn.execute(_RECENT_EXCHANGES, who).all()
+        ratings = tuple(conn.execute(_RATINGS, who).scalars())
+        last_visit_not_understood = conn.execute(_LAST_NOT_UNDERSTOOD, who).scalar()
+        ideas = conn.execute(_IDEAS, who).scalar()
 
         promise_views = tuple(promise_view(row, now) for row in promises)
         inputs = RelationshipInputs(
