@@ -42,11 +42,12 @@ MESSY_FILE = ROOT / "tests" / "nlu" / "messy.yml"
 # The messy set's reports go to this folder inside the results folder.
 MESSY_RESULTS = "messy"
 # A second messy set, written on 2026-11-27 by someone who had not seen the training data,
-# before that day's tuning, and first measured on the model of that morning. Its gate is
-# what that first measure and the day's changes reached, never more than they showed.
+# before that day's tuning. First measure, on the model of that morning (20261127-024346):
+# 0.875 (119 of 136). The gate is that first measure rounded down, a floor against going back;
+# raise it as the bot improves, never lower it, never edit the set.
 MESSY_2_FILE = ROOT / "tests" / "nlu" / "messy_2.yml"
 MESSY_2_RESULTS = "messy_2"
-MIN_MESSY_2_INTENT_ACCURACY = 0.0
+MIN_MESSY_2_INTENT_ACCURACY = 0.87
 TWO_THINGS_FILE = ROOT / "tests" / "nlu" / "two_things.yml"
 TWO_THINGS_RESULTS = "two_things"
 # Both sets' figures, written to the results folder after each check.

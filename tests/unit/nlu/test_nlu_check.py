@@ -342,6 +342,7 @@ def test_the_sets_are_scored_in_one_process_with_one_output_folder_each(
         (nlu_check.HELD_OUT_FILE, results),
         (nlu_check.MESSY_FILE, results / "messy"),
         (nlu_check.TWO_THINGS_FILE, results / "two_things"),
+        (nlu_check.MESSY_2_FILE, results / "messy_2"),
     ]
 
 
