@@ -6,8 +6,9 @@ messages as customers really type them (text-speak, typos, run-on stories, two r
 one), written before the training data was rewritten; its intent accuracy must reach
 MIN_MESSY_INTENT_ACCURACY. `tests/nlu/two_things.yml` holds messages of two things at once
 (a pleasantry and a request, or a request for a person beside another), each labelled with the
-request the bot must answer; its intent accuracy must reach MIN_TWO_THINGS_ACCURACY. `tests/nlu/messy_2.yml`, a second messy
-set by another writer, is scored beside them when it is there, with its own gate.
+request the bot must answer; its intent accuracy must reach MIN_TWO_THINGS_ACCURACY.
+`tests/nlu/messy_2.yml`, a second messy set by another writer, is scored beside them when it
+is there, with its own gate (MIN_MESSY_2_INTENT_ACCURACY).
 `python -m bot test` runs all three after the test stories, and `python -m bot nlu-check` runs
 them on their own. The figures go to `scores.json` in the
 results folder, with the messy set's most common confusions.

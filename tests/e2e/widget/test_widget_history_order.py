@@ -52,7 +52,9 @@ def page(browser):
     shown = context.new_page()
     shown.goto(SHOP + "/")
     shown.locator(".launcher").click()
-    shown.evaluate("() => { fakeServer.fire('connect'); fakeServer.fire('session_confirm', 'tok'); }")
+    shown.evaluate(
+        "() => { fakeServer.fire('connect'); fakeServer.fire('session_confirm', 'tok'); }"
+    )
     yield shown
     context.close()
 
