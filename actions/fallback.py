@@ -32,11 +32,11 @@ from actions import base, waiting
 from actions.base import DomainDict, Events, ShopAction
 from actions.orders import repair_estimate
 from actions.shop import (
+    BUY_ACTION,
     COMPLAINT_ACTION,
     HOURS_ACTION,
-    ActionBuyProduct,
+    about_the_product_before,
     day_after_hours,
-    price_of_the_product_before,
     reports_fault,
 )
 from voice.asked import is_question
@@ -210,9 +210,9 @@ async def answer_fallback(
         if guess is not None:
             ask_did_you_mean(dispatcher, shop, guess)
             return []
-    if intent in MISSED_INTENTS and price_of_the_product_before(shop, tracker, text):
-        return [FollowupAction(ActionBuyProduct().name())]
-    if intent == "nlu_fallback" and step < 3 and is_question(text):
+    if intent in MISSED_INTENTS and about_the_product_before(shop, tracker, text):
+        return [FollowupAction(BUY_ACTION)]  # "is that one in stock?" right after a product
+    if intent == "nlu_fallback" and step < 3 and is_question(shop, text):
         # A question the bot cannot answer ("any student discount?"): no guessing and no
         # unrelated buttons, but who can tell the customer.
         place = shop.locations[0]

@@ -23,7 +23,7 @@ from actions.complaints import answer_complaint_detail
 from actions.shop_records import CustomerRecord, ShopRecords, resolve_records
 from memory import services
 from voice.asked import (
-    asks_only_price,
+    asked_about_the_thing_before,
     asks_price,
     days_asked,
     disagreeing_day,
@@ -635,15 +635,22 @@ class ActionTellRepairService(ShopAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
         text = (tracker.latest_message or {}).get("text")
-        if price_of_the_product_before(shop, tracker, text):
-            return [FollowupAction(ActionBuyProduct().name())]
+        if about_the_product_before(shop, tracker, text):
+            return [FollowupAction(BUY_ACTION)]
         return answer_repair_service(dispatcher, shop, text)
 
 
-def price_of_the_product_before(shop: Business, tracker: Tracker, text: str | None) -> bool:
-    """A price asked with nothing named ("how much is it?") while a product is being talked
-    about: the price of that product, not the workshop's or an "I don't know"."""
-    return bool(tracker.get_slot("product")) and asks_only_price(shop, text)
+BUY_ACTION = "action_buy_product"
+
+
+def about_the_product_before(shop: Business, tracker: Tracker, text: str | None) -> str | None:
+    """What a message that names nothing asks about the product being talked about ("how much
+    is it?", "is that in stock?", "can you hold one for me?"): "price", "stock" or "reserve",
+    answered for that product, not as the workshop's prices, an order's status or an "I don't
+    know"; None when no product is being talked about or the message names something."""
+    if not tracker.get_slot("product"):
+        return None
+    return asked_about_the_thing_before(shop, text)
 
 
 async def reports_fault(text: str | None) -> bool:
@@ -666,11 +673,19 @@ class ActionBuyProduct(ShopAction):
         text = (tracker.latest_message or {}).get("text")
         if await reports_fault(text):
             return [FollowupAction(COMPLAINT_ACTION)]
-        if base.acted_last_turn(tracker, COMPLAINT_ACTION) and not is_question(text):
+        if base.acted_last_turn(tracker, COMPLAINT_ACTION) and not is_question(shop, text):
             # "it's the one I bought in may" right after a complaint: which one it is about
             return await answer_complaint_detail(dispatcher, tracker, shop)
         named = base.latest_entity_values(tracker, "product")
-        wanted = named[-1] if named else thing_asked_for(shop, text) or tracker.get_slot("product")
+        asked = None if named else about_the_product_before(shop, tracker, text)
+        if asked == "reserve" and requests.latest_offer(tracker) is not None:
+            return [FollowupAction(requests.ACCEPT_ACTION)]  # "can you hold one?" to "shall I?"
+        if named:
+            wanted = named[-1]
+        elif asked:
+            wanted = tracker.get_slot("product")
+        else:
+            wanted = thing_asked_for(shop, text) or tracker.get_slot("product")
         return await answer_product(dispatcher, shop, tracker, wanted)
 
 

@@ -68,21 +68,15 @@ def days_asked(shop: Business, text: str | None, today: dt.date) -> list[dt.date
     return days
 
 
-# How an English question starts ("what...", "do you...", "any student discount?"), for a
-# question typed without its question mark.
-QUESTION_STARTS = frozenset(
-    "what whats how hows where wheres when whens who whos why which whose do does did can could "
-    "will would shall should is are was were any have has".split()
-)
-
-
-def is_question(text: str | None) -> bool:
-    """Whether a message asks something: a question mark, or a question's first word."""
+def is_question(shop: Business, text: str | None) -> bool:
+    """Whether a message asks something: a question mark, or a question's first word (the
+    business file's `vocabulary.question_starts`)."""
     said = (text or "").strip()
     words = words_of(said)
     if not words or said.startswith("/"):
         return False  # a bare "?" asks nothing the bot could answer
-    return said.endswith("?") or words[0] in QUESTION_STARTS
+    starts = {word for phrase in shop.vocabulary.question_starts for word in words_of(phrase)}
+    return said.endswith("?") or words[0] in starts
 
 
 def disagreeing_day(text: str | None, today: dt.date) -> NumberedDay | None:
@@ -96,20 +90,40 @@ def asks_price(shop: Business, text: str | None) -> bool:
     return _first_place(words_of(text or ""), shop.vocabulary.price_question) is not None
 
 
-# Words that point back at what was just talked about ("how much is it", "how much r they").
-POINTING_BACK = frozenset(
-    "it its it's that thats that's this they them those these one ones is are r was were "
-    "for the then so and ok okay u you ya please pls plz each".split()
-)
+def asked_about_the_thing_before(shop: Business, text: str | None) -> str | None:
+    """What a message that names nothing asks about the thing talked about just before: its
+    "price" ("how much is that?"), whether it is in "stock" ("is it in stock", "got it in a
+    medium?") or to "reserve" it ("can you put one aside?"); None when it names something or
+    asks none of these. The words are the business file's (`vocabulary.price_question`,
+    `stock_question`, `reserve_question`, with `pointing_back` and `question_starts` for the
+    words around them)."""
+    said = words_of(text or "")
+    if not said or (text or "").lstrip().startswith("/"):
+        return None
+    vocabulary = shop.vocabulary
+    asking = {
+        "price": vocabulary.price_question,
+        "stock": vocabulary.stock_question,
+        "reserve": vocabulary.reserve_question,
+    }
+    found = [kind for kind, phrases in asking.items() if _first_place(said, phrases) is not None]
+    if not found:
+        return None
+    allowed = {
+        word
+        for phrases in (*asking.values(), vocabulary.pointing_back, vocabulary.question_starts)
+        for phrase in phrases
+        for word in words_of(phrase)
+    }
+    if not all(word in allowed for word in said):
+        return None
+    return found[0]
 
 
 def asks_only_price(shop: Business, text: str | None) -> bool:
     """Whether the message asks a price and names nothing ("how much is that?", "how much"):
     it asks about the thing talked about just before."""
-    if not asks_price(shop, text):
-        return False
-    asking = {word for phrase in shop.vocabulary.price_question for word in words_of(phrase)}
-    return all(word in asking or word in POINTING_BACK for word in words_of(text or ""))
+    return asked_about_the_thing_before(shop, text) == "price"
 
 
 def _object_of_asking(chunk: Any) -> bool:

@@ -1,0 +1,107 @@
+"""A follow-up that names nothing keeps the subject: right after a product, "is it in stock",
+"got one in a large?", "can you hold one for me" or "can I order it" ask about that product,
+whichever intent the NLU read them as, and a wish to reserve it right after the bot offered to
+reserve it accepts the offer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from action_testkit import action_event, make_tracker, rendered, response_buttons, said
+
+from actions.fallback import ActionFallbackLadder
+from actions.orders import ActionOrderStatus
+from actions.shop import ActionBuyProduct, ActionTellRepairService
+from bot.settings import ROOT
+from voice import business
+
+SHOP = business.load(ROOT / "business.yml")
+UNSURE = [
+    {"name": "nlu_fallback", "confidence": 0.5},
+    {"name": "order_status", "confidence": 0.3},
+    {"name": "community_events", "confidence": 0.2},
+]
+FOLLOW_UP = {"event": "followup", "timestamp": None, "name": "action_buy_product"}
+ACCEPT = {"event": "followup", "timestamp": None, "name": "action_accept_offer"}
+STOCK_QUESTIONS = ["is that in stock?", "do u have one in a small", "any left?", "r they available"]
+RESERVE_QUESTIONS = ["could you hold one for me", "can i order one", "i'll take it", "reserve it"]
+
+
+def in_stock() -> business.Product:
+    return next(product for product in SHOP.products if product.stock > 1)
+
+
+@pytest.mark.parametrize("text", [*STOCK_QUESTIONS, *RESERVE_QUESTIONS])
+async def test_a_follow_up_the_nlu_missed_asks_about_the_product_before(
+    dispatcher, domain, text
+) -> None:
+    product = in_stock()
+    tracker = make_tracker("nlu_fallback", text, slots={"product": product.name}, ranking=UNSURE)
+    assert await ActionFallbackLadder().run(dispatcher, tracker, domain) == [FOLLOW_UP]
+    assert said(dispatcher) == []
+
+
+@pytest.mark.parametrize(
+    ("intent", "action"),
+    [("ask_repair_service", ActionTellRepairService), ("order_status", ActionOrderStatus)],
+)
+@pytest.mark.parametrize("text", ["can i order one", "is that in stock?"])
+async def test_a_follow_up_misread_as_another_question_asks_about_the_product_before(
+    dispatcher, domain, intent, action, text
+) -> None:
+    product = in_stock()
+    tracker = make_tracker(intent, text, slots={"product": product.name})
+    assert await action().run(dispatcher, tracker, domain) == [FOLLOW_UP]
+    assert said(dispatcher) == []
+
+
+@pytest.mark.parametrize("text", STOCK_QUESTIONS)
+async def test_the_answer_is_about_the_product_before(dispatcher, domain, text) -> None:
+    product = in_stock()
+    tracker = make_tracker("buy_product", text, slots={"product": product.name})
+    await ActionBuyProduct().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_product_in_stock"]
+    assert product.name in rendered(domain, dispatcher.messages[0])
+
+
+def offered_to_reserve(domain: dict[str, Any], product: business.Product) -> list[dict[str, Any]]:
+    buttons = response_buttons(domain, "utter_product_in_stock")
+    return [
+        action_event("action_buy_product"),
+        {"event": "bot", "text": f"Yes! We have the {product.name}", "data": {"buttons": buttons}},
+    ]
+
+
+@pytest.mark.parametrize("text", RESERVE_QUESTIONS)
+async def test_a_wish_to_reserve_after_the_offer_to_reserve_accepts_it(
+    dispatcher, domain, text
+) -> None:
+    product = in_stock()
+    history = offered_to_reserve(domain, product)
+    tracker = make_tracker("buy_product", text, slots={"product": product.name}, history=history)
+    assert await ActionBuyProduct().run(dispatcher, tracker, domain) == [ACCEPT]
+    # Without the offer just before, the product is answered, with the offer to reserve it.
+    tracker = make_tracker("buy_product", text, slots={"product": product.name})
+    await ActionBuyProduct().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_product_in_stock"]
+
+
+@pytest.mark.parametrize(
+    "text", ["is the pump in stock", "where is my order", "can i order a bell", "ok thanks"]
+)
+async def test_a_message_that_names_something_else_is_not_about_the_product_before(
+    dispatcher, domain, text
+) -> None:
+    product = in_stock()
+    tracker = make_tracker("order_status", text, slots={"product": product.name})
+    events = await ActionOrderStatus().run(dispatcher, tracker, domain)
+    assert FOLLOW_UP not in events
+
+
+async def test_without_a_product_before_a_follow_up_is_not_sent_to_the_product(
+    dispatcher, domain
+) -> None:
+    tracker = make_tracker("nlu_fallback", "is that in stock?", ranking=UNSURE)
+    events = await ActionFallbackLadder().run(dispatcher, tracker, domain)
+    assert FOLLOW_UP not in events
