@@ -34,12 +34,14 @@ from actions.orders import repair_estimate
 from actions.shop import (
     BUY_ACTION,
     COMPLAINT_ACTION,
+    EVENTS_ACTION,
     HOURS_ACTION,
     about_the_product_before,
     day_after_hours,
     reports_fault,
+    rides_just_listed,
 )
-from voice.asked import is_question
+from voice.asked import is_question, points_back_only
 from voice.business import Business, RepairService
 from voice.catalogue import Catalogue, Match
 from voice.other_language import looks_foreign
@@ -51,6 +53,22 @@ OFFER_PERSON = "utter_fallback_offer_person"
 # Intents that are never offered as a guess: they mean nothing on their own as a button.
 NOT_GUESSES = {*MISSED_INTENTS, "affirm", "deny", "inform", "greet", "goodbye", "thank"}
 GUESSES = 2
+# The actions that only answer, so a lone "?" or "and that?" right after one may ask it again;
+# never one that records or books something.
+ANSWERS = frozenset(
+    {
+        HOURS_ACTION,
+        BUY_ACTION,
+        EVENTS_ACTION,
+        "action_tell_location",
+        "action_tell_repair_service",
+        "action_tell_returns_policy",
+        "action_recommend_product",
+        "action_loyalty_balance",
+        "action_order_status",
+        "action_repair_status",
+    }
+)
 # The key bot.feelings.FeelingCheck records its reading under in the message's parse data.
 FEELING = "feeling"
 
@@ -200,6 +218,12 @@ async def answer_fallback(
         # A fault with something bought from the shop ("the one I bought on saturday stopped
         # working") is a complaint, not a question about the item, even when it also sounds unhappy.
         return [FollowupAction(COMPLAINT_ACTION)]
+    if intent in MISSED_INTENTS:
+        if rides_just_listed(shop, tracker) is not None:  # "ok for a beginner?" after the rides
+            return [FollowupAction(EVENTS_ACTION)]
+        answered = base.previous_action(tracker)
+        if answered in ANSWERS and points_back_only(shop, text):  # "and that?", "?"
+            return [FollowupAction(str(answered))]
     if intent in MISSED_INTENTS and misses_in_a_row(tracker) <= 1 and sounds_unhappy(tracker):
         dispatcher.utter_message(response="utter_fallback_sounds_wrong")
         return []

@@ -55,11 +55,11 @@ class PlainYes:
         one)."""
         vocabulary = getattr(shop, "vocabulary", None)
 
-        def words(name: str) -> tuple[str, ...]:
+        def listed(name: str) -> tuple[str, ...]:
             return tuple(getattr(vocabulary, name, ()))
 
-        no = _plain_yes(words("no_words"), words("no_also"), None)
-        return _plain_yes(words("yes_words"), words("yes_also"), no)
+        no = _plain_yes(listed("no_words"), listed("no_also"), None)
+        return _plain_yes(listed("yes_words"), listed("yes_also"), no)
 
     def _rest(self, words: list[str]) -> list[str] | None:
         """The words after the answer's first word or phrase; None when it starts otherwise."""

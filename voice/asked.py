@@ -97,27 +97,57 @@ def asked_about_the_thing_before(shop: Business, text: str | None) -> str | None
     asks none of these. The words are the business file's (`vocabulary.price_question`,
     `stock_question`, `reserve_question`, with `pointing_back` and `question_starts` for the
     words around them)."""
+    vocabulary = shop.vocabulary
+    return _asks_only(
+        shop,
+        text,
+        {
+            "price": vocabulary.price_question,
+            "stock": vocabulary.stock_question,
+            "reserve": vocabulary.reserve_question,
+        },
+    )
+
+
+def asked_about_the_rides_before(shop: Business, text: str | None) -> str | None:
+    """What a message that names nothing asks about the rides just listed: their "level" ("ok
+    for a beginner?", "is it hard?") or "distance" ("how far is it?"), from the business file's
+    `vocabulary.level_question` and `distance_question`; None otherwise."""
+    vocabulary = shop.vocabulary
+    return _asks_only(
+        shop,
+        text,
+        {"level": vocabulary.level_question, "distance": vocabulary.distance_question},
+    )
+
+
+def _asks_only(shop: Business, text: str | None, asking: dict[str, tuple[str, ...]]) -> str | None:
+    """The first kind of `asking` whose words the message says, when its other words only point
+    back or start a question; None otherwise."""
     said = words_of(text or "")
     if not said or (text or "").lstrip().startswith("/"):
         return None
-    vocabulary = shop.vocabulary
-    asking = {
-        "price": vocabulary.price_question,
-        "stock": vocabulary.stock_question,
-        "reserve": vocabulary.reserve_question,
-    }
     found = [kind for kind, phrases in asking.items() if _first_place(said, phrases) is not None]
     if not found:
         return None
+    vocabulary = shop.vocabulary
     allowed = {
         word
         for phrases in (*asking.values(), vocabulary.pointing_back, vocabulary.question_starts)
         for phrase in phrases
         for word in words_of(phrase)
     }
-    if not all(word in allowed for word in said):
-        return None
-    return found[0]
+    return found[0] if all(word in allowed for word in said) else None
+
+
+def points_back_only(shop: Business, text: str | None) -> bool:
+    """Whether a message only asks again about what was just said: a question mark alone, or
+    with only words that point back ("?", "and that?", "that one?")."""
+    said = (text or "").strip()
+    if not said.endswith("?") or said.startswith("/"):
+        return False
+    back = {word for phrase in shop.vocabulary.pointing_back for word in words_of(phrase)}
+    return all(word in back for word in words_of(said))
 
 
 def asks_only_price(shop: Business, text: str | None) -> bool:

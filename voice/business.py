@@ -258,6 +258,9 @@ class Vocabulary:
     # Words that ask whether an item is there (in stock, in a size), and to reserve or order it.
     stock_question: tuple[str, ...] = ()
     reserve_question: tuple[str, ...] = ()
+    # Words that ask how hard or how long the rides just listed are ("ok for a beginner?").
+    level_question: tuple[str, ...] = ()
+    distance_question: tuple[str, ...] = ()
 
     def bike_kind(self, name: str | None) -> Term | None:
         """The kind of bike a word names, by its name or one of its spellings."""
@@ -955,6 +958,8 @@ _VOCABULARY_KEYS = (
     "pointing_back",
     "stock_question",
     "reserve_question",
+    "level_question",
+    "distance_question",
 )
 
 
@@ -1033,6 +1038,8 @@ def _vocabulary(reader: _Reader, root: CommentedMap) -> Vocabulary:
         pointing_back=reader.tags(node, "pointing_back", "vocabulary"),
         stock_question=reader.tags(node, "stock_question", "vocabulary"),
         reserve_question=reader.tags(node, "reserve_question", "vocabulary"),
+        level_question=reader.tags(node, "level_question", "vocabulary"),
+        distance_question=reader.tags(node, "distance_question", "vocabulary"),
     )
 
 

@@ -12,7 +12,7 @@ from action_testkit import action_event, make_tracker, rendered, response_button
 
 from actions.fallback import ActionFallbackLadder
 from actions.orders import ActionOrderStatus
-from actions.shop import ActionBuyProduct, ActionTellRepairService
+from actions.shop import ActionBuyProduct, ActionCommunityEvents, ActionTellRepairService
 from bot.settings import ROOT
 from voice import business
 
@@ -105,3 +105,75 @@ async def test_without_a_product_before_a_follow_up_is_not_sent_to_the_product(
     tracker = make_tracker("nlu_fallback", "is that in stock?", ranking=UNSURE)
     events = await ActionFallbackLadder().run(dispatcher, tracker, domain)
     assert FOLLOW_UP not in events
+
+
+def answered(action: str, text: str = "what have you got on") -> list[dict[str, Any]]:
+    """A turn the bot answered with `action`."""
+    return [
+        action_event("action_listen"),
+        {"event": "user", "text": text, "parse_data": {"intent": {"name": "x"}, "text": text}},
+        action_event(action),
+        {"event": "bot", "text": "..."},
+    ]
+
+
+@pytest.mark.parametrize("text", ["?", "and that?", "that one?", "  ??"])
+@pytest.mark.parametrize(
+    "action", ["action_tell_hours", "action_buy_product", "action_community_events"]
+)
+async def test_a_lone_question_after_an_answer_gets_its_subject_again(
+    dispatcher, domain, text, action
+) -> None:
+    tracker = make_tracker(
+        "nlu_fallback", text, slots={"product": in_stock().name}, history=answered(action)
+    )
+    events = await ActionFallbackLadder().run(dispatcher, tracker, domain)
+    assert events == [{"event": "followup", "timestamp": None, "name": action}]
+    assert said(dispatcher) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [
+        ("ok", "action_tell_hours"),  # no question: not a follow-up
+        ("?", "action_handle_complaint"),  # never done twice: a complaint is recorded
+        ("?", "action_submit_repair"),
+        ("and the blorp?", "action_tell_hours"),  # names something the bot doesn't know
+    ],
+)
+async def test_a_lone_question_never_repeats_what_does_more_than_answer(
+    dispatcher, domain, text, action
+) -> None:
+    tracker = make_tracker("nlu_fallback", text, history=answered(action), ranking=UNSURE)
+    events = await ActionFallbackLadder().run(dispatcher, tracker, domain)
+    assert {"event": "followup", "timestamp": None, "name": action} not in events
+
+
+@pytest.mark.parametrize(
+    "text", ["ok for a beginner?", "is it hard", "how far is it?", "how long r they"]
+)
+async def test_a_question_about_the_rides_just_listed_is_answered_from_them(
+    dispatcher, domain, text
+) -> None:
+    tracker = make_tracker(
+        "nlu_fallback", text, history=answered("action_community_events"), ranking=UNSURE
+    )
+    events = await ActionFallbackLadder().run(dispatcher, tracker, domain)
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_community_events"}]
+    await ActionCommunityEvents().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_events_asked"]
+    words = rendered(domain, dispatcher.messages[0])
+    for event in SHOP.events:
+        assert event.name in words and event.level in words
+        assert f"{event.distance_km:g} km" in words
+
+
+async def test_a_ride_question_without_rides_just_listed_is_not_answered_as_one(
+    dispatcher, domain
+) -> None:
+    tracker = make_tracker(
+        "nlu_fallback", "is it hard", history=answered("action_tell_hours"), ranking=UNSURE
+    )
+    events = await ActionFallbackLadder().run(dispatcher, tracker, domain)
+    assert {"event": "followup", "timestamp": None, "name": "action_community_events"} not in events
+    assert "utter_events_asked" not in said(dispatcher)
