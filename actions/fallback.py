@@ -25,7 +25,7 @@ import json
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import FollowupAction
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base, waiting
@@ -41,7 +41,7 @@ from actions.shop import (
     reports_fault,
     rides_just_listed,
 )
-from voice.asked import is_question, points_back_only
+from voice.asked import asks_after_a_product, is_question, points_back_only
 from voice.business import Business, RepairService
 from voice.catalogue import Catalogue, Match
 from voice.other_language import looks_foreign
@@ -53,6 +53,9 @@ OFFER_PERSON = "utter_fallback_offer_person"
 # Intents that are never offered as a guess: they mean nothing on their own as a button.
 NOT_GUESSES = {*MISSED_INTENTS, "affirm", "deny", "inform", "greet", "goodbye", "thank"}
 GUESSES = 2
+# How close to a product's name or synonym a question must come to be answered without asking
+# "Are you asking about ...?" first (the catalogue's scores, 100 for the name as written).
+CLEAR_NAME = 95.0
 # The actions that only answer, so a lone "?" or "and that?" right after one may ask it again;
 # never one that records or books something.
 ANSWERS = frozenset(
@@ -124,6 +127,12 @@ def best_guess(shop: Business, text: str | None) -> Match | None:
     if len(found) > 1 and found[1].score == found[0].score and found[1].said == found[0].said:
         return None  # two things named by the same words: the rephrasing rung asks better
     return found[0]
+
+
+def names_a_product_clearly(guess: Match) -> bool:
+    """Whether a guess is a product named by its own name or synonym, written (nearly) as the
+    catalogue writes it: not a kind of thing ("a lock") nor a name with typos."""
+    return guess.item.kind == "product" and guess.how == "name" and guess.score >= CLEAR_NAME
 
 
 def did_you_mean_buttons(shop: Business, guess: Match) -> list[dict[str, str]]:
@@ -231,6 +240,13 @@ async def answer_fallback(
         # Whatever came before: a message that names one thing of the shop's clearly is asked
         # about, not met with the menu or the offer of a person.
         guess = best_guess(shop, text)
+        if (
+            guess is not None
+            and names_a_product_clearly(guess)
+            and asks_after_a_product(shop, text)
+        ):
+            # "how much is the <name>?": the NLU was unsure, the question is not: the answer.
+            return [SlotSet("product", guess.item.name), FollowupAction(BUY_ACTION)]
         if guess is not None:
             ask_did_you_mean(dispatcher, shop, guess)
             return []

@@ -140,6 +140,15 @@ def _asks_only(shop: Business, text: str | None, asking: dict[str, tuple[str, ..
     return found[0] if all(word in allowed for word in said) else None
 
 
+def asks_after_a_product(shop: Business, text: str | None) -> bool:
+    """Whether a message asks a product's price, stock or size, or to reserve it, whatever else
+    it says ("how much is the <name>?", "<name> in stock?")."""
+    said = words_of(text or "")
+    vocabulary = shop.vocabulary
+    asking = (vocabulary.price_question, vocabulary.stock_question, vocabulary.reserve_question)
+    return any(_first_place(said, phrases) is not None for phrases in asking)
+
+
 def points_back_only(shop: Business, text: str | None) -> bool:
     """Whether a message only asks again about what was just said: a question mark alone, or
     with only words that point back ("?", "and that?", "that one?")."""

@@ -177,3 +177,37 @@ async def test_a_ride_question_without_rides_just_listed_is_not_answered_as_one(
     events = await ActionFallbackLadder().run(dispatcher, tracker, domain)
     assert {"event": "followup", "timestamp": None, "name": "action_community_events"} not in events
     assert "utter_events_asked" not in said(dispatcher)
+
+
+def saddle() -> business.Product:
+    return next(product for product in SHOP.products if "saddle" in product.name.lower())
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["how much is the brooks saddle", "brooks saddle in stock?", "can i reserve a brooks saddle"],
+)
+async def test_a_clear_product_question_the_nlu_missed_is_answered_not_asked_back(
+    dispatcher, domain, text
+) -> None:
+    tracker = make_tracker("nlu_fallback", text, ranking=UNSURE)
+    events = await ActionFallbackLadder().run(dispatcher, tracker, domain)
+    assert events == [
+        {"event": "slot", "timestamp": None, "name": "product", "value": saddle().name},
+        FOLLOW_UP,
+    ]
+    assert said(dispatcher) == []
+    answered = make_tracker("nlu_fallback", text, slots={"product": saddle().name})
+    await ActionBuyProduct().run(dispatcher, answered, domain)
+    words = rendered(domain, dispatcher.messages[-1])
+    assert saddle().name in words and SHOP.format_price(saddle().price) in words
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hmm is the brooks seat comfy", "how much is the brooks sadle", "is the abus lock in stock"],
+)
+async def test_an_unclear_product_question_is_still_asked_back(dispatcher, domain, text) -> None:
+    tracker = make_tracker("nlu_fallback", text, ranking=UNSURE)
+    await ActionFallbackLadder().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_fallback_did_you_mean"]
