@@ -61,7 +61,7 @@ class PlainYes:
         no = _plain_yes(listed("no_words"), listed("no_also"), None)
         return _plain_yes(listed("yes_words"), listed("yes_also"), no)
 
-    def _rest(self, words: list[str]) -> list[str] | None:
+    def rest(self, words: list[str]) -> list[str] | None:
         """The words after the answer's first word or phrase; None when it starts otherwise."""
         if words and words[0] in self.words:
             return words[1:]
@@ -72,11 +72,11 @@ class PlainYes:
 
     def starts(self, text: str) -> bool:
         """Whether a text starts as this answer does (a button's title: "Yes, reserve it")."""
-        return self._rest(words_of(text)) is not None
+        return self.rest(words_of(text)) is not None
 
     def said(self, text: str) -> bool:
         """Whether a message is a plain yes ("yep", "Yes, that's it", "go on then pls")."""
-        rest = self._rest(words_of(text))
+        rest = self.rest(words_of(text))
         return rest is not None and all(word in self.words or word in self.also for word in rest)
 
     def said_no(self, text: str) -> bool:
@@ -108,11 +108,14 @@ def buttons_of(message: Mapping[str, Any] | None) -> list[dict[str, Any]]:
 
 
 def pressed(buttons: Sequence[Mapping[str, Any]], text: str | None, yes: PlainYes) -> str | None:
-    """The payload of the button a typed message means, or None: a button's own title, or a
-    plain yes or no to a yes-or-no offer. An offer is one when it has two buttons, the second
-    declining (its payload `/deny` or its title a no: "No, keep it") or the first accepting (its
-    title a yes: "Yes, reserve it for me"); a plain yes takes the first, a plain no the second
-    when it declines. Anything else reaches the bot as typed."""
+    """The payload of the button a typed message means, or None: a button's own title, a
+    plain yes or no to a yes-or-no offer, or, among choices that are not a yes and a no, the
+    words of one choice's title only, with a plain yes's words around them.
+
+    An offer is a yes-or-no one when it has two buttons, the second declining (its payload
+    `/deny` or its title a no: "No, keep it") or the first accepting (its title a yes: "Yes,
+    reserve it for me"); a plain yes takes the first, a plain no the second when it declines.
+    Anything else reaches the bot as typed."""
     if not text or text.startswith("/") or not buttons:
         return None
     typed = words_of(text)
@@ -120,7 +123,7 @@ def pressed(buttons: Sequence[Mapping[str, Any]], text: str | None, yes: PlainYe
         if typed and words_of(str(button.get("title") or "")) == typed:
             return str(button.get("payload") or "") or None
     if len(buttons) != 2:
-        return None
+        return _named_choice(buttons, typed, yes)
     (accept, accepting), (decline, declining) = (
         (str(button.get("payload") or ""), str(button.get("title") or "")) for button in buttons
     )
@@ -128,10 +131,33 @@ def pressed(buttons: Sequence[Mapping[str, Any]], text: str | None, yes: PlainYe
         return None
     declines = decline == _NO_PAYLOAD or (yes.no is not None and yes.no.starts(declining))
     if not (declines or yes.starts(accepting)):
-        return None  # two choices, neither a yes nor a no ("Where are you?", "Book a repair")
+        # Two choices, neither a yes nor a no ("Return or exchange it", "Book a free check").
+        return _named_choice(buttons, typed, yes)
     if yes.said(text):
         return accept
     return decline if declines and yes.said_no(text) else None
+
+
+def _named_choice(
+    buttons: Sequence[Mapping[str, Any]], typed: list[str], yes: PlainYes
+) -> str | None:
+    """The payload of the one button whose title has every word the message says besides a
+    plain yes's ("yes the free check please" for "Book a free check"); None when no button or
+    more than one has them."""
+    after_yes = yes.rest(typed)
+    said = {
+        word
+        for word in (typed if after_yes is None else after_yes)
+        if word not in yes.words and word not in yes.also
+    }
+    if not said:
+        return None
+    named = [
+        str(button.get("payload") or "")
+        for button in buttons
+        if said <= set(words_of(str(button.get("title") or "")))
+    ]
+    return named[0] if len(named) == 1 and named[0] else None
 
 
 async def offer(live: LiveState, conversation_id: str, message: Mapping[str, Any] | None) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from action_testkit import action_event, make_tracker, rendered, response_buttons, said
 
+from actions.complaints import ActionChooseRemedy
 from actions.fallback import ActionFallbackLadder
 from actions.orders import ActionOrderStatus
 from actions.shop import ActionBuyProduct, ActionCommunityEvents, ActionTellRepairService
@@ -211,3 +212,36 @@ async def test_an_unclear_product_question_is_still_asked_back(dispatcher, domai
     tracker = make_tracker("nlu_fallback", text, ranking=UNSURE)
     await ActionFallbackLadder().run(dispatcher, tracker, domain)
     assert said(dispatcher) == ["utter_fallback_did_you_mean"]
+
+
+def complained(buttons: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """A complaint answered with its remedies as buttons."""
+    return [
+        action_event("action_listen"),
+        {"event": "user", "text": "my brakes squeal since the service you did"},
+        action_event("action_handle_complaint"),
+        {"event": "bot", "text": "I'm so sorry...", "data": {}},
+        {"event": "bot", "text": "Here's what I can do...", "data": {"buttons": buttons}},
+    ]
+
+
+async def test_a_bare_yes_to_a_complaints_remedies_asks_which_one_with_them(
+    dispatcher, domain
+) -> None:
+    remedies = [
+        {"title": "Return or exchange it", "payload": "/return_request"},
+        {"title": "Book a free check", "payload": "/book_repair"},
+    ]
+    tracker = make_tracker("affirm", "yes please", history=complained(remedies))
+    assert await ActionChooseRemedy().run(dispatcher, tracker, domain) == []
+    [message] = dispatcher.messages
+    assert message["text"] == SHOP.template("complaint_detail_choose")
+    assert message["buttons"] == remedies
+
+
+async def test_a_yes_after_a_complaint_without_remedies_asks_how_to_help(
+    dispatcher, domain
+) -> None:
+    tracker = make_tracker("affirm", "yes", history=complained([]))
+    await ActionChooseRemedy().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_how_can_i_help"]

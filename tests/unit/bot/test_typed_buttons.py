@@ -112,6 +112,26 @@ def test_the_words_of_a_plain_no_come_from_the_business_file() -> None:
     assert YES.said_no("not now") and not YES.said_no("no i want a refund")
 
 
+# A complaint's remedies (business.yml's say_yes.kinds.complaint): two choices, no yes or no.
+REMEDIES = [
+    {"title": offer["label"], "payload": offer["payload"]}
+    for offer in yaml.safe_load((ROOT / "business.yml").read_text(encoding="utf-8"))["say_yes"][
+        "kinds"
+    ]["complaint"]["alternatives"]["offer"]
+]
+
+
+@pytest.mark.parametrize("text", ["yes the free check please", "free check pls", "Yes, a check"])
+def test_a_yes_that_names_one_choice_takes_it(text: str) -> None:
+    [book] = [button["payload"] for button in REMEDIES if "check" in button["title"].lower()]
+    assert pressed(REMEDIES, text, YES) == book
+
+
+@pytest.mark.parametrize("text", ["yes please", "yes i want my money back", "it", "ok thanks"])
+def test_a_yes_that_names_no_one_choice_is_as_typed(text: str) -> None:
+    assert pressed(REMEDIES, text, YES) is None
+
+
 def test_the_buttons_of_a_message_are_read_from_either_shape() -> None:
     rasa = {"text": "...", "buttons": DID_YOU_MEAN}
     widget = {"text": "...", "quick_replies": [{**DID_YOU_MEAN[0], "extra": 1}]}
