@@ -1,9 +1,10 @@
 """What a question asks about exactly: which days ("are you open sunday?"), whether it asks
-for a price ("how much is..."), and which thing a buying question asks for when the NLU found no
-product in it ("do you sell bmx bikes?"). The words come from the business file's `vocabulary`
-(`days`, `price_question`) and catalogue, found as the catalogue search finds names (typos
-forgiven), and the thing asked for from the message's English grammar (spaCy's parse), so this
-module holds no shop words.
+for a price ("how much is..."), what a follow-up that names nothing asks about the thing just
+talked about ("is that one in stock?"), and which thing a buying question asks for when the NLU
+found no product in it ("do you sell bmx bikes?"). The words come from the business file's
+`vocabulary` (`days`, `price_question`, `question_starts`, `pointing_back`, ...) and catalogue,
+found as the catalogue search finds names (typos forgiven), and the thing asked for from the
+message's English grammar (spaCy's parse), so this module holds no shop words.
 """
 
 from __future__ import annotations
@@ -157,12 +158,6 @@ def points_back_only(shop: Business, text: str | None) -> bool:
         return False
     back = {word for phrase in shop.vocabulary.pointing_back for word in words_of(phrase)}
     return all(word in back for word in words_of(said))
-
-
-def asks_only_price(shop: Business, text: str | None) -> bool:
-    """Whether the message asks a price and names nothing ("how much is that?", "how much"):
-    it asks about the thing talked about just before."""
-    return asked_about_the_thing_before(shop, text) == "price"
 
 
 def _object_of_asking(chunk: Any) -> bool:
