@@ -9,6 +9,10 @@ product, a repair, a clinic, a ride, the hours...), ask whether that is what the
 ("Are you asking about our opening hours?"), with a yes that asks for it and a no, on any rung:
 after two misses "sorry, english: do you have electric bikes?" is still asked about, not
 offered a person.
+Before looking, read the previous turn: right after the rides, "ok for a beginner?" is about
+those rides; right after an answer, a lone "?" or "and that?" asks that answer again. A product
+named as the catalogue writes it in a price, stock or reserving question is answered, not asked
+about; right after a product, such a question that names nothing is about that product.
 A question that names nothing of the shop's ("any student discount?") is answered honestly: the
 bot doesn't know, and a person can tell (the phone, the email, or bringing one in).
 Rung 1: ask to rephrase, with the two closest guesses as buttons. Rung 2 (the second miss in a
