@@ -266,3 +266,22 @@ class ActionHandleComplaint(ShopAction):
             tone_fallback=rules.person_says,
         )
         return []
+
+
+class ActionChooseRemedy(ShopAction):
+    """A bare yes to a complaint's remedies ("Which would you prefer?"): which one it means is
+    not said, so the remedies are offered again, never something else (a yes to no question of
+    ours asks how to help)."""
+
+    def name(self) -> str:
+        return "action_choose_remedy"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        buttons = buttons_offered_last(tracker)
+        if not buttons:
+            dispatcher.utter_message(response="utter_how_can_i_help")
+            return []
+        dispatcher.utter_message(text=shop.template("complaint_detail_choose"), buttons=buttons)
+        return []

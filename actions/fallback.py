@@ -9,6 +9,10 @@ product, a repair, a clinic, a ride, the hours...), ask whether that is what the
 ("Are you asking about our opening hours?"), with a yes that asks for it and a no, on any rung:
 after two misses "sorry, english: do you have electric bikes?" is still asked about, not
 offered a person.
+Before looking, read the previous turn: right after the rides, "ok for a beginner?" is about
+those rides; right after an answer, a lone "?" or "and that?" asks that answer again. A product
+named as the catalogue writes it in a price, stock or reserving question is answered, not asked
+about; right after a product, such a question that names nothing is about that product.
 A question that names nothing of the shop's ("any student discount?") is answered honestly: the
 bot doesn't know, and a person can tell (the phone, the email, or bringing one in).
 Rung 1: ask to rephrase, with the two closest guesses as buttons. Rung 2 (the second miss in a
@@ -25,21 +29,23 @@ import json
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import FollowupAction
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base, waiting
 from actions.base import DomainDict, Events, ShopAction
 from actions.orders import repair_estimate
 from actions.shop import (
+    BUY_ACTION,
     COMPLAINT_ACTION,
+    EVENTS_ACTION,
     HOURS_ACTION,
-    ActionBuyProduct,
+    about_the_product_before,
     day_after_hours,
-    price_of_the_product_before,
     reports_fault,
+    rides_just_listed,
 )
-from voice.asked import is_question
+from voice.asked import asks_after_a_product, is_question, points_back_only
 from voice.business import Business, RepairService
 from voice.catalogue import Catalogue, Match
 from voice.other_language import looks_foreign
@@ -51,6 +57,25 @@ OFFER_PERSON = "utter_fallback_offer_person"
 # Intents that are never offered as a guess: they mean nothing on their own as a button.
 NOT_GUESSES = {*MISSED_INTENTS, "affirm", "deny", "inform", "greet", "goodbye", "thank"}
 GUESSES = 2
+# How close to a product's name or synonym a question must come to be answered without asking
+# "Are you asking about ...?" first (the catalogue's scores, 100 for the name as written).
+CLEAR_NAME = 95.0
+# The actions that only answer, so a lone "?" or "and that?" right after one may ask it again;
+# never one that records or books something.
+ANSWERS = frozenset(
+    {
+        HOURS_ACTION,
+        BUY_ACTION,
+        EVENTS_ACTION,
+        "action_tell_location",
+        "action_tell_repair_service",
+        "action_tell_returns_policy",
+        "action_recommend_product",
+        "action_loyalty_balance",
+        "action_order_status",
+        "action_repair_status",
+    }
+)
 # The key bot.feelings.FeelingCheck records its reading under in the message's parse data.
 FEELING = "feeling"
 
@@ -106,6 +131,12 @@ def best_guess(shop: Business, text: str | None) -> Match | None:
     if len(found) > 1 and found[1].score == found[0].score and found[1].said == found[0].said:
         return None  # two things named by the same words: the rephrasing rung asks better
     return found[0]
+
+
+def names_a_product_clearly(guess: Match) -> bool:
+    """Whether a guess is a product named by its own name or synonym, written (nearly) as the
+    catalogue writes it: not a kind of thing ("a lock") nor a name with typos."""
+    return guess.item.kind == "product" and guess.how == "name" and guess.score >= CLEAR_NAME
 
 
 def did_you_mean_buttons(shop: Business, guess: Match) -> list[dict[str, str]]:
@@ -200,6 +231,12 @@ async def answer_fallback(
         # A fault with something bought from the shop ("the one I bought on saturday stopped
         # working") is a complaint, not a question about the item, even when it also sounds unhappy.
         return [FollowupAction(COMPLAINT_ACTION)]
+    if intent in MISSED_INTENTS:
+        if rides_just_listed(shop, tracker) is not None:  # "ok for a beginner?" after the rides
+            return [FollowupAction(EVENTS_ACTION)]
+        answered = base.previous_action(tracker)
+        if answered in ANSWERS and points_back_only(shop, text):  # "and that?", "?"
+            return [FollowupAction(str(answered))]
     if intent in MISSED_INTENTS and misses_in_a_row(tracker) <= 1 and sounds_unhappy(tracker):
         dispatcher.utter_message(response="utter_fallback_sounds_wrong")
         return []
@@ -207,12 +244,19 @@ async def answer_fallback(
         # Whatever came before: a message that names one thing of the shop's clearly is asked
         # about, not met with the menu or the offer of a person.
         guess = best_guess(shop, text)
+        if (
+            guess is not None
+            and names_a_product_clearly(guess)
+            and asks_after_a_product(shop, text)
+        ):
+            # "how much is the <name>?": the NLU was unsure, the question is not: the answer.
+            return [SlotSet("product", guess.item.name), FollowupAction(BUY_ACTION)]
         if guess is not None:
             ask_did_you_mean(dispatcher, shop, guess)
             return []
-    if intent in MISSED_INTENTS and price_of_the_product_before(shop, tracker, text):
-        return [FollowupAction(ActionBuyProduct().name())]
-    if intent == "nlu_fallback" and step < 3 and is_question(text):
+    if intent in MISSED_INTENTS and about_the_product_before(shop, tracker, text):
+        return [FollowupAction(BUY_ACTION)]  # "is that one in stock?" right after a product
+    if intent == "nlu_fallback" and step < 3 and is_question(shop, text):
         # A question the bot cannot answer ("any student discount?"): no guessing and no
         # unrelated buttons, but who can tell the customer.
         place = shop.locations[0]

@@ -261,6 +261,8 @@ _MAX_BIKE_WORDS = 4
 _NOT_A_BIKE = re.compile(r"^(?:bit|little|lot|real|total|right|nightmare|problem|mess)\b", re.I)
 # Earlier messages of the session that may describe the problem (besides one naming a repair).
 PROBLEM_INTENTS = frozenset({BOOKING_INTENT, "complain"})
+# The actions that offer a complaint's remedies as buttons (actions/complaints.py).
+REMEDY_ACTIONS = frozenset({"action_handle_complaint", "action_choose_remedy"})
 
 
 def clauses_of(text: str) -> list[str]:
@@ -458,6 +460,18 @@ def describes_fault(shop: Business, clause: str, today: dt.date) -> bool:
         and len(trimmed.split()) >= _MIN_PROBLEM_WORDS
         and says_what_is_wrong(trimmed)
     )
+
+
+def complaint_remedied(tracker: Tracker) -> str | None:
+    """The complaint's own words when this booking is the remedy just offered for it ("Book a
+    free check" pressed, or typed): the fault the check is for, so the form does not ask it."""
+    said = str((tracker.latest_message or {}).get("text") or "")
+    if not said.startswith("/") or base.latest_intent(tracker) != BOOKING_INTENT:
+        return None
+    if base.previous_action(tracker) not in REMEDY_ACTIONS:
+        return None
+    complaints = [event for event in _session_messages(tracker) if _intent_of(event) == "complain"]
+    return str(complaints[-1]["text"]).strip() or None if complaints else None
 
 
 def problem_said(shop: Business, tracker: Tracker, today: dt.date) -> str | None:
@@ -736,6 +750,9 @@ class ValidateRepairForm(SafeFormValidation):
             return {}
         if wanted:
             return {"repair_problem": wanted}
+        remedied = complaint_remedied(tracker)
+        if remedied:
+            return {"repair_problem": remedied}
         today = base.today(shop)
         changed = await changed_booking(shop, tracker)
         moves_day = parse_day(latest, today, shop.vocabulary.days) is not None

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base, exits, requests
@@ -44,7 +44,7 @@ from actions.ownership import (
     reference_of,
     shown,
 )
-from actions.shop import repair_ready, shop_records
+from actions.shop import BUY_ACTION, about_the_product_before, repair_ready, shop_records
 from actions.shop_records import OrderRecord, normalise_reference
 from voice.business import Business, RepairService, Vocabulary
 from voice.say_yes import Request
@@ -285,6 +285,9 @@ class ActionOrderStatus(ShopAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
         reference = reference_in_message(tracker)
+        text = (tracker.latest_message or {}).get("text")
+        if reference is None and about_the_product_before(shop, tracker, text):
+            return [FollowupAction(BUY_ACTION)]  # "can I order one?" right after a product
         if reference is None:  # no number given: the signed-in customer's latest order
             asker = await asker_of(tracker)
             own = (await shop_records(shop)).orders_of(asker.customer_id)

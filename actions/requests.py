@@ -31,6 +31,7 @@ from voice.say_yes import Choice, Decision, Request, SayYesRules, Standing
 logger = logging.getLogger(__name__)
 
 HANDOFF = "action_handoff"
+ACCEPT_ACTION = "action_accept_offer"
 # The button that says yes to the question a decision ends with; and the one that declines.
 ACCEPT_PAYLOAD = "/affirm"
 # The "no" button beside a yes; its title is the business file's `button_no_thanks`.
@@ -193,7 +194,7 @@ class ActionAcceptOffer(ShopAction):
     """The customer said yes to the bot's offer: a person from the team carries it out."""
 
     def name(self) -> str:
-        return "action_accept_offer"
+        return ACCEPT_ACTION
 
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business

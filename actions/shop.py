@@ -23,7 +23,8 @@ from actions.complaints import answer_complaint_detail
 from actions.shop_records import CustomerRecord, ShopRecords, resolve_records
 from memory import services
 from voice.asked import (
-    asks_only_price,
+    asked_about_the_rides_before,
+    asked_about_the_thing_before,
     asks_price,
     days_asked,
     disagreeing_day,
@@ -635,15 +636,22 @@ class ActionTellRepairService(ShopAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
         text = (tracker.latest_message or {}).get("text")
-        if price_of_the_product_before(shop, tracker, text):
-            return [FollowupAction(ActionBuyProduct().name())]
+        if about_the_product_before(shop, tracker, text):
+            return [FollowupAction(BUY_ACTION)]
         return answer_repair_service(dispatcher, shop, text)
 
 
-def price_of_the_product_before(shop: Business, tracker: Tracker, text: str | None) -> bool:
-    """A price asked with nothing named ("how much is it?") while a product is being talked
-    about: the price of that product, not the workshop's or an "I don't know"."""
-    return bool(tracker.get_slot("product")) and asks_only_price(shop, text)
+BUY_ACTION = "action_buy_product"
+
+
+def about_the_product_before(shop: Business, tracker: Tracker, text: str | None) -> str | None:
+    """What a message that names nothing asks about the product being talked about ("how much
+    is it?", "is that in stock?", "can you hold one for me?"): "price", "stock" or "reserve",
+    answered for that product, not as the workshop's prices, an order's status or an "I don't
+    know"; None when no product is being talked about or the message names something."""
+    if not tracker.get_slot("product"):
+        return None
+    return asked_about_the_thing_before(shop, text)
 
 
 async def reports_fault(text: str | None) -> bool:
@@ -666,11 +674,19 @@ class ActionBuyProduct(ShopAction):
         text = (tracker.latest_message or {}).get("text")
         if await reports_fault(text):
             return [FollowupAction(COMPLAINT_ACTION)]
-        if base.acted_last_turn(tracker, COMPLAINT_ACTION) and not is_question(text):
+        if base.acted_last_turn(tracker, COMPLAINT_ACTION) and not is_question(shop, text):
             # "it's the one I bought in may" right after a complaint: which one it is about
             return await answer_complaint_detail(dispatcher, tracker, shop)
         named = base.latest_entity_values(tracker, "product")
-        wanted = named[-1] if named else thing_asked_for(shop, text) or tracker.get_slot("product")
+        asked = None if named else about_the_product_before(shop, tracker, text)
+        if asked == "reserve" and requests.latest_offer(tracker) is not None:
+            return [FollowupAction(requests.ACCEPT_ACTION)]  # "can you hold one?" to "shall I?"
+        if named:
+            wanted = named[-1]
+        elif asked:
+            wanted = tracker.get_slot("product")
+        else:
+            wanted = thing_asked_for(shop, text) or tracker.get_slot("product")
         return await answer_product(dispatcher, shop, tracker, wanted)
 
 
@@ -711,15 +727,75 @@ def asked_events(
     return (events, clinics) if events or clinics else None
 
 
+EVENTS_ACTION = "action_community_events"
+
+
+def rides_just_listed(shop: Business, tracker: Tracker) -> list[tuple[dt.date, Event]] | None:
+    """The rides the bot listed in its previous turn, when a question about them names nothing
+    but how hard or how far they are ("ok for a beginner?", "how far is it?"); None otherwise."""
+    if base.previous_action(tracker) != EVENTS_ACTION:
+        return None
+    if asked_about_the_rides_before(shop, (tracker.latest_message or {}).get("text")) is None:
+        return None
+    users = [event for event in tracker.events if event.get("event") == "user"]
+    listed_for = str(users[-2].get("text") or "") if len(users) >= 2 else ""
+    now = base.now(shop)
+    asked = asked_events(shop, listed_for, now.date(), now.time())
+    if asked is not None and asked[0]:
+        return asked[0]
+    return shop.upcoming_events(now.date(), now=now.time())
+
+
+def answer_rides_just_listed(
+    dispatcher: CollectingDispatcher, shop: Business, rides: list[tuple[dt.date, Event]]
+) -> Events:
+    """How hard and how far each ride just listed is, with what comes next (all the rides,
+    directions); the clinics when no ride was listed."""
+    today = base.today(shop)
+    pattern = shop.template("ride_fit_line")
+    lines = [
+        shop.wording.bullet_line(
+            pattern.format(
+                name=event.name,
+                level=event.level,
+                distance_km=f"{event.distance_km:g}",
+                when=shop.format_day(day, today),
+                time=_clock(event.time),
+            )
+        )
+        for day, event in rides
+    ]
+    if not lines:
+        clinic = shop.template("clinic_line")
+        lines = [
+            shop.wording.bullet_line(
+                clinic.format(
+                    name=found.name,
+                    weekday=shop.wording.weekday(WEEKDAYS.index(found.weekday)),
+                    time=_clock(found.time),
+                )
+            )
+            for found in shop.clinics
+        ]
+    if not lines:
+        dispatcher.utter_message(response="utter_events_none_planned_no_clinics")
+        return []
+    dispatcher.utter_message(response="utter_events_asked", lines="\n".join(lines))
+    return []
+
+
 class ActionCommunityEvents(ShopAction):
     """The next group rides and the free repair clinics, or the ones the customer asked about."""
 
     def name(self) -> str:
-        return "action_community_events"
+        return EVENTS_ACTION
 
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
+        rides = rides_just_listed(shop, tracker)
+        if rides is not None:  # "is it hard?" right after the rides: about those rides
+            return answer_rides_just_listed(dispatcher, shop, rides)
         now = base.now(shop)
         today = now.date()
         pattern = shop.template("event_line")

@@ -1,9 +1,10 @@
 """What a question asks about exactly: which days ("are you open sunday?"), whether it asks
-for a price ("how much is..."), and which thing a buying question asks for when the NLU found no
-product in it ("do you sell bmx bikes?"). The words come from the business file's `vocabulary`
-(`days`, `price_question`) and catalogue, found as the catalogue search finds names (typos
-forgiven), and the thing asked for from the message's English grammar (spaCy's parse), so this
-module holds no shop words.
+for a price ("how much is..."), what a follow-up that names nothing asks about the thing just
+talked about ("is that one in stock?"), and which thing a buying question asks for when the NLU
+found no product in it ("do you sell bmx bikes?"). The words come from the business file's
+`vocabulary` (`days`, `price_question`, `question_starts`, `pointing_back`, ...) and catalogue,
+found as the catalogue search finds names (typos forgiven), and the thing asked for from the
+message's English grammar (spaCy's parse), so this module holds no shop words.
 """
 
 from __future__ import annotations
@@ -68,21 +69,15 @@ def days_asked(shop: Business, text: str | None, today: dt.date) -> list[dt.date
     return days
 
 
-# How an English question starts ("what...", "do you...", "any student discount?"), for a
-# question typed without its question mark.
-QUESTION_STARTS = frozenset(
-    "what whats how hows where wheres when whens who whos why which whose do does did can could "
-    "will would shall should is are was were any have has".split()
-)
-
-
-def is_question(text: str | None) -> bool:
-    """Whether a message asks something: a question mark, or a question's first word."""
+def is_question(shop: Business, text: str | None) -> bool:
+    """Whether a message asks something: a question mark, or a question's first word (the
+    business file's `vocabulary.question_starts`)."""
     said = (text or "").strip()
     words = words_of(said)
     if not words or said.startswith("/"):
         return False  # a bare "?" asks nothing the bot could answer
-    return said.endswith("?") or words[0] in QUESTION_STARTS
+    starts = {word for phrase in shop.vocabulary.question_starts for word in words_of(phrase)}
+    return said.endswith("?") or words[0] in starts
 
 
 def disagreeing_day(text: str | None, today: dt.date) -> NumberedDay | None:
@@ -96,20 +91,73 @@ def asks_price(shop: Business, text: str | None) -> bool:
     return _first_place(words_of(text or ""), shop.vocabulary.price_question) is not None
 
 
-# Words that point back at what was just talked about ("how much is it", "how much r they").
-POINTING_BACK = frozenset(
-    "it its it's that thats that's this they them those these one ones is are r was were "
-    "for the then so and ok okay u you ya please pls plz each".split()
-)
+def asked_about_the_thing_before(shop: Business, text: str | None) -> str | None:
+    """What a message that names nothing asks about the thing talked about just before: its
+    "price" ("how much is that?"), whether it is in "stock" ("is it in stock", "got it in a
+    medium?") or to "reserve" it ("can you put one aside?"); None when it names something or
+    asks none of these. The words are the business file's (`vocabulary.price_question`,
+    `stock_question`, `reserve_question`, with `pointing_back` and `question_starts` for the
+    words around them)."""
+    vocabulary = shop.vocabulary
+    return _asks_only(
+        shop,
+        text,
+        {
+            "price": vocabulary.price_question,
+            "stock": vocabulary.stock_question,
+            "reserve": vocabulary.reserve_question,
+        },
+    )
 
 
-def asks_only_price(shop: Business, text: str | None) -> bool:
-    """Whether the message asks a price and names nothing ("how much is that?", "how much"):
-    it asks about the thing talked about just before."""
-    if not asks_price(shop, text):
+def asked_about_the_rides_before(shop: Business, text: str | None) -> str | None:
+    """What a message that names nothing asks about the rides just listed: their "level" ("ok
+    for a beginner?", "is it hard?") or "distance" ("how far is it?"), from the business file's
+    `vocabulary.level_question` and `distance_question`; None otherwise."""
+    vocabulary = shop.vocabulary
+    return _asks_only(
+        shop,
+        text,
+        {"level": vocabulary.level_question, "distance": vocabulary.distance_question},
+    )
+
+
+def _asks_only(shop: Business, text: str | None, asking: dict[str, tuple[str, ...]]) -> str | None:
+    """The first kind of `asking` whose words the message says, when its other words only point
+    back or start a question; None otherwise."""
+    said = words_of(text or "")
+    if not said or (text or "").lstrip().startswith("/"):
+        return None
+    found = [kind for kind, phrases in asking.items() if _first_place(said, phrases) is not None]
+    if not found:
+        return None
+    vocabulary = shop.vocabulary
+    allowed = {
+        word
+        for phrases in (*asking.values(), vocabulary.pointing_back, vocabulary.question_starts)
+        for phrase in phrases
+        for word in words_of(phrase)
+    }
+    return found[0] if all(word in allowed for word in said) else None
+
+
+def asks_after_a_product(shop: Business, text: str | None) -> bool:
+    """Whether a message asks a product's price, stock or size, or to reserve it, whatever else
+    it says ("how much is the <name>?", "<name> in stock?")."""
+    said = words_of(text or "")
+    vocabulary = shop.vocabulary
+    asking = (vocabulary.price_question, vocabulary.stock_question, vocabulary.reserve_question)
+    return any(_first_place(said, phrases) is not None for phrases in asking)
+
+
+def points_back_only(shop: Business, text: str | None) -> bool:
+    """Whether a message only asks again about what was just said: a question mark alone, or
+    with only words that point back ("?", "and that?", "that one?")."""
+    said = (text or "").strip()
+    if not said.endswith("?") or said.startswith("/"):
         return False
-    asking = {word for phrase in shop.vocabulary.price_question for word in words_of(phrase)}
-    return all(word in asking or word in POINTING_BACK for word in words_of(text or ""))
+    back = {word for phrase in shop.vocabulary.pointing_back for word in words_of(phrase)}
+    return all(word in back for word in words_of(said))
 
 
 def _object_of_asking(chunk: Any) -> bool:

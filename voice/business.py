@@ -247,6 +247,20 @@ class Vocabulary:
     # one of `yes_words` or `yes_also` (bot/typed_buttons.py).
     yes_words: tuple[str, ...] = ()
     yes_also: tuple[str, ...] = ()
+    # A plain no ("nah", "no thanks"), read the same way, for the no button of a yes-or-no offer.
+    no_words: tuple[str, ...] = ()
+    no_also: tuple[str, ...] = ()
+    # How a question starts when it is typed without its question mark ("whats the address").
+    question_starts: tuple[str, ...] = ()
+    # Words that point back at what was just talked about, or say nothing on their own ("it",
+    # "that one", "can I"): a question of only these and its asking words asks about that.
+    pointing_back: tuple[str, ...] = ()
+    # Words that ask whether an item is there (in stock, in a size), and to reserve or order it.
+    stock_question: tuple[str, ...] = ()
+    reserve_question: tuple[str, ...] = ()
+    # Words that ask how hard or how long the rides just listed are ("ok for a beginner?").
+    level_question: tuple[str, ...] = ()
+    distance_question: tuple[str, ...] = ()
 
     def bike_kind(self, name: str | None) -> Term | None:
         """The kind of bike a word names, by its name or one of its spellings."""
@@ -939,6 +953,13 @@ _VOCABULARY_KEYS = (
     "days",
     "price_question",
     "plain_yes",
+    "plain_no",
+    "question_starts",
+    "pointing_back",
+    "stock_question",
+    "reserve_question",
+    "level_question",
+    "distance_question",
 )
 
 
@@ -996,14 +1017,8 @@ def _vocabulary(reader: _Reader, root: CommentedMap) -> Vocabulary:
         reader.keys(money, path, (), ("symbols", "words"))
         symbols = reader.tags(money, "symbols", path)
         currency_words = reader.tags(money, "words", path)
-    yes_words: tuple[str, ...] = ()
-    yes_also: tuple[str, ...] = ()
-    if "plain_yes" in node:
-        path = "vocabulary.plain_yes"
-        yes = reader.mapping(node, "plain_yes", path)
-        reader.keys(yes, path, ("words",), ("also",))
-        yes_words = reader.tags(yes, "words", path)
-        yes_also = reader.tags(yes, "also", path)
+    yes_words, yes_also = _plain_answer(reader, node, "plain_yes")
+    no_words, no_also = _plain_answer(reader, node, "plain_no")
     return Vocabulary(
         bike_kinds=_terms(reader, node, "bike_kinds", needs_intent=False),
         purposes=_terms(reader, node, "purposes", needs_intent=False),
@@ -1017,7 +1032,27 @@ def _vocabulary(reader: _Reader, root: CommentedMap) -> Vocabulary:
         price_question=reader.tags(node, "price_question", "vocabulary"),
         yes_words=yes_words,
         yes_also=yes_also,
+        no_words=no_words,
+        no_also=no_also,
+        question_starts=reader.tags(node, "question_starts", "vocabulary"),
+        pointing_back=reader.tags(node, "pointing_back", "vocabulary"),
+        stock_question=reader.tags(node, "stock_question", "vocabulary"),
+        reserve_question=reader.tags(node, "reserve_question", "vocabulary"),
+        level_question=reader.tags(node, "level_question", "vocabulary"),
+        distance_question=reader.tags(node, "distance_question", "vocabulary"),
     )
+
+
+def _plain_answer(
+    reader: _Reader, node: CommentedMap, key: str
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A plain yes or no, `{words, also}`: the words it starts with, and the others it may have."""
+    if key not in node:
+        return (), ()
+    path = f"vocabulary.{key}"
+    answer = reader.mapping(node, key, path)
+    reader.keys(answer, path, ("words",), ("also",))
+    return reader.tags(answer, "words", path), reader.tags(answer, "also", path)
 
 
 def _days(reader: _Reader, node: CommentedMap) -> tuple[Term, ...]:

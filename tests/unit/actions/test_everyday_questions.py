@@ -134,9 +134,9 @@ async def test_a_question_the_bot_cannot_answer_gets_who_can(dispatcher, domain,
 
 
 def test_a_question_is_told_from_a_statement() -> None:
-    assert is_question("u open sunday?") and is_question("whats the wifi password")
-    assert not is_question("blorp") and not is_question("my saddle squeaks")
-    assert not is_question("/ask_hours")
+    assert is_question(SHOP, "u open sunday?") and is_question(SHOP, "whats the wifi password")
+    assert not is_question(SHOP, "blorp") and not is_question(SHOP, "my saddle squeaks")
+    assert not is_question(SHOP, "/ask_hours")
 
 
 @pytest.mark.parametrize("name", [p.name for p in SHOP.products])

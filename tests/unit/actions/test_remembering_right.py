@@ -112,6 +112,24 @@ COMPLAINT_THEN_BOOKING = [
 ]
 
 
+async def test_the_free_check_offered_for_a_complaint_books_it_for_the_complaint(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    """Pressing a complaint's "Book a free check" starts the repair form with the complaint's
+    fault as the problem: the customer is asked for the bike and the day, not the fault again."""
+    history = [
+        {"event": "session_started"},
+        user_event("complain", "the brakes on my bike still squeal after the repair"),
+        action_event("action_handle_complaint"),
+        offered(
+            ("Return or exchange it", "/return_request"), ("Book a free check", "/book_repair")
+        ),
+    ]
+    tracker = make_tracker("book_repair", "/book_repair", history=history, sender_id=SENDER)
+    found = await ValidateRepairForm().extract_repair_problem(dispatcher, tracker, domain)
+    assert "squeal" in str(found.get("repair_problem")), found
+
+
 async def test_a_button_label_typed_to_which_bike_is_never_the_bike(
     dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:

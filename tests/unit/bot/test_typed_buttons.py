@@ -76,6 +76,62 @@ def test_the_words_of_a_plain_yes_come_from_the_business_file() -> None:
     assert not PlainYes.of(None).said("yes")  # no business file: only titles act as buttons
 
 
+# Offers whose buttons are not a yes and a /deny: "Shall I reserve it?", "Would you like that?"
+RESERVE = RESPONSES["utter_product_in_stock"][0]["buttons"]
+LOYALTY = RESPONSES["utter_loyalty_how_it_works"][0]["buttons"]
+CANCEL = RESPONSES["utter_confirm_cancel_booking"][0]["buttons"]
+HOURS = RESPONSES["utter_hours_open_now"][0]["buttons"]
+
+
+@pytest.mark.parametrize("text", ["yes pls", "go on then", "yeah do it", "Yep!"])
+@pytest.mark.parametrize("offer", [RESERVE, LOYALTY, CANCEL, OFFER_PERSON])
+def test_a_typed_yes_takes_the_accepting_button_of_any_yes_or_no_offer(
+    text: str, offer: list[dict[str, str]]
+) -> None:
+    assert pressed(offer, text, YES) == offer[0]["payload"]
+
+
+@pytest.mark.parametrize("text", ["no", "nah thanks", "No thank you", "not now"])
+def test_a_typed_no_takes_the_declining_button(text: str) -> None:
+    assert pressed(CANCEL, text, YES) == "/deny"
+    assert pressed(OFFER_PERSON, text, YES) == OFFER_PERSON[1]["payload"]
+    # A second button that is another choice, not a no: the no reaches the bot as typed.
+    assert pressed(RESERVE, text, YES) is None
+    assert pressed(LOYALTY, text, YES) is None
+
+
+def test_a_yes_or_no_to_two_choices_that_are_not_a_yes_and_a_no_is_as_typed() -> None:
+    assert pressed(HOURS, "yes please", YES) is None
+    assert pressed(HOURS, "no", YES) is None
+    assert pressed(RESERVE, "no but how much is it", YES) is None
+
+
+def test_the_words_of_a_plain_no_come_from_the_business_file() -> None:
+    cafe = PlainYes.of(load(ROOT / "examples" / "cafe" / "business.yml"))
+    assert cafe.said_no("nope thanks") and not cafe.said_no("not now")
+    assert YES.said_no("not now") and not YES.said_no("no i want a refund")
+
+
+# A complaint's remedies (business.yml's say_yes.kinds.complaint): two choices, no yes or no.
+REMEDIES = [
+    {"title": offer["label"], "payload": offer["payload"]}
+    for offer in yaml.safe_load((ROOT / "business.yml").read_text(encoding="utf-8"))["say_yes"][
+        "kinds"
+    ]["complaint"]["alternatives"]["offer"]
+]
+
+
+@pytest.mark.parametrize("text", ["yes the free check please", "free check pls", "Yes, a check"])
+def test_a_yes_that_names_one_choice_takes_it(text: str) -> None:
+    [book] = [button["payload"] for button in REMEDIES if "check" in button["title"].lower()]
+    assert pressed(REMEDIES, text, YES) == book
+
+
+@pytest.mark.parametrize("text", ["yes please", "yes i want my money back", "it", "ok thanks"])
+def test_a_yes_that_names_no_one_choice_is_as_typed(text: str) -> None:
+    assert pressed(REMEDIES, text, YES) is None
+
+
 def test_the_buttons_of_a_message_are_read_from_either_shape() -> None:
     rasa = {"text": "...", "buttons": DID_YOU_MEAN}
     widget = {"text": "...", "quick_replies": [{**DID_YOU_MEAN[0], "extra": 1}]}

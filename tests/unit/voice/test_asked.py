@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 from small_shop import SMALL_SHOP, small_shop
 
-from voice.asked import asks_price, days_asked, thing_asked_for
+from voice.asked import (
+    asked_about_the_thing_before,
+    asks_price,
+    days_asked,
+    is_question,
+    thing_asked_for,
+)
 from voice.business import Business, BusinessFileError
 
 WORDS = """\
@@ -95,3 +101,48 @@ def test_a_day_name_the_shop_has_no_hours_for_is_refused(tmp_path: Path) -> None
 )
 def test_the_thing_a_buying_question_asks_for(shop: Business, text: str, thing: str | None) -> None:
     assert thing_asked_for(shop, text) == thing
+
+
+FOLLOW_UP_WORDS = """\
+  price_question: [how much, cost]
+  question_starts: [quoi, est-ce]
+  pointing_back: [ca, le, la, je, vous]
+  stock_question: [en stock, disponible, taille]
+  reserve_question: [reserver, mettre de cote]
+"""
+
+
+@pytest.fixture
+def french(tmp_path: Path) -> Business:
+    return small_shop(tmp_path, SMALL_SHOP + FOLLOW_UP_WORDS)
+
+
+def test_how_a_question_starts_comes_from_the_business_file(french: Business) -> None:
+    assert is_question(french, "quoi de neuf") and is_question(french, "whatever?")
+    assert not is_question(french, "what time is it")  # not among this shop's question starts
+    assert not is_question(french, "?") and not is_question(french, "/ask_hours")
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("est-ce en stock", "stock"),
+        ("la taille?", "stock"),
+        ("je peux le reserver", None),  # "peux" is neither pointing back nor asking
+        ("reserver la", "reserve"),
+        ("mettre de cote ca", "reserve"),
+        ("how much ca", "price"),
+        ("en stock le velo rouge", None),  # names something: not about the thing before
+        ("ca", None),  # points back and asks nothing
+    ],
+)
+def test_what_a_follow_up_asks_about_the_thing_before(
+    french: Business, text: str, asked: str | None
+) -> None:
+    assert asked_about_the_thing_before(french, text) == asked
+
+
+def test_a_shop_without_the_words_reads_no_follow_up(shop: Business) -> None:
+    assert asked_about_the_thing_before(shop, "is it in stock") is None
+    assert not is_question(shop, "what time is it")
+    assert is_question(shop, "what time is it?")
