@@ -177,6 +177,7 @@ def rules_matching(path: Path = RULES_PATH) -> object:
 
     return {
         "next_step": document.get("next_step"),
+        "closing_questions": document.get("closing_questions"),
         "rules": [unworded(rule) for rule in document.get("rules") or []],
     }
 
