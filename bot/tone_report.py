@@ -114,7 +114,7 @@ def report(sink: TextIO, part: int = UNTUNED) -> None:
     path = PARTS[part]
     if not path.exists():
         raise MissingPart(
-            f"{path.relative_to(ROOT)} (part {part}) is not written yet; "
+            f"{path.name} (part {part}) is not written yet; "
             f"--part {DEVELOPMENT[0]} to --part {DEVELOPMENT[-1]} print the development sets"
         )
     tables, size = held_out_tables(path)
