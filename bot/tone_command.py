@@ -4,8 +4,8 @@ Reads standard input line by line and writes, per line, one JSON object:
 {"text": ..., "ok": true|false, "findings": [{"kind", "span", "suggestion", "advice",
 "rewrite"}], "rewrite": ...}. Exit status 0 whether or not there were findings, 2 on input that
 is not UTF-8 text. `--train` builds the tone classifier (skipped when the corpus is unchanged);
-`--report` prints precision and recall by kind on the held-out sentences (part 4, never tuned on;
-`--part 1`, `--part 2` or `--part 3` for the development sets).
+`--report` prints precision and recall by kind on the held-out sentences (part 5, never tuned on,
+once written; `--part 1` to `--part 4` for the development sets).
 """
 
 from __future__ import annotations
@@ -48,15 +48,16 @@ def register(commands: Any) -> None:
         "--report",
         action="store_true",
         help="Print precision and recall by kind on the held-out sentences never tuned on "
-        "(tests/tone/held_out_4.yml), rules alone and rules with the classifier.",
+        "(tests/tone/held_out_5.yml), rules alone and rules with the classifier.",
     )
     parser.add_argument(
         "--part",
         type=int,
-        choices=(1, 2, 3, 4),
-        default=4,
-        help="With --report: the held-out part, 4 (never tuned on), or 1, 2 or 3 (tests/tone/"
-        "held_out.yml, held_out_2.yml, held_out_3.yml: the development sets).",
+        choices=sorted(tone_report.PARTS),
+        default=tone_report.UNTUNED,
+        help="With --report: the held-out part, 5 (never tuned on), or 1 to 4 (tests/tone/"
+        "held_out.yml, held_out_2.yml, held_out_3.yml, held_out_4.yml: the development sets, "
+        "which the classifier trains on).",
     )
     parser.set_defaults(handler=command_tone)
 
@@ -97,7 +98,11 @@ def command_tone(config: Settings, args: argparse.Namespace) -> None:
         tone_report.train(force=args.force)
         return
     if args.report:
-        tone_report.report(sys.stdout, args.part)
+        try:
+            tone_report.report(sys.stdout, args.part)
+        except tone_report.MissingPart as error:
+            print(f"rapport: error: {error}", file=sys.stderr)
+            raise SystemExit(BAD_INPUT_EXIT) from None
         return
     try:
         check_lines(sys.stdin.buffer, sys.stdout)

@@ -57,6 +57,7 @@ RULE_KEYS = {
 NEXT_STEP_KEYS = {"description", "patterns", "dependency_patterns"}
 # Matcher keys of the next-step patterns and of each rule's exceptions.
 NEXT_STEP_KEY = "next-step"
+CLOSING_KEY = "closing-question"
 UNLESS_PREFIX = "unless:"
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,9 @@ class ToneRuleBook:
     next_step_patterns: tuple[Any, ...] = ()
     next_step_dependency_patterns: tuple[Any, ...] = ()
     kinds: dict[str, KindWording] = field(default_factory=dict)
+    # Questions that close a chat ("Anything else?"): a next step in general, but no way forward
+    # for what was refused, so they never excuse stonewalling.
+    closing_question_patterns: tuple[Any, ...] = ()
     # Said instead of the draft's subject when it names none (e.g. "this").
     subject_fallback: str = "this"
     # Lemmas of nouns that are never the subject of a suggestion ("fault", "policy", ...).
@@ -293,6 +297,12 @@ def parse_rules(document: object) -> ToneRuleBook:
         next_step_dependencies += _patterns(
             where, raw.get("dependency_patterns"), "dependency_patterns"
         )
+    closing: list[Any] = []
+    for index, raw in enumerate(document.get("closing_questions") or []):
+        where = f"closing_questions #{index + 1}"
+        if not isinstance(raw, dict) or set(raw) - {"description", "patterns"}:
+            raise ToneRulesError(f"{where}: allowed keys are ['description', 'patterns']")
+        closing += _patterns(where, raw.get("patterns"), "patterns")
     subjects = document.get("subjects") or {}
     if not isinstance(subjects, dict) or set(subjects) - {"fallback", "not_subjects"}:
         raise ToneRulesError("`subjects` allows `fallback` (text) and `not_subjects` (lemmas)")
@@ -301,6 +311,7 @@ def parse_rules(document: object) -> ToneRuleBook:
         tuple(next_step_tokens),
         tuple(next_step_dependencies),
         kinds=_kinds(document),
+        closing_question_patterns=tuple(closing),
         subject_fallback=str(subjects.get("fallback") or "this"),
         not_subjects=frozenset(str(word).lower() for word in subjects.get("not_subjects") or ()),
     )
@@ -348,6 +359,7 @@ class ToneGuard:
             if rule.unless:
                 self._add(UNLESS_PREFIX + rule.id, (), rule.unless)
         self._add(NEXT_STEP_KEY, book.next_step_patterns, book.next_step_dependency_patterns)
+        self._add(CLOSING_KEY, book.closing_question_patterns, ())
 
     def _add(self, key: str, patterns: Sequence[Any], dependency_patterns: Sequence[Any]) -> None:
         try:
@@ -426,7 +438,12 @@ class ToneGuard:
             for match_id, token_ids in self._dependency_matcher(doc):
                 key = self.nlp.vocab.strings[match_id]
                 matches.append((key, doc[token_ids[0]], sorted(token_ids)))
-        has_next_step = any(key == NEXT_STEP_KEY for key, _, _ in matches)
+        # A refusal is excused by a way forward: a next step outside a closing question
+        # ("We can't open on Sundays. Anything else?" is still a dead end).
+        closing = {anchor.sent.start for key, anchor, _ in matches if key == CLOSING_KEY}
+        has_next_step = any(
+            key == NEXT_STEP_KEY and anchor.sent.start not in closing for key, anchor, _ in matches
+        )
         cancelled = {
             (key.removeprefix(UNLESS_PREFIX), anchor.i)
             for key, anchor, _ in matches

@@ -284,6 +284,35 @@ def test_has_next_step(guard: ToneGuard, text: str, has_next_step: bool) -> None
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "We can't open on Sundays, sorry. Anything else?",
+        "It's not our policy to refund shipping. Is there anything else I can help you with?",
+        "We can't open on Sundays. Any other questions?",
+    ],
+)
+def test_a_closing_question_after_a_refusal_leaves_no_way_forward(
+    guard: ToneGuard, text: str
+) -> None:
+    """ "Anything else?" ends a chat; it offers nothing for what was refused."""
+    assert "stonewalling" in guard.check(text).kinds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We can't open on Sundays, sorry. Would Saturday morning suit you instead?",
+        "We can't open on Sundays, sorry, and I can book you in for Saturday. Anything else?",
+        "Your bike is ready. Anything else?",
+    ],
+)
+def test_a_refusal_with_a_real_next_step_beside_a_closing_question_is_fine(
+    guard: ToneGuard, text: str
+) -> None:
+    assert "stonewalling" not in guard.check(text).kinds
+
+
+@pytest.mark.parametrize(
     ("text", "kind"),
     [
         ("Frankly, that's ridiculous.", "contempt"),

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot import tone_report
 from voice import language, sentence_encoder, tone, tone_classifier
 
 SMALL = [
@@ -53,7 +54,7 @@ def test_a_missing_artefact_leaves_the_rules_working_with_a_warning(
 ) -> None:
     corpus = write_corpus(tmp_path)
     with caplog.at_level(logging.WARNING, logger="voice.tone_classifier"):
-        loaded = tone_classifier.load(tone.KINDS, corpus=corpus, root=tmp_path / "none")
+        loaded = tone_classifier.load(tone.KINDS, corpus=corpus, root=tmp_path / "none", parts=())
     assert loaded is None
     assert "rules only" in caplog.text
     guard = tone.ToneGuard(language.load(), tone.load_rules(), loaded)
@@ -66,22 +67,22 @@ def test_the_artefact_is_built_once_per_corpus_and_used_by_the_guard(tmp_path: P
     root = tmp_path / "artefacts"
     rules_only = tone.ToneGuard(language.load(), tone.load_rules())
     folder, meta = tone_classifier.build(
-        rules_only.nlp, rules_only.check_rules_only, tone.KINDS, corpus=corpus, root=root
+        rules_only.nlp, rules_only.check_rules_only, tone.KINDS, corpus=corpus, root=root, parts=()
     )
     assert (folder / "meta.json").exists() and meta["sentences"] == len(SMALL)
     again, _ = tone_classifier.build(
-        rules_only.nlp, rules_only.check_rules_only, tone.KINDS, corpus=corpus, root=root
+        rules_only.nlp, rules_only.check_rules_only, tone.KINDS, corpus=corpus, root=root, parts=()
     )
     assert again == folder and (folder / "meta.json").stat().st_mtime == pytest.approx(
         (again / "meta.json").stat().st_mtime
     )
-    classifier = tone_classifier.load(tone.KINDS, corpus=corpus, root=root)
+    classifier = tone_classifier.load(tone.KINDS, corpus=corpus, root=root, parts=())
     assert classifier is not None and classifier.threshold == meta["threshold"]
     # A changed corpus is a new fingerprint: the old artefact no longer matches.
     corpus.write_text("# a comment changes nothing\n" + corpus.read_text(), encoding="utf-8")
-    assert tone_classifier.load(tone.KINDS, corpus=corpus, root=root) is not None
+    assert tone_classifier.load(tone.KINDS, corpus=corpus, root=root, parts=()) is not None
     corpus.write_text(corpus.read_text().replace("ready to collect", "ready"), encoding="utf-8")
-    assert tone_classifier.load(tone.KINDS, corpus=corpus, root=root) is None
+    assert tone_classifier.load(tone.KINDS, corpus=corpus, root=root, parts=()) is None
 
 
 def test_what_the_rules_match_is_part_of_the_fingerprint(tmp_path: Path) -> None:
@@ -122,7 +123,9 @@ def test_two_processes_needing_the_artefact_at_once_build_it_once(
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         results = list(
             pool.map(
-                lambda _: tone_classifier.build(None, None, tone.KINDS, corpus=corpus, root=root),
+                lambda _: tone_classifier.build(
+                    None, None, tone.KINDS, corpus=corpus, root=root, parts=()
+                ),
                 range(2),
             )
         )
@@ -174,3 +177,41 @@ def test_the_classifier_finds_what_no_rule_describes() -> None:
     assert "comparison" in verdict.kinds, verdict.describe()
     finding = next(f for f in verdict.findings if f.kind == "comparison")
     assert finding.rule == "classifier" and finding.advice
+
+
+def test_the_development_parts_are_trained_on_beside_the_corpus(tmp_path: Path) -> None:
+    """A measured held-out part teaches phrasings the corpus lacks: its sentences join the
+    training material (once each, the corpus's label winning), and it changes the artefact."""
+    corpus = write_corpus(tmp_path)
+    part = tmp_path / "held_out_9.yml"
+    part.write_text(
+        yaml.safe_dump(
+            {
+                "held_out": [
+                    {
+                        "text": "Lovely, another parcel you forgot to open.",
+                        "kinds": ["sarcasm"],
+                        "voice": "chat",
+                    },
+                    {"text": SMALL[4][0], "kinds": ["blame"], "voice": "bot"},
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
+    alone = tone_classifier.load_training(corpus, tone.KINDS, parts=())
+    both = tone_classifier.load_training(corpus, tone.KINDS, parts=(part,))
+    assert [entry.text for entry in both] == [entry.text for entry in alone] + [
+        "Lovely, another parcel you forgot to open."
+    ]
+    assert both[4].kinds == frozenset()  # the corpus's label for the sentence in both
+    root = tmp_path / "artefacts"
+    assert tone_classifier.current_dir(
+        tone.KINDS, corpus, root, parts=(part,)
+    ) != tone_classifier.current_dir(tone.KINDS, corpus, root, parts=())
+
+
+def test_the_part_never_tuned_on_is_never_trained_on() -> None:
+    development = {tone_report.PARTS[number] for number in tone_report.DEVELOPMENT}
+    assert set(tone_classifier.DEVELOPMENT_PARTS) == development
+    assert tone_report.PARTS[tone_report.UNTUNED] not in tone_classifier.DEVELOPMENT_PARTS

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -141,3 +144,13 @@ def test_report_prints_the_held_out_table_by_kind() -> None:
         row = next(line for line in lines if line.split()[0] == kind)
         # precision / recall / labelled, for the rules alone and with the classifier
         assert len(row.split("/")) == 5, row
+
+
+def test_report_on_a_part_not_written_yet_says_which_parts_there_are(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from bot import tone_report
+
+    monkeypatch.setitem(tone_report.PARTS, tone_report.UNTUNED, tmp_path / "held_out_5.yml")
+    with pytest.raises(tone_report.MissingPart, match="not written yet; --part 1 to --part 4"):
+        tone_report.report(io.StringIO(), tone_report.UNTUNED)

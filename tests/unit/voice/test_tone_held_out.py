@@ -1,15 +1,14 @@
-"""The tone guard on sentences it was never trained on: tests/tone/held_out*.yml.
+"""The tone guard on labelled sentences by people who never saw it: tests/tone/held_out*.yml.
 
 Each part was written in three voices (staff in chat, the bot, e-mails) by people who did not
-look at the rules, and is never trained on. Part 1 (tests/tone/held_out.yml) was written before
-the classifier, part 2 (tests/tone/held_out_2.yml) before the tuning of 2026-11-26 evening and
-part 3 (tests/tone/held_out_3.yml) before that night's; all three have been development sets
-since (their misses were read while the corpus, the rules and the classifier were improved), so
-their figures are printed, not gated. Part 4 (tests/tone/held_out_4.yml) was written before the
-tuning of 2026-11-27 night was measured and is never tuned on: its sentences and per-sentence
-results are not read, only the table by kind. This prints the four tables and fails when the
-whole guard's overall precision or recall on part 4 is below the gate, or when a sentence of any
-part is also in the training corpus.
+look at the rules. Parts 1 to 4 (tests/tone/held_out.yml to held_out_4.yml) were each measured
+once, before anyone tuned on them, and are development sets since: their misses were read, and
+the classifier trains on them beside the corpus (voice/tone_classifier.py, DEVELOPMENT_PARTS), so
+their tables are printed, not gated. Part 5 (tests/tone/held_out_5.yml) is written by someone who
+never saw the guard and is measured once, after the work it judges; its sentences and
+per-sentence results are not read, only the table. This prints the tables, fails when a part-5
+sentence (or a near copy) is in the training material or any part's sentence in the corpus, and
+gates the whole guard's overall precision and recall on part 5 once the team has set the gate.
 """
 
 from __future__ import annotations
@@ -21,24 +20,25 @@ import pytest
 from bot import tone_report
 from voice import tone, tone_classifier
 
-# The gates on part 4 (rules and classifier together). The aim is 0.90 for both; neither is
-# there yet. Both are gated at what was measured on part 4 with the final classifier of
-# 2026-11-27 night (see docs/tone.md), rounded down: a floor against going back while the corpus
-# grows, which rises as the figures do.
-MIN_PRECISION = 0.87
-MIN_RECALL = 0.82
+# The gate on each part never tuned on (rules and classifier together): (precision, recall), set
+# by the team after the part's one measure, to what was measured, rounded down: a floor against
+# going back, which rises with the figures. The aim is 0.90 for both. None: not measured yet, so
+# the test prints the table and is skipped with the reason.
+GATES: dict[int, tuple[float, float] | None] = {5: None}
 
-PARTS = {
-    "part 1": tone_report.HELD_OUT,
-    "part 2": tone_report.HELD_OUT_2,
-    "part 3": tone_report.HELD_OUT_3,
-    "part 4": tone_report.HELD_OUT_4,
-}
+DEVELOPMENT = {f"part {number}": tone_report.PARTS[number] for number in tone_report.DEVELOPMENT}
 
 
-@pytest.fixture(scope="module", params=sorted(PARTS))
+def load_part(number: int) -> list[dict[str, object]]:
+    path = tone_report.PARTS[number]
+    if not path.exists():
+        pytest.skip(f"{path.name} (part {number}, never tuned on) is not written yet")
+    return tone_report.load_held_out(path)
+
+
+@pytest.fixture(scope="module", params=sorted(DEVELOPMENT))
 def held_out(request: pytest.FixtureRequest) -> list[dict[str, object]]:
-    return tone_report.load_held_out(PARTS[request.param])
+    return tone_report.load_held_out(DEVELOPMENT[request.param])
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +54,7 @@ def words(text: str) -> set[str]:
     return set(re.findall(r"[a-z0-9']+", text.lower()))
 
 
-def test_each_held_out_part_is_large_labelled_and_in_several_voices(
-    held_out: list[dict[str, object]],
-) -> None:
+def check_labelled_in_voices(held_out: list[dict[str, object]]) -> None:
     assert len(held_out) >= 250
     texts = [str(entry["text"]) for entry in held_out]
     assert len(set(texts)) == len(texts), "a sentence appears twice"
@@ -70,36 +68,63 @@ def test_each_held_out_part_is_large_labelled_and_in_several_voices(
     assert 0.35 <= len(fine) / len(held_out) <= 0.6
 
 
-def test_no_held_out_sentence_is_in_the_training_corpus(
-    held_out: list[dict[str, object]],
+def check_not_in(
+    held_out: list[dict[str, object]], training: list[tone_classifier.Labelled], where: str
 ) -> None:
-    training = tone_classifier.load_corpus(tone_classifier.CORPUS_PATH, tone.KINDS)
-    assert len(training) + len(held_out) >= 800
     trained_words = [(entry.text, words(entry.text)) for entry in training]
     for position, entry in enumerate(held_out):
         mine = words(str(entry["text"]))
         for text, other in trained_words:
             overlap = len(mine & other) / len(mine | other)
             # Near copies too: the same words with one or two changed. The message names the
-            # corpus sentence (to remove it), not the held-out one, which stays unread.
-            assert overlap < 0.75, f"{text!r} (tests/tone/corpus.yml) is near held-out {position}"
+            # training sentence (to remove it), not the held-out one, which stays unread.
+            assert overlap < 0.75, f"{text!r} ({where}) is near held-out {position}"
+
+
+def test_each_development_part_is_large_labelled_and_in_several_voices(
+    held_out: list[dict[str, object]],
+) -> None:
+    check_labelled_in_voices(held_out)
+
+
+def test_no_development_sentence_is_in_the_corpus(held_out: list[dict[str, object]]) -> None:
+    """The corpus stays the team's own writing: a development part is trained on from its own
+    file, never copied or paraphrased into the corpus."""
+    training = tone_classifier.load_corpus(tone_classifier.CORPUS_PATH, tone.KINDS)
+    assert len(training) + len(held_out) >= 800
+    check_not_in(held_out, training, "tests/tone/corpus.yml")
+
+
+def test_the_part_never_tuned_on_is_labelled_and_not_trained_on() -> None:
+    part = load_part(tone_report.UNTUNED)
+    check_labelled_in_voices(part)
+    check_not_in(part, tone_classifier.load_training(kinds=tone.KINDS), "the training material")
 
 
 def test_precision_and_recall_on_the_part_never_tuned_on(
     guard: tone.ToneGuard, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    tables = {
-        number: tone_report.held_out_tables(tone_report.PARTS[number]) for number in (1, 2, 3, 4)
-    }
     with capsys.disabled():
-        for number, (table, size) in tables.items():
-            status = "never tuned on" if number == tone_report.UNTUNED else "a development set"
-            print(f"\n{tone_report.render(table, f'part {number}, {status} ({size})')}")
-    overall = tables[tone_report.UNTUNED][0]["rules + classifier"]["overall"]
+        for number in tone_report.DEVELOPMENT:
+            table, size = tone_report.held_out_tables(tone_report.PARTS[number])
+            title = f"part {number}, a development set, trained on ({size})"
+            print(f"\n{tone_report.render(table, title)}")
+    load_part(tone_report.UNTUNED)
+    tables, size = tone_report.held_out_tables(tone_report.PARTS[tone_report.UNTUNED])
+    overall = tables["rules + classifier"]["overall"]
     with capsys.disabled():
+        title = f"part {tone_report.UNTUNED}, never tuned on ({size})"
+        print(f"\n{tone_report.render(tables, title)}")
         print(
             f"part {tone_report.UNTUNED}: precision {overall.precision:.3f}, "
             f"recall {overall.recall:.3f}"
         )
-    assert overall.precision >= MIN_PRECISION, f"part 4 precision {overall.precision:.2f}"
-    assert overall.recall >= MIN_RECALL, f"part 4 recall {overall.recall:.2f}"
+    gate = GATES.get(tone_report.UNTUNED)
+    if gate is None:
+        pytest.skip(
+            f"part {tone_report.UNTUNED} measured once (above); its gate is set from this measure "
+            "in GATES"
+        )
+    min_precision, min_recall = gate
+    assert overall.precision >= min_precision, f"precision {overall.precision:.2f}"
+    assert overall.recall >= min_recall, f"recall {overall.recall:.2f}"
