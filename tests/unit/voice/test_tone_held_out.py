@@ -24,7 +24,10 @@ from voice import tone, tone_classifier
 # by the team after the part's one measure, to what was measured, rounded down: a floor against
 # going back, which rises with the figures. The aim is 0.90 for both. None: not measured yet, so
 # the test prints the table and is skipped with the reason.
-GATES: dict[int, tuple[float, float] | None] = {5: None}
+# Part 5, measured once on 2026-11-27 with the guard trained on the corpus and parts 1-4:
+# precision 0.85, recall 0.79 on its 409 sentences (the guard before that morning's work, on all
+# 414 before five near copies of training sentences were taken out: 0.85 / 0.74).
+GATES: dict[int, tuple[float, float] | None] = {5: (0.85, 0.78)}
 
 DEVELOPMENT = {f"part {number}": tone_report.PARTS[number] for number in tone_report.DEVELOPMENT}
 
