@@ -1,15 +1,17 @@
 """Facts about a customer found in what they say (spaCy parse and entities) and in form values.
 
 The extractor reads the dependency parse: a fact counts only when the customer says it about
-themselves ("I", "my"), affirmatively (no negation, not a question), so "I don't have a bike",
-"do you have a Trek?" and "I want to buy a helmet" store nothing. Small word lists say which
-nouns are bikes, sizes or riding styles; the parse decides whether a sentence states a fact.
+themselves ("I", "my", "Dave here"), affirmatively (no negation, not a question), so "I don't
+have a bike", "do you have a Trek?" and "I want to buy a helmet" store nothing. Which words are
+bikes comes from the business file's vocabulary (`FactWords`, handed in by the composition
+root); the parse decides whether a sentence states a fact.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
@@ -18,15 +20,39 @@ from spacy.tokens import Doc, Span, Token
 
 from memory.records import ExtractedFact
 
-BIKE_NOUNS = frozenset({"bike", "bicycle", "ebike", "e-bike", "mtb", "hardtail", "fixie", "tandem"})
-BIKE_BRANDS = frozenset(
-    {
-        "trek", "specialized", "giant", "cannondale", "canyon", "cervelo", "scott", "bianchi",
-        "brompton", "surly", "orbea", "merida", "cube", "ribble", "pinarello", "colnago", "bmc",
-        "kona", "salsa", "marin", "felt", "raleigh", "focus", "liv", "yeti", "pivot", "santa",
-        "ridley", "wilier", "genesis", "tern", "gazelle", "riese", "cervélo", "rockhopper",
-    }
-)  # fmt: skip
+
+def _said(words: Iterable[str]) -> frozenset[str]:
+    return frozenset(" ".join(str(word).lower().split()) for word in words if str(word).strip())
+
+
+@dataclass(frozen=True)
+class FactWords:
+    """The shop's words that say what a customer's bike is (business.yml `vocabulary.bikes`
+    and the kinds of bike of `vocabulary.bike_kinds`): without them no bike is named."""
+
+    bike_words: frozenset[str] = frozenset()  # nouns that are a bike: "bike", "mtb"
+    bike_kinds: frozenset[str] = frozenset()  # kinds of bike: "hybrid", "road bike"
+    bike_makes: frozenset[str] = frozenset()  # makes and models
+    not_bikes: frozenset[str] = frozenset()  # a part, a fault, a thanks: never a bike
+
+    @classmethod
+    def of(cls, vocabulary: object) -> FactWords:
+        """The words of a business file's vocabulary (voice.business.Vocabulary)."""
+        kinds: list[str] = []
+        for term in getattr(vocabulary, "bike_kinds", ()):
+            kinds += [str(term.name), *(str(word) for word in term.words)]
+        return cls(
+            bike_words=_said(getattr(vocabulary, "bike_words", ())),
+            bike_kinds=_said(kinds),
+            bike_makes=_said(getattr(vocabulary, "bike_makes", ())),
+            not_bikes=_said(getattr(vocabulary, "not_bikes", ())),
+        )
+
+    def is_bike_noun(self, word: str) -> bool:
+        return word.lower() in self.bike_words
+
+
+NO_WORDS = FactWords()
 OWNING_VERBS = frozenset({"ride", "own", "have", "get", "buy", "use"})
 # Words that say how old or whose a bike is, not which bike: "my new bike" names no bike.
 NOT_WHICH_BIKE = frozenset(
@@ -48,6 +74,8 @@ TRANSACTIONAL_VERBS = frozenset(
         "forget", "export", "give", "tell", "use", "stop", "unsubscribe",
     }
 )  # fmt: skip
+# "test ride": trying a bike in the shop is a request, not a dream.
+TRIAL_WORDS = frozenset({"test"})
 # Prepositions that say when a goal is ("in May", "by the summer").
 WHEN = frozenset({"in", "by", "this", "next", "before"})
 # Riding styles: the word in the customer's sentence -> the style we store.
@@ -117,6 +145,10 @@ SIZE_WORDS = {
     "xxl": "XXL",
 }
 UNITS = frozenset({"cm", "mm", "in", "inch", "inches", '"', "centimetres", "centimeters"})
+# Entities that are no person's name; a name the customer states as one ("my name's Keith")
+# is theirs whatever place the recogniser took it for.
+NOT_PEOPLE = frozenset({"ORG", "GPE", "LOC", "PRODUCT", "NORP", "FAC"})
+STATED_NOT_PEOPLE = frozenset({"ORG", "PRODUCT"})
 NOT_A_NAME = frozenset({"here", "back", "fine", "good", "ok", "okay", "new", "sorry", "ready"})
 # A name as people write it: one to three words of letters, an apostrophe or hyphen inside
 # ("Anne-Marie", "O'Neill"). A postcode, an email, a number or a reference never is one.
@@ -149,17 +181,50 @@ FIRST_PERSON = frozenset({"i", "me", "my"})
 LEFT_OUT_SUBJECT_ENDING = "ing"
 
 
+# A name said in passing has none of them: "Dave here", "it's Sarah", "name's Sarah", "this is
+# Hannah". These words let such a message through to the parse, which decides.
+NAME_CUES = frozenset({"here", "name"})
+NAME_INTRODUCERS = frozenset({"it", "this"})
+BE = frozenset({"'s", "\u2019s", "is"})
+
+
 def could_state_a_fact(words: Doc) -> bool:
-    """Whether a tokenised message has a word that a fact needs (FIRST_PERSON, or an -ing
-    word that may be an aim with the subject left out)."""
-    return any(
-        word.lower_ in FIRST_PERSON or word.lower_.endswith(LEFT_OUT_SUBJECT_ENDING)
-        for word in words
-    )
+    """Whether a tokenised message has a word that a fact needs (FIRST_PERSON, an -ing
+    word that may be an aim with the subject left out, or the words of a name said in
+    passing)."""
+    for word in words:
+        if word.lower_ in FIRST_PERSON or word.lower_.endswith(LEFT_OUT_SUBJECT_ENDING):
+            return True
+        if word.lower_ in NAME_CUES:
+            return True
+        after = words[word.i + 1 : word.i + 3]
+        if (
+            word.lower_ in NAME_INTRODUCERS
+            and len(after) == 2
+            and after[0].lower_ in BE
+            and after[1].text[:1].isupper()
+        ):
+            return True
+    return False
 
 
 def _is_me(token: Token) -> bool:
-    return token.lower_ in ("i", "me") and token.dep_ in ("nsubj", "nsubjpass")
+    if token.dep_ not in ("nsubj", "nsubjpass"):
+        return False
+    # "Dave here - got a Boardman": the customer who just said their name
+    return token.lower_ in ("i", "me") or _here_after(token) is not None
+
+
+def _here_after(token: Token) -> Token | None:
+    """`token` when it is a name said as "Dave here" at the start of a sentence (or after a
+    greeting and a comma: "hi, Priya here"), never in "is Tom here today?"."""
+    doc = token.doc
+    if token.pos_ != "PROPN" or token.i + 1 >= len(doc) or doc[token.i + 1].lower_ != "here":
+        return None
+    if doc[token.i + 1].head != token and doc[token.i + 1].head != token.head:
+        return None
+    before = doc[token.i - 1] if token.i > token.sent.start else None
+    return token if before is None or before.is_punct else None
 
 
 def _subject(verb: Token) -> Token | None:
@@ -191,10 +256,19 @@ def _said_by_me(verb: Token) -> bool:
 def _phrase(token: Token, drop_possessive: bool = True) -> str:
     """The noun phrase headed by `token`, without determiners and "my"."""
     words = []
+    # What follows the noun ("that's making a noise", "with ...") is not its name.
+    clauses = {
+        inner.i
+        for child in token.children
+        if child.dep_ in ("prep", "relcl", "cc", "conj", "acl")
+        for inner in child.subtree
+    }
     for word in token.subtree:
-        if word.dep_ in ("det", "punct", "prep", "relcl", "cc", "conj") and word != token:
-            if word.dep_ in ("prep", "relcl", "cc", "conj"):
+        if word.i in clauses:
+            if word.i > token.i:
                 break
+            continue
+        if word.dep_ in ("det", "punct", "case") and word != token:
             continue
         if drop_possessive and word.dep_ == "poss":
             continue
@@ -226,13 +300,42 @@ def _named_after(token: Token) -> Token | None:
     return after if after is not None and after.pos_ == "PROPN" else None
 
 
+def _my_name(token: Token) -> bool:
+    """ "my name", or "name" alone at the start of a sentence ("name's Sarah", "the name's
+    Keith"); never someone else's ("my daughter's name", "your name")."""
+    if token.lemma_ != "name":
+        return False
+    owners = [c for c in token.children if c.dep_ == "poss"]
+    if owners:
+        return all(c.lower_ == "my" for c in owners)
+    first = next((w for w in token.sent if not (w.is_punct or w.dep_ == "det")), None)
+    return first == token
+
+
+def _introduced(verb: Token) -> Token | None:
+    """The person named in "it's Sarah" / "this is Hannah" said as a statement."""
+    subject = _subject(verb)
+    if subject is None or subject.lower_ not in NAME_INTRODUCERS or subject.i > verb.i:
+        return None
+    if not _affirmed(verb):
+        return None
+    attr = next((c for c in verb.children if c.dep_ == "attr"), None)
+    if attr is None or attr.ent_type_ != "PERSON" or any(c.dep_ == "det" for c in attr.children):
+        return None
+    return attr
+
+
 def _names(sentence: Span) -> list[ExtractedFact]:
     found: list[ExtractedFact] = []
     for token in sentence:
         candidate: Token | None = None
-        if token.lemma_ == "name" and _has_my(token) and token.dep_ != "nsubj":
+        if _my_name(token) and token.dep_ != "nsubj":
             candidate = _named_after(token)
-        elif token.lemma_ == "name" and _has_my(token) and token.dep_ == "nsubj":
+        elif token.pos_ == "PROPN" and _here_after(token) is not None:
+            candidate = token
+        elif token.lemma_ == "be" and _introduced(token) is not None:
+            candidate = _introduced(token)
+        elif _my_name(token) and token.dep_ == "nsubj":
             verb = token.head
             if verb.lemma_ == "be" and _affirmed(verb):
                 candidate = next((c for c in verb.children if c.dep_ == "attr"), None)
@@ -246,7 +349,12 @@ def _names(sentence: Span) -> list[ExtractedFact]:
             candidate = next((c for c in token.children if c.dep_ in ("oprd", "xcomp")), None)
         if candidate is None or candidate.pos_ != "PROPN":
             continue
-        if candidate.ent_type_ in ("ORG", "GPE", "LOC", "PRODUCT", "NORP", "FAC"):
+        # "my name's Keith" says it is a name whatever the entity recogniser guessed
+        stated = _my_name(token) or token.lemma_ == "call"
+        not_people = (
+            ("ORG", "PRODUCT") if stated else ("ORG", "GPE", "LOC", "PRODUCT", "NORP", "FAC")
+        )
+        if candidate.ent_type_ in not_people:
             continue
         parts = [
             c
@@ -258,25 +366,31 @@ def _names(sentence: Span) -> list[ExtractedFact]:
             continue
         if candidate.lower_ in NOT_A_NAME or len(words) > 3:
             continue
+        if any(c.dep_ == "case" for c in candidate.children):
+            continue  # "I'm Dave's wife": someone else's name
         sure = 0.9 if candidate.ent_type_ == "PERSON" else 0.7
         found.append(ExtractedFact("name", " ".join(word.text for word in words), confidence=sure))
     return found
 
 
-def _is_bike_phrase(noun: Token, verb_lemma: str) -> bool:
-    words = list(noun.subtree)
-    if noun.lemma_.lower() in BIKE_NOUNS:
+def _is_bike_phrase(noun: Token, verb_lemma: str, words: FactWords) -> bool:
+    said = " ".join(word.lower_ for word in noun.subtree)
+    if words.is_bike_noun(noun.lemma_) or noun.lower_ in words.bike_kinds:
         return True
-    if any(word.lower_ in BIKE_BRANDS for word in words):
+    if any(_has_phrase(said, make) for make in words.bike_makes):
         return True
     return noun.pos_ == "PROPN" and verb_lemma == "ride"
 
 
-def _bikes(sentence: Span) -> list[ExtractedFact]:
+def _has_phrase(text: str, phrase: str) -> bool:
+    return f" {phrase} " in f" {text} "
+
+
+def _bikes(sentence: Span, words: FactWords) -> list[ExtractedFact]:
     found: list[ExtractedFact] = []
     for token in sentence:
         if token.pos_ == "VERB" and token.lemma_ in OWNING_VERBS and _said_by_me(token):
-            if token.lemma_ in ("buy", "get") and token.tag_ != "VBD":
+            if token.lemma_ in ("buy", "get") and token.tag_ not in ("VBD", "VBN"):
                 continue  # "I want to buy a bike" is a wish; "I bought a Trek" a fact
             if token.dep_ == "xcomp":
                 continue  # "I'd like to ride a Brompton"
@@ -285,24 +399,84 @@ def _bikes(sentence: Span) -> list[ExtractedFact]:
                     continue
                 if obj.lemma_.lower() in STYLE_WORDS:
                     continue  # "I ride gravel" is a style
-                if obj.tag_ == "NNS" and obj.lemma_.lower() in BIKE_NOUNS:
+                if obj.tag_ == "NNS" and words.is_bike_noun(obj.lemma_):
                     continue  # "I have 3 bikes" says how many, not which
-                if _is_bike_phrase(obj, token.lemma_):
+                if _is_bike_phrase(obj, token.lemma_, words):
                     value = _phrase(obj)
-                    if names_a_bike(value):
+                    model = obj.pos_ == "PROPN" and token.lemma_ == "ride"
+                    if names_a_bike(value, words, model=model):
                         found.append(ExtractedFact("bike", value, confidence=0.8))
-        elif token.lemma_.lower() in BIKE_NOUNS and token.pos_ == "NOUN" and _has_my(token):
+        elif _mine(token) and token.dep_ != "compound" and _names_bike_noun(token, words):
             value = _phrase(token)
-            if names_a_bike(value) and not _negated_around(token):
+            if _hyphened(token):
+                value = token.doc[token.i - 2 : token.i + 1].text  # "my e-bike"
+            if names_a_bike(value, words) and not _negated_around(token):
                 found.append(ExtractedFact("bike", value, confidence=0.7))
+        elif token.lemma_ == "be" and _affirmed(token):
+            # "my bike is a Giant Defy": what the customer's bike is
+            subject = _subject(token)
+            attr = next((c for c in token.children if c.dep_ == "attr"), None)
+            if subject is None or attr is None or not _has_my(subject):
+                continue
+            if not words.is_bike_noun(subject.lemma_):
+                continue
+            value = _phrase(attr)
+            if names_a_bike(value, words):
+                found.append(ExtractedFact("bike", value, confidence=0.8))
     return found
 
 
-def names_a_bike(value: str) -> bool:
-    """Whether a phrase says which bike ("an old Raleigh", "gravel bike"), not just that it
-    is one, or how old ("bike", "my new bike")."""
-    words = [word for word in value.lower().split() if word not in NOT_WHICH_BIKE]
-    return bool(words) and " ".join(words) not in BIKE_NOUNS
+def _has_digit(word: str) -> bool:
+    return any(character.isdigit() for character in word)
+
+
+def _hyphened(token: Token) -> bool:
+    """ "e-bike" split by the tokenizer into "e", "-", "bike"."""
+    doc = token.doc
+    return token.i >= 2 and doc[token.i - 1].text == "-" and doc[token.i - 1].head != token
+
+
+def _mine(token: Token) -> bool:
+    if token.pos_ not in ("NOUN", "PROPN"):
+        return False
+    return _has_my(token) or (_hyphened(token) and _has_my(token.doc[token.i - 2]))
+
+
+def _names_bike_noun(token: Token, words: FactWords) -> bool:
+    """ "my hybrid", "my bike", "my old Raleigh": a noun that is a bike, a kind or a make."""
+    if words.is_bike_noun(token.lemma_) or token.lower_ in words.bike_kinds:
+        return True
+    said = " ".join(word.lower_ for word in token.subtree if word.i <= token.i)
+    return any(_has_phrase(said, make) for make in words.bike_makes)
+
+
+# Words in front of a bike that say whose it is or which one, not what it is.
+_LEADING = re.compile(r"^(?:(?:my|a|an|the|our)\s+)+", re.IGNORECASE)
+
+
+def names_a_bike(value: str, words: FactWords = NO_WORDS, model: bool = False) -> bool:
+    """Whether a phrase says which bike the customer has ("an old Raleigh", "gravel bike",
+    "Boardman hybrid"), not just that it is one or how old ("bike", "my new bike"), and is
+    no part, fault or thanks ("back wheel is all buckled", "thx"). A phrase names a bike by a
+    noun that is a bike with something more, a kind of bike, or a make or model; `model`: the
+    customer rides it, so a name of its own ("I ride a Moulton") is a model too."""
+    said = " ".join(re.findall(r"[\w'-]+", _LEADING.sub("", value.lower())))
+    kept = [word for word in said.split() if word not in NOT_WHICH_BIKE]
+    if " ".join(kept) in words.bike_kinds:
+        return True  # "hybrid", "e-bike"
+    if not kept or " ".join(kept) in words.bike_words:
+        return False
+    if any(_has_phrase(said, word) for word in words.not_bikes):
+        return False
+    if words == NO_WORDS:
+        return True  # no vocabulary to judge by: only the checks above
+    if any(word in words.bike_words for word in kept):
+        return True
+    if model and any(
+        word[:1].isupper() or any(c.isdigit() for c in word) for word in value.split()
+    ):
+        return True
+    return any(_has_phrase(said, term) for term in words.bike_kinds | words.bike_makes)
 
 
 def _negated_around(token: Token) -> bool:
@@ -326,7 +500,9 @@ def _styles(sentence: Span) -> list[ExtractedFact]:
                     if child.dep_ == "prep" and child.lower_ in ("on", "in"):
                         target = next((c for c in child.children if c.dep_ == "pobj"), child)
                     word = target.lemma_.lower()
-                    if target.dep_ in ("dobj", "pobj") and word in STYLE_WORDS:
+                    if target.lower_ in STYLE_WORDS:
+                        word = target.lower_  # "I love bikepacking"
+                    if target.dep_ in ("dobj", "pobj", "npadvmod") and word in STYLE_WORDS:
                         style = STYLE_WORDS[word]
                     elif target.dep_ == "dobj" and target.lemma_ == "biking":
                         modifier = next((c for c in target.lefts if c.dep_ == "compound"), None)
@@ -457,8 +633,10 @@ def _aspirations(sentence: Span) -> list[ExtractedFact]:
                 continue  # "I love riding" is a liking; "I'd love to ride ..." a wish
             goal = next((c for c in token.children if c.dep_ == "xcomp"), None)
             if goal is not None and goal.pos_ == "VERB":
-                if goal.lemma_ in TRANSACTIONAL_VERBS:
-                    continue
+                if goal.lemma_ in TRANSACTIONAL_VERBS or any(
+                    word.lower_ in TRIAL_WORDS for word in (goal, *goal.lefts)
+                ):
+                    continue  # "I'd like to test ride a ...": a request to the shop
                 words = [w for w in goal.subtree if not (w.dep_ == "aux" and w.lower_ == "to")]
                 value = _span_text(words[0].i, words[-1].i + 1, doc) if words else ""
                 if value and goal.lemma_ != value.lower():
@@ -513,8 +691,9 @@ def _training_for(token: Token) -> str | None:
 class FactExtractor:
     """Finds facts in customer messages with a spaCy pipeline (loaded on first use)."""
 
-    def __init__(self, nlp: Language | None = None) -> None:
+    def __init__(self, nlp: Language | None = None, words: FactWords = NO_WORDS) -> None:
         self._nlp = nlp
+        self.words = words
 
     @property
     def nlp(self) -> Language:
@@ -540,14 +719,17 @@ class FactExtractor:
         words = self.nlp.tokenizer(text)
         if not could_state_a_fact(words):
             return []
-        return facts_of(self.nlp(words))
+        return facts_of(self.nlp(words), self.words)
 
 
-def facts_of(doc: Doc) -> list[ExtractedFact]:
+def facts_of(doc: Doc, words: FactWords = NO_WORDS) -> list[ExtractedFact]:
     """The facts a parsed customer message states about the customer."""
     found: list[ExtractedFact] = []
     for sentence in doc.sents:
-        for finder in (_names, _bikes, _styles, _favourites, _sizes, _aspirations):
+        for fact in _bikes(sentence, words):
+            if fact.value and fact not in found:
+                found.append(fact)
+        for finder in (_names, _styles, _favourites, _sizes, _aspirations):
             for fact in finder(sentence):
                 if fact.value and fact not in found:
                     found.append(fact)
@@ -555,9 +737,12 @@ def facts_of(doc: Doc) -> list[ExtractedFact]:
 
 
 def facts_from_slots(
-    slots: Mapping[str, Any], slot_facts: Mapping[str, tuple[str, str]] = DEFAULT_SLOT_FACTS
+    slots: Mapping[str, Any],
+    slot_facts: Mapping[str, tuple[str, str]] = DEFAULT_SLOT_FACTS,
+    words: FactWords = NO_WORDS,
 ) -> list[ExtractedFact]:
-    """Facts from form values (slot name -> value); the customer typed them into a form."""
+    """Facts from form values (slot name -> value); the customer typed them into a form. A
+    bike is kept only when the value names one (`names_a_bike`)."""
     found: list[ExtractedFact] = []
     for slot, value in slots.items():
         if slot not in slot_facts or not isinstance(value, (str, int, float)):
@@ -568,6 +753,8 @@ def facts_from_slots(
         kind, key = slot_facts[slot]
         if kind == "name" and not looks_like_name(text):
             continue  # unsure whether it is a name: better forgotten than remembered wrong
+        if kind == "bike" and not names_a_bike(text, words, model=True):
+            continue  # "thx", "back wheel is all buckled": no bike
         found.append(ExtractedFact(kind, text, key=key, confidence=1.0))
     return found
 

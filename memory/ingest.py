@@ -27,7 +27,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from memory import services
 from memory.db import MemoryUnavailable
-from memory.facts import DEFAULT_SLOT_FACTS, facts_from_slots
+from memory.facts import DEFAULT_SLOT_FACTS, NO_WORDS, FactWords, facts_from_slots
 from memory.files import private_file
 from memory.privacy import forget_sender
 from memory.records import TYPED_KEY, Exchange
@@ -91,6 +91,7 @@ class EventIngestor:
 
     store: MemoryStore
     slot_facts: Mapping[str, tuple[str, str]] = DEFAULT_SLOT_FACTS
+    fact_words: FactWords = NO_WORDS  # the shop's words for bikes (business.yml)
     # Each conversation's latest customer message in the stream (its event id): the evidence
     # of the form answers that follow it. Events arrive in order, so this needs no clock.
     _latest_message: OrderedDict[str, str] = field(default_factory=OrderedDict, repr=False)
@@ -110,7 +111,9 @@ class EventIngestor:
             self.store.exchanges.start_conversation(sender, _time(event), event_id(event))
             return True
         if kind == "slot":
-            facts = facts_from_slots({str(event.get("name")): event.get("value")}, self.slot_facts)
+            facts = facts_from_slots(
+                {str(event.get("name")): event.get("value")}, self.slot_facts, self.fact_words
+            )
             if not facts:
                 return False
             customer = self.store.customers.customer_for_sender(sender, _time(event))

@@ -247,6 +247,12 @@ class Vocabulary:
     # one of `yes_words` or `yes_also` (bot/typed_buttons.py).
     yes_words: tuple[str, ...] = ()
     yes_also: tuple[str, ...] = ()
+    # What the memory may keep as the customer's bike (`bikes:`): nouns that are a bike
+    # ("bike", "mtb"), makes and models of bike, and words that never name one (a part, a
+    # fault, a thanks).
+    bike_words: tuple[str, ...] = ()
+    bike_makes: tuple[str, ...] = ()
+    not_bikes: tuple[str, ...] = ()
 
     def bike_kind(self, name: str | None) -> Term | None:
         """The kind of bike a word names, by its name or one of its spellings."""
@@ -939,6 +945,7 @@ _VOCABULARY_KEYS = (
     "days",
     "price_question",
     "plain_yes",
+    "bikes",
 )
 
 
@@ -1004,7 +1011,16 @@ def _vocabulary(reader: _Reader, root: CommentedMap) -> Vocabulary:
         reader.keys(yes, path, ("words",), ("also",))
         yes_words = reader.tags(yes, "words", path)
         yes_also = reader.tags(yes, "also", path)
+    bikes: dict[str, tuple[str, ...]] = {}
+    if "bikes" in node:
+        path = "vocabulary.bikes"
+        said = reader.mapping(node, "bikes", path)
+        reader.keys(said, path, (), ("words", "makes", "not_bikes"))
+        bikes = {key: reader.tags(said, key, path) for key in ("words", "makes", "not_bikes")}
     return Vocabulary(
+        bike_words=bikes.get("words", ()),
+        bike_makes=bikes.get("makes", ()),
+        not_bikes=bikes.get("not_bikes", ()),
         bike_kinds=_terms(reader, node, "bike_kinds", needs_intent=False),
         purposes=_terms(reader, node, "purposes", needs_intent=False),
         budget=budget,
