@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from types import MappingProxyType
 from typing import Any
 
@@ -726,10 +727,14 @@ def facts_of(doc: Doc, words: FactWords = NO_WORDS) -> list[ExtractedFact]:
     """The facts a parsed customer message states about the customer."""
     found: list[ExtractedFact] = []
     for sentence in doc.sents:
-        for fact in _bikes(sentence, words):
-            if fact.value and fact not in found:
-                found.append(fact)
-        for finder in (_names, _styles, _favourites, _sizes, _aspirations):
+        for finder in (
+            _names,
+            partial(_bikes, words=words),
+            _styles,
+            _favourites,
+            _sizes,
+            _aspirations,
+        ):
             for fact in finder(sentence):
                 if fact.value and fact not in found:
                     found.append(fact)
