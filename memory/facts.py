@@ -75,6 +75,8 @@ TRANSACTIONAL_VERBS = frozenset(
         "forget", "export", "give", "tell", "use", "stop", "unsubscribe",
     }
 )  # fmt: skip
+# A sentence that asks for a fact to be forgotten states none.
+FORGETTING_VERBS = frozenset({"forget", "delete", "remove", "erase", "wipe"})
 # "test ride": trying a bike in the shop is a request, not a dream.
 TRIAL_WORDS = frozenset({"test"})
 # Prepositions that say when a goal is ("in May", "by the summer").
@@ -727,6 +729,8 @@ def facts_of(doc: Doc, words: FactWords = NO_WORDS) -> list[ExtractedFact]:
     """The facts a parsed customer message states about the customer."""
     found: list[ExtractedFact] = []
     for sentence in doc.sents:
+        if any(word.pos_ == "VERB" and word.lemma_ in FORGETTING_VERBS for word in sentence):
+            continue  # "forget my Trek" asks us to forget it, not to keep it again
         for finder in (
             _names,
             partial(_bikes, words=words),

@@ -83,6 +83,9 @@ def test_the_customer_s_bike_is_remembered(extractor: FactExtractor, text: str, 
         "I'd like to test ride a Specialized",
         "I want to buy a gravel bike",
         "my new bike",
+        "forget my Trek",
+        "please forget my bike, the Trek",
+        "forget that I ride a Brompton",
     ],
 )
 def test_a_part_a_fault_a_thanks_or_a_bike_asked_about_is_no_bike(
