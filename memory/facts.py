@@ -10,7 +10,7 @@ root); the parse decides whether a sentence states a fact.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from types import MappingProxyType
@@ -766,6 +766,23 @@ def facts_from_slots(
             continue  # "thx", "back wheel is all buckled": no bike
         found.append(ExtractedFact(kind, text, key=key, confidence=1.0))
     return found
+
+
+def names_the_customer(
+    name: str, message: str | None, extract: Callable[[str], Sequence[ExtractedFact]] | None
+) -> bool:
+    """Whether a name the language model took from `message` (an entity that filled a name
+    slot) is the customer's own: the message is the name alone (the answer to "what's your
+    name?"), or it states that name as theirs ("Dave here"). "it's for my son Tom" and "is
+    Sarah in today?" name someone else. Without the message or an extractor to read it, the
+    name stands (the slot's own checks still apply)."""
+    if message is None or extract is None:
+        return True
+    said = " ".join(re.findall(r"[^\W\d_]+(?:['\-][^\W\d_]+)*", message.lower()))
+    if said == " ".join(name.lower().split()):
+        return True
+    stated = [fact.value.lower() for fact in extract(message) if fact.kind == "name"]
+    return name.lower() in stated
 
 
 def looks_like_name(text: str) -> bool:

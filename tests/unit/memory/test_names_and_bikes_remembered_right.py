@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from memory.facts import FactExtractor, FactWords, facts_from_slots, names_a_bike
+from memory.facts import (
+    FactExtractor,
+    FactWords,
+    facts_from_slots,
+    names_a_bike,
+    names_the_customer,
+)
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +126,20 @@ def test_the_shop_s_words_come_from_its_business_file(fact_words: FactWords) -> 
     assert "hybrid" in fact_words.bike_kinds  # a kind of bike of vocabulary.bike_kinds
     none = FactExtractor(nlp=None, words=FactWords())
     assert none.words.bike_makes == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("name", "message", "theirs"),
+    [
+        ("Tom", "it's for my son Tom", False),
+        ("Sarah", "is Sarah in today?", False),
+        ("Dave", "Dave here", True),
+        ("Dave", "dave", True),
+        ("Sarah", "hi, my name's Sarah", True),
+        ("Sam", None, True),
+    ],
+)
+def test_a_name_slot_filled_from_a_message_is_the_customer_s_only_when_said_so(
+    extractor: FactExtractor, name: str, message: str | None, theirs: bool
+) -> None:
+    assert names_the_customer(name, message, extractor.extract) is theirs
