@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from types import MappingProxyType
 from typing import Any
@@ -26,6 +26,10 @@ def _said(words: Iterable[str]) -> frozenset[str]:
     return frozenset(" ".join(str(word).lower().split()) for word in words if str(word).strip())
 
 
+def _lowered(words: Mapping[str, str]) -> Mapping[str, str]:
+    return MappingProxyType({str(word).lower(): str(meant) for word, meant in words.items()})
+
+
 @dataclass(frozen=True)
 class FactWords:
     """The shop's words that say what a customer's bike is (business.yml `vocabulary.bikes`
@@ -35,6 +39,15 @@ class FactWords:
     bike_kinds: frozenset[str] = frozenset()  # kinds of bike: "hybrid", "road bike"
     bike_makes: frozenset[str] = frozenset()  # makes and models
     not_bikes: frozenset[str] = frozenset()  # a part, a fault, a thanks: never a bike
+    # How a customer rides (`vocabulary.riding`), each word -> the style stored: a kind of
+    # riding ("gravel"), a verb ("commute"), where they ride to ("work"), a rider ("roadie").
+    styles: Mapping[str, str] = field(default_factory=dict)
+    style_verbs: Mapping[str, str] = field(default_factory=dict)
+    style_places: Mapping[str, str] = field(default_factory=dict)
+    style_people: Mapping[str, str] = field(default_factory=dict)
+    # What sizes are kept (`vocabulary.sizes`): the item -> its key, a size word -> the size.
+    size_items: Mapping[str, str] = field(default_factory=dict)
+    size_words: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, vocabulary: object) -> FactWords:
@@ -47,6 +60,12 @@ class FactWords:
             bike_kinds=_said(kinds),
             bike_makes=_said(getattr(vocabulary, "bike_makes", ())),
             not_bikes=_said(getattr(vocabulary, "not_bikes", ())),
+            styles=_lowered(getattr(vocabulary, "riding_styles", {})),
+            style_verbs=_lowered(getattr(vocabulary, "riding_verbs", {})),
+            style_places=_lowered(getattr(vocabulary, "riding_places", {})),
+            style_people=_lowered(getattr(vocabulary, "riders", {})),
+            size_items=_lowered(getattr(vocabulary, "size_items", {})),
+            size_words=_lowered(getattr(vocabulary, "size_words", {})),
         )
 
     def is_bike_noun(self, word: str) -> bool:
@@ -81,72 +100,6 @@ FORGETTING_VERBS = frozenset({"forget", "delete", "remove", "erase", "wipe"})
 TRIAL_WORDS = frozenset({"test"})
 # Prepositions that say when a goal is ("in May", "by the summer").
 WHEN = frozenset({"in", "by", "this", "next", "before"})
-# Riding styles: the word in the customer's sentence -> the style we store.
-STYLE_WORDS = {
-    "gravel": "gravel riding",
-    "road": "road riding",
-    "trail": "trail riding",
-    "mountain": "mountain biking",
-    "mtb": "mountain biking",
-    "enduro": "enduro",
-    "downhill": "downhill",
-    "cyclocross": "cyclocross",
-    "track": "track racing",
-    "touring": "touring",
-    "bikepacking": "bikepacking",
-    "commuting": "commuting",
-    "racing": "racing",
-    "crit": "racing",
-    "criterium": "racing",
-    "triathlon": "triathlon",
-    "bmx": "BMX",
-}
-STYLE_VERBS = {
-    "commute": "commuting",
-    "race": "racing",
-    "tour": "touring",
-    "bikepack": "bikepacking",
-}
-# Where a customer rides to, for what they ride for: "I ride a Trek to work every day".
-STYLE_PLACES = {
-    "work": "commuting",
-    "office": "commuting",
-    "school": "commuting",
-    "college": "commuting",
-    "uni": "commuting",
-    "university": "commuting",
-}
-STYLE_PEOPLE = {
-    "commuter": "commuting",
-    "racer": "racing",
-    "roadie": "road riding",
-    "tourer": "touring",
-    "triathlete": "triathlon",
-    "bikepacker": "bikepacking",
-}
-SIZE_ITEMS = {
-    "frame": "frame",
-    "shoe": "shoe",
-    "jersey": "jersey",
-    "helmet": "helmet",
-    "glove": "gloves",
-    "short": "shorts",
-    "shorts": "shorts",
-    "bib": "bibs",
-    "jacket": "jacket",
-    "wheel": "wheel",
-}
-SIZE_WORDS = {
-    "xs": "XS",
-    "s": "S",
-    "small": "S",
-    "m": "M",
-    "medium": "M",
-    "l": "L",
-    "large": "L",
-    "xl": "XL",
-    "xxl": "XXL",
-}
 UNITS = frozenset({"cm", "mm", "in", "inch", "inches", '"', "centimetres", "centimeters"})
 # Entities that are no person's name; a name the customer states as one ("my name's Keith")
 # is theirs whatever place the recogniser took it for.
@@ -398,9 +351,9 @@ def _bikes(sentence: Span, words: FactWords) -> list[ExtractedFact]:
             if token.dep_ == "xcomp":
                 continue  # "I'd like to ride a Brompton"
             for obj in token.children:
-                if obj.dep_ != "dobj" or obj.lemma_.lower() in SIZE_ITEMS:
+                if obj.dep_ != "dobj" or obj.lemma_.lower() in words.size_items:
                     continue
-                if obj.lemma_.lower() in STYLE_WORDS:
+                if obj.lemma_.lower() in words.styles:
                     continue  # "I ride gravel" is a style
                 if obj.tag_ == "NNS" and words.is_bike_noun(obj.lemma_):
                     continue  # "I have 3 bikes" says how many, not which
@@ -471,7 +424,7 @@ def names_a_bike(value: str, words: FactWords = NO_WORDS, model: bool = False) -
         return False
     if any(_has_phrase(said, word) for word in words.not_bikes):
         return False
-    if words == NO_WORDS:
+    if not (words.bike_words or words.bike_kinds or words.bike_makes):
         return True  # no vocabulary to judge by: only the checks above
     if any(word in words.bike_words for word in kept):
         return True
@@ -487,54 +440,54 @@ def _negated_around(token: Token) -> bool:
     return any(child.dep_ == "neg" for child in head.children)
 
 
-def _styles(sentence: Span) -> list[ExtractedFact]:
+def _styles(sentence: Span, words: FactWords) -> list[ExtractedFact]:
     found: list[ExtractedFact] = []
     for token in sentence:
         style = None
         enjoyed = token.dep_ == "xcomp" and token.head.lemma_ in ("love", "like", "enjoy")
         if token.pos_ == "VERB" and (token.dep_ != "xcomp" or enjoyed) and _said_by_me(token):
-            if token.lemma_ in STYLE_VERBS:
-                style = STYLE_VERBS[token.lemma_]
-            elif token.lemma_ in ("ride", "cycle", "bike") and _rides_to(token):
-                style = STYLE_PLACES[_rides_to(token) or ""]
+            if token.lemma_ in words.style_verbs:
+                style = words.style_verbs[token.lemma_]
+            elif token.lemma_ in ("ride", "cycle", "bike") and _rides_to(token, words):
+                style = words.style_places[_rides_to(token, words) or ""]
             elif token.lemma_ in ("ride", "do", "love"):
                 for child in token.children:
                     target = child
                     if child.dep_ == "prep" and child.lower_ in ("on", "in"):
                         target = next((c for c in child.children if c.dep_ == "pobj"), child)
                     word = target.lemma_.lower()
-                    if target.lower_ in STYLE_WORDS:
+                    if target.lower_ in words.styles:
                         word = target.lower_  # "I love bikepacking"
-                    if target.dep_ in ("dobj", "pobj", "npadvmod") and word in STYLE_WORDS:
-                        style = STYLE_WORDS[word]
+                    if target.dep_ in ("dobj", "pobj", "npadvmod") and word in words.styles:
+                        style = words.styles[word]
                     elif target.dep_ == "dobj" and target.lemma_ == "biking":
                         modifier = next((c for c in target.lefts if c.dep_ == "compound"), None)
-                        if modifier is not None and modifier.lemma_.lower() in STYLE_WORDS:
-                            style = STYLE_WORDS[modifier.lemma_.lower()]
+                        if modifier is not None and modifier.lemma_.lower() in words.styles:
+                            style = words.styles[modifier.lemma_.lower()]
         elif token.lemma_ == "be" and _said_by_me(token):
             attr = next((c for c in token.children if c.dep_ == "attr"), None)
-            if attr is not None and attr.lemma_.lower() in STYLE_PEOPLE:
-                style = STYLE_PEOPLE[attr.lemma_.lower()]
+            if attr is not None and attr.lemma_.lower() in words.style_people:
+                style = words.style_people[attr.lemma_.lower()]
             elif attr is not None and attr.lemma_.lower() in ("biker", "rider", "cyclist"):
                 modifier = next(
                     (c for c in attr.lefts if c.dep_ in ("compound", "amod", "nmod")), None
                 )
-                if modifier is not None and modifier.lemma_.lower() in STYLE_WORDS:
-                    style = STYLE_WORDS[modifier.lemma_.lower()]
+                if modifier is not None and modifier.lemma_.lower() in words.styles:
+                    style = words.styles[modifier.lemma_.lower()]
         if style:
             found.append(ExtractedFact("riding_style", style, confidence=0.75))
     return found
 
 
-def _rides_to(verb: Token) -> str | None:
+def _rides_to(verb: Token, words: FactWords) -> str | None:
     """Where "I ride (a Trek) to work" goes, when it is a place that says what riding is for:
     "to work" parses as a prepositional object or as an infinitive ("to work")."""
     for child in verb.children:
         if child.dep_ == "prep" and child.lower_ == "to":
             target = next((c for c in child.children if c.dep_ == "pobj"), None)
-            if target is not None and target.lower_ in STYLE_PLACES:
+            if target is not None and target.lower_ in words.style_places:
                 return target.lower_
-        if child.dep_ in ("xcomp", "advcl") and child.lower_ in STYLE_PLACES:
+        if child.dep_ in ("xcomp", "advcl") and child.lower_ in words.style_places:
             if any(c.lower_ == "to" for c in child.children):
                 return child.lower_
     return None
@@ -570,7 +523,7 @@ def _favourites(sentence: Span) -> list[ExtractedFact]:
     return found
 
 
-def _size_value(item: Token) -> str | None:
+def _size_value(item: Token, words: FactWords) -> str | None:
     """The size next to a size item: "56 cm frame", "medium jersey", "size 43 shoes"."""
     candidates = list(item.children)
     if item.head.lemma_ == "size":
@@ -593,8 +546,8 @@ def _size_value(item: Token) -> str | None:
             if plural and not unit and word.dep_ == "nummod" and _number(word.text) <= 10:
                 continue  # "2 jerseys" counts jerseys
             return f"{word.text} {unit}".strip()
-        if word.lower_ in SIZE_WORDS and word.dep_ in ("compound", "amod", "attr", "acomp"):
-            return SIZE_WORDS[word.lower_]
+        if word.lower_ in words.size_words and word.dep_ in ("compound", "amod", "attr", "acomp"):
+            return words.size_words[word.lower_]
     return None
 
 
@@ -605,16 +558,16 @@ def _number(text: str) -> float:
         return 0.0
 
 
-def _sizes(sentence: Span) -> list[ExtractedFact]:
+def _sizes(sentence: Span, words: FactWords) -> list[ExtractedFact]:
     if not any(word.lower_ in ("i", "my", "me") for word in sentence):
         return []
     if sentence.text.rstrip().endswith("?") or any(w.dep_ == "neg" for w in sentence):
         return []
     found: list[ExtractedFact] = []
     for token in sentence:
-        key = SIZE_ITEMS.get(token.lemma_.lower()) or SIZE_ITEMS.get(token.lower_)
+        key = words.size_items.get(token.lemma_.lower()) or words.size_items.get(token.lower_)
         if key and token.pos_ == "NOUN":
-            value = _size_value(token)
+            value = _size_value(token, words)
             if value:
                 found.append(ExtractedFact("size", value, key=key, confidence=0.75))
     return found
@@ -734,9 +687,9 @@ def facts_of(doc: Doc, words: FactWords = NO_WORDS) -> list[ExtractedFact]:
         for finder in (
             _names,
             partial(_bikes, words=words),
-            _styles,
+            partial(_styles, words=words),
             _favourites,
-            _sizes,
+            partial(_sizes, words=words),
             _aspirations,
         ):
             for fact in finder(sentence):

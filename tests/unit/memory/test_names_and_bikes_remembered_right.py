@@ -124,8 +124,11 @@ def test_a_form_s_bike_is_kept_only_when_it_names_a_bike(
 def test_the_shop_s_words_come_from_its_business_file(fact_words: FactWords) -> None:
     assert fact_words.bike_makes and fact_words.not_bikes and fact_words.bike_words
     assert "hybrid" in fact_words.bike_kinds  # a kind of bike of vocabulary.bike_kinds
+    assert fact_words.styles["gravel"] == "gravel riding"  # vocabulary.riding
+    assert fact_words.size_items["glove"] == "gloves"  # vocabulary.sizes
+    # A shop without those sections (the café example) keeps no bike, style or size.
     none = FactExtractor(nlp=None, words=FactWords())
-    assert none.words.bike_makes == frozenset()
+    assert none.words.bike_makes == frozenset() and not none.words.styles
 
 
 @pytest.mark.parametrize(
