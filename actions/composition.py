@@ -23,7 +23,7 @@ from voice.business import Business
 if TYPE_CHECKING:
     from actions.shop_records import RepairBookings
     from memory.agents import AgentAccounts
-    from memory.facts import FactExtractor
+    from memory.facts import FactExtractor, FactWords
     from memory.store import MemoryStore
     from voice.say_yes import SayYesRules
     from voice.tone import ToneGuard
@@ -110,12 +110,19 @@ class ActionServices:
     def fact_extractor(self) -> FactExtractor:
         """What finds facts (a goal) in a customer's words; its language pipeline loads on
         first use (synchronous: seconds)."""
-        from memory.facts import FactExtractor
+        from memory.facts import FactExtractor, FactWords
 
+        words = FactWords.of(self.business().vocabulary)
         with self._lock:
             if self._fact_extractor is None:
-                self._fact_extractor = FactExtractor()
+                self._fact_extractor = FactExtractor(words=words)
             return self._fact_extractor
+
+    def fact_words(self) -> FactWords:
+        """The business file's words for what a customer's bike is."""
+        from memory.facts import FactWords
+
+        return FactWords.of(self.business().vocabulary)
 
     def rules_guard(self) -> ToneGuard:
         """The tone guard on its rules alone, for the text actions build (see

@@ -2,7 +2,10 @@
 
 "no, my bike is a Trek" replaces every bike the memory holds with the Trek; "forget my bike"
 deletes the bike and its history and nothing else. The slots that show the fact in this chat
-follow, so "what do you know about me" shows the corrected fact straight away. A message that
+follow, so "what do you know about me" shows the corrected fact straight away; a forgotten
+fact leaves no slot that shows it (the kind's own slots, and the customer's words kept in
+`preferences` and `aspirations` that name it), so it cannot come back with a slot carried
+over to the next session either. A message that
 names no kind of fact is answered with an example of what to say, never a guess.
 """
 
@@ -24,18 +27,26 @@ from voice.items import as_said
 FORGET_INTENT = "forget_fact"
 # The chat's slots that show each kind of fact (cleared or set with it).
 SHOWN_IN = {
-    "bike": ("known_bike", "repair_bike"),
+    "bike": ("known_bike", "repair_bike", "bike_type"),
     "name": ("customer_name",),
     "aspiration": ("aspiration", "aspirations"),
     "reference": ("order_id", "return_order_id"),
 }
+# Slots of a kind that a correction empties rather than fills (a form's answer, a kind of
+# bike said in this chat, the list of goals).
+CLEARED_ON_CORRECTION = frozenset({"repair_bike", "bike_type", "aspirations", "return_order_id"})
+# Slots that may hold what the customer named (a product, their own words), cleared or
+# trimmed when they hold a forgotten value.
+MAY_NAME_IT = ("product",)
+WORDS_KEPT_IN = ("preferences", "aspirations")
 # Kept in this chat only: an order or repair reference is the shop's record, not a fact the
 # memory keeps about the customer.
 CHAT_ONLY = frozenset({"reference"})
 
 
-def apply_change(store: Any, sender_id: str, change: FactChange) -> bool:
-    """Correct or forget the fact in memory (synchronous: run it in a worker thread)."""
+def apply_change(store: Any, sender_id: str, change: FactChange) -> tuple[str, ...]:
+    """Correct or forget the fact in memory (synchronous: run it in a worker thread); the
+    values forgotten (none for a correction)."""
     from memory.records import ExtractedFact
 
     card = store.cards.card_for_sender(sender_id)
@@ -43,10 +54,36 @@ def apply_change(store: Any, sender_id: str, change: FactChange) -> bool:
         card.customer_id if card is not None else store.customers.customer_for_sender(sender_id)
     )
     if change.value is None:
+        values = held_values(card, change) if card is not None else ()
         store.facts.forget_facts(customer, change.kind, change.key or None)
-    else:
-        store.facts.correct_fact(customer, ExtractedFact(change.kind, change.value, key=change.key))
-    return True
+        return values
+    store.facts.correct_fact(customer, ExtractedFact(change.kind, change.value, key=change.key))
+    return ()
+
+
+def held_values(card: Any, change: FactChange) -> tuple[str, ...]:
+    """The values of the fact's kind that the card shows (what forgetting it removes)."""
+    if change.kind == "name":
+        return (str(card.name),) if card.name else ()
+    if change.kind == "aspiration":
+        return tuple(str(goal) for goal in card.aspirations)
+    return tuple(
+        str(fact.value)
+        for fact in card.preferences
+        if fact.kind == change.kind and (not change.key or fact.key == change.key)
+    )
+
+
+def _said(text: str) -> str:
+    return " ".join(str(text).lower().split())
+
+
+def naming(value: Any, forgotten: tuple[str, ...]) -> bool:
+    """Whether a slot's value names one of the forgotten values (or is named by it)."""
+    said = _said(value)
+    return bool(said) and any(
+        _said(gone) and (_said(gone) in said or said in _said(gone)) for gone in forgotten
+    )
 
 
 def tidy(change: FactChange, shop: Business) -> FactChange:
@@ -60,14 +97,30 @@ def tidy(change: FactChange, shop: Business) -> FactChange:
     return FactChange(change.kind, change.key, value)
 
 
-def slots_after(change: FactChange) -> Events:
-    """This chat's slots that show the fact: the new value, or nothing once forgotten."""
+def slots_after(
+    change: FactChange, tracker: Tracker | None = None, forgotten: tuple[str, ...] = ()
+) -> Events:
+    """This chat's slots that show the fact: the new value, or nothing once forgotten (with
+    the `forgotten` values wherever this chat's slots still hold them)."""
     events: Events = []
     for slot in SHOWN_IN.get(change.kind, ()):
-        if change.value is None or slot in ("repair_bike", "aspirations", "return_order_id"):
+        if change.value is None or slot in CLEARED_ON_CORRECTION:
             events.append(SlotSet(slot, [] if slot == "aspirations" else None))
         else:
             events.append(SlotSet(slot, change.value))
+    if change.value is not None or tracker is None or not forgotten:
+        return events
+    changed = {event["name"] for event in events}
+    for slot in MAY_NAME_IT:
+        if slot not in changed and naming(tracker.get_slot(slot), forgotten):
+            events.append(SlotSet(slot, None))
+    for slot in WORDS_KEPT_IN:
+        kept = tracker.get_slot(slot)
+        if slot in changed or not isinstance(kept, list):
+            continue
+        left = [words for words in kept if not naming(words, forgotten)]
+        if len(left) < len(kept):
+            events.append(SlotSet(slot, left))
     return events
 
 
@@ -92,10 +145,12 @@ class ActionChangeFact(ShopAction):
             change = FactChange(change.kind, value=normalise_reference(change.value))
         else:
             change = tidy(change, shop)
-        done = change.kind in CHAT_ONLY or await base.with_memory(
-            apply_change, tracker.sender_id, change, conversation=tracker.sender_id
-        )
-        if not done:
+        forgotten: tuple[str, ...] | None = ()
+        if change.kind not in CHAT_ONLY:
+            forgotten = await base.with_memory(
+                apply_change, tracker.sender_id, change, conversation=tracker.sender_id
+            )
+        if forgotten is None:
             dispatcher.utter_message(response="utter_fact_change_memory_down")
             return []
         if change.value is None:
@@ -106,4 +161,4 @@ class ActionChangeFact(ShopAction):
                 value=change.value,
                 size_of=change.key or "",
             )
-        return slots_after(change)
+        return slots_after(change, tracker, forgotten)

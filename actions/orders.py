@@ -46,6 +46,7 @@ from actions.ownership import (
 )
 from actions.shop import BUY_ACTION, about_the_product_before, repair_ready, shop_records
 from actions.shop_records import OrderRecord, normalise_reference
+from memory.facts import FactWords, names_a_bike
 from voice.business import Business, RepairService, Vocabulary
 from voice.say_yes import Request
 
@@ -177,10 +178,14 @@ def rush_request(shop: Business, problem: str, drop_off: dt.date, needed: dt.dat
     return Request("rush_repair", facts)
 
 
-def remember_bike(store: Any, sender_id: str, bike: str) -> None:
-    """Keep the booked bike as a fact about the customer (synchronous: a worker thread)."""
+def remember_bike(store: Any, sender_id: str, bike: str, words: FactWords) -> bool:
+    """Keep the booked bike as a fact about the customer when the words name a bike (a
+    "thx" or "back wheel is all buckled" that reached the form is no bike); synchronous: a
+    worker thread. Whether it was kept."""
     from memory.records import ExtractedFact
 
+    if not names_a_bike(bike, words, model=True):
+        return False
     customer_id = store.customers.customer_for_sender(sender_id)
     store.facts.record_fact(
         customer_id,
@@ -188,6 +193,7 @@ def remember_bike(store: Any, sender_id: str, bike: str) -> None:
         source="form",
         exchange_id=store.exchanges.latest_customer_exchange(sender_id),  # the evidence
     )
+    return True
 
 
 def reference_in_message(tracker: Tracker) -> str | None:
@@ -503,8 +509,11 @@ class ActionSubmitRepair(ShopAction):
         if not bike_known:
             return [SlotSet("order_id", reference), *cleared]
         # The bike is remembered, so the next booking asks "same bike as last time?".
+        words = (await base.services()).fact_words()
+        if not names_a_bike(bike, words, model=True):
+            return [SlotSet("order_id", reference), *cleared]
         await base.with_memory(
-            remember_bike, tracker.sender_id, bike, conversation=tracker.sender_id
+            remember_bike, tracker.sender_id, bike, words, conversation=tracker.sender_id
         )
         return [SlotSet("order_id", reference), SlotSet("known_bike", bike), *cleared]
 

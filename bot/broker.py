@@ -24,7 +24,7 @@ import memory
 from bot import composition, metrics
 from bot.exchange_feed import ExchangePublisher
 from bot.settings import ROOT
-from memory.facts import FactExtractor
+from memory.facts import NO_WORDS, FactExtractor, FactWords
 from memory.ingest import (
     ACTION_KEY,
     TRANSIENT_ERRORS,
@@ -70,10 +70,12 @@ class MemoryEventBroker(EventBroker):
         extract_facts: bool = True,
         store: MemoryStore | None = None,
         publisher: ExchangePublisher | None = None,
+        fact_words: FactWords = NO_WORDS,
     ) -> None:
         """`store`: the memory to write to (the composition root's, sharing its engine with
         the process's other components); by default one of its own at `database_url`.
-        `publisher`: publish the events to RabbitMQ instead of writing them (no store then)."""
+        `publisher`: publish the events to RabbitMQ instead of writing them (no store then).
+        `fact_words`: the business file's words for bikes, for the facts in form values."""
         self.database_url = database_url
         self.publisher = publisher
         self._last_action: OrderedDict[str, str] = OrderedDict()
@@ -89,11 +91,11 @@ class MemoryEventBroker(EventBroker):
             self.worker.start()
             return
         if store is None:
-            extractor = FactExtractor() if extract_facts else None
+            extractor = FactExtractor(words=fact_words) if extract_facts else None
             store = MemoryStore(database_url, rules=rules, fact_extractor=extractor)
         self.store = store
         load_language = getattr(store.context.fact_extractor, "load", None)
-        ingestor = EventIngestor(store)
+        ingestor = EventIngestor(store, fact_words=fact_words)
 
         def prepare() -> None:
             memory.migrate(database_url)
@@ -125,11 +127,12 @@ class MemoryEventBroker(EventBroker):
         extract = str(broker_config.kwargs.get("extract_facts", "true")).lower() != "false"
 
         def build() -> MemoryEventBroker:
-            extractor = FactExtractor() if extract else None
-            if extractor is None:
-                return cls(url, outbox, services.rules, extract, store=services.memory(url))
-            store = services.memory_with_facts(url, extractor)
-            return cls(url, outbox, services.rules, extract, store=store)
+            words = services.fact_words()
+            if not extract:
+                store = services.memory(url)
+                return cls(url, outbox, services.rules, extract, store=store, fact_words=words)
+            store = services.memory_with_facts(url, services.fact_extractor())
+            return cls(url, outbox, services.rules, extract, store=store, fact_words=words)
 
         return await asyncio.to_thread(build)
 

@@ -39,6 +39,7 @@ PYTEST_WORKERS = (
 # handlers take (settings, args). Imported lazily so that `--help` stays fast.
 COMMAND_MODULES: tuple[str, ...] = (
     "bot.nlu_check",
+    "bot.facts_check",
     "bot.content_check",
     "bot.evaluation_report",
     "bot.candidate",

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from bot.health import RecentChecks
     from bot.live_state import LiveState
     from memory.agents import AgentAccounts
+    from memory.facts import FactExtractor as Extractor
+    from memory.facts import FactWords
     from memory.rules import RelationshipRules
     from memory.store import FactExtractor, MemoryStore
     from voice.business import Business
@@ -68,6 +70,22 @@ class ServerServices:
         return MemoryStore(
             shared.engine, rules=self.rules, fact_extractor=extractor, clock=shared.context.clock
         )
+
+    def fact_words(self) -> FactWords:
+        """The business file's words for what a customer's bike is (none when the file
+        cannot be read)."""
+        from memory.facts import NO_WORDS, FactWords
+
+        shop = self.business()
+        return FactWords.of(shop.vocabulary) if shop is not None else NO_WORDS
+
+    def fact_extractor(self) -> Extractor:
+        """What finds facts in customer messages (the event broker's, the memory workers' and
+        `facts-check`'s), with the business file's words; its language pipeline loads on
+        first use."""
+        from memory.facts import FactExtractor
+
+        return FactExtractor(words=self.fact_words())
 
     def agents(self, database_url: str = "") -> AgentAccounts:
         """The agents' accounts and presence, on the memory's database."""

@@ -142,7 +142,10 @@ def command_consume(config: Settings, args: argparse.Namespace) -> None:
         memory.migrate(config.database_url)
     except memory.MemoryUnavailable as error:
         raise CommandFailed(str(error)) from None
-    extractor = None if args.no_facts else FactExtractor()
+    from bot import composition
+
+    words = composition.compose(config).fact_words()
+    extractor = None if args.no_facts else FactExtractor(words=words)
     store = MemoryStore(
         config.database_url,
         rules=RelationshipRules.from_mapping(config.raw),
@@ -150,7 +153,7 @@ def command_consume(config: Settings, args: argparse.Namespace) -> None:
     )
     if extractor is not None:
         extractor.load()  # now, not while the first event waits
-    ingestor = EventIngestor(store)
+    ingestor = EventIngestor(store, fact_words=words)
     prefetch = args.prefetch or config.consumer_prefetch
 
     async def run() -> None:

@@ -27,7 +27,13 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from memory import services
 from memory.db import MemoryUnavailable
-from memory.facts import DEFAULT_SLOT_FACTS, facts_from_slots
+from memory.facts import (
+    DEFAULT_SLOT_FACTS,
+    NO_WORDS,
+    FactWords,
+    facts_from_slots,
+    names_the_customer,
+)
 from memory.files import private_file
 from memory.privacy import forget_sender
 from memory.records import TYPED_KEY, Exchange
@@ -91,9 +97,14 @@ class EventIngestor:
 
     store: MemoryStore
     slot_facts: Mapping[str, tuple[str, str]] = DEFAULT_SLOT_FACTS
+    fact_words: FactWords = NO_WORDS  # the shop's words for bikes (business.yml)
     # Each conversation's latest customer message in the stream (its event id): the evidence
     # of the form answers that follow it. Events arrive in order, so this needs no clock.
     _latest_message: OrderedDict[str, str] = field(default_factory=OrderedDict, repr=False)
+    # ... and its words, which say whether a name the language model took from it is the
+    # customer's ("Dave here") or someone else's ("it's for my son Tom"). Kept in this process
+    # only, for as many conversations as the ids.
+    _latest_text: OrderedDict[str, str] = field(default_factory=OrderedDict, repr=False)
 
     def ingest(self, event: Mapping[str, Any]) -> bool:
         """Write what the event means for memory; True when something new was written."""
@@ -103,6 +114,7 @@ class EventIngestor:
             return False
         if kind == FORGET_SENDER:
             self._latest_message.pop(sender, None)
+            self._latest_text.pop(sender, None)
             forgotten = forget_sender(self.store, sender)
             logger.info("memory: forgot conversation %s (%d customers)", sender, len(forgotten))
             return bool(forgotten)
@@ -110,7 +122,16 @@ class EventIngestor:
             self.store.exchanges.start_conversation(sender, _time(event), event_id(event))
             return True
         if kind == "slot":
-            facts = facts_from_slots({str(event.get("name")): event.get("value")}, self.slot_facts)
+            facts = facts_from_slots(
+                {str(event.get("name")): event.get("value")}, self.slot_facts, self.fact_words
+            )
+            extract = self.store.context.fact_extractor
+            said = self._latest_text.get(sender)
+            facts = [
+                fact
+                for fact in facts
+                if fact.kind != "name" or names_the_customer(fact.value, said, extract)
+            ]
             if not facts:
                 return False
             customer = self.store.customers.customer_for_sender(sender, _time(event))
@@ -127,8 +148,12 @@ class EventIngestor:
         if exchange.speaker == "customer":
             self._latest_message[sender] = exchange.event_id
             self._latest_message.move_to_end(sender)
+            self._latest_text[sender] = exchange.text or ""
+            self._latest_text.move_to_end(sender)
             if len(self._latest_message) > REMEMBERED_CONVERSATIONS:
                 self._latest_message.popitem(last=False)
+            if len(self._latest_text) > REMEMBERED_CONVERSATIONS:
+                self._latest_text.popitem(last=False)
         return written
 
     def _evidence(self, sender: str, at: datetime) -> int | None:

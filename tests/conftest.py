@@ -47,3 +47,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     groups = _worker_groups(items)
     for item in items:
         item.add_marker(pytest.mark.xdist_group(groups[item.nodeid.split("::", 1)[0]]))
+
+
+@pytest.fixture(scope="session")
+def fact_words():  # type: ignore[no-untyped-def]
+    """The sample shop's words for what a customer's bike is (business.yml), as the composition
+    roots hand them to the fact extractor."""
+    from pathlib import Path
+
+    from memory.facts import FactWords
+    from voice import business
+
+    return FactWords.of(business.load(Path(__file__).parents[1] / "business.yml").vocabulary)

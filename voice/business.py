@@ -261,6 +261,22 @@ class Vocabulary:
     # Words that ask how hard or how long the rides just listed are ("ok for a beginner?").
     level_question: tuple[str, ...] = ()
     distance_question: tuple[str, ...] = ()
+    # What the memory may keep as the customer's bike (`bikes:`): nouns that are a bike
+    # ("bike", "mtb"), makes and models of bike, and words that never name one (a part, a
+    # fault, a thanks).
+    bike_words: tuple[str, ...] = ()
+    bike_makes: tuple[str, ...] = ()
+    not_bikes: tuple[str, ...] = ()
+    # How customers say they ride (`riding:`), each word -> the riding style remembered: kinds
+    # of riding ("gravel"), verbs ("commute"), where they ride to ("work"), riders ("roadie").
+    riding_styles: dict[str, str] = field(default_factory=dict)
+    riding_verbs: dict[str, str] = field(default_factory=dict)
+    riding_places: dict[str, str] = field(default_factory=dict)
+    riders: dict[str, str] = field(default_factory=dict)
+    # Sizes remembered (`sizes:`): the item -> its key ("glove" -> "gloves"), a size's word
+    # -> the size ("medium" -> "M").
+    size_items: dict[str, str] = field(default_factory=dict)
+    size_words: dict[str, str] = field(default_factory=dict)
 
     def bike_kind(self, name: str | None) -> Term | None:
         """The kind of bike a word names, by its name or one of its spellings."""
@@ -960,6 +976,9 @@ _VOCABULARY_KEYS = (
     "reserve_question",
     "level_question",
     "distance_question",
+    "bikes",
+    "riding",
+    "sizes",
 )
 
 
@@ -988,6 +1007,26 @@ def _amounts(reader: _Reader, node: CommentedMap, key: str, path: str) -> dict[s
     return {
         str(word).strip().lower(): reader.number(amounts, word, f"{path}.{key}") for word in amounts
     }
+
+
+def _word_maps(
+    reader: _Reader, node: CommentedMap, key: str, parts: tuple[str, ...]
+) -> dict[str, dict[str, str]]:
+    """A section of word -> meaning mappings (`riding: {styles: {gravel: gravel riding}}`)."""
+    if key not in node:
+        return {}
+    path = f"vocabulary.{key}"
+    section = reader.mapping(node, key, path)
+    reader.keys(section, path, (), parts)
+    found: dict[str, dict[str, str]] = {}
+    for part in parts:
+        if part not in section:
+            continue
+        words = reader.mapping(section, part, f"{path}.{part}")
+        found[part] = {
+            str(word).strip().lower(): reader.text(words, word, f"{path}.{part}") for word in words
+        }
+    return found
 
 
 def _vocabulary(reader: _Reader, root: CommentedMap) -> Vocabulary:
@@ -1019,7 +1058,24 @@ def _vocabulary(reader: _Reader, root: CommentedMap) -> Vocabulary:
         currency_words = reader.tags(money, "words", path)
     yes_words, yes_also = _plain_answer(reader, node, "plain_yes")
     no_words, no_also = _plain_answer(reader, node, "plain_no")
+    bikes: dict[str, tuple[str, ...]] = {}
+    if "bikes" in node:
+        path = "vocabulary.bikes"
+        said = reader.mapping(node, "bikes", path)
+        reader.keys(said, path, (), ("words", "makes", "not_bikes"))
+        bikes = {key: reader.tags(said, key, path) for key in ("words", "makes", "not_bikes")}
+    riding = _word_maps(reader, node, "riding", ("styles", "verbs", "places", "riders"))
+    sizes = _word_maps(reader, node, "sizes", ("items", "words"))
     return Vocabulary(
+        riding_styles=riding.get("styles", {}),
+        riding_verbs=riding.get("verbs", {}),
+        riding_places=riding.get("places", {}),
+        riders=riding.get("riders", {}),
+        size_items=sizes.get("items", {}),
+        size_words=sizes.get("words", {}),
+        bike_words=bikes.get("words", ()),
+        bike_makes=bikes.get("makes", ()),
+        not_bikes=bikes.get("not_bikes", ()),
         bike_kinds=_terms(reader, node, "bike_kinds", needs_intent=False),
         purposes=_terms(reader, node, "purposes", needs_intent=False),
         budget=budget,

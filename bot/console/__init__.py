@@ -110,6 +110,7 @@ class ConsoleInput(InputChannel):
             shop_timezone=zone,
             shop_locale=locale,
             tone_guard=services.tone_guard,
+            fact_words=services.fact_words(),
         )
         # The trainers' review inbox (bot/review), over the same memory database.
         inbox = review.build(config, store.engine, shop)

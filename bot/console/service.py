@@ -18,7 +18,7 @@ from bot.console.reasons import reason_lines, reason_words
 from bot.console.suggestion import used_suggestion
 from memory import services
 from memory.agents import AgentAccounts
-from memory.facts import names_a_bike
+from memory.facts import NO_WORDS, FactWords, names_a_bike
 from memory.handoffs import Handoff, HandoffError
 from memory.repositories.handoffs import HandoffRepository
 from memory.rules import Reason
@@ -56,8 +56,11 @@ class ConsoleService:
         shop_timezone: str = "",
         shop_locale: str = "en",
         tone_guard: Callable[[], Any] | None = None,
+        fact_words: FactWords = NO_WORDS,
     ) -> None:
         self.store = store
+        # The business file's words for what a customer's bike is (memory/facts.py).
+        self.fact_words = fact_words
         self.shift = shift or ShiftRecords(store.engine, clock=store.context.clock)
         self.canned = [reply.as_json() for reply in canned]
         self.shop_timezone = shop_timezone
@@ -202,11 +205,12 @@ class ConsoleService:
             ):
                 promises.append(promise)
         shown["promises_due"] = promises
-        # A bike remembered before the memory knew better ("new bike") names no bike.
+        # A bike remembered before the memory knew better ("new bike", "thx") names no bike.
         shown["preferences"] = [
             fact
             for fact in shown.get("preferences") or []
-            if fact.get("kind") != "bike" or names_a_bike(str(fact.get("value") or ""))
+            if fact.get("kind") != "bike"
+            or names_a_bike(str(fact.get("value") or ""), self.fact_words)
         ]
         return shown
 

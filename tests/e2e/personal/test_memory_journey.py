@@ -120,3 +120,42 @@ def test_a_customer_the_bot_remembers_right(bot: Any) -> None:
         assert any(text.endswith(f"about: {question}") for text in promises)
     finally:
         print("\n".join(transcript))
+
+
+def test_a_name_said_in_passing_and_a_forgotten_bike_are_remembered_right(bot: Any) -> None:
+    sender = "memory-journey-dave"
+    transcript: list[str] = []
+
+    def say(text: str) -> str:
+        reply = bot.say(sender, text)
+        transcript.append(f"Customer: {text}")
+        transcript.extend(f"Bot: {line}" for line in reply.splitlines() if line)
+        return reply
+
+    def known() -> str:
+        bot.wait_for_memory(sender)  # the facts of the messages before are in memory
+        return say("/what_do_you_know")
+
+    try:
+        say("Dave here")
+        assert "• Your name: Dave" in known()
+        say("I ride a Trek to work")
+        assert "Trek" in known()
+        assert "forgotten your bike" in say("forget my bike")
+        after = known()
+        assert "Trek" not in after and "• Your name: Dave" in after
+        bot.wait_for_memory(sender)
+        transcript.append("\n--- next visit ---")
+        bot.say(sender, "/session_start")
+        next_visit = known()
+        # Neither the memory nor a slot carried over brings the bike back.
+        assert "Trek" not in next_visit and "• Your name: Dave" in next_visit
+        store = MemoryStore(bot.memory)
+        try:
+            card = store.cards.card_for_sender(sender)
+            assert card is not None and card.name == "Dave"
+            assert [fact for fact in card.preferences if fact.kind == "bike"] == []
+        finally:
+            store.close()
+    finally:
+        print("\n".join(transcript))

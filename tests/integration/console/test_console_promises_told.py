@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 from bot.console.service import ConsoleService
 from memory import services
+from memory.facts import FactWords
 from memory.handoffs import escalate, memory_promise
 from memory.records import ExtractedFact
 from memory.store import MemoryStore
@@ -103,11 +104,16 @@ def test_the_bots_check_in_waits_for_us_in_the_customers_words_once(console_db: 
     assert [p["text"] for p in card["promises_due"]] == [sentence]
 
 
-def test_a_bike_remembered_as_new_bike_is_not_shown_as_a_bike(console_db: str) -> None:
+def test_a_bike_remembered_as_new_bike_is_not_shown_as_a_bike(
+    console_db: str, fact_words: FactWords
+) -> None:
     store = MemoryStore(console_db, clock=Clock())
-    service = ConsoleService(store)
+    service = ConsoleService(store, fact_words=fact_words)
     customer = store.customers.customer_for_sender("kim")
     store.facts.record_fact(customer, ExtractedFact("bike", "new bike"), source="message")
+    # Remembered wrongly before the memory knew better: a thanks, a fault.
+    store.facts.record_fact(customer, ExtractedFact("bike", "thx"), source="form")
+    store.facts.record_fact(customer, ExtractedFact("bike", "back wheel is all buckled"), "form")
     store.facts.record_fact(customer, ExtractedFact("riding_style", "commuting"), source="message")
     card = service.card("kim")
     assert card is not None

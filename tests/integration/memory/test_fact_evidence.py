@@ -160,3 +160,33 @@ def test_a_forgotten_customer_who_returns_is_new_with_no_leftover_count(store):
     card = store.cards.card_for_sender("web-1")
     assert card.visits == 1
     assert store.facts.facts(card.customer_id, include_history=True) == []
+
+
+def test_a_name_the_language_model_took_is_kept_only_when_it_is_the_customer_s(
+    memory_url, fact_words
+):
+    from memory.facts import FactExtractor
+
+    extractor = FactExtractor(words=fact_words)
+    store = MemoryStore(memory_url, clock=lambda: START, fact_extractor=extractor)
+    try:
+        ingest = EventIngestor(store, fact_words=fact_words)
+        stamp = START.timestamp()
+        for sender, text, name in (
+            ("web-son", "it's for my son Tom", "Tom"),
+            ("web-dave", "Dave here", "Dave"),
+        ):
+            ingest.ingest({"event": "user", "sender_id": sender, "text": text, "timestamp": stamp})
+            ingest.ingest(
+                {
+                    "event": "slot",
+                    "sender_id": sender,
+                    "name": "customer_name",
+                    "value": name,
+                    "timestamp": stamp + 1,
+                }
+            )
+        assert store.cards.card_for_sender("web-son").name is None
+        assert store.cards.card_for_sender("web-dave").name == "Dave"
+    finally:
+        store.close()

@@ -31,7 +31,11 @@ async def test_a_corrected_bike_replaces_the_remembered_one_as_said(
     assert (customer, fact.kind, fact.value) == (7, "bike", "Cannondale Topstone")
     assert said(dispatcher) == ["utter_fact_corrected_bike"]
     assert dispatcher.messages[0]["value"] == "Cannondale Topstone"
-    assert slots(events) == {"known_bike": "Cannondale Topstone", "repair_bike": None}
+    assert slots(events) == {
+        "known_bike": "Cannondale Topstone",
+        "repair_bike": None,
+        "bike_type": None,
+    }
 
 
 async def test_forgetting_the_bike_forgets_only_the_bike(
@@ -48,7 +52,36 @@ async def test_forgetting_the_bike_forgets_only_the_bike(
     assert memory.forgotten == [(7, "bike")]
     assert memory.corrected == []
     assert said(dispatcher) == ["utter_fact_forgotten_bike"]
-    assert slots(events) == {"known_bike": None, "repair_bike": None}
+    assert slots(events) == {"known_bike": None, "repair_bike": None, "bike_type": None}
+
+
+async def test_a_forgotten_bike_leaves_no_slot_that_would_show_it_again(
+    monkeypatch: pytest.MonkeyPatch, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    # "what do you know about me" shows these slots, and `preferences` is carried over to the
+    # next session: a bike forgotten in memory must not live on in them.
+    memory = FakeMemory(card())
+    use_memory(monkeypatch, memory)
+    tracker = make_tracker(
+        "forget_fact",
+        "forget my bike",
+        slots={
+            "known_bike": "Trek FX 3",
+            "bike_type": "hybrid",
+            "product": "trek fx 3",
+            "preferences": ["I ride my Trek FX 3 to work", "I prefer early rides"],
+            "customer_name": "Sam",
+        },
+    )
+    events = await ActionChangeFact().run(dispatcher, tracker, domain)
+    assert memory.forgotten == [(7, "bike")]
+    assert slots(events) == {
+        "known_bike": None,
+        "repair_bike": None,
+        "bike_type": None,
+        "product": None,
+        "preferences": ["I prefer early rides"],
+    }
 
 
 async def test_a_correction_that_names_no_fact_asks_with_an_example(

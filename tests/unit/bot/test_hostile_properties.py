@@ -136,8 +136,8 @@ def test_any_event_from_the_broker_is_an_exchange_or_nothing(event: dict) -> Non
 
 
 @pytest.fixture(scope="module")
-def extractor() -> FactExtractor:
-    facts = FactExtractor()
+def extractor(fact_words) -> FactExtractor:
+    facts = FactExtractor(words=fact_words)
     facts.load()
     return facts
 

@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
-def extractor() -> FactExtractor:
-    return FactExtractor()
+def extractor(fact_words) -> FactExtractor:
+    return FactExtractor(words=fact_words)
 
 
 def training_messages() -> list[str]:
@@ -32,7 +32,7 @@ def test_a_message_turned_away_states_no_fact_when_parsed_in_full(
     assert len(messages) > 1000 and len(turned_away) > 300  # the check is exercised
     with_facts = {}
     for text in turned_away:
-        facts = [(fact.kind, fact.value) for fact in facts_of(extractor.nlp(text))]
+        facts = [(fact.kind, fact.value) for fact in facts_of(extractor.nlp(text), extractor.words)]
         if facts:
             with_facts[text] = facts
     assert with_facts == {}

@@ -16,8 +16,8 @@ from memory.store import MemoryStore
 
 
 @pytest.fixture(scope="module")
-def extractor() -> FactExtractor:
-    return FactExtractor()
+def extractor(fact_words) -> FactExtractor:
+    return FactExtractor(words=fact_words)
 
 
 def test_a_fallback_message_s_name_bike_and_riding_are_kept_with_their_evidence(

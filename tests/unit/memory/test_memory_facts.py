@@ -9,8 +9,8 @@ from memory.records import ExtractedFact
 
 
 @pytest.fixture(scope="module")
-def extract():
-    extractor = FactExtractor()
+def extract(fact_words):
+    extractor = FactExtractor(words=fact_words)
     return lambda text: [(fact.kind, fact.key, fact.value) for fact in extractor(text)]
 
 
