@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from bot import facts_check
-from bot.facts_check import FactsFileError, Sentence, load_sentences, matches, score
+from bot.facts_check import (
+    FactsFileError,
+    Sentence,
+    load_sentences,
+    matches,
+    score,
+    style_namer,
+)
 from memory.facts import FactExtractor, FactWords
 
 
@@ -28,6 +35,7 @@ class Kept:
         ("Boardman", "Boardman hybrid", True),  # one contains the other
         ("thx", "Boardman hybrid", False),
         ("the", "Trek", False),
+        ("54 cm", "54cm", True),  # the same without spaces
         ("", "", False),
     ],
 )
@@ -88,3 +96,36 @@ def test_the_extraction_on_the_development_set_stays_at_its_floor(fact_words: Fa
     assert overall.precision >= 0.97 and overall.recall >= 0.88
     assert result.by_kind["name"].recall >= 0.9 and result.by_kind["name"].wrong == 0
     assert result.by_kind["bike"].wrong == 0 and result.by_kind["bike"].recall >= 0.85
+
+
+def test_a_riding_style_said_in_the_customers_words_matches_the_shops_name_for_it() -> None:
+    named = style_namer([{"crit": "racing"}, {"commute": "commuting"}, {"work": "commuting"}])
+    assert named("crits") == "racing"
+    assert named("cycle to work") == "commuting"
+    assert named("commuter") == "commuting"
+    assert named("school run") is None
+    kept = {"I race crits": [Kept("riding_style", "racing")]}
+    sentences = [Sentence("I race crits", (("riding_style", "crits"),))]
+    assert score(sentences, lambda text: kept[text]).overall.wrong == 1
+    result = score(sentences, lambda text: kept[text], named)
+    assert (result.overall.kept_right, result.overall.wrong) == (1, 0)
+
+
+def test_the_extraction_on_the_held_out_set_stays_at_its_floor(fact_words: FactWords) -> None:
+    """tests/memory/facts_held_out.yml was written outside the team before the extraction was
+    tuned, and is never tuned on. First measure (2026-11-27, after that morning's work):
+    precision 0.89, recall 0.31, 7 wrong facts in 277 sentences (before that work: 0.87, 0.23,
+    6). The floor is that measure: remembering wrongly must not grow."""
+    from voice import business
+
+    shop = business.load(facts_check.ROOT / "business.yml")
+    words = shop.vocabulary
+    named = style_namer(
+        [words.riding_styles, words.riding_verbs, words.riding_places, words.riders]
+    )
+    extractor = FactExtractor(words=fact_words)
+    result = score(load_sentences(facts_check.HELD_OUT_FILE), extractor.extract, named)
+    overall = result.overall
+    assert overall.wrong <= 7, facts_check.report(result, facts_check.HELD_OUT_FILE)
+    assert overall.precision >= 0.88 and overall.recall >= 0.30
+    assert result.by_kind["name"].wrong == 0
