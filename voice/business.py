@@ -19,6 +19,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from voice.dates import MONTHS, is_date_rule
 from voice.items import names_a_thing
 from voice.wording import Wording, valid_locale
 
@@ -217,6 +218,21 @@ class Term:
 
 
 @dataclass(frozen=True)
+class NamedDay:
+    """A day customers name ("boxing day", "bank holiday monday"): its name, the other ways
+    they write it, and its calendar rules (`voice.dates.date_by_rule`); the next date one of
+    the rules gives is the day meant."""
+
+    name: str
+    words: tuple[str, ...] = ()
+    dates: tuple[str, ...] = ()
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        return (self.name, *self.words)
+
+
+@dataclass(frozen=True)
 class Budget:
     """Budget words: `cheap`, `best`, `at_most` ("under") phrases, amounts said in words
     ("a couple of hundred"), and multipliers after a number ("2k", "1 grand")."""
@@ -247,6 +263,16 @@ class Vocabulary:
     # one of `yes_words` or `yes_also` (bot/typed_buttons.py).
     yes_words: tuple[str, ...] = ()
     yes_also: tuple[str, ...] = ()
+    # Days named by what they are ("new year's day", "easter monday"), for hours on that date.
+    named_days: tuple[NamedDay, ...] = ()
+    # Words before a day that make it the day to bring the bike in ("book it in for sat"), and
+    # words that make a day the day something happened ("it broke on sat"), not a drop-off.
+    drop_off_day: tuple[str, ...] = ()
+    happened: tuple[str, ...] = ()
+    # Rough times of a past purchase: a month's name (`name`) and the words that mean it ("in
+    # the summer"); and words that mean long ago, too long to say when ("ages ago").
+    rough_months: tuple[Term, ...] = ()
+    long_ago: tuple[str, ...] = ()
 
     def bike_kind(self, name: str | None) -> Term | None:
         """The kind of bike a word names, by its name or one of its spellings."""
@@ -939,6 +965,11 @@ _VOCABULARY_KEYS = (
     "days",
     "price_question",
     "plain_yes",
+    "named_days",
+    "drop_off_day",
+    "happened",
+    "rough_months",
+    "long_ago",
 )
 
 
@@ -1017,7 +1048,48 @@ def _vocabulary(reader: _Reader, root: CommentedMap) -> Vocabulary:
         price_question=reader.tags(node, "price_question", "vocabulary"),
         yes_words=yes_words,
         yes_also=yes_also,
+        named_days=_named_days(reader, node),
+        drop_off_day=reader.tags(node, "drop_off_day", "vocabulary"),
+        happened=reader.tags(node, "happened", "vocabulary"),
+        rough_months=_rough_months(reader, node),
+        long_ago=reader.tags(node, "long_ago", "vocabulary"),
     )
+
+
+def _named_days(reader: _Reader, node: CommentedMap) -> tuple[NamedDay, ...]:
+    """The `named_days` vocabulary: each day's name, spellings and calendar rules."""
+    days = []
+    for path, item in _items(reader, node, "named_days"):
+        path = f"vocabulary.{path}"
+        reader.keys(item, path, ("name", "dates"), ("words",))
+        rules = reader.tags(item, "dates", path)
+        for rule in rules:
+            if not is_date_rule(rule):
+                raise reader.fail(
+                    reader.line_of(item, "dates"),
+                    f'{path}.dates: {rule!r} is not a date rule ("12-24", "easter+1", '
+                    f'"last monday of may")',
+                )
+        days.append(
+            NamedDay(
+                name=reader.text(item, "name", path).lower(),
+                words=reader.tags(item, "words", path),
+                dates=rules,
+            )
+        )
+    return tuple(days)
+
+
+def _rough_months(reader: _Reader, node: CommentedMap) -> tuple[Term, ...]:
+    """The `rough_months` vocabulary: each name a month's."""
+    months = _terms(reader, node, "rough_months", needs_intent=False)
+    for index, month in enumerate(months):
+        if month.name not in MONTHS:
+            raise reader.fail(
+                reader.line_of(reader.sequence(node, "rough_months", "vocabulary"), index),
+                f"vocabulary.rough_months[{index}].name {month.name!r} is not a month's name",
+            )
+    return months
 
 
 def _days(reader: _Reader, node: CommentedMap) -> tuple[Term, ...]:

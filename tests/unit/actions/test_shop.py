@@ -216,3 +216,22 @@ async def test_a_weekday_that_is_not_the_dates_is_asked_back(
     assert said(dispatcher) == ["utter_day_and_date_disagree"]
     text = rendered(domain, dispatcher.messages[0])
     assert "Saturday 28 November" in text and "Sunday 29 November" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("do you open on new years day", "New Year's Day (Friday 1 January): closed"),
+        ("xmas eve opening times?", "Christmas Eve (Thursday 24 December): 09:00–13:00"),
+        ("are you open easter monday", "Monday 29 March: closed"),
+        ("what about bank holiday monday", "Monday 29 March: closed"),
+        ("open good friday?", "Good Friday (Friday 26 March): 10:00–16:00"),
+    ],
+)
+async def test_hours_of_a_named_day_are_that_dates(
+    dispatcher, domain, monkeypatch, text, line
+) -> None:
+    set_clock(monkeypatch, dt.datetime(2026, 11, 26, 21, 45))
+    await ActionTellHours().run(dispatcher, make_tracker("ask_hours", text), domain)
+    assert said(dispatcher) == ["utter_hours_day"]
+    assert line in dispatcher.messages[0]["day_hours"]

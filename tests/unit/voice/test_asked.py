@@ -95,3 +95,34 @@ def test_a_day_name_the_shop_has_no_hours_for_is_refused(tmp_path: Path) -> None
 )
 def test_the_thing_a_buying_question_asks_for(shop: Business, text: str, thing: str | None) -> None:
     assert thing_asked_for(shop, text) == thing
+
+
+NAMED_DAYS = """\
+  days:
+    - {name: monday, words: [mon]}
+    - {name: sunday, words: [sun]}
+  named_days:
+    - {name: fete day, words: [the fete], dates: ["07-14"]}
+    - {name: lundi de paques, words: [easter monday], dates: [easter+1]}
+    - {name: bank holiday monday, words: [bank holiday], dates: [easter+1, last monday of may]}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("open on fete day?", [dt.date(2027, 7, 14)]),  # this year's has gone by: next year's
+        ("do you open easter monday", [dt.date(2027, 3, 29)]),  # Easter Sunday 2027 is 28 March
+        ("hours on the bank holiday monday?", [dt.date(2027, 3, 29)]),  # the Monday is no other day
+        ("the fete or sunday?", [dt.date(2027, 7, 14), dt.date(2026, 11, 29)]),
+    ],
+)
+def test_a_named_day_is_its_next_date(tmp_path: Path, text: str, days: list[dt.date]) -> None:
+    shop = small_shop(tmp_path, SMALL_SHOP + NAMED_DAYS)
+    assert days_asked(shop, text, THURSDAY) == days
+
+
+def test_a_named_day_without_a_calendar_rule_is_refused(tmp_path: Path) -> None:
+    words = "  named_days:\n    - {name: feast, dates: [the third full moon]}\n"
+    with pytest.raises(BusinessFileError, match="not a date rule"):
+        small_shop(tmp_path, SMALL_SHOP + words)
