@@ -393,28 +393,27 @@ def _names_something(clause: str, event: dict[str, Any]) -> bool:
     return any(str(item.get("value") or "").lower() in lowered for item in entities)
 
 
-# Words before a day that make it the day to bring the bike in ("book it in for sat", "can u
-# look at it thurs"), and words that make a day the day something happened, not a drop-off.
-_DROP_OFF_DAY = re.compile(
-    r"\b(?:for|on|this|next|at\s+it|in|come\s+in|bring\s+it(?:\s+in)?|drop\s+it(?:\s+off)?)"
-    r"\s+(?:the\s+)?\w",
-    re.IGNORECASE,
-)
-_HAPPENED = re.compile(
-    r"\b(?:was|were|did|went|happened|broke|failed|snapped|yesterday|last|ago|since)\b",
-    re.IGNORECASE,
-)
+def _any_of(words: Iterable[str]) -> str:
+    """A regex alternation of `words` (phrases whose spaces match any run of spaces), longest
+    first; one that matches nothing when there are none."""
+    ordered = sorted({word for word in words if word}, key=len, reverse=True)
+    return "|".join(r"\s+".join(map(re.escape, word.split())) for word in ordered) or "(?!)"
 
 
 def drop_off_said(shop: Business, request: str, today: dt.date) -> dt.date | None:
     """The day a booking request asks to bring the bike in ("it squeaks like mad, can i book it in
     for sat?"), or None: a day something happened or a deadline ("need it by friday") is not
-    one (the form's validation checks deadlines again)."""
+    one (the form's validation checks deadlines again). The words before a drop-off day and
+    the words of something that happened are the business file's (`vocabulary.drop_off_day`,
+    `vocabulary.happened`)."""
+    words = shop.vocabulary
+    drop_off = re.compile(rf"\b(?:{_any_of(words.drop_off_day)})\s+(?:the\s+)?\w", re.I)
+    happened = re.compile(rf"\b(?:{_any_of(words.happened)})\b", re.I)
     for clause in clauses_of(request):
-        if DEADLINE_WORDS.search(clause) or _HAPPENED.search(clause):
+        if DEADLINE_WORDS.search(clause) or happened.search(clause):
             continue
-        if _DROP_OFF_DAY.search(clause):
-            day = parse_day(clause, today, shop.vocabulary.days)
+        if drop_off.search(clause):
+            day = parse_day(clause, today, words.days)
             if day is not None:
                 return day
     return None
