@@ -262,10 +262,10 @@ def purchase_age(
         return PurchaseAge((today - day).days, assumed)
     month = month_named(_MAY_NOT_A_MONTH.sub(" ", words))
     if month is None:
-        rough = next(
+        season = next(
             (term for term in vocabulary.rough_months if _said_any(words, term.spellings)), None
         )
-        month = MONTHS.index(rough.name) + 1 if rough is not None else None
+        month = MONTHS.index(season.name) + 1 if season is not None else None
     if month is not None:
         assumed = latest_in_month(month, today)
         return PurchaseAge((today - assumed).days, assumed)

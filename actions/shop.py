@@ -25,6 +25,7 @@ from memory import services
 from voice.asked import (
     asks_only_price,
     asks_price,
+    asks_to_try,
     days_asked,
     disagreeing_day,
     is_question,
@@ -671,6 +672,17 @@ class ActionBuyProduct(ShopAction):
             return await answer_complaint_detail(dispatcher, tracker, shop)
         named = base.latest_entity_values(tracker, "product")
         wanted = named[-1] if named else thing_asked_for(shop, text) or tracker.get_slot("product")
+        if shop.policies.test_rides and asks_to_try(shop, text):
+            # "Could I test ride one at the weekend?": a buying question, answered with what the
+            # shop says yes to, then the bike itself (never a repair booking).
+            if not wanted or shop.find_product(wanted) is None:
+                dispatcher.utter_message(
+                    response="utter_test_ride_which", test_rides=shop.policies.test_rides
+                )
+                return []
+            dispatcher.utter_message(
+                response="utter_test_ride", test_rides=shop.policies.test_rides
+            )
         return await answer_product(dispatcher, shop, tracker, wanted)
 
 

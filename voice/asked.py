@@ -9,6 +9,7 @@ module holds no shop words.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from voice.business import RELATIVE_DAYS, WEEKDAYS, Business
@@ -205,3 +206,20 @@ def thing_asked_for(shop: Business, text: str | None) -> str | None:
         return None
     found = catalogue.mentioned(text, kinds=("product",))
     return found[0].item.name if found else None
+
+
+# Words of a phrase may have a few words between them: "try the gravel one before buying".
+_MAX_WORDS_BETWEEN = 4
+
+
+def asks_to_try(shop: Business, text: str | None) -> bool:
+    """Whether a message asks to try a bike before buying it (the business file's
+    `vocabulary.test_ride`: "test ride", "try … before"), a few words allowed between a
+    phrase's words."""
+    said = " ".join((text or "").lower().replace("\u2019", "'").split())
+    gap = rf"(?:\s+\S+){{0,{_MAX_WORDS_BETWEEN}}}?\s+"
+    for phrase in shop.vocabulary.test_ride:
+        pattern = gap.join(re.escape(word) for word in phrase.split())
+        if re.search(rf"(?<![\w']){pattern}(?![\w'])", said):
+            return True
+    return False

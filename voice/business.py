@@ -152,6 +152,9 @@ class Policies:
     # Only a shop that repairs things has a repair warranty (0 and "" when it has none).
     repair_warranty_days: int = 0
     repair_warranty: str = ""
+    # What the shop can say yes to when a customer asks to try a bike before buying ("" when
+    # it offers no test rides: the question is then answered as a buying question).
+    test_rides: str = ""
 
 
 @dataclass(frozen=True)
@@ -273,6 +276,8 @@ class Vocabulary:
     # the summer"); and words that mean long ago, too long to say when ("ages ago").
     rough_months: tuple[Term, ...] = ()
     long_ago: tuple[str, ...] = ()
+    # Words that ask to try a bike before buying it ("test ride", "try it out").
+    test_ride: tuple[str, ...] = ()
 
     def bike_kind(self, name: str | None) -> Term | None:
         """The kind of bike a word names, by its name or one of its spellings."""
@@ -842,7 +847,7 @@ def parse(text: str, source: Path) -> Business:
     policy_text = ("refund_method", "store_credit", "exchanges", "after_window")
     policy_days = ("returns_window_days", "refund_days")
     warranty = ("repair_warranty_days", "repair_warranty")
-    reader.keys(node, "policies", (*policy_days, *policy_text), warranty)
+    reader.keys(node, "policies", (*policy_days, *policy_text), (*warranty, "test_rides"))
     if ("repair_warranty" in node) != ("repair_warranty_days" in node):
         raise reader.fail(
             node.lc.line, "policies needs both repair_warranty_days and repair_warranty, or neither"
@@ -860,6 +865,7 @@ def parse(text: str, source: Path) -> Business:
             else 0
         ),
         repair_warranty=reader.text(node, "repair_warranty", "policies", ""),
+        test_rides=reader.text(node, "test_rides", "policies", ""),
     )
 
     node = reader.mapping(root, "loyalty", "loyalty")
@@ -970,6 +976,7 @@ _VOCABULARY_KEYS = (
     "happened",
     "rough_months",
     "long_ago",
+    "test_ride",
 )
 
 
@@ -1053,6 +1060,7 @@ def _vocabulary(reader: _Reader, root: CommentedMap) -> Vocabulary:
         happened=reader.tags(node, "happened", "vocabulary"),
         rough_months=_rough_months(reader, node),
         long_ago=reader.tags(node, "long_ago", "vocabulary"),
+        test_ride=reader.tags(node, "test_ride", "vocabulary"),
     )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from small_shop import SMALL_SHOP, small_shop
 
-from voice.asked import asks_price, days_asked, thing_asked_for
+from voice.asked import asks_price, asks_to_try, days_asked, thing_asked_for
 from voice.business import Business, BusinessFileError
 
 WORDS = """\
@@ -126,3 +126,18 @@ def test_a_named_day_without_a_calendar_rule_is_refused(tmp_path: Path) -> None:
     words = "  named_days:\n    - {name: feast, dates: [the third full moon]}\n"
     with pytest.raises(BusinessFileError, match="not a date rule"):
         small_shop(tmp_path, SMALL_SHOP + words)
+
+
+@pytest.mark.parametrize(
+    ("text", "tries"),
+    [
+        ("can i test ride one at the weekend", True),
+        ("could I try the gravel one before buying?", True),
+        ("fancy a spin on the roadster", False),  # not this shop's words
+        ("the test was fine", False),
+        ("try again tomorrow", False),
+    ],
+)
+def test_asking_to_try_a_bike_uses_the_shop_s_words(tmp_path: Path, text: str, tries: bool) -> None:
+    words = "  test_ride: [test ride, try before]\n"
+    assert asks_to_try(small_shop(tmp_path, SMALL_SHOP + words), text) is tries
