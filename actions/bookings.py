@@ -14,7 +14,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import base
 from actions.base import DomainDict, Events, ShopAction
 from actions.booking_changes import ahead_of, own_bookings, reference_named
-from actions.forms import parse_day
+from actions.exits import HINT_SLOT
+from actions.forms import (
+    ActionStopRepairForm,
+    ActionStopReturnForm,
+    StopFormAction,
+    parse_day,
+)
 from actions.ownership import asker_of
 from actions.shop_records import RepairRecord
 from voice.business import Business
@@ -71,8 +77,37 @@ def booking_to_cancel(
     return bookings[0] if len(bookings) == 1 else None
 
 
+# A cancel said while a form is open stops the form first (data/rules/): the form's stop
+# action says what the customer is told when nothing is booked, and which slots it clears.
+STOPPED_FORMS: dict[str, type[StopFormAction]] = {
+    "repair_form": ActionStopRepairForm,
+    "return_form": ActionStopReturnForm,
+}
+
+
+def form_stopped_now(tracker: Tracker) -> str | None:
+    """The form this turn stopped before the action runs ("actually cancel my booking" while
+    booking), or None."""
+    events = list(tracker.events or [])
+    stopped = False
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if event.get("event") == "user":
+            if not stopped:
+                return None
+            for earlier in reversed(events[:index]):
+                if earlier.get("event") == "active_loop":  # the form open before this message
+                    return str(earlier.get("name")) if earlier.get("name") else None
+            return None
+        if event.get("event") == "action" and event.get("name") == "action_deactivate_loop":
+            stopped = True
+    return None
+
+
 class ActionCancelBooking(ShopAction):
-    """Which of the customer's bookings to cancel; the customer is asked before it goes."""
+    """Which of the customer's bookings to cancel; the customer is asked before it goes. Said
+    while a booking or a return was under way, the form has stopped first: its answers are
+    cleared, and with nothing booked the customer hears that the form stopped."""
 
     def name(self) -> str:
         return "action_cancel_booking"
@@ -80,7 +115,16 @@ class ActionCancelBooking(ShopAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
+        form = STOPPED_FORMS.get(str(form_stopped_now(tracker)))
+        stopped = form() if form is not None else None
+        cleared = [SlotSet(slot, None) for slot in (stopped.slots if stopped else ())]
+        if stopped is not None:
+            cleared.append(SlotSet(HINT_SLOT, None))
         bookings = await bookings_ahead(tracker, shop)
+        if not bookings and stopped is not None:
+            # "Actually cancel that" while booking, with nothing booked yet: the form stops.
+            dispatcher.utter_message(response=stopped.response)
+            return [SlotSet(CANCEL_SLOT, None), *cleared]
         if not bookings:
             dispatcher.utter_message(response="utter_no_booking_to_cancel")
             return [SlotSet(CANCEL_SLOT, None)]
@@ -92,14 +136,14 @@ class ActionCancelBooking(ShopAction):
                 response="utter_which_booking_to_cancel",
                 lines=booking_lines(shop, bookings, today),
             )
-            return [SlotSet(CANCEL_SLOT, None)]
+            return [SlotSet(CANCEL_SLOT, None), *cleared]
         dispatcher.utter_message(
             response="utter_confirm_cancel_booking",
             reference=chosen.reference,
             bike=chosen.bike,
             date=shop.format_day(chosen.ready_date, today),
         )
-        return [SlotSet(CANCEL_SLOT, chosen.reference)]
+        return [SlotSet(CANCEL_SLOT, chosen.reference), *cleared]
 
 
 class ActionCancelBookingAnswer(ShopAction):

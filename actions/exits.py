@@ -10,7 +10,10 @@ One ladder for every form slot, driven by a table of responses (`Exit`), never b
    `UNKNOWN`; the form's submit action offers the person).
 
 Which rung comes next is read from what the bot has said in this run of the form (the example,
-the way out), so the ladder needs no counter slot and a new run of the form starts afresh.
+the way out, and how many times the question was put, counting a question asked again after
+the customer asked something else), so the ladder needs no counter slot and a new run of the
+form starts afresh. Coming back to a question put twice already, after such an aside, the form
+takes the way out instead of asking it a third time.
 """
 
 from __future__ import annotations
@@ -222,19 +225,33 @@ def said_in_form(tracker: Tracker) -> list[str]:
     ]
 
 
-def rung_reached(tracker: Tracker, exit_: Exit) -> int:
+def times_asked(tracker: Tracker, slot: str, exit_: Exit) -> int:
+    """How many times the question for `slot` was put in this run of the form: asked (in any
+    of its wordings, `utter_ask_<slot>...`) or explained with its example. A question asked
+    again after the customer asked something else counts too."""
+    return sum(
+        1
+        for response in said_in_form(tracker)
+        if response.startswith(f"utter_ask_{slot}") or response == exit_.example
+    )
+
+
+def rung_reached(tracker: Tracker, exit_: Exit, slot: str | None = None) -> int:
     """How far down its ladder this question has gone in this run of the form: 0 (asked),
-    EXAMPLE (explained with an example) or WAY_OUT (the way out was said)."""
+    EXAMPLE (explained with an example, or put twice already) or WAY_OUT (the way out was
+    said)."""
     said = said_in_form(tracker)
     if exit_.way_out and exit_.way_out in said:
         return WAY_OUT
-    return EXAMPLE if exit_.example in said else 0
+    if exit_.example in said or (slot and times_asked(tracker, slot, exit_) >= 2):
+        return EXAMPLE
+    return 0
 
 
-def next_rung(tracker: Tracker, exit_: Exit) -> int:
+def next_rung(tracker: Tracker, exit_: Exit, slot: str | None = None) -> int:
     """The rung for an answer the form can't take: one further down than the last, and at
     least the way out when the customer says they can't answer."""
-    rung = rung_reached(tracker, exit_) + 1
+    rung = rung_reached(tracker, exit_, slot) + 1
     if not cant_answer(tracker):
         return rung
     return rung if exit_.shows_choices else max(rung, WAY_OUT)
@@ -256,7 +273,7 @@ def missed(
 ) -> dict[str, Any]:
     """The answer to `slot`'s question can't be taken: the next rung of its ladder. `also`:
     other slots the way out sets (the form's other path); `values` fill the responses."""
-    rung = next_rung(tracker, exit_)
+    rung = next_rung(tracker, exit_, slot)
     if rung == EXAMPLE:
         return explain(dispatcher, slot, exit_.example, **values)
     if exit_.value is not None:  # the form goes on without it
@@ -268,6 +285,26 @@ def missed(
         return {slot: None, HINT_SLOT: slot, **(also or {})}
     # Nothing more to ask: the form ends here and its submit action offers a person.
     return {slot: UNKNOWN, **(also or {})}
+
+
+def asked_enough(tracker: Tracker, slot: str, exit_: Exit | None) -> bool:
+    """Whether the form is back at `slot`'s question, unanswered, after the customer asked
+    something else, and the question was put twice already: a third time is never asked.
+    Only for a question the form can go on without (`exit_.value`)."""
+    return (
+        exit_ is not None
+        and exit_.value is not None
+        and tracker.get_slot(slot) is None
+        and tracker.latest_action_name not in (None, "action_listen")
+        and times_asked(tracker, slot, exit_) >= 2
+    )
+
+
+def go_on_without(dispatcher: CollectingDispatcher, slot: str, exit_: Exit) -> dict[str, Any]:
+    """The question's way out, said, and the form goes on without the answer."""
+    if exit_.way_out is not None:
+        dispatcher.utter_message(response=exit_.way_out)
+    return {slot: exit_.value}
 
 
 def phrase(domain: dict[str, Any], response: str) -> str:

@@ -16,6 +16,7 @@ import logging
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -30,8 +31,10 @@ from actions.exits import (
     UNKNOWN,
     WAY_OUT,
     Exit,
+    asked_enough,
     cant_answer,
     explain,
+    go_on_without,
     is_request,
     missed,
     next_rung,
@@ -54,8 +57,15 @@ from actions.shop_records import (
 )
 from bot import metrics
 from voice.asked import disagreeing_day
-from voice.business import WEEKDAYS, Business, Term
-from voice.dates import numbered_days
+from voice.business import WEEKDAYS, Business, Term, Vocabulary
+from voice.dates import (
+    MONTHS,
+    latest_in_month,
+    latest_with_day,
+    month_named,
+    names_a_month,
+    numbered_days,
+)
 from voice.echo import says_what_is_wrong, trim_echo, without_findings
 from voice.items import as_said, names_a_thing, same_item
 from voice.say_yes import Request
@@ -67,6 +77,8 @@ logger = logging.getLogger(__name__)
 NO_ORDER = "none"
 BOUGHT_SLOT = "return_bought"
 UNKNOWN_AGE = UNKNOWN
+# A rough time of purchase ("in the summer") is taken as a date, and the customer told which.
+ASSUMED_BOUGHT = "utter_return_bought_assumed"
 # "Roughly when" finds one of a signed-in customer's orders placed this many days either side.
 ORDER_DATE_SLACK_DAYS = 14
 NO_NUMBER = re.compile(
@@ -120,8 +132,11 @@ EXITS = {
     "return_item_in_order": Exit(
         "utter_explain_item_not_in_order", None, value=None, shows_choices=True
     ),
-    # unknown: past the window
-    BOUGHT_SLOT: Exit("utter_explain_return_bought", None, no_means_not_given=True),
+    # Not known when: the next steps (the receipt, the card paid with, a person) are said, and
+    # the return goes on as past the window (its nearest yes).
+    BOUGHT_SLOT: Exit(
+        "utter_explain_return_bought", "utter_return_bought_unknown", no_means_not_given=True
+    ),
     "return_reason": Exit(
         "utter_explain_reason_short", "utter_reason_unknown", no_means_not_given=True
     ),
@@ -189,12 +204,35 @@ def bike_name(text: str, kinds: Mapping[str, str] | None = None) -> str:
     return (kinds or {}).get(name.lower(), name)
 
 
-def days_since(text: str | None, today: dt.date) -> int | None:
-    """How many days ago a customer says they bought something: "about 3 weeks ago" -> 21,
-    "last month" -> 30, "12 October" -> the days since then; None when it names no time."""
-    words = " ".join(str(text or "").lower().split())
+# "I may have bought it...": the word, not the month.
+_MAY_NOT_A_MONTH = re.compile(r"\bmay\s+(?:be|have|of|not|well|still|need|get)\b")
+
+
+@dataclass(frozen=True)
+class PurchaseAge:
+    """When a customer says they bought something: how many days ago (None: too long ago to
+    say, "ages ago"), and the date a rough answer was taken as ("in the summer": mid-July),
+    which the bot says back."""
+
+    days: int | None
+    assumed: dt.date | None = None
+
+
+def _said_any(words: str, phrases: Iterable[str]) -> bool:
+    return any(re.search(rf"(?<![\w']){re.escape(p)}(?![\w'])", words) for p in phrases if p)
+
+
+def purchase_age(
+    text: str | None, today: dt.date, vocabulary: Vocabulary | None = None
+) -> PurchaseAge | None:
+    """When a customer says they bought something: "about 3 weeks ago" (21 days), "a few weeks
+    back" (about 21), "last month", "12 October", "around the 3rd" (the latest 3rd), "in
+    march", a rough time of the business file's words ("in the summer": its month), or too
+    long ago to say (`vocabulary.long_ago`); None when it names no time."""
+    words = " ".join(str(text or "").lower().replace("\u2019", "'").split())
     if not words:
         return None
+    vocabulary = vocabulary or Vocabulary()
     amount = re.search(
         r"\b(\d+|an?|one|two|three|four|five|six|few|couple(?: of)?)\s+"
         r"(day|week|fortnight|month|year)s?\b",
@@ -203,19 +241,47 @@ def days_since(text: str | None, today: dt.date) -> int | None:
     if amount:
         count = amount.group(1)
         number = int(count) if count.isdigit() else NUMBER_WORDS.get(count, 1)
-        return number * UNIT_DAYS[amount.group(2)]
+        days = number * UNIT_DAYS[amount.group(2)]
+        rough = count in ("few", "couple", "couple of")
+        return PurchaseAge(days, today - dt.timedelta(days=days) if rough else None)
     last = re.search(r"\blast\s+(week|fortnight|month|year)\b", words)
     if last:
-        return UNIT_DAYS[last.group(1)]
+        days = UNIT_DAYS[last.group(1)]
+        return PurchaseAge(days, today - dt.timedelta(days=days))
     day = parse_day(words, today)
-    if day is None:
-        return None
-    if day > today:  # "12 October" said in November means the one that has gone by
-        try:
-            day = day.replace(year=day.year - 1)
-        except ValueError:
-            return None
-    return (today - day).days
+    if day is not None:
+        assumed = None
+        if day > today and not names_a_month(words):  # "around the 3rd": the one gone by
+            assumed = latest_with_day(day.day, today)
+            day = assumed or day
+        elif day > today:  # "12 October" said in November means the one that has gone by
+            try:
+                day = day.replace(year=day.year - 1)
+            except ValueError:
+                return None
+        return PurchaseAge((today - day).days, assumed)
+    month = month_named(_MAY_NOT_A_MONTH.sub(" ", words))
+    if month is None:
+        season = next(
+            (term for term in vocabulary.rough_months if _said_any(words, term.spellings)), None
+        )
+        month = MONTHS.index(season.name) + 1 if season is not None else None
+    if month is not None:
+        assumed = latest_in_month(month, today)
+        return PurchaseAge((today - assumed).days, assumed)
+    if _said_any(words, vocabulary.long_ago):
+        return PurchaseAge(None)
+    return None
+
+
+def days_since(
+    text: str | None, today: dt.date, vocabulary: Vocabulary | None = None
+) -> int | None:
+    """How many days ago a customer says they bought something: "about 3 weeks ago" -> 21,
+    "last month" -> 30, "12 October" -> the days since then; None when it names no time (or
+    a time too long ago to say)."""
+    age = purchase_age(text, today, vocabulary)
+    return age.days if age is not None else None
 
 
 # A booking request and the problem in one message: "can I book my bike in, the gears keep
@@ -395,28 +461,27 @@ def _names_something(clause: str, event: dict[str, Any]) -> bool:
     return any(str(item.get("value") or "").lower() in lowered for item in entities)
 
 
-# Words before a day that make it the day to bring the bike in ("book it in for sat", "can u
-# look at it thurs"), and words that make a day the day something happened, not a drop-off.
-_DROP_OFF_DAY = re.compile(
-    r"\b(?:for|on|this|next|at\s+it|in|come\s+in|bring\s+it(?:\s+in)?|drop\s+it(?:\s+off)?)"
-    r"\s+(?:the\s+)?\w",
-    re.IGNORECASE,
-)
-_HAPPENED = re.compile(
-    r"\b(?:was|were|did|went|happened|broke|failed|snapped|yesterday|last|ago|since)\b",
-    re.IGNORECASE,
-)
+def _any_of(words: Iterable[str]) -> str:
+    """A regex alternation of `words` (phrases whose spaces match any run of spaces), longest
+    first; one that matches nothing when there are none."""
+    ordered = sorted({word for word in words if word}, key=len, reverse=True)
+    return "|".join(r"\s+".join(map(re.escape, word.split())) for word in ordered) or "(?!)"
 
 
 def drop_off_said(shop: Business, request: str, today: dt.date) -> dt.date | None:
     """The day a booking request asks to bring the bike in ("it squeaks like mad, can i book it in
     for sat?"), or None: a day something happened or a deadline ("need it by friday") is not
-    one (the form's validation checks deadlines again)."""
+    one (the form's validation checks deadlines again). The words before a drop-off day and
+    the words of something that happened are the business file's (`vocabulary.drop_off_day`,
+    `vocabulary.happened`)."""
+    words = shop.vocabulary
+    drop_off = re.compile(rf"\b(?:{_any_of(words.drop_off_day)})\s+(?:the\s+)?\w", re.I)
+    happened = re.compile(rf"\b(?:{_any_of(words.happened)})\b", re.I)
     for clause in clauses_of(request):
-        if DEADLINE_WORDS.search(clause) or _HAPPENED.search(clause):
+        if DEADLINE_WORDS.search(clause) or happened.search(clause):
             continue
-        if _DROP_OFF_DAY.search(clause):
-            day = parse_day(clause, today, shop.vocabulary.days)
+        if drop_off.search(clause):
+            day = parse_day(clause, today, words.days)
             if day is not None:
                 return day
     return None
@@ -699,7 +764,13 @@ class SafeFormValidation(FormValidationAction, ABC):
                 if request and not self.answers_anyway(tracker, asked):
                     values = await self.not_an_answer(dispatcher, tracker, asked)
                     return [SlotSet(slot, value) for slot, value in values.items()]
-            read = no_as_not_given(tracker, self.exit_for(asked, tracker))
+            exit_ = self.exit_for(asked, tracker)
+            details = asked in (EMAIL_SLOT, POSTCODE_SLOT)  # their way out sets other slots
+            if not details and exit_ is not None and asked_enough(tracker, asked, exit_):
+                # Back from an aside to a question put twice already: never a third time.
+                values = go_on_without(dispatcher, asked, exit_)
+                return [SlotSet(slot, value) for slot, value in values.items()]
+            read = no_as_not_given(tracker, exit_)
             return await super().run(dispatcher, read or tracker, domain)
         except Exception:  # the form must go on; the log gets the details
             logger.exception("%s failed for %s", self.name(), tracker.sender_id)
@@ -900,7 +971,7 @@ class ValidateRepairForm(SafeFormValidation):
             suggested = shop.next_open_day(today, include_today=False)
             exit_ = EXITS["repair_date"]
             offer: dict[str, Any] = {OFFERED_DAY_SLOT: suggested.isoformat()}
-            if next_rung(tracker, exit_) != WAY_OUT:
+            if next_rung(tracker, exit_, "repair_date") != WAY_OUT:
                 offer = {OFFERED_DAY_SLOT: None}
             return missed(
                 dispatcher,
@@ -1032,7 +1103,8 @@ class ValidateReturnForm(ConfirmsOrderDetails):
         today = base.today(shop)
         for event in reversed(_session_messages(tracker)):
             text = str(event.get("text") or "")
-            days = days_since(text, today) if BOUGHT_WORDS.search(text) else None
+            bought = BOUGHT_WORDS.search(text)
+            days = days_since(text, today, shop.vocabulary) if bought else None
             if days is not None and days >= 0:
                 return {BOUGHT_SLOT: text}
         return {}
@@ -1329,12 +1401,21 @@ class ValidateReturnForm(ConfirmsOrderDetails):
     async def validate_return_bought(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if not_given(tracker, value):
-            return {BOUGHT_SLOT: UNKNOWN_AGE}
+        exit_ = EXITS[BOUGHT_SLOT]
+        if not_given(tracker, value):  # "can't remember": the next steps, and on without it
+            return go_on_without(dispatcher, BOUGHT_SLOT, exit_)
         shop = await base.load_business()
-        days = days_since(str(value or ""), base.today(shop))
-        if days is not None and days >= 0:
-            return {BOUGHT_SLOT: str(days), **await self._order_bought_then(tracker, days)}
+        today = base.today(shop)
+        age = purchase_age(str(value or ""), today, shop.vocabulary)
+        if age is not None and age.days is None:  # "ages ago": too long ago to say when
+            return go_on_without(dispatcher, BOUGHT_SLOT, exit_)
+        if age is not None and age.days is not None and age.days >= 0:
+            if age.assumed is not None:  # a rough time: the date it is taken as, said back
+                dispatcher.utter_message(
+                    response=ASSUMED_BOUGHT, date=shop.wording.day_and_month(age.assumed)
+                )
+            found = await self._order_bought_then(tracker, age.days)
+            return {BOUGHT_SLOT: str(age.days), **found}
         if _wish_in(str(value or "")) is not None:
             # "Can I swap it instead?": the return's wish (read when it is decided), not a
             # miss of this question, which is simply asked again.

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import ConversationPaused, SlotSet
+from rasa_sdk.events import ConversationPaused, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base, fallback, requests
@@ -30,6 +30,7 @@ from actions.base import DomainDict, Events, ShopAction
 from actions.requests import request_summary
 from actions.shop import team_hours_text
 from bot.rate_limits import RateLimiter
+from bot.two_intents import small_talk_not_a_request
 from memory import services
 from memory.agents import AgentAccounts
 from memory.handoffs import Escalation, HandoffLimited
@@ -39,6 +40,10 @@ from voice.business import Business
 from voice.say_yes import Request, Standing
 
 logger = logging.getLogger(__name__)
+
+# Small talk with a person only guessed at ("hi! lovely weather today") is greeted instead.
+GREET_ACTION = "action_greet"
+
 
 # The bot's last action before the customer said yes to a person, and what that means.
 REASON_AFTER_ACTION = {
@@ -238,6 +243,10 @@ class ActionHandoff(ShopAction):
         if fallback.yes_to_no_offer_of_a_person(tracker):
             # "yep" to the ladder's rephrasing: nothing offered a person; ask again instead.
             return fallback.answer_yes_to_the_ladder(dispatcher, tracker, shop)
+        if small_talk_not_a_request(tracker.latest_message or {}):
+            # "hi! lovely weather today": a greeting and the menu, never the queue (nor, out
+            # of hours, a message for the team the customer never asked to leave).
+            return [FollowupAction(GREET_ACTION)]
         process = await base.services()
         moment = base.now(shop)
         place = shop.locations[0]

@@ -26,6 +26,7 @@ from voice.asked import (
     asked_about_the_rides_before,
     asked_about_the_thing_before,
     asks_price,
+    asks_to_try,
     days_asked,
     disagreeing_day,
     is_question,
@@ -687,6 +688,17 @@ class ActionBuyProduct(ShopAction):
             wanted = tracker.get_slot("product")
         else:
             wanted = thing_asked_for(shop, text) or tracker.get_slot("product")
+        if shop.policies.test_rides and asks_to_try(shop, text):
+            # "Could I test ride one at the weekend?": a buying question, answered with what the
+            # shop says yes to, then the bike itself (never a repair booking).
+            if not wanted or shop.find_product(wanted) is None:
+                dispatcher.utter_message(
+                    response="utter_test_ride_which", test_rides=shop.policies.test_rides
+                )
+                return []
+            dispatcher.utter_message(
+                response="utter_test_ride", test_rides=shop.policies.test_rides
+            )
         return await answer_product(dispatcher, shop, tracker, wanted)
 
 

@@ -139,3 +139,32 @@ def choose(parse: Mapping[str, Any], rules: ChoiceRules) -> dict[str, Any]:
         found = {"name": name, "confidence": _confidence(ranking[0])}
     rest = [dict(entry) for entry in ranking if _name(entry) != name]
     return {**parse, "intent": found, "intent_ranking": [found, *rest]}
+
+
+def person_read_unsurely(
+    parse: Mapping[str, Any], person: str, small_talk: Iterable[str], least: float
+) -> bool:
+    """Whether a message's request for a person is only the ranking's, below `least`, under
+    small talk the classifier read more surely ("hi! lovely weather today isn't it"): a
+    pleasantry to answer, not a request for a person. A request for a person read surely, a
+    button's or a whole-message demand (both read at full confidence) is never small talk."""
+    intent = parse.get("intent") or {}
+    if _name(intent) != person or _confidence(intent) >= least:
+        return False
+    others = [entry for entry in parse.get("intent_ranking") or () if _name(entry) != person]
+    if not others:
+        return False
+    return _name(others[0]) in set(small_talk) and _confidence(others[0]) > _confidence(intent)
+
+
+# Small talk in which the classifier only guessed at a request for a person: the person intent,
+# the intents that are small talk, and how sure a request for a person must be to be one. The
+# handoff action and the channel's check of a chat waiting for the team read it the same way.
+PERSON_INTENT = "request_human"
+SMALL_TALK = ("greet", "how_are_you", "thank", "praise", "goodbye", "out_of_scope", FALLBACK_INTENT)
+SURE_PERSON = 0.5
+
+
+def small_talk_not_a_request(parse: Mapping[str, Any]) -> bool:
+    """Whether a message (Rasa's parse result) is small talk with a person only guessed at."""
+    return person_read_unsurely(parse, PERSON_INTENT, SMALL_TALK, SURE_PERSON)

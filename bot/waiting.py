@@ -30,6 +30,7 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, ConversationPaused, ConversationResumed, Event
 
 from bot import composition
+from bot.two_intents import small_talk_not_a_request
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +118,8 @@ def answered_while_a_message_waits(parse: Mapping[str, Any]) -> bool:
     intent = parse.get("intent") or {}
     name = intent.get("name")
     confidence = float(intent.get("confidence") or 0.0)
+    if small_talk_not_a_request(parse):
+        return True  # "hi! lovely weather today": small talk, not more for the team
     return name in ANSWERED_WHILE_A_MESSAGE_WAITS and confidence >= ANSWER_CONFIDENCE
 
 

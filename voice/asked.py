@@ -10,11 +10,12 @@ message's English grammar (spaCy's parse), so this module holds no shop words.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from voice.business import RELATIVE_DAYS, WEEKDAYS, Business
 from voice.catalogue import FUNCTION_WORDS, Catalogue, phrase_at, words_of
-from voice.dates import NumberedDay, numbered_days
+from voice.dates import NumberedDay, next_date_by_rules, numbered_days
 
 # The verbs of asking for a thing in a shop ("do you sell / have / stock / carry ... X", "can I
 # buy / get / order X", "I want / need X"), and the prepositions of "looking for X", "after X".
@@ -33,11 +34,19 @@ def _first_place(said: list[str], spellings: tuple[str, ...]) -> int | None:
     return min(starts) if starts else None
 
 
+def _first_span(said: list[str], spellings: tuple[str, ...]) -> range | None:
+    places = [phrase_at(said, words_of(spelling), whole=False) for spelling in spellings]
+    found = sorted((place[1], -place[2]) for place in places if place is not None)
+    return range(found[0][0], -found[0][1]) if found else None
+
+
 def days_asked(shop: Business, text: str | None, today: dt.date) -> list[dt.date]:
     """The days a message names, in the order it names them: a weekday is its next date (today
     when today is that weekday), `today` and `tomorrow` count from `today`, a day by its number
     is that date ("the 24th", "29/11"), a holiday of the business file by its name ("boxing
-    day") is its date when it is still ahead."""
+    day") is its date when it is still ahead, and a named day of its vocabulary ("easter
+    monday", "bank holiday monday") the next date its calendar rules give. A weekday inside a
+    named day's words ("bank holiday monday") is not another day."""
     said = words_of(text or "")
     named: list[tuple[int, dt.date]] = []
     # Days by number ("sunday 27th december", "the 24th"); one whose weekday disagrees is asked
@@ -48,6 +57,20 @@ def days_asked(shop: Business, text: str | None, today: dt.date) -> list[dt.date
         spans.append(range(first, len(words_of((text or "")[: numbered.end]))))
         if numbered.date is not None and not numbered.disagrees:
             named.append((first, numbered.date))
+    for holiday in shop.holidays:  # "what about boxing day": the next one of that name
+        span = _first_span(said, (holiday.name,))
+        if span is not None and holiday.date >= today:
+            spans.append(span)
+            if all(day != holiday.date for _, day in named):
+                named.append((span.start, holiday.date))
+    for named_day in shop.vocabulary.named_days:  # "easter monday": its next date
+        span = _first_span(said, named_day.spellings)
+        date = next_date_by_rules(named_day.dates, today) if span is not None else None
+        if span is None or date is None:
+            continue
+        spans.append(span)
+        if all(day != date for _, day in named):
+            named.append((span.start, date))
     for term in shop.vocabulary.days:
         place = _first_place(said, term.spellings)
         if place is None or any(place in span for span in spans):
@@ -57,11 +80,6 @@ def days_asked(shop: Business, text: str | None, today: dt.date) -> list[dt.date
         else:
             day = today + dt.timedelta(days=(WEEKDAYS.index(term.name) - today.weekday()) % 7)
         named.append((place, day))
-    for holiday in shop.holidays:  # "what about boxing day": the next one of that name
-        place = _first_place(said, (holiday.name,))
-        if place is not None and holiday.date >= today:
-            if all(day != holiday.date for _, day in named):
-                named.append((place, holiday.date))
     days: list[dt.date] = []
     for _, day in sorted(named):
         if day not in days:
@@ -236,3 +254,20 @@ def thing_asked_for(shop: Business, text: str | None) -> str | None:
         return None
     found = catalogue.mentioned(text, kinds=("product",))
     return found[0].item.name if found else None
+
+
+# Words of a phrase may have a few words between them: "try the gravel one before buying".
+_MAX_WORDS_BETWEEN = 4
+
+
+def asks_to_try(shop: Business, text: str | None) -> bool:
+    """Whether a message asks to try a bike before buying it (the business file's
+    `vocabulary.test_ride`: "test ride", "try … before"), a few words allowed between a
+    phrase's words."""
+    said = " ".join((text or "").lower().replace("\u2019", "'").split())
+    gap = rf"(?:\s+\S+){{0,{_MAX_WORDS_BETWEEN}}}?\s+"
+    for phrase in shop.vocabulary.test_ride:
+        pattern = gap.join(re.escape(word) for word in phrase.split())
+        if re.search(rf"(?<![\w']){pattern}(?![\w'])", said):
+            return True
+    return False

@@ -19,6 +19,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from voice.dates import MONTHS, is_date_rule
 from voice.items import names_a_thing
 from voice.wording import Wording, valid_locale
 
@@ -151,6 +152,9 @@ class Policies:
     # Only a shop that repairs things has a repair warranty (0 and "" when it has none).
     repair_warranty_days: int = 0
     repair_warranty: str = ""
+    # What the shop can say yes to when a customer asks to try a bike before buying ("" when
+    # it offers no test rides: the question is then answered as a buying question).
+    test_rides: str = ""
 
 
 @dataclass(frozen=True)
@@ -210,6 +214,21 @@ class Term:
     words: tuple[str, ...] = ()
     phrase: str = ""
     intent: str = ""
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        return (self.name, *self.words)
+
+
+@dataclass(frozen=True)
+class NamedDay:
+    """A day customers name ("boxing day", "bank holiday monday"): its name, the other ways
+    they write it, and its calendar rules (`voice.dates.date_by_rule`); the next date one of
+    the rules gives is the day meant."""
+
+    name: str
+    words: tuple[str, ...] = ()
+    dates: tuple[str, ...] = ()
 
     @property
     def spellings(self) -> tuple[str, ...]:
@@ -277,6 +296,18 @@ class Vocabulary:
     # -> the size ("medium" -> "M").
     size_items: dict[str, str] = field(default_factory=dict)
     size_words: dict[str, str] = field(default_factory=dict)
+    # Days named by what they are ("new year's day", "easter monday"), for hours on that date.
+    named_days: tuple[NamedDay, ...] = ()
+    # Words before a day that make it the day to bring the bike in ("book it in for sat"), and
+    # words that make a day the day something happened ("it broke on sat"), not a drop-off.
+    drop_off_day: tuple[str, ...] = ()
+    happened: tuple[str, ...] = ()
+    # Rough times of a past purchase: a month's name (`name`) and the words that mean it ("in
+    # the summer"); and words that mean long ago, too long to say when ("ages ago").
+    rough_months: tuple[Term, ...] = ()
+    long_ago: tuple[str, ...] = ()
+    # Words that ask to try a bike before buying it ("test ride", "try it out").
+    test_ride: tuple[str, ...] = ()
 
     def bike_kind(self, name: str | None) -> Term | None:
         """The kind of bike a word names, by its name or one of its spellings."""
@@ -846,7 +877,7 @@ def parse(text: str, source: Path) -> Business:
     policy_text = ("refund_method", "store_credit", "exchanges", "after_window")
     policy_days = ("returns_window_days", "refund_days")
     warranty = ("repair_warranty_days", "repair_warranty")
-    reader.keys(node, "policies", (*policy_days, *policy_text), warranty)
+    reader.keys(node, "policies", (*policy_days, *policy_text), (*warranty, "test_rides"))
     if ("repair_warranty" in node) != ("repair_warranty_days" in node):
         raise reader.fail(
             node.lc.line, "policies needs both repair_warranty_days and repair_warranty, or neither"
@@ -864,6 +895,7 @@ def parse(text: str, source: Path) -> Business:
             else 0
         ),
         repair_warranty=reader.text(node, "repair_warranty", "policies", ""),
+        test_rides=reader.text(node, "test_rides", "policies", ""),
     )
 
     node = reader.mapping(root, "loyalty", "loyalty")
@@ -979,6 +1011,12 @@ _VOCABULARY_KEYS = (
     "bikes",
     "riding",
     "sizes",
+    "named_days",
+    "drop_off_day",
+    "happened",
+    "rough_months",
+    "long_ago",
+    "test_ride",
 )
 
 
@@ -1096,6 +1134,12 @@ def _vocabulary(reader: _Reader, root: CommentedMap) -> Vocabulary:
         reserve_question=reader.tags(node, "reserve_question", "vocabulary"),
         level_question=reader.tags(node, "level_question", "vocabulary"),
         distance_question=reader.tags(node, "distance_question", "vocabulary"),
+        named_days=_named_days(reader, node),
+        drop_off_day=reader.tags(node, "drop_off_day", "vocabulary"),
+        happened=reader.tags(node, "happened", "vocabulary"),
+        rough_months=_rough_months(reader, node),
+        long_ago=reader.tags(node, "long_ago", "vocabulary"),
+        test_ride=reader.tags(node, "test_ride", "vocabulary"),
     )
 
 
@@ -1109,6 +1153,42 @@ def _plain_answer(
     answer = reader.mapping(node, key, path)
     reader.keys(answer, path, ("words",), ("also",))
     return reader.tags(answer, "words", path), reader.tags(answer, "also", path)
+
+
+def _named_days(reader: _Reader, node: CommentedMap) -> tuple[NamedDay, ...]:
+    """The `named_days` vocabulary: each day's name, spellings and calendar rules."""
+    days = []
+    for path, item in _items(reader, node, "named_days"):
+        path = f"vocabulary.{path}"
+        reader.keys(item, path, ("name", "dates"), ("words",))
+        rules = reader.tags(item, "dates", path)
+        for rule in rules:
+            if not is_date_rule(rule):
+                raise reader.fail(
+                    reader.line_of(item, "dates"),
+                    f'{path}.dates: {rule!r} is not a date rule ("12-24", "easter+1", '
+                    f'"last monday of may")',
+                )
+        days.append(
+            NamedDay(
+                name=reader.text(item, "name", path).lower(),
+                words=reader.tags(item, "words", path),
+                dates=rules,
+            )
+        )
+    return tuple(days)
+
+
+def _rough_months(reader: _Reader, node: CommentedMap) -> tuple[Term, ...]:
+    """The `rough_months` vocabulary: each name a month's."""
+    months = _terms(reader, node, "rough_months", needs_intent=False)
+    for index, month in enumerate(months):
+        if month.name not in MONTHS:
+            raise reader.fail(
+                reader.line_of(reader.sequence(node, "rough_months", "vocabulary"), index),
+                f"vocabulary.rough_months[{index}].name {month.name!r} is not a month's name",
+            )
+    return months
 
 
 def _days(reader: _Reader, node: CommentedMap) -> tuple[Term, ...]:

@@ -6,6 +6,9 @@ year that has gone by more than a month ago is next year's), with the weekday wr
 if any, so that "sunday 28th" when the 28th is a Saturday can be asked back. Rasa's and the
 project's dependencies hold no date reader that does this (python-dateutil reads one date per
 text and ignores a weekday that disagrees), so the grammar is here, in one place.
+
+The calendar arithmetic of named days ("easter+1", "last monday of may") is here too, with
+Easter from python-dateutil; the days' names and rules are the business file's.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
+
+from dateutil.easter import easter
 
 MONTHS = tuple(calendar.month_name[number].lower() for number in range(1, 13))
 WEEKDAY_NAMES = tuple(calendar.day_name[number].lower() for number in range(7))
@@ -124,3 +129,93 @@ def numbered_days(text: str | None, today: dt.date) -> list[NumberedDay]:
             taken.append((match.start(), match.end()))
             found.append(NumberedDay(match.start(), match.end(), date, _weekday(parts["weekday"])))
     return sorted(found, key=lambda numbered: numbered.start)
+
+
+# Named days by their calendar rule (the business file's `vocabulary.named_days`): a fixed
+# date ("12-24"), a day counted from Western Easter Sunday ("easter+1", "easter-2"), or a
+# weekday of a month ("first monday of may", "last monday of august").
+_NTH = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}
+_RULE = re.compile(
+    r"^(?:(?P<month>\d{1,2})-(?P<day>\d{1,2})|easter(?P<offset>[+-]\d{1,2})?|(?P<nth>"
+    + "|".join(_NTH)
+    + r")\s+(?P<weekday>"
+    + "|".join(WEEKDAY_NAMES)
+    + r")\s+of\s+(?P<in_month>"
+    + "|".join(MONTHS)
+    + r"))$"
+)
+
+
+def is_date_rule(rule: str) -> bool:
+    """Whether `rule` is one a named day may have (see `date_by_rule`)."""
+    found = _RULE.match(" ".join(rule.lower().split()))
+    if found is None:
+        return False
+    if found.group("month"):
+        return date_by_rule(rule, 2024) is not None  # a leap year: "02-29" is a date
+    return True
+
+
+def date_by_rule(rule: str, year: int) -> dt.date | None:
+    """The date a named day's rule gives in `year`, or None when the rule gives none."""
+    found = _RULE.match(" ".join(rule.lower().split()))
+    if found is None:
+        return None
+    if found.group("month"):
+        try:
+            return dt.date(year, int(found.group("month")), int(found.group("day")))
+        except ValueError:
+            return None
+    if found.group("nth"):
+        month = MONTHS.index(found.group("in_month")) + 1
+        weekday = WEEKDAY_NAMES.index(found.group("weekday"))
+        days = [
+            dt.date(year, month, day)
+            for day in range(1, calendar.monthrange(year, month)[1] + 1)
+            if dt.date(year, month, day).weekday() == weekday
+        ]
+        return days[_NTH[found.group("nth")]]
+    return easter(year) + dt.timedelta(days=int(found.group("offset") or 0))
+
+
+def next_date_by_rules(rules: tuple[str, ...], today: dt.date) -> dt.date | None:
+    """The first date on or after `today` that one of a named day's rules gives."""
+    dates = [
+        date
+        for year in (today.year, today.year + 1)
+        for rule in rules
+        if (date := date_by_rule(rule, year)) is not None and date >= today
+    ]
+    return min(dates) if dates else None
+
+
+def names_a_month(text: str | None) -> bool:
+    """Whether `text` names a month ("in march", "3rd of dec")."""
+    return re.search(rf"\b{_MONTH}", (text or "").lower()) is not None
+
+
+def month_named(text: str | None) -> int | None:
+    """The month `text` names (1-12), the first one written, or None."""
+    found = re.search(rf"\b{_MONTH}", (text or "").lower())
+    return _month(found.group("month")) if found else None
+
+
+def latest_in_month(month: int, today: dt.date) -> dt.date:
+    """Roughly when in the past a month means ("in march" said in November): the middle of
+    the latest such month not after today (today itself, early in that very month)."""
+    year = today.year if month <= today.month else today.year - 1
+    middle = dt.date(year, month, 15)
+    return min(middle, today)
+
+
+def latest_with_day(day: int, today: dt.date) -> dt.date | None:
+    """The latest date on or before `today` that is the `day`th of its month ("around the 3rd"
+    said of a purchase), or None when no month has that day."""
+    year, month = today.year, today.month
+    for _ in range(13):
+        if day <= calendar.monthrange(year, month)[1]:
+            candidate = dt.date(year, month, day)
+            if candidate <= today:
+                return candidate
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return None

@@ -89,3 +89,59 @@ async def test_another_customers_booking_is_never_cancelled(
     responses, _last = await cancel(domain, f"cancel {theirs}", "affirm")
     assert responses[0] == "utter_no_booking_to_cancel"
     assert store.find(theirs) is not None
+
+
+def cancelled_in(form: str, text: str, slots: dict[str, Any]) -> Any:
+    """'actually cancel …' said while `form` was asking: the rules stopped the form first."""
+    history = [
+        {"event": "active_loop", "name": form},
+        action_event("action_listen"),
+    ]
+    tracker = make_tracker("cancel_booking", text, slots=slots, history=history, sender_id=SENDER)
+    tracker.events.extend(
+        [
+            action_event("action_deactivate_loop"),
+            {"event": "active_loop", "name": None},
+            {"event": "slot", "name": "requested_slot", "value": None},
+        ]
+    )
+    return tracker
+
+
+async def test_cancel_while_booking_with_nothing_booked_stops_the_booking(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any], sample_shop: Any
+) -> None:
+    slots = {"repair_bike": "hybrid bike", "repair_problem": "squeaky brakes"}
+    tracker = cancelled_in("repair_form", "forget it, cancel that", slots)
+    events = await ActionCancelBooking().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_repair_form_stopped"]
+    cleared = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert cleared["repair_bike"] is None and cleared["repair_problem"] is None
+
+
+async def test_cancel_while_booking_reaches_the_booking_already_made(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any], sample_shop: Any
+) -> None:
+    store = RepairBookings(sample_shop.bookings_url)
+    reference = store.book(SENDER, None, "hybrid bike", "brake service", SATURDAY)
+    tracker = cancelled_in("repair_form", "actually cancel my booking", {"repair_bike": "Trek"})
+    events = await ActionCancelBooking().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_confirm_cancel_booking"]
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert slots["booking_to_cancel"] == reference and slots["repair_bike"] is None
+
+
+async def test_cancel_during_a_return_with_nothing_booked_stops_the_return(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any], sample_shop: Any
+) -> None:
+    tracker = cancelled_in("return_form", "cancel that please", {"return_item": "helmet"})
+    await ActionCancelBooking().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_return_form_stopped"]
+
+
+async def test_a_cancel_outside_a_form_with_nothing_booked_says_so(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any], sample_shop: Any
+) -> None:
+    tracker = make_tracker("cancel_booking", "cancel my booking", sender_id=SENDER)
+    await ActionCancelBooking().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_no_booking_to_cancel"]

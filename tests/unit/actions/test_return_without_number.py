@@ -114,14 +114,14 @@ async def test_a_signed_in_customer_s_order_is_found_by_the_item(
 
 async def test_when_is_asked_twice_at_most(dispatcher: CollectingDispatcher) -> None:
     form = ValidateReturnForm()
-    tracker = asked("return_bought", "inform", "ages", return_order_id=NO_ORDER)
-    result = await form.validate_return_bought("ages", dispatcher, tracker, {})
+    tracker = asked("return_bought", "inform", "hmm let me think", return_order_id=NO_ORDER)
+    result = await form.validate_return_bought("hmm let me think", dispatcher, tracker, {})
     assert result["return_bought"] is None
     assert said(dispatcher) == ["utter_explain_return_bought"]
     explained = {"event": "bot", "metadata": {"utter_action": "utter_explain_return_bought"}}
     again = asked("return_bought", "inform", "dunno really", return_order_id=NO_ORDER)
     again.events.insert(0, explained)
-    result = await form.validate_return_bought("ages ago", CollectingDispatcher(), again, {})
+    result = await form.validate_return_bought("the blue one", CollectingDispatcher(), again, {})
     assert result == {"return_bought": "unknown"}
     known = asked("return_bought", "inform", "about 50 days ago", return_order_id=NO_ORDER)
     result = await form.validate_return_bought("about 50 days ago", dispatcher, known, {})

@@ -216,3 +216,40 @@ async def test_a_weekday_that_is_not_the_dates_is_asked_back(
     assert said(dispatcher) == ["utter_day_and_date_disagree"]
     text = rendered(domain, dispatcher.messages[0])
     assert "Saturday 28 November" in text and "Sunday 29 November" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("do you open on new years day", "New Year's Day (Friday 1 January): closed"),
+        ("xmas eve opening times?", "Christmas Eve (Thursday 24 December): 09:00–13:00"),
+        ("are you open easter monday", "Monday 29 March: closed"),
+        ("what about bank holiday monday", "Monday 29 March: closed"),
+        ("open good friday?", "Good Friday (Friday 26 March): 10:00–16:00"),
+    ],
+)
+async def test_hours_of_a_named_day_are_that_dates(
+    dispatcher, domain, monkeypatch, text, line
+) -> None:
+    set_clock(monkeypatch, dt.datetime(2026, 11, 26, 21, 45))
+    await ActionTellHours().run(dispatcher, make_tracker("ask_hours", text), domain)
+    assert said(dispatcher) == ["utter_hours_day"]
+    assert line in dispatcher.messages[0]["day_hours"]
+
+
+async def test_a_test_ride_of_a_named_bike_is_a_yes_and_the_bike_s_stock(
+    dispatcher, domain
+) -> None:
+    text = "could I try the Trek FX 3 before buying"
+    tracker = make_tracker("buy_product", text, [entity("product", "trek fx 3")])
+    await ActionBuyProduct().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_test_ride", "utter_product_in_stock"]
+    assert "try before you buy" in rendered(domain, dispatcher.messages[0])
+
+
+async def test_a_test_ride_of_no_bike_in_particular_asks_which(dispatcher, domain) -> None:
+    tracker = make_tracker("buy_product", "can I test ride one at the weekend")
+    events = await ActionBuyProduct().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_test_ride_which"]
+    assert events == []  # nothing booked, no bike kept as theirs
+    assert "Which bike would you like to try?" in rendered(domain, dispatcher.messages[0])

@@ -115,3 +115,39 @@ def test_anything_more_than_a_stop_keeps_its_intent(
     check.check(found)
     assert found.get("intent")["name"] == intent
     assert found.get(STOPPED) is None
+
+
+@pytest.fixture(scope="module")
+def cancel_check() -> StopCheck:
+    return StopCheck(check_config("cancel_booking"))
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("actually cancel my booking", "inform"),  # an answer to the form's question
+        ("forget it, cancel that", "nlu_fallback"),
+        ("no wait, cancel it please", "deny"),
+        ("Cancel.", "book_repair"),
+        ("can you just cancel the appointment", "inform"),
+        ("change of plan, cancel my repair booking thanks", "book_repair"),
+    ],
+)
+def test_a_message_that_is_only_a_cancel_cancels(
+    cancel_check: StopCheck, text: str, intent: str
+) -> None:
+    found = message(text, intent)
+    cancel_check.check(found)
+    assert found.get("intent") == {"name": "cancel_booking", "confidence": 1.0}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["can i cancel an order?", "cancel my order", "do i get charged if i cancel", "i cancelled"],
+)
+def test_a_message_about_cancelling_something_else_keeps_its_intent(
+    cancel_check: StopCheck, text: str
+) -> None:
+    found = message(text, "order_status")
+    cancel_check.check(found)
+    assert found.get("intent")["name"] == "order_status"

@@ -10,7 +10,13 @@ import yaml
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu import RequestChooser
-from bot.two_intents import ChoiceRules, choose, choose_from_parts, chosen_intent
+from bot.two_intents import (
+    ChoiceRules,
+    choose,
+    choose_from_parts,
+    chosen_intent,
+    small_talk_not_a_request,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -162,3 +168,19 @@ def test_a_complaint_behind_a_greeting_must_be_read_surely() -> None:
     assert chosen_intent(unhappy, careful) == "complain"
     asking = ranking(("greet", 0.8), ("order_status", 0.1))
     assert chosen_intent(asking, careful) == "order_status"
+
+
+@pytest.mark.parametrize(
+    ("pairs", "small_talk"),
+    [
+        ((("request_human", 0.2), ("greet", 0.7)), True),  # a person chosen over a greeting
+        ((("request_human", 0.3), ("out_of_scope", 0.6)), True),
+        ((("request_human", 0.2), ("book_repair", 0.7)), False),  # a request, not small talk
+        ((("request_human", 0.8), ("greet", 0.1)), False),  # a person asked for surely
+        ((("greet", 0.9), ("request_human", 0.05)), False),  # a greeting, read as one
+        ((("request_human", 1.0),), False),  # a button or a whole-message demand
+    ],
+)
+def test_small_talk_with_a_person_only_guessed_at(pairs, small_talk: bool) -> None:
+    parse = {"intent": ranking(*pairs)[0], "intent_ranking": ranking(*pairs)}
+    assert small_talk_not_a_request(parse) is small_talk

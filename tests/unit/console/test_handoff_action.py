@@ -311,3 +311,37 @@ async def test_second_in_line_hears_the_place_and_the_wait(
     [message] = dispatcher.messages
     assert message["response"] == "utter_handoff_queued" and message["position"] == 2
     assert "you're number 2 in line, so it should be about 12 minutes." in rendered(domain, message)
+
+
+def small_talk(text: str, sender: str) -> Any:
+    """A greeting with small talk, where the classifier only guessed at a person (the two
+    intents' rules put the person first)."""
+    ranking = [
+        {"name": "request_human", "confidence": 0.18},
+        {"name": "greet", "confidence": 0.71},
+        {"name": "out_of_scope", "confidence": 0.06},
+    ]
+    return make_tracker("request_human", text, ranking=ranking, sender_id=sender)
+
+
+async def test_out_of_hours_small_talk_is_greeted_not_taken_as_a_message(
+    database: str, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(base, "now", lambda shop: TUESDAY_NIGHT)
+    tracker = small_talk("hi! lovely weather today isn't it", "cleo")
+    tracker.latest_message["intent"] = {"name": "request_human", "confidence": 0.18}
+    events, dispatcher = await hand_off(domain, tracker)
+    assert dispatcher.messages == []
+    assert events == [{"event": "followup", "name": "action_greet", "timestamp": None}]
+    assert MemoryStore(database).handoffs.open_for("cleo") is None  # no message mode
+
+
+async def test_a_person_asked_for_surely_is_handed_over_even_with_a_greeting(
+    database: str, domain: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(base, "now", lambda shop: TUESDAY_NIGHT)
+    ranking = [{"name": "request_human", "confidence": 0.82}, {"name": "greet", "confidence": 0.1}]
+    tracker = make_tracker("request_human", "hi, can I speak to someone", ranking=ranking)
+    tracker.latest_message["intent"] = {"name": "request_human", "confidence": 0.82}
+    events, _ = await hand_off(domain, tracker)
+    assert events[-1]["event"] == "pause"

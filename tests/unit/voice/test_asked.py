@@ -12,6 +12,7 @@ from small_shop import SMALL_SHOP, small_shop
 from voice.asked import (
     asked_about_the_thing_before,
     asks_price,
+    asks_to_try,
     days_asked,
     is_question,
     thing_asked_for,
@@ -146,3 +147,49 @@ def test_a_shop_without_the_words_reads_no_follow_up(shop: Business) -> None:
     assert asked_about_the_thing_before(shop, "is it in stock") is None
     assert not is_question(shop, "what time is it")
     assert is_question(shop, "what time is it?")
+
+
+NAMED_DAYS = """\
+  days:
+    - {name: monday, words: [mon]}
+    - {name: sunday, words: [sun]}
+  named_days:
+    - {name: fete day, words: [the fete], dates: ["07-14"]}
+    - {name: lundi de paques, words: [easter monday], dates: [easter+1]}
+    - {name: bank holiday monday, words: [bank holiday], dates: [easter+1, last monday of may]}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("open on fete day?", [dt.date(2027, 7, 14)]),  # this year's has gone by: next year's
+        ("do you open easter monday", [dt.date(2027, 3, 29)]),  # Easter Sunday 2027 is 28 March
+        ("hours on the bank holiday monday?", [dt.date(2027, 3, 29)]),  # the Monday is no other day
+        ("the fete or sunday?", [dt.date(2027, 7, 14), dt.date(2026, 11, 29)]),
+    ],
+)
+def test_a_named_day_is_its_next_date(tmp_path: Path, text: str, days: list[dt.date]) -> None:
+    shop = small_shop(tmp_path, SMALL_SHOP + NAMED_DAYS)
+    assert days_asked(shop, text, THURSDAY) == days
+
+
+def test_a_named_day_without_a_calendar_rule_is_refused(tmp_path: Path) -> None:
+    words = "  named_days:\n    - {name: feast, dates: [the third full moon]}\n"
+    with pytest.raises(BusinessFileError, match="not a date rule"):
+        small_shop(tmp_path, SMALL_SHOP + words)
+
+
+@pytest.mark.parametrize(
+    ("text", "tries"),
+    [
+        ("can i test ride one at the weekend", True),
+        ("could I try the gravel one before buying?", True),
+        ("fancy a spin on the roadster", False),  # not this shop's words
+        ("the test was fine", False),
+        ("try again tomorrow", False),
+    ],
+)
+def test_asking_to_try_a_bike_uses_the_shop_s_words(tmp_path: Path, text: str, tries: bool) -> None:
+    words = "  test_ride: [test ride, try before]\n"
+    assert asks_to_try(small_shop(tmp_path, SMALL_SHOP + words), text) is tries

@@ -6,7 +6,13 @@ import datetime as dt
 
 import pytest
 
-from voice.dates import numbered_days
+from voice.dates import (
+    date_by_rule,
+    latest_in_month,
+    latest_with_day,
+    next_date_by_rules,
+    numbered_days,
+)
 
 THURSDAY = dt.date(2026, 11, 26)
 
@@ -38,3 +44,41 @@ def test_a_count_is_no_day(text: str) -> None:
 def test_a_weekday_that_is_not_the_dates_disagrees() -> None:
     [found] = numbered_days("can i come in sunday 28th", THURSDAY)
     assert found.date == dt.date(2026, 11, 28) and found.weekday == 6 and found.disagrees
+
+
+@pytest.mark.parametrize(
+    ("rule", "year", "date"),
+    [
+        ("12-24", 2026, dt.date(2026, 12, 24)),
+        ("easter", 2027, dt.date(2027, 3, 28)),
+        ("easter-2", 2027, dt.date(2027, 3, 26)),
+        ("easter+1", 2026, dt.date(2026, 4, 6)),
+        ("first monday of may", 2027, dt.date(2027, 5, 3)),
+        ("last monday of august", 2026, dt.date(2026, 8, 31)),
+        ("02-30", 2026, None),
+    ],
+)
+def test_a_named_day_s_rule_gives_its_date(rule: str, year: int, date: dt.date | None) -> None:
+    assert date_by_rule(rule, year) == date
+
+
+def test_the_next_date_of_several_rules_is_the_soonest_ahead() -> None:
+    rules = ("easter+1", "first monday of may", "last monday of august")
+    assert next_date_by_rules(rules, dt.date(2026, 5, 2)) == dt.date(2026, 5, 4)
+    assert next_date_by_rules(rules, dt.date(2026, 9, 1)) == dt.date(2027, 3, 29)
+
+
+@pytest.mark.parametrize(
+    ("day", "date"),
+    [(3, dt.date(2026, 11, 3)), (28, dt.date(2026, 10, 28)), (31, dt.date(2026, 10, 31))],
+)
+def test_a_day_of_the_month_said_of_the_past_is_its_latest(day: int, date: dt.date) -> None:
+    assert latest_with_day(day, dt.date(2026, 11, 24)) == date
+
+
+@pytest.mark.parametrize(
+    ("month", "date"),
+    [(7, dt.date(2026, 7, 15)), (12, dt.date(2025, 12, 15)), (11, dt.date(2026, 11, 15))],
+)
+def test_a_month_said_of_the_past_is_its_middle(month: int, date: dt.date) -> None:
+    assert latest_in_month(month, dt.date(2026, 11, 24)) == date

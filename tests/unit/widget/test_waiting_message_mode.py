@@ -53,6 +53,25 @@ def test_only_a_question_the_bot_surely_answers_goes_back_to_the_bot(
     assert waiting.answered_while_a_message_waits(parsed(intent, confidence)) is back
 
 
+def test_small_talk_with_a_person_only_guessed_at_goes_back_to_the_bot() -> None:
+    guessed = {
+        "intent": {"name": "request_human", "confidence": 0.2},
+        "intent_ranking": [
+            {"name": "request_human", "confidence": 0.2},
+            {"name": "greet", "confidence": 0.64},
+        ],
+    }
+    assert waiting.answered_while_a_message_waits(guessed) is True
+    sure = {
+        "intent": {"name": "request_human", "confidence": 0.9},
+        "intent_ranking": [
+            {"name": "request_human", "confidence": 0.9},
+            {"name": "greet", "confidence": 0.05},
+        ],
+    }
+    assert waiting.answered_while_a_message_waits(sure) is False
+
+
 PAUSED = [{"event": "action", "name": "action_handoff"}, {"event": "pause"}]
 
 
