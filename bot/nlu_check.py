@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -357,17 +358,17 @@ def check_nlu(
     scores_path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
     say(f"NLU scores and the messy set's top confusions: {scores_path}")
     failures = []
-    gates = (
+    gates: list[Callable[[], None]] = [
         lambda: enforce_threshold(held_out),
         lambda: enforce_messy_threshold(messy),
         lambda: enforce_two_things_threshold(two_things, MIN_TWO_THINGS_ACCURACY),
-    )
+    ]
     if messy_2 is not None:
         second = messy_2
-        gates += (
+        gates.append(
             lambda: enforce_messy_threshold(
                 second, MIN_MESSY_2_INTENT_ACCURACY, "the second messy set"
-            ),
+            )
         )
     for gate in gates:
         try:
