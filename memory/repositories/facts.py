@@ -65,13 +65,15 @@ class FactRepository(Repository):
                 select(s.facts.c.id, s.facts.c.value).where(current, s.facts.c.key == fact.key)
             ).all()
         else:
+            # One of several (bikes): the same one said again, said less fully ("my Trek" of the
+            # known "Trek FX 3") or more fully (which replaces the shorter).
             same_slot = [
                 row
                 for row in self.conn.execute(select(s.facts.c.id, s.facts.c.value).where(current))
-                if normalised(row.value) == normalised(value)
+                if _same_thing(row.value, value)
             ]
         for row in same_slot:
-            if normalised(row.value) == normalised(value):
+            if normalised(row.value) == normalised(value) or _says_less(value, row.value):
                 return int(row.id)  # already known; the older provenance stays
         return self._supersede(
             customer_id, fact, value, source, exchange_id, fact.confidence, at, same_slot
@@ -158,3 +160,21 @@ class FactRepository(Repository):
             query = query.where(s.facts.c.superseded_at.is_(None))
         query = query.order_by(s.facts.c.recorded_at.desc(), s.facts.c.id.desc())
         return [fact_view(row) for row in self.conn.execute(query)]
+
+
+def _words(value: str) -> set[str]:
+    return set(normalised(value).split())
+
+
+def _says_less(value: str, known: str) -> bool:
+    """`value` names only part of what `known` names ("Trek" of "Trek FX 3")."""
+    return bool(_words(value)) and _words(value) < _words(known)
+
+
+def _same_thing(known: str, value: str) -> bool:
+    """The same fact said again, more fully or less fully."""
+    return (
+        normalised(known) == normalised(value)
+        or _says_less(value, known)
+        or _says_less(known, value)
+    )

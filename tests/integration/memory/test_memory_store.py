@@ -109,6 +109,20 @@ def test_newer_fact_supersedes_and_history_stays(store, clock):
     assert store.cards.card(customer).name == "Sarah"
 
 
+def test_a_bike_said_less_fully_keeps_the_fuller_one_and_a_fuller_one_replaces_it(store, clock):
+    customer = store.customers.customer_for_sender("web-1")
+    store.facts.record_fact(customer, ExtractedFact("bike", "Trek FX 3"))
+    store.facts.record_fact(customer, ExtractedFact("bike", "Trek"), source="message")  # "my Trek"
+    store.facts.record_fact(customer, ExtractedFact("bike", "Brompton"), source="message")
+    clock.now = START + timedelta(hours=1)
+    store.facts.record_fact(customer, ExtractedFact("bike", "Brompton C Line"))
+    current = sorted(fact.value for fact in store.facts.facts(customer) if fact.kind == "bike")
+    assert current == ["Brompton C Line", "Trek FX 3"]
+    history = store.facts.facts(customer, include_history=True)
+    shorter = next(fact for fact in history if fact.value == "Brompton")
+    assert shorter.superseded_at == START + timedelta(hours=1)
+
+
 def test_customer_messages_feed_the_fact_extractor(memory_url):
     def extractor(text):
         return [ExtractedFact("aspiration", "ride a century")] if "century" in text else []
