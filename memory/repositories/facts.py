@@ -65,8 +65,8 @@ class FactRepository(Repository):
                 select(s.facts.c.id, s.facts.c.value).where(current, s.facts.c.key == fact.key)
             ).all()
         else:
-            # One of several (bikes): the same one said again, said less fully ("my Trek" of the
-            # known "Trek FX 3") or more fully (which replaces the shorter).
+            # One of several (bikes): the same one said again, said less fully (a make alone of the
+            # make and model already known) or more fully (which replaces the shorter).
             same_slot = [
                 row
                 for row in self.conn.execute(select(s.facts.c.id, s.facts.c.value).where(current))
@@ -167,7 +167,7 @@ def _words(value: str) -> set[str]:
 
 
 def _says_less(value: str, known: str) -> bool:
-    """`value` names only part of what `known` names ("Trek" of "Trek FX 3")."""
+    """`value` names only part of what `known` names (a make of its make and model)."""
     return bool(_words(value)) and _words(value) < _words(known)
 
 
