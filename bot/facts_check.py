@@ -237,17 +237,8 @@ def command_facts_check(settings: Settings, args: argparse.Namespace) -> None:
         raise CommandFailed(str(error)) from None
     services = composition.compose(settings)
     extractor = services.fact_extractor()
-    shop = services.business()
-    riding = (
-        [
-            shop.vocabulary.riding_styles,
-            shop.vocabulary.riding_verbs,
-            shop.vocabulary.riding_places,
-            shop.vocabulary.riders,
-        ]
-        if shop is not None
-        else []
-    )
+    words = services.fact_words()
+    riding = [words.styles, words.style_verbs, words.style_places, words.style_people]
     print(report(score(sentences, extractor.extract, style_namer(riding)), path), flush=True)
 
 
