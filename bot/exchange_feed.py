@@ -21,7 +21,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,6 +42,10 @@ QUEUE_ARGUMENTS: dict[str, Any] = {
 }
 CONFIRM_SECONDS = 10.0  # longest wait for RabbitMQ to confirm one message
 CONNECT_SECONDS = 5.0
+# Longest wait for RabbitMQ to answer one step of closing (cancel, channel, connection): a
+# connection that came back after RabbitMQ restarted may never answer, and a stop must not wait
+# on it (what was not acknowledged goes back to the queue when the socket closes).
+CLOSE_SECONDS = 5.0
 MAX_BACKOFF = 10.0
 PROGRESS_EVERY = 500  # a consumer logs its count every so many events
 
@@ -205,10 +209,7 @@ async def consume(
             logger.warning("memory consumer: lost RabbitMQ (%s); reconnecting", error)
         finally:
             if not connection.is_closed:
-                try:
-                    await connection.close()
-                except CONNECTION_ERRORS:
-                    pass
+                await _bounded(connection.close(), "closing the connection")
     logger.info(
         "memory consumer: stopped after %d events written (%d with nothing new, %d set aside)",
         report.written,
@@ -216,6 +217,20 @@ async def consume(
         report.set_aside,
     )
     return report
+
+
+async def _bounded(step: Awaitable[Any], what: str) -> bool:
+    """One step of closing, given at most CLOSE_SECONDS; False when it failed or took longer."""
+    try:
+        await asyncio.wait_for(step, timeout=CLOSE_SECONDS)
+        return True
+    except CONNECTION_ERRORS as error:  # includes the timeout
+        logger.warning(
+            "memory consumer: RabbitMQ did not answer %s (%s); going on without it",
+            what,
+            error or type(error).__name__,
+        )
+        return False
 
 
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
@@ -256,13 +271,10 @@ async def _serve(
             await _handle(message, ingest, stop, report)
     finally:
         if not channel.is_closed:
-            try:
-                # Messages taken ahead but not written go back to the queue when the channel
-                # closes (unacknowledged), for this or another consumer.
-                await queue.cancel(tag)
-                await channel.close()
-            except CONNECTION_ERRORS:
-                pass
+            # Messages taken ahead but not written go back to the queue when the channel
+            # closes (unacknowledged), for this or another consumer.
+            if await _bounded(queue.cancel(tag), "cancelling the subscription"):
+                await _bounded(channel.close(), "closing the channel")
 
 
 async def _handle(

@@ -120,6 +120,7 @@ def command_consume(config: Settings, args: argparse.Namespace) -> None:
     """A memory worker: RabbitMQ's exchange queue into memory until SIGTERM or Ctrl-C."""
     import asyncio
     import signal
+    import threading
 
     from bot import logs
     from bot.exchange_feed import consume, where
@@ -159,8 +160,20 @@ def command_consume(config: Settings, args: argparse.Namespace) -> None:
     async def run() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
+
+        def on_signal() -> None:
+            if stop.is_set():  # a second SIGTERM or Ctrl-C: now
+                _exit_now("a second stop signal")
+            stop.set()
+            # A clean stop takes a second or two; a RabbitMQ connection that never answers again
+            # must not keep the worker alive. Nothing is lost by leaving: an event is
+            # acknowledged only after its write commits, so the rest go back to the queue.
+            watchdog = threading.Timer(STOP_GRACE_SECONDS, _exit_now, ["the stop taking too long"])
+            watchdog.daemon = True
+            watchdog.start()
+
         for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
+            loop.add_signal_handler(signum, on_signal)
         print(
             f"rapport: memory consumer started: RabbitMQ {where(config.rabbitmq_url)} -> "
             "memory; stops on SIGTERM or Ctrl-C.",
@@ -172,6 +185,27 @@ def command_consume(config: Settings, args: argparse.Namespace) -> None:
         asyncio.run(run())
     finally:
         store.close()
+
+
+# Seconds a memory consumer is given to stop cleanly after SIGTERM before it leaves anyway.
+STOP_GRACE_SECONDS = 15.0
+
+
+def _exit_now(why: str) -> None:
+    """Leave at once (what was not acknowledged goes back to RabbitMQ's queue), saying why and
+    where each thread was, so that a stop that hangs can be understood from the log."""
+    import faulthandler
+    import os
+
+    print(
+        f"rapport: memory consumer: stopping without a clean close ({why}); events not yet "
+        "acknowledged go back to the queue. Where each thread was:",
+        file=sys.stderr,
+        flush=True,
+    )
+    faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def register(commands: Any) -> None:

@@ -255,6 +255,31 @@ def test_a_message_that_is_no_event_is_set_aside_and_the_stream_goes_on(
     assert "set aside" in consumer.text()
 
 
+def test_a_consumer_stops_on_sigterm_even_when_rabbitmq_stops_answering(
+    rabbitmq, database_url, consumers
+):
+    """An operator's stop must not wait on a RabbitMQ that hangs (frozen, or a connection that
+    came back half-alive): the consumer leaves within its grace, and what it had not
+    acknowledged is delivered again once RabbitMQ answers."""
+    events = visit("feed-frozen", START, "hello before the freeze")
+    consumer = consumers("frozen")
+    consumer.wait_consuming()
+    publish(rabbitmq.url, events)
+    assert set(wait_for_exchanges(database_url, 2, 60)) == exchange_ids(events)
+
+    node = int((rabbitmq.root / "rabbitmq.pid").read_text().split()[0])
+    os.kill(node, signal.SIGSTOP)  # RabbitMQ takes the stop's frames and never answers them
+    try:
+        started = time.monotonic()
+        assert consumer.stop() == 0
+        assert time.monotonic() - started < 30
+    finally:
+        os.kill(node, signal.SIGCONT)
+    assert "stopping without a clean close" in consumer.text() or "did not answer" in (
+        consumer.text()
+    )
+
+
 # The Rasa server through the e2e harness, with the RabbitMQ feed and one consumer.
 
 
