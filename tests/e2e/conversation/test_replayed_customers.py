@@ -1,7 +1,7 @@
 """What a replay of customers' conversations found, through the real Rasa server (trained model)
-and action server: joining the loyalty card, the cost of delivery and a suggestion for the shop
-each get their own answer; the shop's phone number is given, not asked for; a returning
-customer hears a promise in words written for them; a copy of their data ends without a stray
+and action server: joining the loyalty card and a suggestion for the shop each get their own
+answer; the shop's phone number is given, not asked for; a returning customer hears a promise
+in words written for them; a copy of their data ends without a stray
 message; named days, test rides and a cancel in the middle of a booking are read as such. The
 messages were written for these tests, in customers' voice; none is in the training data or in
 a held-out set."""
@@ -33,10 +33,28 @@ def replies(bot: Bot, sender: str, text: str) -> list[dict]:
         return list(json.loads(reply.read()))
 
 
+def rides_named(reply: str) -> list[str]:
+    return [event.name for event in SHOP.events if event.name in reply]
+
+
+@pytest.mark.parametrize(
+    ("sender", "text"),
+    [("r-join", "how do I join your loyalty thing"), ("r-signup", "sign me up for points")],
+)
+def test_joining_the_loyalty_card_is_about_the_card_not_the_rides(
+    bot: Bot, sender: str, text: str
+) -> None:
+    reply = bot.say(sender, text)
+    assert SHOP.loyalty.programme in reply, reply
+    assert not rides_named(reply), reply
+    assert str(SHOP.loyalty.sign_up_bonus) in reply, reply  # what joining brings
+
+
 @pytest.mark.parametrize(
     ("sender", "text"),
     [
         ("r-idea-helmets", "you should stock more kids helmets"),
+        ("r-idea-mondays", "would be good if you opened mondays"),
     ],
 )
 def test_a_suggestion_is_thanked_and_passed_on_not_answered_with_the_hours(
@@ -56,6 +74,20 @@ def test_asked_for_the_shops_number_the_bot_gives_it(bot: Bot, sender: str, text
     assert SHOP.locations[0].phone in reply, reply
     assert "best email address or phone number" not in reply, reply
     assert "best way to reach you" not in reply, reply
+
+
+@pytest.mark.parametrize(
+    ("sender", "text"),
+    [("r-phone-waiting", "what's your phone number"), ("r-ring-waiting", "can I ring you")],
+)
+def test_asked_for_the_shops_number_while_a_message_waits_the_bot_gives_it(
+    bot: Bot, sender: str, text: str
+) -> None:
+    bot.say(sender, "I'd like a quote for a custom wheel build")
+    bot.say(sender, "/request_human")  # nobody online in these tests: a message is taken
+    reply = bot.say(sender, text)
+    assert SHOP.locations[0].phone in reply, reply
+    assert "best email address or phone number" not in reply, reply
 
 
 def test_a_returning_customer_hears_the_reply_we_promised_in_words_for_them(bot: Bot) -> None:
@@ -93,6 +125,11 @@ def test_a_named_day_is_asked_about_as_a_day(bot: Bot) -> None:
     assert "New Year's Day" in reply, reply
     assert "closed" in reply.lower(), reply  # the business file's holiday
     assert "remember" not in reply.lower(), reply  # not what the bot knows about them
+
+
+def test_a_test_ride_of_a_named_bike_is_a_yes(bot: Bot) -> None:
+    reply = bot.say("r-ride", "can I take the fx3 for a test ride")
+    assert SHOP.policies.test_rides in reply, reply
 
 
 def test_cancel_in_the_middle_of_a_booking_stops_it(bot: Bot) -> None:
