@@ -181,7 +181,32 @@ class ShopAction(Action, ABC):
             dispatcher.utter_message(response=SOMETHING_WENT_WRONG)
             return []
         await check_tone(dispatcher.messages, f"{self.name()} for {tracker.sender_id}")
+        dispatcher.messages[:] = with_content(dispatcher.messages)
         return events
+
+
+# --- nothing empty is sent ---------------------------------------------------------------------
+
+# A text that is only a missing value turned into words by str().
+_NO_WORDS = frozenset({"none", "null"})
+# What a message may hold besides its text, each enough to send it.
+_CONTENT_KEYS = ("response", "template", "buttons", "custom", "image", "attachment", "elements")
+
+
+def with_content(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The messages with something in them. A text that is None, blank or a None written out
+    ("None") is no text; a message left with no text, response, buttons or payload is not sent
+    (a client that shows every message's text would show the customer "None")."""
+    kept = []
+    for message in messages:
+        text = message.get("text")
+        if text is not None and (
+            not isinstance(text, str) or not text.strip() or text.strip().lower() in _NO_WORDS
+        ):
+            message["text"] = None
+        if message.get("text") or any(message.get(key) for key in _CONTENT_KEYS):
+            kept.append(message)
+    return kept
 
 
 # --- the tone guard on text built at run time ------------------------------------------------

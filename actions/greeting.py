@@ -41,6 +41,46 @@ def perks_text(shop: Business) -> str:
     return shop.wording.join(reward.name for reward in rewards[:2])
 
 
+def filling(template: str, name: str, text: str) -> str | None:
+    """What `{name}` stands for in `text` written from `template` (the one placeholder it
+    holds), or None when `text` was not written from it. Compared as the greeting's slots keep
+    text: spaces joined, the end trimmed, maybe cut short."""
+
+    def tidy(words: str) -> str:
+        return " ".join(words.split()).rstrip(" .!")
+
+    before, marker, after = template.partition("{" + name + "}")
+    if not marker:
+        return None
+    start, end, said = " ".join(before.split()), tidy(after), tidy(text)
+    if before[-1:].isspace():
+        start += " "
+    if not said.startswith(start) or not said.endswith(end) or len(said) <= len(start + end):
+        return None
+    return said[len(start) : len(said) - len(end)].strip() or None
+
+
+def reply_promise_told(shop: Business, promise: str) -> str | None:
+    """A reply promised when the customer left a message, in words written for them ("We
+    promised to get back to you about ..."); None for any other promise. The memory keeps it in
+    the team's words ("A person from the team gets back to the customer about: ..."), for the
+    agents' card, never to be read out to the customer."""
+    subject = filling(shop.template("promise_reply_about"), "subject", promise)
+    if subject is not None:
+        return shop.template("promise_told_reply_about").format(subject=subject)
+    plain = shop.template("promise_reply")
+    if " ".join(promise.split()).rstrip(" .!") == " ".join(plain.split()).rstrip(" .!"):
+        return shop.template("promise_told_reply")
+    return None
+
+
+def promise_told(shop: Business, promise: str) -> str:
+    """How a returning customer hears a promise that is due: a reply promised in their own
+    words, any other promise quoted as it was made."""
+    told = reply_promise_told(shop, promise)
+    return told if told is not None else shop.template("promise_told").format(promise=promise)
+
+
 def choose_greeting(slots: dict[str, Any], shop: Business) -> Greeting:
     """The greeting for this relationship (response name and its variables)."""
     full_name = str(slots.get("customer_name") or "").strip()
@@ -63,7 +103,8 @@ def choose_greeting(slots: dict[str, Any], shop: Business) -> Greeting:
         return Greeting("utter_greet_returning_issue", {"name": name, "issue": issue})
     if slots.get("due_promise"):
         return Greeting(
-            "utter_greet_returning_promise", {"name": name, "promise": slots["due_promise"]}
+            "utter_greet_returning_promise",
+            {"name": name, "promise": promise_told(shop, str(slots["due_promise"]))},
         )
     if slots.get("idea_update") and slots.get("idea_state") in IDEA_STATES:
         if slots["idea_state"] == "declined" and slots.get("idea_reason"):

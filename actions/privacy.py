@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base
 from actions.base import DomainDict, Events, ShopAction
+from actions.greeting import reply_promise_told
 from actions.shop_records import normalise_reference
 from voice.business import Business
 
@@ -167,7 +168,9 @@ def remembered_facts(store: Any, sender_id: str, shop: Business) -> list[Held] |
     for issue in card.open_issues:
         facts.append(Held.of(words("fact_open_issue"), issue.summary))
     for promise in card.promises_due:
-        facts.append(Held.of(words("fact_promise"), promise.text))
+        # A reply promised when they left a message: in words written for them, not the team's.
+        told = reply_promise_told(shop, promise.text)
+        facts.append(Held.sentence(told) if told else Held.of(words("fact_promise"), promise.text))
     if card.visits:
         visits = base.plural(card.visits, words("fact_visits_one"), words("fact_visits_other"))
         facts.append(Held.sentence(visits))

@@ -26,6 +26,7 @@ from voice.asked import (
     asked_about_the_rides_before,
     asked_about_the_thing_before,
     asks_price,
+    asks_to_join,
     asks_to_try,
     days_asked,
     disagreeing_day,
@@ -916,6 +917,19 @@ class ActionLoyaltyBalance(ShopAction):
     ) -> Events:
         records = await shop_records(shop)
         customer = records.customer(tracker.get_slot("customer_id"))
+        said = (tracker.latest_message or {}).get("text")
+        if customer is None and asks_to_join(shop, said):
+            # "how do I join your loyalty thing": what joining brings, and who signs them up.
+            bonus = shop.loyalty.sign_up_bonus
+            dispatcher.utter_message(
+                response="utter_loyalty_join",
+                programme=shop.loyalty.programme,
+                points_rule=points_rule(shop),
+                bonus_text=shop.template("loyalty_sign_up_bonus").format(count=bonus)
+                if bonus
+                else "",
+            )
+            return []
         if customer is None:
             dispatcher.utter_message(
                 response="utter_loyalty_how_it_works",

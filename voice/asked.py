@@ -260,14 +260,25 @@ def thing_asked_for(shop: Business, text: str | None) -> str | None:
 _MAX_WORDS_BETWEEN = 4
 
 
-def asks_to_try(shop: Business, text: str | None) -> bool:
-    """Whether a message asks to try a bike before buying it (the business file's
-    `vocabulary.test_ride`: "test ride", "try … before"), a few words allowed between a
-    phrase's words."""
+def says_a_phrase(phrases: tuple[str, ...], text: str | None) -> bool:
+    """Whether a message says one of `phrases`, a few words allowed between a phrase's words
+    ("try the gravel one before buying")."""
     said = " ".join((text or "").lower().replace("\u2019", "'").split())
     gap = rf"(?:\s+\S+){{0,{_MAX_WORDS_BETWEEN}}}?\s+"
-    for phrase in shop.vocabulary.test_ride:
+    for phrase in phrases:
         pattern = gap.join(re.escape(word) for word in phrase.split())
         if re.search(rf"(?<![\w']){pattern}(?![\w'])", said):
             return True
     return False
+
+
+def asks_to_try(shop: Business, text: str | None) -> bool:
+    """Whether a message asks to try a bike before buying it (the business file's
+    `vocabulary.test_ride`: "test ride", "try … before")."""
+    return says_a_phrase(shop.vocabulary.test_ride, text)
+
+
+def asks_to_join(shop: Business, text: str | None) -> bool:
+    """Whether a message asks to join the loyalty card (the business file's
+    `vocabulary.loyalty_join`: "sign me up", "how do I join")."""
+    return says_a_phrase(shop.vocabulary.loyalty_join, text)

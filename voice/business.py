@@ -308,6 +308,8 @@ class Vocabulary:
     long_ago: tuple[str, ...] = ()
     # Words that ask to try a bike before buying it ("test ride", "try it out").
     test_ride: tuple[str, ...] = ()
+    # Words that ask to join the loyalty card ("sign me up", "how do I join").
+    loyalty_join: tuple[str, ...] = ()
 
     def bike_kind(self, name: str | None) -> Term | None:
         """The kind of bike a word names, by its name or one of its spellings."""
@@ -1017,6 +1019,7 @@ _VOCABULARY_KEYS = (
     "rough_months",
     "long_ago",
     "test_ride",
+    "loyalty_join",
 )
 
 
@@ -1140,6 +1143,7 @@ def _vocabulary(reader: _Reader, root: CommentedMap) -> Vocabulary:
         rough_months=_rough_months(reader, node),
         long_ago=reader.tags(node, "long_ago", "vocabulary"),
         test_ride=reader.tags(node, "test_ride", "vocabulary"),
+        loyalty_join=reader.tags(node, "loyalty_join", "vocabulary"),
     )
 
 

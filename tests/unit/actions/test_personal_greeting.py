@@ -179,3 +179,29 @@ async def test_a_customer_introducing_themselves_is_met_not_welcomed_back(
     tracker = make_tracker("greet", "hi, I'm Tom", entities=[entity("PERSON", "Tom")], slots=slots)
     await greeting.ActionGreet().run(dispatcher, tracker, domain)
     assert [message["response"] for message in dispatcher.messages] == ["utter_greet_new_named"]
+
+
+@pytest.mark.parametrize("subject", [None, "a quote for a wheel build"])
+def test_a_reply_promised_when_the_customer_left_a_message_is_told_to_them(
+    shop: business.Business, domain: dict[str, Any], subject: str | None
+) -> None:
+    # The promise as the memory keeps it: the team's note, which agents read on the card.
+    if subject:
+        kept = shop.template("promise_reply_about").format(subject=subject)
+    else:
+        kept = shop.template("promise_reply")
+    chosen = greeting.choose_greeting({**KNOWN, "due_promise": kept}, shop)
+    text = text_of(domain, chosen.response, chosen.values)
+    assert kept not in text  # never the team's note, read out to the customer
+    told = shop.template("promise_told_reply_about" if subject else "promise_told_reply")
+    assert told.format(subject=subject) in text
+    if subject:
+        assert subject in text
+
+
+def test_any_other_promise_is_quoted_as_it_was_made(
+    shop: business.Business, domain: dict[str, Any]
+) -> None:
+    chosen = greeting.choose_greeting({**KNOWN, "due_promise": "Alex follows up on the chat"}, shop)
+    text = text_of(domain, chosen.response, chosen.values)
+    assert shop.template("promise_told").format(promise="Alex follows up on the chat") in text

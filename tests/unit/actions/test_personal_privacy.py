@@ -197,3 +197,17 @@ def test_without_repeats_keeps_what_is_new() -> None:
         "• Your name: Sam\n• Your goal: ride the Dales\n• What you like: steel frames\n"
         "• What you like: steel frames; ride the Dales\n• Nothing else."
     )
+
+
+def test_a_reply_promised_is_told_in_words_for_the_customer() -> None:
+    from types import SimpleNamespace
+
+    from actions.privacy import lines, remembered_facts
+
+    shop = load_business(ROOT / "business.yml")
+    kept = shop.template("promise_reply_about").format(subject="a wheel build quote")
+    promise = SimpleNamespace(text=kept, due_at=None, overdue=False)
+    facts = remembered_facts(FakeMemory(card(promises_due=(promise,))), "sam", shop)
+    said = lines(shop, facts or [])
+    assert "We promised to get back to you about “a wheel build quote”" in said
+    assert "gets back to the customer" not in said

@@ -163,6 +163,23 @@ async def test_loyalty_balance_of_an_anonymous_customer_explains_points(dispatch
     assert dispatcher.messages[0]["points_rule"] == "1 point for every £1"
 
 
+@pytest.mark.parametrize("text", ["how would i go about joining the points card", "sign me up pls"])
+async def test_asked_how_to_join_the_card_says_what_joining_brings(
+    dispatcher, domain, text
+) -> None:
+    await ActionLoyaltyBalance().run(dispatcher, make_tracker("loyalty_balance", text), domain)
+    assert said(dispatcher) == ["utter_loyalty_join"]
+    text = rendered(domain, dispatcher.messages[0])
+    assert "Spoke Points" in text and "50 points just for joining" in text
+    assert "1 point for every £1" in text and "sign in" not in text
+
+
+async def test_a_balance_question_is_not_taken_for_joining(dispatcher, domain) -> None:
+    tracker = make_tracker("loyalty_balance", "how many points have i got")
+    await ActionLoyaltyBalance().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_loyalty_how_it_works"]
+
+
 async def test_rewards_say_which_the_customer_can_choose(dispatcher, domain) -> None:
     tracker = make_tracker("redeem_reward", slots={"customer_id": "c-1002"})
     await ActionRedeemReward().run(dispatcher, tracker, domain)
