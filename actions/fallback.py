@@ -274,8 +274,10 @@ async def answer_fallback(
             kept = await own_bike.keep_own_bike(shop, tracker)
             own_bike.say_own_bike_noted(dispatcher, own_bike.own_bikes_said(shop, tracker)[0])
             return kept
-    if intent in MISSED_INTENTS and about_the_product_before(shop, tracker, text):
-        return [FollowupAction(BUY_ACTION)]  # "is that one in stock?" right after a product
+    if about_the_product_before(shop, tracker, text):
+        # "is that one in stock?" right after a product, whatever the NLU read it as (a
+        # "don't know" too): about that product.
+        return [FollowupAction(BUY_ACTION)]
     if intent == "nlu_fallback" and step < 3 and is_question(shop, text):
         # A question the bot cannot answer ("any student discount?"): no guessing and no
         # unrelated buttons, but who can tell the customer.

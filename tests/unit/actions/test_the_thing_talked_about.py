@@ -121,3 +121,12 @@ async def test_their_own_bike_read_as_a_detail_is_noted_not_sold(dispatcher, dom
     events = await ActionUseDetails().run(dispatcher, tracker, domain)
     assert said(dispatcher) == ["utter_own_bike_noted"]
     assert slots_set(events)["product"] is None
+
+
+async def test_a_follow_up_read_as_dont_know_is_about_the_product(dispatcher, domain) -> None:
+    ranking = [{"name": "dont_know", "confidence": 0.6}]
+    tracker = make_tracker(
+        "dont_know", "is it in stock", slots={"product": EBIKE.name}, ranking=ranking
+    )
+    events = await ActionFallbackLadder().run(dispatcher, tracker, domain)
+    assert events[-1]["name"] == "action_buy_product" and said(dispatcher) == []
