@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import FollowupAction
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import base, waiting
+from actions import base, own_bike, waiting
 from actions.base import DomainDict, Events, ShopAction
 from actions.booking_changes import ahead_of, made_this_session, own_bookings, says_change
 from actions.complaints import answer_complaint_detail
@@ -26,12 +26,15 @@ from actions.orders import (
 )
 from actions.ownership import asker_of
 from actions.shop import (
+    BUY_ACTION,
     COMPLAINT_ACTION,
     HOURS_ACTION,
+    about_the_product_before,
     answer_price_match,
     answer_product,
     answer_recommendation,
     day_after_hours,
+    picked_from_the_list,
     reports_fault,
 )
 from voice.business import Business
@@ -93,8 +96,23 @@ class ActionUseDetails(ShopAction):
         bike_types = base.latest_entity_values(tracker, "bike_type")
         if bike_types:
             return await answer_recommendation(dispatcher, shop, bike_types[-1])
-        products = base.latest_entity_values(tracker, "product")
-        if products and await reports_fault((tracker.latest_message or {}).get("text")):
+        text = (tracker.latest_message or {}).get("text")
+        picked = picked_from_the_list(shop, tracker, text)
+        if picked is not None:  # "the first one" right after several were recommended
+            return [SlotSet("product", picked), FollowupAction(BUY_ACTION)]
+        theirs = own_bike.own_bikes_said(shop, tracker)
+        products = [
+            value
+            for value in base.latest_entity_values(tracker, "product")
+            if not own_bike.is_own_bike(shop, tracker, value)
+        ]
+        if theirs and not products:  # "I ride a <bike>, ...": their bike, noted, never sold
+            kept = await own_bike.keep_own_bike(shop, tracker)
+            own_bike.say_own_bike_noted(dispatcher, theirs[0])
+            return kept
+        if not products and about_the_product_before(shop, tracker, text):
+            return [FollowupAction(BUY_ACTION)]  # "the blue one" right after several
+        if products and await reports_fault(text):
             return [FollowupAction(COMPLAINT_ACTION)]
         if products:
             return await answer_product(dispatcher, shop, tracker, products[-1])

@@ -32,7 +32,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import base, waiting
+from actions import base, own_bike, waiting
 from actions.base import DomainDict, Events, ShopAction
 from actions.orders import repair_estimate
 from actions.shop import (
@@ -42,10 +42,11 @@ from actions.shop import (
     HOURS_ACTION,
     about_the_product_before,
     day_after_hours,
+    picked_from_the_list,
     reports_fault,
     rides_just_listed,
 )
-from voice.asked import asks_after_a_product, is_question, points_back_only
+from voice.asked import asks_after_a_product, is_question, owned_things, points_back_only
 from voice.business import Business, RepairService
 from voice.catalogue import Catalogue, Match
 from voice.other_language import looks_foreign
@@ -54,6 +55,7 @@ from voice.say_yes import SayYesError
 MISSED_INTENTS = ("nlu_fallback", "out_of_scope")
 LADDER_ACTION = "action_fallback_ladder"
 OFFER_PERSON = "utter_fallback_offer_person"
+DID_YOU_MEAN = "utter_fallback_did_you_mean"
 # Intents that are never offered as a guess: they mean nothing on their own as a button.
 NOT_GUESSES = {*MISSED_INTENTS, "affirm", "deny", "inform", "greet", "goodbye", "thank"}
 GUESSES = 2
@@ -122,10 +124,12 @@ def sounds_unhappy(tracker: Tracker) -> bool:
 
 
 def best_guess(shop: Business, text: str | None) -> Match | None:
-    """The one thing of the shop's a message names, when it names one clearly."""
+    """The one thing of the shop's a message names, when it names one clearly; never the
+    customer's own bike said in passing ("I ride a <bike>")."""
     if not text or text.startswith("/"):
         return None
-    found = Catalogue.of(shop).mentioned(text)
+    theirs = {match.item.name for match in owned_things(shop, text)}
+    found = [match for match in Catalogue.of(shop).mentioned(text) if match.item.name not in theirs]
     if not found:
         return None
     if len(found) > 1 and found[1].score == found[0].score and found[1].said == found[0].said:
@@ -168,8 +172,9 @@ def estimate_of(shop: Business, guess: Match) -> str | None:
     return repair_estimate(shop, target)
 
 
-def ask_did_you_mean(dispatcher: CollectingDispatcher, shop: Business, guess: Match) -> None:
-    """Ask "Are you asking about our {item}?", with a repair's usual price and time."""
+def ask_did_you_mean(dispatcher: CollectingDispatcher, shop: Business, guess: Match) -> Events:
+    """Ask "Are you asking about our {item}?", with a repair's usual price and time. A product
+    asked about is then the one talked about ("how much is it?" straight after)."""
     buttons = did_you_mean_buttons(shop, guess)
     estimate = estimate_of(shop, guess)
     if estimate is not None:
@@ -179,9 +184,17 @@ def ask_did_you_mean(dispatcher: CollectingDispatcher, shop: Business, guess: Ma
             estimate=estimate,
             buttons=buttons,
         )
-        return
-    dispatcher.utter_message(
-        response="utter_fallback_did_you_mean", item=guess.item.name, buttons=buttons
+        return []
+    dispatcher.utter_message(response=DID_YOU_MEAN, item=guess.item.name, buttons=buttons)
+    return [SlotSet("product", guess.item.name)] if guess.item.kind == "product" else []
+
+
+def asked_did_you_mean(tracker: Tracker) -> bool:
+    """Whether the bot's previous turn asked "Are you asking about our ...?"."""
+    return any(
+        (event.get("metadata") or {}).get("utter_action") == DID_YOU_MEAN
+        for event in base.previous_turn_events(tracker)
+        if event.get("event") == "bot"
     )
 
 
@@ -214,7 +227,8 @@ async def answer_fallback(
     intent = base.latest_intent(tracker)
     if intent == "deny":  # the customer declined the person: back to what the bot can do
         dispatcher.utter_message(response="utter_try_again", buttons=main_menu(shop))
-        return []
+        # "No" to "Are you asking about our ...?": that product is not the one talked about.
+        return [SlotSet("product", None)] if asked_did_you_mean(tracker) else []
     if intent in MISSED_INTENTS and day_after_hours(tracker, shop):  # "ok what about tmrw"
         return [FollowupAction(HOURS_ACTION)]
     step = rung(tracker) if intent in MISSED_INTENTS else 2
@@ -252,10 +266,18 @@ async def answer_fallback(
             # "how much is the <name>?": the NLU was unsure, the question is not: the answer.
             return [SlotSet("product", guess.item.name), FollowupAction(BUY_ACTION)]
         if guess is not None:
-            ask_did_you_mean(dispatcher, shop, guess)
-            return []
-    if intent in MISSED_INTENTS and about_the_product_before(shop, tracker, text):
-        return [FollowupAction(BUY_ACTION)]  # "is that one in stock?" right after a product
+            return ask_did_you_mean(dispatcher, shop, guess)
+        picked = picked_from_the_list(shop, tracker, text)
+        if picked is not None:  # "the first one" right after several were recommended
+            return [SlotSet("product", picked), FollowupAction(BUY_ACTION)]
+        if own_bike.own_bikes_said(shop, tracker):  # only their own bike: noted, never sold
+            kept = await own_bike.keep_own_bike(shop, tracker)
+            own_bike.say_own_bike_noted(dispatcher, own_bike.own_bikes_said(shop, tracker)[0])
+            return kept
+    if about_the_product_before(shop, tracker, text):
+        # "is that one in stock?" right after a product, whatever the NLU read it as (a
+        # "don't know" too): about that product.
+        return [FollowupAction(BUY_ACTION)]
     if intent == "nlu_fallback" and step < 3 and is_question(shop, text):
         # A question the bot cannot answer ("any student discount?"): no guessing and no
         # unrelated buttons, but who can tell the customer.

@@ -24,6 +24,7 @@ from actions.booking_changes import ahead_of, booking_changed
 from actions.bookings import tell_bookings
 from actions.exits import UNKNOWN
 from actions.forms import BOUGHT_SLOT, NO_ORDER, UNKNOWN_AGE, parse_day
+from actions.own_bike import remember_bike
 from actions.ownership import (
     CHECK_FORM,
     CHECK_REFERENCE_SLOT,
@@ -46,7 +47,7 @@ from actions.ownership import (
 )
 from actions.shop import BUY_ACTION, about_the_product_before, repair_ready, shop_records
 from actions.shop_records import OrderRecord, normalise_reference
-from memory.facts import FactWords, names_a_bike
+from memory.facts import names_a_bike
 from voice.business import Business, RepairService, Vocabulary
 from voice.say_yes import Request
 
@@ -176,24 +177,6 @@ def rush_request(shop: Business, problem: str, drop_off: dt.date, needed: dt.dat
         ready = drop_off + dt.timedelta(days=service.lead_time_days)
         facts["days_short"] = (ready - needed).days
     return Request("rush_repair", facts)
-
-
-def remember_bike(store: Any, sender_id: str, bike: str, words: FactWords) -> bool:
-    """Keep the booked bike as a fact about the customer when the words name a bike (a
-    "thx" or "back wheel is all buckled" that reached the form is no bike); synchronous: a
-    worker thread. Whether it was kept."""
-    from memory.records import ExtractedFact
-
-    if not names_a_bike(bike, words, model=True):
-        return False
-    customer_id = store.customers.customer_for_sender(sender_id)
-    store.facts.record_fact(
-        customer_id,
-        ExtractedFact("bike", bike, confidence=1.0),
-        source="form",
-        exchange_id=store.exchanges.latest_customer_exchange(sender_id),  # the evidence
-    )
-    return True
 
 
 def reference_in_message(tracker: Tracker) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 import re
 from typing import Any
@@ -17,7 +18,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import base, recommend, requests, two_things
+from actions import base, own_bike, recommend, requests, two_things
 from actions.base import DomainDict, Events, ShopAction
 from actions.complaints import answer_complaint_detail
 from actions.shop_records import CustomerRecord, ShopRecords, resolve_records
@@ -28,9 +29,12 @@ from voice.asked import (
     asks_price,
     asks_to_join,
     asks_to_try,
+    choice_among,
+    choosing_words,
     days_asked,
     disagreeing_day,
     is_question,
+    owned_things,
     thing_asked_for,
 )
 from voice.business import WEEKDAYS, Business, Clinic, Event, Product, RepairService, Reward
@@ -272,7 +276,7 @@ async def answer_product(
         dispatcher.utter_message(
             response="utter_recommendation", interest=wanted, product_lines=lines
         )
-        return []
+        return recommended(kind)
     if product is None:
         request = Request(
             "special_order",
@@ -380,11 +384,34 @@ class ActionPriceMatch(ShopAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
-        return await answer_price_match(dispatcher, shop, tracker, base.named_product(tracker))
+        return await answer_price_match(dispatcher, shop, tracker, item_named(shop, tracker))
+
+
+def item_named(shop: Business, tracker: Tracker) -> str | None:
+    """The product the latest message names (the NLU's entity, else the catalogue item its
+    words name: "can you match the price of these?"), else the one talked about."""
+    named = base.latest_entity_values(tracker, "product")
+    if named:
+        return named[-1]
+    text = (tracker.latest_message or {}).get("text")
+    found = Catalogue.of(shop).mentioned(text, kinds=("product",)) if text else []
+    return found[0].item.name if found else tracker.get_slot("product")
 
 
 # How many things are suggested for a budget that no bike fits.
 GIFTS = 3
+RECOMMENDED_SLOT = "recommended"
+
+
+def recommended(products: list[Product]) -> Events:
+    """What a recommendation leaves behind for the follow-up: the items listed, in order (for
+    "the first one", "the cheaper one"), and, when it listed one, that item as the product
+    being talked about ("is that in stock?"); when it listed several, none of them yet."""
+    names = [product.name for product in products]
+    return [
+        SlotSet(RECOMMENDED_SLOT, names),
+        SlotSet("product", names[0] if len(names) == 1 else None),
+    ]
 
 
 async def answer_recommendation(
@@ -408,7 +435,7 @@ async def answer_recommendation(
             interest=phrase,
             product_lines="\n".join(product_line(shop, product) for product in chosen),
         )
-        return [SlotSet("bike_type", interest)] if interest else []
+        return ([SlotSet("bike_type", interest)] if interest else []) + recommended(chosen)
     if not interest and card is not None:
         interest = recommend.interest_from_card(card, shop)
     if not interest and not wants.has_budget:
@@ -418,6 +445,9 @@ async def answer_recommendation(
     events = [SlotSet("bike_type", interest)] if interest else []
     phrase = interest_phrase(shop, interest) if interest else shop.template("any_interest")
     products = recommend.without_owned(card, choose_products(shop, interest, wants))
+    # Never their own bike, said in this very message ("I ride a <bike>, what else ...").
+    theirs = {match.item.name for match in owned_things(shop, text)}
+    products = [product for product in products if product.name not in theirs]
     if names_a_bike(shop, text):  # "a <kind> bike for a beginner": bikes, no part among them
         products = [product for product in products if product.is_bike] or products
     over_budget = False
@@ -456,6 +486,7 @@ async def answer_recommendation(
         return events
     if reason is not None:  # the personal reason leads; the list ends with the question
         dispatcher.utter_message(response=reason.response, **reason.values)
+    events += recommended(products)
     lines = "\n".join(product_line(shop, product) for product in products)
     if wants.at_most is not None:
         dispatcher.utter_message(
@@ -644,16 +675,67 @@ class ActionTellRepairService(ShopAction):
 
 
 BUY_ACTION = "action_buy_product"
+BUY_INTENT = "buy_product"
 
 
 def about_the_product_before(shop: Business, tracker: Tracker, text: str | None) -> str | None:
     """What a message that names nothing asks about the product being talked about ("how much
     is it?", "is that in stock?", "can you hold one for me?"): "price", "stock" or "reserve",
     answered for that product, not as the workshop's prices, an order's status or an "I don't
-    know"; None when no product is being talked about or the message names something."""
-    if not tracker.get_slot("product"):
+    know"; None when no product is being talked about or the message names something. Right
+    after a recommendation of several, they are being talked about."""
+    if not tracker.get_slot("product") and len(recommended_before(shop, tracker)) < 2:
         return None
     return asked_about_the_thing_before(shop, text)
+
+
+def recommended_before(shop: Business, tracker: Tracker) -> list[Product]:
+    """The products the bot recommended last in this conversation, in the order listed."""
+    names = tracker.get_slot(RECOMMENDED_SLOT) or []
+    found = [shop.find_product(str(name)) for name in names if name]
+    return [product for product in found if product is not None]
+
+
+def the_one_meant(shop: Business, tracker: Tracker, text: str | None) -> str | None:
+    """The product a follow-up that names none means: the one of several just recommended that
+    it picks ("the cheaper one"), else the product being talked about; None when several were
+    recommended and it picks none of them (then the bot asks which)."""
+    several = recommended_before(shop, tracker)
+    picked = choice_among(shop, text, several) if len(several) > 1 else None
+    if picked is not None:
+        return picked.name
+    return tracker.get_slot("product")
+
+
+def picked_from_the_list(shop: Business, tracker: Tracker, text: str | None) -> str | None:
+    """The product a message that only picks ("the first one"), or asks after the one it picks
+    ("how much is the cheaper one?"), picks among the several just recommended; None when it
+    says anything more or picks none."""
+    several = recommended_before(shop, tracker)
+    picked = choice_among(shop, text, several) if len(several) > 1 else None
+    if picked is None:
+        return None
+    allowed = choosing_words(shop) | {
+        word
+        for phrase in (*shop.vocabulary.pointing_back, *shop.vocabulary.question_starts)
+        for word in words_of(phrase)
+    }
+    only_picks = set(words_of(text or "")) <= allowed
+    return picked.name if only_picks or asked_about_the_thing_before(shop, text) else None
+
+
+def ask_which_of_them(dispatcher: CollectingDispatcher, shop: Business, tracker: Tracker) -> Events:
+    """Which of the products just recommended the customer means, each a button."""
+    several = recommended_before(shop, tracker)
+    dispatcher.utter_message(
+        response="utter_ask_which_of_them",
+        names=shop.wording.join([product.name for product in several]),
+        buttons=[
+            {"title": name, "payload": f"/{BUY_INTENT}{json.dumps({'product': name})}"}
+            for name in (product.name for product in several)
+        ],
+    )
+    return []
 
 
 async def reports_fault(text: str | None) -> bool:
@@ -679,16 +761,34 @@ class ActionBuyProduct(ShopAction):
         if base.acted_last_turn(tracker, COMPLAINT_ACTION) and not is_question(shop, text):
             # "it's the one I bought in may" right after a complaint: which one it is about
             return await answer_complaint_detail(dispatcher, tracker, shop)
-        named = base.latest_entity_values(tracker, "product")
+        # Their own bike said in passing ("I ride a <bike>, ...") is kept as theirs, never sold.
+        kept = await own_bike.keep_own_bike(shop, tracker)
+        theirs = set(own_bike.own_bikes_said(shop, tracker))
+        named = [
+            value
+            for value in base.latest_entity_values(tracker, "product")
+            if not own_bike.is_own_bike(shop, tracker, value)
+        ]
+        talked_about = the_one_meant(shop, tracker, text)
+        if own_bike.is_own_bike(shop, tracker, talked_about):
+            talked_about = None
         asked = None if named else about_the_product_before(shop, tracker, text)
         if asked == "reserve" and requests.latest_offer(tracker) is not None:
             return [FollowupAction(requests.ACCEPT_ACTION)]  # "can you hold one?" to "shall I?"
         if named:
-            wanted = named[-1]
+            wanted: str | None = named[-1]
         elif asked:
-            wanted = tracker.get_slot("product")
+            if talked_about is None:  # several just recommended, none picked: which one?
+                return kept + ask_which_of_them(dispatcher, shop, tracker)
+            wanted = talked_about
         else:
-            wanted = thing_asked_for(shop, text) or tracker.get_slot("product")
+            found = thing_asked_for(shop, text)
+            if found is not None and own_bike.is_own_bike(shop, tracker, found):
+                found = None
+            wanted = found or talked_about
+        if not wanted and theirs:  # only their bike: noted, and what we can do for it
+            own_bike.say_own_bike_noted(dispatcher, sorted(theirs)[0])
+            return kept
         if shop.policies.test_rides and asks_to_try(shop, text):
             # "Could I test ride one at the weekend?": a buying question, answered with what the
             # shop says yes to, then the bike itself (never a repair booking).
@@ -700,7 +800,7 @@ class ActionBuyProduct(ShopAction):
             dispatcher.utter_message(
                 response="utter_test_ride", test_rides=shop.policies.test_rides
             )
-        return await answer_product(dispatcher, shop, tracker, wanted)
+        return kept + await answer_product(dispatcher, shop, tracker, wanted)
 
 
 class ActionRecommendProduct(ShopAction):
@@ -714,6 +814,9 @@ class ActionRecommendProduct(ShopAction):
     ) -> Events:
         named = base.latest_entity_values(tracker, "bike_type")
         text = (tracker.latest_message or {}).get("text")
+        picked = picked_from_the_list(shop, tracker, text)
+        if picked is not None:  # "how much is the cheaper one?" right after several
+            return [SlotSet("product", picked), FollowupAction(BUY_ACTION)]
         said = read_wants(shop, text).interest
         interest = named[-1] if named else said or tracker.get_slot("bike_type")
         # What they dream of, like and ride, to say why a product suits them (none if down).

@@ -13,8 +13,8 @@ import datetime as dt
 import re
 from typing import Any
 
-from voice.business import RELATIVE_DAYS, WEEKDAYS, Business
-from voice.catalogue import FUNCTION_WORDS, Catalogue, phrase_at, words_of
+from voice.business import RELATIVE_DAYS, WEEKDAYS, Business, Product
+from voice.catalogue import FUNCTION_WORDS, Catalogue, Match, phrase_at, words_of
 from voice.dates import NumberedDay, next_date_by_rules, numbered_days
 
 # The verbs of asking for a thing in a shop ("do you sell / have / stock / carry ... X", "can I
@@ -115,7 +115,8 @@ def asked_about_the_thing_before(shop: Business, text: str | None) -> str | None
     medium?") or to "reserve" it ("can you put one aside?"); None when it names something or
     asks none of these. The words are the business file's (`vocabulary.price_question`,
     `stock_question`, `reserve_question`, with `pointing_back` and `question_starts` for the
-    words around them)."""
+    words around them); words that pick one of several items just recommended ("how much is
+    the cheaper one?", `vocabulary.choosing`) may be among them."""
     vocabulary = shop.vocabulary
     return _asks_only(
         shop,
@@ -125,6 +126,7 @@ def asked_about_the_thing_before(shop: Business, text: str | None) -> str | None
             "stock": vocabulary.stock_question,
             "reserve": vocabulary.reserve_question,
         },
+        also=choosing_words(shop),
     )
 
 
@@ -140,9 +142,14 @@ def asked_about_the_rides_before(shop: Business, text: str | None) -> str | None
     )
 
 
-def _asks_only(shop: Business, text: str | None, asking: dict[str, tuple[str, ...]]) -> str | None:
+def _asks_only(
+    shop: Business,
+    text: str | None,
+    asking: dict[str, tuple[str, ...]],
+    also: frozenset[str] | set[str] = frozenset(),
+) -> str | None:
     """The first kind of `asking` whose words the message says, when its other words only point
-    back or start a question; None otherwise."""
+    back, start a question or are `also`; None otherwise."""
     said = words_of(text or "")
     if not said or (text or "").lstrip().startswith("/"):
         return None
@@ -150,7 +157,7 @@ def _asks_only(shop: Business, text: str | None, asking: dict[str, tuple[str, ..
     if not found:
         return None
     vocabulary = shop.vocabulary
-    allowed = {
+    allowed = set(also) | {
         word
         for phrases in (*asking.values(), vocabulary.pointing_back, vocabulary.question_starts)
         for phrase in phrases
@@ -282,3 +289,80 @@ def asks_to_join(shop: Business, text: str | None) -> bool:
     """Whether a message asks to join the loyalty card (the business file's
     `vocabulary.loyalty_join`: "sign me up", "how do I join")."""
     return says_a_phrase(shop.vocabulary.loyalty_join, text)
+def _start_of(said: list[str], words: list[str]) -> int | None:
+    """Where `words` stand together in `said`, or None."""
+    for start in range(len(said) - len(words) + 1):
+        if said[start : start + len(words)] == words:
+            return start
+    return None
+
+
+def _ends_with(said: list[str], end: int, phrases: tuple[str, ...]) -> bool:
+    """Whether one of `phrases` ends in `said` just before `end`."""
+    for phrase in phrases:
+        words = words_of(phrase)
+        if words and len(words) <= end and said[end - len(words) : end] == words:
+            return True
+    return False
+
+
+def said_as_own(shop: Business, text: str | None, thing: str | None) -> bool:
+    """Whether a message names `thing` as the customer's own: straight after the business
+    file's `vocabulary.owning` words ("my", "I ride a", "my bike is a"), or after its
+    `about_it` words ("its a") in a message that says what is wrong (`trouble`: "that's making
+    the noise"). Their bike, never one to sell them."""
+    vocabulary = shop.vocabulary
+    said, named = words_of(text or ""), words_of(thing or "")
+    if not said or not named or not vocabulary.owning or (text or "").lstrip().startswith("/"):
+        return False
+    start = _start_of(said, named)
+    if start is None:
+        return False
+    between = {word for phrase in vocabulary.owning_between for word in words_of(phrase)}
+    trouble = any(_first_place(said, (phrase,)) is not None for phrase in vocabulary.owning_trouble)
+    owning = (*vocabulary.owning, *(vocabulary.owning_about_it if trouble else ()))
+    while start > 0 and said[start - 1] in between:
+        start -= 1
+    return _ends_with(said, start, owning)
+
+
+def owned_things(shop: Business, text: str | None) -> list[Match]:
+    """The catalogue's products a message names as the customer's own (`said_as_own`)."""
+    found = Catalogue.of(shop).mentioned(text, kinds=("product",)) if text else []
+    return [match for match in found if said_as_own(shop, text, match.said)]
+
+
+def choice_among(shop: Business, text: str | None, products: list[Product]) -> Product | None:
+    """The one of several products just recommended (in the order listed) that a message picks
+    by its place or price ("the first one", "how much is the cheaper one"), from the business
+    file's `vocabulary.choosing`; None when it picks none, or the words pick two ways."""
+    said = words_of(text or "")
+    if not said or not products:
+        return None
+    ways = [
+        way
+        for way, phrases in shop.vocabulary.choosing.items()
+        if _first_place(said, phrases) is not None
+    ]
+    if len(ways) != 1:
+        return None
+    by_price = sorted(products, key=lambda product: product.price)
+    picked = {
+        "first": products[:1],
+        "second": products[1:2],
+        "third": products[2:3],
+        "last": products[-1:],
+        "cheapest": by_price[:1],
+        "dearest": by_price[-1:],
+    }.get(ways[0], [])
+    return picked[0] if picked else None
+
+
+def choosing_words(shop: Business) -> set[str]:
+    """The words that pick one of several items (`vocabulary.choosing`), each on its own."""
+    return {
+        word
+        for phrases in shop.vocabulary.choosing.values()
+        for phrase in phrases
+        for word in words_of(phrase)
+    }

@@ -310,6 +310,16 @@ class Vocabulary:
     test_ride: tuple[str, ...] = ()
     # Words that ask to join the loyalty card ("sign me up", "how do I join").
     loyalty_join: tuple[str, ...] = ()
+    # Words that pick one of several items just recommended, by the way they pick (one of
+    # CHOOSING_WAYS: "first" -> ("first", "1st"), "cheapest" -> ("cheaper", ...)).
+    choosing: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Words that say an item named straight after them is the customer's own ("my", "I ride");
+    # `owning_between`: words that may stand between them and the item ("a", "old", "is");
+    # `owning_about_it` ("it's a") says so only with one of `owning_trouble` ("noise").
+    owning: tuple[str, ...] = ()
+    owning_between: tuple[str, ...] = ()
+    owning_about_it: tuple[str, ...] = ()
+    owning_trouble: tuple[str, ...] = ()
 
     def bike_kind(self, name: str | None) -> Term | None:
         """The kind of bike a word names, by its name or one of its spellings."""
@@ -1020,7 +1030,12 @@ _VOCABULARY_KEYS = (
     "long_ago",
     "test_ride",
     "loyalty_join",
+    "choosing",
+    "owning",
 )
+# The ways of picking one of several items just recommended (`vocabulary.choosing`): by its
+# place in the list, or by its price.
+CHOOSING_WAYS = ("first", "second", "third", "last", "cheapest", "dearest")
 
 
 def _terms(reader: _Reader, node: CommentedMap, key: str, needs_intent: bool) -> tuple[Term, ...]:
@@ -1106,6 +1121,19 @@ def _vocabulary(reader: _Reader, root: CommentedMap) -> Vocabulary:
         reader.keys(said, path, (), ("words", "makes", "not_bikes"))
         bikes = {key: reader.tags(said, key, path) for key in ("words", "makes", "not_bikes")}
     riding = _word_maps(reader, node, "riding", ("styles", "verbs", "places", "riders"))
+    choosing: dict[str, tuple[str, ...]] = {}
+    if "choosing" in node:
+        path = "vocabulary.choosing"
+        said = reader.mapping(node, "choosing", path)
+        reader.keys(said, path, (), CHOOSING_WAYS)
+        choosing = {key: reader.tags(said, key, path) for key in CHOOSING_WAYS if key in said}
+    owning: dict[str, tuple[str, ...]] = {}
+    if "owning" in node:
+        path = "vocabulary.owning"
+        said = reader.mapping(node, "owning", path)
+        parts = ("words", "between", "about_it", "trouble")
+        reader.keys(said, path, ("words",), parts[1:])
+        owning = {key: reader.tags(said, key, path) for key in parts}
     sizes = _word_maps(reader, node, "sizes", ("items", "words"))
     return Vocabulary(
         riding_styles=riding.get("styles", {}),
@@ -1144,6 +1172,11 @@ def _vocabulary(reader: _Reader, root: CommentedMap) -> Vocabulary:
         long_ago=reader.tags(node, "long_ago", "vocabulary"),
         test_ride=reader.tags(node, "test_ride", "vocabulary"),
         loyalty_join=reader.tags(node, "loyalty_join", "vocabulary"),
+        choosing=choosing,
+        owning=owning.get("words", ()),
+        owning_between=owning.get("between", ()),
+        owning_about_it=owning.get("about_it", ()),
+        owning_trouble=owning.get("trouble", ()),
     )
 
 

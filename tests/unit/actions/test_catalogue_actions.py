@@ -83,6 +83,12 @@ async def test_the_first_look_covers_the_shops_facts_and_services(
     assert message["buttons"][0]["payload"] == payload
 
 
+def slots_of(events: list[dict]) -> dict:
+    """The slots the events set, and nothing else the events do."""
+    assert all(event["event"] == "slot" for event in events)
+    return {event["name"]: event["value"] for event in events}
+
+
 async def recommend(dispatcher, domain, text: str, bike_type: str | None = None) -> list[dict]:
     entities = [entity("bike_type", bike_type)] if bike_type else []
     tracker = make_tracker("product_recommendation", text, entities)
@@ -95,7 +101,8 @@ async def test_a_budget_filters_the_recommendation(dispatcher, domain) -> None:
     assert message["response"] == "utter_recommendation_within_budget"
     assert message["budget"] == "£500"
     assert "Frog 55" in message["product_lines"] and "Trek" not in message["product_lines"]
-    assert events == []
+    # What was listed is kept for the follow-up ("is that in stock?"), and nothing else.
+    assert slots_of(events) == {"recommended": ["Frog 55"], "product": "Frog 55"}
 
 
 async def test_nothing_within_the_budget_offers_the_nearest_as_a_yes(dispatcher, domain) -> None:
@@ -136,7 +143,10 @@ async def test_buying_by_another_name_finds_the_item(dispatcher, domain) -> None
 
 
 async def test_a_kind_with_several_items_lists_them(dispatcher, domain) -> None:
-    assert await buy(dispatcher, domain, "tyres") == []
+    assert slots_of(await buy(dispatcher, domain, "tyres")) == {
+        "recommended": ["Continental GP5000", "Schwalbe G-One"],
+        "product": None,  # several listed: none of them is the one talked about yet
+    }
     [message] = dispatcher.messages
     assert message["response"] == "utter_recommendation"
     assert "GP5000" in message["product_lines"] and "G-One" in message["product_lines"]
@@ -165,7 +175,8 @@ async def test_a_product_described_without_an_entity_is_found_in_the_words(
 
 
 async def test_a_kind_asked_for_without_an_entity_lists_the_kind(dispatcher, domain) -> None:
-    assert await ask(dispatcher, domain, "do you have 700c tyres in stock?") == []
+    events = await ask(dispatcher, domain, "do you have 700c tyres in stock?")
+    assert slots_of(events)["product"] is None
     [message] = dispatcher.messages
     assert message["response"] == "utter_recommendation"
     assert "GP5000" in message["product_lines"] and "G-One" in message["product_lines"]
