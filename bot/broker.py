@@ -3,9 +3,13 @@
 Named in endpoints.yml (`event_broker: type: bot.broker.MemoryEventBroker`). Rasa calls
 `publish` on its event loop for every tracker event of every channel; `publish` only hands the
 event to a background thread (no I/O on the loop), which keeps it in a durable outbox file and
-writes it into memory, retrying while the memory database is down. With `feed: rabbitmq`
-(EXCHANGE_FEED in .env) the thread publishes the events from the outbox to RabbitMQ instead
-(`bot.exchange_feed`), retrying while RabbitMQ is down, and memory consumers write them.
+writes it into memory, retrying while the memory database is down. With `writer: process`
+(MEMORY_WRITER in .env, the default) the thread only appends the events to the outbox, and a
+memory writer process beside the Rasa server (`python -m bot memory write`) writes them into
+memory: finding facts and writing exchanges no longer take the Rasa process's interpreter lock
+while it answers the next message. With `feed: rabbitmq` (EXCHANGE_FEED in .env) the thread
+publishes the events from the outbox to RabbitMQ instead (`bot.exchange_feed`), retrying while
+RabbitMQ is down, and memory consumers write them.
 """
 
 from __future__ import annotations
@@ -39,6 +43,9 @@ from memory.store import MemoryStore
 logger = logging.getLogger(__name__)
 
 DEFAULT_OUTBOX = ROOT / "var" / "memory-outbox.db"
+# Who writes the embedded feed's events into memory: a memory writer process beside the Rasa
+# server, or the broker's own thread in the Rasa process.
+WRITERS = ("process", "rasa")
 REMEMBERED_SENDERS = 10_000  # senders whose last action we keep, to name a bot message's source
 
 
@@ -71,15 +78,26 @@ class MemoryEventBroker(EventBroker):
         store: MemoryStore | None = None,
         publisher: ExchangePublisher | None = None,
         fact_words: FactWords = NO_WORDS,
+        writer: str = "rasa",
     ) -> None:
         """`store`: the memory to write to (the composition root's, sharing its engine with
         the process's other components); by default one of its own at `database_url`.
         `publisher`: publish the events to RabbitMQ instead of writing them (no store then).
-        `fact_words`: the business file's words for bikes, for the facts in form values."""
+        `fact_words`: the business file's words for bikes, for the facts in form values.
+        `writer`: `rasa` writes memory in this process; `process` only appends to the outbox,
+        which a memory writer process drains (no store here then)."""
+        if writer not in WRITERS:
+            raise ValueError(f"writer {writer!r} is not one of {', '.join(WRITERS)}")
         self.database_url = database_url
         self.publisher = publisher
+        self.writer = "rasa" if publisher is not None else writer
         self._last_action: OrderedDict[str, str] = OrderedDict()
         self.store: MemoryStore | None = None
+        if publisher is None and writer == "process":
+            self.worker = OutboxWorker(Outbox(outbox_path), None, destination="memory writer")
+            metrics.LIVE.watch_queue(self.queue_depth)
+            self.worker.start()
+            return
         if publisher is not None:
             self.worker = OutboxWorker(
                 Outbox(outbox_path),
@@ -113,7 +131,9 @@ class MemoryEventBroker(EventBroker):
         event_loop: asyncio.AbstractEventLoop | None = None,
     ) -> MemoryEventBroker:
         """The broker of endpoints.yml: `url` is the memory DATABASE_URL, `outbox` a file,
-        `feed` embedded (write into memory here) or rabbitmq (publish to `rabbitmq_url`)."""
+        `feed` embedded (into memory) or rabbitmq (publish to `rabbitmq_url`); with the
+        embedded feed, `writer` process (a memory writer process drains the outbox) or rasa
+        (this process writes memory; also when `writer` is not given)."""
         services = await asyncio.to_thread(composition.server)
         url = broker_config.url or services.settings.database_url
         outbox = Path(broker_config.kwargs.get("outbox") or DEFAULT_OUTBOX)
@@ -124,6 +144,9 @@ class MemoryEventBroker(EventBroker):
             rabbitmq_url = str(broker_config.kwargs.get("rabbitmq_url") or "")
             publisher = ExchangePublisher(rabbitmq_url or services.settings.rabbitmq_url)
             return await asyncio.to_thread(cls, url, outbox, publisher=publisher)
+        writer = str(broker_config.kwargs.get("writer") or "rasa").lower()
+        if writer == "process":
+            return await asyncio.to_thread(cls, url, outbox, writer="process")
         extract = str(broker_config.kwargs.get("extract_facts", "true")).lower() != "false"
 
         def build() -> MemoryEventBroker:
@@ -164,9 +187,19 @@ class MemoryEventBroker(EventBroker):
         self.worker.submit(forget_command(sender_id))
 
     def wait_until_written(self, timeout: float) -> bool:
-        """Block until everything queued so far is in memory (call it from a worker thread);
-        with the RabbitMQ feed, until it is in RabbitMQ (the consumers write it soon after)."""
+        """Block until everything queued so far is in memory (call it from a worker thread):
+        with a memory writer process, until it has left the outbox; with the RabbitMQ feed,
+        until it is in RabbitMQ (the consumers write it soon after)."""
+        if self.writer == "process":
+            return self.worker.wait_delivered(timeout)
         return self.worker.wait_idle(timeout)
+
+    def writer_running(self) -> bool | None:
+        """Whether the memory writer process drains the outbox now (None: this process
+        writes, or the feed is RabbitMQ)."""
+        if self.writer != "process":
+            return None
+        return self.worker.outbox.writer_running()
 
     def is_ready(self) -> bool:
         return self.worker.alive()

@@ -209,9 +209,12 @@ def command_run(config: Settings, args: argparse.Namespace) -> None:
         config.log_dir / "rasa.log",
     )
     services = [actions, rasa]
+    writer = processes.memory_writer(config) if config.writer_process else None
     try:
         for service in services:
             service.start(env)
+        if writer is not None:
+            writer.start(env)
         say(f"starting; logs in {config.log_dir} (the Rasa server takes about a minute)")
         last_report = [-10.0]
 
@@ -236,7 +239,10 @@ def command_run(config: Settings, args: argparse.Namespace) -> None:
             f"\n  Press Ctrl-C to stop.\n",
             flush=True,
         )
+        keeper = processes.Restarts(writer, env, say) if writer is not None else None
         while all(service.exited() is None for service in services):
+            if keeper is not None:
+                keeper.check()
             time.sleep(1.0)
         stopped = next(service for service in services if service.exited() is not None)
         raise StartError(
@@ -249,6 +255,9 @@ def command_run(config: Settings, args: argparse.Namespace) -> None:
     finally:
         for service in reversed(services):
             service.stop()
+        if writer is not None:
+            # Last: what the Rasa server appended while stopping is written too.
+            writer.stop()
     say("stopped.")
 
 

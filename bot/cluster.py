@@ -6,7 +6,9 @@ free loopback port that only nginx reaches (`GET /health` through nginx). nginx 
 widget's socket.io and the console to one process per client address (`ip_hash`) and the REST
 webhook to the least busy process. What the processes share lives on real servers: the
 conversations and the memory on PostgreSQL, the lock store in Redis, the exchange feed in RabbitMQ
-(EXCHANGE_FEED=rabbitmq, drained by CONSUMERS memory consumers started here).
+(EXCHANGE_FEED=rabbitmq, drained by CONSUMERS memory consumers started here). With the
+embedded feed each Rasa process has an outbox of its own and a memory writer process beside it
+(MEMORY_WRITER=process), or writes memory itself (MEMORY_WRITER=rasa).
 """
 
 from __future__ import annotations
@@ -336,6 +338,11 @@ class Cluster:
             self.members.append(
                 Member(f"rasa-{number}", service, f"http://127.0.0.1:{port}{PROCESS_HEALTH_PATH}")
             )
+            if config.writer_process:
+                own = dataclasses.replace(config, memory_outbox=self.outbox_of(number))
+                writer = processes.memory_writer(own, f"memory writer {number}")
+                self.services.append(writer)
+                self.members.append(Member(f"writer-{number}", writer))
         if config.exchange_feed == "rabbitmq":
             for number in range(1, config.consumers + 1):
                 consumer = Service(
@@ -363,14 +370,15 @@ class Cluster:
         for service in self.services:
             extra: dict[str, str] = {}
             if service in self.rasa:
-                index = self.rasa.index(service) + 1
                 # Each process its own outbox: two processes draining one queue would each
                 # write the other's events.
-                outbox = self.config.memory_outbox
-                extra["MEMORY_OUTBOX"] = str(
-                    outbox.with_name(f"{outbox.stem}-{index}{outbox.suffix}")
-                )
+                extra["MEMORY_OUTBOX"] = str(self.outbox_of(self.rasa.index(service) + 1))
             service.start(self.environment(extra))
+
+    def outbox_of(self, number: int) -> Path:
+        """Rasa process `number`'s outbox (its memory writer drains that one)."""
+        outbox = self.config.memory_outbox
+        return outbox.with_name(f"{outbox.stem}-{number}{outbox.suffix}")
 
     def stop(self) -> None:
         # nginx first (no new requests), then the Rasa processes, the action server last.

@@ -3,7 +3,8 @@
 Anyone gets the verdict only, `{"status": "ok"}` (200) or `{"status": "degraded"}` (503), for
 load balancers and uptime checks; the operator's bearer token (`HEALTH_TOKEN`) gets the detail
 of each part: the model, the action server, the tracker store, the memory database, the
-queue of exchanges on their way to memory and, with REDIS_URL, Redis (what several Rasa
+queue of exchanges on their way to memory (with the memory writer process: whether it runs)
+and, with REDIS_URL, Redis (what several Rasa
 processes share: the lock store, socket.io, kept messages). A wrong token gets 401 and no
 detail. The checks are kept for a few seconds (by the Rasa server's composition root,
 `RecentChecks`), so probing the endpoint cannot load the parts it checks.
@@ -229,4 +230,13 @@ async def _exchange_queue(agent: Any) -> dict[str, Any]:
     except Exception as error:
         return {"ok": False, "error": f"{type(error).__name__}: {str(error)[:200]}"}
     alive = worker.alive()
-    return {"ok": alive and waiting < QUEUE_WARNING, "waiting": waiting, "worker_alive": alive}
+    part: dict[str, Any] = {"waiting": waiting, "worker_alive": alive}
+    writer_running = getattr(broker, "writer_running", None)
+    running = await asyncio.to_thread(writer_running) if callable(writer_running) else None
+    if running is not None:
+        # The memory writer process drains the outbox: while it is down the bot answers on and
+        # the events wait in the outbox (nothing is lost), but memory falls behind.
+        part["writer_running"] = running
+        part["oldest_waiting_s"] = round(await asyncio.to_thread(worker.outbox.oldest_seconds), 1)
+    healthy = alive and waiting < QUEUE_WARNING and running is not False
+    return {"ok": healthy, **part}

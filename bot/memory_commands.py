@@ -7,6 +7,8 @@
     python -m bot memory migrate         bring the memory database schema up to date
     python -m bot memory consume         write the exchanges RabbitMQ holds into memory
                                          (EXCHANGE_FEED=rabbitmq; run one or several)
+    python -m bot memory write           write the exchanges of the Rasa server's outbox into
+                                         memory (MEMORY_WRITER=process; `run` starts it)
 
 ID is the shop's customer id, a widget/sender id, or `#<number>` for the memory's own id.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import URL
@@ -116,6 +119,33 @@ def command_migrate(config: Settings, args: argparse.Namespace) -> None:
     print("rapport: the memory database is up to date.", flush=True)
 
 
+def _ingestor(config: Settings, no_facts: bool) -> tuple[Any, Any]:
+    """The memory store and the ingestor of a process that writes the exchange feed into
+    memory (a RabbitMQ consumer or the outbox's writer): memory migrated, the fact extractor's
+    language model loaded now, not while the first event waits."""
+    import memory
+    from bot import composition
+    from memory.facts import FactExtractor
+    from memory.ingest import EventIngestor
+    from memory.rules import RelationshipRules
+    from memory.store import MemoryStore
+
+    try:
+        memory.migrate(config.database_url)
+    except memory.MemoryUnavailable as error:
+        raise CommandFailed(str(error)) from None
+    words = composition.compose(config).fact_words()
+    extractor = None if no_facts else FactExtractor(words=words)
+    store = MemoryStore(
+        config.database_url,
+        rules=RelationshipRules.from_mapping(config.raw),
+        fact_extractor=extractor,
+    )
+    if extractor is not None:
+        extractor.load()
+    return store, EventIngestor(store, fact_words=words)
+
+
 def command_consume(config: Settings, args: argparse.Namespace) -> None:
     """A memory worker: RabbitMQ's exchange queue into memory until SIGTERM or Ctrl-C."""
     import asyncio
@@ -124,37 +154,16 @@ def command_consume(config: Settings, args: argparse.Namespace) -> None:
 
     from bot import logs
     from bot.exchange_feed import consume, where
-    from memory.facts import FactExtractor
-    from memory.ingest import EventIngestor
-    from memory.rules import RelationshipRules
-    from memory.store import MemoryStore
 
     logs.configure(config.log_level, config.log_format)
     if config.exchange_feed != "rabbitmq":
         print(
-            "rapport: note: EXCHANGE_FEED is not rabbitmq, so the Rasa server writes memory "
-            "itself and publishes nothing; this consumer only drains what is queued.",
+            "rapport: note: EXCHANGE_FEED is not rabbitmq, so the Rasa server publishes "
+            "nothing; this consumer only drains what is queued.",
             file=sys.stderr,
             flush=True,
         )
-    import memory
-
-    try:
-        memory.migrate(config.database_url)
-    except memory.MemoryUnavailable as error:
-        raise CommandFailed(str(error)) from None
-    from bot import composition
-
-    words = composition.compose(config).fact_words()
-    extractor = None if args.no_facts else FactExtractor(words=words)
-    store = MemoryStore(
-        config.database_url,
-        rules=RelationshipRules.from_mapping(config.raw),
-        fact_extractor=extractor,
-    )
-    if extractor is not None:
-        extractor.load()  # now, not while the first event waits
-    ingestor = EventIngestor(store, fact_words=words)
+    store, ingestor = _ingestor(config, args.no_facts)
     prefetch = args.prefetch or config.consumer_prefetch
 
     async def run() -> None:
@@ -208,6 +217,50 @@ def _exit_now(why: str) -> None:
     os._exit(0)
 
 
+def command_write(config: Settings, args: argparse.Namespace) -> None:
+    """The memory writer: the Rasa server's outbox into memory until SIGTERM or Ctrl-C.
+
+    The Rasa process (MEMORY_WRITER=process) only appends each event to the outbox file;
+    this process finds the facts and writes the exchanges, with the same ingestor as a
+    RabbitMQ consumer. One writer per outbox: a second one refuses to start."""
+    import signal
+    import threading
+
+    from bot import logs
+    from memory.ingest import Outbox, OutboxWriter, WriterRunning
+
+    logs.configure(config.log_level, config.log_format)
+    if not config.writer_process:
+        print(
+            "rapport: note: the Rasa server writes memory itself (MEMORY_WRITER is not process, "
+            "or EXCHANGE_FEED is rabbitmq); this writer only drains what the outbox holds.",
+            file=sys.stderr,
+            flush=True,
+        )
+    outbox_path = args.outbox or config.memory_outbox
+    outbox = Outbox(outbox_path)
+    if outbox.writer_running():
+        raise CommandFailed(f"another memory writer already drains {outbox_path}; stop it first.")
+    store, ingestor = _ingestor(config, args.no_facts)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    writer = OutboxWriter(outbox, ingestor.ingest)
+    print(
+        f"rapport: memory writer started: {outbox_path} -> memory; stops on SIGTERM or Ctrl-C.",
+        flush=True,
+    )
+    try:
+        writer.run(stop)
+    except WriterRunning as error:
+        raise CommandFailed(str(error)) from None
+    finally:
+        store.close()
+    if not stop.is_set():
+        raise CommandFailed("the memory writer's thread stopped; see the log above.")
+    print("rapport: memory writer stopped.", flush=True)
+
+
 def register(commands: Any) -> None:
     """Add the `customer` and `memory` commands to `python -m bot`."""
     customer = commands.add_parser("customer", help="Forget or export one customer's data.")
@@ -251,3 +304,15 @@ def register(commands: Any) -> None:
         "--no-facts", action="store_true", help="write the exchanges without finding facts"
     )
     consume.set_defaults(handler=command_consume)
+    write = memory_commands.add_parser(
+        "write",
+        help="Write the exchanges of the Rasa server's outbox (MEMORY_WRITER=process) into "
+        "memory; `python -m bot run` starts it.",
+    )
+    write.add_argument(
+        "--outbox", type=Path, default=None, help="override MEMORY_OUTBOX (the outbox file)"
+    )
+    write.add_argument(
+        "--no-facts", action="store_true", help="write the exchanges without finding facts"
+    )
+    write.set_defaults(handler=command_write)

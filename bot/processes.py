@@ -63,6 +63,54 @@ def rasa_server_command(settings: Settings, model: Path | str) -> list[str]:
     )
 
 
+def memory_writer(settings: Settings, name: str = "memory writer") -> Service:
+    """The memory writer process beside a Rasa server (MEMORY_WRITER=process): it drains the
+    Rasa server's outbox (`settings.memory_outbox`) into memory."""
+    log = settings.log_dir / f"{name.replace(' ', '-')}.log"
+    command = [python(), "-m", "bot", "memory", "write", "--outbox", str(settings.memory_outbox)]
+    return Service(name, command, log)
+
+
+class Restarts:
+    """Starts a stopped process again, at most `limit` times in `window` seconds; beyond
+    that it says so once and leaves it stopped (the others go on serving)."""
+
+    def __init__(
+        self,
+        service: Service,
+        env: dict[str, str],
+        say: Callable[[str], None],
+        limit: int = 5,
+        window: float = 300.0,
+    ) -> None:
+        self.service = service
+        self.env = env
+        self.say = say
+        self.limit = limit
+        self.window = window
+        self.times: list[float] = []
+        self.given_up = False
+
+    def check(self) -> None:
+        code = self.service.exited()
+        if code is None or self.given_up:
+            return
+        now = time.monotonic()
+        self.times = [at for at in self.times if now - at < self.window]
+        if len(self.times) >= self.limit:
+            self.given_up = True
+            self.say(
+                f"the {self.service.name} stopped (exit {code}) {self.limit} times in "
+                f"{self.window:.0f} s and is left stopped; the bot answers on and what it "
+                f"must remember waits in the outbox. Its log {self.service.log_path} ends "
+                f"with:\n{self.service.log_tail()}"
+            )
+            return
+        self.times.append(now)
+        self.say(f"the {self.service.name} stopped (exit {code}); starting it again")
+        self.service.start(self.env)
+
+
 def check_port_free(host: str, port: int, setting: str) -> None:
     """Raise a StartError naming the setting when host:port is already taken."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:

@@ -97,6 +97,10 @@ class Settings:
     # Where the exchanges go from the outbox: `embedded` (into memory, in the Rasa process) or
     # `rabbitmq` (published to RABBITMQ_URL; `python -m bot memory consume` writes them).
     exchange_feed: str = "embedded"
+    # With the embedded feed, who writes the outbox's events into memory: `process`, a memory
+    # writer process that `python -m bot run` starts beside the Rasa server (fact extraction
+    # out of the Rasa process), or `rasa`, a thread of the Rasa process itself.
+    memory_writer: str = "process"
     rabbitmq_url: str = field(default="amqp://guest:guest@127.0.0.1:5672/", repr=False)
     # Events a memory consumer takes from RabbitMQ ahead of the one it is writing.
     consumer_prefetch: int = 20
@@ -126,6 +130,12 @@ class Settings:
     # Raw values, for settings that a component documents and parses itself
     # (for example the relationship weights, prefixed RELATIONSHIP_).
     raw: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def writer_process(self) -> bool:
+        """Whether a memory writer process drains the outbox (started beside each Rasa
+        process by `python -m bot run`)."""
+        return self.exchange_feed == "embedded" and self.memory_writer == "process"
 
     def relationship_rules(self) -> RelationshipRules:
         """The relationship weights and thresholds, with RELATIONSHIP_* overrides from `.env`."""
@@ -217,6 +227,7 @@ class Settings:
             "RAPPORT_ENV_FILE": str(self.env_file),
             "RAPPORT_MEMORY_OUTBOX": str(self.memory_outbox),
             "RAPPORT_EXCHANGE_FEED": self.exchange_feed,
+            "RAPPORT_MEMORY_WRITER": self.memory_writer,
             "RAPPORT_RABBITMQ_URL": self.rabbitmq_url,
             "RAPPORT_REDIS_URL": self.redis_url,
             "RAPPORT_LOCK_STORE": LOCK_STORE_TYPES[self.lock_store],
@@ -317,6 +328,20 @@ def _exchange_feed(value: str) -> str:
     return feed
 
 
+MEMORY_WRITERS = ("process", "rasa")
+
+
+def _memory_writer(value: str) -> str:
+    writer = value.strip().lower()
+    if writer not in MEMORY_WRITERS:
+        raise SettingsError(
+            f"MEMORY_WRITER={value!r} in .env is not one of {', '.join(MEMORY_WRITERS)}; "
+            "use process (the default: a memory writer process beside the Rasa server) or rasa "
+            "(the Rasa process writes memory itself)."
+        )
+    return writer
+
+
 def _amqp_url(value: str) -> str:
     url = value.strip()
     if not url.startswith(("amqp://", "amqps://")):
@@ -408,6 +433,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "LOG_DIR": ("log_dir", _path),
     "MEMORY_OUTBOX": ("memory_outbox", _path),
     "EXCHANGE_FEED": ("exchange_feed", _exchange_feed),
+    "MEMORY_WRITER": ("memory_writer", _memory_writer),
     "RABBITMQ_URL": ("rabbitmq_url", _amqp_url),
     "CONSUMER_PREFETCH": ("consumer_prefetch", _int("CONSUMER_PREFETCH", 1, 10000)),
     "REDIS_URL": ("redis_url", _redis_url),

@@ -5,19 +5,27 @@ survives restarts. An `OutboxWorker` thread moves them into the memory database;
 database is down, events wait in the outbox and are retried with back-off. Each event carries a
 stable id (a hash of its content), and the exchange log's unique constraint on that id means a
 retried or replayed event is never written twice.
+
+The outbox may be filled by one process and drained by another: the Rasa process's worker only
+appends (`OutboxWorker` without `ingest`), and a memory writer process (`OutboxWriter`, run by
+`python -m bot memory write`) writes the events into memory, holding the outbox's writer lock
+so that only one process drains it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import logging
+import os
 import queue
 import sqlite3
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -345,26 +353,85 @@ class Outbox:
         with self._connect() as conn:
             return int(conn.execute("SELECT count(*) FROM pending").fetchone()[0])
 
+    def last_seq(self) -> int:
+        """The number of the latest event ever put (0 before the first)."""
+        with self._connect() as conn:
+            row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'pending'").fetchone()
+        return int(row[0]) if row else 0
+
+    def waiting_through(self, seq: int) -> bool:
+        """Whether an event numbered `seq` or lower is still waiting to be written."""
+        with self._connect() as conn:
+            row = conn.execute("SELECT 1 FROM pending WHERE seq <= ? LIMIT 1", (seq,)).fetchone()
+        return row is not None
+
+    def oldest_seconds(self) -> float:
+        """How long the oldest waiting event has waited (0 when none waits)."""
+        with self._connect() as conn:
+            row = conn.execute("SELECT min(enqueued_at) FROM pending").fetchone()
+        return max(0.0, time.time() - float(row[0])) if row and row[0] is not None else 0.0
+
+    @property
+    def lock_path(self) -> Path:
+        """The file whose lock the one process draining this outbox holds."""
+        return self.path.with_name(self.path.name + ".writer-lock")
+
+    @contextlib.contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """Hold the outbox's writer lock (raises `WriterRunning` when another process has it).
+
+        The kernel releases it when the holder exits, however it exits: a killed writer never
+        leaves a stale lock behind."""
+        descriptor = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise WriterRunning(
+                    f"another memory writer already drains {self.path}; stop it first."
+                ) from None
+            yield
+        finally:
+            os.close(descriptor)
+
+    def writer_running(self) -> bool:
+        """Whether a memory writer holds this outbox's writer lock now."""
+        try:
+            with self.writer_lock():
+                return False
+        except WriterRunning:
+            return True
+
+
+class WriterRunning(RuntimeError):
+    """Another process already drains this outbox."""
+
 
 # Errors that mean "the database is not reachable now": the event waits and is retried.
 TRANSIENT_ERRORS = (OperationalError, DBAPIError, MemoryUnavailable, OSError)
 
 
 class OutboxWorker:
-    """A background thread: inbox (memory) -> outbox (disk) -> memory database."""
+    """A background thread: inbox (memory) -> outbox (disk) -> memory database.
+
+    Without `ingest` it only appends to the outbox: a memory writer process drains it
+    (`OutboxWriter`). `poll`: the longest wait for new events between two looks at the outbox.
+    """
 
     def __init__(
         self,
         outbox: Outbox,
-        ingest: Callable[[Mapping[str, Any]], bool],
+        ingest: Callable[[Mapping[str, Any]], bool] | None,
         prepare: Callable[[], None] = lambda: None,
         batch: int = 200,
         max_backoff: float = 10.0,
         destination: str = "database",
+        poll: float = 0.2,
     ) -> None:
         self.outbox = outbox
         self.destination = destination  # what `ingest` writes to, for the log lines
         self.ingest = ingest
+        self.poll = poll
         self.prepare = prepare  # e.g. run migrations once the database is reachable
         self.batch = batch
         self.max_backoff = max_backoff
@@ -398,8 +465,22 @@ class OutboxWorker:
         self._thread.join(timeout)
 
     def wait_idle(self, timeout: float) -> bool:
-        """Wait until everything submitted is in the memory database (for tests and tools)."""
+        """Wait until everything submitted is in the memory database (for tests and tools);
+        without `ingest`, until it is in the outbox file."""
         return self._idle.wait(timeout)
+
+    def wait_delivered(self, timeout: float, poll: float = 0.05) -> bool:
+        """Wait until everything submitted so far has left the outbox: written into memory
+        by whoever drains it, this thread or a memory writer process."""
+        deadline = time.monotonic() + timeout
+        if not self.wait_idle(timeout):
+            return False
+        last = self.outbox.last_seq()
+        while self.outbox.waiting_through(last):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(poll)
+        return True
 
     def _drain_inbox(self, wait: float) -> None:
         events = []
@@ -421,6 +502,7 @@ class OutboxWorker:
             self.prepare()
             self._prepared = True
         delivered: list[int] = []
+        assert self.ingest is not None
         try:
             for seq, event in self.outbox.take(self.batch):
                 try:
@@ -446,10 +528,17 @@ class OutboxWorker:
         while True:
             stopping = self._stop.is_set()
             try:
-                self._drain_inbox(0.0 if stopping or more else 0.2)
+                self._drain_inbox(0.0 if stopping or more else self.poll)
             except (OSError, sqlite3.Error) as error:
                 logger.error("memory: the outbox %s cannot be written: %s", self.outbox.path, error)
                 time.sleep(1.0)
+                continue
+            if self.ingest is None:  # a memory writer process drains the outbox
+                with self._count_lock:
+                    if self.inbox.empty() and self._drained == self._submitted:
+                        self._idle.set()
+                if stopping:
+                    return
                 continue
             if time.monotonic() >= retry_at and self.outbox.count():
                 try:
@@ -480,3 +569,36 @@ class OutboxWorker:
                         self._idle.set()
             if stopping:
                 return
+
+
+class OutboxWriter:
+    """The memory writer process's work: the outbox that a Rasa process fills, into memory.
+
+    The same worker as inside the Rasa process (back-off while memory is down, set-aside of an
+    event that can never be written, forgetting in queue order), with no inbox: it looks at the
+    outbox every `poll` seconds. An event leaves the outbox only after its write committed;
+    one killed mid-write is written again on the next start, and its event id (unique in the
+    exchange log) keeps it from being written twice.
+    """
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        ingest: Callable[[Mapping[str, Any]], bool],
+        prepare: Callable[[], None] = lambda: None,
+        poll: float = 0.05,
+        max_backoff: float = 10.0,
+    ) -> None:
+        self.outbox = outbox
+        self.worker = OutboxWorker(
+            outbox, ingest, prepare=prepare, poll=poll, max_backoff=max_backoff
+        )
+
+    def run(self, stop: threading.Event) -> None:
+        """Drain the outbox until `stop` is set (raises `WriterRunning` when another process
+        drains it already)."""
+        with self.outbox.writer_lock():
+            self.worker.start()
+            while not stop.is_set() and self.worker.alive():
+                stop.wait(1.0)
+            self.worker.stop()

@@ -71,8 +71,12 @@ def start_pair(redis_url: str, lock_store: str) -> Pair:
     }
     a = harness.start_server(shared, log_folder="redis-cluster-a")
     b_port = harness._free_port({a.settings.rasa_port, a.settings.actions_port})
+    # B writes its memory itself: no memory writer process is started for its outbox here.
     b_settings = dataclasses.replace(
-        a.settings, rasa_port=b_port, memory_outbox=a.workdir / "memory-outbox-b.db"
+        a.settings,
+        rasa_port=b_port,
+        memory_outbox=a.workdir / "memory-outbox-b.db",
+        memory_writer="rasa",
     )
     env = dict(a.env)
     env.update(b_settings.env_for_rasa())

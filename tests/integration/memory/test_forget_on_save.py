@@ -4,11 +4,13 @@ A real SQL tracker store (ours, loaded the way Rasa loads the one named in endpo
 real event broker and the real memory, all on SQLite (the embedded default) and all on
 PostgreSQL (the scale path, the tracker store given a whole TRACKER_URL): after the forget turn
 is saved, nothing about the customer is left in the tracker store or in memory, and nothing
-comes back.
+comes back; with the Rasa process writing memory itself and with a memory writer draining its
+outbox (MEMORY_WRITER=process).
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -32,6 +34,7 @@ from bot.settings import Settings
 from bot.tracker_store import ForgettingSQLTrackerStore, forgot_in_this_turn
 from memory import schema
 from memory.db import make_engine
+from memory.ingest import EventIngestor, Outbox, OutboxWriter
 from memory.store import MemoryStore
 
 DOMAIN = Domain.from_yaml(
@@ -79,9 +82,32 @@ def forget_turn(marked: bool) -> list:
     return [*events, ActionExecuted("action_listen")]
 
 
+@pytest.fixture(params=["rasa", "process"])
+def writer(request: pytest.FixtureRequest, tmp_path: Path, memory_url: str):
+    """Who writes memory: the broker's thread (`rasa`) or a memory writer draining the outbox
+    (`process`; here a thread of the test, with the writer's own store and ingestor)."""
+    if request.param == "rasa":
+        yield "rasa"
+        return
+    import memory
+
+    memory.migrate(memory_url)
+    store = MemoryStore(memory_url)
+    stop = threading.Event()
+    drain = OutboxWriter(Outbox(tmp_path / "outbox.db"), EventIngestor(store).ingest, poll=0.02)
+    thread = threading.Thread(target=drain.run, args=(stop,))
+    thread.start()
+    yield "process"
+    stop.set()
+    thread.join(30)
+    store.close()
+
+
 @pytest.fixture
-async def setup(tmp_path: Path, memory_url: str, request: pytest.FixtureRequest):
-    broker = MemoryEventBroker(memory_url, tmp_path / "outbox.db", extract_facts=False)
+async def setup(tmp_path: Path, memory_url: str, writer: str, request: pytest.FixtureRequest):
+    broker = MemoryEventBroker(
+        memory_url, tmp_path / "outbox.db", extract_facts=False, writer=writer
+    )
     if memory_url.startswith("sqlite"):
         settings = Settings(tracker_dialect="sqlite", tracker_db=str(tmp_path / "tracker.db"))
     else:  # the scale path: the tracker store on the PostgreSQL server too
@@ -128,7 +154,7 @@ async def converse(setup, sender: str, marked: bool) -> None:
     tracker_store, broker, store, tracker_url = setup
     tracker = DialogueStateTracker.from_events(sender, first_turns(), slots=DOMAIN.slots)
     await tracker_store.save(tracker)
-    assert broker.worker.wait_idle(60)
+    assert broker.wait_until_written(60)
     assert store.cards.card_for_sender(sender) is not None and tracker_rows(tracker_url, sender) > 0
     # What action_forget_me does while the turn runs (the memory and the tracker store) ...
     forget_sender(store, sender, tracker_url)
@@ -137,7 +163,7 @@ async def converse(setup, sender: str, marked: bool) -> None:
     for event in forget_turn(marked):
         tracker.update(event)
     await tracker_store.save(tracker)
-    assert broker.worker.wait_idle(60)
+    assert broker.wait_until_written(60)
 
 
 async def test_nothing_about_the_customer_remains_after_the_forget_turn_is_saved(setup) -> None:

@@ -62,6 +62,9 @@ class WidgetServer:
     def url(self) -> str:
         return self.settings.rasa_url
 
+    def service(self, name: str) -> Service:
+        return next(service for service in self.services if service.name == name)
+
     def sign(self, customer_id: str) -> str:
         return session_tokens.identity_signature(IDENTITY_SECRET, customer_id)
 
@@ -208,7 +211,11 @@ def start_server(
         processes.rasa_server_command(config, newest_model()),
         logs / "rasa.log",
     )
-    server = WidgetServer(config, workdir, [actions, rasa], elsewhere_port, env)
+    started = [actions, rasa]
+    if config.writer_process:
+        # As `python -m bot run` starts it: the Rasa process only appends to the outbox.
+        started.append(processes.memory_writer(dataclasses.replace(config, log_dir=logs)))
+    server = WidgetServer(config, workdir, started, elsewhere_port, env)
     for service in server.services:
         service.start(env)
     try:

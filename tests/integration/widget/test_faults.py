@@ -4,7 +4,9 @@ A server of its own (these tests stop, kill and start its processes): the action
 gives the customer an honest reply with the shop's direct contacts within seconds, the message
 is kept in the conversation, and once the action server is back the conversation goes on. The
 Rasa server killed mid-conversation and started again continues every conversation with its
-history, and memory has every exchange said before the kill, once.
+history, and memory has every exchange said before the kill, once. The memory writer killed:
+the bot answers on, the health page says so and the exchanges wait in the outbox; started
+again, it writes each of them once.
 """
 
 from __future__ import annotations
@@ -169,6 +171,51 @@ async def test_the_rasa_server_killed_mid_conversation_loses_nothing(
         assert time.monotonic() < deadline, _customer_exchanges(fault_server, conversation_id)
         await asyncio.sleep(1)
     print(f"the Rasa server answered again {restart_seconds:.0f} s after the kill")
+
+
+async def _health_until(server: WidgetServer, check, seconds: float) -> dict:
+    deadline = time.monotonic() + seconds
+    while True:
+        _, report = await health_of(server)
+        if check(report["exchange_queue"]) or time.monotonic() > deadline:
+            return report
+        await asyncio.sleep(1.0)
+
+
+async def test_the_memory_writer_killed_loses_nothing_and_the_bot_answers_on(
+    fault_server: WidgetServer,
+) -> None:
+    writer = fault_server.service("memory writer")
+    assert writer.process is not None
+    os.killpg(writer.process.pid, signal.SIGKILL)
+    writer.process.wait()
+    widget = Widget(fault_server.url)
+    await widget.connect()
+    said = ["hello", "what are your opening hours?", "thanks"]
+    try:
+        token, _ = await widget.start_session()
+        for text in said:
+            assert (await widget.say(text)).get("text")  # the customer is answered
+    finally:
+        await widget.close()
+    conversation_id = session_tokens.verify_session_token(
+        rapport_widget_server.SESSION_SECRET, token
+    )
+    report = await _health_until(
+        fault_server, lambda part: part.get("waiting", 0) > 0 and not part["ok"], 30
+    )
+    queue = report["exchange_queue"]
+    assert report["status"] == "degraded" and queue["writer_running"] is False, report
+    assert queue["waiting"] > 0  # waiting in the outbox, not lost
+    assert _customer_exchanges(fault_server, conversation_id) == []
+
+    writer.start(fault_server.env)
+    deadline = time.monotonic() + 120
+    while _customer_exchanges(fault_server, conversation_id) != said:
+        assert time.monotonic() < deadline, _customer_exchanges(fault_server, conversation_id)
+        await asyncio.sleep(1)
+    report = await _health_until(fault_server, lambda part: part["ok"], 30)
+    assert report["exchange_queue"]["writer_running"] is True, report
 
 
 async def test_the_conversations_database_gone_is_said_and_no_one_is_greeted_as_new(

@@ -32,6 +32,8 @@ async def test_the_operator_gets_every_part(widget_server: WidgetServer) -> None
     assert body["model"]["id"]
     assert body["tracker_store"]["kind"] == "sqlite"
     assert body["exchange_queue"]["worker_alive"] is True
+    # The memory writer process beside the Rasa server drains its outbox.
+    assert body["exchange_queue"]["writer_running"] is True
 
 
 async def test_a_wrong_token_gets_no_detail(widget_server: WidgetServer) -> None:

@@ -181,3 +181,28 @@ def test_postgres_may_pass_through_a_private_folder_to_its_own(tmp_path: Path) -
     assert tmp_path.stat().st_gid != group  # nothing above the top is touched
     assert local_services.postgres_passes(top)
     assert not local_services.postgres_passes(tmp_path)
+
+
+def test_each_rasa_process_gets_a_memory_writer_for_its_own_outbox(tmp_path: Path) -> None:
+    import dataclasses
+
+    values = {"TRACKER_URL": POSTGRES, "DATABASE_URL": POSTGRES, "REDIS_URL": "redis://r:6379/0"}
+    config = dataclasses.replace(
+        settings.from_mapping(values),
+        memory_outbox=tmp_path / "outbox.db",
+        log_dir=tmp_path / "log",
+    )
+    built = cluster.Cluster(config, 2, tmp_path / "models", {})
+    built.build()
+    writers = [s for s in built.services if s.name.startswith("memory writer")]
+    outboxes = [writer.command[writer.command.index("--outbox") + 1] for writer in writers]
+    assert outboxes == [str(tmp_path / "outbox-1.db"), str(tmp_path / "outbox-2.db")]
+    assert [m.name for m in built.members if m.name.startswith("writer")] == [
+        "writer-1",
+        "writer-2",
+    ]
+    # With RabbitMQ's consumers (or MEMORY_WRITER=rasa) there is none.
+    fed = dataclasses.replace(config, exchange_feed="rabbitmq")
+    consumers = cluster.Cluster(fed, 2, tmp_path / "models", {})
+    consumers.build()
+    assert not [s for s in consumers.services if s.name.startswith("memory writer")]

@@ -71,3 +71,49 @@ def test_an_api_token_that_starts_with_a_dash_reaches_rasa_as_the_token(tmp_path
     parsed = create_argument_parser().parse_args(arguments)
     assert parsed.auth_token == token
     assert parsed.enable_api
+
+
+def test_the_memory_writer_drains_the_servers_own_outbox(tmp_path: Path) -> None:
+    import dataclasses
+
+    from bot import settings
+
+    config = dataclasses.replace(
+        settings.load(tmp_path / ".env", {}),
+        memory_outbox=tmp_path / "outbox-7.db",
+        log_dir=tmp_path / "log",
+    )
+    writer = processes.memory_writer(config)
+    assert writer.command[1:] == [
+        "-m",
+        "bot",
+        "memory",
+        "write",
+        "--outbox",
+        str(tmp_path / "outbox-7.db"),
+    ]
+    assert writer.log_path == tmp_path / "log" / "memory-writer.log"
+
+
+def test_a_stopped_writer_is_started_again_until_it_keeps_stopping(tmp_path: Path) -> None:
+    service = Service(
+        "memory writer", [sys.executable, "-c", "raise SystemExit(2)"], tmp_path / "w.log"
+    )
+    said: list[str] = []
+    keeper = processes.Restarts(service, {}, said.append, limit=2, window=60)
+    keeper.check()
+    assert said == []  # never started: nothing to restart
+    for _ in range(3):
+        service.start({})
+        assert service.process is not None
+        service.process.wait(30)
+        keeper.check()
+        if service.process is not None:
+            service.process.wait(30)
+    assert said[:2] == [
+        "the memory writer stopped (exit 2); starting it again",
+        "the memory writer stopped (exit 2); starting it again",
+    ]
+    assert "left stopped" in said[2] and "waits in the outbox" in said[2]
+    keeper.check()
+    assert len(said) == 3  # said once

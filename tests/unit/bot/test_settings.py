@@ -152,3 +152,17 @@ def test_the_limits_reach_rasa_through_its_environment() -> None:
     assert exported["RAPPORT_TRUSTED_PROXIES"] == "127.0.0.1/32"
     assert exported["RAPPORT_NEW_SESSIONS_PER_ADDRESS_PER_MINUTE"] == "9"
     assert exported["RAPPORT_CONSOLE_SIGN_IN_FAILURES"] == "5"
+
+
+def test_a_memory_writer_process_writes_memory_unless_the_rasa_process_is_chosen() -> None:
+    default = settings.from_mapping({})
+    assert default.env_for_rasa()["RAPPORT_MEMORY_WRITER"] == "process"
+    assert default.writer_process
+    itself = settings.from_mapping({"MEMORY_WRITER": "Rasa"})
+    assert itself.env_for_rasa()["RAPPORT_MEMORY_WRITER"] == "rasa"
+    assert not itself.writer_process
+    # RabbitMQ's consumers write memory: no writer process for the outbox then.
+    fed = settings.from_mapping({"EXCHANGE_FEED": "rabbitmq"})
+    assert not fed.writer_process
+    with pytest.raises(SettingsError, match=r"MEMORY_WRITER='thread'.*process.*rasa"):
+        settings.from_mapping({"MEMORY_WRITER": "thread"})
