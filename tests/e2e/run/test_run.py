@@ -74,12 +74,38 @@ def say(port: int, sender: str, text: str, token: str) -> list[dict[str, object]
         return list(json.loads(reply.read()))
 
 
+def memory_has(database: Path, sender: str, text: str, seconds: float) -> None:
+    import sqlite3
+
+    deadline = time.monotonic() + seconds
+    found: list[str] = []
+    while time.monotonic() < deadline:
+        with sqlite3.connect(database) as connection:
+            try:
+                found = [
+                    row[0]
+                    for row in connection.execute(
+                        "SELECT e.text FROM exchanges e JOIN conversations c"
+                        " ON e.conversation_id = c.id WHERE c.sender_id = ?"
+                        " AND e.speaker = 'customer'",
+                        (sender,),
+                    )
+                ]
+            except sqlite3.OperationalError:  # no tables yet
+                found = []
+        if text in found:
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"memory never logged {text!r} from {sender} (found {found})")
+
+
 def test_run_answers_a_greeting_and_stops_cleanly_twice(tmp_path: Path) -> None:
     rasa_port, actions_port = free_port(), free_port()
     env_file = tmp_path / "test.env"
     env_file.write_text(
         f"RASA_PORT={rasa_port}\nACTIONS_PORT={actions_port}\n"
         f"TRACKER_DB={tmp_path / 'tracker.db'}\nDATABASE_URL=sqlite:///{tmp_path / 'memory.db'}\n"
+        f"MEMORY_OUTBOX={tmp_path / 'memory-outbox.db'}\nLOG_DIR={tmp_path / 'log'}\n"
     )
     for attempt in range(2):
         log = tmp_path / f"run-{attempt}.log"
@@ -93,6 +119,8 @@ def test_run_answers_a_greeting_and_stops_cleanly_twice(tmp_path: Path) -> None:
             token = settings.load(env_file).rest_token
             replies = say(rasa_port, f"e2e-run-{attempt}", "hello", token)
             assert replies and all(reply.get("text") or reply.get("buttons") for reply in replies)
+            # The memory writer `run` started beside the Rasa server wrote the message.
+            memory_has(tmp_path / "memory.db", f"e2e-run-{attempt}", "hello", 60)
         finally:
             process.send_signal(signal.SIGINT)
             code = process.wait(timeout=60)
