@@ -437,6 +437,13 @@ async def profile_rapport(
             # Only the samples of the thread that holds the interpreter lock: who keeps the
             # other threads (Rasa's request, the memory broker) waiting for it.
             (rasa_pid, outputs["gil"], ["--format", "raw", "--gil"]),
+            # The memory writer process (MEMORY_WRITER=process), beside the table: its
+            # collapsed stacks only.
+            *[
+                (writer.process.pid, RESULTS / f"profile-writer-{stamp}.txt", ["--format", "raw"])
+                for writer in server.services
+                if writer.name == "memory writer" and writer.process is not None
+            ],
         )
     ]
     await asyncio.sleep(1.0)  # py-spy attaches
