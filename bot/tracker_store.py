@@ -13,6 +13,7 @@ already queued.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from typing import Any
 
@@ -48,6 +49,19 @@ class ForgettingSQLTrackerStore(SQLTrackerStore):
         await super().save(tracker)
         if forgot_in_this_turn(tracker):
             await self.forget(tracker.sender_id)
+
+    async def stream_events(self, tracker: DialogueStateTracker) -> None:
+        """Publish the tracker's events that are not stored yet: those after as many events as
+        the latest session has rows (what Rasa's save counts to decide which events to write,
+        and what its own `stream_events` learns by rebuilding the stored tracker)."""
+        if self.event_broker is None:
+            return
+        with self.session_scope() as session:
+            stored = self._event_query(
+                session, tracker.sender_id, fetch_events_from_all_sessions=False
+            ).count()
+        new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+        await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
 
     async def forget(self, sender_id: str) -> int:
         """Delete the conversation's events here and its customer from memory; rows deleted."""
