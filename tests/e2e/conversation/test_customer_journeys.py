@@ -143,6 +143,8 @@ def env_file_for(folder: Path, extra: str = "") -> tuple[Path, int]:
         f"{extra}RASA_PORT={rasa_port}\nACTIONS_PORT={actions_port}\n"
         f"TRACKER_DB={folder / 'tracker.db'}\nDATABASE_URL=sqlite:///{folder / 'memory.db'}\n"
         f"BOOKINGS_URL=sqlite:///{folder / 'bookings.db'}\n"
+        # An outbox of their own: its memory writer writes into this memory, no other.
+        f"MEMORY_OUTBOX={folder / 'memory-outbox.db'}\n"
     )
     return env_file, rasa_port
 
