@@ -289,6 +289,8 @@ def asks_to_join(shop: Business, text: str | None) -> bool:
     """Whether a message asks to join the loyalty card (the business file's
     `vocabulary.loyalty_join`: "sign me up", "how do I join")."""
     return says_a_phrase(shop.vocabulary.loyalty_join, text)
+
+
 def _start_of(said: list[str], words: list[str]) -> int | None:
     """Where `words` stand together in `said`, or None."""
     for start in range(len(said) - len(words) + 1):
