@@ -49,7 +49,13 @@ CORPUS_PATH = ROOT / "tests" / "tone" / "corpus.yml"
 # docs/decisions.md). A part still to be measured is never listed here.
 DEVELOPMENT_PARTS = tuple(
     ROOT / "tests" / "tone" / name
-    for name in ("held_out.yml", "held_out_2.yml", "held_out_3.yml", "held_out_4.yml")
+    for name in (
+        "held_out.yml",
+        "held_out_2.yml",
+        "held_out_3.yml",
+        "held_out_4.yml",
+        "held_out_5.yml",
+    )
 )
 # The rules file (voice/tone.py reads it): the thresholds are chosen together with the rules'
 # findings, so what the rules match is part of the fingerprint.
@@ -59,6 +65,11 @@ RULES_PATH = ROOT / "voice" / "tone_rules.yml"
 WORDING_KEYS = frozenset({"description", "suggestion", "replacement", "advice"})
 ARTEFACT_DIR = ROOT / "var" / "tone-classifier"
 MODEL_FILE = "model.joblib"
+# The training sentences' embeddings, kept between builds: embedding is most of a build's time,
+# and a new sentence or setting should not make every old sentence be embedded again. Beside the
+# artefacts (a file, so a build's clean-up of old artefact folders keeps it); numbers and
+# texts only, read without unpickling.
+EMBEDDINGS_FILE = f"embeddings-{sentence_encoder.MODEL_NAME}.npz"
 # Training settings: any change makes a new fingerprint, so the artefact is rebuilt.
 SETTINGS: dict[str, Any] = {
     "version": 6,
@@ -134,10 +145,16 @@ def load_training(
 ) -> list[Labelled]:
     """What the classifier trains on: the corpus, then each development part's sentences (a
     sentence in two of them counts once, with the corpus's labels)."""
+    return combined([load_corpus(path, kinds) for path in (corpus, *parts)])
+
+
+def combined(groups: Iterable[Sequence[Labelled]]) -> list[Labelled]:
+    """The labelled sentences of several files in order, each text once (with its first
+    labels)."""
     seen: set[str] = set()
     entries: list[Labelled] = []
-    for path in (corpus, *parts):
-        for entry in load_corpus(path, kinds):
+    for group in groups:
+        for entry in group:
             if entry.text not in seen:
                 seen.add(entry.text)
                 entries.append(entry)
@@ -444,6 +461,67 @@ def build(
         return _build(parse, rule_flags, kinds, load_training(corpus, kinds, parts), root, target)
 
 
+def embed(raw: Sequence[str], root: Path = ARTEFACT_DIR) -> np.ndarray:
+    """The sentence embeddings of `raw` (rows in its order), from the kept embeddings where a
+    text has one; the others are embedded and the kept file rewritten with exactly the texts of
+    `raw`."""
+    path = root / EMBEDDINGS_FILE
+    kept: dict[str, np.ndarray] = {}
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            kept = dict(zip(stored["texts"].tolist(), stored["vectors"], strict=True))
+    except (OSError, KeyError, ValueError):
+        kept = {}
+    wanted = list(dict.fromkeys(raw))
+    missing = [text for text in wanted if text not in kept]
+    if missing:
+        kept.update(zip(missing, sentence_encoder.load().encode(missing), strict=True))
+        root.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial.npz")
+        np.savez(
+            partial,
+            texts=np.array(wanted, dtype=str),
+            vectors=np.array([kept[text] for text in wanted], dtype=np.float32),
+        )
+        partial.replace(path)
+    if not raw:
+        return np.zeros((0, sentence_encoder.DIMENSION), dtype=np.float32)
+    return np.array([kept[text] for text in raw], dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A model trained on all the material given, and the thresholds cross-validation chose for
+    it (with the precision and recall measured with them)."""
+
+    model: ToneModel
+    choice: Choice
+    thresholds: dict[str, float]
+    precision: float
+    recall: float
+
+    def classifier(self, name: str) -> ToneClassifier:
+        return ToneClassifier(self.model, self.choice.threshold, name, self.thresholds)
+
+
+def fit(
+    texts: Sequence[str],
+    vectors: np.ndarray,
+    labels: Sequence[frozenset[str]],
+    rule_flags: Sequence[bool],
+    kinds: Sequence[str],
+) -> Fitted:
+    """Thresholds chosen by cross-validation on this material (with what the rules find in
+    each text), then the model trained on all of it: how the artefact is built, and how the
+    leave-one-part-out estimate builds one per left-out part."""
+    held_back = cross_validated_scores(texts, vectors, labels, kinds)
+    choice = choose_threshold(labels, held_back, rule_flags)
+    thresholds, precision, recall = choose_kind_thresholds(
+        labels, held_back, rule_flags, kinds, choice.threshold
+    )
+    return Fitted(train(texts, vectors, labels, kinds), choice, thresholds, precision, recall)
+
+
 def _build(
     parse: Language,
     rule_flags: Callable[[list[str]], list[bool]],
@@ -454,16 +532,11 @@ def _build(
 ) -> tuple[Path, dict[str, Any]]:
     started = time.monotonic()
     raw = [entry.text for entry in entries]
-    labels = [entry.kinds for entry in entries]
     texts = [features(doc) for doc in parse.pipe(raw, batch_size=64)]
-    vectors = sentence_encoder.load().encode(raw)
-    held_back = cross_validated_scores(texts, vectors, labels, kinds)
-    flags = rule_flags(raw)
-    choice = choose_threshold(labels, held_back, flags)
-    thresholds, precision, recall = choose_kind_thresholds(
-        labels, held_back, flags, kinds, choice.threshold
-    )
-    model = train(texts, vectors, labels, kinds)
+    vectors = embed(raw, root)
+    fitted = fit(texts, vectors, [entry.kinds for entry in entries], rule_flags(raw), kinds)
+    model, choice = fitted.model, fitted.choice
+    thresholds, precision, recall = fitted.thresholds, fitted.precision, fitted.recall
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)

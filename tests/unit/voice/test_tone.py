@@ -328,3 +328,62 @@ def test_dismissive_and_policy_texts(guard: ToneGuard, text: str, kind: str) -> 
 
 def test_whatever_inside_a_sentence_is_fine(guard: ToneGuard) -> None:
     assert guard.check("Whatever you need, just ask!").ok
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # What is there instead, said as a fact or already done, is a next step.
+        "We can't hold tables past 8, but there's a bar area you can wait in.",
+        "We can't give cash for vouchers; the balance can be moved to a new card.",
+        "That size is sold out, but the medium is in stock.",
+        "The morning class is full; the evening one still has places.",
+        "We can't refund that, but I've added a credit to your account.",
+        "We don't allow pets inside, but you're welcome to sit on the terrace.",
+        "That date is fully booked. Here are the next free dates: 3, 5 and 9 May.",
+        "We can't reserve machines, sorry; the quietest time is 2-4pm if that helps.",
+        "We can't change that over chat. Tap the link in your email to do it.",
+        "Unfortunately that model is discontinued; a good alternative is the 2025 version.",
+        "You should have received a code by email.",
+    ],
+)
+def test_refusals_with_a_way_forward_and_promises_pass(guard: ToneGuard, text: str) -> None:
+    verdict = guard.check(text)
+    assert verdict.ok, verdict.describe()
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("We can't do that; there is no alternative.", "stonewalling"),
+        ("We have reviewed your file and we can't help.", "stonewalling"),
+        ("cant help sorry", "stonewalling"),
+        ("Can't do that.", "stonewalling"),
+        ("You should have checked the size.", "criticism"),
+        ("Bold choice, riding that in the snow.", "sarcasm"),
+        ("Washing it at ninety, what could possibly go wrong.", "sarcasm"),
+        ("Thanks for teaching us how to bake bread.", "sarcasm"),
+        ("We're thrilled you've discovered that the sale ended.", "sarcasm"),
+        ("You've really outdone yourself this time.", "sarcasm"),
+        ("People like you make this job hard.", "contempt"),
+        ("Try reading the email a bit more carefully.", "contempt"),
+        ("What did you think would happen?", "contempt"),
+    ],
+)
+def test_phrasings_of_the_weak_kinds_are_found(guard: ToneGuard, text: str, kind: str) -> None:
+    assert kind in guard.check(text).kinds, guard.check(text).describe()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can't wait to see you!",
+        "Thanks for telling us how the ride went.",
+        "We're glad you found the clinic useful.",
+        "Congratulations on finding your dream home!",
+        "Have a read, and take a closer look at the photos if you like.",
+    ],
+)
+def test_kind_sentences_with_the_same_words_pass(guard: ToneGuard, text: str) -> None:
+    verdict = guard.check(text)
+    assert verdict.ok, verdict.describe()

@@ -215,3 +215,32 @@ def test_the_part_never_tuned_on_is_never_trained_on() -> None:
     development = {tone_report.PARTS[number] for number in tone_report.DEVELOPMENT}
     assert set(tone_classifier.DEVELOPMENT_PARTS) == development
     assert tone_report.PARTS[tone_report.UNTUNED] not in tone_classifier.DEVELOPMENT_PARTS
+
+
+def test_embeddings_are_kept_between_builds_and_only_new_texts_are_embedded(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import numpy as np
+
+    embedded: list[list[str]] = []
+
+    class Counting:
+        def encode(self, texts: list[str]) -> np.ndarray:
+            embedded.append(list(texts))
+            return np.array(
+                [[float(len(text))] * sentence_encoder.DIMENSION for text in texts],
+                dtype=np.float32,
+            )
+
+    monkeypatch.setattr(sentence_encoder, "load", lambda: Counting())
+    first = tone_classifier.embed(["one", "three"], tmp_path)
+    second = tone_classifier.embed(["three", "four!", "one"], tmp_path)
+    assert embedded == [["one", "three"], ["four!"]]
+    assert first.shape == (2, sentence_encoder.DIMENSION)
+    assert [row[0] for row in second] == [5.0, 5.0, 3.0]
+    # Rewritten with exactly the texts of a call that embeds something, so it does not grow
+    # for ever with sentences that left the training material.
+    tone_classifier.embed(["four!", "fifty"], tmp_path)
+    assert embedded[-1] == ["fifty"]
+    with np.load(tmp_path / tone_classifier.EMBEDDINGS_FILE, allow_pickle=False) as kept:
+        assert kept["texts"].tolist() == ["four!", "fifty"]

@@ -151,6 +151,51 @@ def test_report_on_a_part_not_written_yet_says_which_parts_there_are(
 ) -> None:
     from bot import tone_report
 
-    monkeypatch.setitem(tone_report.PARTS, tone_report.UNTUNED, tmp_path / "held_out_5.yml")
-    with pytest.raises(tone_report.MissingPart, match="not written yet; --part 1 to --part 4"):
+    monkeypatch.setitem(tone_report.PARTS, tone_report.UNTUNED, tmp_path / "held_out_6.yml")
+    with pytest.raises(tone_report.MissingPart, match="not written yet; --part 1 to --part 5"):
         tone_report.report(io.StringIO(), tone_report.UNTUNED)
+
+
+def test_part_six_is_the_part_never_tuned_on_and_parts_one_to_five_are_development() -> None:
+    from bot import tone_report
+
+    assert tone_report.UNTUNED == 6
+    assert tone_report.PARTS[6].name == "held_out_6.yml"
+    assert tone_report.DEVELOPMENT == (1, 2, 3, 4, 5)
+    assert tone_report.UNTUNED not in tone_report.DEVELOPMENT
+
+
+def test_counts_merge_adds_each_count() -> None:
+    from bot import tone_report
+
+    first, second = tone_report.Counts(), tone_report.Counts()
+    first.add(labelled=True, flagged=True)
+    first.add(labelled=False, flagged=True)
+    second.add(labelled=True, flagged=False)
+    first.merge(second)
+    assert (first.true_positives, first.false_positives, first.false_negatives) == (1, 1, 1)
+    assert first.support == 2
+    assert first.precision == 0.5 and first.recall == 0.5
+
+
+def test_cross_validate_prints_the_pooled_table_and_each_part_left_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot import tone_report
+    from voice import tone
+
+    def fake(parts: tuple[int, ...]) -> tuple[object, object, int]:
+        table = {kind: tone_report.Counts() for kind in (*tone.KINDS, "overall")}
+        table["overall"].add(labelled=True, flagged=True)
+        table["overall"].add(labelled=True, flagged=False)
+        pooled = {"rules only": table, "rules + classifier": table}
+        return pooled, {number: table["overall"] for number in parts}, 2
+
+    monkeypatch.setattr(tone_report, "leave_one_part_out", fake)
+    sink = io.StringIO()
+    tone_report.cross_validate(sink, (1, 2))
+    lines = sink.getvalue().splitlines()
+    assert "leave-one-part-out over parts 1, 2" in lines[0]
+    assert "rules + classifier" in lines[1]
+    assert any(line.split()[0] == "overall" and "1.00 / 0.50 / 2" in line for line in lines)
+    assert "part 2 left out: precision 1.00, recall 0.50 (2 hurtful)" in lines

@@ -1,14 +1,14 @@
 """The tone guard on labelled sentences by people who never saw it: tests/tone/held_out*.yml.
 
 Each part was written in three voices (staff in chat, the bot, e-mails) by people who did not
-look at the rules. Parts 1 to 4 (tests/tone/held_out.yml to held_out_4.yml) were each measured
+look at the rules. Parts 1 to 5 (tests/tone/held_out.yml to held_out_5.yml) were each measured
 once, before anyone tuned on them, and are development sets since: their misses were read, and
 the classifier trains on them beside the corpus (voice/tone_classifier.py, DEVELOPMENT_PARTS), so
-their tables are printed, not gated. Part 5 (tests/tone/held_out_5.yml) is written by someone who
+their tables are printed, not gated. Part 6 (tests/tone/held_out_6.yml) is written by someone who
 never saw the guard and is measured once, after the work it judges; its sentences and
-per-sentence results are not read, only the table. This prints the tables, fails when a part-5
+per-sentence results are not read, only the table. This prints the tables, fails when a part-6
 sentence (or a near copy) is in the training material or any part's sentence in the corpus, and
-gates the whole guard's overall precision and recall on part 5 once the team has set the gate.
+gates the whole guard's overall precision and recall on part 6 once the team has set the gate.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from voice import tone, tone_classifier
 # going back, which rises with the figures. The aim is 0.90 for both. None: not measured yet, so
 # the test prints the table and is skipped with the reason.
 # Part 5, measured once on 2026-11-27 with the guard trained on the corpus and parts 1-4:
-# precision 0.85, recall 0.79 on its 409 sentences (the guard before that morning's work, on all
-# 414 before five near copies of training sentences were taken out: 0.85 / 0.74).
-GATES: dict[int, tuple[float, float] | None] = {5: (0.85, 0.78)}
+# precision 0.85, recall 0.79 on its 409 sentences (gated at 0.85 / 0.78 until it was spent, the
+# same morning). Part 6: not measured yet.
+GATES: dict[int, tuple[float, float] | None] = {6: None}
 
 DEVELOPMENT = {f"part {number}": tone_report.PARTS[number] for number in tone_report.DEVELOPMENT}
 
