@@ -911,7 +911,7 @@ class ValidateRepairForm(SafeFormValidation):
         if len(text) < 2 or text.lower() in VAGUE_BIKE_WORDS or not names_an_item(text):
             return missed(dispatcher, tracker, "repair_bike", EXITS["repair_bike"])
         if not is_a_bike(shop, (await base.services()).fact_words(), text):
-            # "saturday if poss", "full overhaul please": another question's answer, kept for
+            # "saturday if poss", "a <repair> please": another question's answer, kept for
             # it, and the bike asked again; "sound", "great": no answer, the question's ladder.
             other = await self._answer_to_other_question(dispatcher, tracker, shop, text)
             return other or missed(dispatcher, tracker, "repair_bike", EXITS["repair_bike"])
