@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import base
 from actions.base import DomainDict, Events, ShopAction
 from actions.shop_records import normalise_reference
-from memory.corrections import FactChange, read_change
+from memory.corrections import FactChange, name_put_right, read_change
 from voice.business import Business
 from voice.items import as_said
 
@@ -136,6 +136,8 @@ class ActionChangeFact(ShopAction):
         text = str((tracker.latest_message or {}).get("text") or "")
         forget = base.latest_intent(tracker) == FORGET_INTENT
         change = read_change(text, forget=forget)
+        if change is None and not forget:  # "no it's Jo not Joe": the name this chat holds
+            change = name_put_right(text, tracker.get_slot("customer_name"))
         if change is None:
             dispatcher.utter_message(response="utter_fact_change_unclear")
             return []

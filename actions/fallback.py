@@ -26,6 +26,7 @@ starts the ladder again.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -46,6 +47,7 @@ from actions.shop import (
     reports_fault,
     rides_just_listed,
 )
+from actions.shop_records import normalise_reference
 from voice.asked import asks_after_a_product, is_question, owned_things, points_back_only
 from voice.business import Business, RepairService
 from voice.catalogue import Catalogue, Match
@@ -78,6 +80,24 @@ ANSWERS = frozenset(
         "action_repair_status",
     }
 )
+# The actions that ask for an order number or repair reference when none was given: a
+# reference typed alone right after one is its answer.
+ASKS_A_REFERENCE = frozenset({"action_order_status", "action_repair_status"})
+# A reference alone: "48213", "#A1234", "its A1234", "order 48213 pls".
+_REFERENCE_ALONE = re.compile(
+    r"^(?:(?:it'?s|its|it\s+is|order|ref(?:erence)?|number|no\.?|the)\s+)*#?\s*(?P<ref>[\w-]+)"
+    r"(?:\s+(?:pls|please|thanks|ta|thx))?[\s.!]*$",
+    re.IGNORECASE,
+)
+
+
+def reference_alone(text: str | None) -> bool:
+    """Whether a message is only an order number or repair reference (with a word or two
+    around it), in the shop's format."""
+    found = _REFERENCE_ALONE.match(" ".join(str(text or "").split()))
+    return found is not None and normalise_reference(found.group("ref")) is not None
+
+
 # The key bot.feelings.FeelingCheck records its reading under in the message's parse data.
 FEELING = "feeling"
 
@@ -250,6 +270,8 @@ async def answer_fallback(
             return [FollowupAction(EVENTS_ACTION)]
         answered = base.previous_action(tracker)
         if answered in ANSWERS and points_back_only(shop, text):  # "and that?", "?"
+            return [FollowupAction(str(answered))]
+        if answered in ASKS_A_REFERENCE and reference_alone(text):  # "48213" to "which order?"
             return [FollowupAction(str(answered))]
     if intent in MISSED_INTENTS and misses_in_a_row(tracker) <= 1 and sounds_unhappy(tracker):
         dispatcher.utter_message(response="utter_fallback_sounds_wrong")

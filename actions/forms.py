@@ -56,6 +56,7 @@ from actions.shop_records import (
     normalise_reference,
 )
 from bot import metrics
+from memory.facts import FactWords, names_a_bike
 from voice.asked import disagreeing_day
 from voice.business import WEEKDAYS, Business, Term, Vocabulary
 from voice.dates import (
@@ -110,6 +111,9 @@ BOUGHT_WORDS = re.compile(
     r"\b(?:bought|buy|got|ordered|purchased|purchase|arrived|delivered|came|had\s+it)\b",
     re.IGNORECASE,
 )
+# A time that can only have gone by ("10 days ago", "from last week"): when something was
+# bought, even without a word for buying, in the message that asks for the return.
+GONE_BY = re.compile(r"\b(?:ago|last\s+(?:week|fortnight|month|year))\b", re.IGNORECASE)
 # Words that make a day a deadline ("need it by Friday"), not the day to bring the bike in.
 DEADLINE_WORDS = re.compile(r"\b(?:need|needs|needed|by|back|ready|before|until|till)\b", re.I)
 # Words that name no bike in particular.
@@ -906,11 +910,40 @@ class ValidateRepairForm(SafeFormValidation):
         text = bike_name(answer_in(str(value or "")) or "", bike_kind_names(shop))
         if len(text) < 2 or text.lower() in VAGUE_BIKE_WORDS or not names_an_item(text):
             return missed(dispatcher, tracker, "repair_bike", EXITS["repair_bike"])
+        if not is_a_bike(shop, (await base.services()).fact_words(), text):
+            # "saturday if poss", "a <repair> please": another question's answer, kept for
+            # it, and the bike asked again; "sound", "great": no answer, the question's ladder.
+            other = await self._answer_to_other_question(dispatcher, tracker, shop, text)
+            return other or missed(dispatcher, tracker, "repair_bike", EXITS["repair_bike"])
         bike = own_item(shop, text)
         if not known or _words(known) != _words(bike):
             # Something new the memory will keep: said once, in a few words.
             dispatcher.utter_message(response="utter_bike_noted", bike=bike)
         return {"repair_bike": bike}
+
+    async def _answer_to_other_question(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, shop: Business, text: str
+    ) -> dict[str, Any]:
+        """An answer to "which bike?" that answers another of the form's questions: a day the
+        workshop can take the bike is the drop-off day, a repair or a fault is the problem;
+        either is said back and the bike asked again (not a miss). Empty when it is neither."""
+        today = base.today(shop)
+        day = parse_day(text, today, shop.vocabulary.days)
+        if day is not None:
+            if check_drop_off(shop, day, today) is not None or DEADLINE_WORDS.search(text):
+                # A day the workshop can't take it, or a deadline: the day's question comes later.
+                return explain(dispatcher, "repair_bike", "utter_bike_after_other")
+            when = shop.format_day(day, today)
+            kept = explain(dispatcher, "repair_bike", "utter_bike_after_day", date=when)
+            return {**kept, "repair_date": day.isoformat(), OFFERED_DAY_SLOT: None}
+        service = service_asked_for(shop, text)
+        if service is None and not describes_fault(shop, text, today):
+            return {}
+        if tracker.get_slot("repair_problem"):
+            return explain(dispatcher, "repair_bike", "utter_bike_after_other")
+        problem = service or await echo_of(text)
+        kept = explain(dispatcher, "repair_bike", "utter_bike_after_problem")
+        return {**kept, "repair_problem": problem}
 
     async def validate_repair_problem(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -1002,6 +1035,16 @@ def _deadline_in(shop: Business, text: str, day: dt.date, today: dt.date) -> boo
     from actions.orders import needed_by  # orders builds on this module
 
     return needed_by([text], today, dt.date.min, shop.vocabulary) == day
+
+
+def is_a_bike(shop: Business, words: FactWords, text: str) -> bool:
+    """Whether an answer to "which bike?" names or describes a bike: by the business file's
+    words for bikes (a bike noun with more, a kind, a make or model: `vocabulary.bikes`,
+    `vocabulary.bike_kinds`), or as one of the catalogue's bikes."""
+    if names_a_bike(text, words):
+        return True
+    product = shop.find_product(text) if len(text) >= 4 and names_a_thing(text) else None
+    return product is not None and product.is_bike and same_item(text, product.name)
 
 
 def _make_beside(text: str, shop: Business) -> str | None:
@@ -1103,7 +1146,8 @@ class ValidateReturnForm(ConfirmsOrderDetails):
         today = base.today(shop)
         for event in reversed(_session_messages(tracker)):
             text = str(event.get("text") or "")
-            bought = BOUGHT_WORDS.search(text)
+            asks_return = _intent_of(event) == RETURN_INTENT
+            bought = BOUGHT_WORDS.search(text) or (asks_return and GONE_BY.search(text))
             days = days_since(text, today, shop.vocabulary) if bought else None
             if days is not None and days >= 0:
                 return {BOUGHT_SLOT: text}

@@ -900,6 +900,19 @@ def answer_rides_just_listed(
     return []
 
 
+REPAIR_BOOKING_INTENT = "book_repair"
+REPAIR_FORM = "repair_form"
+
+
+def wants_a_repair(shop: Business, text: str) -> bool:
+    """Whether a booking question names a repair of the shop's or the bike itself ("can I book
+    my bike in for a <repair>"), rather than asking about booking something else."""
+    if shop.repair_service(text) is not None:
+        return True
+    bikes = {said for word in shop.vocabulary.bike_words for said in words_of(word)}
+    return bool(set(words_of(text)) & bikes)
+
+
 class ActionCommunityEvents(ShopAction):
     """The next group rides and the free repair clinics, or the ones the customer asked about."""
 
@@ -909,6 +922,14 @@ class ActionCommunityEvents(ShopAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
+        if base.latest_intent(tracker) == REPAIR_BOOKING_INTENT:
+            # "Do I need to book?" right after the rides (the rule that brings it here): about
+            # the rides, unless it names a repair or the bike, which books the repair.
+            text = str((tracker.latest_message or {}).get("text") or "")
+            if wants_a_repair(shop, text):
+                return [FollowupAction(REPAIR_FORM)]
+            dispatcher.utter_message(response="utter_events_booking")
+            return []
         rides = rides_just_listed(shop, tracker)
         if rides is not None:  # "is it hard?" right after the rides: about those rides
             return answer_rides_just_listed(dispatcher, shop, rides)

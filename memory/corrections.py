@@ -98,3 +98,24 @@ def read_change(text: str, forget: bool) -> FactChange | None:
     if value is None:
         return None
     return FactChange(kind[0], kind[1], value)
+
+
+# "no it's Jo not Joe", "Jo, not Joe": a new word said against the one it replaces.
+_RATHER_THAN = re.compile(
+    r"^(?:no+|nope|sorry|actually|oops)?[\s,.!]*(?:it'?s|its|i'?m|i\s+am|im)?\s*"
+    r"(?P<new>[^\W\d_][\w'-]*)[\s,]+(?:not|rather\s+than|instead\s+of)\s+"
+    r"(?P<old>[^\W\d_][\w'-]*)[\s.!]*$",
+    re.IGNORECASE,
+)
+
+
+def name_put_right(text: str, name: str | None) -> FactChange | None:
+    """The name corrected when the customer says a new one against the name the chat holds
+    ("no it's Jo not Joe" to a Joe); None when the word replaced is not that name."""
+    found = _RATHER_THAN.match(" ".join(text.split()))
+    if found is None or not name:
+        return None
+    if found.group("old").casefold() != name.strip().casefold():
+        return None
+    new = found.group("new")
+    return FactChange("name", "", new) if new.casefold() != name.strip().casefold() else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from memory.corrections import FactChange, read_change
+from memory.corrections import FactChange, name_put_right, read_change
 
 
 @pytest.mark.parametrize(
@@ -47,3 +47,20 @@ def test_forgetting_names_one_kind_of_fact(text: str, change: FactChange) -> Non
 @pytest.mark.parametrize("text", ["that's wrong", "no that's not right", "my bike is"])
 def test_nothing_is_guessed_when_the_customer_names_no_fact(text: str) -> None:
     assert read_change(text, forget=False) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["no it's Jo not Joe", "its Jo not Joe", "no, Jo, not Joe", "Jo not Joe!"]
+)
+def test_a_name_said_against_the_name_held_corrects_it(text: str) -> None:
+    assert name_put_right(text, "Joe") == FactChange("name", "", "Jo")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("road not gravel", "Joe"), ("no it's Jo not Joe", None), ("Joe not Jo", "Joe")],
+)
+def test_no_name_is_corrected_unless_the_word_replaced_is_the_name_held(
+    text: str, name: str | None
+) -> None:
+    assert name_put_right(text, name) is None

@@ -1,0 +1,141 @@
+"""Conversations from the blind replay's findings about the forms, through the real Rasa server
+(trained model) and action server: the repair form's bike question takes only a bike (a day
+goes to the day, a service to the problem, "sound" is asked again); only a wish for a repair
+starts the repair form; short follow-ups and changes of plan get an answer that moves the
+customer on; and what the first message of a return said is not asked again."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from test_customer_journeys import Bot  # the fixtures come from this folder's conftest.py
+
+from bot.settings import ROOT
+from voice import business
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+SHOP = business.load(ROOT / "business.yml")
+ASK_BIKE = "Which bike is it?"
+NOTED = "I'll remember that"
+NOT_UNDERSTOOD = "didn't quite get that"
+
+
+def start_repair(bot: Bot, sender: str) -> None:
+    assert ASK_BIKE in bot.say(sender, "I'd like to book my bike in for a repair")
+
+
+# --- 1. the bike question takes a bike ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("answer", ["sound", "great"])
+def test_a_word_that_names_no_bike_is_asked_again_with_an_example(bot: Bot, answer: str) -> None:
+    sender = f"forms-bike-{answer}"
+    start_repair(bot, sender)
+    reply = bot.say(sender, answer)
+    assert NOTED not in reply and f"Your {answer}" not in reply, reply
+    assert "Trek or Giant" in reply, reply  # asked again, with an example
+    assert "What's going on with it?" not in reply
+
+
+def test_a_day_said_to_the_bike_question_is_the_day_and_the_bike_is_asked(bot: Bot) -> None:
+    sender = "forms-bike-day"
+    start_repair(bot, sender)
+    reply = bot.say(sender, "saturday if poss")
+    assert NOTED not in reply and "Your saturday" not in reply, reply
+    assert "which bike" in reply.lower(), reply
+    reply = bot.say(sender, "my old raleigh")
+    assert "Your old raleigh, lovely!" in reply, reply
+    assert "What's going on with it?" in reply
+    booked = bot.say(sender, "the gears keep slipping")
+    assert "When would you like to bring it in?" not in booked, booked  # the day was kept
+    saturday = dt.date.today() + dt.timedelta(days=(5 - dt.date.today().weekday()) % 7 or 7)
+    assert SHOP.format_day(saturday, dt.date.today()) in booked, booked
+
+
+def test_a_service_said_to_the_bike_question_is_the_repair_and_the_bike_is_asked(
+    bot: Bot,
+) -> None:
+    sender = "forms-bike-service"
+    start_repair(bot, sender)
+    reply = bot.say(sender, "full overhaul please")
+    assert NOTED not in reply and "Your full overhaul" not in reply, reply
+    assert "which bike" in reply.lower(), reply
+    reply = bot.say(sender, "a kids bike")
+    assert "What's going on with it?" not in reply, reply  # the repair was kept
+    assert "When would you like to bring it in?" in reply, reply
+
+
+def test_no_bike_twice_goes_on_without_it(bot: Bot) -> None:
+    sender = "forms-bike-twice"
+    start_repair(bot, sender)
+    bot.say(sender, "sound")
+    reply = bot.say(sender, "great")
+    assert "the mechanic will see which bike it is" in reply, reply
+    assert "What's going on with it?" in reply, reply
+
+
+# --- 2. only a repair starts the repair form ---------------------------------------------------
+
+
+def test_do_i_need_to_book_after_the_rides_is_about_the_rides(bot: Bot) -> None:
+    sender = "forms-book-ride"
+    rides = bot.say(sender, "do you do group rides?")
+    assert "Saturday Coffee Ride" in rides, rides
+    reply = bot.say(sender, "do I need to book")
+    assert ASK_BIKE not in reply and "book your bike in" not in reply.lower(), reply
+    assert NOT_UNDERSTOOD not in reply, reply
+
+
+# --- 3. short follow-ups and changes of plan ---------------------------------------------------
+
+
+@pytest.mark.parametrize("number", ["48213", "its 48213"])
+def test_an_order_number_typed_alone_after_the_question_is_looked_up(bot: Bot, number: str) -> None:
+    sender = f"forms-order-alone-{number}"
+    asked = bot.say(sender, "where's my order")
+    assert "order number" in asked, asked
+    reply = bot.say(sender, number)
+    assert NOT_UNDERSTOOD not in reply, reply
+    assert "48213" in reply, reply
+
+
+def test_moving_a_booking_made_here_with_instead(bot: Bot) -> None:
+    sender = "forms-move-thursday"
+    assert ASK_BIKE in bot.say(sender, "/book_repair")
+    bot.say(sender, "my Trek FX 3")
+    bot.say(sender, "the brakes squeal badly")
+    booked = bot.say(sender, "Tuesday")
+    assert "Your reference is " in booked, booked
+    reference = booked.split("Your reference is ")[1].split(".")[0]
+    moved = bot.say(sender, "can we make it thursday instead")
+    assert NOT_UNDERSTOOD not in moved, moved
+    assert f"I've changed your booking {reference}" in moved, moved
+    assert "Thursday" in moved
+
+
+# --- 4. what the first message said is taken ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sender", "message"),
+    [
+        ("forms-return-10-days", "I want to return a helmet, 10 days ago I bought it"),
+        ("forms-return-last-week", "need to return a jersey I got last week"),
+        ("forms-return-days-ago", "can I return a pump from 10 days ago"),
+    ],
+)
+def test_when_it_was_bought_is_not_asked_again(bot: Bot, sender: str, message: str) -> None:
+    asked = bot.say(sender, message)
+    assert "order number" in asked, asked
+    reply = bot.say(sender, "I bought it in the shop")
+    for _ in range(3):  # the item and the reason, if asked; never when it was bought
+        assert "Roughly when did you buy it?" not in reply, reply
+        assert "when did you buy" not in reply.lower(), reply
+        if "reason" in reply.lower() or "what's wrong" in reply.lower():
+            reply = bot.say(sender, "too small")
+        elif "Which item" in reply or "what was it" in reply.lower():
+            reply = bot.say(sender, "the helmet")
+        else:
+            break
