@@ -50,7 +50,7 @@ def own_bikes_said(shop: Business, tracker: Tracker) -> list[str]:
     for match in owned_things(shop, text):
         if all(match.item.name != shop_name(shop, value) for value in found):
             found.append(match.item.name)
-    # Only bikes: "my lights won't charge" names a thing of theirs that is no bike (a
+    # Only bikes: an accessory said as theirs ("my ... won't charge") is no bike (a
     # complaint about something bought, not their bike); a name the catalogue does not hold
     # is left to the memory's bike check.
     return [value for value in found if _may_be_a_bike(shop, value)]
