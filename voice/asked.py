@@ -329,9 +329,11 @@ def said_as_own(shop: Business, text: str | None, thing: str | None) -> bool:
 
 
 def owned_things(shop: Business, text: str | None) -> list[Match]:
-    """The catalogue's products a message names as the customer's own (`said_as_own`)."""
+    """The catalogue's products a message names as the customer's own (`said_as_own`), by
+    their name or a synonym: "my gravel bike" says what kind of bike they have, not that it is
+    the shop's model tagged so, and remembering that model as theirs would be remembering wrong."""
     found = Catalogue.of(shop).mentioned(text, kinds=("product",)) if text else []
-    return [match for match in found if said_as_own(shop, text, match.said)]
+    return [match for match in found if match.how == "name" and said_as_own(shop, text, match.said)]
 
 
 def choice_among(shop: Business, text: str | None, products: list[Product]) -> Product | None:

@@ -67,6 +67,17 @@ def test_owned_things_are_the_catalogues_items_said_as_their_own(shop: Business)
     assert owned_things(shop, "combien le roadster9") == []
 
 
+def test_a_kind_of_bike_said_as_their_own_names_none_of_the_catalogues_bikes(
+    shop: Business,
+) -> None:
+    # "mon club racer" says what kind of bike they have, not that it is the shop's model
+    # tagged so: remembering that model as theirs would be remembering wrong.
+    assert owned_things(shop, "mon club racer fait du bruit") == []
+    assert [match.item.name for match in owned_things(shop, "mon roadster5 fait du bruit")] == [
+        "Acme Roadster 5"
+    ]
+
+
 def test_a_shop_without_owning_words_reads_no_bike_as_theirs(plain: Business) -> None:
     assert not said_as_own(plain, "mon roadster9", "roadster9")
 
