@@ -33,6 +33,14 @@ TRAILING = re.compile(
 )
 
 
+# Where a name is said, most explicit first; and what a name looks like (a few words of letters).
+NAME_SAID = (
+    r"\bname(?:'s|\s+is|:)\s+(?P<value>.+)$",
+    r"\b(?:call me|i'?m|i am|it'?s)\s+(?P<value>.+)$",
+)
+NAME_LIKE = re.compile(r"^[^\W\d_][\w'-]*(?:\s+[^\W\d_][\w'-]*){0,3}$")
+
+
 @dataclass(frozen=True)
 class FactChange:
     """One fact to put right (`value`) or to forget (`value` is None)."""
@@ -74,9 +82,14 @@ def _value(text: str, kind: str) -> str | None:
         if match:
             return _clean(said[match.start("value") :])
     if kind == "name":
-        match = re.search(r"\b(?:call me|i'?m|i am|it'?s)\s+(?P<value>.+)$", lowered)
-        if match:
-            return _clean(said[match.start("value") :])
+        # "name is Tom Briggs" said without "my" first, then "call me", "I'm", "it's"; what
+        # follows must read as a name: "it's a Trek Marlin, name is Tom Briggs" is no name
+        # "Trek Marlin, name is Tom Briggs" (a name remembered wrong is worse than none).
+        for pattern in NAME_SAID:
+            match = re.search(pattern, lowered)
+            value = _clean(said[match.start("value") :]) if match else None
+            if value and NAME_LIKE.match(value):
+                return value
     return None
 
 

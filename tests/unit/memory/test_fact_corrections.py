@@ -19,6 +19,8 @@ from memory.corrections import FactChange, name_put_right, read_change
         ("actually I ride a Specialized Sirrus now", FactChange("bike", "", "Specialized Sirrus")),
         ("that's wrong, my name is Sam", FactChange("name", "", "Sam")),
         ("please call me Alex", FactChange("name", "", "Alex")),
+        # Said after the bike, without "my": the name, not everything after "it's".
+        ("It's a Trek Marlin, name is Tom Briggs", FactChange("name", "", "Tom Briggs")),
         (
             "my goal is to ride the Dragon Ride",
             FactChange("aspiration", "", "to ride the Dragon Ride"),
@@ -44,7 +46,16 @@ def test_forgetting_names_one_kind_of_fact(text: str, change: FactChange) -> Non
     assert read_change(text, forget=True) == change
 
 
-@pytest.mark.parametrize("text", ["that's wrong", "no that's not right", "my bike is"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "that's wrong",
+        "no that's not right",
+        "my bike is",
+        # What follows "it's" is no name: nothing is put right rather than a wrong name.
+        "it's the wrong name, the one on my booking is 2 letters off",
+    ],
+)
 def test_nothing_is_guessed_when_the_customer_names_no_fact(text: str) -> None:
     assert read_change(text, forget=False) is None
 
