@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import base
 from actions.base import DomainDict, Events, ShopAction
 from memory.facts import FactExtractor
+from voice.asked import is_question
 from voice.business import Business
 
 logger = logging.getLogger(__name__)
@@ -134,6 +135,19 @@ class ActionNoteFeedback(NoteAction):
 
     def name(self) -> str:
         return "action_note_feedback"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        if is_question(shop, (tracker.latest_message or {}).get("text")):
+            # "he shouldn't ride it till then, right?" read as an idea: a question is not one,
+            # and thanking it as a great idea answers nothing. No guessing: who can tell them.
+            place = shop.locations[0]
+            dispatcher.utter_message(
+                response="utter_fallback_dont_know", phone=place.phone, email=place.email
+            )
+            return []
+        return await super().answer(dispatcher, tracker, domain, shop)
 
     def record(self, store: Any, sender_id: str, words: str) -> None:
         """Ideas go to the team's list; a later visit tells the customer what became of it."""

@@ -147,6 +147,13 @@ async def test_preferences_and_ideas_are_kept(dispatcher, domain) -> None:
     assert (idea[0]["name"], idea[0]["value"]) == ("ideas", ["run a kids' ride"])
 
 
+async def test_a_question_read_as_an_idea_is_not_thanked_as_one(dispatcher, domain) -> None:
+    tracker = make_tracker("give_feedback", "obviously he shouldn't ride it till then right?")
+    events = await ActionNoteFeedback().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_fallback_dont_know"]  # who can tell them, no guess
+    assert not any(event.get("name") == "ideas" for event in events)
+
+
 async def test_a_reference_after_the_repair_question_checks_the_repair(dispatcher, domain) -> None:
     history = [
         action_event("action_listen"),
