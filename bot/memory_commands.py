@@ -188,12 +188,33 @@ def command_consume(config: Settings, args: argparse.Namespace) -> None:
             "memory; stops on SIGTERM or Ctrl-C.",
             flush=True,
         )
-        await consume(config.rabbitmq_url, ingestor.ingest, stop, prefetch)
+        await consume(config.rabbitmq_url, _about_its_conversation(ingestor.ingest), stop, prefetch)
 
     try:
         asyncio.run(run())
     finally:
         store.close()
+
+
+def _about_its_conversation(ingest: Any) -> Any:
+    """`ingest` with each event's log lines naming its conversation (as the Rasa server's and
+    the action server's lines do), and a DEBUG line for each event written."""
+    import logging
+
+    from bot import logs
+
+    logger = logging.getLogger("bot.memory_writer")
+
+    def ingest_about(event: Any) -> Any:
+        sender = event.get("sender_id") if isinstance(event, dict) else None
+        with logs.about(str(sender) if sender else None):
+            written = ingest(event)
+            logger.debug(
+                "memory: %s event %s", "wrote" if written else "already had", event.get("event")
+            )
+            return written
+
+    return ingest_about
 
 
 # Seconds a memory consumer is given to stop cleanly after SIGTERM before it leaves anyway.
@@ -245,7 +266,7 @@ def command_write(config: Settings, args: argparse.Namespace) -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    writer = OutboxWriter(outbox, ingestor.ingest)
+    writer = OutboxWriter(outbox, _about_its_conversation(ingestor.ingest))
     print(
         f"rapport: memory writer started: {outbox_path} -> memory; stops on SIGTERM or Ctrl-C.",
         flush=True,
