@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from rasa.core.tracker_store import SQLTrackerStore
@@ -45,10 +46,23 @@ def forgot_in_this_turn(tracker: DialogueStateTracker) -> bool:
 class ForgettingSQLTrackerStore(SQLTrackerStore):
     """An SQL tracker store that deletes a conversation in the turn it is forgotten."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The latest session's stored rows, counted once per save by `stream_events` and used
+        # again by `_additional_events` in the same save (Rasa holds the conversation's lock
+        # for the whole turn, so no other save of it comes between).
+        self._counted: dict[str, int] = {}
+
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await super().save(tracker)
+        try:
+            await super().save(tracker)
+        finally:
+            self._counted.pop(tracker.sender_id, None)
         if forgot_in_this_turn(tracker):
             await self.forget(tracker.sender_id)
+
+    def _stored_in_latest_session(self, session: Any, sender_id: str) -> int:
+        return self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count()
 
     async def stream_events(self, tracker: DialogueStateTracker) -> None:
         """Publish the tracker's events that are not stored yet: those after as many events as
@@ -57,11 +71,18 @@ class ForgettingSQLTrackerStore(SQLTrackerStore):
         if self.event_broker is None:
             return
         with self.session_scope() as session:
-            stored = self._event_query(
-                session, tracker.sender_id, fetch_events_from_all_sessions=False
-            ).count()
+            stored = self._stored_in_latest_session(session, tracker.sender_id)
+        self._counted[tracker.sender_id] = stored
         new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
         await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Any]:
+        """The events Rasa's save writes: those after the rows `stream_events` just counted
+        (counted here when nothing was published)."""
+        stored = self._counted.pop(tracker.sender_id, None)
+        if stored is None:
+            stored = self._stored_in_latest_session(session, tracker.sender_id)
+        return itertools.islice(tracker.events, stored, len(tracker.events))
 
     async def forget(self, sender_id: str) -> int:
         """Delete the conversation's events here and its customer from memory; rows deleted."""

@@ -104,3 +104,32 @@ async def test_saving_a_turn_does_not_rebuild_the_stored_conversation(
         "hello",
         "and again",
     ]
+
+
+async def test_saving_a_turn_counts_the_stored_events_once(
+    store: ForgettingSQLTrackerStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Publishing and storing a turn share one count of the stored rows (plain Rasa, which
+    publishes nothing, counts once too), and every event is stored exactly once."""
+    tracker = DialogueStateTracker.from_events(
+        "web-3", [SessionStarted(timestamp=1.0), *turn("hello", 2.0)], slots=DOMAIN.slots
+    )
+    await store.save(tracker)
+    queries = []
+    original = store._event_query
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        queries.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(store, "_event_query", counted)
+    for event in turn("and again", 3.0):
+        tracker.update(event)
+    await store.save(tracker)
+    assert len(queries) == 1
+    monkeypatch.undo()
+    stored = await store.retrieve("web-3")
+    assert stored is not None
+    assert [event.type_name for event in stored.events] == [
+        event.type_name for event in tracker.events
+    ]
