@@ -12,7 +12,6 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -127,12 +126,3 @@ def test_run_answers_a_greeting_and_stops_cleanly_twice(tmp_path: Path) -> None:
         assert code == 0, log.read_text()
         assert "rapport: stopped." in log.read_text()
         assert port_is_free(rasa_port) and port_is_free(actions_port)
-
-
-def test_the_rest_channel_refuses_callers_without_the_token(shared_bot: Any) -> None:
-    """On the servers `python -m bot run` started for the journeys (tests/e2e/conftest.py)."""
-    for token in ("", "not-the-token"):
-        with pytest.raises(urllib.error.HTTPError) as refused:
-            say(shared_bot.port, "customer:42", "/restart", token)
-        assert refused.value.code == 401
-    assert say(shared_bot.port, "e2e-rest", "hello", shared_bot.rest_token)
