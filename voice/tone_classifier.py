@@ -24,8 +24,8 @@ import logging
 import random
 import shutil
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,7 @@ DEVELOPMENT_PARTS = tuple(
         "held_out_3.yml",
         "held_out_4.yml",
         "held_out_5.yml",
+        "held_out_6.yml",
     )
 )
 # The rules file (voice/tone.py reads it): the thresholds are chosen together with the rules'
@@ -380,11 +381,14 @@ def cross_validated_scores(
     vectors: np.ndarray,
     labels: Sequence[frozenset[str]],
     kinds: Sequence[str],
+    folds_wanted: int | None = None,
 ) -> list[dict[str, float]]:
-    """Each sentence's scores from a classifier trained on the other folds (fixed shuffle)."""
+    """Each sentence's scores from a classifier trained on the other folds (fixed shuffle;
+    `SETTINGS["folds"]` of them unless told)."""
     order = list(range(len(texts)))
     random.Random(SETTINGS["seed"]).shuffle(order)
-    folds = [order[index :: SETTINGS["folds"]] for index in range(SETTINGS["folds"])]
+    count = folds_wanted or SETTINGS["folds"]
+    folds = [order[index::count] for index in range(count)]
     result: list[dict[str, float]] = [{} for _ in texts]
     for fold in folds:
         held_back = set(fold)
@@ -406,11 +410,26 @@ class ToneClassifier:
     threshold: float
     fingerprint: str
     thresholds: dict[str, float] = field(default_factory=dict)
+    # Sentence embeddings already computed, by text (those kept for the training material):
+    # measuring the guard on labelled sentences then embeds only the texts it has never seen.
+    # The same numbers as encoding them again; empty at run time.
+    known: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    def with_known(self, vectors: Mapping[str, np.ndarray]) -> ToneClassifier:
+        """The same classifier, taking the embeddings of these texts as given."""
+        return replace(self, known=vectors)
 
     def scores(self, docs: Iterable[Doc]) -> list[dict[str, float]]:
         """Scores per kind for texts parsed by the English pipeline."""
         parsed = list(docs)
-        vectors = sentence_encoder.load().encode([doc.text for doc in parsed])
+        raw = [doc.text for doc in parsed]
+        missing = [text for text in dict.fromkeys(raw) if text not in self.known]
+        fresh: dict[str, np.ndarray] = {}
+        if missing:
+            fresh = dict(zip(missing, sentence_encoder.load().encode(missing), strict=True))
+        vectors = np.zeros((len(raw), sentence_encoder.DIMENSION), dtype=np.float32)
+        for row, text in enumerate(raw):
+            vectors[row] = self.known[text] if text in self.known else fresh[text]
         return scores(self.model, [features(doc) for doc in parsed], vectors)
 
     def kinds(self, score: dict[str, float]) -> list[str]:
@@ -437,7 +456,7 @@ def current_dir(
 
 def build(
     parse: Language,
-    rule_flags: Callable[[list[str]], list[bool]],
+    rule_flags: Callable[[list[Doc]], list[bool]],
     kinds: Sequence[str],
     corpus: Path = CORPUS_PATH,
     root: Path = ARTEFACT_DIR,
@@ -447,8 +466,8 @@ def build(
 ) -> tuple[Path, dict[str, Any]]:
     """Train and save the classifier unless the artefact for this training material (the
     corpus and the development `parts`) and these rules exists (`rule_flags` must apply the
-    rules of `rules`); returns its folder and its metadata (threshold, cross-validated figures,
-    seconds taken)."""
+    rules of `rules` to texts parsed by `parse`); returns its folder and its metadata
+    (threshold, cross-validated figures, seconds taken)."""
     target = current_dir(kinds, corpus, root, rules, parts)
     meta_path = target / "meta.json"
     if meta_path.exists() and not force:
@@ -466,12 +485,7 @@ def embed(raw: Sequence[str], root: Path = ARTEFACT_DIR) -> np.ndarray:
     text has one; the others are embedded and the kept file rewritten with exactly the texts of
     `raw`."""
     path = root / EMBEDDINGS_FILE
-    kept: dict[str, np.ndarray] = {}
-    try:
-        with np.load(path, allow_pickle=False) as stored:
-            kept = dict(zip(stored["texts"].tolist(), stored["vectors"], strict=True))
-    except (OSError, KeyError, ValueError):
-        kept = {}
+    kept = kept_embeddings(root)
     wanted = list(dict.fromkeys(raw))
     missing = [text for text in wanted if text not in kept]
     if missing:
@@ -487,6 +501,15 @@ def embed(raw: Sequence[str], root: Path = ARTEFACT_DIR) -> np.ndarray:
     if not raw:
         return np.zeros((0, sentence_encoder.DIMENSION), dtype=np.float32)
     return np.array([kept[text] for text in raw], dtype=np.float32)
+
+
+def kept_embeddings(root: Path = ARTEFACT_DIR) -> dict[str, np.ndarray]:
+    """The embeddings kept for the training material, by text (empty when there are none)."""
+    try:
+        with np.load(root / EMBEDDINGS_FILE, allow_pickle=False) as stored:
+            return dict(zip(stored["texts"].tolist(), stored["vectors"], strict=True))
+    except (OSError, KeyError, ValueError):
+        return {}
 
 
 @dataclass(frozen=True)
@@ -510,11 +533,13 @@ def fit(
     labels: Sequence[frozenset[str]],
     rule_flags: Sequence[bool],
     kinds: Sequence[str],
+    folds: int | None = None,
 ) -> Fitted:
     """Thresholds chosen by cross-validation on this material (with what the rules find in
-    each text), then the model trained on all of it: how the artefact is built, and how the
-    leave-one-part-out estimate builds one per left-out part."""
-    held_back = cross_validated_scores(texts, vectors, labels, kinds)
+    each text; `SETTINGS["folds"]` folds unless told), then the model trained on all of it: how
+    the artefact is built, and how the leave-one-part-out estimate builds one per left-out
+    part."""
+    held_back = cross_validated_scores(texts, vectors, labels, kinds, folds)
     choice = choose_threshold(labels, held_back, rule_flags)
     thresholds, precision, recall = choose_kind_thresholds(
         labels, held_back, rule_flags, kinds, choice.threshold
@@ -524,7 +549,7 @@ def fit(
 
 def _build(
     parse: Language,
-    rule_flags: Callable[[list[str]], list[bool]],
+    rule_flags: Callable[[list[Doc]], list[bool]],
     kinds: Sequence[str],
     entries: Sequence[Labelled],
     root: Path,
@@ -532,9 +557,11 @@ def _build(
 ) -> tuple[Path, dict[str, Any]]:
     started = time.monotonic()
     raw = [entry.text for entry in entries]
-    texts = [features(doc) for doc in parse.pipe(raw, batch_size=64)]
+    # One parse of each sentence serves both its features and the rules.
+    docs = list(parse.pipe(raw, batch_size=64))
+    texts = [features(doc) for doc in docs]
     vectors = embed(raw, root)
-    fitted = fit(texts, vectors, [entry.kinds for entry in entries], rule_flags(raw), kinds)
+    fitted = fit(texts, vectors, [entry.kinds for entry in entries], rule_flags(docs), kinds)
     model, choice = fitted.model, fitted.choice
     thresholds, precision, recall = fitted.thresholds, fitted.precision, fitted.recall
     partial = target.with_name(target.name + ".partial")
