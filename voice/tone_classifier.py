@@ -335,18 +335,14 @@ def choose_threshold(
 
 
 def _measure(
-    labels: Sequence[frozenset[str]],
-    held_back_scores: Sequence[dict[str, float]],
-    rule_flags: Sequence[bool],
-    thresholds: dict[str, float],
+    positive: np.ndarray, by_rules: np.ndarray, table: np.ndarray, thresholds: np.ndarray
 ) -> tuple[float, float]:
-    """Overall precision and recall of rules OR classifier with a threshold per kind."""
-    true_pos = false_pos = false_neg = 0
-    for kept, score, by_rules in zip(labels, held_back_scores, rule_flags, strict=True):
-        flagged = by_rules or any(score.get(kind, 0.0) >= t for kind, t in thresholds.items())
-        true_pos += bool(kept) and flagged
-        false_pos += flagged and not kept
-        false_neg += bool(kept) and not flagged
+    """Overall precision and recall of rules OR classifier with a threshold per kind (a column
+    of `table` each; `positive` and `by_rules` one flag per text)."""
+    flagged = by_rules | (table >= thresholds).any(axis=1)
+    true_pos = int(np.sum(positive & flagged))
+    false_pos = int(np.sum(flagged & ~positive))
+    false_neg = int(np.sum(positive & ~flagged))
     precision = true_pos / (true_pos + false_pos) if true_pos + false_pos else 1.0
     recall = true_pos / (true_pos + false_neg) if true_pos + false_neg else 1.0
     return round(precision, 3), round(recall, 3)
@@ -363,14 +359,23 @@ def choose_kind_thresholds(
     the value that raises the overall recall most while the cross-validated precision stays at
     the wanted level (or, at the same recall, raises precision). Returns the thresholds and the
     precision and recall measured with them."""
+    positive = np.array([bool(kept) for kept in labels], dtype=bool)
+    by_rules = np.array([bool(flag) for flag in rule_flags], dtype=bool)
+    table = np.array(
+        [[score.get(kind, 0.0) for kind in kinds] for score in held_back_scores], dtype=float
+    ).reshape(len(held_back_scores), len(kinds))
     thresholds = {kind: start for kind in kinds}
-    best = _measure(labels, held_back_scores, rule_flags, thresholds)
+
+    def measured(trial: dict[str, float]) -> tuple[float, float]:
+        return _measure(positive, by_rules, table, np.array([trial[kind] for kind in kinds]))
+
+    best = measured(thresholds)
     wanted = min(SETTINGS["minimum_precision"], best[0])
     for _ in range(2):
         for kind in kinds:
             for candidate in SETTINGS["thresholds"]:
                 trial = {**thresholds, kind: candidate}
-                precision, recall = _measure(labels, held_back_scores, rule_flags, trial)
+                precision, recall = measured(trial)
                 if precision >= wanted and (recall, precision) > (best[1], best[0]):
                     thresholds, best = trial, (precision, recall)
     return thresholds, best[0], best[1]
