@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-import yaml
-
 if TYPE_CHECKING:
     from voice.tone import ToneGuard
 
@@ -93,7 +91,10 @@ class Counts:
 
 
 def load_held_out(path: Path = HELD_OUT) -> list[dict[str, object]]:
-    entries: list[dict[str, object]] = yaml.safe_load(path.read_text(encoding="utf-8"))["held_out"]
+    from voice.tone_classifier import safe_yaml
+
+    document = safe_yaml(path.read_text(encoding="utf-8"))
+    entries: list[dict[str, object]] = document["held_out"]
     return entries
 
 

@@ -13,11 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot import tone_report
 from bot.tone_report import Counts
-from voice import tone
+from voice import tone, tone_classifier
 
 CORPUS = Path(__file__).resolve().parents[2] / "tone" / "corpus.yml"
 PARTS = ("dev", "test")
@@ -25,7 +24,7 @@ MINIMUM = 0.90
 
 
 def load_corpus() -> dict[str, list[dict[str, object]]]:
-    return yaml.safe_load(CORPUS.read_text(encoding="utf-8"))
+    return tone_classifier.safe_yaml(CORPUS.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
 def score(entries: list[dict[str, object]], found: list[set[str]]) -> dict[str, Counts]:
