@@ -1,8 +1,8 @@
 """The tone guard measured: precision and recall by kind on labelled sentences, and training.
 
 `python -m bot tone --report` prints the table on the held-out sentences never tuned on
-(tests/tone/held_out_6.yml, part 6, once it is written); `--report --part 1` to `--part 5` on
-tests/tone/held_out.yml to held_out_5.yml, the development sets (since 2026-11-26 and
+(tests/tone/held_out_7.yml, part 7, once it is written); `--report --part 1` to `--part 6` on
+tests/tone/held_out.yml to held_out_6.yml, the development sets (since 2026-11-26 and
 2026-11-27), which the classifier also trains on. `python -m bot tone --cross-validate` estimates
 how the guard does on sentences it never saw: each development part in turn is left out, the
 classifier trained on the corpus and the other parts, and the left-out part scored. `python -m bot
@@ -12,22 +12,35 @@ tone --train` builds the classifier. The unit tests use the same counting
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-import yaml
+if TYPE_CHECKING:
+    from voice.tone import ToneGuard
 
 ROOT = Path(__file__).resolve().parents[1]
+# The kinds found in each labelled sentence, kept between runs (gitignored, as var/ is).
+VERDICT_CACHE = ROOT / "var" / "tone-verdicts"
+KEPT_VERDICTS = 40
+# The code a verdict depends on, beside the rules and the classifier (see `guard_key`).
+GUARD_CODE = tuple(
+    ROOT / "voice" / name
+    for name in ("tone.py", "tone_classifier.py", "sentence_encoder.py", "language.py")
+)
 HELD_OUT = ROOT / "tests" / "tone" / "held_out.yml"
 HELD_OUT_2 = ROOT / "tests" / "tone" / "held_out_2.yml"
 HELD_OUT_3 = ROOT / "tests" / "tone" / "held_out_3.yml"
 HELD_OUT_4 = ROOT / "tests" / "tone" / "held_out_4.yml"
 HELD_OUT_5 = ROOT / "tests" / "tone" / "held_out_5.yml"
 HELD_OUT_6 = ROOT / "tests" / "tone" / "held_out_6.yml"
-# The held-out parts by number: parts 1 to 5 are development sets (and training material, see
-# voice/tone_classifier.py), part 6 the one never tuned on; its file may not be written yet.
+HELD_OUT_7 = ROOT / "tests" / "tone" / "held_out_7.yml"
+# The held-out parts by number: parts 1 to 6 are development sets (and training material, see
+# voice/tone_classifier.py), part 7 the one never tuned on; its file may not be written yet.
 PARTS = {
     1: HELD_OUT,
     2: HELD_OUT_2,
@@ -35,9 +48,10 @@ PARTS = {
     4: HELD_OUT_4,
     5: HELD_OUT_5,
     6: HELD_OUT_6,
+    7: HELD_OUT_7,
 }
-DEVELOPMENT = (1, 2, 3, 4, 5)
-UNTUNED = 6
+DEVELOPMENT = (1, 2, 3, 4, 5, 6)
+UNTUNED = 7
 
 
 class MissingPart(LookupError):
@@ -77,7 +91,10 @@ class Counts:
 
 
 def load_held_out(path: Path = HELD_OUT) -> list[dict[str, object]]:
-    entries: list[dict[str, object]] = yaml.safe_load(path.read_text(encoding="utf-8"))["held_out"]
+    from voice.tone_classifier import safe_yaml
+
+    document = safe_yaml(path.read_text(encoding="utf-8"))
+    entries: list[dict[str, object]] = document["held_out"]
     return entries
 
 
@@ -108,20 +125,92 @@ def render(tables: dict[str, dict[str, Counts]], title: str) -> str:
     return "\n".join(lines)
 
 
-def held_out_tables(path: Path = HELD_OUT_6) -> tuple[dict[str, dict[str, Counts]], int]:
-    """The held-out table for the rules alone and for the whole guard (rules and classifier)."""
-    from voice import language, tone
+@dataclass(frozen=True)
+class Guards:
+    """The guard on its rules alone and the whole guard (None without its classifier), sharing
+    one pipeline; the whole guard takes the kept embeddings of the training material as given."""
 
+    rules_only: ToneGuard
+    full: ToneGuard | None
+
+
+def build_guards() -> Guards:
+    from voice import tone, tone_classifier
+
+    rules_only = tone.build_rules_guard()
+    classifier = tone_classifier.load(tone.KINDS)
+    if classifier is None:
+        return Guards(rules_only, None)
+    known = classifier.with_known(tone_classifier.kept_embeddings())
+    return Guards(rules_only, tone.ToneGuard(rules_only.nlp, rules_only.book, known))
+
+
+def guard_key(guard: ToneGuard) -> str:
+    """What a guard's verdicts depend on: what its rules match, its classifier's fingerprint
+    (the training material, the rules and the settings), spaCy's version and the guard's code.
+    A verdict kept under another key is never used."""
+    import spacy
+
+    from voice import tone_classifier
+
+    digest = hashlib.sha256()
+    identity = [
+        tone_classifier.rules_matching(),
+        guard.classifier.fingerprint if guard.classifier is not None else None,
+        spacy.__version__,
+        guard.nlp.meta.get("name"),
+        guard.nlp.meta.get("version"),
+    ]
+    digest.update(json.dumps(identity, sort_keys=True, default=str).encode("utf-8"))
+    for path in GUARD_CODE:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def kinds_found(
+    guard: ToneGuard, texts: Sequence[str], cache: Path | None = VERDICT_CACHE
+) -> list[set[str]]:
+    """The kinds the guard finds in each text; kept in `cache` under the guard's key and the
+    texts' hash, so that each labelled sentence is checked once per version of the guard, by
+    whichever test or report asks first (None: not kept)."""
+    if cache is None:
+        return [verdict.kinds for verdict in guard.check_many(texts)]
+    texts_digest = hashlib.sha256(json.dumps(list(texts)).encode("utf-8")).hexdigest()[:16]
+    path = cache / f"{guard_key(guard)}-{texts_digest}.json"
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        kept = None
+    if isinstance(kept, list) and len(kept) == len(texts):
+        return [set(kinds) for kinds in kept]
+    found = [verdict.kinds for verdict in guard.check_many(texts)]
+    cache.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    partial.write_text(json.dumps([sorted(kinds) for kinds in found]), encoding="utf-8")
+    partial.replace(path)
+    for old in sorted(cache.glob("*.json"), key=os.path.getmtime)[:-KEPT_VERDICTS]:
+        old.unlink(missing_ok=True)
+    return found
+
+
+def held_out_tables(
+    path: Path = HELD_OUT_7, guards: Guards | None = None
+) -> tuple[dict[str, dict[str, Counts]], int]:
+    """The held-out table for the rules alone and for the whole guard (rules and classifier).
+    The verdicts on a development part are kept (see `kinds_found`); those on the part never
+    tuned on are not, so that nobody reads them sentence by sentence."""
+    from voice import tone
+
+    guards = guards or build_guards()
     entries = load_held_out(path)
     texts = [str(entry["text"]) for entry in entries]
-    rules_only = tone.ToneGuard(language.load(), tone.load_rules())
+    cache = None if path == PARTS[UNTUNED] else VERDICT_CACHE
     tables = {
-        "rules only": score(entries, [v.kinds for v in rules_only.check_many(texts)], tone.KINDS)
+        "rules only": score(entries, kinds_found(guards.rules_only, texts, cache), tone.KINDS)
     }
-    guard = tone.build_guard()
-    if guard.classifier is not None:
+    if guards.full is not None:
         tables["rules + classifier"] = score(
-            entries, [v.kinds for v in guard.check_many(texts)], tone.KINDS
+            entries, kinds_found(guards.full, texts, cache), tone.KINDS
         )
     return tables, len(entries)
 
@@ -158,14 +247,16 @@ def leave_one_part_out(
     parts: Sequence[int] = DEVELOPMENT,
     found_by_part: dict[int, list[set[str]]] | None = None,
     corpus: Path | None = None,
+    folds: int | None = None,
 ) -> tuple[dict[str, dict[str, Counts]], dict[int, Counts], int]:
     """How the guard does on sentences it never saw, estimated on the development parts: each
     in turn is left out, a classifier built from the corpus and the other parts the way the
-    artefact is (thresholds by cross-validation on that material), and the left-out part scored
-    with the rules and that classifier. Returns the tables pooled over the parts (rules only;
-    rules + classifier), the overall counts of each part and the number of sentences scored;
-    `found_by_part`, when given, receives the kinds found in each sentence of each part (to read
-    the misses); `corpus` is another corpus file to train on (to compare two versions)."""
+    artefact is (thresholds by cross-validation on that material, with `folds` folds: the
+    artefact's number unless told) and the left-out part scored with the rules and that
+    classifier. Returns the tables pooled over the parts (rules only; rules + classifier), the
+    overall counts of each part and the number of sentences scored; `found_by_part`, when
+    given, receives the kinds found in each sentence of each part (to read the misses);
+    `corpus` is another corpus file to train on (to compare two versions)."""
     import numpy as np
 
     from voice import tone, tone_classifier
@@ -177,10 +268,10 @@ def leave_one_part_out(
     labelled = {number: tone_classifier.load_corpus(PARTS[number], tone.KINDS) for number in parts}
     written = tone_classifier.load_corpus(corpus or tone_classifier.CORPUS_PATH, tone.KINDS)
     unique = [entry.text for entry in tone_classifier.combined([written, *labelled.values()])]
-    docs = rules_guard.nlp.pipe(unique, batch_size=64)
-    feature_of = dict(zip(unique, (tone_classifier.features(doc) for doc in docs), strict=True))
+    doc_of = dict(zip(unique, rules_guard.nlp.pipe(unique, batch_size=64), strict=True))
+    feature_of = {text: tone_classifier.features(doc) for text, doc in doc_of.items()}
     vector_of = dict(zip(unique, tone_classifier.embed(unique), strict=True))
-    flag_of = dict(zip(unique, rules_guard.check_rules_only(unique), strict=True))
+    flag_of = dict(zip(unique, rules_guard.check_rules_only(list(doc_of.values())), strict=True))
     pooled = {
         "rules only": score([], [], tone.KINDS),
         "rules + classifier": score([], [], tone.KINDS),
@@ -197,19 +288,19 @@ def leave_one_part_out(
             [entry.kinds for entry in training],
             [flag_of[text] for text in raw],
             tone.KINDS,
+            folds,
         )
-        guard = tone.ToneGuard(
-            rules_guard.nlp, rules_guard.book, fitted.classifier(f"without part {number}")
-        )
-        texts = [str(entry["text"]) for entry in entries]
+        classifier = fitted.classifier(f"without part {number}").with_known(vector_of)
+        guard = tone.ToneGuard(rules_guard.nlp, rules_guard.book, classifier)
+        docs = [doc_of[str(entry["text"])] for entry in entries]
         found = {
-            "rules only": [v.kinds for v in rules_guard.check_many(texts)],
-            "rules + classifier": [v.kinds for v in guard.check_many(texts)],
+            "rules only": [v.kinds for v in rules_guard.check_docs(docs)],
+            "rules + classifier": [v.kinds for v in guard.check_docs(docs)],
         }
         if found_by_part is not None:
             found_by_part[number] = found["rules + classifier"]
-        for name, kinds_found in found.items():
-            table = score(entries, kinds_found, tone.KINDS)
+        for name, kinds_found_here in found.items():
+            table = score(entries, kinds_found_here, tone.KINDS)
             for kind, counts in table.items():
                 pooled[name][kind].merge(counts)
             if name == "rules + classifier":
@@ -217,13 +308,16 @@ def leave_one_part_out(
     return pooled, by_part, sum(len(entries) for entries in held_out.values())
 
 
-def cross_validate(sink: TextIO, parts: Sequence[int] = DEVELOPMENT) -> None:
+def cross_validate(
+    sink: TextIO, parts: Sequence[int] = DEVELOPMENT, folds: int | None = None
+) -> None:
     """Print the leave-one-part-out estimate: pooled by kind, then each part's overall figures."""
-    pooled, by_part, size = leave_one_part_out(parts)
+    pooled, by_part, size = leave_one_part_out(parts, folds=folds)
     title = (
         f"tone guard, leave-one-part-out over parts {', '.join(map(str, parts))} ({size} "
-        "sentences, each scored by a guard trained without its part): "
-        "precision / recall / labelled texts"
+        "sentences, each scored by a guard trained without its part"
+        + (f", thresholds by {folds}-fold cross-validation" if folds else "")
+        + "): precision / recall / labelled texts"
     )
     lines = [render(pooled, title)]
     for number, counts in by_part.items():

@@ -384,7 +384,11 @@ class ToneGuard:
 
     def check_many(self, texts: Iterable[str], batch_size: int = 64) -> list[ToneVerdict]:
         """The verdicts on many texts, parsed in batches."""
-        docs = list(self.nlp.pipe(texts, batch_size=batch_size))
+        return self.check_docs(list(self.nlp.pipe(texts, batch_size=batch_size)))
+
+    def check_docs(self, docs: Sequence[Doc]) -> list[ToneVerdict]:
+        """The verdicts on texts already parsed by this guard's pipeline (so that one parse
+        serves several guards)."""
         if self.classifier is None:
             return [self._verdict(doc) for doc in docs]
         long_enough = [tone_classifier.long_enough(doc) for doc in docs]
@@ -396,10 +400,13 @@ class ToneGuard:
             for doc, ok in zip(docs, long_enough, strict=True)
         ]
 
-    def check_rules_only(self, texts: Iterable[str]) -> list[bool]:
-        """For each text, whether the rules alone find something (the classifier's training
-        combines its scores with these)."""
-        return [not self._verdict(doc).ok for doc in self.nlp.pipe(texts, batch_size=64)]
+    def check_rules_only(self, texts: Iterable[str | Doc]) -> list[bool]:
+        """For each text (or text already parsed by this guard's pipeline), whether the rules
+        alone find something (the classifier's training combines its scores with these)."""
+        items = list(texts)
+        unparsed = iter(self.nlp.pipe((t for t in items if isinstance(t, str)), batch_size=64))
+        docs = [item if isinstance(item, Doc) else next(unparsed) for item in items]
+        return [not self._verdict(doc).ok for doc in docs]
 
     def has_next_step(self, text: str) -> bool:
         """Whether the text leaves the customer a next step (a question, an offer, a person)."""

@@ -24,8 +24,8 @@ import logging
 import random
 import shutil
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,7 @@ DEVELOPMENT_PARTS = tuple(
         "held_out_3.yml",
         "held_out_4.yml",
         "held_out_5.yml",
+        "held_out_6.yml",
     )
 )
 # The rules file (voice/tone.py reads it): the thresholds are chosen together with the rules'
@@ -92,6 +93,21 @@ SETTINGS: dict[str, Any] = {
     "thresholds": [round(0.15 + 0.05 * step, 2) for step in range(15)],
 }
 
+# libyaml's safe loader when PyYAML was built with it (the same documents, read several times
+# faster: the labelled files are read by every build, report and tone test), else PyYAML's own.
+SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def safe_yaml(text: str) -> Any:
+    """The YAML document in `text`, read by the safe loader (plain data only), as
+    `yaml.safe_load` does."""
+    loader = SAFE_LOADER(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 # Texts with fewer words (a button title, "Hi!", "One moment") are left to the rules: a bag of
 # words has too little to go on, and its guesses there are mostly priors.
 MIN_WORDS = 5
@@ -120,7 +136,7 @@ def load_corpus(path: Path = CORPUS_PATH, kinds: Sequence[str] = ()) -> list[Lab
     """Every labelled sentence of the corpus file, whatever part it is in (a held-out file is
     read the same way: its one part is `held_out`, and its `voice` is not needed here)."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = safe_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise ToneCorpusError(f"cannot read the tone corpus {path}: {error}") from error
     if not isinstance(document, dict):
@@ -334,18 +350,14 @@ def choose_threshold(
 
 
 def _measure(
-    labels: Sequence[frozenset[str]],
-    held_back_scores: Sequence[dict[str, float]],
-    rule_flags: Sequence[bool],
-    thresholds: dict[str, float],
+    positive: np.ndarray, by_rules: np.ndarray, table: np.ndarray, thresholds: np.ndarray
 ) -> tuple[float, float]:
-    """Overall precision and recall of rules OR classifier with a threshold per kind."""
-    true_pos = false_pos = false_neg = 0
-    for kept, score, by_rules in zip(labels, held_back_scores, rule_flags, strict=True):
-        flagged = by_rules or any(score.get(kind, 0.0) >= t for kind, t in thresholds.items())
-        true_pos += bool(kept) and flagged
-        false_pos += flagged and not kept
-        false_neg += bool(kept) and not flagged
+    """Overall precision and recall of rules OR classifier with a threshold per kind (a column
+    of `table` each; `positive` and `by_rules` one flag per text)."""
+    flagged = by_rules | (table >= thresholds).any(axis=1)
+    true_pos = int(np.sum(positive & flagged))
+    false_pos = int(np.sum(flagged & ~positive))
+    false_neg = int(np.sum(positive & ~flagged))
     precision = true_pos / (true_pos + false_pos) if true_pos + false_pos else 1.0
     recall = true_pos / (true_pos + false_neg) if true_pos + false_neg else 1.0
     return round(precision, 3), round(recall, 3)
@@ -362,14 +374,23 @@ def choose_kind_thresholds(
     the value that raises the overall recall most while the cross-validated precision stays at
     the wanted level (or, at the same recall, raises precision). Returns the thresholds and the
     precision and recall measured with them."""
+    positive = np.array([bool(kept) for kept in labels], dtype=bool)
+    by_rules = np.array([bool(flag) for flag in rule_flags], dtype=bool)
+    table = np.array(
+        [[score.get(kind, 0.0) for kind in kinds] for score in held_back_scores], dtype=float
+    ).reshape(len(held_back_scores), len(kinds))
     thresholds = {kind: start for kind in kinds}
-    best = _measure(labels, held_back_scores, rule_flags, thresholds)
+
+    def measured(trial: dict[str, float]) -> tuple[float, float]:
+        return _measure(positive, by_rules, table, np.array([trial[kind] for kind in kinds]))
+
+    best = measured(thresholds)
     wanted = min(SETTINGS["minimum_precision"], best[0])
     for _ in range(2):
         for kind in kinds:
             for candidate in SETTINGS["thresholds"]:
                 trial = {**thresholds, kind: candidate}
-                precision, recall = _measure(labels, held_back_scores, rule_flags, trial)
+                precision, recall = measured(trial)
                 if precision >= wanted and (recall, precision) > (best[1], best[0]):
                     thresholds, best = trial, (precision, recall)
     return thresholds, best[0], best[1]
@@ -380,11 +401,14 @@ def cross_validated_scores(
     vectors: np.ndarray,
     labels: Sequence[frozenset[str]],
     kinds: Sequence[str],
+    folds_wanted: int | None = None,
 ) -> list[dict[str, float]]:
-    """Each sentence's scores from a classifier trained on the other folds (fixed shuffle)."""
+    """Each sentence's scores from a classifier trained on the other folds (fixed shuffle;
+    `SETTINGS["folds"]` of them unless told)."""
     order = list(range(len(texts)))
     random.Random(SETTINGS["seed"]).shuffle(order)
-    folds = [order[index :: SETTINGS["folds"]] for index in range(SETTINGS["folds"])]
+    count = folds_wanted or SETTINGS["folds"]
+    folds = [order[index::count] for index in range(count)]
     result: list[dict[str, float]] = [{} for _ in texts]
     for fold in folds:
         held_back = set(fold)
@@ -406,11 +430,26 @@ class ToneClassifier:
     threshold: float
     fingerprint: str
     thresholds: dict[str, float] = field(default_factory=dict)
+    # Sentence embeddings already computed, by text (those kept for the training material):
+    # measuring the guard on labelled sentences then embeds only the texts it has never seen.
+    # The same numbers as encoding them again; empty at run time.
+    known: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    def with_known(self, vectors: Mapping[str, np.ndarray]) -> ToneClassifier:
+        """The same classifier, taking the embeddings of these texts as given."""
+        return replace(self, known=vectors)
 
     def scores(self, docs: Iterable[Doc]) -> list[dict[str, float]]:
         """Scores per kind for texts parsed by the English pipeline."""
         parsed = list(docs)
-        vectors = sentence_encoder.load().encode([doc.text for doc in parsed])
+        raw = [doc.text for doc in parsed]
+        missing = [text for text in dict.fromkeys(raw) if text not in self.known]
+        fresh: dict[str, np.ndarray] = {}
+        if missing:
+            fresh = dict(zip(missing, sentence_encoder.load().encode(missing), strict=True))
+        vectors = np.zeros((len(raw), sentence_encoder.DIMENSION), dtype=np.float32)
+        for row, text in enumerate(raw):
+            vectors[row] = self.known[text] if text in self.known else fresh[text]
         return scores(self.model, [features(doc) for doc in parsed], vectors)
 
     def kinds(self, score: dict[str, float]) -> list[str]:
@@ -437,7 +476,7 @@ def current_dir(
 
 def build(
     parse: Language,
-    rule_flags: Callable[[list[str]], list[bool]],
+    rule_flags: Callable[[list[Doc]], list[bool]],
     kinds: Sequence[str],
     corpus: Path = CORPUS_PATH,
     root: Path = ARTEFACT_DIR,
@@ -447,8 +486,8 @@ def build(
 ) -> tuple[Path, dict[str, Any]]:
     """Train and save the classifier unless the artefact for this training material (the
     corpus and the development `parts`) and these rules exists (`rule_flags` must apply the
-    rules of `rules`); returns its folder and its metadata (threshold, cross-validated figures,
-    seconds taken)."""
+    rules of `rules` to texts parsed by `parse`); returns its folder and its metadata
+    (threshold, cross-validated figures, seconds taken)."""
     target = current_dir(kinds, corpus, root, rules, parts)
     meta_path = target / "meta.json"
     if meta_path.exists() and not force:
@@ -466,12 +505,7 @@ def embed(raw: Sequence[str], root: Path = ARTEFACT_DIR) -> np.ndarray:
     text has one; the others are embedded and the kept file rewritten with exactly the texts of
     `raw`."""
     path = root / EMBEDDINGS_FILE
-    kept: dict[str, np.ndarray] = {}
-    try:
-        with np.load(path, allow_pickle=False) as stored:
-            kept = dict(zip(stored["texts"].tolist(), stored["vectors"], strict=True))
-    except (OSError, KeyError, ValueError):
-        kept = {}
+    kept = kept_embeddings(root)
     wanted = list(dict.fromkeys(raw))
     missing = [text for text in wanted if text not in kept]
     if missing:
@@ -487,6 +521,15 @@ def embed(raw: Sequence[str], root: Path = ARTEFACT_DIR) -> np.ndarray:
     if not raw:
         return np.zeros((0, sentence_encoder.DIMENSION), dtype=np.float32)
     return np.array([kept[text] for text in raw], dtype=np.float32)
+
+
+def kept_embeddings(root: Path = ARTEFACT_DIR) -> dict[str, np.ndarray]:
+    """The embeddings kept for the training material, by text (empty when there are none)."""
+    try:
+        with np.load(root / EMBEDDINGS_FILE, allow_pickle=False) as stored:
+            return dict(zip(stored["texts"].tolist(), stored["vectors"], strict=True))
+    except (OSError, KeyError, ValueError):
+        return {}
 
 
 @dataclass(frozen=True)
@@ -510,11 +553,13 @@ def fit(
     labels: Sequence[frozenset[str]],
     rule_flags: Sequence[bool],
     kinds: Sequence[str],
+    folds: int | None = None,
 ) -> Fitted:
     """Thresholds chosen by cross-validation on this material (with what the rules find in
-    each text), then the model trained on all of it: how the artefact is built, and how the
-    leave-one-part-out estimate builds one per left-out part."""
-    held_back = cross_validated_scores(texts, vectors, labels, kinds)
+    each text; `SETTINGS["folds"]` folds unless told), then the model trained on all of it: how
+    the artefact is built, and how the leave-one-part-out estimate builds one per left-out
+    part."""
+    held_back = cross_validated_scores(texts, vectors, labels, kinds, folds)
     choice = choose_threshold(labels, held_back, rule_flags)
     thresholds, precision, recall = choose_kind_thresholds(
         labels, held_back, rule_flags, kinds, choice.threshold
@@ -524,7 +569,7 @@ def fit(
 
 def _build(
     parse: Language,
-    rule_flags: Callable[[list[str]], list[bool]],
+    rule_flags: Callable[[list[Doc]], list[bool]],
     kinds: Sequence[str],
     entries: Sequence[Labelled],
     root: Path,
@@ -532,9 +577,11 @@ def _build(
 ) -> tuple[Path, dict[str, Any]]:
     started = time.monotonic()
     raw = [entry.text for entry in entries]
-    texts = [features(doc) for doc in parse.pipe(raw, batch_size=64)]
+    # One parse of each sentence serves both its features and the rules.
+    docs = list(parse.pipe(raw, batch_size=64))
+    texts = [features(doc) for doc in docs]
     vectors = embed(raw, root)
-    fitted = fit(texts, vectors, [entry.kinds for entry in entries], rule_flags(raw), kinds)
+    fitted = fit(texts, vectors, [entry.kinds for entry in entries], rule_flags(docs), kinds)
     model, choice = fitted.model, fitted.choice
     thresholds, precision, recall = fitted.thresholds, fitted.precision, fitted.recall
     partial = target.with_name(target.name + ".partial")

@@ -244,3 +244,31 @@ def test_embeddings_are_kept_between_builds_and_only_new_texts_are_embedded(
     assert embedded[-1] == ["fifty"]
     with np.load(tmp_path / tone_classifier.EMBEDDINGS_FILE, allow_pickle=False) as kept:
         assert kept["texts"].tolist() == ["four!", "fifty"]
+
+
+def test_known_embeddings_are_used_as_given_and_only_new_texts_are_encoded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    raw = [text for text, _ in SMALL]
+    vectors = sentence_encoder.load().encode(raw)
+    nlp = language.load()
+    docs = list(nlp.pipe(raw))
+    texts = [tone_classifier.features(doc) for doc in docs]
+    model = tone_classifier.train(texts, vectors, [frozenset(k) for _, k in SMALL], tone.KINDS)
+    plain = tone_classifier.ToneClassifier(model, 0.5, "small")
+    expected = plain.scores(docs)
+    known = plain.with_known(dict(zip(raw, vectors, strict=True)))
+    encoded: list[list[str]] = []
+    real = sentence_encoder.load()
+
+    class Counting:
+        def encode(self, wanted: list[str]) -> object:
+            encoded.append(list(wanted))
+            return real.encode(wanted)
+
+    monkeypatch.setattr(sentence_encoder, "load", Counting)
+    assert known.scores(docs) == expected
+    assert encoded == []
+    new = nlp("Most riders never have trouble with it.")
+    assert known.scores([docs[0], new]) == [expected[0], plain.scores([new])[0]]
+    assert encoded == [[new.text], [new.text]]

@@ -151,17 +151,17 @@ def test_report_on_a_part_not_written_yet_says_which_parts_there_are(
 ) -> None:
     from bot import tone_report
 
-    monkeypatch.setitem(tone_report.PARTS, tone_report.UNTUNED, tmp_path / "held_out_6.yml")
-    with pytest.raises(tone_report.MissingPart, match="not written yet; --part 1 to --part 5"):
+    monkeypatch.setitem(tone_report.PARTS, tone_report.UNTUNED, tmp_path / "held_out_7.yml")
+    with pytest.raises(tone_report.MissingPart, match="not written yet; --part 1 to --part 6"):
         tone_report.report(io.StringIO(), tone_report.UNTUNED)
 
 
-def test_part_six_is_the_part_never_tuned_on_and_parts_one_to_five_are_development() -> None:
+def test_part_seven_is_the_part_never_tuned_on_and_parts_one_to_six_are_development() -> None:
     from bot import tone_report
 
-    assert tone_report.UNTUNED == 6
-    assert tone_report.PARTS[6].name == "held_out_6.yml"
-    assert tone_report.DEVELOPMENT == (1, 2, 3, 4, 5)
+    assert tone_report.UNTUNED == 7
+    assert tone_report.PARTS[7].name == "held_out_7.yml"
+    assert tone_report.DEVELOPMENT == (1, 2, 3, 4, 5, 6)
     assert tone_report.UNTUNED not in tone_report.DEVELOPMENT
 
 
@@ -184,7 +184,7 @@ def test_cross_validate_prints_the_pooled_table_and_each_part_left_out(
     from bot import tone_report
     from voice import tone
 
-    def fake(parts: tuple[int, ...]) -> tuple[object, object, int]:
+    def fake(parts: tuple[int, ...], folds: int | None = None) -> tuple[object, object, int]:
         table = {kind: tone_report.Counts() for kind in (*tone.KINDS, "overall")}
         table["overall"].add(labelled=True, flagged=True)
         table["overall"].add(labelled=True, flagged=False)
@@ -199,3 +199,61 @@ def test_cross_validate_prints_the_pooled_table_and_each_part_left_out(
     assert "rules + classifier" in lines[1]
     assert any(line.split()[0] == "overall" and "1.00 / 0.50 / 2" in line for line in lines)
     assert "part 2 left out: precision 1.00, recall 0.50 (2 hurtful)" in lines
+
+
+class CountingGuard:
+    """Stands in for a tone guard: finds blame in any text with "you", counting its checks."""
+
+    def __init__(self, fingerprint: str | None = None) -> None:
+        from types import SimpleNamespace
+
+        self.classifier = SimpleNamespace(fingerprint=fingerprint) if fingerprint else None
+        self.nlp = SimpleNamespace(meta={"name": "core", "version": "1"})
+        self.checked = 0
+
+    def check_many(self, texts: list[str]) -> list[object]:
+        from types import SimpleNamespace
+
+        self.checked += len(texts)
+        return [SimpleNamespace(kinds={"blame"} if "you" in text else set()) for text in texts]
+
+
+def test_verdicts_are_kept_per_guard_and_texts_and_read_back(tmp_path: Path) -> None:
+    from bot import tone_report
+
+    texts = ["you did it", "all good"]
+    guard = CountingGuard("abc")
+    first = tone_report.kinds_found(guard, texts, tmp_path)  # type: ignore[arg-type]
+    again = tone_report.kinds_found(guard, texts, tmp_path)  # type: ignore[arg-type]
+    assert first == again == [{"blame"}, set()]
+    assert guard.checked == 2  # the second time, read from the kept verdicts
+    assert len(list(tmp_path.glob("*.json"))) == 1
+    # Other texts, or another classifier, are checked anew.
+    tone_report.kinds_found(guard, ["you again"], tmp_path)  # type: ignore[arg-type]
+    assert guard.checked == 3
+    other = CountingGuard("def")
+    assert tone_report.kinds_found(other, texts, tmp_path) == first  # type: ignore[arg-type]
+    assert other.checked == 2
+    # Without a cache nothing is kept.
+    tone_report.kinds_found(other, texts, None)  # type: ignore[arg-type]
+    assert other.checked == 4
+
+
+def test_verdicts_on_the_part_never_tuned_on_are_not_kept(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from bot import tone_report
+
+    part = tmp_path / "part.yml"
+    entries = [{"text": "you did it", "kinds": ["blame"], "voice": "chat"}]
+    part.write_text(json.dumps({"held_out": entries}), encoding="utf-8")
+    cache = tmp_path / "verdicts"
+    monkeypatch.setattr(tone_report, "VERDICT_CACHE", cache)
+    monkeypatch.setitem(tone_report.PARTS, tone_report.UNTUNED, part)
+    guards = tone_report.Guards(CountingGuard(), CountingGuard("abc"))  # type: ignore[arg-type]
+    tables, size = tone_report.held_out_tables(part, guards)
+    assert size == 1 and tables["rules + classifier"]["overall"].recall == 1.0
+    assert not cache.exists()
+    monkeypatch.setitem(tone_report.PARTS, tone_report.UNTUNED, tmp_path / "other.yml")
+    tone_report.held_out_tables(part, guards)
+    assert len(list(cache.glob("*.json"))) == 2

@@ -1,18 +1,23 @@
 """The tone guard on labelled sentences by people who never saw it: tests/tone/held_out*.yml.
 
 Each part was written in three voices (staff in chat, the bot, e-mails) by people who did not
-look at the rules. Parts 1 to 5 (tests/tone/held_out.yml to held_out_5.yml) were each measured
+look at the rules. Parts 1 to 6 (tests/tone/held_out.yml to held_out_6.yml) were each measured
 once, before anyone tuned on them, and are development sets since: their misses were read, and
 the classifier trains on them beside the corpus (voice/tone_classifier.py, DEVELOPMENT_PARTS), so
-their tables are printed, not gated. Part 6 (tests/tone/held_out_6.yml) is written by someone who
+their tables are printed, not gated. Part 7 (tests/tone/held_out_7.yml) is written by someone who
 never saw the guard and is measured once, after the work it judges; its sentences and
-per-sentence results are not read, only the table. This prints the tables, fails when a part-6
+per-sentence results are not read, only the table. This prints the tables, fails when a part-7
 sentence (or a near copy) is in the training material or any part's sentence in the corpus, and
-gates the whole guard's overall precision and recall on part 6 once the team has set the gate.
+gates the whole guard's overall precision and recall on part 7 once the team has set the gate
+(until its file is written, the tests on it are skipped with the reason).
+
+Each labelled sentence is checked once per version of the guard and the verdicts kept under
+var/tone-verdicts/ (`tone_report.kinds_found`), shared with tests/unit/voice/test_tone_corpus.py.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 
 import pytest
@@ -27,9 +32,9 @@ from voice import tone, tone_classifier
 # Part 5, measured once on 2026-11-27 with the guard trained on the corpus and parts 1-4:
 # precision 0.85, recall 0.79 on its 409 sentences (gated at 0.85 / 0.78 until it was spent, the
 # same morning). Part 6, measured once on 2026-11-27 with the guard trained on the corpus and
-# parts 1-5: precision 0.901, recall 0.743 on its 435 sentences (the guard before that morning's
-# work, on all 443 before eight near copies were taken out: 0.90 / 0.71).
-GATES: dict[int, tuple[float, float] | None] = {6: (0.90, 0.74)}
+# parts 1-5: precision 0.901, recall 0.743 on its 435 sentences (gated at 0.90 / 0.74 until it
+# was spent, the same day). Part 7: written after that, measured once after the work it judges.
+GATES: dict[int, tuple[float, float] | None] = {7: None}
 
 DEVELOPMENT = {f"part {number}": tone_report.PARTS[number] for number in tone_report.DEVELOPMENT}
 
@@ -47,11 +52,12 @@ def held_out(request: pytest.FixtureRequest) -> list[dict[str, object]]:
 
 
 @pytest.fixture(scope="module")
-def guard() -> tone.ToneGuard:
-    """The shared guard with its classifier, built first when the corpus changed (cached)."""
+def guards() -> tone_report.Guards:
+    """The rules alone and the whole guard, with the classifier built first when its training
+    material changed (cached)."""
     tone.train_classifier()
-    built = tone.build_guard()
-    assert built.classifier is not None
+    built = tone_report.build_guards()
+    assert built.full is not None
     return built
 
 
@@ -76,10 +82,18 @@ def check_labelled_in_voices(held_out: list[dict[str, object]]) -> None:
 def check_not_in(
     held_out: list[dict[str, object]], training: list[tone_classifier.Labelled], where: str
 ) -> None:
-    trained_words = [(entry.text, words(entry.text)) for entry in training]
+    trained_words = sorted(
+        ((len(found), entry.text, found) for entry in training if (found := words(entry.text))),
+        key=lambda item: item[0],
+    )
+    sizes = [size for size, _, _ in trained_words]
     for position, entry in enumerate(held_out):
         mine = words(str(entry["text"]))
-        for text, other in trained_words:
+        # Two sets of words overlap by 0.75 of their union only when the smaller has at least
+        # 0.75 of the larger's words: the others are not compared.
+        low = bisect.bisect_left(sizes, 0.75 * len(mine))
+        high = bisect.bisect_right(sizes, len(mine) / 0.75)
+        for _, text, other in trained_words[low:high]:
             overlap = len(mine & other) / len(mine | other)
             # Near copies too: the same words with one or two changed. The message names the
             # training sentence (to remove it), not the held-out one, which stays unread.
@@ -107,15 +121,15 @@ def test_the_part_never_tuned_on_is_labelled_and_not_trained_on() -> None:
 
 
 def test_precision_and_recall_on_the_part_never_tuned_on(
-    guard: tone.ToneGuard, capsys: pytest.CaptureFixture[str]
+    guards: tone_report.Guards, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with capsys.disabled():
         for number in tone_report.DEVELOPMENT:
-            table, size = tone_report.held_out_tables(tone_report.PARTS[number])
+            table, size = tone_report.held_out_tables(tone_report.PARTS[number], guards)
             title = f"part {number}, a development set, trained on ({size})"
             print(f"\n{tone_report.render(table, title)}")
     load_part(tone_report.UNTUNED)
-    tables, size = tone_report.held_out_tables(tone_report.PARTS[tone_report.UNTUNED])
+    tables, size = tone_report.held_out_tables(tone_report.PARTS[tone_report.UNTUNED], guards)
     overall = tables["rules + classifier"]["overall"]
     with capsys.disabled():
         title = f"part {tone_report.UNTUNED}, never tuned on ({size})"
