@@ -27,6 +27,7 @@ from actions.base import DomainDict, Events, ShopAction
 from actions.requests import COMPLAINT, load_rules, standing_from_card
 from memory import services
 from voice import say_yes
+from voice.asked import asks_something
 from voice.business import Business
 from voice.say_yes import ComplaintWords, Decision, Request, SayYesRules, Standing
 
@@ -154,7 +155,7 @@ def complaint_words(tracker: Tracker) -> str:
         before = users[-2]
         intent = ((before.get("parse_data") or {}).get("intent") or {}).get("name")
         text = str(before.get("text") or "").strip()
-        if intent == "nlu_fallback" and not text.startswith("/"):
+        if intent in ("nlu_fallback", "complain") and not text.startswith("/"):
             return text
     return ""
 
@@ -199,6 +200,55 @@ async def answer_complaint_detail(
     return []
 
 
+# What a message read as a complaint may turn out to be (`complaint_or_not`).
+COMPLAINED, PRAISED, ASKED, UNSURE = "complaint", "praise", "question", "unsure"
+# The key under which the NLU's feeling check records what it read (bot/feelings.py).
+FEELING = "feeling"
+# VADER's compound score at or above which a message that is no complaint is praise ("I had
+# my test ride and loved it"); between this and a negative score, the customer is asked.
+PRAISE_AT_LEAST = 0.4
+
+
+def complaint_or_not(
+    words: ComplaintWords, text: str, feeling: dict[str, Any] | None, asks: bool
+) -> str:
+    """Whether a message read as a complaint is one: a complaint needs something wrong with
+    the shop's service, product or staff said with a negative feeling (the feeling check's
+    reading), a fault with something bought here, a kind of complaint of the business file's
+    (a late order, a rude answer), or something serious. Otherwise it is
+    `PRAISED` (clearly positive, not a question), `ASKED` (a question), or `UNSURE` (asked whether
+    something went wrong with us). A button's payload, or a message whose feeling was not read
+    (another action found the fault), stays a complaint."""
+    if not text or text.startswith("/") or feeling is None:
+        return COMPLAINED
+    if words.is_serious(text) or words.reports_fault(text) or feeling.get("negative"):
+        return COMPLAINED
+    if words.kind_of(text) is not None:  # "where's my order, it's been weeks"
+        return COMPLAINED
+    if asks:
+        return ASKED
+    compound = feeling.get("compound")
+    if isinstance(compound, (int, float)) and compound >= PRAISE_AT_LEAST:
+        return PRAISED
+    return UNSURE
+
+
+def answer_no_complaint(dispatcher: CollectingDispatcher, shop: Business, verdict: str) -> Events:
+    """The answer to a message read as a complaint that is none: thanks for praise, no guess
+    and who can tell for a question, and for the rest whether something went wrong with us.
+    Never the apology, the ownership or a remedy: nothing the shop did is wrong."""
+    if verdict == PRAISED:
+        dispatcher.utter_message(response="utter_thanks_for_praise")
+    elif verdict == ASKED:
+        place = shop.locations[0]
+        dispatcher.utter_message(
+            response="utter_fallback_dont_know", phone=place.phone, email=place.email
+        )
+    else:
+        dispatcher.utter_message(response="utter_fallback_sounds_wrong")
+    return []
+
+
 class ActionHandleComplaint(ShopAction):
     """The complaint protocol, from the business file's words and say-yes rules."""
 
@@ -211,6 +261,17 @@ class ActionHandleComplaint(ShopAction):
         rules = await load_rules()
         words = rules.complaints
         said = complaint_words(tracker)
+        message = tracker.latest_message or {}
+        feeling = message.get(FEELING)
+        verdict = complaint_or_not(
+            words,
+            str(message.get("text") or ""),
+            feeling if isinstance(feeling, dict) else None,
+            asks_something(shop, message.get("text")),
+        )
+        if verdict != COMPLAINED:
+            logger.info("a message read as a complaint is none (%s)", verdict)
+            return answer_no_complaint(dispatcher, shop, verdict)
         summary = said[:MAX_SUMMARY] or shop.template("complaint_without_details")
         due = follow_up_due(shop, words.follow_up_days)
         follow_up_day = shop.format_day(due.date(), base.today(shop))

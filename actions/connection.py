@@ -12,13 +12,13 @@ import re
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base
 from actions.base import DomainDict, Events, ShopAction
 from memory.facts import FactExtractor
-from voice.asked import is_question
+from voice.asked import is_question, says_trouble
 from voice.business import Business
 
 logger = logging.getLogger(__name__)
@@ -27,6 +27,15 @@ logger = logging.getLogger(__name__)
 UNCLEAR_GOAL = "utter_noted_aspiration_unclear"
 # Longest piece of the customer's words that is quoted back to them.
 QUOTE_CHARS = 140
+# A preference message this short is said back whole ("I prefer gravel"); a longer one only
+# by the taste the memory reads in it.
+SHORT_PREFERENCE_WORDS = 6
+# The kinds of fact the memory reads that are tastes (memory/facts.py).
+TASTES = ("riding_style", "favourite_product", "size")
+# Thanks for a preference with nothing to quote back.
+UNQUOTED_PREFERENCE = "utter_noted_preference_unquoted"
+# What the workshop does and costs: the answer to a fault said as if it were a taste.
+REPAIR_SERVICE_ACTION = "action_tell_repair_service"
 
 
 def customer_words(tracker: Tracker) -> str:
@@ -79,12 +88,49 @@ class NoteAction(ShopAction):
 
 
 class ActionNotePreference(NoteAction):
-    """Remembers what the customer likes ("I prefer gravel", "I ride early mornings")."""
+    """Remembers what the customer likes ("I prefer gravel", "I ride early mornings").
+
+    What is kept and said back is the preference in the customer's own few words: a short
+    message whole, or what the memory reads as a taste in a longer one (a riding style, a
+    favourite, a size); a longer message the memory reads no taste in is thanked for without
+    a quote and not kept.
+    A message that says something is wrong ("it has started squealing") is a fault, never a
+    preference: it gets the workshop's answer."""
 
     slot_name, response, variable = "preferences", "utter_noted_preference", "preference"
 
     def name(self) -> str:
         return "action_note_preference"
+
+    async def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
+    ) -> Events:
+        text = customer_words(tracker)
+        if says_trouble(shop, text) and not await self.taste_in(text):
+            return [FollowupAction(REPAIR_SERVICE_ACTION)]  # a fault, never kept as a taste
+        if not await self.words_of(tracker):
+            dispatcher.utter_message(response=UNQUOTED_PREFERENCE)
+            return []
+        return await super().answer(dispatcher, tracker, domain, shop)
+
+    async def words_of(self, tracker: Tracker) -> str:
+        """The preference said back and kept: a short message whole ("I like gravel"), else
+        the taste the memory reads in it; nothing for a longer message with none."""
+        text = customer_words(tracker)
+        if len(text.split()) <= SHORT_PREFERENCE_WORDS:
+            return text
+        return await self.taste_in(text) or ""
+
+    async def taste_in(self, text: str) -> str | None:
+        """The first taste the memory reads in a message ("gravel", "a medium"), or None."""
+        try:
+            extractor = (await base.services()).fact_extractor()
+            found = await asyncio.to_thread(extractor.extract, text)
+        except Exception:  # the language pipeline failed: no taste read
+            logger.exception("could not read a preference in a message")
+            return None
+        tastes = [fact.value.strip() for fact in found if fact.kind in TASTES and fact.value]
+        return tastes[0] if tastes else None
 
 
 class ActionNoteAspiration(NoteAction):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base, ownership, requests
@@ -28,6 +28,7 @@ from actions.base import DomainDict, Events, ShopAction
 from actions.booking_changes import BOOKING_INTENT, booking_changed, says_change
 from actions.exits import (
     HINT_SLOT,
+    REQUEST_CONFIDENCE,
     UNKNOWN,
     WAY_OUT,
     Exit,
@@ -48,7 +49,13 @@ from actions.ownership import (
     MISSES_SLOT,
     POSTCODE_SLOT,
 )
-from actions.shop import DAY_DISAGREES, day_disagreement, shop_records
+from actions.shop import (
+    COMPLAINT_ACTION,
+    DAY_DISAGREES,
+    day_disagreement,
+    reports_fault,
+    shop_records,
+)
 from actions.shop_records import (
     REFERENCE_EXAMPLE,
     OrderRecord,
@@ -57,7 +64,7 @@ from actions.shop_records import (
 )
 from bot import metrics
 from memory.facts import FactWords, names_a_bike
-from voice.asked import disagreeing_day
+from voice.asked import asks_something, disagreeing_day
 from voice.business import WEEKDAYS, Business, Term, Vocabulary
 from voice.dates import (
     MONTHS,
@@ -187,6 +194,38 @@ _RETURN_REASON = re.compile(
     re.IGNORECASE,
 )
 RETURN_INTENT = "return_request"
+COMPLAINT_INTENT = "complain"
+# A message that asks for a return: returning, sending or taking back, a refund, a swap
+# (English, not the shop's words); and one that says something was bought or ordered.
+RETURN_SAID = re.compile(
+    r"\b(?:return\w*|(?:send|sent|take|took|bring|brought)\w*\s+(?:\w+\s+){0,2}back|money\s+back|"
+    r"refund\w*|exchang\w*|swap\w*)\b",
+    re.IGNORECASE,
+)
+PURCHASE_SAID = re.compile(r"\b(?:bought|ordered|purchased)\b", re.IGNORECASE)
+# What answers a message that said no return at all: whether something went wrong with us.
+NOT_A_RETURN = "utter_fallback_sounds_wrong"
+LISTEN = "action_listen"
+# A question the NLU could not place, asked instead of the order number: the fallback ladder
+# answers it (no guess, who can tell), not the order number's explanation.
+UNREAD_INTENTS = ("nlu_fallback", "out_of_scope")
+LADDER_ACTION = "action_fallback_ladder"
+# The action that answers each request when it comes instead of the order number, as the rules
+# in data/rules answer it outside a form (tests/unit/actions keeps the two the same).
+ASIDE_ACTIONS = {
+    "order_status": "action_order_status",
+    "buy_product": "action_buy_product",
+    "price_match": "action_price_match",
+    "product_recommendation": "action_recommend_product",
+    "repair_status": "action_repair_status",
+    "ask_repair_service": "action_tell_repair_service",
+    "loyalty_balance": "action_loyalty_balance",
+    "redeem_reward": "action_redeem_reward",
+    "community_events": "action_community_events",
+    "what_do_you_know": "action_what_do_you_know",
+    "export_my_data": "action_export_my_data",
+    "ask_location": "action_tell_location",
+}
 _LEAD_WORDS = re.compile(
     r"^(?:(?:actually|sorry|no|so|well|it'?s|it is|its|my|the|a|an|our)[\s,]+)+", re.IGNORECASE
 )
@@ -727,6 +766,26 @@ async def offer_next_open_day(
 DESCRIBED_SLOTS = frozenset({"return_reason", "repair_problem"})
 
 
+def leave_form(then: str, slots: Iterable[str]) -> Events:
+    """The events that stop a form from its validation, with what it collected cleared, and
+    run `then` next (`action_listen` when the validation said what there was to say): never
+    the form's submit, whose rule waits for a form that ends."""
+    return [
+        *(SlotSet(slot, None) for slot in (*slots, HINT_SLOT)),
+        SlotSet("requested_slot", None),
+        ActiveLoop(None),
+        FollowupAction(then),
+    ]
+
+
+def reference_in_text(tracker: Tracker, text: str) -> bool:
+    """Whether the message gives an order number (an entity the NLU found, or a word that
+    reads as one)."""
+    if base.latest_entity_values(tracker, "order_id"):
+        return True
+    return normalise_reference(text) is not None
+
+
 class SafeFormValidation(FormValidationAction, ABC):
     """A form's validation that never breaks the form: a failure is logged, and the customer
     is told and offered a person."""
@@ -753,10 +812,18 @@ class SafeFormValidation(FormValidationAction, ABC):
             return {slot: None}
         return missed(dispatcher, tracker, slot, exit_, example=REFERENCE_EXAMPLE)
 
+    async def way_out(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events | None:
+        """The events that leave the form for something else the latest message is about (the
+        form is stopped and another action answers); None when the form goes on."""
+        return None
+
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
         try:
+            left = await self.way_out(dispatcher, tracker)
+            if left is not None:
+                return left
             # "nope" to a question where no means "I don't have it": its ladder, not a stop.
             asked = str(tracker.get_slot("requested_slot") or "")
             if asked and tracker.get_slot(asked) is not None:
@@ -1177,6 +1244,43 @@ class ValidateReturnForm(ConfirmsOrderDetails):
                 request = _RETURN_ITEM.search(clause)
                 return {"return_reason": clause[found.start() :] if request else clause}
         return {}
+
+    async def way_out(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events | None:
+        """A return's start, or its order-number question, answered with something else: a
+        fault with something bought here is the faulty-item answer (the complaint protocol,
+        its remedies from the business file), a complaint is a complaint, a question or
+        another request is answered by its own action, and a message that asks for no return
+        at all (no return, refund, swap or purchase said: "my bike was stolen") is asked
+        about, never sent down the return. Each stops the form first."""
+        asked = tracker.get_slot("requested_slot")
+        if asked not in (None, "return_order_id"):
+            return None
+        message = tracker.latest_message or {}
+        text = str(message.get("text") or "")
+        if not text or text.startswith("/") or reference_in_text(tracker, text):
+            return None
+        if cant_answer(tracker) or NO_NUMBER.search(text):
+            return None  # "I don't have it": the form's own way on
+        intent = base.latest_intent(tracker)
+        says_return = RETURN_SAID.search(text) is not None or _wish_in(text) is not None
+        if await reports_fault(text) and not says_return:
+            return leave_form(COMPLAINT_ACTION, RETURN_FORM_SLOTS)
+        if asked is None:  # the start: a return only when one is asked for
+            bought = PURCHASE_SAID.search(text) or _RETURN_REASON.search(text)
+            if intent == RETURN_INTENT and not says_return and not bought:
+                dispatcher.utter_message(response=NOT_A_RETURN)
+                return leave_form(LISTEN, RETURN_FORM_SLOTS)
+            return None
+        if intent == COMPLAINT_INTENT:
+            return leave_form(COMPLAINT_ACTION, RETURN_FORM_SLOTS)
+        read = message.get("intent") or {}
+        sure = float(read.get("confidence") or 0.0) >= REQUEST_CONFIDENCE
+        answered_by = ASIDE_ACTIONS.get(str(intent)) if sure else None
+        if answered_by is not None:
+            return leave_form(answered_by, RETURN_FORM_SLOTS)
+        if intent in UNREAD_INTENTS and asks_something(await base.load_business(), text):
+            return leave_form(LADDER_ACTION, RETURN_FORM_SLOTS)  # a question it can't answer
+        return None
 
     def without_details(self, slot: str) -> tuple[Exit, dict[str, Any]]:
         """No email address or postcode for the order: the return goes on without the order
@@ -1615,15 +1719,18 @@ class ActionStopRepairForm(StopFormAction):
         return "action_stop_repair_form"
 
 
+RETURN_FORM_SLOTS = (
+    "return_order_id",
+    "return_item",
+    BOUGHT_SLOT,
+    "return_reason",
+    EMAIL_SLOT,
+    POSTCODE_SLOT,
+)
+
+
 class ActionStopReturnForm(StopFormAction):
-    slots = (
-        "return_order_id",
-        "return_item",
-        BOUGHT_SLOT,
-        "return_reason",
-        EMAIL_SLOT,
-        POSTCODE_SLOT,
-    )
+    slots = RETURN_FORM_SLOTS
     response = "utter_return_form_stopped"
 
     def name(self) -> str:

@@ -36,6 +36,7 @@ from actions.base import DomainDict, Events, ShopAction
 from actions.ownership import email_in
 from actions.shop import shop_records
 from memory.handoffs import Handoff
+from voice.asked import asks_something
 from voice.business import Business
 
 NOTED = "utter_waiting_noted"
@@ -128,9 +129,13 @@ def contact_in(text: str | None) -> str | None:
     return phone_in(text)
 
 
-def tries_a_contact(text: str | None) -> bool:
-    """Whether a message looks meant as a contact that can't be read as one."""
+def tries_a_contact(text: str | None, asks: bool = False) -> bool:
+    """Whether a message looks meant as a contact that can't be read as one. A message that
+    `asks` something ("what's your phone number?", "can you check order 48213?") is a
+    question, not a contact, unless it holds an @."""
     text = text or ""
+    if asks:
+        return "@" in text
     if _CONTACT_ATTEMPT.search(text):
         return True
     return bool(_CONTACT_WORDS.search(text)) and len(text.split()) <= SHORT_MESSAGE_WORDS
@@ -151,11 +156,14 @@ def plan_reply(
     text: str | None,
     intent: str | None,
     known_email: str | None = None,
+    asks: bool = False,
 ) -> Reply:
     """What to answer one message of a waiting chat.
 
     `wants_contact`: the handoff took a message for the team (out of hours, nobody online) and
     has no contact yet. `known_email`: the email of a signed-in customer's own shop record.
+    `asks`: the message asks something (a question the bot could not answer by itself, added
+    to the message): never taken for a try at a contact.
     """
     first = so_far.replies == 0
     opening = [NOTED] if first else []
@@ -168,7 +176,7 @@ def plan_reply(
         return Reply([CONTACT_SAVED], known_email)
     if so_far.asks and says_no_thanks(intent, text):
         return Reply([CONTACT_DECLINED])
-    if tries_a_contact(text):
+    if tries_a_contact(text, asks):
         if so_far.asks >= MAX_CONTACT_ASKS:
             return Reply([*opening, CONTACT_LEFT_OUT])
         return Reply([*opening, CONTACT_EXAMPLE])
@@ -273,6 +281,7 @@ class ActionWaitingReply(ShopAction):
             text=message.get("text"),
             intent=base.latest_intent(tracker),
             known_email=known_email,
+            asks=asks_something(shop, message.get("text")),
         )
         contact = reply.contact
         if contact is not None:

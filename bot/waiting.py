@@ -11,8 +11,9 @@ log like any bot message.
 
 A chat that left a message for the team (out of hours, or nobody free) is not the team's for
 good: before Rasa handles a message, `before_handling` reads it, and a question the bot surely
-answers by itself ("what time do you open?", "what do you know about me") resumes the
-conversation, so Rasa answers it as it answers any message; the handoff stays in the queue and
+answers by itself ("what time do you open?", "what do you know about me", and, asked as a
+question, "ok what's your number?") resumes the conversation, so Rasa answers it as it answers
+any message; the handoff stays in the queue and
 the team reads the whole chat. What is meant for the team (the message, a contact, "no
 thanks", more about the same request) stays with `action_waiting_reply`. A chat an agent holds
 is paused before its message is handled, whatever happened before, so the bot stays quiet.
@@ -31,6 +32,7 @@ from rasa.shared.core.events import ActionExecuted, ConversationPaused, Conversa
 
 from bot import composition
 from bot.two_intents import small_talk_not_a_request
+from voice import asked
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +65,15 @@ ANSWERED_WHILE_A_MESSAGE_WAITS = frozenset(
 # Below this confidence a message is not surely such a question: "it's the rear one" read as
 # order_status at 0.57 is detail for the team; "what time do you open?" at 0.99 is answered.
 ANSWER_CONFIDENCE = 0.8
+# A message that asks something (a question mark, or a question's first word) is a question
+# for the bot, not more for the team, when the NLU reads it, even less surely, as one of these:
+# what the shop's phone number is, whether points pay for something, how long a return takes.
+# What the team is asked to act on (an order, a repair, a complaint, a person) stays theirs.
+ANSWERED_WHEN_ASKED = ANSWERED_WHILE_A_MESSAGE_WAITS | {
+    "redeem_reward",
+    "ask_repair_service",
+}
+QUESTION_CONFIDENCE = 0.5
 
 
 def unanswered_while_paused(events: Sequence[Mapping[str, Any]]) -> bool:
@@ -112,15 +123,24 @@ def is_paused(events: Sequence[Mapping[str, Any]]) -> bool:
     return paused
 
 
-def answered_while_a_message_waits(parse: Mapping[str, Any]) -> bool:
+def answered_while_a_message_waits(parse: Mapping[str, Any], asks: bool = False) -> bool:
     """Whether a message (Rasa's parse result) to a chat that left a message for the team is a
-    question the bot answers itself (`ANSWERED_WHILE_A_MESSAGE_WAITS`, read surely)."""
+    question the bot answers itself (`ANSWERED_WHILE_A_MESSAGE_WAITS`, read surely; or, when
+    the message `asks` something, `ANSWERED_WHEN_ASKED` read at `QUESTION_CONFIDENCE`)."""
     intent = parse.get("intent") or {}
     name = intent.get("name")
     confidence = float(intent.get("confidence") or 0.0)
     if small_talk_not_a_request(parse):
         return True  # "hi! lovely weather today": small talk, not more for the team
+    if asks and name in ANSWERED_WHEN_ASKED and confidence >= QUESTION_CONFIDENCE:
+        return True
     return name in ANSWERED_WHILE_A_MESSAGE_WAITS and confidence >= ANSWER_CONFIDENCE
+
+
+def asks_something(shop: Any, text: str | None) -> bool:
+    """Whether a message asks something (`voice.asked.asks_something`); False without the
+    business file."""
+    return shop is not None and asked.asks_something(shop, text)
 
 
 def turn_for(events: Sequence[Mapping[str, Any]], state: str | None, offline: bool) -> str:
@@ -244,7 +264,8 @@ async def before_handling(app: Any, conversation_id: str, text: str, database_ur
         if turn == "as is":
             return
         if turn == "ask":
-            if not answered_while_a_message_waits(await agent.parse_message(text)):
+            asks = asks_something(composition.server().business(), text)
+            if not answered_while_a_message_waits(await agent.parse_message(text), asks):
                 return  # for the team: action_waiting_reply adds it to the message
             added: list[Event] = [ConversationResumed(), ActionExecuted(ACTION_LISTEN_NAME)]
             logger.info("%s asks what the bot answers: back to the bot", conversation_id)

@@ -98,6 +98,22 @@ def is_question(shop: Business, text: str | None) -> bool:
     return said.endswith("?") or words[0] in starts
 
 
+# Words that may open a question before its question word ("ok what's...", "so how..."):
+# English, not the shop's words.
+OPENING_WORDS = frozenset("ok okay k so and right oh ah hi hey hello well um er cool great".split())
+
+
+def asks_something(shop: Business, text: str | None) -> bool:
+    """Whether a message asks something (`is_question`), also after words that only open it
+    ("ok whats the number")."""
+    if is_question(shop, text):
+        return True
+    words = (text or "").split()
+    while words and words[0].lower().strip(",.!") in OPENING_WORDS:
+        words = words[1:]
+    return len(words) < len((text or "").split()) and is_question(shop, " ".join(words))
+
+
 def disagreeing_day(text: str | None, today: dt.date) -> NumberedDay | None:
     """The first day the message writes by number with a weekday that is not its own ("sunday
     28th" when the 28th is a Saturday), or None."""
@@ -283,6 +299,16 @@ def asks_to_try(shop: Business, text: str | None) -> bool:
     """Whether a message asks to try a bike before buying it (the business file's
     `vocabulary.test_ride`: "test ride", "try … before")."""
     return says_a_phrase(shop.vocabulary.test_ride, text)
+
+
+def says_trouble(shop: Business, text: str | None) -> bool:
+    """Whether a message says something is wrong with a thing (the business file's
+    `vocabulary.owning.trouble` words: "squealing", "wobbly", "stopped working"), typos
+    forgiven as the catalogue search forgives them."""
+    said = words_of(text or "")
+    return any(
+        _first_place(said, (phrase,)) is not None for phrase in shop.vocabulary.owning_trouble
+    )
 
 
 def asks_to_join(shop: Business, text: str | None) -> bool:

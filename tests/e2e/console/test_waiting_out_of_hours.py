@@ -480,3 +480,39 @@ def test_a_customer_remembered_right_leaves_a_message_out_of_hours(
         assert any(text.endswith(f"about: {question}") for text in promises), promises
     finally:
         print("\n".join(transcript))
+
+
+@pytest.mark.parametrize(
+    ("question", "answered_with"),
+    [
+        ("ok and whats the number for the shop", "phone"),
+        ("Hi, it's Sam again - can I spend my points on new gloves?", None),
+    ],
+)
+def test_questions_to_a_chat_that_left_a_message_are_answered_not_filed(
+    away_server: tuple[WidgetServer, str], question: str, answered_with: str | None
+) -> None:
+    """Out of hours, with a message left and the contact still asked for: a question the bot
+    answers (the shop's number, the points) is answered, never filed for the team nor taken
+    for a contact gone wrong; only what is more detail is added to the message, and no
+    contact is kept, since none was given."""
+    server, back = away_server
+    shop = business.load(ROOT / "business.yml")
+    sender = f"rest-questions-{secrets.token_hex(4)}"
+    asked = rest_says(server, sender, "can I talk to a person please")
+    assert any("leave your message with me" in text for text in asked), asked
+    assert rest_says(server, sender, "my back wheel rubs on the frame since Friday") == [
+        response("utter_waiting_noted", reply_by=back),
+        response("utter_waiting_ask_contact"),
+    ]
+
+    answer = rest_says(server, sender, question)
+    assert answer and not any(is_waiting_reply(text) for text in answer), answer
+    if answered_with == "phone":
+        assert shop.locations[0].phone in "\n".join(answer), answer
+
+    assert rest_says(server, sender, "It's the rear one, by the way") == [
+        response("utter_waiting_more")
+    ]
+    handoff = handoff_of(server, sender)
+    assert (handoff.state, handoff.contact) == ("waiting", None)

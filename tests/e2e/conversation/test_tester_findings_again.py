@@ -9,6 +9,7 @@ import datetime as dt
 import time
 
 import pytest
+import yaml
 from test_customer_journeys import Bot  # the fixtures come from this folder's conftest.py
 from test_tester_findings import handoff_reasons
 
@@ -78,3 +79,52 @@ def test_the_bike_named_right_after_a_complaint_is_its_detail(bot: Bot) -> None:
     reply = bot.say(sender, "its a cannondale synapse")
     assert SHOP.template("complaint_detail_added") in reply, reply
     assert "in stock" not in reply
+
+
+# --- a later replay: what is no complaint, the return's way out, a fault is no preference ----
+
+OWNED = SHOP.say_yes_rules().complaints.own  # "This is on us ...": said only to a complaint
+
+
+@pytest.mark.parametrize(
+    ("sender", "text"),
+    [
+        ("g-test-ride", "went for a test ride on saturday and honestly really enjoyed it"),
+        ("g-monthly", "is there any way to pay in monthly instalments instead of all upfront?"),
+        ("g-other-shop", "do you fix e-bikes that were bought somewhere else?"),
+        ("g-joke", "my mate is even more hopeless at fixing punctures than me haha"),
+    ],
+)
+def test_what_is_no_complaint_gets_no_apology_or_remedy(bot: Bot, sender: str, text: str) -> None:
+    reply = bot.say(sender, text)
+    assert OWNED not in reply, reply
+    assert "put it right" not in reply.lower(), reply
+
+
+def test_a_fault_given_for_the_order_number_is_the_faulty_item_answer(bot: Bot) -> None:
+    sender = "g-pump"
+    assert "order number" in bot.say(sender, "/return_request")
+    reply = bot.say(sender, "the head has snapped off the mini pump I bought from you")
+    assert "order number" not in reply, reply
+    # The business file's answer to a faulty item: its own first words, then its remedies.
+    [faulty] = [kind for kind in SHOP.say_yes_rules().complaints.kinds if kind.name == "faulty"]
+    responses = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    assert responses[faulty.acknowledge][0]["text"] in reply, reply
+
+
+def test_a_question_is_a_way_out_of_the_order_number(bot: Bot) -> None:
+    sender = "g-insurance"
+    assert "order number" in bot.say(sender, "/return_request")
+    reply = bot.say(sender, "hang on, do you lot do bike insurance?")
+    assert "doesn't look like an order number" not in reply, reply
+
+
+def test_a_stolen_bike_is_not_a_return_and_is_promised_nothing(bot: Bot) -> None:
+    reply = bot.say("g-stolen", "someone nicked my bike from outside the gym last night")
+    assert "order number" not in reply, reply
+    assert "exchange" not in reply.lower() and "refund" not in reply.lower(), reply
+
+
+def test_a_fault_said_like_a_taste_is_not_remembered_as_one(bot: Bot) -> None:
+    reply = bot.say("g-squeal", "hiya my brakes have started squeeling really loudly")
+    assert "I'll remember that" not in reply, reply

@@ -361,3 +361,69 @@ async def test_a_detail_without_an_open_complaint_goes_to_a_person(
     assert await complaints.answer_complaint_detail(answer, tracker, shop) == [HANDOFF]
     assert answer.messages == []
     (await base.store()).close()
+
+
+# --- a complaint needs something wrong with us and a negative feeling ------------------------
+
+
+def sample_complaint_words() -> Any:
+    from bot.settings import ROOT
+    from voice import business
+
+    return business.load(ROOT / "business.yml").say_yes_rules().complaints
+
+
+CALM = {"negative": False, "compound": 0.0}
+WARM = {"negative": False, "compound": 0.85}
+UPSET = {"negative": True, "compound": -0.6}
+
+
+@pytest.mark.parametrize(
+    ("text", "feeling", "asks", "verdict"),
+    [
+        ("did a test ride at the weekend and loved every minute", WARM, False, complaints.PRAISED),
+        ("could I spread the cost over a few months?", CALM, True, complaints.ASKED),
+        ("would you service a bike I got somewhere else?", CALM, True, complaints.ASKED),
+        ("my brother is even worse at punctures than me lol", CALM, False, complaints.UNSURE),
+        ("the lad on the till was really rude to me", UPSET, False, complaints.COMPLAINED),
+        ("my parcel has never arrived", CALM, False, complaints.COMPLAINED),  # a kind of complaint
+        ("the bell I bought from you cracked", CALM, False, complaints.COMPLAINED),  # a fault
+        ("I crashed and was injured", CALM, False, complaints.COMPLAINED),  # serious
+        ("why has nobody called me back?", UPSET, True, complaints.COMPLAINED),
+        ("anything at all", None, False, complaints.COMPLAINED),  # feeling not read
+        ("/complain", CALM, False, complaints.COMPLAINED),  # the customer's own button
+    ],
+)
+def test_a_complaint_needs_something_wrong_said_with_a_negative_feeling(
+    text: str, feeling: dict[str, Any] | None, asks: bool, verdict: str
+) -> None:
+    words = sample_complaint_words()
+    assert complaints.complaint_or_not(words, text, feeling, asks) == verdict
+
+
+@pytest.mark.parametrize(
+    ("text", "feeling", "response"),
+    [
+        ("took one out for a spin on sunday and loved it", WARM, "utter_thanks_for_praise"),
+        ("can I pay for it bit by bit rather than all at once?", CALM, "utter_fallback_dont_know"),
+        ("my bike was taken from outside the office", CALM, "utter_fallback_sounds_wrong"),
+    ],
+)  # fmt: skip
+async def test_what_is_no_complaint_gets_no_apology_remedy_or_record(
+    monkeypatch: pytest.MonkeyPatch,
+    settings_with_memory: Settings,
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    text: str,
+    feeling: dict[str, Any],
+    response: str,
+) -> None:
+    store = FakeStore()
+    use_store(monkeypatch, store)
+    tracker = make_tracker("complain", text)
+    tracker.latest_message["feeling"] = feeling
+    events = await complaints.ActionHandleComplaint().run(dispatcher, tracker, domain)
+    assert events == []
+    assert [message.get("response") for message in dispatcher.messages] == [response]
+    assert store.opened == [] and store.promises == []
+    assert "on us" not in " ".join(texts(dispatcher))

@@ -241,3 +241,44 @@ async def test_an_unhappy_second_miss_goes_on_up_the_ladder(dispatcher, domain) 
     tracker.latest_message["feeling"] = read_by_the_feeling_check(text)
     await ActionFallbackLadder().run(dispatcher, tracker, domain)
     assert said(dispatcher) == ["utter_fallback_menu"]
+
+
+async def test_a_fault_read_as_a_preference_gets_the_workshops_answer_and_is_not_kept(
+    dispatcher, domain
+) -> None:
+    text = "hey, the brakes on my bike are squeeling really loudly when I stop"
+    events = await ActionNotePreference().run(
+        dispatcher, make_tracker("share_preference", text), domain
+    )
+    assert said(dispatcher) == []
+    assert [(event["event"], event.get("name")) for event in events] == [
+        ("followup", "action_tell_repair_service")
+    ]
+
+
+async def test_a_long_preference_is_said_back_in_a_few_words_or_not_quoted(
+    dispatcher, domain
+) -> None:
+    text = (
+        "to be honest I've always much preferred riding on the quiet country lanes around here "
+        "rather than on busy main roads with lorries"
+    )
+    events = await ActionNotePreference().run(
+        dispatcher, make_tracker("share_preference", text), domain
+    )
+    [message] = dispatcher.messages
+    shown = rendered(domain, message)
+    assert "quiet country lanes around here rather" not in shown, shown  # never the message
+    if message["response"] == "utter_noted_preference":
+        quoted = str(message["preference"]).strip("“”")
+        assert len(quoted.split()) <= 6 and quoted in text
+        assert events[0]["value"] == [quoted]
+    else:
+        assert message["response"] == "utter_noted_preference_unquoted" and events == []
+
+
+async def test_a_short_preference_is_said_back_whole(dispatcher, domain) -> None:
+    await ActionNotePreference().run(
+        dispatcher, make_tracker("share_preference", "I prefer gravel"), domain
+    )
+    assert dispatcher.messages[0]["preference"] == "“I prefer gravel”"

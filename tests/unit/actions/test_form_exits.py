@@ -462,3 +462,119 @@ async def test_an_answer_inside_i_dont_know_is_still_taken() -> None:
     events = await ValidateRepairForm().run(dispatcher, tracker, DOMAIN)
     slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
     assert slots["repair_bike"] == "Trek"
+
+
+# --- the order number's way out: a fault, a complaint, a question, no return at all ----------
+
+
+async def order_number_answered(
+    intent: str, text: str, asked: str | None = "return_order_id"
+) -> tuple[list[dict[str, Any]], list[str | None]]:
+    """The return form's validation of a message given to the order-number question (or, with
+    `asked` None, of the message that started the form): its events and what it said."""
+    dispatcher = CollectingDispatcher()
+    history = [form_started("return_form")]
+    if asked is not None:
+        history.append(bot_said("utter_ask_return_order_id"))
+    tracker = make_tracker(
+        intent,
+        text,
+        slots={"requested_slot": asked, "return_order_id": text if asked else None},
+        history=history,
+        after=[slot_event("return_order_id", text)] if asked else [],
+        active_loop="return_form",
+    )
+    events = await ValidateReturnForm().run(dispatcher, tracker, DOMAIN)
+    return events, said(dispatcher)
+
+
+def followed_by(events: list[dict[str, Any]]) -> list[str]:
+    return [str(event["name"]) for event in events if event.get("event") == "followup"]
+
+
+def form_stopped(events: list[dict[str, Any]]) -> bool:
+    return {"event": "active_loop", "name": None} in [
+        {"event": event.get("event"), "name": event.get("name")}
+        for event in events
+        if event.get("event") == "active_loop"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("intent", "text"),
+    [
+        ("inform", "the clip on the bottle cage I bought from you has already snapped"),
+        ("return_request", "got some lights from you and they stopped working after a week"),
+    ],
+)
+async def test_a_fault_instead_of_the_order_number_is_the_faulty_item_answer(
+    intent: str, text: str
+) -> None:
+    events, responses = await order_number_answered(intent, text)
+    assert form_stopped(events) and followed_by(events) == ["action_handle_complaint"]
+    assert "utter_explain_order_id_format" not in responses
+
+
+async def test_a_fault_that_starts_a_return_is_the_faulty_item_answer_not_the_order_number() -> (
+    None
+):
+    text = "picked up a floor pump from you last month and the gauge cracked, bought it online"
+    events, responses = await order_number_answered("return_request", text, asked=None)
+    assert form_stopped(events) and followed_by(events) == ["action_handle_complaint"]
+    assert responses == []
+
+
+async def test_a_fault_with_a_return_asked_for_stays_a_return() -> None:
+    text = "I want to return the lights I bought, they stopped working"
+    events, _ = await order_number_answered("return_request", text, asked=None)
+    assert not form_stopped(events) and followed_by(events) == []
+
+
+async def test_a_message_that_asks_for_no_return_is_asked_about_not_sent_down_the_form() -> None:
+    events, responses = await order_number_answered(
+        "return_request", "someone pinched my bike from the station this morning", asked=None
+    )
+    assert form_stopped(events) and followed_by(events) == ["action_listen"]
+    assert responses == ["utter_fallback_sounds_wrong"]
+    assert "return_order_id" not in {
+        event["name"] for event in events if event.get("event") == "slot" and event["value"]
+    }
+
+
+@pytest.mark.parametrize(
+    ("intent", "text", "then"),
+    [
+        ("complain", "this is taking ages and nobody replied", "action_handle_complaint"),
+        ("redeem_reward", "wait, could I use my points for it instead?", "action_redeem_reward"),
+        ("ask_location", "where is the shop, I might just bring it in", "action_tell_location"),
+        ("nlu_fallback", "do you lot do bike insurance?", "action_fallback_ladder"),
+    ],
+)  # fmt: skip
+async def test_a_question_or_another_topic_is_a_way_out_of_the_order_number(
+    intent: str, text: str, then: str
+) -> None:
+    events, responses = await order_number_answered(intent, text)
+    assert form_stopped(events) and followed_by(events) == [then]
+    assert "utter_explain_order_id_format" not in responses
+
+
+async def test_a_number_or_no_number_still_answers_the_order_number_question() -> None:
+    for intent, text in (("inform", "12"), ("dont_know", "I don't have it")):
+        events, _ = await order_number_answered(intent, text)
+        assert not form_stopped(events) and followed_by(events) == []
+
+
+def test_the_actions_for_a_way_out_are_those_the_rules_run() -> None:
+    import yaml
+
+    from actions.forms import ASIDE_ACTIONS
+
+    ruled: dict[str, set[str]] = {}
+    for path in (ROOT / "data" / "rules").glob("*.yml"):
+        for rule in yaml.safe_load(path.read_text(encoding="utf-8")).get("rules") or []:
+            steps = rule.get("steps") or []
+            if rule.get("condition") or len(steps) != 2 or "intent" not in steps[0]:
+                continue
+            ruled.setdefault(steps[0]["intent"], set()).add(steps[1].get("action"))
+    for intent, action in ASIDE_ACTIONS.items():
+        assert ruled.get(intent) == {action}, (intent, action, ruled.get(intent))

@@ -439,3 +439,30 @@ async def test_a_detail_or_a_late_contact_after_the_message_is_added_to_it(
     await ActionUseDetails().run(late, chat.tracker("inform", "kay@example.com"), domain)
     assert said(late) == [w.CONTACT_SAVED]
     assert MemoryStore(database).handoffs.open_for("kay").contact == "kay@example.com"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ok whats the phone number",
+        "what number do I ring to speak to the workshop?",
+        "can you check order 48213 while I wait?",
+    ],
+)
+def test_a_question_is_never_a_try_at_a_contact(text: str) -> None:
+    assert w.tries_a_contact(text, asks=True) is False
+
+
+def test_a_question_with_an_at_sign_may_still_be_a_contact_gone_wrong() -> None:
+    assert w.tries_a_contact("is it ok to use sam@example?", asks=True) is True
+
+
+def test_a_question_after_the_ask_is_added_never_met_with_the_contact_example() -> None:
+    reply = plan_reply(
+        WaitingSoFar(replies=2, asks=1),
+        wants_contact=True,
+        text="ok whats the phone number",
+        intent="ask_location",
+        asks=True,
+    )
+    assert reply.responses == [w.MORE] and reply.contact is None

@@ -12,12 +12,15 @@ from small_shop import SMALL_SHOP, small_shop
 from voice.asked import (
     asked_about_the_thing_before,
     asks_price,
+    asks_something,
     asks_to_try,
     days_asked,
     is_question,
+    says_trouble,
     thing_asked_for,
 )
 from voice.business import Business, BusinessFileError
+from voice.business import load as load_business
 
 WORDS = """\
   days:
@@ -193,3 +196,35 @@ def test_a_named_day_without_a_calendar_rule_is_refused(tmp_path: Path) -> None:
 def test_asking_to_try_a_bike_uses_the_shop_s_words(tmp_path: Path, text: str, tries: bool) -> None:
     words = "  test_ride: [test ride, try before]\n"
     assert asks_to_try(small_shop(tmp_path, SMALL_SHOP + words), text) is tries
+
+
+def sample() -> Business:
+    return load_business(Path(__file__).resolve().parents[3] / "business.yml")
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("ok whats the phone number", True),
+        ("so how long does a service take", True),
+        ("right, and where do I park", True),
+        ("ok thanks", False),
+        ("it is broken", False),  # a question's first word after a word that opens nothing
+        ("ok", False),
+    ],
+)
+def test_a_question_may_open_with_a_word_that_only_opens_it(text: str, asks: bool) -> None:
+    assert asks_something(sample(), text) is asks
+
+
+@pytest.mark.parametrize(
+    ("text", "trouble"),
+    [
+        ("hi my brakes are squeeling", True),  # typo forgiven
+        ("the back wheel has gone all wobbly", True),
+        ("I prefer gravel", False),
+        ("I like riding early in the morning", False),
+    ],
+)
+def test_trouble_is_read_from_the_business_files_words(text: str, trouble: bool) -> None:
+    assert says_trouble(sample(), text) is trouble

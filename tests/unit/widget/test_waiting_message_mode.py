@@ -167,3 +167,35 @@ async def test_without_the_memorys_queue_nothing_changes(rasa_app: Any) -> None:
     before = await events_of(rasa_app, "ivy")
     await waiting.before_handling(rasa_app, "ivy", "what time do you open", "")
     assert await events_of(rasa_app, "ivy") == before
+
+
+@pytest.mark.parametrize(
+    ("intent", "confidence", "asks", "back"),
+    [
+        ("ask_location", 0.62, True, True),  # "ok what's your phone number"
+        ("redeem_reward", 0.7, True, True),  # "can I use my points on ...?"
+        ("ask_returns_policy", 0.55, True, True),  # "how many days have I got?"
+        ("ask_repair_service", 0.66, True, True),
+        ("redeem_reward", 0.7, False, False),  # not asked: more for the team
+        ("ask_location", 0.4, True, False),  # not read surely enough
+        ("book_repair", 0.95, True, False),  # the team's to act on
+        ("order_status", 0.9, True, False),
+        ("request_human", 0.9, True, False),
+        ("nlu_fallback", 0.9, True, False),
+    ],
+)
+def test_a_question_the_bot_answers_goes_back_to_it_even_read_less_surely(
+    intent: str, confidence: float, asks: bool, back: bool
+) -> None:
+    parse = parsed(intent, confidence)
+    assert waiting.answered_while_a_message_waits(parse, asks) is back
+
+
+def test_whether_a_message_asks_comes_from_the_business_file() -> None:
+    from voice import business
+
+    shop = business.load(ROOT / "business.yml")
+    assert waiting.asks_something(shop, "ok whats the phone number")
+    assert waiting.asks_something(shop, "Hi it's Jo again, can I use my points on gloves?")
+    assert not waiting.asks_something(shop, "it's the rear one, by the way")
+    assert not waiting.asks_something(None, "what time do you open?")  # no business file
