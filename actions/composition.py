@@ -46,6 +46,7 @@ class ActionServices:
         self._business: Business | None = None
         self._rules_guard: ToneGuard | None = None
         self._records: dict[Path, dict[str, Any]] = {}
+        self._rule_answers: dict[str, str] | None = None
         self._bookings: dict[str, RepairBookings] = {}
         self._fact_extractor: FactExtractor | None = None
 
@@ -117,6 +118,16 @@ class ActionServices:
             if self._fact_extractor is None:
                 self._fact_extractor = FactExtractor(words=words)
             return self._fact_extractor
+
+    def rule_answers(self) -> dict[str, str]:
+        """The action that answers each intent by the content's rules (`data/rules/`), read
+        once (synchronous: it reads files)."""
+        from actions.asides import read_rules, rule_answers
+
+        with self._lock:
+            if self._rule_answers is None:
+                self._rule_answers = rule_answers(read_rules(self.settings.data_dir / "rules"))
+            return self._rule_answers
 
     def fact_words(self) -> FactWords:
         """The business file's words for what a customer's bike is."""

@@ -124,6 +124,27 @@ def slots_after(
     return events
 
 
+async def name_corrected(
+    dispatcher: CollectingDispatcher, tracker: Tracker, response: str
+) -> Events | None:
+    """The name this chat holds put right ("no it's Jo not Joe" to a Joe), in the memory and
+    this chat's slots, and said with `response`; None when the latest message puts no name
+    right. In a form and out of one alike: a name put right is never a no."""
+    text = str((tracker.latest_message or {}).get("text") or "")
+    change = name_put_right(text, tracker.get_slot("customer_name"))
+    if change is None:
+        return None
+    change = tidy(change, await base.load_business())
+    forgotten = await base.with_memory(
+        apply_change, tracker.sender_id, change, conversation=tracker.sender_id
+    )
+    if forgotten is None:
+        dispatcher.utter_message(response="utter_fact_change_memory_down")
+        return []
+    dispatcher.utter_message(response=response, value=change.value)
+    return slots_after(change, tracker, forgotten)
+
+
 class ActionChangeFact(ShopAction):
     """Corrects (intent correct_fact) or forgets (intent forget_fact) one remembered fact."""
 

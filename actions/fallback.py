@@ -35,6 +35,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import base, own_bike, waiting
 from actions.base import DomainDict, Events, ShopAction
+from actions.forms import booking_time_said
 from actions.orders import repair_estimate
 from actions.shop import (
     BUY_ACTION,
@@ -261,6 +262,8 @@ async def answer_fallback(
             response="utter_fallback_english_only", phone=place.phone, email=place.email
         )
         return []
+    if intent in MISSED_INTENTS and await booking_time_said(dispatcher, tracker, shop):
+        return []  # "after 4 o'clock ok?" once booked: any time that day, with its hours
     if intent in MISSED_INTENTS and await _reports_fault(text):
         # A fault with something bought from the shop ("the one I bought on saturday stopped
         # working") is a complaint, not a question about the item, even when it also sounds unhappy.

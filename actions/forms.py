@@ -23,10 +23,17 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import base, ownership, requests
+from actions import asides, base, corrections, ownership, requests
 from actions.base import DomainDict, Events, ShopAction
-from actions.booking_changes import BOOKING_INTENT, booking_changed, says_change
+from actions.booking_changes import (
+    BOOKING_INTENT,
+    booking_changed,
+    made_this_session,
+    own_bookings,
+    says_change,
+)
 from actions.exits import (
+    FORM_INTENTS,
     HINT_SLOT,
     REQUEST_CONFIDENCE,
     UNKNOWN,
@@ -41,6 +48,8 @@ from actions.exits import (
     next_rung,
     no_as_not_given,
     not_given,
+    said_in_form,
+    starts_something_else,
 )
 from actions.ownership import (
     CONFIRMED_SLOT,
@@ -72,6 +81,7 @@ from voice.dates import (
     latest_with_day,
     month_named,
     names_a_month,
+    names_a_time,
     numbered_days,
 )
 from voice.echo import says_what_is_wrong, trim_echo, without_findings
@@ -122,7 +132,13 @@ BOUGHT_WORDS = re.compile(
 # bought, even without a word for buying, in the message that asks for the return.
 GONE_BY = re.compile(r"\b(?:ago|last\s+(?:week|fortnight|month|year))\b", re.IGNORECASE)
 # Words that make a day a deadline ("need it by Friday"), not the day to bring the bike in.
-DEADLINE_WORDS = re.compile(r"\b(?:need|needs|needed|by|back|ready|before|until|till)\b", re.I)
+# "By", "before", "until" make one only before a day ("before friday"); "monday morning before
+# work" is the drop-off day.
+DEADLINE_WORDS = re.compile(
+    r"\b(?:need|needs|needed|back|ready|(?:by|before|until|till)\s+(?:the\s+)?(?:next\s+|this\s+)?"
+    r"(?:mon|tue|wed|thu|fri|sat|sun|tomorrow|tmrw|weekend|end|then|\d))",
+    re.I,
+)
 # Words that name no bike in particular.
 VAGUE_BIKE_WORDS = {"bike", "it", "bicycle", "one", "this", "that"}
 # Every form question's ladder (actions/exits.py): the question again with an example, then the
@@ -493,6 +509,54 @@ def _session_messages(tracker: Tracker) -> list[dict[str, Any]]:
     return found[::-1]
 
 
+# The actions after which what was said belongs to a booking made or stopped already.
+_BOOKING_ENDS = frozenset({"action_submit_repair", "action_stop_repair_form"})
+
+
+def said_before_form(tracker: Tracker, form: str = "repair_form") -> list[dict[str, Any]]:
+    """The customer's typed messages of this session before the form's current run (the
+    message that started it included), since the last booking was made or stopped or another
+    form ended, newest first, with their parse data. The form's own answers are left out."""
+    events = list(tracker.events or [])
+    loops = [index for index, event in enumerate(events) if event.get("event") == "active_loop"]
+    start = len(events)
+    if loops and events[loops[-1]].get("name") == form:
+        start = loops[-1]  # the run's answers come after its start
+    found: list[dict[str, Any]] = []
+    for event in reversed(events[:start]):
+        kind = event.get("event")
+        if kind == "session_started" or kind == "active_loop":
+            break
+        if kind == "action" and event.get("name") in _BOOKING_ENDS:
+            break
+        text = str(event.get("text") or "")
+        if kind == "user" and text and not text.startswith("/"):
+            found.append(event)
+    return found
+
+
+def bike_said_before(shop: Business, words: FactWords, tracker: Tracker) -> str | None:
+    """The bike the customer named as theirs earlier in the chat ("its a hybrid", then "can I
+    book it in"), newest first, so the form does not ask for it again."""
+    kinds = bike_kind_names(shop)
+    for event in said_before_form(tracker):
+        for clause in clauses_of(str(event.get("text") or "")):
+            bike = bike_said(shop, clause)
+            if bike and is_a_bike(shop, words, bike_name(bike, kinds)):
+                return bike
+    return None
+
+
+def day_said_before(shop: Business, tracker: Tracker, today: dt.date) -> dt.date | None:
+    """The drop-off day the customer said earlier in the chat ("could I bring it in on
+    saturday"), newest first; None when none was said."""
+    for event in said_before_form(tracker):
+        day = drop_off_said(shop, str(event.get("text") or ""), today)
+        if day is not None:
+            return day
+    return None
+
+
 def _intent_of(event: dict[str, Any]) -> str | None:
     return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
 
@@ -553,7 +617,7 @@ def describes_fault(shop: Business, clause: str, today: dt.date) -> bool:
     or it is a statement (not a request, a question, an answer to something else, a day or
     how soon) that describes something in a few words."""
     lowered = " ".join(clause.lower().replace("\u2019", "'").split())
-    if not lowered or parse_day(lowered, today) is not None:
+    if not lowered or parse_day(lowered, today) is not None or names_a_time(lowered, False):
         return False
     if any(re.search(rf"\b{re.escape(word)}\b", lowered) for word in shop.vocabulary.urgent):
         return False
@@ -760,6 +824,10 @@ async def offer_next_open_day(
     return {"repair_date": None, HINT_SLOT: "repair_date", OFFERED_DAY_SLOT: next_open.isoformat()}
 
 
+# A name put right in the middle of a form: said, then the form's question again.
+NAME_PUT_RIGHT = "utter_name_put_right_in_form"
+# The repair form's slots, cleared when it stops or does not start.
+REPAIR_SLOTS = ("repair_bike", "repair_problem", "repair_date", OFFERED_DAY_SLOT)
 # Questions whose answer is a description in the customer's own words: the whole message is
 # the answer unless it asks or requests something of its own ("it hurts on long rides" is a
 # reason, not a question about rides).
@@ -802,6 +870,11 @@ class SafeFormValidation(FormValidationAction, ABC):
         another request (a return's "can I swap it instead?" says what the return is for)."""
         return False
 
+    async def asks_of_its_own(self, tracker: Tracker, slot: str, shop: Business) -> bool:
+        """Whether the latest message, read as the form's own request, asks a question about
+        something else than the form's question for `slot`."""
+        return False
+
     async def not_an_answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str
     ) -> dict[str, Any]:
@@ -824,8 +897,12 @@ class SafeFormValidation(FormValidationAction, ABC):
             left = await self.way_out(dispatcher, tracker)
             if left is not None:
                 return left
-            # "nope" to a question where no means "I don't have it": its ladder, not a stop.
+            # "no it's Jo not Joe": the name put right, and the form's question asked again.
             asked = str(tracker.get_slot("requested_slot") or "")
+            renamed = await corrections.name_corrected(dispatcher, tracker, NAME_PUT_RIGHT)
+            if renamed is not None:
+                return [*renamed, *([SlotSet(asked, None)] if asked else [])]
+            # "nope" to a question where no means "I don't have it": its ladder, not a stop.
             if asked and tracker.get_slot(asked) is not None:
                 # A button's label, a menu label or another request is never an answer.
                 shop = await base.load_business()
@@ -833,8 +910,20 @@ class SafeFormValidation(FormValidationAction, ABC):
                 described = asked in DESCRIBED_SLOTS  # the customer's own words were asked for
                 request = is_request(tracker, tracker.get_slot(asked), labels, described)
                 if request and not self.answers_anyway(tracker, asked):
+                    answers = await asyncio.to_thread((await base.services()).rule_answers)
+                    answer = asides.aside_answer(tracker, answers)
+                    if answer is not None:  # a question of its own: answered, then asked again
+                        return asides.aside_events(asked, answer)
                     values = await self.not_an_answer(dispatcher, tracker, asked)
                     return [SlotSet(slot, value) for slot, value in values.items()]
+                if await self.asks_of_its_own(tracker, asked, shop):
+                    # Read as the form's own request, but a question about something else
+                    # ("can I come in for a fitting too?"): answered as its next reading.
+                    answers = await asyncio.to_thread((await base.services()).rule_answers)
+                    own = FORM_INTENTS.get(str((tracker.active_loop or {}).get("name")), "")
+                    answer = asides.next_reading(tracker, answers, own, aside=True)
+                    if answer is not None:
+                        return asides.aside_events(asked, answer)
             exit_ = self.exit_for(asked, tracker)
             details = asked in (EMAIL_SLOT, POSTCODE_SLOT)  # their way out sets other slots
             if not details and exit_ is not None and asked_enough(tracker, asked, exit_):
@@ -867,11 +956,85 @@ async def changed_booking(shop: Business, tracker: Tracker) -> RepairRecord | No
     return await asyncio.to_thread(booking_changed, tracker, booked_here, names_day, asker, today)
 
 
+async def booking_time_said(
+    dispatcher: CollectingDispatcher, tracker: Tracker, shop: Business
+) -> bool:
+    """A time of day said, without a day, about the booking made in this chat ("i can come
+    after 4 o'clock is ok?"): any time it is open that day will do, said with that day's hours.
+    Whether it was said."""
+    text = str((tracker.latest_message or {}).get("text") or "")
+    today = base.today(shop)
+    if not names_a_time(text, parts_of_day=False):
+        return False
+    if parse_day(text, today, shop.vocabulary.days) is not None:
+        return False  # a day too: a change of the booking, the form's to read
+    made = made_this_session(tracker)
+    if not made:
+        return False
+    booked_here = (await base.services()).bookings()
+    asker = await ownership.asker_of(tracker)
+    own = await asyncio.to_thread(own_bookings, booked_here, asker)
+    booking = next((row for row in own if row.reference in made and row.ready_date >= today), None)
+    hours = shop.hours_on(booking.ready_date) if booking is not None else None
+    if booking is None or hours is None:
+        return False
+    dispatcher.utter_message(
+        response="utter_booking_any_time",
+        date=shop.format_day(booking.ready_date, today),
+        open=hours.open.strftime("%H:%M"),
+        close=hours.close.strftime("%H:%M"),
+        reference=booking.reference,
+    )
+    return True
+
+
 class ValidateRepairForm(SafeFormValidation):
     """Checks the bike, the problem and the drop-off date of a repair booking."""
 
     def name(self) -> str:
         return "validate_repair_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Events:
+        try:
+            # The form's first run: no question asked yet (the form may not show as active).
+            running = (tracker.active_loop or {}).get("name") == "repair_form"
+            starting = not running or not tracker.get_slot("requested_slot")
+            if starting and await self._wishes_no_repair(tracker):
+                # "do I need to book or just turn up?": not a repair, so no repair form.
+                shop = await base.load_business()
+                if await booking_time_said(dispatcher, tracker, shop):  # answered: listen
+                    return asides.not_started_events(REPAIR_SLOTS, asides.LISTEN)
+                answers = await asyncio.to_thread((await base.services()).rule_answers)
+                answer = asides.next_reading(tracker, answers, BOOKING_INTENT)
+                no_reading = answers.get(asides.NO_READING, "action_fallback_ladder")
+                return asides.not_started_events(REPAIR_SLOTS, answer or no_reading)
+        except Exception:  # the form starts as before; the log gets the details
+            logger.exception("the repair form's start check failed for %s", tracker.sender_id)
+        return await super().run(dispatcher, tracker, domain)
+
+    async def asks_of_its_own(self, tracker: Tracker, slot: str, shop: Business) -> bool:
+        """A question read as a booking request that wishes no repair ("can it be done while I
+        wait?", "can I come in for a fitting too?"): not the bike, the fault or the day."""
+        text = str((tracker.latest_message or {}).get("text") or "")
+        if base.latest_intent(tracker) != BOOKING_INTENT or not starts_something_else(text):
+            return False
+        named = shop.repair_service(text) is not None
+        return not asides.wishes_repair(shop.vocabulary.repair_wish, text, named)
+
+    @staticmethod
+    async def _wishes_no_repair(tracker: Tracker) -> bool:
+        """Whether the message read as a booking request wishes no repair or service: no
+        repair-wish words, no repair named, and no booking of this chat changed by it."""
+        if base.latest_intent(tracker) != BOOKING_INTENT:
+            return False  # started another way (a yes to an offer, a follow-up)
+        shop = await base.load_business()
+        text = str((tracker.latest_message or {}).get("text") or "")
+        named = shop.repair_service(text) is not None
+        if asides.wishes_repair(shop.vocabulary.repair_wish, text, named):
+            return False
+        return await changed_booking(shop, tracker) is None  # "make it thursday instead"
 
     async def extract_repair_problem(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -918,6 +1081,7 @@ class ValidateRepairForm(SafeFormValidation):
         changed = await changed_booking(shop, tracker) if texts else None
         if changed is None:  # "can i book it in for sat?": the day, said with the request
             day = drop_off_said(shop, texts[0], today) if texts else None
+            day = day or day_said_before(shop, tracker, today)  # or earlier in the chat
             return {"repair_date": day.isoformat()} if day else {}
         day = parse_day(texts[-1], today, shop.vocabulary.days)
         if day is None and changed.ready_date >= today and service_wanted(shop, texts[-1]):
@@ -934,18 +1098,21 @@ class ValidateRepairForm(SafeFormValidation):
         if tracker.get_slot("requested_slot") == "repair_bike":
             return {}  # an answer to the question: validation reads it
         texts = base.messages_since(tracker, BOOKING_INTENT)
-        if not texts:
-            return {}
-        if not SAME_BIKE.search(texts[-1]):  # "…for saturday, its an old raleigh"
-            shop = await base.load_business()
+        if texts and SAME_BIKE.search(texts[-1]):
+            known = await remembered_bike(tracker)
+            return {"repair_bike": known, "known_bike": known} if known else {}
+        shop = await base.load_business()
+        if texts:  # "…for saturday, its an old raleigh"
             named = (bike_said(shop, clause) for clause in clauses_of(texts[0]))
             bike = next((found for found in named if found), None)
             if bike:
                 return {"repair_bike": bike}
             changed = await changed_booking(shop, tracker)  # "make it wednesday": same bike
-            return {"repair_bike": changed.bike} if changed else {}
-        known = await remembered_bike(tracker)
-        return {"repair_bike": known, "known_bike": known} if known else {}
+            if changed:
+                return {"repair_bike": changed.bike}
+        # "its a hybrid" said earlier in the chat: not asked again.
+        earlier = bike_said_before(shop, (await base.services()).fact_words(), tracker)
+        return {"repair_bike": earlier} if earlier else {}
 
     async def not_an_answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, slot: str
@@ -1023,6 +1190,17 @@ class ValidateRepairForm(SafeFormValidation):
         if parse_day(said, today) is not None and shop.repair_service(said) is None:
             # "tomorrow": an answer to the date question, not a miss of this one.
             return {"repair_problem": None, **self._day_answered(shop, said, today, tracker)}
+        wished = asides.wishes_repair(
+            shop.vocabulary.repair_wish, said, shop.repair_service(said) is not None
+        )
+        if starts_something_else(said) and not wished:
+            # "can it be done while I wait?": a question, never what is wrong.
+            return missed(dispatcher, tracker, "repair_problem", EXITS["repair_problem"])
+        timed = names_a_time(said, parts_of_day=False) and service_asked_for(shop, said) is None
+        if timed and "utter_problem_after_time" not in said_in_form(tracker):
+            # "I'll drop it at 9 if that works": when, never what is wrong. Any time of an
+            # open day will do; what is wrong is asked again.
+            return explain(dispatcher, "repair_problem", "utter_problem_after_time")
         text = await echo_of(said)
         names_repair = shop.repair_service(text) is not None
         vague = len(text.split()) < 2 or not says_what_is_wrong(text)
@@ -1062,6 +1240,10 @@ class ValidateRepairForm(SafeFormValidation):
         if day is None and offered and base.latest_intent(tracker) == "affirm":
             # "Yes" to "we can fix it on Tuesday, our next free day": that day it is.
             return {"repair_date": offered, OFFERED_DAY_SLOT: None}
+        timed = "utter_date_after_time" not in said_in_form(tracker)
+        if day is None and timed and names_a_time(said, parts_of_day=False):
+            # "after 4 o'clock is ok?": any time of an open day will do; the day is asked.
+            return explain(dispatcher, "repair_date", "utter_date_after_time")
         if day is None:
             corrected = base.latest_entity_values(tracker, "product") or (
                 base.latest_entity_values(tracker, "bike_type")
@@ -1712,7 +1894,7 @@ class StopFormAction(ShopAction):
 
 
 class ActionStopRepairForm(StopFormAction):
-    slots = ("repair_bike", "repair_problem", "repair_date", OFFERED_DAY_SLOT)
+    slots = REPAIR_SLOTS
     response = "utter_repair_form_stopped"
 
     def name(self) -> str:

@@ -308,6 +308,9 @@ class Vocabulary:
     long_ago: tuple[str, ...] = ()
     # Words that ask to try a bike before buying it ("test ride", "try it out").
     test_ride: tuple[str, ...] = ()
+    # Words that wish a bike repaired or serviced ("fix", "service", "book it in"): only a
+    # booking request with one of them (or a fault, or a repair's name) starts the repair form.
+    repair_wish: tuple[str, ...] = ()
     # Words that ask to join the loyalty card ("sign me up", "how do I join").
     loyalty_join: tuple[str, ...] = ()
     # Words that pick one of several items just recommended, by the way they pick (one of
@@ -1029,6 +1032,7 @@ _VOCABULARY_KEYS = (
     "rough_months",
     "long_ago",
     "test_ride",
+    "repair_wish",
     "loyalty_join",
     "choosing",
     "owning",
@@ -1171,6 +1175,7 @@ def _vocabulary(reader: _Reader, root: CommentedMap) -> Vocabulary:
         rough_months=_rough_months(reader, node),
         long_ago=reader.tags(node, "long_ago", "vocabulary"),
         test_ride=reader.tags(node, "test_ride", "vocabulary"),
+        repair_wish=reader.tags(node, "repair_wish", "vocabulary"),
         loyalty_join=reader.tags(node, "loyalty_join", "vocabulary"),
         choosing=choosing,
         owning=owning.get("words", ()),

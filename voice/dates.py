@@ -219,3 +219,28 @@ def latest_with_day(day: int, today: dt.date) -> dt.date | None:
                 return candidate
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     return None
+
+
+# A time of day: "at 9", "after 4 o'clock", "like 8", "9am", "10:30", "half 5"; a part of the
+# day ("in the morning") apart. A number followed by a unit of something else ("after 3
+# months", "an 8 speed") is no time.
+_NOT_A_CLOCK = r"(?!\s*(?:days?|weeks?|months?|years?|mins?|minutes?|hours?|hrs?|speed|gears?|"
+_NOT_A_CLOCK += r"miles?|km|kms|mph|psi|quid|pounds?|%|st\b|nd\b|rd\b|th\b|/|[.:]\d{3}))"
+_CLOCK_TIME = re.compile(
+    r"\b(?:\d{1,2}(?:[:.][0-5]\d)?\s*(?:am|pm|a\.m\.|p\.m\.|o'?\s?clock)"
+    rf"|(?:at|after|before|around|about|from|until|till|like|half|quarter\s+(?:past|to))\s+"
+    rf"\d{{1,2}}(?:[:.][0-5]\d)?\b{_NOT_A_CLOCK}"
+    r"|\d{1,2}:[0-5]\d)(?![\w'])",
+    re.IGNORECASE,
+)
+_PART_OF_DAY = re.compile(
+    r"\b(?:morning|afternoon|evening|lunchtime|lunch\s+time|noon|midday|tonight)\b", re.I
+)
+
+
+def names_a_time(text: str | None, parts_of_day: bool = True) -> bool:
+    """Whether a message names a time of day ("I'll drop it at 9", "after 4 o'clock", "like
+    8"), not a time gone by or a number of something ("after 3 months"); with
+    `parts_of_day`, "in the morning" counts too."""
+    words = " ".join(str(text or "").replace("\u2019", "'").split())
+    return bool(_CLOCK_TIME.search(words) or (parts_of_day and _PART_OF_DAY.search(words)))

@@ -139,3 +139,89 @@ def test_when_it_was_bought_is_not_asked_again(bot: Bot, sender: str, message: s
             reply = bot.say(sender, "the helmet")
         else:
             break
+
+
+# --- 5. beside the form's questions (the blind replay of 27 November) --------------------------
+# The messages are written for these tests, in customers' voice; none is in the training data.
+
+
+def test_a_question_in_the_middle_of_the_booking_is_answered_then_the_question_put_again(
+    bot: Bot,
+) -> None:
+    sender = "forms-aside-ride"
+    start_repair(bot, sender)
+    reply = bot.say(sender, "when's the next group ride?")
+    named = [reply.find(event.name) for event in SHOP.events if event.name in reply]
+    assert named, reply  # answered
+    assert ASK_BIKE in reply and reply.rindex(ASK_BIKE) > max(named), reply  # then asked again
+    assert "What's going on with it?" in bot.say(sender, "my Trek FX 3")  # the form goes on
+
+
+@pytest.mark.parametrize(
+    ("sender", "text"),
+    [
+        ("forms-gate-fitting", "can I come in for a fitting"),
+        ("forms-gate-turn-up", "do I need to book or just turn up? is there a coffee stop"),
+    ],
+)
+def test_a_booking_question_that_wishes_no_repair_starts_no_repair_form(
+    bot: Bot, sender: str, text: str
+) -> None:
+    bot.say(sender, "hmm")
+    reply = bot.say(sender, text)
+    assert ASK_BIKE not in reply and "which bike" not in reply.lower(), reply
+    assert reply.strip(), reply
+
+
+def test_the_bike_said_before_the_booking_is_not_asked_again(bot: Bot) -> None:
+    sender = "forms-earlier-bike"
+    bot.say(sender, "hi, its a hybrid. what time do you close today?")
+    reply = bot.say(sender, "right, can I book it in for a service")
+    assert "which bike" not in reply.lower(), reply
+    assert "What's going on with it?" in reply or "When would you like" in reply, reply
+
+
+def test_a_drop_off_time_is_never_booked_as_the_problem(bot: Bot) -> None:
+    sender = "forms-drop-at-nine"
+    start_repair(bot, sender)
+    assert "What's going on with it?" in bot.say(sender, "a hybrid")
+    reply = bot.say(sender, "I'll drop it at 9 if that works")
+    assert "for: I'll drop it" not in reply and "booked in" not in reply, reply
+    assert "what's going on with it?" in reply.lower(), reply  # asked again
+
+
+def test_a_time_for_the_drop_off_asks_for_the_day_never_not_understood(bot: Bot) -> None:
+    sender = "forms-after-four"
+    start_repair(bot, sender)
+    bot.say(sender, "my Trek FX 3")
+    assert "When would you like" in bot.say(sender, "the brakes squeal badly")
+    reply = bot.say(sender, "i can come after 4 o'clock is ok?")
+    assert NOT_UNDERSTOOD not in reply, reply
+    assert "Which day suits you?" in reply, reply
+
+
+def test_a_name_put_right_is_put_right_outside_and_inside_a_booking(bot: Bot) -> None:
+    sender = "forms-name-jo"
+    assert "Joe" in bot.say(sender, "hi, my name is Joe")
+    reply = bot.say(sender, "no it's Jo not Joe")
+    assert "Thanks for putting me right, Jo!" in reply, reply
+    start_repair(bot, sender)
+    reply = bot.say(sender, "no its Joanna, not Jo")
+    assert "Thanks for putting me right, Joanna!" in reply, reply
+    assert "stopped the booking" not in reply and ASK_BIKE in reply, reply
+
+
+def test_a_time_then_another_day_after_the_booking_get_answers_that_move_it(bot: Bot) -> None:
+    sender = "forms-after-booking-time"
+    start_repair(bot, sender)
+    bot.say(sender, "my Trek FX 3")
+    bot.say(sender, "the brakes squeal badly")
+    booked = bot.say(sender, "Tuesday")
+    assert "Your reference is " in booked, booked
+    reference = booked.split("Your reference is ")[1].split(".")[0]
+    reply = bot.say(sender, "i can come after 4 o'clock is ok?")
+    assert NOT_UNDERSTOOD not in reply and ASK_BIKE not in reply, reply
+    assert "no need to pick a time" in reply or "18:00" in reply, reply  # Tuesday's hours
+    moved = bot.say(sender, "can we make it thursday instead")
+    assert NOT_UNDERSTOOD not in moved, moved
+    assert f"I've changed your booking {reference}" in moved and "Thursday" in moved, moved

@@ -151,3 +151,39 @@ def test_a_message_about_cancelling_something_else_keeps_its_intent(
     found = message(text, "order_status")
     cancel_check.check(found)
     assert found.get("intent")["name"] == "order_status"
+
+
+@pytest.fixture(scope="module")
+def name_check() -> StopCheck:
+    return StopCheck(check_config("correct_fact"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["no it's Jo not Joe", "Jo not Joe", "nope, its Sam, not Tom!", "sorry im Katie not Kate"],
+)
+def test_a_word_said_against_another_is_a_correction_not_a_no(
+    name_check: StopCheck, text: str
+) -> None:
+    found = message(text, "deny")
+    name_check.check(found)
+    assert found.get("intent") == {"name": "correct_fact", "confidence": 1.0}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no",
+        "no I'm fine not interested",
+        "thursday not tuesday",
+        "its a trek not a giant",
+        "not now thanks",
+        "no it's broken not bent",
+    ],
+)
+def test_a_no_or_a_day_against_a_day_is_not_a_name_correction(
+    name_check: StopCheck, text: str
+) -> None:
+    found = message(text, "deny")
+    name_check.check(found)
+    assert found.get("intent")["name"] == "deny"

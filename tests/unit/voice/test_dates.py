@@ -10,6 +10,7 @@ from voice.dates import (
     date_by_rule,
     latest_in_month,
     latest_with_day,
+    names_a_time,
     next_date_by_rules,
     numbered_days,
 )
@@ -82,3 +83,37 @@ def test_a_day_of_the_month_said_of_the_past_is_its_latest(day: int, date: dt.da
 )
 def test_a_month_said_of_the_past_is_its_middle(month: int, date: dt.date) -> None:
     assert latest_in_month(month, dt.date(2026, 11, 24)) == date
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'll drop it at 9 if that works",
+        "i can come after 4 o'clock is ok?",
+        "tuesday before work? like 8",
+        "9am",
+        "10:30 any good",
+        "half 5",
+    ],
+)
+def test_a_time_of_day_is_a_time(text: str) -> None:
+    assert names_a_time(text, parts_of_day=False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "after 3 months it broke",
+        "my 8 speed chain slips",
+        "the chain came off at 20 mph",
+        "the brakes squeal",
+        "it squeaks in the morning",
+    ],
+)
+def test_a_number_of_something_or_a_part_of_the_day_is_no_clock_time(text: str) -> None:
+    assert not names_a_time(text, parts_of_day=False)
+
+
+def test_a_part_of_the_day_counts_when_asked() -> None:
+    assert names_a_time("tuesday morning")
+    assert not names_a_time("tuesday")
