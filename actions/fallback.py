@@ -38,6 +38,7 @@ from actions.base import DomainDict, Events, ShopAction
 from actions.orders import repair_estimate
 from actions.shop import (
     BUY_ACTION,
+    CLEAR_NAME,
     COMPLAINT_ACTION,
     EVENTS_ACTION,
     HOURS_ACTION,
@@ -46,6 +47,7 @@ from actions.shop import (
     day_after_hours,
     picked_from_the_list,
     points_at_something_said,
+    product_named_just_before,
     recommended_before,
     reports_fault,
     rides_just_listed,
@@ -71,9 +73,6 @@ DID_YOU_MEAN = "utter_fallback_did_you_mean"
 # Intents that are never offered as a guess: they mean nothing on their own as a button.
 NOT_GUESSES = {*MISSED_INTENTS, "affirm", "deny", "inform", "greet", "goodbye", "thank"}
 GUESSES = 2
-# How close to a product's name or synonym a question must come to be answered without asking
-# "Are you asking about ...?" first (the catalogue's scores, 100 for the name as written).
-CLEAR_NAME = 95.0
 # The actions that only answer, so a lone "?" or "and that?" right after one may ask it again;
 # never one that records or books something.
 ANSWERS = frozenset(
@@ -290,8 +289,8 @@ async def answer_what_is_clear(
     rest = " ".join(word for word in words_of(text or "") if word not in own_words)
     if product is not None and asked_about_the_thing_before(shop, rest):
         return [SlotSet("product", product.name), FollowupAction(BUY_ACTION)]
-    if product is not None and (only_points_back(shop, rest) or not is_question(shop, text)):
-        # The thing named again ("the <kind> one?"), or said of it: about that product.
+    if product is not None and only_points_back(shop, rest):
+        # The thing named again ("the <kind> one?"): about that product.
         return [SlotSet("product", product.name), FollowupAction(BUY_ACTION)]
     place = shop.locations[0]
     dispatcher.utter_message(
@@ -384,6 +383,10 @@ async def answer_fallback(
         # "is that one in stock?" right after a product, whatever the NLU read it as (a
         # "don't know" too): about that product.
         return [FollowupAction(BUY_ACTION)]
+    named_before = product_named_just_before(shop, tracker)
+    if named_before is not None and asked_about_the_thing_before(shop, text):
+        # "how much?" right after a message that named a product nothing kept as the subject
+        return [SlotSet("product", named_before), FollowupAction(BUY_ACTION)]
     if intent == "nlu_fallback" and step < 3 and is_question(shop, text):
         # A question the bot cannot answer ("any student discount?"): no guessing and no
         # unrelated buttons, but who can tell the customer.

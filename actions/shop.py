@@ -414,6 +414,9 @@ def item_named(shop: Business, tracker: Tracker) -> str | None:
     return found[0].item.name if found else tracker.get_slot("product")
 
 
+# How close to a product's name or synonym a message must come to name it (the catalogue's
+# scores, 100 for the name as written).
+CLEAR_NAME = 95.0
 # How many things are suggested for a budget that no bike fits.
 GIFTS = 3
 RECOMMENDED_SLOT = "recommended"
@@ -690,6 +693,9 @@ class ActionTellRepairService(ShopAction):
         if shop.repair_service(text) is None and not repairs_just_told(tracker):
             asked = asked_about_the_thing_before(shop, text)
             if asked == "price":
+                named = product_named_just_before(shop, tracker)
+                if named is not None:  # "I saw the <name> in your window" then "how much?"
+                    return [SlotSet("product", named), FollowupAction(BUY_ACTION)]
                 # "how much is it?" with nothing talked about (a bike seen in the window): which
                 # thing, never the workshop's whole price list.
                 dispatcher.utter_message(response="utter_ask_which_price")
@@ -717,6 +723,29 @@ def repairs_just_told(tracker: Tracker) -> bool:
         for event in base.previous_turn_events(tracker)
         if event.get("event") == "bot"
     )
+
+
+def product_named_just_before(shop: Business, tracker: Tracker) -> str | None:
+    """The one product the customer's previous message named by its name or synonym (the NLU's
+    entity, else the catalogue's match on the name as written), when nothing kept it as the
+    product talked about; None otherwise."""
+    messages = [event for event in tracker.events if event.get("event") == "user"]
+    if len(messages) < 2:
+        return None
+    before = messages[-2]
+    entities = (before.get("parse_data") or {}).get("entities") or []
+    named = [str(found["value"]) for found in entities if found.get("entity") == "product"]
+    products = [shop.find_product(value) for value in named]
+    if len(products) == 1 and products[0] is not None:
+        return products[0].name
+    found = {
+        match.item.name
+        for match in Catalogue.of(shop).mentioned(before.get("text") or "", kinds=("product",))
+        if match.how == "name" and match.score >= CLEAR_NAME
+    }
+    theirs = {match.item.name for match in owned_things(shop, before.get("text"))}
+    found -= theirs
+    return found.pop() if len(found) == 1 else None
 
 
 def product_talked_about(shop: Business, tracker: Tracker) -> bool:

@@ -317,3 +317,24 @@ async def test_a_recommendation_asked_after_i_dont_know_is_still_a_recommendatio
     )
     await ActionRecommendProduct().run(dispatcher, tracker, domain)
     assert said(dispatcher)[0].startswith("utter_recommendation")
+
+
+@pytest.mark.parametrize("intent", ["ask_repair_service", "nlu_fallback"])
+async def test_how_much_right_after_a_product_was_named_is_that_products_price(
+    dispatcher, domain, intent
+) -> None:
+    """A product named in passing (no slot kept it), then "how much is it": that product."""
+    from action_testkit import action_event, user_event
+
+    bike = next(p for p in SHOP.products if p.is_bike)
+    history = [
+        user_event("share_preference", f"love the look of the {bike.name} in your window"),
+        action_event("action_note_preference"),
+    ]
+    tracker = make_tracker(intent, "how much is it", history=history, ranking=UNSURE)
+    action = ActionTellRepairService() if intent == "ask_repair_service" else ActionFallbackLadder()
+    events = await action.run(dispatcher, tracker, domain)
+    assert events == [
+        {"event": "slot", "timestamp": None, "name": "product", "value": bike.name},
+        {"event": "followup", "timestamp": None, "name": "action_buy_product"},
+    ]
