@@ -478,7 +478,7 @@ class Business:
         return kind.name if kind else ""
 
     def repair_service(self, text: str | None) -> RepairService | None:
-        """The repair service a description mentions ("my gears slip" -> a gear service)."""
+        """The repair service a description mentions ("the gears slip" -> a gear service)."""
         words = _normalise(text or "").split()
         for service in self.repairs:
             keys = [word for word in _normalise(service.name).split() if word not in _GENERIC]

@@ -240,7 +240,7 @@ async def test_a_budget_written_as_a_bare_number_is_kept_to(dispatcher, domain) 
     assert SHOP.format_price(1200) in rendered(domain, message)
 
 
-@pytest.mark.parametrize("text", ["how much is it", "whats the price of that"])
+@pytest.mark.parametrize("text", ["how much is it", "whats the price"])
 async def test_a_bare_price_question_with_nothing_talked_about_asks_which_not_the_price_list(
     dispatcher, domain, text
 ) -> None:
