@@ -39,19 +39,31 @@ from actions.forms import booking_time_said
 from actions.orders import repair_estimate
 from actions.shop import (
     BUY_ACTION,
+    CLEAR_NAME,
     COMPLAINT_ACTION,
     EVENTS_ACTION,
     HOURS_ACTION,
     about_the_product_before,
+    answer_product,
     day_after_hours,
     picked_from_the_list,
+    points_at_something_said,
+    product_named_just_before,
+    recommended_before,
     reports_fault,
     rides_just_listed,
 )
 from actions.shop_records import normalise_reference
-from voice.asked import asks_after_a_product, is_question, owned_things, points_back_only
+from voice.asked import (
+    asked_about_the_thing_before,
+    asks_after_a_product,
+    asks_to_try,
+    is_question,
+    owned_things,
+    points_back_only,
+)
 from voice.business import Business, RepairService
-from voice.catalogue import Catalogue, Match
+from voice.catalogue import Catalogue, Match, words_of
 from voice.other_language import looks_foreign
 from voice.say_yes import SayYesError
 
@@ -62,9 +74,6 @@ DID_YOU_MEAN = "utter_fallback_did_you_mean"
 # Intents that are never offered as a guess: they mean nothing on their own as a button.
 NOT_GUESSES = {*MISSED_INTENTS, "affirm", "deny", "inform", "greet", "goodbye", "thank"}
 GUESSES = 2
-# How close to a product's name or synonym a question must come to be answered without asking
-# "Are you asking about ...?" first (the catalogue's scores, 100 for the name as written).
-CLEAR_NAME = 95.0
 # The actions that only answer, so a lone "?" or "and that?" right after one may ask it again;
 # never one that records or books something.
 ANSWERS = frozenset(
@@ -219,6 +228,78 @@ def asked_did_you_mean(tracker: Tracker) -> bool:
     )
 
 
+def previous_bot_text(tracker: Tracker) -> str:
+    """What the bot said in its previous turn, as one text."""
+    return " ".join(
+        str(event.get("text") or "")
+        for event in base.previous_turn_events(tracker)
+        if event.get("event") == "bot"
+    )
+
+
+def already_clear(shop: Business, tracker: Tracker, guess: Match, text: str | None) -> bool:
+    """Whether the thing a message names is already clear from the conversation, so asking
+    "Are you asking about our ...?" would only ask again: the bot has just asked that question
+    (never twice in a row), the thing is the product talked about or one just recommended, or a
+    product is being talked about and the question points back at it ("any discount on it")."""
+    if asked_did_you_mean(tracker) and guess.item.name in previous_bot_text(tracker):
+        return True
+    talked_about = tracker.get_slot("product")
+    listed = [product.name for product in recommended_before(shop, tracker)]
+    if guess.item.name == talked_about or guess.item.name in listed:
+        return True
+    points_back = points_at_something_said(text)
+    return bool(talked_about or listed) and points_back and is_question(shop, text)
+
+
+def only_points_back(shop: Business, text: str) -> bool:
+    """Whether a message's words only point back or start a question (nothing more asked)."""
+    vocabulary = shop.vocabulary
+    saying_nothing = {
+        word
+        for phrase in (*vocabulary.pointing_back, *vocabulary.question_starts)
+        for word in words_of(phrase)
+    }
+    return set(words_of(text)) <= saying_nothing
+
+
+async def answer_what_is_clear(
+    dispatcher: CollectingDispatcher, tracker: Tracker, shop: Business, guess: Match
+) -> Events:
+    """A question about a thing already clear, answered rather than asked about again: a test
+    ride is the shop's yes with that bike; a price, stock or reserving question is that
+    product's answer; anything else (a comparison, a discount) the bot does not know: it says
+    so, and who can tell."""
+    text = (tracker.latest_message or {}).get("text")
+    product = shop.find_product(guess.item.name) if guess.item.kind == "product" else None
+    if product is None and tracker.get_slot("product"):
+        product = shop.find_product(str(tracker.get_slot("product")))
+    if shop.policies.test_rides and asks_to_try(shop, text):
+        if product is None or not product.is_bike:
+            dispatcher.utter_message(
+                response="utter_test_ride_which", test_rides=shop.policies.test_rides
+            )
+            return []
+        dispatcher.utter_message(response="utter_test_ride", test_rides=shop.policies.test_rides)
+        return await answer_product(dispatcher, shop, tracker, product.name)
+    # Only a price, stock or reserving question once the thing's own words are set aside ("how
+    # much are the <kind> ones"); one that asks more ("any discount if I buy it") is not.
+    own_words = set(words_of(guess.said)) | {
+        word for phrase in shop.vocabulary.bike_words for word in words_of(phrase)
+    }
+    rest = " ".join(word for word in words_of(text or "") if word not in own_words)
+    if product is not None and asked_about_the_thing_before(shop, rest):
+        return [SlotSet("product", product.name), FollowupAction(BUY_ACTION)]
+    if product is not None and only_points_back(shop, rest):
+        # The thing named again ("the <kind> one?"): about that product.
+        return [SlotSet("product", product.name), FollowupAction(BUY_ACTION)]
+    place = shop.locations[0]
+    dispatcher.utter_message(
+        response="utter_fallback_dont_know", phone=place.phone, email=place.email
+    )
+    return []
+
+
 def main_menu(shop: Business) -> list[dict[str, Any]]:
     buttons = [
         {"title": item.label, "payload": f"/{item.intent}"} for item in shop.menu if item.main
@@ -290,6 +371,8 @@ async def answer_fallback(
         ):
             # "how much is the <name>?": the NLU was unsure, the question is not: the answer.
             return [SlotSet("product", guess.item.name), FollowupAction(BUY_ACTION)]
+        if guess is not None and already_clear(shop, tracker, guess, text):
+            return await answer_what_is_clear(dispatcher, tracker, shop, guess)
         if guess is not None:
             return ask_did_you_mean(dispatcher, shop, guess)
         picked = picked_from_the_list(shop, tracker, text)
@@ -303,6 +386,10 @@ async def answer_fallback(
         # "is that one in stock?" right after a product, whatever the NLU read it as (a
         # "don't know" too): about that product.
         return [FollowupAction(BUY_ACTION)]
+    named_before = product_named_just_before(shop, tracker)
+    if named_before is not None and asked_about_the_thing_before(shop, text):
+        # "how much?" right after a message that named a product nothing kept as the subject
+        return [SlotSet("product", named_before), FollowupAction(BUY_ACTION)]
     if intent == "nlu_fallback" and step < 3 and is_question(shop, text):
         # A question the bot cannot answer ("any student discount?"): no guessing and no
         # unrelated buttons, but who can tell the customer.

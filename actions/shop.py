@@ -237,6 +237,21 @@ def names_a_bike(shop: Business, text: str | None) -> bool:
     )
 
 
+def asks_for_a_bike(shop: Business, text: str | None) -> bool:
+    """Whether a message asks for a bike at all: a kind's longer words ("a road bike"), or a
+    word that is a bike ("what bikes have you got", the business file's `vocabulary.bikes`)
+    not said as theirs ("a light for my bike" asks for no bike)."""
+    if names_a_bike(shop, text):
+        return True
+    said = words_of(text or "")
+    bike_words = {word for phrase in shop.vocabulary.bike_words for word in words_of(phrase)}
+    theirs = {word for phrase in shop.vocabulary.owning for word in words_of(phrase)}
+    return any(
+        word in bike_words and not (place and said[place - 1] in theirs)
+        for place, word in enumerate(said)
+    )
+
+
 def choose_parts(parts: list[Product], wants: Wants) -> list[Product]:
     """The parts asked for within the budget (the cheapest when none is), those good for the
     riding named first, in stock first."""
@@ -276,6 +291,7 @@ async def answer_product(
         dispatcher.utter_message(
             response="utter_recommendation", interest=wanted, product_lines=lines
         )
+        two_things.answer_second_thing(dispatcher, shop, tracker, {found.name for found in kind})
         return recommended(kind)
     if product is None:
         request = Request(
@@ -398,6 +414,9 @@ def item_named(shop: Business, tracker: Tracker) -> str | None:
     return found[0].item.name if found else tracker.get_slot("product")
 
 
+# How close to a product's name or synonym a message must come to name it (the catalogue's
+# scores, 100 for the name as written).
+CLEAR_NAME = 95.0
 # How many things are suggested for a budget that no bike fits.
 GIFTS = 3
 RECOMMENDED_SLOT = "recommended"
@@ -457,7 +476,7 @@ async def answer_recommendation(
     no_bike_fits = (
         wants.at_most is not None and cheapest_bike is not None and wants.at_most < cheapest_bike
     )
-    if no_bike_fits and not names_a_bike(shop, text):
+    if no_bike_fits and not asks_for_a_bike(shop, text):
         # A budget no bike of the shop's fits and no bike asked for ("a present, about £100"):
         # the things for that riding within it, rather than a bike far above it.
         found = within(wants, shop.products_for(interest, bikes=False))
@@ -671,7 +690,87 @@ class ActionTellRepairService(ShopAction):
         text = (tracker.latest_message or {}).get("text")
         if about_the_product_before(shop, tracker, text):
             return [FollowupAction(BUY_ACTION)]
+        if shop.repair_service(text) is None and not repairs_just_told(tracker):
+            asked = asked_about_the_thing_before(shop, text)
+            if asked == "price":
+                named = product_named_just_before(shop, tracker)
+                if named is not None:  # "I saw the <name> in your window" then "how much?"
+                    return [SlotSet("product", named), FollowupAction(BUY_ACTION)]
+                # "how much is it?" with nothing talked about (a bike seen in the window): which
+                # thing, never the workshop's whole price list.
+                dispatcher.utter_message(response="utter_ask_which_price")
+                return []
+            if asked is not None:  # "is it in stock?": a buying question, which asks which
+                return [FollowupAction(BUY_ACTION)]
+            if product_talked_about(shop, tracker) and a_thing_not_a_repair(shop, text):
+                # "and do you do <something else> too?" while a product is talked about: a
+                # buying question (yes, or we order it in), not the workshop's prices.
+                return [FollowupAction(BUY_ACTION)]
         return answer_repair_service(dispatcher, shop, text)
+
+
+# What the bot says when it has just told the workshop's prices or asked about a repair: a
+# question that names nothing right after is about those.
+REPAIR_ANSWERS = frozenset(
+    {"utter_repair_service", "utter_repair_services", "utter_fallback_did_you_mean_repair"}
+)
+
+
+def repairs_just_told(tracker: Tracker) -> bool:
+    """Whether the bot's previous turn was about the workshop's repairs."""
+    return any(
+        (event.get("metadata") or {}).get("utter_action") in REPAIR_ANSWERS
+        for event in base.previous_turn_events(tracker)
+        if event.get("event") == "bot"
+    )
+
+
+def product_named_just_before(shop: Business, tracker: Tracker) -> str | None:
+    """The one product the customer's previous message named by its name or synonym (the NLU's
+    entity, else the catalogue's match on the name as written), when nothing kept it as the
+    product talked about; None otherwise."""
+    messages = [event for event in tracker.events if event.get("event") == "user"]
+    if len(messages) < 2:
+        return None
+    before = messages[-2]
+    entities = (before.get("parse_data") or {}).get("entities") or []
+    named = [str(found["value"]) for found in entities if found.get("entity") == "product"]
+    products = [shop.find_product(value) for value in named]
+    if len(products) == 1 and products[0] is not None:
+        return products[0].name
+    found = {
+        match.item.name
+        for match in Catalogue.of(shop).mentioned(before.get("text") or "", kinds=("product",))
+        if match.how == "name" and match.score >= CLEAR_NAME
+    }
+    theirs = {match.item.name for match in owned_things(shop, before.get("text"))}
+    found -= theirs
+    return found.pop() if len(found) == 1 else None
+
+
+def product_talked_about(shop: Business, tracker: Tracker) -> bool:
+    """Whether a product, or several just recommended, is what the conversation is about."""
+    return bool(tracker.get_slot("product")) or bool(recommended_before(shop, tracker))
+
+
+def a_thing_not_a_repair(shop: Business, text: str | None) -> bool:
+    """Whether a question asks for a thing ("do you do <it> too?") that is none of the workshop's
+    repairs nor a word about repairing (the business file's repairs and `owning.trouble`)."""
+    thing = thing_asked_for(shop, text)
+    if thing is None:
+        return False
+    repair_words = {
+        word
+        for service in shop.repairs
+        for phrase in (service.name, *service.synonyms, *service.tags)
+        for word in words_of(phrase)
+    } | {word for phrase in shop.vocabulary.owning_trouble for word in words_of(phrase)}
+    saying_nothing = {
+        word
+        for phrase in (*shop.vocabulary.pointing_back, *shop.vocabulary.owning)
+        for word in words_of(phrase)
+    }
+    return not (set(words_of(thing)) - saying_nothing) & repair_words
 
 
 BUY_ACTION = "action_buy_product"
@@ -758,6 +857,8 @@ class ActionBuyProduct(ShopAction):
         text = (tracker.latest_message or {}).get("text")
         if await reports_fault(text):
             return [FollowupAction(COMPLAINT_ACTION)]
+        if about_what_the_bot_did_not_know(tracker, text) and not tracker.get_slot("product"):
+            return say_still_dont_know(dispatcher, shop)
         if base.acted_last_turn(tracker, COMPLAINT_ACTION) and not is_question(shop, text):
             # "it's the one I bought in may" right after a complaint: which one it is about
             return await answer_complaint_detail(dispatcher, tracker, shop)
@@ -803,6 +904,39 @@ class ActionBuyProduct(ShopAction):
         return kept + await answer_product(dispatcher, shop, tracker, wanted)
 
 
+DONT_KNOW = "utter_fallback_dont_know"
+# Plain English pronouns that point at what was just said; no shop words.
+POINTING = frozenset({"it", "its", "that", "this", "they", "them", "those", "these"})
+
+
+def points_at_something_said(text: str | None) -> bool:
+    """Whether a message points back at something said before ("can I use it for ...")."""
+    return bool(POINTING & set(words_of(text or "")))
+
+
+def about_what_the_bot_did_not_know(tracker: Tracker, text: str | None) -> bool:
+    """Whether a message follows up the bot's "I don't know that one" about the same thing
+    ("and can I use it for <a kind of bike>?"): the bot's previous turn said it did not know,
+    and the message points back at it. Its words may name a bike or a kind, but it asks about
+    the thing the bot could not answer, not for a recommendation."""
+    said_dont_know = any(
+        (event.get("metadata") or {}).get("utter_action") == DONT_KNOW
+        for event in base.previous_turn_events(tracker)
+        if event.get("event") == "bot"
+    )
+    return said_dont_know and points_at_something_said(text)
+
+
+def say_still_dont_know(dispatcher: CollectingDispatcher, shop: Business) -> Events:
+    """The follow-up of a question the bot could not answer is not known either: said
+    honestly, with who can tell."""
+    place = shop.locations[0]
+    dispatcher.utter_message(
+        response="utter_fallback_dont_know_follow_up", phone=place.phone, email=place.email
+    )
+    return []
+
+
 class ActionRecommendProduct(ShopAction):
     """Recommends bikes and kit for a kind of riding, or asks what riding the customer does."""
 
@@ -814,6 +948,8 @@ class ActionRecommendProduct(ShopAction):
     ) -> Events:
         named = base.latest_entity_values(tracker, "bike_type")
         text = (tracker.latest_message or {}).get("text")
+        if about_what_the_bot_did_not_know(tracker, text):
+            return say_still_dont_know(dispatcher, shop)
         picked = picked_from_the_list(shop, tracker, text)
         if picked is not None:  # "how much is the cheaper one?" right after several
             return [SlotSet("product", picked), FollowupAction(BUY_ACTION)]
@@ -821,7 +957,17 @@ class ActionRecommendProduct(ShopAction):
         interest = named[-1] if named else said or tracker.get_slot("bike_type")
         # What they dream of, like and ride, to say why a product suits them (none if down).
         card = await base.with_memory(card_for, tracker.sender_id, conversation=tracker.sender_id)
-        return await answer_recommendation(dispatcher, shop, interest, card, text)
+        events = await answer_recommendation(dispatcher, shop, interest, card, text)
+        # A second request in the same message ("... and can you look at <something> too"):
+        # answered or offered after the recommendation, never dropped.
+        listed = {
+            str(name)
+            for event in events
+            if event.get("name") == RECOMMENDED_SLOT
+            for name in event.get("value") or []
+        }
+        two_things.answer_second_thing(dispatcher, shop, tracker, listed)
+        return events
 
 
 def asked_events(

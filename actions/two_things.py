@@ -3,9 +3,10 @@
 "do you sell <one thing> and also how much is <a repair>" is read as one intent (the first
 request). The second request is found in the words after a joining word ("and", "also", a
 question mark...): when that part names a different thing of the shop's (business.yml, through
-the catalogue), a repair's usual price and time are said at once, and anything else is offered
-as a button ("You asked about something else too"), with a no beside it so a typed yes takes
-it. A message with one request, or whose later part names what was answered, gets nothing more.
+the catalogue), a repair's usual price and time are said at once with an offer to book it, and
+anything else is offered as a button ("You asked about something else too"), with a no beside
+it so a typed yes takes it. A message with one request, or whose later part names what was
+answered, gets nothing more.
 """
 
 from __future__ import annotations
@@ -74,7 +75,15 @@ def answer_second_thing(
         # Imported here: the orders module reads the shop module, which offers the second thing.
         from actions.orders import repair_estimate
 
-        dispatcher.utter_message(text=repair_estimate(shop, target).strip())
+        # The price and time, and the next step: a yes books it (a typed yes too).
+        dispatcher.utter_message(
+            response="utter_also_asked_repair",
+            estimate=repair_estimate(shop, target),
+            buttons=[
+                {"title": shop.template("did_you_mean_book"), "payload": "/book_repair"},
+                {"title": shop.template("button_no_thanks"), "payload": "/deny"},
+            ],
+        )
         return
     buttons = [
         offer_button(shop, match),

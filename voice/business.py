@@ -245,6 +245,8 @@ class Budget:
     at_most: tuple[str, ...] = ()
     amounts: dict[str, float] = field(default_factory=dict)
     multipliers: dict[str, float] = field(default_factory=dict)
+    # Words after a bare number that make it no sum of money ("about 20 mins", "under 10 miles").
+    not_money: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -479,7 +481,7 @@ class Business:
         return kind.name if kind else ""
 
     def repair_service(self, text: str | None) -> RepairService | None:
-        """The repair service a description mentions ("my gears slip" -> a gear service)."""
+        """The repair service a description mentions ("the gears slip" -> a gear service)."""
         words = _normalise(text or "").split()
         for service in self.repairs:
             keys = [word for word in _normalise(service.name).split() if word not in _GENERIC]
@@ -1100,13 +1102,16 @@ def _vocabulary(reader: _Reader, root: CommentedMap) -> Vocabulary:
     if "budget" in node:
         path = "vocabulary.budget"
         words = reader.mapping(node, "budget", path)
-        reader.keys(words, path, (), ("cheap", "best", "at_most", "amounts", "multipliers"))
+        reader.keys(
+            words, path, (), ("cheap", "best", "at_most", "amounts", "multipliers", "not_money")
+        )
         budget = Budget(
             cheap=reader.tags(words, "cheap", path),
             best=reader.tags(words, "best", path),
             at_most=reader.tags(words, "at_most", path),
             amounts=_amounts(reader, words, "amounts", path),
             multipliers=_amounts(reader, words, "multipliers", path),
+            not_money=reader.tags(words, "not_money", path),
         )
     symbols: tuple[str, ...] = ()
     currency_words: tuple[str, ...] = ()

@@ -46,9 +46,25 @@ def _alternation(words: Iterable[str]) -> str:
     return "|".join(re.escape(word) for word in ordered) or r"(?!x)x"
 
 
+def _after_a_cap(shop: Business, lowered: str, start: int, end: int) -> bool:
+    """Whether a bare number is a budget all the same: straight after a budget word ("around
+    1200", "max 800 for a commuter"), and not followed by a word that makes it something else
+    (the business file's `vocabulary.budget.not_money`: "about 20 mins", "under 10 miles")."""
+    budget = shop.vocabulary.budget
+    before = lowered[:start].rstrip()
+    if not re.search(rf"\b(?:{_alternation(budget.at_most)})$", before):
+        return False
+    if lowered[start:end].strip().startswith("0"):
+        return False
+    after = words_of(lowered[end:].lstrip(" -"))
+    units = {word for phrase in budget.not_money for word in words_of(phrase)}
+    return not (after and after[0] in units)
+
+
 def amounts(shop: Business, text: str | None) -> list[tuple[float, int, int]]:
     """The sums of money a message names, as (amount, start, end) in its text: "£500",
-    "500 quid", "1.5k", "2 grand", "a couple of hundred"."""
+    "500 quid", "1.5k", "2 grand", "a couple of hundred", and a bare number straight after a
+    budget word ("around 1200")."""
     vocabulary = shop.vocabulary
     lowered = (text or "").lower().replace("\u2019", "'")
     symbols = _alternation([shop.shop.currency_symbol, *vocabulary.currency_symbols])
@@ -62,7 +78,8 @@ def amounts(shop: Business, text: str | None) -> list[tuple[float, int, int]]:
     for match in pattern.finditer(lowered):
         figure = match.group(2) or match.group(3)
         if not (match.group("symbol") or match.group("times") or match.group("word")):
-            continue  # a bare number ("my 5-year-old") is not money
+            if not _after_a_cap(shop, lowered, match.start(), match.end()):
+                continue  # a bare number ("my 5-year-old") is not money
         amount = float(figure.replace(",", ""))
         if match.group("times"):
             amount *= vocabulary.budget.multipliers[match.group("times")]

@@ -154,3 +154,94 @@ def test_cancel_in_the_middle_of_a_booking_stops_it(bot: Bot) -> None:
     reply = bot.say(sender, "actually cancel that")
     assert "When would you like" not in reply and "What's going on" not in reply, reply
     assert "nothing has been booked" in reply or "cancel" in reply.lower(), reply
+
+
+# A later replay: answers that were another question's canned list, "Are you asking about our
+# ...?" asked again and again, a budget passed over, half of a two-part message dropped.
+BIKES = [product for product in SHOP.products if product.is_bike]
+CHEAPEST_BIKE = min(BIKES, key=lambda product: product.price)
+PARTS = [product for product in SHOP.products if not product.is_bike]
+GRAVEL_BIKE = next(product for product in BIKES if product.bike_type == "gravel")
+TUNE_UP = next(service for service in SHOP.repairs if service.name == "tune-up")
+WORKSHOP_LIST = "our workshop does all of these"
+# Conversations the model does not bring to the fixed answers yet: the test ride and the other
+# thing are read as a recommendation or not understood, and "and any money off ..." (no question
+# word first) is not read as a question. Strict: when they pass, take the mark off.
+NOT_REACHED_YET = pytest.mark.xfail(strict=True, reason="the NLU does not reach the answer yet")
+
+
+def test_bikes_asked_for_on_a_budget_no_bike_fits_are_bikes_said_to_be_over_it(bot: Bot) -> None:
+    reply = bot.say("r2-budget-low", "i've only got 130 pounds, what bikes have you got")
+    assert CHEAPEST_BIKE.name in reply, reply
+    assert not [part.name for part in PARTS if part.name in reply], reply
+    assert "nothing within" in reply, reply
+
+
+def test_a_budget_typed_as_a_bare_number_is_not_passed_over_in_silence(bot: Bot) -> None:
+    reply = bot.say("r2-budget-bare", "looking for a road bike, budget is 1300")
+    shown = [bike for bike in BIKES if bike.name in reply]
+    assert shown, reply
+    assert SHOP.format_price(1300) in reply, reply
+    if any(bike.price > 1300 for bike in shown):
+        assert "nothing within" in reply, reply
+
+
+@NOT_REACHED_YET
+def test_a_bike_already_clear_is_answered_about_never_asked_about_again(bot: Bot) -> None:
+    sender = "r2-gravel"
+    first = bot.say(sender, "can you recommend a gravel bike?")
+    assert GRAVEL_BIKE.name in first, first
+    for text in (
+        "hmm is a gravel one a lot slower than a proper road bike on tarmac",
+        "could i take one of the gravel ones out for a test ride first",
+        "and any money off if i get a helmet with it",
+    ):
+        reply = bot.say(sender, text)
+        assert "Are you asking about our" not in reply, (text, reply)
+        assert reply.strip(), text
+
+
+@NOT_REACHED_YET
+def test_a_test_ride_of_the_kind_just_talked_about_is_the_shops_yes(bot: Bot) -> None:
+    sender = "r2-gravel-ride"
+    first = bot.say(sender, "can you recommend a gravel bike?")
+    assert GRAVEL_BIKE.name in first, first
+    reply = bot.say(sender, "could i take one of the gravel ones out for a test ride first")
+    assert SHOP.policies.test_rides in reply, reply
+    assert "Are you asking about our" not in reply, reply
+
+
+def test_both_parts_of_a_two_part_message_are_answered(bot: Bot) -> None:
+    reply = bot.say(
+        "r2-two-parts",
+        "which lights do you recommend for dark evenings, and can you adjust my gears",
+    )
+    assert any(part.name in reply for part in PARTS if part.category == "lights"), reply
+    assert TUNE_UP.name in reply and SHOP.format_price(TUNE_UP.price) in reply, reply
+
+
+def test_how_much_with_nothing_talked_about_asks_which_not_the_workshop_list(bot: Bot) -> None:
+    sender = "r2-window"
+    bot.say(sender, "hiya")
+    reply = bot.say(sender, "how much is it")
+    assert WORKSHOP_LIST not in reply, reply
+    assert not [service.name for service in SHOP.repairs if service.name in reply], reply
+
+
+@NOT_REACHED_YET
+def test_another_thing_asked_for_after_a_product_is_not_the_workshop_list(bot: Bot) -> None:
+    sender = "r2-and-also"
+    helmet = next(product for product in PARTS if product.category == "helmets")
+    first = bot.say(sender, f"have you got the {helmet.name.lower()}")
+    assert helmet.name in first, first
+    reply = bot.say(sender, "a medium one. and do you do waterproof socks as well")
+    assert WORKSHOP_LIST not in reply, reply
+    assert "socks" in reply.lower() or "order" in reply.lower(), reply
+
+
+def test_a_follow_up_to_a_scheme_the_bot_does_not_know_is_not_a_recommendation(bot: Bot) -> None:
+    sender = "r2-scheme"
+    first = bot.say(sender, "do you do the bike to work salary scheme")
+    reply = bot.say(sender, "and can i get it on an electric bike or only normal ones")
+    ebike = next(bike for bike in BIKES if bike.bike_type == "e-bike")
+    assert ebike.name not in reply, (first, reply)

@@ -202,3 +202,139 @@ async def test_a_price_question_that_names_something_is_not_about_the_product_be
     events = await action.run(dispatcher, tracker, domain)
     assert {"event": "followup", "timestamp": None, "name": "action_buy_product"} not in events
     assert said(dispatcher)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["only got about 120 quid, what bikes do you do", "have you a bicycle for £90 or so"],
+)
+async def test_bikes_asked_for_below_every_bikes_price_are_the_nearest_bikes_said_plainly(
+    dispatcher, domain, text
+) -> None:
+    """A budget no bike fits, for a bike: the cheapest bikes, said to be over that budget,
+    never tubes and lube."""
+    await ActionRecommendProduct().run(
+        dispatcher, make_tracker("product_recommendation", text), domain
+    )
+    assert said(dispatcher) == ["utter_recommendation_over_budget"]
+    lines = dispatcher.messages[0]["product_lines"]
+    named = [product for product in SHOP.products if product.name in lines]
+    cheapest = min((product for product in SHOP.products if product.is_bike), key=lambda p: p.price)
+    assert named and all(product.is_bike for product in named)
+    assert cheapest in named
+    assert "nothing within" in rendered(domain, dispatcher.messages[0])
+
+
+async def test_a_budget_written_as_a_bare_number_is_kept_to(dispatcher, domain) -> None:
+    """ "around 1200" is a budget: no bike above it is offered without saying so."""
+    tracker = make_tracker(
+        "product_recommendation", "a road bike, around 1200 if poss", [entity("bike_type", "road")]
+    )
+    await ActionRecommendProduct().run(dispatcher, tracker, domain)
+    message = dispatcher.messages[-1]
+    shown = [p for p in SHOP.products if p.name in message["product_lines"]]
+    if any(p.price > 1200 for p in shown):
+        assert said(dispatcher)[-1] == "utter_recommendation_over_budget"
+    else:
+        assert said(dispatcher)[-1] == "utter_recommendation_within_budget"
+    assert SHOP.format_price(1200) in rendered(domain, message)
+
+
+@pytest.mark.parametrize("text", ["how much is it", "whats the price"])
+async def test_a_bare_price_question_with_nothing_talked_about_asks_which_not_the_price_list(
+    dispatcher, domain, text
+) -> None:
+    await ActionTellRepairService().run(
+        dispatcher, make_tracker("ask_repair_service", text), domain
+    )
+    assert said(dispatcher) == ["utter_ask_which_price"]
+
+
+async def test_another_thing_asked_for_while_a_product_is_talked_about_is_a_buying_question(
+    dispatcher, domain
+) -> None:
+    helmet = next(p for p in SHOP.products if "helmet" in p.name.lower())
+    tracker = make_tracker(
+        "ask_repair_service",
+        "a medium please. and do you do winter gloves as well",
+        slots={"product": helmet.name},
+    )
+    events = await ActionTellRepairService().run(dispatcher, tracker, domain)
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_buy_product"}]
+    assert said(dispatcher) == []
+
+
+async def test_a_repair_asked_about_while_a_product_is_talked_about_is_still_the_workshop(
+    dispatcher, domain
+) -> None:
+    helmet = next(p for p in SHOP.products if "helmet" in p.name.lower())
+    tracker = make_tracker(
+        "ask_repair_service", "and do you do repairs too", slots={"product": helmet.name}
+    )
+    events = await ActionTellRepairService().run(dispatcher, tracker, domain)
+    assert events == [] and said(dispatcher) == ["utter_repair_services"]
+
+
+async def test_a_follow_up_to_a_question_the_bot_did_not_know_is_not_a_recommendation(
+    dispatcher, domain
+) -> None:
+    """'I don't know that one' about a scheme, then "and can I get it on an e-bike": still about
+    the scheme, which the bot does not know; never an e-bike recommended."""
+    from action_testkit import action_event, user_event
+
+    history = [
+        user_event("nlu_fallback", "do you take the bike to work voucher thing"),
+        action_event("action_fallback_ladder"),
+        {"event": "bot", "text": "...", "metadata": {"utter_action": "utter_fallback_dont_know"}},
+    ]
+    tracker = make_tracker(
+        "product_recommendation",
+        "and could i get it on an electric bike or just ordinary ones",
+        [entity("bike_type", "e-bike")],
+        history=history,
+    )
+    await ActionRecommendProduct().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_fallback_dont_know_follow_up"]
+    words = rendered(domain, dispatcher.messages[0])
+    assert SHOP.locations[0].phone in words
+
+
+async def test_a_recommendation_asked_after_i_dont_know_is_still_a_recommendation(
+    dispatcher, domain
+) -> None:
+    from action_testkit import action_event, user_event
+
+    history = [
+        user_event("nlu_fallback", "any student discount"),
+        action_event("action_fallback_ladder"),
+        {"event": "bot", "text": "...", "metadata": {"utter_action": "utter_fallback_dont_know"}},
+    ]
+    tracker = make_tracker(
+        "product_recommendation",
+        "ok, what e-bike would you suggest",
+        [entity("bike_type", "e-bike")],
+        history=history,
+    )
+    await ActionRecommendProduct().run(dispatcher, tracker, domain)
+    assert said(dispatcher)[0].startswith("utter_recommendation")
+
+
+@pytest.mark.parametrize("intent", ["ask_repair_service", "nlu_fallback"])
+async def test_how_much_right_after_a_product_was_named_is_that_products_price(
+    dispatcher, domain, intent
+) -> None:
+    """A product named in passing (no slot kept it), then "how much is it": that product."""
+    from action_testkit import action_event, user_event
+
+    bike = next(p for p in SHOP.products if p.is_bike)
+    history = [
+        user_event("share_preference", f"love the look of the {bike.name} in your window"),
+        action_event("action_note_preference"),
+    ]
+    tracker = make_tracker(intent, "how much is it", history=history, ranking=UNSURE)
+    action = ActionTellRepairService() if intent == "ask_repair_service" else ActionFallbackLadder()
+    events = await action.run(dispatcher, tracker, domain)
+    assert events == [
+        {"event": "slot", "timestamp": None, "name": "product", "value": bike.name},
+        {"event": "followup", "timestamp": None, "name": "action_buy_product"},
+    ]

@@ -180,3 +180,72 @@ async def test_a_repair_guessed_from_a_price_question_comes_with_its_price_and_t
     yes, no = dispatcher.messages[0]["buttons"]
     assert (yes["title"], yes["payload"]) == (shop.template("did_you_mean_book"), "/book_repair")
     assert no["payload"] == "/deny"
+
+
+# A product the bot has just asked about ("Are you asking about our <gravel bike>?").
+ASKED_ABOUT_GRAVEL = [
+    user_event("nlu_fallback", "and the gravel kind"),
+    action_event("action_fallback_ladder"),
+    {
+        "event": "bot",
+        "text": "Are you asking about our Specialized Diverge?",
+        "metadata": {"utter_action": "utter_fallback_did_you_mean"},
+    },
+]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is one of the gravel ones much heavier than a road one",
+        "any money off if I get lights with it",
+    ],
+)
+async def test_right_after_are_you_asking_about_the_bot_answers_never_asks_again(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any], text: str
+) -> None:
+    """A question the bot cannot answer, about a thing the bot just asked about: it says it does
+    not know and who can tell, never "Are you asking about our ...?" twice in a row."""
+    tracker = make_tracker(
+        "nlu_fallback", text, history=ASKED_ABOUT_GRAVEL, slots={"product": "Specialized Diverge"}
+    )
+    await ActionFallbackLadder().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_fallback_dont_know"]
+
+
+async def test_another_thing_named_right_after_are_you_asking_about_is_asked_about(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        "nlu_fallback",
+        "what about a d-lock",
+        history=ASKED_ABOUT_GRAVEL,
+        slots={"product": "Specialized Diverge"},
+    )
+    await ActionFallbackLadder().run(dispatcher, tracker, domain)
+    assert said(dispatcher) == ["utter_fallback_did_you_mean"]
+    assert "lock" in dispatcher.messages[0]["item"].lower()
+
+
+async def test_a_test_ride_of_the_kind_just_recommended_is_the_shops_yes_with_that_bike(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    from bot.settings import ROOT
+    from voice import business
+
+    shop = business.load(ROOT / "business.yml")
+    listed = ["Trek FX 3", "Specialized Diverge"]
+    text = "could i have a go on one of the gravel ones first"
+    tracker = make_tracker("nlu_fallback", text, slots={"recommended": listed})
+    await ActionFallbackLadder().run(dispatcher, tracker, domain)
+    assert said(dispatcher)[0] == "utter_test_ride", said(dispatcher)
+    assert "utter_fallback_did_you_mean" not in said(dispatcher)
+    words = " ".join(rendered(domain, message) for message in dispatcher.messages)
+    assert "Specialized Diverge" in words and shop.policies.test_rides in words
+
+
+async def test_a_kind_named_for_the_first_time_is_still_asked_about(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    await ladder(dispatcher, domain, "whats the story with gravel")
+    assert said(dispatcher) == ["utter_fallback_did_you_mean"]

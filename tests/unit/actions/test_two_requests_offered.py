@@ -79,3 +79,24 @@ async def test_one_request_gets_one_answer(
     tracker = make_tracker("buy_product", "do you sell helmets?", [entity("product", "helmets")])
     await ActionBuyProduct().run(dispatcher, tracker, domain)
     assert "utter_also_asked" not in said(dispatcher) and len(dispatcher.messages) == 1
+
+
+async def test_a_recommendation_with_a_repair_after_it_answers_both_with_a_next_step(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    """Lights recommended, and the gears asked about in the same message: the tune-up's price
+    and time with an offer to book it, never dropped."""
+    from actions.shop import ActionRecommendProduct
+
+    text = "which lights would you go for, and could someone sort my gears out too"
+    await ActionRecommendProduct().run(
+        dispatcher, make_tracker("product_recommendation", text), domain
+    )
+    [tune_up] = [repair for repair in SHOP.repairs if repair.name == "tune-up"]
+    assert said(dispatcher) == ["utter_recommendation", "utter_also_asked_repair"]
+    answer = rendered(domain, dispatcher.messages[-1])
+    assert tune_up.name in answer and SHOP.format_price(tune_up.price) in answer
+    assert [button["payload"] for button in dispatcher.messages[-1]["buttons"]] == [
+        "/book_repair",
+        "/deny",
+    ]

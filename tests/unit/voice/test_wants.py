@@ -60,3 +60,22 @@ def test_the_shipped_shop_reads_pounds_and_purposes() -> None:
     assert read_wants(shipped, "a couple of hundred quid").at_most == 200
     assert read_wants(shipped, "something for commuting").interest == "commuting"
     assert read_wants(shipped, "a bike for my 5-year-old").interest == "kids"
+
+
+@pytest.mark.parametrize(
+    ("said", "at_most"),
+    [
+        ("looking for a road bike around 1200", 1200),
+        ("max 800 for a commuter", 800),
+        ("my budget is 650, what have you got", 650),
+        ("something roughly 400-ish for my son", 400),
+        ("about 20 mins from the shop, want a hybrid", None),
+        ("under 10 miles each way to work", None),
+        ("for my 5 year old", None),
+    ],
+)
+def test_a_bare_number_straight_after_a_budget_word_is_the_budget(
+    said: str, at_most: float | None
+) -> None:
+    shipped = business.load(ROOT / "business.yml")
+    assert read_wants(shipped, said).at_most == at_most
