@@ -13,7 +13,7 @@ import logging
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -22,7 +22,9 @@ from actions.composition import ActionServices, compose
 from bot import metrics
 from bot import settings as settings_module
 from bot.settings import Settings
+from voice.asked import points_back_only
 from voice.business import Business
+from voice.catalogue import words_of
 from voice.wording import indefinite, plural  # noqa: F401 (helpers)
 
 logger = logging.getLogger(__name__)
@@ -153,7 +155,13 @@ def messages_since(tracker: Tracker, intent: str, limit: int = 6) -> list[str]:
 
 
 class ShopAction(Action, ABC):
-    """An action that answers from the business file and always leaves the customer a next step."""
+    """An action that answers from the business file and always leaves the customer a next step.
+
+    An action that only answers (`never_repeats`) never sends its previous reply again, word for
+    word, to a different message: the customer asked something new that the answer does not
+    cover, so the bot says so and who can tell (`answer_instead_of_repeating`)."""
+
+    never_repeats: ClassVar[bool] = False
 
     @abstractmethod
     def name(self) -> str: ...
@@ -168,12 +176,27 @@ class ShopAction(Action, ABC):
     ) -> list[dict[str, Any]]:
         """Answer the customer; return the events to apply."""
 
+    def instead_of_repeating(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        shop: Business,
+        events: list[dict[str, Any]],
+    ) -> list[dict[str, Any]]:
+        """What to say instead of the previous reply again (`never_repeats`)."""
+        return answer_instead_of_repeating(dispatcher, shop, events)
+
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         try:
             shop = await load_business()
             events = await self.answer(dispatcher, tracker, domain, shop)
+            if self.never_repeats and repeats_the_previous_reply(
+                shop, tracker, dispatcher.messages
+            ):
+                dispatcher.messages.clear()
+                events = self.instead_of_repeating(dispatcher, tracker, shop, events)
         except Exception:  # the customer must still get an answer; the log gets the details
             logger.exception("%s failed for conversation %s", self.name(), tracker.sender_id)
             metrics.action_failed(self.name())
@@ -183,6 +206,74 @@ class ShopAction(Action, ABC):
         await check_tone(dispatcher.messages, f"{self.name()} for {tracker.sender_id}")
         dispatcher.messages[:] = with_content(dispatcher.messages)
         return events
+
+
+# --- never the same reply twice in a row ------------------------------------------------------
+
+# What the bot says instead of its previous reply again: that reply is all it knows about it,
+# and who can tell the rest.
+NOTHING_MORE_TO_ADD = "utter_nothing_more_to_add"
+# The keys of a message an action sends that are not the words of its reply.
+_NOT_FILL_INS = frozenset({"response", "template", "buttons", "text", "json_message", "custom"})
+
+
+def _previous_customer_text(tracker: Tracker) -> str | None:
+    """The customer's message before the latest one."""
+    seen_latest = False
+    for event in reversed(tracker.events or []):
+        if event.get("event") != "user":
+            continue
+        if seen_latest:
+            return str(event.get("text") or "")
+        seen_latest = True
+    return None
+
+
+def _same_message(sending: dict[str, Any], sent: dict[str, Any]) -> bool:
+    """Whether a message about to be sent says what a bot event of the previous turn said: the
+    same text, or the same response with the same fill-ins."""
+    metadata = sent.get("metadata") or {}
+    shown = str(sent.get("text") or "")
+    response = sending.get("response") or sending.get("template")
+    if not response:
+        return bool(sending.get("text")) and str(sending.get("text")).strip() == shown.strip()
+    if metadata.get("utter_action") != response:
+        return False
+    for key, value in sending.items():
+        if key in _NOT_FILL_INS or not value:
+            continue  # nothing said by it (Rasa keeps no empty value in the metadata)
+        if str(metadata.get(key)) != str(value) and str(value) not in shown:
+            return False
+    return True
+
+
+def repeats_the_previous_reply(
+    shop: Business, tracker: Tracker, messages: list[dict[str, Any]]
+) -> bool:
+    """Whether `messages` are the bot's previous reply again, word for word, to a message that
+    is not the previous one again nor only points back at it ("?", "and that?") nor a button."""
+    if not messages:
+        return False
+    text = str((tracker.latest_message or {}).get("text") or "")
+    before = _previous_customer_text(tracker)
+    if before is None or text.startswith("/") or points_back_only(shop, text):
+        return False
+    if words_of(text) == words_of(before):
+        return False  # asked again in the same words: the same answer is the answer
+    said = [event for event in previous_turn_events(tracker) if event.get("event") == "bot"]
+    if len(said) != len(messages):
+        return False
+    return all(_same_message(m, e) for m, e in zip(messages, said, strict=True))
+
+
+def answer_instead_of_repeating(
+    dispatcher: CollectingDispatcher, shop: Business, events: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The previous reply is all the bot knows about this: it says so and who can tell (the
+    phone, the email, or a person now). The slots the answer set are kept; nothing else."""
+    place = shop.locations[0]
+    dispatcher.utter_message(response=NOTHING_MORE_TO_ADD, phone=place.phone, email=place.email)
+    return [event for event in events if event.get("event") == "slot"]
 
 
 # --- nothing empty is sent ---------------------------------------------------------------------

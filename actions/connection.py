@@ -18,8 +18,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import base
 from actions.base import DomainDict, Events, ShopAction
 from memory.facts import FactExtractor
-from voice.asked import is_question, says_trouble
+from voice.asked import is_question, says_a_phrase, says_trouble
 from voice.business import Business
+from voice.catalogue import words_of
 
 logger = logging.getLogger(__name__)
 
@@ -174,6 +175,23 @@ def goal_in(text: str, extractor: FactExtractor) -> str | None:
     return goals[0].strip() if goals else None
 
 
+# The answer to thanks read as an idea: you're welcome, and we'd love to see them.
+THANKED_NOT_AN_IDEA = "utter_youre_welcome_see_you"
+# How many words from the start a thanks opens the message within ("oh thank you").
+THANKS_WITHIN = 3
+
+
+def thanks_not_an_idea(shop: Business, text: str | None) -> bool:
+    """Whether a message read as an idea opens by thanking the bot and suggests nothing (none
+    of the business file's `vocabulary.suggesting` words): thanks, maybe with a plan to visit,
+    never an idea to pass to the team."""
+    said = words_of(text or "")
+    thanks = {word for phrase in shop.vocabulary.ack_thanks for word in words_of(phrase)}
+    if not any(word in thanks for word in said[:THANKS_WITHIN]):
+        return False
+    return not says_a_phrase(shop.vocabulary.suggesting, text)
+
+
 class ActionNoteFeedback(NoteAction):
     """Collects the customer's idea or suggestion and acknowledges it (co-creation)."""
 
@@ -185,7 +203,12 @@ class ActionNoteFeedback(NoteAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
-        if is_question(shop, (tracker.latest_message or {}).get("text")):
+        text = (tracker.latest_message or {}).get("text")
+        if thanks_not_an_idea(shop, text):
+            # "Thank you, you've been very kind, I might pop in": thanks and a plan, no idea.
+            dispatcher.utter_message(response=THANKED_NOT_AN_IDEA)
+            return []
+        if is_question(shop, text):
             # "he shouldn't ride it till then, right?" read as an idea: a question is not one,
             # and thanking it as a great idea answers nothing. No guessing: who can tell them.
             place = shop.locations[0]

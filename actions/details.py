@@ -16,7 +16,7 @@ from actions import base, own_bike, waiting
 from actions.base import DomainDict, Events, ShopAction
 from actions.booking_changes import ahead_of, made_this_session, own_bookings, says_change
 from actions.complaints import answer_complaint_detail
-from actions.fallback import main_menu
+from actions.fallback import follow_up_of_the_previous_turn, main_menu
 from actions.forms import parse_day
 from actions.orders import (
     answer_repair_status,
@@ -93,10 +93,13 @@ class ActionUseDetails(ShopAction):
             return [FollowupAction(REPAIR_FORM)]
         if base.acted_last_turn(tracker, COMPLAINT_ACTION):  # "it's the blue one": its detail
             return await answer_complaint_detail(dispatcher, tracker, shop)
-        bike_types = base.latest_entity_values(tracker, "bike_type")
-        if bike_types:
-            return await answer_recommendation(dispatcher, shop, bike_types[-1])
         text = (tracker.latest_message or {}).get("text")
+        bike_types = base.latest_entity_values(tracker, "bike_type")
+        if bike_types:  # "road, about £800": a budget said with it counts
+            return await answer_recommendation(dispatcher, shop, bike_types[-1], text=text)
+        followed = follow_up_of_the_previous_turn(dispatcher, tracker, shop, text)
+        if followed is not None:  # "budget about 800" after bikes, a size after a product...
+            return followed
         picked = picked_from_the_list(shop, tracker, text)
         if picked is not None:  # "the first one" right after several were recommended
             return [SlotSet("product", picked), FollowupAction(BUY_ACTION)]

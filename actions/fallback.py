@@ -12,7 +12,10 @@ offered a person.
 Before looking, read the previous turn: right after the rides, "ok for a beginner?" is about
 those rides; right after an answer, a lone "?" or "and that?" asks that answer again. A product
 named as the catalogue writes it in a price, stock or reserving question is answered, not asked
-about; right after a product, such a question that names nothing is about that product.
+about; right after a product, such a question that names nothing is about that product. A
+budget after bikes, a size after a product, "how many days?" after a repair, a test ride on a
+day and a time to come in are answered from the previous turn (actions/follow_ups.py); a fault
+in the customer's own words gets no guess at its cause, but the workshop and a booking.
 A question that names nothing of the shop's ("any student discount?") is answered honestly: the
 bot doesn't know, and a person can tell (the phone, the email, or bringing one in).
 Rung 1: ask to rephrase, with the two closest guesses as buttons. Rung 2 (the second miss in a
@@ -33,7 +36,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import base, own_bike, waiting
+from actions import base, follow_ups, own_bike, waiting
 from actions.base import DomainDict, Events, ShopAction
 from actions.forms import booking_time_said
 from actions.orders import repair_estimate
@@ -44,6 +47,7 @@ from actions.shop import (
     EVENTS_ACTION,
     HOURS_ACTION,
     about_the_product_before,
+    answer_fault,
     answer_product,
     day_after_hours,
     picked_from_the_list,
@@ -322,6 +326,31 @@ async def _reports_fault(text: str | None) -> bool:
         return False
 
 
+def follow_up_of_the_previous_turn(
+    dispatcher: CollectingDispatcher, tracker: Tracker, shop: Business, text: str | None
+) -> Events | None:
+    """The answer to a short message that the previous turn makes clear, or None: a budget
+    after bikes, a size after a product, "how many days?" after a repair, a test ride, a time
+    of day to come in."""
+    if follow_ups.budget_for_the_bikes_before(shop, tracker, text):  # "budget about 800"
+        return [FollowupAction(follow_ups.RECOMMEND_ACTION)]
+    product = follow_ups.spec_for_the_product_before(shop, tracker, text)
+    if product is not None:  # "700x28 presta" right after that product
+        return follow_ups.say_spec_asked(dispatcher, shop, product)
+    if follow_ups.asks_how_long(shop, text) and follow_ups.service_talked_about(shop, tracker):
+        return [FollowupAction(follow_ups.REPAIR_SERVICE_ACTION)]  # "how many days?"
+    if (
+        shop.policies.test_rides
+        and asks_to_try(shop, text)
+        and (tracker.get_slot("product") or is_question(shop, text))
+    ):  # "could I try it tomorrow" after a bike
+        return [FollowupAction(BUY_ACTION)]
+    if is_question(shop, text) and follow_ups.names_a_time_of_day(shop, tracker, text):
+        # "i can come after 4 o'clock is ok?": the hours answer it.
+        return [FollowupAction(HOURS_ACTION)]
+    return None
+
+
 async def answer_fallback(
     dispatcher: CollectingDispatcher, tracker: Tracker, shop: Business
 ) -> Events:
@@ -357,6 +386,17 @@ async def answer_fallback(
             return [FollowupAction(str(answered))]
         if answered in ASKS_A_REFERENCE and reference_alone(text):  # "48213" to "which order?"
             return [FollowupAction(str(answered))]
+        followed = follow_up_of_the_previous_turn(dispatcher, tracker, shop, text)
+        if followed is not None:
+            return followed
+    if (
+        intent in MISSED_INTENTS
+        and follow_ups.describes_a_fault(shop, text)
+        and (is_question(shop, text) or not sounds_unhappy(tracker))
+        and not own_bike.own_bikes_said(shop, tracker)  # their bike named: noted first, below
+    ):
+        # "it keeps slipping, what's causing that?": a mechanic's job, never a guess.
+        return answer_fault(dispatcher, shop, text)
     if intent in MISSED_INTENTS and misses_in_a_row(tracker) <= 1 and sounds_unhappy(tracker):
         dispatcher.utter_message(response="utter_fallback_sounds_wrong")
         return []

@@ -29,6 +29,7 @@ from actions import base, fallback, requests
 from actions.base import DomainDict, Events, ShopAction
 from actions.requests import request_summary
 from actions.shop import team_hours_text
+from bot import typed_buttons
 from bot.rate_limits import RateLimiter
 from bot.two_intents import small_talk_not_a_request
 from memory import services
@@ -43,6 +44,20 @@ logger = logging.getLogger(__name__)
 
 # Small talk with a person only guessed at ("hi! lovely weather today") is greeted instead.
 GREET_ACTION = "action_greet"
+
+
+# What the bot says to an acknowledgement ("ok thanks") that reached the handoff as a yes.
+THANKED_RESPONSE = "utter_youre_welcome"
+
+
+def thanks_for_the_answer(shop: Business, tracker: Tracker) -> bool:
+    """Whether the latest message only thanks the bot ("ok thanks", "okay cheers") and asks for
+    no person: read from the business file's acknowledgement words, whatever the NLU read."""
+    vocabulary = shop.vocabulary
+    thanks = typed_buttons.Acknowledgement.of(
+        vocabulary.ack_words, vocabulary.ack_thanks, vocabulary.ack_also
+    )
+    return thanks.said((tracker.latest_message or {}).get("text"))
 
 
 # The bot's last action before the customer said yes to a person, and what that means.
@@ -240,6 +255,10 @@ class ActionHandoff(ShopAction):
     async def answer(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, shop: Business
     ) -> Events:
+        if thanks_for_the_answer(shop, tracker):
+            # "ok thanks" to "shall I bring someone in?": thanks for the answer, not a yes.
+            dispatcher.utter_message(response=THANKED_RESPONSE)
+            return []
         if fallback.yes_to_no_offer_of_a_person(tracker):
             # "yep" to the ladder's rephrasing: nothing offered a person; ask again instead.
             return fallback.answer_yes_to_the_ladder(dispatcher, tracker, shop)

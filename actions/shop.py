@@ -18,7 +18,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import base, own_bike, recommend, requests, two_things
+from actions import base, follow_ups, own_bike, recommend, requests, two_things
 from actions.base import DomainDict, Events, ShopAction
 from actions.complaints import answer_complaint_detail
 from actions.shop_records import CustomerRecord, ShopRecords, resolve_records
@@ -555,6 +555,8 @@ class ActionTellHours(ShopAction):
     """The hours of the days the customer asked about ("are you open sunday?"), or for the
     week with upcoming holidays; and whether we're open right now when it matters."""
 
+    never_repeats = True
+
     def name(self) -> str:
         return "action_tell_hours"
 
@@ -564,6 +566,9 @@ class ActionTellHours(ShopAction):
         moment = base.now(shop)
         today = moment.date()
         text = (tracker.latest_message or {}).get("text")
+        if shop.policies.test_rides and tracker.get_slot("product") and asks_to_try(shop, text):
+            # "could I try it tomorrow" after a bike: a test ride on a day, not the hours.
+            return [FollowupAction(BUY_ACTION)]
         disagreeing = disagreeing_day(text, today)
         if disagreeing is not None:  # "sunday 28th", a Saturday: which of the two is asked
             dispatcher.utter_message(
@@ -598,6 +603,8 @@ class ActionTellHours(ShopAction):
 class ActionTellReturnsPolicy(ShopAction):
     """The returns policy, and an offer to start a return (never the return itself)."""
 
+    never_repeats = True
+
     def name(self) -> str:
         return "action_tell_returns_policy"
 
@@ -619,6 +626,8 @@ class ActionTellReturnsPolicy(ShopAction):
 
 class ActionTellLocation(ShopAction):
     """Where the shop is, how to get there, and how to reach us."""
+
+    never_repeats = True
 
     def name(self) -> str:
         return "action_tell_location"
@@ -663,7 +672,15 @@ def answer_repair_service(
             description=service.description,
         )
         return []
-    lines = "\n".join(
+    dispatcher.utter_message(
+        response="utter_repair_services", service_lines=service_lines(shop, shop.repairs)
+    )
+    return []
+
+
+def service_lines(shop: Business, services: list[RepairService] | tuple[RepairService, ...]) -> str:
+    """The services' names, prices, times and descriptions, one line each."""
+    return "\n".join(
         shop.wording.bullet_line(
             shop.template("service_line").format(
                 name=found.name,
@@ -672,14 +689,25 @@ def answer_repair_service(
                 description=found.description,
             )
         )
-        for found in shop.repairs
+        for found in services
     )
-    dispatcher.utter_message(response="utter_repair_services", service_lines=lines)
+
+
+def answer_fault(dispatcher: CollectingDispatcher, shop: Business, text: str | None) -> Events:
+    """A fault described in the customer's words: no guess at its cause; the repair it names
+    (else every repair the workshop does), and an offer to book."""
+    service = shop.repair_service(text)
+    services = [service] if service is not None else list(shop.repairs)
+    dispatcher.utter_message(
+        response="utter_fault_needs_a_look", service_lines=service_lines(shop, services)
+    )
     return []
 
 
 class ActionTellRepairService(ShopAction):
     """What a repair costs and how long it takes, with an offer to book (never the booking)."""
+
+    never_repeats = True
 
     def name(self) -> str:
         return "action_tell_repair_service"
@@ -690,6 +718,16 @@ class ActionTellRepairService(ShopAction):
         text = (tracker.latest_message or {}).get("text")
         if about_the_product_before(shop, tracker, text):
             return [FollowupAction(BUY_ACTION)]
+        if shop.repair_service(text) is None and follow_ups.asks_how_long(shop, text):
+            # "how many days?" right after a repair was talked about: that repair's time.
+            talked_about = follow_ups.service_talked_about(shop, tracker)
+            if talked_about is not None:
+                dispatcher.utter_message(
+                    response="utter_repair_time",
+                    service=talked_about.name,
+                    ready=repair_ready(shop, talked_about),
+                )
+                return []
         if shop.repair_service(text) is None and not repairs_just_told(tracker):
             asked = asked_about_the_thing_before(shop, text)
             if asked == "price":
@@ -846,6 +884,28 @@ async def reports_fault(text: str | None) -> bool:
 class ActionBuyProduct(ShopAction):
     """Buying a product: in stock -> yes; out of stock -> yes, we can order it in."""
 
+    never_repeats = True
+
+    def instead_of_repeating(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, shop: Business, events: Events
+    ) -> Events:
+        """ "got one in a large?" after the product's answer: what the bot knows of it, named,
+        and who can tell the rest."""
+        named = [event.get("value") for event in events if event.get("name") == "product"]
+        product = shop.find_product(str(named[-1] or "")) if named else None
+        if product is None:
+            return super().instead_of_repeating(dispatcher, tracker, shop, events)
+        place = shop.locations[0]
+        dispatcher.utter_message(
+            response="utter_product_no_more_to_add",
+            product=product.name,
+            price=price(shop, product),
+            description=product.description,
+            phone=place.phone,
+            email=place.email,
+        )
+        return [event for event in events if event.get("event") == "slot"]
+
     def name(self) -> str:
         return "action_buy_product"
 
@@ -939,6 +999,8 @@ def say_still_dont_know(dispatcher: CollectingDispatcher, shop: Business) -> Eve
 
 class ActionRecommendProduct(ShopAction):
     """Recommends bikes and kit for a kind of riding, or asks what riding the customer does."""
+
+    never_repeats = True
 
     def name(self) -> str:
         return "action_recommend_product"
@@ -1061,6 +1123,8 @@ def wants_a_repair(shop: Business, text: str) -> bool:
 
 class ActionCommunityEvents(ShopAction):
     """The next group rides and the free repair clinics, or the ones the customer asked about."""
+
+    never_repeats = True
 
     def name(self) -> str:
         return EVENTS_ACTION

@@ -29,7 +29,15 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["TYPED_KEY", "PlainYes", "as_pressed", "buttons_of", "offer", "pressed"]
+__all__ = [
+    "TYPED_KEY",
+    "Acknowledgement",
+    "PlainYes",
+    "as_pressed",
+    "buttons_of",
+    "offer",
+    "pressed",
+]
 
 _NO_PAYLOAD = "/deny"
 _WORD = re.compile(r"[a-z0-9']+")
@@ -48,6 +56,8 @@ class PlainYes:
     also: frozenset[str] = frozenset()
     phrases: tuple[tuple[str, ...], ...] = ()
     no: PlainYes | None = None
+    # An acknowledgement ("ok thanks"): never a yes, though it starts as one.
+    thanks_for_it: Acknowledgement | None = None
 
     @staticmethod
     def of(shop: Any) -> PlainYes:
@@ -59,7 +69,8 @@ class PlainYes:
             return tuple(getattr(vocabulary, name, ()))
 
         no = _plain_yes(listed("no_words"), listed("no_also"), None)
-        return _plain_yes(listed("yes_words"), listed("yes_also"), no)
+        thanks = Acknowledgement.of(listed("ack_words"), listed("ack_thanks"), listed("ack_also"))
+        return _plain_yes(listed("yes_words"), listed("yes_also"), no, thanks)
 
     def rest(self, words: list[str]) -> list[str] | None:
         """The words after the answer's first word or phrase; None when it starts otherwise."""
@@ -76,6 +87,8 @@ class PlainYes:
 
     def said(self, text: str) -> bool:
         """Whether a message is a plain yes ("yep", "Yes, that's it", "go on then pls")."""
+        if self.thanks_for_it is not None and self.thanks_for_it.said(text):
+            return False  # "ok thanks" thanks the bot for its answer: it takes nothing up
         rest = self.rest(words_of(text))
         return rest is not None and all(word in self.words or word in self.also for word in rest)
 
@@ -84,14 +97,46 @@ class PlainYes:
         return self.no is not None and self.no.said(text)
 
 
+@dataclass(frozen=True)
+class Acknowledgement:
+    """A message that thanks the bot for what it said ("ok thanks", "okay, cheers"): it starts
+    with one of `words`, then has one of `thanks` and otherwise only words of `also`."""
+
+    words: frozenset[str] = frozenset()
+    thanks: frozenset[str] = frozenset()
+    also: frozenset[str] = frozenset()
+
+    @staticmethod
+    def of(words: Sequence[str], thanks: Sequence[str], also: Sequence[str]) -> Acknowledgement:
+        def split(listed: Sequence[str]) -> frozenset[str]:
+            return frozenset(word for phrase in listed for word in words_of(phrase))
+
+        return Acknowledgement(split(words), split(thanks), split(also))
+
+    def said(self, text: str | None) -> bool:
+        said = words_of(text or "")
+        if len(said) < 2 or said[0] not in self.words:
+            return False
+        rest = said[1:]
+        return any(word in self.thanks for word in rest) and all(
+            word in self.thanks or word in self.also for word in rest
+        )
+
+
 @functools.lru_cache(maxsize=16)
-def _plain_yes(words: tuple[str, ...], also: tuple[str, ...], no: PlainYes | None) -> PlainYes:
+def _plain_yes(
+    words: tuple[str, ...],
+    also: tuple[str, ...],
+    no: PlainYes | None,
+    thanks_for_it: Acknowledgement | None = None,
+) -> PlainYes:
     split = [tuple(words_of(phrase)) for phrase in words]
     return PlainYes(
         frozenset(phrase[0] for phrase in split if len(phrase) == 1),
         frozenset(word for phrase in also for word in words_of(phrase)),
         tuple(phrase for phrase in split if len(phrase) > 1),
         no,
+        thanks_for_it,
     )
 
 

@@ -245,7 +245,10 @@ class Budget:
     at_most: tuple[str, ...] = ()
     amounts: dict[str, float] = field(default_factory=dict)
     multipliers: dict[str, float] = field(default_factory=dict)
-    # Words after a bare number that make it no sum of money ("about 20 mins", "under 10 miles").
+    # A bare number is a budget only after one of `stated` or `at_most` ("budget about 800",
+    # "spend 600"), and never before one of `not_money` ("about 10 years old", "under 20 inch",
+    # "about 20 mins").
+    stated: tuple[str, ...] = ()
     not_money: tuple[str, ...] = ()
 
 
@@ -271,6 +274,19 @@ class Vocabulary:
     # A plain no ("nah", "no thanks"), read the same way, for the no button of a yes-or-no offer.
     no_words: tuple[str, ...] = ()
     no_also: tuple[str, ...] = ()
+    # An acknowledgement ("ok thanks", "okay cheers"): one of `ack_words`, then one of
+    # `ack_thanks` among only `ack_also` words. It thanks the bot for an answer and takes up no
+    # offer, even one whose plain yes it would otherwise be.
+    ack_words: tuple[str, ...] = ()
+    ack_thanks: tuple[str, ...] = ()
+    ack_also: tuple[str, ...] = ()
+    # Words that ask how long something takes ("how many days?"), faults a customer describes
+    # ("it keeps slipping"), and a time of day said for a visit ("after 4 o'clock").
+    time_question: tuple[str, ...] = ()
+    faults: tuple[str, ...] = ()
+    clock: tuple[str, ...] = ()
+    # Words that make a message an idea for the shop ("you should", "would be good if").
+    suggesting: tuple[str, ...] = ()
     # How a question starts when it is typed without its question mark ("whats the address").
     question_starts: tuple[str, ...] = ()
     # Words that point back at what was just talked about, or say nothing on their own ("it",
@@ -1019,6 +1035,11 @@ _VOCABULARY_KEYS = (
     "price_question",
     "plain_yes",
     "plain_no",
+    "acknowledgement",
+    "time_question",
+    "faults",
+    "clock",
+    "suggesting",
     "question_starts",
     "pointing_back",
     "stock_question",
@@ -1103,7 +1124,10 @@ def _vocabulary(reader: _Reader, root: CommentedMap) -> Vocabulary:
         path = "vocabulary.budget"
         words = reader.mapping(node, "budget", path)
         reader.keys(
-            words, path, (), ("cheap", "best", "at_most", "amounts", "multipliers", "not_money")
+            words,
+            path,
+            (),
+            ("cheap", "best", "at_most", "amounts", "multipliers", "stated", "not_money"),
         )
         budget = Budget(
             cheap=reader.tags(words, "cheap", path),
@@ -1111,6 +1135,7 @@ def _vocabulary(reader: _Reader, root: CommentedMap) -> Vocabulary:
             at_most=reader.tags(words, "at_most", path),
             amounts=_amounts(reader, words, "amounts", path),
             multipliers=_amounts(reader, words, "multipliers", path),
+            stated=reader.tags(words, "stated", path),
             not_money=reader.tags(words, "not_money", path),
         )
     symbols: tuple[str, ...] = ()
@@ -1123,6 +1148,12 @@ def _vocabulary(reader: _Reader, root: CommentedMap) -> Vocabulary:
         currency_words = reader.tags(money, "words", path)
     yes_words, yes_also = _plain_answer(reader, node, "plain_yes")
     no_words, no_also = _plain_answer(reader, node, "plain_no")
+    acknowledgement: dict[str, tuple[str, ...]] = {}
+    if "acknowledgement" in node:
+        path = "vocabulary.acknowledgement"
+        ack = reader.mapping(node, "acknowledgement", path)
+        reader.keys(ack, path, ("words", "thanks"), ("also",))
+        acknowledgement = {key: reader.tags(ack, key, path) for key in ("words", "thanks", "also")}
     bikes: dict[str, tuple[str, ...]] = {}
     if "bikes" in node:
         path = "vocabulary.bikes"
@@ -1168,6 +1199,13 @@ def _vocabulary(reader: _Reader, root: CommentedMap) -> Vocabulary:
         yes_also=yes_also,
         no_words=no_words,
         no_also=no_also,
+        ack_words=acknowledgement.get("words", ()),
+        ack_thanks=acknowledgement.get("thanks", ()),
+        ack_also=acknowledgement.get("also", ()),
+        time_question=reader.tags(node, "time_question", "vocabulary"),
+        faults=reader.tags(node, "faults", "vocabulary"),
+        clock=reader.tags(node, "clock", "vocabulary"),
+        suggesting=reader.tags(node, "suggesting", "vocabulary"),
         question_starts=reader.tags(node, "question_starts", "vocabulary"),
         pointing_back=reader.tags(node, "pointing_back", "vocabulary"),
         stock_question=reader.tags(node, "stock_question", "vocabulary"),

@@ -91,6 +91,23 @@ def amounts(shop: Business, text: str | None) -> list[tuple[float, int, int]]:
     return sorted(found, key=lambda item: item[1])
 
 
+def bare_budget(shop: Business, text: str | None) -> list[tuple[float, int, int]]:
+    """A sum written without its currency that is plainly a budget ("budget about 800", "spend
+    600 max"): a number straight after a budget word or an `at_most` word, not before a word of
+    `not_money` ("about 10 years old"); as `amounts` gives them."""
+    budget = shop.vocabulary.budget
+    lowered = (text or "").lower().replace("\u2019", "'")
+    before = _alternation([*budget.stated, *budget.at_most])
+    after = _alternation(budget.not_money)
+    pattern = re.compile(
+        rf"\b(?:{before})\s+{_NUMBER}(?![\w-])(?!\.\d)(?!\s*(?:{after})\b)", re.IGNORECASE
+    )
+    return [
+        (float(match.group(1).replace(",", "")), match.start(1), match.end(1))
+        for match in pattern.finditer(lowered)
+    ]
+
+
 def read_wants(shop: Business, text: str | None, interest: str | None = None) -> Wants:
     """The kind of bike or purpose (`interest` when already known) and the budget a message
     states."""
@@ -101,7 +118,7 @@ def read_wants(shop: Business, text: str | None, interest: str | None = None) ->
         places = [(_said(said, term.spellings), term.name) for term in terms]
         named = sorted((place, name) for place, name in places if place is not None)
         interest = named[0][1] if named else None
-    money = amounts(shop, text)
+    money = amounts(shop, text) or bare_budget(shop, text)
     budget = vocabulary.budget
     # "under £800", "up to 500 quid": the sum after such words; otherwise the largest sum named
     # (a budget stated is what they mean to spend at most).

@@ -180,3 +180,21 @@ async def test_a_live_state_that_fails_leaves_the_message_as_typed(
     await offer(live, "c1", {"text": "...", "buttons": DID_YOU_MEAN})
     assert await as_pressed(live, "c1", "yes", YES) == "yes"
     assert "buttons offered to c1 failed" in caplog.text
+
+
+DONT_KNOW = RESPONSES["utter_fallback_dont_know"][0]["buttons"]
+
+
+@pytest.mark.parametrize(
+    "text", ["ok thanks", "Okay, thank you very much!", "ok cheers", "alright ta", "ok thx mate"]
+)
+def test_thanks_for_an_answer_takes_up_no_offer(text: str) -> None:
+    # "ok thanks" to "... or I can bring someone in now. Shall I?" thanks the bot: no person.
+    assert not YES.said(text)
+    assert pressed(DONT_KNOW, text, YES) is None
+    assert pressed(OFFER_PERSON, text, YES) is None
+
+
+@pytest.mark.parametrize("text", ["ok", "yes thanks", "ok go on then", "ok please"])
+def test_a_yes_with_or_without_thanks_is_still_a_yes(text: str) -> None:
+    assert pressed(DONT_KNOW, text, YES) == "/request_human"
