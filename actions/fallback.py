@@ -339,11 +339,9 @@ def follow_up_of_the_previous_turn(
         return follow_ups.say_spec_asked(dispatcher, shop, product)
     if follow_ups.asks_how_long(shop, text) and follow_ups.service_talked_about(shop, tracker):
         return [FollowupAction(follow_ups.REPAIR_SERVICE_ACTION)]  # "how many days?"
-    if (
-        shop.policies.test_rides
-        and asks_to_try(shop, text)
-        and (tracker.get_slot("product") or is_question(shop, text))
-    ):  # "could I try it tomorrow" after a bike
+    if shop.policies.test_rides and asks_to_try(shop, text) and tracker.get_slot("product"):
+        # "could I try it tomorrow" after a bike (a kind of bike just recommended is the
+        # ladder's own: answer_what_is_clear)
         return [FollowupAction(BUY_ACTION)]
     if is_question(shop, text) and follow_ups.names_a_time_of_day(shop, tracker, text):
         # "i can come after 4 o'clock is ok?": the hours answer it.

@@ -156,12 +156,23 @@ def test_genuine_thanks_keeps_its_intent(check: FeelingCheck) -> None:
     assert checked.get(FEELING)["negative"] is False
 
 
-@pytest.mark.parametrize("intent", ["order_status", "complain", "book_repair"])
+@pytest.mark.parametrize("intent", ["order_status", "book_repair"])
 def test_other_intents_are_not_touched(check: FeelingCheck, intent: str) -> None:
     """A request in an angry voice is still that request; an unsure guess still falls back."""
     [checked] = check.process([message("my parcel is late AGAIN, useless", intent)])
     assert checked.get("intent")["name"] == intent
     assert checked.get(FEELING) is None
+
+
+def test_a_complaint_keeps_its_intent_and_has_its_feeling_read(check: FeelingCheck) -> None:
+    """A complaint needs a negative feeling or a fault (actions/complaints.py): the check reads
+    the feeling of a message read as a complaint and never changes its intent."""
+    [angry] = check.process([message("my parcel is late AGAIN, useless", "complain")])
+    assert angry.get("intent")["name"] == "complain"
+    assert angry.get(FEELING)["negative"] is True
+    [pleased] = check.process([message("I had my test ride and loved it", "complain")])
+    assert pleased.get("intent")["name"] == "complain"
+    assert pleased.get(FEELING)["negative"] is False
 
 
 def test_the_check_watches_the_cheerful_intents_of_the_domain() -> None:
