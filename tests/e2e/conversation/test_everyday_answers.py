@@ -74,11 +74,6 @@ def test_closing_time_tonight_is_not_the_whole_week(bot: Bot) -> None:
     assert len(weekdays) <= 1, reply  # today's hours, not a line for every day
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="since the merged data of 2026-11-27 this reads as book_repair and starts the repair "
-    "form; docs/nlu.md",
-)
 def test_a_bike_for_a_grandchild_is_the_kids_bike(bot: Bot) -> None:
     kids = next(product for product in SHOP.products if product.bike_type == "kids")
     reply = bot.say("e-grandchild", "looking for a bike for my grandson, he'll be 6 in the spring")

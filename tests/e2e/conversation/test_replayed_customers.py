@@ -90,7 +90,7 @@ def test_asked_for_the_shops_number_the_bot_gives_it(bot: Bot, sender: str, text
 @pytest.mark.parametrize(
     ("sender", "text"),
     [
-        pytest.param("r-phone-waiting", "what's your phone number", marks=NEEDS_EXAMPLES),
+        pytest.param("r-phone-waiting", "what's your phone number"),
         ("r-ring-waiting", "can I ring you"),
     ],
 )
@@ -141,7 +141,6 @@ def test_a_named_day_is_asked_about_as_a_day(bot: Bot) -> None:
     assert "remember" not in reply.lower(), reply  # not what the bot knows about them
 
 
-@NEEDS_EXAMPLES
 def test_a_test_ride_of_a_named_bike_is_a_yes(bot: Bot) -> None:
     reply = bot.say("r-ride", "can I take the fx3 for a test ride")
     assert SHOP.policies.test_rides in reply, reply
