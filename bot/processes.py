@@ -36,7 +36,8 @@ def rasa_command(*args: str) -> list[str]:
 
 
 def rasa_server_command(settings: Settings, model: Path | str) -> list[str]:
-    """The Rasa server as `python -m bot run` starts it (tests start it the same way).
+    """The Rasa server as `python -m bot run` starts it (tests start it the same way): Rasa's own
+    `rasa run`, through `bot.rasa_server`, which first takes off a cost Rasa pays per action.
 
     No `--cors`: Rasa's option puts credentialed CORS on every route, the agent console's API
     included, and doubles the header socket.io sets itself. The widget's origins are checked by
@@ -47,7 +48,10 @@ def rasa_server_command(settings: Settings, model: Path | str) -> list[str]:
     the API stays off: Rasa would serve it to anyone.
     """
     api = ["--enable-api", f"--auth-token={settings.rasa_api_token}"]
-    return rasa_command(
+    return [
+        python(),
+        "-m",
+        "bot.rasa_server",
         "run",
         "--model",
         str(model),
@@ -60,7 +64,7 @@ def rasa_server_command(settings: Settings, model: Path | str) -> list[str]:
         settings.host,
         "--port",
         str(settings.rasa_port),
-    )
+    ]
 
 
 def memory_writer(settings: Settings, name: str = "memory writer") -> Service:

@@ -67,7 +67,7 @@ def test_an_api_token_that_starts_with_a_dash_reaches_rasa_as_the_token(tmp_path
     token = "-Xy_generated-token"
     config = dataclasses.replace(settings.load(tmp_path / ".env", {}), rasa_api_token=token)
     command = processes.rasa_server_command(config, tmp_path / "model.tar.gz")
-    arguments = command[command.index("rasa") + 1 :]
+    arguments = command[command.index("bot.rasa_server") + 1 :]
     parsed = create_argument_parser().parse_args(arguments)
     assert parsed.auth_token == token
     assert parsed.enable_api
