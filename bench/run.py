@@ -86,7 +86,9 @@ class Counts:
     load_rounds: int = int(setting("BENCH_LOAD_ROUNDS", "3"))
     profile_seconds: int = int(setting("BENCH_PROFILE_SECONDS", "40"))
     memory_sizes: tuple[int, ...] = tuple(
-        int(size) for size in setting("BENCH_MEMORY_SIZES", "10000,1000000").split(",") if size
+        int(size)
+        for size in setting("BENCH_MEMORY_SIZES", "10000,1000000,10000000").split(",")
+        if size
     )
     heavy_exchanges: int = int(setting("BENCH_HEAVY_EXCHANGES", "10000"))
     # The same measurement on a PostgreSQL started here (skipped when it is not installed).
