@@ -7,8 +7,9 @@ one), written before the training data was rewritten; its intent accuracy must r
 MIN_MESSY_INTENT_ACCURACY. `tests/nlu/two_things.yml` holds messages of two things at once
 (a pleasantry and a request, or a request for a person beside another), each labelled with the
 request the bot must answer; its intent accuracy must reach MIN_TWO_THINGS_ACCURACY.
-`tests/nlu/messy_2.yml`, a second messy set by another writer, is scored beside them when it
-is there, with its own gate (MIN_MESSY_2_INTENT_ACCURACY).
+`tests/nlu/messy_2.yml` and `tests/nlu/messy_3.yml`, messy sets by other writers, are scored
+beside them when they are there, each with its own gate (MIN_MESSY_2_INTENT_ACCURACY,
+MIN_MESSY_3_INTENT_ACCURACY).
 `python -m bot test` runs all three after the test stories, and `python -m bot nlu-check` runs
 them on their own. The figures go to `scores.json` in the
 results folder, with the messy set's most common confusions.
@@ -50,6 +51,13 @@ MESSY_RESULTS = "messy"
 MESSY_2_FILE = ROOT / "tests" / "nlu" / "messy_2.yml"
 MESSY_2_RESULTS = "messy_2"
 MIN_MESSY_2_INTENT_ACCURACY = 0.87
+# A third messy set, written on the evening of 2026-11-27 by another outside tester, before that
+# evening's work on understanding was measured (435 messages). First measure, on the model of
+# that afternoon (20261127-160416): 0.832. The gate: see MIN_MESSY_3_INTENT_ACCURACY's note in
+# docs/nlu.md; raise it as the bot improves, never lower it, never edit the set.
+MESSY_3_FILE = ROOT / "tests" / "nlu" / "messy_3.yml"
+MESSY_3_RESULTS = "messy_3"
+MIN_MESSY_3_INTENT_ACCURACY = 0.83
 TWO_THINGS_FILE = ROOT / "tests" / "nlu" / "two_things.yml"
 TWO_THINGS_RESULTS = "two_things"
 # Both sets' figures, written to the results folder after each check.
@@ -249,12 +257,32 @@ def _messy_record(path: Path, messy: MessyScores, minimum: float) -> dict[str, A
     }
 
 
+@dataclass(frozen=True)
+class LaterMessySet:
+    """A messy set written after the first, by another writer, with a gate of its own; scored
+    when its file is there."""
+
+    path: Path
+    results: str  # its folder in the results folder, and its key in scores.json
+    minimum: float
+    ordinal: str  # "second": "messy NLU, second set", "the second messy set"
+
+
+def later_messy_sets() -> list[LaterMessySet]:
+    """The later messy sets whose files are there (read at each call, so a test may move them)."""
+    sets = [
+        LaterMessySet(MESSY_2_FILE, MESSY_2_RESULTS, MIN_MESSY_2_INTENT_ACCURACY, "second"),
+        LaterMessySet(MESSY_3_FILE, MESSY_3_RESULTS, MIN_MESSY_3_INTENT_ACCURACY, "third"),
+    ]
+    return [later for later in sets if later.path.exists()]
+
+
 def scores_record(
     model: str,
     held_out: HeldOutScores,
     messy: MessyScores,
     two_things: TwoThingsScores | None = None,
-    messy_2: MessyScores | None = None,
+    later: dict[LaterMessySet, MessyScores] | None = None,
 ) -> dict[str, Any]:
     """What `scores.json` holds: each set's figures, their minimums and the top confusions."""
     record: dict[str, Any] = {
@@ -267,8 +295,8 @@ def scores_record(
         },
         "messy": _messy_record(MESSY_FILE, messy, MIN_MESSY_INTENT_ACCURACY),
     }
-    if messy_2 is not None:
-        record["messy_2"] = _messy_record(MESSY_2_FILE, messy_2, MIN_MESSY_2_INTENT_ACCURACY)
+    for later_set, scores in (later or {}).items():
+        record[later_set.results] = _messy_record(later_set.path, scores, later_set.minimum)
     if two_things is not None:
         record["two_things"] = {
             "file": TWO_THINGS_FILE.relative_to(ROOT).as_posix(),
@@ -329,14 +357,13 @@ def check_nlu(
     messy_dir = results_dir / MESSY_RESULTS
     (results_dir / SCORES_FILE).unlink(missing_ok=True)
     two_things_dir = results_dir / TWO_THINGS_RESULTS
-    messy_2_dir = results_dir / MESSY_2_RESULTS
+    later_sets = later_messy_sets()
     sets = [
         (HELD_OUT_FILE, results_dir),
         (MESSY_FILE, messy_dir),
         (TWO_THINGS_FILE, two_things_dir),
     ]
-    if MESSY_2_FILE.exists():
-        sets.append((MESSY_2_FILE, messy_2_dir))
+    sets += [(later.path, results_dir / later.results) for later in later_sets]
     _test_sets(
         settings, "held-out NLU tests (tidy, messy, two things; one load of the model)", sets, model
     )
@@ -344,17 +371,17 @@ def check_nlu(
         held_out = read_scores(results_dir)
         messy = read_messy_scores(messy_dir)
         read = read_messy_scores(two_things_dir)
-        messy_2 = read_messy_scores(messy_2_dir) if MESSY_2_FILE.exists() else None
+        later = {each: read_messy_scores(results_dir / each.results) for each in later_sets}
     except ReportUnreadable as error:
         raise CommandFailed(str(error)) from None
     two_things = TwoThingsScores(read.intent_accuracy, read.intent_macro_f1)
     say(held_out.summary())
     say(messy.summary())
-    if messy_2 is not None:
-        say(messy_2.summary("messy NLU, second set", MIN_MESSY_2_INTENT_ACCURACY))
+    for each, scores in later.items():
+        say(scores.summary(f"messy NLU, {each.ordinal} set", each.minimum))
     say(two_things.summary())
     scores_path = results_dir / SCORES_FILE
-    record = scores_record(model.name, held_out, messy, two_things, messy_2)
+    record = scores_record(model.name, held_out, messy, two_things, later)
     scores_path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n")
     say(f"NLU scores and the messy set's top confusions: {scores_path}")
     failures = []
@@ -363,11 +390,10 @@ def check_nlu(
         lambda: enforce_messy_threshold(messy),
         lambda: enforce_two_things_threshold(two_things, MIN_TWO_THINGS_ACCURACY),
     ]
-    if messy_2 is not None:
-        second = messy_2
+    for each, scores in later.items():
         gates.append(
-            lambda: enforce_messy_threshold(
-                second, MIN_MESSY_2_INTENT_ACCURACY, "the second messy set"
+            lambda each=each, scores=scores: enforce_messy_threshold(  # type: ignore[misc]
+                scores, each.minimum, f"the {each.ordinal} messy set"
             )
         )
     for gate in gates:

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[3]
 MESSY_FILE = ROOT / "tests" / "nlu" / "messy.yml"
 # The second set, by another writer: held to the same rules, smaller (160 messages).
 SECOND_FILE = ROOT / "tests" / "nlu" / "messy_2.yml"
+THIRD_FILE = ROOT / "tests" / "nlu" / "messy_3.yml"
 TRAINING_DIR = ROOT / "data"
 MIN_MESSAGES = 250
 MIN_PER_INTENT = 5
@@ -81,7 +82,11 @@ def examples() -> list[tuple[str, str]]:
     return messy_examples()
 
 
-@pytest.fixture(scope="module", params=[MESSY_FILE, SECOND_FILE], ids=["messy", "messy_2"])
+@pytest.fixture(
+    scope="module",
+    params=[MESSY_FILE, SECOND_FILE, THIRD_FILE],
+    ids=["messy", "messy_2", "messy_3"],
+)
 def either_set(request: pytest.FixtureRequest) -> Path:
     return request.param
 

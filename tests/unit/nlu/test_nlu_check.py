@@ -343,6 +343,7 @@ def test_the_sets_are_scored_in_one_process_with_one_output_folder_each(
         (nlu_check.MESSY_FILE, results / "messy"),
         (nlu_check.TWO_THINGS_FILE, results / "two_things"),
         (nlu_check.MESSY_2_FILE, results / "messy_2"),
+        (nlu_check.MESSY_3_FILE, results / "messy_3"),
     ]
 
 
@@ -353,31 +354,47 @@ def test_a_test_set_without_its_output_folder_is_refused() -> None:
         nlu_sets.parse(["model.tar.gz", "tests/nlu/messy.yml"])
 
 
-def test_check_nlu_scores_the_second_messy_set_and_gates_it(
-    models: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+@pytest.mark.parametrize(
+    ("file_name", "minimum_name", "key", "ordinal"),
+    [
+        ("MESSY_2_FILE", "MIN_MESSY_2_INTENT_ACCURACY", "messy_2", "second"),
+        ("MESSY_3_FILE", "MIN_MESSY_3_INTENT_ACCURACY", "messy_3", "third"),
+    ],
+)
+def test_check_nlu_scores_each_later_messy_set_and_gates_it(
+    models: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
+    file_name: str,
+    minimum_name: str,
+    key: str,
+    ordinal: str,
 ) -> None:
     from bot.cli import CommandFailed
 
-    second = tmp_path / "messy_2.yml"
-    second.write_text('version: "3.1"\nnlu: []\n')
-    monkeypatch.setattr(nlu_check, "MESSY_2_FILE", second)
-    monkeypatch.setattr(nlu_check, "MIN_MESSY_2_INTENT_ACCURACY", 0.8)
-    passing = {**MESSY_REPORT, "accuracy": nlu_check.MIN_MESSY_INTENT_ACCURACY}
+    later = tmp_path / f"{key}.yml"
+    later.write_text('version: "3.1"\nnlu: []\n')
+    monkeypatch.setattr(nlu_check, file_name, later)
+    monkeypatch.setattr(nlu_check, minimum_name, 0.8)
+    passing = {**MESSY_REPORT, "accuracy": 0.95}
     low = {**MESSY_REPORT, "accuracy": 0.79}
     written = fake_test_set(passing)
 
     def run(settings: object, name: str, sets: list[tuple[Path, Path]], model: Path) -> None:
-        written(settings, name, [s for s in sets if s[0] != second], model)  # type: ignore[operator]
+        written(settings, name, [s for s in sets if s[0] != later], model)  # type: ignore[operator]
         for nlu_file, out in sets:
-            if nlu_file == second:
+            if nlu_file == later:
                 out.mkdir(parents=True, exist_ok=True)
                 (out / "intent_report.json").write_text(json.dumps(low))
 
     monkeypatch.setattr(nlu_check, "_test_sets", run)
     results = tmp_path / "results"
-    with pytest.raises(CommandFailed, match="second messy set"):
+    with pytest.raises(CommandFailed, match=f"the {ordinal} messy set") as failed:
         nlu_check.check_nlu(None, models, results)  # type: ignore[arg-type]
-    assert "messy NLU, second set: intent accuracy 0.790 (minimum 0.80)" in capsys.readouterr().out
+    assert str(failed.value).count("below") == 1  # the other sets passed
+    shown = capsys.readouterr().out
+    assert f"messy NLU, {ordinal} set: intent accuracy 0.790 (minimum 0.80)" in shown
     record = json.loads((results / "scores.json").read_text())
-    assert record["messy_2"]["intent_accuracy"] == 0.79
-    assert record["messy_2"]["file"].endswith("messy_2.yml")
+    assert record[key]["intent_accuracy"] == 0.79
+    assert record[key]["file"].endswith(f"{key}.yml")
