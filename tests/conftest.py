@@ -17,6 +17,7 @@ SESSION_SERVERS = {
     "rapport_server": "widget-server",
     "shared_bot": "shared-bot",
     "restartable_server": "restartable-server",
+    "away_server": "away-server",
 }
 
 

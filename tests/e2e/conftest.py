@@ -46,6 +46,14 @@ def rapport_server() -> Iterator[WidgetServer]:
 
 
 @pytest.fixture(scope="session")
+def away_server() -> Iterator[tuple[WidgetServer, str]]:
+    """The server whose team is away and whose limits are small, with when its team is back:
+    the out-of-hours tests' and the widget limits tests' (rapport_widget_server.start_away)."""
+    yield rapport_widget_server.start_away()
+    rapport_widget_server.stop_away()
+
+
+@pytest.fixture(scope="session")
 def shared_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     """`python -m bot run` on its own ports and databases, once per session: the `bot` fixture
     of the conversation and personal journeys (starting it takes a minute or more)."""

@@ -1,14 +1,17 @@
 """A chat waiting for a person out of hours, against the real Rasa and action servers.
 
-The server runs with a copy of business.yml whose hours are set so that the team is away at
-the moment of the test (every day open for half an hour, six hours from now, no holidays): the
-handoff takes a message whatever time CI runs. The customer (the socket.io widget client) asks
-for a person, leaves a message, gives a contact that can't be read and then a good one, and
-sends two more messages: every message gets one reply, the contact is kept on the chat's
-handoff and the messages are in the exchange log. An agent then sees the contact and the
-messages on the waiting chat, through the console's API and in headless Chromium. A customer
-who left a message still gets the bot's answers to what it can answer, adds details to the
-message, and a new visit starts afresh.
+The server (`away_server`, rapport_widget_server.start_away) runs with a copy of business.yml
+whose hours are set so that the team is away at the moment of the test (every day open for half
+an hour, six hours from now, no holidays): the handoff takes a message whatever time CI runs.
+The widget limits tests share that server and its small limits: each widget here names a client
+address of its own (X-Forwarded-For) and sends no more messages than a conversation may.
+
+The customer (the socket.io widget client) asks for a person, leaves a message, gives a contact
+that can't be read and then a good one, and sends two more messages: every message gets one
+reply, the contact is kept on the chat's handoff and the messages are in the exchange log. An
+agent then sees the contact and the messages on the waiting chat, through the console's API and
+in headless Chromium. A customer who left a message still gets the bot's answers to what it can
+answer, adds details to the message, and a new visit starts afresh.
 """
 
 from __future__ import annotations
@@ -20,16 +23,13 @@ import re
 import secrets
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 import yaml
-from rapport_widget_server import SESSION_SECRET, SHARED_SERVER_LIMITS, WidgetServer
-from ruamel.yaml import YAML
+from rapport_widget_server import SESSION_SECRET, WidgetServer
 
 from bot import session_tokens
 from memory.agents import AgentAccounts
@@ -55,50 +55,17 @@ def response(name: str, **fill: str) -> str:
     return text
 
 
-def away_hours(folder: Path) -> tuple[Path, str]:
-    """A business file whose team is away now, and when it is next back ("HH:00 today")."""
-    # Round-trip YAML (as the business file's own reader): PyYAML would read `yes:` as true.
-    rt = YAML()
-    data = rt.load((ROOT / "business.yml").read_text(encoding="utf-8"))
-    zone = data["shop"].get("timezone")
-    now = dt.datetime.now(ZoneInfo(zone)) if zone else dt.datetime.now()
-    opening = (now.hour + 6) % 24
-    data["hours"] = {
-        day: {"open": f"{opening:02d}:00", "close": f"{opening:02d}:30"} for day in data["hours"]
-    }
-    data["holidays"] = []
-    path = folder / "business-away.yml"
-    with path.open("w", encoding="utf-8") as out:
-        rt.dump(data, out)
-    business.load(path)  # a valid business file, or the test stops here with the reason
-    day = "today" if opening > now.hour else "tomorrow"
-    return path, f"{opening:02d}:00 {day}"
-
-
-@pytest.fixture(scope="module")
-def away_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[WidgetServer, str]]:
-    import rapport_widget_server
-
-    path, back = away_hours(tmp_path_factory.mktemp("business"))
-    server = rapport_widget_server.start_server(
-        {**SHARED_SERVER_LIMITS, "BUSINESS_FILE": str(path)}, log_folder="waiting-tests"
-    )
-    try:
-        yield server, back
-    finally:
-        server.stop()
-
-
 async def replies_to(widget: Widget, text: str, count: int) -> list[str]:
     """The next `count` bot messages after the customer writes `text`."""
     await widget.client.emit("user_uttered", {"message": text, "metadata": {}})
     return [str((await widget.next("bot_uttered")).get("text", "")) for _ in range(count)]
 
 
-async def leave_a_message(url: str, brake: str) -> tuple[str, dict[str, list[str]]]:
-    """The customer's side of the journey: (their conversation id, what each message got)."""
+async def leave_a_message(url: str, brake: str, address: str) -> tuple[str, dict[str, list[str]]]:
+    """The customer's side of the journey, from the client `address`: (their conversation id,
+    what each message got)."""
     widget = Widget(url)
-    await widget.connect()
+    await widget.connect({"X-Forwarded-For": address})
     try:
         token, _ = await widget.start_session()
         conversation = session_tokens.verify_session_token(SESSION_SECRET, token)
@@ -116,10 +83,10 @@ async def leave_a_message(url: str, brake: str) -> tuple[str, dict[str, list[str
         await widget.close()
 
 
-def journey(url: str, brake: str) -> tuple[str, dict[str, list[str]]]:
+def journey(url: str, brake: str, address: str) -> tuple[str, dict[str, list[str]]]:
     # On a thread of its own: the browser test's Playwright keeps this thread's event loop.
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, leave_a_message(url, brake)).result(300)
+        return pool.submit(asyncio.run, leave_a_message(url, brake, address)).result(300)
 
 
 def handoff_of(server: WidgetServer, conversation: str) -> Handoff:
@@ -172,7 +139,7 @@ def test_every_message_is_acknowledged_and_the_contact_is_kept_with_the_handoff(
     away_server: tuple[WidgetServer, str],
 ) -> None:
     server, back = away_server
-    conversation, got = journey(server.url, "My rear brake squeals when it rains")
+    conversation, got = journey(server.url, "My rear brake squeals when it rains", "203.0.113.41")
 
     assert "leave your message with me" in got["person"][0], got["person"]
     assert got["message"] == [
@@ -230,7 +197,7 @@ def test_the_agent_sees_the_contact_on_the_waiting_chat_in_the_console(
     away_server: tuple[WidgetServer, str], chromium: Any, screenshots: Path
 ) -> None:
     server, _ = away_server
-    conversation, _ = journey(server.url, "My front wheel wobbles")
+    conversation, _ = journey(server.url, "My front wheel wobbles", "203.0.113.42")
     handoff = handoff_of(server, conversation)
     name, password = signed_in_agent(server)
     context = chromium.new_context(viewport={"width": 1400, "height": 900})

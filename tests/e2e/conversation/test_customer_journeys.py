@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -30,6 +31,17 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def port_is_free(port: int) -> bool:
+    """True when nothing listens on the port (connections in TIME_WAIT don't count)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def takes_a_message(reply: str) -> bool:
@@ -69,13 +81,57 @@ def logged_decisions(memory_url: str, sender: str) -> list[tuple[str, str, str]]
         engine.dispose()
 
 
+class BotRun:
+    """`python -m bot run --no-train` with a settings file: started, stopped and started again
+    on the same ports and databases; each start's output in a log of its own in `folder`."""
+
+    def __init__(self, folder: Path, env_file: Path) -> None:
+        self.folder = folder
+        self.env_file = env_file
+        self.starts = 0
+        self.log = folder / "run.log"
+        self.process: subprocess.Popen[str] | None = None
+
+    def start(self, seconds: float) -> None:
+        """Starts it and waits until it says it is ready (fails with its output if it stops or
+        takes longer than `seconds`)."""
+        self.starts += 1
+        self.log = self.folder / ("run.log" if self.starts == 1 else f"run-{self.starts}.log")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "--env-file", str(self.env_file), "run", "--no-train"],
+            cwd=ROOT,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        deadline = time.monotonic() + seconds
+        while "rapport: ready." not in self.log.read_text():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the bot did not start:\n{self.log.read_text()}")
+            time.sleep(0.25)
+
+    def stop(self, signal_number: int = signal.SIGTERM) -> int:
+        """Stops it as a terminal's Ctrl-C (SIGINT) or a service manager (SIGTERM) does; its
+        exit code."""
+        assert self.process is not None, "the bot was never started"
+        if self.process.poll() is None:
+            self.process.send_signal(signal_number)
+        return self.process.wait(timeout=60)
+
+
 class Bot:
-    def __init__(self, port: int, rest_token: str, memory: str, log: Path) -> None:
+    def __init__(self, port: int, rest_token: str, memory: str, run: BotRun) -> None:
         self.port = port
         self.rest_token = rest_token
         self.memory = memory
-        self.log = log
+        self.run = run
         self.last_reply: dict[str, str] = {}
+
+    @property
+    def log(self) -> Path:
+        """The output of the servers' latest start."""
+        return self.run.log
 
     def problems(self) -> str:
         """The servers' error lines and tracebacks so far, to print when a journey fails."""
@@ -153,31 +209,24 @@ def env_file_for(folder: Path, extra: str = "") -> tuple[Path, int]:
 def running_bot(
     folder: Path, env_file: Path, rasa_port: int, start_seconds: float = 300
 ) -> Iterator[Bot]:
-    """`python -m bot run --no-train` with `env_file`, until it is ready; stopped afterwards."""
-    log = folder / "run.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "--env-file", str(env_file), "run", "--no-train"],
-        cwd=ROOT,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    """`python -m bot run --no-train` with `env_file`, until it is ready; stopped afterwards
+    (with SIGTERM, as a service manager stops it: cleanly, its ports free again)."""
+    run = BotRun(folder, env_file)
     try:
-        deadline = time.monotonic() + start_seconds
-        while "ready." not in log.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"the bot did not start:\n{log.read_text()}")
-            time.sleep(0.25)
+        run.start(start_seconds)
         yield Bot(
             rasa_port,
             settings.load(env_file).rest_token,
             f"sqlite:///{folder / 'memory.db'}",
-            log,
+            run,
         )
     finally:
-        process.terminate()
-        process.wait(timeout=60)
+        code = run.stop() if run.process is not None else 0
+    assert code == 0 and "rapport: stopped." in run.log.read_text(), (
+        f"the bot did not stop cleanly (exit code {code}):\n{run.log.read_text()[-3000:]}"
+    )
+    config = settings.load(env_file)
+    assert port_is_free(config.rasa_port) and port_is_free(config.actions_port)
 
 
 def start_shared_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:

@@ -1,8 +1,7 @@
 """The REST channel of the servers `python -m bot run` starts refuses callers without its token.
 
-Kept apart from tests/e2e/run/test_run.py: this test uses the session's shared bot, and a module
-that uses it runs on the shared bot's test worker, so `test_run.py`'s own two starts of the bot
-can run on the other worker meanwhile (tests/conftest.py)."""
+On the session's shared bot, as tests/e2e/run/test_run.py, which stops and restarts that bot:
+this test passes on the bot before or after the restart."""
 
 from __future__ import annotations
 

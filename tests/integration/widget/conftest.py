@@ -29,6 +29,14 @@ def restartable_server() -> Iterator[WidgetServer]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def away_server() -> Iterator[tuple[WidgetServer, str]]:
+    """The server whose team is away and whose limits are small, with when its team is back:
+    the out-of-hours tests' and the widget limits tests' (rapport_widget_server.start_away)."""
+    yield rapport_widget_server.start_away()
+    rapport_widget_server.stop_away()
+
+
 @pytest.fixture
 async def open_widget(widget_server: WidgetServer) -> AsyncIterator:
     widgets: list[Widget] = []

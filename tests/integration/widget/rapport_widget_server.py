@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
+import datetime as dt
 import os
 import random
 import shutil
@@ -19,6 +20,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot import processes, session_tokens
 from bot import settings as settings_module
@@ -36,11 +38,29 @@ START_TIMEOUT_SECONDS = 420
 ELSEWHERE_ORIGIN = "http://shop.example.test:8080"
 # Every test of the shared server connects from 127.0.0.1, so the limits per client address
 # would make them depend on each other: they are out of the way here, and
-# test_widget_limits.py proves them on a server of its own.
+# test_widget_limits.py proves them on the away server below.
 SHARED_SERVER_LIMITS = {
     "ADDRESS_RATE_LIMIT_PER_MINUTE": "100000",
     "NEW_SESSIONS_PER_ADDRESS_PER_MINUTE": "100000",
     "HANDOFFS_PER_ADDRESS_PER_HOUR": "10000",
+}
+# The away server's small limits, which test_widget_limits.py proves. Its other users keep
+# within them: each widget of theirs names a client address of its own (X-Forwarded-For, from
+# 127.0.0.1, which this server trusts as a proxy) and sends at most MESSAGES_PER_CONVERSATION
+# messages; the REST channel has none of these limits.
+MESSAGES_PER_CONVERSATION = 6
+SESSIONS_PER_SOCKET = 3
+NEW_SESSIONS_PER_ADDRESS = 5
+# Above a conversation's limit, so that a socket's own limit is what refuses its next message.
+MESSAGES_PER_ADDRESS = 8
+HANDOFFS_PER_ADDRESS = 2
+AWAY_SERVER_LIMITS = {
+    "TRUSTED_PROXIES": "127.0.0.1",
+    "RATE_LIMIT_PER_MINUTE": str(MESSAGES_PER_CONVERSATION),
+    "SESSIONS_PER_SOCKET_PER_MINUTE": str(SESSIONS_PER_SOCKET),
+    "NEW_SESSIONS_PER_ADDRESS_PER_MINUTE": str(NEW_SESSIONS_PER_ADDRESS),
+    "ADDRESS_RATE_LIMIT_PER_MINUTE": str(MESSAGES_PER_ADDRESS),
+    "HANDOFFS_PER_ADDRESS_PER_HOUR": str(HANDOFFS_PER_ADDRESS),
 }
 
 
@@ -266,6 +286,62 @@ def stop() -> None:
     if _instance is not None:
         _instance.stop()
         _instance = None
+
+
+def away_hours(folder: Path) -> tuple[Path, str]:
+    """A business file whose team is away now, and when it is next back ("HH:00 today"):
+    every day open for half an hour, six hours from now, no holidays."""
+    from ruamel.yaml import YAML
+
+    from voice import business
+
+    # Round-trip YAML (as the business file's own reader): PyYAML would read `yes:` as true.
+    rt = YAML()
+    data = rt.load((ROOT / "business.yml").read_text(encoding="utf-8"))
+    zone = data["shop"].get("timezone")
+    now = dt.datetime.now(ZoneInfo(zone)) if zone else dt.datetime.now()
+    opening = (now.hour + 6) % 24
+    data["hours"] = {
+        day: {"open": f"{opening:02d}:00", "close": f"{opening:02d}:30"} for day in data["hours"]
+    }
+    data["holidays"] = []
+    path = folder / "business-away.yml"
+    with path.open("w", encoding="utf-8") as out:
+        rt.dump(data, out)
+    business.load(path)  # a valid business file, or the tests stop here with the reason
+    day = "today" if opening > now.hour else "tomorrow"
+    return path, f"{opening:02d}:00 {day}"
+
+
+_away: tuple[WidgetServer, str] | None = None
+_away_folder: Path | None = None
+
+
+def start_away() -> tuple[WidgetServer, str]:
+    """The away server, started on first use: a server of its own whose team is away whenever
+    the tests run (away_hours) and whose limits are small (AWAY_SERVER_LIMITS); and when its
+    team is back. One server for the out-of-hours tests and the limits tests: a start costs
+    minutes of the test run's CPU (tests/conftest.py keeps its users on one test worker)."""
+    global _away, _away_folder
+    if _away is None:
+        _away_folder = Path(tempfile.mkdtemp(prefix="rapport-away-"))
+        path, back = away_hours(_away_folder)
+        server = start_server(
+            {**AWAY_SERVER_LIMITS, "BUSINESS_FILE": str(path)}, log_folder="away-tests"
+        )
+        _away = (server, back)
+        atexit.register(stop_away)
+    return _away
+
+
+def stop_away() -> None:
+    global _away, _away_folder
+    if _away is not None:
+        _away[0].stop()
+        _away = None
+    if _away_folder is not None:
+        shutil.rmtree(_away_folder, ignore_errors=True)
+        _away_folder = None
 
 
 if __name__ == "__main__":

@@ -1,20 +1,28 @@
 """The widget's limits per socket, per client address and per handoff, against a real Rasa server.
 
 Conversations are free (a `session_request` without a token starts one), so a limit per
-conversation alone can be walked around: these tests try, through the real channel, with a
-server of their own whose limits are small. The harness connects from 127.0.0.1, which this
-server trusts as a proxy, so each test names its client address in X-Forwarded-For.
+conversation alone can be walked around: these tests try, through the real channel, on the
+away server (rapport_widget_server.start_away), whose limits are small; the out-of-hours tests
+share it. The harness connects from 127.0.0.1, which this server trusts as a proxy, so each
+test names its client address in X-Forwarded-For (addresses no other test of it uses).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import rapport_widget_server
-from rapport_widget_server import SESSION_SECRET, WidgetServer
+from rapport_widget_server import (
+    HANDOFFS_PER_ADDRESS,
+    MESSAGES_PER_ADDRESS,
+    MESSAGES_PER_CONVERSATION,
+    NEW_SESSIONS_PER_ADDRESS,
+    SESSION_SECRET,
+    SESSIONS_PER_SOCKET,
+    WidgetServer,
+)
 from sqlalchemy import create_engine, select
 from test_widget_channel import Widget
 
@@ -23,27 +31,12 @@ from memory import schema
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-MESSAGES_PER_CONVERSATION = 4
-SESSIONS_PER_SOCKET = 3
-NEW_SESSIONS_PER_ADDRESS = 5
-MESSAGES_PER_ADDRESS = 8
-HANDOFFS_PER_ADDRESS = 2
-LIMITS = {
-    "TRUSTED_PROXIES": "127.0.0.1",
-    "RATE_LIMIT_PER_MINUTE": str(MESSAGES_PER_CONVERSATION),
-    "SESSIONS_PER_SOCKET_PER_MINUTE": str(SESSIONS_PER_SOCKET),
-    "NEW_SESSIONS_PER_ADDRESS_PER_MINUTE": str(NEW_SESSIONS_PER_ADDRESS),
-    "ADDRESS_RATE_LIMIT_PER_MINUTE": str(MESSAGES_PER_ADDRESS),
-    "HANDOFFS_PER_ADDRESS_PER_HOUR": str(HANDOFFS_PER_ADDRESS),
-}
 ASK_FOR_A_PERSON = "let me speak to a person"
 
 
-@pytest.fixture(scope="module")
-def limits_server() -> Iterator[WidgetServer]:
-    server = rapport_widget_server.start_server(LIMITS, log_folder="widget-limits-tests")
-    yield server
-    server.stop()
+@pytest.fixture
+def limits_server(away_server: tuple[WidgetServer, str]) -> WidgetServer:
+    return away_server[0]
 
 
 @pytest.fixture
