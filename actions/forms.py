@@ -225,6 +225,9 @@ LISTEN = "action_listen"
 # A question the NLU could not place, asked instead of the order number: the fallback ladder
 # answers it (no guess, who can tell), not the order number's explanation.
 UNREAD_INTENTS = ("nlu_fallback", "out_of_scope")
+# A request for a person, in any form: the form stops and this action asks for one.
+PERSON_INTENT = "request_human"
+HANDOFF_ACTION = "action_handoff"
 LADDER_ACTION = "action_fallback_ladder"
 # The action that answers each request when it comes instead of the order number, as the rules
 # in data/rules answer it outside a form (tests/unit/actions keeps the two the same).
@@ -894,6 +897,12 @@ class SafeFormValidation(FormValidationAction, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Events:
         try:
+            if base.latest_intent(tracker) == PERSON_INTENT:
+                # A request for a person always wins, whatever the form's question was: the
+                # form stops with nothing it collected kept, and the handoff runs. (Left to the
+                # rules, it never would: the words fill the question's slot, so the form never
+                # rejects the message, and "I want a human, I don't want to book" was a bike.)
+                return leave_form(HANDOFF_ACTION, self.domain_slots(domain))
             left = await self.way_out(dispatcher, tracker)
             if left is not None:
                 return left
