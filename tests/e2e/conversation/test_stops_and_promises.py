@@ -46,3 +46,36 @@ def test_a_complaint_s_check_in_waits_for_the_team(bot: Bot) -> None:
     assert [f.what for f in waiting] == [
         "the bell you fitted last week has already fallen off, not happy"
     ]
+
+
+@pytest.mark.parametrize(
+    ("sender", "asked"),
+    [
+        ("person-in-form", "Can I talk to a real person please?"),
+        (
+            "person-no-booking",
+            "I don't want to book anything. I want to speak to a human about a repair you did "
+            "that went wrong.",
+        ),
+    ],
+)
+def test_a_person_asked_for_during_the_repair_booking_is_brought_in(
+    bot: Bot, sender: str, asked: str
+) -> None:
+    # As an agent tried it through the widget: hours, the bike, then a repair gone wrong read
+    # as a booking.
+    said = [
+        bot.say(sender, "Hi, I'm Jamie. What time do you open on Saturday?"),
+        bot.say(sender, "I ride a Specialized Diverge, mostly gravel at weekends"),
+        bot.say(
+            sender,
+            "No thanks. Actually I had my bike in for a tune-up last week and now there's a "
+            "horrible grinding noise from the rear wheel. Something went wrong with the repair",
+        ),
+    ]
+    assert "bike" in said[-1], said  # the repair form started, asking about the bike
+    reference = bot.say(f"{sender}-reference", "/request_human")
+    reply = bot.say(sender, asked)
+    assert reply.split(":")[0] == reference.split(":")[0], (said, reply)
+    assert "booked in" not in reply, reply
+    assert "Which bike" not in reply and "Same bike" not in reply, reply
