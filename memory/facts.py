@@ -212,15 +212,16 @@ def _said_by_me(verb: Token) -> bool:
 def _phrase(token: Token, drop_possessive: bool = True) -> str:
     """The noun phrase headed by `token`, without determiners and "my"."""
     words = []
-    # What follows the noun ("that's making a noise", "with ...") is not its name.
+    # What follows the noun ("that's making a noise", "with ...", ", mostly gravel at
+    # weekends") is not its name.
     clauses = {
         inner.i
         for child in token.children
-        if child.dep_ in ("prep", "relcl", "cc", "conj", "acl")
+        if child.dep_ in ("prep", "relcl", "cc", "conj", "acl", "appos")
         for inner in child.subtree
     }
     for word in token.subtree:
-        if word.i in clauses:
+        if word.i in clauses or (word.i > token.i and word.text in (",", ";")):
             if word.i > token.i:
                 break
             continue

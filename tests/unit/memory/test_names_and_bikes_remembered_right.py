@@ -70,6 +70,10 @@ def test_someone_else_s_name_is_never_the_customer_s(extractor: FactExtractor, t
         ("my hybrid needs a service", "hybrid"),
         ("my old Raleigh has a flat", "old Raleigh"),
         ("I've got a Brompton that I commute on", "Brompton"),
+        # What follows a comma describes the bike; it is not its name (tried by an agent).
+        ("I ride a Specialized Diverge, mostly gravel at weekends", "Specialized Diverge"),
+        ("my bike is a Giant Defy, the blue one", "Giant Defy"),
+        ("I've got a Trek FX 3, use it for commuting", "Trek FX 3"),
     ],
 )
 def test_the_customer_s_bike_is_remembered(extractor: FactExtractor, text: str, bike: str) -> None:
