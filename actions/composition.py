@@ -77,7 +77,8 @@ class ActionServices:
         a file that does not validate raises, and is read again on the next call)."""
         with self._lock:
             if self._business is None:
-                self._business = business_file.load(self.settings.business_file)
+                shop = business_file.load(self.settings.business_file)
+                self._business = shop.clock_at(self.settings.shop_clock)
             return self._business
 
     def say_yes_rules(self) -> SayYesRules:

@@ -108,7 +108,8 @@ class ServerServices:
         with self._lock:
             if path not in self._businesses:
                 try:
-                    self._businesses[path] = business.load(path)
+                    shop = business.load(path)
+                    self._businesses[path] = shop.clock_at(self.settings.shop_clock)
                 except business.BusinessFileError as error:
                     logger.warning("the server works without the business file: %s", error)
                     return None

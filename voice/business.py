@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -376,6 +376,9 @@ class Business:
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     # The `say_yes:` section (None when the file has none: `say_yes_rules()` names that).
     say_yes: SayYesRules | None = None
+    # The shop's clock set to stand still at this local time (the SHOP_CLOCK setting, for tests
+    # and demos only; `clock_at` sets it); None: the real clock. Not part of the file.
+    fixed_now: dt.datetime | None = None
 
     def say_yes_rules(self) -> SayYesRules:
         """What the shop may say yes to; SayYesError, naming the file, when it has no section."""
@@ -413,15 +416,24 @@ class Business:
             candidate += dt.timedelta(days=1)
         raise BusinessFileError(f"{self.source}: the shop is never open in the next year")
 
+    def clock_at(self, moment: dt.datetime | None) -> Business:
+        """This business with its clock standing still at the local `moment` (None: the real
+        clock): the one way the shop's time is set, from the settings, never from a message."""
+        return replace(self, fixed_now=moment)
+
     def local_now(self) -> dt.datetime:
-        """The shop's local time now (its `timezone`; the server's when it names none)."""
+        """The shop's local time now (its `timezone`; the server's when it names none): the one
+        source of "now" for opening hours, due days, "today" and "tomorrow"."""
         from zoneinfo import ZoneInfo
 
         zone = self.shop.timezone
         try:
-            return dt.datetime.now(ZoneInfo(zone)) if zone else dt.datetime.now()
+            where = ZoneInfo(zone) if zone else None
         except (KeyError, ValueError):  # an unknown zone name: the server's local time is close
-            return dt.datetime.now()
+            where = None
+        if self.fixed_now is not None:
+            return self.fixed_now.replace(tzinfo=where) if where else self.fixed_now
+        return dt.datetime.now(where) if where else dt.datetime.now()
 
     def open_at(self, moment: dt.datetime) -> bool:
         """Whether the shop (and its team) works at this local moment (hours and holidays)."""

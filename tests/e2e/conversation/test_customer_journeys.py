@@ -8,6 +8,7 @@ person, and what the bot knows. Button payloads are used where a customer would 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import socket
@@ -24,6 +25,31 @@ from bot import settings
 from bot.settings import ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+# The weekday and hour the journeys' shop clock shows (SHOP_CLOCK): mid-morning of an ordinary
+# Wednesday, when the shop is open, so that no answer depends on the day the tests run on (the
+# shop is closed from Sunday evening to Tuesday morning).
+JOURNEY_WEEKDAY, JOURNEY_TIME = 2, dt.time(11, 0)
+
+
+def journey_moment(today: dt.date | None = None) -> dt.datetime:
+    """The shop's local time in the journeys: the first Wednesday from `today` (the real date)
+    on which the shop keeps its weekly hours (no holiday), at 11:00. Never before today, so the
+    due days the bot promises lie ahead of the memory's own clock too."""
+    from voice import business
+
+    shop = business.load(ROOT / "business.yml")
+    day = today or dt.date.today()
+    day += dt.timedelta(days=(JOURNEY_WEEKDAY - day.weekday()) % 7)
+    while shop.holiday_on(day) is not None:
+        day += dt.timedelta(days=7)
+    moment = dt.datetime.combine(day, JOURNEY_TIME)
+    assert shop.open_at(moment), f"the shop is not open at {moment}: change JOURNEY_TIME"
+    return moment
+
+
+# The journeys' "today", for tests that name a date the bot names.
+SHOP_TODAY = journey_moment().date()
 
 
 def free_port() -> int:
@@ -186,7 +212,10 @@ def start_shared_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     if not list((ROOT / "models").glob("*.tar.gz")):
         pytest.skip("no trained model; run `python -m bot train` first")
     folder = tmp_path_factory.mktemp("journeys")
-    env_file, rasa_port = env_file_for(folder)
+    # The shop's clock stands still on a weekday morning: the same answers on any day.
+    env_file, rasa_port = env_file_for(
+        folder, f"SHOP_CLOCK={dt.datetime.combine(SHOP_TODAY, JOURNEY_TIME).isoformat()}\n"
+    )
     with running_bot(folder, env_file, rasa_port) as started:
         yield started
 
