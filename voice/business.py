@@ -237,7 +237,7 @@ class NamedDay:
 
 @dataclass(frozen=True)
 class Budget:
-    """Budget words: `cheap`, `best`, `at_most` ("under") phrases, amounts said in words
+    """Budget words: `cheap`, `best`, `at_most` (caps: "under £500") phrases, amounts said in words
     ("a couple of hundred"), and multipliers after a number ("2k", "1 grand")."""
 
     cheap: tuple[str, ...] = ()
@@ -245,9 +245,9 @@ class Budget:
     at_most: tuple[str, ...] = ()
     amounts: dict[str, float] = field(default_factory=dict)
     multipliers: dict[str, float] = field(default_factory=dict)
-    # A bare number is a budget only after one of `stated` or `at_most` ("budget about 800",
-    # "spend 600"), and never before one of `not_money` ("about 10 years old", "under 20 inch",
-    # "about 20 mins").
+    # A bare number is a budget only after one of `stated` ("budget about 800", "spend 600",
+    # "around 1200": caps that make a bare number money are listed here too), and never before
+    # one of `not_money` ("about 10 years old", "under 20 inch", "about 20 mins").
     stated: tuple[str, ...] = ()
     not_money: tuple[str, ...] = ()
 
