@@ -27,13 +27,15 @@ from bot.settings import ROOT
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 # The weekday and hour the journeys' shop clock shows (SHOP_CLOCK): mid-morning of an ordinary
-# Wednesday, when the shop is open, so that no answer depends on the day the tests run on (the
-# shop is closed from Sunday evening to Tuesday morning).
-JOURNEY_WEEKDAY, JOURNEY_TIME = 2, dt.time(11, 0)
+# Friday, when the shop is open, so that no answer depends on the day the tests run on (the
+# shop is closed from Sunday evening to Tuesday morning). Not a Wednesday or a Thursday: the
+# journeys book on "Tuesday" and move it to "thursday", which must be neither today nor
+# tomorrow.
+JOURNEY_WEEKDAY, JOURNEY_TIME = 4, dt.time(11, 0)
 
 
 def journey_moment(today: dt.date | None = None) -> dt.datetime:
-    """The shop's local time in the journeys: the first Wednesday from `today` (the real date)
+    """The shop's local time in the journeys: the first Friday from `today` (the real date)
     on which the shop keeps its weekly hours (no holiday), at 11:00. Never before today, so the
     due days the bot promises lie ahead of the memory's own clock too."""
     from voice import business
