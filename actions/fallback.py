@@ -252,7 +252,7 @@ def already_clear(shop: Business, tracker: Tracker, guess: Match, text: str | No
     listed = [product.name for product in recommended_before(shop, tracker)]
     if guess.item.name == talked_about or guess.item.name in listed:
         return True
-    points_back = points_at_something_said(text)
+    points_back = points_at_something_said(shop, text)
     return bool(talked_about or listed) and points_back and is_question(shop, text)
 
 

@@ -388,17 +388,16 @@ _LOCAL_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?")
 def _shop_clock(value: str) -> dt.datetime:
     """SHOP_CLOCK: a local date and time of the shop, without a zone (the shop's own)."""
     text = value.strip()
-    problem = (
+    if _LOCAL_MOMENT.fullmatch(text):
+        try:
+            return dt.datetime.fromisoformat(text)
+        except ValueError:  # a month or an hour that does not exist
+            pass
+    raise SettingsError(
         f"SHOP_CLOCK={value!r} in .env is not a date and time of the shop; write it as "
         "YYYY-MM-DDTHH:MM in the shop's local time (2026-11-25T11:00), or leave it empty for "
         "the real clock (it is for tests and demos only)."
     )
-    if not _LOCAL_MOMENT.fullmatch(text):
-        raise SettingsError(problem)
-    try:
-        return dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise SettingsError(problem) from None
 
 
 # name in .env -> (field of Settings, parser)

@@ -341,6 +341,24 @@ class Vocabulary:
     owning_between: tuple[str, ...] = ()
     owning_about_it: tuple[str, ...] = ()
     owning_trouble: tuple[str, ...] = ()
+    # Plain English the machinery reads by, kept here with the rest of the customers' words:
+    # words that point at something just said ("can I use it for ..."), words that may open a
+    # question before its question word ("ok what's ..."), and words that never tell one item
+    # from another ("do you have the ...").
+    pointing_words: tuple[str, ...] = ()
+    question_openers: tuple[str, ...] = ()
+    function_words: tuple[str, ...] = ()
+    # How a clause of a booking request starts when it is not the problem (`clause_starts`): a
+    # question word, an answer to something else ("yes please"), or a request: a greeting, a
+    # wish ("I'd like to" + a verb of `request_verbs`: `requesters` then `wishes`) or a direct
+    # request ("please book").
+    clause_questions: tuple[str, ...] = ()
+    clause_answers: tuple[str, ...] = ()
+    clause_greetings: tuple[str, ...] = ()
+    clause_requesters: tuple[str, ...] = ()
+    clause_wishes: tuple[str, ...] = ()
+    clause_request_verbs: tuple[str, ...] = ()
+    clause_direct_requests: tuple[str, ...] = ()
 
     def bike_kind(self, name: str | None) -> Term | None:
         """The kind of bike a word names, by its name or one of its spellings."""
@@ -1071,6 +1089,20 @@ _VOCABULARY_KEYS = (
     "loyalty_join",
     "choosing",
     "owning",
+    "pointing_words",
+    "question_openers",
+    "function_words",
+    "clause_starts",
+)
+# The parts of `vocabulary.clause_starts`.
+CLAUSE_START_PARTS = (
+    "questions",
+    "answers",
+    "greetings",
+    "requesters",
+    "wishes",
+    "request_verbs",
+    "direct_requests",
 )
 # The ways of picking one of several items just recommended (`vocabulary.choosing`): by its
 # place in the list, or by its price.
@@ -1187,7 +1219,23 @@ def _vocabulary(reader: _Reader, root: CommentedMap) -> Vocabulary:
         reader.keys(said, path, ("words",), parts[1:])
         owning = {key: reader.tags(said, key, path) for key in parts}
     sizes = _word_maps(reader, node, "sizes", ("items", "words"))
+    clauses: dict[str, tuple[str, ...]] = {}
+    if "clause_starts" in node:
+        path = "vocabulary.clause_starts"
+        said = reader.mapping(node, "clause_starts", path)
+        reader.keys(said, path, (), CLAUSE_START_PARTS)
+        clauses = {key: reader.tags(said, key, path) for key in CLAUSE_START_PARTS}
     return Vocabulary(
+        pointing_words=reader.tags(node, "pointing_words", "vocabulary"),
+        question_openers=reader.tags(node, "question_openers", "vocabulary"),
+        function_words=reader.tags(node, "function_words", "vocabulary"),
+        clause_questions=clauses.get("questions", ()),
+        clause_answers=clauses.get("answers", ()),
+        clause_greetings=clauses.get("greetings", ()),
+        clause_requesters=clauses.get("requesters", ()),
+        clause_wishes=clauses.get("wishes", ()),
+        clause_request_verbs=clauses.get("request_verbs", ()),
+        clause_direct_requests=clauses.get("direct_requests", ()),
         riding_styles=riding.get("styles", {}),
         riding_verbs=riding.get("verbs", {}),
         riding_places=riding.get("places", {}),
