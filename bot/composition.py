@@ -109,6 +109,12 @@ class ServerServices:
             if path not in self._businesses:
                 try:
                     shop = business.load(path)
+                    if self.settings.shop_clock is not None:
+                        logger.warning(
+                            "SHOP_CLOCK is set: the shop's clock stands still "
+                            "at %s (for tests and demos only)",
+                            self.settings.shop_clock,
+                        )
                     self._businesses[path] = shop.clock_at(self.settings.shop_clock)
                 except business.BusinessFileError as error:
                     logger.warning("the server works without the business file: %s", error)
