@@ -34,16 +34,20 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 JOURNEY_WEEKDAY, JOURNEY_TIME = 4, dt.time(11, 0)
 
 
-def journey_moment(today: dt.date | None = None) -> dt.datetime:
-    """The shop's local time in the journeys: the first Friday from `today` (the real date)
-    on which the shop keeps its weekly hours (no holiday), at 11:00. Never before today, so the
-    due days the bot promises lie ahead of the memory's own clock too."""
+def journey_moment(now: dt.datetime | None = None) -> dt.datetime:
+    """The shop's local time in the journeys: the first Friday at 11:00, not before `now` (the
+    real time), on which the shop keeps its weekly hours (no holiday). Never before now: the
+    memory stamps its records, and a promise due "within a day", with the real clock, and the
+    shop's clock must not lag behind it (a promise due tomorrow would not be due yet)."""
+    from zoneinfo import ZoneInfo
+
     from voice import business
 
     shop = business.load(ROOT / "business.yml")
-    day = today or dt.date.today()
-    day += dt.timedelta(days=(JOURNEY_WEEKDAY - day.weekday()) % 7)
-    while shop.holiday_on(day) is not None:
+    zone = ZoneInfo(shop.shop.timezone) if shop.shop.timezone else None
+    real = (now or dt.datetime.now(dt.timezone.utc)).astimezone(zone).replace(tzinfo=None)
+    day = real.date() + dt.timedelta(days=(JOURNEY_WEEKDAY - real.weekday()) % 7)
+    while dt.datetime.combine(day, JOURNEY_TIME) < real or shop.holiday_on(day) is not None:
         day += dt.timedelta(days=7)
     moment = dt.datetime.combine(day, JOURNEY_TIME)
     assert shop.open_at(moment), f"the shop is not open at {moment}: change JOURNEY_TIME"
