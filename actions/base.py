@@ -81,7 +81,8 @@ async def load_business() -> Business:
 
 
 def now(shop: Business) -> dt.datetime:
-    """The shop's local time now (tests replace this function to fix the clock)."""
+    """The shop's local time now: the business's one clock (SHOP_CLOCK sets it for tests and
+    demos; unit tests may also replace this function)."""
     return shop.local_now()
 
 

@@ -11,6 +11,7 @@ unreachable database costs that action its answer's details, never the server it
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from memory.store import MemoryStore
     from voice.say_yes import SayYesRules
     from voice.tone import ToneGuard
+
+logger = logging.getLogger(__name__)
 
 HANDOFF_WINDOW_SECONDS = 3600.0
 
@@ -77,7 +80,14 @@ class ActionServices:
         a file that does not validate raises, and is read again on the next call)."""
         with self._lock:
             if self._business is None:
-                self._business = business_file.load(self.settings.business_file)
+                shop = business_file.load(self.settings.business_file)
+                if self.settings.shop_clock is not None:
+                    logger.warning(
+                        "SHOP_CLOCK is set: the shop's clock stands still at %s "
+                        "(for tests and demos only)",
+                        self.settings.shop_clock,
+                    )
+                self._business = shop.clock_at(self.settings.shop_clock)
             return self._business
 
     def say_yes_rules(self) -> SayYesRules:

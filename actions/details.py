@@ -97,7 +97,7 @@ class ActionUseDetails(ShopAction):
         bike_types = base.latest_entity_values(tracker, "bike_type")
         if bike_types:  # "road, about £800": a budget said with it counts
             return await answer_recommendation(dispatcher, shop, bike_types[-1], text=text)
-        followed = follow_up_of_the_previous_turn(dispatcher, tracker, shop, text)
+        followed = await follow_up_of_the_previous_turn(dispatcher, tracker, shop, text)
         if followed is not None:  # "budget about 800" after bikes, a size after a product...
             return followed
         picked = picked_from_the_list(shop, tracker, text)

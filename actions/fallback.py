@@ -252,7 +252,7 @@ def already_clear(shop: Business, tracker: Tracker, guess: Match, text: str | No
     listed = [product.name for product in recommended_before(shop, tracker)]
     if guess.item.name == talked_about or guess.item.name in listed:
         return True
-    points_back = points_at_something_said(text)
+    points_back = points_at_something_said(shop, text)
     return bool(talked_about or listed) and points_back and is_question(shop, text)
 
 
@@ -270,22 +270,14 @@ def only_points_back(shop: Business, text: str) -> bool:
 async def answer_what_is_clear(
     dispatcher: CollectingDispatcher, tracker: Tracker, shop: Business, guess: Match
 ) -> Events:
-    """A question about a thing already clear, answered rather than asked about again: a test
-    ride is the shop's yes with that bike; a price, stock or reserving question is that
-    product's answer; anything else (a comparison, a discount) the bot does not know: it says
-    so, and who can tell."""
+    """A question about a thing already clear, answered rather than asked about again: a price,
+    stock or reserving question is that product's answer; anything else (a comparison, a
+    discount) the bot does not know: it says so, and who can tell."""
     text = (tracker.latest_message or {}).get("text")
     product = shop.find_product(guess.item.name) if guess.item.kind == "product" else None
     if product is None and tracker.get_slot("product"):
         product = shop.find_product(str(tracker.get_slot("product")))
-    if shop.policies.test_rides and asks_to_try(shop, text):
-        if product is None or not product.is_bike:
-            dispatcher.utter_message(
-                response="utter_test_ride_which", test_rides=shop.policies.test_rides
-            )
-            return []
-        dispatcher.utter_message(response="utter_test_ride", test_rides=shop.policies.test_rides)
-        return await answer_product(dispatcher, shop, tracker, product.name)
+    # (A test ride of it was answered before: `ride_asked_after_a_product`.)
     # Only a price, stock or reserving question once the thing's own words are set aside ("how
     # much are the <kind> ones"); one that asks more ("any discount if I buy it") is not.
     own_words = set(words_of(guess.said)) | {
@@ -326,7 +318,33 @@ async def _reports_fault(text: str | None) -> bool:
         return False
 
 
-def follow_up_of_the_previous_turn(
+async def ride_asked_after_a_product(
+    dispatcher: CollectingDispatcher, tracker: Tracker, shop: Business, text: str | None
+) -> Events | None:
+    """The one place a test ride asked for after a product is decided, or None when the
+    message asks for none or no product is clear. After a product ("could I try it tomorrow"):
+    the buying answer about it, as the hours answer hands it on. Without one, a thing the
+    message names that is already clear (one of the bikes just recommended: "could I have a go
+    on one of the <kind> ones"): the shop's yes to the ride with that bike; when that thing is
+    no bike, which bike."""
+    if not (shop.policies.test_rides and asks_to_try(shop, text)):
+        return None
+    if tracker.get_slot("product"):
+        return [FollowupAction(BUY_ACTION)]
+    guess = best_guess(shop, text)
+    if guess is None or not already_clear(shop, tracker, guess, text):
+        return None
+    product = shop.find_product(guess.item.name) if guess.item.kind == "product" else None
+    if product is None or not product.is_bike:
+        dispatcher.utter_message(
+            response="utter_test_ride_which", test_rides=shop.policies.test_rides
+        )
+        return []
+    dispatcher.utter_message(response="utter_test_ride", test_rides=shop.policies.test_rides)
+    return await answer_product(dispatcher, shop, tracker, product.name)
+
+
+async def follow_up_of_the_previous_turn(
     dispatcher: CollectingDispatcher, tracker: Tracker, shop: Business, text: str | None
 ) -> Events | None:
     """The answer to a short message that the previous turn makes clear, or None: a budget
@@ -339,10 +357,9 @@ def follow_up_of_the_previous_turn(
         return follow_ups.say_spec_asked(dispatcher, shop, product)
     if follow_ups.asks_how_long(shop, text) and follow_ups.service_talked_about(shop, tracker):
         return [FollowupAction(follow_ups.REPAIR_SERVICE_ACTION)]  # "how many days?"
-    if shop.policies.test_rides and asks_to_try(shop, text) and tracker.get_slot("product"):
-        # "could I try it tomorrow" after a bike (a kind of bike just recommended is the
-        # ladder's own: answer_what_is_clear)
-        return [FollowupAction(BUY_ACTION)]
+    ride = await ride_asked_after_a_product(dispatcher, tracker, shop, text)
+    if ride is not None:  # "could I try it tomorrow" after a bike
+        return ride
     if is_question(shop, text) and follow_ups.names_a_time_of_day(shop, tracker, text):
         # "i can come after 4 o'clock is ok?": the hours answer it.
         return [FollowupAction(HOURS_ACTION)]
@@ -384,7 +401,7 @@ async def answer_fallback(
             return [FollowupAction(str(answered))]
         if answered in ASKS_A_REFERENCE and reference_alone(text):  # "48213" to "which order?"
             return [FollowupAction(str(answered))]
-        followed = follow_up_of_the_previous_turn(dispatcher, tracker, shop, text)
+        followed = await follow_up_of_the_previous_turn(dispatcher, tracker, shop, text)
         if followed is not None:
             return followed
     if (

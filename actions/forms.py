@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 import re
 from abc import ABC, abstractmethod
@@ -354,16 +355,44 @@ def days_since(
 _CLAUSE_BREAK = re.compile(
     r"\s*(?:[,;:!?\u2026]|\.+(?=\s|$)|\s[-\u2013\u2014]\s|\bbecause\b|\bcos\b|\bsince\b)\s*"
 )
-_QUESTION_START = re.compile(
-    r"^(?:what|when|where|which|who|why|how|do|does|are|is|can|could|will|would|shall)\b"
-)
-_REQUEST_START = re.compile(
-    r"^(?:(?:hi|hello|hey)\b|(?:i|we)(?:'d|\s+would)?\s+(?:like|want|need|wanna)\s+(?:to\s+)?"
-    r"(?:book|get|have|bring|drop)\b|(?:please\s+)?book\b)"
-)
-_ANSWER_START = re.compile(
-    r"^(?:yes|yeah|yep|yup|no|nope|nah|ok|okay|sure|please|thanks|thank\s+you|cheers)\b"
-)
+
+
+def _clause_starts(vocabulary: Vocabulary) -> tuple[re.Pattern[str], ...]:
+    """How a clause starts when it is a question, a request or an answer to something else
+    (the business file's `vocabulary.clause_starts`)."""
+    return _clause_patterns(
+        vocabulary.clause_questions,
+        vocabulary.clause_greetings,
+        vocabulary.clause_requesters,
+        vocabulary.clause_wishes,
+        vocabulary.clause_request_verbs,
+        vocabulary.clause_direct_requests,
+        vocabulary.clause_answers,
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _clause_patterns(
+    questions: tuple[str, ...],
+    greetings: tuple[str, ...],
+    requesters: tuple[str, ...],
+    wishes: tuple[str, ...],
+    request_verbs: tuple[str, ...],
+    direct_requests: tuple[str, ...],
+    answers: tuple[str, ...],
+) -> tuple[re.Pattern[str], ...]:
+    """The patterns of `_clause_starts`, built once per business file's words."""
+    question = re.compile(rf"^(?:{_any_of(questions)})\b")
+    request = re.compile(
+        rf"^(?:(?:{_any_of(greetings)})\b"
+        rf"|(?:{_any_of(requesters)})\s+(?:{_any_of(wishes)})"
+        rf"\s+(?:to\s+)?(?:{_any_of(request_verbs)})\b"
+        rf"|(?:{_any_of(direct_requests)})\b)"
+    )
+    answer = re.compile(rf"^(?:{_any_of(answers)})\b")
+    return question, request, answer
+
+
 _MIN_PROBLEM_WORDS = 3
 # "I said, an old raleigh", "I told you, a Trek", "like I said it's a Trek": what follows is
 # the answer.
@@ -441,14 +470,15 @@ def names_an_item(text: str) -> bool:
     return words[0] not in _NOT_AN_ITEM_START
 
 
-def answer_in(text: str) -> str | None:
+def answer_in(shop: Business, text: str) -> str | None:
     """The part of a message that answers a form's question: what follows "I said," or "I
     told you,", without a question or an aside ("ok whatever. can i pay in instalments?" has
     none; "yes, a Dawes Galaxy" is "a Dawes Galaxy"). None when no part of it answers."""
     said = _SAID_BEFORE.sub("", " ".join(str(text or "").split()))
+    question_start = _clause_starts(shop.vocabulary)[0]
     for clause in clauses_of(said):
         lowered = _plain_clause(clause)
-        if _QUESTION_START.match(lowered):
+        if question_start.match(lowered):
             continue
         if set(re.findall(r"[a-z']+", lowered)) <= _ASIDE_WORDS:
             continue
@@ -624,11 +654,12 @@ def describes_fault(shop: Business, clause: str, today: dt.date) -> bool:
         return False
     if any(re.search(rf"\b{re.escape(word)}\b", lowered) for word in shop.vocabulary.urgent):
         return False
-    if SAME_BIKE.search(lowered) or _ANSWER_START.match(lowered):
+    question_start, request_start, answer_start = _clause_starts(shop.vocabulary)
+    if SAME_BIKE.search(lowered) or answer_start.match(lowered):
         return False
     if shop.repair_service(lowered) is not None:
         return True
-    starts_otherwise = _QUESTION_START.match(lowered) or _REQUEST_START.match(lowered)
+    starts_otherwise = question_start.match(lowered) or request_start.match(lowered)
     trimmed = trim_echo(clause)
     return (
         not starts_otherwise
@@ -1150,7 +1181,7 @@ class ValidateRepairForm(SafeFormValidation):
             make = _make_beside(str((tracker.latest_message or {}).get("text") or ""), shop)
             value = f"{make} {kinds[str(value)]}" if make else value
         # A question or an aside is no bike; "I said, an old raleigh" is the old raleigh.
-        text = bike_name(answer_in(str(value or "")) or "", bike_kind_names(shop))
+        text = bike_name(answer_in(shop, str(value or "")) or "", bike_kind_names(shop))
         if len(text) < 2 or text.lower() in VAGUE_BIKE_WORDS or not names_an_item(text):
             return missed(dispatcher, tracker, "repair_bike", EXITS["repair_bike"])
         if not is_a_bike(shop, (await base.services()).fact_words(), text):
@@ -1311,7 +1342,7 @@ def _make_beside(text: str, shop: Business) -> str | None:
         word.lower() for kind in shop.vocabulary.bike_kinds for word in (kind.name, *kind.words)
     }
     for clause in clauses_of(text):
-        name = bike_name(answer_in(clause) or "")
+        name = bike_name(answer_in(shop, clause) or "")
         lowered = name.lower()
         if not name or lowered in words or lowered in VAGUE_BIKE_WORDS:
             continue
@@ -1672,7 +1703,7 @@ class ValidateReturnForm(ConfirmsOrderDetails):
             else:
                 # "the helmet?? i just said": the item, without the aside or the article; a
                 # message that names no item is no answer (nothing kept rather than all of it)
-                said = bike_name(answer_in(text) or "")
+                said = bike_name(answer_in(await base.load_business(), text) or "")
                 text = said if said and names_an_item(said) else ""
         unanswered = not text or not_given(tracker, value)
         if tracker.get_slot("return_order_id") == NO_ORDER:

@@ -917,7 +917,7 @@ class ActionBuyProduct(ShopAction):
         text = (tracker.latest_message or {}).get("text")
         if await reports_fault(text):
             return [FollowupAction(COMPLAINT_ACTION)]
-        if about_what_the_bot_did_not_know(tracker, text) and not tracker.get_slot("product"):
+        if about_what_the_bot_did_not_know(shop, tracker, text) and not tracker.get_slot("product"):
             return say_still_dont_know(dispatcher, shop)
         if base.acted_last_turn(tracker, COMPLAINT_ACTION) and not is_question(shop, text):
             # "it's the one I bought in may" right after a complaint: which one it is about
@@ -965,16 +965,15 @@ class ActionBuyProduct(ShopAction):
 
 
 DONT_KNOW = "utter_fallback_dont_know"
-# Plain English pronouns that point at what was just said; no shop words.
-POINTING = frozenset({"it", "its", "that", "this", "they", "them", "those", "these"})
 
 
-def points_at_something_said(text: str | None) -> bool:
-    """Whether a message points back at something said before ("can I use it for ...")."""
-    return bool(POINTING & set(words_of(text or "")))
+def points_at_something_said(shop: Business, text: str | None) -> bool:
+    """Whether a message points back at something said before ("can I use it for ..."): one of
+    the business file's `vocabulary.pointing_words`."""
+    return bool(set(shop.vocabulary.pointing_words) & set(words_of(text or "")))
 
 
-def about_what_the_bot_did_not_know(tracker: Tracker, text: str | None) -> bool:
+def about_what_the_bot_did_not_know(shop: Business, tracker: Tracker, text: str | None) -> bool:
     """Whether a message follows up the bot's "I don't know that one" about the same thing
     ("and can I use it for <a kind of bike>?"): the bot's previous turn said it did not know,
     and the message points back at it. Its words may name a bike or a kind, but it asks about
@@ -984,7 +983,7 @@ def about_what_the_bot_did_not_know(tracker: Tracker, text: str | None) -> bool:
         for event in base.previous_turn_events(tracker)
         if event.get("event") == "bot"
     )
-    return said_dont_know and points_at_something_said(text)
+    return said_dont_know and points_at_something_said(shop, text)
 
 
 def say_still_dont_know(dispatcher: CollectingDispatcher, shop: Business) -> Events:
@@ -1010,7 +1009,7 @@ class ActionRecommendProduct(ShopAction):
     ) -> Events:
         named = base.latest_entity_values(tracker, "bike_type")
         text = (tracker.latest_message or {}).get("text")
-        if about_what_the_bot_did_not_know(tracker, text):
+        if about_what_the_bot_did_not_know(shop, tracker, text):
             return say_still_dont_know(dispatcher, shop)
         picked = picked_from_the_list(shop, tracker, text)
         if picked is not None:  # "how much is the cheaper one?" right after several

@@ -108,7 +108,14 @@ class ServerServices:
         with self._lock:
             if path not in self._businesses:
                 try:
-                    self._businesses[path] = business.load(path)
+                    shop = business.load(path)
+                    if self.settings.shop_clock is not None:
+                        logger.warning(
+                            "SHOP_CLOCK is set: the shop's clock stands still "
+                            "at %s (for tests and demos only)",
+                            self.settings.shop_clock,
+                        )
+                    self._businesses[path] = shop.clock_at(self.settings.shop_clock)
                 except business.BusinessFileError as error:
                     logger.warning("the server works without the business file: %s", error)
                     return None

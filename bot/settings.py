@@ -6,7 +6,9 @@ Secrets are generated into `.env` on first run when absent; they are never commi
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -127,6 +129,10 @@ class Settings:
     health_token: str = field(default="", repr=False)
     # The operator's bearer token for the Prometheus metrics of both servers.
     metrics_token: str = field(default="", repr=False)
+    # The shop's clock set to stand still at this local time (SHOP_CLOCK), for tests and demos
+    # only: every decision of opening hours, due days, "today" and "tomorrow" reads it. None:
+    # the real clock. Only the operator's settings set it; nothing a customer sends reaches it.
+    shop_clock: dt.datetime | None = None
     # Raw values, for settings that a component documents and parses itself
     # (for example the relationship weights, prefixed RELATIONSHIP_).
     raw: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -376,6 +382,24 @@ def _redis_url(value: str) -> str:
     return url
 
 
+_LOCAL_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?")
+
+
+def _shop_clock(value: str) -> dt.datetime:
+    """SHOP_CLOCK: a local date and time of the shop, without a zone (the shop's own)."""
+    text = value.strip()
+    if _LOCAL_MOMENT.fullmatch(text):
+        try:
+            return dt.datetime.fromisoformat(text)
+        except ValueError:  # a month or an hour that does not exist
+            pass
+    raise SettingsError(
+        f"SHOP_CLOCK={value!r} in .env is not a date and time of the shop; write it as "
+        "YYYY-MM-DDTHH:MM in the shop's local time (2026-11-25T11:00), or leave it empty for "
+        "the real clock (it is for tests and demos only)."
+    )
+
+
 # name in .env -> (field of Settings, parser)
 _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "RAPPORT_HOST": ("host", _text),
@@ -440,6 +464,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "PROCESSES": ("processes", _int("PROCESSES", 1, 64)),
     "CONSUMERS": ("consumers", _int("CONSUMERS", 0, 64)),
     "LOCK_STORE": ("lock_store", _lock_store),
+    "SHOP_CLOCK": ("shop_clock", _shop_clock),
     "SESSION_SECRET": ("session_secret", _text),
     "IDENTITY_SECRET": ("identity_secret", _text),
     "ACTION_SERVER_TOKEN": ("action_server_token", _text),

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from voice.business import RELATIVE_DAYS, WEEKDAYS, Business, Product
-from voice.catalogue import FUNCTION_WORDS, Catalogue, Match, phrase_at, words_of
+from voice.catalogue import Catalogue, Match, phrase_at, words_of
 from voice.dates import NumberedDay, next_date_by_rules, numbered_days
 
 # The verbs of asking for a thing in a shop ("do you sell / have / stock / carry ... X", "can I
@@ -98,18 +98,14 @@ def is_question(shop: Business, text: str | None) -> bool:
     return said.endswith("?") or words[0] in starts
 
 
-# Words that may open a question before its question word ("ok what's...", "so how..."):
-# English, not the shop's words.
-OPENING_WORDS = frozenset("ok okay k so and right oh ah hi hey hello well um er cool great".split())
-
-
 def asks_something(shop: Business, text: str | None) -> bool:
     """Whether a message asks something (`is_question`), also after words that only open it
-    ("ok whats the number")."""
+    ("ok whats the number": the business file's `vocabulary.question_openers`)."""
     if is_question(shop, text):
         return True
+    openers = set(shop.vocabulary.question_openers)
     words = (text or "").split()
-    while words and words[0].lower().strip(",.!") in OPENING_WORDS:
+    while words and words[0].lower().strip(",.!") in openers:
         words = words[1:]
     return len(words) < len((text or "").split()) and is_question(shop, " ".join(words))
 
@@ -256,11 +252,12 @@ def thing_asked_for(shop: Business, text: str | None) -> str | None:
     from voice import language  # here: spaCy loads only when a message needs it
 
     catalogue = Catalogue.of(shop)
+    function_words = set(shop.vocabulary.function_words)
     for words in _objects_asked_for(language.load()(text)):
         content = [
             token.lower_
             for token in words
-            if token.lower_ not in FUNCTION_WORDS and token.lower_ not in NAMES_NOTHING
+            if token.lower_ not in function_words and token.lower_ not in NAMES_NOTHING
         ]
         if not content:
             continue

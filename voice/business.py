@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -237,7 +237,7 @@ class NamedDay:
 
 @dataclass(frozen=True)
 class Budget:
-    """Budget words: `cheap`, `best`, `at_most` ("under") phrases, amounts said in words
+    """Budget words: `cheap`, `best`, `at_most` (caps: "under £500") phrases, amounts said in words
     ("a couple of hundred"), and multipliers after a number ("2k", "1 grand")."""
 
     cheap: tuple[str, ...] = ()
@@ -245,9 +245,9 @@ class Budget:
     at_most: tuple[str, ...] = ()
     amounts: dict[str, float] = field(default_factory=dict)
     multipliers: dict[str, float] = field(default_factory=dict)
-    # A bare number is a budget only after one of `stated` or `at_most` ("budget about 800",
-    # "spend 600"), and never before one of `not_money` ("about 10 years old", "under 20 inch",
-    # "about 20 mins").
+    # A bare number is a budget only after one of `stated` ("budget about 800", "spend 600",
+    # "around 1200": caps that make a bare number money are listed here too), and never before
+    # one of `not_money` ("about 10 years old", "under 20 inch", "about 20 mins").
     stated: tuple[str, ...] = ()
     not_money: tuple[str, ...] = ()
 
@@ -341,6 +341,24 @@ class Vocabulary:
     owning_between: tuple[str, ...] = ()
     owning_about_it: tuple[str, ...] = ()
     owning_trouble: tuple[str, ...] = ()
+    # Plain English the machinery reads by, kept here with the rest of the customers' words:
+    # words that point at something just said ("can I use it for ..."), words that may open a
+    # question before its question word ("ok what's ..."), and words that never tell one item
+    # from another ("do you have the ...").
+    pointing_words: tuple[str, ...] = ()
+    question_openers: tuple[str, ...] = ()
+    function_words: tuple[str, ...] = ()
+    # How a clause of a booking request starts when it is not the problem (`clause_starts`): a
+    # question word, an answer to something else ("yes please"), or a request: a greeting, a
+    # wish ("I'd like to" + a verb of `request_verbs`: `requesters` then `wishes`) or a direct
+    # request ("please book").
+    clause_questions: tuple[str, ...] = ()
+    clause_answers: tuple[str, ...] = ()
+    clause_greetings: tuple[str, ...] = ()
+    clause_requesters: tuple[str, ...] = ()
+    clause_wishes: tuple[str, ...] = ()
+    clause_request_verbs: tuple[str, ...] = ()
+    clause_direct_requests: tuple[str, ...] = ()
 
     def bike_kind(self, name: str | None) -> Term | None:
         """The kind of bike a word names, by its name or one of its spellings."""
@@ -376,6 +394,9 @@ class Business:
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     # The `say_yes:` section (None when the file has none: `say_yes_rules()` names that).
     say_yes: SayYesRules | None = None
+    # The shop's clock set to stand still at this local time (the SHOP_CLOCK setting, for tests
+    # and demos only; `clock_at` sets it); None: the real clock. Not part of the file.
+    fixed_now: dt.datetime | None = None
 
     def say_yes_rules(self) -> SayYesRules:
         """What the shop may say yes to; SayYesError, naming the file, when it has no section."""
@@ -413,15 +434,24 @@ class Business:
             candidate += dt.timedelta(days=1)
         raise BusinessFileError(f"{self.source}: the shop is never open in the next year")
 
+    def clock_at(self, moment: dt.datetime | None) -> Business:
+        """This business with its clock standing still at the local `moment` (None: the real
+        clock): the one way the shop's time is set, from the settings, never from a message."""
+        return replace(self, fixed_now=moment)
+
     def local_now(self) -> dt.datetime:
-        """The shop's local time now (its `timezone`; the server's when it names none)."""
+        """The shop's local time now (its `timezone`; the server's when it names none): the one
+        source of "now" for opening hours, due days, "today" and "tomorrow"."""
         from zoneinfo import ZoneInfo
 
         zone = self.shop.timezone
         try:
-            return dt.datetime.now(ZoneInfo(zone)) if zone else dt.datetime.now()
+            where = ZoneInfo(zone) if zone else None
         except (KeyError, ValueError):  # an unknown zone name: the server's local time is close
-            return dt.datetime.now()
+            where = None
+        if self.fixed_now is not None:
+            return self.fixed_now.replace(tzinfo=where) if where else self.fixed_now
+        return dt.datetime.now(where) if where else dt.datetime.now()
 
     def open_at(self, moment: dt.datetime) -> bool:
         """Whether the shop (and its team) works at this local moment (hours and holidays)."""
@@ -1059,6 +1089,20 @@ _VOCABULARY_KEYS = (
     "loyalty_join",
     "choosing",
     "owning",
+    "pointing_words",
+    "question_openers",
+    "function_words",
+    "clause_starts",
+)
+# The parts of `vocabulary.clause_starts`.
+CLAUSE_START_PARTS = (
+    "questions",
+    "answers",
+    "greetings",
+    "requesters",
+    "wishes",
+    "request_verbs",
+    "direct_requests",
 )
 # The ways of picking one of several items just recommended (`vocabulary.choosing`): by its
 # place in the list, or by its price.
@@ -1175,7 +1219,23 @@ def _vocabulary(reader: _Reader, root: CommentedMap) -> Vocabulary:
         reader.keys(said, path, ("words",), parts[1:])
         owning = {key: reader.tags(said, key, path) for key in parts}
     sizes = _word_maps(reader, node, "sizes", ("items", "words"))
+    clauses: dict[str, tuple[str, ...]] = {}
+    if "clause_starts" in node:
+        path = "vocabulary.clause_starts"
+        said = reader.mapping(node, "clause_starts", path)
+        reader.keys(said, path, (), CLAUSE_START_PARTS)
+        clauses = {key: reader.tags(said, key, path) for key in CLAUSE_START_PARTS}
     return Vocabulary(
+        pointing_words=reader.tags(node, "pointing_words", "vocabulary"),
+        question_openers=reader.tags(node, "question_openers", "vocabulary"),
+        function_words=reader.tags(node, "function_words", "vocabulary"),
+        clause_questions=clauses.get("questions", ()),
+        clause_answers=clauses.get("answers", ()),
+        clause_greetings=clauses.get("greetings", ()),
+        clause_requesters=clauses.get("requesters", ()),
+        clause_wishes=clauses.get("wishes", ()),
+        clause_request_verbs=clauses.get("request_verbs", ()),
+        clause_direct_requests=clauses.get("direct_requests", ()),
         riding_styles=riding.get("styles", {}),
         riding_verbs=riding.get("verbs", {}),
         riding_places=riding.get("places", {}),

@@ -31,14 +31,6 @@ MAX_SHARED = 1
 NAME_WEIGHT = 1.0
 TAG_WEIGHT = 0.95
 DESCRIPTION_WEIGHT = 0.9
-# English words that never tell one item from another ("do you have the ...").
-FUNCTION_WORDS = frozenset(
-    """a an the my your our one some any of for to me i it its is are do does you we have has
-    got sell stock buy get want need looking look after about please pls and or with in on at
-    this that these those there what which how much many can could would like just new pair
-    set""".split()
-)
-
 _DIGITS = re.compile(r"\d+")
 _LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
 
@@ -84,11 +76,12 @@ class Item:
     intent: str = ""  # what a yes to "are you asking about ...?" asks for (facts)
     target: Any = None  # the business file's own record
 
-    def vocabulary(self) -> set[str]:
+    def vocabulary(self, function_words: frozenset[str] = frozenset()) -> set[str]:
+        """The words that tell this item from another (`function_words` never do)."""
         found: set[str] = set()
         for text in (*self.names, *self.tags, self.description):
             found.update(words_of(text))
-        return found - FUNCTION_WORDS
+        return found - function_words
 
 
 @dataclass(frozen=True)
@@ -130,10 +123,13 @@ def kind_words(shop: Business, product: Product) -> tuple[str, ...]:
 class Catalogue:
     """The searchable catalogue of one business file."""
 
-    def __init__(self, items: list[Item]) -> None:
+    def __init__(self, items: list[Item], function_words: frozenset[str] = frozenset()) -> None:
         self.items = items
+        # Words that never tell one item from another ("do you have the ..."): the business
+        # file's `vocabulary.function_words`.
+        self.function_words = function_words
         self._shared = self._count_tags(items)
-        self._vocabularies = {id(item): item.vocabulary() for item in items}
+        self._vocabularies = {id(item): item.vocabulary(function_words) for item in items}
 
     @staticmethod
     def _count_tags(items: list[Item]) -> dict[str, int]:
@@ -199,7 +195,7 @@ class Catalogue:
             )
         for fact in shop.vocabulary.facts:
             items.append(Item("fact", fact.name, (fact.name,), fact.words, intent=fact.intent))
-        return cls(items)
+        return cls(items, frozenset(shop.vocabulary.function_words))
 
     def _tag_names_it(self, tag: str) -> bool:
         return self._shared.get(" ".join(words_of(tag)), 0) <= MAX_SHARED
@@ -218,7 +214,7 @@ class Catalogue:
     def resolve(self, named: str | None, kinds: tuple[str, ...] = ()) -> list[Match]:
         """The items that words naming one thing ("acme roadster5", "a red pump") are, best
         first: every word the customer said must belong to the item."""
-        said = [word for word in words_of(named or "") if word not in FUNCTION_WORDS]
+        said = [word for word in words_of(named or "") if word not in self.function_words]
         if not said:
             return []
         candidates = [item for item in self.items if not kinds or item.kind in kinds]
@@ -255,7 +251,7 @@ class Catalogue:
             best: Match | None = None
             for phrase, how, weight in self._phrases(item):
                 known = [word for word in words_of(phrase)]
-                if not [word for word in known if word not in FUNCTION_WORDS]:
+                if not [word for word in known if word not in self.function_words]:
                     continue
                 place = phrase_at(said, known, whole=False)
                 if place is None:
@@ -277,7 +273,7 @@ class Catalogue:
 
     def of_kind(self, named: str | None) -> list[Product]:
         """The products a kind of thing names ("pumps" when the shop has two), in stock first."""
-        said = [word for word in words_of(named or "") if word not in FUNCTION_WORDS]
+        said = [word for word in words_of(named or "") if word not in self.function_words]
         found = []
         for item in self.items:
             if item.kind == "product" and any(

@@ -46,13 +46,14 @@ def _alternation(words: Iterable[str]) -> str:
     return "|".join(re.escape(word) for word in ordered) or r"(?!x)x"
 
 
-def _after_a_cap(shop: Business, lowered: str, start: int, end: int) -> bool:
-    """Whether a bare number is a budget all the same: straight after a budget word ("around
-    1200", "max 800 for a commuter"), and not followed by a word that makes it something else
-    (the business file's `vocabulary.budget.not_money`: "about 20 mins", "under 10 miles")."""
+def _a_stated_budget(shop: Business, lowered: str, start: int, end: int) -> bool:
+    """Whether a bare number is a budget all the same: straight after a word of the business
+    file's `vocabulary.budget.stated` ("around 1200", "max 800 for a commuter", "my budget is
+    650", "price range 500"), and not followed by a word that makes it something else
+    (`vocabulary.budget.not_money`: "about 20 mins", "under 10 miles")."""
     budget = shop.vocabulary.budget
     before = lowered[:start].rstrip()
-    if not re.search(rf"\b(?:{_alternation(budget.at_most)})$", before):
+    if not re.search(rf"\b(?:{_alternation(budget.stated)})$", before):
         return False
     if lowered[start:end].strip().startswith("0"):
         return False
@@ -64,7 +65,7 @@ def _after_a_cap(shop: Business, lowered: str, start: int, end: int) -> bool:
 def amounts(shop: Business, text: str | None) -> list[tuple[float, int, int]]:
     """The sums of money a message names, as (amount, start, end) in its text: "£500",
     "500 quid", "1.5k", "2 grand", "a couple of hundred", and a bare number straight after a
-    budget word ("around 1200")."""
+    budget word ("around 1200", "budget 800"): the one reader of budgets."""
     vocabulary = shop.vocabulary
     lowered = (text or "").lower().replace("\u2019", "'")
     symbols = _alternation([shop.shop.currency_symbol, *vocabulary.currency_symbols])
@@ -78,7 +79,7 @@ def amounts(shop: Business, text: str | None) -> list[tuple[float, int, int]]:
     for match in pattern.finditer(lowered):
         figure = match.group(2) or match.group(3)
         if not (match.group("symbol") or match.group("times") or match.group("word")):
-            if not _after_a_cap(shop, lowered, match.start(), match.end()):
+            if not _a_stated_budget(shop, lowered, match.start(), match.end()):
                 continue  # a bare number ("my 5-year-old") is not money
         amount = float(figure.replace(",", ""))
         if match.group("times"):
@@ -91,23 +92,6 @@ def amounts(shop: Business, text: str | None) -> list[tuple[float, int, int]]:
     return sorted(found, key=lambda item: item[1])
 
 
-def bare_budget(shop: Business, text: str | None) -> list[tuple[float, int, int]]:
-    """A sum written without its currency that is plainly a budget ("budget about 800", "spend
-    600 max"): a number straight after a budget word or an `at_most` word, not before a word of
-    `not_money` ("about 10 years old"); as `amounts` gives them."""
-    budget = shop.vocabulary.budget
-    lowered = (text or "").lower().replace("\u2019", "'")
-    before = _alternation([*budget.stated, *budget.at_most])
-    after = _alternation(budget.not_money)
-    pattern = re.compile(
-        rf"\b(?:{before})\s+{_NUMBER}(?![\w-])(?!\.\d)(?!\s*(?:{after})\b)", re.IGNORECASE
-    )
-    return [
-        (float(match.group(1).replace(",", "")), match.start(1), match.end(1))
-        for match in pattern.finditer(lowered)
-    ]
-
-
 def read_wants(shop: Business, text: str | None, interest: str | None = None) -> Wants:
     """The kind of bike or purpose (`interest` when already known) and the budget a message
     states."""
@@ -118,7 +102,7 @@ def read_wants(shop: Business, text: str | None, interest: str | None = None) ->
         places = [(_said(said, term.spellings), term.name) for term in terms]
         named = sorted((place, name) for place, name in places if place is not None)
         interest = named[0][1] if named else None
-    money = amounts(shop, text) or bare_budget(shop, text)
+    money = amounts(shop, text)
     budget = vocabulary.budget
     # "under £800", "up to 500 quid": the sum after such words; otherwise the largest sum named
     # (a budget stated is what they mean to spend at most).

@@ -8,6 +8,7 @@ person, and what the bot knows. Button payloads are used where a customer would 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import signal
@@ -25,6 +26,37 @@ from bot import settings
 from bot.settings import ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+# The weekday and hour the journeys' shop clock shows (SHOP_CLOCK): mid-morning of an ordinary
+# Friday, when the shop is open, so that no answer depends on the day the tests run on (the
+# shop is closed from Sunday evening to Tuesday morning). Not a Wednesday or a Thursday: the
+# journeys book on "Tuesday" and move it to "thursday", which must be neither today nor
+# tomorrow.
+JOURNEY_WEEKDAY, JOURNEY_TIME = 4, dt.time(11, 0)
+
+
+def journey_moment(now: dt.datetime | None = None) -> dt.datetime:
+    """The shop's local time in the journeys: the first Friday at 11:00, not before `now` (the
+    real time), on which the shop keeps its weekly hours (no holiday). Never before now: the
+    memory stamps its records, and a promise due "within a day", with the real clock, and the
+    shop's clock must not lag behind it (a promise due tomorrow would not be due yet)."""
+    from zoneinfo import ZoneInfo
+
+    from voice import business
+
+    shop = business.load(ROOT / "business.yml")
+    zone = ZoneInfo(shop.shop.timezone) if shop.shop.timezone else None
+    real = (now or dt.datetime.now(dt.timezone.utc)).astimezone(zone).replace(tzinfo=None)
+    day = real.date() + dt.timedelta(days=(JOURNEY_WEEKDAY - real.weekday()) % 7)
+    while dt.datetime.combine(day, JOURNEY_TIME) < real or shop.holiday_on(day) is not None:
+        day += dt.timedelta(days=7)
+    moment = dt.datetime.combine(day, JOURNEY_TIME)
+    assert shop.open_at(moment), f"the shop is not open at {moment}: change JOURNEY_TIME"
+    return moment
+
+
+# The journeys' "today", for tests that name a date the bot names.
+SHOP_TODAY = journey_moment().date()
 
 
 def free_port() -> int:
@@ -235,7 +267,10 @@ def start_shared_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     if not list((ROOT / "models").glob("*.tar.gz")):
         pytest.skip("no trained model; run `python -m bot train` first")
     folder = tmp_path_factory.mktemp("journeys")
-    env_file, rasa_port = env_file_for(folder)
+    # The shop's clock stands still on a weekday morning: the same answers on any day.
+    env_file, rasa_port = env_file_for(
+        folder, f"SHOP_CLOCK={dt.datetime.combine(SHOP_TODAY, JOURNEY_TIME).isoformat()}\n"
+    )
     with running_bot(folder, env_file, rasa_port) as started:
         yield started
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from test_customer_journeys import Bot  # the fixtures come from this folder's conftest.py
+from test_customer_journeys import SHOP_TODAY, Bot  # fixtures: this folder's conftest.py
 
 from bot.settings import ROOT
 from voice import business
@@ -50,8 +50,8 @@ def test_a_day_said_to_the_bike_question_is_the_day_and_the_bike_is_asked(bot: B
     assert "What's going on with it?" in reply
     booked = bot.say(sender, "the gears keep slipping")
     assert "When would you like to bring it in?" not in booked, booked  # the day was kept
-    saturday = dt.date.today() + dt.timedelta(days=(5 - dt.date.today().weekday()) % 7 or 7)
-    assert SHOP.format_day(saturday, dt.date.today()) in booked, booked
+    saturday = SHOP_TODAY + dt.timedelta(days=(5 - SHOP_TODAY.weekday()) % 7 or 7)
+    assert SHOP.format_day(saturday, SHOP_TODAY) in booked, booked
 
 
 def test_a_service_said_to_the_bike_question_is_the_repair_and_the_bike_is_asked(

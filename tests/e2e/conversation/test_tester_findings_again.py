@@ -10,7 +10,7 @@ import time
 
 import pytest
 import yaml
-from test_customer_journeys import Bot  # the fixtures come from this folder's conftest.py
+from test_customer_journeys import SHOP_TODAY, Bot  # fixtures: this folder's conftest.py
 from test_tester_findings import handoff_reasons
 
 from bot.settings import ROOT
@@ -58,7 +58,7 @@ def test_make_it_another_day_moves_the_booking_made_in_this_chat(bot: Bot) -> No
     booked = bot.say(sender, "Tuesday")
     assert "Your reference is " in booked, booked
     reference = booked.split("Your reference is ")[1].split(".")[0]
-    word, day = new_day_words(dt.date.today())
+    word, day = new_day_words(SHOP_TODAY)
     moved = bot.say(sender, f"actually can we make it {word}")
     assert f"I've changed your booking {reference}" in moved, moved
     assert day.strftime("%A") in moved  # the new day, nothing asked again

@@ -249,3 +249,20 @@ async def test_a_kind_named_for_the_first_time_is_still_asked_about(
 ) -> None:
     await ladder(dispatcher, domain, "whats the story with gravel")
     assert said(dispatcher) == ["utter_fallback_did_you_mean"]
+
+
+@pytest.mark.parametrize("intent", ["nlu_fallback", "provide_details"])
+async def test_a_test_ride_of_a_bike_just_recommended_is_decided_once_for_every_path(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any], intent: str
+) -> None:
+    """Read as a miss or as details given, a test ride of one of the bikes just recommended
+    gets the same answer: the one decision of a test ride after a product."""
+    from actions.details import ActionUseDetails
+
+    listed = ["Trek FX 3", "Specialized Diverge"]
+    text = "could i have a go on one of the gravel ones first"
+    tracker = make_tracker(intent, text, slots={"recommended": listed})
+    action = ActionFallbackLadder() if intent == "nlu_fallback" else ActionUseDetails()
+    await action.run(dispatcher, tracker, domain)
+    assert said(dispatcher)[0] == "utter_test_ride", said(dispatcher)
+    assert "Specialized Diverge" in " ".join(rendered(domain, m) for m in dispatcher.messages)

@@ -204,3 +204,34 @@ async def test_the_health_report_is_kept_by_the_servers_services(
     monkeypatch.setattr(composition, "_services", composition.compose(first.settings))
     assert await health.checked(app, "") is not first.health_checks().reports[id(app)][1]
     assert not hasattr(health, "_cache") and not hasattr(health, "_reachable")
+
+
+async def test_the_shop_clock_setting_is_the_now_of_the_actions_and_the_widget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SHOP_CLOCK (tests and demos only) fixes the shop's local time for every decision of
+    hours, due days, today and tomorrow: the actions' `now` and the widget's welcome."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from actions import base
+
+    env = tmp_path / ".env"
+    env.write_text(
+        f"DATABASE_URL=sqlite:///{tmp_path / 'memory.db'}\n"
+        f"BUSINESS_FILE={ROOT / 'business.yml'}\n"
+        "SHOP_CLOCK=2026-11-22T21:15\n",  # a Sunday evening: the shop is closed
+        encoding="utf-8",
+    )
+    settings = load(env, environ={})
+    services = action_composition.compose(settings)
+    monkeypatch.setattr(base, "_services", services)
+    shop = await base.load_business()
+    expected = dt.datetime(2026, 11, 22, 21, 15, tzinfo=ZoneInfo(shop.shop.timezone or "UTC"))
+    assert base.now(shop) == expected and base.today(shop) == dt.date(2026, 11, 22)
+    assert not shop.open_at(base.now(shop))
+    monkeypatch.setenv("RAPPORT_ENV_FILE", str(env))
+    monkeypatch.setattr(composition, "_services", None)
+    channel_shop = composition.server().business()
+    assert channel_shop is not None and channel_shop.local_now() == expected
+    services.close()

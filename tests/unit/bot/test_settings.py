@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import stat
 from pathlib import Path
 
@@ -166,3 +167,21 @@ def test_a_memory_writer_process_writes_memory_unless_the_rasa_process_is_chosen
     assert not fed.writer_process
     with pytest.raises(SettingsError, match=r"MEMORY_WRITER='thread'.*process.*rasa"):
         settings.from_mapping({"MEMORY_WRITER": "thread"})
+
+
+def test_the_shop_clock_is_the_real_one_unless_set_to_a_local_date_and_time() -> None:
+    assert settings.from_mapping({}).shop_clock is None
+    loaded = settings.from_mapping({"SHOP_CLOCK": "2026-11-25T11:00"})
+    assert loaded.shop_clock == dt.datetime(2026, 11, 25, 11, 0)
+    assert settings.from_mapping({"SHOP_CLOCK": "2026-11-25 09:30:15"}).shop_clock == (
+        dt.datetime(2026, 11, 25, 9, 30, 15)
+    )
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["next wednesday", "2026-11-25", "11:00", "2026-13-01T10:00", "2026-11-25T11:00+01:00"],
+)
+def test_a_malformed_shop_clock_is_refused_with_what_to_write(value: str) -> None:
+    with pytest.raises(SettingsError, match=r"SHOP_CLOCK=.*YYYY-MM-DDTHH:MM"):
+        settings.from_mapping({"SHOP_CLOCK": value})

@@ -130,6 +130,12 @@ vocabulary:
     words: [euro, euros, eur]
   urgent: [urgent, asap]
   occasions: [race, wedding]
+  pointing_words: [it, its, that, this, they, them, those, these]
+  question_openers: [ok, okay, k, so, and, right, oh, ah, hi, hey, hello, well, um, er, cool, great]
+  function_words: [a, an, the, my, your, our, one, some, any, of, for, to, me, i, it, its, is, are,
+    do, does, you, we, have, has, got, sell, stock, buy, get, want, need, looking, look, after,
+    about, please, pls, and, or, with, in, on, at, this, that, these, those, there, what, which,
+    how, much, many, can, could, would, like, just, new, pair, set]
   facts:
     - {name: opening hours, intent: ask_hours, words: [opening hours, open, opening times]}
     - {name: returns policy, intent: return_request, words: [returns, refund]}

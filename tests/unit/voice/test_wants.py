@@ -69,6 +69,11 @@ def test_the_shipped_shop_reads_pounds_and_purposes() -> None:
         ("max 800 for a commuter", 800),
         ("my budget is 650, what have you got", 650),
         ("something roughly 400-ish for my son", 400),
+        # Words that only ever say a budget, not a cap: "budget", "spending", "price range".
+        ("budget 800 for a gravel bike", 800),
+        ("my price range 500 or so", 500),
+        ("spending 700 tops on a commuter", 700),
+        ("max budget 900 but under £700 ideally", 700),
         ("about 20 mins from the shop, want a hybrid", None),
         ("under 10 miles each way to work", None),
         ("for my 5 year old", None),
@@ -79,3 +84,18 @@ def test_a_bare_number_straight_after_a_budget_word_is_the_budget(
 ) -> None:
     shipped = business.load(ROOT / "business.yml")
     assert read_wants(shipped, said).at_most == at_most
+
+
+def test_one_list_says_which_words_make_a_bare_number_a_budget(tmp_path: Path) -> None:
+    """`vocabulary.budget.stated` alone decides it, for every reader of sums: a word there
+    makes the number after it money; a cap word (`at_most`) not there does not."""
+    from small_shop import SMALL_SHOP
+
+    cap_words = "at_most: [under, below, up to, max]"
+    assert cap_words in SMALL_SHOP
+    shop = small_shop(
+        tmp_path, SMALL_SHOP.replace(cap_words, f"{cap_words}\n    stated: [budget, under]")
+    )
+    assert [amount for amount, _, _ in amounts(shop, "budget 800 for a town bike")] == [800]
+    assert read_wants(shop, "under 600 for commuting") == Wants("commuting", at_most=600)
+    assert amounts(shop, "max 300 for my 5-year-old") == []  # a cap word, not a budget word
