@@ -56,6 +56,7 @@ DEVELOPMENT_PARTS = tuple(
         "held_out_4.yml",
         "held_out_5.yml",
         "held_out_6.yml",
+        "held_out_7.yml",
     )
 )
 # The rules file (voice/tone.py reads it): the thresholds are chosen together with the rules'
