@@ -4,8 +4,8 @@ Reads standard input line by line and writes, per line, one JSON object:
 {"text": ..., "ok": true|false, "findings": [{"kind", "span", "suggestion", "advice",
 "rewrite"}], "rewrite": ...}. Exit status 0 whether or not there were findings, 2 on input that
 is not UTF-8 text. `--train` builds the tone classifier (skipped when the corpus is unchanged);
-`--report` prints precision and recall by kind on the held-out sentences (part 7, never tuned on,
-once written; `--part 1` to `--part 6` for the development sets); `--cross-validate` estimates
+`--report` prints precision and recall by kind on the held-out sentences (part 8, never tuned on,
+once written; `--part 1` to `--part 7` for the development sets); `--cross-validate` estimates
 them by leaving out each development part in turn.
 """
 
@@ -49,7 +49,7 @@ def register(commands: Any) -> None:
         "--report",
         action="store_true",
         help="Print precision and recall by kind on the held-out sentences never tuned on "
-        "(tests/tone/held_out_7.yml), rules alone and rules with the classifier.",
+        "(tests/tone/held_out_8.yml), rules alone and rules with the classifier.",
     )
     parser.add_argument(
         "--cross-validate",
@@ -72,8 +72,8 @@ def register(commands: Any) -> None:
         type=int,
         choices=sorted(tone_report.PARTS),
         default=tone_report.UNTUNED,
-        help="With --report: the held-out part, 7 (never tuned on), or 1 to 6 (tests/tone/"
-        "held_out.yml to held_out_6.yml: the development sets, "
+        help="With --report: the held-out part, 8 (never tuned on), or 1 to 7 (tests/tone/"
+        "held_out.yml to held_out_7.yml: the development sets, "
         "which the classifier trains on).",
     )
     parser.set_defaults(handler=command_tone)

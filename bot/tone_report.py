@@ -1,8 +1,8 @@
 """The tone guard measured: precision and recall by kind on labelled sentences, and training.
 
 `python -m bot tone --report` prints the table on the held-out sentences never tuned on
-(tests/tone/held_out_7.yml, part 7, once it is written); `--report --part 1` to `--part 6` on
-tests/tone/held_out.yml to held_out_6.yml, the development sets (since 2026-11-26 and
+(tests/tone/held_out_8.yml, part 8, once it is written); `--report --part 1` to `--part 7` on
+tests/tone/held_out.yml to held_out_7.yml, the development sets (since 2026-11-26 and
 2026-11-27), which the classifier also trains on. `python -m bot tone --cross-validate` estimates
 how the guard does on sentences it never saw: each development part in turn is left out, the
 classifier trained on the corpus and the other parts, and the left-out part scored. `python -m bot
@@ -39,8 +39,9 @@ HELD_OUT_4 = ROOT / "tests" / "tone" / "held_out_4.yml"
 HELD_OUT_5 = ROOT / "tests" / "tone" / "held_out_5.yml"
 HELD_OUT_6 = ROOT / "tests" / "tone" / "held_out_6.yml"
 HELD_OUT_7 = ROOT / "tests" / "tone" / "held_out_7.yml"
-# The held-out parts by number: parts 1 to 6 are development sets (and training material, see
-# voice/tone_classifier.py), part 7 the one never tuned on; its file may not be written yet.
+HELD_OUT_8 = ROOT / "tests" / "tone" / "held_out_8.yml"
+# The held-out parts by number: parts 1 to 7 are development sets (and training material, see
+# voice/tone_classifier.py), part 8 the one never tuned on; its file may not be written yet.
 PARTS = {
     1: HELD_OUT,
     2: HELD_OUT_2,
@@ -49,9 +50,10 @@ PARTS = {
     5: HELD_OUT_5,
     6: HELD_OUT_6,
     7: HELD_OUT_7,
+    8: HELD_OUT_8,
 }
-DEVELOPMENT = (1, 2, 3, 4, 5, 6)
-UNTUNED = 7
+DEVELOPMENT = (1, 2, 3, 4, 5, 6, 7)
+UNTUNED = 8
 
 
 class MissingPart(LookupError):
@@ -194,7 +196,7 @@ def kinds_found(
 
 
 def held_out_tables(
-    path: Path = HELD_OUT_7, guards: Guards | None = None
+    path: Path = HELD_OUT_8, guards: Guards | None = None
 ) -> tuple[dict[str, dict[str, Counts]], int]:
     """The held-out table for the rules alone and for the whole guard (rules and classifier).
     The verdicts on a development part are kept (see `kinds_found`); those on the part never

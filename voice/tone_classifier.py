@@ -7,8 +7,10 @@ all-MiniLM-L6-v2 sentence embedding, `voice/sentence_encoder.py`) and by its wor
 the lemmas of the English pipeline's parse and their runs of up to three); a logistic regression
 per kind on each reading is trained on the labelled corpus `tests/tone/corpus.yml` and the
 held-out parts already measured (the development sets, `DEVELOPMENT_PARTS`), and the two scores
-are averaged. The thresholds are chosen by cross-validation on that material (never on a part
-still to be measured), together with the rules: a text is flagged when the rules or the
+are averaged; one more pair reads whether a text is hurtful at all, whatever the kind (`HURTFUL`),
+learning from every hurtful sentence at once what the kinds share. The thresholds are chosen by
+cross-validation on that material (never on a part still to be measured), together with the
+rules: a text is flagged when the rules or the
 classifier find something. The artefact lives in `var/tone-classifier/<fingerprint>/` (the
 fingerprint is a hash of the labelled sentences, what the rules match and the training
 settings), is built by
@@ -56,6 +58,7 @@ DEVELOPMENT_PARTS = tuple(
         "held_out_4.yml",
         "held_out_5.yml",
         "held_out_6.yml",
+        "held_out_7.yml",
     )
 )
 # The rules file (voice/tone.py reads it): the thresholds are chosen together with the rules'
@@ -71,12 +74,17 @@ MODEL_FILE = "model.joblib"
 # artefacts (a file, so a build's clean-up of old artefact folders keeps it); numbers and
 # texts only, read without unpickling.
 EMBEDDINGS_FILE = f"embeddings-{sentence_encoder.MODEL_NAME}.npz"
+# The score of a text being hurtful at all, of whatever kind: a scorer beside the kinds' own,
+# trained on every hurtful sentence (criticism, blame, defensiveness and contempt share much).
+# When it reaches its threshold and no kind reaches its own, the kind that scores highest is
+# reported. Never a kind of its own: `ToneClassifier.kinds` never names it.
+HURTFUL = "hurtful"
 # Training settings: any change makes a new fingerprint, so the artefact is rebuilt.
 SETTINGS: dict[str, Any] = {
-    "version": 6,
+    "version": 7,
     "per_kind_thresholds": True,
     "features": "start mark, lemmas and punctuation; all-MiniLM-L6-v2 sentence embeddings",
-    "model": "logistic regression per kind on each reading, scores averaged",
+    "model": "logistic regression per kind and for hurtful at all on each reading, averaged",
     "encoder": sentence_encoder.MODEL_NAME,
     "seed": 7,
     "regularisation": 4.0,
@@ -85,8 +93,9 @@ SETTINGS: dict[str, Any] = {
     "ngram_size": 3,
     "folds": 5,
     # The threshold is the one with the best recall whose cross-validated precision reaches
-    # this; without one, the one with the best F1.
-    "minimum_precision": 0.90,
+    # this; without one, the one with the best F1. 0.91, not the 0.90 aimed at: a part left out
+    # (written by someone else) loses a point of precision or two against the cross-validation.
+    "minimum_precision": 0.91,
     # From 0.15: a floor of 0.05 let cross-validation put one kind's threshold at 0.10, where a
     # plain apology ("I'm sorry, let me put that right.") was flagged as disowning the rules.
     # Up to 0.85: averaged probabilities of balanced models run higher than textcat's scores.
@@ -256,9 +265,9 @@ class KindScorer:
 
 @dataclass
 class ToneModel:
-    """Two readings of a text, each with a scorer per kind, whose scores are averaged: its
-    sentence embedding (what it means) and the tf-idf of its lemmas and their runs of up to
-    three (the words it uses)."""
+    """Two readings of a text, each with a scorer per kind and one for hurtful at all
+    (`HURTFUL`), whose scores are averaged: its sentence embedding (what it means) and the
+    tf-idf of its lemmas and their runs of up to three (the words it uses)."""
 
     kinds: list[str]
     words: TfidfVectorizer
@@ -270,13 +279,14 @@ class ToneModel:
             return []
         counted = self.words.transform(texts)
         weight = SETTINGS["meaning_weight"]
+        read = [kind for kind in (*self.kinds, HURTFUL) if kind in self.by_meaning]
         columns = {
             kind: weight * self.by_meaning[kind].scores(vectors)
             + (1 - weight) * self.by_words[kind].scores(counted)
-            for kind in self.kinds
+            for kind in read
         }
         return [
-            {kind: round(float(columns[kind][row]), 6) for kind in self.kinds}
+            {kind: round(float(columns[kind][row]), 6) for kind in read}
             for row in range(len(texts))
         ]
 
@@ -303,6 +313,9 @@ def train(
         marks = [kind in kept for kept in labels]
         by_meaning[kind] = KindScorer(vectors, marks)
         by_words[kind] = KindScorer(counted, marks)
+    hurtful = [bool(kept) for kept in labels]
+    by_meaning[HURTFUL] = KindScorer(vectors, hurtful)
+    by_words[HURTFUL] = KindScorer(counted, hurtful)
     return ToneModel(list(kinds), words, by_meaning, by_words)
 
 
@@ -453,12 +466,21 @@ class ToneClassifier:
         return scores(self.model, [features(doc) for doc in parsed], vectors)
 
     def kinds(self, score: dict[str, float]) -> list[str]:
-        """The kinds whose score reaches their threshold, best first."""
+        """The kinds whose score reaches their threshold, best first; when none does but the
+        text reads hurtful at all (`HURTFUL` reaches its threshold), the kind that scores
+        highest."""
+        own = {kind: value for kind, value in score.items() if kind != HURTFUL}
         found = [
             kind
-            for kind, value in score.items()
+            for kind, value in own.items()
             if value >= self.thresholds.get(kind, self.threshold)
         ]
+        if (
+            not found
+            and own
+            and score.get(HURTFUL, 0.0) >= self.thresholds.get(HURTFUL, self.threshold)
+        ):
+            found = [max(own, key=lambda kind: own[kind])]
         return sorted(found, key=lambda kind: -score[kind])
 
 
@@ -562,7 +584,7 @@ def fit(
     held_back = cross_validated_scores(texts, vectors, labels, kinds, folds)
     choice = choose_threshold(labels, held_back, rule_flags)
     thresholds, precision, recall = choose_kind_thresholds(
-        labels, held_back, rule_flags, kinds, choice.threshold
+        labels, held_back, rule_flags, [*kinds, HURTFUL], choice.threshold
     )
     return Fitted(train(texts, vectors, labels, kinds), choice, thresholds, precision, recall)
 

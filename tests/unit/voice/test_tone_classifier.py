@@ -272,3 +272,23 @@ def test_known_embeddings_are_used_as_given_and_only_new_texts_are_encoded(
     new = nlp("Most riders never have trouble with it.")
     assert known.scores([docs[0], new]) == [expected[0], plain.scores([new])[0]]
     assert encoded == [[new.text], [new.text]]
+
+
+def test_a_text_that_reads_hurtful_at_all_is_flagged_under_its_likeliest_kind() -> None:
+    """The model also learns "hurtful or not" from every hurtful sentence at once: a text
+    that no kind's scorer is sure of, but that reads hurtful, gets the kind it scores highest
+    for; one that reads fine gets nothing, and a kind sure of itself is reported as before."""
+    texts = [text.lower() for text, _ in SMALL]
+    vectors = sentence_encoder.load().encode([text for text, _ in SMALL])
+    model = tone_classifier.train(texts, vectors, [frozenset(k) for _, k in SMALL], tone.KINDS)
+    assert tone_classifier.HURTFUL in model.scores(texts, vectors)[0]
+    classifier = tone_classifier.ToneClassifier(
+        model, 0.5, "small", {"comparison": 0.9, "blame": 0.9, tone_classifier.HURTFUL: 0.6}
+    )
+    unsure = {"comparison": 0.5, "blame": 0.2, tone_classifier.HURTFUL: 0.7}
+    assert classifier.kinds(unsure) == ["comparison"]
+    assert classifier.kinds({**unsure, tone_classifier.HURTFUL: 0.4}) == []
+    sure = {"comparison": 0.2, "blame": 0.95, tone_classifier.HURTFUL: 0.7}
+    assert classifier.kinds(sure) == ["blame"]
+    # "hurtful" is never a kind of its own.
+    assert tone_classifier.HURTFUL not in classifier.kinds({tone_classifier.HURTFUL: 1.0})

@@ -1,14 +1,14 @@
 """The tone guard on labelled sentences by people who never saw it: tests/tone/held_out*.yml.
 
 Each part was written in three voices (staff in chat, the bot, e-mails) by people who did not
-look at the rules. Parts 1 to 6 (tests/tone/held_out.yml to held_out_6.yml) were each measured
+look at the rules. Parts 1 to 7 (tests/tone/held_out.yml to held_out_7.yml) were each measured
 once, before anyone tuned on them, and are development sets since: their misses were read, and
 the classifier trains on them beside the corpus (voice/tone_classifier.py, DEVELOPMENT_PARTS), so
-their tables are printed, not gated. Part 7 (tests/tone/held_out_7.yml) is written by someone who
+their tables are printed, not gated. Part 8 (tests/tone/held_out_8.yml) is written by someone who
 never saw the guard and is measured once, after the work it judges; its sentences and
-per-sentence results are not read, only the table. This prints the tables, fails when a part-7
+per-sentence results are not read, only the table. This prints the tables, fails when a part-8
 sentence (or a near copy) is in the training material or any part's sentence in the corpus, and
-gates the whole guard's overall precision and recall on part 7 once the team has set the gate
+gates the whole guard's overall precision and recall on part 8 once the team has set the gate
 (until its file is written, the tests on it are skipped with the reason).
 
 Each labelled sentence is checked once per version of the guard and the verdicts kept under
@@ -34,8 +34,10 @@ from voice import tone, tone_classifier
 # same morning). Part 6, measured once on 2026-11-27 with the guard trained on the corpus and
 # parts 1-5: precision 0.901, recall 0.743 on its 435 sentences (gated at 0.90 / 0.74 until it
 # was spent, the same day). Part 7: written after that, measured once on 2026-11-27 with the
-# guard trained on the corpus and parts 1-6: precision 0.911, recall 0.869 on its 425 sentences.
-GATES: dict[int, tuple[float, float] | None] = {7: (0.91, 0.86)}
+# guard trained on the corpus and parts 1-6: precision 0.911, recall 0.869 on its 425 sentences
+# (gated at 0.91 / 0.86 until it was spent, the same afternoon). Part 8: written after that,
+# measured once after the work it judges.
+GATES: dict[int, tuple[float, float] | None] = {8: None}
 
 DEVELOPMENT = {f"part {number}": tone_report.PARTS[number] for number in tone_report.DEVELOPMENT}
 
