@@ -537,7 +537,7 @@ def measure_memory_at(
         heavy = seeder.add_customer(heavy_exchanges, rng)
         seeded = time.perf_counter() - began
         times = []
-        for _ in range(200):
+        for _ in range(memory_bench.CARD_READS):  # as many reads as at each size
             started = time.perf_counter()
             store.cards.card(heavy)
             times.append(time.perf_counter() - started)
