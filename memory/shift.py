@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -349,9 +349,12 @@ class ShiftRecords:
             ).scalar()
         return int(count or 0)
 
-    def bot_doings(self, sender_id: str) -> list[tuple[str | None, dict[str, Any] | None]]:
-        """(action, policy) of the bot's messages in a conversation that did something (an
-        action's message, or a say-yes decision), oldest first."""
+    def bot_doings(
+        self, sender_id: str, saying: Iterable[str] = ()
+    ) -> list[tuple[str | None, dict[str, Any] | None]]:
+        """(action, policy) of the bot's messages in a conversation that did something (a
+        message of an action, one of the responses `saying`, or a say-yes decision), oldest
+        first. A message's action is the response it said when it said one (`utter_...`)."""
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(s.exchanges.c.action, s.exchanges.c.policy)
@@ -362,6 +365,7 @@ class ShiftRecords:
                     or_(
                         s.exchanges.c.policy.is_not(None),
                         s.exchanges.c.action.like("action\\_%", escape="\\"),
+                        s.exchanges.c.action.in_(list(saying)),
                     ),
                 )
                 .order_by(s.exchanges.c.at, s.exchanges.c.id)

@@ -227,7 +227,12 @@ class ConsoleService:
     def chat_events(self, sender_id: str) -> list[str]:
         """What the bot did in this chat, in the business file's words, oldest first."""
         happened: list[str] = []
-        for action, policy in self.shift.bot_doings(sender_id):
+        saying = [
+            key.removeprefix(CHAT_EVENT_PREFIX)
+            for key in self.templates
+            if key.startswith(CHAT_EVENT_PREFIX)
+        ]
+        for action, policy in self.shift.bot_doings(sender_id, saying):
             line = None
             decision = (policy or {}).get("say_yes")
             if isinstance(decision, Mapping) and CHAT_EVENT_PREFIX + "say_yes" in self.templates:
