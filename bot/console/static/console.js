@@ -557,7 +557,7 @@
     });
   });
   $("resolve").addEventListener("click", function () {
-    act("/resolve", { outcome: "resolved" }).then(function () { open(selected); });
+    act("/resolve", { outcome: "resolved" }).then(function () { open(selected); searchPast(); });
   });
   $("follow-up").addEventListener("click", function () {
     var due = new Date(Date.now() + 24 * 3600 * 1000);
@@ -576,6 +576,7 @@
         $("follow-up-form").hidden = true;
         $("follow-up-what").value = ""; $("follow-up-due").value = "";
         open(selected);
+        searchPast();  // the chat just resolved is a past chat now
       }
     });
   });

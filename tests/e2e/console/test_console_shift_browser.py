@@ -196,6 +196,8 @@ def test_a_busy_shift_with_two_agents_and_two_customers(
         alex_console.locator("#resolve").wait_for(state="visible", timeout=WAIT_MS)
         alex_console.locator("#resolve").click()
         alex_console.locator("#chat-state").filter(has_text="Resolved").wait_for(timeout=WAIT_MS)
+        # The chat just resolved is in the past chats at once, without a search or a reload.
+        alex_console.locator(f'#past li[data-id="{ben_chat}"]').wait_for(timeout=WAIT_MS)
         alex_console.locator("#past-q").fill("brakes squeal")
         alex_console.locator("#past-form button").click()
         found = alex_console.locator(f'#past li[data-id="{ann_chat}"]')
