@@ -137,11 +137,10 @@ def test_each_quick_part_of_the_checks_runs_only_its_own_steps(monkeypatch) -> N
 
 
 def test_the_whole_chain_trains_before_the_tests_that_use_the_model(monkeypatch) -> None:
-    """`make test` trains first (or finds the model up to date), with the unit tests beside the
-    training (they need no model), so the integration tests' servers use that model instead
-    of building their own; the content is checked before training, the test stories and the
-    NLU gates right after it, then the integration and end-to-end tests in one run (one start
-    of the shared servers)."""
+    """`make test` trains first (or finds the model up to date), so the integration tests'
+    servers and the tone guard's tests use that model and classifier instead of building
+    their own; the content is checked before training, the test stories and the NLU gates
+    right after it, then every pytest test in one run (one start of the shared servers)."""
     from bot import cli
 
     ran: list[str] = []
@@ -152,20 +151,14 @@ def test_the_whole_chain_trains_before_the_tests_that_use_the_model(monkeypatch)
     monkeypatch.setattr(
         cli.content_check, "check", lambda config, rasa_validation: ran.append("check")
     )
-    monkeypatch.setattr(
-        cli,
-        "train_beside",
-        lambda config, name, step: (ran.append("train beside"), step(), ran.append("trained")),
-    )
+    monkeypatch.setattr(cli, "train", lambda config: ran.append("train"))
     monkeypatch.setattr(cli, "prune_models", lambda config: ran.append("prune"))
     monkeypatch.setattr(cli, "check_test_stories", lambda config, env: ran.append("stories"))
     monkeypatch.setattr(cli.nlu_check, "check_nlu", lambda *args: ran.append("nlu"))
     monkeypatch.setattr(
         cli,
         "pytest_step",
-        lambda name, marker, env, paths=(), options=(): ran.append(
-            f"pytest {marker} {' '.join(paths)}"
-        ),
+        lambda name, marker, env, paths=(), options=(): ran.append(f"pytest {marker}"),
     )
     cli.command_test(cli.Settings(), cli.build_parser().parse_args(["test"]))
     assert ran == [
@@ -174,11 +167,9 @@ def test_the_whole_chain_trains_before_the_tests_that_use_the_model(monkeypatch)
         "types",
         "validate",
         "check",
-        "train beside",
-        "pytest not e2e tests/unit",
-        "trained",
+        "train",
         "prune",
         "stories",
         "nlu",
-        "pytest not soak and not cluster --ignore=tests/unit",
+        "pytest not soak and not cluster",
     ]
