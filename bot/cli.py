@@ -152,9 +152,10 @@ def training_command(config: Settings, force: bool = False) -> list[str]:
 
 
 def train_beside(config: Settings, name: str, step: Callable[[], None]) -> None:
-    """Train the model while the tone classifier is built and `step` runs beside it (the unit
-    tests need the classifier but no model; training keeps one core of two busy). Training's
-    output goes to var/results/training.log, shown when it fails."""
+    """Train (as `train`, the tone classifier first) while `step` runs beside it: the unit
+    tests need no model, and training keeps one core of two busy. Training's output goes to
+    var/results/training.log, shown when it fails."""
+    train_tone_classifier(config)
     log_path = RESULTS_DIR / "training.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     say(f"training (skipped when nothing changed) beside the {name}, in {shown(log_path)} ...")
@@ -168,7 +169,6 @@ def train_beside(config: Settings, name: str, step: Callable[[], None]) -> None:
             stderr=subprocess.STDOUT,
         )
         try:
-            train_tone_classifier(config)
             step()
         except BaseException:
             training.terminate()
