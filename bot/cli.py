@@ -10,7 +10,7 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from bot import content_check, local_services, lookups, nlu_check, processes, settings
@@ -125,61 +125,21 @@ def check_lookups(config: Settings) -> None:
 def train(config: Settings, force: bool = False) -> None:
     """Train a model unless the newest one already matches data, domain and config; first the
     tone guard's classifier unless it already matches its corpus."""
-    train_tone_classifier(config)
-    run_step(
-        "training (skipped when nothing changed)",
-        training_command(config, force),
-        processes.child_environment(config),
-    )
-
-
-def train_tone_classifier(config: Settings) -> None:
     run_step(
         "tone classifier (skipped when its corpus is unchanged)",
         [processes.python(), "-m", "bot", "tone", "--train"],
         processes.child_environment(config),
     )
-
-
-def training_command(config: Settings, force: bool = False) -> list[str]:
-    """`rasa train` on the bot's content (the lookup tables written first)."""
     write_lookups(config)
     args = ["train", "--out", str(config.models_dir), *content_args(config)]
     args += ["--config", str(config.config_file), "--endpoints", "endpoints.yml"]
     if force:
         args.append("--force")
-    return processes.rasa_command(*args)
-
-
-def train_beside(config: Settings, name: str, step: Callable[[], None]) -> None:
-    """Train (as `train`, the tone classifier first) while `step` runs beside it: the unit
-    tests need no model, and training keeps one core of two busy. Training's output goes to
-    var/results/training.log, shown when it fails."""
-    train_tone_classifier(config)
-    log_path = RESULTS_DIR / "training.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    say(f"training (skipped when nothing changed) beside the {name}, in {shown(log_path)} ...")
-    started = time.monotonic()
-    with log_path.open("wb") as log:
-        training = subprocess.Popen(  # noqa: S603 - fixed command
-            training_command(config),
-            cwd=ROOT,
-            env=processes.child_environment(config),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            step()
-        except BaseException:
-            training.terminate()
-            training.wait()
-            raise
-        code = training.wait()
-    if code != 0:
-        tail = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-40:]
-        print("\n".join(tail), flush=True)
-        raise CommandFailed(f"training failed (exit {code}); its output: {shown(log_path)}")
-    say(f"training: ok ({time.monotonic() - started:.0f} s)")
+    run_step(
+        "training (skipped when nothing changed)",
+        processes.rasa_command(*args),
+        processes.child_environment(config),
+    )
 
 
 def prune_models(config: Settings, keep: int = 3) -> None:
@@ -497,10 +457,10 @@ def command_test(config: Settings, args: argparse.Namespace) -> None:
 
     lint: ruff. types: mypy. unit: tests/unit (no servers, no model). e2e: trains if needed,
     then the end-to-end tests through the real servers. all: lint, types, data validation and
-    the content checks (`python -m bot check`), training with the unit tests beside it, the test
-    stories, the NLU gates, then the integration and end-to-end tests in one pytest run on two
-    workers (the widget test server starts once for the integration and the browser tests, and
-    the workers share out the whole of it).
+    the content checks (`python -m bot check`), training, the test stories, the NLU gates, then
+    the unit, integration and end-to-end tests in one pytest run on two workers (the widget
+    test server starts once for the integration and the browser tests, and the workers share
+    out the whole of it).
     """
     part = getattr(args, "part", "all")
     env = processes.child_environment(config)
@@ -530,22 +490,13 @@ def command_test(config: Settings, args: argparse.Namespace) -> None:
     types(env)
     command_validate(config, args)
     content_check.check(config, rasa_validation=False)
-    # The unit tests run while the model trains (they need the tone classifier, built first,
-    # but no model); the integration tests' servers use the model built here.
-    train_beside(
-        config,
-        "unit tests",
-        lambda: pytest_step("unit tests", "not e2e", env, ["tests/unit"], options=()),
-    )
+    # Training before the tests: the integration tests' servers and the tone guard's tests use
+    # the model and the classifier built here instead of building them themselves.
+    train(config)
     prune_models(config)
     check_test_stories(config, env)
     nlu_check.check_nlu(config, config.models_dir, RESULTS_DIR / "nlu")
-    pytest_step(
-        "integration and end-to-end tests",
-        "not soak and not cluster",
-        env,
-        ["--ignore=tests/unit"],
-    )
+    pytest_step("unit, integration and end-to-end tests", "not soak and not cluster", env)
     say("all checks passed.")
 
 
