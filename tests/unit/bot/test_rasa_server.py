@@ -59,7 +59,8 @@ def test_a_bad_answer_fails_both_checks_with_the_same_message(
 def test_the_schema_is_checked_once(monkeypatch: pytest.MonkeyPatch, action: RemoteAction) -> None:
     rasa_server.action_result_validator.cache_clear()
     checks: list[object] = []
-    validator_class = jsonschema.validators.validator_for(RemoteAction.action_response_format_spec())
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = jsonschema.validators.validator_for(schema)
     original_check = validator_class.check_schema
     monkeypatch.setattr(
         validator_class,
