@@ -231,7 +231,9 @@ def test_past_chats_are_found_by_name_id_and_words(console_server: ConsoleServer
 def test_the_card_speaks_the_agents_language(console_server: ConsoleServer) -> None:
     _handoff, alex, api = _claimed(console_server, "cust-card", "say_yes", "Can I return it?")
     _said(console_server, "cust-card", "customer", "I want to book a repair", intent="book_repair")
-    _said(console_server, "cust-card", "bot", "Booked!", action="action_submit_repair")
+    # The memory keeps the response a bot message said (its `utter_action`), as the broker
+    # writes a booking's confirmation.
+    _said(console_server, "cust-card", "bot", "Booked!", action="utter_repair_booked")
     decision = {"kind": "late_return", "rung": "alternatives", "reason": "past 30 days"}
     _said(console_server, "cust-card", "bot", "Yes: store credit", policy={"say_yes": decision})
     chat = alex.get(api).json()
