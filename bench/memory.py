@@ -140,7 +140,6 @@ class Seeder:
             if conn.dialect.name == "postgresql":
                 move_sequences(conn)
         self.customers = first + count
-        self.conversations = conversation  # read again by the next batch
         self.exchanges += added
 
     def add_customer(self, exchanges: int, rng: random.Random) -> int:
